@@ -1,0 +1,18 @@
+//! The one in-band element type that flows over channels between tasks.
+
+use crate::{StreamRecord, Watermark};
+
+/// What a task sends to another task over a channel.
+///
+/// Records always travel in batches so that per-record channel cost disappears; a
+/// watermark or the end of input is sent only after the records before it, so order on
+/// one channel is preserved. (Checkpoint barriers join this enum with checkpointing.)
+#[derive(Debug)]
+pub enum StreamElement<T> {
+    /// A batch of records, in the order they were produced.
+    Records(Vec<StreamRecord<T>>),
+    /// Event-time progress on this channel.
+    Watermark(Watermark),
+    /// The producer will send nothing more on this channel.
+    EndOfInput,
+}
