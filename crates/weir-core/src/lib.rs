@@ -6,6 +6,7 @@
 //! | file | what it defines |
 //! |---|---|
 //! | [`record`] | [`StreamRecord`]: a value and its event-time timestamp |
+//! | [`either`] | [`Either`]: the record of a two-input operator |
 //! | [`element`] | [`StreamElement`]: what flows between tasks — record batches, watermarks, end of input |
 //! | [`watermark`] | [`Watermark`]: event-time progress |
 //! | [`ids`] | newtype ids: [`VertexId`], [`SubtaskIndex`], [`JobId`] |
@@ -18,6 +19,7 @@
 //!
 //! Everything here is plain data: `Send`, cheap to move, no I/O.
 
+pub mod either;
 pub mod element;
 pub mod error;
 pub mod ids;
@@ -25,6 +27,7 @@ pub mod key_group;
 pub mod record;
 pub mod watermark;
 
+pub use either::Either;
 pub use element::StreamElement;
 pub use error::ErrorKind;
 pub use ids::{JobId, SubtaskIndex, VertexId};

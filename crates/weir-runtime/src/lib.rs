@@ -1,0 +1,51 @@
+//! # weir-runtime — one TaskManager's engine
+//!
+//! Executes a [`JobGraph`]: plain data built by the user API (the `weir` crate), listing
+//! vertices (sources, operators, sinks) and the edges between them.
+//!
+//! ```text
+//!   JobGraph ──plan──▶ chains ──▶ tasks (one thread each)
+//!
+//!   task: [input channels] ─▶ head ─▶ op ─▶ op ─▶ [record writer] ─▶ channels ─▶ next task
+//!            mailbox loop       chained: direct calls, batches moved
+//! ```
+//!
+//! | module | role |
+//! |---|---|
+//! | [`graph`] | the job graph and the erased factories it holds |
+//! | [`plan`] | parallelism, default partitioners, operator chaining |
+//! | [`operator`], [`chain`], [`output`] | the operator trait and how chained operators call each other |
+//! | [`source`], [`sink`] | Flink's split-based source model, sink writers |
+//! | [`vertex`] | the vertex factories for operators and sources |
+//! | [`task`] | task loops: source polling, input reading with watermark tracking |
+//! | [`channel`], [`record_writer`], [`partitioner`] | bounded channels, batching writers, channel selection |
+//! | [`executor`] | runs a graph in this process, fails fast and cleanly |
+//!
+//! Depends on `weir-core` (records, watermarks, key groups) and `weir-state` (keyed state).
+
+pub mod chain;
+pub mod channel;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod executor;
+pub mod graph;
+pub mod operator;
+pub mod output;
+pub mod partitioner;
+pub mod plan;
+pub mod record_writer;
+pub mod sink;
+pub mod source;
+pub mod task;
+pub mod vertex;
+
+pub use config::ExecutionConfig;
+pub use context::SubtaskInfo;
+pub use error::{BoxError, JobError, Location};
+pub use executor::{JobExecutionResult, LocalExecutor};
+pub use graph::{ChainingStrategy, Edge, JobGraph, Partitioner, Port, Vertex};
+pub use operator::{Emitter, Operator};
+pub use output::Output;
+pub use sink::{Sink, SinkWriter};
+pub use source::{Boundedness, ReadStatus, Source, SourceReader, SplitAssignment, SplitEnumerator};

@@ -1,0 +1,199 @@
+//! The one operator trait the runtime drives, and the [`Emitter`] operators write to.
+//!
+//! An operator sees batches: `process` gets a batch of input records and appends its
+//! results to the emitter's buffer; the runtime then hands the buffer to the next
+//! operator of the chain by a direct call. Dispatch happens once per batch, never per
+//! record, and records are moved, never copied.
+//!
+//! Operators with two inputs (`connect`) are operators over [`weir_core::Either`]; there
+//! is no separate trait per input count.
+
+use std::any::Any;
+
+use weir_core::{StreamRecord, Watermark};
+
+use crate::output::Output;
+use crate::{BoxError, JobError, SubtaskInfo};
+
+/// A stream operator: turns batches of `In` into records of `Out`.
+///
+/// # Contract
+/// `open` is called once before any input; `process` takes every record out of `batch`;
+/// `on_watermark` sees event-time progress (the default forwards it); `finish` is
+/// called once at end of input, before the end is passed downstream, and may emit final
+/// results.
+///
+/// # Errors
+/// An error fails the job; the runtime names this operator and subtask in the message.
+///
+/// # Concurrency
+/// An operator instance lives on one task thread; it needs no locks.
+pub trait Operator: Send + 'static {
+    /// Input record type.
+    type In: Send + 'static;
+    /// Output record type.
+    type Out: Send + 'static;
+
+    /// Prepares the operator for `subtask`.
+    fn open(&mut self, _subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    /// Processes a batch, appending results to `out`.
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Self::In>>, out: &mut Emitter<Self::Out>) -> Result<(), BoxError>;
+
+    /// Reacts to event-time progress; by default passes it on.
+    fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Self::Out>) -> Result<(), BoxError> {
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    /// End of input: emit what is still held.
+    fn finish(&mut self, _out: &mut Emitter<Self::Out>) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+/// A side output's buffer and consumers, with its record type hidden.
+pub trait SideChannel: Send {
+    /// The tag's name.
+    fn tag(&self) -> &str;
+    /// `&mut SideBuffer<X>` for downcasting.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// Sends buffered records to the consumers.
+    fn push_buffered(&mut self) -> Result<(), JobError>;
+    /// The consumers as one output.
+    fn output(&mut self) -> &mut dyn OutputControl;
+}
+
+/// The record-type-independent part of [`Output`].
+pub trait OutputControl {
+    /// As [`Output::watermark`].
+    fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError>;
+    /// As [`Output::flush`].
+    fn flush(&mut self) -> Result<(), JobError>;
+    /// As [`Output::end_of_input`].
+    fn end_of_input(&mut self) -> Result<(), JobError>;
+}
+
+impl<T> OutputControl for Box<dyn Output<T>> {
+    fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError> {
+        (**self).watermark(watermark)
+    }
+    fn flush(&mut self) -> Result<(), JobError> {
+        (**self).flush()
+    }
+    fn end_of_input(&mut self) -> Result<(), JobError> {
+        (**self).end_of_input()
+    }
+}
+
+/// The records emitted to one side output (`OutputTag`) and where they go.
+pub struct SideBuffer<X> {
+    tag: String,
+    /// Records emitted since the last push.
+    pub records: Vec<StreamRecord<X>>,
+    output: Box<dyn Output<X>>,
+}
+
+impl<X: Send + 'static> SideBuffer<X> {
+    /// A side output called `tag` feeding `output`.
+    pub fn new(tag: impl Into<String>, output: Box<dyn Output<X>>) -> Self {
+        SideBuffer { tag: tag.into(), records: Vec::new(), output }
+    }
+}
+
+impl<X: Send + 'static> SideChannel for SideBuffer<X> {
+    fn tag(&self) -> &str {
+        &self.tag
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn push_buffered(&mut self) -> Result<(), JobError> {
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        self.output.push(&mut self.records)
+    }
+    fn output(&mut self) -> &mut dyn OutputControl {
+        &mut self.output
+    }
+}
+
+/// What an operator writes to: its main output buffer, its side outputs, and a pending
+/// watermark. The runtime drains it after each call into the operator.
+pub struct Emitter<T> {
+    records: Vec<StreamRecord<T>>,
+    watermark: Option<Watermark>,
+    sides: Vec<Box<dyn SideChannel>>,
+}
+
+impl<T> Emitter<T> {
+    /// An emitter with the given side outputs.
+    pub fn new(sides: Vec<Box<dyn SideChannel>>) -> Self {
+        Emitter { records: Vec::new(), watermark: None, sides }
+    }
+
+    /// Emits a record.
+    #[inline]
+    pub fn emit(&mut self, record: StreamRecord<T>) {
+        self.records.push(record);
+    }
+
+    /// The main output buffer, to append many records at once.
+    #[inline]
+    pub fn records(&mut self) -> &mut Vec<StreamRecord<T>> {
+        &mut self.records
+    }
+
+    /// Emits a watermark after the records emitted so far.
+    pub fn emit_watermark(&mut self, watermark: Watermark) {
+        self.watermark = Some(watermark);
+    }
+
+    /// The buffer of the side output called `tag`, or `None` when nobody consumes it
+    /// (then records emitted to it are dropped, as in Flink).
+    ///
+    /// # Panics
+    /// If the tag is consumed with another record type — tags are typed, so two tags
+    /// with one name and different types is a programming error caught on first use.
+    #[inline]
+    pub fn side<X: 'static>(&mut self, tag: &str) -> Option<&mut Vec<StreamRecord<X>>> {
+        let side = self.sides.iter_mut().find(|s| s.tag() == tag)?;
+        let buffer = side
+            .as_any_mut()
+            .downcast_mut::<SideBuffer<X>>()
+            .unwrap_or_else(|| panic!("side output '{tag}' is used with two different record types"));
+        Some(&mut buffer.records)
+    }
+
+    /// Sends everything emitted since the last drain to `main` and the side outputs.
+    pub fn drain_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
+        if !self.records.is_empty() {
+            main.push(&mut self.records)?;
+        }
+        for side in &mut self.sides {
+            side.push_buffered()?;
+        }
+        if let Some(w) = self.watermark.take() {
+            main.watermark(w)?;
+            for side in &mut self.sides {
+                side.output().watermark(w)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes `main` and the side outputs' consumers.
+    pub fn flush_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
+        main.flush()?;
+        self.sides.iter_mut().try_for_each(|s| s.output().flush())
+    }
+
+    /// Ends `main` and the side outputs.
+    pub fn end_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
+        main.end_of_input()?;
+        self.sides.iter_mut().try_for_each(|s| s.output().end_of_input())
+    }
+}

@@ -1,0 +1,88 @@
+//! Where an operator's records go: the next chained operator, a record writer to other
+//! tasks, several of those, or nowhere.
+
+use weir_core::{StreamRecord, Watermark};
+
+use crate::JobError;
+
+/// The receiving end of a stream inside a task (Flink's `Output`), batch at a time.
+///
+/// # Contract
+/// `push` takes every record out of `batch`, leaving it empty with its capacity kept, so
+/// the caller can refill it without allocating. Records, watermarks and the end of input
+/// arrive in stream order; `end_of_input` is called once, last. `flush` asks buffered
+/// records to be sent on (the buffer timeout).
+///
+/// # Errors
+/// A [`JobError`] from downstream (an operator failed, the job was cancelled) is passed
+/// up unchanged; it already says where it happened.
+pub trait Output<T>: Send {
+    /// Hands over a batch of records.
+    fn push(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), JobError>;
+    /// Passes on event-time progress.
+    fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError>;
+    /// Sends buffered records on.
+    fn flush(&mut self) -> Result<(), JobError>;
+    /// No more input will come.
+    fn end_of_input(&mut self) -> Result<(), JobError>;
+}
+
+/// An output with no consumer: records are dropped (a stream nobody reads).
+pub struct Discard;
+
+impl<T> Output<T> for Discard {
+    fn push(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), JobError> {
+        batch.clear();
+        Ok(())
+    }
+    fn watermark(&mut self, _: Watermark) -> Result<(), JobError> {
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), JobError> {
+        Ok(())
+    }
+    fn end_of_input(&mut self) -> Result<(), JobError> {
+        Ok(())
+    }
+}
+
+/// Several consumers of one stream: each gets every record. All but the last get
+/// clones; the last gets the originals.
+pub struct FanOut<T> {
+    outputs: Vec<Box<dyn Output<T>>>,
+    scratch: Vec<StreamRecord<T>>,
+}
+
+impl<T: Clone + Send> FanOut<T> {
+    /// Combines `outputs` into one: [`Discard`] for none, the output itself for one.
+    pub fn combine(mut outputs: Vec<Box<dyn Output<T>>>) -> Box<dyn Output<T>>
+    where
+        T: 'static,
+    {
+        match outputs.len() {
+            0 => Box::new(Discard),
+            1 => outputs.pop().expect("one output"),
+            _ => Box::new(FanOut { outputs, scratch: Vec::new() }),
+        }
+    }
+}
+
+impl<T: Clone + Send> Output<T> for FanOut<T> {
+    fn push(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), JobError> {
+        let (last, rest) = self.outputs.split_last_mut().expect("fan-out has at least two outputs");
+        for out in rest {
+            self.scratch.extend_from_slice(batch);
+            out.push(&mut self.scratch)?;
+        }
+        last.push(batch)
+    }
+    fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.watermark(watermark))
+    }
+    fn flush(&mut self) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.flush())
+    }
+    fn end_of_input(&mut self) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.end_of_input())
+    }
+}

@@ -1,0 +1,162 @@
+//! Channel selectors: which downstream subtask a record goes to.
+//!
+//! | partitioner | connection | target |
+//! |---|---|---|
+//! | forward | pointwise, equal parallelism | the subtask with the same index |
+//! | rescale | pointwise | round robin over this subtask's local group |
+//! | rebalance | all to all | round robin |
+//! | shuffle | all to all | uniformly random |
+//! | broadcast | all to all | every subtask (see `BroadcastWriter`) |
+//! | global | all to all | subtask 0 |
+//! | key-by | all to all | the owner of the key's key group |
+//! | custom | all to all | the user's function of the key |
+
+use std::hash::Hash;
+
+use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
+
+/// Picks the channel of one record among the writer's `n` channels.
+pub trait ChannelSelector<T>: Send {
+    /// A channel index in `0..n`.
+    fn select(&mut self, value: &T) -> usize;
+}
+
+/// Always channel 0 (forward's single channel, and global).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirstChannel;
+
+impl<T> ChannelSelector<T> for FirstChannel {
+    #[inline]
+    fn select(&mut self, _: &T) -> usize {
+        0
+    }
+}
+
+/// Round robin over the channels (rebalance, rescale).
+#[derive(Debug, Clone)]
+pub struct RoundRobin {
+    next: usize,
+    n: usize,
+}
+
+impl RoundRobin {
+    /// Round robin over `n` channels, starting at `start % n` so that parallel producers
+    /// do not all begin with the same consumer.
+    pub fn new(n: usize, start: usize) -> Self {
+        RoundRobin { next: start % n, n }
+    }
+}
+
+impl<T> ChannelSelector<T> for RoundRobin {
+    #[inline]
+    fn select(&mut self, _: &T) -> usize {
+        let c = self.next;
+        self.next += 1;
+        if self.next == self.n {
+            self.next = 0;
+        }
+        c
+    }
+}
+
+/// Uniformly random channels (shuffle), from a fast seeded generator.
+#[derive(Debug, Clone)]
+pub struct Random {
+    state: u64,
+    n: usize,
+}
+
+impl Random {
+    /// Random over `n` channels, seeded per producing subtask.
+    pub fn new(n: usize, seed: u64) -> Self {
+        Random { state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1, n }
+    }
+}
+
+impl<T> ChannelSelector<T> for Random {
+    #[inline]
+    fn select(&mut self, _: &T) -> usize {
+        // xorshift64*
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        let r = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        ((r >> 32) * self.n as u64 >> 32) as usize
+    }
+}
+
+/// Key-by: the subtask owning the key group of the record's key.
+#[derive(Debug, Clone)]
+pub struct KeyGroupSelector<F> {
+    key_of: F,
+    max_parallelism: usize,
+    n: usize,
+}
+
+impl<F> KeyGroupSelector<F> {
+    /// Routes by `key_of(record)` to `n` subtasks over `max_parallelism` key groups.
+    pub fn new(key_of: F, max_parallelism: usize, n: usize) -> Self {
+        KeyGroupSelector { key_of, max_parallelism, n }
+    }
+}
+
+impl<T, K: Hash, F: FnMut(&T) -> K + Send> ChannelSelector<T> for KeyGroupSelector<F> {
+    #[inline]
+    fn select(&mut self, value: &T) -> usize {
+        let key = (self.key_of)(value);
+        operator_index_for_key_group(self.max_parallelism, self.n, assign_to_key_group(&key, self.max_parallelism))
+    }
+}
+
+/// A user's partitioner: `f(record, n)` must return a channel in `0..n`.
+#[derive(Debug, Clone)]
+pub struct CustomSelector<F> {
+    f: F,
+    n: usize,
+}
+
+impl<F> CustomSelector<F> {
+    /// Routes by `f(record, n)`.
+    pub fn new(f: F, n: usize) -> Self {
+        CustomSelector { f, n }
+    }
+}
+
+impl<T, F: FnMut(&T, usize) -> usize + Send> ChannelSelector<T> for CustomSelector<F> {
+    #[inline]
+    fn select(&mut self, value: &T) -> usize {
+        (self.f)(value, self.n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_cycles_from_its_start() {
+        let mut rr = RoundRobin::new(3, 4);
+        let got: Vec<usize> = (0..6).map(|_| ChannelSelector::<u8>::select(&mut rr, &0)).collect();
+        assert_eq!(got, vec![1, 2, 0, 1, 2, 0]);
+    }
+
+    #[test]
+    fn random_covers_all_channels_evenly() {
+        let mut r = Random::new(4, 7);
+        let mut counts = [0usize; 4];
+        for _ in 0..40_000 {
+            counts[ChannelSelector::<u8>::select(&mut r, &0)] += 1;
+        }
+        assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+    }
+
+    #[test]
+    fn key_group_selector_agrees_with_key_group_ranges() {
+        let mut s = KeyGroupSelector::new(|v: &u64| *v, 128, 3);
+        for k in 0..1000u64 {
+            let c = s.select(&k);
+            let kg = assign_to_key_group(&k, 128);
+            assert!(weir_core::KeyGroupRange::for_operator(128, 3, c).contains(kg));
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Errors of state access.
+
+/// Why a state operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The same state name was declared twice with different kinds or types.
+    #[error("state '{name}' is already declared as {existing}, cannot declare it as {requested}")]
+    IncompatibleDeclaration {
+        /// The state's name.
+        name: String,
+        /// How it was declared first.
+        existing: String,
+        /// How it was declared again.
+        requested: String,
+    },
+    /// A key was accessed by a subtask that does not own its key group (a Weir bug).
+    #[error("key group {key_group} is not in this subtask's range {start}..={end}")]
+    KeyGroupOutOfRange {
+        /// The key group accessed.
+        key_group: usize,
+        /// First owned key group.
+        start: usize,
+        /// Last owned key group.
+        end: usize,
+    },
+}

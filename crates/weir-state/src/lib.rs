@@ -1,0 +1,47 @@
+//! # weir-state — keyed state, stored by key group
+//!
+//! What a keyed operator remembers per key: Flink's `ValueState`, `ListState` and
+//! `MapState`, declared by name through descriptors and read or written for the
+//! **current key** of the record being processed.
+//!
+//! ```text
+//!  user code ── ValueState<T> handle ──▶ KeyedStateContext (current key, key group)
+//!                                              │
+//!                                              ▼
+//!                           HeapKeyedStateBackend<K>: one StateTable per declared state,
+//!                           each a hash map per key group of the subtask's range
+//! ```
+//!
+//! State is stored **by key group** so that a snapshot (and, later, rescaling) can take
+//! or move whole key groups without scanning keys. Handles are small `Copy` ids; every
+//! access goes through a context that names the current key explicitly — there is no
+//! hidden "current key" inside the backend.
+//!
+//! Values must be `serde`-serializable ([`StateValue`]) even though the heap backend
+//! never serializes them: the persistent backend and checkpoints will, and user code
+//! should not have to change when they arrive. For the same reason every access returns
+//! `Result`.
+
+pub mod backend;
+pub mod error;
+pub mod handle;
+pub mod table;
+
+pub use backend::{HeapKeyedStateBackend, StateId, StateKind};
+pub use error::StateError;
+pub use handle::{
+    KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState,
+    ValueStateDescriptor,
+};
+pub use table::StateTable;
+
+use std::hash::Hash;
+
+/// What a key of keyed state must be: hashable (for key groups and maps), comparable,
+/// cloneable, sendable and serializable (for snapshots).
+pub trait Key: Hash + Eq + Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T> Key for T where T: Hash + Eq + Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+
+/// What a state value must be: cloneable, sendable and serializable.
+pub trait StateValue: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T> StateValue for T where T: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
