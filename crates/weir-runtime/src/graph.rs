@@ -32,9 +32,10 @@ pub type ErasedReceiver = Box<dyn Any + Send>;
 /// A `Box<dyn Output<T>>` with `T` hidden.
 pub type ErasedOutput = Box<dyn Any + Send>;
 /// Builds the record writer of a key-by or custom partitioner (typed where it was made).
-pub type WriterFn = Arc<dyn Fn(Vec<ErasedSender>, WriterContext) -> ErasedOutput + Send + Sync>;
+pub type WriterFn = Arc<dyn Fn(Vec<ErasedSender>, WriterContext) -> Result<ErasedOutput, JobError> + Send + Sync>;
 
 /// A whole job.
+#[derive(Clone)]
 pub struct JobGraph {
     /// The job's name.
     pub name: String,
@@ -58,6 +59,7 @@ pub enum ChainingStrategy {
 }
 
 /// One operator, source or sink of the job.
+#[derive(Clone)]
 pub struct Vertex {
     /// Its id: its index in [`JobGraph::vertices`].
     pub id: VertexId,
@@ -135,6 +137,7 @@ impl std::fmt::Debug for Partitioner {
 }
 
 /// A connection from a vertex's output to an input of another vertex.
+#[derive(Clone)]
 pub struct Edge {
     /// Producer.
     pub source: VertexId,
@@ -152,6 +155,7 @@ pub struct Edge {
 }
 
 /// A side output that has consumers: how to build its buffer around their outputs.
+#[derive(Clone)]
 pub struct SidePort {
     /// The tag's name.
     pub tag: String,
@@ -231,7 +235,7 @@ impl<T: Clone + Send + 'static> StreamType for TypedStream<T> {
     ) -> Result<ErasedOutput, JobError> {
         let n = senders.len();
         let out: Box<dyn Output<T>> = match partitioner {
-            Partitioner::KeyBy(make) | Partitioner::Custom(make) => return Ok(make(senders, ctx)),
+            Partitioner::KeyBy(make) | Partitioner::Custom(make) => return make(senders, ctx),
             Partitioner::Broadcast => Box::new(BroadcastWriter::new(downcast_senders::<T>(senders)?, ctx)),
             Partitioner::Forward | Partitioner::Global => {
                 Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, FirstChannel, ctx))

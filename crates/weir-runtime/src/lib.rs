@@ -45,7 +45,7 @@ pub use context::SubtaskInfo;
 pub use error::{BoxError, JobError, Location};
 pub use executor::{JobExecutionResult, LocalExecutor};
 pub use graph::{ChainingStrategy, Edge, JobGraph, Partitioner, Port, Vertex};
-pub use operator::{Emitter, Operator};
+pub use operator::{Emitter, Operator, SideOutputs};
 pub use output::Output;
 pub use sink::{Sink, SinkWriter};
 pub use source::{Boundedness, ReadStatus, Source, SourceReader, SplitAssignment, SplitEnumerator};

@@ -121,18 +121,47 @@ impl<X: Send + 'static> SideChannel for SideBuffer<X> {
     }
 }
 
+/// The side outputs of an operator, by tag name.
+pub struct SideOutputs {
+    sides: Vec<Box<dyn SideChannel>>,
+}
+
+impl SideOutputs {
+    /// The buffer of the side output called `tag`, or `None` when nobody consumes it
+    /// (then records emitted to it are dropped, as in Flink).
+    ///
+    /// # Panics
+    /// If the tag is consumed with another record type — tags are typed, so two tags
+    /// with one name and different types is a programming error caught on first use.
+    #[inline]
+    pub fn get<X: 'static>(&mut self, tag: &str) -> Option<&mut Vec<StreamRecord<X>>> {
+        let side = self.sides.iter_mut().find(|s| s.tag() == tag)?;
+        let buffer = side
+            .as_any_mut()
+            .downcast_mut::<SideBuffer<X>>()
+            .unwrap_or_else(|| panic!("side output '{tag}' is used with two different record types"));
+        Some(&mut buffer.records)
+    }
+}
+
 /// What an operator writes to: its main output buffer, its side outputs, and a pending
 /// watermark. The runtime drains it after each call into the operator.
 pub struct Emitter<T> {
     records: Vec<StreamRecord<T>>,
     watermark: Option<Watermark>,
-    sides: Vec<Box<dyn SideChannel>>,
+    sides: SideOutputs,
 }
 
 impl<T> Emitter<T> {
     /// An emitter with the given side outputs.
     pub fn new(sides: Vec<Box<dyn SideChannel>>) -> Self {
-        Emitter { records: Vec::new(), watermark: None, sides }
+        Emitter { records: Vec::new(), watermark: None, sides: SideOutputs { sides } }
+    }
+
+    /// The main buffer and the side outputs, borrowed separately.
+    #[inline]
+    pub fn parts(&mut self) -> (&mut Vec<StreamRecord<T>>, &mut SideOutputs) {
+        (&mut self.records, &mut self.sides)
     }
 
     /// Emits a record.
@@ -152,20 +181,10 @@ impl<T> Emitter<T> {
         self.watermark = Some(watermark);
     }
 
-    /// The buffer of the side output called `tag`, or `None` when nobody consumes it
-    /// (then records emitted to it are dropped, as in Flink).
-    ///
-    /// # Panics
-    /// If the tag is consumed with another record type — tags are typed, so two tags
-    /// with one name and different types is a programming error caught on first use.
+    /// The buffer of the side output called `tag` (see [`SideOutputs::get`]).
     #[inline]
     pub fn side<X: 'static>(&mut self, tag: &str) -> Option<&mut Vec<StreamRecord<X>>> {
-        let side = self.sides.iter_mut().find(|s| s.tag() == tag)?;
-        let buffer = side
-            .as_any_mut()
-            .downcast_mut::<SideBuffer<X>>()
-            .unwrap_or_else(|| panic!("side output '{tag}' is used with two different record types"));
-        Some(&mut buffer.records)
+        self.sides.get(tag)
     }
 
     /// Sends everything emitted since the last drain to `main` and the side outputs.
@@ -173,12 +192,12 @@ impl<T> Emitter<T> {
         if !self.records.is_empty() {
             main.push(&mut self.records)?;
         }
-        for side in &mut self.sides {
+        for side in &mut self.sides.sides {
             side.push_buffered()?;
         }
         if let Some(w) = self.watermark.take() {
             main.watermark(w)?;
-            for side in &mut self.sides {
+            for side in &mut self.sides.sides {
                 side.output().watermark(w)?;
             }
         }
@@ -188,12 +207,12 @@ impl<T> Emitter<T> {
     /// Flushes `main` and the side outputs' consumers.
     pub fn flush_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
         main.flush()?;
-        self.sides.iter_mut().try_for_each(|s| s.output().flush())
+        self.sides.sides.iter_mut().try_for_each(|s| s.output().flush())
     }
 
     /// Ends `main` and the side outputs.
     pub fn end_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
         main.end_of_input()?;
-        self.sides.iter_mut().try_for_each(|s| s.output().end_of_input())
+        self.sides.sides.iter_mut().try_for_each(|s| s.output().end_of_input())
     }
 }

@@ -25,8 +25,9 @@ pub fn main_output<T: Clone + Send + 'static>(outputs: Vec<ErasedOutput>) -> Res
     Ok(FanOut::combine(typed))
 }
 
-/// A vertex running an operator made by `make` for each subtask; `inputs[i]` adapts the
-/// channels of input `i` to the operator's input type.
+/// A vertex running an operator made by `make` for each subtask (making it may fail:
+/// a sink that cannot open its destination); `inputs[i]` adapts the channels of input
+/// `i` to the operator's input type.
 pub struct OperatorVertex<O: Operator, F> {
     make: F,
     inputs: Vec<Arc<dyn InputAdapter<O::In>>>,
@@ -35,7 +36,7 @@ pub struct OperatorVertex<O: Operator, F> {
 
 impl<O: Operator, F> OperatorVertex<O, F>
 where
-    F: Fn(&SubtaskInfo) -> O + Send + Sync + 'static,
+    F: Fn(&SubtaskInfo) -> Result<O, BoxError> + Send + Sync + 'static,
 {
     /// A vertex with one adapter per input.
     pub fn new(make: F, inputs: Vec<Arc<dyn InputAdapter<O::In>>>) -> Self {
@@ -47,7 +48,7 @@ impl<O, F> VertexFactory for OperatorVertex<O, F>
 where
     O: Operator,
     O::Out: Clone,
-    F: Fn(&SubtaskInfo) -> O + Send + Sync + 'static,
+    F: Fn(&SubtaskInfo) -> Result<O, BoxError> + Send + Sync + 'static,
 {
     fn inputs(&self) -> usize {
         self.inputs.len()
@@ -55,7 +56,12 @@ where
 
     fn build(&self, b: VertexBuild) -> Result<BuiltVertex, JobError> {
         let main = main_output::<O::Out>(b.main)?;
-        let operator = (self.make)(&b.subtask);
+        let mut operator = None;
+        crate::chain::guard(&b.location, || {
+            operator = Some((self.make)(&b.subtask)?);
+            Ok(())
+        })?;
+        let operator = operator.expect("set when guard returned Ok");
         let mut chained = Chained::new(operator, Emitter::new(b.sides), main, b.location);
         chained.open(&b.subtask)?;
         let head: Box<dyn Output<O::In>> = Box::new(chained);

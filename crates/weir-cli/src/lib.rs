@@ -1,0 +1,11 @@
+//! # weir-cli — the `weir` binary's commands, as a library
+//!
+//! The binary (`src/main.rs`) only parses arguments; the work lives here so that tests
+//! and benchmarks call the same code:
+//!
+//! - [`nexmark`]: the Nexmark queries written with the DataStream API, and the runner
+//!   that measures them (`weir nexmark`);
+//! - [`cpu`]: process CPU time and peak memory, for events per CPU-second.
+
+pub mod cpu;
+pub mod nexmark;

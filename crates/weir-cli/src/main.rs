@@ -1,0 +1,151 @@
+//! `weir` — the single binary. See `weir --help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use weir_cli::nexmark::{self, NexmarkInput, Query, RunSpec};
+use weir_connectors::nexmark::{write_dir, NexmarkConfig};
+
+/// Weir: stream processing in the spirit of Apache Flink, in one binary.
+#[derive(Parser)]
+#[command(name = "weir", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a Nexmark query on the embedded runtime and report its throughput, or
+    /// generate Nexmark event files.
+    Nexmark(NexmarkArgs),
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct NexmarkArgs {
+    #[command(subcommand)]
+    action: Option<NexmarkAction>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand)]
+enum NexmarkAction {
+    /// Write persons.jsonl, auctions.jsonl and bids.jsonl (the schema Apache Flink's
+    /// peers harness reads) into a directory.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Number of events (persons, auctions and bids together).
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Generator seed: the same seed gives the same events.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Events per event-time second.
+    #[arg(long, default_value_t = 10_000)]
+    rate: u64,
+    /// Output directory.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The query: q0, q1 or q2.
+    #[arg(long)]
+    query: Option<Query>,
+    /// Number of generated events (ignored with --input).
+    #[arg(long, default_value_t = 10_000_000)]
+    events: u64,
+    /// Generator seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Generated events per event-time second.
+    #[arg(long, default_value_t = 10_000)]
+    rate: u64,
+    /// Read events from JSON-lines files in this directory instead of generating them.
+    #[arg(long, conflicts_with_all = ["events", "seed", "rate"])]
+    input: Option<PathBuf>,
+    /// Parallelism of every operator.
+    #[arg(long, short = 'p', default_value_t = 1)]
+    parallelism: usize,
+    /// Write the result rows as JSON lines (one part file per subtask) into this directory.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Nexmark(args) => match args.action {
+            Some(NexmarkAction::Generate(g)) => generate(g),
+            None => run_nexmark(args.run),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate(args: GenerateArgs) -> anyhow::Result<()> {
+    let config = NexmarkConfig::new(args.events).with_seed(args.seed).with_first_event_rate(args.rate);
+    let started = std::time::Instant::now();
+    let meta = write_dir(&config, &args.out)?;
+    println!(
+        "wrote {} events ({} persons, {} auctions, {} bids) to {} in {:.2} s",
+        meta.events,
+        meta.persons,
+        meta.auctions,
+        meta.bids,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
+    let query = args.query.ok_or_else(|| anyhow::anyhow!("--query is required (q0, q1 or q2), or use `weir nexmark generate`"))?;
+    let (input, source) = match args.input {
+        Some(dir) => (NexmarkInput::Files(dir.clone()), format!("files in {}", dir.display())),
+        None => (
+            NexmarkInput::Generate(NexmarkConfig::new(args.events).with_seed(args.seed).with_first_event_rate(args.rate)),
+            format!("generator: {} events, seed {}, {} events/s of event time", args.events, args.seed, args.rate),
+        ),
+    };
+    let spec = RunSpec { query, input, parallelism: args.parallelism, output: args.output.clone() };
+    eprintln!("Nexmark {query} · parallelism {} · {source}", args.parallelism);
+    let r = nexmark::run(&spec)?;
+    let m = |x: f64| x / 1e6;
+    println!("events           {:>14}", r.events);
+    println!("result rows      {:>14}", r.rows);
+    println!("elapsed          {:>12.3} s", r.elapsed_s);
+    println!("throughput       {:>12.3} M events/s", m(r.events_per_s()));
+    println!("cpu time         {:>12.3} s", r.cpu_s);
+    println!("per cpu-second   {:>12.3} M events/s", m(r.events_per_cpu_s()));
+    println!("peak memory      {:>12.1} MiB", r.peak_rss_mib);
+    if let Some(out) = &args.output {
+        println!("output           {}", out.display());
+    }
+    println!(
+        "RESULT query={} p={} events={} rows={} elapsed_s={:.3} events_per_s={:.0} cpu_s={:.3} events_per_cpu_s={:.0} peak_rss_mib={:.1}",
+        r.query,
+        r.parallelism,
+        r.events,
+        r.rows,
+        r.elapsed_s,
+        r.events_per_s(),
+        r.cpu_s,
+        r.events_per_cpu_s(),
+        r.peak_rss_mib
+    );
+    Ok(())
+}

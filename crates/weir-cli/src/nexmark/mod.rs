@@ -1,0 +1,12 @@
+//! Nexmark on Weir: the queries (DataStream API) and the runner that measures them.
+//!
+//! Each query is a function from the stream of events to the stream of result rows
+//! (one file per query). Result rows serialise to JSON with Flink's column names, so
+//! `../shared/peers/flink/canon_nexmark.py` compares them with Apache Flink's output.
+
+pub mod q0;
+pub mod q1;
+pub mod q2;
+pub mod runner;
+
+pub use runner::{run, NexmarkInput, Query, RunReport, RunSpec};

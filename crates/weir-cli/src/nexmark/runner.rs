@@ -1,0 +1,192 @@
+//! Runs one Nexmark query on the embedded runtime and measures it the recognised way:
+//! all events leaving the source counted, wall time and process CPU time both.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use weir::prelude::*;
+use weir::StreamRecord;
+use weir_connectors::nexmark::{NexmarkConfig, NexmarkFileSource, NexmarkSource};
+use weir_connectors::sink::{BlackholeSink, JsonLinesSink};
+use weir_runtime::{Emitter, Operator};
+
+use crate::cpu::{peak_rss_mib, process_cpu_time};
+
+/// The queries `weir nexmark` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Query {
+    /// Pass-through.
+    Q0,
+    /// Currency conversion.
+    Q1,
+    /// Selection.
+    Q2,
+}
+
+impl FromStr for Query {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "q0" => Ok(Query::Q0),
+            "q1" => Ok(Query::Q1),
+            "q2" => Ok(Query::Q2),
+            other => Err(format!("unknown Nexmark query '{other}': this version runs q0, q1 and q2")),
+        }
+    }
+}
+
+impl std::fmt::Display for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Query::Q0 => "q0",
+            Query::Q1 => "q1",
+            Query::Q2 => "q2",
+        })
+    }
+}
+
+/// Where the events come from.
+#[derive(Debug, Clone)]
+pub enum NexmarkInput {
+    /// The built-in generator.
+    Generate(NexmarkConfig),
+    /// JSON-lines files in the peers' layout.
+    Files(PathBuf),
+}
+
+/// One measured run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// Which query.
+    pub query: Query,
+    /// Events from.
+    pub input: NexmarkInput,
+    /// Parallelism of every operator.
+    pub parallelism: usize,
+    /// Result rows as JSON lines into this directory, or counted and dropped.
+    pub output: Option<PathBuf>,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// Query name.
+    pub query: String,
+    /// Parallelism.
+    pub parallelism: usize,
+    /// Events that left the source (persons, auctions and bids).
+    pub events: u64,
+    /// Result rows.
+    pub rows: u64,
+    /// Wall time of the job, seconds.
+    pub elapsed_s: f64,
+    /// Process CPU time (user + system) during the job, seconds.
+    pub cpu_s: f64,
+    /// Peak resident memory of the process, MiB.
+    pub peak_rss_mib: f64,
+}
+
+impl RunReport {
+    /// Events per wall-clock second.
+    pub fn events_per_s(&self) -> f64 {
+        self.events as f64 / self.elapsed_s.max(1e-9)
+    }
+
+    /// Events per CPU second (comparable with Flink's throughput per core).
+    pub fn events_per_cpu_s(&self) -> f64 {
+        self.events as f64 / self.cpu_s.max(1e-9)
+    }
+}
+
+/// Passes records through, counting them into a shared counter at the end.
+struct Count<T> {
+    seen: u64,
+    total: Arc<AtomicU64>,
+    _t: std::marker::PhantomData<fn(T)>,
+}
+
+impl<T: Send + 'static> Operator for Count<T> {
+    type In = T;
+    type Out = T;
+
+    #[inline]
+    fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<T>) -> Result<(), BoxError> {
+        self.seen += batch.len() as u64;
+        let records = out.records();
+        if records.is_empty() {
+            std::mem::swap(records, batch);
+        } else {
+            records.append(batch);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &mut Emitter<T>) -> Result<(), BoxError> {
+        self.total.fetch_add(self.seen, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn counted<T: Data>(stream: &DataStream<T>, name: &str, total: &Arc<AtomicU64>) -> DataStream<T> {
+    let total = total.clone();
+    stream.transform(name, move |_| Ok(Count { seen: 0, total: total.clone(), _t: std::marker::PhantomData }))
+}
+
+fn sink<T: Data + Serialize>(rows: &DataStream<T>, output: &Option<PathBuf>, count: &Arc<AtomicU64>) {
+    let rows = counted(rows, "Count Results", count);
+    match output {
+        Some(dir) => {
+            rows.sink_to(JsonLinesSink::new(dir.clone()), "JSON lines");
+        }
+        None => {
+            rows.sink_to(BlackholeSink::new(), "Blackhole");
+        }
+    }
+}
+
+/// Runs `spec` and measures it.
+///
+/// # Errors
+/// The job's failure (a missing input directory, a malformed line, an unwritable output).
+pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
+    let env = StreamExecutionEnvironment::new().with_parallelism(spec.parallelism);
+    let events_total = Arc::new(AtomicU64::new(0));
+    let rows_total = Arc::new(AtomicU64::new(0));
+    let events = match &spec.input {
+        NexmarkInput::Generate(config) => {
+            let source = NexmarkSource::new(config.clone())
+                .map_err(|e| JobError::InvalidGraph(format!("nexmark generator: {e}")))?;
+            env.from_source(source, "Nexmark")
+        }
+        NexmarkInput::Files(dir) => env.from_source(NexmarkFileSource::new(dir.clone()), "Nexmark files"),
+    };
+    let events = counted(&events, "Count Events", &events_total);
+    match spec.query {
+        Query::Q0 => sink(&super::q0::query(&events), &spec.output, &rows_total),
+        Query::Q1 => sink(&super::q1::query(&events), &spec.output, &rows_total),
+        Query::Q2 => sink(&super::q2::query(&events), &spec.output, &rows_total),
+    }
+    let cpu_before = process_cpu_time();
+    let started = Instant::now();
+    env.execute(&format!("Nexmark {}", spec.query))?;
+    let elapsed = started.elapsed();
+    let cpu = process_cpu_time().saturating_sub(cpu_before);
+    Ok(RunReport {
+        query: spec.query.to_string(),
+        parallelism: spec.parallelism,
+        events: events_total.load(Ordering::Relaxed),
+        rows: rows_total.load(Ordering::Relaxed),
+        elapsed_s: secs(elapsed),
+        cpu_s: secs(cpu),
+        peak_rss_mib: peak_rss_mib(),
+    })
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}

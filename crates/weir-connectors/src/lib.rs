@@ -1,0 +1,48 @@
+//! # weir-connectors — where records come from and where they go
+//!
+//! Sources implement weir-runtime's split model ([`Source`](weir_runtime::Source) →
+//! [`SplitEnumerator`](weir_runtime::SplitEnumerator) + [`SourceReader`](weir_runtime::SourceReader));
+//! sinks implement [`Sink`](weir_runtime::Sink) → [`SinkWriter`](weir_runtime::SinkWriter).
+//! Depends on weir-runtime and weir-core only.
+//!
+//! ```text
+//!   sources                         sinks
+//!   nexmark::NexmarkSource  ─┐   ┌─▶ PrintSink        (stdout / stderr, Flink's "N> " prefix)
+//!   nexmark::NexmarkFileSource ├─▶ job ─▶ TextFileSink / JsonLinesSink (part files in a directory)
+//!   TextFileSource           │   ├─▶ BlackholeSink    (counts)
+//!   CollectionSource         │   └─▶ CollectSink      (into a shared Vec)
+//!   NumberSequenceSource    ─┘
+//! ```
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | [`nexmark`] | the Nexmark model, deterministic generator and source, and its JSON-lines files |
+//! | [`text_file`] | [`TextFileSource`]: lines of a file or of every file in a directory |
+//! | [`collection`] | [`CollectionSource`]: the elements of a `Vec` |
+//! | [`sequence`] | [`NumberSequenceSource`]: an inclusive range of numbers (Flink's `fromSequence`) |
+//! | [`enumerator`] | [`StaticSplitEnumerator`]: split *i* to reader *i* mod *p* |
+//! | [`line_reader`] | buffered line reading with file and line number for errors |
+//! | [`pacer`] | holds a source to a wall-clock rate |
+//! | [`sink`] | print, text-file, JSON-lines, blackhole and collect sinks |
+//! | [`error`] | [`ConnectorError`] |
+//!
+//! Every bounded source here assigns its splits statically and deterministically (split
+//! *i* goes to reader *i* mod *p*), so a job reads the same records in the same reader
+//! on every run.
+
+pub mod collection;
+pub mod enumerator;
+pub mod error;
+pub mod line_reader;
+pub mod nexmark;
+pub mod pacer;
+pub mod sequence;
+pub mod sink;
+pub mod text_file;
+
+pub use collection::CollectionSource;
+pub use enumerator::StaticSplitEnumerator;
+pub use error::ConnectorError;
+pub use sequence::NumberSequenceSource;
+pub use sink::{BlackholeSink, CollectHandle, CollectSink, JsonLinesSink, PrintSink, TextFileSink};
+pub use text_file::TextFileSource;

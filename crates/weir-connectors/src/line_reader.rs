@@ -1,0 +1,170 @@
+//! [`LineReader`]: reads a file line by line through a large buffer, reusing one line
+//! buffer, and knows the file and line number so errors can name them.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use crate::error::ConnectorError;
+
+/// Read buffer size: large, so a reader makes few system calls.
+pub const READ_BUFFER_BYTES: usize = 1 << 20;
+
+/// A buffered line reader over one file.
+///
+/// ```
+/// # use std::io::Write;
+/// use weir_connectors::line_reader::LineReader;
+/// let mut file = tempfile::NamedTempFile::new().unwrap();
+/// file.write_all(b"one\r\ntwo").unwrap();
+/// let mut lines = LineReader::open(file.path()).unwrap();
+/// assert_eq!(lines.next_line().unwrap().unwrap().bytes, b"one");
+/// let two = lines.next_line().unwrap().unwrap();
+/// assert_eq!((two.bytes, two.number), (&b"two"[..], 2));
+/// assert!(lines.next_line().unwrap().is_none());
+/// ```
+#[derive(Debug)]
+pub struct LineReader {
+    path: PathBuf,
+    reader: BufReader<File>,
+    buf: Vec<u8>,
+    number: u64,
+}
+
+/// One line, borrowed from its [`LineReader`], with where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// The line without its `\n` or `\r\n`.
+    pub bytes: &'a [u8],
+    /// The file.
+    pub path: &'a Path,
+    /// 1-based line number.
+    pub number: u64,
+}
+
+impl<'a> Line<'a> {
+    /// The line as text.
+    ///
+    /// # Errors
+    /// [`ConnectorError::InvalidUtf8`] naming file and line.
+    pub fn to_str(&self) -> Result<&'a str, ConnectorError> {
+        std::str::from_utf8(self.bytes).map_err(|source| ConnectorError::InvalidUtf8 {
+            path: self.path.to_path_buf(),
+            line: self.number,
+            source,
+        })
+    }
+
+    /// A [`ConnectorError::Malformed`] for this line (file, line number, and the line's
+    /// first 200 characters).
+    pub fn malformed(&self, message: impl std::fmt::Display) -> ConnectorError {
+        ConnectorError::malformed(self.path, self.number, message.to_string(), self.bytes)
+    }
+
+    /// Whether the line is empty or only white space.
+    pub fn is_blank(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+}
+
+impl LineReader {
+    /// Opens `path`.
+    ///
+    /// # Errors
+    /// [`ConnectorError::Io`] when the file cannot be opened.
+    pub fn open(path: &Path) -> Result<Self, ConnectorError> {
+        let file = File::open(path).map_err(|e| ConnectorError::io("open", path, e))?;
+        Ok(LineReader {
+            path: path.to_path_buf(),
+            reader: BufReader::with_capacity(READ_BUFFER_BYTES, file),
+            buf: Vec::with_capacity(1024),
+            number: 0,
+        })
+    }
+
+    /// The next line, without its end (`\n`, or `\r\n`); `None` at the end of the file.
+    /// A last line without `\n` is still a line.
+    ///
+    /// # Errors
+    /// [`ConnectorError::Io`] on a read failure.
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>, ConnectorError> {
+        self.buf.clear();
+        let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| ConnectorError::io("read", &self.path, e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        let mut end = self.buf.len();
+        if self.buf[end - 1] == b'\n' {
+            end -= 1;
+            if end > 0 && self.buf[end - 1] == b'\r' {
+                end -= 1;
+            }
+        }
+        Ok(Some(Line { bytes: &self.buf[..end], path: &self.path, number: self.number }))
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of lines read so far.
+    pub fn lines_read(&self) -> u64 {
+        self.number
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn lines_of(content: &[u8]) -> Vec<Vec<u8>> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(content).unwrap();
+        let mut reader = LineReader::open(file.path()).unwrap();
+        let mut out = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            assert_eq!(line.number, out.len() as u64 + 1);
+            out.push(line.bytes.to_vec());
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines() {
+        let cases: &[(&[u8], &[&[u8]])] = &[
+            (b"", &[]),
+            (b"\n", &[b""]),
+            (b"a", &[b"a"]),
+            (b"a\n", &[b"a"]),
+            (b"a\r\nb\r\n", &[b"a", b"b"]),
+            (b"a\rb\n", &[b"a\rb"]),
+            (b"a\n\nb", &[b"a", b"", b"b"]),
+            (b"\r\n", &[b""]),
+        ];
+        for &(content, expected) in cases {
+            let got = lines_of(content);
+            let want: Vec<Vec<u8>> = expected.iter().map(|l| l.to_vec()).collect();
+            assert_eq!(got, want, "{content:?}");
+        }
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"ok\n\xff\xfe\n").unwrap();
+        let mut reader = LineReader::open(file.path()).unwrap();
+        assert_eq!(reader.next_line().unwrap().unwrap().to_str().unwrap(), "ok");
+        let bad = reader.next_line().unwrap().unwrap();
+        let err = bad.to_str().unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&format!("{}:2:", file.path().display())), "{text}");
+        assert!(bad.malformed("nope").to_string().ends_with(": nope; the line reads: \u{fffd}\u{fffd}"));
+
+        let missing = LineReader::open(Path::new("/no/such/file")).unwrap_err();
+        assert!(missing.to_string().starts_with("cannot open /no/such/file"), "{missing}");
+    }
+}

@@ -1,0 +1,252 @@
+//! [`StreamExecutionEnvironment`]: where a job is built and executed.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use weir_core::VertexId;
+use weir_runtime::graph::{SidePort, StreamType, TypedStream, VertexFactory};
+use weir_runtime::plan::ExecutionPlan;
+use weir_runtime::vertex::SourceVertex;
+use weir_runtime::{
+    ChainingStrategy, Edge, ExecutionConfig, JobError, JobExecutionResult, JobGraph, LocalExecutor, Partitioner, Port,
+    Source, Vertex,
+};
+
+use weir_connectors::{CollectionSource, NumberSequenceSource, TextFileSource};
+
+use crate::{Data, DataStream};
+
+/// The graph being built, shared by every stream handle of one environment.
+pub(crate) struct Builder {
+    config: ExecutionConfig,
+    vertices: Vec<Vertex>,
+    edges: Vec<Edge>,
+    errors: Vec<String>,
+}
+
+/// One output of a vertex as the input of the next transformation, with the
+/// partitioning chosen for that connection.
+#[derive(Clone)]
+pub(crate) struct StreamRef {
+    pub(crate) vertex: VertexId,
+    pub(crate) port: Port,
+    pub(crate) partitioner: Option<Partitioner>,
+    pub(crate) stream: Arc<dyn StreamType>,
+}
+
+impl StreamRef {
+    pub(crate) fn main<T: Data>(vertex: VertexId) -> Self {
+        StreamRef { vertex, port: Port::Main, partitioner: None, stream: Arc::new(TypedStream::<T>::new()) }
+    }
+}
+
+/// Builds and runs a streaming job (Flink's `StreamExecutionEnvironment`).
+///
+/// Transformations on the streams it creates add operators to a job graph; `execute`
+/// runs that graph on the embedded runtime and clears it, so one environment can build
+/// and run several jobs one after the other.
+///
+/// # Example
+/// ```
+/// use weir::prelude::*;
+/// let env = StreamExecutionEnvironment::new().with_parallelism(2);
+/// let counts = env
+///     .from_collection(vec![("a".to_string(), 1u64), ("b".into(), 1), ("a".into(), 1)])
+///     .key_by(|(word, _): &(String, u64)| word.clone())
+///     .sum(1)
+///     .collect();
+/// env.execute("word count").unwrap();
+/// let mut last = counts.take();
+/// last.sort();
+/// assert_eq!(last, vec![("a".to_string(), 1), ("a".to_string(), 2), ("b".to_string(), 1)]);
+/// ```
+#[derive(Clone)]
+pub struct StreamExecutionEnvironment {
+    inner: Arc<Mutex<Builder>>,
+}
+
+impl Default for StreamExecutionEnvironment {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StreamExecutionEnvironment {
+    /// An environment running jobs in this process with the default configuration
+    /// (parallelism 1).
+    pub fn new() -> Self {
+        Self::with_config(ExecutionConfig::default())
+    }
+
+    /// An environment with an explicit configuration.
+    pub fn with_config(config: ExecutionConfig) -> Self {
+        StreamExecutionEnvironment {
+            inner: Arc::new(Mutex::new(Builder { config, vertices: Vec::new(), edges: Vec::new(), errors: Vec::new() })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Builder> {
+        // Building a graph never panics while holding the lock, so poisoning cannot
+        // leave it half-updated; recover the guard either way.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets the default parallelism of every operator.
+    pub fn with_parallelism(self, parallelism: usize) -> Self {
+        self.lock().config.parallelism = parallelism;
+        self
+    }
+
+    /// Sets the default maximum parallelism (number of key groups).
+    pub fn with_max_parallelism(self, max_parallelism: usize) -> Self {
+        self.lock().config.max_parallelism = Some(max_parallelism);
+        self
+    }
+
+    /// Sets the buffer timeout: `Some(0)` flushes after every batch (lowest latency),
+    /// `None` only when batches are full (highest throughput). Default 100 ms.
+    pub fn with_buffer_timeout(self, timeout: Option<Duration>) -> Self {
+        self.lock().config.buffer_timeout = timeout;
+        self
+    }
+
+    /// Sets the number of records per batch between tasks (default 1024).
+    pub fn with_batch_size(self, batch_size: usize) -> Self {
+        self.lock().config.batch_size = batch_size;
+        self
+    }
+
+    /// Sets how many batches a channel between two subtasks holds (default 2).
+    pub fn with_channel_capacity(self, batches: usize) -> Self {
+        self.lock().config.channel_capacity = batches;
+        self
+    }
+
+    /// Turns operator chaining off for the whole job.
+    pub fn disable_operator_chaining(self) -> Self {
+        self.lock().config.chaining = false;
+        self
+    }
+
+    /// The configuration jobs will run with.
+    pub fn config(&self) -> ExecutionConfig {
+        self.lock().config.clone()
+    }
+
+    /// A stream read from `source` (Flink's `fromSource`).
+    pub fn from_source<S>(&self, source: S, name: &str) -> DataStream<S::Out>
+    where
+        S: Source,
+        S::Out: Data,
+    {
+        let id = self.add_vertex(&format!("Source: {name}"), Arc::new(SourceVertex::new(source)), Vec::new());
+        DataStream::from_ref(self.clone(), StreamRef::main::<S::Out>(id))
+    }
+
+    /// A stream of the given values, in order, read by one source subtask (as Flink's
+    /// `fromCollection`).
+    pub fn from_collection<T: Data + Sync>(&self, values: Vec<T>) -> DataStream<T> {
+        self.from_source(CollectionSource::new(values), "Collection Source").set_parallelism(1)
+    }
+
+    /// The numbers `from..=to`, split into contiguous ranges over the source's subtasks
+    /// (Flink's `fromSequence`).
+    pub fn from_sequence(&self, from: i64, to: i64) -> DataStream<i64> {
+        self.from_source(NumberSequenceSource::new(from, to), "Sequence Source")
+    }
+
+    /// The lines of a text file, or of every file in a directory (one split per file).
+    pub fn read_text_file(&self, path: impl Into<std::path::PathBuf>) -> DataStream<String> {
+        self.from_source(TextFileSource::new(path), "Text File")
+    }
+
+    /// Runs the job built so far on the embedded runtime and waits for it to finish
+    /// (a job over bounded sources ends by itself).
+    ///
+    /// # Errors
+    /// An invalid job (reported before anything runs), or the first failure of an
+    /// operator, naming it and its subtask.
+    pub fn execute(&self, job_name: &str) -> Result<JobExecutionResult, JobError> {
+        let graph = self.take_graph(job_name)?;
+        LocalExecutor.execute(graph)
+    }
+
+    /// The job graph built so far, leaving the environment empty.
+    ///
+    /// # Errors
+    /// A mistake recorded while building (a bad aggregation position).
+    pub fn take_graph(&self, job_name: &str) -> Result<JobGraph, JobError> {
+        let mut b = self.lock();
+        let errors = std::mem::take(&mut b.errors);
+        let vertices = std::mem::take(&mut b.vertices);
+        let edges = std::mem::take(&mut b.edges);
+        if !errors.is_empty() {
+            return Err(JobError::InvalidGraph(errors.join("; ")));
+        }
+        Ok(JobGraph { name: job_name.to_string(), config: b.config.clone(), vertices, edges })
+    }
+
+    /// How the job built so far would run: its chains (tasks) with their parallelism,
+    /// as `"Source: a -> Map (p=2)"` lines. The graph stays in the environment.
+    ///
+    /// # Errors
+    /// As [`Self::execute`], for an invalid graph.
+    pub fn explain(&self) -> Result<String, JobError> {
+        let b = self.lock();
+        if !b.errors.is_empty() {
+            return Err(JobError::InvalidGraph(b.errors.join("; ")));
+        }
+        let graph =
+            JobGraph { name: String::new(), config: b.config.clone(), vertices: b.vertices.clone(), edges: b.edges.clone() };
+        let plan = ExecutionPlan::new(&graph)?;
+        let mut lines = Vec::new();
+        for chain in &plan.chains {
+            lines.push(format!("{} (p={})", chain.name, chain.parallelism));
+            for (ei, e) in graph.edges.iter().enumerate() {
+                if !plan.chained[ei] && chain.vertices.contains(&e.source) {
+                    let target = &graph.vertices[e.target.0 as usize].name;
+                    lines.push(format!("  --{:?}--> {target}", plan.partitioners[ei]));
+                }
+            }
+        }
+        Ok(lines.join("\n"))
+    }
+
+    pub(crate) fn add_vertex(&self, name: &str, factory: Arc<dyn VertexFactory>, inputs: Vec<(StreamRef, usize)>) -> VertexId {
+        let mut b = self.lock();
+        let id = VertexId(b.vertices.len() as u32);
+        b.vertices.push(Vertex {
+            id,
+            name: name.to_string(),
+            uid: None,
+            parallelism: None,
+            max_parallelism: None,
+            chaining: ChainingStrategy::Always,
+            side_ports: Vec::new(),
+            factory,
+        });
+        for (r, input) in inputs {
+            b.edges.push(Edge { source: r.vertex, port: r.port, target: id, input, partitioner: r.partitioner, stream: r.stream });
+        }
+        id
+    }
+
+    pub(crate) fn update_vertex(&self, id: VertexId, f: impl FnOnce(&mut Vertex)) {
+        let mut b = self.lock();
+        if let Some(v) = b.vertices.get_mut(id.0 as usize) {
+            f(v);
+        }
+    }
+
+    pub(crate) fn add_side_port(&self, id: VertexId, port: SidePort) {
+        self.update_vertex(id, |v| {
+            if !v.side_ports.iter().any(|p| p.tag == port.tag) {
+                v.side_ports.push(port);
+            }
+        });
+    }
+
+    pub(crate) fn record_error(&self, message: String) {
+        self.lock().errors.push(message);
+    }
+}

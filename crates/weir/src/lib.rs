@@ -1,0 +1,77 @@
+//! # weir — the DataStream API
+//!
+//! What a Weir user writes: a `fn main()` that builds a dataflow with typed closures and
+//! runs it, in Apache Flink's terms.
+//!
+//! ```
+//! use weir::prelude::*;
+//!
+//! let env = StreamExecutionEnvironment::new().with_parallelism(2);
+//! let counts = env
+//!     .from_collection(vec!["to be or".to_string(), "not to be".to_string()])
+//!     .flat_map(|line: String, out: &mut Collector<(String, u64)>| {
+//!         for word in line.split_whitespace() {
+//!             out.collect((word.to_string(), 1));
+//!         }
+//!     })
+//!     .key_by(|(word, _): &(String, u64)| word.clone())
+//!     .sum(1)
+//!     .collect();
+//! env.execute("word count")?;
+//! let finals: std::collections::HashMap<String, u64> = counts.take().into_iter().collect::<Vec<_>>()
+//!     .into_iter().fold(Default::default(), |mut m, (w, n)| { let e = m.entry(w).or_default(); *e = n.max(*e); m });
+//! assert_eq!(finals["to"], 2);
+//! assert_eq!(finals["or"], 1);
+//! # Ok::<(), weir::JobError>(())
+//! ```
+//!
+//! ## Map
+//! | here | Flink |
+//! |---|---|
+//! | [`StreamExecutionEnvironment`] | `StreamExecutionEnvironment` |
+//! | [`DataStream`]: `map`, `filter`, `flat_map`, `process`, `union`, `connect`, partitioners, sinks | `DataStream` |
+//! | [`KeyedStream`]: `process`, `reduce`, `sum`/`min`/`max`/`min_by`/`max_by` | `KeyedStream` |
+//! | [`ConnectedStreams`], [`BroadcastStream`] | the same |
+//! | [`functions`]: `ProcessFunction`, `KeyedProcessFunction`, `CoProcessFunction`, `BroadcastProcessFunction`, `Collector` | the same |
+//! | `ValueState`, `ListState`, `MapState` and descriptors (from `weir-state`) | the same |
+//! | [`OutputTag`] | `OutputTag` |
+//! | sources and sinks (from `weir-connectors`) | `fromSource`, `sinkTo`, `print` |
+//!
+//! The API builds a plain-data job graph ([`weir_runtime::JobGraph`]); `execute` runs it
+//! on the embedded runtime. Nothing here reaches into the runtime's task internals.
+
+pub mod aggregation;
+pub mod connected;
+pub mod datastream;
+pub mod environment;
+pub mod functions;
+pub mod keyed_stream;
+pub mod operators;
+pub mod side_output;
+
+pub use connected::{BroadcastConnectedStreams, BroadcastStream, ConnectedStreams};
+pub use datastream::{DataStream, DataStreamSink};
+pub use environment::StreamExecutionEnvironment;
+pub use keyed_stream::KeyedStream;
+pub use side_output::OutputTag;
+pub use weir_connectors as connectors;
+pub use weir_core::{Either, StreamRecord, Watermark};
+pub use weir_runtime::{BoxError, ExecutionConfig, JobError, JobExecutionResult};
+pub use weir_state::{
+    ListState, ListStateDescriptor, MapState, MapStateDescriptor, StateError, ValueState, ValueStateDescriptor,
+};
+
+/// What a stream's records must be: cloneable (a stream may feed several consumers),
+/// sendable between task threads, and owned.
+pub trait Data: Clone + Send + 'static {}
+impl<T: Clone + Send + 'static> Data for T {}
+
+/// Everything a job usually needs: `use weir::prelude::*;`.
+pub mod prelude {
+    pub use crate::functions::*;
+    pub use crate::{
+        BoxError, BroadcastStream, ConnectedStreams, Data, DataStream, Either, JobError, KeyedStream, ListState,
+        ListStateDescriptor, MapState, MapStateDescriptor, OutputTag, StreamExecutionEnvironment, ValueState,
+        ValueStateDescriptor,
+    };
+}
