@@ -90,7 +90,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -113,11 +113,15 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 }
 
 fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
-    let query = args.query.ok_or_else(|| anyhow::anyhow!("--query is required (q0, q1 or q2), or use `weir nexmark generate`"))?;
+    let query = args
+        .query
+        .ok_or_else(|| anyhow::anyhow!("--query is required (q0, q1 or q2), or use `weir nexmark generate`"))?;
     let (input, source) = match args.input {
         Some(dir) => (NexmarkInput::Files(dir.clone()), format!("files in {}", dir.display())),
         None => (
-            NexmarkInput::Generate(NexmarkConfig::new(args.events).with_seed(args.seed).with_first_event_rate(args.rate)),
+            NexmarkInput::Generate(
+                NexmarkConfig::new(args.events).with_seed(args.seed).with_first_event_rate(args.rate),
+            ),
             format!("generator: {} events, seed {}, {} events/s of event time", args.events, args.seed, args.rate),
         ),
     };

@@ -15,11 +15,19 @@ fn main() {
     let mut bytes = 0usize;
     loop {
         match r.poll_next(&mut out, 1024).unwrap() {
-            ReadStatus::NeedsSplit => match e.next_split(0) { SplitAssignment::Split(s) => r.add_split(s).unwrap(), _ => break },
+            ReadStatus::NeedsSplit => match e.next_split(0) {
+                SplitAssignment::Split(s) => r.add_split(s).unwrap(),
+                _ => break,
+            },
             _ => {}
         }
         count += out.len() as u64;
-        if let Some(x) = out.last() { bytes += match &x.value { Event::Bid(b) => b.extra.len(), _ => 0 }; }
+        if let Some(x) = out.last() {
+            bytes += match &x.value {
+                Event::Bid(b) => b.extra.len(),
+                _ => 0,
+            };
+        }
         out.clear();
     }
     let s = t.elapsed().as_secs_f64();
@@ -29,7 +37,12 @@ fn main() {
     let t = Instant::now();
     let meta = write_dir(&NexmarkConfig::new(n / 4), &dir).unwrap();
     let s = t.elapsed().as_secs_f64();
-    println!("write_dir: {} events in {s:.3}s = {:.2} M events/s, {:.0} MB", n / 4, (n / 4) as f64 / s / 1e6, meta.bytes.values().sum::<u64>() as f64 / 1e6);
+    println!(
+        "write_dir: {} events in {s:.3}s = {:.2} M events/s, {:.0} MB",
+        n / 4,
+        (n / 4) as f64 / s / 1e6,
+        meta.bytes.values().sum::<u64>() as f64 / 1e6
+    );
 
     let source = NexmarkFileSource::new(&dir);
     let mut e = source.create_enumerator(1).unwrap();
@@ -38,7 +51,10 @@ fn main() {
     let mut count = 0u64;
     loop {
         match r.poll_next(&mut out, 1024).unwrap() {
-            ReadStatus::NeedsSplit => match e.next_split(0) { SplitAssignment::Split(s) => r.add_split(s).unwrap(), _ => break },
+            ReadStatus::NeedsSplit => match e.next_split(0) {
+                SplitAssignment::Split(s) => r.add_split(s).unwrap(),
+                _ => break,
+            },
             _ => {}
         }
         count += out.len() as u64;

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
 
 use crate::enumerator::StaticSplitEnumerator;
 
@@ -132,12 +132,8 @@ mod tests {
 
     #[test]
     fn chunks_are_contiguous_and_balanced() {
-        let cases: &[(usize, usize, &[Range<usize>])] = &[
-            (10, 3, &[0..3, 3..6, 6..10]),
-            (2, 4, &[0..0, 0..1, 1..1, 1..2]),
-            (0, 2, &[0..0, 0..0]),
-            (5, 1, &[0..5]),
-        ];
+        let cases: &[(usize, usize, &[Range<usize>])] =
+            &[(10, 3, &[0..3, 3..6, 6..10]), (2, 4, &[0..0, 0..1, 1..1, 1..2]), (0, 2, &[0..0, 0..0]), (5, 1, &[0..5])];
         for &(len, parts, expected) in cases {
             assert_eq!(chunk_ranges(len, parts), expected, "{len} over {parts}");
         }

@@ -60,11 +60,8 @@ mod tests {
 
     #[test]
     fn deals_round_robin() {
-        let cases: &[(usize, usize, &[&[usize]])] = &[
-            (5, 2, &[&[0, 2, 4], &[1, 3]]),
-            (2, 3, &[&[0], &[1], &[]]),
-            (3, 0, &[&[0, 1, 2]]),
-        ];
+        let cases: &[(usize, usize, &[&[usize]])] =
+            &[(5, 2, &[&[0, 2, 4], &[1, 3]]), (2, 3, &[&[0], &[1], &[]]), (3, 0, &[&[0, 1, 2]])];
         for &(splits, parallelism, expected) in cases {
             let mut e = StaticSplitEnumerator::new(0..splits, parallelism);
             assert_eq!(e.remaining(), splits);

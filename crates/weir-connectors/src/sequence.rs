@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
 
 use crate::enumerator::StaticSplitEnumerator;
 

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
 
 use crate::enumerator::StaticSplitEnumerator;
 use crate::error::ConnectorError;
@@ -185,13 +185,8 @@ mod tests {
     #[test]
     fn a_directory_is_its_visible_files_in_name_order() {
         let dir = tempfile::tempdir().unwrap();
-        let files: &[(&str, &str)] = &[
-            ("b.txt", "b1\r\nb2"),
-            ("a.txt", "a1\n\na3\n"),
-            ("c.txt", ""),
-            (".hidden", "no"),
-            ("_SUCCESS", "no"),
-        ];
+        let files: &[(&str, &str)] =
+            &[("b.txt", "b1\r\nb2"), ("a.txt", "a1\n\na3\n"), ("c.txt", ""), (".hidden", "no"), ("_SUCCESS", "no")];
         for (name, content) in files {
             fs::write(dir.path().join(name), content).unwrap();
         }

@@ -35,10 +35,8 @@ impl fmt::Display for JobId {
 impl JobId {
     /// A fresh id from the clock and the process id; unique enough for one machine.
     pub fn generate() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         JobId(nanos ^ ((std::process::id() as u128) << 96))
     }
 }

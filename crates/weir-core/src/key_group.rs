@@ -251,8 +251,14 @@ mod tests {
     #[test]
     fn murmur_matches_flink() {
         // Values printed by Flink's MathUtils.murmurHash run on the JVM (java 17).
-        let java = [(0i32, 593_689_054u32), (1, 68_075_478), (2, 1_085_422_463), (42, 1_134_849_565),
-                    (-1, 1_982_413_648), (123_456_789, 1_088_346_449)];
+        let java = [
+            (0i32, 593_689_054u32),
+            (1, 68_075_478),
+            (2, 1_085_422_463),
+            (42, 1_134_849_565),
+            (-1, 1_982_413_648),
+            (123_456_789, 1_088_346_449),
+        ];
         for (input, expected) in java {
             assert_eq!(murmur_hash(input as u32), expected, "murmurHash({input})");
         }

@@ -24,6 +24,11 @@ impl SubtaskInfo {
 
     /// A stand-alone subtask description (for tests and single-instance use).
     pub fn single(name: impl Into<String>) -> Self {
-        SubtaskInfo { name: name.into(), index: 0, parallelism: 1, max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM }
+        SubtaskInfo {
+            name: name.into(),
+            index: 0,
+            parallelism: 1,
+            max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM,
+        }
     }
 }

@@ -173,8 +173,12 @@ pub trait StreamType: Send + Sync {
     ///
     /// # Errors
     /// If the senders are not of this stream's type (a Weir bug).
-    fn writer(&self, partitioner: &Partitioner, senders: Vec<ErasedSender>, ctx: WriterContext)
-        -> Result<ErasedOutput, JobError>;
+    fn writer(
+        &self,
+        partitioner: &Partitioner,
+        senders: Vec<ErasedSender>,
+        ctx: WriterContext,
+    ) -> Result<ErasedOutput, JobError>;
 }
 
 /// The [`StreamType`] of records of type `T`.

@@ -40,7 +40,11 @@ pub trait Operator: Send + 'static {
     }
 
     /// Processes a batch, appending results to `out`.
-    fn process(&mut self, batch: &mut Vec<StreamRecord<Self::In>>, out: &mut Emitter<Self::Out>) -> Result<(), BoxError>;
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<Self::In>>,
+        out: &mut Emitter<Self::Out>,
+    ) -> Result<(), BoxError>;
 
     /// Reacts to event-time progress; by default passes it on.
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Self::Out>) -> Result<(), BoxError> {

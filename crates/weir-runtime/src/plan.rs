@@ -145,8 +145,13 @@ impl ExecutionPlan {
         let chains = (0..nv)
             .filter(|&v| head_of[v] == v)
             .map(|h| {
-                let vertices: Vec<VertexId> = (0..nv).filter(|&v| head_of[v] == h).map(|v| VertexId(v as u32)).collect();
-                let name = vertices.iter().map(|v| graph.vertices[v.0 as usize].name.as_str()).collect::<Vec<_>>().join(" -> ");
+                let vertices: Vec<VertexId> =
+                    (0..nv).filter(|&v| head_of[v] == h).map(|v| VertexId(v as u32)).collect();
+                let name = vertices
+                    .iter()
+                    .map(|v| graph.vertices[v.0 as usize].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" -> ");
                 Chain { head: VertexId(h as u32), vertices, name, parallelism: parallelism[h] }
             })
             .collect();

@@ -72,7 +72,10 @@ where
                     .into_iter()
                     .map(|(input, rx)| {
                         let adapter = self.inputs.get(input).ok_or_else(|| {
-                            JobError::Internal(format!("edge into input {input} of a vertex with {} inputs", self.inputs.len()))
+                            JobError::Internal(format!(
+                                "edge into input {input} of a vertex with {} inputs",
+                                self.inputs.len()
+                            ))
                         })?;
                         adapter.adapt(rx)
                     })

@@ -166,7 +166,10 @@ impl<T: StateValue> ValueState<T> {
     ///
     /// # Errors
     /// As [`Self::update`].
-    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
+    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(
+        &self,
+        ctx: &mut impl KeyedStateContext<K>,
+    ) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<T>(self.id).remove(kg, key);
         Ok(())
@@ -178,7 +181,10 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn get<K: Hash + Eq + Clone + Send + 'static>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Vec<T>, StateError> {
+    pub fn get<K: Hash + Eq + Clone + Send + 'static>(
+        &self,
+        ctx: &mut impl KeyedStateContext<K>,
+    ) -> Result<Vec<T>, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<Vec<T>>(self.id).get(kg, key).cloned().unwrap_or_default())
     }
@@ -187,7 +193,11 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn add<K: Hash + Eq + Clone + Send + 'static>(&self, ctx: &mut impl KeyedStateContext<K>, value: T) -> Result<(), StateError> {
+    pub fn add<K: Hash + Eq + Clone + Send + 'static>(
+        &self,
+        ctx: &mut impl KeyedStateContext<K>,
+        value: T,
+    ) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<Vec<T>>(self.id).get_or_insert_with(kg, key, Vec::new).push(value);
         Ok(())
@@ -230,7 +240,10 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
+    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(
+        &self,
+        ctx: &mut impl KeyedStateContext<K>,
+    ) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<Vec<T>>(self.id).remove(kg, key);
         Ok(())
@@ -318,7 +331,10 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn is_empty<K: Hash + Eq + Clone + Send + 'static>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<bool, StateError> {
+    pub fn is_empty<K: Hash + Eq + Clone + Send + 'static>(
+        &self,
+        ctx: &mut impl KeyedStateContext<K>,
+    ) -> Result<bool, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_none_or(HashMap::is_empty))
     }
@@ -327,7 +343,10 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
+    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(
+        &self,
+        ctx: &mut impl KeyedStateContext<K>,
+    ) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<HashMap<UK, UV>>(self.id).remove(kg, key);
         Ok(())

@@ -30,8 +30,7 @@ pub mod table;
 pub use backend::{HeapKeyedStateBackend, StateId, StateKind};
 pub use error::StateError;
 pub use handle::{
-    KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState,
-    ValueStateDescriptor,
+    KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState, ValueStateDescriptor,
 };
 pub use table::StateTable;
 

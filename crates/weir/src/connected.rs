@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use weir_runtime::SubtaskInfo;
 use weir_state::MapStateDescriptor;
 
-use crate::functions::{BroadcastProcessFunction, Collector, CoProcessFunction};
+use crate::functions::{BroadcastProcessFunction, CoProcessFunction, Collector};
 use crate::operators::broadcast::BroadcastProcessOperator;
 use crate::operators::co::{CoFlatMapOperator, CoMapOperator, CoProcessOperator};
 use crate::{Data, DataStream};

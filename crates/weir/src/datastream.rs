@@ -4,6 +4,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use weir_connectors::{CollectHandle, CollectSink, JsonLinesSink, PrintSink, TextFileSink};
 use weir_core::Either;
 use weir_runtime::graph::{downcast_senders, erase_output, SidePort};
 use weir_runtime::operator::{SideBuffer, SideChannel};
@@ -12,7 +13,6 @@ use weir_runtime::record_writer::RecordWriter;
 use weir_runtime::task::input::{Direct, InputAdapter, MapInput};
 use weir_runtime::vertex::{main_output, OperatorVertex};
 use weir_runtime::{BoxError, ChainingStrategy, Operator, Partitioner, Port, Sink, SubtaskInfo};
-use weir_connectors::{CollectHandle, CollectSink, JsonLinesSink, PrintSink, TextFileSink};
 use weir_state::{Key, MapStateDescriptor};
 
 use crate::connected::{BroadcastConnectedStreams, BroadcastStream, ConnectedStreams};
@@ -151,11 +151,13 @@ impl<T: Data> DataStream<T> {
         KS: Fn(&T) -> K + Clone + Send + Sync + 'static,
     {
         let selector = key_of.clone();
-        let writer = Arc::new(move |senders: Vec<weir_runtime::graph::ErasedSender>, ctx: weir_runtime::record_writer::WriterContext| {
-            let n = senders.len();
-            let sel = KeyGroupSelector::new(selector.clone(), ctx.max_parallelism, n);
-            Ok(erase_output::<T>(Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, sel, ctx))))
-        });
+        let writer = Arc::new(
+            move |senders: Vec<weir_runtime::graph::ErasedSender>, ctx: weir_runtime::record_writer::WriterContext| {
+                let n = senders.len();
+                let sel = KeyGroupSelector::new(selector.clone(), ctx.max_parallelism, n);
+                Ok(erase_output::<T>(Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, sel, ctx))))
+            },
+        );
         KeyedStream::new(self.with_partitioner(Partitioner::KeyBy(writer)), key_of)
     }
 
@@ -179,7 +181,10 @@ impl<T: Data> DataStream<T> {
     }
 
     /// Connects this stream with a broadcast stream.
-    pub fn connect_broadcast<B: Data, K, V>(&self, broadcast: &BroadcastStream<B, K, V>) -> BroadcastConnectedStreams<T, B, K, V> {
+    pub fn connect_broadcast<B: Data, K, V>(
+        &self,
+        broadcast: &BroadcastStream<B, K, V>,
+    ) -> BroadcastConnectedStreams<T, B, K, V> {
         BroadcastConnectedStreams { first: self.clone(), broadcast: broadcast.stream.clone(), _kv: PhantomData }
     }
 
@@ -225,12 +230,14 @@ impl<T: Data> DataStream<T> {
         KS: Fn(&T) -> K + Clone + Send + Sync + 'static,
         K: Hash,
     {
-        let writer = Arc::new(move |senders: Vec<weir_runtime::graph::ErasedSender>, ctx: weir_runtime::record_writer::WriterContext| {
-            let n = senders.len();
-            let (p, ks) = (partitioner.clone(), key_of.clone());
-            let sel = CustomSelector::new(move |v: &T, n: usize| p(&ks(v), n), n);
-            Ok(erase_output::<T>(Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, sel, ctx))))
-        });
+        let writer = Arc::new(
+            move |senders: Vec<weir_runtime::graph::ErasedSender>, ctx: weir_runtime::record_writer::WriterContext| {
+                let n = senders.len();
+                let (p, ks) = (partitioner.clone(), key_of.clone());
+                let sel = CustomSelector::new(move |v: &T, n: usize| p(&ks(v), n), n);
+                Ok(erase_output::<T>(Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, sel, ctx))))
+            },
+        );
         self.with_partitioner(Partitioner::Custom(writer))
     }
 
@@ -317,7 +324,9 @@ impl<T: Data> DataStream<T> {
     fn configure(self, what: &str, f: impl FnOnce(&mut weir_runtime::Vertex)) -> Self {
         match self.single_operator() {
             Some(r) => self.env.update_vertex(r.vertex, f),
-            None => self.env.record_error(format!("{what} applies to the output of one operator, not to a union or side output")),
+            None => self
+                .env
+                .record_error(format!("{what} applies to the output of one operator, not to a union or side output")),
         }
         self
     }

@@ -81,7 +81,12 @@ impl StreamExecutionEnvironment {
     /// An environment with an explicit configuration.
     pub fn with_config(config: ExecutionConfig) -> Self {
         StreamExecutionEnvironment {
-            inner: Arc::new(Mutex::new(Builder { config, vertices: Vec::new(), edges: Vec::new(), errors: Vec::new() })),
+            inner: Arc::new(Mutex::new(Builder {
+                config,
+                vertices: Vec::new(),
+                edges: Vec::new(),
+                errors: Vec::new(),
+            })),
         }
     }
 
@@ -196,8 +201,12 @@ impl StreamExecutionEnvironment {
         if !b.errors.is_empty() {
             return Err(JobError::InvalidGraph(b.errors.join("; ")));
         }
-        let graph =
-            JobGraph { name: String::new(), config: b.config.clone(), vertices: b.vertices.clone(), edges: b.edges.clone() };
+        let graph = JobGraph {
+            name: String::new(),
+            config: b.config.clone(),
+            vertices: b.vertices.clone(),
+            edges: b.edges.clone(),
+        };
         let plan = ExecutionPlan::new(&graph)?;
         let mut lines = Vec::new();
         for chain in &plan.chains {
@@ -212,7 +221,12 @@ impl StreamExecutionEnvironment {
         Ok(lines.join("\n"))
     }
 
-    pub(crate) fn add_vertex(&self, name: &str, factory: Arc<dyn VertexFactory>, inputs: Vec<(StreamRef, usize)>) -> VertexId {
+    pub(crate) fn add_vertex(
+        &self,
+        name: &str,
+        factory: Arc<dyn VertexFactory>,
+        inputs: Vec<(StreamRef, usize)>,
+    ) -> VertexId {
         let mut b = self.lock();
         let id = VertexId(b.vertices.len() as u32);
         b.vertices.push(Vertex {
@@ -226,7 +240,14 @@ impl StreamExecutionEnvironment {
             factory,
         });
         for (r, input) in inputs {
-            b.edges.push(Edge { source: r.vertex, port: r.port, target: id, input, partitioner: r.partitioner, stream: r.stream });
+            b.edges.push(Edge {
+                source: r.vertex,
+                port: r.port,
+                target: id,
+                input,
+                partitioner: r.partitioner,
+                stream: r.stream,
+            });
         }
         id
     }

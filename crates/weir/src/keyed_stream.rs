@@ -76,8 +76,7 @@ where
         R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
     {
         let key_of = self.key_of.clone();
-        self.stream
-            .transform(name, move |st: &SubtaskInfo| Ok(ReduceOperator::new(key_of.clone(), reduce.clone(), st)))
+        self.stream.transform(name, move |st: &SubtaskInfo| Ok(ReduceOperator::new(key_of.clone(), reduce.clone(), st)))
     }
 
     fn aggregate(&self, agg: Aggregation, pos: usize) -> DataStream<T>

@@ -44,7 +44,13 @@ pub struct Q1Row {
 impl From<Bid> for Q1Row {
     #[inline]
     fn from(b: Bid) -> Self {
-        Q1Row { auction: b.auction, bidder: b.bidder, price: Decimal3(b.price * 908), date_time: b.date_time, extra: b.extra }
+        Q1Row {
+            auction: b.auction,
+            bidder: b.bidder,
+            price: Decimal3(b.price * 908),
+            date_time: b.date_time,
+            extra: b.extra,
+        }
     }
 }
 

@@ -157,13 +157,8 @@ mod tests {
 
     #[test]
     fn blocks_partition_the_ids() {
-        let cases: &[(u64, usize, &[u64])] = &[
-            (10, 1, &[10]),
-            (10, 3, &[3, 3, 4]),
-            (2, 4, &[0, 0, 0, 2]),
-            (0, 2, &[0, 0]),
-            (12, 4, &[3, 3, 3, 3]),
-        ];
+        let cases: &[(u64, usize, &[u64])] =
+            &[(10, 1, &[10]), (10, 3, &[3, 3, 4]), (2, 4, &[0, 0, 0, 2]), (0, 2, &[0, 0]), (12, 4, &[3, 3, 3, 3])];
         for &(events, n, sizes) in cases {
             let config = NexmarkConfig::new(events);
             let blocks = config.blocks(n);

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
 
 use super::files::{NexmarkFileLayout, NexmarkFileSplit};
 use super::model::{Auction, Bid, Event, Person};

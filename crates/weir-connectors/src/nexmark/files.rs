@@ -254,8 +254,8 @@ impl NexmarkFileLayout {
             }
             NexmarkFileLayout::Parts(p) => (0..p)
                 .map(|index| {
-                    let [persons, auctions, bids] =
-                        STREAM_NAMES.map(|name| dir.join(format!("parts{p}")).join(name).join(format!("part-{index}.jsonl")));
+                    let [persons, auctions, bids] = STREAM_NAMES
+                        .map(|name| dir.join(format!("parts{p}")).join(name).join(format!("part-{index}.jsonl")));
                     NexmarkFileSplit { index, persons, auctions, bids }
                 })
                 .collect(),
@@ -275,10 +275,8 @@ mod tests {
         assert_eq!((meta.persons, meta.auctions, meta.bids), (100, 300, 4_600));
         assert_eq!(meta.num_generators, 2);
         assert_eq!(meta.min_event_time_ms, Some(config.base_time_ms));
-        let mut names: Vec<String> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let mut names: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
         assert_eq!(names, ["auctions.jsonl", "bids.jsonl", "meta.json", "persons.jsonl"]);
         let bids = fs::read_to_string(dir.path().join("bids.jsonl")).unwrap();

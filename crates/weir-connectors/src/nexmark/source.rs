@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
 
 use super::config::{GeneratorBlock, NexmarkConfig};
 use super::generator::NexmarkGenerator;

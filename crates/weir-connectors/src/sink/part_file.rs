@@ -108,7 +108,8 @@ impl PartFileWriter {
         }
         self.file.flush().map_err(|e| ConnectorError::io("write", &self.in_progress, e))?;
         if end_of_input {
-            fs::rename(&self.in_progress, &self.final_path).map_err(|e| ConnectorError::io("rename", &self.in_progress, e))?;
+            fs::rename(&self.in_progress, &self.final_path)
+                .map_err(|e| ConnectorError::io("rename", &self.in_progress, e))?;
             self.finished = true;
         }
         Ok(())

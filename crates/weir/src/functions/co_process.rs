@@ -39,8 +39,10 @@ pub trait CoProcessFunction<A, B, O>: Send + 'static {
     }
 
     /// Processes a record of the first stream.
-    fn process_element1(&mut self, value: A, ctx: &mut Context<'_>, out: &mut Collector<'_, O>) -> Result<(), BoxError>;
+    fn process_element1(&mut self, value: A, ctx: &mut Context<'_>, out: &mut Collector<'_, O>)
+        -> Result<(), BoxError>;
 
     /// Processes a record of the second stream.
-    fn process_element2(&mut self, value: B, ctx: &mut Context<'_>, out: &mut Collector<'_, O>) -> Result<(), BoxError>;
+    fn process_element2(&mut self, value: B, ctx: &mut Context<'_>, out: &mut Collector<'_, O>)
+        -> Result<(), BoxError>;
 }

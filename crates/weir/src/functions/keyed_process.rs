@@ -22,7 +22,10 @@ impl<K: Key> RuntimeContext<'_, K> {
     ///
     /// # Errors
     /// When the name is already declared with another kind or type.
-    pub fn get_state<T: StateValue>(&mut self, descriptor: &ValueStateDescriptor<T>) -> Result<ValueState<T>, StateError> {
+    pub fn get_state<T: StateValue>(
+        &mut self,
+        descriptor: &ValueStateDescriptor<T>,
+    ) -> Result<ValueState<T>, StateError> {
         descriptor.declare(self.backend)
     }
 
@@ -30,7 +33,10 @@ impl<K: Key> RuntimeContext<'_, K> {
     ///
     /// # Errors
     /// When the name is already declared with another kind or type.
-    pub fn get_list_state<T: StateValue>(&mut self, descriptor: &ListStateDescriptor<T>) -> Result<ListState<T>, StateError> {
+    pub fn get_list_state<T: StateValue>(
+        &mut self,
+        descriptor: &ListStateDescriptor<T>,
+    ) -> Result<ListState<T>, StateError> {
         descriptor.declare(self.backend)
     }
 
@@ -129,7 +135,12 @@ pub trait KeyedProcessFunction<K, I, O>: Send + 'static {
     }
 
     /// Processes one record of key `ctx.current_key()`.
-    fn process_element(&mut self, value: I, ctx: &mut KeyedContext<'_, K>, out: &mut Collector<'_, O>) -> Result<(), BoxError>;
+    fn process_element(
+        &mut self,
+        value: I,
+        ctx: &mut KeyedContext<'_, K>,
+        out: &mut Collector<'_, O>,
+    ) -> Result<(), BoxError>;
 }
 
 /// A closure as a [`KeyedProcessFunction`] (for functions that need no `open`).
@@ -150,7 +161,12 @@ impl<K, I, O, F> KeyedProcessFunction<K, I, O> for KeyedProcessFn<F>
 where
     F: FnMut(I, &mut KeyedContext<'_, K>, &mut Collector<'_, O>) -> Result<(), BoxError> + Send + 'static,
 {
-    fn process_element(&mut self, value: I, ctx: &mut KeyedContext<'_, K>, out: &mut Collector<'_, O>) -> Result<(), BoxError> {
+    fn process_element(
+        &mut self,
+        value: I,
+        ctx: &mut KeyedContext<'_, K>,
+        out: &mut Collector<'_, O>,
+    ) -> Result<(), BoxError> {
         (self.0)(value, ctx, out)
     }
 }

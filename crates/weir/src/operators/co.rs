@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use weir_core::{Either, StreamRecord};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
-use crate::functions::{Collector, CoProcessFunction, Context};
+use crate::functions::{CoProcessFunction, Collector, Context};
 
 /// `map(f1, f2)` on connected streams.
 pub struct CoMapOperator<A, B, O, F1, F2> {

@@ -53,7 +53,8 @@ where
             let key = (self.key_of)(&r.value);
             let key_group = assign_to_key_group(&key, self.max_parallelism);
             self.backend.check_key_group(key_group)?;
-            let mut ctx = KeyedContext { key: &key, key_group, backend: &mut self.backend, timestamp: r.timestamp, sides };
+            let mut ctx =
+                KeyedContext { key: &key, key_group, backend: &mut self.backend, timestamp: r.timestamp, sides };
             self.function.process_element(r.value, &mut ctx, &mut Collector::new(records, r.timestamp))?;
         }
         Ok(())

@@ -24,7 +24,14 @@ impl<K: Key, T: StateValue, KS, R> ReduceOperator<K, T, KS, R> {
         let state = backend
             .register::<Option<T>>("_reduce", StateKind::Value)
             .expect("a fresh backend has no conflicting state");
-        ReduceOperator { key_of, reduce, backend, state, max_parallelism: subtask.max_parallelism, _t: std::marker::PhantomData }
+        ReduceOperator {
+            key_of,
+            reduce,
+            backend,
+            state,
+            max_parallelism: subtask.max_parallelism,
+            _t: std::marker::PhantomData,
+        }
     }
 }
 

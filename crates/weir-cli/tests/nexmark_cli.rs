@@ -1,0 +1,160 @@
+//! `weir nexmark` end to end: generate files, run queries over them and over the
+//! generator, and check the results against answers computed here independently from
+//! the generated JSON.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn weir(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weir")).args(args).output().expect("weir runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = weir(args);
+    assert!(out.status.success(), "weir {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn result_field(stdout: &str, key: &str) -> u64 {
+    let line = stdout.lines().find(|l| l.starts_with("RESULT ")).expect("a RESULT line");
+    let prefix = format!("{key}=");
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("{key} in {line}"))
+        .parse()
+        .expect("a number")
+}
+
+fn json_lines(path: &Path) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut paths: Vec<_> = if path.is_dir() {
+        std::fs::read_dir(path).unwrap().map(|e| e.unwrap().path()).collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    paths.sort();
+    for p in paths {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        for line in std::fs::read_to_string(&p).unwrap().lines() {
+            rows.push(serde_json::from_str(line).unwrap_or_else(|e| panic!("{name}: {e}: {line}")));
+        }
+    }
+    rows
+}
+
+/// Canonical text of rows restricted to `cols`, sorted (a multiset).
+fn canon(rows: &[Value], cols: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> =
+        rows.iter().map(|r| cols.iter().map(|c| r[*c].to_string()).collect::<Vec<_>>().join("|")).collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn generate_then_q0_q1_q2_from_files_match_independent_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&["nexmark", "generate", "--events", "20000", "--seed", "7", "--out", data.to_str().unwrap()]);
+    let bids = json_lines(&data.join("bids.jsonl"));
+    let persons = json_lines(&data.join("persons.jsonl"));
+    let auctions = json_lines(&data.join("auctions.jsonl"));
+    // 1 : 3 : 46 by event id.
+    assert_eq!(persons.len() + auctions.len() + bids.len(), 20_000);
+    assert!((persons.len() as i64 - 400).abs() <= 1, "{}", persons.len());
+    assert!((auctions.len() as i64 - 1200).abs() <= 3, "{}", auctions.len());
+
+    // q0 at parallelism 2: every bid, unchanged.
+    let out0 = dir.path().join("q0");
+    let stdout = ok(&[
+        "nexmark",
+        "--query",
+        "q0",
+        "--input",
+        data.to_str().unwrap(),
+        "-p",
+        "2",
+        "--output",
+        out0.to_str().unwrap(),
+    ]);
+    assert_eq!(result_field(&stdout, "events"), 20_000);
+    assert_eq!(result_field(&stdout, "rows"), bids.len() as u64);
+    let cols = ["auction", "bidder", "price", "dateTime", "extra"];
+    assert_eq!(canon(&json_lines(&out0), &cols), canon(&bids, &cols));
+
+    // q1: price * 0.908, exact to three decimals.
+    let out1 = dir.path().join("q1");
+    ok(&["nexmark", "--query", "q1", "--input", data.to_str().unwrap(), "--output", out1.to_str().unwrap()]);
+    let mut expected: Vec<String> = bids
+        .iter()
+        .map(|b| {
+            let cents = b["price"].as_i64().unwrap() * 908;
+            format!("{}|{}.{:03}", b["auction"], cents / 1000, cents % 1000)
+        })
+        .collect();
+    expected.sort();
+    let mut got: Vec<String> =
+        json_lines(&out1).iter().map(|r| format!("{}|{:.3}", r["auction"], r["price"].as_f64().unwrap())).collect();
+    got.sort();
+    assert_eq!(got, expected);
+
+    // q2: bids on auctions divisible by 123.
+    let out2 = dir.path().join("q2");
+    ok(&["nexmark", "--query", "q2", "--input", data.to_str().unwrap(), "-p", "2", "--output", out2.to_str().unwrap()]);
+    let expected: Vec<&Value> = bids.iter().filter(|b| b["auction"].as_i64().unwrap() % 123 == 0).collect();
+    let expected: Vec<Value> = expected.into_iter().cloned().collect();
+    assert!(!expected.is_empty());
+    assert_eq!(canon(&json_lines(&out2), &["auction", "price"]), canon(&expected, &["auction", "price"]));
+}
+
+#[test]
+fn generator_runs_are_deterministic_and_parallelism_independent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut results: HashMap<&str, Vec<String>> = HashMap::new();
+    for p in ["1", "3"] {
+        let out = dir.path().join(format!("q2-p{p}"));
+        let stdout = ok(&[
+            "nexmark",
+            "--query",
+            "q2",
+            "--events",
+            "50000",
+            "--seed",
+            "3",
+            "-p",
+            p,
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(result_field(&stdout, "events"), 50_000);
+        results.insert(p, canon(&json_lines(&out), &["auction", "price"]));
+    }
+    assert_eq!(results["1"], results["3"]);
+    assert!(!results["1"].is_empty());
+}
+
+#[test]
+fn errors_name_what_is_wrong() {
+    let out = weir(&["nexmark", "--query", "q9"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("q9"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = weir(&["nexmark", "--query", "q0", "--input", "/nonexistent/weir-input"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/weir-input"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("persons.jsonl"), "").unwrap();
+    std::fs::write(dir.path().join("auctions.jsonl"), "").unwrap();
+    std::fs::write(dir.path().join("bids.jsonl"), "{\"auction\": 1, \"bidder\": oops}\n").unwrap();
+    let out = weir(&["nexmark", "--query", "q0", "--input", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bids.jsonl") && err.contains("line 1"), "{err}");
+}

@@ -1,0 +1,50 @@
+//! Runs the example programs as a user would and checks what they print.
+
+use std::process::Command;
+
+fn run(bin: &str, args: &[&str]) -> String {
+    let out = Command::new(bin).args(args).output().expect("example binary runs");
+    assert!(out.status.success(), "{bin} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Every printed count for `word`, stripped of the `N> ` subtask prefix.
+fn counts_of(stdout: &str, word: &str) -> Vec<u64> {
+    let needle = format!("({word}, ");
+    stdout
+        .lines()
+        .filter_map(|l| l.split_once(&needle).map(|(_, rest)| rest.trim_end_matches(')').parse().expect("a count")))
+        .collect()
+}
+
+#[test]
+fn word_count_counts_the_built_in_verse() {
+    let stdout = run(env!("CARGO_BIN_EXE_word_count"), &[]);
+    // "to" appears 4 times in the verse: the rolling sum prints 1, 2, 3, 4 in order,
+    // because one subtask owns the key and sees its records in order.
+    assert_eq!(counts_of(&stdout, "to"), vec![1, 2, 3, 4]);
+    assert_eq!(counts_of(&stdout, "question"), vec![1]);
+    assert_eq!(counts_of(&stdout, "of"), vec![1, 2]);
+    // With parallelism 2 every line carries Flink's subtask prefix.
+    assert!(stdout.lines().all(|l| l.starts_with("1> ") || l.starts_with("2> ")), "{stdout}");
+}
+
+#[test]
+fn word_count_reads_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "red green\nred\n").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "green red blue\n").unwrap();
+    let stdout = run(env!("CARGO_BIN_EXE_word_count"), &[dir.path().to_str().unwrap(), "-p", "1"]);
+    assert_eq!(counts_of(&stdout, "red").last(), Some(&3));
+    assert_eq!(counts_of(&stdout, "green").last(), Some(&2));
+    assert_eq!(counts_of(&stdout, "blue"), vec![1]);
+    assert!(!stdout.contains("> "), "parallelism 1 prints no prefix: {stdout}");
+}
+
+#[test]
+fn fraud_detection_alerts_exactly_the_small_then_large_accounts() {
+    let stdout = run(env!("CARGO_BIN_EXE_fraud_detection"), &[]);
+    let mut alerts: Vec<&str> = stdout.lines().collect();
+    alerts.sort();
+    assert_eq!(alerts, vec!["ALERT account=3 amount=900.00", "ALERT account=4 amount=501.00"]);
+}
