@@ -130,12 +130,20 @@ mod tests {
 
     use super::*;
 
+    /// (len, parts, the chunks as (start, end))
+    type Case = (usize, usize, &'static [(usize, usize)]);
+
     #[test]
     fn chunks_are_contiguous_and_balanced() {
-        let cases: &[(usize, usize, &[Range<usize>])] =
-            &[(10, 3, &[0..3, 3..6, 6..10]), (2, 4, &[0..0, 0..1, 1..1, 1..2]), (0, 2, &[0..0, 0..0]), (5, 1, &[0..5])];
+        let cases: &[Case] = &[
+            (10, 3, &[(0, 3), (3, 6), (6, 10)]),
+            (2, 4, &[(0, 0), (0, 1), (1, 1), (1, 2)]),
+            (0, 2, &[(0, 0), (0, 0)]),
+            (5, 1, &[(0, 5)]),
+        ];
         for &(len, parts, expected) in cases {
-            assert_eq!(chunk_ranges(len, parts), expected, "{len} over {parts}");
+            let chunks: Vec<(usize, usize)> = chunk_ranges(len, parts).into_iter().map(|r| (r.start, r.end)).collect();
+            assert_eq!(chunks, expected, "{len} over {parts}");
         }
     }
 

@@ -30,6 +30,8 @@
 //! *i* goes to reader *i* mod *p*), so a job reads the same records in the same reader
 //! on every run.
 
+#![warn(missing_docs)]
+
 pub mod collection;
 pub mod enumerator;
 pub mod error;

@@ -139,9 +139,12 @@ mod tests {
         out
     }
 
+    /// (from, to, parallelism, the splits' (from, to))
+    type Case = (i64, i64, usize, &'static [(i64, i64)]);
+
     #[test]
     fn splits_cover_the_range() {
-        let cases: &[(i64, i64, usize, &[(i64, i64)])] = &[
+        let cases: &[Case] = &[
             (1, 10, 3, &[(1, 3), (4, 6), (7, 10)]),
             (0, 1, 4, &[(0, 0), (1, 1)]),
             (5, 4, 2, &[]),

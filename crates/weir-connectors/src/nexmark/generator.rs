@@ -278,18 +278,11 @@ impl NexmarkGenerator {
         let channel = if rng.below(HOT_CHANNELS_RATIO) > 0 {
             rng.below(HOT_CHANNELS.len() as u64) as usize
         } else {
-            HOT_CHANNELS.len() + rng.below((self.tables.channels.len() - HOT_CHANNELS.len()) as u64) as usize
+            HOT_CHANNELS.len() + rng.below((self.tables.channel_count() - HOT_CHANNELS.len()) as u64) as usize
         };
         let extra = self.extra(rng, 8 + 8 + 8 + 8, AVG_BID_BYTES);
-        Bid {
-            auction,
-            bidder,
-            price,
-            channel: self.tables.channels[channel].clone(),
-            url: self.tables.urls[channel].clone(),
-            date_time: ts,
-            extra,
-        }
+        let (channel, url) = self.tables.channel(channel);
+        Bid { auction, bidder, price, channel: channel.to_string(), url: url.to_string(), date_time: ts, extra }
     }
 
     /// Upstream's `nextExtra`: padding bringing a record of `size` bytes to `avg` bytes

@@ -77,7 +77,7 @@ pub struct Bid {
     pub bidder: i64,
     /// Price (cents).
     pub price: i64,
-    /// Where the bid came from ("Google", …, or "channel-<i>").
+    /// Where the bid came from ("Google", …, or `channel-<i>`).
     pub channel: String,
     /// The page the bid was made on.
     pub url: String,

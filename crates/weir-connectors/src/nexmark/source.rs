@@ -63,8 +63,9 @@ impl NexmarkSource {
         Ok(NexmarkSource { config, tables, rate: None })
     }
 
-    /// Paces the source at `events_per_second` of wall-clock time over all readers (each
-    /// of `p` readers emits `1/p` of it). Does not change the events or their times.
+    /// Paces the source at `events_per_second` of wall-clock time over all readers: each
+    /// reader emits its share, in proportion to the events of the blocks it is assigned.
+    /// Does not change the events or their times.
     ///
     /// # Errors
     /// [`ConnectorError::Config`] unless the rate is positive and finite.
@@ -81,6 +82,17 @@ impl NexmarkSource {
     /// The generator configuration.
     pub fn config(&self) -> &NexmarkConfig {
         &self.config
+    }
+}
+
+impl NexmarkSource {
+    /// The part of `rate` that falls to `subtask`: in proportion to the events of the
+    /// blocks the (static, round-robin) enumerator deals it. `None` if it gets none.
+    fn reader_rate(&self, rate: f64, subtask: &SubtaskInfo) -> Option<f64> {
+        let parallelism = subtask.parallelism.max(1);
+        let blocks = self.config.blocks(self.config.generator_count(parallelism));
+        let mine: u64 = blocks.iter().filter(|b| b.index % parallelism == subtask.index).map(|b| b.events).sum();
+        (mine > 0).then(|| rate * mine as f64 / self.config.events as f64)
     }
 }
 
@@ -105,7 +117,7 @@ impl Source for NexmarkSource {
             tables: self.tables.clone(),
             pending: VecDeque::new(),
             current: None,
-            pacer: self.rate.map(|rate| Pacer::new(rate / subtask.parallelism.max(1) as f64)),
+            pacer: self.rate.and_then(|rate| self.reader_rate(rate, subtask)).map(Pacer::new),
         })
     }
 }
@@ -236,6 +248,16 @@ mod tests {
         assert_eq!(records.len(), 300);
         // The 300th event is due after 299 / 3000 s.
         assert!(start.elapsed() >= Duration::from_millis(99), "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn the_rate_is_shared_by_the_readers_with_blocks() {
+        let source = NexmarkSource::new(NexmarkConfig::new(1_000).with_num_generators(2)).unwrap();
+        let info = |index, parallelism| SubtaskInfo { name: "n".into(), index, parallelism, max_parallelism: 128 };
+        let cases = [((0, 1), Some(900.0)), ((0, 2), Some(450.0)), ((1, 2), Some(450.0)), ((2, 3), None)];
+        for ((index, parallelism), want) in cases {
+            assert_eq!(source.reader_rate(900.0, &info(index, parallelism)), want, "{index}/{parallelism}");
+        }
     }
 
     #[test]

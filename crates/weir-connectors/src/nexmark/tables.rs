@@ -35,11 +35,11 @@ const TABLES_SALT: u64 = 0x7AB1_E5EE_D000_0001;
 pub struct NexmarkTables {
     /// The 99 "First Last" names, first name major.
     pub names: Vec<String>,
-    /// Channel names: the 4 hot ones, then `channel-0` … `channel-9999`.
-    pub channels: Vec<String>,
-    /// The url of each entry of `channels`. Hot channels have a fixed url; 9 in 10 of
-    /// the others carry `&channel_id=<abs(reverse_bits_i32(i))>`.
-    pub urls: Vec<String>,
+    /// Each channel's name then url, back to back, so that one lookup touches one
+    /// place in memory (the table is about 1 MB; a random lookup is a cache miss).
+    channel_text: String,
+    /// Per channel: start in `channel_text`, name length, url length.
+    channel_spans: Vec<(u32, u16, u16)>,
     /// [`EXTRA_POOL_LEN`] random letters `a`–`z`.
     pub extra_pool: String,
 }
@@ -51,24 +51,43 @@ impl NexmarkTables {
         let names =
             FIRST_NAMES.iter().flat_map(|first| LAST_NAMES.iter().map(move |last| format!("{first} {last}"))).collect();
 
-        let mut channels = Vec::with_capacity(HOT_CHANNELS.len() + CHANNELS_NUMBER);
-        let mut urls = Vec::with_capacity(HOT_CHANNELS.len() + CHANNELS_NUMBER);
+        let mut channel_text = String::with_capacity(1 << 20);
+        let mut channel_spans = Vec::with_capacity(HOT_CHANNELS.len() + CHANNELS_NUMBER);
+        let mut add = |name: &str, url: &str| {
+            let start = u32::try_from(channel_text.len()).expect("the channel table is about 1 MB");
+            channel_text.push_str(name);
+            channel_text.push_str(url);
+            channel_spans.push((start, name.len() as u16, url.len() as u16));
+        };
         for hot in HOT_CHANNELS {
-            channels.push(hot.to_string());
-            urls.push(base_url(&mut rng));
+            add(hot, &base_url(&mut rng));
         }
         for i in 0..CHANNELS_NUMBER {
-            channels.push(format!("channel-{i}"));
             let mut url = base_url(&mut rng);
             if rng.below(10) > 0 {
                 url.push_str("&channel_id=");
                 url.push_str(&channel_id(i as i32).to_string());
             }
-            urls.push(url);
+            add(&format!("channel-{i}"), &url);
         }
 
         let extra_pool = (0..EXTRA_POOL_LEN).map(|_| char::from(b'a' + rng.below(26) as u8)).collect();
-        NexmarkTables { names, channels, urls, extra_pool }
+        NexmarkTables { names, channel_text, channel_spans, extra_pool }
+    }
+
+    /// Number of channels: the 4 hot ones, then `channel-0` … `channel-9999`.
+    pub fn channel_count(&self) -> usize {
+        self.channel_spans.len()
+    }
+
+    /// Channel `i`'s name and url. Hot channels (`i < 4`) have a fixed url; 9 in 10 of
+    /// the others carry `&channel_id=<abs(reverse_bits_i32(i - 4))>`.
+    #[inline]
+    pub fn channel(&self, i: usize) -> (&str, &str) {
+        let (start, name_len, url_len) = self.channel_spans[i];
+        let start = start as usize;
+        let name_end = start + usize::from(name_len);
+        (&self.channel_text[start..name_end], &self.channel_text[name_end..name_end + usize::from(url_len)])
     }
 }
 
@@ -139,22 +158,24 @@ mod tests {
         let a = NexmarkTables::new(42);
         let b = NexmarkTables::new(42);
         let c = NexmarkTables::new(43);
-        assert_eq!(a.urls, b.urls);
+        assert_eq!(a.channel_text, b.channel_text);
         assert_eq!(a.extra_pool, b.extra_pool);
-        assert_ne!(a.urls, c.urls);
+        assert_ne!(a.channel_text, c.channel_text);
         assert_eq!(a.names.len(), 99);
         assert_eq!(a.names[0], "Peter Shultz");
-        assert_eq!(a.channels.len(), 4 + CHANNELS_NUMBER);
-        assert_eq!(a.channels[4 + 17], "channel-17");
+        assert_eq!(a.channel_count(), 4 + CHANNELS_NUMBER);
+        assert_eq!(a.channel(4 + 17).0, "channel-17");
+        assert_eq!(a.channel(1).0, "Facebook");
+        let urls: Vec<&str> = (0..a.channel_count()).map(|i| a.channel(i).1).collect();
         assert_eq!(a.extra_pool.len(), EXTRA_POOL_LEN);
         assert!(a.extra_pool.bytes().all(|c| c.is_ascii_lowercase()));
-        for url in &a.urls {
+        for url in &urls {
             assert!(url.starts_with("https://www.nexmark.com/"), "{url}");
             assert!(url.contains("/item.htm?query=1"), "{url}");
         }
-        let with_id = a.urls[4..].iter().filter(|u| u.contains("&channel_id=")).count();
+        let with_id = urls[4..].iter().filter(|u| u.contains("&channel_id=")).count();
         assert!((8_800..9_200).contains(&with_id), "{with_id}");
-        for (i, url) in a.urls[4..].iter().enumerate() {
+        for (i, url) in urls[4..].iter().enumerate() {
             if let Some((_, id)) = url.split_once("&channel_id=") {
                 assert_eq!(id, channel_id(i as i32).to_string());
             }

@@ -2,7 +2,7 @@
 //!
 //! | file | sink | writes |
 //! |---|---|---|
-//! | [`print`] | [`PrintSink`] | each record's `Display` to stdout or stderr, with Flink's `N> ` prefix |
+//! | [`print`](mod@print) | [`PrintSink`] | each record's `Display` to stdout or stderr, with Flink's `N> ` prefix |
 //! | [`text_file`] | [`TextFileSink`] | each record's `Display`, one line per record, into part files |
 //! | [`json_lines`] | [`JsonLinesSink`] | each record as a JSON object, one per line, into part files |
 //! | [`part_file`] | [`PartFileWriter`] | the in-progress → final part-file protocol both file sinks use |

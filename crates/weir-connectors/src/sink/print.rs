@@ -1,6 +1,6 @@
 //! [`PrintSink`]: prints each record on stdout (or stderr), as Flink's `print()` does.
 //!
-//! Each line is the record's [`Display`](std::fmt::Display) form (Flink's `toString()`),
+//! Each line is the record's `Display` text (Flink's `toString()`),
 //! after Flink's prefix: `N> ` with `N` the 1-based subtask index when the sink runs
 //! with parallelism above 1; `id> ` / `id:N> ` with an identifier
 //! (`print(sinkIdentifier)`); nothing at parallelism 1 without identifier.
