@@ -31,6 +31,8 @@ pub type ErasedSender = Box<dyn Any + Send>;
 pub type ErasedReceiver = Box<dyn Any + Send>;
 /// A `Box<dyn Output<T>>` with `T` hidden.
 pub type ErasedOutput = Box<dyn Any + Send>;
+/// Builds a side output's channel from its consumers' (erased) outputs.
+pub type SideChannelFn = Arc<dyn Fn(Vec<ErasedOutput>) -> Result<Box<dyn SideChannel>, JobError> + Send + Sync>;
 /// Builds the record writer of a key-by or custom partitioner (typed where it was made).
 pub type WriterFn = Arc<dyn Fn(Vec<ErasedSender>, WriterContext) -> Result<ErasedOutput, JobError> + Send + Sync>;
 
@@ -160,7 +162,7 @@ pub struct SidePort {
     /// The tag's name.
     pub tag: String,
     /// Builds the side channel from the consumers' (erased) outputs.
-    pub make: Arc<dyn Fn(Vec<ErasedOutput>) -> Result<Box<dyn SideChannel>, JobError> + Send + Sync>,
+    pub make: SideChannelFn,
 }
 
 /// Makes channels and writers for one record type.

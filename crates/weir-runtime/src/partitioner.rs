@@ -81,7 +81,7 @@ impl<T> ChannelSelector<T> for Random {
         self.state ^= self.state << 25;
         self.state ^= self.state >> 27;
         let r = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        ((r >> 32) * self.n as u64 >> 32) as usize
+        (((r >> 32) * self.n as u64) >> 32) as usize
     }
 }
 
