@@ -153,3 +153,8 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+// Records are small, short-lived allocations made on one thread and freed on another;
+// mimalloc handles that pattern markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -17,7 +17,8 @@ use weir_core::StreamRecord;
 use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
 
 use super::files::{NexmarkFileLayout, NexmarkFileSplit};
-use super::model::{Auction, Bid, Event, Person};
+use super::json;
+use super::model::Event;
 use crate::enumerator::StaticSplitEnumerator;
 use crate::error::ConnectorError;
 use crate::line_reader::LineReader;
@@ -201,9 +202,9 @@ impl EventLines {
             // validation of each string from a byte slice.
             let text = line.to_str()?;
             let parsed = match self.kind {
-                Kind::Person => serde_json::from_str::<Person>(text).map(Event::Person),
-                Kind::Auction => serde_json::from_str::<Auction>(text).map(Event::Auction),
-                Kind::Bid => serde_json::from_str::<Bid>(text).map(Event::Bid),
+                Kind::Person => json::decode_person(text).map(Event::Person),
+                Kind::Auction => json::decode_auction(text).map(Event::Auction),
+                Kind::Bid => json::decode_bid(text).map(Event::Bid),
             };
             let event = parsed.map_err(|e| {
                 let what = match self.kind {
@@ -280,7 +281,13 @@ mod tests {
         let split = split_in(dir.path(), "", "", &bids);
         let err = read_split(split, 10).unwrap_err().to_string();
         let path = dir.path().join("bids.jsonl");
-        assert!(err.starts_with(&format!("{}:2: not a Nexmark bid: invalid type", path.display())), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "{}:2: not a Nexmark bid: field `bidder`: expected an integer at column 26",
+                path.display()
+            )),
+            "{err}"
+        );
         assert!(err.ends_with(r#"the line reads: {"auction":1000,"bidder":"oops"}"#), "{err}");
     }
 
@@ -289,7 +296,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let split = split_in(dir.path(), "", &A.replace("00:00:01.000", "00:00:61.000"), "");
         let err = read_split(split, 10).unwrap_err().to_string();
-        assert!(err.contains("auctions.jsonl:1: not a Nexmark auction: invalid timestamp"), "{err}");
+        assert!(err.contains("auctions.jsonl:1: not a Nexmark auction: field `expires`: invalid timestamp"), "{err}");
     }
 
     #[test]

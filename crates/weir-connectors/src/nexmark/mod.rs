@@ -16,6 +16,7 @@ pub mod config;
 pub mod file_source;
 pub mod files;
 pub mod generator;
+pub mod json;
 pub mod model;
 pub mod random;
 pub mod source;
