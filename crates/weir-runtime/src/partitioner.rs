@@ -17,6 +17,11 @@ use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
 
 /// Picks the channel of one record among the writer's `n` channels.
 pub trait ChannelSelector<T>: Send {
+    /// Whether the selector must see every record even when there is a single channel
+    /// (a user's partitioner may fail or return an invalid channel; the built-in ones
+    /// can only answer 0).
+    const SELECTS_WITH_ONE_CHANNEL: bool = false;
+
     /// A channel index in `0..n`.
     fn select(&mut self, value: &T) -> usize;
 }
@@ -123,6 +128,8 @@ impl<F> CustomSelector<F> {
 }
 
 impl<T, F: FnMut(&T, usize) -> usize + Send> ChannelSelector<T> for CustomSelector<F> {
+    const SELECTS_WITH_ONE_CHANNEL: bool = true;
+
     #[inline]
     fn select(&mut self, value: &T) -> usize {
         (self.f)(value, self.n)

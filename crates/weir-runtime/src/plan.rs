@@ -147,11 +147,7 @@ impl ExecutionPlan {
             .map(|h| {
                 let vertices: Vec<VertexId> =
                     (0..nv).filter(|&v| head_of[v] == h).map(|v| VertexId(v as u32)).collect();
-                let name = vertices
-                    .iter()
-                    .map(|v| graph.vertices[v.0 as usize].name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" -> ");
+                let name = chain_name(graph, &chained, h);
                 Chain { head: VertexId(h as u32), vertices, name, parallelism: parallelism[h] }
             })
             .collect();
@@ -169,12 +165,31 @@ impl ExecutionPlan {
     }
 }
 
-/// Pointwise (forward, rescale) connections: producer `i` of `ps` feeds a contiguous group
-/// of the `pt` consumers. With `ps >= pt` each producer feeds one consumer and consumers
-/// share producers; with `ps < pt` each producer feeds its own group of consumers.
+/// A chain's name as Flink shows it: `A -> B`, with branches in parentheses when a vertex
+/// feeds several chained successors: `A -> (B -> C, D)`.
+fn chain_name(graph: &JobGraph, chained: &[bool], v: usize) -> String {
+    let next: Vec<String> = graph
+        .edges
+        .iter()
+        .zip(chained)
+        .filter(|(e, &c)| c && e.source.0 as usize == v)
+        .map(|(e, _)| chain_name(graph, chained, e.target.0 as usize))
+        .collect();
+    let own = &graph.vertices[v].name;
+    match next.len() {
+        0 => own.clone(),
+        1 => format!("{own} -> {}", next[0]),
+        _ => format!("{own} -> ({})", next.join(", ")),
+    }
+}
+
+/// Pointwise (forward, rescale) connections, as Flink wires them: with `ps >= pt`,
+/// consumer `t` reads producers `[t * ps / pt, (t + 1) * ps / pt)`, so producer `i` feeds
+/// the one consumer whose range holds it; with `ps < pt`, producer `i` feeds consumers
+/// `[ceil(i * pt / ps), ceil((i + 1) * pt / ps))`.
 pub fn pointwise_targets(ps: usize, pt: usize, i: usize) -> std::ops::Range<usize> {
     if ps >= pt {
-        let t = i * pt / ps;
+        let t = ((i + 1) * pt - 1) / ps;
         t..t + 1
     } else {
         (i * pt).div_ceil(ps)..((i + 1) * pt).div_ceil(ps)
@@ -204,6 +219,17 @@ mod tests {
             }
         }
         assert_eq!(pointwise_targets(2, 4, 1), 2..4);
+        // 3 -> 2: consumer 0 reads producer 0, consumer 1 reads producers 1 and 2 (Flink).
+        assert_eq!([0, 1, 2].map(|i| pointwise_targets(3, 2, i).start), [0, 1, 1]);
+        // Consumer t reads [t * ps / pt, (t + 1) * ps / pt) for every ps >= pt.
+        for ps in 1..40 {
+            for pt in 1..=ps {
+                for i in 0..ps {
+                    let t = pointwise_targets(ps, pt, i).start;
+                    assert!(t * ps / pt <= i && i < (t + 1) * ps / pt, "ps {ps} pt {pt} i {i} -> {t}");
+                }
+            }
+        }
         assert_eq!(pointwise_targets(4, 2, 3), 1..2);
         assert_eq!(pointwise_targets(3, 3, 2), 2..3);
     }

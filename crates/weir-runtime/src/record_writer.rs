@@ -2,9 +2,12 @@
 //! gathered into one batch per target channel and a batch is sent when it is full, on
 //! [`Output::flush`] (the buffer timeout), and before a watermark or the end of input.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
 use weir_core::{StreamElement, StreamRecord, Watermark};
 
 use crate::channel::{CancelToken, ChannelSender};
+use crate::error::panic_message;
 use crate::output::Output;
 use crate::partitioner::ChannelSelector;
 use crate::{JobError, Location};
@@ -45,6 +48,28 @@ impl<T: Send, S: ChannelSelector<T>> RecordWriter<T, S> {
         self.channels[c].send(StreamElement::Records(full), &self.ctx.cancel)
     }
 
+    /// Sends channel `c`'s buffer on in batches of at most `batch_size`, keeping the rest.
+    /// Channel capacity counts batches, so no batch may be larger than that: memory in
+    /// flight stays bounded however many records an operator emits per input.
+    fn send_full_batches(&mut self, c: usize) -> Result<(), JobError> {
+        let size = self.ctx.batch_size;
+        if self.buffers[c].len() == size {
+            return self.send_buffer(c);
+        }
+        if self.buffers[c].len() < size {
+            return Ok(());
+        }
+        let mut records = std::mem::take(&mut self.buffers[c]).into_iter();
+        loop {
+            let chunk: Vec<StreamRecord<T>> = records.by_ref().take(size).collect();
+            if chunk.len() < size {
+                self.buffers[c] = chunk;
+                return Ok(());
+            }
+            self.channels[c].send(StreamElement::Records(chunk), &self.ctx.cancel)?;
+        }
+    }
+
     fn send_all_buffers(&mut self) -> Result<(), JobError> {
         for c in 0..self.channels.len() {
             if !self.buffers[c].is_empty() {
@@ -58,39 +83,47 @@ impl<T: Send, S: ChannelSelector<T>> RecordWriter<T, S> {
         self.send_all_buffers()?;
         self.channels.iter().try_for_each(|ch| ch.send(element(), &self.ctx.cancel))
     }
+
+    /// Routes every record through the selector. The selector may be user code (a key
+    /// selector, a custom partitioner): its panic fails the job naming this operator.
+    fn route(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), JobError> {
+        let location = self.ctx.location.clone();
+        let routed = catch_unwind(AssertUnwindSafe(|| {
+            let n = self.channels.len();
+            for record in batch.drain(..) {
+                let c = self.selector.select(&record.value);
+                if c >= n {
+                    return Err(JobError::Operator {
+                        location: self.ctx.location.clone(),
+                        source: format!("partitioner chose channel {c}, but there are only {n} downstream subtasks")
+                            .into(),
+                    });
+                }
+                let buffer = &mut self.buffers[c];
+                buffer.push(record);
+                if buffer.len() >= self.ctx.batch_size {
+                    self.send_buffer(c)?;
+                }
+            }
+            Ok(())
+        }));
+        routed.unwrap_or_else(|payload| Err(JobError::Panic { location, message: panic_message(payload.as_ref()) }))
+    }
 }
 
 impl<T: Send, S: ChannelSelector<T>> Output<T> for RecordWriter<T, S> {
     fn push(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), JobError> {
-        let n = self.channels.len();
-        if n == 1 {
-            // One target: pass whole batches on without touching the records.
-            if self.buffers[0].is_empty() && batch.len() * 2 >= self.ctx.batch_size {
-                let full = std::mem::replace(batch, Vec::with_capacity(self.ctx.batch_size));
-                return self.channels[0].send(StreamElement::Records(full), &self.ctx.cancel);
-            }
-            self.buffers[0].append(batch);
-            if self.buffers[0].len() >= self.ctx.batch_size {
-                self.send_buffer(0)?;
-            }
-            return Ok(());
+        if self.channels.len() > 1 || S::SELECTS_WITH_ONE_CHANNEL {
+            return self.route(batch);
         }
-        for record in batch.drain(..) {
-            let c = self.selector.select(&record.value);
-            if c >= n {
-                return Err(JobError::Operator {
-                    location: self.ctx.location.clone(),
-                    source: format!("partitioner chose channel {c}, but there are only {n} downstream subtasks").into(),
-                });
-            }
-            let buffer = &mut self.buffers[c];
-            buffer.push(record);
-            if buffer.len() >= self.ctx.batch_size {
-                let full = std::mem::replace(buffer, Vec::with_capacity(self.ctx.batch_size));
-                self.channels[c].send(StreamElement::Records(full), &self.ctx.cancel)?;
-            }
+        // One target: pass whole batches on without touching the records.
+        let size = self.ctx.batch_size;
+        if self.buffers[0].is_empty() && batch.len() * 2 >= size && batch.len() <= size {
+            let full = std::mem::replace(batch, Vec::with_capacity(size));
+            return self.channels[0].send(StreamElement::Records(full), &self.ctx.cancel);
         }
-        Ok(())
+        self.buffers[0].append(batch);
+        self.send_full_batches(0)
     }
 
     fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError> {
@@ -128,9 +161,7 @@ impl<T: Clone + Send> Output<T> for BroadcastWriter<T> {
             } else {
                 w.buffers[c].extend_from_slice(batch);
             }
-            if w.buffers[c].len() >= w.ctx.batch_size {
-                w.send_buffer(c)?;
-            }
+            w.send_full_batches(c)?;
         }
         Ok(())
     }

@@ -17,11 +17,55 @@ use weir_connectors::{CollectionSource, NumberSequenceSource, TextFileSource};
 use crate::{Data, DataStream};
 
 /// The graph being built, shared by every stream handle of one environment.
+///
+/// Vertices are never removed: a stream kept from a job that was already executed still
+/// names its operators. `execute` runs the operators added since the last execution
+/// together with everything upstream of them — so reusing an old stream re-runs its
+/// pipeline, as in Flink.
 pub(crate) struct Builder {
     config: ExecutionConfig,
     vertices: Vec<Vertex>,
     edges: Vec<Edge>,
     errors: Vec<String>,
+    /// Vertices below this index belong to jobs already executed.
+    executed: usize,
+}
+
+impl Builder {
+    /// The job made of the vertices added since the last execution and their upstream,
+    /// renumbered densely in creation order (so edges still go from earlier to later).
+    fn pending_graph(&self, name: &str) -> JobGraph {
+        let n = self.vertices.len();
+        let mut needed = vec![false; n];
+        for flag in needed.iter_mut().skip(self.executed) {
+            *flag = true;
+        }
+        // Edges go from earlier to later vertices: one backwards sweep finds all ancestors.
+        for v in (0..n).rev() {
+            if needed[v] {
+                for e in self.edges.iter().filter(|e| e.target.0 as usize == v) {
+                    needed[e.source.0 as usize] = true;
+                }
+            }
+        }
+        let mut new_id = vec![u32::MAX; n];
+        let mut vertices = Vec::new();
+        for (v, vertex) in self.vertices.iter().enumerate().filter(|(v, _)| needed[*v]) {
+            new_id[v] = vertices.len() as u32;
+            vertices.push(Vertex { id: VertexId(new_id[v]), ..vertex.clone() });
+        }
+        let edges = self
+            .edges
+            .iter()
+            .filter(|e| needed[e.source.0 as usize] && needed[e.target.0 as usize])
+            .map(|e| Edge {
+                source: VertexId(new_id[e.source.0 as usize]),
+                target: VertexId(new_id[e.target.0 as usize]),
+                ..e.clone()
+            })
+            .collect();
+        JobGraph { name: name.to_string(), config: self.config.clone(), vertices, edges }
+    }
 }
 
 /// One output of a vertex as the input of the next transformation, with the
@@ -86,6 +130,7 @@ impl StreamExecutionEnvironment {
                 vertices: Vec::new(),
                 edges: Vec::new(),
                 errors: Vec::new(),
+                executed: 0,
             })),
         }
     }
@@ -176,19 +221,20 @@ impl StreamExecutionEnvironment {
         LocalExecutor.execute(graph)
     }
 
-    /// The job graph built so far, leaving the environment empty.
+    /// The job built since the last execution (with everything upstream of it), which
+    /// the next `execute` will run; marks it as executed.
     ///
     /// # Errors
     /// A mistake recorded while building (a bad aggregation position).
     pub fn take_graph(&self, job_name: &str) -> Result<JobGraph, JobError> {
         let mut b = self.lock();
         let errors = std::mem::take(&mut b.errors);
-        let vertices = std::mem::take(&mut b.vertices);
-        let edges = std::mem::take(&mut b.edges);
+        let graph = b.pending_graph(job_name);
+        b.executed = b.vertices.len();
         if !errors.is_empty() {
             return Err(JobError::InvalidGraph(errors.join("; ")));
         }
-        Ok(JobGraph { name: job_name.to_string(), config: b.config.clone(), vertices, edges })
+        Ok(graph)
     }
 
     /// How the job built so far would run: its chains (tasks) with their parallelism,
@@ -201,12 +247,7 @@ impl StreamExecutionEnvironment {
         if !b.errors.is_empty() {
             return Err(JobError::InvalidGraph(b.errors.join("; ")));
         }
-        let graph = JobGraph {
-            name: String::new(),
-            config: b.config.clone(),
-            vertices: b.vertices.clone(),
-            edges: b.edges.clone(),
-        };
+        let graph = b.pending_graph("");
         let plan = ExecutionPlan::new(&graph)?;
         let mut lines = Vec::new();
         for chain in &plan.chains {
