@@ -156,5 +156,5 @@ fn errors_name_what_is_wrong() {
     let out = weir(&["nexmark", "--query", "q0", "--input", dir.path().to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bids.jsonl") && err.contains("line 1"), "{err}");
+    assert!(err.contains("bids.jsonl:1:") && err.contains("field `bidder`"), "{err}");
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use weir_core::StreamRecord;
-use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 use crate::enumerator::StaticSplitEnumerator;
 
@@ -108,7 +108,7 @@ impl<T: Clone + Send + Sync + 'static> SourceReader for CollectionReader<T> {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<T>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<T>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             let Some(range) = self.pending.front_mut() else { break };
@@ -156,7 +156,7 @@ mod tests {
         for index in 0..parallelism {
             let info = SubtaskInfo { name: "c".into(), index, parallelism, max_parallelism: 128 };
             let mut reader = source.create_reader(&info).unwrap();
-            let mut out = Vec::new();
+            let mut out = weir_runtime::ReaderOutput::default();
             loop {
                 match reader.poll_next(&mut out, 10).unwrap() {
                     ReadStatus::NeedsSplit => match enumerator.next_split(index) {

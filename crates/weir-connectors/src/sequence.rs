@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use weir_core::StreamRecord;
-use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 use crate::enumerator::StaticSplitEnumerator;
 
@@ -106,7 +106,7 @@ impl SourceReader for SequenceReader {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<i64>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<i64>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             let Some((next, last)) = self.pending.front_mut() else { break };
@@ -165,7 +165,7 @@ mod tests {
         let mut reader = source.create_reader(&SubtaskInfo::single("s")).unwrap();
         let SplitAssignment::Split(s) = e.next_split(0) else { panic!("one split") };
         reader.add_split(s).unwrap();
-        let mut out = Vec::new();
+        let mut out = weir_runtime::ReaderOutput::default();
         while reader.poll_next(&mut out, 2).unwrap() == ReadStatus::MoreAvailable {}
         assert_eq!(out.iter().map(|r| r.value).collect::<Vec<_>>(), (i64::MAX - 4..=i64::MAX).collect::<Vec<_>>());
     }

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use weir_core::StreamRecord;
-use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 use crate::enumerator::StaticSplitEnumerator;
 use crate::error::ConnectorError;
@@ -103,7 +103,7 @@ impl Source for TextFileSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<Self::Reader, BoxError> {
-        Ok(TextFileReader { pending: VecDeque::new(), current: None })
+        Ok(TextFileReader { pending: VecDeque::new(), current: None, split_id: 0 })
     }
 }
 
@@ -112,6 +112,8 @@ impl Source for TextFileSource {
 pub struct TextFileReader {
     pending: VecDeque<TextFileSplit>,
     current: Option<LineReader>,
+    /// Id of the file being read, for per-split event time.
+    split_id: u64,
 }
 
 impl SourceReader for TextFileReader {
@@ -123,12 +125,14 @@ impl SourceReader for TextFileReader {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<String>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<String>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             if self.current.is_none() {
                 let Some(split) = self.pending.pop_front() else { break };
                 self.current = Some(LineReader::open(&split.path)?);
+                self.split_id += 1;
+                out.start_split(self.split_id);
             }
             let lines = self.current.as_mut().expect("a file is open");
             match lines.next_line()? {
@@ -136,7 +140,10 @@ impl SourceReader for TextFileReader {
                     out.push(StreamRecord::new(line.to_str()?.to_string()));
                     produced += 1;
                 }
-                None => self.current = None,
+                None => {
+                    self.current = None;
+                    out.finish_split(self.split_id);
+                }
             }
         }
         Ok(if produced > 0 || max == 0 { ReadStatus::MoreAvailable } else { ReadStatus::NeedsSplit })
@@ -168,7 +175,7 @@ mod tests {
         for index in 0..parallelism {
             let info = SubtaskInfo { name: "t".into(), index, parallelism, max_parallelism: 128 };
             let mut reader = source.create_reader(&info)?;
-            let mut out = Vec::new();
+            let mut out = weir_runtime::ReaderOutput::default();
             loop {
                 if reader.poll_next(&mut out, 3)? == ReadStatus::NeedsSplit {
                     match enumerator.next_split(index) {
@@ -177,7 +184,7 @@ mod tests {
                     }
                 }
             }
-            per_reader.push(out.into_iter().map(|r| r.value).collect());
+            per_reader.push(out.into_records().into_iter().map(|r| r.value).collect());
         }
         Ok(per_reader)
     }

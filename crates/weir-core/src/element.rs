@@ -1,6 +1,6 @@
 //! The one in-band element type that flows over channels between tasks.
 
-use crate::{StreamRecord, Watermark};
+use crate::{StreamRecord, Watermark, WatermarkStatus};
 
 /// What a task sends to another task over a channel.
 ///
@@ -13,6 +13,8 @@ pub enum StreamElement<T> {
     Records(Vec<StreamRecord<T>>),
     /// Event-time progress on this channel.
     Watermark(Watermark),
+    /// The channel became idle or active again.
+    WatermarkStatus(WatermarkStatus),
     /// The producer will send nothing more on this channel.
     EndOfInput,
 }

@@ -33,4 +33,4 @@ pub use error::ErrorKind;
 pub use ids::{JobId, SubtaskIndex, VertexId};
 pub use key_group::{KeyGroupRange, StableHasher};
 pub use record::StreamRecord;
-pub use watermark::Watermark;
+pub use watermark::{Watermark, WatermarkStatus};

@@ -34,6 +34,17 @@ impl Watermark {
     }
 }
 
+/// Whether an input currently drives event time (Flink's `WatermarkStatus`). An idle
+/// input (no records for a while) is left out when a task takes the minimum watermark
+/// over its inputs, so it does not hold event time back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WatermarkStatus {
+    /// The input produces records and watermarks.
+    Active,
+    /// The input produces nothing for now.
+    Idle,
+}
+
 impl fmt::Display for Watermark {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {

@@ -3,11 +3,11 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use weir_core::{StreamRecord, Watermark};
+use weir_core::{StreamRecord, Watermark, WatermarkStatus};
 
 use crate::error::panic_message;
 use crate::operator::{Emitter, Operator};
-use crate::output::Output;
+use crate::output::{earliest, Output};
 use crate::{BoxError, JobError, Location};
 
 /// An operator plus where its output goes; is itself the output of the operator before.
@@ -67,6 +67,10 @@ impl<O: Operator> Output<O::In> for Chained<O> {
         self.call(|op, em| op.on_watermark(watermark, em))
     }
 
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError> {
+        self.call(|op, em| op.on_watermark_status(status, em))
+    }
+
     fn flush(&mut self) -> Result<(), JobError> {
         self.emitter.flush_into(self.downstream.as_mut())
     }
@@ -74,5 +78,17 @@ impl<O: Operator> Output<O::In> for Chained<O> {
     fn end_of_input(&mut self) -> Result<(), JobError> {
         self.call(|op, em| op.finish(em))?;
         self.emitter.end_into(self.downstream.as_mut())
+    }
+
+    fn next_timer(&mut self) -> Option<i64> {
+        let own = self.operator.next_processing_timer();
+        earliest(own, self.emitter.next_timer_of(self.downstream.as_mut()))
+    }
+
+    fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError> {
+        if self.operator.next_processing_timer().is_some_and(|t| t <= now_ms) {
+            self.call(|op, em| op.on_processing_time(now_ms, em))?;
+        }
+        self.emitter.fire_timers_of(self.downstream.as_mut(), now_ms)
     }
 }

@@ -23,6 +23,9 @@ pub struct ExecutionConfig {
     pub channel_capacity: usize,
     /// Whether operators may be chained at all (`pipeline.operator-chaining`).
     pub chaining: bool,
+    /// How often periodic watermarks are generated (`pipeline.auto-watermark-interval`,
+    /// default 200 ms); zero turns periodic watermarks off.
+    pub auto_watermark_interval: Duration,
 }
 
 impl Default for ExecutionConfig {
@@ -34,6 +37,7 @@ impl Default for ExecutionConfig {
             buffer_timeout: Some(Duration::from_millis(100)),
             channel_capacity: 2,
             chaining: true,
+            auto_watermark_interval: Duration::from_millis(200),
         }
     }
 }

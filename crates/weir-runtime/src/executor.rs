@@ -192,6 +192,7 @@ fn run_task(mut spec: TaskSpec) -> Result<(), JobError> {
         cancel: spec.cancel.clone(),
         batch_size: graph.config.batch_size,
         buffer_timeout: graph.config.buffer_timeout,
+        clock: graph.clock.clone(),
     };
     let inputs = std::mem::take(&mut spec.inputs);
     match build_vertex(&mut spec, chain.head, Some(inputs))? {
@@ -259,5 +260,6 @@ fn build_vertex(
         sides: side_channels,
         inputs,
         coordinator: spec.coordinators[vi].clone(),
+        clock: graph.clock.clone(),
     })
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use weir_core::VertexId;
 
 use crate::channel::{local_channel, ChannelReceiver, ChannelSender};
+use crate::clock::Clock;
 use crate::config::ExecutionConfig;
 use crate::operator::SideChannel;
 use crate::output::Output;
@@ -43,6 +44,8 @@ pub struct JobGraph {
     pub name: String,
     /// Execution settings.
     pub config: ExecutionConfig,
+    /// Where tasks read processing time.
+    pub clock: Arc<dyn Clock>,
     /// Vertices, indexed by `VertexId.0`.
     pub vertices: Vec<Vertex>,
     /// Edges, in creation order.
@@ -282,6 +285,8 @@ pub struct VertexBuild {
     pub coordinator: Option<Arc<dyn Any + Send + Sync>>,
     /// Names the vertex in errors.
     pub location: crate::Location,
+    /// Processing time.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// What a vertex built for one subtask.

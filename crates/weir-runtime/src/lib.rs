@@ -25,6 +25,7 @@
 
 pub mod chain;
 pub mod channel;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -39,7 +40,9 @@ pub mod sink;
 pub mod source;
 pub mod task;
 pub mod vertex;
+pub mod watermark;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ExecutionConfig;
 pub use context::SubtaskInfo;
 pub use error::{BoxError, JobError, Location};
@@ -48,4 +51,5 @@ pub use graph::{ChainingStrategy, Edge, JobGraph, Partitioner, Port, Vertex};
 pub use operator::{Emitter, Operator, SideOutputs};
 pub use output::Output;
 pub use sink::{Sink, SinkWriter};
-pub use source::{Boundedness, ReadStatus, Source, SourceReader, SplitAssignment, SplitEnumerator};
+pub use source::{Boundedness, ReadStatus, ReaderOutput, Source, SourceReader, SplitAssignment, SplitEnumerator};
+pub use watermark::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};

@@ -9,10 +9,12 @@
 //! is no separate trait per input count.
 
 use std::any::Any;
+use std::sync::Arc;
 
-use weir_core::{StreamRecord, Watermark};
+use weir_core::{StreamRecord, Watermark, WatermarkStatus};
 
-use crate::output::Output;
+use crate::clock::Clock;
+use crate::output::{earliest, Output};
 use crate::{BoxError, JobError, SubtaskInfo};
 
 /// A stream operator: turns batches of `In` into records of `Out`.
@@ -52,8 +54,25 @@ pub trait Operator: Send + 'static {
         Ok(())
     }
 
+    /// Reacts to its input becoming idle or active; by default passes it on.
+    fn on_watermark_status(&mut self, status: WatermarkStatus, out: &mut Emitter<Self::Out>) -> Result<(), BoxError> {
+        out.emit_watermark_status(status);
+        Ok(())
+    }
+
     /// End of input: emit what is still held.
     fn finish(&mut self, _out: &mut Emitter<Self::Out>) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    /// The earliest processing time (epoch ms) at which the operator wants
+    /// [`Operator::on_processing_time`] called; `None` when it has no such timer.
+    fn next_processing_timer(&mut self) -> Option<i64> {
+        None
+    }
+
+    /// Processing time has reached `now_ms`: fire the timers due.
+    fn on_processing_time(&mut self, _now_ms: i64, _out: &mut Emitter<Self::Out>) -> Result<(), BoxError> {
         Ok(())
     }
 }
@@ -74,21 +93,36 @@ pub trait SideChannel: Send {
 pub trait OutputControl {
     /// As [`Output::watermark`].
     fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError>;
+    /// As [`Output::watermark_status`].
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError>;
     /// As [`Output::flush`].
     fn flush(&mut self) -> Result<(), JobError>;
     /// As [`Output::end_of_input`].
     fn end_of_input(&mut self) -> Result<(), JobError>;
+    /// As [`Output::next_timer`].
+    fn next_timer(&mut self) -> Option<i64>;
+    /// As [`Output::fire_timers`].
+    fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError>;
 }
 
 impl<T> OutputControl for Box<dyn Output<T>> {
     fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError> {
         (**self).watermark(watermark)
     }
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError> {
+        (**self).watermark_status(status)
+    }
     fn flush(&mut self) -> Result<(), JobError> {
         (**self).flush()
     }
     fn end_of_input(&mut self) -> Result<(), JobError> {
         (**self).end_of_input()
+    }
+    fn next_timer(&mut self) -> Option<i64> {
+        (**self).next_timer()
+    }
+    fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError> {
+        (**self).fire_timers(now_ms)
     }
 }
 
@@ -148,18 +182,32 @@ impl SideOutputs {
     }
 }
 
-/// What an operator writes to: its main output buffer, its side outputs, and a pending
-/// watermark. The runtime drains it after each call into the operator.
+/// What an operator writes to — its main output buffer, its side outputs, a pending
+/// watermark — and asks the runtime for: the current processing time. The runtime drains
+/// it after each call into the operator.
 pub struct Emitter<T> {
     records: Vec<StreamRecord<T>>,
     watermark: Option<Watermark>,
+    status: Option<WatermarkStatus>,
     sides: SideOutputs,
+    clock: Arc<dyn Clock>,
 }
 
 impl<T> Emitter<T> {
-    /// An emitter with the given side outputs.
-    pub fn new(sides: Vec<Box<dyn SideChannel>>) -> Self {
-        Emitter { records: Vec::new(), watermark: None, sides: SideOutputs { sides } }
+    /// An emitter with the given side outputs, reading processing time from `clock`.
+    pub fn new(sides: Vec<Box<dyn SideChannel>>, clock: Arc<dyn Clock>) -> Self {
+        Emitter { records: Vec::new(), watermark: None, status: None, sides: SideOutputs { sides }, clock }
+    }
+
+    /// The current processing time (epoch ms) of the task's clock.
+    #[inline]
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The task's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The main buffer and the side outputs, borrowed separately.
@@ -185,6 +233,11 @@ impl<T> Emitter<T> {
         self.watermark = Some(watermark);
     }
 
+    /// Declares the output idle or active again, after the records emitted so far.
+    pub fn emit_watermark_status(&mut self, status: WatermarkStatus) {
+        self.status = Some(status);
+    }
+
     /// The buffer of the side output called `tag` (see [`SideOutputs::get`]).
     #[inline]
     pub fn side<X: 'static>(&mut self, tag: &str) -> Option<&mut Vec<StreamRecord<X>>> {
@@ -205,6 +258,12 @@ impl<T> Emitter<T> {
                 side.output().watermark(w)?;
             }
         }
+        if let Some(s) = self.status.take() {
+            main.watermark_status(s)?;
+            for side in &mut self.sides.sides {
+                side.output().watermark_status(s)?;
+            }
+        }
         Ok(())
     }
 
@@ -218,5 +277,16 @@ impl<T> Emitter<T> {
     pub fn end_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
         main.end_of_input()?;
         self.sides.sides.iter_mut().try_for_each(|s| s.output().end_of_input())
+    }
+
+    /// The earliest processing-time timer of `main` and the side outputs' consumers.
+    pub fn next_timer_of(&mut self, main: &mut dyn Output<T>) -> Option<i64> {
+        self.sides.sides.iter_mut().fold(main.next_timer(), |t, s| earliest(t, s.output().next_timer()))
+    }
+
+    /// Fires processing-time timers in `main` and the side outputs' consumers.
+    pub fn fire_timers_of(&mut self, main: &mut dyn Output<T>, now_ms: i64) -> Result<(), JobError> {
+        main.fire_timers(now_ms)?;
+        self.sides.sides.iter_mut().try_for_each(|s| s.output().fire_timers(now_ms))
     }
 }

@@ -1,7 +1,7 @@
 //! Where an operator's records go: the next chained operator, a record writer to other
 //! tasks, several of those, or nowhere.
 
-use weir_core::{StreamRecord, Watermark};
+use weir_core::{StreamRecord, Watermark, WatermarkStatus};
 
 use crate::JobError;
 
@@ -21,10 +21,33 @@ pub trait Output<T>: Send {
     fn push(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), JobError>;
     /// Passes on event-time progress.
     fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError>;
+    /// Passes on a change between idle and active.
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError>;
     /// Sends buffered records on.
     fn flush(&mut self) -> Result<(), JobError>;
     /// No more input will come.
     fn end_of_input(&mut self) -> Result<(), JobError>;
+
+    /// The earliest processing time (epoch ms) at which an operator from here on wants
+    /// [`Output::fire_timers`]; `None` when none does.
+    fn next_timer(&mut self) -> Option<i64> {
+        None
+    }
+
+    /// Fires the processing-time timers due at `now_ms` here and downstream.
+    fn fire_timers(&mut self, _now_ms: i64) -> Result<(), JobError> {
+        Ok(())
+    }
+}
+
+/// The earlier of two optional deadlines.
+#[inline]
+pub fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
 }
 
 /// An output with no consumer: records are dropped (a stream nobody reads).
@@ -36,6 +59,9 @@ impl<T> Output<T> for Discard {
         Ok(())
     }
     fn watermark(&mut self, _: Watermark) -> Result<(), JobError> {
+        Ok(())
+    }
+    fn watermark_status(&mut self, _: WatermarkStatus) -> Result<(), JobError> {
         Ok(())
     }
     fn flush(&mut self) -> Result<(), JobError> {
@@ -79,10 +105,19 @@ impl<T: Clone + Send> Output<T> for FanOut<T> {
     fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.watermark(watermark))
     }
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.watermark_status(status))
+    }
     fn flush(&mut self) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.flush())
     }
     fn end_of_input(&mut self) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.end_of_input())
+    }
+    fn next_timer(&mut self) -> Option<i64> {
+        self.outputs.iter_mut().fold(None, |t, o| earliest(t, o.next_timer()))
+    }
+    fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.fire_timers(now_ms))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use weir_core::{StreamElement, StreamRecord, Watermark};
+use weir_core::{StreamElement, StreamRecord, Watermark, WatermarkStatus};
 
 use crate::channel::{CancelToken, ChannelSender};
 use crate::error::panic_message;
@@ -130,6 +130,10 @@ impl<T: Send, S: ChannelSelector<T>> Output<T> for RecordWriter<T, S> {
         self.broadcast_element(|| StreamElement::Watermark(watermark))
     }
 
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError> {
+        self.broadcast_element(|| StreamElement::WatermarkStatus(status))
+    }
+
     fn flush(&mut self) -> Result<(), JobError> {
         self.send_all_buffers()
     }
@@ -168,6 +172,10 @@ impl<T: Clone + Send> Output<T> for BroadcastWriter<T> {
 
     fn watermark(&mut self, watermark: Watermark) -> Result<(), JobError> {
         self.inner.watermark(watermark)
+    }
+
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<(), JobError> {
+        self.inner.watermark_status(status)
     }
 
     fn flush(&mut self) -> Result<(), JobError> {

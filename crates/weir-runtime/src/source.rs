@@ -120,5 +120,114 @@ pub trait SourceReader: Send + 'static {
     ///
     /// # Errors
     /// I/O failures and malformed input.
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<Self::Out>>, max: usize) -> Result<ReadStatus, BoxError>;
+    fn poll_next(&mut self, out: &mut ReaderOutput<Self::Out>, max: usize) -> Result<ReadStatus, BoxError>;
+}
+
+/// Where a reader puts records: a batch (it dereferences to the `Vec`) plus which split
+/// each run of records came from and which splits ended, so that event time is tracked
+/// per split.
+///
+/// A reader that reads one split at a time calls [`ReaderOutput::start_split`] when it
+/// starts reading a split and [`ReaderOutput::finish_split`] when the split is done;
+/// records pushed in between belong to that split. A reader that never calls them reads
+/// a single split, 0.
+#[derive(Debug)]
+pub struct ReaderOutput<T> {
+    records: Vec<StreamRecord<T>>,
+    /// Split and first record index of each run; never empty.
+    runs: Vec<(u64, usize)>,
+    finished: Vec<u64>,
+    current: u64,
+}
+
+impl<T> Default for ReaderOutput<T> {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl<T> ReaderOutput<T> {
+    /// An empty output with room for `capacity` records.
+    pub fn with_capacity(capacity: usize) -> Self {
+        ReaderOutput { records: Vec::with_capacity(capacity), runs: vec![(0, 0)], finished: Vec::new(), current: 0 }
+    }
+
+    /// Records pushed from now on belong to `split`.
+    #[inline]
+    pub fn start_split(&mut self, split: u64) {
+        if split == self.current {
+            return;
+        }
+        self.current = split;
+        let len = self.records.len();
+        match self.runs.last_mut() {
+            Some(last) if last.1 == len => last.0 = split,
+            _ => self.runs.push((split, len)),
+        }
+    }
+
+    /// The records, for a caller that drives a reader by hand.
+    pub fn into_records(self) -> Vec<StreamRecord<T>> {
+        self.records
+    }
+
+    /// `split` has been read to its end.
+    pub fn finish_split(&mut self, split: u64) {
+        self.finished.push(split);
+    }
+
+    /// Each non-empty run of records with its split, and the splits that ended since the
+    /// last call. Leaves the run bookkeeping ready for the next batch (records pushed
+    /// next still belong to the split read last).
+    pub fn take_runs(&mut self) -> (Vec<(u64, std::ops::Range<usize>)>, Vec<u64>) {
+        let len = self.records.len();
+        let runs = self
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, &(split, start))| (split, start..self.runs.get(i + 1).map_or(len, |r| r.1)))
+            .filter(|(_, r)| !r.is_empty())
+            .collect();
+        self.runs.clear();
+        self.runs.push((self.current, 0));
+        (runs, std::mem::take(&mut self.finished))
+    }
+}
+
+impl<T> std::ops::Deref for ReaderOutput<T> {
+    type Target = Vec<StreamRecord<T>>;
+    fn deref(&self) -> &Self::Target {
+        &self.records
+    }
+}
+
+impl<T> std::ops::DerefMut for ReaderOutput<T> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_name_the_split_of_each_record() {
+        let mut out = ReaderOutput::<i32>::default();
+        out.push(StreamRecord::new(1)); // split 0 by default
+        out.start_split(7);
+        out.start_split(7);
+        out.push(StreamRecord::new(2));
+        out.push(StreamRecord::new(3));
+        out.start_split(8);
+        out.start_split(9); // nothing read from 8
+        out.push(StreamRecord::new(4));
+        out.finish_split(7);
+        let (runs, finished) = out.take_runs();
+        assert_eq!(runs, vec![(0, 0..1), (7, 1..3), (9, 3..4)]);
+        assert_eq!(finished, vec![7]);
+        out.clear();
+        out.push(StreamRecord::new(5));
+        assert_eq!(out.take_runs().0, vec![(9, 0..1)], "the next batch continues split 9");
+    }
 }

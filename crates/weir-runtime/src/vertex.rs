@@ -13,7 +13,8 @@ use crate::output::{FanOut, Output};
 use crate::source::Source;
 use crate::task::input::InputAdapter;
 use crate::task::input_task::InputTask;
-use crate::task::source_task::SourceTask;
+use crate::task::source_task::{SourceTask, SourceWatermarks};
+use crate::watermark::WatermarkStrategy;
 use crate::{BoxError, JobError, SubtaskInfo};
 
 /// Combines a vertex's erased main outputs into one typed output.
@@ -62,7 +63,7 @@ where
             Ok(())
         })?;
         let operator = operator.expect("set when guard returned Ok");
-        let mut chained = Chained::new(operator, Emitter::new(b.sides), main, b.location);
+        let mut chained = Chained::new(operator, Emitter::new(b.sides, b.clock), main, b.location);
         chained.open(&b.subtask)?;
         let head: Box<dyn Output<O::In>> = Box::new(chained);
         match b.inputs {
@@ -86,15 +87,18 @@ where
     }
 }
 
-/// A vertex reading a [`Source`].
-pub struct SourceVertex<S> {
+/// A vertex reading a [`Source`], with event time by a [`WatermarkStrategy`].
+pub struct SourceVertex<S: Source> {
     source: Arc<S>,
+    strategy: WatermarkStrategy<S::Out>,
+    watermark_interval_ms: i64,
 }
 
 impl<S: Source> SourceVertex<S> {
-    /// A vertex reading `source`.
-    pub fn new(source: S) -> Self {
-        SourceVertex { source: Arc::new(source) }
+    /// A vertex reading `source`, generating watermarks per split by `strategy` every
+    /// `watermark_interval_ms` of processing time.
+    pub fn new(source: S, strategy: WatermarkStrategy<S::Out>, watermark_interval_ms: i64) -> Self {
+        SourceVertex { source: Arc::new(source), strategy, watermark_interval_ms }
     }
 }
 
@@ -126,6 +130,14 @@ where
             Ok(())
         })?;
         let reader = reader.expect("set when guard returned Ok");
-        Ok(BuiltVertex::Task(Box::new(SourceTask::new(reader, enumerator, head, b.subtask.index, b.location))))
+        let watermarks = SourceWatermarks::new(self.strategy.clone(), self.watermark_interval_ms);
+        Ok(BuiltVertex::Task(Box::new(SourceTask::new(
+            reader,
+            enumerator,
+            head,
+            b.subtask.index,
+            b.location,
+            watermarks,
+        ))))
     }
 }

@@ -26,6 +26,7 @@ pub mod backend;
 pub mod error;
 pub mod handle;
 pub mod table;
+pub mod timer;
 
 pub use backend::{HeapKeyedStateBackend, StateId, StateKind};
 pub use error::StateError;
@@ -33,6 +34,7 @@ pub use handle::{
     KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState, ValueStateDescriptor,
 };
 pub use table::StateTable;
+pub use timer::{Timer, TimerQueue, TimerService};
 
 use std::hash::Hash;
 

@@ -12,7 +12,8 @@ use weir_runtime::partitioner::{CustomSelector, KeyGroupSelector};
 use weir_runtime::record_writer::RecordWriter;
 use weir_runtime::task::input::{Direct, InputAdapter, MapInput};
 use weir_runtime::vertex::{main_output, OperatorVertex};
-use weir_runtime::{BoxError, ChainingStrategy, Operator, Partitioner, Port, Sink, SubtaskInfo};
+use weir_runtime::watermark::TimestampsAndWatermarksOperator;
+use weir_runtime::{BoxError, ChainingStrategy, Operator, Partitioner, Port, Sink, SubtaskInfo, WatermarkStrategy};
 use weir_state::{Key, MapStateDescriptor};
 
 use crate::connected::{BroadcastConnectedStreams, BroadcastStream, ConnectedStreams};
@@ -110,6 +111,35 @@ impl<T: Data> DataStream<T> {
         F: FnMut(T) -> O + Clone + Send + Sync + 'static,
     {
         self.transform("Map", move |_| Ok(MapOperator::new(f.clone())))
+    }
+
+    /// Assigns event-time timestamps and generates watermarks by `strategy`, replacing
+    /// the watermarks that arrive from upstream (Flink's
+    /// `assignTimestampsAndWatermarks`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weir::prelude::*;
+    /// let env = StreamExecutionEnvironment::new();
+    /// let stamped = env
+    ///     .from_collection(vec![(1_000i64, "a"), (3_000, "b")])
+    ///     .assign_timestamps_and_watermarks(
+    ///         WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(1))
+    ///             .with_timestamp_assigner(|e: &(i64, &str), _| e.0),
+    ///     )
+    ///     .process(ProcessFn::new(|e: (i64, &str), ctx: &mut Context, out: &mut Collector<i64>| {
+    ///         out.collect(ctx.timestamp().unwrap());
+    ///         Ok(())
+    ///     }))
+    ///     .collect();
+    /// env.execute("timestamps").unwrap();
+    /// assert_eq!(stamped.take(), vec![1_000, 3_000]);
+    /// ```
+    pub fn assign_timestamps_and_watermarks(&self, strategy: WatermarkStrategy<T>) -> DataStream<T> {
+        let interval = self.env.config().auto_watermark_interval.as_millis() as i64;
+        self.transform("Timestamps/Watermarks", move |_| {
+            Ok(TimestampsAndWatermarksOperator::new(strategy.clone(), interval))
+        })
     }
 
     /// Keeps the records `f` accepts.

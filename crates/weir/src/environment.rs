@@ -8,8 +8,8 @@ use weir_runtime::graph::{SidePort, StreamType, TypedStream, VertexFactory};
 use weir_runtime::plan::ExecutionPlan;
 use weir_runtime::vertex::SourceVertex;
 use weir_runtime::{
-    ChainingStrategy, Edge, ExecutionConfig, JobError, JobExecutionResult, JobGraph, LocalExecutor, Partitioner, Port,
-    Source, Vertex,
+    ChainingStrategy, Clock, Edge, ExecutionConfig, JobError, JobExecutionResult, JobGraph, LocalExecutor, Partitioner,
+    Port, Source, SystemClock, Vertex, WatermarkStrategy,
 };
 
 use weir_connectors::{CollectionSource, NumberSequenceSource, TextFileSource};
@@ -29,6 +29,7 @@ pub(crate) struct Builder {
     errors: Vec<String>,
     /// Vertices below this index belong to jobs already executed.
     executed: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl Builder {
@@ -64,7 +65,7 @@ impl Builder {
                 ..e.clone()
             })
             .collect();
-        JobGraph { name: name.to_string(), config: self.config.clone(), vertices, edges }
+        JobGraph { name: name.to_string(), config: self.config.clone(), clock: self.clock.clone(), vertices, edges }
     }
 }
 
@@ -131,6 +132,7 @@ impl StreamExecutionEnvironment {
                 edges: Vec::new(),
                 errors: Vec::new(),
                 executed: 0,
+                clock: Arc::new(SystemClock),
             })),
         }
     }
@@ -172,6 +174,13 @@ impl StreamExecutionEnvironment {
         self
     }
 
+    /// Reads processing time from `clock` (a [`weir_runtime::ManualClock`] lets tests
+    /// drive processing-time logic without sleeping).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        self.lock().clock = clock;
+        self
+    }
+
     /// Turns operator chaining off for the whole job.
     pub fn disable_operator_chaining(self) -> Self {
         self.lock().config.chaining = false;
@@ -183,31 +192,43 @@ impl StreamExecutionEnvironment {
         self.lock().config.clone()
     }
 
-    /// A stream read from `source` (Flink's `fromSource`).
-    pub fn from_source<S>(&self, source: S, name: &str) -> DataStream<S::Out>
+    /// A stream read from `source`, with event time by `strategy` applied per split
+    /// (Flink's `fromSource`). [`WatermarkStrategy::no_watermarks`] keeps the timestamps
+    /// the source gives records and makes no watermarks before the end of input.
+    pub fn from_source<S>(&self, source: S, strategy: WatermarkStrategy<S::Out>, name: &str) -> DataStream<S::Out>
     where
         S: Source,
         S::Out: Data,
     {
-        let id = self.add_vertex(&format!("Source: {name}"), Arc::new(SourceVertex::new(source)), Vec::new());
+        let interval = self.lock().config.auto_watermark_interval.as_millis() as i64;
+        let vertex = SourceVertex::new(source, strategy, interval);
+        let id = self.add_vertex(&format!("Source: {name}"), Arc::new(vertex), Vec::new());
         DataStream::from_ref(self.clone(), StreamRef::main::<S::Out>(id))
+    }
+
+    /// Sets how often periodic watermarks are generated (default 200 ms; zero turns
+    /// periodic watermarks off).
+    pub fn with_auto_watermark_interval(self, interval: Duration) -> Self {
+        self.lock().config.auto_watermark_interval = interval;
+        self
     }
 
     /// A stream of the given values, in order, read by one source subtask (as Flink's
     /// `fromCollection`).
     pub fn from_collection<T: Data + Sync>(&self, values: Vec<T>) -> DataStream<T> {
-        self.from_source(CollectionSource::new(values), "Collection Source").set_parallelism(1)
+        self.from_source(CollectionSource::new(values), WatermarkStrategy::no_watermarks(), "Collection Source")
+            .set_parallelism(1)
     }
 
     /// The numbers `from..=to`, split into contiguous ranges over the source's subtasks
     /// (Flink's `fromSequence`).
     pub fn from_sequence(&self, from: i64, to: i64) -> DataStream<i64> {
-        self.from_source(NumberSequenceSource::new(from, to), "Sequence Source")
+        self.from_source(NumberSequenceSource::new(from, to), WatermarkStrategy::no_watermarks(), "Sequence Source")
     }
 
     /// The lines of a text file, or of every file in a directory (one split per file).
     pub fn read_text_file(&self, path: impl Into<std::path::PathBuf>) -> DataStream<String> {
-        self.from_source(TextFileSource::new(path), "Text File")
+        self.from_source(TextFileSource::new(path), WatermarkStrategy::no_watermarks(), "Text File")
     }
 
     /// Runs the job built so far on the embedded runtime and waits for it to finish

@@ -56,7 +56,8 @@ pub use keyed_stream::KeyedStream;
 pub use side_output::OutputTag;
 pub use weir_connectors as connectors;
 pub use weir_core::{Either, StreamRecord, Watermark};
-pub use weir_runtime::{BoxError, ExecutionConfig, JobError, JobExecutionResult};
+pub use weir_runtime::watermark::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};
+pub use weir_runtime::{BoxError, Clock, ExecutionConfig, JobError, JobExecutionResult, ManualClock};
 pub use weir_state::{
     ListState, ListStateDescriptor, MapState, MapStateDescriptor, StateError, ValueState, ValueStateDescriptor,
 };
@@ -72,6 +73,6 @@ pub mod prelude {
     pub use crate::{
         BoxError, BroadcastStream, ConnectedStreams, Data, DataStream, Either, JobError, KeyedStream, ListState,
         ListStateDescriptor, MapState, MapStateDescriptor, OutputTag, StreamExecutionEnvironment, ValueState,
-        ValueStateDescriptor,
+        ValueStateDescriptor, WatermarkStrategy,
     };
 }

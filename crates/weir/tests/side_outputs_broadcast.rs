@@ -249,7 +249,10 @@ fn broadcast_state_reaches_every_parallel_instance() {
         move || applied.load(Ordering::SeqCst) == parallelism * 3
     };
     let values: Vec<(String, i64)> = (0..30).map(|i| (["a", "b", "c"][i % 3].to_string(), i as i64)).collect();
-    let main = env.from_source(GatedSource::new(values, all_applied), "values").set_parallelism(1).rebalance();
+    let main = env
+        .from_source(GatedSource::new(values, all_applied), WatermarkStrategy::no_watermarks(), "values")
+        .set_parallelism(1)
+        .rebalance();
     let broadcast = env.from_collection(rules).broadcast_state(MapStateDescriptor::<String, i64>::new("thresholds"));
     let got = main
         .connect_broadcast(&broadcast)

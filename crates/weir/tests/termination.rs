@@ -12,7 +12,7 @@ use harness::{group_by_first, run, sorted};
 use weir::prelude::*;
 use weir::StreamRecord;
 use weir_connectors::StaticSplitEnumerator;
-use weir_runtime::{Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 #[test]
 fn a_multi_stage_job_with_unions_and_connects_ends_by_itself() {
@@ -154,7 +154,7 @@ impl SourceReader for TrickleReader {
         self.assigned = true;
         Ok(())
     }
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<i64>>, _max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<i64>, _max: usize) -> Result<ReadStatus, BoxError> {
         if !self.assigned || self.next > self.last {
             return Ok(ReadStatus::NeedsSplit);
         }
@@ -172,7 +172,7 @@ fn emitted_when_first_arrived(timeout: Option<Duration>) -> u64 {
     let counter = emitted.clone();
     let (probe_emitted, probe_seen) = (emitted.clone(), seen_at.clone());
     let got = env
-        .from_source(Trickle(3000), "trickle")
+        .from_source(Trickle(3000), WatermarkStrategy::no_watermarks(), "trickle")
         .map(move |x: i64| {
             counter.fetch_add(1, Ordering::SeqCst);
             x

@@ -20,7 +20,7 @@ fn with_timestamps<T: Data>(s: &DataStream<T>) -> DataStream<(T, Option<i64>)> {
 /// 1..=10, record `v` stamped `1000 + v`.
 fn stamped_source(env: &StreamExecutionEnvironment) -> DataStream<i64> {
     let records = (1..=10).map(|v| StreamRecord::with_timestamp(v, 1000 + v)).collect();
-    env.from_source(RecordSource::new(vec![records]), "stamped").set_parallelism(1)
+    env.from_source(RecordSource::new(vec![records]), WatermarkStrategy::no_watermarks(), "stamped").set_parallelism(1)
 }
 
 #[test]
@@ -94,7 +94,11 @@ fn union_connect_and_side_outputs_keep_timestamps() {
     let env = StreamExecutionEnvironment::new().with_parallelism(2);
     let a = stamped_source(&env);
     let b = env
-        .from_source(RecordSource::new(vec![vec![StreamRecord::with_timestamp("x".to_string(), 5)]]), "words")
+        .from_source(
+            RecordSource::new(vec![vec![StreamRecord::with_timestamp("x".to_string(), 5)]]),
+            WatermarkStrategy::no_watermarks(),
+            "words",
+        )
         .set_parallelism(1);
     let unioned = with_timestamps(&a.union(&a.map(|v: i64| -v))).collect();
     let connected = with_timestamps(&a.connect(&b).map(|v: i64| v.to_string(), |s: String| s)).collect();

@@ -161,9 +161,11 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
         NexmarkInput::Generate(config) => {
             let source = NexmarkSource::new(config.clone())
                 .map_err(|e| JobError::InvalidGraph(format!("nexmark generator: {e}")))?;
-            env.from_source(source, "Nexmark")
+            env.from_source(source, WatermarkStrategy::no_watermarks(), "Nexmark")
         }
-        NexmarkInput::Files(dir) => env.from_source(NexmarkFileSource::new(dir.clone()), "Nexmark files"),
+        NexmarkInput::Files(dir) => {
+            env.from_source(NexmarkFileSource::new(dir.clone()), WatermarkStrategy::no_watermarks(), "Nexmark files")
+        }
     };
     let events = counted(&events, "Count Events", &events_total);
     match spec.query {

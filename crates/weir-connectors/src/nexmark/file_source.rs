@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use weir_core::StreamRecord;
-use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 use super::files::{NexmarkFileLayout, NexmarkFileSplit};
 use super::json;
@@ -81,7 +81,7 @@ impl Source for NexmarkFileSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<Self::Reader, BoxError> {
-        Ok(NexmarkFileReader { pending: VecDeque::new(), current: None })
+        Ok(NexmarkFileReader { pending: VecDeque::new(), current: None, current_split: 0 })
     }
 }
 
@@ -90,6 +90,7 @@ impl Source for NexmarkFileSource {
 pub struct NexmarkFileReader {
     pending: VecDeque<NexmarkFileSplit>,
     current: Option<SplitMerge>,
+    current_split: u64,
 }
 
 impl SourceReader for NexmarkFileReader {
@@ -101,17 +102,20 @@ impl SourceReader for NexmarkFileReader {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<Event>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<Event>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             if self.current.is_none() {
                 let Some(split) = self.pending.pop_front() else { break };
                 self.current = Some(SplitMerge::open(&split)?);
+                self.current_split = split.index as u64;
+                out.start_split(self.current_split);
             }
             let merge = self.current.as_mut().expect("a split is open");
             produced += merge.read(out, max - produced)?;
             if merge.is_done() {
                 self.current = None;
+                out.finish_split(self.current_split);
             }
         }
         Ok(if produced > 0 || max == 0 { ReadStatus::MoreAvailable } else { ReadStatus::NeedsSplit })
@@ -230,9 +234,9 @@ mod tests {
         let source = NexmarkFileSource::new("/unused");
         let mut reader = source.create_reader(&SubtaskInfo::single("t"))?;
         reader.add_split(split)?;
-        let mut out = Vec::new();
+        let mut out = weir_runtime::ReaderOutput::default();
         while reader.poll_next(&mut out, batch)? != ReadStatus::NeedsSplit {}
-        Ok(out)
+        Ok(out.into_records())
     }
 
     fn split_in(dir: &Path, persons: &str, auctions: &str, bids: &str) -> NexmarkFileSplit {

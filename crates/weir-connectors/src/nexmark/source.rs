@@ -13,8 +13,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use weir_core::StreamRecord;
-use weir_runtime::{Boundedness, BoxError, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 use super::config::{GeneratorBlock, NexmarkConfig};
 use super::generator::NexmarkGenerator;
@@ -152,7 +151,7 @@ impl SourceReader for NexmarkReader {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<Event>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<Event>, max: usize) -> Result<ReadStatus, BoxError> {
         if self.generator().is_none() {
             return Ok(ReadStatus::NeedsSplit);
         }
@@ -168,7 +167,12 @@ impl SourceReader for NexmarkReader {
         let mut produced = 0;
         while produced < budget {
             let Some(generator) = self.generator() else { break };
+            let block = generator.block().index as u64;
+            out.start_split(block);
             produced += generator.fill(out, budget - produced);
+            if generator.remaining() == 0 {
+                out.finish_split(block);
+            }
         }
         if let Some(pacer) = &mut self.pacer {
             pacer.record(produced as u64);
@@ -182,6 +186,7 @@ impl SourceReader for NexmarkReader {
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
+    use weir_core::StreamRecord;
 
     use weir_runtime::{SplitAssignment, SplitEnumerator};
 
@@ -194,7 +199,7 @@ mod tests {
             .map(|index| {
                 let info = SubtaskInfo { name: "nexmark".into(), index, parallelism, max_parallelism: 128 };
                 let mut reader = source.create_reader(&info).unwrap();
-                let mut out = Vec::new();
+                let mut out = weir_runtime::ReaderOutput::default();
                 loop {
                     let before = out.len();
                     match reader.poll_next(&mut out, batch).unwrap() {
@@ -209,7 +214,7 @@ mod tests {
                         ReadStatus::NothingAvailable => {}
                     }
                 }
-                out
+                out.into_records()
             })
             .collect()
     }

@@ -15,7 +15,7 @@ pub fn read_source<S: Source>(
     for index in 0..parallelism {
         let info = SubtaskInfo { name: "source".into(), index, parallelism, max_parallelism: 128 };
         let mut reader = source.create_reader(&info)?;
-        let mut out = Vec::new();
+        let mut out = weir_runtime::ReaderOutput::default();
         loop {
             let before = out.len();
             match reader.poll_next(&mut out, batch)? {
@@ -32,7 +32,7 @@ pub fn read_source<S: Source>(
                 }
             }
         }
-        per_subtask.push(out);
+        per_subtask.push(out.into_records());
     }
     Ok(per_subtask)
 }

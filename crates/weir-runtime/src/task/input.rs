@@ -77,6 +77,9 @@ impl<T: Send + 'static, In: Send + 'static, F: Fn(T) -> In + Send + 'static> Inp
                 batch.into_iter().map(|r| StreamRecord { value: (self.f)(r.value), timestamp: r.timestamp }).collect(),
             )),
             Received::Element(StreamElement::Watermark(w)) => Received::Element(StreamElement::Watermark(w)),
+            Received::Element(StreamElement::WatermarkStatus(s)) => {
+                Received::Element(StreamElement::WatermarkStatus(s))
+            }
             Received::Element(StreamElement::EndOfInput) => Received::Element(StreamElement::EndOfInput),
             Received::Empty => Received::Empty,
             Received::Disconnected => Received::Disconnected,

@@ -10,7 +10,7 @@
 //! Invariant: the watermark passed on never exceeds any unfinished channel's watermark.
 
 use crossbeam_channel::Select;
-use weir_core::{StreamElement, Watermark};
+use weir_core::{StreamElement, Watermark, WatermarkStatus};
 
 use crate::channel::Received;
 use crate::output::Output;
@@ -29,30 +29,91 @@ impl<In: Send + 'static> InputTask<In> {
     pub fn new(channels: Vec<Box<dyn InputChannel<In>>>, head: Box<dyn Output<In>>) -> Self {
         InputTask { channels, head }
     }
+
+    fn pass_on(&mut self, out: ValveOutput) -> Result<(), JobError> {
+        if let Some(w) = out.watermark {
+            self.head.watermark(w)?;
+        }
+        if let Some(s) = out.status {
+            self.head.watermark_status(s)?;
+        }
+        Ok(())
+    }
 }
 
-/// Per-channel watermarks and the combined one.
+/// What the valve passes on after an input event.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ValveOutput {
+    pub(crate) watermark: Option<Watermark>,
+    pub(crate) status: Option<WatermarkStatus>,
+}
+
+/// Per-channel watermarks and statuses, and the combined watermark (Flink's
+/// `StatusWatermarkValve`).
+///
+/// The combined watermark is the minimum over channels that are neither idle nor
+/// finished. When every unfinished channel is idle, the task is idle (and passes that
+/// on) without advancing event time; when one becomes active again, so is the task.
+/// Invariant: the combined watermark never decreases and never exceeds the watermark of
+/// an active, unfinished channel.
 pub(crate) struct WatermarkValve {
-    channel_watermarks: Vec<Watermark>,
+    watermarks: Vec<Watermark>,
+    idle: Vec<bool>,
+    finished: Vec<bool>,
     current: Watermark,
+    task_idle: bool,
 }
 
 impl WatermarkValve {
     pub(crate) fn new(channels: usize) -> Self {
-        WatermarkValve { channel_watermarks: vec![Watermark::MIN; channels], current: Watermark::MIN }
+        WatermarkValve {
+            watermarks: vec![Watermark::MIN; channels],
+            idle: vec![false; channels],
+            finished: vec![false; channels],
+            current: Watermark::MIN,
+            task_idle: false,
+        }
     }
 
-    /// Records `watermark` on `channel`; returns the combined watermark if it advanced.
-    pub(crate) fn on_watermark(&mut self, channel: usize, watermark: Watermark) -> Option<Watermark> {
-        if watermark <= self.channel_watermarks[channel] {
-            return None;
+    /// Records `watermark` on `channel`.
+    pub(crate) fn on_watermark(&mut self, channel: usize, watermark: Watermark) -> ValveOutput {
+        if watermark > self.watermarks[channel] {
+            self.watermarks[channel] = watermark;
         }
-        self.channel_watermarks[channel] = watermark;
-        let min = self.channel_watermarks.iter().copied().min().unwrap_or(Watermark::MAX);
-        (min > self.current).then(|| {
-            self.current = min;
-            min
-        })
+        self.combine()
+    }
+
+    /// Records a status change of `channel`.
+    pub(crate) fn on_status(&mut self, channel: usize, status: WatermarkStatus) -> ValveOutput {
+        self.idle[channel] = status == WatermarkStatus::Idle;
+        self.combine()
+    }
+
+    /// `channel` has ended.
+    pub(crate) fn on_end(&mut self, channel: usize) -> ValveOutput {
+        self.finished[channel] = true;
+        self.combine()
+    }
+
+    fn combine(&mut self) -> ValveOutput {
+        let mut out = ValveOutput::default();
+        let n = self.watermarks.len();
+        let unfinished = (0..n).filter(|&c| !self.finished[c]);
+        let active: Vec<usize> = unfinished.clone().filter(|&c| !self.idle[c]).collect();
+        let any_unfinished = unfinished.count() > 0;
+        let idle = any_unfinished && active.is_empty();
+        if idle != self.task_idle {
+            self.task_idle = idle;
+            out.status = Some(if idle { WatermarkStatus::Idle } else { WatermarkStatus::Active });
+        }
+        let min = if any_unfinished { active.iter().map(|&c| self.watermarks[c]).min() } else { Some(Watermark::MAX) };
+        if let Some(min) = min {
+            if min > self.current {
+                self.current = min;
+                out.watermark = Some(min);
+            }
+        }
+        out
     }
 }
 
@@ -83,6 +144,7 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
             }
             let Some((c, element)) = got else {
                 flusher.maybe_flush(self.head.as_mut())?;
+                let next_timer = env.fire_due_timers(self.head.as_mut())?;
                 let mut select = Select::new();
                 for (c, ch) in self.channels.iter().enumerate() {
                     if !finished[c] {
@@ -90,7 +152,7 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                     }
                 }
                 env.cancel.register(&mut select);
-                let _ = match flusher.until_due() {
+                let _ = match env.max_block(flusher.until_due(), next_timer) {
                     Some(d) => select.ready_timeout(d).ok(),
                     None => Some(select.ready()),
                 };
@@ -101,21 +163,17 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
             };
             match element {
                 StreamElement::Records(mut batch) => self.head.push(&mut batch)?,
-                StreamElement::Watermark(w) => {
-                    if let Some(w) = valve.on_watermark(c, w) {
-                        self.head.watermark(w)?;
-                    }
-                }
+                StreamElement::Watermark(w) => self.pass_on(valve.on_watermark(c, w))?,
+                StreamElement::WatermarkStatus(status) => self.pass_on(valve.on_status(c, status))?,
                 StreamElement::EndOfInput => {
                     finished[c] = true;
                     remaining -= 1;
                     if remaining > 0 {
-                        if let Some(w) = valve.on_watermark(c, Watermark::MAX) {
-                            self.head.watermark(w)?;
-                        }
+                        self.pass_on(valve.on_end(c))?;
                     }
                 }
             }
+            env.fire_due_timers(self.head.as_mut())?;
             flusher.maybe_flush(self.head.as_mut())?;
         }
         self.head.end_of_input()
@@ -126,14 +184,51 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
 mod tests {
     use super::*;
 
+    fn wm(out: ValveOutput) -> Option<i64> {
+        out.watermark.map(|w| w.0)
+    }
+
     #[test]
     fn valve_passes_on_the_minimum_only_when_it_advances() {
         let mut v = WatermarkValve::new(2);
-        assert_eq!(v.on_watermark(0, Watermark(10)), None); // channel 1 still at MIN
-        assert_eq!(v.on_watermark(1, Watermark(5)), Some(Watermark(5)));
-        assert_eq!(v.on_watermark(1, Watermark(20)), Some(Watermark(10)));
-        assert_eq!(v.on_watermark(1, Watermark(15)), None); // regression on a channel is ignored
-        assert_eq!(v.on_watermark(0, Watermark(12)), Some(Watermark(12)));
-        assert_eq!(v.on_watermark(0, Watermark::MAX), Some(Watermark(20))); // channel 0 finished
+        assert_eq!(wm(v.on_watermark(0, Watermark(10))), None); // channel 1 still at MIN
+        assert_eq!(wm(v.on_watermark(1, Watermark(5))), Some(5));
+        assert_eq!(wm(v.on_watermark(1, Watermark(20))), Some(10));
+        assert_eq!(wm(v.on_watermark(1, Watermark(15))), None); // regression on a channel is ignored
+        assert_eq!(wm(v.on_watermark(0, Watermark(12))), Some(12));
+        assert_eq!(wm(v.on_end(0)), Some(20)); // channel 0 finished
+    }
+
+    #[test]
+    fn idle_channels_do_not_hold_back_and_all_idle_makes_the_task_idle() {
+        let mut v = WatermarkValve::new(3);
+        v.on_watermark(0, Watermark(100));
+        v.on_watermark(1, Watermark(10));
+        assert_eq!(wm(v.on_watermark(2, Watermark(50))), Some(10));
+        let out = v.on_status(1, WatermarkStatus::Idle);
+        assert_eq!((wm(out), None), (Some(50), None::<()>));
+        assert_eq!(
+            v.on_status(2, WatermarkStatus::Idle),
+            ValveOutput { watermark: Some(Watermark(100)), status: None }
+        );
+        assert_eq!(v.on_status(0, WatermarkStatus::Idle).status, Some(WatermarkStatus::Idle));
+        // Channel 1 wakes up behind the current watermark: no regression, it must catch up.
+        assert_eq!(
+            v.on_status(1, WatermarkStatus::Active),
+            ValveOutput { watermark: None, status: Some(WatermarkStatus::Active) }
+        );
+        assert_eq!(wm(v.on_watermark(1, Watermark(60))), None);
+        assert_eq!(wm(v.on_watermark(1, Watermark(120))), Some(120));
+    }
+
+    #[test]
+    fn finished_channels_are_not_active_ones() {
+        let mut v = WatermarkValve::new(2);
+        v.on_watermark(0, Watermark(5));
+        v.on_status(1, WatermarkStatus::Idle);
+        // Channel 0 ends: channel 1 is idle, so event time must not jump to the end.
+        let out = v.on_end(0);
+        assert_eq!(out, ValveOutput { watermark: None, status: Some(WatermarkStatus::Idle) });
+        assert_eq!(wm(v.on_end(1)), Some(i64::MAX));
     }
 }

@@ -9,9 +9,11 @@
 //! - [`input_task`]: reads the task's input channels (round robin, blocking on all of
 //!   them at once when none has data), tracks per-channel watermarks and end of input.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::channel::CancelToken;
+use crate::clock::Clock;
 use crate::output::Output;
 use crate::JobError;
 
@@ -28,6 +30,39 @@ pub struct TaskEnv {
     pub batch_size: usize,
     /// The buffer timeout (see [`crate::config::ExecutionConfig::buffer_timeout`]).
     pub buffer_timeout: Option<Duration>,
+    /// Processing time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl TaskEnv {
+    /// Fires `head`'s processing-time timers if one is due; returns the next deadline.
+    #[inline]
+    pub(crate) fn fire_due_timers<T>(&self, head: &mut dyn Output<T>) -> Result<Option<i64>, JobError> {
+        let next = head.next_timer();
+        match next {
+            Some(t) => {
+                let now = self.clock.now_ms();
+                if t <= now {
+                    head.fire_timers(now)?;
+                    Ok(head.next_timer())
+                } else {
+                    Ok(next)
+                }
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// How long a task may block: until the flush is due or the next timer, whichever
+    /// comes first (`None`: indefinitely).
+    pub(crate) fn max_block(&self, flush_due: Option<Duration>, next_timer: Option<i64>) -> Option<Duration> {
+        let timer = next_timer.map(|t| self.clock.max_wait(t));
+        match (flush_due, timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
 }
 
 /// A task's loop, built on the task's thread.

@@ -3,12 +3,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weir_core::Watermark;
+use weir_core::{Watermark, WatermarkStatus};
 
 use crate::chain::guard;
 use crate::output::Output;
-use crate::source::{ReadStatus, SourceReader, SplitAssignment, SplitEnumerator};
+use crate::source::{ReadStatus, ReaderOutput, SourceReader, SplitAssignment, SplitEnumerator};
 use crate::task::{Flusher, TaskBody, TaskEnv};
+use crate::watermark::split::Emission;
+use crate::watermark::{SplitWatermarks, WatermarkStrategy};
 use crate::{JobError, Location};
 
 /// How long a reader with nothing to read waits before polling again.
@@ -23,24 +25,99 @@ pub struct SourceTask<R: SourceReader, E> {
     head: Box<dyn Output<R::Out>>,
     subtask: usize,
     location: Location,
+    watermarks: Option<SourceWatermarks<R::Out>>,
+}
+
+/// Per-split watermark generation and its periodic schedule.
+pub struct SourceWatermarks<T: 'static> {
+    splits: SplitWatermarks<T>,
+    interval_ms: i64,
+    next_emit: Option<i64>,
+}
+
+impl<T: 'static> SourceWatermarks<T> {
+    /// Watermarks by `strategy`, emitted every `interval_ms` of processing time; `None`
+    /// when the strategy makes no watermarks.
+    pub fn new(strategy: WatermarkStrategy<T>, interval_ms: i64) -> Option<Self> {
+        strategy.has_watermarks().then(|| SourceWatermarks {
+            splits: SplitWatermarks::new(strategy),
+            interval_ms: interval_ms.max(1),
+            next_emit: None,
+        })
+    }
 }
 
 impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
-    /// A task reading with `reader`, asking `enumerator` for splits, feeding `head`.
+    /// A task reading with `reader`, asking `enumerator` for splits, feeding `head`,
+    /// generating watermarks per split if `watermarks` is given.
     pub fn new(
         reader: R,
         enumerator: Arc<Mutex<E>>,
         head: Box<dyn Output<R::Out>>,
         subtask: usize,
         location: Location,
+        watermarks: Option<SourceWatermarks<R::Out>>,
     ) -> Self {
-        SourceTask { reader, enumerator, head, subtask, location }
+        SourceTask { reader, enumerator, head, subtask, location, watermarks }
+    }
+
+    fn pass_on(&mut self, emission: Emission) -> Result<(), JobError> {
+        if let Some(w) = emission.watermark {
+            self.head.watermark(w)?;
+        }
+        match emission.idle {
+            Some(true) => self.head.watermark_status(WatermarkStatus::Idle),
+            Some(false) => self.head.watermark_status(WatermarkStatus::Active),
+            None => Ok(()),
+        }
+    }
+
+    /// Hands the polled records on, with the watermarks their splits produce.
+    fn emit_batch(&mut self, out: &mut ReaderOutput<R::Out>) -> Result<(), JobError> {
+        let (runs, finished) = out.take_runs();
+        let Some(wm) = &mut self.watermarks else {
+            if !out.is_empty() {
+                self.head.push(out)?;
+            }
+            return Ok(());
+        };
+        let mut watermark = None;
+        let mut idle = None;
+        for (split, range) in runs {
+            let e = wm.splits.on_records(split, &mut out[range]);
+            watermark = e.watermark.or(watermark);
+            idle = e.idle.or(idle);
+        }
+        // Becoming active must reach downstream before the records.
+        if idle == Some(false) {
+            self.head.watermark_status(WatermarkStatus::Active)?;
+        }
+        if !out.is_empty() {
+            self.head.push(out)?;
+        }
+        for split in finished {
+            let e = wm.splits.split_finished(split);
+            watermark = e.watermark.or(watermark);
+            idle = e.idle.or(idle);
+        }
+        self.pass_on(Emission { watermark, idle: idle.filter(|&i| i) })
+    }
+
+    fn periodic_watermark(&mut self, now_ms: i64) -> Result<(), JobError> {
+        let Some(wm) = &mut self.watermarks else { return Ok(()) };
+        let due = *wm.next_emit.get_or_insert(now_ms + wm.interval_ms);
+        if now_ms < due {
+            return Ok(());
+        }
+        wm.next_emit = Some(now_ms + wm.interval_ms);
+        let e = wm.splits.on_periodic_emit(now_ms);
+        self.pass_on(e)
     }
 }
 
 impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceTask<R, E> {
     fn run(mut self: Box<Self>, env: &TaskEnv) -> Result<(), JobError> {
-        let mut batch = Vec::with_capacity(env.batch_size);
+        let mut batch = ReaderOutput::with_capacity(env.batch_size);
         let mut flusher = Flusher::new(env.buffer_timeout);
         loop {
             if env.cancel.is_cancelled() {
@@ -52,14 +129,17 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
                 status = reader.poll_next(&mut batch, env.batch_size)?;
                 Ok(())
             })?;
-            if !batch.is_empty() {
-                self.head.push(&mut batch)?;
+            self.emit_batch(&mut batch)?;
+            if self.watermarks.is_some() {
+                self.periodic_watermark(env.clock.now_ms())?;
             }
             match status {
                 ReadStatus::MoreAvailable => {}
                 ReadStatus::NothingAvailable => {
                     self.head.flush()?;
-                    if env.cancel.wait(IDLE_WAIT) {
+                    let next_timer = env.fire_due_timers(self.head.as_mut())?;
+                    let wait = env.max_block(Some(IDLE_WAIT), next_timer).unwrap_or(IDLE_WAIT);
+                    if env.cancel.wait(wait) {
                         return Err(JobError::Cancelled);
                     }
                 }
@@ -84,6 +164,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
                     }
                 }
             }
+            env.fire_due_timers(self.head.as_mut())?;
             flusher.maybe_flush(self.head.as_mut())?;
         }
         self.head.watermark(Watermark::MAX)?;

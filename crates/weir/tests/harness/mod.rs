@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use weir::prelude::*;
 use weir::{JobExecutionResult, StreamRecord};
 use weir_connectors::StaticSplitEnumerator;
-use weir_runtime::{Boundedness, ReadStatus, Source, SourceReader, SubtaskInfo};
+use weir_runtime::{Boundedness, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
 /// Runs the job built in `env` on another thread and waits at most `limit` for it.
 ///
@@ -125,7 +125,7 @@ impl<T: Clone + Send + Sync + 'static> SourceReader for RecordReader<T> {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<T>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<T>, max: usize) -> Result<ReadStatus, BoxError> {
         if self.pending.is_empty() {
             return Ok(ReadStatus::NeedsSplit);
         }
@@ -194,7 +194,7 @@ impl<T: Clone + Send + Sync + 'static> SourceReader for GatedReader<T> {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Vec<StreamRecord<T>>, max: usize) -> Result<ReadStatus, BoxError> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<T>, max: usize) -> Result<ReadStatus, BoxError> {
         let Some(next) = self.next else { return Ok(ReadStatus::NeedsSplit) };
         if !(self.open)() {
             if self.started.elapsed() > self.deadline {

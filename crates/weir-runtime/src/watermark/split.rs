@@ -1,0 +1,161 @@
+//! [`SplitWatermarks`]: per-split watermark generation inside a source.
+//!
+//! Each split a reader reads has its own generator (and idleness timer); the source's
+//! watermark is the minimum over its live splits that are not idle. So one slow split
+//! holds event time back, a finished or idle one does not. When every split is idle —
+//! or the reader has none — the source is idle.
+
+use std::collections::BTreeMap;
+
+use weir_core::{StreamRecord, Watermark};
+
+use super::generator::{WatermarkGenerator, WatermarkOutput};
+use super::idleness::IdlenessTimer;
+use super::strategy::WatermarkStrategy;
+
+struct SplitState<T> {
+    generator: Box<dyn WatermarkGenerator<T>>,
+    watermark: Watermark,
+    idleness: Option<IdlenessTimer>,
+    idle: bool,
+}
+
+/// What changed after a call: a new combined watermark, a change of idleness.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Emission {
+    /// The combined watermark advanced to this.
+    pub watermark: Option<Watermark>,
+    /// The source became idle (`Some(true)`) or active again (`Some(false)`).
+    pub idle: Option<bool>,
+}
+
+/// The watermark state of one source reader.
+pub struct SplitWatermarks<T: 'static> {
+    strategy: WatermarkStrategy<T>,
+    splits: BTreeMap<u64, SplitState<T>>,
+    current: Watermark,
+    idle: bool,
+    output: WatermarkOutput,
+}
+
+impl<T: 'static> SplitWatermarks<T> {
+    /// Watermarks by `strategy` (which must make watermarks).
+    pub fn new(strategy: WatermarkStrategy<T>) -> Self {
+        SplitWatermarks {
+            strategy,
+            splits: BTreeMap::new(),
+            current: Watermark::MIN,
+            idle: false,
+            output: WatermarkOutput::default(),
+        }
+    }
+
+    /// Assigns timestamps to records of `split` and lets its generator see them.
+    pub fn on_records(&mut self, split: u64, batch: &mut [StreamRecord<T>]) -> Emission {
+        if let Some(assigner) = self.strategy.assigner() {
+            assigner.assign(batch);
+        }
+        let strategy = &self.strategy;
+        let state = self.splits.entry(split).or_insert_with(|| SplitState {
+            generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
+            watermark: Watermark::MIN,
+            idleness: strategy.idleness().map(|d| IdlenessTimer::new(d.as_millis() as i64)),
+            idle: false,
+        });
+        if let Some(t) = &mut state.idleness {
+            t.activity();
+        }
+        state.idle = false;
+        state.generator.on_batch(batch, &mut self.output);
+        if let Some(w) = self.output.take() {
+            state.watermark = state.watermark.max(w);
+        }
+        self.combine()
+    }
+
+    /// `split` is read to its end: it no longer holds the watermark back.
+    pub fn split_finished(&mut self, split: u64) -> Emission {
+        self.splits.remove(&split);
+        self.combine()
+    }
+
+    /// The periodic emission at processing time `now_ms`.
+    pub fn on_periodic_emit(&mut self, now_ms: i64) -> Emission {
+        for state in self.splits.values_mut() {
+            state.generator.on_periodic_emit(&mut self.output);
+            if let Some(w) = self.output.take() {
+                state.watermark = state.watermark.max(w);
+            }
+            if let Some(t) = &mut state.idleness {
+                state.idle = t.check_if_idle(now_ms);
+            }
+        }
+        self.combine()
+    }
+
+    fn combine(&mut self) -> Emission {
+        let active = self.splits.values().filter(|s| !s.idle);
+        let min = active.map(|s| s.watermark).min();
+        let mut emission = Emission::default();
+        let idle = min.is_none();
+        if idle != self.idle {
+            self.idle = idle;
+            emission.idle = Some(idle);
+        }
+        if let Some(min) = min {
+            if min > self.current {
+                self.current = min;
+                emission.watermark = Some(min);
+            }
+        }
+        emission
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn batch(ts: &[i64]) -> Vec<StreamRecord<()>> {
+        ts.iter().map(|&t| StreamRecord::with_timestamp((), t)).collect()
+    }
+
+    #[test]
+    fn the_slowest_live_split_holds_the_watermark() {
+        let mut w = SplitWatermarks::new(WatermarkStrategy::<()>::for_monotonous_timestamps());
+        w.on_records(0, &mut batch(&[100, 200]));
+        w.on_records(1, &mut batch(&[50]));
+        assert_eq!(w.on_periodic_emit(0).watermark, Some(Watermark(49)));
+        w.on_records(0, &mut batch(&[300]));
+        assert_eq!(w.on_periodic_emit(1).watermark, None, "split 1 has not moved");
+        w.on_records(1, &mut batch(&[250]));
+        assert_eq!(w.on_periodic_emit(2).watermark, Some(Watermark(249)));
+        assert_eq!(w.split_finished(1).watermark, Some(Watermark(299)), "a finished split no longer holds back");
+    }
+
+    #[test]
+    fn idle_splits_are_excluded_and_all_idle_means_idle() {
+        let strategy = WatermarkStrategy::<()>::for_monotonous_timestamps().with_idleness(Duration::from_millis(100));
+        let mut w = SplitWatermarks::new(strategy);
+        w.on_records(0, &mut batch(&[1_000]));
+        w.on_records(1, &mut batch(&[10]));
+        assert_eq!(w.on_periodic_emit(0).watermark, Some(Watermark(9)));
+        // Split 1 goes quiet, split 0 keeps producing: after 100 ms of quiet, split 1 is
+        // idle and the watermark follows split 0 alone.
+        let mut emitted = Vec::new();
+        for now in [50, 100, 150, 200] {
+            w.on_records(0, &mut batch(&[1_000 + now]));
+            emitted.extend(w.on_periodic_emit(now).watermark);
+        }
+        assert_eq!(emitted, vec![Watermark(1_149), Watermark(1_199)], "idle split 1 no longer holds back");
+        // Everything quiet: the source becomes idle, then active again with records.
+        let mut became_idle = false;
+        for now in [300, 400, 500] {
+            became_idle |= w.on_periodic_emit(now).idle == Some(true);
+        }
+        assert!(became_idle);
+        assert_eq!(w.on_records(1, &mut batch(&[2_000])).idle, Some(false));
+    }
+}
