@@ -24,7 +24,7 @@ use crate::enumerator::StaticSplitEnumerator;
 /// let mut reader = source.create_reader(&SubtaskInfo::single("c")).unwrap();
 /// let SplitAssignment::Split(split) = enumerator.next_split(0) else { unreachable!() };
 /// reader.add_split(split).unwrap();
-/// let mut out = Vec::new();
+/// let mut out = weir_runtime::ReaderOutput::default();
 /// reader.poll_next(&mut out, 10).unwrap();
 /// assert_eq!(out.iter().map(|r| r.value).collect::<Vec<_>>(), ["a", "b", "c"]);
 /// ```

@@ -20,7 +20,7 @@ use crate::enumerator::StaticSplitEnumerator;
 /// let mut reader = source.create_reader(&SubtaskInfo::single("seq")).unwrap();
 /// let SplitAssignment::Split(split) = enumerator.next_split(0) else { unreachable!() };
 /// reader.add_split(split).unwrap();
-/// let mut out = Vec::new();
+/// let mut out = weir_runtime::ReaderOutput::default();
 /// reader.poll_next(&mut out, 100).unwrap();
 /// assert_eq!(out.iter().map(|r| r.value).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
 /// ```

@@ -32,7 +32,7 @@ use crate::line_reader::LineReader;
 /// let mut reader = source.create_reader(&SubtaskInfo::single("text")).unwrap();
 /// let SplitAssignment::Split(split) = enumerator.next_split(0) else { unreachable!() };
 /// reader.add_split(split).unwrap();
-/// let mut out = Vec::new();
+/// let mut out = weir_runtime::ReaderOutput::default();
 /// reader.poll_next(&mut out, 10).unwrap();
 /// assert_eq!(out.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(), ["hello", "world"]);
 /// ```

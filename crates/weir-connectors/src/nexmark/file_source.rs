@@ -37,7 +37,7 @@ use crate::line_reader::LineReader;
 /// let source = NexmarkFileSource::new(dir.path());
 /// let mut enumerator = source.create_enumerator(1).unwrap();
 /// let mut reader = source.create_reader(&SubtaskInfo::single("files")).unwrap();
-/// let mut out = Vec::new();
+/// let mut out = weir_runtime::ReaderOutput::default();
 /// loop {
 ///     if reader.poll_next(&mut out, 100).unwrap() == ReadStatus::NeedsSplit {
 ///         match enumerator.next_split(0) {

@@ -32,7 +32,7 @@ use crate::pacer::Pacer;
 /// let source = NexmarkSource::new(NexmarkConfig::new(1_000)).unwrap();
 /// let mut enumerator = source.create_enumerator(1).unwrap();
 /// let mut reader = source.create_reader(&SubtaskInfo::single("nexmark")).unwrap();
-/// let mut out = Vec::new();
+/// let mut out = weir_runtime::ReaderOutput::default();
 /// loop {
 ///     match reader.poll_next(&mut out, 256).unwrap() {
 ///         ReadStatus::NeedsSplit => match enumerator.next_split(0) {
