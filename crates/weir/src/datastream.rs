@@ -80,7 +80,7 @@ impl<T: Data> DataStream<T> {
         &self.env
     }
 
-    fn inputs(&self, input: usize) -> Vec<(StreamRef, usize)> {
+    pub(crate) fn inputs(&self, input: usize) -> Vec<(StreamRef, usize)> {
         self.refs.iter().map(|r| (r.clone(), input)).collect()
     }
 

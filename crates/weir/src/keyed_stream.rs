@@ -13,8 +13,8 @@ use crate::{Data, DataStream};
 /// `KeyedStream`). Operators on it see all records of a key in one subtask and keep
 /// state per key.
 pub struct KeyedStream<T, KS> {
-    stream: DataStream<T>,
-    key_of: KS,
+    pub(crate) stream: DataStream<T>,
+    pub(crate) key_of: KS,
 }
 
 impl<T: Data, KS: Clone> Clone for KeyedStream<T, KS> {

@@ -45,9 +45,11 @@ pub mod connected;
 pub mod datastream;
 pub mod environment;
 pub mod functions;
+pub mod join;
 pub mod keyed_stream;
 pub mod operators;
 pub mod side_output;
+pub mod window;
 
 pub use connected::{BroadcastConnectedStreams, BroadcastStream, ConnectedStreams};
 pub use datastream::{DataStream, DataStreamSink};

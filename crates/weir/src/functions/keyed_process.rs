@@ -1,11 +1,11 @@
 //! [`KeyedProcessFunction`]: per-record processing on a keyed stream, with keyed state.
 
 use weir_core::record::NO_TIMESTAMP;
-use weir_core::StreamRecord;
+use weir_core::{StreamRecord, Watermark};
 use weir_runtime::{BoxError, SideOutputs, SubtaskInfo};
 use weir_state::{
     HeapKeyedStateBackend, Key, KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor,
-    StateError, StateValue, ValueState, ValueStateDescriptor,
+    StateError, StateValue, TimerService, ValueState, ValueStateDescriptor,
 };
 
 use crate::functions::Collector;
@@ -57,20 +57,81 @@ impl<K: Key> RuntimeContext<'_, K> {
     }
 }
 
-/// What a keyed function knows about the record it processes: its key, its timestamp,
-/// the key's state, side outputs.
+/// Which clock fired a timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeDomain {
+    /// The watermark passed the timer.
+    EventTime,
+    /// The clock passed the timer.
+    ProcessingTime,
+}
+
+/// What a keyed function knows about the record it processes (or the timer firing): its
+/// key, its timestamp, the key's state and timers, side outputs.
 pub struct KeyedContext<'a, K> {
     pub(crate) key: &'a K,
     pub(crate) key_group: usize,
     pub(crate) backend: &'a mut HeapKeyedStateBackend<K>,
     pub(crate) timestamp: i64,
     pub(crate) sides: &'a mut SideOutputs,
+    pub(crate) timers: &'a mut TimerService<K, ()>,
+    pub(crate) watermark: Watermark,
+    pub(crate) now_ms: i64,
+    pub(crate) time_domain: Option<TimeDomain>,
 }
 
-impl<K> KeyedContext<'_, K> {
+/// The timers of the current key (Flink's `TimerService`).
+pub struct KeyTimers<'c, 'a, K> {
+    ctx: &'c mut KeyedContext<'a, K>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> KeyTimers<'_, '_, K> {
+    /// Calls `on_timer` once the watermark reaches `timestamp` (one timer per key and
+    /// timestamp, however often registered).
+    pub fn register_event_time_timer(&mut self, timestamp: i64) {
+        self.ctx.timers.event_time.register(timestamp, self.ctx.key, &());
+    }
+
+    /// Calls `on_timer` once processing time reaches `timestamp`.
+    pub fn register_processing_time_timer(&mut self, timestamp: i64) {
+        self.ctx.timers.processing_time.register(timestamp, self.ctx.key, &());
+    }
+
+    /// Removes an event-time timer of the current key.
+    pub fn delete_event_time_timer(&mut self, timestamp: i64) {
+        self.ctx.timers.event_time.delete(timestamp, self.ctx.key, &());
+    }
+
+    /// Removes a processing-time timer of the current key.
+    pub fn delete_processing_time_timer(&mut self, timestamp: i64) {
+        self.ctx.timers.processing_time.delete(timestamp, self.ctx.key, &());
+    }
+
+    /// The operator's current event time.
+    pub fn current_watermark(&self) -> i64 {
+        self.ctx.watermark.0
+    }
+
+    /// The current processing time (epoch ms).
+    pub fn current_processing_time(&self) -> i64 {
+        self.ctx.now_ms
+    }
+}
+
+impl<'a, K> KeyedContext<'a, K> {
     /// The key of the record being processed.
     pub fn current_key(&self) -> &K {
         self.key
+    }
+
+    /// The current key's timers, and the current event and processing time.
+    pub fn timer_service(&mut self) -> KeyTimers<'_, 'a, K> {
+        KeyTimers { ctx: self }
+    }
+
+    /// In `on_timer`: which clock fired the timer.
+    pub fn time_domain(&self) -> Option<TimeDomain> {
+        self.time_domain
     }
 
     /// The record's event-time timestamp, if it has one.
@@ -141,6 +202,17 @@ pub trait KeyedProcessFunction<K, I, O>: Send + 'static {
         ctx: &mut KeyedContext<'_, K>,
         out: &mut Collector<'_, O>,
     ) -> Result<(), BoxError>;
+
+    /// A timer of key `ctx.current_key()` fired at `timestamp`; `ctx.time_domain()`
+    /// says which clock. Records emitted from an event-time timer carry `timestamp`.
+    fn on_timer(
+        &mut self,
+        _timestamp: i64,
+        _ctx: &mut KeyedContext<'_, K>,
+        _out: &mut Collector<'_, O>,
+    ) -> Result<(), BoxError> {
+        Ok(())
+    }
 }
 
 /// A closure as a [`KeyedProcessFunction`] (for functions that need no `open`).

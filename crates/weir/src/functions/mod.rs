@@ -16,5 +16,5 @@ pub mod process;
 pub use broadcast_process::{BroadcastContext, BroadcastProcessFunction, ReadOnlyBroadcastContext};
 pub use co_process::CoProcessFunction;
 pub use collector::Collector;
-pub use keyed_process::{KeyedContext, KeyedProcessFn, KeyedProcessFunction, RuntimeContext};
+pub use keyed_process::{KeyTimers, KeyedContext, KeyedProcessFn, KeyedProcessFunction, RuntimeContext, TimeDomain};
 pub use process::{Context, ProcessFn, ProcessFunction};

@@ -1,0 +1,1 @@
+//! Joins of two streams: window joins, co-groups, interval joins (being built).

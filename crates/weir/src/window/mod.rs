@@ -1,0 +1,1 @@
+//! Windows on keyed and non-keyed streams (being built).
