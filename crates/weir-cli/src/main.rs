@@ -56,7 +56,7 @@ struct GenerateArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The query: q0, q1 or q2.
+    /// The query: q0, q1, q2 or q7.
     #[arg(long)]
     query: Option<Query>,
     /// Number of generated events (ignored with --input).
@@ -115,7 +115,7 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
     let query = args
         .query
-        .ok_or_else(|| anyhow::anyhow!("--query is required (q0, q1 or q2), or use `weir nexmark generate`"))?;
+        .ok_or_else(|| anyhow::anyhow!("--query is required (q0, q1, q2 or q7), or use `weir nexmark generate`"))?;
     let (input, source) = match args.input {
         Some(dir) => (NexmarkInput::Files(dir.clone()), format!("files in {}", dir.display())),
         None => (

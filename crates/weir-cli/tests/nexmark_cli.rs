@@ -158,3 +158,72 @@ fn errors_name_what_is_wrong() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bids.jsonl:1:") && err.contains("field `bidder`"), "{err}");
 }
+
+/// Epoch milliseconds of a `yyyy-MM-dd HH:mm:ss.SSS` UTC string (the generator's
+/// dates are all in 2024-01, so days since 2024-01-01 suffice).
+fn millis(s: &str) -> i64 {
+    let day: i64 = s[8..10].parse().unwrap();
+    let (h, m, sec, ms): (i64, i64, i64, i64) = (
+        s[11..13].parse().unwrap(),
+        s[14..16].parse().unwrap(),
+        s[17..19].parse().unwrap(),
+        s[20..23].parse().unwrap(),
+    );
+    1_704_067_200_000 + ((((day - 1) * 24 + h) * 60 + m) * 60 + sec) * 1000 + ms
+}
+
+#[test]
+fn q7_gives_the_highest_bids_per_window_as_flink_sql_defines_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // 1,000 events per event-time second: 30 s, three 10-second windows.
+    ok(&[
+        "nexmark",
+        "generate",
+        "--events",
+        "30000",
+        "--seed",
+        "11",
+        "--rate",
+        "1000",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    let bids = json_lines(&data.join("bids.jsonl"));
+    // The SQL's answer: max price per tumbling window [s, s + 10 s); then every bid whose
+    // price equals a window's maximum and whose time lies in [end - 10 s, end] (BETWEEN
+    // includes both ends).
+    let mut max: HashMap<i64, i64> = HashMap::new();
+    for b in &bids {
+        let t = millis(b["dateTime"].as_str().unwrap());
+        let w = t - t % 10_000;
+        let p = b["price"].as_i64().unwrap();
+        let e = max.entry(w).or_insert(p);
+        *e = (*e).max(p);
+    }
+    let expected: Vec<Value> = bids
+        .iter()
+        .flat_map(|b| {
+            let t = millis(b["dateTime"].as_str().unwrap());
+            let p = b["price"].as_i64().unwrap();
+            max.iter().filter(move |(w, m)| **m == p && **w <= t && t <= **w + 10_000).map(move |_| b.clone())
+        })
+        .collect();
+    assert!(expected.len() >= 3, "{}", expected.len());
+    let cols = ["auction", "bidder", "price", "dateTime", "extra"];
+    for p in ["1", "2"] {
+        let out = dir.path().join(format!("q7-p{p}"));
+        ok(&[
+            "nexmark",
+            "--query",
+            "q7",
+            "--input",
+            data.to_str().unwrap(),
+            "-p",
+            p,
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(canon(&json_lines(&out), &cols), canon(&expected, &cols), "parallelism {p}");
+    }
+}

@@ -7,6 +7,7 @@
 pub mod q0;
 pub mod q1;
 pub mod q2;
+pub mod q7;
 pub mod runner;
 
 pub use runner::{run, NexmarkInput, Query, RunReport, RunSpec};

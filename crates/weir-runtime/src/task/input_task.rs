@@ -168,9 +168,9 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                 StreamElement::EndOfInput => {
                     finished[c] = true;
                     remaining -= 1;
-                    if remaining > 0 {
-                        self.pass_on(valve.on_end(c))?;
-                    }
+                    // When the last input ends, event time ends too (even if an input
+                    // was idle when its final watermark arrived).
+                    self.pass_on(valve.on_end(c))?;
                 }
             }
             env.fire_due_timers(self.head.as_mut())?;
@@ -229,6 +229,10 @@ mod tests {
         // Channel 0 ends: channel 1 is idle, so event time must not jump to the end.
         let out = v.on_end(0);
         assert_eq!(out, ValveOutput { watermark: None, status: Some(WatermarkStatus::Idle) });
-        assert_eq!(wm(v.on_end(1)), Some(i64::MAX));
+        // The idle channel's final watermark does not count while it is idle; its end does:
+        // when every input has ended, event time has ended.
+        assert_eq!(wm(v.on_watermark(1, Watermark::MAX)), None);
+        let out = v.on_end(1);
+        assert_eq!(out, ValveOutput { watermark: Some(Watermark::MAX), status: Some(WatermarkStatus::Active) });
     }
 }

@@ -167,6 +167,9 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
             env.fire_due_timers(self.head.as_mut())?;
             flusher.maybe_flush(self.head.as_mut())?;
         }
+        if self.watermarks.as_ref().is_some_and(|w| w.splits.is_idle()) {
+            self.head.watermark_status(WatermarkStatus::Active)?;
+        }
         self.head.watermark(Watermark::MAX)?;
         self.head.end_of_input()
     }

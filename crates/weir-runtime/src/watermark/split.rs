@@ -93,6 +93,11 @@ impl<T: 'static> SplitWatermarks<T> {
         self.combine()
     }
 
+    /// Whether the source is idle (all its splits idle, or none).
+    pub fn is_idle(&self) -> bool {
+        self.idle
+    }
+
     fn combine(&mut self) -> Emission {
         let active = self.splits.values().filter(|s| !s.idle);
         let min = active.map(|s| s.watermark).min();
