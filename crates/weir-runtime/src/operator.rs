@@ -228,6 +228,17 @@ impl<T> Emitter<T> {
         &mut self.records
     }
 
+    /// Emits every record of `batch` (leaving it empty): when nothing else was emitted
+    /// yet, the two buffers are swapped and no record moves.
+    #[inline]
+    pub fn emit_all(&mut self, batch: &mut Vec<StreamRecord<T>>) {
+        if self.records.is_empty() {
+            std::mem::swap(&mut self.records, batch);
+        } else {
+            self.records.append(batch);
+        }
+    }
+
     /// Emits a watermark after the records emitted so far.
     pub fn emit_watermark(&mut self, watermark: Watermark) {
         self.watermark = Some(watermark);

@@ -116,24 +116,19 @@ pub struct MapState<UK, UV> {
 }
 
 // Handles are plain ids: copy them freely (derive would demand `T: Copy`).
-impl<T> Clone for ValueState<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
+macro_rules! copy_handle {
+    ($name:ident<$($t:ident),+>) => {
+        impl<$($t),+> Clone for $name<$($t),+> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<$($t),+> Copy for $name<$($t),+> {}
+    };
 }
-impl<T> Copy for ValueState<T> {}
-impl<T> Clone for ListState<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T> Copy for ListState<T> {}
-impl<UK, UV> Clone for MapState<UK, UV> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<UK, UV> Copy for MapState<UK, UV> {}
+copy_handle!(ValueState<T>);
+copy_handle!(ListState<T>);
+copy_handle!(MapState<UK, UV>);
 
 impl<T: StateValue> ValueState<T> {
     /// The current key's value, if set.

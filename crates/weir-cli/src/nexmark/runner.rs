@@ -128,12 +128,7 @@ impl<T: Send + 'static> Operator for Count<T> {
     #[inline]
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<T>) -> Result<(), BoxError> {
         self.seen += batch.len() as u64;
-        let records = out.records();
-        if records.is_empty() {
-            std::mem::swap(records, batch);
-        } else {
-            records.append(batch);
-        }
+        out.emit_all(batch);
         Ok(())
     }
 

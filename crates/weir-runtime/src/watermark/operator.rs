@@ -71,12 +71,7 @@ impl<T: Send + 'static> Operator for TimestampsAndWatermarksOperator<T> {
         if let Some(g) = &mut self.generator {
             g.on_batch(batch, &mut self.output);
         }
-        let records = out.records();
-        if records.is_empty() {
-            std::mem::swap(records, batch);
-        } else {
-            records.append(batch);
-        }
+        out.emit_all(batch);
         self.emit(out);
         Ok(())
     }

@@ -31,12 +31,7 @@ where
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<T>) -> Result<(), BoxError> {
         let f = &mut self.f;
         batch.retain(|r| f(&r.value));
-        let records = out.records();
-        if records.is_empty() {
-            std::mem::swap(records, batch);
-        } else {
-            records.append(batch);
-        }
+        out.emit_all(batch);
         Ok(())
     }
 }
