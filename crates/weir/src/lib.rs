@@ -35,6 +35,10 @@
 //! | [`functions`]: `ProcessFunction`, `KeyedProcessFunction`, `CoProcessFunction`, `BroadcastProcessFunction`, `Collector` | the same |
 //! | `ValueState`, `ListState`, `MapState` and descriptors (from `weir-state`) | the same |
 //! | [`OutputTag`] | `OutputTag` |
+//! | `WatermarkStrategy`, `assign_timestamps_and_watermarks`, `from_source(source, strategy, name)` | the same |
+//! | [`window`]: `window`, `window_all`, `count_window`, assigners, triggers, evictors, `AggregateFunction`, `ProcessWindowFunction`, `join`, `co_group` | the same |
+//! | [`KeyedConnectedStreams`] (`keyed.connect(&keyed)`), [`KeyedCoProcessFunction`] | `ConnectedStreams` of keyed streams, `KeyedCoProcessFunction` |
+//! | [`join`]: `keyed.interval_join(&keyed).between(lower, upper).process(..)` | `intervalJoin` |
 //! | sources and sinks (from `weir-connectors`) | `fromSource`, `sinkTo`, `print` |
 //!
 //! The API builds a plain-data job graph ([`weir_runtime::JobGraph`]); `execute` runs it
@@ -46,6 +50,7 @@ pub mod datastream;
 pub mod environment;
 pub mod functions;
 pub mod join;
+pub mod keyed_connected;
 pub mod keyed_stream;
 pub mod operators;
 pub mod side_output;
@@ -54,6 +59,7 @@ pub mod window;
 pub use connected::{BroadcastConnectedStreams, BroadcastStream, ConnectedStreams};
 pub use datastream::{DataStream, DataStreamSink};
 pub use environment::StreamExecutionEnvironment;
+pub use keyed_connected::{KeyedCoProcessFunction, KeyedConnectedStreams};
 pub use keyed_stream::KeyedStream;
 pub use side_output::OutputTag;
 pub use weir_connectors as connectors;
@@ -76,5 +82,14 @@ pub mod prelude {
         BoxError, BroadcastStream, ConnectedStreams, Data, DataStream, Either, JobError, KeyedStream, ListState,
         ListStateDescriptor, MapState, MapStateDescriptor, OutputTag, StreamExecutionEnvironment, ValueState,
         ValueStateDescriptor, WatermarkStrategy,
+    };
+    pub use crate::join::{JoinContext, ProcessJoinFn, ProcessJoinFunction};
+    pub use crate::keyed_connected::{KeyedCoProcessFunction, KeyedConnectedStreams};
+    pub use crate::window::{
+        AggregateFunction, CountEvictor, CountTrigger, DeltaEvictor, EventTimeSessionWindows, EventTimeTrigger,
+        Evictor, GlobalWindows, ProcessWindowFn, ProcessWindowFunction, ProcessingTimeSessionWindows,
+        ProcessingTimeTrigger, PurgingTrigger, SlidingEventTimeWindows, SlidingProcessingTimeWindows, TimeEvictor,
+        TimeWindow, Trigger, TriggerResult, TumblingEventTimeWindows, TumblingProcessingTimeWindows, Window,
+        WindowContext,
     };
 }

@@ -1,0 +1,536 @@
+//! [`WindowOperator`]: the general window operator (Flink's `WindowOperator`, and its
+//! evicting variant through [`Evicting`](crate::window::evictor::slot::Evicting)
+//! contents).
+//!
+//! Per key it keeps a map from each open window to a [`WindowEntry`]: the window's
+//! contents, its trigger state, and the timers registered for it. For each record:
+//! 1. the assigner names the record's windows; with a merging assigner (sessions) each
+//!    is merged with the key's windows it overlaps, and the merged windows' contents,
+//!    trigger states and timers move to the merged window;
+//! 2. windows already cleaned up (event time: `max_timestamp + allowed_lateness <=
+//!    watermark`) are skipped; a record skipped by all is late;
+//! 3. for each remaining window the trigger sees the element, the element is added, and
+//!    the trigger's result may emit the window (stamped with its max timestamp) or purge
+//!    its contents; a cleanup timer is registered at `max_timestamp + allowed_lateness`.
+//!
+//! Timers fire in timestamp order (event time when the watermark passes them,
+//! processing time when the clock does) and are handed to the trigger; the cleanup timer
+//! also drops the window, its trigger state and its remaining timers.
+//!
+//! Invariant: a window's entry exists exactly as long as the window is open, and every
+//! timer in the timer service for (key, window) is listed in that entry — so a window
+//! never fires after it was cleaned up or merged away.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use weir_core::key_group::{assign_to_key_group, StableBuildHasher};
+use weir_core::record::NO_TIMESTAMP;
+use weir_core::{StreamRecord, Watermark};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
+use weir_state::{HeapKeyedStateBackend, Key, StateTable, Timer, TimerService};
+
+use super::{missing_timestamp, Out, WindowSettings};
+use crate::functions::{RuntimeContext, TimeDomain};
+use crate::window::assigner::WindowAssignerContext;
+use crate::window::function::{FireScope, WindowContents, WindowContext, WindowStateKey};
+use crate::window::trigger::TimerOp;
+use crate::window::{Trigger, TriggerContext, TriggerResult, Window, WindowAssigner};
+
+/// One open window of a key.
+pub(crate) struct WindowEntry<A, S> {
+    /// The contents; `None` before the first element and after a purge.
+    contents: Option<A>,
+    trigger_state: S,
+    /// The timers registered in the timer service for this (key, window).
+    timers: Vec<(TimeDomain, i64)>,
+}
+
+impl<A, S: Default> Default for WindowEntry<A, S> {
+    fn default() -> Self {
+        WindowEntry { contents: None, trigger_state: S::default(), timers: Vec::new() }
+    }
+}
+
+type KeyWindows<W, A, S> = HashMap<W, WindowEntry<A, S>, StableBuildHasher>;
+
+/// The open windows of every key of the subtask, by key group.
+type WindowTable<K, W, A, S> = StateTable<K, KeyWindows<W, A, S>>;
+
+/// The part of the operator that acts on one window at a time, separate from the
+/// per-key window maps so both can be borrowed at once.
+struct Core<K, T, W, TR, C> {
+    trigger: TR,
+    contents: C,
+    timers: TimerService<K, W>,
+    backend: HeapKeyedStateBackend<WindowStateKey<K, W>>,
+    ops: Vec<TimerOp>,
+    watermark: i64,
+    event_time: bool,
+    merging: bool,
+    allowed_lateness: i64,
+    _t: PhantomData<fn(T)>,
+}
+
+impl<K, T, W, TR, C> Core<K, T, W, TR, C>
+where
+    K: Key,
+    W: Window,
+    TR: Trigger<T, W>,
+    C: WindowContents<K, T, W>,
+{
+    /// When the window's state is dropped: event time `max_timestamp + allowed lateness`
+    /// (saturating), processing time `max_timestamp`.
+    #[inline]
+    fn cleanup_time(&self, window: &W) -> i64 {
+        if self.event_time {
+            window.max_timestamp().saturating_add(self.allowed_lateness)
+        } else {
+            window.max_timestamp()
+        }
+    }
+
+    /// Whether the window was cleaned up already (only event-time windows can be).
+    #[inline]
+    fn is_window_late(&self, window: &W) -> bool {
+        self.event_time && self.cleanup_time(window) <= self.watermark
+    }
+
+    /// Whether a record skipped by all its windows counts as late (Flink's
+    /// `isElementLate`).
+    #[inline]
+    fn is_element_late(&self, timestamp: i64) -> bool {
+        self.event_time && timestamp.saturating_add(self.allowed_lateness) <= self.watermark
+    }
+
+    /// Sends the timer requests of the last trigger call to the timer service.
+    #[inline]
+    fn apply_ops(&mut self, key: &K, window: &W) {
+        for op in self.ops.drain(..) {
+            match op {
+                TimerOp::Register(TimeDomain::EventTime, t) => self.timers.event_time.register(t, key, window),
+                TimerOp::Register(TimeDomain::ProcessingTime, t) => {
+                    self.timers.processing_time.register(t, key, window)
+                }
+                TimerOp::Delete(TimeDomain::EventTime, t) => self.timers.event_time.delete(t, key, window),
+                TimerOp::Delete(TimeDomain::ProcessingTime, t) => self.timers.processing_time.delete(t, key, window),
+            };
+        }
+    }
+
+    /// Registers the window's cleanup timer (none for windows that never end).
+    #[inline]
+    fn register_cleanup(&mut self, key: &K, window: &W, entry: &mut WindowEntry<C::Acc, TR::State>) {
+        let time = self.cleanup_time(window);
+        if time == i64::MAX {
+            return;
+        }
+        let domain = if self.event_time { TimeDomain::EventTime } else { TimeDomain::ProcessingTime };
+        if !entry.timers.contains(&(domain, time)) {
+            entry.timers.push((domain, time));
+            self.ops.push(TimerOp::Register(domain, time));
+            self.apply_ops(key, window);
+        }
+    }
+
+    /// Deletes every timer still registered for the window.
+    fn delete_timers(&mut self, key: &K, window: &W, entry: &mut WindowEntry<C::Acc, TR::State>) {
+        for (domain, t) in entry.timers.drain(..) {
+            self.ops.push(TimerOp::Delete(domain, t));
+        }
+        self.apply_ops(key, window);
+    }
+
+    /// Emits the window if the trigger fired, purges it if it said so.
+    #[allow(clippy::too_many_arguments)]
+    fn act(
+        &mut self,
+        result: TriggerResult,
+        key: &K,
+        key_group: usize,
+        window: &W,
+        entry: &mut WindowEntry<C::Acc, TR::State>,
+        now: i64,
+        out: &mut Out<'_, C::Out>,
+    ) -> Result<(), BoxError> {
+        if result.is_fire() {
+            if let Some(acc) = entry.contents.as_mut() {
+                let (contents, mut scope) = self.scope(key, key_group, window, now, out);
+                contents.emit(acc, &mut scope)?;
+            }
+        }
+        if result.is_purge() {
+            entry.contents = None;
+        }
+        Ok(())
+    }
+
+    /// The window function and what it sees when `window` of `key` fires.
+    fn scope<'s>(
+        &'s mut self,
+        key: &'s K,
+        key_group: usize,
+        window: &'s W,
+        now: i64,
+        out: &'s mut Out<'_, C::Out>,
+    ) -> (&'s mut C, FireScope<'s, K, W, C::Out>) {
+        let scope = FireScope {
+            ctx: WindowContext {
+                key,
+                key_group,
+                window,
+                backend: &mut self.backend,
+                sides: &mut *out.sides,
+                watermark: self.watermark,
+                processing_time: now,
+                merging: self.merging,
+            },
+            records: &mut *out.records,
+        };
+        (&mut self.contents, scope)
+    }
+}
+
+/// The general window operator: any assigner, trigger, evictor and window function.
+pub struct WindowOperator<K, T, KS, A, TR, C>
+where
+    A: WindowAssigner<T>,
+    TR: Trigger<T, A::W>,
+    C: WindowContents<K, T, A::W>,
+{
+    key_of: KS,
+    assigner: A,
+    core: Core<K, T, A::W, TR, C>,
+    windows: WindowTable<K, A::W, C::Acc, TR::State>,
+    settings: WindowSettings,
+    max_parallelism: usize,
+    /// Scratch buffers, kept to avoid allocating per record.
+    assigned: Vec<A::W>,
+    candidates: Vec<A::W>,
+    merges: Vec<(A::W, Vec<A::W>)>,
+    _t: PhantomData<fn(T)>,
+}
+
+impl<K, T, KS, A, TR, C> WindowOperator<K, T, KS, A, TR, C>
+where
+    K: Key,
+    T: Clone + Send + 'static,
+    KS: Fn(&T) -> K + Send + 'static,
+    A: WindowAssigner<T>,
+    TR: Trigger<T, A::W>,
+    C: WindowContents<K, T, A::W>,
+{
+    /// A window operator for `subtask`.
+    pub(crate) fn new(
+        key_of: KS,
+        assigner: A,
+        trigger: TR,
+        contents: C,
+        settings: WindowSettings,
+        subtask: &SubtaskInfo,
+    ) -> Self {
+        let range = subtask.key_group_range();
+        let event_time = assigner.is_event_time();
+        let merging = assigner.is_merging();
+        WindowOperator {
+            key_of,
+            core: Core {
+                trigger,
+                contents,
+                timers: TimerService::default(),
+                backend: HeapKeyedStateBackend::new(range),
+                ops: Vec::new(),
+                watermark: i64::MIN,
+                event_time,
+                merging,
+                allowed_lateness: if event_time { settings.allowed_lateness } else { 0 },
+                _t: PhantomData,
+            },
+            assigner,
+            windows: StateTable::new(range),
+            settings,
+            max_parallelism: subtask.max_parallelism,
+            assigned: Vec::new(),
+            candidates: Vec::new(),
+            merges: Vec::new(),
+            _t: PhantomData,
+        }
+    }
+
+    fn process_record(
+        &mut self,
+        record: StreamRecord<T>,
+        ctx: &WindowAssignerContext,
+        out: &mut Out<'_, C::Out>,
+    ) -> Result<(), BoxError> {
+        let StreamRecord { value, timestamp } = record;
+        if self.core.event_time && timestamp == NO_TIMESTAMP {
+            return Err(missing_timestamp());
+        }
+        let key = (self.key_of)(&value);
+        let key_group = assign_to_key_group(&key, self.max_parallelism);
+        self.core.backend.check_key_group(key_group)?;
+        let now = ctx.current_processing_time();
+        let mut windows = std::mem::take(&mut self.assigned);
+        windows.clear();
+        self.assigner.assign_windows(&value, timestamp, ctx, &mut windows)?;
+        let n = windows.len();
+        let mut value = Some(value);
+        let mut skipped = true;
+        for (i, window) in windows.drain(..).enumerate() {
+            let window = if self.core.merging { self.merge_in(&key, key_group, window, now)? } else { window };
+            if self.core.is_window_late(&window) {
+                continue;
+            }
+            skipped = false;
+            let element = if i + 1 == n { value.take() } else { value.clone() };
+            let element = element.expect("only the last window takes the record itself");
+            self.add_to_window(&key, key_group, window, element, timestamp, now, out)?;
+        }
+        self.assigned = windows;
+        if skipped && self.core.is_element_late(timestamp) {
+            if let Some(value) = value {
+                self.settings.late(value, timestamp, out.sides);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `element` to the open window `window` of `key` and acts on the trigger.
+    #[allow(clippy::too_many_arguments)]
+    fn add_to_window(
+        &mut self,
+        key: &K,
+        key_group: usize,
+        window: A::W,
+        element: T,
+        timestamp: i64,
+        now: i64,
+        out: &mut Out<'_, C::Out>,
+    ) -> Result<(), BoxError> {
+        let key_windows = self.windows.get_or_insert_with(key_group, key, KeyWindows::default);
+        let entry = key_windows.entry(window.clone()).or_default();
+        let core = &mut self.core;
+        let result = core.trigger.on_element(
+            &element,
+            timestamp,
+            &window,
+            &mut TriggerContext {
+                state: &mut entry.trigger_state,
+                watermark: core.watermark,
+                processing_time: now,
+                registered: &mut entry.timers,
+                ops: &mut core.ops,
+            },
+        );
+        core.contents.add(&mut entry.contents, element, timestamp);
+        core.apply_ops(key, &window);
+        core.act(result, key, key_group, &window, entry, now, out)?;
+        core.register_cleanup(key, &window, entry);
+        Ok(())
+    }
+
+    /// Merges `window` with the key's windows it overlaps (Flink's
+    /// `MergingWindowSet.addWindow`); returns the window the record belongs to now.
+    fn merge_in(&mut self, key: &K, key_group: usize, window: A::W, now: i64) -> Result<A::W, BoxError> {
+        let Some(key_windows) = self.windows.get_mut(key_group, key) else {
+            return Ok(window);
+        };
+        self.candidates.clear();
+        self.candidates.extend(key_windows.keys().cloned());
+        self.candidates.push(window.clone());
+        self.merges.clear();
+        self.assigner.merge_windows(&mut self.candidates, &mut self.merges);
+        let mut result = window.clone();
+        for (cover, members) in self.merges.drain(..) {
+            if members.contains(&window) {
+                result = cover.clone();
+            }
+            let merged: Vec<A::W> = members.into_iter().filter(|m| key_windows.contains_key(m)).collect();
+            if merged.len() == 1 && merged[0] == cover {
+                // An existing window swallows the new one: nothing moves.
+                continue;
+            }
+            let core = &mut self.core;
+            if core.event_time && core.cleanup_time(&cover) <= core.watermark {
+                return Err(format!(
+                    "the end timestamp of an event-time window cannot become earlier than the current watermark by \
+                     merging (watermark {}, window {cover:?})",
+                    core.watermark
+                )
+                .into());
+            }
+            if !core.event_time && cover.max_timestamp() <= now {
+                return Err(format!(
+                    "the end timestamp of a processing-time window cannot become earlier than the current processing \
+                     time by merging (time {now}, window {cover:?})"
+                )
+                .into());
+            }
+            let mut old: Vec<_> = merged
+                .into_iter()
+                .map(|m| {
+                    let entry = key_windows.remove(&m).expect("merged windows are listed from the key's windows");
+                    (m, entry)
+                })
+                .collect();
+            let mut target = WindowEntry::default();
+            for (_, entry) in &mut old {
+                if let Some(acc) = entry.contents.take() {
+                    core.contents.merge(&mut target.contents, acc);
+                }
+            }
+            let states = old.iter().map(|(_, e)| e.trigger_state.clone()).collect();
+            core.trigger.on_merge(
+                &cover,
+                states,
+                &mut TriggerContext {
+                    state: &mut target.trigger_state,
+                    watermark: core.watermark,
+                    processing_time: now,
+                    registered: &mut target.timers,
+                    ops: &mut core.ops,
+                },
+            );
+            core.apply_ops(key, &cover);
+            for (m, mut entry) in old {
+                core.trigger.clear(
+                    &m,
+                    &mut TriggerContext {
+                        state: &mut entry.trigger_state,
+                        watermark: core.watermark,
+                        processing_time: now,
+                        registered: &mut entry.timers,
+                        ops: &mut core.ops,
+                    },
+                );
+                core.apply_ops(key, &m);
+                core.delete_timers(key, &m, &mut entry);
+            }
+            key_windows.insert(cover, target);
+        }
+        Ok(result)
+    }
+
+    /// A timer of (key, window) fired.
+    fn on_timer(
+        &mut self,
+        timer: Timer<K, A::W>,
+        domain: TimeDomain,
+        now: i64,
+        out: &mut Out<'_, C::Out>,
+    ) -> Result<(), BoxError> {
+        let Timer { timestamp, key, namespace: window } = timer;
+        let key_group = assign_to_key_group(&key, self.max_parallelism);
+        let Some(key_windows) = self.windows.get_mut(key_group, &key) else { return Ok(()) };
+        let Some(entry) = key_windows.get_mut(&window) else { return Ok(()) };
+        if let Some(i) = entry.timers.iter().position(|t| *t == (domain, timestamp)) {
+            entry.timers.swap_remove(i);
+        }
+        let core = &mut self.core;
+        let mut ctx = TriggerContext {
+            state: &mut entry.trigger_state,
+            watermark: core.watermark,
+            processing_time: now,
+            registered: &mut entry.timers,
+            ops: &mut core.ops,
+        };
+        let result = match domain {
+            TimeDomain::EventTime => core.trigger.on_event_time(timestamp, &window, &mut ctx),
+            TimeDomain::ProcessingTime => core.trigger.on_processing_time(timestamp, &window, &mut ctx),
+        };
+        core.apply_ops(&key, &window);
+        core.act(result, &key, key_group, &window, entry, now, out)?;
+        let cleanup_domain = (domain == TimeDomain::EventTime) == core.event_time;
+        if cleanup_domain && timestamp == core.cleanup_time(&window) {
+            let mut entry = key_windows.remove(&window).expect("the entry was found above");
+            if key_windows.is_empty() {
+                self.windows.remove(key_group, &key);
+            }
+            self.clear_window(&key, key_group, &window, &mut entry, now, out)?;
+        }
+        Ok(())
+    }
+
+    /// Drops a window at its cleanup time: its trigger is cleared, its timers deleted,
+    /// the window function's `clear` called (Flink's `clearAllState`).
+    fn clear_window(
+        &mut self,
+        key: &K,
+        key_group: usize,
+        window: &A::W,
+        entry: &mut WindowEntry<C::Acc, TR::State>,
+        now: i64,
+        out: &mut Out<'_, C::Out>,
+    ) -> Result<(), BoxError> {
+        let core = &mut self.core;
+        core.trigger.clear(
+            window,
+            &mut TriggerContext {
+                state: &mut entry.trigger_state,
+                watermark: core.watermark,
+                processing_time: now,
+                registered: &mut entry.timers,
+                ops: &mut core.ops,
+            },
+        );
+        core.apply_ops(key, window);
+        core.delete_timers(key, window, entry);
+        let (contents, mut scope) = core.scope(key, key_group, window, now, out);
+        contents.clear(&mut scope)
+    }
+}
+
+impl<K, T, KS, A, TR, C> Operator for WindowOperator<K, T, KS, A, TR, C>
+where
+    K: Key,
+    T: Clone + Send + 'static,
+    KS: Fn(&T) -> K + Send + 'static,
+    A: WindowAssigner<T>,
+    TR: Trigger<T, A::W>,
+    C: WindowContents<K, T, A::W>,
+{
+    type In = T;
+    type Out = C::Out;
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        self.core.contents.open(&mut RuntimeContext { subtask, backend: &mut self.core.backend })
+    }
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {
+        let ctx = WindowAssignerContext { processing_time: out.now_ms() };
+        let (records, sides) = out.parts();
+        let mut out = Out { records, sides };
+        for record in batch.drain(..) {
+            self.process_record(record, &ctx, &mut out)?;
+        }
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {
+        self.core.watermark = watermark.0;
+        let now = out.now_ms();
+        {
+            let (records, sides) = out.parts();
+            let mut out = Out { records, sides };
+            while let Some(timer) = self.core.timers.event_time.pop_due(watermark.0) {
+                self.on_timer(timer, TimeDomain::EventTime, now, &mut out)?;
+            }
+        }
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn next_processing_timer(&mut self) -> Option<i64> {
+        self.core.timers.processing_time.next_timestamp()
+    }
+
+    fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {
+        let (records, sides) = out.parts();
+        let mut out = Out { records, sides };
+        while let Some(timer) = self.core.timers.processing_time.pop_due(now_ms) {
+            self.on_timer(timer, TimeDomain::ProcessingTime, now_ms, &mut out)?;
+        }
+        Ok(())
+    }
+}
