@@ -61,6 +61,14 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def canon_value(v):
+    s = str(v).replace("T", " ").rstrip("Z")
+    # Flink's JSON writer trims trailing zeros of milliseconds: pad to yyyy-MM-dd HH:mm:ss.SSS.
+    if len(s) >= 19 and s[4] == "-" and s[13] == ":":
+        s = (s + ".000") if len(s) == 19 else s.ljust(23, "0")
+    return s
+
+
 def canonical(out_dir, columns):
     rows = []
     for path in glob.glob(os.path.join(out_dir, "**", "*"), recursive=True):
@@ -68,7 +76,7 @@ def canonical(out_dir, columns):
             with open(path) as f:
                 for line in f:
                     o = json.loads(line)
-                    rows.append("|".join(str(o[c]).replace("T", " ").rstrip("Z") for c in columns))
+                    rows.append("|".join(canon_value(o[c]) for c in columns))
     rows.sort()
     digest = hashlib.sha256("".join(r + "\n" for r in rows).encode()).hexdigest()
     return len(rows), digest

@@ -56,9 +56,16 @@ struct GenerateArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// The query: q0, q1, q2 or q7.
+    /// The query: q0, q1, q2, q5, q7, q8, q11, q12, or `sliding` (bids per auction in
+    /// windows of --window-ms sliding by --slide-ms: the sliding-window cost benchmark).
     #[arg(long)]
     query: Option<Query>,
+    /// Window size of `--query sliding`, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    window_ms: u64,
+    /// Slide of `--query sliding`, in milliseconds.
+    #[arg(long, default_value_t = 2_000)]
+    slide_ms: u64,
     /// Number of generated events (ignored with --input).
     #[arg(long, default_value_t = 10_000_000)]
     events: u64,
@@ -113,9 +120,15 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
 }
 
 fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
-    let query = args
+    let mut query = args
         .query
-        .ok_or_else(|| anyhow::anyhow!("--query is required (q0, q1, q2 or q7), or use `weir nexmark generate`"))?;
+        .ok_or_else(|| anyhow::anyhow!("--query is required (q0 … q12, or sliding), or use `weir nexmark generate`"))?;
+    if let Query::Sliding { .. } = query {
+        if args.slide_ms == 0 || args.window_ms == 0 {
+            anyhow::bail!("--window-ms and --slide-ms must be positive");
+        }
+        query = Query::Sliding { size_ms: args.window_ms, slide_ms: args.slide_ms };
+    }
     let (input, source) = match args.input {
         Some(dir) => (NexmarkInput::Files(dir.clone()), format!("files in {}", dir.display())),
         None => (

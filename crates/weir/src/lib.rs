@@ -78,11 +78,6 @@ impl<T: Clone + Send + 'static> Data for T {}
 /// Everything a job usually needs: `use weir::prelude::*;`.
 pub mod prelude {
     pub use crate::functions::*;
-    pub use crate::{
-        BoxError, BroadcastStream, ConnectedStreams, Data, DataStream, Either, JobError, KeyedStream, ListState,
-        ListStateDescriptor, MapState, MapStateDescriptor, OutputTag, StreamExecutionEnvironment, ValueState,
-        ValueStateDescriptor, WatermarkStrategy,
-    };
     pub use crate::join::{JoinContext, ProcessJoinFn, ProcessJoinFunction};
     pub use crate::keyed_connected::{KeyedCoProcessFunction, KeyedConnectedStreams};
     pub use crate::window::{
@@ -91,5 +86,10 @@ pub mod prelude {
         ProcessingTimeTrigger, PurgingTrigger, SlidingEventTimeWindows, SlidingProcessingTimeWindows, TimeEvictor,
         TimeWindow, Trigger, TriggerResult, TumblingEventTimeWindows, TumblingProcessingTimeWindows, Window,
         WindowContext,
+    };
+    pub use crate::{
+        BoxError, BroadcastStream, ConnectedStreams, Data, DataStream, Either, JobError, KeyedStream, ListState,
+        ListStateDescriptor, MapState, MapStateDescriptor, OutputTag, StreamExecutionEnvironment, ValueState,
+        ValueStateDescriptor, WatermarkStrategy,
     };
 }

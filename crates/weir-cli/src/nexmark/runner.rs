@@ -25,14 +25,30 @@ pub enum Query {
     Q1,
     /// Selection.
     Q2,
+    /// Hot items (sliding windows).
+    Q5,
     /// Highest bid per 10-second window.
     Q7,
+    /// New users (window co-group).
+    Q8,
+    /// User sessions (session windows).
+    Q11,
+    /// Bids per bidder per processing-time window.
+    Q12,
+    /// Not a Nexmark query: bids per auction in sliding windows of `size_ms` sliding by
+    /// `slide_ms` (the cost benchmark of sliding windows).
+    Sliding {
+        /// Window size.
+        size_ms: u64,
+        /// Slide.
+        slide_ms: u64,
+    },
 }
 
 impl Query {
     /// Whether the query needs event time (watermarks 4 s behind, as the Nexmark DDL).
     pub fn event_time(self) -> bool {
-        matches!(self, Query::Q7)
+        !matches!(self, Query::Q0 | Query::Q1 | Query::Q2 | Query::Q12)
     }
 }
 
@@ -44,20 +60,32 @@ impl FromStr for Query {
             "q0" => Ok(Query::Q0),
             "q1" => Ok(Query::Q1),
             "q2" => Ok(Query::Q2),
+            "q5" => Ok(Query::Q5),
             "q7" => Ok(Query::Q7),
-            other => Err(format!("unknown Nexmark query '{other}': this version runs q0, q1, q2 and q7")),
+            "q8" => Ok(Query::Q8),
+            "q11" => Ok(Query::Q11),
+            "q12" => Ok(Query::Q12),
+            "sliding" => Ok(Query::Sliding { size_ms: 10_000, slide_ms: 2_000 }),
+            other => Err(format!(
+                "unknown Nexmark query '{other}': this version runs q0, q1, q2, q5, q7, q8, q11, q12 (and 'sliding')"
+            )),
         }
     }
 }
 
 impl std::fmt::Display for Query {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Query::Q0 => "q0",
-            Query::Q1 => "q1",
-            Query::Q2 => "q2",
-            Query::Q7 => "q7",
-        })
+        match self {
+            Query::Q0 => f.write_str("q0"),
+            Query::Q1 => f.write_str("q1"),
+            Query::Q2 => f.write_str("q2"),
+            Query::Q5 => f.write_str("q5"),
+            Query::Q7 => f.write_str("q7"),
+            Query::Q8 => f.write_str("q8"),
+            Query::Q11 => f.write_str("q11"),
+            Query::Q12 => f.write_str("q12"),
+            Query::Sliding { size_ms, slide_ms } => write!(f, "sliding({size_ms}ms/{slide_ms}ms)"),
+        }
     }
 }
 
@@ -177,7 +205,14 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
         Query::Q0 => sink(&super::q0::query(&events), &spec.output, &rows_total),
         Query::Q1 => sink(&super::q1::query(&events), &spec.output, &rows_total),
         Query::Q2 => sink(&super::q2::query(&events), &spec.output, &rows_total),
+        Query::Q5 => sink(&super::q5::query(&events), &spec.output, &rows_total),
         Query::Q7 => sink(&super::q7::query(&events), &spec.output, &rows_total),
+        Query::Q8 => sink(&super::q8::query(&events), &spec.output, &rows_total),
+        Query::Q11 => sink(&super::q11::query(&events), &spec.output, &rows_total),
+        Query::Q12 => sink(&super::q12::query(&events), &spec.output, &rows_total),
+        Query::Sliding { size_ms, slide_ms } => {
+            sink(&super::sliding::query(&events, size_ms, slide_ms), &spec.output, &rows_total)
+        }
     }
     let cpu_before = process_cpu_time();
     let started = Instant::now();
