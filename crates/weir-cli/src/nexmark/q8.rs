@@ -38,20 +38,21 @@ pub struct Q8Row {
 
 /// New users who sold in their first window.
 pub fn query(events: &DataStream<Event>) -> DataStream<Q8Row> {
+    // One pass splits the events: persons on the main output, auctions on a side output
+    // (two filters would copy every event for the second one).
+    let auctions_tag = OutputTag::<Auction>::new("auctions");
+    let tag = auctions_tag.clone();
     let persons = events
-        .flat_map(|e: Event, out: &mut Collector<Person>| {
-            if let Event::Person(p) = e {
-                out.collect(p)
+        .process(ProcessFn::new(move |e: Event, ctx: &mut Context, out: &mut Collector<Person>| {
+            match e {
+                Event::Person(p) => out.collect(p),
+                Event::Auction(a) => ctx.output(&tag, a),
+                Event::Bid(_) => {}
             }
-        })
-        .name("Persons");
-    let auctions = events
-        .flat_map(|e: Event, out: &mut Collector<Auction>| {
-            if let Event::Auction(a) = e {
-                out.collect(a)
-            }
-        })
-        .name("Auctions");
+            Ok(())
+        }))
+        .name("Persons And Auctions");
+    let auctions = persons.get_side_output(&auctions_tag);
     persons
         .co_group(&auctions)
         .where_(|p: &Person| p.id)
