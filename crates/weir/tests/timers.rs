@@ -201,3 +201,31 @@ impl SourceReader for HeldOpenReader {
         Ok(ReadStatus::NothingAvailable)
     }
 }
+
+#[test]
+fn ingestion_time_stamps_records_with_the_clock_where_they_enter() {
+    let clock = ManualClock::new(5_000);
+    let env = StreamExecutionEnvironment::new().with_clock(Arc::new(clock.clone()));
+    let read_timestamp = |v: i64, ctx: &mut Context, out: &mut Collector<(i64, Option<i64>)>| {
+        out.collect((v, ctx.timestamp()));
+        Ok(())
+    };
+    // At the source.
+    let at_source = env
+        .from_source(
+            weir_connectors::CollectionSource::new(vec![1i64, 2]),
+            WatermarkStrategy::for_ingestion_time(),
+            "ints",
+        )
+        .process(ProcessFn::new(read_timestamp))
+        .collect();
+    // On a stream.
+    let on_stream = env
+        .from_collection(vec![3i64])
+        .assign_timestamps_and_watermarks(WatermarkStrategy::for_ingestion_time())
+        .process(ProcessFn::new(read_timestamp))
+        .collect();
+    run(&env, "ingestion time");
+    assert_eq!(at_source.take(), vec![(1, Some(5_000)), (2, Some(5_000))]);
+    assert_eq!(on_stream.take(), vec![(3, Some(5_000))]);
+}

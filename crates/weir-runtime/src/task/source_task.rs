@@ -73,7 +73,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
     }
 
     /// Hands the polled records on, with the watermarks their splits produce.
-    fn emit_batch(&mut self, out: &mut ReaderOutput<R::Out>) -> Result<(), JobError> {
+    fn emit_batch(&mut self, out: &mut ReaderOutput<R::Out>, now_ms: i64) -> Result<(), JobError> {
         let (runs, finished) = out.take_runs();
         let Some(wm) = &mut self.watermarks else {
             if !out.is_empty() {
@@ -84,7 +84,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
         let mut watermark = None;
         let mut idle = None;
         for (split, range) in runs {
-            let e = wm.splits.on_records(split, &mut out[range]);
+            let e = wm.splits.on_records(split, &mut out[range], now_ms);
             watermark = e.watermark.or(watermark);
             idle = e.idle.or(idle);
         }
@@ -129,7 +129,12 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
                 status = reader.poll_next(&mut batch, env.batch_size)?;
                 Ok(())
             })?;
-            self.emit_batch(&mut batch)?;
+            let now_ms = if self.watermarks.as_ref().is_some_and(|w| w.splits.is_ingestion_time()) {
+                env.clock.now_ms()
+            } else {
+                0
+            };
+            self.emit_batch(&mut batch, now_ms)?;
             if self.watermarks.is_some() {
                 self.periodic_watermark(env.clock.now_ms())?;
             }

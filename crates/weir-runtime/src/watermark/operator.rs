@@ -58,9 +58,7 @@ impl<T: Send + 'static> Operator for TimestampsAndWatermarksOperator<T> {
         if batch.is_empty() {
             return Ok(());
         }
-        if let Some(assigner) = self.strategy.assigner() {
-            assigner.assign(batch);
-        }
+        self.strategy.assign(batch, out.now_ms());
         if let Some(t) = &mut self.idleness {
             t.activity();
         }

@@ -51,10 +51,8 @@ impl<T: 'static> SplitWatermarks<T> {
     }
 
     /// Assigns timestamps to records of `split` and lets its generator see them.
-    pub fn on_records(&mut self, split: u64, batch: &mut [StreamRecord<T>]) -> Emission {
-        if let Some(assigner) = self.strategy.assigner() {
-            assigner.assign(batch);
-        }
+    pub fn on_records(&mut self, split: u64, batch: &mut [StreamRecord<T>], now_ms: i64) -> Emission {
+        self.strategy.assign(batch, now_ms);
         let strategy = &self.strategy;
         let state = self.splits.entry(split).or_insert_with(|| SplitState {
             generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
@@ -91,6 +89,11 @@ impl<T: 'static> SplitWatermarks<T> {
             }
         }
         self.combine()
+    }
+
+    /// Whether records are stamped with their ingestion time.
+    pub fn is_ingestion_time(&self) -> bool {
+        self.strategy.is_ingestion_time()
     }
 
     /// Whether the source is idle (all its splits idle, or none).
@@ -130,12 +133,12 @@ mod tests {
     #[test]
     fn the_slowest_live_split_holds_the_watermark() {
         let mut w = SplitWatermarks::new(WatermarkStrategy::<()>::for_monotonous_timestamps());
-        w.on_records(0, &mut batch(&[100, 200]));
-        w.on_records(1, &mut batch(&[50]));
+        w.on_records(0, &mut batch(&[100, 200]), 0);
+        w.on_records(1, &mut batch(&[50]), 0);
         assert_eq!(w.on_periodic_emit(0).watermark, Some(Watermark(49)));
-        w.on_records(0, &mut batch(&[300]));
+        w.on_records(0, &mut batch(&[300]), 0);
         assert_eq!(w.on_periodic_emit(1).watermark, None, "split 1 has not moved");
-        w.on_records(1, &mut batch(&[250]));
+        w.on_records(1, &mut batch(&[250]), 0);
         assert_eq!(w.on_periodic_emit(2).watermark, Some(Watermark(249)));
         assert_eq!(w.split_finished(1).watermark, Some(Watermark(299)), "a finished split no longer holds back");
     }
@@ -144,14 +147,14 @@ mod tests {
     fn idle_splits_are_excluded_and_all_idle_means_idle() {
         let strategy = WatermarkStrategy::<()>::for_monotonous_timestamps().with_idleness(Duration::from_millis(100));
         let mut w = SplitWatermarks::new(strategy);
-        w.on_records(0, &mut batch(&[1_000]));
-        w.on_records(1, &mut batch(&[10]));
+        w.on_records(0, &mut batch(&[1_000]), 0);
+        w.on_records(1, &mut batch(&[10]), 0);
         assert_eq!(w.on_periodic_emit(0).watermark, Some(Watermark(9)));
         // Split 1 goes quiet, split 0 keeps producing: after 100 ms of quiet, split 1 is
         // idle and the watermark follows split 0 alone.
         let mut emitted = Vec::new();
         for now in [50, 100, 150, 200] {
-            w.on_records(0, &mut batch(&[1_000 + now]));
+            w.on_records(0, &mut batch(&[1_000 + now]), 0);
             emitted.extend(w.on_periodic_emit(now).watermark);
         }
         assert_eq!(emitted, vec![Watermark(1_149), Watermark(1_199)], "idle split 1 no longer holds back");
@@ -161,6 +164,6 @@ mod tests {
             became_idle |= w.on_periodic_emit(now).idle == Some(true);
         }
         assert!(became_idle);
-        assert_eq!(w.on_records(1, &mut batch(&[2_000])).idle, Some(false));
+        assert_eq!(w.on_records(1, &mut batch(&[2_000]), 0).idle, Some(false));
     }
 }

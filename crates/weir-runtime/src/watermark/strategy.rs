@@ -40,6 +40,7 @@ pub struct WatermarkStrategy<T> {
     generator: Option<GeneratorFactory<T>>,
     assigner: Option<Arc<dyn TimestampAssigner<T>>>,
     idleness: Option<Duration>,
+    ingestion_time: bool,
 }
 
 impl<T> Clone for WatermarkStrategy<T> {
@@ -48,6 +49,7 @@ impl<T> Clone for WatermarkStrategy<T> {
             generator: self.generator.clone(),
             assigner: self.assigner.clone(),
             idleness: self.idleness,
+            ingestion_time: self.ingestion_time,
         }
     }
 }
@@ -56,7 +58,30 @@ impl<T: 'static> WatermarkStrategy<T> {
     /// No watermarks (records keep the timestamps they have; event time advances only at
     /// the end of a bounded input).
     pub fn no_watermarks() -> Self {
-        WatermarkStrategy { generator: None, assigner: None, idleness: None }
+        WatermarkStrategy { generator: None, assigner: None, idleness: None, ingestion_time: false }
+    }
+
+    /// Ingestion time: each record's event time is the processing time (of the task's
+    /// clock) at which it enters the stream — at the source, or where this strategy is
+    /// applied — with watermarks following it.
+    pub fn for_ingestion_time() -> Self {
+        WatermarkStrategy { ingestion_time: true, ..Self::for_monotonous_timestamps() }
+    }
+
+    /// Whether records are stamped with the processing time at which they arrive.
+    pub fn is_ingestion_time(&self) -> bool {
+        self.ingestion_time
+    }
+
+    /// Stamps `batch` as this strategy says: ingestion time (`now_ms`), the timestamp
+    /// assigner, or the timestamps records already carry.
+    #[inline]
+    pub fn assign(&self, batch: &mut [StreamRecord<T>], now_ms: i64) {
+        if self.ingestion_time {
+            batch.iter_mut().for_each(|r| r.timestamp = now_ms);
+        } else if let Some(assigner) = &self.assigner {
+            assigner.assign(batch);
+        }
     }
 
     /// Watermarks trailing the highest timestamp seen by `bound`: records up to `bound`
@@ -80,6 +105,7 @@ impl<T: 'static> WatermarkStrategy<T> {
             generator: Some(Arc::new(move || Box::new(make()) as Box<dyn WatermarkGenerator<T>>)),
             assigner: None,
             idleness: None,
+            ingestion_time: false,
         }
     }
 
