@@ -16,13 +16,12 @@
 
 use std::marker::PhantomData;
 
-use weir_core::key_group::assign_to_key_group;
-use weir_core::record::NO_TIMESTAMP;
 use weir_core::{Either, StreamRecord, Watermark};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, TimerService};
+use weir_state::Key;
 
-use crate::functions::{Collector, KeyedContext, RuntimeContext, TimeDomain};
+use crate::functions::{Collector, KeyedContext, RuntimeContext};
+use crate::operators::keyed_process::KeyedRuntime;
 use crate::{ConnectedStreams, Data, DataStream, KeyedStream};
 
 /// Processes two keyed streams connected on the same key, with the key's state and
@@ -266,10 +265,7 @@ pub struct KeyedCoProcessOperator<K, A, B, O, KA, KB, P> {
     key_a: KA,
     key_b: KB,
     function: P,
-    backend: HeapKeyedStateBackend<K>,
-    timers: TimerService<K, ()>,
-    watermark: Watermark,
-    max_parallelism: usize,
+    keyed: KeyedRuntime<K>,
     _t: PhantomData<fn(A, B) -> O>,
 }
 
@@ -277,48 +273,7 @@ impl<K: Key, A, B, O, KA, KB, P> KeyedCoProcessOperator<K, A, B, O, KA, KB, P> {
     /// Runs `function` as `subtask`, keying the first input by `key_a` and the second by
     /// `key_b`.
     pub fn new(key_a: KA, key_b: KB, function: P, subtask: &SubtaskInfo) -> Self {
-        KeyedCoProcessOperator {
-            key_a,
-            key_b,
-            function,
-            backend: HeapKeyedStateBackend::new(subtask.key_group_range()),
-            timers: TimerService::default(),
-            watermark: Watermark::MIN,
-            max_parallelism: subtask.max_parallelism,
-            _t: PhantomData,
-        }
-    }
-}
-
-impl<K, A, B, O, KA, KB, P> KeyedCoProcessOperator<K, A, B, O, KA, KB, P>
-where
-    K: Key,
-    P: KeyedCoProcessFunction<K, A, B, O>,
-{
-    /// Fires one timer of `key`.
-    fn fire(
-        &mut self,
-        key: &K,
-        timestamp: i64,
-        domain: TimeDomain,
-        now_ms: i64,
-        out: &mut Emitter<O>,
-    ) -> Result<(), BoxError> {
-        let key_group = assign_to_key_group(key, self.max_parallelism);
-        let out_ts = if domain == TimeDomain::EventTime { timestamp } else { NO_TIMESTAMP };
-        let (records, sides) = out.parts();
-        let mut ctx = KeyedContext {
-            key,
-            key_group,
-            backend: &mut self.backend,
-            timestamp: out_ts,
-            sides,
-            timers: &mut self.timers,
-            watermark: self.watermark,
-            now_ms,
-            time_domain: Some(domain),
-        };
-        self.function.on_timer(timestamp, &mut ctx, &mut Collector::new(records, out_ts))
+        KeyedCoProcessOperator { key_a, key_b, function, keyed: KeyedRuntime::new(subtask), _t: PhantomData }
     }
 }
 
@@ -336,7 +291,7 @@ where
     type Out = O;
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.function.open(&mut RuntimeContext { subtask, backend: &mut self.backend })
+        self.function.open(&mut self.keyed.runtime_context(subtask))
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Either<A, B>>>, out: &mut Emitter<O>) -> Result<(), BoxError> {
@@ -347,19 +302,7 @@ where
                 Either::Left(a) => (self.key_a)(a),
                 Either::Right(b) => (self.key_b)(b),
             };
-            let key_group = assign_to_key_group(&key, self.max_parallelism);
-            self.backend.check_key_group(key_group)?;
-            let mut ctx = KeyedContext {
-                key: &key,
-                key_group,
-                backend: &mut self.backend,
-                timestamp: r.timestamp,
-                sides: &mut *sides,
-                timers: &mut self.timers,
-                watermark: self.watermark,
-                now_ms,
-                time_domain: None,
-            };
+            let mut ctx = self.keyed.record_context(&key, r.timestamp, sides, now_ms)?;
             let mut collector = Collector::new(records, r.timestamp);
             match r.value {
                 Either::Left(a) => self.function.process_element1(a, &mut ctx, &mut collector)?,
@@ -370,23 +313,14 @@ where
     }
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<O>) -> Result<(), BoxError> {
-        self.watermark = watermark;
-        let now_ms = out.now_ms();
-        while let Some(timer) = self.timers.event_time.pop_due(watermark.0) {
-            self.fire(&timer.key, timer.timestamp, TimeDomain::EventTime, now_ms, out)?;
-        }
-        out.emit_watermark(watermark);
-        Ok(())
+        self.keyed.on_watermark(watermark, out, |ts, ctx, out| self.function.on_timer(ts, ctx, out))
     }
 
     fn next_processing_timer(&mut self) -> Option<i64> {
-        self.timers.processing_time.next_timestamp()
+        self.keyed.next_processing_timer()
     }
 
     fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<O>) -> Result<(), BoxError> {
-        while let Some(timer) = self.timers.processing_time.pop_due(now_ms) {
-            self.fire(&timer.key, timer.timestamp, TimeDomain::ProcessingTime, now_ms, out)?;
-        }
-        Ok(())
+        self.keyed.on_processing_time(now_ms, out, |ts, ctx, out| self.function.on_timer(ts, ctx, out))
     }
 }

@@ -1,11 +1,19 @@
 //! Runs a [`KeyedProcessFunction`] with the heap keyed-state backend and per-key timers.
+//!
+//! `KeyedRuntime` is what every keyed process operator keeps besides its function — the
+//! keyed state backend, the per-key timers and the current watermark — and the two
+//! things it does with them: scope a [`KeyedContext`] to a record's key, and fire due
+//! timers in timestamp order. [`KeyedProcessOperator`] and
+//! [`KeyedCoProcessOperator`](crate::keyed_connected::KeyedCoProcessOperator) share it;
+//! they differ only in how they compute a record's key and which function method they
+//! call. The timer callback is a generic closure, so firing costs no dynamic call.
 
 use std::marker::PhantomData;
 
 use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
+use weir_runtime::{BoxError, Emitter, Operator, SideOutputs, SubtaskInfo};
 use weir_state::{HeapKeyedStateBackend, Key, TimerService};
 
 use crate::functions::{Collector, KeyedContext, KeyedProcessFunction, RuntimeContext, TimeDomain};
@@ -16,59 +24,14 @@ use crate::functions::{Collector, KeyedContext, KeyedProcessFunction, RuntimeCon
 pub struct KeyedProcessOperator<K, I, O, KS, P> {
     key_of: KS,
     function: P,
-    backend: HeapKeyedStateBackend<K>,
-    timers: TimerService<K, ()>,
-    watermark: Watermark,
-    max_parallelism: usize,
+    keyed: KeyedRuntime<K>,
     _t: PhantomData<fn(I) -> O>,
 }
 
 impl<K: Key, I, O, KS, P> KeyedProcessOperator<K, I, O, KS, P> {
     /// Runs `function` keyed by `key_of` as `subtask`.
     pub fn new(key_of: KS, function: P, subtask: &SubtaskInfo) -> Self {
-        KeyedProcessOperator {
-            key_of,
-            function,
-            backend: HeapKeyedStateBackend::new(subtask.key_group_range()),
-            timers: TimerService::default(),
-            watermark: Watermark::MIN,
-            max_parallelism: subtask.max_parallelism,
-            _t: PhantomData,
-        }
-    }
-}
-
-impl<K, I, O, KS, P> KeyedProcessOperator<K, I, O, KS, P>
-where
-    K: Key,
-    I: Send + 'static,
-    O: Send + 'static,
-    P: KeyedProcessFunction<K, I, O>,
-{
-    /// Fires one timer of `key`.
-    fn fire(
-        &mut self,
-        key: &K,
-        timestamp: i64,
-        domain: TimeDomain,
-        now_ms: i64,
-        out: &mut Emitter<O>,
-    ) -> Result<(), BoxError> {
-        let key_group = assign_to_key_group(key, self.max_parallelism);
-        let out_ts = if domain == TimeDomain::EventTime { timestamp } else { NO_TIMESTAMP };
-        let (records, sides) = out.parts();
-        let mut ctx = KeyedContext {
-            key,
-            key_group,
-            backend: &mut self.backend,
-            timestamp: out_ts,
-            sides,
-            timers: &mut self.timers,
-            watermark: self.watermark,
-            now_ms,
-            time_domain: Some(domain),
-        };
-        self.function.on_timer(timestamp, &mut ctx, &mut Collector::new(records, out_ts))
+        KeyedProcessOperator { key_of, function, keyed: KeyedRuntime::new(subtask), _t: PhantomData }
     }
 }
 
@@ -84,7 +47,7 @@ where
     type Out = O;
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.function.open(&mut RuntimeContext { subtask, backend: &mut self.backend })
+        self.function.open(&mut self.keyed.runtime_context(subtask))
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<I>>, out: &mut Emitter<O>) -> Result<(), BoxError> {
@@ -92,42 +55,137 @@ where
         let (records, sides) = out.parts();
         for r in batch.drain(..) {
             let key = (self.key_of)(&r.value);
-            let key_group = assign_to_key_group(&key, self.max_parallelism);
-            self.backend.check_key_group(key_group)?;
-            let mut ctx = KeyedContext {
-                key: &key,
-                key_group,
-                backend: &mut self.backend,
-                timestamp: r.timestamp,
-                sides: &mut *sides,
-                timers: &mut self.timers,
-                watermark: self.watermark,
-                now_ms,
-                time_domain: None,
-            };
+            let mut ctx = self.keyed.record_context(&key, r.timestamp, sides, now_ms)?;
             self.function.process_element(r.value, &mut ctx, &mut Collector::new(records, r.timestamp))?;
         }
         Ok(())
     }
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<O>) -> Result<(), BoxError> {
+        self.keyed.on_watermark(watermark, out, |ts, ctx, out| self.function.on_timer(ts, ctx, out))
+    }
+
+    fn next_processing_timer(&mut self) -> Option<i64> {
+        self.keyed.next_processing_timer()
+    }
+
+    fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<O>) -> Result<(), BoxError> {
+        self.keyed.on_processing_time(now_ms, out, |ts, ctx, out| self.function.on_timer(ts, ctx, out))
+    }
+}
+
+/// The keyed state, timers and watermark of one keyed operator subtask.
+pub(crate) struct KeyedRuntime<K> {
+    backend: HeapKeyedStateBackend<K>,
+    timers: TimerService<K, ()>,
+    watermark: Watermark,
+    max_parallelism: usize,
+}
+
+impl<K: Key> KeyedRuntime<K> {
+    /// Empty state and timers for the key groups of `subtask`.
+    pub(crate) fn new(subtask: &SubtaskInfo) -> Self {
+        KeyedRuntime {
+            backend: HeapKeyedStateBackend::new(subtask.key_group_range()),
+            timers: TimerService::default(),
+            watermark: Watermark::MIN,
+            max_parallelism: subtask.max_parallelism,
+        }
+    }
+
+    /// The context a function's `open` declares its state with.
+    pub(crate) fn runtime_context<'a>(&'a mut self, subtask: &'a SubtaskInfo) -> RuntimeContext<'a, K> {
+        RuntimeContext { subtask, backend: &mut self.backend }
+    }
+
+    /// The context for a record of `key` with event time `timestamp`.
+    ///
+    /// # Errors
+    /// When `key` belongs to a key group this subtask does not own (a partitioning bug).
+    #[inline]
+    pub(crate) fn record_context<'a>(
+        &'a mut self,
+        key: &'a K,
+        timestamp: i64,
+        sides: &'a mut SideOutputs,
+        now_ms: i64,
+    ) -> Result<KeyedContext<'a, K>, BoxError> {
+        let key_group = assign_to_key_group(key, self.max_parallelism);
+        self.backend.check_key_group(key_group)?;
+        Ok(KeyedContext {
+            key,
+            key_group,
+            backend: &mut self.backend,
+            timestamp,
+            sides,
+            timers: &mut self.timers,
+            watermark: self.watermark,
+            now_ms,
+            time_domain: None,
+        })
+    }
+
+    /// Advances to `watermark`: calls `on_timer` for each due event-time timer, in
+    /// timestamp order, then forwards the watermark.
+    pub(crate) fn on_watermark<O>(
+        &mut self,
+        watermark: Watermark,
+        out: &mut Emitter<O>,
+        mut on_timer: impl FnMut(i64, &mut KeyedContext<'_, K>, &mut Collector<'_, O>) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
         self.watermark = watermark;
         let now_ms = out.now_ms();
         while let Some(timer) = self.timers.event_time.pop_due(watermark.0) {
-            self.fire(&timer.key, timer.timestamp, TimeDomain::EventTime, now_ms, out)?;
+            self.fire(&timer.key, timer.timestamp, TimeDomain::EventTime, now_ms, out, &mut on_timer)?;
         }
         out.emit_watermark(watermark);
         Ok(())
     }
 
-    fn next_processing_timer(&mut self) -> Option<i64> {
+    /// The earliest processing-time timer, if any.
+    pub(crate) fn next_processing_timer(&mut self) -> Option<i64> {
         self.timers.processing_time.next_timestamp()
     }
 
-    fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<O>) -> Result<(), BoxError> {
+    /// Calls `on_timer` for each processing-time timer due at `now_ms`, in timestamp
+    /// order.
+    pub(crate) fn on_processing_time<O>(
+        &mut self,
+        now_ms: i64,
+        out: &mut Emitter<O>,
+        mut on_timer: impl FnMut(i64, &mut KeyedContext<'_, K>, &mut Collector<'_, O>) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
         while let Some(timer) = self.timers.processing_time.pop_due(now_ms) {
-            self.fire(&timer.key, timer.timestamp, TimeDomain::ProcessingTime, now_ms, out)?;
+            self.fire(&timer.key, timer.timestamp, TimeDomain::ProcessingTime, now_ms, out, &mut on_timer)?;
         }
         Ok(())
+    }
+
+    /// Fires one timer of `key`; records emitted from an event-time timer carry its
+    /// timestamp, those from a processing-time timer none.
+    fn fire<O>(
+        &mut self,
+        key: &K,
+        timestamp: i64,
+        domain: TimeDomain,
+        now_ms: i64,
+        out: &mut Emitter<O>,
+        on_timer: &mut impl FnMut(i64, &mut KeyedContext<'_, K>, &mut Collector<'_, O>) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
+        let key_group = assign_to_key_group(key, self.max_parallelism);
+        let out_ts = if domain == TimeDomain::EventTime { timestamp } else { NO_TIMESTAMP };
+        let (records, sides) = out.parts();
+        let mut ctx = KeyedContext {
+            key,
+            key_group,
+            backend: &mut self.backend,
+            timestamp: out_ts,
+            sides,
+            timers: &mut self.timers,
+            watermark: self.watermark,
+            now_ms,
+            time_domain: Some(domain),
+        };
+        on_timer(timestamp, &mut ctx, &mut Collector::new(records, out_ts))
     }
 }

@@ -7,14 +7,14 @@
 //! function splits the window's elements back into the two sides.
 
 use std::marker::PhantomData;
-use std::time::Duration;
 
 use weir_core::Either;
 use weir_runtime::BoxError;
 use weir_state::Key;
 
-use super::evictor::{EvictorSlot, NoEvictor, WithEvictor};
-use super::{Evictor, ProcessWindowFunction, Trigger, WindowAssigner, WindowContext, WindowedStream};
+use super::evictor::{EvictorSlot, NoEvictor};
+use super::two_streams::{TwoStreams, TwoStreamsKeys, TwoStreamsWhere, TwoStreamsWindow};
+use super::{ProcessWindowFunction, Trigger, WindowAssigner, WindowContext};
 use crate::functions::Collector;
 use crate::{Data, DataStream};
 
@@ -45,100 +45,26 @@ impl<A: Data> DataStream<A> {
     /// assert_eq!(summary, vec![(1, 2, 1), (2, 1, 0)]);
     /// ```
     pub fn co_group<B: Data>(&self, other: &DataStream<B>) -> CoGroupedStreams<A, B> {
-        CoGroupedStreams { first: self.clone(), second: other.clone() }
+        TwoStreams::new(self, other)
     }
 }
+
+/// Marks the builder chain of [`DataStream::co_group`] (see [`TwoStreams`]).
+#[derive(Debug, Clone, Copy)]
+pub struct WindowCoGroup;
 
 /// Two streams to co-group; name the first stream's key with `where_`.
-pub struct CoGroupedStreams<A, B> {
-    first: DataStream<A>,
-    second: DataStream<B>,
-}
-
-impl<A: Data, B: Data> CoGroupedStreams<A, B> {
-    /// The key of the first stream's records.
-    pub fn where_<K: Key, KA>(self, key_a: KA) -> CoGroupedWhere<A, B, KA>
-    where
-        KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-    {
-        CoGroupedWhere { first: self.first, second: self.second, key_a }
-    }
-}
+pub type CoGroupedStreams<A, B> = TwoStreams<WindowCoGroup, A, B>;
 
 /// Co-grouped streams with the first key set; name the second with `equal_to`.
-pub struct CoGroupedWhere<A, B, KA> {
-    first: DataStream<A>,
-    second: DataStream<B>,
-    key_a: KA,
-}
-
-impl<A: Data, B: Data, KA> CoGroupedWhere<A, B, KA> {
-    /// The key of the second stream's records (of the same type as the first's).
-    pub fn equal_to<K: Key, KB>(self, key_b: KB) -> CoGroupedKeys<A, B, KA, KB>
-    where
-        KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-        KB: Fn(&B) -> K + Clone + Send + Sync + 'static,
-    {
-        CoGroupedKeys { first: self.first, second: self.second, key_a: self.key_a, key_b }
-    }
-}
+pub type CoGroupedWhere<A, B, KA> = TwoStreamsWhere<WindowCoGroup, A, B, KA>;
 
 /// Co-grouped streams with both keys set; choose the windows with `window`.
-pub struct CoGroupedKeys<A, B, KA, KB> {
-    first: DataStream<A>,
-    second: DataStream<B>,
-    key_a: KA,
-    key_b: KB,
-}
-
-/// The keyed union of two streams, each record tagged with its side.
-pub(crate) fn tagged_union<A, B, K, KA, KB>(
-    first: &DataStream<A>,
-    second: &DataStream<B>,
-    key_a: KA,
-    key_b: KB,
-) -> crate::KeyedStream<Either<A, B>, impl Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static>
-where
-    A: Data,
-    B: Data,
-    K: Key,
-    KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-    KB: Fn(&B) -> K + Clone + Send + Sync + 'static,
-{
-    let left = first.map(|a: A| Either::<A, B>::Left(a)).name("Co-Group: tag left");
-    let right = second.map(|b: B| Either::<A, B>::Right(b)).name("Co-Group: tag right");
-    left.union(&right).key_by(move |e: &Either<A, B>| match e {
-        Either::Left(a) => key_a(a),
-        Either::Right(b) => key_b(b),
-    })
-}
-
-impl<A, B, K, KA, KB> CoGroupedKeys<A, B, KA, KB>
-where
-    A: Data,
-    B: Data,
-    K: Key,
-    KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-    KB: Fn(&B) -> K + Clone + Send + Sync + 'static,
-{
-    /// Co-groups within the windows of `assigner` (tumbling, sliding, session, …).
-    #[allow(clippy::type_complexity)]
-    pub fn window<WA: WindowAssigner<Either<A, B>>>(
-        self,
-        assigner: WA,
-    ) -> CoGroupedWindow<A, B, impl Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static, WA, WA::DefaultTrigger>
-    {
-        let keyed = tagged_union(&self.first, &self.second, self.key_a, self.key_b);
-        CoGroupedWindow { windowed: keyed.window(assigner), _ab: PhantomData }
-    }
-}
+pub type CoGroupedKeys<A, B, KA, KB> = TwoStreamsKeys<WindowCoGroup, A, B, KA, KB>;
 
 /// Co-grouped streams in windows, waiting for `apply` (Flink's
 /// `CoGroupedStreams.WithWindow`).
-pub struct CoGroupedWindow<A, B, KS, WA, TR, EV = NoEvictor> {
-    windowed: WindowedStream<Either<A, B>, KS, WA, TR, EV>,
-    _ab: PhantomData<fn(A, B)>,
-}
+pub type CoGroupedWindow<A, B, KS, WA, TR, EV = NoEvictor> = TwoStreamsWindow<WindowCoGroup, A, B, KS, WA, TR, EV>;
 
 impl<A, B, K, KS, WA, TR, EV> CoGroupedWindow<A, B, KS, WA, TR, EV>
 where
@@ -150,34 +76,6 @@ where
     TR: Trigger<Either<A, B>, WA::W>,
     EV: EvictorSlot<Either<A, B>, WA::W>,
 {
-    pub(crate) fn from_windowed(windowed: WindowedStream<Either<A, B>, KS, WA, TR, EV>) -> Self {
-        CoGroupedWindow { windowed, _ab: PhantomData }
-    }
-
-    /// Replaces the assigner's default trigger.
-    pub fn trigger<TR2: Trigger<Either<A, B>, WA::W>>(self, trigger: TR2) -> CoGroupedWindow<A, B, KS, WA, TR2, EV> {
-        CoGroupedWindow { windowed: self.windowed.trigger(trigger), _ab: PhantomData }
-    }
-
-    /// Sets an evictor (it sees the tagged records of both sides).
-    pub fn evictor<E: Evictor<Either<A, B>, WA::W>>(
-        self,
-        evictor: E,
-    ) -> CoGroupedWindow<A, B, KS, WA, TR, WithEvictor<E>> {
-        CoGroupedWindow { windowed: self.windowed.evictor(evictor), _ab: PhantomData }
-    }
-
-    /// The counter of records dropped for being late (see
-    /// [`LateRecordsDropped`](crate::window::LateRecordsDropped)).
-    pub fn late_records_dropped(&self) -> crate::window::LateRecordsDropped {
-        self.windowed.late_records_dropped()
-    }
-
-    /// Keeps event-time windows open for `lateness` after their end.
-    pub fn allowed_lateness(self, lateness: Duration) -> Self {
-        CoGroupedWindow { windowed: self.windowed.allowed_lateness(lateness), _ab: PhantomData }
-    }
-
     /// Calls `f(key, first_elements, second_elements, out)` once per key and window
     /// (either side may be empty). Results carry the window's max timestamp.
     pub fn apply<O, F>(self, f: F) -> DataStream<O>
@@ -187,7 +85,19 @@ where
     {
         self.apply_named("Window Co-Group", f)
     }
+}
 
+impl<Op, A, B, K, KS, WA, TR, EV> TwoStreamsWindow<Op, A, B, KS, WA, TR, EV>
+where
+    A: Data,
+    B: Data,
+    K: Key,
+    KS: Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static,
+    WA: WindowAssigner<Either<A, B>>,
+    TR: Trigger<Either<A, B>, WA::W>,
+    EV: EvictorSlot<Either<A, B>, WA::W>,
+{
+    /// Co-groups under the operator name `name` (a join is a co-group too).
     pub(crate) fn apply_named<O, F>(self, name: &str, f: F) -> DataStream<O>
     where
         O: Data,

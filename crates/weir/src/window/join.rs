@@ -3,15 +3,12 @@
 //! .apply(f)` emits `f(a, b)` for every pair of records with equal keys in the same
 //! window — an inner join, built on the co-group (as Flink builds it).
 
-use std::marker::PhantomData;
-use std::time::Duration;
-
 use weir_core::Either;
 use weir_state::Key;
 
-use super::co_group::{tagged_union, CoGroupedWindow};
-use super::evictor::{EvictorSlot, NoEvictor, WithEvictor};
-use super::{Evictor, Trigger, WindowAssigner};
+use super::evictor::{EvictorSlot, NoEvictor};
+use super::two_streams::{TwoStreams, TwoStreamsKeys, TwoStreamsWhere, TwoStreamsWindow};
+use super::{Trigger, WindowAssigner};
 use crate::functions::Collector;
 use crate::{Data, DataStream};
 
@@ -40,76 +37,25 @@ impl<A: Data> DataStream<A> {
     /// assert_eq!(joined, vec![("ad1".to_string(), 100, 50), ("ad1".to_string(), 1_500, 1_200)]);
     /// ```
     pub fn join<B: Data>(&self, other: &DataStream<B>) -> JoinedStreams<A, B> {
-        JoinedStreams { first: self.clone(), second: other.clone() }
+        TwoStreams::new(self, other)
     }
 }
+
+/// Marks the builder chain of [`DataStream::join`] (see [`TwoStreams`]).
+#[derive(Debug, Clone, Copy)]
+pub struct WindowJoin;
 
 /// Two streams to join; name the first stream's key with `where_`.
-pub struct JoinedStreams<A, B> {
-    first: DataStream<A>,
-    second: DataStream<B>,
-}
-
-impl<A: Data, B: Data> JoinedStreams<A, B> {
-    /// The key of the first stream's records.
-    pub fn where_<K: Key, KA>(self, key_a: KA) -> JoinedWhere<A, B, KA>
-    where
-        KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-    {
-        JoinedWhere { first: self.first, second: self.second, key_a }
-    }
-}
+pub type JoinedStreams<A, B> = TwoStreams<WindowJoin, A, B>;
 
 /// Joined streams with the first key set; name the second with `equal_to`.
-pub struct JoinedWhere<A, B, KA> {
-    first: DataStream<A>,
-    second: DataStream<B>,
-    key_a: KA,
-}
-
-impl<A: Data, B: Data, KA> JoinedWhere<A, B, KA> {
-    /// The key of the second stream's records (of the same type as the first's).
-    pub fn equal_to<K: Key, KB>(self, key_b: KB) -> JoinedKeys<A, B, KA, KB>
-    where
-        KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-        KB: Fn(&B) -> K + Clone + Send + Sync + 'static,
-    {
-        JoinedKeys { first: self.first, second: self.second, key_a: self.key_a, key_b }
-    }
-}
+pub type JoinedWhere<A, B, KA> = TwoStreamsWhere<WindowJoin, A, B, KA>;
 
 /// Joined streams with both keys set; choose the windows with `window`.
-pub struct JoinedKeys<A, B, KA, KB> {
-    first: DataStream<A>,
-    second: DataStream<B>,
-    key_a: KA,
-    key_b: KB,
-}
-
-impl<A, B, K, KA, KB> JoinedKeys<A, B, KA, KB>
-where
-    A: Data,
-    B: Data,
-    K: Key,
-    KA: Fn(&A) -> K + Clone + Send + Sync + 'static,
-    KB: Fn(&B) -> K + Clone + Send + Sync + 'static,
-{
-    /// Joins within the windows of `assigner` (tumbling, sliding, session, …).
-    #[allow(clippy::type_complexity)]
-    pub fn window<WA: WindowAssigner<Either<A, B>>>(
-        self,
-        assigner: WA,
-    ) -> JoinedWindow<A, B, impl Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static, WA, WA::DefaultTrigger> {
-        let keyed = tagged_union(&self.first, &self.second, self.key_a, self.key_b);
-        JoinedWindow { windowed: keyed.window(assigner), _ab: PhantomData }
-    }
-}
+pub type JoinedKeys<A, B, KA, KB> = TwoStreamsKeys<WindowJoin, A, B, KA, KB>;
 
 /// Joined streams in windows, waiting for `apply` (Flink's `JoinedStreams.WithWindow`).
-pub struct JoinedWindow<A, B, KS, WA, TR, EV = NoEvictor> {
-    windowed: crate::window::WindowedStream<Either<A, B>, KS, WA, TR, EV>,
-    _ab: PhantomData<fn(A, B)>,
-}
+pub type JoinedWindow<A, B, KS, WA, TR, EV = NoEvictor> = TwoStreamsWindow<WindowJoin, A, B, KS, WA, TR, EV>;
 
 impl<A, B, K, KS, WA, TR, EV> JoinedWindow<A, B, KS, WA, TR, EV>
 where
@@ -121,30 +67,6 @@ where
     TR: Trigger<Either<A, B>, WA::W>,
     EV: EvictorSlot<Either<A, B>, WA::W>,
 {
-    /// Replaces the assigner's default trigger.
-    pub fn trigger<TR2: Trigger<Either<A, B>, WA::W>>(self, trigger: TR2) -> JoinedWindow<A, B, KS, WA, TR2, EV> {
-        JoinedWindow { windowed: self.windowed.trigger(trigger), _ab: PhantomData }
-    }
-
-    /// Sets an evictor (it sees the tagged records of both sides).
-    pub fn evictor<E: Evictor<Either<A, B>, WA::W>>(
-        self,
-        evictor: E,
-    ) -> JoinedWindow<A, B, KS, WA, TR, WithEvictor<E>> {
-        JoinedWindow { windowed: self.windowed.evictor(evictor), _ab: PhantomData }
-    }
-
-    /// The counter of records dropped for being late (see
-    /// [`LateRecordsDropped`](crate::window::LateRecordsDropped)).
-    pub fn late_records_dropped(&self) -> crate::window::LateRecordsDropped {
-        self.windowed.late_records_dropped()
-    }
-
-    /// Keeps event-time windows open for `lateness` after their end.
-    pub fn allowed_lateness(self, lateness: Duration) -> Self {
-        JoinedWindow { windowed: self.windowed.allowed_lateness(lateness), _ab: PhantomData }
-    }
-
     /// Emits `f(a, b)` for each pair of a first-stream and a second-stream record with
     /// equal keys in the same window, stamped with the window's max timestamp.
     pub fn apply<O, F>(self, mut f: F) -> DataStream<O>
@@ -162,9 +84,8 @@ where
         O: Data,
         F: FnMut(&A, &B, &mut Collector<'_, O>) + Clone + Send + Sync + 'static,
     {
-        let co_group = CoGroupedWindow::from_windowed(self.windowed);
         let mut f = f;
-        co_group.apply_named("Window Join", move |_: &K, first: &[A], second: &[B], out: &mut Collector<'_, O>| {
+        self.apply_named("Window Join", move |_: &K, first: &[A], second: &[B], out: &mut Collector<'_, O>| {
             for a in first {
                 for b in second {
                     f(a, b, out);

@@ -47,6 +47,7 @@ pub mod late_records;
 pub mod operator;
 pub mod time_window;
 pub mod trigger;
+pub mod two_streams;
 pub mod windowed_stream;
 
 pub use assigner::{
@@ -54,7 +55,7 @@ pub use assigner::{
     ProcessingTimeSessionWindows, SlidingEventTimeWindows, SlidingProcessingTimeWindows, TumblingEventTimeWindows,
     TumblingProcessingTimeWindows, WindowAssigner, WindowAssignerContext,
 };
-pub use co_group::{CoGroupedKeys, CoGroupedStreams, CoGroupedWhere, CoGroupedWindow};
+pub use co_group::{CoGroupedKeys, CoGroupedStreams, CoGroupedWhere, CoGroupedWindow, WindowCoGroup};
 pub use evictor::{
     CountEvictor, DeltaEvictor, Evictor, EvictorContext, EvictorSlot, NoEvictor, TimeEvictor, TimestampedValue,
     WithEvictor,
@@ -64,7 +65,7 @@ pub use function::{
     WindowStateKey,
 };
 pub use global_window::GlobalWindow;
-pub use join::{JoinedKeys, JoinedStreams, JoinedWhere, JoinedWindow};
+pub use join::{JoinedKeys, JoinedStreams, JoinedWhere, JoinedWindow, WindowJoin};
 pub use late_records::LateRecordsDropped;
 pub use time_window::TimeWindow;
 pub use trigger::{

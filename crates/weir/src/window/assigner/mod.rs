@@ -6,11 +6,15 @@
 //! | [`SlidingEventTimeWindows`], [`SlidingProcessingTimeWindows`] | fixed size, every `slide` | event, processing |
 //! | [`EventTimeSessionWindows`], [`ProcessingTimeSessionWindows`] (and `Dynamic*`) | until a gap of inactivity; merging | event, processing |
 //! | [`GlobalWindows`] | one window per key, forever | — |
+//!
+//! Each time-based assigner is written once, generic over its [`WindowTime`]
+//! ([`EventTime`] or [`ProcessingTime`]); Flink's names are aliases of it.
 
 pub mod global;
 pub mod session;
 pub mod sliding;
 pub mod tumbling;
+pub mod window_time;
 
 use std::time::Duration;
 
@@ -18,11 +22,12 @@ use weir_runtime::BoxError;
 
 pub use global::GlobalWindows;
 pub use session::{
-    DynamicEventTimeSessionWindows, DynamicProcessingTimeSessionWindows, EventTimeSessionWindows,
-    ProcessingTimeSessionWindows,
+    DynamicEventTimeSessionWindows, DynamicProcessingTimeSessionWindows, DynamicSessionWindows,
+    EventTimeSessionWindows, ProcessingTimeSessionWindows, SessionWindows,
 };
-pub use sliding::{SlidingEventTimeWindows, SlidingProcessingTimeWindows};
-pub use tumbling::{TumblingEventTimeWindows, TumblingProcessingTimeWindows};
+pub use sliding::{SlidingEventTimeWindows, SlidingProcessingTimeWindows, SlidingWindows};
+pub use tumbling::{TumblingEventTimeWindows, TumblingProcessingTimeWindows, TumblingWindows};
+pub use window_time::{EventTime, ProcessingTime, WindowTime};
 
 use super::{Trigger, Window};
 

@@ -6,13 +6,14 @@
 //! Each record first gets its own window `[t, t + gap)`; the window operator then
 //! merges it with every window of the key it overlaps or touches.
 
+use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use weir_runtime::BoxError;
 
-use super::{millis, WindowAssigner, WindowAssignerContext};
-use crate::window::{EventTimeTrigger, ProcessingTimeTrigger, TimeWindow};
+use super::{millis, EventTime, ProcessingTime, WindowAssigner, WindowAssignerContext, WindowTime};
+use crate::window::{TimeWindow, Trigger};
 
 fn validate_gap(what: &str, gap: i64) -> Result<(), String> {
     if gap <= 0 {
@@ -49,161 +50,82 @@ fn session_window(what: &str, start: i64, gap: i64, windows: &mut Vec<TimeWindow
 /// // [1000, 5500) holds two clicks, [9000, 12000) one.
 /// assert_eq!(sessions.take(), vec![("u", 2), ("u", 1)]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventTimeSessionWindows {
-    gap: i64,
-}
+pub type EventTimeSessionWindows = SessionWindows<EventTime>;
 
-impl EventTimeSessionWindows {
-    /// Sessions closed by `gap` of event time without records.
-    pub fn with_gap(gap: Duration) -> Self {
-        EventTimeSessionWindows { gap: millis(gap) }
-    }
-
-    /// Sessions whose gap `gap_of(record)` decides per record.
-    pub fn with_dynamic_gap<T, F>(gap_of: F) -> DynamicEventTimeSessionWindows<T, F>
-    where
-        F: Fn(&T) -> Duration + Clone + Send + Sync + 'static,
-    {
-        DynamicEventTimeSessionWindows { gap_of, _t: PhantomData }
-    }
-}
-
-impl<T> WindowAssigner<T> for EventTimeSessionWindows {
-    type W = TimeWindow;
-    type DefaultTrigger = EventTimeTrigger;
-
-    #[inline]
-    fn assign_windows(
-        &self,
-        _element: &T,
-        timestamp: i64,
-        _ctx: &WindowAssignerContext,
-        windows: &mut Vec<TimeWindow>,
-    ) -> Result<(), BoxError> {
-        session_window("EventTimeSessionWindows", timestamp, self.gap, windows)
-    }
-
-    fn default_trigger(&self) -> EventTimeTrigger {
-        EventTimeTrigger::create()
-    }
-
-    fn is_event_time(&self) -> bool {
-        true
-    }
-
-    fn is_merging(&self) -> bool {
-        true
-    }
-
-    fn merge_windows(&self, windows: &mut [TimeWindow], merges: &mut Vec<(TimeWindow, Vec<TimeWindow>)>) {
-        TimeWindow::merge_windows(windows, merges);
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        validate_gap("EventTimeSessionWindows", self.gap)
-    }
-}
+/// Processing-time sessions closed by `gap` of processing time without records.
+///
+/// ```
+/// use std::time::Duration;
+/// use weir::window::{ProcessingTimeSessionWindows, TimeWindow, WindowAssigner, WindowAssignerContext};
+/// let sessions = ProcessingTimeSessionWindows::with_gap(Duration::from_millis(100));
+/// let mut w = Vec::new();
+/// WindowAssigner::<()>::assign_windows(&sessions, &(), 0, &WindowAssignerContext::new(1_000), &mut w).unwrap();
+/// assert_eq!(w, vec![TimeWindow::new(1_000, 1_100)]);
+/// ```
+pub type ProcessingTimeSessionWindows = SessionWindows<ProcessingTime>;
 
 /// Event-time sessions with a gap computed per record (Flink's
 /// `DynamicEventTimeSessionWindows`); made by [`EventTimeSessionWindows::with_dynamic_gap`].
-pub struct DynamicEventTimeSessionWindows<T, F> {
-    gap_of: F,
-    _t: PhantomData<fn(&T)>,
-}
+pub type DynamicEventTimeSessionWindows<T, F> = DynamicSessionWindows<EventTime, T, F>;
 
-impl<T, F: Clone> Clone for DynamicEventTimeSessionWindows<T, F> {
-    fn clone(&self) -> Self {
-        DynamicEventTimeSessionWindows { gap_of: self.gap_of.clone(), _t: PhantomData }
-    }
-}
+/// Processing-time sessions with a gap computed per record (Flink's
+/// `DynamicProcessingTimeSessionWindows`); made by
+/// [`ProcessingTimeSessionWindows::with_dynamic_gap`].
+pub type DynamicProcessingTimeSessionWindows<T, F> = DynamicSessionWindows<ProcessingTime, T, F>;
 
-impl<T: 'static, F> WindowAssigner<T> for DynamicEventTimeSessionWindows<T, F>
-where
-    F: Fn(&T) -> Duration + Clone + Send + Sync + 'static,
-{
-    type W = TimeWindow;
-    type DefaultTrigger = EventTimeTrigger;
-
-    #[inline]
-    fn assign_windows(
-        &self,
-        element: &T,
-        timestamp: i64,
-        _ctx: &WindowAssignerContext,
-        windows: &mut Vec<TimeWindow>,
-    ) -> Result<(), BoxError> {
-        session_window("DynamicEventTimeSessionWindows", timestamp, millis((self.gap_of)(element)), windows)
-    }
-
-    fn default_trigger(&self) -> EventTimeTrigger {
-        EventTimeTrigger::create()
-    }
-
-    fn is_event_time(&self) -> bool {
-        true
-    }
-
-    fn is_merging(&self) -> bool {
-        true
-    }
-
-    fn merge_windows(&self, windows: &mut [TimeWindow], merges: &mut Vec<(TimeWindow, Vec<TimeWindow>)>) {
-        TimeWindow::merge_windows(windows, merges);
-    }
-}
-
-/// Processing-time sessions closed by `gap` of processing time without records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcessingTimeSessionWindows {
+/// Sessions closed by a fixed `gap` without records in the time domain `D`; use the
+/// aliases [`EventTimeSessionWindows`] and [`ProcessingTimeSessionWindows`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SessionWindows<D> {
     gap: i64,
+    _time: PhantomData<D>,
 }
 
-impl ProcessingTimeSessionWindows {
-    /// Sessions closed by `gap` of processing time without records.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use weir::window::{ProcessingTimeSessionWindows, TimeWindow, WindowAssigner, WindowAssignerContext};
-    /// let sessions = ProcessingTimeSessionWindows::with_gap(Duration::from_millis(100));
-    /// let mut w = Vec::new();
-    /// WindowAssigner::<()>::assign_windows(&sessions, &(), 0, &WindowAssignerContext::new(1_000), &mut w).unwrap();
-    /// assert_eq!(w, vec![TimeWindow::new(1_000, 1_100)]);
-    /// ```
+impl<D: WindowTime> SessionWindows<D> {
+    /// Sessions closed by `gap` of time without records.
     pub fn with_gap(gap: Duration) -> Self {
-        ProcessingTimeSessionWindows { gap: millis(gap) }
+        SessionWindows { gap: millis(gap), _time: PhantomData }
     }
 
     /// Sessions whose gap `gap_of(record)` decides per record.
-    pub fn with_dynamic_gap<T, F>(gap_of: F) -> DynamicProcessingTimeSessionWindows<T, F>
+    pub fn with_dynamic_gap<T, F>(gap_of: F) -> DynamicSessionWindows<D, T, F>
     where
         F: Fn(&T) -> Duration + Clone + Send + Sync + 'static,
     {
-        DynamicProcessingTimeSessionWindows { gap_of, _t: PhantomData }
+        DynamicSessionWindows { gap_of, _t: PhantomData }
     }
 }
 
-impl<T> WindowAssigner<T> for ProcessingTimeSessionWindows {
+impl<D: WindowTime> fmt::Debug for SessionWindows<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(D::SESSION).field("gap", &self.gap).finish()
+    }
+}
+
+impl<T, D: WindowTime> WindowAssigner<T> for SessionWindows<D>
+where
+    D::DefaultTrigger: Trigger<T, TimeWindow>,
+{
     type W = TimeWindow;
-    type DefaultTrigger = ProcessingTimeTrigger;
+    type DefaultTrigger = D::DefaultTrigger;
 
     #[inline]
     fn assign_windows(
         &self,
         _element: &T,
-        _timestamp: i64,
+        timestamp: i64,
         ctx: &WindowAssignerContext,
         windows: &mut Vec<TimeWindow>,
     ) -> Result<(), BoxError> {
-        session_window("ProcessingTimeSessionWindows", ctx.current_processing_time(), self.gap, windows)
+        session_window(D::SESSION, D::time(timestamp, ctx), self.gap, windows)
     }
 
-    fn default_trigger(&self) -> ProcessingTimeTrigger {
-        ProcessingTimeTrigger::create()
+    fn default_trigger(&self) -> D::DefaultTrigger {
+        D::default_trigger()
     }
 
     fn is_event_time(&self) -> bool {
-        false
+        D::IS_EVENT_TIME
     }
 
     fn is_merging(&self) -> bool {
@@ -215,48 +137,49 @@ impl<T> WindowAssigner<T> for ProcessingTimeSessionWindows {
     }
 
     fn validate(&self) -> Result<(), String> {
-        validate_gap("ProcessingTimeSessionWindows", self.gap)
+        validate_gap(D::SESSION, self.gap)
     }
 }
 
-/// Processing-time sessions with a gap computed per record (Flink's
-/// `DynamicProcessingTimeSessionWindows`).
-pub struct DynamicProcessingTimeSessionWindows<T, F> {
+/// Sessions whose gap `gap_of(record)` decides per record, in the time domain `D`; use
+/// the aliases [`DynamicEventTimeSessionWindows`] and
+/// [`DynamicProcessingTimeSessionWindows`].
+pub struct DynamicSessionWindows<D, T, F> {
     gap_of: F,
-    _t: PhantomData<fn(&T)>,
+    _t: PhantomData<fn(&T) -> D>,
 }
 
-impl<T, F: Clone> Clone for DynamicProcessingTimeSessionWindows<T, F> {
+impl<D, T, F: Clone> Clone for DynamicSessionWindows<D, T, F> {
     fn clone(&self) -> Self {
-        DynamicProcessingTimeSessionWindows { gap_of: self.gap_of.clone(), _t: PhantomData }
+        DynamicSessionWindows { gap_of: self.gap_of.clone(), _t: PhantomData }
     }
 }
 
-impl<T: 'static, F> WindowAssigner<T> for DynamicProcessingTimeSessionWindows<T, F>
+impl<D: WindowTime, T: 'static, F> WindowAssigner<T> for DynamicSessionWindows<D, T, F>
 where
     F: Fn(&T) -> Duration + Clone + Send + Sync + 'static,
+    D::DefaultTrigger: Trigger<T, TimeWindow>,
 {
     type W = TimeWindow;
-    type DefaultTrigger = ProcessingTimeTrigger;
+    type DefaultTrigger = D::DefaultTrigger;
 
     #[inline]
     fn assign_windows(
         &self,
         element: &T,
-        _timestamp: i64,
+        timestamp: i64,
         ctx: &WindowAssignerContext,
         windows: &mut Vec<TimeWindow>,
     ) -> Result<(), BoxError> {
-        let gap = millis((self.gap_of)(element));
-        session_window("DynamicProcessingTimeSessionWindows", ctx.current_processing_time(), gap, windows)
+        session_window(D::DYNAMIC_SESSION, D::time(timestamp, ctx), millis((self.gap_of)(element)), windows)
     }
 
-    fn default_trigger(&self) -> ProcessingTimeTrigger {
-        ProcessingTimeTrigger::create()
+    fn default_trigger(&self) -> D::DefaultTrigger {
+        D::default_trigger()
     }
 
     fn is_event_time(&self) -> bool {
-        false
+        D::IS_EVENT_TIME
     }
 
     fn is_merging(&self) -> bool {

@@ -2,12 +2,14 @@
 //! `size / slide` of them (Flink's `SlidingEventTimeWindows`,
 //! `SlidingProcessingTimeWindows`).
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use weir_runtime::BoxError;
 
-use super::{millis, SliceSpec, WindowAssigner, WindowAssignerContext};
-use crate::window::{EventTimeTrigger, ProcessingTimeTrigger, TimeWindow};
+use super::{millis, EventTime, ProcessingTime, SliceSpec, WindowAssigner, WindowAssignerContext, WindowTime};
+use crate::window::{TimeWindow, Trigger};
 
 /// Appends the windows of `size` starting every `slide` (shifted by `offset`) that
 /// contain `timestamp`, latest start first (Flink's order).
@@ -45,57 +47,7 @@ fn validate_sliding(what: &str, size: i64, slide: i64, offset: i64) -> Result<()
 /// WindowAssigner::<()>::assign_windows(&assigner, &(), 12_000, &WindowAssignerContext::new(0), &mut w).unwrap();
 /// assert_eq!(w, vec![TimeWindow::new(10_000, 20_000), TimeWindow::new(5_000, 15_000)]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlidingEventTimeWindows {
-    size: i64,
-    slide: i64,
-    offset: i64,
-}
-
-impl SlidingEventTimeWindows {
-    /// Windows of `size` every `slide`, aligned to the epoch.
-    pub fn of(size: Duration, slide: Duration) -> Self {
-        SlidingEventTimeWindows { size: millis(size), slide: millis(slide), offset: 0 }
-    }
-
-    /// Shifts window starts by `offset` (must be below `slide`).
-    pub fn with_offset(self, offset: Duration) -> Self {
-        SlidingEventTimeWindows { offset: millis(offset), ..self }
-    }
-}
-
-impl<T> WindowAssigner<T> for SlidingEventTimeWindows {
-    type W = TimeWindow;
-    type DefaultTrigger = EventTimeTrigger;
-
-    #[inline]
-    fn assign_windows(
-        &self,
-        _element: &T,
-        timestamp: i64,
-        _ctx: &WindowAssignerContext,
-        windows: &mut Vec<TimeWindow>,
-    ) -> Result<(), BoxError> {
-        sliding_windows(timestamp, self.size, self.slide, self.offset, windows);
-        Ok(())
-    }
-
-    fn default_trigger(&self) -> EventTimeTrigger {
-        EventTimeTrigger::create()
-    }
-
-    fn is_event_time(&self) -> bool {
-        true
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        validate_sliding("SlidingEventTimeWindows", self.size, self.slide, self.offset)
-    }
-
-    fn slice_spec(&self) -> Option<SliceSpec> {
-        Some(SliceSpec { size: self.size, slide: self.slide, offset: self.offset, event_time: true })
-    }
-}
+pub type SlidingEventTimeWindows = SlidingWindows<EventTime>;
 
 /// Processing-time windows of `size` starting every `slide`, assigned by the
 /// operator's processing time.
@@ -108,55 +60,73 @@ impl<T> WindowAssigner<T> for SlidingEventTimeWindows {
 /// WindowAssigner::<()>::assign_windows(&assigner, &(), 0, &WindowAssignerContext::new(25), &mut w).unwrap();
 /// assert_eq!(w, vec![TimeWindow::new(20, 50), TimeWindow::new(10, 40), TimeWindow::new(0, 30)]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlidingProcessingTimeWindows {
+pub type SlidingProcessingTimeWindows = SlidingWindows<ProcessingTime>;
+
+/// Windows of `size` starting every `slide` in the time domain `D`; use the aliases
+/// [`SlidingEventTimeWindows`] and [`SlidingProcessingTimeWindows`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SlidingWindows<D> {
     size: i64,
     slide: i64,
     offset: i64,
+    _time: PhantomData<D>,
 }
 
-impl SlidingProcessingTimeWindows {
+impl<D: WindowTime> SlidingWindows<D> {
     /// Windows of `size` every `slide`, aligned to the epoch.
     pub fn of(size: Duration, slide: Duration) -> Self {
-        SlidingProcessingTimeWindows { size: millis(size), slide: millis(slide), offset: 0 }
+        SlidingWindows { size: millis(size), slide: millis(slide), offset: 0, _time: PhantomData }
     }
 
     /// Shifts window starts by `offset` (must be below `slide`).
     pub fn with_offset(self, offset: Duration) -> Self {
-        SlidingProcessingTimeWindows { offset: millis(offset), ..self }
+        SlidingWindows { offset: millis(offset), ..self }
     }
 }
 
-impl<T> WindowAssigner<T> for SlidingProcessingTimeWindows {
+impl<D: WindowTime> fmt::Debug for SlidingWindows<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(D::SLIDING)
+            .field("size", &self.size)
+            .field("slide", &self.slide)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+impl<T, D: WindowTime> WindowAssigner<T> for SlidingWindows<D>
+where
+    D::DefaultTrigger: Trigger<T, TimeWindow>,
+{
     type W = TimeWindow;
-    type DefaultTrigger = ProcessingTimeTrigger;
+    type DefaultTrigger = D::DefaultTrigger;
 
     #[inline]
     fn assign_windows(
         &self,
         _element: &T,
-        _timestamp: i64,
+        timestamp: i64,
         ctx: &WindowAssignerContext,
         windows: &mut Vec<TimeWindow>,
     ) -> Result<(), BoxError> {
-        sliding_windows(ctx.current_processing_time(), self.size, self.slide, self.offset, windows);
+        sliding_windows(D::time(timestamp, ctx), self.size, self.slide, self.offset, windows);
         Ok(())
     }
 
-    fn default_trigger(&self) -> ProcessingTimeTrigger {
-        ProcessingTimeTrigger::create()
+    fn default_trigger(&self) -> D::DefaultTrigger {
+        D::default_trigger()
     }
 
     fn is_event_time(&self) -> bool {
-        false
+        D::IS_EVENT_TIME
     }
 
     fn validate(&self) -> Result<(), String> {
-        validate_sliding("SlidingProcessingTimeWindows", self.size, self.slide, self.offset)
+        validate_sliding(D::SLIDING, self.size, self.slide, self.offset)
     }
 
     fn slice_spec(&self) -> Option<SliceSpec> {
-        Some(SliceSpec { size: self.size, slide: self.slide, offset: self.offset, event_time: false })
+        Some(SliceSpec { size: self.size, slide: self.slide, offset: self.offset, event_time: D::IS_EVENT_TIME })
     }
 }
 

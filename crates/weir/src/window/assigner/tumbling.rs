@@ -1,12 +1,14 @@
 //! Tumbling windows: fixed-size, non-overlapping windows back to back (Flink's
 //! `TumblingEventTimeWindows`, `TumblingProcessingTimeWindows`).
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use weir_runtime::BoxError;
 
-use super::{millis, SliceSpec, WindowAssigner, WindowAssignerContext};
-use crate::window::{EventTimeTrigger, ProcessingTimeTrigger, TimeWindow};
+use super::{millis, EventTime, ProcessingTime, SliceSpec, WindowAssigner, WindowAssignerContext, WindowTime};
+use crate::window::{TimeWindow, Trigger};
 
 /// Event-time windows of a fixed `size`, starting at multiples of `size` shifted by an
 /// offset: `[offset + k·size, offset + (k+1)·size)`.
@@ -20,58 +22,7 @@ use crate::window::{EventTimeTrigger, ProcessingTimeTrigger, TimeWindow};
 /// WindowAssigner::<()>::assign_windows(&daily, &(), 3_600_000, &WindowAssignerContext::new(0), &mut w).unwrap();
 /// assert_eq!(w, vec![TimeWindow::new(-57_600_000, 28_800_000)]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TumblingEventTimeWindows {
-    size: i64,
-    offset: i64,
-}
-
-impl TumblingEventTimeWindows {
-    /// Windows of `size`, aligned to the epoch.
-    pub fn of(size: Duration) -> Self {
-        TumblingEventTimeWindows { size: millis(size), offset: 0 }
-    }
-
-    /// Shifts window starts by `offset` (must be below `size`; a negative offset `-o`
-    /// is the positive offset `size - o`).
-    pub fn with_offset(self, offset: Duration) -> Self {
-        TumblingEventTimeWindows { offset: millis(offset), ..self }
-    }
-}
-
-impl<T> WindowAssigner<T> for TumblingEventTimeWindows {
-    type W = TimeWindow;
-    type DefaultTrigger = EventTimeTrigger;
-
-    #[inline]
-    fn assign_windows(
-        &self,
-        _element: &T,
-        timestamp: i64,
-        _ctx: &WindowAssignerContext,
-        windows: &mut Vec<TimeWindow>,
-    ) -> Result<(), BoxError> {
-        let start = TimeWindow::window_start_with_offset(timestamp, self.offset, self.size);
-        windows.push(TimeWindow::new(start, start + self.size));
-        Ok(())
-    }
-
-    fn default_trigger(&self) -> EventTimeTrigger {
-        EventTimeTrigger::create()
-    }
-
-    fn is_event_time(&self) -> bool {
-        true
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        validate_tumbling("TumblingEventTimeWindows", self.size, self.offset)
-    }
-
-    fn slice_spec(&self) -> Option<SliceSpec> {
-        Some(SliceSpec { size: self.size, slide: self.size, offset: self.offset, event_time: true })
-    }
-}
+pub type TumblingEventTimeWindows = TumblingWindows<EventTime>;
 
 /// Processing-time windows of a fixed `size`: a record goes to the window containing
 /// the operator's processing time when it arrives.
@@ -84,56 +35,70 @@ impl<T> WindowAssigner<T> for TumblingEventTimeWindows {
 /// WindowAssigner::<()>::assign_windows(&assigner, &(), 0, &WindowAssignerContext::new(12_345), &mut w).unwrap();
 /// assert_eq!(w, vec![TimeWindow::new(12_000, 13_000)]);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TumblingProcessingTimeWindows {
+pub type TumblingProcessingTimeWindows = TumblingWindows<ProcessingTime>;
+
+/// Windows of a fixed `size` back to back in the time domain `D`; use the aliases
+/// [`TumblingEventTimeWindows`] and [`TumblingProcessingTimeWindows`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TumblingWindows<D> {
     size: i64,
     offset: i64,
+    _time: PhantomData<D>,
 }
 
-impl TumblingProcessingTimeWindows {
+impl<D: WindowTime> TumblingWindows<D> {
     /// Windows of `size`, aligned to the epoch.
     pub fn of(size: Duration) -> Self {
-        TumblingProcessingTimeWindows { size: millis(size), offset: 0 }
+        TumblingWindows { size: millis(size), offset: 0, _time: PhantomData }
     }
 
-    /// Shifts window starts by `offset` (must be below `size`).
+    /// Shifts window starts by `offset` (must be below `size`; a negative offset `-o`
+    /// is the positive offset `size - o`).
     pub fn with_offset(self, offset: Duration) -> Self {
-        TumblingProcessingTimeWindows { offset: millis(offset), ..self }
+        TumblingWindows { offset: millis(offset), ..self }
     }
 }
 
-impl<T> WindowAssigner<T> for TumblingProcessingTimeWindows {
+impl<D: WindowTime> fmt::Debug for TumblingWindows<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(D::TUMBLING).field("size", &self.size).field("offset", &self.offset).finish()
+    }
+}
+
+impl<T, D: WindowTime> WindowAssigner<T> for TumblingWindows<D>
+where
+    D::DefaultTrigger: Trigger<T, TimeWindow>,
+{
     type W = TimeWindow;
-    type DefaultTrigger = ProcessingTimeTrigger;
+    type DefaultTrigger = D::DefaultTrigger;
 
     #[inline]
     fn assign_windows(
         &self,
         _element: &T,
-        _timestamp: i64,
+        timestamp: i64,
         ctx: &WindowAssignerContext,
         windows: &mut Vec<TimeWindow>,
     ) -> Result<(), BoxError> {
-        let now = ctx.current_processing_time();
-        let start = TimeWindow::window_start_with_offset(now, self.offset, self.size);
+        let start = TimeWindow::window_start_with_offset(D::time(timestamp, ctx), self.offset, self.size);
         windows.push(TimeWindow::new(start, start + self.size));
         Ok(())
     }
 
-    fn default_trigger(&self) -> ProcessingTimeTrigger {
-        ProcessingTimeTrigger::create()
+    fn default_trigger(&self) -> D::DefaultTrigger {
+        D::default_trigger()
     }
 
     fn is_event_time(&self) -> bool {
-        false
+        D::IS_EVENT_TIME
     }
 
     fn validate(&self) -> Result<(), String> {
-        validate_tumbling("TumblingProcessingTimeWindows", self.size, self.offset)
+        validate_tumbling(D::TUMBLING, self.size, self.offset)
     }
 
     fn slice_spec(&self) -> Option<SliceSpec> {
-        Some(SliceSpec { size: self.size, slide: self.size, offset: self.offset, event_time: false })
+        Some(SliceSpec { size: self.size, slide: self.size, offset: self.offset, event_time: D::IS_EVENT_TIME })
     }
 }
 

@@ -46,6 +46,21 @@ pub(crate) struct WindowEntry<A, S> {
     timers: Vec<(TimeDomain, i64)>,
 }
 
+impl<A, S> WindowEntry<A, S> {
+    /// The trigger's view of this window: its state and timers, the operator's clocks,
+    /// and the list its timer requests go to.
+    #[inline]
+    fn trigger_context<'a>(&'a mut self, watermark: i64, now: i64, ops: &'a mut Vec<TimerOp>) -> TriggerContext<'a, S> {
+        TriggerContext {
+            state: &mut self.trigger_state,
+            watermark,
+            processing_time: now,
+            registered: &mut self.timers,
+            ops,
+        }
+    }
+}
+
 impl<A, S: Default> Default for WindowEntry<A, S> {
     fn default() -> Self {
         WindowEntry { contents: None, trigger_state: S::default(), timers: Vec::new() }
@@ -315,13 +330,7 @@ where
             &element,
             timestamp,
             &window,
-            &mut TriggerContext {
-                state: &mut entry.trigger_state,
-                watermark: core.watermark,
-                processing_time: now,
-                registered: &mut entry.timers,
-                ops: &mut core.ops,
-            },
+            &mut entry.trigger_context(core.watermark, now, &mut core.ops),
         );
         core.contents.add(&mut entry.contents, element, timestamp);
         core.apply_ops(key, &window);
@@ -381,29 +390,10 @@ where
                 }
             }
             let states = old.iter().map(|(_, e)| e.trigger_state.clone()).collect();
-            core.trigger.on_merge(
-                &cover,
-                states,
-                &mut TriggerContext {
-                    state: &mut target.trigger_state,
-                    watermark: core.watermark,
-                    processing_time: now,
-                    registered: &mut target.timers,
-                    ops: &mut core.ops,
-                },
-            );
+            core.trigger.on_merge(&cover, states, &mut target.trigger_context(core.watermark, now, &mut core.ops));
             core.apply_ops(key, &cover);
             for (m, mut entry) in old {
-                core.trigger.clear(
-                    &m,
-                    &mut TriggerContext {
-                        state: &mut entry.trigger_state,
-                        watermark: core.watermark,
-                        processing_time: now,
-                        registered: &mut entry.timers,
-                        ops: &mut core.ops,
-                    },
-                );
+                core.trigger.clear(&m, &mut entry.trigger_context(core.watermark, now, &mut core.ops));
                 core.apply_ops(key, &m);
                 core.delete_timers(key, &m, &mut entry);
             }
@@ -428,13 +418,7 @@ where
             entry.timers.swap_remove(i);
         }
         let core = &mut self.core;
-        let mut ctx = TriggerContext {
-            state: &mut entry.trigger_state,
-            watermark: core.watermark,
-            processing_time: now,
-            registered: &mut entry.timers,
-            ops: &mut core.ops,
-        };
+        let mut ctx = entry.trigger_context(core.watermark, now, &mut core.ops);
         let result = match domain {
             TimeDomain::EventTime => core.trigger.on_event_time(timestamp, &window, &mut ctx),
             TimeDomain::ProcessingTime => core.trigger.on_processing_time(timestamp, &window, &mut ctx),
@@ -464,16 +448,7 @@ where
         out: &mut Out<'_, C::Out>,
     ) -> Result<(), BoxError> {
         let core = &mut self.core;
-        core.trigger.clear(
-            window,
-            &mut TriggerContext {
-                state: &mut entry.trigger_state,
-                watermark: core.watermark,
-                processing_time: now,
-                registered: &mut entry.timers,
-                ops: &mut core.ops,
-            },
-        );
+        core.trigger.clear(window, &mut entry.trigger_context(core.watermark, now, &mut core.ops));
         core.apply_ops(key, window);
         core.delete_timers(key, window, entry);
         let (contents, mut scope) = core.scope(key, key_group, window, now, out);

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Trigger, TriggerContext, TriggerResult};
+use super::{continuous, Trigger, TriggerContext, TriggerResult};
+use crate::functions::TimeDomain::EventTime;
 use crate::window::assigner::millis;
 use crate::window::Window;
 
@@ -27,12 +28,6 @@ impl ContinuousEventTimeTrigger {
     pub fn of(interval: Duration) -> Self {
         ContinuousEventTimeTrigger { interval: millis(interval).max(1) }
     }
-
-    fn register_next<W: Window>(&self, time: i64, window: &W, ctx: &mut TriggerContext<'_, Option<i64>>) {
-        let next = time.saturating_add(self.interval).min(window.max_timestamp());
-        *ctx.state() = Some(next);
-        ctx.register_event_time_timer(next);
-    }
 }
 
 impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
@@ -52,7 +47,7 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
         ctx.register_event_time_timer(window.max_timestamp());
         if ctx.state().is_none() {
             // As Flink: the first firing is aligned to the interval grid.
-            self.register_next(timestamp - timestamp % self.interval, window, ctx);
+            continuous::register_next(EventTime, self.interval, timestamp - timestamp % self.interval, window, ctx);
         }
         TriggerResult::Continue
     }
@@ -61,11 +56,7 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
         if time == window.max_timestamp() {
             return TriggerResult::Fire;
         }
-        if *ctx.state() == Some(time) {
-            self.register_next(time, window, ctx);
-            return TriggerResult::Fire;
-        }
-        TriggerResult::Continue
+        continuous::on_timer(EventTime, self.interval, time, window, ctx)
     }
 
     fn can_merge(&self) -> bool {
@@ -73,17 +64,11 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
     }
 
     fn on_merge(&mut self, _: &W, merged: Vec<Option<i64>>, ctx: &mut TriggerContext<'_, Option<i64>>) {
-        let next = merged.into_iter().flatten().min();
-        *ctx.state() = next;
-        if let Some(next) = next {
-            ctx.register_event_time_timer(next);
-        }
+        continuous::on_merge(EventTime, merged, ctx);
     }
 
     fn clear(&mut self, _: &W, ctx: &mut TriggerContext<'_, Option<i64>>) {
-        if let Some(next) = ctx.state().take() {
-            ctx.delete_event_time_timer(next);
-        }
+        continuous::clear(EventTime, ctx);
     }
 }
 

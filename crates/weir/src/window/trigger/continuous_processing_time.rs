@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Trigger, TriggerContext, TriggerResult};
+use super::{continuous, Trigger, TriggerContext, TriggerResult};
+use crate::functions::TimeDomain::ProcessingTime;
 use crate::window::assigner::millis;
 use crate::window::Window;
 
@@ -25,12 +26,6 @@ impl ContinuousProcessingTimeTrigger {
     pub fn of(interval: Duration) -> Self {
         ContinuousProcessingTimeTrigger { interval: millis(interval).max(1) }
     }
-
-    fn register_next<W: Window>(&self, time: i64, window: &W, ctx: &mut TriggerContext<'_, Option<i64>>) {
-        let next = time.saturating_add(self.interval).min(window.max_timestamp());
-        *ctx.state() = Some(next);
-        ctx.register_processing_time_timer(next);
-    }
 }
 
 impl<T, W: Window> Trigger<T, W> for ContinuousProcessingTimeTrigger {
@@ -40,7 +35,7 @@ impl<T, W: Window> Trigger<T, W> for ContinuousProcessingTimeTrigger {
     fn on_element(&mut self, _: &T, _: i64, window: &W, ctx: &mut TriggerContext<'_, Option<i64>>) -> TriggerResult {
         if ctx.state().is_none() {
             let now = ctx.current_processing_time();
-            self.register_next(now - now % self.interval, window, ctx);
+            continuous::register_next(ProcessingTime, self.interval, now - now % self.interval, window, ctx);
         }
         TriggerResult::Continue
     }
@@ -51,11 +46,7 @@ impl<T, W: Window> Trigger<T, W> for ContinuousProcessingTimeTrigger {
         window: &W,
         ctx: &mut TriggerContext<'_, Option<i64>>,
     ) -> TriggerResult {
-        if *ctx.state() == Some(time) {
-            self.register_next(time, window, ctx);
-            return TriggerResult::Fire;
-        }
-        TriggerResult::Continue
+        continuous::on_timer(ProcessingTime, self.interval, time, window, ctx)
     }
 
     fn can_merge(&self) -> bool {
@@ -63,17 +54,11 @@ impl<T, W: Window> Trigger<T, W> for ContinuousProcessingTimeTrigger {
     }
 
     fn on_merge(&mut self, _: &W, merged: Vec<Option<i64>>, ctx: &mut TriggerContext<'_, Option<i64>>) {
-        let next = merged.into_iter().flatten().min();
-        *ctx.state() = next;
-        if let Some(next) = next {
-            ctx.register_processing_time_timer(next);
-        }
+        continuous::on_merge(ProcessingTime, merged, ctx);
     }
 
     fn clear(&mut self, _: &W, ctx: &mut TriggerContext<'_, Option<i64>>) {
-        if let Some(next) = ctx.state().take() {
-            ctx.delete_processing_time_timer(next);
-        }
+        continuous::clear(ProcessingTime, ctx);
     }
 }
 

@@ -15,6 +15,7 @@
 //! | [`ContinuousEventTimeTrigger`], [`ContinuousProcessingTimeTrigger`] | every interval, and at the window's end |
 //! | [`NeverTrigger`] | never (the default of [`GlobalWindows`](super::GlobalWindows)) |
 
+mod continuous;
 pub mod continuous_event_time;
 pub mod continuous_processing_time;
 pub mod count;
