@@ -2,7 +2,7 @@
 //! evicting variant through [`Evicting`](crate::window::evictor::slot::Evicting)
 //! contents).
 //!
-//! Per key it keeps a map from each open window to a [`WindowEntry`]: the window's
+//! Per key it keeps a map from each open window to a `WindowEntry`: the window's
 //! contents, its trigger state, and the timers registered for it. For each record:
 //! 1. the assigner names the record's windows; with a merging assigner (sessions) each
 //!    is merged with the key's windows it overlaps, and the merged windows' contents,
