@@ -51,12 +51,40 @@ use crate::line_reader::LineReader;
 #[derive(Debug, Clone)]
 pub struct NexmarkFileSource {
     dir: PathBuf,
+    streams: NexmarkStreams,
+}
+
+/// Which of the three event files a source reads (projection: a query that needs only
+/// bids does not read or decode persons and auctions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NexmarkStreams {
+    /// Read `persons.jsonl`.
+    pub persons: bool,
+    /// Read `auctions.jsonl`.
+    pub auctions: bool,
+    /// Read `bids.jsonl`.
+    pub bids: bool,
+}
+
+impl NexmarkStreams {
+    /// All three files.
+    pub const ALL: NexmarkStreams = NexmarkStreams { persons: true, auctions: true, bids: true };
+    /// Bids only.
+    pub const BIDS: NexmarkStreams = NexmarkStreams { persons: false, auctions: false, bids: true };
+    /// Persons and auctions.
+    pub const PERSONS_AND_AUCTIONS: NexmarkStreams = NexmarkStreams { persons: true, auctions: true, bids: false };
 }
 
 impl NexmarkFileSource {
     /// A source over the files in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        NexmarkFileSource { dir: dir.into() }
+        NexmarkFileSource { dir: dir.into(), streams: NexmarkStreams::ALL }
+    }
+
+    /// Reads only `streams` (the others' events are not emitted).
+    pub fn reading(mut self, streams: NexmarkStreams) -> Self {
+        self.streams = streams;
+        self
     }
 
     /// The directory read.
@@ -81,7 +109,7 @@ impl Source for NexmarkFileSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<Self::Reader, BoxError> {
-        Ok(NexmarkFileReader { pending: VecDeque::new(), current: None, current_split: 0 })
+        Ok(NexmarkFileReader { pending: VecDeque::new(), current: None, current_split: 0, streams: self.streams })
     }
 }
 
@@ -91,6 +119,7 @@ pub struct NexmarkFileReader {
     pending: VecDeque<NexmarkFileSplit>,
     current: Option<SplitMerge>,
     current_split: u64,
+    streams: NexmarkStreams,
 }
 
 impl SourceReader for NexmarkFileReader {
@@ -107,7 +136,7 @@ impl SourceReader for NexmarkFileReader {
         while produced < max {
             if self.current.is_none() {
                 let Some(split) = self.pending.pop_front() else { break };
-                self.current = Some(SplitMerge::open(&split)?);
+                self.current = Some(SplitMerge::open(&split, self.streams)?);
                 self.current_split = split.index as u64;
                 out.start_split(self.current_split);
             }
@@ -129,11 +158,11 @@ struct SplitMerge {
 }
 
 impl SplitMerge {
-    fn open(split: &NexmarkFileSplit) -> Result<Self, ConnectorError> {
+    fn open(split: &NexmarkFileSplit, read: NexmarkStreams) -> Result<Self, ConnectorError> {
         let mut streams = [
-            EventLines::open(&split.persons, Kind::Person)?,
-            EventLines::open(&split.auctions, Kind::Auction)?,
-            EventLines::open(&split.bids, Kind::Bid)?,
+            EventLines::open_if(read.persons, &split.persons, Kind::Person)?,
+            EventLines::open_if(read.auctions, &split.auctions, Kind::Auction)?,
+            EventLines::open_if(read.bids, &split.bids, Kind::Bid)?,
         ];
         for stream in &mut streams {
             stream.advance()?;
@@ -188,6 +217,15 @@ struct EventLines {
 impl EventLines {
     fn open(path: &Path, kind: Kind) -> Result<Self, ConnectorError> {
         Ok(EventLines { lines: Some(LineReader::open(path)?), kind, head: None })
+    }
+
+    /// Opens `path`, or nothing when the stream is not read.
+    fn open_if(read: bool, path: &Path, kind: Kind) -> Result<Self, ConnectorError> {
+        if read {
+            Self::open(path, kind)
+        } else {
+            Ok(EventLines { lines: None, kind, head: None })
+        }
     }
 
     /// Parses the next non-blank line into `head` (`None` at the end of the file).

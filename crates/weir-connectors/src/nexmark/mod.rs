@@ -24,7 +24,7 @@ pub mod tables;
 pub mod timestamp;
 
 pub use config::{GeneratorBlock, NexmarkConfig};
-pub use file_source::{NexmarkFileReader, NexmarkFileSource};
+pub use file_source::{NexmarkFileReader, NexmarkFileSource, NexmarkStreams};
 pub use files::{write_dir, NexmarkFileLayout, NexmarkFileSplit, NexmarkMeta};
 pub use generator::NexmarkGenerator;
 pub use model::{Auction, Bid, Event, Person};
