@@ -1,0 +1,126 @@
+//! The checkpoint barrier: the in-band marker that cuts a stream into "before checkpoint
+//! *n*" and "after checkpoint *n*" (Flink's `CheckpointBarrier`).
+//!
+//! These types live here while checkpointing is built; they move to `weir-core` (and into
+//! `StreamElement`) when the runtime carries barriers between tasks.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies one checkpoint or savepoint of a job. Ids start at 1 and only grow, also
+/// across restarts of the coordinator, so a newer checkpoint always has a larger id.
+///
+/// ```
+/// use weir_checkpoint::CheckpointId;
+/// assert!(CheckpointId(1) < CheckpointId(2));
+/// assert_eq!(CheckpointId(7).to_string(), "chk-7");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckpointId(pub u64);
+
+impl CheckpointId {
+    /// The id after this one.
+    ///
+    /// ```
+    /// use weir_checkpoint::CheckpointId;
+    /// assert_eq!(CheckpointId(1).next(), CheckpointId(2));
+    /// ```
+    pub const fn next(self) -> Self {
+        CheckpointId(self.0 + 1)
+    }
+}
+
+impl fmt::Display for CheckpointId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chk-{}", self.0)
+    }
+}
+
+/// Whether a snapshot is a periodic checkpoint or a user-triggered savepoint.
+///
+/// ```
+/// use weir_checkpoint::CheckpointKind;
+/// assert_ne!(CheckpointKind::Checkpoint, CheckpointKind::Savepoint);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CheckpointKind {
+    /// Taken by the coordinator on its interval; the restore point after a failure, owned
+    /// (retained and discarded) by Weir.
+    Checkpoint,
+    /// Taken on the user's request for upgrades, moves and rescaling; owned by the user:
+    /// never discarded by Weir, never a failover restore point, commits no side effects.
+    Savepoint,
+}
+
+/// How tasks with several inputs treat a barrier.
+///
+/// ```
+/// use weir_checkpoint::CheckpointMode;
+/// assert!(CheckpointMode::AlignedExactlyOnce.is_exactly_once());
+/// assert!(CheckpointMode::Unaligned.is_exactly_once());
+/// assert!(!CheckpointMode::AtLeastOnce.is_exactly_once());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CheckpointMode {
+    /// Inputs that delivered the barrier are held until every input has: the snapshot
+    /// reflects exactly the records before the barrier.
+    AlignedExactlyOnce,
+    /// Inputs are never held; records after the barrier on a fast input may be in the
+    /// snapshot and are replayed after a restore, so they count twice.
+    AtLeastOnce,
+    /// The first barrier triggers the snapshot at once; records still queued before the
+    /// barrier on the other inputs are stored with the snapshot (in-flight data), so
+    /// checkpoints complete under backpressure.
+    Unaligned,
+}
+
+impl CheckpointMode {
+    /// Whether a restore from this mode's checkpoints sees every record exactly once.
+    pub const fn is_exactly_once(self) -> bool {
+        !matches!(self, CheckpointMode::AtLeastOnce)
+    }
+}
+
+/// The marker the coordinator injects at every source and tasks forward downstream.
+///
+/// ```
+/// use weir_checkpoint::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};
+/// let b = CheckpointBarrier::new(CheckpointId(3), 1_000, CheckpointMode::AlignedExactlyOnce);
+/// assert_eq!(b.kind, CheckpointKind::Checkpoint);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CheckpointBarrier {
+    /// The checkpoint this barrier belongs to.
+    pub id: CheckpointId,
+    /// When the coordinator triggered the checkpoint, epoch milliseconds.
+    pub timestamp_ms: u64,
+    /// Checkpoint or savepoint.
+    pub kind: CheckpointKind,
+    /// How tasks align on this barrier.
+    pub mode: CheckpointMode,
+}
+
+impl CheckpointBarrier {
+    /// The barrier of periodic checkpoint `id`.
+    pub const fn new(id: CheckpointId, timestamp_ms: u64, mode: CheckpointMode) -> Self {
+        CheckpointBarrier { id, timestamp_ms, kind: CheckpointKind::Checkpoint, mode }
+    }
+
+    /// The barrier of savepoint `id`. Savepoints are always aligned, whatever the job's
+    /// mode, as in Flink: their state must not depend on in-flight data.
+    ///
+    /// ```
+    /// use weir_checkpoint::{CheckpointBarrier, CheckpointId, CheckpointMode};
+    /// assert_eq!(CheckpointBarrier::savepoint(CheckpointId(1), 0).mode, CheckpointMode::AlignedExactlyOnce);
+    /// ```
+    pub const fn savepoint(id: CheckpointId, timestamp_ms: u64) -> Self {
+        CheckpointBarrier {
+            id,
+            timestamp_ms,
+            kind: CheckpointKind::Savepoint,
+            mode: CheckpointMode::AlignedExactlyOnce,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The boundary between checkpointing and where checkpoints are kept: a small trait a
+//! local directory implements today and an object store (S3-compatible, through
+//! `object_store`) implements the same way.
+
+use crate::{CheckpointError, CheckpointId, CheckpointKind, Manifest, StateHandle, TaskId};
+
+/// A completed checkpoint found in storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// Its id.
+    pub id: CheckpointId,
+    /// Checkpoint or savepoint.
+    pub kind: CheckpointKind,
+}
+
+/// Where checkpoints are kept: task state blobs, and one manifest per checkpoint.
+///
+/// # Contract
+///
+/// - A checkpoint is *completed* in storage exactly when its manifest is. Writing the
+///   manifest is the commit: it is atomic (a reader sees no manifest or the whole one) and
+///   durable when `write_manifest` returns, and it is only written after every blob it
+///   names is durable. So a crash at any moment leaves each checkpoint either completed
+///   and readable, or without a manifest — ignored, never restored from.
+/// - `list_completed` and `latest_completed` ignore checkpoints without a manifest and
+///   skip manifests damaged outside Weir ([`CheckpointError::CorruptManifest`]).
+/// - `delete` removes the manifest first, so an interrupted delete leaves a checkpoint
+///   that is no longer completed rather than a completed one with missing files. It is
+///   idempotent.
+/// - Writing a blob overwrites one of the same checkpoint and task (a retried upload).
+///
+/// # Errors
+///
+/// I/O failures are [`CheckpointError::Io`] (external, retryable); a file shorter or
+/// longer than its manifest says is [`CheckpointError::CorruptState`]; reading a
+/// checkpoint that is not completed is [`CheckpointError::NotFound`].
+///
+/// # Concurrency
+///
+/// Called from several threads at once (tasks upload their state in parallel, the
+/// coordinator writes manifests and deletes), hence `Send + Sync`. Calls for different
+/// checkpoints are independent; for one checkpoint the caller orders them: blobs, then
+/// the manifest, then (eventually) the delete.
+///
+/// # Example
+///
+/// ```
+/// use weir_checkpoint::{CheckpointBarrier, CheckpointId, CheckpointMode, CheckpointStorage, LocalDirStorage, Manifest, TaskId, TaskSnapshot};
+/// let dir = std::env::temp_dir().join(format!("weir-storage-doctest-{}", std::process::id()));
+/// let storage = LocalDirStorage::new(&dir)?;
+/// let barrier = CheckpointBarrier::new(CheckpointId(1), 0, CheckpointMode::AlignedExactlyOnce);
+/// let task = TaskId::new(0, 0);
+/// let state = storage.write_task_state(barrier.id, task, b"offsets")?;
+/// assert!(storage.latest_completed()?.is_none()); // not completed before the manifest
+/// storage.write_manifest(&Manifest::new(&barrier, vec![TaskSnapshot { task, state }]))?;
+/// let latest = storage.latest_completed()?.expect("completed now");
+/// assert_eq!(storage.read_task_state(latest.checkpoint, &latest.tasks[0].state)?, b"offsets");
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), weir_checkpoint::CheckpointError>(())
+/// ```
+pub trait CheckpointStorage: Send + Sync {
+    /// Stores `task`'s snapshot for `checkpoint`, durably, and says where it lies.
+    fn write_task_state(
+        &self,
+        checkpoint: CheckpointId,
+        task: TaskId,
+        bytes: &[u8],
+    ) -> Result<StateHandle, CheckpointError>;
+
+    /// Commits the checkpoint: writes its manifest atomically and durably.
+    fn write_manifest(&self, manifest: &Manifest) -> Result<(), CheckpointError>;
+
+    /// Every completed checkpoint and savepoint, oldest first.
+    fn list_completed(&self) -> Result<Vec<StoredCheckpoint>, CheckpointError>;
+
+    /// The manifest of completed checkpoint `checkpoint`.
+    fn read_manifest(&self, checkpoint: CheckpointId) -> Result<Manifest, CheckpointError>;
+
+    /// A task's snapshot, checked against the size the manifest records.
+    fn read_task_state(&self, checkpoint: CheckpointId, state: &StateHandle) -> Result<Vec<u8>, CheckpointError>;
+
+    /// Removes a checkpoint, completed or not, manifest first.
+    fn delete(&self, checkpoint: CheckpointId) -> Result<(), CheckpointError>;
+
+    /// The restore point: the manifest of the newest completed checkpoint (savepoints
+    /// excluded — they belong to the user, as in Flink), if any.
+    fn latest_completed(&self) -> Result<Option<Manifest>, CheckpointError> {
+        for stored in self.list_completed()?.into_iter().rev() {
+            if stored.kind != CheckpointKind::Checkpoint {
+                continue;
+            }
+            match self.read_manifest(stored.id) {
+                Ok(manifest) => return Ok(Some(manifest)),
+                // Deleted or damaged since it was listed: the next older one is the restore point.
+                Err(CheckpointError::NotFound(_) | CheckpointError::CorruptManifest { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+}
