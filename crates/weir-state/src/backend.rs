@@ -1,13 +1,17 @@
 //! The heap keyed-state backend: every declared state of one keyed subtask.
 
 use std::any::{type_name, Any};
+use std::hash::Hash;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use weir_core::KeyGroupRange;
 
+use crate::snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 use crate::{StateError, StateTable};
 
 /// Which of Flink's keyed state kinds a declared state is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum StateKind {
     /// One value per key.
     Value,
@@ -25,7 +29,43 @@ struct Registered {
     name: String,
     kind: StateKind,
     type_name: &'static str,
-    table: Box<dyn Any + Send>,
+    table: Box<dyn ErasedTable>,
+}
+
+/// A state table with its key and value types hidden: what snapshots need of it.
+trait ErasedTable: Send {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn has_entries(&self, key_group: usize) -> bool;
+    fn snapshot_key_group(&self, key_group: usize) -> Result<Vec<u8>, StateError>;
+    fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError>;
+}
+
+impl<K, S> ErasedTable for StateTable<K, S>
+where
+    K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static,
+    S: Send + Serialize + DeserializeOwned + 'static,
+{
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn has_entries(&self, key_group: usize) -> bool {
+        self.key_group_entries(key_group).next().is_some()
+    }
+    fn snapshot_key_group(&self, key_group: usize) -> Result<Vec<u8>, StateError> {
+        let entries: Vec<(&K, &S)> = self.key_group_entries(key_group).collect();
+        bincode::serialize(&entries).map_err(|e| StateError::Snapshot(e.to_string()))
+    }
+    fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError> {
+        let entries: Vec<(K, S)> = bincode::deserialize(bytes).map_err(|e| StateError::Restore(e.to_string()))?;
+        for (k, v) in entries {
+            self.insert(key_group, &k, v);
+        }
+        Ok(())
+    }
 }
 
 /// Keyed state of one subtask, held in hash maps on the heap, organised by key group.
@@ -48,7 +88,7 @@ pub struct HeapKeyedStateBackend<K> {
     _key: std::marker::PhantomData<fn() -> K>,
 }
 
-impl<K: std::hash::Hash + Eq + Clone + Send + 'static> HeapKeyedStateBackend<K> {
+impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapKeyedStateBackend<K> {
     /// An empty backend owning the key groups of `range`.
     pub fn new(range: KeyGroupRange) -> Self {
         HeapKeyedStateBackend { range, states: Vec::new(), _key: std::marker::PhantomData }
@@ -64,7 +104,11 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> HeapKeyedStateBackend<K> 
     ///
     /// # Errors
     /// [`StateError::IncompatibleDeclaration`] when `name` exists with another kind or type.
-    pub fn register<S: Send + 'static>(&mut self, name: &str, kind: StateKind) -> Result<StateId, StateError> {
+    pub fn register<S: Send + Serialize + DeserializeOwned + 'static>(
+        &mut self,
+        name: &str,
+        kind: StateKind,
+    ) -> Result<StateId, StateError> {
         let requested = type_name::<S>();
         if let Some((i, existing)) = self.states.iter().enumerate().find(|(_, s)| s.name == name) {
             if existing.kind == kind && existing.type_name == requested {
@@ -92,13 +136,17 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> HeapKeyedStateBackend<K> 
     /// typed, so this is a Weir bug, never a user error.
     #[inline]
     pub fn table<S: 'static>(&self, id: StateId) -> &StateTable<K, S> {
-        self.states[id.0].table.downcast_ref().expect("state handle used with the type it was registered with")
+        self.states[id.0].table.as_any().downcast_ref().expect("state handle used with the type it was registered with")
     }
 
     /// The table of a declared state, for update. Panics as [`Self::table`].
     #[inline]
     pub fn table_mut<S: 'static>(&mut self, id: StateId) -> &mut StateTable<K, S> {
-        self.states[id.0].table.downcast_mut().expect("state handle used with the type it was registered with")
+        self.states[id.0]
+            .table
+            .as_any_mut()
+            .downcast_mut()
+            .expect("state handle used with the type it was registered with")
     }
 
     /// Checks that `key_group` belongs to this backend.
@@ -111,6 +159,83 @@ impl<K: std::hash::Hash + Eq + Clone + Send + 'static> HeapKeyedStateBackend<K> 
         } else {
             Err(StateError::KeyGroupOutOfRange { key_group, start: self.range.start, end: self.range.end })
         }
+    }
+
+    /// A snapshot of every declared state, by key group (key groups without entries are
+    /// left out). It is what a checkpoint stores for a keyed subtask, and what rescaling
+    /// redistributes: any backend can restore the key groups it owns from it.
+    ///
+    /// # Errors
+    /// [`StateError::Snapshot`] when a key or value cannot be serialized.
+    pub fn snapshot(&self) -> Result<KeyedStateSnapshot, StateError> {
+        let states = self
+            .states
+            .iter()
+            .map(|s| StateMeta { name: s.name.clone(), kind: s.kind, value_type: s.type_name.to_string() })
+            .collect();
+        let mut key_groups = Vec::new();
+        for key_group in self.range.start..=self.range.end {
+            if !self.states.iter().any(|s| s.table.has_entries(key_group)) {
+                continue;
+            }
+            let tables =
+                self.states.iter().map(|s| s.table.snapshot_key_group(key_group)).collect::<Result<Vec<_>, _>>()?;
+            key_groups.push(KeyGroupSnapshot { key_group, tables });
+        }
+        Ok(KeyedStateSnapshot { format_version: SNAPSHOT_FORMAT_VERSION, states, key_groups })
+    }
+
+    /// Restores, from `snapshots` (of any parallelism), the key groups this backend owns.
+    /// States are matched by name; declare them first (in the operator's `open`).
+    ///
+    /// # Errors
+    /// [`StateError::Restore`] for a snapshot of a newer format, a state the snapshot has
+    /// but the operator does not declare (or declares as another kind or value type), or
+    /// bytes that do not decode as the declared types.
+    pub fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<(), StateError> {
+        for snapshot in snapshots {
+            if snapshot.format_version > SNAPSHOT_FORMAT_VERSION {
+                return Err(StateError::Restore(format!(
+                    "snapshot format {} is newer than this Weir's ({SNAPSHOT_FORMAT_VERSION})",
+                    snapshot.format_version
+                )));
+            }
+            let mut targets = Vec::with_capacity(snapshot.states.len());
+            for meta in &snapshot.states {
+                let target = self.states.iter().position(|s| s.name == meta.name).ok_or_else(|| {
+                    StateError::Restore(format!(
+                        "state '{}' is in the snapshot but not declared by the operator",
+                        meta.name
+                    ))
+                })?;
+                if self.states[target].kind != meta.kind {
+                    return Err(StateError::Restore(format!(
+                        "state '{}' was a {:?} state and is now declared as {:?}",
+                        meta.name, meta.kind, self.states[target].kind
+                    )));
+                }
+                // The encoding is not self-describing, so a changed type could decode
+                // into nonsense: refuse it instead (a schema-evolving format is future work).
+                if self.states[target].type_name != meta.value_type {
+                    return Err(StateError::Restore(format!(
+                        "state '{}' holds {} in the snapshot and is now declared as {}",
+                        meta.name, meta.value_type, self.states[target].type_name
+                    )));
+                }
+                targets.push(target);
+            }
+            for kg in snapshot.key_groups.iter().filter(|kg| self.range.contains(kg.key_group)) {
+                for (bytes, &target) in kg.tables.iter().zip(&targets) {
+                    self.states[target].table.restore_key_group(kg.key_group, bytes).map_err(|e| {
+                        StateError::Restore(format!(
+                            "state '{}', key group {}: {e}",
+                            self.states[target].name, kg.key_group
+                        ))
+                    })?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Names and kinds of the declared states, in declaration order.

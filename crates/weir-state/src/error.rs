@@ -13,6 +13,12 @@ pub enum StateError {
         /// How it was declared again.
         requested: String,
     },
+    /// State could not be serialized for a snapshot.
+    #[error("cannot snapshot state: {0}")]
+    Snapshot(String),
+    /// A snapshot cannot be restored into the declared state.
+    #[error("cannot restore state: {0}")]
+    Restore(String),
     /// A key was accessed by a subtask that does not own its key group (a Weir bug).
     #[error("key group {key_group} is not in this subtask's range {start}..={end}")]
     KeyGroupOutOfRange {

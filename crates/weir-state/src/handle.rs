@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
-use crate::{HeapKeyedStateBackend, StateError, StateId, StateKind, StateValue};
+use crate::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateValue};
 
 /// Gives a state handle the backend, the current key and its key group.
 ///
@@ -60,10 +60,7 @@ impl<T: StateValue> ValueStateDescriptor<T> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        backend: &mut HeapKeyedStateBackend<K>,
-    ) -> Result<ValueState<T>, StateError> {
+    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<ValueState<T>, StateError> {
         Ok(ValueState { id: backend.register::<T>(&self.name, StateKind::Value)?, _t: PhantomData })
     }
 }
@@ -73,10 +70,7 @@ impl<T: StateValue> ListStateDescriptor<T> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        backend: &mut HeapKeyedStateBackend<K>,
-    ) -> Result<ListState<T>, StateError> {
+    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<ListState<T>, StateError> {
         Ok(ListState { id: backend.register::<Vec<T>>(&self.name, StateKind::List)?, _t: PhantomData })
     }
 }
@@ -86,10 +80,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapStateDescriptor<UK, UV> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        backend: &mut HeapKeyedStateBackend<K>,
-    ) -> Result<MapState<UK, UV>, StateError> {
+    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<MapState<UK, UV>, StateError> {
         Ok(MapState { id: backend.register::<HashMap<UK, UV>>(&self.name, StateKind::Map)?, _t: PhantomData })
     }
 }
@@ -135,10 +126,7 @@ impl<T: StateValue> ValueState<T> {
     ///
     /// # Errors
     /// Never on the heap backend; persistent backends may fail to read.
-    pub fn value<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<Option<T>, StateError> {
+    pub fn value<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Option<T>, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<T>(self.id).get(kg, key).cloned())
     }
@@ -147,11 +135,7 @@ impl<T: StateValue> ValueState<T> {
     ///
     /// # Errors
     /// Never on the heap backend; persistent backends may fail to write.
-    pub fn update<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        value: T,
-    ) -> Result<(), StateError> {
+    pub fn update<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, value: T) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<T>(self.id).insert(kg, key, value);
         Ok(())
@@ -161,10 +145,7 @@ impl<T: StateValue> ValueState<T> {
     ///
     /// # Errors
     /// As [`Self::update`].
-    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<(), StateError> {
+    pub fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<T>(self.id).remove(kg, key);
         Ok(())
@@ -176,10 +157,7 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn get<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<Vec<T>, StateError> {
+    pub fn get<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Vec<T>, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<Vec<T>>(self.id).get(kg, key).cloned().unwrap_or_default())
     }
@@ -188,11 +166,7 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn add<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        value: T,
-    ) -> Result<(), StateError> {
+    pub fn add<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, value: T) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<Vec<T>>(self.id).get_or_insert_with(kg, key, Vec::new).push(value);
         Ok(())
@@ -202,7 +176,7 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn add_all<K: Hash + Eq + Clone + Send + 'static>(
+    pub fn add_all<K: Key>(
         &self,
         ctx: &mut impl KeyedStateContext<K>,
         values: impl IntoIterator<Item = T>,
@@ -216,11 +190,7 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn update<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        values: Vec<T>,
-    ) -> Result<(), StateError> {
+    pub fn update<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, values: Vec<T>) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         let table = backend.table_mut::<Vec<T>>(self.id);
         if values.is_empty() {
@@ -235,10 +205,7 @@ impl<T: StateValue> ListState<T> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<(), StateError> {
+    pub fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<Vec<T>>(self.id).remove(kg, key);
         Ok(())
@@ -250,11 +217,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn get<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        user_key: &UK,
-    ) -> Result<Option<UV>, StateError> {
+    pub fn get<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: &UK) -> Result<Option<UV>, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).and_then(|m| m.get(user_key)).cloned())
     }
@@ -263,12 +226,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn put<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        user_key: UK,
-        value: UV,
-    ) -> Result<(), StateError> {
+    pub fn put<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: UK, value: UV) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<HashMap<UK, UV>>(self.id).get_or_insert_with(kg, key, HashMap::new).insert(user_key, value);
         Ok(())
@@ -278,11 +236,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn remove<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        user_key: &UK,
-    ) -> Result<Option<UV>, StateError> {
+    pub fn remove<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: &UK) -> Result<Option<UV>, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         let table = backend.table_mut::<HashMap<UK, UV>>(self.id);
         let Some(map) = table.get_mut(kg, key) else { return Ok(None) };
@@ -297,11 +251,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn contains<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-        user_key: &UK,
-    ) -> Result<bool, StateError> {
+    pub fn contains<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: &UK) -> Result<bool, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_some_and(|m| m.contains_key(user_key)))
     }
@@ -310,10 +260,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn entries<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<Vec<(UK, UV)>, StateError> {
+    pub fn entries<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Vec<(UK, UV)>, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend
             .table::<HashMap<UK, UV>>(self.id)
@@ -326,10 +273,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::value`].
-    pub fn is_empty<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<bool, StateError> {
+    pub fn is_empty<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<bool, StateError> {
         let (backend, key, kg) = ctx.state_parts();
         Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_none_or(HashMap::is_empty))
     }
@@ -338,10 +282,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     ///
     /// # Errors
     /// As [`ValueState::update`].
-    pub fn clear<K: Hash + Eq + Clone + Send + 'static>(
-        &self,
-        ctx: &mut impl KeyedStateContext<K>,
-    ) -> Result<(), StateError> {
+    pub fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
         let (backend, key, kg) = ctx.state_parts();
         backend.table_mut::<HashMap<UK, UV>>(self.id).remove(kg, key);
         Ok(())

@@ -25,6 +25,7 @@
 pub mod backend;
 pub mod error;
 pub mod handle;
+pub mod snapshot;
 pub mod table;
 pub mod timer;
 
@@ -33,6 +34,7 @@ pub use error::StateError;
 pub use handle::{
     KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState, ValueStateDescriptor,
 };
+pub use snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 pub use table::StateTable;
 pub use timer::{Timer, TimerQueue, TimerService};
 

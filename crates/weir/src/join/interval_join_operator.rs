@@ -26,7 +26,7 @@ use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{Either, StreamRecord, Watermark};
 use weir_runtime::{BoxError, Emitter, Operator, SideOutputs, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, TimerQueue};
+use weir_state::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateValue, TimerQueue};
 
 use crate::functions::Collector;
 use crate::join::{JoinBounds, JoinContext, JoinSide, ProcessJoinFunction};
@@ -63,8 +63,8 @@ pub struct LateData {
 impl<K, A, B, O, KA, KB, P> IntervalJoinOperator<K, A, B, O, KA, KB, P>
 where
     K: Key,
-    A: Send + 'static,
-    B: Send + 'static,
+    A: StateValue,
+    B: StateValue,
 {
     /// Joins the left input keyed by `key_a` with the right input keyed by `key_b` within
     /// `bounds`, calling `function` per pair, as `subtask`.
@@ -160,8 +160,8 @@ fn remove_bucket<K: Key, T: 'static>(
 impl<K, A, B, O, KA, KB, P> Operator for IntervalJoinOperator<K, A, B, O, KA, KB, P>
 where
     K: Key,
-    A: Send + 'static,
-    B: Send + 'static,
+    A: StateValue,
+    B: StateValue,
     O: Send + 'static,
     KA: Fn(&A) -> K + Send + 'static,
     KB: Fn(&B) -> K + Send + 'static,
