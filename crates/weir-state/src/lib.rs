@@ -36,7 +36,7 @@ pub use handle::{
 };
 pub use snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 pub use table::StateTable;
-pub use timer::{Timer, TimerQueue, TimerService};
+pub use timer::{Timer, TimerQueue, TimerService, TimerSnapshot};
 
 use std::hash::Hash;
 

@@ -13,7 +13,10 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 use std::hash::Hash;
 
-use weir_core::key_group::StableBuildHasher;
+use weir_core::key_group::{assign_to_key_group, StableBuildHasher};
+use weir_core::KeyGroupRange;
+
+use crate::StateError;
 
 /// One timer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -119,6 +122,21 @@ impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
     }
 }
 
+/// The timers of some key groups, as a checkpoint stores them: per key group, the
+/// event-time and processing-time timers (bincode of `Vec<(timestamp, key, namespace)>`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimerSnapshot {
+    /// `(key group, event-time timers, processing-time timers)`, ascending by key group.
+    pub key_groups: Vec<(usize, Vec<u8>, Vec<u8>)>,
+}
+
+impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
+    /// The live timers, in no particular order.
+    pub fn timers(&self) -> impl Iterator<Item = &Timer<K, N>> {
+        self.live.iter()
+    }
+}
+
 /// The event-time and processing-time timers of one keyed operator instance.
 #[derive(Debug)]
 pub struct TimerService<K, N> {
@@ -134,9 +152,104 @@ impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> Default for TimerService<K, N> 
     }
 }
 
+impl<K, N> TimerService<K, N>
+where
+    K: Hash + Eq + Clone + serde::Serialize + serde::de::DeserializeOwned,
+    N: Hash + Eq + Clone + serde::Serialize + serde::de::DeserializeOwned,
+{
+    /// Every timer, cut by the key group of its key (`max_parallelism` key groups), so
+    /// that timers move with their keys' state when the job is rescaled.
+    ///
+    /// # Errors
+    /// [`StateError::Snapshot`] when a key or namespace cannot be serialized.
+    pub fn snapshot(&self, max_parallelism: usize) -> Result<TimerSnapshot, StateError> {
+        type Triples<'a, K, N> = Vec<(i64, &'a K, &'a N)>;
+        let mut by_group: std::collections::BTreeMap<usize, (Triples<'_, K, N>, Triples<'_, K, N>)> =
+            std::collections::BTreeMap::new();
+        for t in self.event_time.timers() {
+            by_group.entry(assign_to_key_group(&t.key, max_parallelism)).or_default().0.push((
+                t.timestamp,
+                &t.key,
+                &t.namespace,
+            ));
+        }
+        for t in self.processing_time.timers() {
+            by_group.entry(assign_to_key_group(&t.key, max_parallelism)).or_default().1.push((
+                t.timestamp,
+                &t.key,
+                &t.namespace,
+            ));
+        }
+        let encode = |v: &Triples<'_, K, N>| bincode::serialize(v).map_err(|e| StateError::Snapshot(e.to_string()));
+        let key_groups = by_group
+            .iter()
+            .map(|(kg, (event, processing))| Ok((*kg, encode(event)?, encode(processing)?)))
+            .collect::<Result<Vec<_>, StateError>>()?;
+        Ok(TimerSnapshot { key_groups })
+    }
+
+    /// Registers the timers of the key groups in `range` from `snapshots` (of any
+    /// parallelism).
+    ///
+    /// # Errors
+    /// [`StateError::Restore`] for bytes that do not decode as this service's timers.
+    pub fn restore(&mut self, range: KeyGroupRange, snapshots: &[TimerSnapshot]) -> Result<(), StateError> {
+        let decode = |bytes: &[u8]| -> Result<Vec<(i64, K, N)>, StateError> {
+            bincode::deserialize(bytes).map_err(|e| StateError::Restore(format!("timers: {e}")))
+        };
+        for (kg, event, processing) in snapshots.iter().flat_map(|s| &s.key_groups) {
+            if !range.contains(*kg) {
+                continue;
+            }
+            for (ts, key, ns) in decode(event)? {
+                self.event_time.register(ts, &key, &ns);
+            }
+            for (ts, key, ns) in decode(processing)? {
+                self.processing_time.register(ts, &key, &ns);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timers_move_with_their_key_groups() {
+        let mut old = [TimerService::<u64, ()>::default(), TimerService::default()];
+        // Keys placed by key group at parallelism 2, with event and processing timers.
+        for key in 0..500u64 {
+            let i = weir_core::key_group::operator_index_for_key_group(128, 2, assign_to_key_group(&key, 128));
+            old[i].event_time.register(key as i64 * 10, &key, &());
+            old[i].processing_time.register(1_000 + key as i64, &key, &());
+        }
+        let snaps: Vec<TimerSnapshot> = old.iter().map(|t| t.snapshot(128).unwrap()).collect();
+        // Restored at parallelism 3: each subtask fires exactly its keys' timers, in order.
+        let mut fired = Vec::new();
+        for i in 0..3 {
+            let range = KeyGroupRange::for_operator(128, 3, i);
+            let mut t = TimerService::<u64, ()>::default();
+            t.restore(range, &snaps).unwrap();
+            let mut last = i64::MIN;
+            while let Some(timer) = t.event_time.pop_due(i64::MAX) {
+                assert!(timer.timestamp >= last);
+                last = timer.timestamp;
+                assert!(range.contains(assign_to_key_group(&timer.key, 128)));
+                fired.push(timer.key);
+            }
+            assert_eq!(t.processing_time.len(), t.processing_time.timers().count());
+        }
+        fired.sort();
+        assert_eq!(fired, (0..500).collect::<Vec<_>>());
+        assert!(TimerService::<u64, ()>::default()
+            .restore(
+                KeyGroupRange::for_operator(128, 1, 0),
+                &[TimerSnapshot { key_groups: vec![(0, vec![1, 2, 3], vec![])] }]
+            )
+            .is_err());
+    }
 
     #[test]
     fn fires_in_order_once_and_not_when_deleted() {
