@@ -164,8 +164,8 @@ where
     /// [`StateError::Snapshot`] when a key or namespace cannot be serialized.
     pub fn snapshot(&self, max_parallelism: usize) -> Result<TimerSnapshot, StateError> {
         type Triples<'a, K, N> = Vec<(i64, &'a K, &'a N)>;
-        let mut by_group: std::collections::BTreeMap<usize, (Triples<'_, K, N>, Triples<'_, K, N>)> =
-            std::collections::BTreeMap::new();
+        type ByGroup<'a, K, N> = std::collections::BTreeMap<usize, (Triples<'a, K, N>, Triples<'a, K, N>)>;
+        let mut by_group: ByGroup<'_, K, N> = std::collections::BTreeMap::new();
         for t in self.event_time.timers() {
             by_group.entry(assign_to_key_group(&t.key, max_parallelism)).or_default().0.push((
                 t.timestamp,
