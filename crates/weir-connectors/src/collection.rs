@@ -92,8 +92,8 @@ impl<T: Clone + Send + Sync + 'static> Source for CollectionSource<T> {
 #[derive(Debug)]
 pub struct CollectionReader<T> {
     items: Arc<Vec<T>>,
-    /// Ranges still to read; the front one is being read.
-    pending: VecDeque<Range<usize>>,
+    /// Splits still to read (index and the range left); the front one is being read.
+    pending: VecDeque<(usize, Range<usize>)>,
 }
 
 impl<T: Clone + Send + Sync + 'static> SourceReader for CollectionReader<T> {
@@ -104,14 +104,18 @@ impl<T: Clone + Send + Sync + 'static> SourceReader for CollectionReader<T> {
         if split.range.end > self.items.len() {
             return Err(format!("collection split {split:?} is beyond the {} elements", self.items.len()).into());
         }
-        self.pending.push_back(split.range);
+        self.pending.push_back((split.index, split.range));
         Ok(())
+    }
+
+    fn snapshot_state(&mut self) -> Result<Vec<CollectionSplit>, BoxError> {
+        Ok(self.pending.iter().map(|(index, range)| CollectionSplit { index: *index, range: range.clone() }).collect())
     }
 
     fn poll_next(&mut self, out: &mut ReaderOutput<T>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
-            let Some(range) = self.pending.front_mut() else { break };
+            let Some((_, range)) = self.pending.front_mut() else { break };
             let end = range.end.min(range.start + (max - produced));
             out.extend(self.items[range.start..end].iter().cloned().map(StreamRecord::new));
             produced += end - range.start;

@@ -93,8 +93,9 @@ impl Source for NumberSequenceSource {
 /// Reads the ranges assigned to one subtask.
 #[derive(Debug)]
 pub struct SequenceReader {
-    /// `(next, last)` of each range still to read, as `i128` so `i64::MAX` can end one.
-    pending: VecDeque<(i128, i128)>,
+    /// `(split index, next, last)` of each range still to read, as `i128` so `i64::MAX`
+    /// can end one.
+    pending: VecDeque<(usize, i128, i128)>,
 }
 
 impl SourceReader for SequenceReader {
@@ -102,14 +103,23 @@ impl SourceReader for SequenceReader {
     type Split = SequenceSplit;
 
     fn add_split(&mut self, split: SequenceSplit) -> Result<(), BoxError> {
-        self.pending.push_back((i128::from(split.from), i128::from(split.to)));
+        self.pending.push_back((split.index, i128::from(split.from), i128::from(split.to)));
         Ok(())
+    }
+
+    fn snapshot_state(&mut self) -> Result<Vec<SequenceSplit>, BoxError> {
+        Ok(self
+            .pending
+            .iter()
+            .filter(|(_, next, last)| next <= last)
+            .map(|&(index, next, last)| SequenceSplit { index, from: next as i64, to: last as i64 })
+            .collect())
     }
 
     fn poll_next(&mut self, out: &mut ReaderOutput<i64>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
-            let Some((next, last)) = self.pending.front_mut() else { break };
+            let Some((_, next, last)) = self.pending.front_mut() else { break };
             let end = (*last + 1).min(*next + (max - produced) as i128);
             out.extend((*next..end).map(|n| StreamRecord::new(n as i64)));
             produced += (end - *next) as usize;

@@ -121,6 +121,18 @@ pub trait SourceReader: Send + 'static {
     /// # Errors
     /// I/O failures and malformed input.
     fn poll_next(&mut self, out: &mut ReaderOutput<Self::Out>, max: usize) -> Result<ReadStatus, BoxError>;
+
+    /// The splits this reader has not finished, each carrying its current position: a
+    /// reader given them back (`add_split`) continues exactly after the last record
+    /// `poll_next` returned. This is what a checkpoint stores for a source subtask.
+    ///
+    /// # Errors
+    /// By default, that the source cannot record positions (a user-defined source that
+    /// does not implement this cannot take part in checkpoints).
+    fn snapshot_state(&mut self) -> Result<Vec<Self::Split>, BoxError> {
+        Err(format!("source reader {} cannot record its position for a checkpoint", std::any::type_name::<Self>())
+            .into())
+    }
 }
 
 /// Where a reader puts records: a batch (it dereferences to the `Vec`) plus which split

@@ -125,6 +125,7 @@ impl NexmarkConfig {
                     count: n,
                     first_event_id: self.first_event_id + (per * index as u64) as i64,
                     events,
+                    position: 0,
                 }
             })
             .collect()
@@ -149,6 +150,8 @@ pub struct GeneratorBlock {
     pub first_event_id: i64,
     /// Number of events in the block.
     pub events: u64,
+    /// Events of the block already read (a checkpointed position; 0 for a new block).
+    pub position: u64,
 }
 
 #[cfg(test)]

@@ -134,13 +134,19 @@ impl NexmarkGenerator {
             block,
             base_time_ms: config.base_time_ms,
             delay_us: config.inter_event_delay_us(block.count),
-            next: 0,
+            next: block.position.min(block.events),
         }
     }
 
     /// The block this generator produces.
     pub fn block(&self) -> GeneratorBlock {
         self.block
+    }
+
+    /// The block with its position at the next event to generate (what a checkpoint
+    /// records; `for_block` of it continues from there).
+    pub fn position(&self) -> GeneratorBlock {
+        GeneratorBlock { position: self.next, ..self.block }
     }
 
     /// Events not yet produced.

@@ -151,6 +151,11 @@ impl SourceReader for NexmarkReader {
         Ok(())
     }
 
+    fn snapshot_state(&mut self) -> Result<Vec<GeneratorBlock>, BoxError> {
+        let current = self.current.as_ref().filter(|g| g.remaining() > 0).map(NexmarkGenerator::position);
+        Ok(current.into_iter().chain(self.pending.iter().copied()).collect())
+    }
+
     fn poll_next(&mut self, out: &mut ReaderOutput<Event>, max: usize) -> Result<ReadStatus, BoxError> {
         if self.generator().is_none() {
             return Ok(ReadStatus::NeedsSplit);
