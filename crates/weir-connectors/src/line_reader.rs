@@ -25,10 +25,21 @@ pub const READ_BUFFER_BYTES: usize = 1 << 20;
 /// How much of a mapping is read before the read part is released.
 const RELEASE_BYTES: usize = 8 << 20;
 
+/// Where reading a file stands: the byte offset of the next line and how many lines
+/// came before it (for line numbers in errors). A checkpoint records it; a reader opened
+/// at it continues with that line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FilePosition {
+    /// Byte offset of the next line.
+    pub offset: u64,
+    /// Lines before it.
+    pub lines_before: u64,
+}
+
 #[derive(Debug)]
 enum Backing {
     Mapped { map: Mmap, pos: usize, released: usize },
-    Buffered { reader: BufReader<File>, buf: Vec<u8> },
+    Buffered { reader: BufReader<File>, buf: Vec<u8>, offset: u64 },
     Empty,
 }
 
@@ -94,9 +105,18 @@ impl LineReader {
     /// # Errors
     /// [`ConnectorError::Io`] when the file cannot be opened.
     pub fn open(path: &Path) -> Result<Self, ConnectorError> {
+        Self::open_at(path, FilePosition::default())
+    }
+
+    /// Opens `path` to continue at `position`.
+    ///
+    /// # Errors
+    /// [`ConnectorError::Io`] when the file cannot be opened or is shorter than the
+    /// position.
+    pub fn open_at(path: &Path, position: FilePosition) -> Result<Self, ConnectorError> {
         let file = File::open(path).map_err(|e| ConnectorError::io("open", path, e))?;
         let meta = file.metadata().map_err(|e| ConnectorError::io("stat", path, e))?;
-        let backing = if meta.is_file() && meta.len() == 0 {
+        let backing = if meta.is_file() && meta.len() == 0 && position.offset == 0 {
             Backing::Empty
         } else if meta.is_file() {
             // SAFETY: the mapping is read-only and private to this reader; the sources
@@ -104,14 +124,35 @@ impl LineReader {
             let map = unsafe { Mmap::map(&file) }.map_err(|e| ConnectorError::io("map", path, e))?;
             // Only a hint: reading works the same when the kernel ignores it.
             let _ = map.advise(Advice::Sequential);
-            Backing::Mapped { map, pos: 0, released: 0 }
+            let pos = usize::try_from(position.offset).unwrap_or(usize::MAX);
+            if pos > map.len() {
+                let past = format!("position {pos} is past the end ({} bytes)", map.len());
+                return Err(ConnectorError::io("resume", path, std::io::Error::other(past)));
+            }
+            Backing::Mapped { map, pos, released: 0 }
         } else {
+            let mut file = file;
+            if position.offset > 0 {
+                use std::io::{Seek, SeekFrom};
+                file.seek(SeekFrom::Start(position.offset)).map_err(|e| ConnectorError::io("seek", path, e))?;
+            }
             Backing::Buffered {
                 reader: BufReader::with_capacity(READ_BUFFER_BYTES, file),
                 buf: Vec::with_capacity(1024),
+                offset: position.offset,
             }
         };
-        Ok(LineReader { path: path.to_path_buf(), backing, number: 0 })
+        Ok(LineReader { path: path.to_path_buf(), backing, number: position.lines_before })
+    }
+
+    /// Where the next line starts.
+    pub fn position(&self) -> FilePosition {
+        let offset = match &self.backing {
+            Backing::Mapped { pos, .. } => *pos as u64,
+            Backing::Buffered { offset, .. } => *offset,
+            Backing::Empty => 0,
+        };
+        FilePosition { offset, lines_before: self.number }
     }
 
     /// The next line, without its end (`\n`, or `\r\n`); `None` at the end of the file.
@@ -145,12 +186,13 @@ impl LineReader {
                 }
                 &map[start..start + len]
             }
-            Backing::Buffered { reader, buf } => {
+            Backing::Buffered { reader, buf, offset } => {
                 buf.clear();
                 let n = reader.read_until(b'\n', buf).map_err(|e| ConnectorError::io("read", &self.path, e))?;
                 if n == 0 {
                     return Ok(None);
                 }
+                *offset += n as u64;
                 &buf[..]
             }
         };

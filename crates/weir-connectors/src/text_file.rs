@@ -14,7 +14,7 @@ use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, Sour
 
 use crate::enumerator::StaticSplitEnumerator;
 use crate::error::ConnectorError;
-use crate::line_reader::LineReader;
+use crate::line_reader::{FilePosition, LineReader};
 
 /// A source of text lines.
 ///
@@ -48,6 +48,8 @@ pub struct TextFileSplit {
     pub index: usize,
     /// The file.
     pub path: PathBuf,
+    /// Where to continue (a checkpointed position); the start when `None`.
+    pub resume: Option<FilePosition>,
 }
 
 impl TextFileSource {
@@ -98,7 +100,8 @@ impl Source for TextFileSource {
     }
 
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError> {
-        let splits = self.files()?.into_iter().enumerate().map(|(index, path)| TextFileSplit { index, path });
+        let splits =
+            self.files()?.into_iter().enumerate().map(|(index, path)| TextFileSplit { index, path, resume: None });
         Ok(StaticSplitEnumerator::new(splits, parallelism))
     }
 
@@ -111,7 +114,8 @@ impl Source for TextFileSource {
 #[derive(Debug)]
 pub struct TextFileReader {
     pending: VecDeque<TextFileSplit>,
-    current: Option<LineReader>,
+    /// The split being read and its file.
+    current: Option<(TextFileSplit, LineReader)>,
     /// Id of the file being read, for per-split event time.
     split_id: u64,
 }
@@ -125,16 +129,25 @@ impl SourceReader for TextFileReader {
         Ok(())
     }
 
+    fn snapshot_state(&mut self) -> Result<Vec<TextFileSplit>, BoxError> {
+        let current = self
+            .current
+            .as_ref()
+            .map(|(split, lines)| TextFileSplit { resume: Some(lines.position()), ..split.clone() });
+        Ok(current.into_iter().chain(self.pending.iter().cloned()).collect())
+    }
+
     fn poll_next(&mut self, out: &mut ReaderOutput<String>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             if self.current.is_none() {
                 let Some(split) = self.pending.pop_front() else { break };
-                self.current = Some(LineReader::open(&split.path)?);
+                let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?;
+                self.current = Some((split, lines));
                 self.split_id += 1;
                 out.start_split(self.split_id);
             }
-            let lines = self.current.as_mut().expect("a file is open");
+            let (_, lines) = self.current.as_mut().expect("a file is open");
             match lines.next_line()? {
                 Some(line) => {
                     out.push(StreamRecord::new(line.to_str()?.to_string()));

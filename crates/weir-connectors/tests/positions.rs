@@ -51,6 +51,24 @@ where
 }
 
 #[test]
+fn file_readers_resume_where_they_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("text");
+    std::fs::create_dir(&text).unwrap();
+    std::fs::write(text.join("a.txt"), "one\ntwo\r\n\nthree").unwrap();
+    std::fs::write(text.join("b.txt"), (0..40).map(|i| format!("line {i}\n")).collect::<String>()).unwrap();
+    check(weir_connectors::TextFileSource::new(&text));
+
+    let data = dir.path().join("nexmark");
+    weir_connectors::nexmark::write_dir(&NexmarkConfig::new(400).with_first_event_rate(100), &data).unwrap();
+    check(weir_connectors::nexmark::NexmarkFileSource::new(&data));
+    check(
+        weir_connectors::nexmark::NexmarkFileSource::new(&data)
+            .reading(weir_connectors::nexmark::NexmarkStreams::PERSONS_AND_AUCTIONS),
+    );
+}
+
+#[test]
 fn sequence_collection_and_nexmark_readers_resume_where_they_stopped() {
     check(NumberSequenceSource::new(-5, 100));
     check(CollectionSource::new((0..57).map(|i| format!("item-{i}")).collect()));

@@ -21,7 +21,7 @@ use super::json;
 use super::model::Event;
 use crate::enumerator::StaticSplitEnumerator;
 use crate::error::ConnectorError;
-use crate::line_reader::LineReader;
+use crate::line_reader::{FilePosition, LineReader};
 
 /// A source over a directory of Nexmark files.
 ///
@@ -117,7 +117,8 @@ impl Source for NexmarkFileSource {
 #[derive(Debug)]
 pub struct NexmarkFileReader {
     pending: VecDeque<NexmarkFileSplit>,
-    current: Option<SplitMerge>,
+    /// The split being read and its merge.
+    current: Option<(NexmarkFileSplit, SplitMerge)>,
     current_split: u64,
     streams: NexmarkStreams,
 }
@@ -131,16 +132,25 @@ impl SourceReader for NexmarkFileReader {
         Ok(())
     }
 
+    fn snapshot_state(&mut self) -> Result<Vec<NexmarkFileSplit>, BoxError> {
+        let current = self.current.as_ref().map(|(split, merge)| NexmarkFileSplit {
+            resume: Some(merge.streams.each_ref().map(EventLines::position)),
+            ..split.clone()
+        });
+        Ok(current.into_iter().chain(self.pending.iter().cloned()).collect())
+    }
+
     fn poll_next(&mut self, out: &mut ReaderOutput<Event>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             if self.current.is_none() {
                 let Some(split) = self.pending.pop_front() else { break };
-                self.current = Some(SplitMerge::open(&split, self.streams)?);
                 self.current_split = split.index as u64;
+                let merge = SplitMerge::open(&split, self.streams)?;
+                self.current = Some((split, merge));
                 out.start_split(self.current_split);
             }
-            let merge = self.current.as_mut().expect("a split is open");
+            let (_, merge) = self.current.as_mut().expect("a split is open");
             produced += merge.read(out, max - produced)?;
             if merge.is_done() {
                 self.current = None;
@@ -159,10 +169,12 @@ struct SplitMerge {
 
 impl SplitMerge {
     fn open(split: &NexmarkFileSplit, read: NexmarkStreams) -> Result<Self, ConnectorError> {
+        let start = [Some(FilePosition::default()); 3];
+        let at = split.resume.unwrap_or(start);
         let mut streams = [
-            EventLines::open_if(read.persons, &split.persons, Kind::Person)?,
-            EventLines::open_if(read.auctions, &split.auctions, Kind::Auction)?,
-            EventLines::open_if(read.bids, &split.bids, Kind::Bid)?,
+            EventLines::open_if(read.persons, &split.persons, Kind::Person, at[0])?,
+            EventLines::open_if(read.auctions, &split.auctions, Kind::Auction, at[1])?,
+            EventLines::open_if(read.bids, &split.bids, Kind::Bid, at[2])?,
         ];
         for stream in &mut streams {
             stream.advance()?;
@@ -212,19 +224,27 @@ struct EventLines {
     lines: Option<LineReader>,
     kind: Kind,
     head: Option<Event>,
+    /// Where the line of `head` starts.
+    head_at: FilePosition,
 }
 
 impl EventLines {
-    fn open(path: &Path, kind: Kind) -> Result<Self, ConnectorError> {
-        Ok(EventLines { lines: Some(LineReader::open(path)?), kind, head: None })
+    /// Opens `path` at `at`, or nothing when the stream is not read or already finished.
+    fn open_if(read: bool, path: &Path, kind: Kind, at: Option<FilePosition>) -> Result<Self, ConnectorError> {
+        let lines = match at {
+            Some(position) if read => Some(LineReader::open_at(path, position)?),
+            _ => None,
+        };
+        Ok(EventLines { lines, kind, head: None, head_at: FilePosition::default() })
     }
 
-    /// Opens `path`, or nothing when the stream is not read.
-    fn open_if(read: bool, path: &Path, kind: Kind) -> Result<Self, ConnectorError> {
-        if read {
-            Self::open(path, kind)
+    /// Where a reader of this stream continues: the line of the event not yet emitted;
+    /// `None` when the stream is finished (or not read).
+    fn position(&self) -> Option<FilePosition> {
+        if self.head.is_some() {
+            Some(self.head_at)
         } else {
-            Ok(EventLines { lines: None, kind, head: None })
+            self.lines.as_ref().map(LineReader::position)
         }
     }
 
@@ -232,6 +252,7 @@ impl EventLines {
     fn advance(&mut self) -> Result<(), ConnectorError> {
         let Some(lines) = &mut self.lines else { return Ok(()) };
         loop {
+            self.head_at = lines.position();
             let Some(line) = lines.next_line()? else {
                 // Close the file as soon as it is read.
                 self.lines = None;

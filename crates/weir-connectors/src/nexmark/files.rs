@@ -21,6 +21,7 @@ use super::generator::NexmarkGenerator;
 use super::model::Event;
 use super::tables::NexmarkTables;
 use crate::error::ConnectorError;
+use crate::line_reader::FilePosition;
 
 /// File names of the three streams, in merge order (persons, auctions, bids).
 pub const STREAM_NAMES: [&str; 3] = ["persons", "auctions", "bids"];
@@ -194,6 +195,9 @@ pub struct NexmarkFileSplit {
     pub auctions: PathBuf,
     /// The bids file.
     pub bids: PathBuf,
+    /// Where to continue each of the three files, in merge order (a checkpointed
+    /// position: `None` for a file read to its end); from the start when `None`.
+    pub resume: Option<[Option<FilePosition>; 3]>,
 }
 
 impl NexmarkFileSplit {
@@ -250,13 +254,13 @@ impl NexmarkFileLayout {
         match *self {
             NexmarkFileLayout::Single => {
                 let [persons, auctions, bids] = STREAM_NAMES.map(|name| dir.join(format!("{name}.jsonl")));
-                vec![NexmarkFileSplit { index: 0, persons, auctions, bids }]
+                vec![NexmarkFileSplit { index: 0, persons, auctions, bids, resume: None }]
             }
             NexmarkFileLayout::Parts(p) => (0..p)
                 .map(|index| {
                     let [persons, auctions, bids] = STREAM_NAMES
                         .map(|name| dir.join(format!("parts{p}")).join(name).join(format!("part-{index}.jsonl")));
-                    NexmarkFileSplit { index, persons, auctions, bids }
+                    NexmarkFileSplit { index, persons, auctions, bids, resume: None }
                 })
                 .collect(),
         }
