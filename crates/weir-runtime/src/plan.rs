@@ -84,10 +84,7 @@ impl ExecutionPlan {
             max_parallelism.push(maxp);
         }
 
-        let mut inputs_seen = vec![vec![false; 0]; nv];
-        for (i, v) in graph.vertices.iter().enumerate() {
-            inputs_seen[i] = vec![false; v.factory.inputs()];
-        }
+        let mut inputs_seen: Vec<Vec<bool>> = graph.vertices.iter().map(|v| vec![false; v.factory.inputs()]).collect();
         let mut in_degree = vec![0usize; nv];
         let mut partitioners = Vec::with_capacity(graph.edges.len());
         for e in &graph.edges {

@@ -18,8 +18,6 @@
 //! window boundary is also sent, as a candidate that does not count toward the maximum,
 //! to the window it closes. Each window fires when the watermark reaches its end.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 use weir::prelude::*;
 use weir_connectors::nexmark::{Bid, Event};
@@ -134,9 +132,4 @@ pub fn query(events: &DataStream<Event>) -> DataStream<BidRow> {
         .key_by(|r: &Routed| r.window_start)
         .process(HighestBid::default())
         .name("Highest Bid")
-}
-
-/// The watermark strategy of the Nexmark DDL: event time trails by 4 seconds.
-pub fn watermarks<T: 'static>() -> WatermarkStrategy<T> {
-    WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(4))
 }

@@ -205,7 +205,7 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
     let env = StreamExecutionEnvironment::new().with_parallelism(spec.parallelism);
     let events_total = Arc::new(AtomicU64::new(0));
     let rows_total = Arc::new(AtomicU64::new(0));
-    let strategy = if spec.query.event_time() { super::q7::watermarks() } else { WatermarkStrategy::no_watermarks() };
+    let strategy = if spec.query.event_time() { nexmark_watermarks() } else { WatermarkStrategy::no_watermarks() };
     let events = match &spec.input {
         NexmarkInput::Generate(config) => {
             let source = NexmarkSource::new(config.clone())
@@ -251,6 +251,12 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
         cpu_s: secs(cpu),
         peak_rss_mib: peak_rss_mib(),
     })
+}
+
+/// The watermark strategy of the Nexmark DDL: event time trails the highest `dateTime`
+/// seen by 4 seconds.
+pub fn nexmark_watermarks<T: 'static>() -> WatermarkStrategy<T> {
+    WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_secs(4))
 }
 
 /// The `events` count of a data set's `meta.json` (written by `weir nexmark generate` and

@@ -129,14 +129,11 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
                 status = reader.poll_next(&mut batch, env.batch_size)?;
                 Ok(())
             })?;
-            let now_ms = if self.watermarks.as_ref().is_some_and(|w| w.splits.is_ingestion_time()) {
-                env.clock.now_ms()
-            } else {
-                0
-            };
+            // One clock read per poll serves ingestion time and the periodic watermark.
+            let now_ms = if self.watermarks.is_some() { env.clock.now_ms() } else { 0 };
             self.emit_batch(&mut batch, now_ms)?;
             if self.watermarks.is_some() {
-                self.periodic_watermark(env.clock.now_ms())?;
+                self.periodic_watermark(now_ms)?;
             }
             match status {
                 ReadStatus::MoreAvailable => {}
