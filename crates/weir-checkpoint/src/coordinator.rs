@@ -194,6 +194,15 @@ impl CheckpointCoordinator {
         out
     }
 
+    /// Triggers a checkpoint now, whatever the interval and limits: the last checkpoint of
+    /// a job whose tasks have all finished, which commits their final output.
+    pub fn trigger_checkpoint(&mut self, now_ms: u64) -> Vec<CoordinatorDecision> {
+        let mut out = Vec::new();
+        self.next_due_ms = now_ms.saturating_add(self.config.interval_ms);
+        self.trigger(CheckpointBarrier::new(self.next_id, now_ms, self.config.mode), &mut out);
+        out
+    }
+
     /// `task` snapshotted its state for `checkpoint` (step 2). Acknowledgements of
     /// checkpoints no longer pending, and repeated ones, are ignored.
     ///

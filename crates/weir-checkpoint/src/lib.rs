@@ -7,7 +7,7 @@
 //!
 //! | file | what it defines |
 //! |---|---|
-//! | [`barrier`] | [`CheckpointId`], [`CheckpointBarrier`] (kind, [`CheckpointMode`]) |
+//! | (`weir-core`) | [`CheckpointId`], [`CheckpointBarrier`] (kind, [`CheckpointMode`]), re-exported |
 //! | [`task_id`] | [`TaskId`]: the vertex and subtask that acknowledge |
 //! | [`aligner`] | [`BarrierAligner`]: a task's inputs — block, snapshot, persist in-flight data, abort |
 //! | [`config`] | [`CheckpointConfig`]: interval, timeout, pause, concurrency, tolerance, retention, mode |
@@ -28,14 +28,13 @@
 //!        └── on_ack ◀── tasks    on_storage_written ──▶ NotifyComplete ──▶ sinks commit
 //! ```
 //!
-//! Depends on `weir-core` only (ids, [`weir_core::ErrorKind`]); `weir-runtime` will drive
-//! it, at which point the barrier and task id move down into `weir-core`.
+//! Depends on `weir-core` only (ids, the barrier, [`weir_core::ErrorKind`]); `weir-runtime`
+//! drives it.
 
 #![warn(missing_docs)]
 
 pub mod abort_reason;
 pub mod aligner;
-pub mod barrier;
 pub mod config;
 pub mod coordinator;
 pub mod error;
@@ -46,7 +45,6 @@ pub mod task_id;
 
 pub use abort_reason::AbortReason;
 pub use aligner::{AlignerDecision, BarrierAligner};
-pub use barrier::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};
 pub use config::CheckpointConfig;
 pub use coordinator::{CheckpointCoordinator, CoordinatorDecision};
 pub use error::CheckpointError;
@@ -54,3 +52,4 @@ pub use local_dir_storage::LocalDirStorage;
 pub use manifest::{Manifest, StateHandle, TaskSnapshot, MANIFEST_FORMAT_VERSION};
 pub use storage::{CheckpointStorage, StoredCheckpoint};
 pub use task_id::TaskId;
+pub use weir_core::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};

@@ -51,7 +51,7 @@ impl<T> CollectionSource<T> {
 }
 
 /// A chunk of a [`CollectionSource`]: element indexes `range`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CollectionSplit {
     /// 0-based chunk number.
     pub index: usize,
@@ -73,6 +73,10 @@ impl<T: Clone + Send + Sync + 'static> Source for CollectionSource<T> {
 
     fn boundedness(&self) -> Boundedness {
         Boundedness::Bounded
+    }
+
+    fn restore_enumerator(&self, parallelism: usize, state: &[u8]) -> Result<Self::Enumerator, BoxError> {
+        StaticSplitEnumerator::restore(state, parallelism)
     }
 
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError> {

@@ -28,7 +28,7 @@ const RELEASE_BYTES: usize = 8 << 20;
 /// Where reading a file stands: the byte offset of the next line and how many lines
 /// came before it (for line numbers in errors). A checkpoint records it; a reader opened
 /// at it continues with that line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FilePosition {
     /// Byte offset of the next line.
     pub offset: u64,

@@ -48,7 +48,7 @@ impl NumberSequenceSource {
 }
 
 /// A sub-range `from..=to` of a [`NumberSequenceSource`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SequenceSplit {
     /// 0-based split number.
     pub index: usize,
@@ -66,6 +66,10 @@ impl Source for NumberSequenceSource {
 
     fn boundedness(&self) -> Boundedness {
         Boundedness::Bounded
+    }
+
+    fn restore_enumerator(&self, parallelism: usize, state: &[u8]) -> Result<Self::Enumerator, BoxError> {
+        StaticSplitEnumerator::restore(state, parallelism)
     }
 
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError> {

@@ -42,7 +42,7 @@ pub struct TextFileSource {
 }
 
 /// One file of a [`TextFileSource`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextFileSplit {
     /// 0-based position in the sorted file list.
     pub index: usize,
@@ -97,6 +97,10 @@ impl Source for TextFileSource {
 
     fn boundedness(&self) -> Boundedness {
         Boundedness::Bounded
+    }
+
+    fn restore_enumerator(&self, parallelism: usize, state: &[u8]) -> Result<Self::Enumerator, BoxError> {
+        StaticSplitEnumerator::restore(state, parallelism)
     }
 
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError> {

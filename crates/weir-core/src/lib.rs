@@ -5,9 +5,10 @@
 //!
 //! | file | what it defines |
 //! |---|---|
+//! | [`barrier`] | [`CheckpointBarrier`], [`CheckpointId`]: the in-band cut of a checkpoint |
 //! | [`record`] | [`StreamRecord`]: a value and its event-time timestamp |
 //! | [`either`] | [`Either`]: the record of a two-input operator |
-//! | [`element`] | [`StreamElement`]: what flows between tasks — record batches, watermarks, end of input |
+//! | [`element`] | [`StreamElement`]: what flows between tasks — record batches, watermarks, barriers, end of input |
 //! | [`watermark`] | [`Watermark`]: event-time progress |
 //! | [`ids`] | newtype ids: [`VertexId`], [`SubtaskIndex`], [`JobId`] |
 //! | [`key_group`] | key → key group → subtask, as Flink assigns them ([`KeyGroupRange`]) |
@@ -19,6 +20,7 @@
 //!
 //! Everything here is plain data: `Send`, cheap to move, no I/O.
 
+pub mod barrier;
 pub mod either;
 pub mod element;
 pub mod error;
@@ -27,6 +29,7 @@ pub mod key_group;
 pub mod record;
 pub mod watermark;
 
+pub use barrier::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};
 pub use either::Either;
 pub use element::StreamElement;
 pub use error::ErrorKind;

@@ -3,11 +3,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use weir_core::{StreamRecord, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, CheckpointId, StreamRecord, Watermark, WatermarkStatus};
 
 use crate::error::panic_message;
 use crate::operator::{Emitter, Operator};
 use crate::output::{earliest, Output};
+use crate::snapshot::{OperatorSnapshot, OperatorStateReader, OperatorStateWriter, TaskState};
 use crate::{BoxError, JobError, Location};
 
 /// An operator plus where its output goes; is itself the output of the operator before.
@@ -20,21 +21,52 @@ pub struct Chained<O: Operator> {
     emitter: Emitter<O::Out>,
     downstream: Box<dyn Output<O::Out>>,
     location: Location,
+    operator_id: String,
+    /// Restored as finished: the end of input is passed on without calling `finish`
+    /// again (its final results were emitted before the checkpoint).
+    finished_on_restore: bool,
 }
 
 impl<O: Operator> Chained<O> {
     /// Chains `operator` in front of `downstream`. `emitter` carries its side outputs.
-    pub fn new(operator: O, emitter: Emitter<O::Out>, downstream: Box<dyn Output<O::Out>>, location: Location) -> Self {
-        Chained { operator, emitter, downstream, location }
+    /// `operator_id` is the stable id its state is stored under.
+    pub fn new(
+        operator: O,
+        emitter: Emitter<O::Out>,
+        downstream: Box<dyn Output<O::Out>>,
+        location: Location,
+        operator_id: String,
+    ) -> Self {
+        Chained { operator, emitter, downstream, location, operator_id, finished_on_restore: false }
     }
 
-    /// Opens the operator.
+    /// Restores the operator's state (`None`: a fresh start), then opens it.
     ///
     /// # Errors
     /// The operator's failure, located.
-    pub fn open(&mut self, subtask: &crate::SubtaskInfo) -> Result<(), JobError> {
+    pub fn open(
+        &mut self,
+        subtask: &crate::SubtaskInfo,
+        restored: Option<&OperatorStateReader>,
+    ) -> Result<(), JobError> {
         let op = &mut self.operator;
+        if let Some(state) = restored {
+            guard(&self.location, || op.initialize_state(state))?;
+        }
         guard(&self.location, || op.open(subtask))
+    }
+
+    /// Marks the operator as restored from a task that had finished.
+    pub fn set_finished_on_restore(&mut self) {
+        self.finished_on_restore = true;
+    }
+
+    fn snapshot_into(&mut self, checkpoint: CheckpointId, task: &mut TaskState) -> Result<(), JobError> {
+        let mut writer = OperatorStateWriter::new(checkpoint);
+        let op = &mut self.operator;
+        guard(&self.location, || op.snapshot_state(&mut writer))?;
+        task.operators.push(OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() });
+        Ok(())
     }
 
     fn call(&mut self, f: impl FnOnce(&mut O, &mut Emitter<O::Out>) -> Result<(), BoxError>) -> Result<(), JobError> {
@@ -76,8 +108,37 @@ impl<O: Operator> Output<O::In> for Chained<O> {
     }
 
     fn end_of_input(&mut self) -> Result<(), JobError> {
-        self.call(|op, em| op.finish(em))?;
+        if !self.finished_on_restore {
+            self.call(|op, em| op.finish(em))?;
+        }
         self.emitter.end_into(self.downstream.as_mut())
+    }
+
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+        self.snapshot_into(barrier.id, task)?;
+        self.emitter.drain_into(self.downstream.as_mut())?;
+        self.emitter.barrier_sides(barrier, task)?;
+        self.downstream.barrier(barrier, task)
+    }
+
+    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+        self.snapshot_into(CheckpointId::FINAL, task)?;
+        self.emitter.snapshot_finished_sides(task)?;
+        self.downstream.snapshot_finished(task)
+    }
+
+    fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError> {
+        let op = &mut self.operator;
+        guard(&self.location, || {
+            if complete {
+                op.notify_checkpoint_complete(checkpoint)
+            } else {
+                op.notify_checkpoint_aborted(checkpoint)
+            }
+        })?;
+        self.emitter.drain_into(self.downstream.as_mut())?;
+        self.emitter.notify_sides(checkpoint, complete)?;
+        self.downstream.notify_checkpoint(checkpoint, complete)
     }
 
     fn next_timer(&mut self) -> Option<i64> {

@@ -6,7 +6,7 @@ use weir_core::key_group::{DEFAULT_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM}
 
 /// How a job runs. Every value is checked by [`ExecutionConfig::validate`] before any
 /// task starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionConfig {
     /// Default parallelism of every vertex that does not set its own.
     pub parallelism: usize,
@@ -26,6 +26,9 @@ pub struct ExecutionConfig {
     /// How often periodic watermarks are generated (`pipeline.auto-watermark-interval`,
     /// default 200 ms); zero turns periodic watermarks off.
     pub auto_watermark_interval: Duration,
+    /// What happens when the job fails (`restart-strategy`); `None` is Flink's default:
+    /// fixed delay, unlimited, with checkpointing; no restart without.
+    pub restart_strategy: Option<crate::restart::RestartStrategy>,
 }
 
 impl Default for ExecutionConfig {
@@ -38,6 +41,7 @@ impl Default for ExecutionConfig {
             channel_capacity: 2,
             chaining: true,
             auto_watermark_interval: Duration::from_millis(200),
+            restart_strategy: None,
         }
     }
 }

@@ -53,6 +53,15 @@ pub enum JobError {
     /// The job was cancelled (by the user, or because another task failed).
     #[error("job cancelled")]
     Cancelled,
+    /// Checkpointing failed (too many failed checkpoints, storage unusable).
+    #[error("checkpointing failed: {0}")]
+    Checkpoint(String),
+    /// The checkpoint or savepoint to resume from cannot be used.
+    #[error("cannot restore: {0}")]
+    Restore(String),
+    /// A two-phase-commit sink could not commit.
+    #[error("commit failed: {0}")]
+    Commit(String),
     /// A bug in Weir's runtime.
     #[error("internal error: {0}")]
     Internal(String),
@@ -65,6 +74,8 @@ impl JobError {
             JobError::InvalidGraph(_) | JobError::Operator { .. } | JobError::Panic { .. } => ErrorKind::User,
             JobError::Cancelled => ErrorKind::User,
             JobError::Internal(_) => ErrorKind::Internal,
+            JobError::Checkpoint(_) | JobError::Commit(_) => ErrorKind::External,
+            JobError::Restore(_) => ErrorKind::User,
         }
     }
 }

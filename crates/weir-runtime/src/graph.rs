@@ -23,6 +23,8 @@ use crate::operator::SideChannel;
 use crate::output::Output;
 use crate::partitioner::{FirstChannel, Random, RoundRobin};
 use crate::record_writer::{BroadcastWriter, RecordWriter, WriterContext};
+use crate::sink::Committer;
+use crate::snapshot::OperatorStateReader;
 use crate::task::TaskBody;
 use crate::{BoxError, JobError, SubtaskInfo};
 
@@ -50,6 +52,8 @@ pub struct JobGraph {
     pub vertices: Vec<Vertex>,
     /// Edges, in creation order.
     pub edges: Vec<Edge>,
+    /// Checkpointing, if enabled.
+    pub checkpointing: Option<crate::checkpointing::CheckpointSettings>,
 }
 
 /// Whether a vertex may share a task with its neighbours.
@@ -282,11 +286,45 @@ pub struct VertexBuild {
     /// belongs to. `None` when the vertex is chained behind another.
     pub inputs: Option<Vec<(usize, ErasedReceiver)>>,
     /// The vertex's coordinator (a source's split enumerator), if it has one.
-    pub coordinator: Option<Arc<dyn Any + Send + Sync>>,
+    pub coordinator: Option<Arc<dyn VertexCoordinator>>,
     /// Names the vertex in errors.
     pub location: crate::Location,
     /// Processing time.
     pub clock: Arc<dyn Clock>,
+    /// The stable id the vertex's state is stored under (its `uid`, or one derived from
+    /// its position and name).
+    pub operator_id: String,
+    /// The vertex's state for this subtask when the job resumes from a checkpoint.
+    pub restored: Option<OperatorStateReader>,
+    /// The task had finished in the checkpoint the job resumes from: pass the end of
+    /// input on without finishing the operator again.
+    pub finished_on_restore: bool,
+}
+
+/// A vertex's job-level coordinator (a source's split enumerator) as the executor sees it.
+///
+/// # Concurrency
+/// Shared by the executor's coordinator thread and the vertex's tasks.
+pub trait VertexCoordinator: Send + Sync {
+    /// The typed coordinator, for the vertex's own `build` to downcast.
+    fn as_any(&self) -> &dyn Any;
+
+    /// Snapshots the coordinator's state and — before anything can change it again —
+    /// calls `inject`, which places the checkpoint barrier into the mailboxes of the
+    /// vertex's tasks (see [`crate::source`] for why this makes the cut consistent).
+    ///
+    /// # Errors
+    /// When the coordinator cannot record its state.
+    fn snapshot_and_inject(&self, inject: &mut dyn FnMut()) -> Result<Vec<u8>, BoxError>;
+}
+
+/// What a coordinator is restored from.
+#[derive(Debug, Clone)]
+pub struct RestoredCoordinator {
+    /// The coordinator's own snapshot.
+    pub state: Vec<u8>,
+    /// The vertex's subtasks' state, all of it (for example the readers' unfinished splits).
+    pub subtasks: OperatorStateReader,
 }
 
 /// What a vertex built for one subtask.
@@ -307,11 +345,24 @@ pub trait VertexFactory: Send + Sync {
     /// How many inputs the vertex has (0 for a source).
     fn inputs(&self) -> usize;
 
-    /// Makes the vertex's per-execution coordinator (a source's split enumerator).
+    /// Makes the vertex's per-execution coordinator (a source's split enumerator),
+    /// restored from a checkpoint when `restored` is given.
     ///
     /// # Errors
-    /// When it cannot be made (a source that cannot list its splits).
-    fn coordinator(&self, _parallelism: usize) -> Result<Option<Arc<dyn Any + Send + Sync>>, BoxError> {
+    /// When it cannot be made (a source that cannot list its splits, or cannot resume).
+    fn coordinator(
+        &self,
+        _parallelism: usize,
+        _restored: Option<&RestoredCoordinator>,
+    ) -> Result<Option<Arc<dyn VertexCoordinator>>, BoxError> {
+        Ok(None)
+    }
+
+    /// The committer of a two-phase-commit sink vertex.
+    ///
+    /// # Errors
+    /// When it cannot be made.
+    fn committer(&self) -> Result<Option<Arc<dyn Committer>>, BoxError> {
         Ok(None)
     }
 

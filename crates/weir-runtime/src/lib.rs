@@ -25,6 +25,7 @@
 
 pub mod chain;
 pub mod channel;
+pub mod checkpointing;
 pub mod clock;
 pub mod config;
 pub mod context;
@@ -36,20 +37,23 @@ pub mod output;
 pub mod partitioner;
 pub mod plan;
 pub mod record_writer;
+pub mod restart;
 pub mod sink;
+pub mod snapshot;
 pub mod source;
 pub mod task;
 pub mod vertex;
 pub mod watermark;
 
+pub use checkpointing::{CheckpointSettings, Restore};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ExecutionConfig;
 pub use context::SubtaskInfo;
 pub use error::{BoxError, JobError, Location};
-pub use executor::{JobExecutionResult, LocalExecutor};
+pub use executor::{JobControl, JobExecutionResult, LocalExecutor};
 pub use graph::{ChainingStrategy, Edge, JobGraph, Partitioner, Port, Vertex};
 pub use operator::{Emitter, Operator, SideOutputs};
 pub use output::Output;
-pub use sink::{Sink, SinkWriter};
+pub use sink::{Committer, Sink, SinkWriter};
 pub use source::{Boundedness, ReadStatus, ReaderOutput, Source, SourceReader, SplitAssignment, SplitEnumerator};
 pub use watermark::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};

@@ -11,19 +11,27 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use weir_core::{StreamRecord, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, CheckpointId, StreamRecord, Watermark, WatermarkStatus};
 
 use crate::clock::Clock;
 use crate::output::{earliest, Output};
+use crate::snapshot::{OperatorStateReader, OperatorStateWriter, TaskState};
 use crate::{BoxError, JobError, SubtaskInfo};
 
 /// A stream operator: turns batches of `In` into records of `Out`.
 ///
 /// # Contract
-/// `open` is called once before any input; `process` takes every record out of `batch`;
-/// `on_watermark` sees event-time progress (the default forwards it); `finish` is
-/// called once at end of input, before the end is passed downstream, and may emit final
-/// results.
+/// `initialize_state` is called once, first, with the state restored from a checkpoint
+/// or savepoint (empty on a fresh start); then `open`, once, before any input. `process`
+/// takes every record out of `batch`; `on_watermark` sees event-time progress (the
+/// default forwards it); `finish` is called once at end of input, before the end is passed
+/// downstream, and may emit final results.
+///
+/// Checkpoints: at a barrier, `snapshot_state` writes everything the operator needs to
+/// continue as if it had never stopped — keyed state, timers, window contents, buffered
+/// records — and must not emit. After the whole job has stored the checkpoint,
+/// `notify_checkpoint_complete` says so (or `notify_checkpoint_aborted`). An operator that
+/// keeps state and does not implement `snapshot_state` loses it on recovery.
 ///
 /// # Errors
 /// An error fails the job; the runtime names this operator and subtask in the message.
@@ -38,6 +46,26 @@ pub trait Operator: Send + 'static {
 
     /// Prepares the operator for `subtask`.
     fn open(&mut self, _subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    /// Restores the operator's state (see [`OperatorStateReader`]); called before `open`.
+    fn initialize_state(&mut self, _state: &OperatorStateReader) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    /// Writes the operator's state for the checkpoint `state` names.
+    fn snapshot_state(&mut self, _state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    /// The checkpoint is complete: every task stored it and it is the restore point.
+    fn notify_checkpoint_complete(&mut self, _checkpoint: CheckpointId) -> Result<(), BoxError> {
+        Ok(())
+    }
+
+    /// The checkpoint was given up.
+    fn notify_checkpoint_aborted(&mut self, _checkpoint: CheckpointId) -> Result<(), BoxError> {
         Ok(())
     }
 
@@ -103,6 +131,12 @@ pub trait OutputControl {
     fn next_timer(&mut self) -> Option<i64>;
     /// As [`Output::fire_timers`].
     fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError>;
+    /// As [`Output::barrier`].
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError>;
+    /// As [`Output::snapshot_finished`].
+    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError>;
+    /// As [`Output::notify_checkpoint`].
+    fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError>;
 }
 
 impl<T> OutputControl for Box<dyn Output<T>> {
@@ -123,6 +157,15 @@ impl<T> OutputControl for Box<dyn Output<T>> {
     }
     fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError> {
         (**self).fire_timers(now_ms)
+    }
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+        (**self).barrier(barrier, task)
+    }
+    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+        (**self).snapshot_finished(task)
+    }
+    fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError> {
+        (**self).notify_checkpoint(checkpoint, complete)
     }
 }
 
@@ -293,6 +336,25 @@ impl<T> Emitter<T> {
     /// The earliest processing-time timer of `main` and the side outputs' consumers.
     pub fn next_timer_of(&mut self, main: &mut dyn Output<T>) -> Option<i64> {
         self.sides.sides.iter_mut().fold(main.next_timer(), |t, s| earliest(t, s.output().next_timer()))
+    }
+
+    /// Passes a barrier to the side outputs' consumers (after their buffered records).
+    pub fn barrier_sides(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+        for side in &mut self.sides.sides {
+            side.push_buffered()?;
+            side.output().barrier(barrier, task)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the final snapshots of the side outputs' consumers.
+    pub fn snapshot_finished_sides(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+        self.sides.sides.iter_mut().try_for_each(|s| s.output().snapshot_finished(task))
+    }
+
+    /// Passes a checkpoint's outcome to the side outputs' consumers.
+    pub fn notify_sides(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError> {
+        self.sides.sides.iter_mut().try_for_each(|s| s.output().notify_checkpoint(checkpoint, complete))
     }
 
     /// Fires processing-time timers in `main` and the side outputs' consumers.

@@ -1,8 +1,9 @@
 //! Where an operator's records go: the next chained operator, a record writer to other
 //! tasks, several of those, or nowhere.
 
-use weir_core::{StreamRecord, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, CheckpointId, StreamRecord, Watermark, WatermarkStatus};
 
+use crate::snapshot::TaskState;
 use crate::JobError;
 
 /// The receiving end of a stream inside a task (Flink's `Output`), batch at a time.
@@ -27,6 +28,21 @@ pub trait Output<T>: Send {
     fn flush(&mut self) -> Result<(), JobError>;
     /// No more input will come.
     fn end_of_input(&mut self) -> Result<(), JobError>;
+
+    /// A checkpoint barrier: operators from here on add their state to `task` and the
+    /// barrier goes on downstream, after every record before it.
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError>;
+
+    /// After the end of input: operators from here on add their final state to `task`
+    /// (what a finished task leaves in later checkpoints). Nothing is sent downstream.
+    fn snapshot_finished(&mut self, _task: &mut TaskState) -> Result<(), JobError> {
+        Ok(())
+    }
+
+    /// A checkpoint completed (`complete`) or was aborted.
+    fn notify_checkpoint(&mut self, _checkpoint: CheckpointId, _complete: bool) -> Result<(), JobError> {
+        Ok(())
+    }
 
     /// The earliest processing time (epoch ms) at which an operator from here on wants
     /// [`Output::fire_timers`]; `None` when none does.
@@ -68,6 +84,9 @@ impl<T> Output<T> for Discard {
         Ok(())
     }
     fn end_of_input(&mut self) -> Result<(), JobError> {
+        Ok(())
+    }
+    fn barrier(&mut self, _: CheckpointBarrier, _: &mut TaskState) -> Result<(), JobError> {
         Ok(())
     }
 }
@@ -113,6 +132,15 @@ impl<T: Clone + Send> Output<T> for FanOut<T> {
     }
     fn end_of_input(&mut self) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.end_of_input())
+    }
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.barrier(barrier, task))
+    }
+    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.snapshot_finished(task))
+    }
+    fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError> {
+        self.outputs.iter_mut().try_for_each(|o| o.notify_checkpoint(checkpoint, complete))
     }
     fn next_timer(&mut self) -> Option<i64> {
         self.outputs.iter_mut().fold(None, |t, o| earliest(t, o.next_timer()))

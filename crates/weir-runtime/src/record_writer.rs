@@ -4,12 +4,13 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use weir_core::{StreamElement, StreamRecord, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, StreamElement, StreamRecord, Watermark, WatermarkStatus};
 
 use crate::channel::{CancelToken, ChannelSender};
 use crate::error::panic_message;
 use crate::output::Output;
 use crate::partitioner::ChannelSelector;
+use crate::snapshot::TaskState;
 use crate::{JobError, Location};
 
 /// What every writer needs besides its channels.
@@ -141,6 +142,10 @@ impl<T: Send, S: ChannelSelector<T>> Output<T> for RecordWriter<T, S> {
     fn end_of_input(&mut self) -> Result<(), JobError> {
         self.broadcast_element(|| StreamElement::EndOfInput)
     }
+
+    fn barrier(&mut self, barrier: CheckpointBarrier, _: &mut TaskState) -> Result<(), JobError> {
+        self.broadcast_element(|| StreamElement::Barrier(barrier))
+    }
 }
 
 /// Sends every record to every channel (the broadcast partitioner).
@@ -184,5 +189,9 @@ impl<T: Clone + Send> Output<T> for BroadcastWriter<T> {
 
     fn end_of_input(&mut self) -> Result<(), JobError> {
         self.inner.end_of_input()
+    }
+
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+        self.inner.barrier(barrier, task)
     }
 }

@@ -15,7 +15,18 @@
 //!    [`SplitAssignment::NoMoreSplits`] → the reader is done: end of input.
 //!
 //! Invariant: every split the enumerator hands out is read by exactly one reader.
+//!
+//! Checkpoints: the enumerator's state is taken when a checkpoint is triggered, under the
+//! lock readers take splits under, and the barrier is placed in every reader's mailbox
+//! before the lock is released; a reader looks at its mailbox before asking for a split.
+//! So a split handed out after the enumerator's snapshot is read after the reader's
+//! barrier, and every split is in exactly one of: the enumerator's snapshot, a reader's
+//! snapshot (with its position), or done before the barrier. On restore the readers'
+//! splits go back to the enumerator ([`SplitEnumerator::add_splits_back`]), which deals
+//! them out again — at any parallelism.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use weir_core::StreamRecord;
 
 use crate::{BoxError, SubtaskInfo};
@@ -41,8 +52,8 @@ pub enum Boundedness {
 pub trait Source: Send + Sync + 'static {
     /// The record type.
     type Out: Send + 'static;
-    /// The unit of work handed to readers.
-    type Split: Send + 'static;
+    /// The unit of work handed to readers; stored in checkpoints with its position.
+    type Split: Send + Serialize + DeserializeOwned + 'static;
     /// Reads splits.
     type Reader: SourceReader<Out = Self::Out, Split = Self::Split>;
     /// Hands out splits.
@@ -56,6 +67,16 @@ pub trait Source: Send + Sync + 'static {
     /// # Errors
     /// When the source cannot be listed (a missing directory, a bad option).
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError>;
+
+    /// Makes the coordinator of a job resumed from a checkpoint, from the enumerator's
+    /// snapshot ([`SplitEnumerator::snapshot_state`]); the readers' unfinished splits are
+    /// then given back to it.
+    ///
+    /// # Errors
+    /// By default, that the source cannot resume from a checkpoint; bytes it cannot read.
+    fn restore_enumerator(&self, _parallelism: usize, _state: &[u8]) -> Result<Self::Enumerator, BoxError> {
+        Err(format!("source {} cannot resume from a checkpoint", std::any::type_name::<Self>()).into())
+    }
 
     /// Makes the reader of one subtask.
     ///
@@ -82,6 +103,20 @@ pub trait SplitEnumerator: Send + 'static {
 
     /// Called when reader `subtask` has nothing left to read.
     fn next_split(&mut self, subtask: usize) -> SplitAssignment<Self::Split>;
+
+    /// What the enumerator must remember to continue from this moment (typically the
+    /// splits it has not handed out, and what it has discovered so far).
+    ///
+    /// # Errors
+    /// By default, that the enumerator cannot take part in checkpoints.
+    fn snapshot_state(&mut self) -> Result<Vec<u8>, BoxError> {
+        Err(format!("split enumerator {} cannot record its state for a checkpoint", std::any::type_name::<Self>())
+            .into())
+    }
+
+    /// Splits that readers had not finished at the checkpoint a job resumes from: hand
+    /// them out again (to any reader).
+    fn add_splits_back(&mut self, splits: Vec<Self::Split>);
 }
 
 /// What a reader reports after a poll.
@@ -108,7 +143,7 @@ pub trait SourceReader: Send + 'static {
     /// The record type.
     type Out: Send + 'static;
     /// The split type.
-    type Split: Send + 'static;
+    type Split: Send + Serialize + DeserializeOwned + 'static;
 
     /// Hands the reader a split to read after the ones it has.
     ///

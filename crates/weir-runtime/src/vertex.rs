@@ -7,10 +7,13 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
 use crate::chain::Chained;
-use crate::graph::{downcast_output, BuiltVertex, ErasedOutput, VertexBuild, VertexFactory};
+use crate::graph::{
+    downcast_output, BuiltVertex, ErasedOutput, RestoredCoordinator, VertexBuild, VertexCoordinator, VertexFactory,
+};
 use crate::operator::{Emitter, Operator};
 use crate::output::{FanOut, Output};
-use crate::source::Source;
+use crate::sink::Committer;
+use crate::source::{Source, SplitEnumerator};
 use crate::task::input::InputAdapter;
 use crate::task::input_task::InputTask;
 use crate::task::source_task::{SourceTask, SourceWatermarks};
@@ -32,8 +35,12 @@ pub fn main_output<T: Clone + Send + 'static>(outputs: Vec<ErasedOutput>) -> Res
 pub struct OperatorVertex<O: Operator, F> {
     make: F,
     inputs: Vec<Arc<dyn InputAdapter<O::In>>>,
+    committer: Option<MakeCommitter>,
     _op: PhantomData<fn() -> O>,
 }
+
+/// Makes the committer of a two-phase-commit sink vertex.
+pub type MakeCommitter = Arc<dyn Fn() -> Result<Option<Box<dyn Committer>>, BoxError> + Send + Sync>;
 
 impl<O: Operator, F> OperatorVertex<O, F>
 where
@@ -41,7 +48,13 @@ where
 {
     /// A vertex with one adapter per input.
     pub fn new(make: F, inputs: Vec<Arc<dyn InputAdapter<O::In>>>) -> Self {
-        OperatorVertex { make, inputs, _op: PhantomData }
+        OperatorVertex { make, inputs, committer: None, _op: PhantomData }
+    }
+
+    /// The vertex is a two-phase-commit sink whose committer `committer` makes.
+    pub fn with_committer(mut self, committer: MakeCommitter) -> Self {
+        self.committer = Some(committer);
+        self
     }
 }
 
@@ -63,8 +76,11 @@ where
             Ok(())
         })?;
         let operator = operator.expect("set when guard returned Ok");
-        let mut chained = Chained::new(operator, Emitter::new(b.sides, b.clock), main, b.location);
-        chained.open(&b.subtask)?;
+        let mut chained = Chained::new(operator, Emitter::new(b.sides, b.clock), main, b.location, b.operator_id);
+        if b.finished_on_restore {
+            chained.set_finished_on_restore();
+        }
+        chained.open(&b.subtask, b.restored.as_ref())?;
         let head: Box<dyn Output<O::In>> = Box::new(chained);
         match b.inputs {
             None => Ok(BuiltVertex::Chained(Box::new(head))),
@@ -85,7 +101,33 @@ where
             }
         }
     }
+
+    fn committer(&self) -> Result<Option<Arc<dyn Committer>>, BoxError> {
+        match &self.committer {
+            Some(make) => Ok(make()?.map(Arc::from)),
+            None => Ok(None),
+        }
+    }
 }
+
+/// A source's split enumerator as the executor's coordinator thread sees it.
+pub struct EnumeratorCoordinator<E>(pub Arc<Mutex<E>>);
+
+impl<E: SplitEnumerator> VertexCoordinator for EnumeratorCoordinator<E> {
+    fn as_any(&self) -> &dyn Any {
+        &self.0
+    }
+
+    fn snapshot_and_inject(&self, inject: &mut dyn FnMut()) -> Result<Vec<u8>, BoxError> {
+        let mut enumerator = self.0.lock().map_err(|_| "split enumerator poisoned by a panic")?;
+        let state = enumerator.snapshot_state()?;
+        inject();
+        Ok(state)
+    }
+}
+
+/// The name of the entry under which a source task stores its reader's unfinished splits.
+pub const SPLITS: &str = "splits";
 
 /// A vertex reading a [`Source`], with event time by a [`WatermarkStrategy`].
 pub struct SourceVertex<S: Source> {
@@ -110,9 +152,27 @@ where
         0
     }
 
-    fn coordinator(&self, parallelism: usize) -> Result<Option<Arc<dyn Any + Send + Sync>>, BoxError> {
-        let enumerator = self.source.create_enumerator(parallelism)?;
-        Ok(Some(Arc::new(Arc::new(Mutex::new(enumerator)))))
+    fn coordinator(
+        &self,
+        parallelism: usize,
+        restored: Option<&RestoredCoordinator>,
+    ) -> Result<Option<Arc<dyn VertexCoordinator>>, BoxError> {
+        let enumerator = match restored {
+            None => self.source.create_enumerator(parallelism)?,
+            Some(r) => {
+                let mut enumerator = self.source.restore_enumerator(parallelism, &r.state)?;
+                let splits = r
+                    .subtasks
+                    .list(SPLITS)
+                    .iter()
+                    .map(|b| bincode::deserialize::<S::Split>(b))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("a reader's split in the checkpoint does not decode: {e}"))?;
+                enumerator.add_splits_back(splits);
+                enumerator
+            }
+        };
+        Ok(Some(Arc::new(EnumeratorCoordinator(Arc::new(Mutex::new(enumerator))))))
     }
 
     fn build(&self, b: VertexBuild) -> Result<BuiltVertex, JobError> {
@@ -120,7 +180,7 @@ where
         let enumerator = b
             .coordinator
             .as_ref()
-            .and_then(|c| c.downcast_ref::<Arc<Mutex<S::Enumerator>>>())
+            .and_then(|c| c.as_any().downcast_ref::<Arc<Mutex<S::Enumerator>>>())
             .cloned()
             .ok_or_else(|| JobError::Internal("source vertex built without its split enumerator".into()))?;
         let mut reader = None;
@@ -138,6 +198,7 @@ where
             b.subtask.index,
             b.location,
             watermarks,
+            b.operator_id,
         ))))
     }
 }

@@ -140,7 +140,7 @@ impl NexmarkConfig {
 
 /// One generator's share of the events: a range of consecutive event ids. The split of
 /// [`NexmarkSource`](super::NexmarkSource).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct GeneratorBlock {
     /// 0-based position among the blocks.
     pub index: usize,

@@ -103,6 +103,10 @@ impl Source for NexmarkFileSource {
         Boundedness::Bounded
     }
 
+    fn restore_enumerator(&self, parallelism: usize, state: &[u8]) -> Result<Self::Enumerator, BoxError> {
+        StaticSplitEnumerator::restore(state, parallelism)
+    }
+
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError> {
         let layout = NexmarkFileLayout::detect(&self.dir, parallelism)?;
         Ok(StaticSplitEnumerator::new(layout.splits(&self.dir), parallelism))

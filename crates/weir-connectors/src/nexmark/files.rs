@@ -185,7 +185,7 @@ pub enum NexmarkFileLayout {
 
 /// One split of Nexmark files: the three files of one part (or the three single
 /// files), read together and merged by event time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NexmarkFileSplit {
     /// 0-based part number (0 for the single layout).
     pub index: usize,

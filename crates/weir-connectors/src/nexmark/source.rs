@@ -105,6 +105,10 @@ impl Source for NexmarkSource {
         Boundedness::Bounded
     }
 
+    fn restore_enumerator(&self, parallelism: usize, state: &[u8]) -> Result<Self::Enumerator, BoxError> {
+        StaticSplitEnumerator::restore(state, parallelism)
+    }
+
     fn create_enumerator(&self, parallelism: usize) -> Result<Self::Enumerator, BoxError> {
         let blocks = self.config.blocks(self.config.generator_count(parallelism));
         Ok(StaticSplitEnumerator::new(blocks, parallelism))

@@ -80,6 +80,7 @@ impl<T: Send + 'static, In: Send + 'static, F: Fn(T) -> In + Send + 'static> Inp
             Received::Element(StreamElement::WatermarkStatus(s)) => {
                 Received::Element(StreamElement::WatermarkStatus(s))
             }
+            Received::Element(StreamElement::Barrier(b)) => Received::Element(StreamElement::Barrier(b)),
             Received::Element(StreamElement::EndOfInput) => Received::Element(StreamElement::EndOfInput),
             Received::Empty => Received::Empty,
             Received::Disconnected => Received::Disconnected,

@@ -4,18 +4,23 @@
 //! have data so that no input starves; when none has data the task blocks on all of
 //! them, the cancellation signal and the flush deadline at once.
 //!
+//! Checkpoint barriers go through a [`BarrierAligner`]: in aligned mode a channel that
+//! delivered barrier *n* is not read again until every channel has, then the chain is
+//! snapshotted and the barrier passed on; in at-least-once mode nothing is blocked.
+//!
 //! Watermarks: the task's watermark is the minimum over its channels' latest
 //! watermarks, where a finished channel counts as the end of time. It is passed on only
 //! when it advances, so it is monotonic even if channels' watermarks are not in step.
 //! Invariant: the watermark passed on never exceeds any unfinished channel's watermark.
 
 use crossbeam_channel::Select;
+use weir_checkpoint::{AlignerDecision, BarrierAligner};
 use weir_core::{StreamElement, Watermark, WatermarkStatus};
 
 use crate::channel::Received;
 use crate::output::Output;
 use crate::task::input::InputChannel;
-use crate::task::{Flusher, TaskBody, TaskEnv};
+use crate::task::{empty_state, Flusher, TaskBody, TaskEnv};
 use crate::JobError;
 
 /// A task reading `In` records from channels into its chain's head.
@@ -28,6 +33,26 @@ impl<In: Send + 'static> InputTask<In> {
     /// A task feeding `head` from `channels`.
     pub fn new(channels: Vec<Box<dyn InputChannel<In>>>, head: Box<dyn Output<In>>) -> Self {
         InputTask { channels, head }
+    }
+
+    /// Carries out the aligner's decisions.
+    fn decide(&mut self, env: &TaskEnv, decisions: Vec<AlignerDecision>) -> Result<(), JobError> {
+        for d in decisions {
+            match d {
+                AlignerDecision::TriggerSnapshot(barrier) => {
+                    env.checkpoint(barrier, empty_state(), self.head.as_mut())?
+                }
+                AlignerDecision::AbortCheckpoint(id, reason) => env.decline(id, reason),
+                // Blocking is read from the aligner; unaligned checkpoints are refused
+                // before a job starts, so no channel is ever persisted.
+                AlignerDecision::BlockChannel(_)
+                | AlignerDecision::UnblockAll
+                | AlignerDecision::StartPersistingChannel(_)
+                | AlignerDecision::StopPersistingChannel(_)
+                | AlignerDecision::FinishChannelState(_) => {}
+            }
+        }
+        Ok(())
     }
 
     fn pass_on(&mut self, out: ValveOutput) -> Result<(), JobError> {
@@ -123,13 +148,24 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
         let mut finished = vec![false; n];
         let mut remaining = n;
         let mut valve = WatermarkValve::new(n);
+        let mut aligner = BarrierAligner::new(n);
         let mut flusher = Flusher::new(env.buffer_timeout);
         let mut next = 0;
+        let internal = |e: weir_checkpoint::CheckpointError| JobError::Internal(format!("barrier alignment: {e}"));
         while remaining > 0 {
+            let mut cancelled = Vec::new();
+            env.take_mailbox(self.head.as_mut(), |id| {
+                cancelled.push(id);
+                Ok(())
+            })?;
+            for id in cancelled {
+                let decisions = aligner.on_cancel(id);
+                self.decide(env, decisions)?;
+            }
             let mut got = None;
             for k in 0..n {
                 let c = (next + k) % n;
-                if finished[c] {
+                if finished[c] || aligner.is_blocked(c) {
                     continue;
                 }
                 match self.channels[c].try_recv() {
@@ -147,11 +183,12 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                 let next_timer = env.fire_due_timers(self.head.as_mut())?;
                 let mut select = Select::new();
                 for (c, ch) in self.channels.iter().enumerate() {
-                    if !finished[c] {
+                    if !finished[c] && !aligner.is_blocked(c) {
                         ch.register(&mut select);
                     }
                 }
                 env.cancel.register(&mut select);
+                select.recv(&env.mailbox);
                 let _ = match env.max_block(flusher.until_due(), next_timer) {
                     Some(d) => select.ready_timeout(d).ok(),
                     None => Some(select.ready()),
@@ -165,18 +202,25 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                 StreamElement::Records(mut batch) => self.head.push(&mut batch)?,
                 StreamElement::Watermark(w) => self.pass_on(valve.on_watermark(c, w))?,
                 StreamElement::WatermarkStatus(status) => self.pass_on(valve.on_status(c, status))?,
+                StreamElement::Barrier(barrier) => {
+                    let decisions = aligner.on_barrier(c, barrier).map_err(internal)?;
+                    self.decide(env, decisions)?;
+                }
                 StreamElement::EndOfInput => {
                     finished[c] = true;
                     remaining -= 1;
                     // When the last input ends, event time ends too (even if an input
                     // was idle when its final watermark arrived).
                     self.pass_on(valve.on_end(c))?;
+                    let decisions = aligner.on_end_of_input(c).map_err(internal)?;
+                    self.decide(env, decisions)?;
                 }
             }
             env.fire_due_timers(self.head.as_mut())?;
             flusher.maybe_flush(self.head.as_mut())?;
         }
-        self.head.end_of_input()
+        self.head.end_of_input()?;
+        env.finished(empty_state(), self.head.as_mut())
     }
 }
 

@@ -1,9 +1,10 @@
 //! Tasks: one parallel instance of an operator chain, run by one thread in a
 //! single-threaded loop.
 //!
-//! A task's loop takes one message at a time — an input batch, a watermark, the end of
-//! an input, the flush deadline, cancellation (later also timers and checkpoint
-//! barriers) — and hands it to the chain. Operator code therefore never takes a lock.
+//! A task's loop takes one message at a time — an input batch, a watermark, a checkpoint
+//! barrier, the end of an input, a message in its mailbox (a barrier injected into a
+//! source, a checkpoint's outcome), a timer, the flush deadline, cancellation — and hands
+//! it to the chain. Operator code therefore never takes a lock.
 //!
 //! - [`source_task`]: polls a source reader, asks the split enumerator for work.
 //! - [`input_task`]: reads the task's input channels (round robin, blocking on all of
@@ -12,9 +13,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{Receiver, Sender};
+use weir_checkpoint::{AbortReason, TaskId};
+use weir_core::{CheckpointBarrier, CheckpointId};
+
 use crate::channel::CancelToken;
 use crate::clock::Clock;
 use crate::output::Output;
+use crate::snapshot::{TaskState, TASK_STATE_FORMAT_VERSION};
 use crate::JobError;
 
 pub mod input;
@@ -32,6 +38,107 @@ pub struct TaskEnv {
     pub buffer_timeout: Option<Duration>,
     /// Processing time.
     pub clock: Arc<dyn Clock>,
+    /// This task's id in checkpoints: its chain's head vertex and its subtask.
+    pub task: TaskId,
+    /// Messages from the job: barriers injected into a source, checkpoint outcomes.
+    pub mailbox: Receiver<TaskMessage>,
+    /// Where the task reports snapshots and its end to the job.
+    pub reports: Sender<TaskReport>,
+}
+
+/// A message from the job to one task.
+#[derive(Debug, Clone)]
+pub enum TaskMessage {
+    /// Start a checkpoint (sources only; other tasks get barriers from their inputs).
+    Barrier(CheckpointBarrier),
+    /// A checkpoint is complete.
+    Complete(CheckpointId),
+    /// A checkpoint was given up.
+    Aborted(CheckpointId),
+}
+
+/// What a task tells the job.
+#[derive(Debug)]
+pub enum TaskReport {
+    /// The task's snapshot for a checkpoint.
+    Ack {
+        /// The task.
+        task: TaskId,
+        /// The checkpoint.
+        checkpoint: CheckpointId,
+        /// Its state (written to storage by the job, off the task's thread).
+        state: TaskState,
+    },
+    /// The task could not take part in a checkpoint.
+    Decline {
+        /// The task.
+        task: TaskId,
+        /// The checkpoint.
+        checkpoint: CheckpointId,
+        /// Why.
+        reason: AbortReason,
+    },
+    /// The task reached the end of its input; `state` is what it leaves in every later
+    /// checkpoint (a two-phase-commit sink's final committables among it).
+    Finished {
+        /// The task.
+        task: TaskId,
+        /// Its final state.
+        state: TaskState,
+    },
+}
+
+impl TaskEnv {
+    /// Snapshots `head`'s chain for `barrier`, passes the barrier on and acknowledges.
+    pub(crate) fn checkpoint<T>(
+        &self,
+        barrier: CheckpointBarrier,
+        mut state: TaskState,
+        head: &mut dyn Output<T>,
+    ) -> Result<(), JobError> {
+        head.barrier(barrier, &mut state)?;
+        // A job that stopped listening is being torn down; cancellation says so.
+        let _ = self.reports.send(TaskReport::Ack { task: self.task, checkpoint: barrier.id, state });
+        Ok(())
+    }
+
+    /// Declines `checkpoint`.
+    pub(crate) fn decline(&self, checkpoint: CheckpointId, reason: AbortReason) {
+        let _ = self.reports.send(TaskReport::Decline { task: self.task, checkpoint, reason });
+    }
+
+    /// Reports the end of the task, with the final state of `head`'s chain added to `state`.
+    pub(crate) fn finished<T>(&self, mut state: TaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
+        state.finished = true;
+        head.snapshot_finished(&mut state)?;
+        let _ = self.reports.send(TaskReport::Finished { task: self.task, state });
+        Ok(())
+    }
+
+    /// Passes checkpoint outcomes from the mailbox to `head` (and aborts to `on_abort`);
+    /// returns the first barrier found, which the caller must handle before anything else.
+    pub(crate) fn take_mailbox<T>(
+        &self,
+        head: &mut dyn Output<T>,
+        mut on_abort: impl FnMut(CheckpointId) -> Result<(), JobError>,
+    ) -> Result<Option<CheckpointBarrier>, JobError> {
+        while let Ok(message) = self.mailbox.try_recv() {
+            match message {
+                TaskMessage::Barrier(b) => return Ok(Some(b)),
+                TaskMessage::Complete(id) => head.notify_checkpoint(id, true)?,
+                TaskMessage::Aborted(id) => {
+                    on_abort(id)?;
+                    head.notify_checkpoint(id, false)?
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A fresh, empty task state.
+pub(crate) fn empty_state() -> TaskState {
+    TaskState { format_version: TASK_STATE_FORMAT_VERSION, finished: false, operators: Vec::new() }
 }
 
 impl TaskEnv {

@@ -1,14 +1,20 @@
 //! The loop of a task headed by a source reader.
+//!
+//! Checkpoints start here: the job places barrier *n* in the task's mailbox (under the
+//! split enumerator's lock, see [`crate::source`]); between two polls the task records
+//! its reader's unfinished splits, snapshots its chain and sends the barrier downstream.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weir_core::{Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, Watermark, WatermarkStatus};
 
 use crate::chain::guard;
 use crate::output::Output;
+use crate::snapshot::{OperatorSnapshot, OperatorStateWriter};
 use crate::source::{ReadStatus, ReaderOutput, SourceReader, SplitAssignment, SplitEnumerator};
-use crate::task::{Flusher, TaskBody, TaskEnv};
+use crate::task::{empty_state, Flusher, TaskBody, TaskEnv};
+use crate::vertex::SPLITS;
 use crate::watermark::split::Emission;
 use crate::watermark::{SplitWatermarks, WatermarkStrategy};
 use crate::{JobError, Location};
@@ -26,6 +32,7 @@ pub struct SourceTask<R: SourceReader, E> {
     subtask: usize,
     location: Location,
     watermarks: Option<SourceWatermarks<R::Out>>,
+    operator_id: String,
 }
 
 /// Per-split watermark generation and its periodic schedule.
@@ -57,8 +64,43 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
         subtask: usize,
         location: Location,
         watermarks: Option<SourceWatermarks<R::Out>>,
+        operator_id: String,
     ) -> Self {
-        SourceTask { reader, enumerator, head, subtask, location, watermarks }
+        SourceTask { reader, enumerator, head, subtask, location, watermarks, operator_id }
+    }
+
+    /// The reader's state: its unfinished splits, each with its position.
+    fn reader_state(&mut self) -> Result<OperatorSnapshot, JobError> {
+        let reader = &mut self.reader;
+        let mut splits = Vec::new();
+        guard(&self.location, || {
+            splits = reader.snapshot_state()?;
+            Ok(())
+        })?;
+        let items = splits
+            .iter()
+            .map(bincode::serialize)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| JobError::Internal(format!("a split does not serialize: {e}")))?;
+        let mut writer = OperatorStateWriter::new(weir_core::CheckpointId(0));
+        writer.union(SPLITS, items);
+        Ok(OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() })
+    }
+
+    fn checkpoint(&mut self, env: &TaskEnv, barrier: CheckpointBarrier) -> Result<(), JobError> {
+        let mut state = empty_state();
+        state.operators.push(self.reader_state()?);
+        env.checkpoint(barrier, state, self.head.as_mut())
+    }
+
+    /// Handles what the mailbox holds; `true` if it held a barrier.
+    fn serve_mailbox(&mut self, env: &TaskEnv) -> Result<bool, JobError> {
+        let mut any = false;
+        while let Some(barrier) = env.take_mailbox(self.head.as_mut(), |_| Ok(()))? {
+            self.checkpoint(env, barrier)?;
+            any = true;
+        }
+        Ok(any)
     }
 
     fn pass_on(&mut self, emission: Emission) -> Result<(), JobError> {
@@ -123,6 +165,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
             if env.cancel.is_cancelled() {
                 return Err(JobError::Cancelled);
             }
+            self.serve_mailbox(env)?;
             let mut status = ReadStatus::MoreAvailable;
             let reader = &mut self.reader;
             guard(&self.location, || {
@@ -146,11 +189,20 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
                     }
                 }
                 ReadStatus::NeedsSplit => {
-                    let assignment = self
-                        .enumerator
-                        .lock()
-                        .map_err(|_| JobError::Internal("split enumerator poisoned by a panic".into()))?
-                        .next_split(self.subtask);
+                    let assignment = {
+                        let mut enumerator = self
+                            .enumerator
+                            .lock()
+                            .map_err(|_| JobError::Internal("split enumerator poisoned by a panic".into()))?;
+                        // A barrier injected before this lock was taken comes first: the
+                        // enumerator's snapshot still counts the next split as unassigned.
+                        if !env.mailbox.is_empty() {
+                            None
+                        } else {
+                            Some(enumerator.next_split(self.subtask))
+                        }
+                    };
+                    let Some(assignment) = assignment else { continue };
                     match assignment {
                         SplitAssignment::Split(split) => {
                             let reader = &mut self.reader;
@@ -169,10 +221,20 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
             env.fire_due_timers(self.head.as_mut())?;
             flusher.maybe_flush(self.head.as_mut())?;
         }
+        // Barriers injected before the enumerator said "no more" are taken first.
+        self.serve_mailbox(env)?;
         if self.watermarks.as_ref().is_some_and(|w| w.splits.is_idle()) {
             self.head.watermark_status(WatermarkStatus::Active)?;
         }
         self.head.watermark(Watermark::MAX)?;
-        self.head.end_of_input()
+        self.head.end_of_input()?;
+        // A reader that ran out of splits has no position left to record.
+        let mut state = empty_state();
+        let mut writer = OperatorStateWriter::new(weir_core::CheckpointId::FINAL);
+        writer.union(SPLITS, Vec::new());
+        state
+            .operators
+            .push(OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() });
+        env.finished(state, self.head.as_mut())
     }
 }

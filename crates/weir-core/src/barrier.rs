@@ -1,8 +1,5 @@
 //! The checkpoint barrier: the in-band marker that cuts a stream into "before checkpoint
 //! *n*" and "after checkpoint *n*" (Flink's `CheckpointBarrier`).
-//!
-//! These types live here while checkpointing is built; they move to `weir-core` (and into
-//! `StreamElement`) when the runtime carries barriers between tasks.
 
 use std::fmt;
 
@@ -12,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// across restarts of the coordinator, so a newer checkpoint always has a larger id.
 ///
 /// ```
-/// use weir_checkpoint::CheckpointId;
+/// use weir_core::CheckpointId;
 /// assert!(CheckpointId(1) < CheckpointId(2));
 /// assert_eq!(CheckpointId(7).to_string(), "chk-7");
 /// ```
@@ -21,10 +18,14 @@ use serde::{Deserialize, Serialize};
 pub struct CheckpointId(pub u64);
 
 impl CheckpointId {
+    /// Stands for "the end of input" where a checkpoint id is expected: what a task
+    /// pre-commits when its input ends, to be committed with the job's last checkpoint.
+    pub const FINAL: CheckpointId = CheckpointId(u64::MAX);
+
     /// The id after this one.
     ///
     /// ```
-    /// use weir_checkpoint::CheckpointId;
+    /// use weir_core::CheckpointId;
     /// assert_eq!(CheckpointId(1).next(), CheckpointId(2));
     /// ```
     pub const fn next(self) -> Self {
@@ -41,7 +42,7 @@ impl fmt::Display for CheckpointId {
 /// Whether a snapshot is a periodic checkpoint or a user-triggered savepoint.
 ///
 /// ```
-/// use weir_checkpoint::CheckpointKind;
+/// use weir_core::CheckpointKind;
 /// assert_ne!(CheckpointKind::Checkpoint, CheckpointKind::Savepoint);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,7 +58,7 @@ pub enum CheckpointKind {
 /// How tasks with several inputs treat a barrier.
 ///
 /// ```
-/// use weir_checkpoint::CheckpointMode;
+/// use weir_core::CheckpointMode;
 /// assert!(CheckpointMode::AlignedExactlyOnce.is_exactly_once());
 /// assert!(CheckpointMode::Unaligned.is_exactly_once());
 /// assert!(!CheckpointMode::AtLeastOnce.is_exactly_once());
@@ -86,7 +87,7 @@ impl CheckpointMode {
 /// The marker the coordinator injects at every source and tasks forward downstream.
 ///
 /// ```
-/// use weir_checkpoint::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};
+/// use weir_core::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};
 /// let b = CheckpointBarrier::new(CheckpointId(3), 1_000, CheckpointMode::AlignedExactlyOnce);
 /// assert_eq!(b.kind, CheckpointKind::Checkpoint);
 /// ```
@@ -112,7 +113,7 @@ impl CheckpointBarrier {
     /// mode, as in Flink: their state must not depend on in-flight data.
     ///
     /// ```
-    /// use weir_checkpoint::{CheckpointBarrier, CheckpointId, CheckpointMode};
+    /// use weir_core::{CheckpointBarrier, CheckpointId, CheckpointMode};
     /// assert_eq!(CheckpointBarrier::savepoint(CheckpointId(1), 0).mode, CheckpointMode::AlignedExactlyOnce);
     /// ```
     pub const fn savepoint(id: CheckpointId, timestamp_ms: u64) -> Self {

@@ -1,0 +1,455 @@
+//! The job side of checkpoints in the embedded executor: it performs what the pure
+//! [`CheckpointCoordinator`] decides — injects barriers into the sources (under their
+//! split enumerators' locks), writes each task's state to [`CheckpointStorage`] as it is
+//! acknowledged (off the task threads), writes the manifest, commits two-phase-commit
+//! sinks' committables when a checkpoint completes, and tells the tasks the outcome.
+//!
+//! It also restores: it reads a checkpoint's manifest and task states and hands every
+//! vertex its state, redistributed for the new parallelism ([`crate::snapshot`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::Sender;
+use weir_checkpoint::{
+    CheckpointConfig, CheckpointCoordinator, CheckpointMode, CheckpointStorage, CoordinatorDecision, Manifest, TaskId,
+};
+use weir_core::{CheckpointBarrier, CheckpointId, SubtaskIndex, VertexId};
+
+use crate::graph::{RestoredCoordinator, VertexCoordinator};
+use crate::sink::Committer;
+use crate::snapshot::{redistribute, OperatorSnapshot, OperatorStateReader, OperatorStateWriter, TaskState};
+use crate::task::{empty_state, TaskMessage};
+use crate::JobError;
+
+/// The subtask index under which a source's split enumerator acknowledges.
+pub const COORDINATOR_SUBTASK: u32 = u32::MAX;
+/// The entry a split enumerator's state is stored under.
+const ENUMERATOR: &str = "enumerator";
+
+/// How a job checkpoints, where to, and what it resumes from.
+#[derive(Clone)]
+pub struct CheckpointSettings {
+    /// Interval, timeout, pauses, concurrency, tolerance, retention, mode.
+    pub config: CheckpointConfig,
+    /// Where checkpoints are written.
+    pub storage: Arc<dyn CheckpointStorage>,
+    /// What to resume from, if anything.
+    pub restore: Option<Restore>,
+}
+
+/// A checkpoint or savepoint to resume from.
+#[derive(Clone)]
+pub struct Restore {
+    /// Where it is stored.
+    pub storage: Arc<dyn CheckpointStorage>,
+    /// Which one; `None` is the latest completed checkpoint (and when there is none, the
+    /// job starts from the beginning).
+    pub checkpoint: Option<CheckpointId>,
+}
+
+impl std::fmt::Debug for CheckpointSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckpointSettings").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// Milliseconds since the epoch, the coordinator's clock.
+pub(crate) fn epoch_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A checkpoint's task states, read back and indexed for restoring.
+pub struct RestoredJob {
+    /// The checkpoint.
+    pub checkpoint: CheckpointId,
+    operators: HashMap<String, Vec<OperatorSnapshot>>,
+    /// Operator ids of chain heads whose every old subtask had finished.
+    finished_heads: BTreeSet<String>,
+    enumerators: HashMap<String, Vec<u8>>,
+}
+
+impl RestoredJob {
+    /// Reads the checkpoint `restore` names.
+    ///
+    /// # Errors
+    /// A missing or corrupt checkpoint, naming it.
+    pub fn load(restore: &Restore) -> Result<Option<RestoredJob>, JobError> {
+        let storage = &restore.storage;
+        let fail = |e: weir_checkpoint::CheckpointError| JobError::Restore(e.to_string());
+        let manifest = match restore.checkpoint {
+            Some(id) => storage.read_manifest(id).map_err(fail)?,
+            None => match storage.latest_completed().map_err(fail)? {
+                Some(m) => m,
+                None => return Ok(None),
+            },
+        };
+        Self::from_manifest(storage.as_ref(), &manifest).map(Some)
+    }
+
+    fn from_manifest(storage: &dyn CheckpointStorage, manifest: &Manifest) -> Result<RestoredJob, JobError> {
+        let mut operators: HashMap<String, Vec<OperatorSnapshot>> = HashMap::new();
+        let mut heads: HashMap<String, bool> = HashMap::new();
+        let mut enumerators = HashMap::new();
+        for t in &manifest.tasks {
+            let bytes =
+                storage.read_task_state(manifest.checkpoint, &t.state).map_err(|e| JobError::Restore(e.to_string()))?;
+            let state = TaskState::from_bytes(&bytes)
+                .map_err(|e| JobError::Restore(format!("{} of {}: {e}", t.state.file, manifest.checkpoint)))?;
+            if t.task.subtask.0 == COORDINATOR_SUBTASK {
+                for op in state.operators {
+                    if let Some(e) = op.entries.into_iter().find(|e| e.name == ENUMERATOR) {
+                        enumerators.insert(op.operator_id, e.items.into_iter().next().unwrap_or_default());
+                    }
+                }
+                continue;
+            }
+            if let Some(head) = state.operators.first() {
+                let all = heads.entry(head.operator_id.clone()).or_insert(true);
+                *all &= state.finished;
+            }
+            for op in state.operators {
+                operators.entry(op.operator_id.clone()).or_default().push(op);
+            }
+        }
+        let finished_heads = heads.into_iter().filter(|(_, f)| *f).map(|(id, _)| id).collect();
+        Ok(RestoredJob { checkpoint: manifest.checkpoint, operators, finished_heads, enumerators })
+    }
+
+    /// The state of operator `id` for subtask `index` of `parallelism`.
+    pub fn operator(&self, id: &str, index: usize, parallelism: usize) -> OperatorStateReader {
+        let old: Vec<&OperatorSnapshot> = self.operators.get(id).map(|v| v.iter().collect()).unwrap_or_default();
+        redistribute(&old, index, parallelism)
+    }
+
+    /// Whether the chain headed by operator `id` had finished.
+    pub fn finished(&self, head_id: &str) -> bool {
+        self.finished_heads.contains(head_id)
+    }
+
+    /// What a source's coordinator resumes from, if the checkpoint has it.
+    pub fn coordinator(&self, id: &str) -> Option<RestoredCoordinator> {
+        let state = self.enumerators.get(id)?.clone();
+        Some(RestoredCoordinator { state, subtasks: self.operator(id, 0, 1) })
+    }
+
+    /// The committables operator `id` left in the checkpoint.
+    pub fn committables(&self, id: &str) -> Vec<Vec<u8>> {
+        self.operator(id, 0, 1).list(crate::snapshot::COMMITTABLES).to_vec()
+    }
+}
+
+/// A source vertex as the checkpointing side sees it.
+pub(crate) struct SourceHandle {
+    pub(crate) vertex: VertexId,
+    pub(crate) operator_id: String,
+    pub(crate) coordinator: Arc<dyn VertexCoordinator>,
+    pub(crate) mailboxes: Vec<Sender<TaskMessage>>,
+}
+
+/// The checkpointing side of one execution of a job.
+pub(crate) struct JobCheckpoints {
+    coordinator: Option<CheckpointCoordinator>,
+    storage: Option<Arc<dyn CheckpointStorage>>,
+    sources: Vec<SourceHandle>,
+    /// Every task's mailbox.
+    mailboxes: HashMap<TaskId, Sender<TaskMessage>>,
+    /// Committers by operator id.
+    committers: Vec<(String, Arc<dyn Committer>)>,
+    /// Final states of finished tasks.
+    finished: HashMap<TaskId, TaskState>,
+    /// Per pending checkpoint: who acknowledged, and the committables they left.
+    acked: BTreeMap<CheckpointId, BTreeSet<TaskId>>,
+    committables: BTreeMap<CheckpointId, Vec<(String, Vec<u8>)>>,
+    /// Completed checkpoints, in order.
+    pub(crate) completed: Vec<CheckpointId>,
+    /// Completed savepoints, in order.
+    pub(crate) savepoints: Vec<CheckpointId>,
+    /// Who waits for which savepoint.
+    savepoint_waiters: Vec<(CheckpointId, Sender<Result<CheckpointId, JobError>>)>,
+}
+
+impl JobCheckpoints {
+    /// The checkpointing side of a job of `tasks`; `settings` `None` means no
+    /// checkpoints (committers still commit what finished sinks leave).
+    pub(crate) fn new(
+        settings: Option<&CheckpointSettings>,
+        tasks: &[TaskId],
+        sources: Vec<SourceHandle>,
+        mailboxes: HashMap<TaskId, Sender<TaskMessage>>,
+        committers: Vec<(String, Arc<dyn Committer>)>,
+    ) -> Result<Self, JobError> {
+        let mut coordinator = None;
+        let mut storage = None;
+        if let Some(s) = settings {
+            if s.config.mode == CheckpointMode::Unaligned {
+                return Err(JobError::InvalidGraph(
+                    "unaligned checkpoints are not supported yet; use exactly-once (aligned) or at-least-once".into(),
+                ));
+            }
+            let mut all: Vec<TaskId> = tasks.to_vec();
+            all.extend(sources.iter().map(|s| TaskId { vertex: s.vertex, subtask: SubtaskIndex(COORDINATOR_SUBTASK) }));
+            let stored = s.storage.list_completed().map_err(|e| JobError::Checkpoint(e.to_string()))?;
+            coordinator = Some(
+                CheckpointCoordinator::new(s.config.clone(), all, &stored, epoch_ms())
+                    .map_err(|e| JobError::InvalidGraph(format!("checkpoint settings: {e}")))?,
+            );
+            storage = Some(s.storage.clone());
+        }
+        Ok(JobCheckpoints {
+            coordinator,
+            storage,
+            sources,
+            mailboxes,
+            committers,
+            finished: HashMap::new(),
+            acked: BTreeMap::new(),
+            committables: BTreeMap::new(),
+            completed: Vec::new(),
+            savepoints: Vec::new(),
+            savepoint_waiters: Vec::new(),
+        })
+    }
+
+    /// Whether checkpoints are taken.
+    pub(crate) fn enabled(&self) -> bool {
+        self.coordinator.is_some()
+    }
+
+    /// Commits `restored`'s committables and discards what earlier runs left pending
+    /// (before any task starts).
+    pub(crate) fn recover(&self, restored: Option<&RestoredJob>) -> Result<(), JobError> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        for (id, committer) in &self.committers {
+            let committed = restored.map(|r| r.committables(id)).unwrap_or_default();
+            committer.commit(&committed).map_err(|e| JobError::Commit(format!("{id}: {e}")))?;
+            committer.recover(&committed).map_err(|e| JobError::Commit(format!("{id}: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Time passed: trigger or expire checkpoints.
+    pub(crate) fn tick(&mut self) -> Result<(), JobError> {
+        let Some(c) = &mut self.coordinator else { return Ok(()) };
+        let decisions = c.tick(epoch_ms());
+        self.perform(decisions)
+    }
+
+    /// Triggers a savepoint now.
+    pub(crate) fn trigger_savepoint(&mut self) -> Result<Option<CheckpointId>, JobError> {
+        let Some(c) = &mut self.coordinator else { return Ok(None) };
+        let decisions = c.trigger_savepoint(epoch_ms());
+        let id = decisions.iter().find_map(|d| match d {
+            CoordinatorDecision::InjectBarrier(b) => Some(b.id),
+            _ => None,
+        });
+        self.perform(decisions)?;
+        Ok(id)
+    }
+
+    /// Tells `reply` when savepoint `id` has completed or failed.
+    pub(crate) fn await_savepoint(&mut self, id: CheckpointId, reply: Sender<Result<CheckpointId, JobError>>) {
+        if self.savepoints.contains(&id) {
+            let _ = reply.send(Ok(id));
+        } else {
+            self.savepoint_waiters.push((id, reply));
+        }
+    }
+
+    fn answer_savepoint(&mut self, id: CheckpointId, result: Result<CheckpointId, JobError>) {
+        if let Some(i) = self.savepoint_waiters.iter().position(|(w, _)| *w == id) {
+            let (_, reply) = self.savepoint_waiters.remove(i);
+            let _ = reply.send(result);
+        }
+    }
+
+    /// A task acknowledged `checkpoint` with `state`.
+    pub(crate) fn on_ack(&mut self, task: TaskId, checkpoint: CheckpointId, state: TaskState) -> Result<(), JobError> {
+        let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(()) };
+        if !c.pending().contains(&checkpoint) || !self.acked.entry(checkpoint).or_default().insert(task) {
+            return Ok(());
+        }
+        let bytes = state.to_bytes().map_err(|e| JobError::Checkpoint(e.to_string()))?;
+        let handle = match storage.write_task_state(checkpoint, task, &bytes) {
+            Ok(h) => h,
+            Err(e) => {
+                let reason = weir_checkpoint::AbortReason::StorageFailed(e.to_string());
+                let decisions = c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?;
+                return self.perform(decisions);
+            }
+        };
+        let found: Vec<(String, Vec<u8>)> = state.committables().map(|(op, c)| (op.to_string(), c.to_vec())).collect();
+        self.committables.entry(checkpoint).or_default().extend(found);
+        let decisions = c.on_ack(checkpoint, task, handle).map_err(internal)?;
+        self.perform(decisions)
+    }
+
+    /// A task declined `checkpoint`.
+    pub(crate) fn on_decline(
+        &mut self,
+        task: TaskId,
+        checkpoint: CheckpointId,
+        reason: weir_checkpoint::AbortReason,
+    ) -> Result<(), JobError> {
+        let Some(c) = &mut self.coordinator else { return Ok(()) };
+        let decisions = c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?;
+        self.perform(decisions)
+    }
+
+    /// A task finished with `state`: it acknowledges every pending and later checkpoint
+    /// with it.
+    pub(crate) fn on_finished(&mut self, task: TaskId, state: TaskState) -> Result<(), JobError> {
+        self.finished.insert(task, state.clone());
+        let pending = self.coordinator.as_ref().map(|c| c.pending()).unwrap_or_default();
+        for id in pending {
+            self.on_ack(task, id, state.clone())?;
+        }
+        Ok(())
+    }
+
+    /// A task failed: every pending checkpoint is aborted.
+    pub(crate) fn on_task_failure(&mut self) {
+        if let Some(c) = &mut self.coordinator {
+            let decisions = c.on_task_failure(epoch_ms());
+            // Aborts only notify tasks that are going away and discard storage: best effort.
+            let _ = self.perform(decisions);
+        }
+    }
+
+    /// Every task finished: take the job's last checkpoint, which commits the sinks'
+    /// final output (without checkpointing: commit it directly).
+    pub(crate) fn on_job_finished(&mut self) -> Result<(), JobError> {
+        let Some(c) = &mut self.coordinator else {
+            for (op, committer) in &self.committers {
+                let items: Vec<Vec<u8>> = self
+                    .finished
+                    .values()
+                    .flat_map(|s| s.committables())
+                    .filter(|(o, _)| o == op)
+                    .map(|(_, c)| c.to_vec())
+                    .collect();
+                committer.commit(&items).map_err(|e| JobError::Commit(format!("{op}: {e}")))?;
+            }
+            return Ok(());
+        };
+        let decisions = c.trigger_checkpoint(epoch_ms());
+        let last = decisions.iter().find_map(|d| match d {
+            CoordinatorDecision::InjectBarrier(b) => Some(b.id),
+            _ => None,
+        });
+        self.perform(decisions)?;
+        match last {
+            Some(id) if self.completed.contains(&id) => Ok(()),
+            _ => Err(JobError::Checkpoint("the job's final checkpoint did not complete".into())),
+        }
+    }
+
+    fn perform(&mut self, decisions: Vec<CoordinatorDecision>) -> Result<(), JobError> {
+        let mut queue: std::collections::VecDeque<CoordinatorDecision> = decisions.into();
+        while let Some(d) = queue.pop_front() {
+            let more = self.perform_one(d)?;
+            queue.extend(more);
+        }
+        Ok(())
+    }
+
+    fn perform_one(&mut self, decision: CoordinatorDecision) -> Result<Vec<CoordinatorDecision>, JobError> {
+        let now = epoch_ms();
+        match decision {
+            CoordinatorDecision::InjectBarrier(barrier) => self.inject(barrier),
+            CoordinatorDecision::WriteManifest(manifest) => {
+                let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(vec![]) };
+                Ok(match storage.write_manifest(&manifest) {
+                    Ok(()) => c.on_storage_written(manifest.checkpoint, now),
+                    Err(e) => c.on_storage_failed(manifest.checkpoint, e.to_string(), now),
+                })
+            }
+            CoordinatorDecision::NotifyComplete(id) => {
+                self.acked.remove(&id);
+                let committables = self.committables.remove(&id).unwrap_or_default();
+                for (op, committer) in &self.committers {
+                    let items: Vec<Vec<u8>> =
+                        committables.iter().filter(|(o, _)| o == op).map(|(_, c)| c.clone()).collect();
+                    committer.commit(&items).map_err(|e| JobError::Commit(format!("{op}: {e}")))?;
+                }
+                self.completed.push(id);
+                self.notify(TaskMessage::Complete(id));
+                Ok(vec![])
+            }
+            CoordinatorDecision::SavepointComplete(id) => {
+                self.acked.remove(&id);
+                self.committables.remove(&id);
+                self.savepoints.push(id);
+                self.answer_savepoint(id, Ok(id));
+                Ok(vec![])
+            }
+            CoordinatorDecision::NotifyAborted(id, reason) => {
+                self.answer_savepoint(id, Err(JobError::Checkpoint(format!("savepoint {id} failed: {reason}"))));
+                self.acked.remove(&id);
+                self.committables.remove(&id);
+                self.notify(TaskMessage::Aborted(id));
+                Ok(vec![])
+            }
+            CoordinatorDecision::DiscardCheckpoint(id) => {
+                if let Some(storage) = &self.storage {
+                    storage.delete(id).map_err(|e| JobError::Checkpoint(e.to_string()))?;
+                }
+                Ok(vec![])
+            }
+            CoordinatorDecision::FailJob(why) => Err(JobError::Checkpoint(why)),
+        }
+    }
+
+    fn notify(&self, message: TaskMessage) {
+        for tx in self.mailboxes.values() {
+            // A finished task's mailbox is gone; a full one belongs to a task far behind,
+            // which learns the outcome from the next checkpoint instead.
+            let _ = tx.try_send(message.clone());
+        }
+    }
+
+    /// Snapshots each source's enumerator and injects the barrier into its readers, then
+    /// acknowledges for the enumerators and for every task that has already finished.
+    fn inject(&mut self, barrier: CheckpointBarrier) -> Result<Vec<CoordinatorDecision>, JobError> {
+        let mut acks = Vec::new();
+        for source in &self.sources {
+            let mailboxes = &source.mailboxes;
+            let mut inject = || {
+                for tx in mailboxes {
+                    let _ = tx.try_send(TaskMessage::Barrier(barrier));
+                }
+            };
+            let task = TaskId { vertex: source.vertex, subtask: SubtaskIndex(COORDINATOR_SUBTASK) };
+            match source.coordinator.snapshot_and_inject(&mut inject) {
+                Ok(bytes) => {
+                    let mut writer = OperatorStateWriter::new(barrier.id);
+                    writer.union(ENUMERATOR, vec![bytes]);
+                    let mut state = empty_state();
+                    state.operators.push(OperatorSnapshot {
+                        operator_id: source.operator_id.clone(),
+                        entries: writer.into_entries(),
+                    });
+                    acks.push((task, Ok(state)));
+                }
+                Err(e) => acks.push((task, Err(format!("source '{}': {e}", source.operator_id)))),
+            }
+        }
+        for (task, state) in &self.finished {
+            acks.push((*task, Ok(state.clone())));
+        }
+        for (task, state) in acks {
+            match state {
+                Ok(state) => self.on_ack(task, barrier.id, state)?,
+                Err(why) => self.on_decline(task, barrier.id, weir_checkpoint::AbortReason::SnapshotFailed(why))?,
+            }
+        }
+        Ok(vec![])
+    }
+}
+
+fn internal(e: weir_checkpoint::CheckpointError) -> JobError {
+    JobError::Internal(format!("checkpoint coordinator: {e}"))
+}
