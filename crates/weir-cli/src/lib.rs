@@ -5,7 +5,10 @@
 //!
 //! - [`nexmark`]: the Nexmark queries written with the DataStream API, and the runner
 //!   that measures them (`weir nexmark`);
+//! - [`checkpoint_options`]: `--checkpoint-dir`, `--checkpoint-interval`, `--restore`…,
+//!   and savepoints on `SIGUSR1`;
 //! - [`cpu`]: process CPU time and peak memory, for events per CPU-second.
 
+pub mod checkpoint_options;
 pub mod cpu;
 pub mod nexmark;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use weir_cli::checkpoint_options::CheckpointArgs;
 use weir_cli::nexmark::{self, NexmarkInput, Query, RunSpec};
 use weir_connectors::nexmark::{write_dir, NexmarkConfig};
 
@@ -20,6 +21,16 @@ enum Command {
     /// Run a Nexmark query on the embedded runtime and report its throughput, or
     /// generate Nexmark event files.
     Nexmark(NexmarkArgs),
+    /// Ask a running job (started with --checkpoint-dir) for a savepoint: it is written
+    /// as a `chk-N` directory in the job's checkpoint directory, and the job prints its
+    /// path. Resume from it with `--restore DIR/chk-N`, at any --parallelism.
+    Savepoint(SavepointArgs),
+}
+
+#[derive(Args)]
+struct SavepointArgs {
+    /// The process id of the running `weir` job.
+    pid: i32,
 }
 
 #[derive(Args)]
@@ -84,6 +95,8 @@ struct RunArgs {
     /// Write the result rows as JSON lines (one part file per subtask) into this directory.
     #[arg(long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
 }
 
 fn main() -> ExitCode {
@@ -93,6 +106,7 @@ fn main() -> ExitCode {
             Some(NexmarkAction::Generate(g)) => generate(g),
             None => run_nexmark(args.run),
         },
+        Command::Savepoint(args) => savepoint(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,6 +133,16 @@ fn generate(args: GenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn savepoint(args: SavepointArgs) -> anyhow::Result<()> {
+    // SAFETY: kill(2) with a valid signal number has no memory-safety preconditions.
+    let rc = unsafe { libc::kill(args.pid, libc::SIGUSR1) };
+    if rc != 0 {
+        anyhow::bail!("cannot signal process {}: {}", args.pid, std::io::Error::last_os_error());
+    }
+    println!("asked process {} for a savepoint; it prints `savepoint DIR/chk-N` when done", args.pid);
+    Ok(())
+}
+
 fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
     let mut query = args
         .query
@@ -138,7 +162,15 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
             format!("generator: {} events, seed {}, {} events/s of event time", args.events, args.seed, args.rate),
         ),
     };
-    let spec = RunSpec { query, input, parallelism: args.parallelism, output: args.output.clone() };
+    let spec = RunSpec {
+        query,
+        input,
+        parallelism: args.parallelism,
+        output: args.output.clone(),
+        checkpointing: args.checkpoints.settings()?,
+        checkpoint_dir: args.checkpoints.checkpoint_dir.clone(),
+        restart_strategy: args.checkpoints.restart_strategy()?,
+    };
     eprintln!("Nexmark {query} · parallelism {} · {source}", args.parallelism);
     let r = nexmark::run(&spec)?;
     let m = |x: f64| x / 1e6;
@@ -154,6 +186,15 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
     println!("peak memory      {:>12.1} MiB", r.peak_rss_mib);
     if let Some(out) = &args.output {
         println!("output           {}", out.display());
+    }
+    if spec.checkpointing.is_some() {
+        println!("checkpoints      {:>14}", r.checkpoints);
+        if let Some(id) = r.restored_from {
+            println!("restored from    {:>14}", format!("chk-{id}"));
+        }
+        if r.restarts > 0 {
+            println!("restarts         {:>14}", r.restarts);
+        }
     }
     println!(
         "RESULT query={} p={} events={} rows={} elapsed_s={:.3} events_per_s={:.0} cpu_s={:.3} events_per_cpu_s={:.0} peak_rss_mib={:.1}",

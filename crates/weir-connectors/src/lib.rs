@@ -2,16 +2,17 @@
 //!
 //! Sources implement weir-runtime's split model ([`Source`](weir_runtime::Source) →
 //! [`SplitEnumerator`](weir_runtime::SplitEnumerator) + [`SourceReader`](weir_runtime::SourceReader));
-//! sinks implement [`Sink`](weir_runtime::Sink) → [`SinkWriter`](weir_runtime::SinkWriter).
+//! sinks implement [`Sink`](weir_runtime::Sink) → [`SinkWriter`](weir_runtime::SinkWriter), and
+//! the exactly-once ones a [`Committer`](weir_runtime::Committer) too.
 //! Depends on weir-runtime and weir-core only.
 //!
 //! ```text
 //!   sources                         sinks
 //!   nexmark::NexmarkSource  ─┐   ┌─▶ PrintSink        (stdout / stderr, Flink's "N> " prefix)
-//!   nexmark::NexmarkFileSource ├─▶ job ─▶ TextFileSink / JsonLinesSink (part files in a directory)
-//!   TextFileSource           │   ├─▶ BlackholeSink    (counts)
-//!   CollectionSource         │   └─▶ CollectSink      (into a shared Vec)
-//!   NumberSequenceSource    ─┘
+//!   nexmark::NexmarkFileSource ├─▶ job ─▶ FileSink   (JSON lines / CSV / text parts, exactly once)
+//!   TextFileSource           │   ├─▶ TextFileSink / JsonLinesSink (a part file per subtask)
+//!   CollectionSource         │   ├─▶ BlackholeSink    (counts)
+//!   NumberSequenceSource    ─┘   └─▶ CollectSink      (into a shared Vec; transactional on request)
 //! ```
 //!
 //! | module | what lives there |
@@ -23,7 +24,7 @@
 //! | [`enumerator`] | [`StaticSplitEnumerator`]: split *i* to reader *i* mod *p* |
 //! | [`line_reader`] | buffered line reading with file and line number for errors |
 //! | [`pacer`] | holds a source to a wall-clock rate |
-//! | [`sink`] | print, text-file, JSON-lines, blackhole and collect sinks |
+//! | [`sink`] | print, file (two-phase commit), text-file, JSON-lines, blackhole and collect sinks |
 //! | [`error`] | [`ConnectorError`] |
 //!
 //! Every bounded source here assigns its splits statically and deterministically (split
@@ -46,5 +47,8 @@ pub use collection::CollectionSource;
 pub use enumerator::StaticSplitEnumerator;
 pub use error::ConnectorError;
 pub use sequence::NumberSequenceSource;
-pub use sink::{BlackholeSink, CollectHandle, CollectSink, JsonLinesSink, PrintSink, TextFileSink};
+pub use sink::{
+    BlackholeSink, CollectHandle, CollectSink, FileSink, JsonLinesSink, PrintSink, TextFileSink,
+    TransactionalCollectSink,
+};
 pub use text_file::TextFileSource;

@@ -49,6 +49,12 @@ pub struct Restore {
     pub checkpoint: Option<CheckpointId>,
 }
 
+impl std::fmt::Debug for Restore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Restore").field("checkpoint", &self.checkpoint).finish_non_exhaustive()
+    }
+}
+
 impl std::fmt::Debug for CheckpointSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CheckpointSettings").field("config", &self.config).finish_non_exhaustive()

@@ -11,8 +11,9 @@ use serde::Serialize;
 use weir::prelude::*;
 use weir::StreamRecord;
 use weir_connectors::nexmark::{NexmarkConfig, NexmarkFileSource, NexmarkSource, NexmarkStreams};
-use weir_connectors::sink::{BlackholeSink, JsonLinesSink};
-use weir_runtime::{Emitter, Operator};
+use weir_connectors::sink::{BlackholeSink, FileSink, JsonLinesSink};
+use weir_runtime::restart::RestartStrategy;
+use weir_runtime::{CheckpointSettings, Emitter, Operator};
 
 use crate::cpu::{peak_rss_mib, process_cpu_time};
 
@@ -118,6 +119,12 @@ pub struct RunSpec {
     pub parallelism: usize,
     /// Result rows as JSON lines into this directory, or counted and dropped.
     pub output: Option<PathBuf>,
+    /// Checkpointing (and what to resume from), if enabled.
+    pub checkpointing: Option<CheckpointSettings>,
+    /// The checkpoint directory (where savepoints asked for by `SIGUSR1` go).
+    pub checkpoint_dir: Option<PathBuf>,
+    /// The restart strategy, if not the default.
+    pub restart_strategy: Option<RestartStrategy>,
 }
 
 /// What a run measured.
@@ -142,6 +149,12 @@ pub struct RunReport {
     pub cpu_s: f64,
     /// Peak resident memory of the process, MiB.
     pub peak_rss_mib: f64,
+    /// Checkpoints completed.
+    pub checkpoints: usize,
+    /// The checkpoint the run resumed from.
+    pub restored_from: Option<u64>,
+    /// Restarts after failures.
+    pub restarts: u32,
 }
 
 impl RunReport {
@@ -185,9 +198,13 @@ fn counted<T: Data>(stream: &DataStream<T>, name: &str, total: &Arc<AtomicU64>) 
     stream.transform(name, move |_| Ok(Count { seen: 0, total: total.clone(), _t: std::marker::PhantomData }))
 }
 
-fn sink<T: Data + Serialize>(rows: &DataStream<T>, output: &Option<PathBuf>, count: &Arc<AtomicU64>) {
+fn sink<T: Data + Serialize>(rows: &DataStream<T>, spec: &RunSpec, count: &Arc<AtomicU64>) {
     let rows = counted(rows, "Count Results", count);
-    match output {
+    match &spec.output {
+        // With checkpoints, output is committed with them: exactly once across failures.
+        Some(dir) if spec.checkpointing.is_some() => {
+            rows.sink_to(FileSink::json_lines(dir.clone()).with_part_suffix(".jsonl"), "File sink (exactly once)");
+        }
         Some(dir) => {
             rows.sink_to(JsonLinesSink::new(dir.clone()), "JSON lines");
         }
@@ -202,7 +219,13 @@ fn sink<T: Data + Serialize>(rows: &DataStream<T>, output: &Option<PathBuf>, cou
 /// # Errors
 /// The job's failure (a missing input directory, a malformed line, an unwritable output).
 pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
-    let env = StreamExecutionEnvironment::new().with_parallelism(spec.parallelism);
+    let mut env = StreamExecutionEnvironment::new().with_parallelism(spec.parallelism);
+    if let Some(c) = &spec.checkpointing {
+        env = env.enable_checkpointing(c.clone());
+    }
+    if let Some(r) = &spec.restart_strategy {
+        env = env.with_restart_strategy(r.clone());
+    }
     let events_total = Arc::new(AtomicU64::new(0));
     let rows_total = Arc::new(AtomicU64::new(0));
     let strategy = if spec.query.event_time() { nexmark_watermarks() } else { WatermarkStrategy::no_watermarks() };
@@ -219,21 +242,30 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
     };
     let events = counted(&events, "Count Events", &events_total);
     match spec.query {
-        Query::Q0 => sink(&super::q0::query(&events), &spec.output, &rows_total),
-        Query::Q1 => sink(&super::q1::query(&events), &spec.output, &rows_total),
-        Query::Q2 => sink(&super::q2::query(&events), &spec.output, &rows_total),
-        Query::Q5 => sink(&super::q5::query(&events), &spec.output, &rows_total),
-        Query::Q7 => sink(&super::q7::query(&events), &spec.output, &rows_total),
-        Query::Q8 => sink(&super::q8::query(&events), &spec.output, &rows_total),
-        Query::Q11 => sink(&super::q11::query(&events), &spec.output, &rows_total),
-        Query::Q12 => sink(&super::q12::query(&events), &spec.output, &rows_total),
+        Query::Q0 => sink(&super::q0::query(&events), spec, &rows_total),
+        Query::Q1 => sink(&super::q1::query(&events), spec, &rows_total),
+        Query::Q2 => sink(&super::q2::query(&events), spec, &rows_total),
+        Query::Q5 => sink(&super::q5::query(&events), spec, &rows_total),
+        Query::Q7 => sink(&super::q7::query(&events), spec, &rows_total),
+        Query::Q8 => sink(&super::q8::query(&events), spec, &rows_total),
+        Query::Q11 => sink(&super::q11::query(&events), spec, &rows_total),
+        Query::Q12 => sink(&super::q12::query(&events), spec, &rows_total),
         Query::Sliding { size_ms, slide_ms } => {
-            sink(&super::sliding::query(&events, size_ms, slide_ms), &spec.output, &rows_total)
+            sink(&super::sliding::query(&events, size_ms, slide_ms), spec, &rows_total)
         }
     }
     let cpu_before = process_cpu_time();
     let started = Instant::now();
-    env.execute(&format!("Nexmark {}", spec.query))?;
+    let result = match &spec.checkpointing {
+        None => env.execute(&format!("Nexmark {}", spec.query))?,
+        Some(_) => {
+            let (control, job) = env.execute_async(&format!("Nexmark {}", spec.query))?;
+            if let Some(dir) = &spec.checkpoint_dir {
+                crate::checkpoint_options::serve_savepoint_requests(control, dir.clone());
+            }
+            job.join().map_err(|_| JobError::Internal("the job thread panicked".into()))??
+        }
+    };
     let elapsed = started.elapsed();
     let cpu = process_cpu_time().saturating_sub(cpu_before);
     let events_read = events_total.load(Ordering::Relaxed);
@@ -250,6 +282,9 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
         elapsed_s: secs(elapsed),
         cpu_s: secs(cpu),
         peak_rss_mib: peak_rss_mib(),
+        checkpoints: result.completed_checkpoints.len(),
+        restored_from: result.restored_from.map(|c| c.0),
+        restarts: result.restarts,
     })
 }
 
