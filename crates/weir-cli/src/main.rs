@@ -188,7 +188,16 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
         println!("output           {}", out.display());
     }
     if spec.checkpointing.is_some() {
+        let s = &r.checkpoint_stats;
         println!("checkpoints      {:>14}", r.checkpoints);
+        if s.completed > 0 {
+            println!(
+                "checkpoint time  {:>12.1} ms mean, {} ms max (trigger to manifest)",
+                s.total_duration_ms as f64 / s.completed as f64,
+                s.max_duration_ms
+            );
+            println!("checkpoint size  {:>12.1} KiB last, {:.1} KiB max", s.last_size_bytes as f64 / 1024.0, s.max_size_bytes as f64 / 1024.0);
+        }
         if let Some(id) = r.restored_from {
             println!("restored from    {:>14}", format!("chk-{id}"));
         }

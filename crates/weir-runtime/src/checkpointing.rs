@@ -146,6 +146,21 @@ impl RestoredJob {
     }
 }
 
+/// What the completed checkpoints of one execution cost.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckpointStats {
+    /// Completed checkpoints (the final one included).
+    pub completed: u64,
+    /// Sum of their durations, trigger to manifest written, ms.
+    pub total_duration_ms: u64,
+    /// The longest duration, ms.
+    pub max_duration_ms: u64,
+    /// The size of the last completed checkpoint, bytes of task state.
+    pub last_size_bytes: u64,
+    /// The largest checkpoint, bytes.
+    pub max_size_bytes: u64,
+}
+
 /// A source vertex as the checkpointing side sees it.
 pub(crate) struct SourceHandle {
     pub(crate) vertex: VertexId,
@@ -172,6 +187,10 @@ pub(crate) struct JobCheckpoints {
     pub(crate) completed: Vec<CheckpointId>,
     /// Completed savepoints, in order.
     pub(crate) savepoints: Vec<CheckpointId>,
+    /// Durations and sizes of completed checkpoints.
+    pub(crate) stats: CheckpointStats,
+    /// Bytes written so far per pending checkpoint.
+    sizes: BTreeMap<CheckpointId, u64>,
     /// Who waits for which savepoint.
     savepoint_waiters: Vec<(CheckpointId, Sender<Result<CheckpointId, JobError>>)>,
 }
@@ -215,6 +234,8 @@ impl JobCheckpoints {
             completed: Vec::new(),
             savepoints: Vec::new(),
             savepoint_waiters: Vec::new(),
+            stats: CheckpointStats::default(),
+            sizes: BTreeMap::new(),
         })
     }
 
@@ -287,6 +308,7 @@ impl JobCheckpoints {
                 return self.perform(decisions);
             }
         };
+        *self.sizes.entry(checkpoint).or_default() += handle.size;
         let found: Vec<(String, Vec<u8>)> = state.committables().map(|(op, c)| (op.to_string(), c.to_vec())).collect();
         self.committables.entry(checkpoint).or_default().extend(found);
         let decisions = c.on_ack(checkpoint, task, handle).map_err(internal)?;
@@ -369,7 +391,19 @@ impl JobCheckpoints {
             CoordinatorDecision::WriteManifest(manifest) => {
                 let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(vec![]) };
                 Ok(match storage.write_manifest(&manifest) {
-                    Ok(()) => c.on_storage_written(manifest.checkpoint, now),
+                    Ok(()) => {
+                        let size = self.sizes.remove(&manifest.checkpoint).unwrap_or_default();
+                        let took = now.saturating_sub(manifest.timestamp_ms);
+                        if manifest.kind == weir_core::CheckpointKind::Checkpoint {
+                            let s = &mut self.stats;
+                            s.completed += 1;
+                            s.total_duration_ms += took;
+                            s.max_duration_ms = s.max_duration_ms.max(took);
+                            s.last_size_bytes = size;
+                            s.max_size_bytes = s.max_size_bytes.max(size);
+                        }
+                        c.on_storage_written(manifest.checkpoint, now)
+                    }
                     Err(e) => c.on_storage_failed(manifest.checkpoint, e.to_string(), now),
                 })
             }
@@ -393,6 +427,7 @@ impl JobCheckpoints {
                 Ok(vec![])
             }
             CoordinatorDecision::NotifyAborted(id, reason) => {
+                self.sizes.remove(&id);
                 self.answer_savepoint(id, Err(JobError::Checkpoint(format!("savepoint {id} failed: {reason}"))));
                 self.acked.remove(&id);
                 self.committables.remove(&id);

@@ -50,6 +50,8 @@ pub struct JobExecutionResult {
     pub restarts: u32,
     /// The checkpoint the last execution resumed from, if any.
     pub restored_from: Option<CheckpointId>,
+    /// What the last execution's checkpoints cost.
+    pub checkpoint_stats: crate::checkpointing::CheckpointStats,
 }
 
 /// Executes job graphs in the current process.
@@ -149,10 +151,11 @@ impl LocalExecutor {
                         job_id: JobId::generate(),
                         job_name: graph.name.clone(),
                         net_runtime: started.elapsed(),
-                        completed_checkpoints: jc.completed,
-                        savepoints: jc.savepoints,
+                        completed_checkpoints: jc.completed.clone(),
+                        savepoints: jc.savepoints.clone(),
                         restarts: restarts.restarts(),
                         restored_from,
+                        checkpoint_stats: jc.stats,
                     })
                 }
                 Err(e @ (JobError::InvalidGraph(_) | JobError::Restore(_))) => return Err(e),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use weir_core::KeyGroupRange;
 
 use crate::snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
+use crate::ttl::{StateTtlConfig, TtlValue};
 use crate::{StateError, StateTable};
 
 /// Which of Flink's keyed state kinds a declared state is.
@@ -19,7 +20,14 @@ pub enum StateKind {
     List,
     /// A map per key.
     Map,
+    /// One value per key, folded by a reduce function.
+    Reducing,
+    /// One accumulator per key, folded by an aggregate function.
+    Aggregating,
 }
+
+/// The bincode of an empty `Vec`: the blob of a state with no entries in a key group.
+pub(crate) const EMPTY_BLOB: &[u8] = &[0; 8];
 
 /// The id of a declared state within one backend (its index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,8 +45,13 @@ trait ErasedTable: Send {
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     fn has_entries(&self, key_group: usize) -> bool;
-    fn snapshot_key_group(&self, key_group: usize) -> Result<Vec<u8>, StateError>;
+    /// The key group's entries in bincode; with `now_ms`, a TTL state that cleans up in
+    /// full snapshots leaves its expired entries out.
+    fn snapshot_key_group(&self, key_group: usize, now_ms: Option<i64>) -> Result<Vec<u8>, StateError>;
     fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError>;
+    fn estimated_size_bytes(&self) -> u64;
+    /// The keys with an entry in `key_group`, as a `Vec<K>`.
+    fn key_group_keys(&self, key_group: usize) -> Box<dyn Any>;
 }
 
 impl<K, S> ErasedTable for StateTable<K, S>
@@ -55,7 +68,7 @@ where
     fn has_entries(&self, key_group: usize) -> bool {
         self.key_group_entries(key_group).next().is_some()
     }
-    fn snapshot_key_group(&self, key_group: usize) -> Result<Vec<u8>, StateError> {
+    fn snapshot_key_group(&self, key_group: usize, _now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
         let entries: Vec<(&K, &S)> = self.key_group_entries(key_group).collect();
         bincode::serialize(&entries).map_err(|e| StateError::Snapshot(e.to_string()))
     }
@@ -65,6 +78,53 @@ where
             self.insert(key_group, &k, v);
         }
         Ok(())
+    }
+    fn estimated_size_bytes(&self) -> u64 {
+        StateTable::estimated_size_bytes(self)
+    }
+    fn key_group_keys(&self, key_group: usize) -> Box<dyn Any> {
+        Box::new(self.key_group_entries(key_group).map(|(k, _)| k.clone()).collect::<Vec<K>>())
+    }
+}
+
+/// The table of a state with TTL: a table of [`TtlValue`]s that knows its TTL, so that
+/// snapshots can leave expired entries out. Downcasts to the inner table.
+struct TtlTable<K, T> {
+    table: StateTable<K, TtlValue<T>>,
+    ttl: StateTtlConfig,
+}
+
+impl<K, T> ErasedTable for TtlTable<K, T>
+where
+    K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static,
+    T: Send + Serialize + DeserializeOwned + 'static,
+{
+    fn as_any(&self) -> &dyn Any {
+        &self.table
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        &mut self.table
+    }
+    fn has_entries(&self, key_group: usize) -> bool {
+        self.table.has_entries(key_group)
+    }
+    fn snapshot_key_group(&self, key_group: usize, now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
+        let live = |v: &TtlValue<T>| match now_ms {
+            Some(now) if self.ttl.cleans_up_in_full_snapshot() => !self.ttl.is_expired(v.last_access_ms, now),
+            _ => true,
+        };
+        let entries: Vec<(&K, &TtlValue<T>)> =
+            self.table.key_group_entries(key_group).filter(|(_, v)| live(v)).collect();
+        bincode::serialize(&entries).map_err(|e| StateError::Snapshot(e.to_string()))
+    }
+    fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError> {
+        self.table.restore_key_group(key_group, bytes)
+    }
+    fn estimated_size_bytes(&self) -> u64 {
+        self.table.estimated_size_bytes()
+    }
+    fn key_group_keys(&self, key_group: usize) -> Box<dyn Any> {
+        self.table.key_group_keys(key_group)
     }
 }
 
@@ -109,7 +169,48 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
         name: &str,
         kind: StateKind,
     ) -> Result<StateId, StateError> {
-        let requested = type_name::<S>();
+        let range = self.range;
+        self.register_table(name, kind, type_name::<S>(), || Box::new(StateTable::<K, S>::new(range)))
+    }
+
+    /// Declares a state with time-to-live holding `T` per key: its table holds
+    /// [`TtlValue<T>`] (read it with `table::<TtlValue<T>>`). Declaring it again returns
+    /// the same id (the first declaration's TTL stays in force).
+    ///
+    /// # Errors
+    /// As [`Self::register`].
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use weir_core::KeyGroupRange;
+    /// use weir_state::{HeapKeyedStateBackend, StateKind, StateTtlConfig, TtlValue};
+    /// let mut backend = HeapKeyedStateBackend::<u32>::new(KeyGroupRange::for_operator(128, 1, 0));
+    /// let ttl = StateTtlConfig::new(Duration::from_secs(1)).cleanup_full_snapshot();
+    /// let id = backend.register_ttl::<u64>("last", StateKind::Value, ttl).unwrap();
+    /// backend.table_mut::<TtlValue<u64>>(id).insert(3, &1, TtlValue { value: 9, last_access_ms: 0 });
+    /// assert_eq!(backend.snapshot_at(500).unwrap().key_groups.len(), 1);
+    /// assert_eq!(backend.snapshot_at(1_000).unwrap().key_groups.len(), 0, "expired");
+    /// ```
+    pub fn register_ttl<T: Send + Serialize + DeserializeOwned + 'static>(
+        &mut self,
+        name: &str,
+        kind: StateKind,
+        ttl: StateTtlConfig,
+    ) -> Result<StateId, StateError> {
+        let range = self.range;
+        self.register_table(name, kind, type_name::<TtlValue<T>>(), || {
+            Box::new(TtlTable::<K, T> { table: StateTable::new(range), ttl })
+        })
+    }
+
+    fn register_table(
+        &mut self,
+        name: &str,
+        kind: StateKind,
+        requested: &'static str,
+        table: impl FnOnce() -> Box<dyn ErasedTable>,
+    ) -> Result<StateId, StateError> {
         if let Some((i, existing)) = self.states.iter().enumerate().find(|(_, s)| s.name == name) {
             if existing.kind == kind && existing.type_name == requested {
                 return Ok(StateId(i));
@@ -120,12 +221,7 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
                 requested: format!("{kind:?} of {requested}"),
             });
         }
-        self.states.push(Registered {
-            name: name.to_string(),
-            kind,
-            type_name: requested,
-            table: Box::new(StateTable::<K, S>::new(self.range)),
-        });
+        self.states.push(Registered { name: name.to_string(), kind, type_name: requested, table: table() });
         Ok(StateId(self.states.len() - 1))
     }
 
@@ -168,6 +264,20 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
     /// # Errors
     /// [`StateError::Snapshot`] when a key or value cannot be serialized.
     pub fn snapshot(&self) -> Result<KeyedStateSnapshot, StateError> {
+        self.snapshot_inner(None)
+    }
+
+    /// As [`Self::snapshot`], taken at processing time `now_ms`: states whose TTL cleans
+    /// up in full snapshots ([`StateTtlConfig::cleanup_full_snapshot`]) leave their
+    /// expired entries out (they stay in this backend until read or cleaned up).
+    ///
+    /// # Errors
+    /// As [`Self::snapshot`].
+    pub fn snapshot_at(&self, now_ms: i64) -> Result<KeyedStateSnapshot, StateError> {
+        self.snapshot_inner(Some(now_ms))
+    }
+
+    fn snapshot_inner(&self, now_ms: Option<i64>) -> Result<KeyedStateSnapshot, StateError> {
         let states = self
             .states
             .iter()
@@ -178,8 +288,15 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
             if !self.states.iter().any(|s| s.table.has_entries(key_group)) {
                 continue;
             }
-            let tables =
-                self.states.iter().map(|s| s.table.snapshot_key_group(key_group)).collect::<Result<Vec<_>, _>>()?;
+            let tables = self
+                .states
+                .iter()
+                .map(|s| s.table.snapshot_key_group(key_group, now_ms))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Every entry of the key group may have expired.
+            if now_ms.is_some() && tables.iter().all(|t| t.as_slice() == EMPTY_BLOB) {
+                continue;
+            }
             key_groups.push(KeyGroupSnapshot { key_group, tables });
         }
         Ok(KeyedStateSnapshot { format_version: SNAPSHOT_FORMAT_VERSION, states, key_groups })
@@ -236,6 +353,29 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
             }
         }
         Ok(())
+    }
+
+    /// An estimate of the bytes the declared states hold: the sum of
+    /// [`StateTable::estimated_size_bytes`] (hash-map slots by `mem::size_of`, plus each
+    /// entry's bincode-serialized size for what it owns on the heap). Walks every entry.
+    ///
+    /// # Example
+    /// ```
+    /// use weir_core::KeyGroupRange;
+    /// use weir_state::{HeapKeyedStateBackend, StateKind};
+    /// let mut backend = HeapKeyedStateBackend::<u64>::new(KeyGroupRange::for_operator(128, 1, 0));
+    /// let id = backend.register::<String>("name", StateKind::Value).unwrap();
+    /// let before = backend.estimated_size_bytes();
+    /// backend.table_mut::<String>(id).insert(0, &1, "x".repeat(1_000));
+    /// assert!(backend.estimated_size_bytes() >= before + 1_000);
+    /// ```
+    pub fn estimated_size_bytes(&self) -> u64 {
+        self.states.iter().map(|s| s.table.estimated_size_bytes()).sum()
+    }
+
+    /// The keys with an entry in state `id` in `key_group`.
+    pub(crate) fn key_group_keys(&self, id: StateId, key_group: usize) -> Vec<K> {
+        *self.states[id.0].table.key_group_keys(key_group).downcast().expect("tables hold keys of type K")
     }
 
     /// Names and kinds of the declared states, in declaration order.

@@ -29,4 +29,12 @@ pub enum StateError {
         /// Last owned key group.
         end: usize,
     },
+    /// A state with TTL was accessed through a context that gives no processing time
+    /// ([`crate::KeyedStateContext::current_processing_time_ms`] returned `None`) — a Weir bug.
+    #[error("a state with TTL was accessed through a context that gives no processing time")]
+    NoProcessingTime,
+    /// The persistent backend's store failed (I/O, corruption); a retry after a restart
+    /// from the last checkpoint may help.
+    #[error("state store failed: {0}")]
+    Store(String),
 }

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
+use crate::cell::ValueCell;
+use crate::ttl::StateTtlConfig;
 use crate::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateValue};
 
 /// Gives a state handle the backend, the current key and its key group.
@@ -17,6 +19,13 @@ use crate::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateVal
 pub trait KeyedStateContext<K> {
     /// The backend, the current key and the current key's group.
     fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<K>, &K, usize);
+
+    /// The current processing time (epoch ms), for states with time-to-live. A context
+    /// that returns `None` (the default) cannot serve TTL states: they fail with
+    /// [`StateError::NoProcessingTime`].
+    fn current_processing_time_ms(&self) -> Option<i64> {
+        None
+    }
 }
 
 macro_rules! descriptor {
@@ -42,10 +51,31 @@ macro_rules! descriptor {
     };
 }
 
-descriptor!(
-    /// Declares a [`ValueState`]: one value of `T` per key.
-    ValueStateDescriptor<T>
-);
+/// Declares a [`ValueState`]: one value of `T` per key, optionally with time-to-live.
+#[derive(Debug, Clone)]
+pub struct ValueStateDescriptor<T> {
+    name: String,
+    ttl: Option<StateTtlConfig>,
+    _types: PhantomData<fn() -> T>,
+}
+
+impl<T> ValueStateDescriptor<T> {
+    /// A descriptor for the state called `name` (unique within the operator).
+    pub fn new(name: impl Into<String>) -> Self {
+        ValueStateDescriptor { name: name.into(), ttl: None, _types: PhantomData }
+    }
+
+    /// The state's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Gives the state a time-to-live: see [`crate::ttl`].
+    pub fn with_ttl(mut self, ttl: StateTtlConfig) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+}
 descriptor!(
     /// Declares a [`ListState`]: a list of `T` per key.
     ListStateDescriptor<T>
@@ -61,7 +91,7 @@ impl<T: StateValue> ValueStateDescriptor<T> {
     /// # Errors
     /// When the name is taken by a state of another kind or type.
     pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<ValueState<T>, StateError> {
-        Ok(ValueState { id: backend.register::<T>(&self.name, StateKind::Value)?, _t: PhantomData })
+        Ok(ValueState { cell: ValueCell::declare(backend, &self.name, StateKind::Value, self.ttl)? })
     }
 }
 
@@ -88,8 +118,7 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapStateDescriptor<UK, UV> {
 /// One value per key (Flink's `ValueState`).
 #[derive(Debug)]
 pub struct ValueState<T> {
-    id: StateId,
-    _t: PhantomData<fn() -> T>,
+    cell: ValueCell<T>,
 }
 
 /// A list of values per key (Flink's `ListState`).
@@ -117,7 +146,12 @@ macro_rules! copy_handle {
         impl<$($t),+> Copy for $name<$($t),+> {}
     };
 }
-copy_handle!(ValueState<T>);
+impl<T> Clone for ValueState<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for ValueState<T> {}
 copy_handle!(ListState<T>);
 copy_handle!(MapState<UK, UV>);
 
@@ -127,8 +161,7 @@ impl<T: StateValue> ValueState<T> {
     /// # Errors
     /// Never on the heap backend; persistent backends may fail to read.
     pub fn value<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Option<T>, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        Ok(backend.table::<T>(self.id).get(kg, key).cloned())
+        self.cell.get(ctx)
     }
 
     /// Sets the current key's value.
@@ -136,9 +169,7 @@ impl<T: StateValue> ValueState<T> {
     /// # Errors
     /// Never on the heap backend; persistent backends may fail to write.
     pub fn update<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, value: T) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<T>(self.id).insert(kg, key, value);
-        Ok(())
+        self.cell.set(ctx, value)
     }
 
     /// Removes the current key's value.
@@ -146,9 +177,7 @@ impl<T: StateValue> ValueState<T> {
     /// # Errors
     /// As [`Self::update`].
     pub fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<T>(self.id).remove(kg, key);
-        Ok(())
+        self.cell.clear(ctx)
     }
 }
 

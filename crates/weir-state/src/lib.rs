@@ -1,7 +1,8 @@
 //! # weir-state — keyed state, stored by key group
 //!
-//! What a keyed operator remembers per key: Flink's `ValueState`, `ListState` and
-//! `MapState`, declared by name through descriptors and read or written for the
+//! What a keyed operator remembers per key: Flink's `ValueState`, `ListState`,
+//! `MapState`, `ReducingState` and `AggregatingState` (value-like ones optionally with
+//! time-to-live, [`ttl`]), declared by name through descriptors and read or written for the
 //! **current key** of the record being processed.
 //!
 //! ```text
@@ -17,26 +18,44 @@
 //! access goes through a context that names the current key explicitly — there is no
 //! hidden "current key" inside the backend.
 //!
+//! Two backends sit behind one trait, [`KeyedStateBackend`]: the heap backend (the
+//! default; the typed handles work over it) and [`LsmKeyedStateBackend`], an embedded
+//! LSM tree (fjall) on local disk for state larger than memory, with asynchronous and
+//! key-group-incremental snapshots ([`IncrementalSnapshot`]). Both write the same
+//! [`KeyedStateSnapshot`] format, so state moves between them.
+//!
 //! Values must be `serde`-serializable ([`StateValue`]) even though the heap backend
-//! never serializes them: the persistent backend and checkpoints will, and user code
-//! should not have to change when they arrive. For the same reason every access returns
+//! never serializes them: the LSM backend and checkpoints do. For the same reason every access returns
 //! `Result`.
 
+pub mod aggregating;
 pub mod backend;
+mod cell;
 pub mod error;
 pub mod handle;
+pub mod incremental_snapshot;
+pub mod keyed_state_backend;
+pub mod lsm_backend;
+pub mod reducing;
 pub mod snapshot;
 pub mod table;
 pub mod timer;
+pub mod ttl;
 
+pub use aggregating::{AggregateFunction, AggregatingState, AggregatingStateDescriptor};
 pub use backend::{HeapKeyedStateBackend, StateId, StateKind};
 pub use error::StateError;
 pub use handle::{
     KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState, ValueStateDescriptor,
 };
+pub use incremental_snapshot::IncrementalSnapshot;
+pub use keyed_state_backend::KeyedStateBackend;
+pub use lsm_backend::{LsmKeyedStateBackend, LsmMetrics, MemoryBudget};
+pub use reducing::{ReducingState, ReducingStateDescriptor};
 pub use snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 pub use table::StateTable;
 pub use timer::{Timer, TimerQueue, TimerService, TimerSnapshot};
+pub use ttl::{StateTtlConfig, StateVisibility, TtlValue, UpdateType};
 
 use std::hash::Hash;
 

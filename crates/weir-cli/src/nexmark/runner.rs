@@ -151,6 +151,9 @@ pub struct RunReport {
     pub peak_rss_mib: f64,
     /// Checkpoints completed.
     pub checkpoints: usize,
+    /// Their durations and sizes.
+    #[serde(skip)]
+    pub checkpoint_stats: weir_runtime::checkpointing::CheckpointStats,
     /// The checkpoint the run resumed from.
     pub restored_from: Option<u64>,
     /// Restarts after failures.
@@ -283,6 +286,7 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
         cpu_s: secs(cpu),
         peak_rss_mib: peak_rss_mib(),
         checkpoints: result.completed_checkpoints.len(),
+        checkpoint_stats: result.checkpoint_stats.clone(),
         restored_from: result.restored_from.map(|c| c.0),
         restarts: result.restarts,
     })

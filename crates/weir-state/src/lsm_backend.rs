@@ -1,0 +1,732 @@
+//! [`LsmKeyedStateBackend`]: keyed state in an embedded LSM tree on local disk (fjall),
+//! for state larger than memory.
+//!
+//! # Layout
+//! One fjall database per backend (a working directory, deleted on drop: durability
+//! comes from checkpoints, as with Flink's RocksDB backend), one keyspace (column
+//! family) per declared state. Keys start with the **key group as a big-endian `u16`**,
+//! so a key group — and a key-group range — is one contiguous scan:
+//!
+//! ```text
+//! whole-value state:  [key group: u16 BE][bincode(key)]                  → bincode(S)
+//! map state:          [key group: u16 BE][bincode(key)][bincode(user key)] → bincode(UV)
+//! ```
+//!
+//! bincode encodings of one type are prefix-free, so all user keys of one key are
+//! adjacent, and a snapshot can be assembled byte-wise without decoding values.
+//!
+//! # Memory
+//! [`MemoryBudget`] bounds the block cache and each state's memtable; everything else
+//! is on disk (and in the OS page cache, which is not the process's memory).
+//!
+//! # Snapshots
+//! 1. **Cut** (on the task thread, O(1)): take a fjall read view (a sequence number) and,
+//!    for incremental snapshots, take the set of key groups written since the last cut.
+//! 2. **Serialize** (any thread): scan the read view key group by key group into the
+//!    [`KeyedStateSnapshot`] format — the same bytes the heap backend writes.
+//!
+//! Writes after the cut are invisible to the read view, which is what makes step 2
+//! safe to run concurrently with processing.
+
+use std::any::type_name;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::path::Path;
+use std::sync::Arc;
+
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions, Readable};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use weir_core::KeyGroupRange;
+
+use crate::incremental_snapshot::IncrementalSnapshot;
+use crate::snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
+use crate::{Key, KeyedStateBackend, StateError, StateId, StateKind, StateValue};
+
+/// How much memory the LSM may use for its own buffers.
+///
+/// # Example
+/// ```
+/// use weir_state::MemoryBudget;
+/// let b = MemoryBudget::of(16 << 20);
+/// assert_eq!(b.cache_bytes + b.memtable_bytes * 2, 16 << 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryBudget {
+    /// The block cache shared by all states (fjall `cache_size`).
+    pub cache_bytes: u64,
+    /// The memtable (write buffer) size of **each** state (fjall `max_memtable_size`);
+    /// a full memtable is sealed and flushed, so a state holds about one active and one
+    /// sealed memtable.
+    pub memtable_bytes: u64,
+}
+
+impl MemoryBudget {
+    /// Half of `bytes` for the cache, a quarter for each of a state's active and
+    /// sealed memtable: `bytes` in all for one declared state.
+    pub fn of(bytes: u64) -> Self {
+        MemoryBudget { cache_bytes: bytes / 2, memtable_bytes: bytes / 4 }
+    }
+}
+
+/// What the LSM backend reports about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LsmMetrics {
+    /// Bytes on disk (tables and journal).
+    pub disk_bytes: u64,
+    /// Bytes in memtables.
+    pub write_buffer_bytes: u64,
+    /// Bytes in the block cache.
+    pub cache_bytes: u64,
+}
+
+/// One stored entry: the key after the key-group prefix, and the value.
+type LsmEntry = (Vec<u8>, Vec<u8>);
+
+/// Knows a state's types where the byte-level code needs them.
+trait Codec: Send + Sync {
+    /// Length of the bincode key at the start of `suffix` (the LSM key after the key
+    /// group).
+    fn key_len(&self, suffix: &[u8]) -> Result<usize, StateError>;
+    /// The LSM entries `(key suffix, value)` of one state's snapshot blob.
+    fn entries_of_blob(&self, blob: &[u8]) -> Result<Vec<LsmEntry>, StateError>;
+}
+
+struct WholeCodec<K, S>(PhantomData<fn() -> (K, S)>);
+struct MapCodec<K, UK, UV>(PhantomData<fn() -> K>, PhantomData<fn() -> (UK, UV)>);
+
+fn key_len<K: DeserializeOwned>(suffix: &[u8]) -> Result<usize, StateError> {
+    let mut rest = suffix;
+    bincode::deserialize_from::<_, K>(&mut rest).map_err(|e| StateError::Store(format!("bad key: {e}")))?;
+    Ok(suffix.len() - rest.len())
+}
+
+fn encode(value: &impl Serialize) -> Result<Vec<u8>, StateError> {
+    bincode::serialize(value).map_err(|e| StateError::Snapshot(e.to_string()))
+}
+
+impl<K: Key, S: StateValue> Codec for WholeCodec<K, S> {
+    fn key_len(&self, suffix: &[u8]) -> Result<usize, StateError> {
+        key_len::<K>(suffix)
+    }
+    fn entries_of_blob(&self, blob: &[u8]) -> Result<Vec<LsmEntry>, StateError> {
+        let entries: Vec<(K, S)> = bincode::deserialize(blob).map_err(|e| StateError::Restore(e.to_string()))?;
+        entries.iter().map(|(k, s)| Ok((encode(k)?, encode(s)?))).collect()
+    }
+}
+
+impl<K: Key, UK: StateValue + Hash + Eq, UV: StateValue> Codec for MapCodec<K, UK, UV> {
+    fn key_len(&self, suffix: &[u8]) -> Result<usize, StateError> {
+        key_len::<K>(suffix)
+    }
+    fn entries_of_blob(&self, blob: &[u8]) -> Result<Vec<LsmEntry>, StateError> {
+        let entries: Vec<(K, Vec<(UK, UV)>)> =
+            bincode::deserialize(blob).map_err(|e| StateError::Restore(e.to_string()))?;
+        let mut out = Vec::new();
+        for (k, map) in &entries {
+            let k = encode(k)?;
+            for (uk, uv) in map {
+                let mut key = k.clone();
+                key.extend(encode(uk)?);
+                out.push((key, encode(uv)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A declared state: what a snapshot needs of it, shareable with the serializing thread.
+#[derive(Clone)]
+struct LsmState {
+    meta: StateMeta,
+    keyspace: Keyspace,
+    codec: Arc<dyn Codec>,
+    per_user_key: bool,
+}
+
+/// Keyed state of one subtask in an embedded LSM tree (fjall) on local disk.
+///
+/// Implements [`KeyedStateBackend`]; the typed handles (`ValueState` and the others)
+/// work over the heap backend only — over this one use the trait's typed accessors.
+///
+/// # Concurrency
+/// Owned by the subtask's task thread; the closures of [`Self::snapshot_async`] and
+/// [`Self::incremental_snapshot_async`] may run on any thread.
+///
+/// # Example
+/// ```
+/// use weir_core::KeyGroupRange;
+/// use weir_state::{KeyedStateBackend, LsmKeyedStateBackend, MemoryBudget, StateKind};
+/// let dir = tempfile::tempdir().unwrap();
+/// let range = KeyGroupRange::for_operator(128, 1, 0);
+/// let mut lsm = LsmKeyedStateBackend::<u64>::open(dir.path(), range, MemoryBudget::of(8 << 20)).unwrap();
+/// let tags = lsm.register_map::<String, u32>("tags").unwrap();
+/// lsm.put_entry(tags, 3, &42, "red".to_string(), 1).unwrap();
+/// let serialize = lsm.snapshot_async(); // the cut: cheap, on the task thread
+/// lsm.put_entry(tags, 3, &42, "blue".to_string(), 2).unwrap(); // not in the snapshot
+/// let snapshot = std::thread::spawn(serialize).join().unwrap().unwrap();
+/// assert_eq!(snapshot.key_groups.len(), 1);
+/// ```
+pub struct LsmKeyedStateBackend<K> {
+    range: KeyGroupRange,
+    db: Database,
+    budget: MemoryBudget,
+    states: Vec<LsmState>,
+    /// Per owned key group: written since the last incremental cut.
+    dirty: Vec<bool>,
+    /// The next incremental snapshot must be full.
+    force_full: bool,
+    last_cut: Option<u64>,
+    _key: PhantomData<fn() -> K>,
+}
+
+fn store_err(e: impl std::fmt::Display) -> StateError {
+    StateError::Store(e.to_string())
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StateError> {
+    bincode::deserialize(bytes).map_err(|e| StateError::Store(format!("undecodable state: {e}")))
+}
+
+impl<K: Key> LsmKeyedStateBackend<K> {
+    /// Opens a backend owning `range` in the working directory `dir` (created if
+    /// missing, deleted when the backend is dropped), within `budget`.
+    ///
+    /// # Errors
+    /// [`StateError::Store`] when the database cannot be opened.
+    pub fn open(dir: &Path, range: KeyGroupRange, budget: MemoryBudget) -> Result<Self, StateError> {
+        if range.end >= 1 << 16 {
+            return Err(StateError::Store(format!("key group {} does not fit the u16 key prefix", range.end)));
+        }
+        let db = Database::builder(dir)
+            .cache_size(budget.cache_bytes)
+            .temporary(true)
+            .manual_journal_persist(true)
+            .open()
+            .map_err(store_err)?;
+        Ok(LsmKeyedStateBackend {
+            range,
+            db,
+            budget,
+            states: Vec::new(),
+            dirty: vec![false; range.len()],
+            force_full: true,
+            last_cut: None,
+            _key: PhantomData,
+        })
+    }
+
+    /// What the store reports about its size.
+    ///
+    /// # Errors
+    /// [`StateError::Store`] when the disk usage cannot be read.
+    pub fn metrics(&self) -> Result<LsmMetrics, StateError> {
+        Ok(LsmMetrics {
+            disk_bytes: self.db.disk_space().map_err(store_err)?,
+            write_buffer_bytes: self.db.write_buffer_size(),
+            cache_bytes: self.db.cache_size(),
+        })
+    }
+
+    /// Makes the next incremental snapshot full — call it when an incremental snapshot
+    /// was abandoned, so no later one refers to it.
+    pub fn reset_incremental(&mut self) {
+        self.force_full = true;
+    }
+
+    /// A full snapshot in two steps: the returned closure holds a read view cut now and
+    /// serializes it when called, on any thread.
+    pub fn snapshot_async(&self) -> impl FnOnce() -> Result<KeyedStateSnapshot, StateError> + Send + 'static {
+        let view = self.db.snapshot();
+        let states = self.states.clone();
+        let range = self.range;
+        move || serialize_cut(&view, &states, range.start..=range.end)
+    }
+
+    /// An incremental snapshot in two steps (see [`IncrementalSnapshot`] for what is
+    /// incremental): the cut happens now, the closure serializes only the key groups
+    /// written since the previous cut.
+    pub fn incremental_snapshot_async(
+        &mut self,
+    ) -> impl FnOnce() -> Result<IncrementalSnapshot, StateError> + Send + 'static {
+        let view = self.db.snapshot();
+        let states = self.states.clone();
+        let id = self.last_cut.map_or(1, |n| n + 1);
+        let base = if self.force_full { None } else { self.last_cut };
+        let changed: Vec<usize> = match base {
+            None => (self.range.start..=self.range.end).collect(),
+            Some(_) => (self.range.start..=self.range.end).filter(|kg| self.dirty[kg - self.range.start]).collect(),
+        };
+        self.dirty.iter_mut().for_each(|d| *d = false);
+        self.force_full = false;
+        self.last_cut = Some(id);
+        move || {
+            let delta = serialize_cut(&view, &states, changed.iter().copied())?;
+            Ok(IncrementalSnapshot { id, base, changed_key_groups: changed, delta })
+        }
+    }
+
+    fn state(&self, id: StateId) -> &LsmState {
+        &self.states[id.0]
+    }
+
+    fn lsm_key(&self, key_group: usize, key: &K) -> Result<Vec<u8>, StateError> {
+        debug_assert!(self.range.contains(key_group), "key group {key_group} outside {:?}", self.range);
+        let mut out = (key_group as u16).to_be_bytes().to_vec();
+        bincode::serialize_into(&mut out, key).map_err(store_err)?;
+        Ok(out)
+    }
+
+    /// Marks `key_group` written and applies backpressure: fjall flushes sealed
+    /// memtables in the background but does not bound how many pile up when writes
+    /// outrun the flushes, so the writer waits here until the memtables of all states
+    /// fit the budget again (an active and a sealed one per state).
+    fn mark(&mut self, key_group: usize) {
+        self.dirty[key_group - self.range.start] = true;
+        let limit = 2 * self.budget.memtable_bytes * self.states.len().max(1) as u64;
+        while self.db.write_buffer_size() > limit {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    fn register_with(
+        &mut self,
+        name: &str,
+        kind: StateKind,
+        value_type: &'static str,
+        codec: Arc<dyn Codec>,
+        per_user_key: bool,
+    ) -> Result<StateId, StateError> {
+        if let Some((i, existing)) = self.states.iter().enumerate().find(|(_, s)| s.meta.name == name) {
+            if existing.meta.kind == kind && existing.meta.value_type == value_type {
+                return Ok(StateId(i));
+            }
+            return Err(StateError::IncompatibleDeclaration {
+                name: name.to_string(),
+                existing: format!("{:?} of {}", existing.meta.kind, existing.meta.value_type),
+                requested: format!("{kind:?} of {value_type}"),
+            });
+        }
+        let memtable = self.budget.memtable_bytes;
+        let keyspace = self
+            .db
+            .keyspace(&format!("state-{}", self.states.len()), || {
+                // Values of 1 KiB and more go to blob files, so compaction moves only keys
+                // and pointers instead of rewriting large values again and again.
+                KeyspaceCreateOptions::default()
+                    .max_memtable_size(memtable)
+                    .with_kv_separation(Some(KvSeparationOptions::default()))
+            })
+            .map_err(store_err)?;
+        self.states.push(LsmState {
+            meta: StateMeta { name: name.to_string(), kind, value_type: value_type.to_string() },
+            keyspace,
+            codec,
+            per_user_key,
+        });
+        // Earlier incremental snapshots lack this state's column.
+        self.force_full = true;
+        Ok(StateId(self.states.len() - 1))
+    }
+
+    fn restore_snapshot(&mut self, snapshot: &KeyedStateSnapshot) -> Result<(), StateError> {
+        if snapshot.format_version > SNAPSHOT_FORMAT_VERSION {
+            return Err(StateError::Restore(format!(
+                "snapshot format {} is newer than this Weir's ({SNAPSHOT_FORMAT_VERSION})",
+                snapshot.format_version
+            )));
+        }
+        let mut targets = Vec::with_capacity(snapshot.states.len());
+        for meta in &snapshot.states {
+            let target = self.states.iter().position(|s| s.meta.name == meta.name).ok_or_else(|| {
+                StateError::Restore(format!(
+                    "state '{}' is in the snapshot but not declared by the operator",
+                    meta.name
+                ))
+            })?;
+            let declared = &self.states[target].meta;
+            if declared.kind != meta.kind || declared.value_type != meta.value_type {
+                return Err(StateError::Restore(format!(
+                    "state '{}' is {:?} of {} in the snapshot and declared as {:?} of {}",
+                    meta.name, meta.kind, meta.value_type, declared.kind, declared.value_type
+                )));
+            }
+            targets.push(target);
+        }
+        let range = self.range;
+        for kg in snapshot.key_groups.iter().filter(|kg| range.contains(kg.key_group)) {
+            let prefix = (kg.key_group as u16).to_be_bytes();
+            let mut batch = self.db.batch();
+            for (blob, &target) in kg.tables.iter().zip(&targets) {
+                let state = &self.states[target];
+                for (suffix, value) in state.codec.entries_of_blob(blob).map_err(|e| {
+                    StateError::Restore(format!("state '{}', key group {}: {e}", state.meta.name, kg.key_group))
+                })? {
+                    let mut key = prefix.to_vec();
+                    key.extend(suffix);
+                    batch.insert(&state.keyspace, key, value);
+                }
+            }
+            batch.commit().map_err(store_err)?;
+            self.mark(kg.key_group);
+        }
+        Ok(())
+    }
+}
+
+/// Serializes the given key groups of a read view into the heap backend's format:
+/// per state, the bincode of `Vec<(key, value)>` — for map states `Vec<(key, map)>` —
+/// assembled from the stored bytes without decoding values.
+fn serialize_cut(
+    view: &fjall::Snapshot,
+    states: &[LsmState],
+    key_groups: impl Iterator<Item = usize>,
+) -> Result<KeyedStateSnapshot, StateError> {
+    let mut out = Vec::new();
+    for key_group in key_groups {
+        let prefix = (key_group as u16).to_be_bytes();
+        let tables = states
+            .iter()
+            .map(|s| {
+                let mut blob = vec![0u8; 8];
+                let mut count = 0u64;
+                // For map states: the current key's bytes and where its entry count goes.
+                let mut current: Option<(Vec<u8>, usize, u64)> = None;
+                for guard in view.prefix(&s.keyspace, prefix) {
+                    let (k, v) = guard.into_inner().map_err(store_err)?;
+                    let suffix = &k[2..];
+                    if !s.per_user_key {
+                        blob.extend_from_slice(suffix);
+                        blob.extend_from_slice(&v);
+                        count += 1;
+                        continue;
+                    }
+                    let klen = s.codec.key_len(suffix)?;
+                    if current.as_ref().is_none_or(|(key, _, _)| key.as_slice() != &suffix[..klen]) {
+                        if let Some((_, at, n)) = current.take() {
+                            blob[at..at + 8].copy_from_slice(&n.to_le_bytes());
+                        }
+                        blob.extend_from_slice(&suffix[..klen]);
+                        current = Some((suffix[..klen].to_vec(), blob.len(), 0));
+                        blob.extend_from_slice(&[0; 8]);
+                        count += 1;
+                    }
+                    blob.extend_from_slice(&suffix[klen..]);
+                    blob.extend_from_slice(&v);
+                    if let Some((_, _, n)) = current.as_mut() {
+                        *n += 1;
+                    }
+                }
+                if let Some((_, at, n)) = current {
+                    blob[at..at + 8].copy_from_slice(&n.to_le_bytes());
+                }
+                blob[..8].copy_from_slice(&count.to_le_bytes());
+                Ok(blob)
+            })
+            .collect::<Result<Vec<_>, StateError>>()?;
+        if tables.iter().any(|t| t.as_slice() != crate::backend::EMPTY_BLOB) {
+            out.push(KeyGroupSnapshot { key_group, tables });
+        }
+    }
+    Ok(KeyedStateSnapshot {
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        states: states.iter().map(|s| s.meta.clone()).collect(),
+        key_groups: out,
+    })
+}
+
+impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
+    fn key_group_range(&self) -> KeyGroupRange {
+        self.range
+    }
+
+    fn register<S: StateValue>(&mut self, name: &str, kind: StateKind) -> Result<StateId, StateError> {
+        self.register_with(name, kind, type_name::<S>(), Arc::new(WholeCodec::<K, S>(PhantomData)), false)
+    }
+
+    fn register_map<UK: StateValue + Hash + Eq, UV: StateValue>(&mut self, name: &str) -> Result<StateId, StateError> {
+        let codec = Arc::new(MapCodec::<K, UK, UV>(PhantomData, PhantomData));
+        // The heap backend's per-key type, so snapshots match.
+        self.register_with(name, StateKind::Map, type_name::<std::collections::HashMap<UK, UV>>(), codec, true)
+    }
+
+    fn get<S: StateValue>(&self, id: StateId, key_group: usize, key: &K) -> Result<Option<S>, StateError> {
+        debug_assert_eq!(self.state(id).meta.value_type, type_name::<S>());
+        let value = self.state(id).keyspace.get(self.lsm_key(key_group, key)?).map_err(store_err)?;
+        value.map(|v| decode(&v)).transpose()
+    }
+
+    fn put<S: StateValue>(&mut self, id: StateId, key_group: usize, key: &K, value: S) -> Result<(), StateError> {
+        debug_assert_eq!(self.state(id).meta.value_type, type_name::<S>());
+        let bytes = bincode::serialize(&value).map_err(store_err)?;
+        self.state(id).keyspace.insert(self.lsm_key(key_group, key)?, bytes).map_err(store_err)?;
+        self.mark(key_group);
+        Ok(())
+    }
+
+    fn delete<S: StateValue>(&mut self, id: StateId, key_group: usize, key: &K) -> Result<(), StateError> {
+        let lsm_key = self.lsm_key(key_group, key)?;
+        let state = self.state(id);
+        if state.per_user_key {
+            let mut batch = self.db.batch();
+            for guard in state.keyspace.prefix(&lsm_key) {
+                batch.remove(&state.keyspace, guard.key().map_err(store_err)?);
+            }
+            batch.commit().map_err(store_err)?;
+        } else {
+            state.keyspace.remove(lsm_key).map_err(store_err)?;
+        }
+        self.mark(key_group);
+        Ok(())
+    }
+
+    fn get_entry<UK: StateValue + Hash + Eq, UV: StateValue>(
+        &self,
+        id: StateId,
+        key_group: usize,
+        key: &K,
+        user_key: &UK,
+    ) -> Result<Option<UV>, StateError> {
+        let mut lsm_key = self.lsm_key(key_group, key)?;
+        bincode::serialize_into(&mut lsm_key, user_key).map_err(store_err)?;
+        let value = self.state(id).keyspace.get(lsm_key).map_err(store_err)?;
+        value.map(|v| decode(&v)).transpose()
+    }
+
+    fn put_entry<UK: StateValue + Hash + Eq, UV: StateValue>(
+        &mut self,
+        id: StateId,
+        key_group: usize,
+        key: &K,
+        user_key: UK,
+        value: UV,
+    ) -> Result<(), StateError> {
+        let mut lsm_key = self.lsm_key(key_group, key)?;
+        bincode::serialize_into(&mut lsm_key, &user_key).map_err(store_err)?;
+        let bytes = bincode::serialize(&value).map_err(store_err)?;
+        self.state(id).keyspace.insert(lsm_key, bytes).map_err(store_err)?;
+        self.mark(key_group);
+        Ok(())
+    }
+
+    fn delete_entry<UK: StateValue + Hash + Eq, UV: StateValue>(
+        &mut self,
+        id: StateId,
+        key_group: usize,
+        key: &K,
+        user_key: &UK,
+    ) -> Result<(), StateError> {
+        let mut lsm_key = self.lsm_key(key_group, key)?;
+        bincode::serialize_into(&mut lsm_key, user_key).map_err(store_err)?;
+        self.state(id).keyspace.remove(lsm_key).map_err(store_err)?;
+        self.mark(key_group);
+        Ok(())
+    }
+
+    fn entries<UK: StateValue + Hash + Eq, UV: StateValue>(
+        &self,
+        id: StateId,
+        key_group: usize,
+        key: &K,
+    ) -> Result<Vec<(UK, UV)>, StateError> {
+        let prefix = self.lsm_key(key_group, key)?;
+        self.state(id)
+            .keyspace
+            .prefix(&prefix)
+            .map(|guard| {
+                let (k, v) = guard.into_inner().map_err(store_err)?;
+                Ok((decode(&k[prefix.len()..])?, decode(&v)?))
+            })
+            .collect()
+    }
+
+    fn keys(&self, id: StateId, key_group: usize) -> Result<Vec<K>, StateError> {
+        let state = self.state(id);
+        let mut keys = Vec::new();
+        let mut last: Option<Vec<u8>> = None;
+        for guard in state.keyspace.prefix((key_group as u16).to_be_bytes()) {
+            let k = guard.key().map_err(store_err)?;
+            let suffix = &k[2..];
+            let klen = if state.per_user_key { state.codec.key_len(suffix)? } else { suffix.len() };
+            if last.as_deref() != Some(&suffix[..klen]) {
+                keys.push(decode(&suffix[..klen])?);
+                last = Some(suffix[..klen].to_vec());
+            }
+        }
+        Ok(keys)
+    }
+
+    fn snapshot(&self) -> Result<KeyedStateSnapshot, StateError> {
+        self.snapshot_async()()
+    }
+
+    fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<(), StateError> {
+        for snapshot in snapshots {
+            self.restore_snapshot(snapshot)?;
+        }
+        self.force_full = true;
+        Ok(())
+    }
+
+    /// Bytes on disk plus bytes in memtables ([`LsmMetrics`]); on-disk bytes are after
+    /// the LSM's own encoding and before compaction drops overwritten versions.
+    fn estimated_size_bytes(&self) -> Result<u64, StateError> {
+        let m = self.metrics()?;
+        Ok(m.disk_bytes + m.write_buffer_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use weir_core::key_group::assign_to_key_group;
+
+    use super::*;
+    use crate::HeapKeyedStateBackend;
+
+    const MAX: usize = 16;
+
+    fn lsm(dir: &tempfile::TempDir, p: usize, i: usize) -> LsmKeyedStateBackend<String> {
+        let range = KeyGroupRange::for_operator(MAX, p, i);
+        LsmKeyedStateBackend::open(&dir.path().join(format!("{p}-{i}")), range, MemoryBudget::of(4 << 20)).unwrap()
+    }
+
+    /// Declares a value, a list and a map state (same ids on every backend).
+    fn declare<B: KeyedStateBackend<String>>(b: &mut B) -> (StateId, StateId, StateId) {
+        (
+            b.register::<u64>("count", StateKind::Value).unwrap(),
+            b.register::<Vec<String>>("seen", StateKind::List).unwrap(),
+            b.register_map::<u32, i64>("by-hour").unwrap(),
+        )
+    }
+
+    fn fill<B: KeyedStateBackend<String>>(b: &mut B, keys: &[String]) {
+        let (count, seen, by_hour) = declare(b);
+        for (i, k) in keys.iter().enumerate() {
+            let kg = assign_to_key_group(k, MAX);
+            if !b.key_group_range().contains(kg) {
+                continue;
+            }
+            b.put(count, kg, k, i as u64).unwrap();
+            b.put(seen, kg, k, vec![k.clone(); i % 3]).unwrap();
+            for h in 0..(i % 4) as u32 {
+                b.put_entry(by_hour, kg, k, h, -(i as i64)).unwrap();
+            }
+        }
+    }
+
+    type Contents = HashMap<String, (Option<u64>, Option<Vec<String>>, Vec<(u32, i64)>)>;
+
+    fn read<B: KeyedStateBackend<String>>(b: &mut B) -> Contents {
+        let (count, seen, by_hour) = declare(b);
+        let mut out = HashMap::new();
+        let range = b.key_group_range();
+        for kg in range.start..=range.end {
+            for k in b.keys(count, kg).unwrap() {
+                let mut entries = b.entries::<u32, i64>(by_hour, kg, &k).unwrap();
+                entries.sort();
+                out.insert(k.clone(), (b.get(count, kg, &k).unwrap(), b.get(seen, kg, &k).unwrap(), entries));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn snapshots_move_between_heap_and_lsm_at_any_parallelism() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+        let mut heap = HeapKeyedStateBackend::<String>::new(KeyGroupRange::for_operator(MAX, 1, 0));
+        fill(&mut heap, &keys);
+        let expected = read(&mut heap);
+        assert_eq!(expected.len(), keys.len());
+
+        // Heap (p = 1) → LSM at p = 2 → heap at p = 3: every key arrives once, intact.
+        let mut lsm_snapshots = Vec::new();
+        let mut via_lsm = HashMap::new();
+        for i in 0..2 {
+            let mut b = lsm(&dir, 2, i);
+            declare(&mut b);
+            b.restore(&[heap.snapshot().unwrap()]).unwrap();
+            via_lsm.extend(read(&mut b));
+            lsm_snapshots.push(KeyedStateSnapshot::from_bytes(&b.snapshot().unwrap().to_bytes().unwrap()).unwrap());
+        }
+        assert_eq!(via_lsm, expected);
+        let mut back = HashMap::new();
+        for i in 0..3 {
+            let mut h = HeapKeyedStateBackend::<String>::new(KeyGroupRange::for_operator(MAX, 3, i));
+            declare(&mut h);
+            h.restore(&lsm_snapshots).unwrap();
+            let got = read(&mut h);
+            let n = back.len() + got.len();
+            back.extend(got);
+            assert_eq!(back.len(), n, "a key restored twice");
+        }
+        assert_eq!(back, expected);
+
+        // A type change is refused, as on the heap.
+        let mut wrong = lsm(&dir, 1, 0);
+        wrong.register::<String>("count", StateKind::Value).unwrap();
+        assert!(wrong.restore(&lsm_snapshots).unwrap_err().to_string().contains("declared as"));
+    }
+
+    #[test]
+    fn map_entries_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = lsm(&dir, 1, 0);
+        let (count, _, by_hour) = declare(&mut b);
+        let k = "a".to_string();
+        let kg = assign_to_key_group(&k, MAX);
+        b.put_entry(by_hour, kg, &k, 1u32, 10i64).unwrap();
+        b.put_entry(by_hour, kg, &k, 2u32, 20i64).unwrap();
+        assert_eq!(b.get_entry::<u32, i64>(by_hour, kg, &k, &2).unwrap(), Some(20));
+        b.delete_entry::<u32, i64>(by_hour, kg, &k, &2).unwrap();
+        assert_eq!(b.entries::<u32, i64>(by_hour, kg, &k).unwrap(), vec![(1, 10)]);
+        b.delete::<HashMap<u32, i64>>(by_hour, kg, &k).unwrap();
+        assert!(b.entries::<u32, i64>(by_hour, kg, &k).unwrap().is_empty());
+        b.put(count, kg, &k, 5u64).unwrap();
+        b.delete::<u64>(count, kg, &k).unwrap();
+        assert_eq!(b.get::<u64>(count, kg, &k).unwrap(), None);
+        assert!(b.snapshot().unwrap().key_groups.is_empty());
+    }
+
+    #[test]
+    fn incremental_snapshots_carry_only_changed_key_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = lsm(&dir, 1, 0);
+        let keys: Vec<String> = (0..100).map(|i| format!("k{i}")).collect();
+        fill(&mut b, &keys);
+        let (count, _, by_hour) = declare(&mut b);
+
+        let first = b.incremental_snapshot_async()().unwrap();
+        assert_eq!((first.id, first.base, first.changed_key_groups.len()), (1, None, MAX));
+        let full_1 = first.apply_to(None).unwrap();
+        assert_eq!(full_1, b.snapshot().unwrap());
+
+        // (writes, expected changed key groups) per following cut.
+        let (a, c) = (keys[0].clone(), keys[1].clone());
+        let (kg_a, kg_c) = (assign_to_key_group(&a, MAX), assign_to_key_group(&c, MAX));
+        let mut base = full_1;
+        let mut expected_changed = vec![kg_a];
+        b.put(count, kg_a, &a, 1_000u64).unwrap();
+        let serialize = b.incremental_snapshot_async();
+        // Written after the cut: not in this snapshot, in the next.
+        b.delete::<HashMap<u32, i64>>(by_hour, kg_c, &c).unwrap();
+        let second = serialize().unwrap();
+        assert_eq!((second.id, second.base), (2, Some(1)));
+        assert_eq!(second.changed_key_groups, expected_changed);
+        base = second.apply_to(Some(&base)).unwrap();
+        let third = b.incremental_snapshot_async()().unwrap();
+        expected_changed = vec![kg_c];
+        assert_eq!((third.base, &third.changed_key_groups), (Some(2), &expected_changed));
+        base = third.apply_to(Some(&base)).unwrap();
+        assert_eq!(base, b.snapshot().unwrap(), "the chain materializes to the full snapshot");
+
+        // No writes: nothing changed. A new state or a reset forces a full one.
+        assert!(b.incremental_snapshot_async()().unwrap().changed_key_groups.is_empty());
+        b.reset_incremental();
+        assert_eq!(b.incremental_snapshot_async()().unwrap().base, None);
+        b.register::<u8>("new", StateKind::Value).unwrap();
+        assert_eq!(b.incremental_snapshot_async()().unwrap().base, None);
+    }
+}
