@@ -15,6 +15,7 @@
 //! | [`manifest`] | [`Manifest`]: the file whose atomic write completes a checkpoint |
 //! | [`storage`] | [`CheckpointStorage`]: the boundary trait to where checkpoints live |
 //! | [`local_dir_storage`] | [`LocalDirStorage`]: `DIR/chk-<id>/` with task files and `_metadata` |
+//! | [`object_store_storage`] | [`ObjectStoreStorage`]: the same layout on any object store (S3, GCS, Azure, local, memory) |
 //! | [`abort_reason`] | [`AbortReason`]: why a checkpoint was given up, and whether it counts |
 //! | [`error`] | [`CheckpointError`]: this crate's one error type |
 //!
@@ -40,6 +41,7 @@ pub mod coordinator;
 pub mod error;
 pub mod local_dir_storage;
 pub mod manifest;
+pub mod object_store_storage;
 pub mod storage;
 pub mod task_id;
 
@@ -50,6 +52,7 @@ pub use coordinator::{CheckpointCoordinator, CoordinatorDecision};
 pub use error::CheckpointError;
 pub use local_dir_storage::LocalDirStorage;
 pub use manifest::{Manifest, StateHandle, TaskSnapshot, MANIFEST_FORMAT_VERSION};
+pub use object_store_storage::ObjectStoreStorage;
 pub use storage::{CheckpointStorage, StoredCheckpoint};
 pub use task_id::TaskId;
 pub use weir_core::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};
