@@ -60,11 +60,8 @@ impl CheckpointArgs {
             other => anyhow::bail!("--checkpoint-mode '{other}': expected exactly-once or at-least-once"),
         };
         let interval_ms = self.checkpoint_interval.as_millis() as u64;
-        let config = CheckpointConfig {
-            mode,
-            retained: self.retained_checkpoints,
-            ..CheckpointConfig::every(interval_ms)
-        };
+        let config =
+            CheckpointConfig { mode, retained: self.retained_checkpoints, ..CheckpointConfig::every(interval_ms) };
         config.validate().map_err(|e| anyhow::anyhow!("checkpoint options: {e}"))?;
         let storage = Arc::new(
             LocalDirStorage::new(dir).map_err(|e| anyhow::anyhow!("--checkpoint-dir {}: {e}", dir.display()))?,

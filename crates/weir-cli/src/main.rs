@@ -20,7 +20,7 @@ struct Cli {
 enum Command {
     /// Run a Nexmark query on the embedded runtime and report its throughput, or
     /// generate Nexmark event files.
-    Nexmark(NexmarkArgs),
+    Nexmark(Box<NexmarkArgs>),
     /// Ask a running job (started with --checkpoint-dir) for a savepoint: it is written
     /// as a `chk-N` directory in the job's checkpoint directory, and the job prints its
     /// path. Resume from it with `--restore DIR/chk-N`, at any --parallelism.
@@ -196,7 +196,11 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
                 s.total_duration_ms as f64 / s.completed as f64,
                 s.max_duration_ms
             );
-            println!("checkpoint size  {:>12.1} KiB last, {:.1} KiB max", s.last_size_bytes as f64 / 1024.0, s.max_size_bytes as f64 / 1024.0);
+            println!(
+                "checkpoint size  {:>12.1} KiB last, {:.1} KiB max",
+                s.last_size_bytes as f64 / 1024.0,
+                s.max_size_bytes as f64 / 1024.0
+            );
         }
         if let Some(id) = r.restored_from {
             println!("restored from    {:>14}", format!("chk-{id}"));

@@ -120,7 +120,25 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
                 run_args.extend(["--restore".to_string(), "latest".to_string()]);
             }
             None => {
-                child.wait().unwrap();
+                // The last run must finish by itself; a job that cannot (a restore that
+                // keeps failing and restarting) fails the test instead of hanging it.
+                let deadline = Instant::now() + Duration::from_secs(120);
+                let status = loop {
+                    if let Some(status) = child.try_wait().unwrap() {
+                        break status;
+                    }
+                    if Instant::now() >= deadline {
+                        child.kill().unwrap();
+                        child.wait().unwrap();
+                        let mut err = String::new();
+                        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                        panic!("{query}: the restored run did not finish in 120 s: {err}");
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                };
+                let mut err = String::new();
+                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                assert!(status.success(), "{query}: the last run failed: {err}");
                 break;
             }
         }

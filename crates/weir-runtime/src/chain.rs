@@ -51,9 +51,28 @@ impl<O: Operator> Chained<O> {
     ) -> Result<(), JobError> {
         let op = &mut self.operator;
         if let Some(state) = restored {
-            guard(&self.location, || op.initialize_state(state))?;
+            // State that cannot be restored will not restore on a retry either: the job
+            // fails instead of restarting forever.
+            guard(&self.location, || op.initialize_state(state)).map_err(|e| match e {
+                JobError::Operator { location, source } => JobError::Restore(format!("operator {location}: {source}")),
+                other => other,
+            })?;
         }
-        guard(&self.location, || op.open(subtask))
+        let opened = guard(&self.location, || op.open(subtask));
+        match opened {
+            // Keyed state is bound to its declarations in `open`; a snapshot that does not
+            // fit them is a restore failure, not one a restart could mend.
+            Err(JobError::Operator { location, source })
+                if restored.is_some()
+                    && matches!(
+                        source.downcast_ref::<weir_state::StateError>(),
+                        Some(weir_state::StateError::Restore(_))
+                    ) =>
+            {
+                Err(JobError::Restore(format!("operator {location}: {source}")))
+            }
+            other => other,
+        }
     }
 
     /// Marks the operator as restored from a task that had finished.

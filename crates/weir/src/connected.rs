@@ -80,10 +80,11 @@ pub struct BroadcastConnectedStreams<A, B, K, V> {
 
 impl<A: Data, B: Data, K, V> BroadcastConnectedStreams<A, B, K, V>
 where
-    K: Hash + Eq + Send + 'static,
-    V: Send + 'static,
+    K: Hash + Eq + Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: Send + serde::Serialize + serde::de::DeserializeOwned + 'static,
 {
-    /// Runs a [`BroadcastProcessFunction`].
+    /// Runs a [`BroadcastProcessFunction`]. Checkpoints write the broadcast state (as
+    /// union list state), so its keys and values must be `Serialize + DeserializeOwned`.
     pub fn process<O: Data, P>(&self, function: P) -> DataStream<O>
     where
         P: BroadcastProcessFunction<A, B, O, K, V> + Clone + Sync,

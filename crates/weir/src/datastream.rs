@@ -293,13 +293,20 @@ impl<T: Data> DataStream<T> {
         DataStream::from_ref(self.env.clone(), side)
     }
 
-    /// Writes the stream to `sink`.
+    /// Writes the stream to `sink` (Flink's `sinkTo`). A two-phase-commit sink (one with
+    /// a [`Committer`](weir_runtime::Committer)) takes part in checkpoints: what it wrote
+    /// becomes visible when the checkpoint after it completes, so with checkpointing its
+    /// output is exactly-once across failures.
     pub fn sink_to<S: Sink<T>>(&self, sink: S, name: &str) -> DataStreamSink {
         let sink = Arc::new(sink);
-        let stream = self.transform(&format!("Sink: {name}"), move |st: &SubtaskInfo| {
-            Ok(SinkOperator::<T, S::Writer>::new(sink.create_writer(st)?))
-        });
-        DataStreamSink { stream }
+        let writers = sink.clone();
+        let factory = OperatorVertex::new(
+            move |st: &SubtaskInfo| Ok(SinkOperator::<T, S::Writer>::new(writers.create_writer(st)?)),
+            vec![Arc::new(Direct) as Arc<dyn InputAdapter<T>>],
+        )
+        .with_committer(Arc::new(move || sink.create_committer()));
+        let id = self.env.add_vertex(&format!("Sink: {name}"), Arc::new(factory), self.inputs(0));
+        DataStreamSink { stream: DataStream::from_ref(self.env.clone(), StreamRef::main::<()>(id)) }
     }
 
     /// Prints every record to stdout, prefixed `N> ` by subtask when the sink runs in

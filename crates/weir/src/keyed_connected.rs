@@ -17,6 +17,7 @@
 use std::marker::PhantomData;
 
 use weir_core::{Either, StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use weir_state::Key;
 
@@ -290,8 +291,17 @@ where
     type In = Either<A, B>;
     type Out = O;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.keyed.initialize_state(state)
+    }
+
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.function.open(&mut self.keyed.runtime_context(subtask))
+        let function = &mut self.function;
+        self.keyed.open(subtask, |ctx| function.open(ctx))
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        self.keyed.snapshot_state(state)
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Either<A, B>>>, out: &mut Emitter<O>) -> Result<(), BoxError> {

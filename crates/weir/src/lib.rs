@@ -43,6 +43,14 @@
 //!
 //! The API builds a plain-data job graph ([`weir_runtime::JobGraph`]); `execute` runs it
 //! on the embedded runtime. Nothing here reaches into the runtime's task internals.
+//!
+//! ## Checkpoints
+//! With [`StreamExecutionEnvironment::enable_checkpointing`], every stateful operator here
+//! writes its state at each checkpoint barrier: keyed state, timers, window contents and
+//! join buffers **by key group** (so a job resumes at any parallelism), broadcast state
+//! as union list state, and sinks their pre-committed output for two-phase commit.
+//! State is serialized with serde, so what operators keep — keys, state values, window
+//! elements, accumulators, trigger state, join records — is `Serialize + DeserializeOwned`.
 
 pub mod aggregation;
 pub mod connected;

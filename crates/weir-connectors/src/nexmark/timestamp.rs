@@ -300,20 +300,30 @@ pub mod serde_timestamp {
     use serde::de::{self, Visitor};
     use serde::{Deserializer, Serializer};
 
-    /// Writes the timestamp as a string.
+    /// Writes the timestamp as a string in human-readable formats (JSON), as epoch
+    /// milliseconds in binary ones (state in checkpoints).
     ///
     /// # Errors
     /// Whatever the serializer reports.
     pub fn serialize<S: Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(super::encode_timestamp(*ms).as_str())
+        if serializer.is_human_readable() {
+            serializer.serialize_str(super::encode_timestamp(*ms).as_str())
+        } else {
+            serializer.serialize_i64(*ms)
+        }
     }
 
-    /// Reads a timestamp string (or integer epoch milliseconds).
+    /// Reads a timestamp string (or integer epoch milliseconds); binary formats hold
+    /// epoch milliseconds (they cannot tell a string from a number by themselves).
     ///
     /// # Errors
     /// A string that is not a timestamp, or a value of another type.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-        deserializer.deserialize_any(TimestampVisitor)
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(TimestampVisitor)
+        } else {
+            deserializer.deserialize_i64(TimestampVisitor)
+        }
     }
 
     struct TimestampVisitor;
@@ -342,6 +352,20 @@ pub mod serde_timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_strings_in_json_and_numbers_in_bincode() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Row {
+            #[serde(with = "serde_timestamp")]
+            t: i64,
+        }
+        let row = Row { t: 1_500 };
+        assert_eq!(serde_json::to_string(&row).unwrap(), r#"{"t":"1970-01-01 00:00:01.500"}"#);
+        let bytes = bincode::serialize(&row).unwrap();
+        assert_eq!(bytes.len(), 8);
+        assert_eq!(bincode::deserialize::<Row>(&bytes).unwrap(), row);
+    }
 
     /// The slow, obviously right way: count days year by year, month by month.
     fn naive_days(year: i64, month: u32, day: u32) -> i64 {

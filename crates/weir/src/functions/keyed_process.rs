@@ -58,7 +58,7 @@ impl<K: Key> RuntimeContext<'_, K> {
 }
 
 /// Which clock fired a timer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TimeDomain {
     /// The watermark passed the timer.
     EventTime,

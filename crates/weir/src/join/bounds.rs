@@ -7,7 +7,7 @@
 use std::ops::RangeInclusive;
 
 /// Which input of a join a record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum JoinSide {
     /// The stream `interval_join` was called on.
     Left,

@@ -17,6 +17,8 @@
 //!
 //! Each side's buffer is keyed state (one sorted map from timestamp to records per key),
 //! so a record finds its matches with one range lookup instead of scanning the buffer.
+//! Checkpoints write both buffers and the cleanup timers by key group; the watermark is
+//! not written (as in Flink, it comes again from upstream).
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -25,11 +27,15 @@ use std::marker::PhantomData;
 use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{Either, StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SideOutputs, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateValue, TimerQueue};
+use weir_state::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateValue, TimerService};
 
 use crate::functions::Collector;
 use crate::join::{JoinBounds, JoinContext, JoinSide, ProcessJoinFunction};
+use crate::operators::key_group_blobs::{
+    decode_backends, restore_timers, snapshot_backend, snapshot_timers, KEYED_STATE, TIMERS,
+};
 
 /// One side's buffered records of one key, by timestamp, in arrival order per timestamp.
 type Buffer<T> = BTreeMap<i64, Vec<T>>;
@@ -45,7 +51,8 @@ pub struct IntervalJoinOperator<K, A, B, O, KA, KB, P> {
     backend: HeapKeyedStateBackend<K>,
     left: StateId,
     right: StateId,
-    cleanup: TimerQueue<K, JoinSide>,
+    /// Cleanup timers (event time only), by the side whose bucket they remove.
+    cleanup: TimerService<K, JoinSide>,
     watermark: Watermark,
     max_parallelism: usize,
     _t: PhantomData<fn(A, B) -> O>,
@@ -92,7 +99,7 @@ where
             backend,
             left,
             right,
-            cleanup: TimerQueue::default(),
+            cleanup: TimerService::default(),
             watermark: Watermark::MIN,
             max_parallelism: subtask.max_parallelism,
             _t: PhantomData,
@@ -170,8 +177,20 @@ where
     type In = Either<A, B>;
     type Out = O;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        // Both buffers are declared when the operator is made, so they restore at once.
+        self.backend.restore(&decode_backends(state.keyed(KEYED_STATE))?)?;
+        restore_timers(&mut self.cleanup, self.backend.key_group_range(), state.keyed(TIMERS))
+    }
+
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
         self.function.open(subtask)
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+        state.keyed(TIMERS, snapshot_timers(&self.cleanup, self.max_parallelism)?);
+        Ok(())
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Either<A, B>>>, out: &mut Emitter<O>) -> Result<(), BoxError> {
@@ -210,7 +229,11 @@ where
                     let buffer =
                         self.backend.table_mut::<Buffer<A>>(self.left).get_or_insert_with(kg, &key, BTreeMap::new);
                     if buffer_record(buffer, ts, a) {
-                        self.cleanup.register(bounds.cleanup_time(JoinSide::Left, ts), &key, &JoinSide::Left);
+                        self.cleanup.event_time.register(
+                            bounds.cleanup_time(JoinSide::Left, ts),
+                            &key,
+                            &JoinSide::Left,
+                        );
                     }
                 }
                 Either::Right(b) => {
@@ -236,7 +259,11 @@ where
                     let buffer =
                         self.backend.table_mut::<Buffer<B>>(self.right).get_or_insert_with(kg, &key, BTreeMap::new);
                     if buffer_record(buffer, ts, b) {
-                        self.cleanup.register(bounds.cleanup_time(JoinSide::Right, ts), &key, &JoinSide::Right);
+                        self.cleanup.event_time.register(
+                            bounds.cleanup_time(JoinSide::Right, ts),
+                            &key,
+                            &JoinSide::Right,
+                        );
                     }
                 }
             }
@@ -246,7 +273,7 @@ where
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<O>) -> Result<(), BoxError> {
         self.watermark = watermark;
-        while let Some(timer) = self.cleanup.pop_due(watermark.0) {
+        while let Some(timer) = self.cleanup.event_time.pop_due(watermark.0) {
             let kg = assign_to_key_group(&timer.key, self.max_parallelism);
             let bucket = self.bounds.cleaned_timestamp(timer.namespace, timer.timestamp);
             match timer.namespace {
@@ -278,21 +305,18 @@ mod tests {
     /// An operator joining `(key, ts)` records on `key`, emitting `(left ts, right ts,
     /// result timestamp)`.
     fn operator(lower: i64, upper: i64) -> TestOperator {
+        operator_at(lower, upper, &SubtaskInfo::single("join"))
+    }
+
+    /// As [`operator`], as `subtask`.
+    fn operator_at(lower: i64, upper: i64, subtask: &SubtaskInfo) -> TestOperator {
         let pair: PairFn = |_, _, ctx, out| {
             out.collect((ctx.left_timestamp(), ctx.right_timestamp(), ctx.timestamp()));
             Ok(())
         };
         let key: fn(&Rec) -> u8 = |r| r.0;
         let bounds = JoinBounds::new(lower, upper, true, true);
-        IntervalJoinOperator::new(
-            key,
-            key,
-            ProcessJoinFn::new(pair),
-            bounds,
-            LateData::default(),
-            &SubtaskInfo::single("join"),
-        )
-        .unwrap()
+        IntervalJoinOperator::new(key, key, ProcessJoinFn::new(pair), bounds, LateData::default(), subtask).unwrap()
     }
 
     fn left(key: u8, ts: i64) -> StreamRecord<Either<Rec, Rec>> {
@@ -363,6 +387,42 @@ mod tests {
         let (pairs, _) = feed(&mut op, vec![right(1, 98), right(1, 99)]);
         assert_eq!(pairs, vec![(100, 99, 100)]);
         assert_eq!(op.buffered(), (1, 1));
+    }
+
+    #[test]
+    fn buffers_and_cleanup_timers_move_with_their_key_groups() {
+        use weir_core::CheckpointId;
+        use weir_runtime::snapshot::{redistribute, OperatorSnapshot};
+
+        let mut op = operator(-2, 1);
+        let keys = 0..20u8;
+        feed(&mut op, keys.clone().flat_map(|k| [left(k, 10), right(k, 20)]).collect());
+        let mut writer = OperatorStateWriter::new(CheckpointId(1));
+        op.snapshot_state(&mut writer).unwrap();
+        let snapshot = OperatorSnapshot { operator_id: "join".into(), entries: writer.into_entries() };
+        // Restored at parallelism 2: each subtask has its keys' buffers and timers.
+        let mut restored: Vec<TestOperator> = (0..2)
+            .map(|i| {
+                let subtask = SubtaskInfo { index: i, parallelism: 2, ..SubtaskInfo::single("join") };
+                let mut op = operator_at(-2, 1, &subtask);
+                op.initialize_state(&redistribute(&[&snapshot], i, 2)).unwrap();
+                op
+            })
+            .collect();
+        let (a, b) = (restored[0].buffered(), restored[1].buffered());
+        assert!(a.0 > 0 && b.0 > 0, "both subtasks own some of the keys");
+        assert_eq!((a.0 + b.0, a.1 + b.1), (20, 20));
+        // A right record joins the restored left one of its key, in the subtask owning it.
+        let owner =
+            |k: u8| restored.iter().position(|op| op.backend.key_group_range().contains(assign_to_key_group(&k, 128)));
+        let i = owner(7).unwrap();
+        let (pairs, _) = feed(&mut restored[i], vec![right(7, 11)]);
+        assert_eq!(pairs, vec![(10, 11, 11)]);
+        // The restored cleanup timers empty both buffers once the watermark passes them.
+        for op in &mut restored {
+            op.on_watermark(Watermark(22), &mut emitter()).unwrap();
+            assert_eq!(op.buffered(), (0, 0));
+        }
     }
 
     #[test]

@@ -7,14 +7,24 @@
 //! [`KeyedCoProcessOperator`](crate::keyed_connected::KeyedCoProcessOperator) share it;
 //! they differ only in how they compute a record's key and which function method they
 //! call. The timer callback is a generic closure, so firing costs no dynamic call.
+//!
+//! Checkpoints: the state backend and the timers are written by key group (see
+//! `key_group_blobs`); the watermark is not (as in Flink, it
+//! comes again from upstream). On restore the timers come back at once, the keyed state
+//! only after the function's `open` — the backend can restore a state only once it is
+//! declared, and functions declare their states in `open`, which runs after
+//! `initialize_state`.
 
 use std::marker::PhantomData;
 
 use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SideOutputs, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, TimerService};
+use weir_state::{HeapKeyedStateBackend, Key, KeyedStateSnapshot, TimerService};
+
+use super::key_group_blobs::{decode_backends, restore_timers, snapshot_backend, snapshot_timers, KEYED_STATE, TIMERS};
 
 use crate::functions::{Collector, KeyedContext, KeyedProcessFunction, RuntimeContext, TimeDomain};
 
@@ -46,8 +56,17 @@ where
     type In = I;
     type Out = O;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.keyed.initialize_state(state)
+    }
+
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.function.open(&mut self.keyed.runtime_context(subtask))
+        let function = &mut self.function;
+        self.keyed.open(subtask, |ctx| function.open(ctx))
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        self.keyed.snapshot_state(state)
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<I>>, out: &mut Emitter<O>) -> Result<(), BoxError> {
@@ -80,6 +99,8 @@ pub(crate) struct KeyedRuntime<K> {
     timers: TimerService<K, ()>,
     watermark: Watermark,
     max_parallelism: usize,
+    /// Keyed state read from a checkpoint, restored once the function declared its states.
+    pending: Vec<KeyedStateSnapshot>,
 }
 
 impl<K: Key> KeyedRuntime<K> {
@@ -90,12 +111,44 @@ impl<K: Key> KeyedRuntime<K> {
             timers: TimerService::default(),
             watermark: Watermark::MIN,
             max_parallelism: subtask.max_parallelism,
+            pending: Vec::new(),
         }
     }
 
-    /// The context a function's `open` declares its state with.
-    pub(crate) fn runtime_context<'a>(&'a mut self, subtask: &'a SubtaskInfo) -> RuntimeContext<'a, K> {
-        RuntimeContext { subtask, backend: &mut self.backend }
+    /// Takes this subtask's key groups of the timers in `state`, and keeps its keyed
+    /// state for [`Self::open`].
+    ///
+    /// # Errors
+    /// State that does not decode.
+    pub(crate) fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        restore_timers(&mut self.timers, self.backend.key_group_range(), state.keyed(TIMERS))?;
+        self.pending = decode_backends(state.keyed(KEYED_STATE))?;
+        Ok(())
+    }
+
+    /// Runs the function's `open` (which declares its states), then restores the keyed
+    /// state kept by [`Self::initialize_state`].
+    ///
+    /// # Errors
+    /// The function's error, or restored state that does not fit its declarations.
+    pub(crate) fn open(
+        &mut self,
+        subtask: &SubtaskInfo,
+        open: impl FnOnce(&mut RuntimeContext<'_, K>) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
+        open(&mut RuntimeContext { subtask, backend: &mut self.backend })?;
+        let pending = std::mem::take(&mut self.pending);
+        Ok(self.backend.restore(&pending)?)
+    }
+
+    /// Writes the keyed state and the timers, by key group.
+    ///
+    /// # Errors
+    /// State that cannot be encoded.
+    pub(crate) fn snapshot_state(&self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+        state.keyed(TIMERS, snapshot_timers(&self.timers, self.max_parallelism)?);
+        Ok(())
     }
 
     /// The context for a record of `key` with event time `timestamp`.

@@ -5,6 +5,7 @@ pub mod broadcast;
 pub mod co;
 pub mod filter;
 pub mod flat_map;
+pub(crate) mod key_group_blobs;
 pub mod keyed_process;
 pub mod map;
 pub mod process;

@@ -1,9 +1,15 @@
 //! Keyed rolling reduce: `reduce`, `sum`, `min`, `max`, `min_by`, `max_by`.
+//!
+//! The accumulated values are keyed state; checkpoints write them by key group, so a
+//! job resumes with them at any parallelism.
 
 use weir_core::key_group::assign_to_key_group;
 use weir_core::StreamRecord;
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use weir_state::{HeapKeyedStateBackend, Key, StateId, StateKind, StateValue};
+
+use super::key_group_blobs::{decode_backends, snapshot_backend, KEYED_STATE};
 
 /// Keeps one accumulated value per key and emits it after every record (Flink's
 /// `StreamGroupedReduceOperator`): the first record of a key is emitted as it is, each
@@ -44,6 +50,16 @@ where
 {
     type In = T;
     type Out = T;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        // The one state is declared when the operator is made, so it restores at once.
+        Ok(self.backend.restore(&decode_backends(state.keyed(KEYED_STATE))?)?)
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<T>) -> Result<(), BoxError> {
         let table = self.backend.table_mut::<Option<T>>(self.state);

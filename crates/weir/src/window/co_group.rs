@@ -4,17 +4,19 @@
 //!
 //! As in Flink, this is a window over the union of both streams, each record tagged
 //! [`Either::Left`] or [`Either::Right`], keyed by the key of its side; the window
-//! function splits the window's elements back into the two sides.
+//! function splits the window's elements back into the two sides. The windows keep the
+//! records of both sides, which checkpoints write: both record types must be
+//! `Serialize + DeserializeOwned`.
 
 use std::marker::PhantomData;
 
 use weir_core::Either;
 use weir_runtime::BoxError;
-use weir_state::Key;
+use weir_state::{Key, StateValue};
 
 use super::evictor::{EvictorSlot, NoEvictor};
 use super::two_streams::{TwoStreams, TwoStreamsKeys, TwoStreamsWhere, TwoStreamsWindow};
-use super::{ProcessWindowFunction, Trigger, WindowAssigner, WindowContext};
+use super::{ElementCodec, ProcessWindowFunction, Trigger, WindowAssigner, WindowContext};
 use crate::functions::Collector;
 use crate::{Data, DataStream};
 
@@ -68,8 +70,8 @@ pub type CoGroupedWindow<A, B, KS, WA, TR, EV = NoEvictor> = TwoStreamsWindow<Wi
 
 impl<A, B, K, KS, WA, TR, EV> CoGroupedWindow<A, B, KS, WA, TR, EV>
 where
-    A: Data,
-    B: Data,
+    A: Data + StateValue,
+    B: Data + StateValue,
     K: Key,
     KS: Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static,
     WA: WindowAssigner<Either<A, B>>,
@@ -89,8 +91,8 @@ where
 
 impl<Op, A, B, K, KS, WA, TR, EV> TwoStreamsWindow<Op, A, B, KS, WA, TR, EV>
 where
-    A: Data,
-    B: Data,
+    A: Data + StateValue,
+    B: Data + StateValue,
     K: Key,
     KS: Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static,
     WA: WindowAssigner<Either<A, B>>,
@@ -103,7 +105,7 @@ where
         O: Data,
         F: FnMut(&K, &[A], &[B], &mut Collector<'_, O>) + Clone + Send + Sync + 'static,
     {
-        self.windowed.process_named(name, CoGroupFunction { f, _ab: PhantomData })
+        self.windowed.process_named(name, CoGroupFunction { f, _ab: PhantomData }, ElementCodec::either())
     }
 }
 

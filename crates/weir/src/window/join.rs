@@ -1,10 +1,12 @@
 //! [`JoinedStreams`]: two streams joined by key within windows (Flink's
 //! `JoinedStreams`): `a.join(&b).where_(key_a).equal_to(key_b).window(assigner)
 //! .apply(f)` emits `f(a, b)` for every pair of records with equal keys in the same
-//! window — an inner join, built on the co-group (as Flink builds it).
+//! window — an inner join, built on the co-group (as Flink builds it). The windows keep
+//! the records of both sides, which checkpoints write: both record types must be
+//! `Serialize + DeserializeOwned`.
 
 use weir_core::Either;
-use weir_state::Key;
+use weir_state::{Key, StateValue};
 
 use super::evictor::{EvictorSlot, NoEvictor};
 use super::two_streams::{TwoStreams, TwoStreamsKeys, TwoStreamsWhere, TwoStreamsWindow};
@@ -59,8 +61,8 @@ pub type JoinedWindow<A, B, KS, WA, TR, EV = NoEvictor> = TwoStreamsWindow<Windo
 
 impl<A, B, K, KS, WA, TR, EV> JoinedWindow<A, B, KS, WA, TR, EV>
 where
-    A: Data,
-    B: Data,
+    A: Data + StateValue,
+    B: Data + StateValue,
     K: Key,
     KS: Fn(&Either<A, B>) -> K + Clone + Send + Sync + 'static,
     WA: WindowAssigner<Either<A, B>>,

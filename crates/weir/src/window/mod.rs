@@ -61,8 +61,8 @@ pub use evictor::{
     WithEvictor,
 };
 pub use function::{
-    AggregateFunction, KeyedStateStore, ProcessWindowFn, ProcessWindowFunction, WindowContents, WindowContext,
-    WindowStateKey,
+    AggregateFunction, ElementCodec, KeyedStateStore, ProcessWindowFn, ProcessWindowFunction, WindowContents,
+    WindowContext, WindowStateKey,
 };
 pub use global_window::GlobalWindow;
 pub use join::{JoinedKeys, JoinedStreams, JoinedWhere, JoinedWindow, WindowJoin};

@@ -15,8 +15,8 @@ use super::operator::slicing_operator::SlicingWindowOperator;
 use super::operator::window_operator::WindowOperator;
 use super::operator::WindowSettings;
 use super::{
-    AggregateFunction, CountEvictor, CountTrigger, Evictor, GlobalWindows, LateRecordsDropped, ProcessWindowFunction,
-    PurgingTrigger, Trigger, WindowAssigner, WindowContents,
+    AggregateFunction, CountEvictor, CountTrigger, ElementCodec, Evictor, GlobalWindows, LateRecordsDropped,
+    ProcessWindowFunction, PurgingTrigger, Trigger, WindowAssigner, WindowContents,
 };
 use crate::aggregation::{Aggregation, Fields};
 use crate::{Data, DataStream, KeyedStream, OutputTag};
@@ -28,6 +28,9 @@ use crate::{Data, DataStream, KeyedStream, OutputTag};
 /// [`DataStream::window_all`]); the type parameters track the key selector `KS`, the
 /// assigner `A`, the trigger `TR` and whether there is an evictor `EV`, and are
 /// inferred.
+///
+/// What a window keeps is state that checkpoints write: the elements (which a process
+/// function or an evictor needs) and accumulators must be `Serialize + DeserializeOwned`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -343,9 +346,10 @@ where
     /// computed by slicing; `f` should then be associative and commutative.
     pub fn reduce<R>(self, f: R) -> DataStream<T>
     where
+        T: StateValue,
         R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
     {
-        self.incremental("Window(reduce)", Reducer(f))
+        self.incremental("Window(reduce)", Reducer(f), ElementCodec::serde())
     }
 
     /// Aggregates each window with an [`AggregateFunction`] (Flink's `aggregate`),
@@ -355,28 +359,32 @@ where
     /// computed by slicing (the accumulators of slices are combined with `merge`).
     pub fn aggregate<AG>(self, aggregate: AG) -> DataStream<AG::Out>
     where
+        T: StateValue,
         AG: AggregateFunction<T>,
         AG::Out: Data,
     {
-        self.incremental("Window(aggregate)", Aggregator(aggregate))
+        self.incremental("Window(aggregate)", Aggregator(aggregate), ElementCodec::serde())
     }
 
     /// Runs a [`ProcessWindowFunction`] over all elements of each window (Flink's
     /// `process`).
     pub fn process<O, P>(self, function: P) -> DataStream<O>
     where
+        T: StateValue,
         O: Data,
         P: ProcessWindowFunction<K, T, O, A::W> + Clone + Sync,
     {
-        self.process_named("Window(process)", function)
+        self.process_named("Window(process)", function, ElementCodec::serde())
     }
 
-    pub(crate) fn process_named<O, P>(self, name: &str, function: P) -> DataStream<O>
+    /// As [`Self::process`], under the operator name `name`, writing the kept elements
+    /// into checkpoints with `codec`.
+    pub(crate) fn process_named<O, P>(self, name: &str, function: P, codec: ElementCodec<T>) -> DataStream<O>
     where
         O: Data,
         P: ProcessWindowFunction<K, T, O, A::W> + Clone + Sync,
     {
-        self.general(name, ProcessAll { process: function, _o: PhantomData })
+        self.general(name, ProcessAll { process: function, codec, _o: PhantomData }, codec)
     }
 
     /// Reduces incrementally with `f`; on each firing `function` gets the reduced value
@@ -406,12 +414,13 @@ where
     /// ```
     pub fn reduce_with<R, O, P>(self, f: R, function: P) -> DataStream<O>
     where
+        T: StateValue,
         R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
         O: Data,
         P: ProcessWindowFunction<K, T, O, A::W> + Clone + Sync,
     {
         let contents = ProcessResult { incremental: Reducer(f), process: function, _o: PhantomData };
-        self.general("Window(reduce, process)", contents)
+        self.general("Window(reduce, process)", contents, ElementCodec::serde())
     }
 
     /// Aggregates incrementally with `aggregate`; on each firing `function` gets the
@@ -419,12 +428,13 @@ where
     /// `aggregate(aggregateFunction, processWindowFunction)`).
     pub fn aggregate_with<AG, O, P>(self, aggregate: AG, function: P) -> DataStream<O>
     where
+        T: StateValue,
         AG: AggregateFunction<T>,
         O: Data,
         P: ProcessWindowFunction<K, AG::Out, O, A::W> + Clone + Sync,
     {
         let contents = ProcessResult { incremental: Aggregator(aggregate), process: function, _o: PhantomData };
-        self.general("Window(aggregate, process)", contents)
+        self.general("Window(aggregate, process)", contents, ElementCodec::serde())
     }
 
     /// Sum of field `pos` per window; other fields are the window's first record's.
@@ -474,7 +484,7 @@ where
         if let Err(e) = aggregation.validate::<T>(pos) {
             self.keyed.stream.env.record_error(e);
         }
-        self.incremental("Window(aggregation)", Reducer(aggregation.reducer::<T>(pos)))
+        self.incremental("Window(aggregation)", Reducer(aggregation.reducer::<T>(pos)), ElementCodec::serde())
     }
 
     /// Whether this windowed stream is computed by the slicing operator.
@@ -505,13 +515,15 @@ where
         }
     }
 
-    fn incremental<I>(self, name: &str, incremental: I) -> DataStream<I::Result>
+    /// An incremental window function: by slicing when possible, else by the general
+    /// window operator (where `codec` writes the elements an evictor keeps).
+    fn incremental<I>(self, name: &str, incremental: I, codec: ElementCodec<T>) -> DataStream<I::Result>
     where
         I: Incremental<T>,
         I::Result: Data,
     {
         let Some(spec) = self.slices() else {
-            return self.general(name, EmitResult(incremental));
+            return self.general(name, EmitResult(incremental), codec);
         };
         self.check();
         let (key_of, settings, contents) = (self.keyed.key_of.clone(), self.settings(), EmitResult(incremental));
@@ -521,13 +533,15 @@ where
         self.finish(stream)
     }
 
-    fn general<C>(self, name: &str, contents: C) -> DataStream<C::Out>
+    /// The general window operator with `contents`; `codec` writes the elements an
+    /// evictor keeps into checkpoints.
+    fn general<C>(self, name: &str, contents: C, codec: ElementCodec<T>) -> DataStream<C::Out>
     where
         C: WindowContents<K, T, A::W>,
         C::Out: Data,
     {
         self.check();
-        let contents = self.evictor.clone().wrap::<K, C>(contents);
+        let contents = self.evictor.clone().wrap::<K, C>(contents, codec);
         let (key_of, assigner, trigger, settings) =
             (self.keyed.key_of.clone(), self.assigner.clone(), self.trigger.clone(), self.settings());
         let stream = self.keyed.stream.transform(name, move |st: &SubtaskInfo| {

@@ -41,14 +41,14 @@ fn session_window(what: &str, start: i64, gap: i64, windows: &mut Vec<TimeWindow
 /// let sessions = env
 ///     .from_collection(clicks)
 ///     .assign_timestamps_and_watermarks(WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|c: &(&str, i64), _| c.1))
-///     .map(|(user, _)| (user, 1u32))
-///     .key_by(|c: &(&str, u32)| c.0.to_string())
+///     .map(|(user, _)| (user.to_string(), 1u32))
+///     .key_by(|c: &(String, u32)| c.0.clone())
 ///     .window(EventTimeSessionWindows::with_gap(Duration::from_secs(3)))
 ///     .reduce(|a, b| (a.0, a.1 + b.1))
 ///     .collect();
 /// env.execute("sessions").unwrap();
 /// // [1000, 5500) holds two clicks, [9000, 12000) one.
-/// assert_eq!(sessions.take(), vec![("u", 2), ("u", 1)]);
+/// assert_eq!(sessions.take(), vec![("u".to_string(), 2), ("u".to_string(), 1)]);
 /// ```
 pub type EventTimeSessionWindows = SessionWindows<EventTime>;
 

@@ -7,7 +7,7 @@ use weir_runtime::BoxError;
 
 use super::{Evictor, EvictorContext};
 use crate::functions::RuntimeContext;
-use crate::window::function::{FireScope, WindowContents, WindowStateKey};
+use crate::window::function::{ElementCodec, FireScope, WindowContents, WindowStateKey};
 use crate::window::Window;
 
 /// The evictor setting of a [`WindowedStream`](crate::window::WindowedStream): wraps the
@@ -16,8 +16,8 @@ pub trait EvictorSlot<T, W>: Clone + Send + Sync + 'static {
     /// The contents used for window function contents `C`.
     type Contents<K: 'static, C: WindowContents<K, T, W>>: WindowContents<K, T, W, Out = C::Out>;
 
-    /// Wraps `contents`.
-    fn wrap<K: 'static, C: WindowContents<K, T, W>>(self, contents: C) -> Self::Contents<K, C>;
+    /// Wraps `contents`; `codec` writes the elements an evictor keeps into checkpoints.
+    fn wrap<K: 'static, C: WindowContents<K, T, W>>(self, contents: C, codec: ElementCodec<T>) -> Self::Contents<K, C>;
 
     /// Whether there is no evictor (the slicing operator applies only then).
     fn is_none(&self) -> bool;
@@ -30,7 +30,7 @@ pub struct NoEvictor;
 impl<T, W> EvictorSlot<T, W> for NoEvictor {
     type Contents<K: 'static, C: WindowContents<K, T, W>> = C;
 
-    fn wrap<K: 'static, C: WindowContents<K, T, W>>(self, contents: C) -> C {
+    fn wrap<K: 'static, C: WindowContents<K, T, W>>(self, contents: C, _codec: ElementCodec<T>) -> C {
         contents
     }
 
@@ -49,10 +49,10 @@ where
     W: Window,
     E: Evictor<T, W>,
 {
-    type Contents<K: 'static, C: WindowContents<K, T, W>> = Evicting<E, C>;
+    type Contents<K: 'static, C: WindowContents<K, T, W>> = Evicting<E, C, T>;
 
-    fn wrap<K: 'static, C: WindowContents<K, T, W>>(self, contents: C) -> Evicting<E, C> {
-        Evicting { evictor: self.0, inner: contents }
+    fn wrap<K: 'static, C: WindowContents<K, T, W>>(self, contents: C, codec: ElementCodec<T>) -> Evicting<E, C, T> {
+        Evicting { evictor: self.0, inner: contents, codec }
     }
 
     fn is_none(&self) -> bool {
@@ -65,14 +65,22 @@ where
 /// the remaining elements (an incremental function folds them afresh), `evict_after`;
 /// what is left stays for the next firing.
 ///
-/// When the evictor leaves no element, the window function does not run.
-#[derive(Debug, Clone)]
-pub struct Evicting<E, C> {
+/// When the evictor leaves no element, the window function does not run. Checkpoints
+/// write the elements with their timestamps.
+#[derive(Debug)]
+pub struct Evicting<E, C, T> {
     evictor: E,
     inner: C,
+    codec: ElementCodec<T>,
 }
 
-impl<K, T, W, E, C> WindowContents<K, T, W> for Evicting<E, C>
+impl<E: Clone, C: Clone, T> Clone for Evicting<E, C, T> {
+    fn clone(&self) -> Self {
+        Evicting { evictor: self.evictor.clone(), inner: self.inner.clone(), codec: self.codec }
+    }
+}
+
+impl<K, T, W, E, C> WindowContents<K, T, W> for Evicting<E, C, T>
 where
     T: Clone + Send + 'static,
     W: Window,
@@ -115,5 +123,21 @@ where
 
     fn clear(&mut self, scope: &mut FireScope<'_, K, W, C::Out>) -> Result<(), BoxError> {
         self.inner.clear(scope)
+    }
+
+    fn save(&self, acc: &Self::Acc) -> Result<Vec<u8>, BoxError> {
+        let values: Vec<&T> = acc.iter().map(|r| &r.value).collect();
+        let timestamps: Vec<i64> = acc.iter().map(|r| r.timestamp).collect();
+        Ok(bincode::serialize(&(self.codec.encode(&values)?, timestamps))?)
+    }
+
+    fn load(&self, bytes: &[u8]) -> Result<Self::Acc, BoxError> {
+        let (values, timestamps): (Vec<u8>, Vec<i64>) = bincode::deserialize(bytes)
+            .map_err(|e| format!("an evicting window's elements in the checkpoint do not decode: {e}"))?;
+        let values = self.codec.decode(&values)?;
+        if values.len() != timestamps.len() {
+            return Err("an evicting window's elements and timestamps in the checkpoint differ in number".into());
+        }
+        Ok(values.into_iter().zip(timestamps).map(|(value, timestamp)| StreamRecord { value, timestamp }).collect())
     }
 }

@@ -42,8 +42,8 @@
 /// assert_eq!(averages.take(), vec![2.0, 10.0]);
 /// ```
 pub trait AggregateFunction<IN>: Clone + Send + Sync + 'static {
-    /// The accumulator.
-    type Acc: Clone + Send + 'static;
+    /// The accumulator (state: checkpoints write it with serde).
+    type Acc: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static;
     /// The result.
     type Out: Send + 'static;
 

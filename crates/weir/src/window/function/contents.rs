@@ -11,10 +11,12 @@
 
 use std::marker::PhantomData;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use weir_core::StreamRecord;
 use weir_runtime::BoxError;
 
-use super::{AggregateFunction, ProcessWindowFunction, WindowContext, WindowStateKey};
+use super::{AggregateFunction, ElementCodec, ProcessWindowFunction, WindowContext, WindowStateKey};
 use crate::functions::{Collector, RuntimeContext};
 use crate::window::Window;
 
@@ -41,7 +43,8 @@ impl<K, W: Window, O> FireScope<'_, K, W, O> {
 /// A window's contents start as `None`; `add` folds an element in, `merge` folds in the
 /// contents of another window (session merges, slice combination); `emit` runs when
 /// the window fires and may change the contents (an evictor does); `clear` runs when
-/// the window is cleaned up.
+/// the window is cleaned up. `save` writes a window's contents into a checkpoint and
+/// `load` reads them back: `load(save(acc))` must behave exactly as `acc`.
 pub trait WindowContents<K, T, W>: Clone + Send + Sync + 'static {
     /// What a window holds.
     type Acc: Clone + Send + 'static;
@@ -66,15 +69,38 @@ pub trait WindowContents<K, T, W>: Clone + Send + Sync + 'static {
     fn clear(&mut self, _scope: &mut FireScope<'_, K, W, Self::Out>) -> Result<(), BoxError> {
         Ok(())
     }
+
+    /// The bytes of a window's contents, for a checkpoint.
+    ///
+    /// # Errors
+    /// When the contents cannot be encoded.
+    fn save(&self, acc: &Self::Acc) -> Result<Vec<u8>, BoxError>;
+
+    /// Contents read back from bytes written by [`Self::save`].
+    ///
+    /// # Errors
+    /// Bytes that are not contents of this window function.
+    fn load(&self, bytes: &[u8]) -> Result<Self::Acc, BoxError>;
 }
 
 /// An incremental function: the contents are one accumulated value with a result.
 pub(crate) trait Incremental<T>: Clone + Send + Sync + 'static {
-    type Acc: Clone + Send + 'static;
+    type Acc: Clone + Send + Serialize + DeserializeOwned + 'static;
     type Result: Send + 'static;
     fn add(&mut self, acc: &mut Option<Self::Acc>, value: T);
     fn merge(&mut self, acc: &mut Option<Self::Acc>, from: Self::Acc);
     fn result(&mut self, acc: &Self::Acc) -> Self::Result;
+}
+
+/// The bytes of an accumulator.
+fn save_acc<A: Serialize>(acc: &A) -> Result<Vec<u8>, BoxError> {
+    Ok(bincode::serialize(acc)?)
+}
+
+/// An accumulator read back from [`save_acc`]'s bytes.
+fn load_acc<A: DeserializeOwned>(bytes: &[u8]) -> Result<A, BoxError> {
+    bincode::deserialize(bytes)
+        .map_err(|e| format!("a window accumulator in the checkpoint does not decode: {e}").into())
 }
 
 /// `reduce(f)`: the accumulator is the reduced value.
@@ -83,7 +109,7 @@ pub(crate) struct Reducer<R>(pub R);
 
 impl<T, R> Incremental<T> for Reducer<R>
 where
-    T: Clone + Send + 'static,
+    T: Clone + Send + Serialize + DeserializeOwned + 'static,
     R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
 {
     type Acc = T;
@@ -163,6 +189,14 @@ where
         scope.emit(result);
         Ok(())
     }
+
+    fn save(&self, acc: &I::Acc) -> Result<Vec<u8>, BoxError> {
+        save_acc(acc)
+    }
+
+    fn load(&self, bytes: &[u8]) -> Result<I::Acc, BoxError> {
+        load_acc(bytes)
+    }
 }
 
 /// An incremental function whose result a process function turns into output.
@@ -213,21 +247,31 @@ where
     fn clear(&mut self, scope: &mut FireScope<'_, K, W, O>) -> Result<(), BoxError> {
         self.process.clear(&mut scope.ctx)
     }
-}
 
-/// `process(p)`: the window keeps every element for the process function.
-pub(crate) struct ProcessAll<P, O> {
-    pub process: P,
-    pub _o: PhantomData<fn() -> O>,
-}
+    fn save(&self, acc: &I::Acc) -> Result<Vec<u8>, BoxError> {
+        save_acc(acc)
+    }
 
-impl<P: Clone, O> Clone for ProcessAll<P, O> {
-    fn clone(&self) -> Self {
-        ProcessAll { process: self.process.clone(), _o: PhantomData }
+    fn load(&self, bytes: &[u8]) -> Result<I::Acc, BoxError> {
+        load_acc(bytes)
     }
 }
 
-impl<K, T, W, O, P> WindowContents<K, T, W> for ProcessAll<P, O>
+/// `process(p)`: the window keeps every element for the process function.
+pub(crate) struct ProcessAll<P, O, T> {
+    pub process: P,
+    /// How the kept elements are written into checkpoints.
+    pub codec: ElementCodec<T>,
+    pub _o: PhantomData<fn() -> O>,
+}
+
+impl<P: Clone, O, T> Clone for ProcessAll<P, O, T> {
+    fn clone(&self) -> Self {
+        ProcessAll { process: self.process.clone(), codec: self.codec, _o: PhantomData }
+    }
+}
+
+impl<K, T, W, O, P> WindowContents<K, T, W> for ProcessAll<P, O, T>
 where
     K: 'static,
     T: Clone + Send + 'static,
@@ -262,5 +306,13 @@ where
 
     fn clear(&mut self, scope: &mut FireScope<'_, K, W, O>) -> Result<(), BoxError> {
         self.process.clear(&mut scope.ctx)
+    }
+
+    fn save(&self, acc: &Vec<T>) -> Result<Vec<u8>, BoxError> {
+        self.codec.encode(&acc.iter().collect::<Vec<_>>())
+    }
+
+    fn load(&self, bytes: &[u8]) -> Result<Vec<T>, BoxError> {
+        self.codec.decode(bytes)
     }
 }

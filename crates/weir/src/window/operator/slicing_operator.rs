@@ -16,6 +16,9 @@
 //! record within the allowed lateness fires its already-fired windows again at once.
 //! (Results equal up to the order in which a reduce function sees its inputs, so the
 //! function must be associative and commutative — as for any incremental aggregation.)
+//!
+//! Checkpoints write, by key group, every key's slices (accumulators as the window
+//! function saves them), its pending fire times and cleanup time, and the timer service.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
@@ -23,17 +26,19 @@ use std::marker::PhantomData;
 use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use weir_state::{HeapKeyedStateBackend, Key, StateTable, Timer, TimerQueue, TimerService};
 
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::RuntimeContext;
+use crate::operators::key_group_blobs::{restore_timers, snapshot_timers, KeyGroupBlobs, TIMERS};
 use crate::window::assigner::SliceSpec;
 use crate::window::function::{FireScope, WindowContents, WindowContext, WindowStateKey};
 use crate::window::TimeWindow;
 
 /// What a slicing timer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 enum SliceTimer {
     /// The end (max timestamp) of a window to emit.
     Fire,
@@ -61,6 +66,13 @@ impl<A> KeySlices<A> {
         self.slices.is_empty() && self.fire_timers.is_empty() && self.cleanup_timer.is_none()
     }
 }
+
+/// The checkpoint entry holding the keys' slices.
+const SLICES: &str = "slices";
+
+/// A key's slices as a checkpoint holds them: `(slice start, saved accumulator)`, the
+/// pending fire times, the cleanup time.
+type SavedSlices = (Vec<(i64, Option<Vec<u8>>)>, BTreeSet<i64>, Option<i64>);
 
 /// The window grid, in milliseconds.
 #[derive(Debug, Clone, Copy)]
@@ -355,8 +367,43 @@ where
     type In = T;
     type Out = C::Out;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        let range = self.backend.key_group_range();
+        let (contents, keys) = (&self.contents, &mut self.keys);
+        KeyGroupBlobs::restore(
+            state.keyed(SLICES),
+            range,
+            "window slices",
+            |key_group, key: K, (slices, fire_timers, cleanup_timer): SavedSlices| {
+                let slices = slices
+                    .into_iter()
+                    .map(|(start, acc)| Ok((start, acc.map(|bytes| contents.load(&bytes)).transpose()?)))
+                    .collect::<Result<BTreeMap<_, _>, BoxError>>()?;
+                keys.insert(key_group, &key, KeySlices { slices, fire_timers, cleanup_timer });
+                Ok(())
+            },
+        )?;
+        restore_timers(&mut self.timers, range, state.keyed(TIMERS))
+    }
+
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
         self.contents.open(&mut RuntimeContext { subtask, backend: &mut self.backend })
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        // The backend stays empty: only incremental functions are computed by slicing.
+        let contents = &self.contents;
+        let slices = KeyGroupBlobs::of_table(&self.keys, self.backend.key_group_range(), |key| {
+            let slices = key
+                .slices
+                .iter()
+                .map(|(start, acc)| Ok((*start, acc.as_ref().map(|acc| contents.save(acc)).transpose()?)))
+                .collect::<Result<Vec<_>, BoxError>>()?;
+            Ok((slices, &key.fire_timers, key.cleanup_timer))
+        })?;
+        state.keyed(SLICES, slices);
+        state.keyed(TIMERS, snapshot_timers(&self.timers, self.max_parallelism)?);
+        Ok(())
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {

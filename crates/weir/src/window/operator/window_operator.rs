@@ -20,6 +20,11 @@
 //! Invariant: a window's entry exists exactly as long as the window is open, and every
 //! timer in the timer service for (key, window) is listed in that entry — so a window
 //! never fires after it was cleaned up or merged away.
+//!
+//! Checkpoints write, by key group: every key's open windows (contents, trigger state,
+//! listed timers — merged session windows are ordinary entries), the timer service, and
+//! the window function's keyed state. Entries and timers come from the same moment, so
+//! the invariant holds after a restore at any parallelism.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -27,11 +32,15 @@ use std::marker::PhantomData;
 use weir_core::key_group::{assign_to_key_group, StableBuildHasher};
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, StateTable, Timer, TimerService};
+use weir_state::{HeapKeyedStateBackend, Key, KeyedStateSnapshot, StateTable, Timer, TimerService};
 
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::{RuntimeContext, TimeDomain};
+use crate::operators::key_group_blobs::{
+    decode_backends, restore_timers, snapshot_backend, snapshot_timers, KeyGroupBlobs, KEYED_STATE, TIMERS,
+};
 use crate::window::assigner::WindowAssignerContext;
 use crate::window::function::{FireScope, WindowContents, WindowContext, WindowStateKey};
 use crate::window::trigger::TimerOp;
@@ -68,6 +77,13 @@ impl<A, S: Default> Default for WindowEntry<A, S> {
 }
 
 type KeyWindows<W, A, S> = HashMap<W, WindowEntry<A, S>, StableBuildHasher>;
+
+/// The checkpoint entry holding the open windows.
+const WINDOWS: &str = "windows";
+
+/// One open window as a checkpoint holds it: the window, its contents (as the window
+/// function saved them), its trigger state and its timers.
+type SavedWindow<W, S> = (W, Option<Vec<u8>>, S, Vec<(TimeDomain, i64)>);
 
 /// The open windows of every key of the subtask, by key group.
 type WindowTable<K, W, A, S> = StateTable<K, KeyWindows<W, A, S>>;
@@ -223,6 +239,9 @@ where
     assigned: Vec<A::W>,
     candidates: Vec<A::W>,
     merges: Vec<(A::W, Vec<A::W>)>,
+    /// The window function's keyed state read from a checkpoint, restored after `open`
+    /// declared its states.
+    pending: Vec<KeyedStateSnapshot>,
     _t: PhantomData<fn(T)>,
 }
 
@@ -268,6 +287,7 @@ where
             assigned: Vec::new(),
             candidates: Vec::new(),
             merges: Vec::new(),
+            pending: Vec::new(),
             _t: PhantomData,
         }
     }
@@ -468,8 +488,49 @@ where
     type In = T;
     type Out = C::Out;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        let range = self.core.backend.key_group_range();
+        let (contents, windows) = (&self.core.contents, &mut self.windows);
+        KeyGroupBlobs::restore(
+            state.keyed(WINDOWS),
+            range,
+            "window contents",
+            |key_group, key: K, saved: Vec<SavedWindow<A::W, TR::State>>| {
+                let mut key_windows = KeyWindows::default();
+                for (window, acc, trigger_state, timers) in saved {
+                    let contents = acc.map(|bytes| contents.load(&bytes)).transpose()?;
+                    key_windows.insert(window, WindowEntry { contents, trigger_state, timers });
+                }
+                windows.insert(key_group, &key, key_windows);
+                Ok(())
+            },
+        )?;
+        restore_timers(&mut self.core.timers, range, state.keyed(TIMERS))?;
+        self.pending = decode_backends(state.keyed(KEYED_STATE))?;
+        Ok(())
+    }
+
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.core.contents.open(&mut RuntimeContext { subtask, backend: &mut self.core.backend })
+        self.core.contents.open(&mut RuntimeContext { subtask, backend: &mut self.core.backend })?;
+        let pending = std::mem::take(&mut self.pending);
+        Ok(self.core.backend.restore(&pending)?)
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let contents = &self.core.contents;
+        let windows = KeyGroupBlobs::of_table(&self.windows, self.core.backend.key_group_range(), |key_windows| {
+            key_windows
+                .iter()
+                .map(|(window, entry)| {
+                    let acc = entry.contents.as_ref().map(|acc| contents.save(acc)).transpose()?;
+                    Ok((window, acc, &entry.trigger_state, &entry.timers))
+                })
+                .collect::<Result<Vec<_>, BoxError>>()
+        })?;
+        state.keyed(WINDOWS, windows);
+        state.keyed(TIMERS, snapshot_timers(&self.core.timers, self.max_parallelism)?);
+        state.keyed(KEYED_STATE, snapshot_backend(&self.core.backend)?);
+        Ok(())
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {

@@ -186,8 +186,8 @@ impl<'a, S> TriggerContext<'a, S> {
 /// assert_eq!(got.take(), vec!["a,b,flush", "c,flush"]);
 /// ```
 pub trait Trigger<T, W>: Clone + Send + Sync + 'static {
-    /// Per-window state (`()` when none).
-    type State: Default + Clone + Send + 'static;
+    /// Per-window state (`()` when none); checkpoints write it with serde.
+    type State: Default + Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static;
 
     /// An element was added to `window`.
     fn on_element(
