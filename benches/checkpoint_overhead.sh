@@ -51,16 +51,18 @@ print(f'| $q | $p | {w/1e6:.2f} M | {c/1e6:.2f} M | {100*(w-c)/w:+.1f} % | $cks 
 done
 
 echo
-echo "Recovery (kill -9 half-way, restart with --restore latest):"
+echo "Recovery (kill -9 at 60 % of a clean run's time, restart with --restore latest), $((EVENTS * 3)) events, p2:"
 for q in $QUERIES; do
   rm -rf "$TMP/ck" "$TMP/out"
-  start=$(date +%s.%N)
-  "$WEIR" nexmark --query "$q" --events "$EVENTS" -p 2 --checkpoint-dir "$TMP/ck" --checkpoint-interval "$INTERVAL" --output "$TMP/out" > /dev/null 2>&1 &
+  "$WEIR" nexmark --query "$q" --events "$((EVENTS * 3))" -p 2 --checkpoint-dir "$TMP/ck" --checkpoint-interval "$INTERVAL" --output "$TMP/out" > "$TMP/clean.log" 2>/dev/null
+  full=$(sed -n 's/^elapsed *\([0-9.]*\).*/\1/p' "$TMP/clean.log")
+  rm -rf "$TMP/ck" "$TMP/out"
+  "$WEIR" nexmark --query "$q" --events "$((EVENTS * 3))" -p 2 --checkpoint-dir "$TMP/ck" --checkpoint-interval "$INTERVAL" --output "$TMP/out" > /dev/null 2>&1 &
   pid=$!
-  full=$(sed -n 's/^elapsed *\([0-9.]*\).*/\1/p' "$TMP/with.log")
-  sleep "$(python3 -c "print(max(0.5, $full / 2))")"
+  sleep "$(python3 -c "print($full * 0.6)")"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  "$WEIR" nexmark --query "$q" --events "$EVENTS" -p 2 --checkpoint-dir "$TMP/ck" --checkpoint-interval "$INTERVAL" --output "$TMP/out" --restore latest > "$TMP/restored.log" 2>/dev/null
-  echo "  $q p2: restored from $(sed -n 's/^restored from *//p' "$TMP/restored.log"), re-read $(grep '^RESULT' "$TMP/restored.log" | field events) of $EVENTS events, restarted run took $(sed -n 's/^elapsed *\([0-9.]*\).*/\1/p' "$TMP/restored.log") s"
+  start=$(date +%s.%N)
+  "$WEIR" nexmark --query "$q" --events "$((EVENTS * 3))" -p 2 --checkpoint-dir "$TMP/ck" --checkpoint-interval "$INTERVAL" --output "$TMP/out" --restore latest > "$TMP/restored.log" 2>/dev/null
+  echo "  $q: clean run ${full} s; killed at 60 %; restored from $(sed -n 's/^restored from *//p' "$TMP/restored.log"), re-read $(grep '^RESULT' "$TMP/restored.log" | field events) events, the restarted run took $(sed -n 's/^elapsed *\([0-9.]*\).*/\1/p' "$TMP/restored.log") s (process start to end: $(python3 -c "import time; print(round(time.time() - $start, 2))") s)"
 done

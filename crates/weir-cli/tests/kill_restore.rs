@@ -145,8 +145,30 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
         assert!(started.elapsed() < Duration::from_secs(240), "the kill loop takes too long");
     }
     let got = committed_rows(&out);
-    assert_eq!(got.len(), expected.len(), "{query}: row count after {killed} kill -9 and restores");
-    assert_eq!(got, expected, "{query}: rows after {killed} kill -9 and restores");
+    if got != expected {
+        // Name the difference as a multiset, so a failure says what was lost or doubled.
+        let mut missing = expected.clone();
+        let mut extra = Vec::new();
+        for row in &got {
+            match missing.iter().position(|r| r == row) {
+                Some(i) => {
+                    missing.swap_remove(i);
+                }
+                None => extra.push(row.clone()),
+            }
+        }
+        missing.truncate(10);
+        extra.truncate(10);
+        panic!(
+            "{query}: after {killed} kill -9 and restores, {} rows committed, {} expected; \
+             missing (first 10): {missing:?}; extra (first 10): {extra:?}; checkpoints left: {:?}",
+            got.len(),
+            expected.len(),
+            std::fs::read_dir(&checkpoints)
+                .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect::<Vec<_>>())
+                .ok()
+        );
+    }
 }
 
 #[test]
