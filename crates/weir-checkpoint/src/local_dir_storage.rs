@@ -125,22 +125,12 @@ impl CheckpointStorage for LocalDirStorage {
 
     fn list_completed(&self) -> Result<Vec<StoredCheckpoint>, CheckpointError> {
         let entries = fs::read_dir(&self.root).map_err(io_error("list", &self.root))?;
-        let mut completed = Vec::new();
+        let mut ids = Vec::new();
         for entry in entries {
             let entry = entry.map_err(io_error("list", &self.root))?;
-            let name = entry.file_name();
-            let Some(id) = name.to_str().and_then(|n| n.strip_prefix(DIR_PREFIX)).and_then(|n| n.parse().ok()) else {
-                continue;
-            };
-            let id = CheckpointId(id);
-            match self.read_manifest(id) {
-                Ok(manifest) => completed.push(StoredCheckpoint { id, kind: manifest.kind }),
-                Err(CheckpointError::NotFound(_) | CheckpointError::CorruptManifest { .. }) => {}
-                Err(e) => return Err(e),
-            }
+            ids.extend(entry.file_name().to_str().and_then(crate::storage::checkpoint_of_dir));
         }
-        completed.sort_by_key(|c| c.id);
-        Ok(completed)
+        crate::storage::completed_among(self, ids)
     }
 
     fn read_manifest(&self, checkpoint: CheckpointId) -> Result<Manifest, CheckpointError> {

@@ -96,20 +96,9 @@ impl CheckpointStorage for ObjectStoreStorage {
     fn list_completed(&self) -> Result<Vec<StoredCheckpoint>, CheckpointError> {
         let listing = block_on(self.store.list_with_delimiter(Some(&self.prefix)))
             .map_err(|e| self.failed("list", &self.prefix, e))?;
-        let mut completed = Vec::new();
-        for dir in listing.common_prefixes {
-            let Some(id) = dir.filename().and_then(|n| n.strip_prefix(DIR_PREFIX)).and_then(|n| n.parse().ok()) else {
-                continue;
-            };
-            let id = CheckpointId(id);
-            match self.read_manifest(id) {
-                Ok(manifest) => completed.push(StoredCheckpoint { id, kind: manifest.kind }),
-                Err(CheckpointError::NotFound(_) | CheckpointError::CorruptManifest { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        completed.sort_by_key(|c| c.id);
-        Ok(completed)
+        let ids =
+            listing.common_prefixes.iter().filter_map(|dir| dir.filename().and_then(crate::storage::checkpoint_of_dir));
+        crate::storage::completed_among(self, ids)
     }
 
     fn read_manifest(&self, checkpoint: CheckpointId) -> Result<Manifest, CheckpointError> {

@@ -99,3 +99,26 @@ pub trait CheckpointStorage: Send + Sync {
         Ok(None)
     }
 }
+
+/// The checkpoint a directory (or object prefix) named `chk-<id>` holds.
+pub(crate) fn checkpoint_of_dir(name: &str) -> Option<CheckpointId> {
+    name.strip_prefix("chk-").and_then(|n| n.parse().ok()).map(CheckpointId)
+}
+
+/// Of the checkpoints `ids`, those whose manifest reads back, oldest first: what both
+/// storages answer to [`CheckpointStorage::list_completed`].
+pub(crate) fn completed_among(
+    storage: &impl CheckpointStorage,
+    ids: impl IntoIterator<Item = CheckpointId>,
+) -> Result<Vec<StoredCheckpoint>, CheckpointError> {
+    let mut completed = Vec::new();
+    for id in ids {
+        match storage.read_manifest(id) {
+            Ok(manifest) => completed.push(StoredCheckpoint { id, kind: manifest.kind }),
+            Err(CheckpointError::NotFound(_) | CheckpointError::CorruptManifest { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    completed.sort_by_key(|c| c.id);
+    Ok(completed)
+}
