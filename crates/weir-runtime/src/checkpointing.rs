@@ -351,17 +351,8 @@ impl JobCheckpoints {
     /// final output (without checkpointing: commit it directly).
     pub(crate) fn on_job_finished(&mut self) -> Result<(), JobError> {
         let Some(c) = &mut self.coordinator else {
-            for (op, committer) in &self.committers {
-                let items: Vec<Vec<u8>> = self
-                    .finished
-                    .values()
-                    .flat_map(|s| s.committables())
-                    .filter(|(o, _)| o == op)
-                    .map(|(_, c)| c.to_vec())
-                    .collect();
-                committer.commit(&items).map_err(|e| JobError::Commit(format!("{op}: {e}")))?;
-            }
-            return Ok(());
+            let items = self.finished.values().flat_map(|s| s.committables());
+            return commit_all(&self.committers, items);
         };
         let decisions = c.trigger_checkpoint(epoch_ms());
         let last = decisions.iter().find_map(|d| match d {
@@ -410,11 +401,7 @@ impl JobCheckpoints {
             CoordinatorDecision::NotifyComplete(id) => {
                 self.acked.remove(&id);
                 let committables = self.committables.remove(&id).unwrap_or_default();
-                for (op, committer) in &self.committers {
-                    let items: Vec<Vec<u8>> =
-                        committables.iter().filter(|(o, _)| o == op).map(|(_, c)| c.clone()).collect();
-                    committer.commit(&items).map_err(|e| JobError::Commit(format!("{op}: {e}")))?;
-                }
+                commit_all(&self.committers, committables.iter().map(|(op, c)| (op.as_str(), c.as_slice())))?;
                 self.completed.push(id);
                 self.notify(TaskMessage::Complete(id));
                 Ok(vec![])
@@ -489,6 +476,19 @@ impl JobCheckpoints {
         }
         Ok(vec![])
     }
+}
+
+/// Hands each committer the committables its operator left among `items`.
+fn commit_all<'a>(
+    committers: &[(String, Arc<dyn Committer>)],
+    items: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Result<(), JobError> {
+    let items: Vec<(&str, &[u8])> = items.collect();
+    for (op, committer) in committers {
+        let own: Vec<Vec<u8>> = items.iter().filter(|(o, _)| o == op).map(|(_, c)| c.to_vec()).collect();
+        committer.commit(&own).map_err(|e| JobError::Commit(format!("{op}: {e}")))?;
+    }
+    Ok(())
 }
 
 fn internal(e: weir_checkpoint::CheckpointError) -> JobError {

@@ -379,8 +379,8 @@ fn on_report(checkpoints: &mut JobCheckpoints, report: TaskReport) -> Result<(),
     }
 }
 
-/// Savepoints in progress are answered when they complete; this one is awaited inline
-/// by the job loop's normal work, so it only records who to tell.
+/// Triggers a savepoint; `reply` is answered when it completes or fails, while the job
+/// loop goes on with its normal work.
 fn trigger_savepoint(
     checkpoints: &mut JobCheckpoints,
     reply: Sender<Result<CheckpointId, JobError>>,

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weir_core::{CheckpointBarrier, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, CheckpointId, Watermark, WatermarkStatus};
 
 use crate::chain::guard;
 use crate::output::Output;
@@ -69,8 +69,15 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
         SourceTask { reader, enumerator, head, subtask, location, watermarks, operator_id }
     }
 
+    /// The source's entry in a task state: the reader's unfinished `splits`, encoded.
+    fn splits_snapshot(&self, checkpoint: CheckpointId, splits: Vec<Vec<u8>>) -> OperatorSnapshot {
+        let mut writer = OperatorStateWriter::new(checkpoint);
+        writer.union(SPLITS, splits);
+        OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() }
+    }
+
     /// The reader's state: its unfinished splits, each with its position.
-    fn reader_state(&mut self) -> Result<OperatorSnapshot, JobError> {
+    fn reader_state(&mut self, checkpoint: CheckpointId) -> Result<OperatorSnapshot, JobError> {
         let reader = &mut self.reader;
         let mut splits = Vec::new();
         guard(&self.location, || {
@@ -82,14 +89,12 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
             .map(bincode::serialize)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| JobError::Internal(format!("a split does not serialize: {e}")))?;
-        let mut writer = OperatorStateWriter::new(weir_core::CheckpointId(0));
-        writer.union(SPLITS, items);
-        Ok(OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() })
+        Ok(self.splits_snapshot(checkpoint, items))
     }
 
     fn checkpoint(&mut self, env: &TaskEnv, barrier: CheckpointBarrier) -> Result<(), JobError> {
         let mut state = empty_state();
-        state.operators.push(self.reader_state()?);
+        state.operators.push(self.reader_state(barrier.id)?);
         env.checkpoint(barrier, state, self.head.as_mut())
     }
 
@@ -230,11 +235,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
         self.head.end_of_input()?;
         // A reader that ran out of splits has no position left to record.
         let mut state = empty_state();
-        let mut writer = OperatorStateWriter::new(weir_core::CheckpointId::FINAL);
-        writer.union(SPLITS, Vec::new());
-        state
-            .operators
-            .push(OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() });
+        state.operators.push(self.splits_snapshot(CheckpointId::FINAL, Vec::new()));
         env.finished(state, self.head.as_mut())
     }
 }
