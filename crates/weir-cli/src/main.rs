@@ -25,6 +25,31 @@ enum Command {
     /// as a `chk-N` directory in the job's checkpoint directory, and the job prints its
     /// path. Resume from it with `--restore DIR/chk-N`, at any --parallelism.
     Savepoint(SavepointArgs),
+    /// Run a Flink SQL script: DDL changes the session's catalog, each INSERT INTO (or
+    /// statement set) runs as a streaming job, and a plain SELECT prints its result as a
+    /// changelog (`+I[…]`, `-U[…]`, `+U[…]`, `-D[…]`) on stdout.
+    Run(SqlRunArgs),
+    /// The SQL client; with `-f FILE` it runs a script like `weir run`.
+    Sql(SqlClientArgs),
+}
+
+#[derive(Args)]
+struct SqlRunArgs {
+    /// The SQL script.
+    file: PathBuf,
+    /// Default parallelism of the script's jobs (`SET 'parallelism.default'` overrides it).
+    #[arg(short = 'p', long, default_value_t = 1)]
+    parallelism: usize,
+}
+
+#[derive(Args)]
+struct SqlClientArgs {
+    /// Run this script and exit.
+    #[arg(short = 'f', long = "file")]
+    file: Option<PathBuf>,
+    /// Default parallelism of the session's jobs.
+    #[arg(short = 'p', long, default_value_t = 1)]
+    parallelism: usize,
 }
 
 #[derive(Args)]
@@ -107,6 +132,13 @@ fn main() -> ExitCode {
             None => run_nexmark(args.run),
         },
         Command::Savepoint(args) => savepoint(args),
+        Command::Run(args) => run_sql_file(&args.file, args.parallelism),
+        Command::Sql(args) => match args.file {
+            Some(file) => run_sql_file(&file, args.parallelism),
+            None => Err(anyhow::anyhow!(
+                "the interactive SQL client is not built yet; run a script with `weir sql -f FILE.sql`"
+            )),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -228,3 +260,24 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
 // mimalloc handles that pattern markedly faster than the system allocator.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Runs a SQL script; errors show the statement's line with a caret.
+fn run_sql_file(file: &std::path::Path, parallelism: usize) -> anyhow::Result<()> {
+    let script = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let settings = weir_sql::session::JobSettings { parallelism: parallelism.max(1), ..Default::default() };
+    let mut session = weir_sql::session::Session::new(settings);
+    let mut out = ScriptOutput(std::io::stdout().lock());
+    session.execute_script(&script, &mut out).map_err(|e| anyhow::anyhow!("{}", e.render(&script)))
+}
+
+/// A script's output: result rows on stdout (to be piped and compared), messages on stderr.
+struct ScriptOutput<W: std::io::Write>(W);
+
+impl<W: std::io::Write> weir_sql::session::ResultSink for ScriptOutput<W> {
+    fn row(&mut self, line: &str) {
+        let _ = std::io::Write::write_fmt(&mut self.0, format_args!("{line}\n"));
+    }
+    fn message(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}

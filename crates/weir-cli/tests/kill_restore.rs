@@ -53,8 +53,10 @@ fn args<'a>(query: &'a str, events: &'a str, out: &'a Path, checkpoints: &'a Pat
     .collect()
 }
 
-fn spawn(args: &[String]) -> Child {
-    weir().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("weir starts")
+/// Starts a run whose standard error goes to `log`, kept with the test's files.
+fn spawn(args: &[String], log: &Path) -> Child {
+    let log = std::fs::File::create(log).expect("the run's log file is created");
+    weir().args(args).stdout(Stdio::null()).stderr(log).spawn().expect("weir starts")
 }
 
 /// A small deterministic generator (xorshift) for kill moments.
@@ -86,8 +88,9 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
     let mut run_args = args(query, events, &out, &checkpoints);
     let mut killed = 0;
     let started = Instant::now();
-    loop {
-        let mut child = spawn(&run_args);
+    for run in 0.. {
+        let log = dir.path().join(format!("run-{run}.log"));
+        let mut child = spawn(&run_args, &log);
         let wait = Duration::from_millis(50 + moments.next_ms(1500));
         let deadline = Instant::now() + wait;
         let finished = loop {
@@ -101,8 +104,7 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
         };
         match finished {
             Some(status) => {
-                let mut err = String::new();
-                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                let err = std::fs::read_to_string(&log).unwrap_or_default();
                 assert!(status.success(), "run after {killed} kills failed: {err}");
                 if killed >= kills {
                     break;
@@ -130,14 +132,12 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
                     if Instant::now() >= deadline {
                         child.kill().unwrap();
                         child.wait().unwrap();
-                        let mut err = String::new();
-                        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                        let err = std::fs::read_to_string(&log).unwrap_or_default();
                         panic!("{query}: the restored run did not finish in 120 s: {err}");
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 };
-                let mut err = String::new();
-                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                let err = std::fs::read_to_string(&log).unwrap_or_default();
                 assert!(status.success(), "{query}: the last run failed: {err}");
                 break;
             }
@@ -159,14 +159,17 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
         }
         missing.truncate(10);
         extra.truncate(10);
+        let kept = dir.keep();
         panic!(
             "{query}: after {killed} kill -9 and restores, {} rows committed, {} expected; \
-             missing (first 10): {missing:?}; extra (first 10): {extra:?}; checkpoints left: {:?}",
+             missing (first 10): {missing:?}; extra (first 10): {extra:?}; checkpoints left: {:?}; \
+             files kept in {}",
             got.len(),
             expected.len(),
             std::fs::read_dir(&checkpoints)
                 .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect::<Vec<_>>())
-                .ok()
+                .ok(),
+            kept.display()
         );
     }
 }

@@ -230,6 +230,8 @@ impl SideOutputs {
 /// it after each call into the operator.
 pub struct Emitter<T> {
     records: Vec<StreamRecord<T>>,
+    /// Watermarks emitted between records: each goes out after the first `n` records.
+    between: Vec<(usize, Watermark)>,
     watermark: Option<Watermark>,
     status: Option<WatermarkStatus>,
     sides: SideOutputs,
@@ -239,7 +241,14 @@ pub struct Emitter<T> {
 impl<T> Emitter<T> {
     /// An emitter with the given side outputs, reading processing time from `clock`.
     pub fn new(sides: Vec<Box<dyn SideChannel>>, clock: Arc<dyn Clock>) -> Self {
-        Emitter { records: Vec::new(), watermark: None, status: None, sides: SideOutputs { sides }, clock }
+        Emitter {
+            records: Vec::new(),
+            between: Vec::new(),
+            watermark: None,
+            status: None,
+            sides: SideOutputs { sides },
+            clock,
+        }
     }
 
     /// The current processing time (epoch ms) of the task's clock.
@@ -282,9 +291,14 @@ impl<T> Emitter<T> {
         }
     }
 
-    /// Emits a watermark after the records emitted so far.
+    /// Emits a watermark after the records emitted so far (and before those emitted
+    /// after it, on the main output).
     pub fn emit_watermark(&mut self, watermark: Watermark) {
-        self.watermark = Some(watermark);
+        if self.watermark.is_none() && !self.records.is_empty() {
+            self.between.push((self.records.len(), watermark));
+        } else {
+            self.watermark = Some(watermark);
+        }
     }
 
     /// Declares the output idle or active again, after the records emitted so far.
@@ -300,6 +314,20 @@ impl<T> Emitter<T> {
 
     /// Sends everything emitted since the last drain to `main` and the side outputs.
     pub fn drain_into(&mut self, main: &mut dyn Output<T>) -> Result<(), JobError> {
+        if !self.between.is_empty() {
+            // Records, watermark, records…: the main output keeps the order.
+            let mut rest = std::mem::take(&mut self.records);
+            let mut sent = 0;
+            for (n, w) in std::mem::take(&mut self.between) {
+                let mut head: Vec<StreamRecord<T>> = rest.drain(..n - sent).collect();
+                sent = n;
+                if !head.is_empty() {
+                    main.push(&mut head)?;
+                }
+                main.watermark(w)?;
+            }
+            self.records = rest;
+        }
         if !self.records.is_empty() {
             main.push(&mut self.records)?;
         }

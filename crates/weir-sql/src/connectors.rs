@@ -1,0 +1,289 @@
+//! Connectors from SQL: `filesystem` (json, csv), `print`, `blackhole` — how a table's
+//! `WITH` options become a source or a sink of [`Changes`].
+
+use std::sync::{Arc, Mutex};
+
+use sqlparser::ast::Ident;
+use weir::{DataStream, StreamExecutionEnvironment};
+use weir_core::StreamRecord;
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use crate::catalog::{ColumnSource, TableDef};
+use crate::error::{Result, SqlError};
+use crate::format::{FormatOptions, RowDecoder, RowEncoder};
+use crate::session::JobSettings;
+use crate::stream::translate::Stream;
+use crate::stream::watermark::WatermarkOperator;
+use crate::stream::Changes;
+
+/// The connectors Weir's SQL knows.
+pub const CONNECTORS: [&str; 3] = ["filesystem", "print", "blackhole"];
+
+fn path_of(table: &TableDef) -> Result<String> {
+    let path = table.required_option("path")?;
+    Ok(path.strip_prefix("file://").unwrap_or(path).to_string())
+}
+
+fn format_options(table: &TableDef) -> Result<FormatOptions> {
+    let format = table.required_option("format")?;
+    let options: Vec<(String, String)> = table.options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    FormatOptions::from_options(format, &options)
+}
+
+/// Checks a new table's connector and options, as Flink does at `CREATE TABLE`.
+pub fn validate_table(table: &TableDef) -> Result<()> {
+    let Some(connector) = table.option("connector") else {
+        return Ok(()); // A table used only as a LIKE template.
+    };
+    let known: &[&str] = match connector {
+        "filesystem" => {
+            path_of(table)?;
+            format_options(table)?;
+            &[
+                "connector",
+                "path",
+                "format",
+                "source.monitor-interval",
+                "sink.rolling-policy.file-size",
+                "sink.rolling-policy.rollover-interval",
+                "sink.rolling-policy.check-interval",
+                "partition.default-name",
+                "sink.partition-commit.policy.kind",
+                "sink.partition-commit.trigger",
+                "sink.parallelism",
+            ]
+        }
+        "print" => &["connector", "print-identifier", "standard-error", "sink.parallelism"],
+        "blackhole" => &["connector"],
+        other => return Err(SqlError::option(format!(
+            "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
+            table.name,
+            CONNECTORS.join(", ")
+        ))),
+    };
+    for key in table.options.keys() {
+        let format_key = key.contains('.') && ["json.", "csv.", "raw."].iter().any(|p| key.starts_with(p));
+        if !known.contains(&key.as_str()) && !format_key {
+            return Err(SqlError::option(format!(
+                "Unsupported option '{key}' for connector '{connector}' of table '{}'. Supported options: {}",
+                table.name,
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The stream of `table`'s rows (all columns, with its watermarks).
+pub fn open_source(
+    env: &StreamExecutionEnvironment,
+    table: &TableDef,
+    settings: &JobSettings,
+) -> Result<DataStream<Changes>> {
+    if table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
+        return Err(SqlError::unsupported(format!(
+            "Table '{}' declares metadata columns, which the {} connector does not provide",
+            table.name,
+            table.connector()?
+        )));
+    }
+    let physical = match table.connector()? {
+        "filesystem" => {
+            let path = path_of(table)?;
+            if !std::path::Path::new(&path).exists() {
+                return Err(SqlError::option(format!("The path '{path}' of table '{}' does not exist", table.name)));
+            }
+            let options = format_options(table)?;
+            let schema = table.physical_schema();
+            let name = table.name.clone();
+            env.read_text_file(&path).transform(&format!("Decode {}", table.name), move |_| {
+                Ok(DecodeOperator {
+                    decoder: RowDecoder::new(schema.clone(), options.clone())?,
+                    table: name.clone(),
+                    path: path.clone(),
+                })
+            })
+        }
+        other => {
+            return Err(SqlError::unsupported(format!(
+                "The '{other}' connector of table '{}' cannot be read; it is a sink only",
+                table.name
+            )))
+        }
+    };
+    let full = crate::session::with_computed_columns(env, table, physical, settings)?;
+    Ok(match crate::session::watermark_expr(table)? {
+        Some((rowtime, expr)) => {
+            full.transform("WatermarkAssigner", move |_| Ok(WatermarkOperator::new(rowtime, expr.clone())))
+        }
+        None => full,
+    })
+}
+
+/// Decodes lines of text into batches.
+struct DecodeOperator {
+    decoder: RowDecoder,
+    table: String,
+    path: String,
+}
+
+impl Operator for DecodeOperator {
+    type In = String;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<String>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            if record.value.trim().is_empty() {
+                continue;
+            }
+            let (table, path) = (&self.table, &self.path);
+            self.decoder.decode_line(record.value.as_bytes(), &|| format!("table '{table}', path {path}"))?;
+        }
+        if let Some(rows) = self.decoder.flush()? {
+            if rows.num_rows() > 0 {
+                out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: weir_core::record::NO_TIMESTAMP });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The query's rows as the sink's columns: names and types of `table` (Flink casts on
+/// insert), in `columns` order when listed.
+pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> Result<Stream> {
+    let sink = table.sink_schema();
+    let fields = stream.schema.fields();
+    if !columns.is_empty() {
+        let listed: Vec<&str> = columns.iter().map(|c| c.value.as_str()).collect();
+        let in_order: Vec<&str> = sink.fields().iter().map(|f| f.name().as_str()).collect();
+        if listed != in_order {
+            return Err(SqlError::unsupported(format!(
+                "INSERT INTO '{}' with a column list other than all columns in order ({}) is not supported yet",
+                table.name,
+                in_order.join(", ")
+            )));
+        }
+    }
+    if fields.len() != sink.fields().len() {
+        return Err(SqlError::validation(format!(
+            "Column types of query result and sink for '{}' do not match.\nCause: Different number of columns.\n\n\
+             Query schema: [{}]\nSink schema:  [{}]",
+            table.name,
+            fields.iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", "),
+            sink.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if stream.updating && table.connector()? == "filesystem" {
+        return Err(SqlError::unsupported(format!(
+            "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
+            table.name, stream.origin
+        )));
+    }
+    for (q, s) in fields.iter().zip(sink.fields()) {
+        if !arrow::compute::can_cast_types(q.data_type(), s.data_type()) {
+            return Err(SqlError::validation(format!(
+                "Column types of query result and sink for '{}' do not match: column '{}' is {} but the sink's '{}' is {}",
+                table.name,
+                q.name(),
+                q.data_type(),
+                s.name(),
+                s.data_type()
+            )));
+        }
+    }
+    let target = sink.clone();
+    let data = stream.data.map(move |c: Changes| {
+        let columns: Vec<arrow::array::ArrayRef> = c
+            .rows
+            .columns()
+            .iter()
+            .zip(target.fields())
+            .map(|(a, f)| {
+                if a.data_type() == f.data_type() {
+                    a.clone()
+                } else {
+                    arrow::compute::cast(a, f.data_type()).unwrap_or_else(|_| a.clone())
+                }
+            })
+            .collect();
+        match c.with_columns(target.clone(), columns) {
+            Ok(c) => c,
+            Err(_) => c,
+        }
+    });
+    Ok(Stream { data, ..stream })
+}
+
+/// Adds the sink of `table` for `stream`.
+pub fn add_sink(
+    _env: &StreamExecutionEnvironment,
+    stream: Stream,
+    table: &TableDef,
+    settings: &JobSettings,
+) -> Result<()> {
+    let name = format!("Sink: {}", table.name);
+    match table.connector()? {
+        "filesystem" => {
+            let path = path_of(table)?;
+            let encoder = BatchEncoder {
+                encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)),
+            };
+            let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
+            stream.data.sink_to(sink, &name);
+        }
+        "print" => {
+            let identifier = table.option("print-identifier").map(str::to_string);
+            let lines = stream.data.map(|c: Changes| ChangelogLines(render_changes(&c)));
+            match identifier {
+                Some(id) => lines.sink_to(weir_connectors::sink::PrintSink::new().with_identifier(&id), &name),
+                None => lines.print(),
+            };
+        }
+        "blackhole" => {
+            stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name);
+        }
+        other => return Err(SqlError::unsupported(format!("The '{other}' connector cannot be written"))),
+    }
+    let _ = settings;
+    Ok(())
+}
+
+/// Rows of a batch as changelog lines.
+pub fn render_changes(c: &Changes) -> Vec<String> {
+    (0..c.len())
+        .map(|i| {
+            let mut line = String::new();
+            crate::format::print_row(&c.rows, i, c.kind(i), &mut line);
+            line
+        })
+        .collect()
+}
+
+/// Changelog lines printed one per line.
+#[derive(Clone)]
+struct ChangelogLines(Vec<String>);
+
+impl std::fmt::Display for ChangelogLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+/// The changelog lines of a query's result, gathered in one place.
+pub fn collect_changelog(data: &DataStream<Changes>) -> weir_connectors::sink::CollectHandle<Vec<String>> {
+    data.map(|c: Changes| render_changes(&c)).global().map(|l: Vec<String>| l).set_parallelism(1).collect()
+}
+
+/// A file sink's row encoder over batches.
+#[derive(Clone)]
+struct BatchEncoder {
+    encoder: Arc<Mutex<RowEncoder>>,
+}
+
+impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
+    fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> Result<(), BoxError> {
+        let mut encoder = self.encoder.lock().map_err(|_| "encoder poisoned")?;
+        encoder.encode(&value.rows, value.kinds.as_ref(), out)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,756 @@
+//! Flink's `json` format: one JSON object per line, read straight into column builders by a
+//! small scanner (no intermediate tree), and written as Flink's Jackson-based writer does.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write as _;
+
+use super::builder::{ColumnBuilder, Values};
+use super::render::{
+    bytes_at, decimal_java, decimal_plain, java_double, java_float, render_col, str_at, strip_trailing_zeros,
+    time_nanos, write_date, write_time, write_timestamp, Col, Fraction, Typed,
+};
+use super::text::{base64_encode, push_scalar, Dialect, In};
+use super::{JsonOptions, TimestampStandard};
+
+/// Why a value could not be read.
+pub(crate) enum Fail {
+    /// The text is not JSON (the record is unreadable).
+    Syntax(String),
+    /// Valid JSON that does not fit the column (under ignore-parse-errors: NULL).
+    Convert(String),
+}
+
+type R<T> = Result<T, Fail>;
+
+/// A cursor over one line of JSON.
+pub(crate) struct Cur<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cur<'a> {
+    pub(crate) fn new(s: &'a str) -> Self {
+        Cur { s, b: s.as_bytes(), i: 0 }
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn syntax<T>(&self, what: &str) -> R<T> {
+        let found = match self.peek() {
+            Some(c) => format!("'{}'", c as char),
+            None => "end of line".to_string(),
+        };
+        Err(Fail::Syntax(format!("invalid JSON at character {}: expected {what}, found {found}", self.i + 1)))
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8, what: &str) -> R<()> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            self.syntax(what)
+        }
+    }
+
+    fn literal(&mut self, lit: &str) -> R<()> {
+        if self.b[self.i..].starts_with(lit.as_bytes()) {
+            self.i += lit.len();
+            Ok(())
+        } else {
+            self.syntax("a JSON value")
+        }
+    }
+
+    /// A string, the cursor on its opening quote.
+    fn string(&mut self) -> R<Cow<'a, str>> {
+        self.i += 1;
+        let start = self.i;
+        // fast path: no escapes
+        while self.i < self.b.len() {
+            match self.b[self.i] {
+                b'"' => {
+                    let s = &self.s[start..self.i];
+                    self.i += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                c if c < 0x20 => return self.syntax("no control character inside a string"),
+                _ => self.i += 1,
+            }
+        }
+        let mut out = String::from(&self.s[start..self.i]);
+        loop {
+            let Some(c) = self.peek() else { return self.syntax("'\"' closing the string") };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let Some(e) = self.peek() else { return self.syntax("an escape") };
+                    self.i += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let cp = if (0xD800..0xDC00).contains(&hi) && self.b[self.i..].starts_with(b"\\u") {
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return self.syntax("a valid escape");
+                        }
+                    }
+                }
+                c if c < 0x20 => return self.syntax("no control character inside a string"),
+                _ => {
+                    // copy a run of plain characters (whole UTF-8 sequences)
+                    let start = self.i;
+                    while self.i < self.b.len() && !matches!(self.b[self.i], b'"' | b'\\') && self.b[self.i] >= 0x20 {
+                        self.i += 1;
+                    }
+                    out.push_str(&self.s[start..self.i]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> R<u32> {
+        let h = self.b.get(self.i..self.i + 4).and_then(|h| std::str::from_utf8(h).ok());
+        match h.and_then(|h| u32::from_str_radix(h, 16).ok()) {
+            Some(v) => {
+                self.i += 4;
+                Ok(v)
+            }
+            None => self.syntax("four hex digits"),
+        }
+    }
+
+    /// A number as written, the cursor on its first character.
+    fn number(&mut self) -> R<&'a str> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let digits = |c: &mut Cur<'a>| {
+            let s = c.i;
+            while c.i < c.b.len() && c.b[c.i].is_ascii_digit() {
+                c.i += 1;
+            }
+            c.i - s
+        };
+        if digits(self) == 0 {
+            return self.syntax("a digit");
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if digits(self) == 0 {
+                return self.syntax("a digit after '.'");
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return self.syntax("an exponent");
+            }
+        }
+        Ok(&self.s[start..self.i])
+    }
+
+    /// Skips one value.
+    fn skip(&mut self) -> R<()> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => {
+                self.string()?;
+            }
+            Some(b'{') => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return self.syntax("a field name");
+                    }
+                    self.string()?;
+                    self.eat(b':', "':'")?;
+                    self.skip()?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return self.syntax("',' or '}'"),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip()?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return self.syntax("',' or ']'"),
+                    }
+                }
+            }
+            Some(b't') => self.literal("true")?,
+            Some(b'f') => self.literal("false")?,
+            Some(b'n') => self.literal("null")?,
+            Some(b'-' | b'0'..=b'9') => {
+                self.number()?;
+            }
+            _ => return self.syntax("a JSON value"),
+        }
+        Ok(())
+    }
+
+    /// Reads one value and writes it compactly (as Jackson's `JsonNode.toString()`).
+    fn compact(&mut self, out: &mut String) -> R<()> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => {
+                let s = self.string()?;
+                let mut buf = Vec::new();
+                write_json_string(&s, &mut buf);
+                out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+            }
+            Some(b'{') => {
+                self.i += 1;
+                out.push('{');
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    out.push('}');
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return self.syntax("a field name");
+                    }
+                    self.compact(out)?;
+                    self.eat(b':', "':'")?;
+                    out.push(':');
+                    self.compact(out)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => {
+                            self.i += 1;
+                            out.push(',');
+                        }
+                        Some(b'}') => {
+                            self.i += 1;
+                            out.push('}');
+                            return Ok(());
+                        }
+                        _ => return self.syntax("',' or '}'"),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                out.push('[');
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    out.push(']');
+                    return Ok(());
+                }
+                loop {
+                    self.compact(out)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => {
+                            self.i += 1;
+                            out.push(',');
+                        }
+                        Some(b']') => {
+                            self.i += 1;
+                            out.push(']');
+                            return Ok(());
+                        }
+                        _ => return self.syntax("',' or ']'"),
+                    }
+                }
+            }
+            _ => {
+                let start = self.i;
+                self.skip()?;
+                out.push_str(&self.s[start..self.i]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Settings a value read needs.
+pub(crate) struct Ctx {
+    pub(crate) dialect: Dialect,
+    pub(crate) fail_on_missing: bool,
+    pub(crate) ignore_errors: bool,
+}
+
+/// Reads one value into `col`. On a conversion failure under ignore-parse-errors the value
+/// becomes NULL; the cursor always ends after the value when the JSON is well-formed.
+fn read_field(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
+    cur.ws();
+    let start = cur.i;
+    let len = col.len();
+    match read_value(cur, col, ctx) {
+        Err(Fail::Convert(msg)) => {
+            if !ctx.ignore_errors {
+                return Err(Fail::Convert(format!("field '{}': {msg}", col.name)));
+            }
+            col.truncate(len);
+            cur.i = start;
+            cur.skip()?;
+            col.push_null().map_err(Fail::Convert)
+        }
+        other => other,
+    }
+}
+
+fn read_value(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
+    match cur.peek() {
+        Some(b'n') => {
+            cur.literal("null")?;
+            col.push_null().map_err(Fail::Convert)
+        }
+        Some(b't') => {
+            cur.literal("true")?;
+            scalar(col, In::Bool(true), ctx)
+        }
+        Some(b'f') => {
+            cur.literal("false")?;
+            scalar(col, In::Bool(false), ctx)
+        }
+        Some(b'"') => {
+            let s = cur.string()?;
+            scalar(col, In::Str(&s), ctx)
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            let n = cur.number()?;
+            scalar(col, In::Num(n), ctx)
+        }
+        Some(b'[') => match &mut col.values {
+            Values::List { offsets, child, .. } => {
+                cur.i += 1;
+                cur.ws();
+                if cur.peek() == Some(b']') {
+                    cur.i += 1;
+                } else {
+                    loop {
+                        cur.ws();
+                        read_value(cur, child, ctx)?;
+                        cur.ws();
+                        match cur.peek() {
+                            Some(b',') => cur.i += 1,
+                            Some(b']') => {
+                                cur.i += 1;
+                                break;
+                            }
+                            _ => return cur.syntax("',' or ']'"),
+                        }
+                    }
+                }
+                offsets.push(child.len() as i32);
+                col.mark_valid();
+                Ok(())
+            }
+            _ => container_as(cur, col),
+        },
+        Some(b'{') => match &mut col.values {
+            Values::Struct { fields, children } => {
+                let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+                let mut seen = vec![false; children.len()];
+                read_object(cur, &names, None, children, &mut seen, ctx)?;
+                col.mark_valid();
+                Ok(())
+            }
+            Values::Map { offsets, keys, values, .. } => {
+                cur.i += 1;
+                cur.ws();
+                if cur.peek() == Some(b'}') {
+                    cur.i += 1;
+                } else {
+                    loop {
+                        cur.ws();
+                        if cur.peek() != Some(b'"') {
+                            return cur.syntax("a field name");
+                        }
+                        let k = cur.string()?;
+                        scalar(keys, In::Str(&k), ctx)?;
+                        cur.eat(b':', "':'")?;
+                        cur.ws();
+                        read_value(cur, values, ctx)?;
+                        cur.ws();
+                        match cur.peek() {
+                            Some(b',') => cur.i += 1,
+                            Some(b'}') => {
+                                cur.i += 1;
+                                break;
+                            }
+                            _ => return cur.syntax("',' or '}'"),
+                        }
+                    }
+                }
+                offsets.push(keys.len() as i32);
+                col.mark_valid();
+                Ok(())
+            }
+            _ => container_as(cur, col),
+        },
+        _ => cur.syntax("a JSON value"),
+    }
+}
+
+/// An array or object for a column that is not ARRAY / ROW / MAP: its JSON text for STRING,
+/// an error otherwise.
+fn container_as(cur: &mut Cur<'_>, col: &mut ColumnBuilder) -> R<()> {
+    if let Values::Utf8 { offsets, data } = &mut col.values {
+        let mut text = String::new();
+        cur.compact(&mut text)?;
+        ColumnBuilder::push_str_value(offsets, data, text.as_bytes());
+        col.mark_valid();
+        return Ok(());
+    }
+    let kind = if cur.peek() == Some(b'[') { "a JSON array" } else { "a JSON object" };
+    cur.skip()?;
+    Err(Fail::Convert(format!("cannot read {kind} as {}", col.data_type)))
+}
+
+#[inline]
+fn scalar(col: &mut ColumnBuilder, v: In<'_>, ctx: &Ctx) -> R<()> {
+    push_scalar(col, v, ctx.dialect).map_err(Fail::Convert)
+}
+
+/// Name → column lookup of the top level.
+pub(crate) struct Lookup {
+    map: HashMap<Box<str>, usize>,
+}
+
+impl Lookup {
+    pub(crate) fn new(names: &[&str]) -> Self {
+        Lookup { map: names.iter().enumerate().map(|(i, n)| (Box::from(*n), i)).collect() }
+    }
+}
+
+/// Reads an object's fields into `children` by name (`seen` all false on entry); missing fields
+/// become NULL (or fail under fail-on-missing-field), unknown ones are skipped, a repeated one
+/// keeps its first value.
+pub(crate) fn read_object(
+    cur: &mut Cur<'_>,
+    names: &[&str],
+    lookup: Option<&Lookup>,
+    children: &mut [ColumnBuilder],
+    seen: &mut [bool],
+    ctx: &Ctx,
+) -> R<()> {
+    cur.eat(b'{', "'{'")?;
+    cur.ws();
+    let mut guess = 0usize;
+    if cur.peek() == Some(b'}') {
+        cur.i += 1;
+    } else {
+        loop {
+            cur.ws();
+            if cur.peek() != Some(b'"') {
+                return cur.syntax("a field name");
+            }
+            let key = cur.string()?;
+            cur.eat(b':', "':'")?;
+            cur.ws();
+            // fields usually come in schema order: try the next one first
+            let idx = if guess < names.len() && names[guess] == key.as_ref() {
+                Some(guess)
+            } else {
+                match lookup {
+                    Some(l) => l.map.get(key.as_ref()).copied(),
+                    None => names.iter().position(|n| *n == key.as_ref()),
+                }
+            };
+            match idx {
+                Some(k) if !seen[k] => {
+                    seen[k] = true;
+                    guess = k + 1;
+                    read_field(cur, &mut children[k], ctx)?;
+                }
+                _ => cur.skip()?,
+            }
+            cur.ws();
+            match cur.peek() {
+                Some(b',') => cur.i += 1,
+                Some(b'}') => {
+                    cur.i += 1;
+                    break;
+                }
+                _ => return cur.syntax("',' or '}'"),
+            }
+        }
+    }
+    for (k, s) in seen.iter().enumerate() {
+        if !*s {
+            if ctx.fail_on_missing {
+                return Err(Fail::Convert(format!("Could not find field with name '{}'", names[k])));
+            }
+            children[k].push_null().map_err(Fail::Convert)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads one top-level record; trailing text other than whitespace is an error.
+pub(crate) fn read_record(
+    line: &str,
+    names: &[&str],
+    lookup: &Lookup,
+    columns: &mut [ColumnBuilder],
+    seen: &mut [bool],
+    ctx: &Ctx,
+) -> R<()> {
+    let mut cur = Cur::new(line);
+    cur.ws();
+    if cur.peek() != Some(b'{') {
+        return cur.syntax("a JSON object '{'");
+    }
+    seen.iter_mut().for_each(|s| *s = false);
+    read_object(&mut cur, names, Some(lookup), columns, seen, ctx)?;
+    cur.ws();
+    if cur.i < cur.b.len() {
+        return cur.syntax("end of line after the object");
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------ writing
+
+/// Appends `s` as a JSON string, escaped as Jackson does (quote, backslash, control characters).
+pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            c if c < 0x20 => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04X}", c);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+/// Writes column values as Flink's json format.
+pub(crate) struct JsonWriter<'o> {
+    pub(crate) opts: &'o JsonOptions,
+    pub(crate) scratch: String,
+}
+
+impl JsonWriter<'_> {
+    /// Appends the JSON of `c[i]`.
+    pub(crate) fn value(&mut self, c: &Col<'_>, i: usize, out: &mut Vec<u8>) {
+        if c.is_null(i) {
+            out.extend_from_slice(b"null");
+            return;
+        }
+        let iso = self.opts.timestamp_standard == TimestampStandard::Iso8601;
+        match &c.t {
+            Typed::Null => out.extend_from_slice(b"null"),
+            Typed::Bool(a) => out.extend_from_slice(if a.value(i) { b"true" } else { b"false" }),
+            Typed::I8(v) => int(v[i] as i64, out),
+            Typed::I16(v) => int(v[i] as i64, out),
+            Typed::I32(v) => int(v[i] as i64, out),
+            Typed::I64(v) => int(v[i], out),
+            Typed::U8(v) => int(v[i] as i64, out),
+            Typed::U16(v) => int(v[i] as i64, out),
+            Typed::U32(v) => int(v[i] as i64, out),
+            Typed::U64(v) => {
+                let _ = write!(out, "{}", v[i]);
+            }
+            Typed::F32(v) => {
+                self.scratch.clear();
+                java_float(v[i], &mut self.scratch);
+                self.number_or_quoted(v[i].is_finite(), out);
+            }
+            Typed::F64(v) => {
+                self.scratch.clear();
+                java_double(v[i], &mut self.scratch);
+                self.number_or_quoted(v[i].is_finite(), out);
+            }
+            Typed::Dec(v, s) => {
+                // Jackson's node factory strips trailing zeros; BigDecimal.toString may then be
+                // scientific (1E+2) unless json.encode.decimal-as-plain-number
+                let (u, sc) = strip_trailing_zeros(v[i], *s as i32);
+                self.scratch.clear();
+                if self.opts.decimal_as_plain_number {
+                    decimal_plain(u, sc, &mut self.scratch);
+                } else {
+                    decimal_java(u, sc, &mut self.scratch);
+                }
+                out.extend_from_slice(self.scratch.as_bytes());
+            }
+            Typed::Str(_) | Typed::LStr(_) | Typed::VStr(_) => {
+                write_json_string(str_at(&c.t, i).unwrap_or_default(), out)
+            }
+            Typed::Bin(_) | Typed::LBin(_) | Typed::VBin(_) => {
+                out.push(b'"');
+                base64_encode(bytes_at(&c.t, i).unwrap_or_default(), out);
+                out.push(b'"');
+            }
+            Typed::Date32(v) => self.quoted(out, |s| write_date(v[i] as i64, s)),
+            Typed::Date64(v) => self.quoted(out, |s| write_date(v[i].div_euclid(86_400_000), s)),
+            Typed::Time32(..) | Typed::Time64(..) => {
+                let (n, _) = time_nanos(&c.t, i);
+                self.quoted(out, |s| write_time(n, Fraction::Trim, s));
+            }
+            Typed::Ts(v, unit, ltz) => {
+                let (v, unit, ltz) = (v[i], *unit, *ltz);
+                self.quoted(out, |s| {
+                    write_timestamp(v, unit, if iso { 'T' } else { ' ' }, Fraction::Trim, s);
+                    if ltz {
+                        s.push('Z');
+                    }
+                });
+            }
+            Typed::Interval(v) => {
+                let v = v[i];
+                if v.days == 0 && v.nanoseconds == 0 {
+                    int(v.months as i64, out);
+                } else {
+                    int(v.days as i64 * 86_400_000 + v.nanoseconds / 1_000_000, out);
+                }
+            }
+            Typed::List(offsets, child) => {
+                out.push(b'[');
+                for (n, k) in (offsets[i]..offsets[i + 1]).enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    self.value(child, k, out);
+                }
+                out.push(b']');
+            }
+            Typed::Struct(fields) => {
+                out.push(b'{');
+                let mut first = true;
+                for (name, f) in fields {
+                    if self.opts.ignore_null_fields && f.is_null(i) {
+                        continue;
+                    }
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_json_string(name, out);
+                    out.push(b':');
+                    self.value(f, i, out);
+                }
+                out.push(b'}');
+            }
+            Typed::Map(offsets, keys, values) => {
+                out.push(b'{');
+                for (n, k) in (offsets[i]..offsets[i + 1]).enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    let mut key = String::new();
+                    render_col(keys, k, &mut key);
+                    write_json_string(&key, out);
+                    out.push(b':');
+                    self.value(values, k, out);
+                }
+                out.push(b'}');
+            }
+            Typed::Other(_) => {
+                let mut text = String::new();
+                render_col(c, i, &mut text);
+                write_json_string(&text, out);
+            }
+        }
+    }
+
+    fn number_or_quoted(&self, finite: bool, out: &mut Vec<u8>) {
+        // Jackson writes NaN and infinities as strings (WRITE_NAN_AS_STRINGS)
+        if finite {
+            out.extend_from_slice(self.scratch.as_bytes());
+        } else {
+            out.push(b'"');
+            out.extend_from_slice(self.scratch.as_bytes());
+            out.push(b'"');
+        }
+    }
+
+    fn quoted(&mut self, out: &mut Vec<u8>, f: impl FnOnce(&mut String)) {
+        self.scratch.clear();
+        f(&mut self.scratch);
+        out.push(b'"');
+        out.extend_from_slice(self.scratch.as_bytes());
+        out.push(b'"');
+    }
+}
+
+#[inline]
+fn int(x: i64, out: &mut Vec<u8>) {
+    let _ = write!(out, "{x}");
+}

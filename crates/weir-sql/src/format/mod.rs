@@ -1,0 +1,658 @@
+//! Row formats between bytes and Arrow batches, with Flink's options and rendering.
+//!
+//! * [`FormatOptions::from_options`] reads a table's `'format'` and its `json.*` / `csv.*` /
+//!   `raw.*` keys, with Flink's names and defaults.
+//! * [`RowDecoder`] appends records (one per line) to typed column builders and hands them over
+//!   as a [`RecordBatch`]; bad records fail with where they were and what they said, or are
+//!   skipped and counted under `*.ignore-parse-errors`.
+//! * [`RowEncoder`] writes batches as lines, as Flink's formats write them (JSON objects with an
+//!   optional leading `"op"` for changelogs, CSV quoted as Jackson does, raw values).
+//! * [`print_row`] / [`render_value`] render values as Flink prints them (`+I[1, a, 2024-01-01
+//!   00:00:00.190]`), with Java's number formatting ([`java_double`], [`java_float`]).
+//!
+//! Choices where Flink's formats leave room (see also the docs of each item):
+//! * JSON timestamps are strict per `json.timestamp-format.standard`: 'SQL' reads only
+//!   `yyyy-MM-dd HH:mm:ss[.f]`, 'ISO-8601' only `yyyy-MM-ddTHH:mm[:ss[.f]]`; TIMESTAMP_LTZ needs
+//!   the trailing `Z` in both (Flink's own parsers behave so).
+//! * Under ignore-parse-errors a value that does not fit its column becomes NULL (Flink's
+//!   converters do this per field); a record that is not JSON / not CSV is skipped and counted.
+//! * Blank lines (and `#` lines under `csv.allow-comments`) are skipped without counting.
+//! * A NULL for a NOT NULL column is an error of the record.
+
+mod builder;
+mod csv;
+mod json;
+mod render;
+mod text;
+
+use arrow::array::{Array, AsArray, Int8Array};
+use arrow::datatypes::{DataType, SchemaRef};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+
+use crate::changelog::kind_at;
+use crate::error::{ErrorKind, SqlError};
+
+use builder::{ColumnBuilder, Values};
+pub use render::{java_double, java_float, print_row, render_value};
+
+/// The formats Weir reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatKind {
+    /// `'format' = 'json'`: one JSON object per line.
+    Json,
+    /// `'format' = 'csv'`: one CSV record per line.
+    Csv,
+    /// `'format' = 'raw'`: each line is the value of the single column.
+    Raw,
+}
+
+impl FormatKind {
+    /// The format's name in `'format' = '…'`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatKind::Json => "json",
+            FormatKind::Csv => "csv",
+            FormatKind::Raw => "raw",
+        }
+    }
+}
+
+/// `json.timestamp-format.standard`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampStandard {
+    /// 'SQL' (default): `2024-01-01 12:00:00.123`, TIMESTAMP_LTZ `2024-01-01 12:00:00.123Z`.
+    Sql,
+    /// 'ISO-8601': `2024-01-01T12:00:00.123`, TIMESTAMP_LTZ `2024-01-01T12:00:00.123Z`.
+    Iso8601,
+}
+
+/// Options of the `json` format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonOptions {
+    /// `json.ignore-parse-errors` (false): NULL for values that do not fit, skip unreadable lines.
+    pub ignore_parse_errors: bool,
+    /// `json.fail-on-missing-field` (false): a field absent from an object is an error.
+    pub fail_on_missing_field: bool,
+    /// `json.timestamp-format.standard` ('SQL').
+    pub timestamp_standard: TimestampStandard,
+    /// `json.encode.decimal-as-plain-number` (false): `100` rather than `1E+2`.
+    pub decimal_as_plain_number: bool,
+    /// `json.encode.ignore-null-fields` (false): leave NULL fields out of written objects.
+    pub ignore_null_fields: bool,
+    /// `json.map-null-key.mode` ('FAIL'); Arrow map keys are never NULL, so only checked.
+    pub map_null_key_mode: String,
+    /// `json.map-null-key.literal` ('null').
+    pub map_null_key_literal: String,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        JsonOptions {
+            ignore_parse_errors: false,
+            fail_on_missing_field: false,
+            timestamp_standard: TimestampStandard::Sql,
+            decimal_as_plain_number: false,
+            ignore_null_fields: false,
+            map_null_key_mode: "FAIL".into(),
+            map_null_key_literal: "null".into(),
+        }
+    }
+}
+
+/// Options of the `csv` format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// `csv.field-delimiter` (','), one ASCII character (`\t` and `\u0009` escapes accepted).
+    pub field_delimiter: u8,
+    /// `csv.quote-character` ('"').
+    pub quote_character: u8,
+    /// `csv.disable-quote-character` (false).
+    pub disable_quote_character: bool,
+    /// `csv.allow-comments` (false): skip lines starting with `#`.
+    pub allow_comments: bool,
+    /// `csv.ignore-parse-errors` (false): NULL for fields that do not fit, tolerate a wrong
+    /// number of fields, skip unreadable lines.
+    pub ignore_parse_errors: bool,
+    /// `csv.array-element-delimiter` (';'): between the elements of ARRAY and ROW fields.
+    pub array_element_delimiter: String,
+    /// `csv.escape-character` (none).
+    pub escape_character: Option<u8>,
+    /// `csv.null-literal` (none): the text read and written as NULL.
+    pub null_literal: Option<String>,
+    /// `csv.write-bigdecimal-in-scientific-notation` (true): `1E+2` rather than `100`.
+    pub write_bigdecimal_in_scientific_notation: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            field_delimiter: b',',
+            quote_character: b'"',
+            disable_quote_character: false,
+            allow_comments: false,
+            ignore_parse_errors: false,
+            array_element_delimiter: ";".into(),
+            escape_character: None,
+            null_literal: None,
+            write_bigdecimal_in_scientific_notation: true,
+        }
+    }
+}
+
+/// Options of the `raw` format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOptions {
+    /// `raw.charset` ('UTF-8'; the only one supported).
+    pub charset: String,
+    /// `raw.endianness` ('big-endian'); only checked, as only STRING and BYTES columns are read.
+    pub endianness: String,
+}
+
+impl Default for RawOptions {
+    fn default() -> Self {
+        RawOptions { charset: "UTF-8".into(), endianness: "big-endian".into() }
+    }
+}
+
+/// A format and its options, as given in a table's `WITH` clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// Which format.
+    pub kind: FormatKind,
+    /// `json.*` (used when `kind` is JSON).
+    pub json: JsonOptions,
+    /// `csv.*` (used when `kind` is CSV).
+    pub csv: CsvOptions,
+    /// `raw.*` (used when `kind` is raw).
+    pub raw: RawOptions,
+}
+
+const JSON_KEYS: &[&str] = &[
+    "json.ignore-parse-errors",
+    "json.fail-on-missing-field",
+    "json.timestamp-format.standard",
+    "json.encode.decimal-as-plain-number",
+    "json.encode.ignore-null-fields",
+    "json.map-null-key.mode",
+    "json.map-null-key.literal",
+    "json.decode.json-parser.enabled",
+];
+
+const CSV_KEYS: &[&str] = &[
+    "csv.field-delimiter",
+    "csv.quote-character",
+    "csv.disable-quote-character",
+    "csv.allow-comments",
+    "csv.ignore-parse-errors",
+    "csv.array-element-delimiter",
+    "csv.escape-character",
+    "csv.null-literal",
+    "csv.write-bigdecimal-in-scientific-notation",
+];
+
+const RAW_KEYS: &[&str] = &["raw.charset", "raw.endianness"];
+
+impl FormatOptions {
+    /// Options with every key at Flink's default.
+    pub fn new(kind: FormatKind) -> Self {
+        FormatOptions { kind, json: JsonOptions::default(), csv: CsvOptions::default(), raw: RawOptions::default() }
+    }
+
+    /// Reads `format` ('json', 'csv' or 'raw') and its keys from a table's options (other keys,
+    /// such as the connector's, are left alone; a `json.*`, `csv.*` or `raw.*` key the format
+    /// does not know is an error naming the supported ones).
+    pub fn from_options(format: &str, options: &[(String, String)]) -> Result<FormatOptions, SqlError> {
+        let kind = match format {
+            "json" => FormatKind::Json,
+            "csv" => FormatKind::Csv,
+            "raw" => FormatKind::Raw,
+            other => {
+                return Err(SqlError::option(format!(
+                    "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw'"
+                )))
+            }
+        };
+        let mut f = FormatOptions::new(kind);
+        let supported = match kind {
+            FormatKind::Json => JSON_KEYS,
+            FormatKind::Csv => CSV_KEYS,
+            FormatKind::Raw => RAW_KEYS,
+        };
+        for (key, value) in options {
+            let is_format_key = ["json.", "csv.", "raw."].iter().any(|p| key.starts_with(p));
+            if !is_format_key {
+                continue;
+            }
+            if !supported.contains(&key.as_str()) {
+                return Err(SqlError::option(format!(
+                    "Unsupported option '{key}' for format '{}'; supported: {}",
+                    kind.name(),
+                    supported.join(", ")
+                )));
+            }
+            let b = || parse_bool(key, value);
+            match key.as_str() {
+                "json.ignore-parse-errors" => f.json.ignore_parse_errors = b()?,
+                "json.fail-on-missing-field" => f.json.fail_on_missing_field = b()?,
+                "json.timestamp-format.standard" => {
+                    f.json.timestamp_standard = match value.as_str() {
+                        "SQL" => TimestampStandard::Sql,
+                        "ISO-8601" => TimestampStandard::Iso8601,
+                        _ => {
+                            return Err(SqlError::option(format!(
+                                "Unsupported value '{value}' for '{key}'; supported: 'SQL', 'ISO-8601'"
+                            )))
+                        }
+                    }
+                }
+                "json.encode.decimal-as-plain-number" => f.json.decimal_as_plain_number = b()?,
+                "json.encode.ignore-null-fields" => f.json.ignore_null_fields = b()?,
+                "json.map-null-key.mode" => {
+                    let v = value.to_ascii_uppercase();
+                    if !["FAIL", "DROP", "LITERAL"].contains(&v.as_str()) {
+                        return Err(SqlError::option(format!(
+                            "Unsupported value '{value}' for '{key}'; supported: 'FAIL', 'DROP', 'LITERAL'"
+                        )));
+                    }
+                    f.json.map_null_key_mode = v;
+                }
+                "json.map-null-key.literal" => f.json.map_null_key_literal = value.clone(),
+                "json.decode.json-parser.enabled" => {
+                    b()?;
+                }
+                "csv.field-delimiter" => f.csv.field_delimiter = one_char(key, value)?,
+                "csv.quote-character" => f.csv.quote_character = one_char(key, value)?,
+                "csv.disable-quote-character" => f.csv.disable_quote_character = b()?,
+                "csv.allow-comments" => f.csv.allow_comments = b()?,
+                "csv.ignore-parse-errors" => f.csv.ignore_parse_errors = b()?,
+                "csv.array-element-delimiter" => {
+                    if value.is_empty() {
+                        return Err(SqlError::option(format!("Option '{key}' must not be empty")));
+                    }
+                    f.csv.array_element_delimiter = value.clone()
+                }
+                "csv.escape-character" => f.csv.escape_character = Some(one_char(key, value)?),
+                "csv.null-literal" => f.csv.null_literal = Some(value.clone()),
+                "csv.write-bigdecimal-in-scientific-notation" => f.csv.write_bigdecimal_in_scientific_notation = b()?,
+                "raw.charset" => {
+                    let v = value.to_ascii_uppercase().replace('_', "-");
+                    if v != "UTF-8" && v != "UTF8" {
+                        return Err(SqlError::option(format!(
+                            "Unsupported value '{value}' for '{key}'; Weir supports 'UTF-8'"
+                        )));
+                    }
+                    f.raw.charset = "UTF-8".into();
+                }
+                "raw.endianness" => {
+                    if value != "big-endian" && value != "little-endian" {
+                        return Err(SqlError::option(format!(
+                            "Unsupported value '{value}' for '{key}'; supported: 'big-endian', 'little-endian'"
+                        )));
+                    }
+                    f.raw.endianness = value.clone();
+                }
+                _ => unreachable!("key checked against the supported list"),
+            }
+        }
+        if f.json.ignore_parse_errors && f.json.fail_on_missing_field {
+            return Err(SqlError::option(
+                "'json.fail-on-missing-field' and 'json.ignore-parse-errors' shouldn't both be true",
+            ));
+        }
+        if !f.csv.disable_quote_character && f.csv.quote_character == f.csv.field_delimiter {
+            return Err(SqlError::option("'csv.quote-character' must differ from 'csv.field-delimiter'"));
+        }
+        Ok(f)
+    }
+
+    fn ignore_parse_errors(&self) -> bool {
+        match self.kind {
+            FormatKind::Json => self.json.ignore_parse_errors,
+            FormatKind::Csv => self.csv.ignore_parse_errors,
+            FormatKind::Raw => false,
+        }
+    }
+}
+
+fn parse_bool(key: &str, value: &str) -> Result<bool, SqlError> {
+    if value.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(SqlError::option(format!("Option '{key}' must be 'true' or 'false', not '{value}'")))
+    }
+}
+
+/// One ASCII character, given literally or as a Java escape (`\t`, `\u0009`).
+fn one_char(key: &str, value: &str) -> Result<u8, SqlError> {
+    let c = match value {
+        "\\t" => Some('\t'),
+        "\\n" => Some('\n'),
+        "\\r" => Some('\r'),
+        "\\\\" => Some('\\'),
+        "\\'" => Some('\''),
+        "\\\"" => Some('"'),
+        v if v.len() == 6 && v.starts_with("\\u") => u32::from_str_radix(&v[2..], 16).ok().and_then(char::from_u32),
+        v => {
+            let mut it = v.chars();
+            match (it.next(), it.next()) {
+                (Some(c), None) => Some(c),
+                _ => None,
+            }
+        }
+    };
+    match c {
+        Some(c) if c.is_ascii() => Ok(c as u8),
+        _ => Err(SqlError::option(format!("Option '{key}' must be a single ASCII character, not '{value}'"))),
+    }
+}
+
+// ------------------------------------------------------------------------------------------ decoding
+
+/// Reads records of one format into Arrow batches of one schema.
+pub struct RowDecoder {
+    schema: SchemaRef,
+    options: FormatOptions,
+    columns: Vec<ColumnBuilder>,
+    names: Vec<String>,
+    lookup: json::Lookup,
+    seen: Vec<bool>,
+    splitter: csv::Splitter,
+    rows: usize,
+    skipped: u64,
+}
+
+impl RowDecoder {
+    /// A decoder for rows of `schema` in the given format; fails when a column's type cannot be
+    /// read by the format (raw: exactly one STRING or BYTES column).
+    pub fn new(schema: SchemaRef, options: FormatOptions) -> Result<RowDecoder, SqlError> {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| ColumnBuilder::new(f.name(), f.data_type(), f.is_nullable()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SqlError::unsupported(format!("format '{}': {e}", options.kind.name())))?;
+        if options.kind == FormatKind::Raw
+            && (columns.len() != 1 || !matches!(columns[0].values, Values::Utf8 { .. } | Values::Binary { .. }))
+        {
+            return Err(SqlError::unsupported(
+                "format 'raw' needs a table of exactly one STRING or BYTES column".to_string(),
+            ));
+        }
+        if options.kind == FormatKind::Csv {
+            for c in &columns {
+                if matches!(c.values, Values::Map { .. }) {
+                    return Err(SqlError::unsupported(format!("format 'csv' cannot read MAP column '{}'", c.name)));
+                }
+            }
+        }
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let name_refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let lookup = json::Lookup::new(&name_refs);
+        let seen = vec![false; names.len()];
+        Ok(RowDecoder {
+            schema,
+            options,
+            columns,
+            names,
+            lookup,
+            seen,
+            splitter: csv::Splitter::new(),
+            rows: 0,
+            skipped: 0,
+        })
+    }
+
+    /// Appends the record of one line (without or with its line end). `origin` says where the
+    /// line is (e.g. `file /d/x.jsonl, line 17`) and is only called for an error message.
+    /// Blank lines add nothing.
+    pub fn decode_line(&mut self, line: &[u8], origin: &dyn Fn() -> String) -> Result<(), SqlError> {
+        let line = strip_line_end(line);
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(e) if self.options.kind == FormatKind::Raw && self.columns.len() == 1 => {
+                if matches!(self.columns[0].values, Values::Binary { .. }) {
+                    ""
+                } else {
+                    return self.fail(line, format!("not valid UTF-8: {e}"), origin);
+                }
+            }
+            Err(e) => return self.fail(line, format!("not valid UTF-8: {e}"), origin),
+        };
+        let result = match self.options.kind {
+            FormatKind::Json => {
+                if text.trim().is_empty() {
+                    return Ok(());
+                }
+                let names: Vec<&str> = self.names.iter().map(|s| s.as_str()).collect();
+                let ctx = json::Ctx {
+                    dialect: match self.options.json.timestamp_standard {
+                        TimestampStandard::Sql => text::Dialect::JsonSql,
+                        TimestampStandard::Iso8601 => text::Dialect::JsonIso,
+                    },
+                    fail_on_missing: self.options.json.fail_on_missing_field,
+                    ignore_errors: self.options.json.ignore_parse_errors,
+                };
+                json::read_record(text, &names, &self.lookup, &mut self.columns, &mut self.seen, &ctx).map_err(|f| {
+                    match f {
+                        json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
+                    }
+                })
+            }
+            FormatKind::Csv => {
+                if text.trim().is_empty() || (self.options.csv.allow_comments && text.starts_with('#')) {
+                    return Ok(());
+                }
+                csv::read_record(text, &mut self.splitter, &mut self.columns, &self.options.csv)
+            }
+            FormatKind::Raw => {
+                let col = &mut self.columns[0];
+                match &mut col.values {
+                    Values::Utf8 { offsets, data } | Values::Binary { offsets, data } => {
+                        ColumnBuilder::push_str_value(offsets, data, line);
+                    }
+                    _ => unreachable!("checked at construction"),
+                }
+                col.mark_valid();
+                Ok(())
+            }
+        };
+        match result {
+            Ok(()) => {
+                self.rows += 1;
+                Ok(())
+            }
+            Err(msg) => {
+                for c in &mut self.columns {
+                    c.truncate(self.rows);
+                }
+                if self.options.ignore_parse_errors() {
+                    self.skipped += 1;
+                    Ok(())
+                } else {
+                    self.fail(line, msg, origin)
+                }
+            }
+        }
+    }
+
+    fn fail(&self, line: &[u8], msg: String, origin: &dyn Fn() -> String) -> Result<(), SqlError> {
+        let record = String::from_utf8_lossy(line);
+        let shown: String = if record.chars().count() > 200 {
+            let mut s: String = record.chars().take(200).collect();
+            s.push('…');
+            s
+        } else {
+            record.into_owned()
+        };
+        let hint = match self.options.kind {
+            FormatKind::Json => " ('json.ignore-parse-errors' = 'true' skips such records)",
+            FormatKind::Csv => " ('csv.ignore-parse-errors' = 'true' skips such records)",
+            FormatKind::Raw => "",
+        };
+        Err(SqlError::new(
+            ErrorKind::Execution,
+            format!(
+                "Failed to deserialize {} record at {}: {msg}{hint}\n  record: {shown}",
+                self.options.kind.name().to_uppercase(),
+                origin()
+            ),
+        ))
+    }
+
+    /// Number of records gathered and not yet flushed.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no record is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The records gathered so far as one batch of the decoder's schema (`None` when there are
+    /// none); the decoder starts over empty.
+    pub fn flush(&mut self) -> Result<Option<RecordBatch>, SqlError> {
+        if self.rows == 0 {
+            return Ok(None);
+        }
+        let arrays: Vec<_> = self.columns.iter_mut().map(|c| c.finish()).collect();
+        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
+        self.rows = 0;
+        RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)
+            .map(Some)
+            .map_err(|e| SqlError::new(ErrorKind::Execution, format!("cannot build a batch of decoded rows: {e}")))
+    }
+
+    /// Number of records skipped under ignore-parse-errors since the decoder was made.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// The schema of the batches.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+}
+
+fn strip_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+// ------------------------------------------------------------------------------------------ encoding
+
+/// Writes batches as lines of one format.
+pub struct RowEncoder {
+    schema: SchemaRef,
+    options: FormatOptions,
+    /// Field names, already as JSON strings followed by ':'.
+    json_keys: Vec<Vec<u8>>,
+}
+
+impl RowEncoder {
+    /// An encoder for batches of `schema`.
+    pub fn new(schema: SchemaRef, options: FormatOptions) -> Result<RowEncoder, SqlError> {
+        if options.kind == FormatKind::Raw
+            && (schema.fields().len() != 1
+                || !matches!(
+                    schema.field(0).data_type(),
+                    DataType::Utf8
+                        | DataType::LargeUtf8
+                        | DataType::Utf8View
+                        | DataType::Binary
+                        | DataType::LargeBinary
+                ))
+        {
+            return Err(SqlError::unsupported("format 'raw' needs a table of exactly one STRING or BYTES column"));
+        }
+        let json_keys = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                let mut k = Vec::new();
+                json::write_json_string(f.name(), &mut k);
+                k.push(b':');
+                k
+            })
+            .collect();
+        Ok(RowEncoder { schema, options, json_keys })
+    }
+
+    /// The schema of the batches.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Appends one newline-terminated line per row of `batch`. With `kinds` (an updating
+    /// result) JSON objects start with `"op":"+I"` (`-U`, `+U`, `-D`); CSV and raw have no place
+    /// for the kind and write the row as it is.
+    pub fn encode(
+        &mut self,
+        batch: &RecordBatch,
+        kinds: Option<&Int8Array>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SqlError> {
+        if batch.num_columns() != self.schema.fields().len() {
+            return Err(SqlError::new(
+                ErrorKind::Execution,
+                format!("batch has {} columns, the table {}", batch.num_columns(), self.schema.fields().len()),
+            ));
+        }
+        let cols: Vec<render::Col<'_>> = batch.columns().iter().map(|c| render::Col::new(c.as_ref())).collect();
+        let rows = batch.num_rows();
+        match self.options.kind {
+            FormatKind::Json => {
+                let mut w = json::JsonWriter { opts: &self.options.json, scratch: String::new() };
+                for i in 0..rows {
+                    out.push(b'{');
+                    let mut first = true;
+                    if kinds.is_some() {
+                        out.extend_from_slice(b"\"op\":\"");
+                        out.extend_from_slice(kind_at(kinds, i).short_string().as_bytes());
+                        out.push(b'"');
+                        first = false;
+                    }
+                    for (c, key) in cols.iter().zip(&self.json_keys) {
+                        if self.options.json.ignore_null_fields && c.is_null(i) {
+                            continue;
+                        }
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        out.extend_from_slice(key);
+                        w.value(c, i, out);
+                    }
+                    out.extend_from_slice(b"}\n");
+                }
+            }
+            FormatKind::Csv => {
+                let mut w = csv::CsvWriter::new(&self.options.csv);
+                for i in 0..rows {
+                    w.row(&cols, i, out);
+                }
+            }
+            FormatKind::Raw => {
+                let a = batch.column(0);
+                for i in 0..rows {
+                    if a.is_null(i) {
+                        // Flink's raw format writes nothing for NULL
+                        continue;
+                    }
+                    match a.data_type() {
+                        DataType::Utf8 => out.extend_from_slice(a.as_string::<i32>().value(i).as_bytes()),
+                        DataType::LargeUtf8 => out.extend_from_slice(a.as_string::<i64>().value(i).as_bytes()),
+                        DataType::Utf8View => out.extend_from_slice(a.as_string_view().value(i).as_bytes()),
+                        DataType::Binary => out.extend_from_slice(a.as_binary::<i32>().value(i)),
+                        DataType::LargeBinary => out.extend_from_slice(a.as_binary::<i64>().value(i)),
+                        _ => {}
+                    }
+                    out.push(b'\n');
+                }
+            }
+        }
+        Ok(())
+    }
+}

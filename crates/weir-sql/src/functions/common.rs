@@ -1,0 +1,395 @@
+//! Shared machinery: one table-driven [`ScalarUDFImpl`] ([`FlinkScalar`]) with Flink-style argument
+//! coercion, and small helpers for reading argument arrays row by row.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+use chrono::FixedOffset;
+use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
+use datafusion_expr::simplify::{ExprSimplifyResult, SimplifyContext};
+use datafusion_expr::type_coercion::binary::type_union_resolution;
+use datafusion_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
+
+/// Session settings the functions depend on. Today only the session time zone, as a fixed
+/// offset (Flink's `table.local-time-zone`; named zones need `chrono-tz`, which is not a
+/// dependency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FunctionConfig {
+    /// Offset of the session time zone east of UTC, in seconds.
+    pub session_offset_secs: i32,
+}
+
+impl Default for FunctionConfig {
+    fn default() -> Self {
+        FunctionConfig { session_offset_secs: 0 }
+    }
+}
+
+impl FunctionConfig {
+    /// Session time zone UTC.
+    pub fn utc() -> Self {
+        Self::default()
+    }
+
+    /// Session time zone given as a fixed offset.
+    pub fn with_offset(offset: FixedOffset) -> Self {
+        FunctionConfig { session_offset_secs: offset.local_minus_utc() }
+    }
+
+    /// The session zone as a chrono offset.
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.session_offset_secs).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap())
+    }
+}
+
+/// What an argument position accepts, and what it is coerced to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Character string → `Utf8` (numbers, booleans and temporals are cast to text).
+    Str,
+    /// Exact integer → `Int64`.
+    Int,
+    /// Any number → `Float64`.
+    Float,
+    /// Boolean.
+    Bool,
+    /// Number, kept in its own type (NULL literal → `Int64`).
+    Num,
+    /// DATE or TIMESTAMP (any unit, with or without zone); strings and dates → `Timestamp(ms)`.
+    Time,
+    /// A string or a DATE/TIMESTAMP (kept as is).
+    StrOrTime,
+    /// Anything, unchanged.
+    Any,
+    /// All `Common` positions are coerced to one common type (the branches of `IF`).
+    Common,
+}
+
+pub(crate) type EvalFn = fn(&FlinkScalar, &[ArrayRef], usize) -> Result<ArrayRef>;
+pub(crate) type RetFn = fn(&[DataType]) -> Result<DataType>;
+pub(crate) type SimplifyFn = fn(Vec<Expr>) -> Result<ExprSimplifyResult>;
+
+/// A Flink built-in scalar function: a name, per-position argument kinds, a return-type rule and a
+/// row-wise evaluation over arrays (scalars are evaluated as 1-row arrays).
+pub struct FlinkScalar {
+    name: &'static str,
+    signature: Signature,
+    min_args: usize,
+    max_args: usize,
+    kinds: &'static [Kind],
+    ret: RetFn,
+    eval: EvalFn,
+    simplify: Option<SimplifyFn>,
+    /// Session settings (time zone).
+    pub(crate) cfg: FunctionConfig,
+}
+
+impl fmt::Debug for FlinkScalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlinkScalar").field("name", &self.name).finish()
+    }
+}
+
+impl PartialEq for FlinkScalar {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.cfg == other.cfg
+    }
+}
+impl Eq for FlinkScalar {}
+impl Hash for FlinkScalar {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.cfg.hash(state);
+    }
+}
+
+/// Builds a [`FlinkScalar`]; `kinds` gives the kind of each position, the last one repeating.
+pub(crate) fn func(
+    name: &'static str,
+    args: (usize, usize),
+    kinds: &'static [Kind],
+    ret: RetFn,
+    eval: EvalFn,
+) -> FlinkScalar {
+    let volatility = Volatility::Immutable;
+    FlinkScalar {
+        name,
+        signature: signature(args.0, volatility),
+        min_args: args.0,
+        max_args: args.1,
+        kinds,
+        ret,
+        eval,
+        simplify: None,
+        cfg: FunctionConfig::default(),
+    }
+}
+
+fn signature(min_args: usize, volatility: Volatility) -> Signature {
+    if min_args == 0 {
+        Signature::one_of(vec![TypeSignature::Nullary, TypeSignature::UserDefined], volatility)
+    } else {
+        Signature::user_defined(volatility)
+    }
+}
+
+impl FlinkScalar {
+    /// Marks the function volatile (random, current time).
+    pub(crate) fn volatile(mut self) -> Self {
+        self.signature = signature(self.min_args, Volatility::Volatile);
+        self
+    }
+
+    /// Adds a logical rewrite (used by `IF` to become a lazy `CASE`).
+    pub(crate) fn with_simplify(mut self, f: SimplifyFn) -> Self {
+        self.simplify = Some(f);
+        self
+    }
+
+    /// Sets the session configuration.
+    pub(crate) fn with_cfg(mut self, cfg: FunctionConfig) -> Self {
+        self.cfg = cfg;
+        self
+    }
+
+    /// The function's name.
+    pub(crate) fn static_name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Wraps into a shared [`ScalarUDF`].
+    pub(crate) fn udf(self) -> Arc<ScalarUDF> {
+        Arc::new(ScalarUDF::new_from_impl(self))
+    }
+
+    fn targets(&self, types: &[DataType]) -> Result<Vec<DataType>> {
+        if types.len() < self.min_args || types.len() > self.max_args {
+            return plan_err!(
+                "function {} expects {} to {} arguments, got {}",
+                self.name,
+                self.min_args,
+                if self.max_args == usize::MAX { "any number of".to_string() } else { self.max_args.to_string() },
+                types.len()
+            );
+        }
+        let kind_of = |i: usize| self.kinds.get(i).or(self.kinds.last()).copied().unwrap_or(Kind::Any);
+        let common: Vec<DataType> =
+            types.iter().enumerate().filter(|(i, _)| kind_of(*i) == Kind::Common).map(|(_, t)| t.clone()).collect();
+        let common = if common.is_empty() {
+            None
+        } else {
+            match type_union_resolution(&common) {
+                Some(t) => Some(t),
+                None => return plan_err!("function {}: no common type for {common:?}", self.name),
+            }
+        };
+        types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match (kind_of(i), &common) {
+                (Kind::Common, Some(c)) => Ok(c.clone()),
+                (kind, _) => coerce(self.name, kind, t),
+            })
+            .collect()
+    }
+}
+
+fn is_str(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+fn is_temporal(t: &DataType) -> bool {
+    matches!(t, DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64)
+}
+
+fn coerce(name: &str, kind: Kind, t: &DataType) -> Result<DataType> {
+    use DataType::*;
+    let ok = match kind {
+        Kind::Any | Kind::Common => Some(t.clone()),
+        Kind::Str => Some(Utf8),
+        Kind::Int => (t.is_integer() || matches!(t, Null | Decimal128(_, 0) | Decimal256(_, 0))).then_some(Int64),
+        Kind::Float => (t.is_numeric() || *t == Null).then_some(Float64),
+        Kind::Bool => matches!(t, Boolean | Null).then_some(Boolean),
+        Kind::Num => {
+            if *t == Null {
+                Some(Int64)
+            } else {
+                t.is_numeric().then(|| t.clone())
+            }
+        }
+        Kind::Time => match t {
+            Timestamp(_, _) => Some(t.clone()),
+            Date32 | Date64 | Null => Some(Timestamp(TimeUnit::Millisecond, None)),
+            _ if is_str(t) => Some(Timestamp(TimeUnit::Millisecond, None)),
+            _ => None,
+        },
+        Kind::StrOrTime => {
+            if is_temporal(t) {
+                Some(t.clone())
+            } else {
+                Some(Utf8)
+            }
+        }
+    };
+    match ok {
+        Some(t) => Ok(t),
+        None => plan_err!("function {name}: argument of type {t} is not allowed where {kind:?} is expected"),
+    }
+}
+
+impl ScalarUDFImpl for FlinkScalar {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        (self.ret)(&self.targets(arg_types)?)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.targets(arg_types)
+    }
+
+    fn simplify(&self, args: Vec<Expr>, _info: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        match self.simplify {
+            Some(f) => f(args),
+            None => Ok(ExprSimplifyResult::Original(args)),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let types: Vec<DataType> = args.args.iter().map(|a| a.data_type()).collect();
+        let targets = self.targets(&types)?;
+        let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = if all_scalar { 1 } else { args.number_rows };
+        let mut arrays = Vec::with_capacity(args.args.len());
+        for (arg, target) in args.args.into_iter().zip(targets.iter()) {
+            let arg = if arg.data_type() == *target { arg } else { arg.cast_to(target, None)? };
+            arrays.push(arg.into_array(rows)?);
+        }
+        let out = (self.eval)(self, &arrays, rows)?;
+        let expected = args.return_field.data_type();
+        let out = if out.data_type() != expected && *expected != DataType::Null {
+            arrow::compute::cast(&out, expected)?
+        } else {
+            out
+        };
+        if all_scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(out))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row access helpers
+// ---------------------------------------------------------------------------------------------
+
+/// The `Utf8` view of a coerced string argument.
+pub(crate) fn strs(a: &ArrayRef) -> &StringArray {
+    a.as_string::<i32>()
+}
+
+/// The `Int64` view of a coerced integer argument.
+pub(crate) fn ints(a: &ArrayRef) -> &Int64Array {
+    a.as_primitive::<Int64Type>()
+}
+
+/// The `Float64` view of a coerced floating argument.
+pub(crate) fn floats(a: &ArrayRef) -> &Float64Array {
+    a.as_primitive::<Float64Type>()
+}
+
+/// The boolean view of a coerced boolean argument.
+pub(crate) fn bools(a: &ArrayRef) -> &BooleanArray {
+    a.as_boolean()
+}
+
+/// Row `i` of an array, `None` when NULL.
+pub(crate) fn get<A: ArrayAccessor>(a: A, i: usize) -> Option<A::Item> {
+    if a.is_valid(i) {
+        Some(a.value(i))
+    } else {
+        None
+    }
+}
+
+/// Collects row results into a `Utf8` array.
+pub(crate) fn str_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<String>>) -> Result<ArrayRef> {
+    let v: Result<Vec<Option<String>>> = (0..rows).map(&mut f).collect();
+    Ok(Arc::new(StringArray::from(v?)))
+}
+
+/// Collects row results into an `Int64` array.
+pub(crate) fn i64_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<i64>>) -> Result<ArrayRef> {
+    let v: Result<Vec<Option<i64>>> = (0..rows).map(&mut f).collect();
+    Ok(Arc::new(Int64Array::from(v?)))
+}
+
+/// Collects row results into a `Float64` array.
+pub(crate) fn f64_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<f64>>) -> Result<ArrayRef> {
+    let v: Result<Vec<Option<f64>>> = (0..rows).map(&mut f).collect();
+    Ok(Arc::new(Float64Array::from(v?)))
+}
+
+/// Collects row results into a boolean array.
+pub(crate) fn bool_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<bool>>) -> Result<ArrayRef> {
+    let v: Result<Vec<Option<bool>>> = (0..rows).map(&mut f).collect();
+    Ok(Arc::new(BooleanArray::from(v?)))
+}
+
+/// Applies `f` to the first (string) argument; NULL in → NULL out.
+pub(crate) fn map_str(args: &[ArrayRef], rows: usize, f: impl Fn(&str) -> Option<String>) -> Result<ArrayRef> {
+    let a = strs(&args[0]);
+    str_rows(rows, |i| Ok(get(a, i).and_then(&f)))
+}
+
+/// Return-type rules usable as [`RetFn`].
+pub(crate) fn ret_utf8(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::Utf8)
+}
+pub(crate) fn ret_i64(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::Int64)
+}
+pub(crate) fn ret_i32(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::Int32)
+}
+pub(crate) fn ret_f64(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::Float64)
+}
+pub(crate) fn ret_bool(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::Boolean)
+}
+pub(crate) fn ret_first(t: &[DataType]) -> Result<DataType> {
+    match t.first() {
+        Some(t) => Ok(t.clone()),
+        None => exec_err!("function needs an argument"),
+    }
+}
+
+/// A small cache for regular expressions that are usually constant across rows.
+#[derive(Default)]
+pub(crate) struct RegexCache {
+    last: Option<(String, Option<regex::Regex>)>,
+}
+
+impl RegexCache {
+    /// The compiled pattern, `None` when it does not compile (Flink logs and returns NULL/false).
+    pub(crate) fn get(&mut self, pattern: &str) -> Option<&regex::Regex> {
+        let hit = matches!(&self.last, Some((p, _)) if p == pattern);
+        if !hit {
+            self.last = Some((pattern.to_string(), regex::Regex::new(pattern).ok()));
+        }
+        self.last.as_ref().and_then(|(_, r)| r.as_ref())
+    }
+}

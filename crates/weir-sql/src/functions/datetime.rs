@@ -1,0 +1,796 @@
+//! Flink temporal functions, with a formatter/parser for Java date patterns.
+//!
+//! Flink uses two pattern engines: `java.time.DateTimeFormatter` (DATE_FORMAT of a TIMESTAMP,
+//! TO_TIMESTAMP with a format) and `java.text.SimpleDateFormat` (DATE_FORMAT of a string,
+//! FROM_UNIXTIME, UNIX_TIMESTAMP, TO_DATE with a format). They share the common letters; they
+//! differ in `S` (fraction digits vs. milliseconds), `u` (year vs. ISO day of week) and in
+//! strictness (SimpleDateFormat ignores trailing text). Both are modelled by [`Mode`].
+//! Supported letters: G y u M L d D E a H k K h m s S n z Z X x; others are an error when
+//! formatting and a parse failure when parsing. Two-digit years parse as 20xx.
+
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int32Array, Int64Array, TimestampMillisecondArray};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+use datafusion_common::{exec_err, Result};
+use datafusion_expr::ScalarUDF;
+
+use super::common::{func, get, i64_rows, ints, ret_i64, ret_utf8, str_rows, strs, FlinkScalar, FunctionConfig, Kind};
+
+/// Which Java formatter a pattern is interpreted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `java.text.SimpleDateFormat`.
+    Sdf,
+    /// `java.time.format.DateTimeFormatter`.
+    Dtf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Field(char, usize),
+    Lit(String),
+}
+
+fn tokenize(p: &str) -> Vec<Tok> {
+    let c: Vec<char> = p.chars().collect();
+    let mut out: Vec<Tok> = Vec::new();
+    let lit = |out: &mut Vec<Tok>, s: &str| match out.last_mut() {
+        Some(Tok::Lit(l)) => l.push_str(s),
+        _ => out.push(Tok::Lit(s.to_string())),
+    };
+    let mut i = 0;
+    while i < c.len() {
+        if c[i] == '\'' {
+            if c.get(i + 1) == Some(&'\'') {
+                lit(&mut out, "'");
+                i += 2;
+                continue;
+            }
+            let mut j = i + 1;
+            let mut s = String::new();
+            while j < c.len() {
+                if c[j] == '\'' {
+                    if c.get(j + 1) == Some(&'\'') {
+                        s.push('\'');
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                s.push(c[j]);
+                j += 1;
+            }
+            lit(&mut out, &s);
+            i = j + 1;
+        } else if c[i].is_ascii_alphabetic() {
+            let mut j = i;
+            while j < c.len() && c[j] == c[i] {
+                j += 1;
+            }
+            out.push(Tok::Field(c[i], j - i));
+            i = j;
+        } else {
+            lit(&mut out, &c[i].to_string());
+            i += 1;
+        }
+    }
+    out
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+fn offset_text(secs: i32, colon: bool, z_for_zero: bool, minutes: bool) -> String {
+    if secs == 0 && z_for_zero {
+        return "Z".to_string();
+    }
+    let sign = if secs < 0 { '-' } else { '+' };
+    let (h, m) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    match (minutes, colon) {
+        (false, _) => format!("{sign}{h:02}"),
+        (true, true) => format!("{sign}{h:02}:{m:02}"),
+        (true, false) => format!("{sign}{h:02}{m:02}"),
+    }
+}
+
+/// Formats a local date-time with a Java pattern; `offset` is the zone shown by z/Z/X.
+pub fn format_java(dt: &NaiveDateTime, pattern: &str, mode: Mode, offset: i32) -> Result<String> {
+    let mut out = String::new();
+    for tok in tokenize(pattern) {
+        let (ch, n) = match tok {
+            Tok::Lit(l) => {
+                out.push_str(&l);
+                continue;
+            }
+            Tok::Field(c, n) => (c, n),
+        };
+        let num = |v: i64| format!("{v:0n$}");
+        let s = match ch {
+            'G' => (if dt.year() > 0 { "AD" } else { "BC" }).to_string(),
+            'y' | 'Y' | 'u' if ch != 'u' || mode == Mode::Dtf => {
+                if n == 2 {
+                    format!("{:02}", dt.year().rem_euclid(100))
+                } else {
+                    num(dt.year() as i64)
+                }
+            }
+            'u' => num(dt.weekday().number_from_monday() as i64),
+            'M' | 'L' => match n {
+                1 | 2 => num(dt.month() as i64),
+                3 => MONTHS[dt.month0() as usize][..3].to_string(),
+                _ => MONTHS[dt.month0() as usize].to_string(),
+            },
+            'd' => num(dt.day() as i64),
+            'D' => num(dt.ordinal() as i64),
+            'E' => {
+                let d = DAYS[dt.weekday().num_days_from_monday() as usize];
+                if n <= 3 {
+                    d[..3].to_string()
+                } else {
+                    d.to_string()
+                }
+            }
+            'a' => (if dt.hour() < 12 { "AM" } else { "PM" }).to_string(),
+            'H' => num(dt.hour() as i64),
+            'k' => num(if dt.hour() == 0 { 24 } else { dt.hour() as i64 }),
+            'K' => num((dt.hour() % 12) as i64),
+            'h' => num(if dt.hour() % 12 == 0 { 12 } else { (dt.hour() % 12) as i64 }),
+            'm' => num(dt.minute() as i64),
+            's' => num(dt.second() as i64),
+            'S' if mode == Mode::Sdf => num((dt.nanosecond() / 1_000_000) as i64),
+            'S' => format!("{:09}", dt.nanosecond())[..n.min(9)].to_string() + &"0".repeat(n.saturating_sub(9)),
+            'n' => num(dt.nanosecond() as i64),
+            'z' => {
+                if offset == 0 {
+                    "UTC".to_string()
+                } else {
+                    format!("GMT{}", offset_text(offset, true, false, true))
+                }
+            }
+            'Z' => offset_text(offset, false, false, true),
+            'X' | 'x' => offset_text(offset, n >= 3, ch == 'X', n >= 2 || offset % 3600 != 0),
+            _ => return exec_err!("unsupported date pattern letter '{ch}' in '{pattern}'"),
+        };
+        out.push_str(&s);
+    }
+    Ok(out)
+}
+
+fn is_numeric_field(t: Option<&Tok>) -> bool {
+    matches!(t, Some(Tok::Field(c, n)) if "yuMdDHkKhmsSn".contains(*c) && !(*c == 'M' && *n >= 3))
+}
+
+/// Parses `s` with a Java pattern. Returns the local date-time and the zone offset if the text
+/// carried one. Missing fields default to 1970-01-01 00:00:00 (as Flink completes them).
+pub fn parse_java(s: &str, pattern: &str, mode: Mode) -> Option<(NaiveDateTime, Option<i32>)> {
+    let toks = tokenize(pattern);
+    let b = s.as_bytes();
+    let mut pos = 0usize;
+    let (mut year, mut month, mut day, mut doy) = (1970i64, 1i64, 1i64, None);
+    let (mut h24, mut h12, mut pm, mut minute, mut second, mut nanos) = (None, None, None, 0i64, 0i64, 0i64);
+    let mut offset = None;
+    for (k, tok) in toks.iter().enumerate() {
+        match tok {
+            Tok::Lit(l) => {
+                if !s[pos..].starts_with(l.as_str()) {
+                    return None;
+                }
+                pos += l.len();
+            }
+            Tok::Field(c, n)
+                if "yuMdDHkKhmsSn".contains(*c) && !(*c == 'M' && *n >= 3) && !(*c == 'u' && mode == Mode::Sdf) =>
+            {
+                let n = *n;
+                let digits = b[pos..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let year_like = matches!(c, 'y' | 'u');
+                let take = if is_numeric_field(toks.get(k + 1)) {
+                    // Adjacent numeric fields (`yyyyMMdd`): each takes its pattern width.
+                    n
+                } else if mode == Mode::Dtf {
+                    if *c == 'S' || (n >= 2 && !year_like) || (year_like && n == 2) {
+                        n
+                    } else if digits < n {
+                        return None;
+                    } else {
+                        digits.min(19)
+                    }
+                } else {
+                    digits
+                };
+                if take == 0 || digits < take {
+                    return None;
+                }
+                let text = &s[pos..pos + take];
+                let v: i64 = text.parse().ok()?;
+                pos += take;
+                match c {
+                    'y' | 'u' => year = if n == 2 && take == 2 { 2000 + v } else { v },
+                    'M' => month = v,
+                    'd' => day = v,
+                    'D' => doy = Some(v),
+                    'H' => h24 = Some(v),
+                    'k' => h24 = Some(if v == 24 { 0 } else { v }),
+                    'K' | 'h' => h12 = Some(v % 12),
+                    'm' => minute = v,
+                    's' => second = v,
+                    'S' if mode == Mode::Sdf => nanos = v * 1_000_000,
+                    'S' => nanos = v * 10i64.pow(9 - take.min(9) as u32),
+                    _ => nanos = v,
+                }
+            }
+            Tok::Field(c, n) => {
+                let rest = &s[pos..];
+                let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+                match c {
+                    'M' | 'L' => {
+                        let (i, w) = MONTHS.iter().enumerate().find_map(|(i, m)| {
+                            if *n >= 4 && starts(m) {
+                                Some((i, m.len()))
+                            } else if starts(&m[..3]) {
+                                Some((i, 3))
+                            } else {
+                                None
+                            }
+                        })?;
+                        month = i as i64 + 1;
+                        pos += w;
+                    }
+                    'E' => {
+                        let w = DAYS.iter().find_map(|d| {
+                            if starts(d) {
+                                Some(d.len())
+                            } else if starts(&d[..3]) {
+                                Some(3)
+                            } else {
+                                None
+                            }
+                        })?;
+                        pos += w;
+                    }
+                    'a' => {
+                        pm = Some(if starts("AM") {
+                            false
+                        } else if starts("PM") {
+                            true
+                        } else {
+                            return None;
+                        });
+                        pos += 2;
+                    }
+                    'G' => pos += if starts("AD") { 2 } else { return None },
+                    'z' | 'Z' | 'X' | 'x' => {
+                        let (off, used) = parse_offset(rest)?;
+                        offset = Some(off);
+                        pos += used;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+    if mode == Mode::Dtf && pos != s.len() {
+        return None;
+    }
+    let hour = match (h24, h12, pm) {
+        (Some(h), _, _) => h,
+        (None, Some(h), Some(true)) => h + 12,
+        (None, Some(h), _) => h,
+        _ => 0,
+    };
+    let date = match doy {
+        Some(d) => NaiveDate::from_yo_opt(year as i32, d as u32)?,
+        None => NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?,
+    };
+    let time = NaiveTime::from_hms_nano_opt(hour as u32, minute as u32, second as u32, nanos as u32)?;
+    Some((date.and_time(time), offset))
+}
+
+/// Parses a zone offset: `Z`, `UTC`, `GMT`, `UT`, optionally followed by `+hh[:mm]`, or `+hh[:]mm`.
+/// Returns the offset in seconds and the bytes consumed.
+pub fn parse_offset(s: &str) -> Option<(i32, usize)> {
+    let mut pos = 0;
+    for prefix in ["UTC", "GMT", "UT", "Z"] {
+        if s.starts_with(prefix) {
+            pos = prefix.len();
+            break;
+        }
+    }
+    let rest = &s[pos..];
+    let sign = match rest.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return if pos > 0 { Some((0, pos)) } else { None },
+    };
+    let b = rest.as_bytes();
+    let d = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| (c - b'0') as i32);
+    let mut used = 1;
+    let (h, hl) = match (d(1), d(2)) {
+        (Some(a), Some(b2)) => (a * 10 + b2, 2),
+        (Some(a), None) => (a, 1),
+        _ => return None,
+    };
+    used += hl;
+    let mut m = 0;
+    if b.get(used) == Some(&b':') {
+        if let (Some(x), Some(y)) = (d(used + 1), d(used + 2)) {
+            m = x * 10 + y;
+            used += 3;
+        }
+    } else if let (Some(x), Some(y)) = (d(used), d(used + 1)) {
+        m = x * 10 + y;
+        used += 2;
+    }
+    if h > 18 || m > 59 {
+        return None;
+    }
+    Some((sign * (h * 3600 + m * 60), pos + used))
+}
+
+/// Flink's default TO_TIMESTAMP parser: `yyyy-[M]M-[d]d[ [H]H:[m]m:[s]s[.fffffffff]]`.
+pub fn parse_default_timestamp(s: &str) -> Option<NaiveDateTime> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"^(\d{4,9})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{0,9}))?)?$")
+            .expect("valid regex")
+    });
+    let c = re.captures(s)?;
+    let n = |i: usize| c.get(i).map_or(Some(0), |m| m.as_str().parse::<u32>().ok());
+    let date = NaiveDate::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)?;
+    let frac = c.get(7).map_or(0, |m| {
+        let t = m.as_str();
+        if t.is_empty() {
+            0
+        } else {
+            t.parse::<u32>().unwrap_or(0) * 10u32.pow(9 - t.len() as u32)
+        }
+    });
+    Some(date.and_time(NaiveTime::from_hms_nano_opt(n(4)?, n(5)?, n(6)?, frac)?))
+}
+
+/// Flink `DateTimeUtils.parseDate(String)`: lenient `y[-m[-d]]`, anything after the first space ignored.
+pub fn parse_date_lenient(s: &str) -> Option<NaiveDate> {
+    let s = s.split(' ').next().unwrap_or(s);
+    let num = |t: &str| {
+        let t = t.trim();
+        if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) {
+            t.parse::<i32>().ok()
+        } else {
+            None
+        }
+    };
+    let mut parts = s.splitn(3, '-');
+    let y = num(parts.next()?)?;
+    let m = parts.next().map_or(Some(1), num)?;
+    let d = parts.next().map_or(Some(1), num)?;
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, m as u32, d as u32)
+}
+
+const EPOCH: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("epoch"),
+};
+
+fn epoch_days(d: NaiveDate) -> i32 {
+    (d - EPOCH).num_days() as i32
+}
+
+fn millis_of(dt: &NaiveDateTime) -> i64 {
+    dt.and_utc().timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc())
+}
+
+/// A temporal argument read as local date-times (TIMESTAMP as is, TIMESTAMP_LTZ in the session zone).
+struct TsCol {
+    raw: Int64Array,
+    unit: TimeUnit,
+    ltz: bool,
+    date: bool,
+}
+
+impl TsCol {
+    fn new(a: &ArrayRef) -> Result<TsCol> {
+        let (unit, ltz, date) = match a.data_type() {
+            DataType::Timestamp(u, tz) => (*u, tz.is_some(), false),
+            DataType::Date32 | DataType::Date64 | DataType::Null => (TimeUnit::Millisecond, false, true),
+            t => return exec_err!("expected a DATE or TIMESTAMP, got {t}"),
+        };
+        let a =
+            if date { arrow::compute::cast(a, &DataType::Timestamp(TimeUnit::Millisecond, None))? } else { a.clone() };
+        let raw = arrow::compute::cast(&a, &DataType::Int64)?.as_primitive::<Int64Type>().clone();
+        Ok(TsCol { raw, unit, ltz, date })
+    }
+
+    fn local(&self, i: usize, cfg: &FunctionConfig) -> Option<NaiveDateTime> {
+        let v = get(&self.raw, i)?;
+        let per_sec = match self.unit {
+            TimeUnit::Second => 1,
+            TimeUnit::Millisecond => 1_000,
+            TimeUnit::Microsecond => 1_000_000,
+            TimeUnit::Nanosecond => 1_000_000_000,
+        };
+        let nanos = (v.rem_euclid(per_sec) * (1_000_000_000 / per_sec)) as u32;
+        let dt = DateTime::from_timestamp(v.div_euclid(per_sec), nanos)?.naive_utc();
+        Some(if self.ltz { dt + TimeDelta::seconds(cfg.session_offset_secs as i64) } else { dt })
+    }
+}
+
+fn ts_ms_array(v: Vec<Option<i64>>, ltz: bool) -> ArrayRef {
+    let a = TimestampMillisecondArray::from(v);
+    Arc::new(if ltz { a.with_timezone("UTC") } else { a })
+}
+
+fn opt_str<'a>(a: &'a [ArrayRef], k: usize, i: usize) -> Option<Option<&'a str>> {
+    a.get(k).map(|x| get(strs(x), i))
+}
+
+const DEFAULT_FMT: &str = "yyyy-MM-dd HH:mm:ss";
+
+/// Temporal functions bound to a session configuration.
+pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
+    use Kind::*;
+    let ts3 = |_: &[DataType]| Ok(DataType::Timestamp(TimeUnit::Millisecond, None));
+    let mut v = vec![
+        // DATE_FORMAT(ts | str, fmt): format a TIMESTAMP (DateTimeFormatter) or a 'yyyy-MM-dd HH:mm:ss' string (SimpleDateFormat).
+        func("date_format", (2, 2), &[StrOrTime, Str], ret_utf8, date_format),
+        // TO_TIMESTAMP(str [, fmt]): TIMESTAMP(3); default format 'yyyy-MM-dd HH:mm:ss[.fff]'; NULL when unparsable.
+        func("to_timestamp", (1, 2), &[Str], ts3, to_timestamp),
+        // TO_TIMESTAMP_LTZ(n [, precision]): epoch seconds (0) or millis (3, default) → TIMESTAMP_LTZ(3).
+        func(
+            "to_timestamp_ltz",
+            (1, 2),
+            &[Num, Int],
+            |_| Ok(DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))),
+            to_timestamp_ltz,
+        ),
+        // TO_DATE(str [, fmt]): DATE; without format a lenient 'yyyy-MM-dd'; NULL when unparsable.
+        func("to_date", (1, 2), &[Str], |_| Ok(DataType::Date32), to_date),
+        // UNIX_TIMESTAMP([str [, fmt]]): epoch seconds now, or of str parsed in the session zone (Long.MIN_VALUE on failure).
+        func("unix_timestamp", (0, 2), &[Str], ret_i64, unix_timestamp).volatile(),
+        // FROM_UNIXTIME(secs [, fmt]): epoch seconds formatted in the session zone (default 'yyyy-MM-dd HH:mm:ss').
+        func("from_unixtime", (1, 2), &[Int, Str], ret_utf8, from_unixtime),
+        // TIMESTAMPADD('unit', n, t): t plus n units (SECOND..YEAR); DATE stays DATE (day units and above).
+        func(
+            "timestampadd",
+            (3, 3),
+            &[Str, Int, Any],
+            |t| Ok(if matches!(t[2], DataType::Timestamp(_, _)) { t[2].clone() } else { DataType::Date32 }),
+            timestampadd,
+        ),
+        // TIMESTAMPDIFF('unit', t1, t2): whole units from t1 to t2 (INT, truncated toward zero).
+        func("timestampdiff", (3, 3), &[Str, Time, Time], |_| Ok(DataType::Int32), timestampdiff),
+        // CONVERT_TZ(str, from, to): re-zone a 'yyyy-MM-dd HH:mm:ss' string; only fixed-offset zone ids (UTC, GMT+8, +08:00).
+        func("convert_tz", (3, 3), &[Str], ret_utf8, convert_tz),
+    ];
+    // YEAR(t) ... SECOND(t): BIGINT fields; WEEK is the ISO-8601 week, DAYOFWEEK is 1 = Sunday .. 7 = Saturday.
+    for name in ["year", "quarter", "month", "week", "dayofyear", "dayofmonth", "dayofweek", "hour", "minute", "second"]
+    {
+        v.push(func(name, (1, 1), &[Time], ret_i64, extract));
+    }
+    v.into_iter().map(|f| f.with_cfg(cfg).udf()).collect()
+}
+
+fn date_format(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let fmt = strs(&a[1]);
+    let off = f.cfg.session_offset_secs;
+    if a[0].data_type() == &DataType::Utf8 {
+        let s = strs(&a[0]);
+        return str_rows(rows, |i| {
+            let (Some(s), Some(fmt)) = (get(s, i), get(fmt, i)) else { return Ok(None) };
+            match parse_java(s, DEFAULT_FMT, Mode::Sdf) {
+                Some((dt, _)) => format_java(&dt, fmt, Mode::Sdf, off).map(Some),
+                None => Ok(None),
+            }
+        });
+    }
+    let col = TsCol::new(&a[0])?;
+    let mode = if col.date { Mode::Sdf } else { Mode::Dtf };
+    let shown = if col.ltz || col.date { off } else { 0 };
+    str_rows(rows, |i| {
+        let (Some(dt), Some(fmt)) = (col.local(i, &f.cfg), get(fmt, i)) else { return Ok(None) };
+        format_java(&dt, fmt, mode, shown).map(Some)
+    })
+}
+
+fn to_timestamp(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let s = strs(&a[0]);
+    let v: Vec<Option<i64>> = (0..rows)
+        .map(|i| {
+            let s = get(s, i)?;
+            let dt = match opt_str(a, 1, i) {
+                None => parse_default_timestamp(s)?,
+                Some(None) => return None,
+                Some(Some(fmt)) => match parse_java(s, fmt, Mode::Dtf) {
+                    Some((dt, _)) => dt,
+                    // Flink falls back to java.sql.Timestamp/Date.valueOf.
+                    None => parse_default_timestamp(s.trim())?,
+                },
+            };
+            Some(millis_of(&dt).div_euclid(1))
+        })
+        .collect();
+    Ok(ts_ms_array(v, false))
+}
+
+const MIN_MILLIS: i64 = -62_167_219_200_000;
+const MAX_MILLIS: i64 = 253_402_300_799_999;
+
+fn to_timestamp_ltz(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let p = a.get(1).map(ints);
+    let t = a[0].data_type().clone();
+    let f = arrow::compute::cast(&a[0], &DataType::Float64)?;
+    let fv = f.as_primitive::<arrow::datatypes::Float64Type>();
+    let iv = if t.is_integer() { Some(arrow::compute::cast(&a[0], &DataType::Int64)?) } else { None };
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let precision = match p {
+            Some(p) => get(p, i),
+            None => Some(3),
+        };
+        let (Some(x), Some(precision)) = (get(fv, i), precision) else {
+            out.push(None);
+            continue;
+        };
+        let ms = match (precision, &iv) {
+            (0, Some(iv)) => get(ints(iv), i).and_then(|v| v.checked_mul(1000)),
+            (3, Some(iv)) => get(ints(iv), i),
+            (0, None) if matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) => Some(x.trunc() as i64 * 1000),
+            (0, None) => Some((x * 1000.0) as i64),
+            (3, None) => Some(x as i64),
+            _ => {
+                return exec_err!(
+                    "The precision value '{precision}' for function TO_TIMESTAMP_LTZ(numeric, precision) is unsupported, the supported value is '0' for second or '3' for millisecond."
+                )
+            }
+        };
+        out.push(ms.filter(|ms| (MIN_MILLIS..=MAX_MILLIS).contains(ms)));
+    }
+    Ok(ts_ms_array(out, true))
+}
+
+fn to_date(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let s = strs(&a[0]);
+    let v: Vec<Option<i32>> = (0..rows)
+        .map(|i| {
+            let s = get(s, i)?;
+            let d = match opt_str(a, 1, i) {
+                None => parse_date_lenient(s)?,
+                Some(None) => return None,
+                Some(Some(fmt)) => parse_java(s, fmt, Mode::Sdf)?.0.date(),
+            };
+            Some(epoch_days(d))
+        })
+        .collect();
+    Ok(Arc::new(Date32Array::from(v)))
+}
+
+fn unix_timestamp(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    if a.is_empty() {
+        let now = chrono::Utc::now().timestamp();
+        return i64_rows(rows, |_| Ok(Some(now)));
+    }
+    let s = strs(&a[0]);
+    i64_rows(rows, |i| {
+        let Some(s) = get(s, i) else { return Ok(None) };
+        let fmt = match opt_str(a, 1, i) {
+            None => DEFAULT_FMT,
+            Some(None) => return Ok(None),
+            Some(Some(f)) => f,
+        };
+        Ok(Some(match parse_java(s, fmt, Mode::Sdf) {
+            Some((dt, off)) => {
+                let ms = millis_of(&dt) - off.unwrap_or(f.cfg.session_offset_secs) as i64 * 1000;
+                ms / 1000
+            }
+            None => i64::MIN,
+        }))
+    })
+}
+
+fn from_unixtime(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let secs = ints(&a[0]);
+    let off = f.cfg.session_offset_secs;
+    str_rows(rows, |i| {
+        let Some(secs) = get(secs, i) else { return Ok(None) };
+        let fmt = match opt_str(a, 1, i) {
+            None => DEFAULT_FMT,
+            Some(None) => return Ok(None),
+            Some(Some(f)) => f,
+        };
+        let Some(dt) = secs.checked_add(off as i64).and_then(|s| DateTime::from_timestamp(s, 0)) else {
+            return Ok(None);
+        };
+        format_java(&dt.naive_utc(), fmt, Mode::Sdf, off).map(Some)
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Unit {
+    Millis(i64),
+    Months(i64),
+}
+
+fn unit(s: &str) -> Result<Unit> {
+    let u = s.trim().to_ascii_uppercase();
+    let u = u.strip_prefix("SQL_TSI_").unwrap_or(&u);
+    Ok(match u {
+        "SECOND" => Unit::Millis(1_000),
+        "MINUTE" => Unit::Millis(60_000),
+        "HOUR" => Unit::Millis(3_600_000),
+        "DAY" => Unit::Millis(86_400_000),
+        "WEEK" => Unit::Millis(7 * 86_400_000),
+        "MONTH" => Unit::Months(1),
+        "QUARTER" => Unit::Months(3),
+        "YEAR" => Unit::Months(12),
+        _ => {
+            return exec_err!(
+                "unsupported time unit '{s}'; expected SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER or YEAR"
+            )
+        }
+    })
+}
+
+fn add_months(dt: NaiveDateTime, m: i64) -> Option<NaiveDateTime> {
+    if m >= 0 {
+        dt.checked_add_months(Months::new(u32::try_from(m).ok()?))
+    } else {
+        dt.checked_sub_months(Months::new(u32::try_from(-m).ok()?))
+    }
+}
+
+fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (u, n) = (strs(&a[0]), ints(&a[1]));
+    let is_ts = matches!(a[2].data_type(), DataType::Timestamp(_, _));
+    let col = TsCol::new(&a[2])?;
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (Some(u), Some(n), Some(v)) = (get(u, i), get(n, i), get(&col.raw, i)) else {
+            out.push(None);
+            continue;
+        };
+        let unit = unit(u)?;
+        if !is_ts && matches!(unit, Unit::Millis(ms) if ms < 86_400_000) {
+            return exec_err!("TIMESTAMPADD: unit {u} cannot be added to a DATE; cast it to TIMESTAMP first");
+        }
+        // `raw` is in the column's unit; shift in milliseconds for ms columns, else via the factor.
+        let per_ms = match col.unit {
+            TimeUnit::Second => return exec_err!("TIMESTAMPADD: TIMESTAMP(0) in seconds is not supported"),
+            TimeUnit::Millisecond => 1,
+            TimeUnit::Microsecond => 1_000,
+            TimeUnit::Nanosecond => 1_000_000,
+        };
+        let r = match unit {
+            Unit::Millis(ms) => n.checked_mul(ms).and_then(|d| d.checked_mul(per_ms)).and_then(|d| v.checked_add(d)),
+            Unit::Months(k) => {
+                let (ms, rem) = (v.div_euclid(per_ms), v.rem_euclid(per_ms));
+                from_millis(ms).and_then(|dt| add_months(dt, n * k)).map(|dt| millis_of(&dt) * per_ms + rem)
+            }
+        };
+        out.push(r);
+    }
+    if is_ts {
+        let arr = Int64Array::from(out);
+        return Ok(arrow::compute::cast(&(Arc::new(arr) as ArrayRef), a[2].data_type())?);
+    }
+    Ok(Arc::new(Date32Array::from(
+        out.into_iter().map(|v| v.map(|ms| ms.div_euclid(86_400_000) as i32)).collect::<Vec<_>>(),
+    )))
+}
+
+/// Flink `addMonths` on epoch days (the day clamps to the month's last day).
+fn add_months_days(d: i64, m: i64) -> Option<i64> {
+    let date = EPOCH.checked_add_signed(TimeDelta::days(d))?;
+    let r = if m >= 0 {
+        date.checked_add_months(Months::new(u32::try_from(m).ok()?))
+    } else {
+        date.checked_sub_months(Months::new(u32::try_from(-m).ok()?))
+    };
+    r.map(|x| (x - EPOCH).num_days())
+}
+
+/// Calcite/Flink `subtractMonths` on epoch days.
+fn subtract_months_days(d0: i64, d1: i64) -> Option<i64> {
+    if d0 < d1 {
+        return subtract_months_days(d1, d0).map(|m| -m);
+    }
+    let mut m = (d0 - d1) / 31;
+    loop {
+        if add_months_days(d1, m)? >= d0 || add_months_days(d1, m + 1)? > d0 {
+            return Some(m);
+        }
+        m += 1;
+    }
+}
+
+/// Flink `subtractMonths(long, long)` on epoch millis (whole months from t1 to t0).
+fn subtract_months(t0: i64, t1: i64) -> Option<i64> {
+    const DAY: i64 = 86_400_000;
+    let (m0, m1) = (t0.rem_euclid(DAY), t1.rem_euclid(DAY));
+    let (d0, d1) = (t0.div_euclid(DAY), t1.div_euclid(DAY));
+    let mut x = subtract_months_days(d0, d1)?;
+    if add_months_days(d1, x)? == d0 && m0 < m1 {
+        x -= 1;
+    }
+    Some(x)
+}
+
+fn timestampdiff(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let u = strs(&a[0]);
+    let (c1, c2) = (TsCol::new(&a[1])?, TsCol::new(&a[2])?);
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (Some(u), Some(t1), Some(t2)) = (get(u, i), c1.local(i, &f.cfg), c2.local(i, &f.cfg)) else {
+            out.push(None);
+            continue;
+        };
+        let (m1, m2) = (millis_of(&t1), millis_of(&t2));
+        out.push(match unit(u)? {
+            Unit::Millis(ms) => Some(((m2 - m1) / ms) as i32),
+            Unit::Months(k) => subtract_months(m2, m1).map(|m| (m / k) as i32),
+        });
+    }
+    Ok(Arc::new(Int32Array::from(out)))
+}
+
+/// A fixed-offset zone id: `UTC`, `GMT`, `Z`, `GMT+8`, `UTC-05:30`, `+08:00`.
+pub fn zone_offset(id: &str) -> Option<i32> {
+    match parse_offset(id) {
+        Some((off, used)) if used == id.len() => Some(off),
+        _ => None,
+    }
+}
+
+fn convert_tz(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, from, to) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
+    str_rows(rows, |i| {
+        let (Some(s), Some(from), Some(to)) = (get(s, i), get(from, i), get(to, i)) else { return Ok(None) };
+        let (Some(f), Some(t)) = (zone_offset(from), zone_offset(to)) else { return Ok(None) };
+        let Some((dt, _)) = parse_java(s, DEFAULT_FMT, Mode::Sdf) else { return Ok(None) };
+        format_java(&(dt + TimeDelta::seconds((t - f) as i64)), DEFAULT_FMT, Mode::Sdf, t).map(Some)
+    })
+}
+
+fn extract(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let col = TsCol::new(&a[0])?;
+    let name = f_name(f);
+    i64_rows(rows, |i| {
+        let Some(dt) = col.local(i, &f.cfg) else { return Ok(None) };
+        Ok(Some(match name {
+            "year" => dt.year() as i64,
+            "quarter" => (dt.month() as i64 + 2) / 3,
+            "month" => dt.month() as i64,
+            "week" => dt.iso_week().week() as i64,
+            "dayofyear" => dt.ordinal() as i64,
+            "dayofmonth" => dt.day() as i64,
+            "dayofweek" => dt.weekday().num_days_from_sunday() as i64 + 1,
+            "hour" => dt.hour() as i64,
+            "minute" => dt.minute() as i64,
+            _ => dt.second() as i64,
+        }))
+    })
+}
+
+fn f_name(f: &FlinkScalar) -> &str {
+    use datafusion_expr::ScalarUDFImpl;
+    f.name()
+}

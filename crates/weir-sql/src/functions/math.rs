@@ -1,0 +1,272 @@
+//! Flink numeric, random and conditional functions.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int32Array};
+use arrow::datatypes::{DataType, Decimal128Type};
+use datafusion_common::{exec_err, Result};
+use datafusion_expr::simplify::ExprSimplifyResult;
+use datafusion_expr::{Case, Expr, ScalarUDF};
+
+use super::common::{
+    bools, f64_rows, floats, func, get, i64_rows, ints, ret_f64, ret_first, ret_utf8, str_rows, strs, FlinkScalar, Kind,
+};
+
+/// Numeric, random and conditional functions.
+pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
+    use Kind::*;
+    vec![
+        // MOD(a, b): remainder with the sign of the dividend (Java `%`); integer division by zero is an error.
+        func("mod", (2, 2), &[Num, Num], ret_mod, modulo),
+        // POWER(a, b): a^b as DOUBLE (DataFusion's returns BIGINT for integers).
+        func("power", (2, 2), &[Float], ret_f64, |_, a, n| {
+            let (x, y) = (floats(&a[0]), floats(&a[1]));
+            f64_rows(n, |i| Ok(get(x, i).zip(get(y, i)).map(|(x, y)| x.powf(y))))
+        }),
+        // LOG(x) = ln(x) (DataFusion: log10); LOG(b, x) = ln(x) / ln(b).
+        func("log", (1, 2), &[Float], ret_f64, log),
+        // RAND([seed]): DOUBLE in [0, 1) from java.util.Random (seeded: the Java sequence).
+        func("rand", (0, 1), &[Int], ret_f64, rand).volatile(),
+        // RAND_INTEGER([seed,] bound): INT in [0, bound) from java.util.Random.nextInt.
+        func("rand_integer", (1, 2), &[Int], |_| Ok(DataType::Int32), rand_integer).volatile(),
+        // BIN(n): Long.toBinaryString(n) (two's complement for negatives).
+        func("bin", (1, 1), &[Int], ret_utf8, |_, a, n| {
+            let x = ints(&a[0]);
+            str_rows(n, |i| Ok(get(x, i).map(|v| format!("{:b}", v as u64))))
+        }),
+        // HEX(n | str): uppercase hex of a BIGINT (two's complement) or of a string's UTF-8 bytes.
+        func("hex", (1, 1), &[Any], ret_utf8, hex),
+        // TRUNCATE(x [, d]): x truncated (toward zero) to d decimal places (d < 0 zeroes integer digits).
+        func("truncate", (1, 2), &[Num, Int], ret_first, truncate),
+        // IF(cond, a, b): a when cond is TRUE, else b (NULL cond → b). Rewritten to a lazy CASE.
+        func("if", (3, 3), &[Bool, Common], |t| Ok(t[1].clone()), if_eval).with_simplify(if_simplify),
+    ]
+    .into_iter()
+    .map(FlinkScalar::udf)
+    .collect()
+}
+
+fn ret_mod(t: &[DataType]) -> Result<DataType> {
+    Ok(if t[0].is_integer() && t[1].is_integer() { t[1].clone() } else { DataType::Float64 })
+}
+
+fn modulo(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    if a[0].data_type().is_integer() && a[1].data_type().is_integer() {
+        let x = arrow::compute::cast(&a[0], &DataType::Int64)?;
+        let y = arrow::compute::cast(&a[1], &DataType::Int64)?;
+        let (x, y) = (ints(&x), ints(&y));
+        return i64_rows(rows, |i| match (get(x, i), get(y, i)) {
+            (Some(_), Some(0)) => exec_err!("MOD: division by zero"),
+            (Some(x), Some(y)) => Ok(Some(x.wrapping_rem(y))),
+            _ => Ok(None),
+        });
+    }
+    let x = arrow::compute::cast(&a[0], &DataType::Float64)?;
+    let y = arrow::compute::cast(&a[1], &DataType::Float64)?;
+    let (x, y) = (floats(&x), floats(&y));
+    f64_rows(rows, |i| Ok(get(x, i).zip(get(y, i)).map(|(x, y)| x % y)))
+}
+
+fn log(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let first = floats(&a[0]);
+    match a.get(1).map(floats) {
+        None => f64_rows(rows, |i| Ok(get(first, i).map(f64::ln))),
+        Some(x) => f64_rows(rows, |i| Ok(get(first, i).zip(get(x, i)).map(|(b, x)| x.ln() / b.ln()))),
+    }
+}
+
+/// `java.util.Random`: a 48-bit linear congruential generator.
+#[derive(Debug, Clone)]
+pub(crate) struct JavaRandom {
+    seed: i64,
+}
+
+impl JavaRandom {
+    const MULT: i64 = 0x5DEECE66D;
+    const MASK: i64 = (1 << 48) - 1;
+
+    /// `new Random(seed)`.
+    pub(crate) fn new(seed: i64) -> Self {
+        JavaRandom { seed: (seed ^ Self::MULT) & Self::MASK }
+    }
+
+    fn next(&mut self, bits: u32) -> i32 {
+        self.seed = (self.seed.wrapping_mul(Self::MULT).wrapping_add(0xB)) & Self::MASK;
+        (self.seed >> (48 - bits)) as i32
+    }
+
+    /// `nextDouble()`.
+    pub(crate) fn next_double(&mut self) -> f64 {
+        let hi = (self.next(26) as i64) << 27;
+        (hi + self.next(27) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// `nextInt(bound)`, bound > 0.
+    pub(crate) fn next_int(&mut self, bound: i32) -> i32 {
+        let mut r = self.next(31);
+        let m = bound - 1;
+        if bound & m == 0 {
+            return ((bound as i64 * r as i64) >> 31) as i32;
+        }
+        let mut u = r;
+        loop {
+            r = u % bound;
+            if u.wrapping_sub(r).wrapping_add(m) >= 0 {
+                return r;
+            }
+            u = self.next(31);
+        }
+    }
+}
+
+/// Seeded generators live as long as the process: `RAND(42)` continues its sequence across
+/// batches (Flink keeps one `Random(seed)` per operator instance).
+static SEEDED: Mutex<Option<HashMap<(bool, i64), JavaRandom>>> = Mutex::new(None);
+
+fn with_rng<T>(key: Option<(bool, i64)>, f: impl FnOnce(&mut JavaRandom) -> T) -> T {
+    match key {
+        Some(k) => {
+            let mut guard = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
+            f(guard.get_or_insert_with(HashMap::new).entry(k).or_insert_with(|| JavaRandom::new(k.1)))
+        }
+        None => {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+            f(&mut JavaRandom::new(nanos as i64 ^ 0x2545F4914F6CDD1D))
+        }
+    }
+}
+
+fn rand(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let seed = a.first().map(ints);
+    match seed {
+        None => with_rng(None, |r| f64_rows(rows, |_| Ok(Some(r.next_double())))),
+        Some(s) => f64_rows(rows, |i| Ok(Some(with_rng(Some((false, get(s, i).unwrap_or(0))), |r| r.next_double())))),
+    }
+}
+
+fn rand_integer(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (seed, bound) = if a.len() == 2 { (Some(ints(&a[0])), ints(&a[1])) } else { (None, ints(&a[0])) };
+    let mut out = Vec::with_capacity(rows);
+    let mut local = None;
+    for i in 0..rows {
+        let Some(b) = get(bound, i) else {
+            out.push(None);
+            continue;
+        };
+        if b <= 0 || b > i32::MAX as i64 {
+            return exec_err!("RAND_INTEGER: bound must be a positive INT, got {b}");
+        }
+        let v = match seed {
+            Some(s) => with_rng(Some((true, get(s, i).unwrap_or(0))), |r| r.next_int(b as i32)),
+            None => local.get_or_insert_with(|| with_rng(None, |r| r.clone())).next_int(b as i32),
+        };
+        out.push(Some(v));
+    }
+    Ok(Arc::new(Int32Array::from(out)))
+}
+
+fn hex(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let t = a[0].data_type();
+    if t.is_numeric() || *t == DataType::Null {
+        let x = arrow::compute::cast(&a[0], &DataType::Int64)?;
+        let x = ints(&x);
+        return str_rows(rows, |i| Ok(get(x, i).map(|v| format!("{:X}", v as u64))));
+    }
+    let s = arrow::compute::cast(&a[0], &DataType::Utf8)?;
+    let s = strs(&s);
+    str_rows(rows, |i| Ok(get(s, i).map(|s| s.bytes().map(|b| format!("{b:02X}")).collect())))
+}
+
+/// Truncates the shortest decimal representation of `v` (Flink goes through `BigDecimal.valueOf`).
+pub(crate) fn truncate_f64(v: f64, d: i64) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    let text = format!("{}", v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let out = if d >= 0 {
+        format!("{int}.{}", &frac[..frac.len().min(d as usize)])
+    } else {
+        let zeros = (-d) as usize;
+        if int.len() <= zeros {
+            "0".to_string()
+        } else {
+            format!("{}{}", &int[..int.len() - zeros], "0".repeat(zeros))
+        }
+    };
+    let r: f64 = out.trim_end_matches('.').parse().unwrap_or(0.0);
+    if r == 0.0 {
+        0.0
+    } else {
+        r.copysign(v)
+    }
+}
+
+fn truncate(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let d = a.get(1).map(ints);
+    let digits = |i: usize| match d {
+        Some(d) => get(d, i),
+        None => Some(0),
+    };
+    match a[0].data_type() {
+        t if t.is_integer() => {
+            let x = arrow::compute::cast(&a[0], &DataType::Int64)?;
+            let x = ints(&x);
+            i64_rows(rows, |i| {
+                let (Some(v), Some(d)) = (get(x, i), digits(i)) else { return Ok(None) };
+                if d >= 0 {
+                    return Ok(Some(v));
+                }
+                Ok(Some(10i64.checked_pow((-d) as u32).map_or(0, |p| v / p * p)))
+            })
+        }
+        DataType::Decimal128(_, scale) => {
+            let scale = *scale as i64;
+            let x = a[0].as_primitive::<Decimal128Type>();
+            let out: Vec<Option<i128>> = (0..rows)
+                .map(|i| {
+                    let (v, d) = (get(x, i)?, digits(i)?);
+                    if d >= scale {
+                        return Some(v);
+                    }
+                    Some(10i128.checked_pow((scale - d) as u32).map_or(0, |p| v / p * p))
+                })
+                .collect();
+            Ok(Arc::new(arrow::array::Decimal128Array::from(out).with_data_type(a[0].data_type().clone())))
+        }
+        _ => {
+            let x = arrow::compute::cast(&a[0], &DataType::Float64)?;
+            let x = floats(&x);
+            f64_rows(rows, |i| Ok(get(x, i).zip(digits(i)).map(|(v, d)| truncate_f64(v, d))))
+        }
+    }
+}
+
+fn if_eval(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let c = bools(&a[0]);
+    let mask: BooleanArray = (0..rows).map(|i| Some(get(c, i).unwrap_or(false))).collect();
+    Ok(arrow::compute::kernels::zip::zip(&mask, &a[1], &a[2])?)
+}
+
+fn if_simplify(mut args: Vec<Expr>) -> Result<ExprSimplifyResult> {
+    if args.len() != 3 {
+        return Ok(ExprSimplifyResult::Original(args));
+    }
+    let (b, a, c) = (args.pop().expect("3 args"), args.pop().expect("3 args"), args.pop().expect("3 args"));
+    Ok(ExprSimplifyResult::Simplified(Expr::Case(Case::new(None, vec![(Box::new(c), Box::new(a))], Some(Box::new(b))))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_decimal_text() {
+        assert_eq!(truncate_f64(0.29, 2), 0.29);
+        assert_eq!(truncate_f64(42.345, 2), 42.34);
+        assert_eq!(truncate_f64(-42.345, 1), -42.3);
+        assert_eq!(truncate_f64(1234.5, -2), 1200.0);
+        assert_eq!(truncate_f64(12.5, -2), 0.0);
+    }
+}

@@ -1,0 +1,199 @@
+//! Flink built-in functions DataFusion lacks or defines differently, as DataFusion user-defined
+//! functions.
+//!
+//! The planner registers DataFusion's defaults (`datafusion_functions::all_default_functions()`,
+//! `datafusion_functions_aggregate::all_default_aggregate_functions()`) and then everything from
+//! [`flink_scalar_functions`] / [`flink_aggregate_functions`], so that a function here **replaces**
+//! a DataFusion function (or alias) of the same name. Replaced, because Flink's semantics differ:
+//!
+//! | name | DataFusion | Flink (here) |
+//! |---|---|---|
+//! | `concat` | skips NULL arguments | NULL if any argument is NULL |
+//! | `substr`, `substring` | Postgres: `substr('abc', 0, 2)` = `'a'` | start 0 = 1: `'ab'`; negative start counts from the end; negative length → NULL |
+//! | `left`, `right` | negative n drops characters | negative n → `''` |
+//! | `lpad`, `rpad` | negative length → `''` | negative length or empty pad → NULL |
+//! | `instr` (alias of strpos) | 2 arguments | up to 4 (start position, occurrence) |
+//! | `ascii` | code point | first UTF-8 byte, signed |
+//! | `chr` | any code point, error on 0 | `n & 255`, `''` for negative n |
+//! | `initcap` | Unicode words | Calcite's ASCII-word rule |
+//! | `log` | `log(x)` is base 10 | `LOG(x)` is natural; `LOG(b, x)` base b |
+//! | `power` | BIGINT for integer arguments | always DOUBLE |
+//! | `rand` (alias of random) | no seed | optional seed (java.util.Random sequence) |
+//! | `to_timestamp`, `to_date`, `date_format` (alias of to_char), `from_unixtime` | chrono/strftime formats | Java `SimpleDateFormat`/`DateTimeFormatter` patterns |
+//! | `first_value`, `last_value` (aggregates) | first/last row, NULLs included | first/last non-NULL value; retractable |
+//!
+//! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
+//! `concat_ws` (skips NULLs, NULL separator → NULL), `repeat`, `reverse`, `replace`, `upper`,
+//! `lower`, `trim`/`ltrim`/`rtrim`, `overlay`, `uuid`, `nvl` alias `ifnull`, `coalesce`, `nullif`,
+//! `regexp_replace`, `ln`, `log2`, `log10`, math functions, `position` (via the SQL planner → strpos).
+//!
+//! Time zones: functions that depend on the session zone (`TIMESTAMP_LTZ` rendering and field
+//! extraction, `UNIX_TIMESTAMP(str)`, `FROM_UNIXTIME`) take it from [`FunctionConfig`]; the default
+//! is UTC. Only fixed offsets are supported.
+
+pub mod aggregate;
+mod common;
+pub mod datetime;
+mod hash;
+pub mod json;
+mod math;
+mod string;
+
+use std::sync::Arc;
+
+use datafusion_expr::{AggregateUDF, ScalarUDF};
+
+pub use common::FunctionConfig;
+
+/// Flink scalar functions for a UTC session (see [`flink_scalar_functions_with`]).
+pub fn flink_scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    flink_scalar_functions_with(FunctionConfig::default())
+}
+
+/// Flink scalar functions with the given session configuration. Register after DataFusion's
+/// defaults: same-named functions here replace DataFusion's.
+pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
+    let mut v = string::udfs();
+    v.extend(hash::udfs());
+    v.extend(math::udfs());
+    v.extend(json::udfs());
+    v.extend(datetime::udfs(cfg));
+    v
+}
+
+/// Flink aggregate functions (LISTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's).
+pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    vec![aggregate::listagg(), aggregate::first_value(), aggregate::last_value()]
+}
+
+/// Names of DataFusion functions (or aliases) that [`flink_scalar_functions`] and
+/// [`flink_aggregate_functions`] replace.
+pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
+    "concat",
+    "substr",
+    "substring",
+    "left",
+    "right",
+    "lpad",
+    "rpad",
+    "instr",
+    "ascii",
+    "chr",
+    "initcap",
+    "log",
+    "power",
+    "rand",
+    "to_timestamp",
+    "to_date",
+    "date_format",
+    "from_unixtime",
+    "first_value",
+    "last_value",
+];
+
+/// Flink built-ins that DataFusion's default functions provide with Flink's semantics.
+const FROM_DATAFUSION: &[&str] = &[
+    "abs",
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "avg",
+    "ceil",
+    "char_length",
+    "character_length",
+    "coalesce",
+    "concat_ws",
+    "cos",
+    "cosh",
+    "cot",
+    "count",
+    "degrees",
+    "exp",
+    "floor",
+    "greatest",
+    "ifnull",
+    "least",
+    "ln",
+    "log10",
+    "log2",
+    "lower",
+    "ltrim",
+    "max",
+    "min",
+    "nullif",
+    "overlay",
+    "pi",
+    "position",
+    "radians",
+    "regexp_replace",
+    "repeat",
+    "replace",
+    "reverse",
+    "rtrim",
+    "sin",
+    "sinh",
+    "sqrt",
+    "stddev_pop",
+    "stddev_samp",
+    "sum",
+    "tan",
+    "tanh",
+    "trim",
+    "upper",
+    "uuid",
+    "var_pop",
+    "var_samp",
+];
+
+/// All Flink built-in function names available to SQL, sorted, for `SHOW FUNCTIONS`.
+pub fn flink_function_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = FROM_DATAFUSION.to_vec();
+    names.extend(string::functions().iter().map(common::FlinkScalar::static_name));
+    names.extend([
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "sha2",
+        "mod",
+        "power",
+        "log",
+        "rand",
+        "rand_integer",
+        "bin",
+        "hex",
+        "truncate",
+        "if",
+        "json_value",
+        "json_query",
+        "json_exists",
+        "date_format",
+        "to_timestamp",
+        "to_timestamp_ltz",
+        "to_date",
+        "unix_timestamp",
+        "from_unixtime",
+        "timestampadd",
+        "timestampdiff",
+        "convert_tz",
+        "year",
+        "quarter",
+        "month",
+        "week",
+        "dayofyear",
+        "dayofmonth",
+        "dayofweek",
+        "hour",
+        "minute",
+        "second",
+        "listagg",
+        "first_value",
+        "last_value",
+    ]);
+    names.sort_unstable();
+    names.dedup();
+    names
+}

@@ -1,0 +1,455 @@
+//! Flink string functions. Lengths and positions count Unicode code points (Flink's
+//! `BinaryStringData` also counts code points; its `java.lang.String` paths count UTF-16 units, which
+//! only differs outside the Basic Multilingual Plane).
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Int32Array};
+use arrow::datatypes::DataType;
+use datafusion_common::{exec_err, Result};
+use datafusion_expr::ScalarUDF;
+
+use super::common::{
+    bool_rows, func, get, ints, map_str, ret_bool, ret_i32, ret_utf8, str_rows, strs, FlinkScalar, Kind, RegexCache,
+};
+use super::hash;
+
+const S: Kind = Kind::Str;
+const I: Kind = Kind::Int;
+
+fn i32_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<i32>>) -> Result<ArrayRef> {
+    let v: Result<Vec<Option<i32>>> = (0..rows).map(&mut f).collect();
+    Ok(Arc::new(Int32Array::from(v?)))
+}
+
+/// All string functions.
+pub(crate) fn functions() -> Vec<FlinkScalar> {
+    vec![
+        // REGEXP_EXTRACT(str, regex [, idx]): group idx (default 0 = whole match, as Flink's
+        // SqlFunctionUtils) of the first match; NULL if no match, bad regex or bad group.
+        func("regexp_extract", (2, 3), &[S, S, I], ret_utf8, regexp_extract),
+        // REGEXP(str, regex): whether regex matches a substring of str; an empty or invalid regex → FALSE.
+        func("regexp", (2, 2), &[S], ret_bool, regexp),
+        // SPLIT_INDEX(str, sep, idx): idx-th (0-based) field of str split by the whole separator; NULL out of range.
+        func("split_index", (3, 3), &[S, S, I], ret_utf8, split_index),
+        // SUBSTRING/SUBSTR(str, pos [, len]): 1-based; pos 0 = 1; negative pos counts from the end; len < 0 → NULL.
+        func("substring", (2, 3), &[S, I, I], ret_utf8, substring),
+        func("substr", (2, 3), &[S, I, I], ret_utf8, substring),
+        // LEFT(str, n) / RIGHT(str, n): leftmost / rightmost n chars; '' when n <= 0.
+        func("left", (2, 2), &[S, I], ret_utf8, left),
+        func("right", (2, 2), &[S, I], ret_utf8, right),
+        // LOCATE(needle, haystack [, from]): 1-based position of needle at or after from, 0 if absent.
+        func("locate", (2, 3), &[S, S, I], ret_i32, locate),
+        // INSTR(str, sub [, start [, nth]]): position of the nth occurrence of sub from start (negative: from the end).
+        func("instr", (2, 4), &[S, S, I, I], ret_i32, instr),
+        // LPAD/RPAD(str, len, pad): pad or truncate to len chars; NULL if len < 0 or pad is ''.
+        func("lpad", (3, 3), &[S, I, S], ret_utf8, lpad),
+        func("rpad", (3, 3), &[S, I, S], ret_utf8, rpad),
+        // CONCAT(s1, s2, ...): concatenation; NULL if any argument is NULL.
+        func("concat", (1, usize::MAX), &[S], ret_utf8, concat),
+        // INITCAP(str): Calcite's ASCII initcap: first letter of each [A-Za-z0-9] word upper, the rest lower.
+        func("initcap", (1, 1), &[S], ret_utf8, |_, a, n| map_str(a, n, |s| Some(initcap(s)))),
+        // ASCII(str): first byte of the UTF-8 encoding as a signed int (Flink `byteAt(0)`); 0 for ''.
+        func("ascii", (1, 1), &[S], ret_i32, ascii),
+        // CHR(n): the character (n & 255); '' for negative n.
+        func("chr", (1, 1), &[I], ret_utf8, chr),
+        // HASH_CODE(str): abs(Java String.hashCode()).
+        func("hash_code", (1, 1), &[S], ret_i32, hash_code),
+        // IS_ALPHA / IS_DIGIT / IS_DECIMAL(x): never NULL; FALSE for NULL.
+        func("is_alpha", (1, 1), &[Kind::Any], ret_bool, |_, a, n| is_check(a, n, Check::Alpha)),
+        func("is_digit", (1, 1), &[Kind::Any], ret_bool, |_, a, n| is_check(a, n, Check::Digit)),
+        func("is_decimal", (1, 1), &[Kind::Any], ret_bool, |_, a, n| is_check(a, n, Check::Decimal)),
+        // ELT(idx, e1, e2, ...): the idx-th (1-based) expression; NULL if idx is NULL or out of range.
+        func("elt", (2, usize::MAX), &[I, S], ret_utf8, elt),
+        // TO_BASE64(str) / FROM_BASE64(str): standard padded Base64 of the UTF-8 bytes; invalid input → NULL.
+        func("to_base64", (1, 1), &[S], ret_utf8, |_, a, n| map_str(a, n, |s| Some(hash::base64_encode(s.as_bytes())))),
+        func("from_base64", (1, 1), &[S], ret_utf8, |_, a, n| {
+            map_str(a, n, |s| hash::base64_decode(s).and_then(|b| String::from_utf8(b).ok()))
+        }),
+        // PARSE_URL(url, part [, key]): a part of a URL (HOST, PATH, QUERY, REF, PROTOCOL, FILE, AUTHORITY, USERINFO).
+        func("parse_url", (2, 3), &[S], ret_utf8, parse_url_fn),
+    ]
+}
+
+/// Scalar UDFs of this module.
+pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
+    functions().into_iter().map(FlinkScalar::udf).collect()
+}
+
+fn regexp_extract(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, r) = (strs(&a[0]), strs(&a[1]));
+    let idx = a.get(2).map(ints);
+    let mut cache = RegexCache::default();
+    str_rows(rows, |i| {
+        let (Some(s), Some(r)) = (get(s, i), get(r, i)) else { return Ok(None) };
+        let idx = match idx {
+            Some(ix) => match get(ix, i) {
+                Some(v) => v,
+                None => return Ok(None),
+            },
+            None => 0,
+        };
+        let Some(re) = cache.get(r) else { return Ok(None) };
+        if idx < 0 {
+            return Ok(None);
+        }
+        Ok(re.captures(s).and_then(|c| c.get(idx as usize)).map(|m| m.as_str().to_string()))
+    })
+}
+
+fn regexp(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, r) = (strs(&a[0]), strs(&a[1]));
+    let mut cache = RegexCache::default();
+    bool_rows(rows, |i| {
+        let (Some(s), Some(r)) = (get(s, i), get(r, i)) else { return Ok(None) };
+        if r.is_empty() {
+            return Ok(Some(false));
+        }
+        Ok(Some(cache.get(r).is_some_and(|re| re.is_match(s))))
+    })
+}
+
+fn split_index(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, sep, idx) = (strs(&a[0]), strs(&a[1]), ints(&a[2]));
+    str_rows(rows, |i| {
+        let (Some(s), Some(sep), Some(idx)) = (get(s, i), get(sep, i), get(idx, i)) else { return Ok(None) };
+        if idx < 0 || s.is_empty() {
+            return Ok(None);
+        }
+        // commons-lang splitByWholeSeparatorPreserveAllTokens; an empty separator splits on whitespace.
+        let part = if sep.is_empty() {
+            s.split(char::is_whitespace).nth(idx as usize)
+        } else {
+            s.split(sep).nth(idx as usize)
+        };
+        Ok(part.map(str::to_string))
+    })
+}
+
+/// Flink `substringSQL` over code points.
+pub(crate) fn substring_sql(s: &str, pos: i64, len: i64) -> Option<String> {
+    if len < 0 {
+        return None;
+    }
+    let n = s.chars().count() as i64;
+    let start = if pos > 0 {
+        pos - 1
+    } else if pos < 0 {
+        n + pos
+    } else {
+        0
+    };
+    if start < 0 || start >= n {
+        return Some(String::new());
+    }
+    let end = if n - start < len { n } else { start + len };
+    Some(s.chars().skip(start as usize).take((end - start) as usize).collect())
+}
+
+fn substring(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, pos) = (strs(&a[0]), ints(&a[1]));
+    let len = a.get(2).map(ints);
+    str_rows(rows, |i| {
+        let (Some(s), Some(pos)) = (get(s, i), get(pos, i)) else { return Ok(None) };
+        let len = match len {
+            Some(l) => match get(l, i) {
+                Some(l) => l,
+                None => return Ok(None),
+            },
+            None => i64::MAX,
+        };
+        Ok(substring_sql(s, pos, len))
+    })
+}
+
+fn left(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, n) = (strs(&a[0]), ints(&a[1]));
+    str_rows(rows, |i| {
+        let (Some(s), Some(n)) = (get(s, i), get(n, i)) else { return Ok(None) };
+        Ok(Some(if n <= 0 { String::new() } else { s.chars().take(n as usize).collect() }))
+    })
+}
+
+fn right(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, n) = (strs(&a[0]), ints(&a[1]));
+    str_rows(rows, |i| {
+        let (Some(s), Some(n)) = (get(s, i), get(n, i)) else { return Ok(None) };
+        let count = s.chars().count() as i64;
+        Ok(Some(if n <= 0 {
+            String::new()
+        } else if n >= count {
+            s.to_string()
+        } else {
+            s.chars().skip((count - n) as usize).collect()
+        }))
+    })
+}
+
+/// 0-based char index of `needle` in `hay` at or after char index `from`, like Flink's
+/// `BinaryStringData.indexOf` (an empty needle is found at 0).
+fn index_of(hay: &str, needle: &str, from: i64) -> i64 {
+    if needle.is_empty() {
+        return 0;
+    }
+    let from = from.max(0) as usize;
+    let Some((byte_from, _)) = hay.char_indices().nth(from) else { return -1 };
+    match hay[byte_from..].find(needle) {
+        Some(b) => (from + hay[byte_from..byte_from + b].chars().count()) as i64,
+        None => -1,
+    }
+}
+
+fn locate(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (needle, hay) = (strs(&a[0]), strs(&a[1]));
+    let from = a.get(2).map(ints);
+    i32_rows(rows, |i| {
+        let (Some(needle), Some(hay)) = (get(needle, i), get(hay, i)) else { return Ok(None) };
+        let from = match from {
+            Some(f) => match get(f, i) {
+                Some(f) => f,
+                None => return Ok(None),
+            },
+            None => 1,
+        };
+        Ok(Some((index_of(hay, needle, from - 1) + 1) as i32))
+    })
+}
+
+fn instr_impl(s: &str, sub: &str, start: i64, nth: i64) -> Result<i64> {
+    if nth <= 0 {
+        return exec_err!("INSTR: nthAppearance must be positive!");
+    }
+    if start == 0 {
+        return Ok(0);
+    }
+    if start > 0 {
+        let (mut from, mut index) = (start, 0);
+        for _ in 0..nth {
+            index = index_of(s, sub, from - 1) + 1;
+            if index == 0 {
+                return Ok(0);
+            }
+            from = index + 1;
+        }
+        Ok(index)
+    } else {
+        let rs: String = s.chars().rev().collect();
+        let rsub: String = sub.chars().rev().collect();
+        let pos = instr_impl(&rs, &rsub, -start, nth)?;
+        Ok(if pos == 0 { 0 } else { s.chars().count() as i64 + 2 - pos - sub.chars().count() as i64 })
+    }
+}
+
+fn instr(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, sub) = (strs(&a[0]), strs(&a[1]));
+    let (start, nth) = (a.get(2).map(ints), a.get(3).map(ints));
+    i32_rows(rows, |i| {
+        let (Some(s), Some(sub)) = (get(s, i), get(sub, i)) else { return Ok(None) };
+        let opt = |x: Option<&arrow::array::Int64Array>| match x {
+            Some(x) => get(x, i),
+            None => Some(1),
+        };
+        let (Some(start), Some(nth)) = (opt(start), opt(nth)) else { return Ok(None) };
+        Ok(Some(instr_impl(s, sub, start, nth)? as i32))
+    })
+}
+
+fn pad(a: &[ArrayRef], rows: usize, left: bool) -> Result<ArrayRef> {
+    let (s, len, p) = (strs(&a[0]), ints(&a[1]), strs(&a[2]));
+    str_rows(rows, |i| {
+        let (Some(s), Some(len), Some(p)) = (get(s, i), get(len, i), get(p, i)) else { return Ok(None) };
+        if len < 0 || p.is_empty() {
+            return Ok(None);
+        }
+        let len = len as usize;
+        let base: Vec<char> = s.chars().collect();
+        let fill = len.saturating_sub(base.len());
+        let padding = p.chars().cycle().take(fill);
+        Ok(Some(if left {
+            padding.chain(base.iter().copied()).take(len).collect()
+        } else {
+            base.iter().copied().take(len).chain(padding).collect()
+        }))
+    })
+}
+
+fn lpad(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    pad(a, rows, true)
+}
+
+fn rpad(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    pad(a, rows, false)
+}
+
+fn concat(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let cols: Vec<_> = a.iter().map(strs).collect();
+    str_rows(rows, |i| {
+        let mut out = String::new();
+        for c in &cols {
+            match get(*c, i) {
+                Some(v) => out.push_str(v),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(out))
+    })
+}
+
+/// Calcite `SqlFunctions.initcap`: only ASCII letters and digits form words.
+pub(crate) fn initcap(s: &str) -> String {
+    let mut start = true;
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                let out = if start { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() };
+                start = false;
+                out
+            } else {
+                start = true;
+                c
+            }
+        })
+        .collect()
+}
+
+fn ascii(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let s = strs(&a[0]);
+    i32_rows(rows, |i| Ok(get(s, i).map(|s| s.as_bytes().first().map_or(0, |b| *b as i8 as i32))))
+}
+
+fn chr(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let n = ints(&a[0]);
+    str_rows(rows, |i| {
+        Ok(get(n, i).map(|n| if n < 0 { String::new() } else { char::from((n & 0xFF) as u8).to_string() }))
+    })
+}
+
+/// Java `String.hashCode` (over UTF-16 units).
+pub(crate) fn java_hash_code(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+fn hash_code(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let s = strs(&a[0]);
+    i32_rows(rows, |i| Ok(get(s, i).map(|s| java_hash_code(s).wrapping_abs())))
+}
+
+#[derive(Clone, Copy)]
+enum Check {
+    Alpha,
+    Digit,
+    Decimal,
+}
+
+/// Java `Double.parseDouble` / `Long.parseLong` acceptance, approximately.
+fn java_is_decimal(s: &str) -> bool {
+    let t = s.trim_matches(|c: char| c <= ' ');
+    if t.is_empty() {
+        return false;
+    }
+    let t = t.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(t);
+    let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if body.chars().any(|c| c.is_ascii_alphabetic() && !matches!(c, 'e' | 'E')) {
+        return body == "NaN" || body == "Infinity";
+    }
+    !body.is_empty() && !body.starts_with(['+', '-']) && t.parse::<f64>().is_ok()
+}
+
+fn is_check(a: &[ArrayRef], rows: usize, check: Check) -> Result<ArrayRef> {
+    let t = a[0].data_type().clone();
+    if matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+        let arr = arrow::compute::cast(&a[0], &DataType::Utf8)?;
+        let s = strs(&arr);
+        return bool_rows(rows, |i| {
+            Ok(Some(get(s, i).is_some_and(|s| {
+                !s.is_empty()
+                    && match check {
+                        Check::Alpha => s.chars().all(char::is_alphabetic),
+                        Check::Digit => s.chars().all(char::is_numeric),
+                        Check::Decimal => java_is_decimal(s),
+                    }
+            })))
+        });
+    }
+    let numeric_ok = match check {
+        Check::Alpha => false,
+        Check::Digit => t.is_integer(),
+        Check::Decimal => t.is_numeric(),
+    };
+    let arr = &a[0];
+    bool_rows(rows, |i| Ok(Some(numeric_ok && arr.is_valid(i))))
+}
+
+fn elt(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let idx = ints(&a[0]);
+    let cols: Vec<_> = a[1..].iter().map(strs).collect();
+    str_rows(rows, |i| {
+        let Some(k) = get(idx, i) else { return Ok(None) };
+        if k < 1 || k as usize > cols.len() {
+            return Ok(None);
+        }
+        Ok(get(cols[k as usize - 1], i).map(str::to_string))
+    })
+}
+
+/// Parts of a URL, following `java.net.URL` for hierarchical URLs (`scheme://authority/path?query#ref`).
+pub(crate) fn parse_url(url: &str, part: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once(':')?;
+    if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        return None;
+    }
+    let (rest, reference) = match rest.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (rest, None),
+    };
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = match rest.strip_prefix("//") {
+        Some(r) => match r.find('/') {
+            Some(p) => (Some(&r[..p]), &r[p..]),
+            None => (Some(r), ""),
+        },
+        None => (None, rest),
+    };
+    let userinfo = authority.and_then(|a| a.rsplit_once('@').map(|(u, _)| u));
+    let host_port = authority.map(|a| a.rsplit_once('@').map_or(a, |(_, h)| h));
+    let host = host_port.map(|h| {
+        if h.starts_with('[') {
+            h.split_inclusive(']').next().unwrap_or(h)
+        } else {
+            h.split(':').next().unwrap_or(h)
+        }
+    });
+    match part {
+        "HOST" => Some(host.unwrap_or("").to_string()),
+        "PATH" => Some(path.to_string()),
+        "QUERY" => query.map(str::to_string),
+        "REF" => reference.map(str::to_string),
+        "PROTOCOL" => Some(scheme.to_string()),
+        "FILE" => Some(match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        }),
+        "AUTHORITY" => authority.map(str::to_string),
+        "USERINFO" => userinfo.map(str::to_string),
+        _ => None,
+    }
+}
+
+fn parse_url_fn(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (url, part) = (strs(&a[0]), strs(&a[1]));
+    let key = a.get(2).map(strs);
+    str_rows(rows, |i| {
+        let (Some(url), Some(part)) = (get(url, i), get(part, i)) else { return Ok(None) };
+        let Some(key) = key else { return Ok(parse_url(url, part)) };
+        let Some(key) = get(key, i) else { return Ok(None) };
+        if part != "QUERY" {
+            return Ok(None);
+        }
+        let Some(q) = parse_url(url, "QUERY") else { return Ok(None) };
+        // First `key=value` pair; the value runs to the next '&'.
+        Ok(q.split('&').find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('='))).map(str::to_string))
+    })
+}

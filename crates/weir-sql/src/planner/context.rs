@@ -1,0 +1,243 @@
+//! The planner's view of the session: tables, views, window TVFs and functions by name.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, SchemaRef};
+use datafusion_common::config::ConfigOptions;
+use datafusion_common::{plan_err, TableReference};
+use datafusion_expr::planner::{ContextProvider, ExprPlanner};
+use datafusion_expr::{AggregateUDF, HigherOrderUDF, LogicalPlan, ScalarUDF, TableSource, WindowUDF};
+use sqlparser::ast::Query;
+
+use super::tvf::{self, WindowTvf};
+use crate::catalog::{Catalog, TableDef, UserFunction};
+use crate::error::{Result, SqlError};
+
+/// What a name in a query's `FROM` resolved to.
+#[derive(Debug, Clone)]
+pub enum TableKind {
+    /// A catalog table, read by its connector.
+    Table(Arc<TableDef>),
+    /// A view, planned at creation.
+    View(Arc<LogicalPlan>),
+    /// A window table-valued function over another relation.
+    Window(Arc<WindowTvf>),
+}
+
+/// A relation as the logical plan holds it; the streaming planner finds out from it which
+/// connector, view or window function a scan reads.
+#[derive(Debug)]
+pub struct StreamTableSource {
+    /// Its name in the query.
+    pub name: String,
+    /// What it is.
+    pub kind: TableKind,
+    schema: SchemaRef,
+}
+
+impl StreamTableSource {
+    /// A source of `kind` with `schema`.
+    pub fn new(name: String, kind: TableKind, schema: SchemaRef) -> Self {
+        StreamTableSource { name, kind, schema }
+    }
+}
+
+impl TableSource for StreamTableSource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn get_logical_plan(&self) -> Option<std::borrow::Cow<'_, LogicalPlan>> {
+        match &self.kind {
+            TableKind::View(plan) => Some(std::borrow::Cow::Borrowed(plan.as_ref())),
+            _ => None,
+        }
+    }
+}
+
+/// Resolves names for DataFusion's SQL planner.
+pub struct PlanContext<'a> {
+    catalog: &'a Catalog,
+    options: ConfigOptions,
+    scalars: HashMap<String, Arc<ScalarUDF>>,
+    aggregates: HashMap<String, Arc<AggregateUDF>>,
+    expr_planners: Vec<Arc<dyn ExprPlanner>>,
+    /// Window TVFs of the query being planned, by their stand-in table name.
+    pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
+}
+
+impl<'a> PlanContext<'a> {
+    /// The context of `catalog`, with DataFusion's and Flink's built-in functions.
+    pub fn new(catalog: &'a Catalog) -> Self {
+        let mut scalars = HashMap::new();
+        for f in
+            datafusion_functions::all_default_functions().into_iter().chain(crate::functions::flink_scalar_functions())
+        {
+            for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
+                scalars.insert(name.to_lowercase(), f.clone());
+            }
+        }
+        let mut aggregates = HashMap::new();
+        for f in datafusion_functions_aggregate::all_default_aggregate_functions()
+            .into_iter()
+            .chain(crate::functions::flink_aggregate_functions())
+        {
+            for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
+                aggregates.insert(name.to_lowercase(), f.clone());
+            }
+        }
+        let expr_planners: Vec<Arc<dyn ExprPlanner>> = vec![
+            Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()),
+            Arc::new(datafusion_functions::unicode::planner::UnicodeFunctionPlanner),
+            Arc::new(datafusion_functions::datetime::planner::DatetimeFunctionPlanner),
+            Arc::new(datafusion_functions_aggregate::planner::AggregateFunctionPlanner),
+        ];
+        let mut options = ConfigOptions::new();
+        options.sql_parser.enable_ident_normalization = false;
+        PlanContext { catalog, options, scalars, aggregates, expr_planners, windows: RefCell::new(HashMap::new()) }
+    }
+
+    /// The catalog names resolve against.
+    pub fn catalog(&self) -> &Catalog {
+        self.catalog
+    }
+
+    /// DataFusion's configuration for planning.
+    pub fn options(&self) -> &ConfigOptions {
+        &self.options
+    }
+
+    /// Plans `query`: window TVFs are replaced by stand-in relations first.
+    pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
+        let mut query = query.clone();
+        tvf::replace_window_tvfs(self, &mut query)?;
+        super::to_logical_plan(self, query)
+    }
+
+    fn relation(&self, name: &str) -> Option<Arc<dyn TableSource>> {
+        if let Some(w) = self.windows.borrow().get(name) {
+            return Some(Arc::new(StreamTableSource::new(
+                name.to_string(),
+                TableKind::Window(w.clone()),
+                w.schema.clone(),
+            )));
+        }
+        if let Some(t) = self.catalog.table(name) {
+            return Some(Arc::new(StreamTableSource::new(name.to_string(), TableKind::Table(t.clone()), t.schema())));
+        }
+        if let Some(v) = self.catalog.view(name) {
+            let schema = Arc::new(v.plan.schema().as_arrow().clone());
+            return Some(Arc::new(StreamTableSource::new(name.to_string(), TableKind::View(v.plan.clone()), schema)));
+        }
+        None
+    }
+}
+
+/// The closest of `candidates` to `name`, if close enough to be a likely typo.
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let name = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&name, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl ContextProvider for PlanContext<'_> {
+    fn get_table_source(&self, name: TableReference) -> datafusion_common::Result<Arc<dyn TableSource>> {
+        let table = name.table();
+        let qualified_ok = match (name.catalog(), name.schema()) {
+            (None, None) => true,
+            (None, Some(db)) => db == crate::catalog::DEFAULT_DATABASE,
+            (Some(c), Some(db)) => c == crate::catalog::DEFAULT_CATALOG && db == crate::catalog::DEFAULT_DATABASE,
+            _ => false,
+        };
+        if qualified_ok {
+            if let Some(source) = self.relation(table) {
+                return Ok(source);
+            }
+        }
+        let names: Vec<&str> = self.catalog.relation_names().map(String::as_str).collect();
+        match closest(table, names) {
+            Some(near) => plan_err!("Object '{table}' not found; did you mean '{near}'?"),
+            None => plan_err!("Object '{table}' not found"),
+        }
+    }
+
+    fn get_expr_planners(&self) -> &[Arc<dyn ExprPlanner>] {
+        &self.expr_planners
+    }
+
+    fn get_function_meta(&self, name: &str) -> Option<Arc<ScalarUDF>> {
+        if let Some(UserFunction::Scalar(f)) = self.catalog.function(name) {
+            return Some(f.clone());
+        }
+        self.scalars.get(&name.to_lowercase()).cloned()
+    }
+
+    fn get_higher_order_meta(&self, _name: &str) -> Option<Arc<HigherOrderUDF>> {
+        None
+    }
+
+    fn get_aggregate_meta(&self, name: &str) -> Option<Arc<AggregateUDF>> {
+        if let Some(UserFunction::Aggregate(f)) = self.catalog.function(name) {
+            return Some(f.clone());
+        }
+        self.aggregates.get(&name.to_lowercase()).cloned()
+    }
+
+    fn get_window_meta(&self, _name: &str) -> Option<Arc<WindowUDF>> {
+        None
+    }
+
+    fn get_variable_type(&self, _variable_names: &[String]) -> Option<DataType> {
+        None
+    }
+
+    fn options(&self) -> &ConfigOptions {
+        &self.options
+    }
+
+    fn udf_names(&self) -> Vec<String> {
+        self.scalars.keys().cloned().collect()
+    }
+
+    fn higher_order_function_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn udaf_names(&self) -> Vec<String> {
+        self.aggregates.keys().cloned().collect()
+    }
+
+    fn udwf_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// An error for a relation that is not in the catalog.
+pub(crate) fn unknown_relation(catalog: &Catalog, name: &str) -> SqlError {
+    let names: Vec<&str> = catalog.relation_names().map(String::as_str).collect();
+    match closest(name, names) {
+        Some(near) => SqlError::validation(format!("Object '{name}' not found; did you mean '{near}'?")),
+        None => SqlError::validation(format!("Object '{name}' not found")),
+    }
+}

@@ -1,0 +1,352 @@
+//! Flink's window table-valued functions: `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size))`,
+//! `HOP`, `CUMULATE` and `SESSION`.
+//!
+//! Before DataFusion plans a query, each window TVF in its `FROM` clauses is replaced by a
+//! stand-in relation whose columns are the input's plus `window_start`, `window_end` and
+//! `window_time`; the streaming planner turns a scan of the stand-in into the window
+//! assignment over the input.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion_expr::LogicalPlan;
+use sqlparser::ast::{
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, TableFactor, VisitMut, VisitorMut,
+};
+
+use super::context::PlanContext;
+use crate::error::{Result, SqlError};
+
+/// A window function's kind and sizes, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowKind {
+    /// `TUMBLE(…, size [, offset])`.
+    Tumble {
+        /// Window length.
+        size: i64,
+        /// Shift of the window grid.
+        offset: i64,
+    },
+    /// `HOP(…, slide, size [, offset])`.
+    Hop {
+        /// Distance between window starts.
+        slide: i64,
+        /// Window length.
+        size: i64,
+        /// Shift of the window grid.
+        offset: i64,
+    },
+    /// `CUMULATE(…, step, max_size [, offset])`.
+    Cumulate {
+        /// Growth of the window end.
+        step: i64,
+        /// The largest window.
+        max_size: i64,
+        /// Shift of the window grid.
+        offset: i64,
+    },
+    /// `SESSION(TABLE t [PARTITION BY k…], …, gap)`.
+    Session {
+        /// The inactivity that closes a session.
+        gap: i64,
+        /// The partition keys, as columns of the input.
+        partition_by: Vec<String>,
+    },
+}
+
+/// One window TVF of a query.
+#[derive(Debug)]
+pub struct WindowTvf {
+    /// Its kind and sizes.
+    pub kind: WindowKind,
+    /// The relation it windows.
+    pub input: Arc<LogicalPlan>,
+    /// The time attribute column of the input (`DESCRIPTOR(col)`).
+    pub time_column: String,
+    /// The input's columns plus `window_start`, `window_end`, `window_time`.
+    pub schema: SchemaRef,
+}
+
+/// The names of the columns a window TVF adds.
+pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_time"];
+
+/// Replaces the window TVFs of `query` by stand-in relations registered in `context`.
+pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Result<()> {
+    struct Replacer<'c, 'a> {
+        context: &'c PlanContext<'a>,
+    }
+    impl VisitorMut for Replacer<'_, '_> {
+        type Break = SqlError;
+        fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<SqlError> {
+            let TableFactor::TableFunction { expr: Expr::Function(f), alias } = factor else {
+                return ControlFlow::Continue(());
+            };
+            let name = f.name.to_string().to_uppercase();
+            if !matches!(name.as_str(), "TUMBLE" | "HOP" | "CUMULATE" | "SESSION") {
+                return ControlFlow::Continue(());
+            }
+            let args = match &f.args {
+                FunctionArguments::List(list) => list.args.clone(),
+                _ => Vec::new(),
+            };
+            let tvf = match window_tvf(self.context, &name, &args) {
+                Ok(tvf) => tvf,
+                Err(e) => return ControlFlow::Break(e),
+            };
+            let stand_in = {
+                let mut windows = self.context.windows.borrow_mut();
+                let stand_in = format!("__window_{}", windows.len());
+                windows.insert(stand_in.clone(), Arc::new(tvf));
+                stand_in
+            };
+            let alias = alias.clone();
+            match stand_in_factor(&stand_in) {
+                Some(mut table) => {
+                    if let TableFactor::Table { alias: a, .. } = &mut table {
+                        *a = alias;
+                    }
+                    *factor = table;
+                    ControlFlow::Continue(())
+                }
+                None => ControlFlow::Break(SqlError::unsupported("cannot build a window relation")),
+            }
+        }
+    }
+    match query.visit(&mut Replacer { context }) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// `FROM name` as a table factor (taken from a parsed query, so that every field of the
+/// AST node gets its default).
+fn stand_in_factor(name: &str) -> Option<TableFactor> {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let statements = sqlparser::parser::Parser::parse_sql(&dialect, &format!("SELECT * FROM {name}")).ok()?;
+    let sqlparser::ast::Statement::Query(q) = statements.into_iter().next()? else { return None };
+    let SetExpr::Select(select) = *q.body else { return None };
+    select.from.into_iter().next().map(|t| t.relation)
+}
+
+fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Result<WindowTvf> {
+    // Positional and named arguments, in Flink's parameter order.
+    let params: &[&str] = match name {
+        "TUMBLE" => &["DATA", "TIMECOL", "SIZE", "OFFSET"],
+        "HOP" => &["DATA", "TIMECOL", "SLIDE", "SIZE", "OFFSET"],
+        "CUMULATE" => &["DATA", "TIMECOL", "STEP", "SIZE", "OFFSET"],
+        _ => &["DATA", "TIMECOL", "GAP"],
+    };
+    let mut values: Vec<Option<Expr>> = vec![None; params.len()];
+    let mut partition_by = Vec::new();
+    let mut position = 0;
+    for arg in args {
+        let (slot, expr) = match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                if let Expr::Function(f) = e {
+                    if f.name.to_string().eq_ignore_ascii_case("PARTITION_BY") {
+                        if let FunctionArguments::List(list) = &f.args {
+                            for a in &list.args {
+                                partition_by.push(column_name(&a.to_string()));
+                            }
+                        }
+                        continue;
+                    }
+                }
+                position += 1;
+                (position - 1, e.clone())
+            }
+            FunctionArg::Named { name: n, arg: FunctionArgExpr::Expr(e), .. }
+            | FunctionArg::ExprNamed { name: Expr::Identifier(n), arg: FunctionArgExpr::Expr(e), .. } => {
+                let upper = n.value.to_uppercase();
+                let Some(slot) = params.iter().position(|p| *p == upper) else {
+                    return Err(SqlError::validation(format!(
+                        "{name} has no parameter '{}'; its parameters are {}",
+                        n.value,
+                        params.join(", ")
+                    )));
+                };
+                (slot, e.clone())
+            }
+            other => return Err(SqlError::validation(format!("Unexpected argument '{other}' of {name}"))),
+        };
+        if slot >= params.len() {
+            return Err(SqlError::validation(format!(
+                "{name} takes at most {} arguments ({})",
+                params.len(),
+                params.join(", ")
+            )));
+        }
+        values[slot] = Some(expr);
+    }
+    let required = if name == "SESSION" { 3 } else { params.len() - 1 };
+    for (i, p) in params.iter().enumerate().take(required) {
+        if values[i].is_none() {
+            return Err(SqlError::validation(format!("{name} needs its {p} argument")));
+        }
+    }
+    let input_name = column_name(&values[0].as_ref().map(|e| e.to_string()).unwrap_or_default());
+    let time_column = match &values[1] {
+        Some(Expr::Function(f)) if f.name.to_string().eq_ignore_ascii_case("DESCRIPTOR") => match &f.args {
+            FunctionArguments::List(list) if list.args.len() == 1 => column_name(&list.args[0].to_string()),
+            _ => return Err(SqlError::validation(format!("DESCRIPTOR of {name} names exactly one time column"))),
+        },
+        other => {
+            return Err(SqlError::validation(format!(
+                "The second argument of {name} must be DESCRIPTOR(time_column), not '{}'",
+                other.as_ref().map(|e| e.to_string()).unwrap_or_default()
+            )))
+        }
+    };
+    let ms = |i: usize| -> Result<i64> { values[i].as_ref().map(interval_ms).transpose().map(|v| v.unwrap_or(0)) };
+    let kind = match name {
+        "TUMBLE" => WindowKind::Tumble { size: ms(2)?, offset: ms(3)? },
+        "HOP" => WindowKind::Hop { slide: ms(2)?, size: ms(3)?, offset: ms(4)? },
+        "CUMULATE" => WindowKind::Cumulate { step: ms(2)?, max_size: ms(3)?, offset: ms(4)? },
+        _ => WindowKind::Session { gap: ms(2)?, partition_by },
+    };
+    validate(name, &kind)?;
+
+    // The input, planned as `SELECT * FROM input`.
+    let input_query = {
+        let dialect = sqlparser::dialect::GenericDialect {};
+        let sql = format!("SELECT * FROM {}", quote(&input_name));
+        let statements = sqlparser::parser::Parser::parse_sql(&dialect, &sql)
+            .map_err(|e| SqlError::validation(format!("Bad table name '{input_name}' in {name}: {e}")))?;
+        match statements.into_iter().next() {
+            Some(sqlparser::ast::Statement::Query(q)) => q,
+            _ => return Err(SqlError::validation(format!("Bad table name '{input_name}' in {name}"))),
+        }
+    };
+    if context.catalog().table(&input_name).is_none() && context.catalog().view(&input_name).is_none() {
+        return Err(super::context::unknown_relation(context.catalog(), &input_name));
+    }
+    let input = super::to_logical_plan(context, *input_query)?;
+    let input_schema = input.schema().as_arrow().clone();
+    let time_field = input_schema.field_with_name(&time_column).map_err(|_| {
+        let names: Vec<&str> = input_schema.fields().iter().map(|f| f.name().as_str()).collect();
+        match super::context::closest(&time_column, names) {
+            Some(near) => SqlError::validation(format!(
+                "Column '{time_column}' of DESCRIPTOR is not in '{input_name}'; did you mean '{near}'?"
+            )),
+            None => SqlError::validation(format!("Column '{time_column}' of DESCRIPTOR is not in '{input_name}'")),
+        }
+    })?;
+    if !matches!(time_field.data_type(), DataType::Timestamp(..)) {
+        return Err(SqlError::validation(format!(
+            "The time attribute '{time_column}' of {name} must be a TIMESTAMP or TIMESTAMP_LTZ column with a \
+             watermark, not {}",
+            time_field.data_type()
+        )));
+    }
+    for k in match &kind {
+        WindowKind::Session { partition_by, .. } => partition_by.as_slice(),
+        _ => &[],
+    } {
+        if input_schema.field_with_name(k).is_err() {
+            return Err(SqlError::validation(format!("PARTITION BY column '{k}' is not in '{input_name}'")));
+        }
+    }
+    let mut fields: Vec<Field> = input_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    for c in WINDOW_COLUMNS {
+        if fields.iter().any(|f| f.name() == c) {
+            return Err(SqlError::validation(format!(
+                "'{input_name}' already has a column '{c}', which {name} adds; rename it first"
+            )));
+        }
+    }
+    let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
+    let time_type = match time_field.data_type() {
+        DataType::Timestamp(_, tz) => DataType::Timestamp(TimeUnit::Millisecond, tz.clone()),
+        t => t.clone(),
+    };
+    fields.push(Field::new(WINDOW_COLUMNS[0], ts.clone(), false));
+    fields.push(Field::new(WINDOW_COLUMNS[1], ts, false));
+    fields.push(Field::new(WINDOW_COLUMNS[2], time_type, false));
+    Ok(WindowTvf { kind, input: Arc::new(input), time_column, schema: Arc::new(Schema::new(fields)) })
+}
+
+fn validate(name: &str, kind: &WindowKind) -> Result<()> {
+    let bad = |what: &str| Err(SqlError::validation(format!("{name}: {what}")));
+    match *kind {
+        WindowKind::Tumble { size, .. } if size <= 0 => bad("the window size must be positive"),
+        WindowKind::Hop { slide, size, .. } if slide <= 0 || size <= 0 => bad("slide and size must be positive"),
+        WindowKind::Hop { slide, size, .. } if size % slide != 0 => {
+            bad("the window size must be an integral multiple of the slide")
+        }
+        WindowKind::Cumulate { step, max_size, .. } if step <= 0 || max_size <= 0 => {
+            bad("step and max size must be positive")
+        }
+        WindowKind::Cumulate { step, max_size, .. } if max_size % step != 0 => {
+            bad("the max window size must be an integral multiple of the step")
+        }
+        WindowKind::Session { gap, .. } if gap <= 0 => bad("the session gap must be positive"),
+        _ => Ok(()),
+    }
+}
+
+fn column_name(text: &str) -> String {
+    let t = text.trim();
+    let t = t.strip_prefix("TABLE ").or_else(|| t.strip_prefix("table ")).unwrap_or(t).trim();
+    t.trim_matches('`').trim_matches('"').to_string()
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The length of an interval literal (`INTERVAL '10' SECOND`, `INTERVAL '1' MINUTES`,
+/// `INTERVAL '1:30' MINUTE TO SECOND`…) in milliseconds.
+pub fn interval_ms(expr: &Expr) -> Result<i64> {
+    let Expr::Interval(interval) = expr else {
+        return Err(SqlError::validation(format!("Expected an interval such as INTERVAL '10' SECOND, not '{expr}'")));
+    };
+    let value = interval.value.to_string();
+    let value = value.trim().trim_matches('\'').trim();
+    let unit = interval.leading_field.as_ref().map(|f| f.to_string().to_uppercase());
+    let bad = || SqlError::validation(format!("Cannot read the interval '{expr}'"));
+    let unit_ms = |u: &str| -> Option<i64> {
+        Some(match u.trim_end_matches('S') {
+            "MILLISECOND" => 1,
+            "SECOND" => 1_000,
+            "MINUTE" => 60_000,
+            "HOUR" => 3_600_000,
+            "DAY" => 86_400_000,
+            "WEEK" => 7 * 86_400_000,
+            _ => return None,
+        })
+    };
+    match unit {
+        Some(u) if interval.last_field.is_none() => {
+            let n: f64 = value.parse().map_err(|_| bad())?;
+            Ok((n * unit_ms(&u).ok_or_else(bad)? as f64).round() as i64)
+        }
+        Some(_) => {
+            // `'1:30' MINUTE TO SECOND`, `'1 02:00:00' DAY TO SECOND`…: days, then h:m:s.
+            let (days, clock) = match value.split_once(' ') {
+                Some((d, c)) => (d.parse::<i64>().map_err(|_| bad())?, c),
+                None => (0, value),
+            };
+            let parts: Vec<f64> =
+                clock.split(':').map(|p| p.parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+            let mut ms = 0f64;
+            let scales: &[f64] = match parts.len() {
+                1 => &[1_000.0],
+                2 => &[60_000.0, 1_000.0],
+                3 => &[3_600_000.0, 60_000.0, 1_000.0],
+                _ => return Err(bad()),
+            };
+            for (p, s) in parts.iter().zip(scales) {
+                ms += p * s;
+            }
+            Ok(days * 86_400_000 + ms.round() as i64)
+        }
+        None => {
+            // `INTERVAL '10 seconds'`.
+            let mut words = value.split_whitespace();
+            let n: f64 = words.next().and_then(|w| w.parse().ok()).ok_or_else(bad)?;
+            let u = words.next().ok_or_else(bad)?.to_uppercase();
+            Ok((n * unit_ms(&u).ok_or_else(bad)? as f64).round() as i64)
+        }
+    }
+}

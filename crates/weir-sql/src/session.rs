@@ -1,0 +1,597 @@
+//! A SQL session: the catalog, `SET` options, and the execution of statements — DDL
+//! changes the catalog, `INSERT INTO` and queries run as streaming jobs.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use datafusion_expr::LogicalPlan;
+use sqlparser::ast::Query;
+use weir::{DataStream, StreamExecutionEnvironment};
+
+use crate::catalog::{object_name, Catalog, Column, ColumnSource, TableDef, UserFunction, ViewDef};
+use crate::error::{ErrorKind, Result, SqlError};
+use crate::parser::ast::{ColumnKind, CreateTable, Insert, Located, ObjectKind, ShowWhat, Statement};
+use crate::stream::translate::{Stream, Translator};
+use crate::stream::Changes;
+use crate::types::FlinkType;
+
+/// How jobs of the session run.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Default parallelism (`parallelism.default`).
+    pub parallelism: usize,
+    /// Key groups (`pipeline.max-parallelism`).
+    pub max_parallelism: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { parallelism: 1, max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM }
+    }
+}
+
+/// A SQL session.
+#[derive(Default)]
+pub struct Session {
+    catalog: Catalog,
+    options: BTreeMap<String, String>,
+    settings: JobSettings,
+}
+
+/// Where query results and messages go.
+pub trait ResultSink {
+    /// A query's changelog row, rendered as `+I[…]`.
+    fn row(&mut self, line: &str);
+    /// A message (`[INFO] …`) or a listing.
+    fn message(&mut self, text: &str);
+}
+
+/// Everything to a writer: rows as lines, messages too.
+pub struct WriteSink<W: Write>(pub W);
+
+impl<W: Write> ResultSink for WriteSink<W> {
+    fn row(&mut self, line: &str) {
+        let _ = writeln!(self.0, "{line}");
+    }
+    fn message(&mut self, text: &str) {
+        let _ = writeln!(self.0, "{text}");
+    }
+}
+
+impl Session {
+    /// A session whose jobs run with `settings`.
+    pub fn new(settings: JobSettings) -> Self {
+        Session { settings, ..Default::default() }
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Makes a Rust function available to `CREATE FUNCTION name AS 'identifier'`.
+    pub fn register_function(&mut self, identifier: &str, function: UserFunction) {
+        self.catalog.register_function(identifier, function);
+    }
+
+    /// Runs every statement of `script` in order; stops at the first error, which is
+    /// returned with its position in the script.
+    pub fn execute_script(&mut self, script: &str, out: &mut dyn ResultSink) -> Result<()> {
+        let statements = crate::parser::parse_script(script)?;
+        for statement in &statements {
+            self.execute(statement, out).map_err(|e| e.at(statement.start))?;
+        }
+        Ok(())
+    }
+
+    /// Runs one statement.
+    pub fn execute(&mut self, statement: &Located<Statement>, out: &mut dyn ResultSink) -> Result<()> {
+        match &statement.node {
+            Statement::CreateTable(create) => {
+                let table = self.table_def(create)?;
+                self.catalog.create_table(table, create.if_not_exists)?;
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::CreateView { name, columns, query, if_not_exists, .. } => {
+                let name = object_name(name)?;
+                let plan = crate::planner::plan_query(&self.catalog, query)?;
+                let plan = if columns.is_empty() {
+                    plan
+                } else {
+                    let names: Vec<String> = columns.iter().map(|c| c.value.clone()).collect();
+                    if names.len() != plan.schema().fields().len() {
+                        return Err(SqlError::validation(format!(
+                            "View '{name}' names {} columns but its query has {}",
+                            names.len(),
+                            plan.schema().fields().len()
+                        )));
+                    }
+                    let exprs = plan
+                        .schema()
+                        .columns()
+                        .into_iter()
+                        .zip(&names)
+                        .map(|(c, n)| datafusion_expr::Expr::Column(c).alias(n))
+                        .collect::<Vec<_>>();
+                    datafusion_expr::LogicalPlanBuilder::from(plan)
+                        .project(exprs)
+                        .and_then(|b| b.build())
+                        .map_err(crate::planner::plan_error)?
+                };
+                let view = ViewDef {
+                    name: name.clone(),
+                    query: query.as_ref().clone(),
+                    columns: columns.iter().map(|c| c.value.clone()).collect(),
+                    plan: Arc::new(plan),
+                };
+                self.catalog.create_view(view, *if_not_exists)?;
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::CreateFunction { name, identifier, if_not_exists, .. } => {
+                self.catalog.create_function(&object_name(name)?, identifier, *if_not_exists)?;
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::Drop { kind, name, if_exists } => {
+                let name = object_name(name)?;
+                let existed = match kind {
+                    ObjectKind::Table => self.catalog.drop_table(&name),
+                    ObjectKind::View => self.catalog.drop_view(&name),
+                    ObjectKind::Function => self.catalog.drop_function(&name),
+                };
+                if !existed && !if_exists {
+                    return Err(SqlError::validation(format!("'{name}' does not exist")));
+                }
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::AlterTableSet { name, options } => {
+                let name = object_name(name)?;
+                let mut table = self.existing_table(&name)?.as_ref().clone();
+                for (k, v) in options {
+                    table.options.insert(k.clone(), v.clone());
+                }
+                self.catalog.replace_table(table);
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::AlterTableRename { name, to } => {
+                let name = object_name(name)?;
+                let mut table = self.existing_table(&name)?.as_ref().clone();
+                table.name = object_name(to)?;
+                self.catalog.create_table(table, false)?;
+                self.catalog.drop_table(&name);
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::Show(what) => {
+                let (header, names) = match what {
+                    ShowWhat::Tables => ("table name", {
+                        let mut n = self.catalog.table_names();
+                        n.extend(self.catalog.view_names());
+                        n.sort();
+                        n
+                    }),
+                    ShowWhat::Views => ("view name", self.catalog.view_names()),
+                    ShowWhat::Functions { user_only } => ("function name", {
+                        let mut n = self.catalog.function_names();
+                        if !user_only {
+                            n.extend(crate::functions::flink_function_names().into_iter().map(str::to_string));
+                            n.sort();
+                            n.dedup();
+                        }
+                        n
+                    }),
+                    ShowWhat::CreateTable(name) => {
+                        let name = object_name(name)?;
+                        let table = self.existing_table(&name)?;
+                        out.message(&show_create_table(table));
+                        return Ok(());
+                    }
+                };
+                out.message(&crate::session::table_text(
+                    &[header],
+                    &names.into_iter().map(|n| vec![n]).collect::<Vec<_>>(),
+                ));
+            }
+            Statement::Describe(name) => {
+                let name = object_name(name)?;
+                out.message(&self.describe(&name)?);
+            }
+            Statement::Explain(inner) => {
+                let text = match &inner.node {
+                    Statement::Query(q) => self.explain(q)?,
+                    Statement::Insert(i) => self.explain(&i.query)?,
+                    _ => return Err(SqlError::unsupported("EXPLAIN takes a query or an INSERT")),
+                };
+                out.message(&text);
+            }
+            Statement::Set(None) => {
+                let rows: Vec<Vec<String>> = self.options.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+                out.message(&table_text(&["key", "value"], &rows));
+            }
+            Statement::Set(Some((k, v))) => {
+                self.set(k, v)?;
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::Reset(key) => {
+                match key {
+                    Some(k) => {
+                        self.options.remove(k);
+                        if k == "parallelism.default" {
+                            self.settings.parallelism = JobSettings::default().parallelism;
+                        }
+                    }
+                    None => self.options.clear(),
+                }
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::Insert(insert) => self.run_inserts(std::slice::from_ref(insert), out)?,
+            Statement::StatementSet(inserts) => {
+                let inserts: Vec<Insert> = inserts.iter().map(|i| i.node.clone()).collect();
+                self.run_inserts(&inserts, out)?;
+            }
+            Statement::Query(query) => self.run_query(query, out)?,
+            Statement::Quit => {}
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        if key == "parallelism.default" {
+            self.settings.parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                SqlError::option(format!("'parallelism.default' must be a positive number, not '{value}'"))
+            })?;
+        }
+        if key == "pipeline.max-parallelism" {
+            self.settings.max_parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                SqlError::option(format!("'pipeline.max-parallelism' must be positive, not '{value}'"))
+            })?;
+        }
+        self.options.insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    fn existing_table(&self, name: &str) -> Result<&Arc<TableDef>> {
+        self.catalog.table(name).ok_or_else(|| crate::planner::tvf_unknown(&self.catalog, name))
+    }
+
+    fn table_def(&self, create: &CreateTable) -> Result<TableDef> {
+        let name = object_name(&create.name)?;
+        let mut table = match &create.like {
+            Some(like) => {
+                let source = object_name(&like.source)?;
+                let base = self.existing_table(&source)?.as_ref().clone();
+                let excluding =
+                    |feature: &str| like.options.iter().any(|(s, f)| s == "EXCLUDING" && (f == feature || f == "ALL"));
+                TableDef {
+                    name: name.clone(),
+                    columns: base.columns.clone(),
+                    watermark: if excluding("WATERMARKS") { None } else { base.watermark.clone() },
+                    primary_key: if excluding("CONSTRAINTS") { Vec::new() } else { base.primary_key.clone() },
+                    partitioned_by: if excluding("PARTITIONS") { Vec::new() } else { base.partitioned_by.clone() },
+                    options: if excluding("OPTIONS") { BTreeMap::new() } else { base.options.clone() },
+                    comment: base.comment.clone(),
+                }
+            }
+            None => TableDef {
+                name: name.clone(),
+                columns: Vec::new(),
+                watermark: None,
+                primary_key: Vec::new(),
+                partitioned_by: Vec::new(),
+                options: BTreeMap::new(),
+                comment: None,
+            },
+        };
+        for c in &create.columns {
+            if table.column(&c.name.value).is_some() {
+                return Err(SqlError::validation(format!("Column '{}' is declared twice in '{name}'", c.name.value)));
+            }
+            let (ty, source) = match &c.kind {
+                ColumnKind::Physical(ty) => (ty.clone(), ColumnSource::Physical),
+                ColumnKind::Metadata { ty, key, is_virtual } => (
+                    ty.clone(),
+                    ColumnSource::Metadata {
+                        key: key.clone().unwrap_or_else(|| c.name.value.clone()),
+                        is_virtual: *is_virtual,
+                    },
+                ),
+                // The type of a computed column is worked out below, once all columns are known.
+                ColumnKind::Computed(expr) => {
+                    (FlinkType::nullable(crate::types::TypeKind::Int), ColumnSource::Computed(expr.clone()))
+                }
+            };
+            table.columns.push(Column { name: c.name.value.clone(), ty, source });
+        }
+        // Computed columns: typed by planning them over the other columns.
+        let computed: Vec<usize> = (0..table.columns.len())
+            .filter(|i| matches!(table.columns[*i].source, ColumnSource::Computed(_)))
+            .collect();
+        if !computed.is_empty() {
+            let plan = computed_columns_plan(&table)?;
+            for (i, field) in plan.schema().fields().iter().enumerate() {
+                let ty = FlinkType::from_arrow(field.data_type(), field.is_nullable()).ok_or_else(|| {
+                    SqlError::unsupported(format!(
+                        "Column '{}' has a type Weir cannot hold: {}",
+                        field.name(),
+                        field.data_type()
+                    ))
+                })?;
+                table.columns[i].ty = ty;
+            }
+        }
+        if let Some(w) = &create.watermark {
+            let column = table.column(&w.column.value).ok_or_else(|| {
+                SqlError::validation(format!(
+                    "The rowtime column '{}' of the WATERMARK is not a column of '{name}'",
+                    w.column.value
+                ))
+            })?;
+            if !matches!(column.ty.kind, crate::types::TypeKind::Timestamp(_) | crate::types::TypeKind::TimestampLtz(_))
+            {
+                return Err(SqlError::validation(format!(
+                    "Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) \
+                     or TIMESTAMP_LTZ(p), the supported precision 'p' is from 0 to 3, but the time field type is {}",
+                    column.ty
+                )));
+            }
+            table.watermark = Some((w.column.value.clone(), w.expr.clone()));
+        }
+        if !create.primary_key.is_empty() {
+            table.primary_key = create.primary_key.iter().map(|i| i.value.clone()).collect();
+        }
+        for k in &table.primary_key {
+            if table.column(k).is_none() {
+                return Err(SqlError::validation(format!("Primary key column '{k}' is not a column of '{name}'")));
+            }
+        }
+        if !create.partitioned_by.is_empty() {
+            table.partitioned_by = create.partitioned_by.iter().map(|i| i.value.clone()).collect();
+        }
+        for (k, v) in &create.options {
+            table.options.insert(k.clone(), v.clone());
+        }
+        if create.comment.is_some() {
+            table.comment = create.comment.clone();
+        }
+        crate::connectors::validate_table(&table)?;
+        Ok(table)
+    }
+
+    fn describe(&self, name: &str) -> Result<String> {
+        if let Some(t) = self.catalog.table(name) {
+            let rows: Vec<Vec<String>> = t
+                .columns
+                .iter()
+                .map(|c| {
+                    let mut ty = FlinkType { nullable: true, ..c.ty.clone() }.to_string();
+                    if t.watermark.as_ref().is_some_and(|(col, _)| *col == c.name) {
+                        ty.push_str(" *ROWTIME*");
+                    }
+                    let extras = match &c.source {
+                        ColumnSource::Physical => String::new(),
+                        ColumnSource::Computed(e) => format!("AS {e}"),
+                        ColumnSource::Metadata { key, is_virtual } => {
+                            format!("METADATA FROM '{key}'{}", if *is_virtual { " VIRTUAL" } else { "" })
+                        }
+                    };
+                    let key = if t.primary_key.contains(&c.name) {
+                        format!("PRI({})", t.primary_key.join(", "))
+                    } else {
+                        String::new()
+                    };
+                    let watermark = match &t.watermark {
+                        Some((col, e)) if *col == c.name => e.to_string(),
+                        _ => String::new(),
+                    };
+                    vec![c.name.clone(), ty, c.ty.nullable.to_string().to_uppercase(), key, extras, watermark]
+                })
+                .collect();
+            return Ok(table_text(&["name", "type", "null", "key", "extras", "watermark"], &rows));
+        }
+        if let Some(v) = self.catalog.view(name) {
+            let rows: Vec<Vec<String>> = v
+                .plan
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| {
+                    let ty = FlinkType::from_arrow(f.data_type(), true)
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| f.data_type().to_string());
+                    vec![f.name().clone(), ty, f.is_nullable().to_string().to_uppercase()]
+                })
+                .collect();
+            return Ok(table_text(&["name", "type", "null"], &rows));
+        }
+        Err(crate::planner::tvf_unknown(&self.catalog, name))
+    }
+
+    fn explain(&self, query: &Query) -> Result<String> {
+        let plan = crate::planner::plan_query(&self.catalog, query)?;
+        let env = StreamExecutionEnvironment::new().with_parallelism(self.settings.parallelism);
+        let stream = self.translate(&env, &plan)?;
+        stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), "Sink");
+        let physical = env.explain().map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
+        Ok(format!(
+            "== Optimized Logical Plan ==\n{}\n\n== Changelog ==\n{}\n\n== Physical Execution Plan ==\n{physical}",
+            plan.display_indent(),
+            if stream.updating { "updating (+I, -U, +U, -D)" } else { "insert-only (+I)" }
+        ))
+    }
+
+    fn translate(&self, env: &StreamExecutionEnvironment, plan: &LogicalPlan) -> Result<Stream> {
+        let settings = self.settings.clone();
+        let open = move |table: &TableDef| crate::connectors::open_source(env, table, &settings);
+        let translator = Translator::new(env, self.settings.parallelism, self.settings.max_parallelism, &open);
+        translator.translate(plan)
+    }
+
+    fn env(&self) -> StreamExecutionEnvironment {
+        StreamExecutionEnvironment::new()
+            .with_parallelism(self.settings.parallelism)
+            .with_max_parallelism(self.settings.max_parallelism)
+    }
+
+    fn run_inserts(&mut self, inserts: &[Insert], out: &mut dyn ResultSink) -> Result<()> {
+        let env = self.env();
+        for insert in inserts {
+            let name = object_name(&insert.table)?;
+            let table = self.existing_table(&name)?.clone();
+            let plan = crate::planner::plan_query(&self.catalog, &insert.query)?;
+            let stream = self.translate(&env, &plan)?;
+            let stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
+            crate::connectors::add_sink(&env, stream, &table, &self.settings)?;
+        }
+        let result = env.execute("insert-into").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
+        let _ = result;
+        out.message("[INFO] Job finished.");
+        Ok(())
+    }
+
+    fn run_query(&mut self, query: &Query, out: &mut dyn ResultSink) -> Result<()> {
+        let env = self.env();
+        let plan = crate::planner::plan_query(&self.catalog, query)?;
+        let stream = self.translate(&env, &plan)?;
+        let lines = crate::connectors::collect_changelog(&stream.data);
+        env.execute("select").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
+        for line in lines.take().into_iter().flatten() {
+            out.row(&line);
+        }
+        Ok(())
+    }
+}
+
+/// A plan that computes every column of `table` from its physical and metadata columns.
+fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
+    let mut base = table.clone();
+    base.name = "__physical".into();
+    base.columns.retain(|c| !matches!(c.source, ColumnSource::Computed(_)));
+    base.watermark = None;
+    let mut catalog = Catalog::default();
+    catalog.create_table(base, false)?;
+    let select: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| match &c.source {
+            ColumnSource::Computed(e) => format!("{e} AS `{}`", c.name.replace('`', "``")),
+            _ => format!("`{}`", c.name.replace('`', "``")),
+        })
+        .collect();
+    let sql = format!("SELECT {} FROM __physical", select.join(", "));
+    let query = match crate::parser::parse_statement(&sql)?.node {
+        Statement::Query(q) => q,
+        _ => return Err(SqlError::validation("bad computed column")),
+    };
+    crate::planner::plan_query(&catalog, &query)
+}
+
+/// The stream of `table`'s columns, computed columns included, from its physical stream.
+pub(crate) fn with_computed_columns(
+    env: &StreamExecutionEnvironment,
+    table: &TableDef,
+    physical: DataStream<Changes>,
+    settings: &JobSettings,
+) -> Result<DataStream<Changes>> {
+    if !table.columns.iter().any(|c| matches!(c.source, ColumnSource::Computed(_))) {
+        return Ok(physical);
+    }
+    let plan = computed_columns_plan(table)?;
+    let open = move |_: &TableDef| Ok(physical.clone());
+    let translator = Translator::new(env, settings.parallelism, settings.max_parallelism, &open);
+    Ok(translator.translate(&plan)?.data)
+}
+
+/// The watermark expression of `table` as a physical expression over its full schema.
+pub(crate) fn watermark_expr(
+    table: &TableDef,
+) -> Result<Option<(usize, Arc<dyn datafusion_physical_expr::PhysicalExpr>)>> {
+    let Some((column, expr)) = &table.watermark else { return Ok(None) };
+    let mut base = table.clone();
+    base.name = "__table".into();
+    base.watermark = None;
+    for c in &mut base.columns {
+        c.source = ColumnSource::Physical;
+    }
+    let mut catalog = Catalog::default();
+    catalog.create_table(base, false)?;
+    let sql = format!("SELECT {expr} FROM __table");
+    let query = match crate::parser::parse_statement(&sql)?.node {
+        Statement::Query(q) => q,
+        _ => return Err(SqlError::validation("bad watermark expression")),
+    };
+    let context = crate::planner::PlanContext::new(&catalog);
+    let plan = context.plan_query(&query)?;
+    let plan = datafusion_optimizer::analyzer::Analyzer::new()
+        .execute_and_check(plan, context.options(), |_, _| {})
+        .map_err(crate::planner::plan_error)?;
+    let LogicalPlan::Projection(p) = &plan else {
+        return Err(SqlError::validation(format!("Bad watermark expression '{expr}'")));
+    };
+    let field = p.schema.field(0);
+    if !matches!(field.data_type(), arrow::datatypes::DataType::Timestamp(..)) {
+        return Err(SqlError::validation(format!(
+            "The watermark expression '{expr}' must be a TIMESTAMP, not {}",
+            field.data_type()
+        )));
+    }
+    let physical = datafusion_physical_expr::create_physical_expr(
+        &p.expr[0],
+        p.input.schema().as_ref(),
+        &datafusion_expr::execution_props::ExecutionProps::new(),
+        &datafusion_expr::physical_planning_context::PhysicalPlanningContext::default(),
+    )
+    .map_err(crate::planner::plan_error)?;
+    let rowtime = table.columns.iter().position(|c| c.name == *column).expect("checked at creation");
+    Ok(Some((rowtime, physical)))
+}
+
+/// `SHOW CREATE TABLE`.
+fn show_create_table(t: &TableDef) -> String {
+    let mut lines: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| match &c.source {
+            ColumnSource::Physical => format!("  `{}` {}", c.name, c.ty),
+            ColumnSource::Computed(e) => format!("  `{}` AS {e}", c.name),
+            ColumnSource::Metadata { key, is_virtual } => {
+                format!("  `{}` {} METADATA FROM '{key}'{}", c.name, c.ty, if *is_virtual { " VIRTUAL" } else { "" })
+            }
+        })
+        .collect();
+    if let Some((col, e)) = &t.watermark {
+        lines.push(format!("  WATERMARK FOR `{col}` AS {e}"));
+    }
+    if !t.primary_key.is_empty() {
+        lines.push(format!(
+            "  PRIMARY KEY ({}) NOT ENFORCED",
+            t.primary_key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let options: Vec<String> = t.options.iter().map(|(k, v)| format!("  '{k}' = '{v}'")).collect();
+    format!("CREATE TABLE `{}` (\n{}\n) WITH (\n{}\n)", t.name, lines.join(",\n"), options.join(",\n"))
+}
+
+/// A table as Flink's client prints one: `+----+` borders, padded cells.
+pub fn table_text(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+    }
+    let border = format!("+{}+", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("+"));
+    let line = |cells: Vec<&str>| {
+        format!(
+            "|{}|",
+            cells.iter().zip(&widths).map(|(c, w)| format!(" {c:>w$} ", w = *w)).collect::<Vec<_>>().join("|")
+        )
+    };
+    let mut out = vec![border.clone(), line(header.to_vec()), border.clone()];
+    for r in rows {
+        out.push(line(r.iter().map(String::as_str).collect()));
+    }
+    out.push(border);
+    out.push(format!("{} row{} in set", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    out.join("\n")
+}

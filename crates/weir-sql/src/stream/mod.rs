@@ -1,0 +1,14 @@
+//! Streaming operators over Arrow batches, and the translation of a logical plan into a
+//! job of them.
+
+pub mod aggregate;
+pub mod batch;
+pub mod calc;
+pub mod exchange;
+pub mod group_agg;
+pub mod translate;
+pub mod watermark;
+pub mod window_agg;
+pub mod window_assign;
+
+pub use batch::Changes;

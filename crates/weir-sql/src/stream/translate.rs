@@ -1,0 +1,442 @@
+//! From an optimised logical plan to a job of streaming operators: each plan node becomes
+//! operators over [`Changes`], with keyed exchanges where state is kept by key, and each
+//! knows whether its output is insert-only or a changelog.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{Schema, SchemaRef};
+use datafusion_common::DFSchemaRef;
+use datafusion_expr::execution_props::ExecutionProps;
+use datafusion_expr::physical_planning_context::PhysicalPlanningContext;
+use datafusion_expr::{Expr, LogicalPlan};
+use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+use datafusion_physical_expr::{create_physical_expr, PhysicalExpr};
+use weir::{DataStream, StreamExecutionEnvironment};
+
+use super::aggregate::AggCall;
+use super::batch::Changes;
+use super::calc::CalcOperator;
+use super::exchange::{KeyEncoder, KeySplitOperator};
+use super::group_agg::GroupAggOperator;
+use super::window_agg::{GroupColumn, WindowAggOperator};
+use super::window_assign::WindowAssignOperator;
+use crate::error::{Result, SqlError};
+use crate::planner::{StreamTableSource, TableKind, WindowKind};
+
+/// Where the window columns of a windowed stream are.
+#[derive(Debug, Clone)]
+pub struct WindowProps {
+    /// Index of `window_start`.
+    pub start: Option<usize>,
+    /// Index of `window_end`.
+    pub end: Option<usize>,
+    /// Index of `window_time`.
+    pub time: Option<usize>,
+    /// The windows.
+    pub kind: WindowKind,
+}
+
+/// A translated plan node: its stream and what is known of it.
+#[derive(Clone)]
+pub struct Stream {
+    /// The batches.
+    pub data: DataStream<Changes>,
+    /// The columns.
+    pub schema: DFSchemaRef,
+    /// Whether the stream is a changelog with updates or deletes (else insert-only).
+    pub updating: bool,
+    /// Window columns carried from a window TVF.
+    pub window: Option<WindowProps>,
+    /// Where the node came from, for errors ("GroupAggregate(…)").
+    pub origin: String,
+}
+
+/// Builds streams from plans on one environment.
+pub struct Translator<'e> {
+    env: &'e StreamExecutionEnvironment,
+    parallelism: usize,
+    max_parallelism: usize,
+    props: ExecutionProps,
+    /// Opens a catalog table as a stream of its full schema.
+    pub open_table: &'e dyn Fn(&crate::catalog::TableDef) -> Result<DataStream<Changes>>,
+}
+
+fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result<Arc<dyn PhysicalExpr>> {
+    create_physical_expr(expr, schema.as_ref(), props, &PhysicalPlanningContext::default())
+        .map_err(crate::planner::plan_error)
+}
+
+fn strip_alias(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Alias(a) => strip_alias(&a.expr),
+        e => e,
+    }
+}
+
+impl<'e> Translator<'e> {
+    /// A translator adding to `env`.
+    pub fn new(
+        env: &'e StreamExecutionEnvironment,
+        parallelism: usize,
+        max_parallelism: usize,
+        open_table: &'e dyn Fn(&crate::catalog::TableDef) -> Result<DataStream<Changes>>,
+    ) -> Self {
+        Translator { env, parallelism, max_parallelism, props: ExecutionProps::new(), open_table }
+    }
+
+    /// The environment streams are added to.
+    pub fn env(&self) -> &StreamExecutionEnvironment {
+        self.env
+    }
+
+    /// The stream of `plan`.
+    pub fn translate(&self, plan: &LogicalPlan) -> Result<Stream> {
+        match plan {
+            LogicalPlan::TableScan(scan) => {
+                let source = scan
+                    .source
+                    .downcast_ref::<StreamTableSource>()
+                    .ok_or_else(|| SqlError::unsupported(format!("Unknown relation '{}'", scan.table_name)))?;
+                let full = match &source.kind {
+                    TableKind::Table(def) => Stream {
+                        data: (self.open_table)(def)?,
+                        schema: Arc::new(
+                            datafusion_common::DFSchema::try_from_qualified_schema(
+                                scan.table_name.clone(),
+                                def.schema().as_ref(),
+                            )
+                            .map_err(crate::planner::plan_error)?,
+                        ),
+                        updating: false,
+                        window: None,
+                        origin: format!("TableSourceScan(table=[{}])", def.name),
+                    },
+                    TableKind::View(view) => self.translate(view)?,
+                    TableKind::Window(tvf) => {
+                        let input = self.translate(&tvf.input)?;
+                        if input.updating {
+                            return Err(SqlError::unsupported(format!(
+                                "Window TVFs need an insert-only input, but '{}' is updating (from {})",
+                                source.name, input.origin
+                            )));
+                        }
+                        let time = input
+                            .schema
+                            .as_arrow()
+                            .index_of(&tvf.time_column)
+                            .map_err(|e| SqlError::validation(e.to_string()))?;
+                        if let WindowKind::Session { .. } = tvf.kind {
+                            return Err(SqlError::unsupported("SESSION windows are not supported yet"));
+                        }
+                        let schema = tvf.schema.clone();
+                        let kind = tvf.kind.clone();
+                        let n = input.schema.fields().len();
+                        let data = input.data.transform("WindowTableFunction", move |_| {
+                            Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()))
+                        });
+                        Stream {
+                            data,
+                            schema: Arc::new(
+                                datafusion_common::DFSchema::try_from_qualified_schema(
+                                    scan.table_name.clone(),
+                                    tvf.schema.as_ref(),
+                                )
+                                .map_err(crate::planner::plan_error)?,
+                            ),
+                            updating: false,
+                            window: Some(WindowProps {
+                                start: Some(n),
+                                end: Some(n + 1),
+                                time: Some(n + 2),
+                                kind: tvf.kind.clone(),
+                            }),
+                            origin: format!("WindowTableFunction({})", source.name),
+                        }
+                    }
+                };
+                let mut stream = full;
+                if !scan.filters.is_empty() {
+                    let predicate = scan.filters.iter().cloned().reduce(|a, b| a.and(b)).expect("non-empty");
+                    stream = self.calc(stream, Some(&predicate), None, None)?;
+                }
+                match &scan.projection {
+                    Some(indices)
+                        if indices.len() != stream.schema.fields().len()
+                            || indices.iter().enumerate().any(|(i, j)| i != *j) =>
+                    {
+                        let exprs: Vec<Expr> = indices
+                            .iter()
+                            .map(|&i| Expr::Column(datafusion_common::Column::from(stream.schema.qualified_field(i))))
+                            .collect();
+                        self.calc(stream, None, Some(&exprs), Some(scan.projected_schema.clone()))
+                    }
+                    _ => Ok(Stream { schema: scan.projected_schema.clone(), ..stream }),
+                }
+            }
+            LogicalPlan::Projection(p) => {
+                let input = self.translate(&p.input)?;
+                self.calc(input, None, Some(&p.expr), Some(p.schema.clone()))
+            }
+            LogicalPlan::Filter(f) => {
+                let input = self.translate(&f.input)?;
+                self.calc(input, Some(&f.predicate), None, None)
+            }
+            LogicalPlan::SubqueryAlias(a) => {
+                let input = self.translate(&a.input)?;
+                Ok(Stream { schema: a.schema.clone(), ..input })
+            }
+            LogicalPlan::Aggregate(a) => self.aggregate(a),
+            LogicalPlan::Union(u) => {
+                let mut streams = u.inputs.iter().map(|i| self.translate(i)).collect::<Result<Vec<_>>>()?;
+                let first = streams.remove(0);
+                let mut data = first.data.clone();
+                let mut updating = first.updating;
+                for s in &streams {
+                    data = data.union(&s.data);
+                    updating |= s.updating;
+                }
+                Ok(Stream { data, schema: u.schema.clone(), updating, window: None, origin: "Union".into() })
+            }
+            LogicalPlan::Values(v) => {
+                let schema = Arc::new(v.schema.as_arrow().clone());
+                let empty = datafusion_common::DFSchema::empty();
+                let empty_batch = arrow::array::RecordBatch::try_new_with_options(
+                    Arc::new(Schema::empty()),
+                    vec![],
+                    &arrow::array::RecordBatchOptions::new().with_row_count(Some(1)),
+                )
+                .map_err(|e| SqlError::new(crate::error::ErrorKind::Execution, e.to_string()))?;
+                let mut columns = Vec::new();
+                for (c, field) in schema.fields().iter().enumerate() {
+                    let mut values = Vec::new();
+                    for row in &v.values {
+                        let e = physical(&row[c], &Arc::new(empty.clone()), &self.props)?;
+                        let value = e
+                            .evaluate(&empty_batch)
+                            .and_then(|v| v.into_array(1))
+                            .map_err(crate::planner::plan_error)?;
+                        values.push(value);
+                    }
+                    let refs: Vec<&dyn arrow::array::Array> = values.iter().map(|a| a.as_ref()).collect();
+                    let column = arrow::compute::concat(&refs).map_err(|e| SqlError::validation(e.to_string()))?;
+                    columns.push(
+                        arrow::compute::cast(&column, field.data_type())
+                            .map_err(|e| SqlError::validation(e.to_string()))?,
+                    );
+                }
+                let batch = arrow::array::RecordBatch::try_new(schema, columns)
+                    .map_err(|e| SqlError::validation(e.to_string()))?;
+                let data = self.env.from_collection(vec![Changes::inserts(batch)]);
+                Ok(Stream { data, schema: v.schema.clone(), updating: false, window: None, origin: "Values".into() })
+            }
+            LogicalPlan::EmptyRelation(e) => {
+                let rows = usize::from(e.produce_one_row);
+                let batch = arrow::array::RecordBatch::try_new_with_options(
+                    Arc::new(e.schema.as_arrow().clone()),
+                    vec![],
+                    &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+                )
+                .map_err(|e| SqlError::validation(e.to_string()))?;
+                let data = self.env.from_collection(vec![Changes::inserts(batch)]);
+                Ok(Stream { data, schema: e.schema.clone(), updating: false, window: None, origin: "Values".into() })
+            }
+            other => Err(SqlError::unsupported(format!(
+                "{} is not supported in streaming queries yet",
+                other.display().to_string().split(':').next().unwrap_or("This operation")
+            ))),
+        }
+    }
+
+    fn calc(
+        &self,
+        input: Stream,
+        filter: Option<&Expr>,
+        projection: Option<&[Expr]>,
+        schema: Option<DFSchemaRef>,
+    ) -> Result<Stream> {
+        let filter = filter.map(|f| physical(f, &input.schema, &self.props)).transpose()?;
+        let out_schema = schema.unwrap_or_else(|| input.schema.clone());
+        let mut window = input.window.clone();
+        let projection = match projection {
+            Some(exprs) => {
+                // Window columns passed through keep their meaning.
+                if let Some(w) = &input.window {
+                    let find = |idx: Option<usize>| {
+                        idx.and_then(|idx| {
+                            let (q, f) = input.schema.qualified_field(idx);
+                            exprs.iter().position(|e| match strip_alias(e) {
+                                Expr::Column(c) => {
+                                    c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q)
+                                }
+                                _ => false,
+                            })
+                        })
+                    };
+                    window = Some(WindowProps {
+                        start: find(w.start),
+                        end: find(w.end),
+                        time: find(w.time),
+                        kind: w.kind.clone(),
+                    });
+                }
+                Some(exprs.iter().map(|e| physical(e, &input.schema, &self.props)).collect::<Result<Vec<_>>>()?)
+            }
+            None => None,
+        };
+        let arrow_schema: SchemaRef = Arc::new(out_schema.as_arrow().clone());
+        let name = match (&filter, &projection) {
+            (Some(_), Some(_)) => "Calc",
+            (Some(_), None) => "Filter",
+            _ => "Projection",
+        };
+        let data = input
+            .data
+            .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
+        Ok(Stream { data, schema: out_schema, updating: input.updating, window, origin: input.origin })
+    }
+
+    /// Sends `stream` to the subtasks owning its rows' keys.
+    fn exchange(&self, stream: &Stream, keys: Vec<Arc<dyn PhysicalExpr>>, parallelism: usize) -> DataStream<Changes> {
+        let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
+        let max_p = self.max_parallelism;
+        stream
+            .data
+            .transform("KeyBy", move |_| {
+                Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, parallelism, max_p))
+            })
+            .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |c: &Changes| c.route)
+    }
+
+    fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
+        let input = self.translate(&a.input)?;
+        let in_schema = &input.schema;
+        let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
+        let calls = a
+            .aggr_expr
+            .iter()
+            .map(|e| {
+                let name = e.schema_name().to_string();
+                match strip_alias(e) {
+                    Expr::AggregateFunction(af) => {
+                        let args = af
+                            .params
+                            .args
+                            .iter()
+                            .map(|x| physical(x, in_schema, &self.props))
+                            .collect::<Result<Vec<_>>>()?;
+                        let function = AggregateExprBuilder::new(af.func.clone(), args)
+                            .schema(arrow_in.clone())
+                            .alias(name)
+                            .with_distinct(af.params.distinct)
+                            .build()
+                            .map_err(crate::planner::plan_error)?;
+                        let filter =
+                            af.params.filter.as_ref().map(|f| physical(f, in_schema, &self.props)).transpose()?;
+                        Ok(AggCall { function: Arc::new(function), filter })
+                    }
+                    other => Err(SqlError::unsupported(format!("Unsupported aggregate expression '{other}'"))),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out_schema: SchemaRef = Arc::new(a.schema.as_arrow().clone());
+
+        // Which group expressions are the window's bounds?
+        let column_index = |e: &Expr| match strip_alias(e) {
+            Expr::Column(c) => in_schema.index_of_column(c).ok(),
+            _ => None,
+        };
+        let window = input.window.as_ref().filter(|w| {
+            let idx: Vec<Option<usize>> = a.group_expr.iter().map(column_index).collect();
+            w.start.is_some_and(|s| idx.contains(&Some(s))) && w.end.is_some_and(|e| idx.contains(&Some(e)))
+        });
+        if let Some(w) = window {
+            if input.updating {
+                return Err(SqlError::unsupported("Window aggregation over an updating input is not supported"));
+            }
+            let mut keys = Vec::new();
+            let mut group_columns = Vec::new();
+            for e in &a.group_expr {
+                let idx = column_index(e);
+                if idx.is_some() && idx == w.start {
+                    group_columns.push(GroupColumn::Start);
+                } else if idx.is_some() && idx == w.end {
+                    group_columns.push(GroupColumn::End);
+                } else if idx.is_some() && idx == w.time {
+                    group_columns.push(GroupColumn::Time);
+                } else {
+                    group_columns.push(GroupColumn::Key(keys.len()));
+                    keys.push(physical(e, in_schema, &self.props)?);
+                }
+            }
+            let (start, end) = (w.start.expect("checked"), w.end.expect("checked"));
+            let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
+            let data = self.exchange(&input, keys.clone(), parallelism);
+            let schema = out_schema.clone();
+            let data = data
+                .transform("WindowAggregate", move |_| {
+                    Ok(WindowAggOperator::new(
+                        KeyEncoder::new(keys.clone(), &arrow_in)?,
+                        start,
+                        end,
+                        group_columns.clone(),
+                        calls.clone(),
+                        schema.clone(),
+                    ))
+                })
+                .set_parallelism(parallelism);
+            let position = |g: GroupColumn| {
+                a.group_expr.iter().position(|e| {
+                    let idx = column_index(e);
+                    idx.is_some()
+                        && match g {
+                            GroupColumn::Start => idx == w.start,
+                            GroupColumn::End => idx == w.end,
+                            GroupColumn::Time => idx == w.time,
+                            GroupColumn::Key(_) => false,
+                        }
+                })
+            };
+            return Ok(Stream {
+                data,
+                schema: a.schema.clone(),
+                updating: false,
+                window: Some(WindowProps {
+                    start: position(GroupColumn::Start),
+                    end: position(GroupColumn::End),
+                    time: position(GroupColumn::Time),
+                    kind: w.kind.clone(),
+                }),
+                origin: "WindowAggregate".into(),
+            });
+        }
+
+        let keys = a.group_expr.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
+        let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
+        // The accumulators must be able to retract when the input does.
+        let retracting = input.updating;
+        for c in &calls {
+            c.accumulator(retracting).map_err(|e| SqlError::unsupported(e.to_string()))?;
+        }
+        let data = self.exchange(&input, keys.clone(), parallelism);
+        let data = data
+            .transform("GroupAggregate", move |_| {
+                Ok(GroupAggOperator::new(
+                    KeyEncoder::new(keys.clone(), &arrow_in)?,
+                    calls.clone(),
+                    retracting,
+                    out_schema.clone(),
+                ))
+            })
+            .set_parallelism(parallelism);
+        Ok(Stream {
+            data,
+            schema: a.schema.clone(),
+            updating: true,
+            window: None,
+            origin: format!(
+                "GroupAggregate(groupBy=[{}])",
+                a.group_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        })
+    }
+}

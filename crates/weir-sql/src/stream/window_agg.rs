@@ -1,0 +1,206 @@
+//! Window aggregation (`GROUP BY window_start, window_end, …` over a window TVF): rows are
+//! accumulated per window and key; when the watermark passes a window's end its results
+//! are emitted once, insert-only, and its state dropped. Rows of windows already fired are
+//! late and dropped, as in Flink.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, TimestampMillisecondArray, UInt32Array};
+use arrow::datatypes::SchemaRef;
+use arrow::row::Rows;
+use datafusion_expr::{EmitTo, GroupsAccumulator};
+use weir_core::{StreamRecord, Watermark};
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use super::aggregate::{repeat, AggCall};
+use super::batch::Changes;
+use super::exchange::KeyEncoder;
+use super::watermark::millis;
+
+/// Where each output column of the aggregation comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum GroupColumn {
+    /// The `n`th key expression.
+    Key(usize),
+    /// `window_start`.
+    Start,
+    /// `window_end`.
+    End,
+    /// `window_time` (the end minus 1 ms).
+    Time,
+}
+
+struct WindowGroups {
+    index: HashMap<Box<[u8]>, u32>,
+    keys: Rows,
+    accumulators: Vec<Box<dyn GroupsAccumulator>>,
+}
+
+/// Aggregates rows per window and key.
+pub struct WindowAggOperator {
+    keys: KeyEncoder,
+    start: usize,
+    end: usize,
+    group_columns: Vec<GroupColumn>,
+    calls: Vec<AggCall>,
+    schema: SchemaRef,
+    windows: BTreeMap<(i64, i64), WindowGroups>,
+    watermark: i64,
+}
+
+impl WindowAggOperator {
+    /// Aggregation by `keys` within windows whose bounds are the input columns `start`
+    /// and `end`; output columns are `group_columns` then one per call, as `schema`.
+    pub fn new(
+        keys: KeyEncoder,
+        start: usize,
+        end: usize,
+        group_columns: Vec<GroupColumn>,
+        calls: Vec<AggCall>,
+        schema: SchemaRef,
+    ) -> Self {
+        WindowAggOperator {
+            keys,
+            start,
+            end,
+            group_columns,
+            calls,
+            schema,
+            windows: BTreeMap::new(),
+            watermark: i64::MIN,
+        }
+    }
+
+    fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
+        let batch = &changes.rows;
+        let starts = millis(batch.column(self.start))?;
+        let ends = millis(batch.column(self.end))?;
+        let keys = self.keys.encode(batch)?;
+        // Rows by window, late rows left out.
+        let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
+        for i in 0..batch.num_rows() {
+            let end = ends.value(i);
+            if end - 1 <= self.watermark {
+                continue;
+            }
+            by_window.entry((end, starts.value(i))).or_default().push(i as u32);
+        }
+        if by_window.is_empty() {
+            return Ok(());
+        }
+        let arguments = self.calls.iter().map(|c| c.arguments(batch)).collect::<Result<Vec<_>, _>>()?;
+        let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
+        let whole = by_window.len() == 1 && by_window.values().next().is_some_and(|v| v.len() == batch.num_rows());
+        for (window, rows) in by_window {
+            let groups = match self.windows.get_mut(&window) {
+                Some(g) => g,
+                None => {
+                    let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
+                    let fresh = WindowGroups {
+                        index: HashMap::new(),
+                        keys: self.keys.converter().empty_rows(64, 1024),
+                        accumulators,
+                    };
+                    self.windows.entry(window).or_insert(fresh)
+                }
+            };
+            let mut group_of = Vec::with_capacity(rows.len());
+            for &i in &rows {
+                let key = keys.row(i as usize);
+                let next = groups.index.len() as u32;
+                let g = *groups.index.entry(key.as_ref().into()).or_insert_with(|| {
+                    groups.keys.push(key);
+                    next
+                });
+                group_of.push(g as usize);
+            }
+            let total = groups.index.len();
+            let indices = (!whole).then(|| UInt32Array::from(rows));
+            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
+                let (values, filter): (Vec<ArrayRef>, Option<BooleanArray>) = match &indices {
+                    None => (arguments[c].clone(), filters[c].clone()),
+                    Some(idx) => (
+                        arguments[c].iter().map(|a| arrow::compute::take(a, idx, None)).collect::<Result<_, _>>()?,
+                        match &filters[c] {
+                            Some(f) => Some(
+                                arrow::compute::take(f, idx, None)?
+                                    .as_any()
+                                    .downcast_ref::<BooleanArray>()
+                                    .ok_or("filter")?
+                                    .clone(),
+                            ),
+                            None => None,
+                        },
+                    ),
+                };
+                acc.update_batch(&values, &group_of, filter.as_ref(), total)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn fire(&mut self, up_to: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        while let Some((&(end, start), _)) = self.windows.first_key_value() {
+            if end - 1 > up_to {
+                break;
+            }
+            let mut groups = self.windows.remove(&(end, start)).expect("present");
+            let n = groups.index.len();
+            let key_columns = self.keys.converter().convert_rows(groups.keys.iter())?;
+            let start_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![start]));
+            let end_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end]));
+            let time_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end - 1]));
+            let mut columns = Vec::with_capacity(self.schema.fields().len());
+            for (i, g) in self.group_columns.iter().enumerate() {
+                let column = match g {
+                    GroupColumn::Key(k) => key_columns[*k].clone(),
+                    GroupColumn::Start => repeat(&start_col, n)?,
+                    GroupColumn::End => repeat(&end_col, n)?,
+                    GroupColumn::Time => repeat(&time_col, n)?,
+                };
+                columns.push(cast_to(column, self.schema.field(i).data_type())?);
+            }
+            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
+                let column = acc.evaluate(EmitTo::All)?;
+                columns.push(cast_to(column, self.schema.field(self.group_columns.len() + c).data_type())?);
+            }
+            let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
+            let rows = arrow::array::RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
+            out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: end - 1 });
+        }
+        Ok(())
+    }
+}
+
+/// `column` as `data_type` (window bounds are milliseconds; a declared type may differ).
+pub fn cast_to(column: ArrayRef, data_type: &arrow::datatypes::DataType) -> Result<ArrayRef, BoxError> {
+    if column.data_type() == data_type {
+        Ok(column)
+    } else {
+        Ok(arrow::compute::cast(&column, data_type)?)
+    }
+}
+
+impl Operator for WindowAggOperator {
+    type In = Changes;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            self.add(&record.value)?;
+        }
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        self.watermark = self.watermark.max(watermark.0);
+        self.fire(watermark.0, out)?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        self.fire(i64::MAX, out)
+    }
+}

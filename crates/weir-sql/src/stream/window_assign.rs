@@ -1,0 +1,102 @@
+//! Window TVFs: each row gets `window_start`, `window_end` and `window_time` — once for
+//! `TUMBLE`, once per window it falls in for `HOP` and `CUMULATE`.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, TimestampMillisecondArray, UInt32Array};
+use arrow::datatypes::SchemaRef;
+use weir_core::StreamRecord;
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use super::batch::Changes;
+use super::watermark::millis;
+use crate::planner::WindowKind;
+
+/// Assigns rows to their windows.
+pub struct WindowAssignOperator {
+    kind: WindowKind,
+    time: usize,
+    schema: SchemaRef,
+}
+
+impl WindowAssignOperator {
+    /// Windows of `kind` over the time column at index `time`; `schema` is the input's
+    /// columns plus the three window columns.
+    pub fn new(kind: WindowKind, time: usize, schema: SchemaRef) -> Self {
+        WindowAssignOperator { kind, time, schema }
+    }
+}
+
+/// The start of the window of `size` (grid shifted by `offset`) holding `t`.
+pub fn window_start(t: i64, offset: i64, size: i64) -> i64 {
+    t - (t - offset).rem_euclid(size)
+}
+
+/// Calls `f(start, end)` for each window of `kind` that holds time `t`, earliest end first.
+pub fn windows_of(kind: &WindowKind, t: i64, mut f: impl FnMut(i64, i64)) {
+    match *kind {
+        WindowKind::Tumble { size, offset } => {
+            let s = window_start(t, offset, size);
+            f(s, s + size);
+        }
+        WindowKind::Hop { slide, size, offset } => {
+            let last = window_start(t, offset, slide);
+            let mut s = last - size + slide;
+            while s <= last {
+                if s + size > t {
+                    f(s, s + size);
+                }
+                s += slide;
+            }
+        }
+        WindowKind::Cumulate { step, max_size, offset } => {
+            let s = window_start(t, offset, max_size);
+            let mut e = window_start(t, offset, step) + step;
+            while e <= s + max_size {
+                f(s, e);
+                e += step;
+            }
+        }
+        WindowKind::Session { .. } => {}
+    }
+}
+
+impl Operator for WindowAssignOperator {
+    type In = Changes;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            let changes = record.value;
+            let times = millis(changes.rows.column(self.time))?;
+            let mut indices = Vec::with_capacity(changes.len());
+            let mut starts = Vec::with_capacity(changes.len());
+            let mut ends = Vec::with_capacity(changes.len());
+            for (i, t) in times.iter().enumerate() {
+                let Some(t) = t else { continue };
+                windows_of(&self.kind, t, |s, e| {
+                    indices.push(i as u32);
+                    starts.push(s);
+                    ends.push(e);
+                });
+            }
+            let taken = if indices.len() == changes.len() && indices.iter().enumerate().all(|(i, j)| i as u32 == *j) {
+                changes
+            } else {
+                changes.take(&UInt32Array::from(indices))?
+            };
+            let times: Vec<i64> = ends.iter().map(|e| e - 1).collect();
+            let mut columns: Vec<ArrayRef> = taken.rows.columns().to_vec();
+            columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
+            columns.push(Arc::new(TimestampMillisecondArray::from(ends)));
+            let time_type = self.schema.field(self.schema.fields().len() - 1).data_type().clone();
+            let window_time: ArrayRef = Arc::new(TimestampMillisecondArray::from(times));
+            columns.push(arrow::compute::cast(&window_time, &time_type)?);
+            let changes = taken.with_columns(self.schema.clone(), columns)?;
+            if !changes.is_empty() {
+                out.emit(StreamRecord { value: changes, timestamp: record.timestamp });
+            }
+        }
+        Ok(())
+    }
+}
