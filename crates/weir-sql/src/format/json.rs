@@ -486,9 +486,9 @@ impl Lookup {
 /// Reads an object's fields into `children` by name (`seen` all false on entry); missing fields
 /// become NULL (or fail under fail-on-missing-field), unknown ones are skipped, a repeated one
 /// keeps its first value.
-pub(crate) fn read_object(
+pub(crate) fn read_object<N: AsRef<str>>(
     cur: &mut Cur<'_>,
-    names: &[&str],
+    names: &[N],
     lookup: Option<&Lookup>,
     children: &mut [ColumnBuilder],
     seen: &mut [bool],
@@ -509,12 +509,12 @@ pub(crate) fn read_object(
             cur.eat(b':', "':'")?;
             cur.ws();
             // fields usually come in schema order: try the next one first
-            let idx = if guess < names.len() && names[guess] == key.as_ref() {
+            let idx = if guess < names.len() && names[guess].as_ref() == key.as_ref() {
                 Some(guess)
             } else {
                 match lookup {
                     Some(l) => l.map.get(key.as_ref()).copied(),
-                    None => names.iter().position(|n| *n == key.as_ref()),
+                    None => names.iter().position(|n| n.as_ref() == key.as_ref()),
                 }
             };
             match idx {
@@ -539,7 +539,7 @@ pub(crate) fn read_object(
     for (k, s) in seen.iter().enumerate() {
         if !*s {
             if ctx.fail_on_missing {
-                return Err(Fail::Convert(format!("Could not find field with name '{}'", names[k])));
+                return Err(Fail::Convert(format!("Could not find field with name '{}'", names[k].as_ref())));
             }
             children[k].push_null().map_err(Fail::Convert)?;
         }
@@ -550,7 +550,7 @@ pub(crate) fn read_object(
 /// Reads one top-level record; trailing text other than whitespace is an error.
 pub(crate) fn read_record(
     line: &str,
-    names: &[&str],
+    names: &[String],
     lookup: &Lookup,
     columns: &mut [ColumnBuilder],
     seen: &mut [bool],

@@ -425,7 +425,6 @@ impl RowDecoder {
                 if text.trim().is_empty() {
                     return Ok(());
                 }
-                let names: Vec<&str> = self.names.iter().map(|s| s.as_str()).collect();
                 let ctx = json::Ctx {
                     dialect: match self.options.json.timestamp_standard {
                         TimestampStandard::Sql => text::Dialect::JsonSql,
@@ -434,11 +433,11 @@ impl RowDecoder {
                     fail_on_missing: self.options.json.fail_on_missing_field,
                     ignore_errors: self.options.json.ignore_parse_errors,
                 };
-                json::read_record(text, &names, &self.lookup, &mut self.columns, &mut self.seen, &ctx).map_err(|f| {
-                    match f {
+                json::read_record(text, &self.names, &self.lookup, &mut self.columns, &mut self.seen, &ctx).map_err(
+                    |f| match f {
                         json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
-                    }
-                })
+                    },
+                )
             }
             FormatKind::Csv => {
                 if text.trim().is_empty() || (self.options.csv.allow_comments && text.starts_with('#')) {
