@@ -13,7 +13,12 @@ fn o(s: &str) -> Option<String> {
 
 /// Epoch millis of a UTC wall-clock time.
 fn ms(y: i32, mo: u32, d: u32, h: u32, mi: u32, sec: u32, milli: u32) -> i64 {
-    NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_milli_opt(h, mi, sec, milli).unwrap().and_utc().timestamp_millis()
+    NaiveDate::from_ymd_opt(y, mo, d)
+        .unwrap()
+        .and_hms_milli_opt(h, mi, sec, milli)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
 }
 
 fn ts(millis: i64) -> ScalarValue {

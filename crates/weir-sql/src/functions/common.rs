@@ -18,16 +18,10 @@ use datafusion_expr::{
 /// Session settings the functions depend on. Today only the session time zone, as a fixed
 /// offset (Flink's `table.local-time-zone`; named zones need `chrono-tz`, which is not a
 /// dependency).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionConfig {
     /// Offset of the session time zone east of UTC, in seconds.
     pub session_offset_secs: i32,
-}
-
-impl Default for FunctionConfig {
-    fn default() -> Self {
-        FunctionConfig { session_offset_secs: 0 }
-    }
 }
 
 impl FunctionConfig {

@@ -149,7 +149,7 @@ pub fn format_java(dt: &NaiveDateTime, pattern: &str, mode: Mode, offset: i32) -
             'H' => num(dt.hour() as i64),
             'k' => num(if dt.hour() == 0 { 24 } else { dt.hour() as i64 }),
             'K' => num((dt.hour() % 12) as i64),
-            'h' => num(if dt.hour() % 12 == 0 { 12 } else { (dt.hour() % 12) as i64 }),
+            'h' => num(dt.hour12().1 as i64),
             'm' => num(dt.minute() as i64),
             's' => num(dt.second() as i64),
             'S' if mode == Mode::Sdf => num((dt.nanosecond() / 1_000_000) as i64),
@@ -440,7 +440,7 @@ fn ts_ms_array(v: Vec<Option<i64>>, ltz: bool) -> ArrayRef {
     Arc::new(if ltz { a.with_timezone("UTC") } else { a })
 }
 
-fn opt_str<'a>(a: &'a [ArrayRef], k: usize, i: usize) -> Option<Option<&'a str>> {
+fn opt_str(a: &[ArrayRef], k: usize, i: usize) -> Option<Option<&str>> {
     a.get(k).map(|x| get(strs(x), i))
 }
 

@@ -32,7 +32,7 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
 pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
     let body = bytes.strip_suffix(b"==").or_else(|| bytes.strip_suffix(b"=")).unwrap_or(bytes);
-    if body.len() % 4 == 1 || (body.len() != bytes.len() && bytes.len() % 4 != 0) {
+    if body.len() % 4 == 1 || (body.len() != bytes.len() && bytes.len() & 3 != 0) {
         return None;
     }
     let mut out = Vec::with_capacity(body.len() * 3 / 4);
