@@ -29,6 +29,7 @@ pub struct Column {
 
 /// Where a column's values come from.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum ColumnSource {
     /// The connector's format.
     Physical,

@@ -55,11 +55,13 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         }
         "print" => &["connector", "print-identifier", "standard-error", "sink.parallelism"],
         "blackhole" => &["connector"],
-        other => return Err(SqlError::option(format!(
+        other => {
+            return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
             table.name,
             CONNECTORS.join(", ")
-        ))),
+        )))
+        }
     };
     for key in table.options.keys() {
         let format_key = key.contains('.') && ["json.", "csv.", "raw."].iter().any(|p| key.starts_with(p));

@@ -18,6 +18,9 @@ use super::exchange::KeyEncoder;
 use super::window_agg::cast_to;
 use crate::changelog::RowKind;
 
+/// Consecutive rows of one key that all accumulate (`true`) or all retract.
+type Run = (bool, Vec<u32>);
+
 struct Group {
     accumulators: Vec<Box<dyn Accumulator>>,
     rows: i64,
@@ -54,7 +57,7 @@ impl Operator for GroupAggOperator {
             let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
             // Rows by key in first-seen order, cut into runs of accumulating or retracting rows.
             let mut order: Vec<Box<[u8]>> = Vec::new();
-            let mut runs: HashMap<Box<[u8]>, Vec<(bool, Vec<u32>)>> = HashMap::new();
+            let mut runs: HashMap<Box<[u8]>, Vec<Run>> = HashMap::new();
             for i in 0..batch.num_rows() {
                 let key: Box<[u8]> = keys.row(i).as_ref().into();
                 let accumulate = changes.kind(i).is_accumulate();
