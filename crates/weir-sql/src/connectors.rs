@@ -12,6 +12,7 @@ use crate::catalog::{ColumnSource, TableDef};
 use crate::error::{Result, SqlError};
 use crate::format::{FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
+use crate::stream::calc::CalcOperator;
 use crate::stream::translate::Stream;
 use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
@@ -193,26 +194,15 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             )));
         }
     }
-    let target = sink.clone();
-    let data = stream.data.map(move |c: Changes| {
-        let columns: Vec<arrow::array::ArrayRef> = c
-            .rows
-            .columns()
-            .iter()
-            .zip(target.fields())
-            .map(|(a, f)| {
-                if a.data_type() == f.data_type() {
-                    a.clone()
-                } else {
-                    arrow::compute::cast(a, f.data_type()).unwrap_or_else(|_| a.clone())
-                }
-            })
-            .collect();
-        match c.with_columns(target.clone(), columns) {
-            Ok(c) => c,
-            Err(_) => c,
-        }
-    });
+    // The sink's names and types: a projection of the columns, cast by the calc.
+    let columns: Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Arc::new(datafusion_physical_expr::expressions::Column::new(f.name(), i)) as _)
+        .collect();
+    let data = stream
+        .data
+        .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone())));
     Ok(Stream { data, ..stream })
 }
 

@@ -15,4 +15,5 @@ pub mod parser;
 pub mod planner;
 pub mod session;
 pub mod stream;
+pub mod suggest;
 pub mod types;

@@ -250,7 +250,7 @@ impl Session {
     }
 
     fn existing_table(&self, name: &str) -> Result<&Arc<TableDef>> {
-        self.catalog.table(name).ok_or_else(|| crate::planner::tvf_unknown(&self.catalog, name))
+        self.catalog.table(name).ok_or_else(|| crate::planner::unknown_relation(&self.catalog, name))
     }
 
     fn table_def(&self, create: &CreateTable) -> Result<TableDef> {
@@ -402,7 +402,7 @@ impl Session {
                 .collect();
             return Ok(table_text(&["name", "type", "null"], &rows));
         }
-        Err(crate::planner::tvf_unknown(&self.catalog, name))
+        Err(crate::planner::unknown_relation(&self.catalog, name))
     }
 
     fn explain(&self, query: &Query) -> Result<String> {
@@ -463,11 +463,7 @@ impl Session {
 /// A plan that computes every column of `table` from its physical and metadata columns.
 fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
     let mut base = table.clone();
-    base.name = "__physical".into();
     base.columns.retain(|c| !matches!(c.source, ColumnSource::Computed(_)));
-    base.watermark = None;
-    let mut catalog = Catalog::default();
-    catalog.create_table(base, false)?;
     let select: Vec<String> = table
         .columns
         .iter()
@@ -476,12 +472,21 @@ fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
             _ => format!("`{}`", c.name.replace('`', "``")),
         })
         .collect();
-    let sql = format!("SELECT {} FROM __physical", select.join(", "));
-    let query = match crate::parser::parse_statement(&sql)?.node {
-        Statement::Query(q) => q,
-        _ => return Err(SqlError::validation("bad computed column")),
-    };
+    let (catalog, query) = select_over(base, &select.join(", "))?;
     crate::planner::plan_query(&catalog, &query)
+}
+
+/// `SELECT select FROM t` over a catalog holding only `table` (without its watermark) as
+/// `t`: how a table's own expressions are planned.
+fn select_over(mut table: TableDef, select: &str) -> Result<(Catalog, Box<Query>)> {
+    table.name = "__table".into();
+    table.watermark = None;
+    let mut catalog = Catalog::default();
+    catalog.create_table(table, false)?;
+    match crate::parser::parse_statement(&format!("SELECT {select} FROM __table"))?.node {
+        Statement::Query(q) => Ok((catalog, q)),
+        _ => Err(SqlError::validation(format!("Bad expression '{select}'"))),
+    }
 }
 
 /// The stream of `table`'s columns, computed columns included, from its physical stream.
@@ -506,18 +511,10 @@ pub(crate) fn watermark_expr(
 ) -> Result<Option<(usize, Arc<dyn datafusion_physical_expr::PhysicalExpr>)>> {
     let Some((column, expr)) = &table.watermark else { return Ok(None) };
     let mut base = table.clone();
-    base.name = "__table".into();
-    base.watermark = None;
     for c in &mut base.columns {
         c.source = ColumnSource::Physical;
     }
-    let mut catalog = Catalog::default();
-    catalog.create_table(base, false)?;
-    let sql = format!("SELECT {expr} FROM __table");
-    let query = match crate::parser::parse_statement(&sql)?.node {
-        Statement::Query(q) => q,
-        _ => return Err(SqlError::validation("bad watermark expression")),
-    };
+    let (catalog, query) = select_over(base, &expr.to_string())?;
     let context = crate::planner::PlanContext::new(&catalog);
     let plan = context.plan_query(&query)?;
     let plan = datafusion_optimizer::analyzer::Analyzer::new()

@@ -41,25 +41,9 @@ pub const TYPE_NAMES: &[&str] = &[
     "ROW",
 ];
 
-/// Levenshtein distance, case-insensitive.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_ascii_uppercase().chars().collect();
-    let b: Vec<char> = b.to_ascii_uppercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// The known type name closest to `name`, if close enough to be a likely typo.
 pub fn closest_type_name(name: &str) -> Option<&'static str> {
-    let (best, d) = TYPE_NAMES.iter().map(|t| (*t, distance(name, t))).min_by_key(|(_, d)| *d)?;
+    let (best, d) = TYPE_NAMES.iter().map(|t| (*t, crate::suggest::edit_distance(name, t))).min_by_key(|(_, d)| *d)?;
     let limit = if name.chars().count() <= 3 { 1 } else { 2 };
     (d <= limit).then_some(best)
 }

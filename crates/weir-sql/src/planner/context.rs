@@ -14,6 +14,7 @@ use sqlparser::ast::Query;
 use super::tvf::{self, WindowTvf};
 use crate::catalog::{Catalog, TableDef, UserFunction};
 use crate::error::{Result, SqlError};
+use crate::suggest::closest;
 
 /// What a name in a query's `FROM` resolved to.
 #[derive(Debug, Clone)]
@@ -135,32 +136,6 @@ impl<'a> PlanContext<'a> {
     }
 }
 
-/// The closest of `candidates` to `name`, if close enough to be a likely typo.
-pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
-    let name = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&name, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 impl ContextProvider for PlanContext<'_> {
     fn get_table_source(&self, name: TableReference) -> datafusion_common::Result<Arc<dyn TableSource>> {
         let table = name.table();
@@ -234,7 +209,7 @@ impl ContextProvider for PlanContext<'_> {
 }
 
 /// An error for a relation that is not in the catalog.
-pub(crate) fn unknown_relation(catalog: &Catalog, name: &str) -> SqlError {
+pub fn unknown_relation(catalog: &Catalog, name: &str) -> SqlError {
     let names: Vec<&str> = catalog.relation_names().map(String::as_str).collect();
     match closest(name, names) {
         Some(near) => SqlError::validation(format!("Object '{name}' not found; did you mean '{near}'?")),

@@ -14,7 +14,7 @@ use datafusion_optimizer::optimizer::{Optimizer, OptimizerContext, OptimizerRule
 use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
-pub use context::{PlanContext, StreamTableSource, TableKind};
+pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
 pub use tvf::{WindowKind, WindowTvf};
 
 use crate::catalog::Catalog;
@@ -77,9 +77,4 @@ pub(crate) fn to_logical_plan(context: &PlanContext<'_>, query: Query) -> Result
     };
     let planner = SqlToRel::new_with_options(context, options);
     planner.sql_statement_to_plan(Statement::Query(Box::new(query))).map_err(plan_error)
-}
-
-/// An error for a table or view that is not in the catalog, with the closest name.
-pub fn tvf_unknown(catalog: &Catalog, name: &str) -> SqlError {
-    context::unknown_relation(catalog, name)
 }

@@ -225,7 +225,7 @@ fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Re
     let input_schema = input.schema().as_arrow().clone();
     let time_field = input_schema.field_with_name(&time_column).map_err(|_| {
         let names: Vec<&str> = input_schema.fields().iter().map(|f| f.name().as_str()).collect();
-        match super::context::closest(&time_column, names) {
+        match crate::suggest::closest(&time_column, names) {
             Some(near) => SqlError::validation(format!(
                 "Column '{time_column}' of DESCRIPTOR is not in '{input_name}'; did you mean '{near}'?"
             )),

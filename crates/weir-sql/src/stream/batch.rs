@@ -91,3 +91,12 @@ pub fn to_array(value: datafusion_expr::ColumnarValue, rows: usize) -> Result<Ar
 pub fn is_all_true(mask: &arrow::array::BooleanArray) -> bool {
     mask.null_count() == 0 && mask.true_count() == mask.len()
 }
+
+/// `column` as `data_type`, unchanged when it already is.
+pub fn cast_to(column: ArrayRef, data_type: &arrow::datatypes::DataType) -> Result<ArrayRef, BoxError> {
+    if column.data_type() == data_type {
+        Ok(column)
+    } else {
+        Ok(arrow::compute::cast(&column, data_type)?)
+    }
+}

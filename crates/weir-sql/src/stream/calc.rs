@@ -9,7 +9,7 @@ use datafusion_physical_expr::PhysicalExpr;
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator};
 
-use super::batch::{is_all_true, to_array, Changes};
+use super::batch::{cast_to, is_all_true, to_array, Changes};
 
 /// Keeps the rows where `filter` holds and computes `projection` over them.
 pub struct CalcOperator {
@@ -49,18 +49,11 @@ impl CalcOperator {
                 .iter()
                 .map(|e| to_array(e.evaluate(&changes.rows)?, n))
                 .collect::<Result<Vec<_>, BoxError>>()?;
-            let columns =
-                columns
-                    .into_iter()
-                    .zip(self.schema.fields())
-                    .map(|(c, f)| {
-                        if c.data_type() == f.data_type() {
-                            Ok(c)
-                        } else {
-                            Ok(arrow::compute::cast(&c, f.data_type())?)
-                        }
-                    })
-                    .collect::<Result<Vec<_>, BoxError>>()?;
+            let columns = columns
+                .into_iter()
+                .zip(self.schema.fields())
+                .map(|(c, f)| cast_to(c, f.data_type()))
+                .collect::<Result<Vec<_>, BoxError>>()?;
             changes = changes.with_columns(self.schema.clone(), columns)?;
         }
         Ok(Some(changes))

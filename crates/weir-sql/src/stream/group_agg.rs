@@ -13,9 +13,8 @@ use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::aggregate::AggCall;
-use super::batch::Changes;
+use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
-use super::window_agg::cast_to;
 use crate::changelog::RowKind;
 
 /// Consecutive rows of one key that all accumulate (`true`) or all retract.
@@ -55,28 +54,29 @@ impl Operator for GroupAggOperator {
             let keys = self.keys.encode(batch)?;
             let arguments = self.calls.iter().map(|c| c.arguments(batch)).collect::<Result<Vec<_>, _>>()?;
             let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
-            // Rows by key in first-seen order, cut into runs of accumulating or retracting rows.
-            let mut order: Vec<Box<[u8]>> = Vec::new();
-            let mut runs: HashMap<Box<[u8]>, Vec<Run>> = HashMap::new();
+            // Rows by key in first-seen order, cut into runs of accumulating or retracting
+            // rows; keys are borrowed from the batch's encoded keys.
+            let mut slot: HashMap<&[u8], usize> = HashMap::new();
+            let mut by_key: Vec<(&[u8], Vec<Run>)> = Vec::new();
             for i in 0..batch.num_rows() {
-                let key: Box<[u8]> = keys.row(i).as_ref().into();
+                let key = keys.row(i).data();
                 let accumulate = changes.kind(i).is_accumulate();
-                let entry = runs.entry(key.clone()).or_insert_with(|| {
-                    order.push(key);
-                    Vec::new()
+                let s = *slot.entry(key).or_insert_with(|| {
+                    by_key.push((key, Vec::new()));
+                    by_key.len() - 1
                 });
-                match entry.last_mut() {
+                let key_runs = &mut by_key[s].1;
+                match key_runs.last_mut() {
                     Some((a, rows)) if *a == accumulate => rows.push(i as u32),
-                    _ => entry.push((accumulate, vec![i as u32])),
+                    _ => key_runs.push((accumulate, vec![i as u32])),
                 }
             }
             let mut out_keys: Vec<u32> = Vec::new();
             let mut out_kinds = Vec::new();
             let mut out_values: Vec<Vec<ScalarValue>> = Vec::new();
-            for key in order {
-                let key_runs = runs.remove(&key).expect("present");
+            for (key, key_runs) in by_key {
                 let first_row = key_runs[0].1[0];
-                if !self.groups.contains_key(&key) {
+                if !self.groups.contains_key(key) {
                     if !key_runs[0].0 {
                         // A retraction of a group never seen: nothing to take back.
                         if key_runs.len() == 1 {
@@ -85,9 +85,9 @@ impl Operator for GroupAggOperator {
                     }
                     let accumulators =
                         self.calls.iter().map(|c| c.accumulator(self.retracting)).collect::<Result<_, _>>()?;
-                    self.groups.insert(key.clone(), Group { accumulators, rows: 0, emitted: None });
+                    self.groups.insert(key.into(), Group { accumulators, rows: 0, emitted: None });
                 }
-                let group = self.groups.get_mut(&key).expect("present");
+                let group = self.groups.get_mut(key).expect("present");
                 for (accumulate, rows) in key_runs {
                     let idx = UInt32Array::from(rows);
                     for (c, acc) in group.accumulators.iter_mut().enumerate() {
@@ -114,7 +114,7 @@ impl Operator for GroupAggOperator {
                         out_kinds.push(RowKind::Delete);
                         out_values.push(old);
                     }
-                    self.groups.remove(&key);
+                    self.groups.remove(key);
                     continue;
                 }
                 let values = group.accumulators.iter_mut().map(|a| a.evaluate()).collect::<Result<Vec<_>, _>>()?;
@@ -136,11 +136,7 @@ impl Operator for GroupAggOperator {
             if out_keys.is_empty() {
                 continue;
             }
-            let key_columns: Vec<ArrayRef> = {
-                let idx = UInt32Array::from(out_keys);
-                let all = self.keys.converter().convert_rows(keys.iter())?;
-                all.iter().map(|c| arrow::compute::take(c, &idx, None)).collect::<Result<_, _>>()?
-            };
+            let key_columns = self.keys.converter().convert_rows(out_keys.iter().map(|&i| keys.row(i as usize)))?;
             let nkeys = key_columns.len();
             let mut columns = Vec::with_capacity(self.schema.fields().len());
             for (i, c) in key_columns.into_iter().enumerate() {

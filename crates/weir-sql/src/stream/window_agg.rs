@@ -14,7 +14,7 @@ use weir_core::{StreamRecord, Watermark};
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::aggregate::{repeat, AggCall};
-use super::batch::Changes;
+use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::watermark::millis;
 
@@ -108,11 +108,15 @@ impl WindowAggOperator {
             let mut group_of = Vec::with_capacity(rows.len());
             for &i in &rows {
                 let key = keys.row(i as usize);
-                let next = groups.index.len() as u32;
-                let g = *groups.index.entry(key.as_ref().into()).or_insert_with(|| {
-                    groups.keys.push(key);
-                    next
-                });
+                let g = match groups.index.get(key.as_ref()) {
+                    Some(g) => *g,
+                    None => {
+                        let g = groups.index.len() as u32;
+                        groups.index.insert(key.as_ref().into(), g);
+                        groups.keys.push(key);
+                        g
+                    }
+                };
                 group_of.push(g as usize);
             }
             let total = groups.index.len();
@@ -170,15 +174,6 @@ impl WindowAggOperator {
             out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: end - 1 });
         }
         Ok(())
-    }
-}
-
-/// `column` as `data_type` (window bounds are milliseconds; a declared type may differ).
-pub fn cast_to(column: ArrayRef, data_type: &arrow::datatypes::DataType) -> Result<ArrayRef, BoxError> {
-    if column.data_type() == data_type {
-        Ok(column)
-    } else {
-        Ok(arrow::compute::cast(&column, data_type)?)
     }
 }
 

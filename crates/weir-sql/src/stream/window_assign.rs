@@ -10,6 +10,8 @@ use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::Changes;
 use super::watermark::millis;
+use weir::window::TimeWindow;
+
 use crate::planner::WindowKind;
 
 /// Assigns rows to their windows.
@@ -27,20 +29,15 @@ impl WindowAssignOperator {
     }
 }
 
-/// The start of the window of `size` (grid shifted by `offset`) holding `t`.
-pub fn window_start(t: i64, offset: i64, size: i64) -> i64 {
-    t - (t - offset).rem_euclid(size)
-}
-
 /// Calls `f(start, end)` for each window of `kind` that holds time `t`, earliest end first.
 pub fn windows_of(kind: &WindowKind, t: i64, mut f: impl FnMut(i64, i64)) {
     match *kind {
         WindowKind::Tumble { size, offset } => {
-            let s = window_start(t, offset, size);
+            let s = TimeWindow::window_start_with_offset(t, offset, size);
             f(s, s + size);
         }
         WindowKind::Hop { slide, size, offset } => {
-            let last = window_start(t, offset, slide);
+            let last = TimeWindow::window_start_with_offset(t, offset, slide);
             let mut s = last - size + slide;
             while s <= last {
                 if s + size > t {
@@ -50,8 +47,8 @@ pub fn windows_of(kind: &WindowKind, t: i64, mut f: impl FnMut(i64, i64)) {
             }
         }
         WindowKind::Cumulate { step, max_size, offset } => {
-            let s = window_start(t, offset, max_size);
-            let mut e = window_start(t, offset, step) + step;
+            let s = TimeWindow::window_start_with_offset(t, offset, max_size);
+            let mut e = TimeWindow::window_start_with_offset(t, offset, step) + step;
             while e <= s + max_size {
                 f(s, e);
                 e += step;
