@@ -207,12 +207,8 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
             anyhow::bail!("SQL jobs cannot checkpoint yet: their operators do not snapshot state; drop --checkpoint-dir or use --api datastream");
         }
         eprintln!("Nexmark {name} (SQL) · parallelism {} · {source}", args.parallelism);
-        let spec = nexmark::sql::SqlRunSpec {
-            query: name,
-            input,
-            parallelism: args.parallelism,
-            output: args.output.clone(),
-        };
+        let spec =
+            nexmark::sql::SqlRunSpec { query: name, input, parallelism: args.parallelism, output: args.output.clone() };
         let report = nexmark::sql::run(&spec)?;
         print_report(&report, &args, false);
         return Ok(());

@@ -145,7 +145,12 @@ impl UserFunction {
     /// (of `inputs` types, all of the batch's length) and returns the result column of type
     /// `output`. Register it with `Session::register_function` under an identifier, then
     /// `CREATE FUNCTION name AS 'identifier'` makes it callable.
-    pub fn scalar<F>(name: &str, inputs: Vec<arrow::datatypes::DataType>, output: arrow::datatypes::DataType, f: F) -> Self
+    pub fn scalar<F>(
+        name: &str,
+        inputs: Vec<arrow::datatypes::DataType>,
+        output: arrow::datatypes::DataType,
+        f: F,
+    ) -> Self
     where
         F: Fn(&[arrow::array::ArrayRef]) -> std::result::Result<arrow::array::ArrayRef, weir_runtime::BoxError>
             + Send
@@ -162,10 +167,8 @@ impl UserFunction {
                 })
                 .unwrap_or(1);
             let arrays = ColumnarValue::values_to_arrays(args)?;
-            let arrays: Vec<arrow::array::ArrayRef> = arrays
-                .into_iter()
-                .map(|a| if a.len() == rows { a } else { a.slice(0, a.len().min(rows)) })
-                .collect();
+            let arrays: Vec<arrow::array::ArrayRef> =
+                arrays.into_iter().map(|a| if a.len() == rows { a } else { a.slice(0, a.len().min(rows)) }).collect();
             let result = f(&arrays).map_err(|e| datafusion_common::DataFusionError::External(e))?;
             Ok(ColumnarValue::Array(result))
         };

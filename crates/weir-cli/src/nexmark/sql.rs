@@ -151,9 +151,8 @@ impl ResultSink for Console {
 /// An unknown query, or the script's first error (planning or execution), shown with its
 /// position in the script.
 pub fn run(spec: &SqlRunSpec) -> anyhow::Result<RunReport> {
-    let sql = script(&spec.query).ok_or_else(|| {
-        anyhow::anyhow!("unknown Nexmark query '{}': the SQL queries are q0 … q22", spec.query)
-    })?;
+    let sql = script(&spec.query)
+        .ok_or_else(|| anyhow::anyhow!("unknown Nexmark query '{}': the SQL queries are q0 … q22", spec.query))?;
     if let Some(out) = &spec.output {
         std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
     }
@@ -192,7 +191,8 @@ mod tests {
     #[test]
     fn every_query_has_a_script_that_parses() {
         for (name, sql) in QUERIES {
-            let statements = weir_sql::parser::parse_script(sql).unwrap_or_else(|e| panic!("{name}: {}", e.render(sql)));
+            let statements =
+                weir_sql::parser::parse_script(sql).unwrap_or_else(|e| panic!("{name}: {}", e.render(sql)));
             assert!(statements.len() >= 3, "{name}: tables and an INSERT");
             assert!(sql.contains(&format!("INSERT INTO nexmark_{name}")), "{name} inserts into nexmark_{name}");
         }

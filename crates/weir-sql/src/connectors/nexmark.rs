@@ -282,7 +282,8 @@ impl<T: NexmarkRow> Operator for RowsOperator<T> {
         self.selected.clear();
         self.selected.extend((0..batch.len() as u32).filter(|&i| T::extract(&batch[i as usize].value).is_some()));
         if !self.selected.is_empty() {
-            let columns = (0..self.getters.len()).map(|c| self.column(c, batch)).collect::<std::result::Result<Vec<_>, _>>()?;
+            let columns =
+                (0..self.getters.len()).map(|c| self.column(c, batch)).collect::<std::result::Result<Vec<_>, _>>()?;
             let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(self.selected.len()));
             let rows = RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
             out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: weir_core::record::NO_TIMESTAMP });
