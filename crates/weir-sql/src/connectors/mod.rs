@@ -1,6 +1,7 @@
 //! Connectors from SQL: `filesystem` (json, csv), `nexmark`, `datagen`, `print`,
 //! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
 
+pub mod datagen;
 pub mod nexmark;
 
 use std::sync::{Arc, Mutex};
@@ -64,6 +65,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
             nexmark::validate(table)?;
             &nexmark::OPTIONS
         }
+        "datagen" => return datagen::validate(table),
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -116,6 +118,7 @@ pub fn open_source(
             })
         }
         "nexmark" => nexmark::open(env, table)?,
+        "datagen" => datagen::open(env, table)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
