@@ -287,9 +287,35 @@ impl std::fmt::Display for ChangelogLines {
     }
 }
 
-/// The changelog lines of a query's result, gathered in one place.
-pub fn collect_changelog(data: &DataStream<Changes>) -> weir_connectors::sink::CollectHandle<Vec<String>> {
-    data.map(|c: Changes| render_changes(&c)).global().map(|l: Vec<String>| l).set_parallelism(1).collect()
+/// A changelog row: its kind and its values as Flink prints them (`null` for NULL).
+pub type ChangeRow = (crate::changelog::RowKind, Vec<String>);
+
+/// The rows of a batch, each value rendered.
+pub fn render_values(c: &Changes) -> Vec<ChangeRow> {
+    (0..c.len())
+        .map(|i| {
+            let values = c
+                .rows
+                .columns()
+                .iter()
+                .map(|column| {
+                    let mut text = String::new();
+                    crate::format::render_value(column.as_ref(), i, &mut text);
+                    text
+                })
+                .collect();
+            (c.kind(i), values)
+        })
+        .collect()
+}
+
+/// The rows of a query's result, gathered in one place in the order they arrive there.
+pub fn collect_changes(data: &DataStream<Changes>) -> weir_connectors::sink::CollectHandle<Vec<ChangeRow>> {
+    // One collecting subtask, so the changes keep the order in which they were made.
+    let sink = weir_connectors::sink::CollectSink::new();
+    let handle = sink.handle();
+    data.map(|c: Changes| render_values(&c)).global().sink_to(sink, "Collect").set_parallelism(1);
+    handle
 }
 
 /// A file sink's row encoder over batches.
