@@ -6,9 +6,12 @@ pub mod batch;
 pub mod calc;
 pub mod exchange;
 pub mod group_agg;
+pub mod over_agg;
+pub mod rank;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;
 pub mod window_assign;
+pub mod window_rank;
 
 pub use batch::Changes;
