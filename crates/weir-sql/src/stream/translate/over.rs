@@ -17,6 +17,7 @@ use super::{physical, strip_alias, Stream, Translator};
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind};
 use crate::stream::aggregate::AggCall;
+use crate::stream::deduplicate::FirstRowOperator;
 use crate::stream::exchange::KeyEncoder;
 use crate::stream::over_agg::{OverAggOperator, OverFrame};
 use crate::stream::rank::{RankEncoders, RankKind, RankOperator, RankRange};
@@ -188,6 +189,11 @@ impl Translator<'_> {
                 && (start, end) == (1, 1)
                 && dedup_order.as_ref().is_some_and(|(_, asc)| !asc),
         };
+        // Deduplication keeping the first row on rowtime: insert-only, as in Flink.
+        let keep_first = match &dedup_order {
+            Some((time, true)) if top.kind == RankKind::RowNumber && (start, end) == (1, 1) => Some(time.clone()),
+            _ => None,
+        };
         let partition =
             top.params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
         let sort = top
@@ -245,6 +251,12 @@ impl Translator<'_> {
                 window: input.window.clone(),
                 origin: "WindowRank".into(),
             }
+        } else if let Some(time) = keep_first.filter(|_| !input.updating) {
+            let time = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
+            let data = data
+                .transform("Deduplicate", move |_| Ok(FirstRowOperator::new(encoders()?, time)))
+                .set_parallelism(parallelism);
+            Stream { data, schema: window.schema.clone(), updating: false, window: None, origin: "Deduplicate".into() }
         } else {
             let retracting = input.updating;
             let data = data
@@ -321,7 +333,16 @@ impl Translator<'_> {
                 if p.filter.is_some() {
                     return Err(SqlError::unsupported("FILTER in an OVER aggregation is not supported"));
                 }
-                let args = p.args.iter().map(|x| physical(x, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
+                let args = p
+                    .args
+                    .iter()
+                    .map(|x| match x {
+                        // COUNT(*) in OVER keeps its wildcard: count a constant instead.
+                        #[allow(deprecated)]
+                        Expr::Wildcard { .. } => physical(&Expr::Literal(ScalarValue::Int64(Some(1)), None), in_schema, &self.props),
+                        x => physical(x, in_schema, &self.props),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
                 let function = AggregateExprBuilder::new((*udaf).clone(), args)
                     .schema(arrow_in.clone())
                     .alias(e.schema_name().to_string())
