@@ -30,13 +30,7 @@ pub struct FirstRowOperator {
 impl FirstRowOperator {
     /// Deduplication with `encoders` (partition key and rows) on the rowtime column `time`.
     pub fn new(encoders: RankEncoders, time: usize) -> Self {
-        FirstRowOperator {
-            encoders,
-            time,
-            pending: HashMap::new(),
-            emitted: HashSet::new(),
-            watermark: i64::MIN,
-        }
+        FirstRowOperator { encoders, time, pending: HashMap::new(), emitted: HashSet::new(), watermark: i64::MIN }
     }
 
     fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {

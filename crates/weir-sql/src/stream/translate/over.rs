@@ -308,13 +308,6 @@ impl Translator<'_> {
                 "Over Agg: Unsupported use of OVER windows. All aggregates must be computed on the same window.",
             ));
         }
-        let input = self.translate(&window.input)?;
-        if input.updating {
-            return Err(SqlError::unsupported(format!(
-                "OVER aggregation needs an insert-only input, but its input is updating (from {})",
-                input.origin
-            )));
-        }
         let Some((time, asc)) = rowtime_order(window, &params.order_by) else {
             return Err(SqlError::unsupported(
                 "OVER windows' ordering in stream mode must be defined on a time attribute (a rowtime column \
@@ -325,6 +318,13 @@ impl Translator<'_> {
             return Err(SqlError::unsupported("OVER windows in stream mode must be ordered ascending by time"));
         }
         let frame = over_frame(&params.window_frame)?;
+        let input = self.translate(&window.input)?;
+        if input.updating {
+            return Err(SqlError::unsupported(format!(
+                "OVER aggregation needs an insert-only input, but its input is updating (from {})",
+                input.origin
+            )));
+        }
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
         let calls = functions
@@ -339,7 +339,9 @@ impl Translator<'_> {
                     .map(|x| match x {
                         // COUNT(*) in OVER keeps its wildcard: count a constant instead.
                         #[allow(deprecated)]
-                        Expr::Wildcard { .. } => physical(&Expr::Literal(ScalarValue::Int64(Some(1)), None), in_schema, &self.props),
+                        Expr::Wildcard { .. } => {
+                            physical(&Expr::Literal(ScalarValue::Int64(Some(1)), None), in_schema, &self.props)
+                        }
                         x => physical(x, in_schema, &self.props),
                     })
                     .collect::<Result<Vec<_>>>()?;
