@@ -16,12 +16,15 @@ use super::rank::RankEncoders;
 use super::watermark::millis;
 use crate::changelog::RowKind;
 
+/// A row's time and bytes.
+type TimedRow = (i64, Arc<[u8]>);
+
 /// Keeps the first row of each key by rowtime.
 pub struct FirstRowOperator {
     encoders: RankEncoders,
     time: usize,
     /// Key → the earliest row so far and its time, not emitted yet.
-    pending: HashMap<Box<[u8]>, (i64, Arc<[u8]>)>,
+    pending: HashMap<Box<[u8]>, TimedRow>,
     /// Keys whose first row was emitted.
     emitted: HashSet<Box<[u8]>>,
     watermark: i64,

@@ -302,3 +302,88 @@ impl Operator for OverAggOperator {
         self.fire(i64::MAX, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use datafusion_physical_expr::expressions::col;
+
+    use super::*;
+
+    fn sum_call() -> AggCall {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let function = AggregateExprBuilder::new(
+            datafusion_functions_aggregate::sum::sum_udaf(),
+            vec![col("x", &schema).expect("column")],
+        )
+        .schema(schema)
+        .alias("s")
+        .build()
+        .expect("sum");
+        AggCall { function: Arc::new(function), filter: None }
+    }
+
+    /// Feeds `batches` of (time, value) rows through one partition; the sums per row.
+    fn run(frame: OverFrame, batches: &[&[(i64, i64)]]) -> Vec<i64> {
+        let call = sum_call();
+        let accumulator = if frame.is_bounded() {
+            call.function.create_sliding_accumulator().expect("sliding")
+        } else {
+            call.function.create_accumulator().expect("accumulator")
+        };
+        let mut partition = OverPartition {
+            accumulators: vec![accumulator],
+            retained: Vec::new(),
+            retained_times: Vec::new(),
+            last_time: i64::MIN,
+        };
+        let mut results = vec![Vec::new()];
+        for rows in batches {
+            let values: ArrayRef = Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1)));
+            let times: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            process_partition(&mut partition, std::slice::from_ref(&call), frame, vec![values], &times, &mut results)
+                .expect("processed");
+        }
+        results[0]
+            .iter()
+            .map(|v| match v {
+                ScalarValue::Int64(Some(n)) => *n,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_aggregate_as_flink() {
+        let rows: &[(i64, i64)] = &[(1, 1), (2, 10), (2, 100), (5, 1000), (20, 10000)];
+        let cases = [
+            (OverFrame::Rows(None), vec![1, 11, 111, 1111, 11111]),
+            (OverFrame::Rows(Some(1)), vec![1, 11, 110, 1100, 11000]),
+            (OverFrame::Rows(Some(0)), vec![1, 10, 100, 1000, 10000]),
+            // Peers (equal times) share the result that includes all of them.
+            (OverFrame::Range(None), vec![1, 111, 111, 1111, 11111]),
+            (OverFrame::Range(Some(3)), vec![1, 111, 111, 1110, 10000]),
+            (OverFrame::Range(Some(0)), vec![1, 110, 110, 1000, 10000]),
+        ];
+        for (frame, expected) in cases {
+            assert_eq!(run(frame, &[rows]), expected, "{frame:?} in one batch");
+            let split: Vec<&[(i64, i64)]> = vec![&rows[..2], &rows[2..4], &rows[4..]];
+            if !matches!(frame, OverFrame::Range(_)) {
+                // A ROWS frame slides across firings the same way.
+                assert_eq!(run(frame, &split), expected, "{frame:?} across firings");
+            }
+        }
+    }
+
+    #[test]
+    fn a_sliding_range_frame_carries_its_rows_across_firings() {
+        assert_eq!(
+            run(OverFrame::Range(Some(3)), &[&[(1, 1), (2, 10)], &[(4, 100)], &[(6, 1000)]]),
+            vec![1, 11, 111, 1100]
+        );
+    }
+}

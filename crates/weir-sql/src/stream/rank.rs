@@ -50,11 +50,17 @@ pub struct RankRange {
     pub newest_first: bool,
 }
 
+/// A change of a ranked row: the row's bytes, its rank and the kind of change.
+pub type RankedChange = (Arc<[u8]>, u64, RowKind);
+
+/// A partition's rows by (sort key, tie order).
+type SortedRows = BTreeMap<(Box<[u8]>, u64), Arc<[u8]>>;
+
 /// The rows of one partition in rank order, and the ranked rows last emitted for it.
 #[derive(Debug, Default)]
 pub struct Partition {
     /// (sort key, tie order) → the row's bytes.
-    rows: BTreeMap<(Box<[u8]>, u64), Arc<[u8]>>,
+    rows: SortedRows,
     /// The rows in the result, with their ranks, as last emitted.
     emitted: Vec<(Arc<[u8]>, u64)>,
 }
@@ -153,7 +159,7 @@ impl Partition {
     /// Ranks the partition again and appends what changed since the last call to `out`:
     /// `(row, rank, kind)`. Without `with_rank` only rows entering (`+I`) or leaving (`-D`)
     /// the result count.
-    pub fn changes(&mut self, range: &RankRange, with_rank: bool, out: &mut Vec<(Arc<[u8]>, u64, RowKind)>) {
+    pub fn changes(&mut self, range: &RankRange, with_rank: bool, out: &mut Vec<RankedChange>) {
         let now = self.ranked(range);
         let old = std::mem::replace(&mut self.emitted, now);
         diff(&old, &self.emitted, with_rank, out);
@@ -166,7 +172,7 @@ impl Partition {
 }
 
 /// The changelog from `old` to `new` ranked rows (both multisets of rows).
-fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out: &mut Vec<(Arc<[u8]>, u64, RowKind)>) {
+fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out: &mut Vec<RankedChange>) {
     // Count (row, rank) — or just rows — in both; what is left over changed.
     let key = |(row, rank): &(Arc<[u8]>, u64)| (row.clone(), if with_rank { *rank } else { 0 });
     let mut count: HashMap<(Arc<[u8]>, u64), i64> = HashMap::with_capacity(old.len() + new.len());
@@ -269,7 +275,7 @@ impl RankEncoders {
     }
 
     /// A batch of ranked rows as output.
-    pub fn output(&self, rows: &[(Arc<[u8]>, u64, RowKind)]) -> Result<Changes, BoxError> {
+    pub fn output(&self, rows: &[RankedChange]) -> Result<Changes, BoxError> {
         let parser = self.rows.parser();
         let mut columns = self.rows.convert_rows(rows.iter().map(|(r, _, _)| parser.parse(r)))?;
         let ranks: ArrayRef = Arc::new(UInt64Array::from_iter_values(rows.iter().map(|(_, rank, _)| *rank)));
@@ -301,7 +307,7 @@ impl RankOperator {
         RankOperator { encoders, range, retracting, partitions: HashMap::new(), seq: 0 }
     }
 
-    fn apply(&mut self, changes: &Changes) -> Result<Vec<(Arc<[u8]>, u64, RowKind)>, BoxError> {
+    fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
         let (keys, sort, rows) = self.encoders.encode(&changes.rows)?;
         let mut touched: Vec<&[u8]> = Vec::new();
         for i in 0..changes.len() {
