@@ -11,7 +11,7 @@
 //! input it keeps every row, so that a retraction in the range brings the next row in
 //! (Flink's `RetractableTopNFunction`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
@@ -53,14 +53,16 @@ pub struct RankRange {
 /// A change of a ranked row: the row's bytes, its rank and the kind of change.
 pub type RankedChange = (Arc<[u8]>, u64, RowKind);
 
-/// A partition's rows by (sort key, tie order).
-type SortedRows = BTreeMap<(Box<[u8]>, u64), Arc<[u8]>>;
+/// A partition's rows by sort key; rows with equal keys in tie order.
+type SortedRows = BTreeMap<Box<[u8]>, VecDeque<Arc<[u8]>>>;
 
 /// The rows of one partition in rank order, and the ranked rows last emitted for it.
 #[derive(Debug, Default)]
 pub struct Partition {
-    /// (sort key, tie order) → the row's bytes.
+    /// Sort key → the rows' bytes in tie order.
     rows: SortedRows,
+    /// How many rows `rows` holds.
+    count: usize,
     /// The rows in the result, with their ranks, as last emitted.
     emitted: Vec<(Arc<[u8]>, u64)>,
 }
@@ -70,10 +72,10 @@ impl Partition {
     /// input, which only ever keeps the top rows: lets most rows of a long partition be
     /// rejected without copying them.
     pub fn admits(&self, key: &[u8], range: &RankRange) -> bool {
-        if (self.rows.len() as u64) < range.end {
+        if (self.count as u64) < range.end {
             return true;
         }
-        let Some(((last, _), _)) = self.rows.last_key_value() else { return true };
+        let Some((last, _)) = self.rows.last_key_value() else { return true };
         match range.kind {
             // A tie goes after the last row unless the newest come first.
             RankKind::RowNumber => key < last.as_ref() || (range.newest_first && key == last.as_ref()),
@@ -81,24 +83,35 @@ impl Partition {
         }
     }
 
-    /// Adds a row; `seq` orders it among ties (larger: later).
-    pub fn insert(&mut self, key: &[u8], row: &[u8], seq: u64, range: &RankRange) {
-        let tie = if range.newest_first { u64::MAX - seq } else { seq };
-        self.rows.insert((key.into(), tie), row.into());
+    /// Adds a row after (or, newest first, before) the rows with an equal sort key.
+    pub fn insert(&mut self, key: &[u8], row: &[u8], range: &RankRange) {
+        let peers = match self.rows.get_mut(key) {
+            Some(peers) => peers,
+            None => self.rows.entry(key.into()).or_default(),
+        };
+        if range.newest_first {
+            peers.push_front(row.into());
+        } else {
+            peers.push_back(row.into());
+        }
+        self.count += 1;
     }
 
     /// Removes one row equal to `row` with sort key `key`; false when there is none.
     pub fn retract(&mut self, key: &[u8], row: &[u8]) -> bool {
-        let from = (Box::<[u8]>::from(key), 0u64);
-        let to = (Box::<[u8]>::from(key), u64::MAX);
-        let found = self.rows.range(from..=to).find(|(_, r)| r.as_ref() == row).map(|(k, _)| k.clone());
-        match found {
-            Some(k) => {
-                self.rows.remove(&k);
-                true
-            }
-            None => false,
+        let Some(peers) = self.rows.get_mut(key) else { return false };
+        let Some(at) = peers.iter().position(|r| r.as_ref() == row) else { return false };
+        peers.remove(at);
+        if peers.is_empty() {
+            self.rows.remove(key);
         }
+        self.count -= 1;
+        true
+    }
+
+    /// Every row with its sort key, in rank order.
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &Arc<[u8]>)> {
+        self.rows.iter().flat_map(|(key, peers)| peers.iter().map(move |row| (key.as_ref(), row)))
     }
 
     /// The rows within `range` with their ranks, in rank order.
@@ -106,8 +119,8 @@ impl Partition {
         let mut out = Vec::new();
         let mut rank = 0u64;
         let mut previous: Option<&[u8]> = None;
-        for (position, ((key, _), row)) in self.rows.iter().enumerate() {
-            let peer = previous == Some(key.as_ref());
+        for (position, (key, row)) in self.iter().enumerate() {
+            let peer = previous == Some(key);
             rank = match range.kind {
                 RankKind::RowNumber => position as u64 + 1,
                 RankKind::Rank if peer => rank,
@@ -121,7 +134,7 @@ impl Partition {
             if rank >= range.start {
                 out.push((row.clone(), rank));
             }
-            previous = Some(key.as_ref());
+            previous = Some(key);
         }
         out
     }
@@ -135,8 +148,8 @@ impl Partition {
                 let mut rank = 0u64;
                 let mut keep = 0usize;
                 let mut previous: Option<&[u8]> = None;
-                for (position, (key, _)) in self.rows.keys().enumerate() {
-                    let peer = previous == Some(key.as_ref());
+                for (position, (key, _)) in self.iter().enumerate() {
+                    let peer = previous == Some(key);
                     rank = match (range.kind, peer) {
                         (_, true) => rank,
                         (RankKind::DenseRank, false) => rank + 1,
@@ -146,13 +159,18 @@ impl Partition {
                         break;
                     }
                     keep = position + 1;
-                    previous = Some(key.as_ref());
+                    previous = Some(key);
                 }
                 keep
             }
         };
-        while self.rows.len() > keep {
-            self.rows.pop_last();
+        while self.count > keep {
+            let Some(mut last) = self.rows.last_entry() else { break };
+            last.get_mut().pop_back();
+            if last.get().is_empty() {
+                last.remove();
+            }
+            self.count -= 1;
         }
     }
 
@@ -298,13 +316,12 @@ pub struct RankOperator {
     /// The input retracts rows: keep all of them.
     retracting: bool,
     partitions: HashMap<Box<[u8]>, Partition>,
-    seq: u64,
 }
 
 impl RankOperator {
     /// Ranking with `encoders` within `range`; `retracting`: the input is updating.
     pub fn new(encoders: RankEncoders, range: RankRange, retracting: bool) -> Self {
-        RankOperator { encoders, range, retracting, partitions: HashMap::new(), seq: 0 }
+        RankOperator { encoders, range, retracting, partitions: HashMap::new() }
     }
 
     fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
@@ -319,8 +336,7 @@ impl RankOperator {
             let sort_key = sort.row(i).data();
             let changed = if changes.kind(i).is_accumulate() {
                 if self.retracting || partition.admits(sort_key, &self.range) {
-                    self.seq += 1;
-                    partition.insert(sort_key, rows.row(i).data(), self.seq, &self.range);
+                    partition.insert(sort_key, rows.row(i).data(), &self.range);
                     if !self.retracting {
                         partition.truncate(&self.range);
                     }
@@ -372,8 +388,8 @@ mod tests {
 
     /// Rows named by one byte, with a one-byte sort key.
     fn fill(p: &mut Partition, rows: &[(u8, u8)], range: &RankRange) {
-        for (seq, (key, row)) in rows.iter().enumerate() {
-            p.insert(&[*key], &[*row], seq as u64, range);
+        for (key, row) in rows {
+            p.insert(&[*key], &[*row], range);
         }
     }
 
@@ -438,7 +454,7 @@ mod tests {
         let mut out = Vec::new();
         p.changes(&r, true, &mut out);
         out.clear();
-        p.insert(&[1], b"a", 9, &r);
+        p.insert(&[1], b"a", &r);
         p.changes(&r, true, &mut out);
         let got: Vec<(u8, u64, RowKind)> = out.iter().map(|(r, n, k)| (r[0], *n, *k)).collect();
         assert_eq!(

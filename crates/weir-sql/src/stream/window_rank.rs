@@ -22,13 +22,12 @@ pub struct WindowRankOperator {
     /// Window end → partition key (which includes the window) → its rows.
     windows: BTreeMap<i64, HashMap<Box<[u8]>, Partition>>,
     watermark: i64,
-    seq: u64,
 }
 
 impl WindowRankOperator {
     /// Ranking with `encoders` within `range`; `end` is the index of `window_end`.
     pub fn new(encoders: RankEncoders, range: RankRange, end: usize) -> Self {
-        WindowRankOperator { encoders, range, end, windows: BTreeMap::new(), watermark: i64::MIN, seq: 0 }
+        WindowRankOperator { encoders, range, end, windows: BTreeMap::new(), watermark: i64::MIN }
     }
 
     fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
@@ -48,8 +47,7 @@ impl WindowRankOperator {
             };
             let sort_key = sort.row(i).data();
             if partition.admits(sort_key, &self.range) {
-                self.seq += 1;
-                partition.insert(sort_key, rows.row(i).data(), self.seq, &self.range);
+                partition.insert(sort_key, rows.row(i).data(), &self.range);
                 partition.truncate(&self.range);
             }
         }
