@@ -142,7 +142,8 @@ pub(crate) fn to_logical_plan(context: &PlanContext<'_>, query: Query) -> Result
         enable_options_value_normalization: false,
         collect_spans: true,
         map_string_types_to_utf8view: false,
-        default_null_ordering: datafusion_sql::planner::NullOrdering::NullsMax,
+        // Flink's default null collation: NULL sorts lowest (first ascending, last descending).
+        default_null_ordering: datafusion_sql::planner::NullOrdering::NullsMin,
     };
     let planner = SqlToRel::new_with_options(context, options);
     planner.sql_statement_to_plan(Statement::Query(Box::new(query))).map_err(plan_error)

@@ -4,11 +4,15 @@
 pub mod aggregate;
 pub mod batch;
 pub mod calc;
+pub mod deduplicate;
 pub mod exchange;
 pub mod group_agg;
+pub mod over_agg;
+pub mod rank;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;
 pub mod window_assign;
+pub mod window_rank;
 
 pub use batch::Changes;
