@@ -20,17 +20,25 @@ pub struct KeyEncoder {
 
 impl KeyEncoder {
     /// Keys computed by `exprs` over batches of `schema`.
+    /// Without expressions every row gets the same key (one constant column, since rows of
+    /// no columns cannot be counted).
     pub fn new(exprs: Vec<Arc<dyn PhysicalExpr>>, schema: &arrow::datatypes::Schema) -> Result<Self, BoxError> {
-        let fields =
+        let mut fields =
             exprs.iter().map(|e| Ok(SortField::new(e.data_type(schema)?))).collect::<Result<Vec<_>, BoxError>>()?;
+        if fields.is_empty() {
+            fields.push(SortField::new(arrow::datatypes::DataType::Boolean));
+        }
         Ok(KeyEncoder { exprs, converter: RowConverter::new(fields)? })
     }
 
     /// The keys of `batch`'s rows.
     pub fn encode(&self, batch: &arrow::array::RecordBatch) -> Result<arrow::row::Rows, BoxError> {
         let n = batch.num_rows();
-        let columns =
+        let mut columns =
             self.exprs.iter().map(|e| to_array(e.evaluate(batch)?, n)).collect::<Result<Vec<_>, BoxError>>()?;
+        if columns.is_empty() {
+            columns.push(Arc::new(arrow::array::BooleanArray::new_null(n)));
+        }
         Ok(self.converter.convert_columns(&columns)?)
     }
 

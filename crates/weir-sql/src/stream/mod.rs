@@ -6,6 +6,7 @@ pub mod batch;
 pub mod calc;
 pub mod exchange;
 pub mod group_agg;
+pub mod session_window;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;
