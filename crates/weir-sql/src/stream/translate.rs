@@ -117,8 +117,8 @@ impl<'e> Translator<'e> {
                         let input = self.translate(&tvf.input)?;
                         if input.updating {
                             return Err(SqlError::unsupported(format!(
-                                "Window TVFs need an insert-only input, but '{}' is updating (from {})",
-                                source.name, input.origin
+                                "{} needs an insert-only input, but its input is updating (from {})",
+                                tvf.call, input.origin
                             )));
                         }
                         let time = input
