@@ -329,7 +329,10 @@ mod tests {
 
     /// Adds rows `(time, row ref)` with gap 10 at watermark `wm`; returns the sessions as
     /// `(start, end, rows)` and the sessions retired on the way.
-    fn run(rows: &[(i64, RowRef)], wm: i64) -> (Vec<(i64, i64, Vec<RowRef>)>, Vec<Added>, Vec<(i64, i64)>) {
+    /// A session as `(start, end, rows)`.
+    type Bounds = (i64, i64, Vec<RowRef>);
+
+    fn run(rows: &[(i64, RowRef)], wm: i64) -> (Vec<Bounds>, Vec<Added>, Vec<(i64, i64)>) {
         let mut key = KeySessions::default();
         let mut retired = Vec::new();
         let added = rows.iter().map(|&(t, row)| key.add(t, 10, row, wm, |s, e| retired.push((s, e)))).collect();
@@ -342,7 +345,7 @@ mod tests {
             name: &'static str,
             rows: Vec<(i64, RowRef)>,
             wm: i64,
-            sessions: Vec<(i64, i64, Vec<RowRef>)>,
+            sessions: Vec<Bounds>,
         }
         let cases = vec![
             Case {
