@@ -153,7 +153,7 @@ impl<'e> Translator<'e> {
                                 time: Some(n + 2),
                                 kind: tvf.kind.clone(),
                             }),
-                            origin: format!("WindowTableFunction({})", source.name),
+                            origin: format!("WindowTableFunction({})", tvf.call),
                         }
                     }
                 };
