@@ -3,6 +3,7 @@
 //! keep streaming semantics.
 
 mod context;
+pub mod group_window;
 pub mod tvf;
 
 use std::sync::Arc;

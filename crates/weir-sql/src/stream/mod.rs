@@ -9,6 +9,7 @@ pub mod exchange;
 pub mod group_agg;
 pub mod over_agg;
 pub mod rank;
+pub mod session_window;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;
