@@ -6,9 +6,13 @@ pub mod batch;
 pub mod calc;
 pub mod exchange;
 pub mod group_agg;
+pub mod interval_join;
+pub mod join;
+pub mod regular_join;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;
 pub mod window_assign;
+pub mod window_join;
 
 pub use batch::Changes;
