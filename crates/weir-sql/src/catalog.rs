@@ -140,6 +140,48 @@ pub enum UserFunction {
     Aggregate(Arc<AggregateUDF>),
 }
 
+impl UserFunction {
+    /// A deterministic scalar function over whole columns: `f` gets one array per argument
+    /// (of `inputs` types, all of the batch's length) and returns the result column of type
+    /// `output`. Register it with `Session::register_function` under an identifier, then
+    /// `CREATE FUNCTION name AS 'identifier'` makes it callable.
+    pub fn scalar<F>(
+        name: &str,
+        inputs: Vec<arrow::datatypes::DataType>,
+        output: arrow::datatypes::DataType,
+        f: F,
+    ) -> Self
+    where
+        F: Fn(&[arrow::array::ArrayRef]) -> std::result::Result<arrow::array::ArrayRef, weir_runtime::BoxError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        use datafusion_expr::ColumnarValue;
+        let call = move |args: &[ColumnarValue]| -> datafusion_common::Result<ColumnarValue> {
+            let rows = args
+                .iter()
+                .find_map(|a| match a {
+                    ColumnarValue::Array(a) => Some(a.len()),
+                    ColumnarValue::Scalar(_) => None,
+                })
+                .unwrap_or(1);
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let arrays: Vec<arrow::array::ArrayRef> =
+                arrays.into_iter().map(|a| if a.len() == rows { a } else { a.slice(0, a.len().min(rows)) }).collect();
+            let result = f(&arrays).map_err(|e| datafusion_common::DataFusionError::External(e))?;
+            Ok(ColumnarValue::Array(result))
+        };
+        UserFunction::Scalar(Arc::new(datafusion_expr::create_udf(
+            name,
+            inputs,
+            output,
+            datafusion_expr::Volatility::Immutable,
+            Arc::new(call),
+        )))
+    }
+}
+
 /// Tables, views and functions of a session.
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {

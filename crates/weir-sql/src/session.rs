@@ -37,6 +37,10 @@ pub struct Session {
     catalog: Catalog,
     options: BTreeMap<String, String>,
     settings: JobSettings,
+    /// `WITH` options that replace a table's own when it is created, by table name.
+    table_options: BTreeMap<String, BTreeMap<String, String>>,
+    /// Rows the session's jobs have given their sinks.
+    rows_written: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Where query results and messages go.
@@ -68,6 +72,18 @@ impl Session {
     /// The catalog.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// Replaces the `WITH` options of the table `name` when a script creates it: the same
+    /// script then reads or writes elsewhere (`weir nexmark --api sql` points the Nexmark
+    /// tables at files, or its result table at an output directory, this way).
+    pub fn override_table_options(&mut self, name: &str, options: BTreeMap<String, String>) {
+        self.table_options.insert(name.to_string(), options);
+    }
+
+    /// Rows given to sinks by the jobs this session has run (`INSERT INTO`).
+    pub fn rows_written(&self) -> u64 {
+        self.rows_written.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Makes a Rust function available to `CREATE FUNCTION name AS 'identifier'`.
@@ -349,6 +365,9 @@ impl Session {
         for (k, v) in &create.options {
             table.options.insert(k.clone(), v.clone());
         }
+        if let Some(options) = self.table_options.get(&name) {
+            table.options = options.clone();
+        }
         if create.comment.is_some() {
             table.comment = create.comment.clone();
         }
@@ -438,7 +457,12 @@ impl Session {
             let table = self.existing_table(&name)?.clone();
             let plan = crate::planner::plan_query(&self.catalog, &insert.query)?;
             let stream = self.translate(&env, &plan)?;
-            let stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
+            let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
+            let rows = self.rows_written.clone();
+            stream.data = stream.data.map(move |c: Changes| {
+                rows.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                c
+            });
             crate::connectors::add_sink(&env, stream, &table, &self.settings)?;
         }
         let result = env.execute("insert-into").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;

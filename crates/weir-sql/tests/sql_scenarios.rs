@@ -1,10 +1,16 @@
-//! SQL scenarios as data: each folder under `tests/scenarios/` holds a Flink SQL script
-//! (`query.sql` with `${DATA}` and `${OUT}`), its input files (`data/`), `meta.json` and
-//! the result Apache Flink gave on the same input (`expected.canon`: one JSON array of
-//! values per row, sorted). The script runs on Weir and its committed output must equal
-//! Flink's, row for row.
+//! SQL scenarios as data: every folder under `tests/scenarios/` holds a Flink SQL script
+//! (`query.sql` with `${DATA}` and `${OUT}`), its input files (`data/`), `meta.json` and the
+//! result Apache Flink gave on the same input (`expected.canon`: one JSON array of values
+//! per final row, written by the peer harness in `../shared/peers/flink/`). Each script runs
+//! on Weir at parallelism 1 and 2 and its result must equal Flink's, row for row.
+//!
+//! `meta.json` says how the result is read: `append` — the script writes JSON lines into a
+//! filesystem table at `${OUT}`; `updating` — the script ends with a plain `SELECT` whose
+//! changelog (`+I[…]`, `-U[…]`, `+U[…]`, `-D[…]`) is folded into the final table. Values are
+//! compared in the harness's canonical form, decided by each column's Flink type.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use weir_sql::session::{JobSettings, ResultSink, Session};
 
@@ -17,84 +23,293 @@ impl ResultSink for Rows {
     fn message(&mut self, _: &str) {}
 }
 
-/// `2025-01-01 00:00:10` or `…10.5` as `…10.500`: Flink's canonical TIMESTAMP(3) text.
-fn canonical_value(v: &serde_json::Value) -> serde_json::Value {
-    if let serde_json::Value::String(s) = v {
-        let looks_like_ts =
-            s.len() >= 19 && s.as_bytes()[4] == b'-' && s.as_bytes()[10] == b' ' && s.as_bytes()[13] == b':';
-        if looks_like_ts {
-            let (base, frac) = s.split_at(19);
-            let frac = frac.trim_start_matches('.');
-            let mut frac = frac.to_string();
-            while frac.len() < 3 {
-                frac.push('0');
-            }
-            return serde_json::Value::String(format!("{base}.{frac}"));
-        }
-    }
-    v.clone()
+/// How a column's values are compared.
+#[derive(Debug, Clone, Copy)]
+enum Class {
+    Int,
+    Decimal(u32),
+    Double,
+    Float,
+    Bool,
+    Str,
+    Timestamp,
+    Date,
+    Time,
+    Other,
 }
 
-fn run_scenario(dir: &Path, parallelism: usize) {
+fn class_of(flink_type: &str) -> Class {
+    let t = flink_type.to_uppercase().replace("*ROWTIME*", "").replace("*PROCTIME*", "").replace("NOT NULL", "");
+    let t = t.trim();
+    let word = t.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next().unwrap_or("");
+    match word {
+        "TIMESTAMP" | "TIMESTAMP_LTZ" => Class::Timestamp,
+        "DATE" => Class::Date,
+        "TIME" => Class::Time,
+        "DECIMAL" | "NUMERIC" | "DEC" => {
+            let args = t.split_once('(').map(|(_, a)| a.trim_end_matches(')')).unwrap_or("");
+            let scale = args.split(',').nth(1).and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+            Class::Decimal(scale)
+        }
+        "DOUBLE" => Class::Double,
+        "FLOAT" | "REAL" => Class::Float,
+        "TINYINT" | "SMALLINT" | "INT" | "INTEGER" | "BIGINT" => Class::Int,
+        "BOOLEAN" => Class::Bool,
+        "CHAR" | "VARCHAR" | "STRING" => Class::Str,
+        _ => Class::Other,
+    }
+}
+
+/// A value as read: from JSON (Flink's expected rows, Weir's JSON files) or as the text of
+/// a print-style changelog line.
+enum Raw<'a> {
+    Json(&'a serde_json::Value),
+    Text(&'a str),
+}
+
+/// Decimal text rounded half-up to `scale` digits, `-0` as `0`.
+fn round_decimal(text: &str, scale: u32) -> String {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.trim_start_matches('+')),
+    };
+    let (mantissa, exponent) = match digits.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (digits, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = format!("{int_part}{frac_part}");
+    // Value = all × 10^(exponent − len(frac)); we want it × 10^scale, rounded.
+    let shift = exponent - frac_part.len() as i32 + scale as i32;
+    let mut value: i128 = all.parse().unwrap_or(0);
+    if shift >= 0 {
+        value *= 10i128.pow(shift as u32);
+    } else {
+        let div = 10i128.pow((-shift) as u32);
+        value = (value + div / 2) / div;
+    }
+    let negative = negative && value != 0;
+    let s = value.to_string();
+    let s = if scale > 0 {
+        let padded = format!("{:0>width$}", s, width = scale as usize + 1);
+        let (i, f) = padded.split_at(padded.len() - scale as usize);
+        format!("{i}.{f}")
+    } else {
+        s
+    };
+    if negative {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+/// `2025-01-01T00:00:10` or `…10.5` as `2025-01-01 00:00:10.500`; epoch millis too.
+fn canonical_timestamp(text: &str) -> String {
+    let text = text.trim().trim_end_matches('Z');
+    if let Ok(ms) = text.parse::<i64>() {
+        let t = chrono::DateTime::from_timestamp_millis(ms).expect("timestamp in range");
+        return t.format("%Y-%m-%d %H:%M:%S%.3f").to_string();
+    }
+    let (date, time) = text.split_once([' ', 'T']).unwrap_or((text, "00:00"));
+    format!("{date} {}", canonical_time(time))
+}
+
+fn canonical_time(text: &str) -> String {
+    let (hms, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    let mut parts: Vec<String> = hms.split(':').map(|p| format!("{:0>2}", p)).collect();
+    while parts.len() < 3 {
+        parts.push("00".into());
+    }
+    let frac: String = format!("{frac:0<3}").chars().take(3).collect();
+    format!("{}.{frac}", parts.join(":"))
+}
+
+fn canonical_float(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if x == 0.0 {
+        "0".into()
+    } else {
+        format!("{:.*e}", digits - 1, x)
+    }
+}
+
+/// The canonical text of one value of class `class` (`None` for NULL).
+fn canonical(raw: Raw<'_>, class: Class) -> Option<String> {
+    let text: String = match raw {
+        Raw::Json(serde_json::Value::Null) => return None,
+        Raw::Text("null") | Raw::Text("<NULL>") => return None,
+        Raw::Json(serde_json::Value::String(s)) => s.clone(),
+        Raw::Json(other) => other.to_string(),
+        Raw::Text(t) => t.to_string(),
+    };
+    Some(match class {
+        Class::Int => round_decimal(&text, 0),
+        Class::Decimal(scale) => round_decimal(&text, scale),
+        Class::Double => canonical_float(text.trim().parse().expect("a DOUBLE value"), 12),
+        Class::Float => canonical_float(text.trim().parse().expect("a FLOAT value"), 6),
+        Class::Bool => text.trim().to_lowercase(),
+        Class::Timestamp => canonical_timestamp(&text),
+        Class::Time => canonical_time(&text),
+        Class::Date | Class::Str | Class::Other => text,
+    })
+}
+
+type Row = Vec<Option<String>>;
+
+/// Rows of JSON-lines files under `dir` (recursively), skipping files not yet committed.
+fn read_json_rows(dir: &Path, columns: &[(String, Class)], rows: &mut Vec<Row>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_lowercase();
+        if name.starts_with('.') || name.starts_with('_') || name.contains("inprogress") || name.contains("pending") {
+            continue;
+        }
+        if path.is_dir() {
+            read_json_rows(&path, columns, rows);
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
+            let object: serde_json::Value = serde_json::from_str(line).unwrap();
+            let object = object.as_object().unwrap();
+            let by_lower: BTreeMap<String, &serde_json::Value> =
+                object.iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+            let null = serde_json::Value::Null;
+            rows.push(
+                columns
+                    .iter()
+                    .map(|(c, class)| canonical(Raw::Json(by_lower.get(&c.to_lowercase()).unwrap_or(&&null)), *class))
+                    .collect(),
+            );
+        }
+    }
+}
+
+/// The final table of a print-style changelog.
+fn fold_changelog(lines: &[String], columns: &[(String, Class)]) -> Result<Vec<Row>, String> {
+    let mut table: BTreeMap<Row, i64> = BTreeMap::new();
+    for line in lines {
+        let Some(kind) = line.get(..2) else { continue };
+        let Some(body) = line.get(3..line.len().saturating_sub(1)) else { continue };
+        let values: Vec<&str> = if columns.len() == 1 { vec![body] } else { body.split(", ").collect() };
+        if values.len() != columns.len() {
+            return Err(format!("{line}: {} values for {} columns", values.len(), columns.len()));
+        }
+        let row: Row = values.iter().zip(columns).map(|(v, (_, class))| canonical(Raw::Text(v), *class)).collect();
+        let count = table.entry(row.clone()).or_insert(0);
+        match kind {
+            "+I" | "+U" => *count += 1,
+            "-U" | "-D" => *count -= 1,
+            _ => return Err(format!("not a changelog row: {line}")),
+        }
+        if *count < 0 {
+            return Err(format!("{line} retracts a row that is not in the result"));
+        }
+    }
+    Ok(table.into_iter().flat_map(|(row, n)| std::iter::repeat_n(row, n as usize)).collect())
+}
+
+fn run_scenario(dir: &Path, parallelism: usize) -> Result<(), String> {
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
-    let columns: Vec<String> =
-        meta["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+    let columns: Vec<(String, Class)> = meta["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_string(), class_of(c["type"].as_str().unwrap_or("STRING"))))
+        .collect();
     let out = tempfile::tempdir().unwrap();
     let script = std::fs::read_to_string(dir.join("query.sql"))
         .unwrap()
         .replace("${DATA}", dir.join("data").to_str().unwrap())
         .replace("${OUT}", out.path().to_str().unwrap());
     let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    if let Err(e) = session.execute_script(&script, &mut rows) {
-        panic!("{}: {}", dir.display(), e.render(&script));
-    }
-    let mut got = Vec::new();
-    for entry in std::fs::read_dir(out.path()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with('.') || !path.is_file() {
-            continue;
+    let mut printed = Rows(Vec::new());
+    session.execute_script(&script, &mut printed).map_err(|e| e.render(&script))?;
+    let mut got = match meta["kind"].as_str() {
+        Some("updating") => fold_changelog(&printed.0, &columns)?,
+        _ => {
+            let mut rows = Vec::new();
+            read_json_rows(out.path(), &columns, &mut rows);
+            rows
         }
-        for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-            let object: serde_json::Value = serde_json::from_str(line).unwrap();
-            let values: Vec<serde_json::Value> = columns.iter().map(|c| canonical_value(&object[c.as_str()])).collect();
-            got.push(serde_json::to_string(&values).unwrap());
-        }
-    }
+    };
     got.sort();
-    let mut expected: Vec<String> = std::fs::read_to_string(dir.join("expected.canon"))
+    let mut expected: Vec<Row> = std::fs::read_to_string(dir.join("expected.canon"))
         .unwrap()
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            serde_json::to_string(&v.as_array().unwrap().iter().map(canonical_value).collect::<Vec<_>>()).unwrap()
+            v.as_array().unwrap().iter().zip(&columns).map(|(v, (_, class))| canonical(Raw::Json(v), *class)).collect()
         })
         .collect();
     expected.sort();
-    let missing: Vec<&String> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
-    let extra: Vec<&String> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
-    assert!(
-        got == expected,
-        "{} at parallelism {parallelism}: {} rows, Flink gave {}; missing {missing:?}; extra {extra:?}",
-        dir.display(),
-        got.len(),
-        expected.len()
-    );
+    if got == expected {
+        return Ok(());
+    }
+    let missing: Vec<&Row> = expected.iter().filter(|e| !got.contains(e)).take(5).collect();
+    let extra: Vec<&Row> = got.iter().filter(|g| !expected.contains(g)).take(5).collect();
+    Err(format!("{} rows, Flink gave {}; missing {missing:?}; extra {extra:?}", got.len(), expected.len()))
 }
 
-fn scenario(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios").join(name)
+fn scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("meta.json").is_file() && p.join("expected.canon").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Runs every scenario at `parallelism`, listing all that differ from Flink.
+fn every_scenario_at(parallelism: usize) {
+    let filter = std::env::var("WEIR_SCENARIO").unwrap_or_default();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for dir in scenarios() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        if !name.contains(&filter) {
+            continue;
+        }
+        ran += 1;
+        if let Err(e) = run_scenario(&dir, parallelism) {
+            failures.push(format!("{name} at parallelism {parallelism}: {e}"));
+        }
+    }
+    assert!(ran > 0, "no scenario matched WEIR_SCENARIO={filter:?}");
+    assert!(failures.is_empty(), "{} of {ran} scenarios differ from Flink:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
-fn hop_window_aggregation_equals_flink() {
-    run_scenario(&scenario("hop-clicks"), 1);
+fn every_scenario_equals_flink() {
+    every_scenario_at(1);
 }
 
 #[test]
-fn hop_window_aggregation_equals_flink_in_parallel() {
-    run_scenario(&scenario("hop-clicks"), 2);
+fn every_scenario_equals_flink_in_parallel() {
+    every_scenario_at(2);
+}
+
+#[test]
+fn canonical_values_follow_the_harness_rules() {
+    assert_eq!(round_decimal("12.345", 2), "12.35");
+    assert_eq!(round_decimal("-0.001", 2), "0.00");
+    assert_eq!(round_decimal("1e3", 1), "1000.0");
+    assert_eq!(round_decimal("7", 3), "7.000");
+    assert_eq!(canonical_timestamp("2025-01-01T00:00:10.5"), "2025-01-01 00:00:10.500");
+    assert_eq!(canonical_timestamp("2025-01-01 00:00"), "2025-01-01 00:00:00.000");
+    assert_eq!(canonical_timestamp("0"), "1970-01-01 00:00:00.000");
+    assert_eq!(canonical_float(1.0 / 3.0, 12), canonical_float(0.333333333333, 12));
+    let columns = vec![("k".to_string(), Class::Str), ("n".to_string(), Class::Int)];
+    let lines: Vec<String> = ["+I[a, 1]", "-U[a, 1]", "+U[a, 2]", "+I[b, 1]", "-D[b, 1]"].map(String::from).to_vec();
+    assert_eq!(fold_changelog(&lines, &columns).unwrap(), vec![vec![Some("a".into()), Some("2".into())]]);
+    let bad: Vec<String> = vec!["-D[c, 1]".into()];
+    assert!(fold_changelog(&bad, &columns).is_err());
 }

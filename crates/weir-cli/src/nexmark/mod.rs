@@ -15,5 +15,6 @@ pub mod q7;
 pub mod q8;
 pub mod runner;
 pub mod sliding;
+pub mod sql;
 
 pub use runner::{run, NexmarkInput, Query, RunReport, RunSpec};

@@ -300,7 +300,7 @@ pub fn nexmark_watermarks<T: 'static>() -> WatermarkStrategy<T> {
 
 /// The `events` count of a data set's `meta.json` (written by `weir nexmark generate` and
 /// by the peers' generator).
-fn data_set_events(dir: &std::path::Path) -> Option<u64> {
+pub(crate) fn data_set_events(dir: &std::path::Path) -> Option<u64> {
     let meta = std::fs::read_to_string(dir.join("meta.json")).ok()?;
     serde_json::from_str::<serde_json::Value>(&meta).ok()?.get("events")?.as_u64()
 }

@@ -1,5 +1,7 @@
-//! Connectors from SQL: `filesystem` (json, csv), `print`, `blackhole` — how a table's
-//! `WITH` options become a source or a sink of [`Changes`].
+//! Connectors from SQL: `filesystem` (json, csv), `nexmark`, `datagen`, `print`,
+//! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
+
+pub mod nexmark;
 
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +20,7 @@ use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
-pub const CONNECTORS: [&str; 3] = ["filesystem", "print", "blackhole"];
+pub const CONNECTORS: [&str; 5] = ["blackhole", "datagen", "filesystem", "nexmark", "print"];
 
 fn path_of(table: &TableDef) -> Result<String> {
     let path = table.required_option("path")?;
@@ -40,6 +42,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         "filesystem" => {
             path_of(table)?;
             format_options(table)?;
+            writes_changelog(table)?;
             &[
                 "connector",
                 "path",
@@ -52,10 +55,15 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
                 "sink.partition-commit.policy.kind",
                 "sink.partition-commit.trigger",
                 "sink.parallelism",
+                "sink.changelog-mode",
             ]
         }
         "print" => &["connector", "print-identifier", "standard-error", "sink.parallelism"],
         "blackhole" => &["connector"],
+        "nexmark" => {
+            nexmark::validate(table)?;
+            &nexmark::OPTIONS
+        }
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -107,6 +115,7 @@ pub fn open_source(
                 })
             })
         }
+        "nexmark" => nexmark::open(env, table)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -176,7 +185,7 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             sink.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
         )));
     }
-    if stream.updating && table.connector()? == "filesystem" {
+    if stream.updating && table.connector()? == "filesystem" && !writes_changelog(table)? {
         return Err(SqlError::unsupported(format!(
             "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
             table.name, stream.origin
@@ -204,6 +213,20 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
         .data
         .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone())));
     Ok(Stream { data, ..stream })
+}
+
+/// Whether a filesystem table takes updating results: Weir's `'sink.changelog-mode' = 'all'`
+/// writes every change with its kind (JSON: an `"op"` field, `+I`, `-U`, `+U`, `-D`);
+/// the default `insert-only` refuses updates, as Flink's filesystem sink does.
+fn writes_changelog(table: &TableDef) -> Result<bool> {
+    match table.option("sink.changelog-mode") {
+        None | Some("insert-only") => Ok(false),
+        Some("all") => Ok(true),
+        Some(other) => Err(SqlError::option(format!(
+            "Option 'sink.changelog-mode' of table '{}' must be 'insert-only' or 'all', got '{other}'",
+            table.name
+        ))),
+    }
 }
 
 /// Adds the sink of `table` for `stream`.

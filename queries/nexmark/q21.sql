@@ -1,0 +1,33 @@
+-- Nexmark q21: Add channel id: bids with a channel id, fixed for the four big channels, else taken from
+-- the url.
+-- Run: weir run queries/nexmark/q21.sql   or   weir nexmark --api sql --query q21
+-- (`weir nexmark` replaces the source tables' and the result table's WITH options to
+-- follow --events/--seed/--input and --output.)
+
+CREATE TABLE bid (
+  auction BIGINT,
+  bidder BIGINT,
+  price BIGINT,
+  channel VARCHAR,
+  url VARCHAR,
+  `dateTime` TIMESTAMP(3),
+  extra VARCHAR,
+  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
+) WITH ('connector' = 'nexmark', 'event-type' = 'bid', 'events.num' = '10000000');
+
+CREATE TABLE nexmark_q21 (
+  auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, channel_id VARCHAR
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO nexmark_q21
+SELECT auction, bidder, price, channel,
+       CASE
+         WHEN LOWER(channel) = 'apple' THEN '0'
+         WHEN LOWER(channel) = 'google' THEN '1'
+         WHEN LOWER(channel) = 'facebook' THEN '2'
+         WHEN LOWER(channel) = 'baidu' THEN '3'
+         ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2)
+       END AS channel_id
+FROM bid
+WHERE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) IS NOT NULL
+   OR LOWER(channel) IN ('apple', 'google', 'facebook', 'baidu');

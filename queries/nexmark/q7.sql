@@ -1,0 +1,30 @@
+-- Nexmark q7: Highest bid: per 10 s tumbling window, the bids with the highest price.
+-- Run: weir run queries/nexmark/q7.sql   or   weir nexmark --api sql --query q7
+-- (`weir nexmark` replaces the source tables' and the result table's WITH options to
+-- follow --events/--seed/--input and --output.)
+
+CREATE TABLE bid (
+  auction BIGINT,
+  bidder BIGINT,
+  price BIGINT,
+  channel VARCHAR,
+  url VARCHAR,
+  `dateTime` TIMESTAMP(3),
+  extra VARCHAR,
+  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
+) WITH ('connector' = 'nexmark', 'event-type' = 'bid', 'events.num' = '10000000');
+
+CREATE TABLE nexmark_q7 (
+  auction BIGINT, bidder BIGINT, price BIGINT, `dateTime` TIMESTAMP(3), extra VARCHAR
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO nexmark_q7
+SELECT B.auction, B.bidder, B.price, B.`dateTime`, B.extra
+FROM bid B
+JOIN (
+  SELECT MAX(price) AS maxprice, window_end AS `dateTime`
+  FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))
+  GROUP BY window_start, window_end
+) B1
+ON B.price = B1.maxprice
+WHERE B.`dateTime` BETWEEN B1.`dateTime` - INTERVAL '10' SECOND AND B1.`dateTime`;

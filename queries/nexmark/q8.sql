@@ -1,0 +1,48 @@
+-- Nexmark q8: Monitor new users: people who opened an auction in the 10 s window they registered in.
+-- Run: weir run queries/nexmark/q8.sql   or   weir nexmark --api sql --query q8
+-- (`weir nexmark` replaces the source tables' and the result table's WITH options to
+-- follow --events/--seed/--input and --output.)
+
+CREATE TABLE person (
+  id BIGINT,
+  name VARCHAR,
+  emailAddress VARCHAR,
+  creditCard VARCHAR,
+  city VARCHAR,
+  state VARCHAR,
+  `dateTime` TIMESTAMP(3),
+  extra VARCHAR,
+  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
+) WITH ('connector' = 'nexmark', 'event-type' = 'person', 'events.num' = '10000000');
+
+CREATE TABLE auction (
+  id BIGINT,
+  itemName VARCHAR,
+  description VARCHAR,
+  initialBid BIGINT,
+  reserve BIGINT,
+  `dateTime` TIMESTAMP(3),
+  expires TIMESTAMP(3),
+  seller BIGINT,
+  category BIGINT,
+  extra VARCHAR,
+  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
+) WITH ('connector' = 'nexmark', 'event-type' = 'auction', 'events.num' = '10000000');
+
+CREATE TABLE nexmark_q8 (
+  id BIGINT, name VARCHAR, stime TIMESTAMP(3)
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO nexmark_q8
+SELECT P.id, P.name, P.starttime
+FROM (
+  SELECT id, name, window_start AS starttime, window_end AS endtime
+  FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))
+  GROUP BY id, name, window_start, window_end
+) P
+JOIN (
+  SELECT seller, window_start AS starttime, window_end AS endtime
+  FROM TABLE(TUMBLE(TABLE auction, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))
+  GROUP BY seller, window_start, window_end
+) A
+ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime;
