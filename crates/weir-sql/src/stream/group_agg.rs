@@ -136,7 +136,7 @@ impl Operator for GroupAggOperator {
             if out_keys.is_empty() {
                 continue;
             }
-            let key_columns = self.keys.converter().convert_rows(out_keys.iter().map(|&i| keys.row(i as usize)))?;
+            let key_columns = self.keys.decode(out_keys.iter().map(|&i| keys.row(i as usize)))?;
             let nkeys = key_columns.len();
             let mut columns = Vec::with_capacity(self.schema.fields().len());
             for (i, c) in key_columns.into_iter().enumerate() {
