@@ -169,7 +169,7 @@ impl UserFunction {
             let arrays = ColumnarValue::values_to_arrays(args)?;
             let arrays: Vec<arrow::array::ArrayRef> =
                 arrays.into_iter().map(|a| if a.len() == rows { a } else { a.slice(0, a.len().min(rows)) }).collect();
-            let result = f(&arrays).map_err(|e| datafusion_common::DataFusionError::External(e))?;
+            let result = f(&arrays).map_err(datafusion_common::DataFusionError::External)?;
             Ok(ColumnarValue::Array(result))
         };
         UserFunction::Scalar(Arc::new(datafusion_expr::create_udf(

@@ -136,16 +136,19 @@ fn an_updating_join_into_an_append_sink_is_refused() {
 
 #[test]
 fn not_in_with_a_subquery_is_refused_with_a_way_out() {
-    let e = run("INSERT INTO sink SELECT B.price, B.auction FROM bid B WHERE B.auction NOT IN (SELECT id FROM auction)")
-        .expect_err("null-aware anti join");
+    let e =
+        run("INSERT INTO sink SELECT B.price, B.auction FROM bid B WHERE B.auction NOT IN (SELECT id FROM auction)")
+            .expect_err("null-aware anti join");
     assert!(e.message.contains("NOT IN") && e.message.contains("NOT EXISTS"), "{}", e.message);
 }
 
 #[test]
 fn a_window_tvf_over_an_updating_join_is_refused() {
-    let e = run("CREATE VIEW j AS SELECT B.price, A.`dateTime` AS ts FROM bid B LEFT JOIN auction A ON B.auction = A.id;\n\
+    let e = run(
+        "CREATE VIEW j AS SELECT B.price, A.`dateTime` AS ts FROM bid B LEFT JOIN auction A ON B.auction = A.id;\n\
          INSERT INTO sink SELECT COUNT(*), 1 FROM TABLE(TUMBLE(TABLE j, DESCRIPTOR(ts), INTERVAL '1' SECOND)) \
-         GROUP BY window_start, window_end")
+         GROUP BY window_start, window_end",
+    )
     .expect_err("updating input of a window TVF");
     assert!(e.message.contains("insert-only") && e.message.contains("Join(joinType=[Left]"), "{}", e.message);
 }

@@ -161,11 +161,11 @@ impl IntervalJoinOperator {
 
         let mut out = JoinedRows::new(&self.codecs);
         let [left_state, right_state] = &mut self.state;
-        let (own_state, other_state) = if side == Side::Left { (left_state, right_state) } else { (right_state, left_state) };
+        let (own_state, other_state) =
+            if side == Side::Left { (left_state, right_state) } else { (right_state, left_state) };
         let other_codec = &self.codecs[o];
-        for i in 0..n {
+        for (i, &(a, b)) in ranges.iter().enumerate() {
             let row = rows.row(i);
-            let (a, b) = ranges[i];
             let mut any = false;
             if a < b {
                 let bucket = keys.get(i).and_then(|k| other_state.get_mut(k)).expect("candidates come from it");
@@ -244,7 +244,11 @@ impl Operator for IntervalJoinOperator {
     type In = JoinInput;
     type Out = Changes;
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<JoinInput>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<JoinInput>>,
+        out: &mut Emitter<Changes>,
+    ) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             if let Some(changes) = self.apply(record.value.side, &record.value.changes)? {
                 out.emit(StreamRecord { value: changes, timestamp: record.timestamp });
@@ -257,11 +261,8 @@ impl Operator for IntervalJoinOperator {
         if let Some(changes) = self.expire(watermark.0)? {
             out.emit(StreamRecord { value: changes, timestamp: weir_core::record::NO_TIMESTAMP });
         }
-        let held = if watermark.0 == i64::MAX {
-            watermark.0
-        } else {
-            watermark.0.saturating_sub(self.bounds.output_delay())
-        };
+        let held =
+            if watermark.0 == i64::MAX { watermark.0 } else { watermark.0.saturating_sub(self.bounds.output_delay()) };
         out.emit_watermark(Watermark(held));
         Ok(())
     }
@@ -271,5 +272,77 @@ impl Operator for IntervalJoinOperator {
             out.emit(StreamRecord { value: changes, timestamp: weir_core::record::NO_TIMESTAMP });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, RecordBatch, TimestampMillisecondArray};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use arrow::util::display::array_value_to_string;
+    use datafusion_physical_expr::expressions::Column;
+
+    fn side_schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int32, true),
+            Field::new("t", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+        ]))
+    }
+
+    /// `right.t - left.t ∈ [0, 5000]`.
+    fn join(kind: JoinKind) -> IntervalJoinOperator {
+        let s = side_schema();
+        let key = || JoinKey::new(vec![Arc::new(Column::new("k", 0))], &s, false).expect("key");
+        let fields: Vec<Field> =
+            s.fields().iter().chain(s.fields().iter()).map(|f| Field::clone(f).with_nullable(true)).collect();
+        let pair = Arc::new(Schema::new(fields));
+        let codecs = [RowCodec::new(s.clone()).expect("codec"), RowCodec::new(s.clone()).expect("codec")];
+        let bounds = IntervalBounds { lower: 0, upper: 5000 };
+        IntervalJoinOperator::new(kind, [key(), key()], codecs, [1, 1], bounds, None, pair.clone(), pair)
+    }
+
+    fn lines(out: Option<Changes>) -> Vec<String> {
+        let Some(out) = out else { return Vec::new() };
+        (0..out.len())
+            .map(|i| {
+                let values = out.rows.columns().iter().map(|c| array_value_to_string(c, i).expect("value"));
+                values.map(|v| v.replace("1970-01-01T00:00:", "")).collect::<Vec<_>>().join(", ")
+            })
+            .collect()
+    }
+
+    fn apply(op: &mut IntervalJoinOperator, side: Side, rows: &[(i32, i64)]) -> Vec<String> {
+        let keys = Int32Array::from(rows.iter().map(|r| r.0).collect::<Vec<_>>());
+        let times = TimestampMillisecondArray::from(rows.iter().map(|r| r.1).collect::<Vec<_>>());
+        let batch = RecordBatch::try_new(side_schema(), vec![Arc::new(keys), Arc::new(times)]).expect("batch");
+        lines(op.apply(side, &Changes::inserts(batch)).expect("apply"))
+    }
+
+    #[test]
+    fn rows_join_within_the_bounds_inclusive() {
+        let mut op = join(JoinKind::Inner);
+        assert!(apply(&mut op, Side::Left, &[(1, 1000), (2, 1000)]).is_empty());
+        assert_eq!(
+            apply(&mut op, Side::Right, &[(1, 999), (1, 1000), (1, 6000), (1, 6001), (3, 2000)]),
+            ["1, 01, 1, 01", "1, 01, 1, 06"]
+        );
+        // A left row joins the stored right rows of its range.
+        assert_eq!(apply(&mut op, Side::Left, &[(1, 5500)]), ["1, 05.500, 1, 06", "1, 05.500, 1, 06.001"]);
+    }
+
+    #[test]
+    fn unmatched_outer_rows_are_padded_when_the_watermark_passes_their_range() {
+        let mut op = join(JoinKind::Full);
+        assert!(apply(&mut op, Side::Left, &[(1, 1000), (2, 1000)]).is_empty());
+        assert_eq!(apply(&mut op, Side::Right, &[(1, 3000)]), ["1, 01, 1, 03"]);
+        // Left (2, 1000) may still meet right rows up to 6000.
+        assert!(lines(op.expire(6000).expect("expire")).is_empty());
+        assert_eq!(lines(op.expire(6001).expect("expire")), ["2, 01, , "]);
+        // Right (1, 3000) matched: dropped without padding once left rows up to 3000 are past.
+        assert!(lines(op.expire(7000).expect("expire")).is_empty());
+        // A row whose range is already behind the watermark is padded at once, not stored.
+        assert_eq!(apply(&mut op, Side::Left, &[(5, 1000)]), ["5, 01, , "]);
+        assert!(lines(op.expire(i64::MAX).expect("expire")).is_empty());
     }
 }

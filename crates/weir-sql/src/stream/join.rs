@@ -65,9 +65,16 @@ impl Operator for TagOperator {
     type In = Changes;
     type Out = JoinInput;
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<JoinInput>) -> Result<(), BoxError> {
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<Changes>>,
+        out: &mut Emitter<JoinInput>,
+    ) -> Result<(), BoxError> {
         for record in batch.drain(..) {
-            out.emit(StreamRecord { value: JoinInput { side: self.0, changes: record.value }, timestamp: record.timestamp });
+            out.emit(StreamRecord {
+                value: JoinInput { side: self.0, changes: record.value },
+                timestamp: record.timestamp,
+            });
         }
         Ok(())
     }
@@ -155,7 +162,9 @@ impl JoinKey {
         let valid = if self.nulls_match {
             None
         } else {
-            columns.iter().fold(None, |acc: Option<NullBuffer>, c| NullBuffer::union(acc.as_ref(), c.logical_nulls().as_ref()))
+            columns
+                .iter()
+                .fold(None, |acc: Option<NullBuffer>, c| NullBuffer::union(acc.as_ref(), c.logical_nulls().as_ref()))
         };
         Ok(BatchKeys { rows: Some(converter.convert_columns(&columns)?), valid })
     }
@@ -252,8 +261,8 @@ impl JoinedRows {
         let n = self.kinds.len();
         let mut columns = Vec::with_capacity(schema.fields().len());
         let sides = if left_only { 1 } else { 2 };
-        for s in 0..sides {
-            let decoded = codecs[s].decode(self.rows[s].iter())?;
+        for (s, codec) in codecs.iter().enumerate().take(sides) {
+            let decoded = codec.decode(self.rows[s].iter())?;
             let picks = &self.picks[s];
             let in_order = picks.iter().enumerate().all(|(i, p)| *p == Some(i as u32)) && self.rows[s].num_rows() == n;
             let indices = (!in_order).then(|| UInt32Array::from(picks.clone()));
@@ -276,7 +285,12 @@ impl JoinedRows {
 }
 
 /// `left`'s and `right`'s columns side by side, as the batch a join condition reads.
-pub fn pair_batch(schema: &SchemaRef, left: Vec<ArrayRef>, right: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch, BoxError> {
+pub fn pair_batch(
+    schema: &SchemaRef,
+    left: Vec<ArrayRef>,
+    right: Vec<ArrayRef>,
+    rows: usize,
+) -> Result<RecordBatch, BoxError> {
     let columns = left.into_iter().chain(right).collect::<Vec<_>>();
     let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows));
     Ok(RecordBatch::try_new_with_options(schema.clone(), columns, &options)?)

@@ -123,19 +123,19 @@ impl RegularJoinOperator {
 
         let mut out = JoinedRows::new(&self.codecs);
         let [left_state, right_state] = &mut self.state;
-        let (own_state, other_state) = if side == Side::Left { (left_state, right_state) } else { (right_state, left_state) };
+        let (own_state, other_state) =
+            if side == Side::Left { (left_state, right_state) } else { (right_state, left_state) };
         let other_codec = &self.codecs[o];
         let joined = |out: &mut JoinedRows, kind: RowKind, own: Row<'_>, other: Row<'_>, times: usize| match side {
             Side::Left => out.push(kind, Some(own), Some(other), times),
             Side::Right => out.push(kind, Some(other), Some(own), times),
         };
         let semi = self.kind == JoinKind::LeftSemi;
-        for i in 0..n {
+        for (i, &(a, b)) in ranges.iter().enumerate() {
             let input_kind = changes.kind(i);
             let accumulate = input_kind.is_accumulate();
             let row = rows.row(i);
             let key = keys.get(i);
-            let (a, b) = ranges[i];
             let mut other_bucket = if a < b { key.and_then(|k| other_state.get_mut(k)) } else { None };
             let mut total = 0;
             if let Some(bucket) = &other_bucket {
@@ -176,7 +176,12 @@ impl RegularJoinOperator {
                     if other_outer {
                         each_match(&mut |bytes, e| {
                             if e.matches == 0 {
-                                out.push_padded(RowKind::Delete, side.other(), other_codec.parse(bytes), e.count as usize);
+                                out.push_padded(
+                                    RowKind::Delete,
+                                    side.other(),
+                                    other_codec.parse(bytes),
+                                    e.count as usize,
+                                );
                             }
                             e.matches += 1;
                         });
@@ -215,7 +220,12 @@ impl RegularJoinOperator {
                     if self.kind.is_outer(side.other()) {
                         each_match(&mut |bytes, e| {
                             if e.matches == 1 {
-                                out.push_padded(RowKind::Insert, side.other(), other_codec.parse(bytes), e.count as usize);
+                                out.push_padded(
+                                    RowKind::Insert,
+                                    side.other(),
+                                    other_codec.parse(bytes),
+                                    e.count as usize,
+                                );
                             }
                             e.matches = (e.matches - 1).max(0);
                         });
@@ -248,12 +258,124 @@ impl Operator for RegularJoinOperator {
     type In = JoinInput;
     type Out = Changes;
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<JoinInput>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<JoinInput>>,
+        out: &mut Emitter<Changes>,
+    ) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             if let Some(changes) = self.apply(record.value.side, &record.value.changes)? {
                 out.emit(StreamRecord { value: changes, timestamp: record.timestamp });
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, RecordBatch, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::util::display::array_value_to_string;
+    use datafusion_physical_expr::expressions::Column;
+
+    fn side_schema(value: &str) -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("k", DataType::Int32, true), Field::new(value, DataType::Utf8, true)]))
+    }
+
+    fn join(kind: JoinKind) -> RegularJoinOperator {
+        let (l, r) = (side_schema("v"), side_schema("w"));
+        let key = |s: &SchemaRef| JoinKey::new(vec![Arc::new(Column::new("k", 0))], s, false).expect("key");
+        let fields: Vec<Field> =
+            l.fields().iter().chain(r.fields().iter()).map(|f| Field::clone(f).with_nullable(true)).collect();
+        let pair = Arc::new(Schema::new(fields));
+        let out = if kind.is_semi_or_anti() { l.clone() } else { pair.clone() };
+        let codecs = [RowCodec::new(l.clone()).expect("codec"), RowCodec::new(r.clone()).expect("codec")];
+        RegularJoinOperator::new(kind, [key(&l), key(&r)], codecs, None, pair, out)
+    }
+
+    /// Applies `rows` (kind, key, value) arriving on `side`; the output as `+I[1, a, , ]` lines.
+    fn apply(op: &mut RegularJoinOperator, side: Side, rows: &[(RowKind, Option<i32>, &str)]) -> Vec<String> {
+        let schema = side_schema(if side == Side::Left { "v" } else { "w" });
+        let keys = Int32Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>());
+        let values = StringArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>());
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(keys), Arc::new(values)]).expect("batch");
+        let changes = Changes::with_kinds(batch, rows.iter().map(|r| r.0).collect());
+        let Some(out) = op.apply(side, &changes).expect("apply") else { return Vec::new() };
+        (0..out.len())
+            .map(|i| {
+                let values = out
+                    .rows
+                    .columns()
+                    .iter()
+                    .map(|c| array_value_to_string(c, i).expect("value"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{}[{values}]", out.kind(i).short_string())
+            })
+            .collect()
+    }
+
+    use RowKind::{Delete as D, Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+
+    #[test]
+    fn left_outer_pads_until_the_first_match_and_again_after_the_last() {
+        let mut op = join(JoinKind::Left);
+        assert_eq!(apply(&mut op, Side::Left, &[(I, Some(1), "a")]), ["+I[1, a, , ]"]);
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "x")]), ["-D[1, a, , ]", "+I[1, a, 1, x]"]);
+        // A second match: no padding to retract.
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "y")]), ["+I[1, a, 1, y]"]);
+        assert_eq!(apply(&mut op, Side::Right, &[(D, Some(1), "x")]), ["-D[1, a, 1, x]"]);
+        // The last match goes: padded again.
+        assert_eq!(apply(&mut op, Side::Right, &[(D, Some(1), "y")]), ["-D[1, a, 1, y]", "+I[1, a, , ]"]);
+        assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, , ]"]);
+        // Right rows alone are not emitted by a left join.
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(2), "z")]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn duplicates_join_once_per_copy_and_null_keys_match_nothing() {
+        let mut op = join(JoinKind::Full);
+        assert_eq!(
+            apply(&mut op, Side::Left, &[(I, Some(1), "a"), (I, Some(1), "a"), (I, None, "n")]),
+            ["+I[1, a, , ]", "+I[1, a, , ]", "+I[, n, , ]"]
+        );
+        assert_eq!(
+            apply(&mut op, Side::Right, &[(I, None, "m"), (I, Some(1), "x")]),
+            ["+I[, , , m]", "-D[1, a, , ]", "-D[1, a, , ]", "+I[1, a, 1, x]", "+I[1, a, 1, x]"]
+        );
+        assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, 1, x]"]);
+        assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, 1, x]", "+I[, , 1, x]"]);
+        assert_eq!(apply(&mut op, Side::Left, &[(D, None, "n")]), ["-D[, n, , ]"]);
+    }
+
+    #[test]
+    fn an_update_within_one_batch_applies_in_order() {
+        let mut op = join(JoinKind::Inner);
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "x")]), Vec::<String>::new());
+        assert_eq!(
+            apply(&mut op, Side::Left, &[(I, Some(1), "a"), (UB, Some(1), "a"), (UA, Some(1), "b")]),
+            ["+I[1, a, 1, x]", "-U[1, a, 1, x]", "+U[1, b, 1, x]"]
+        );
+        // The retracted row is gone from state: a new right row joins only the new version.
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "y")]), ["+I[1, b, 1, y]"]);
+    }
+
+    #[test]
+    fn semi_and_anti_follow_the_first_and_last_match() {
+        let mut semi = join(JoinKind::LeftSemi);
+        let mut anti = join(JoinKind::LeftAnti);
+        for op in [&mut semi, &mut anti] {
+            apply(op, Side::Left, &[(I, Some(1), "a")]);
+        }
+        assert_eq!(apply(&mut semi, Side::Right, &[(I, Some(1), "x"), (I, Some(1), "y")]), ["+I[1, a]"]);
+        assert_eq!(apply(&mut anti, Side::Right, &[(I, Some(1), "x"), (I, Some(1), "y")]), ["-D[1, a]"]);
+        assert_eq!(apply(&mut semi, Side::Right, &[(D, Some(1), "x")]), Vec::<String>::new());
+        assert_eq!(apply(&mut semi, Side::Right, &[(D, Some(1), "y")]), ["-D[1, a]"]);
+        assert_eq!(apply(&mut anti, Side::Right, &[(D, Some(1), "x"), (D, Some(1), "y")]), ["+I[1, a]"]);
+        // NULL keys: never in a semi join, always in an anti join.
+        assert_eq!(apply(&mut semi, Side::Left, &[(I, None, "n")]), Vec::<String>::new());
+        assert_eq!(apply(&mut anti, Side::Left, &[(I, None, "n")]), ["+I[, n]"]);
     }
 }

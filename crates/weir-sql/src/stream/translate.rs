@@ -239,7 +239,14 @@ impl<'e> Translator<'e> {
                 let batch = arrow::array::RecordBatch::try_new(schema, columns)
                     .map_err(|e| SqlError::validation(e.to_string()))?;
                 let data = self.env.from_collection(vec![Changes::inserts(batch)]);
-                Ok(Stream { data, schema: v.schema.clone(), updating: false, window: None, rowtime: None, origin: "Values".into() })
+                Ok(Stream {
+                    data,
+                    schema: v.schema.clone(),
+                    updating: false,
+                    window: None,
+                    rowtime: None,
+                    origin: "Values".into(),
+                })
             }
             LogicalPlan::EmptyRelation(e) => {
                 let rows = usize::from(e.produce_one_row);
@@ -250,7 +257,14 @@ impl<'e> Translator<'e> {
                 )
                 .map_err(|e| SqlError::validation(e.to_string()))?;
                 let data = self.env.from_collection(vec![Changes::inserts(batch)]);
-                Ok(Stream { data, schema: e.schema.clone(), updating: false, window: None, rowtime: None, origin: "Values".into() })
+                Ok(Stream {
+                    data,
+                    schema: e.schema.clone(),
+                    updating: false,
+                    window: None,
+                    rowtime: None,
+                    origin: "Values".into(),
+                })
             }
             other => Err(SqlError::unsupported(format!(
                 "{} is not supported in streaming queries yet",
@@ -277,7 +291,9 @@ impl<'e> Translator<'e> {
                     idx.and_then(|idx| {
                         let (q, f) = input.schema.qualified_field(idx);
                         exprs.iter().position(|e| match strip_alias(e) {
-                            Expr::Column(c) => c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q),
+                            Expr::Column(c) => {
+                                c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q)
+                            }
                             _ => false,
                         })
                     })

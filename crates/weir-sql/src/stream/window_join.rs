@@ -83,7 +83,8 @@ impl WindowJoinOperator {
         }
         let whole = by_window.len() == 1 && by_window.values().next().is_some_and(|v| v.len() == batch.num_rows());
         for (window, rows) in by_window {
-            let part = if whole { batch.clone() } else { arrow::compute::take_record_batch(batch, &UInt32Array::from(rows))? };
+            let part =
+                if whole { batch.clone() } else { arrow::compute::take_record_batch(batch, &UInt32Array::from(rows))? };
             self.buffered.entry(window).or_default()[s].push(part);
         }
         Ok(())
@@ -128,7 +129,8 @@ impl WindowJoinOperator {
                 let (l, r) = (UInt32Array::from(pick_left.clone()), UInt32Array::from(pick_right.clone()));
                 let pairs = pair_batch(&self.pair_schema, take_all(&left, &l)?, take_all(&right, &r)?, l.len())?;
                 let mask = condition_mask(condition, &pairs)?;
-                let keep = |v: Vec<u32>| v.into_iter().enumerate().filter(|(c, _)| mask.value(*c)).map(|(_, x)| x).collect();
+                let keep =
+                    |v: Vec<u32>| v.into_iter().enumerate().filter(|(c, _)| mask.value(*c)).map(|(_, x)| x).collect();
                 pick_left = keep(pick_left);
                 pick_right = keep(pick_right);
             }
@@ -143,14 +145,17 @@ impl WindowJoinOperator {
             }
             _ => (pick_left.iter().map(|&i| Some(i)).collect(), pick_right.iter().map(|&j| Some(j)).collect()),
         };
-        for (side, rows, picked) in [(Side::Left, left.num_rows(), &pick_left), (Side::Right, right.num_rows(), &pick_right)] {
+        for (side, rows, picked) in
+            [(Side::Left, left.num_rows(), &pick_left), (Side::Right, right.num_rows(), &pick_right)]
+        {
             if !self.kind.is_outer(side) {
                 continue;
             }
             let mut hit = vec![false; rows];
             picked.iter().for_each(|&i| hit[i as usize] = true);
             for (i, _) in hit.iter().enumerate().filter(|(_, h)| !**h) {
-                let (own, other) = if side == Side::Left { (&mut out_left, &mut out_right) } else { (&mut out_right, &mut out_left) };
+                let (own, other) =
+                    if side == Side::Left { (&mut out_left, &mut out_right) } else { (&mut out_right, &mut out_left) };
                 own.push(Some(i as u32));
                 other.push(None);
             }
@@ -182,7 +187,11 @@ impl Operator for WindowJoinOperator {
     type In = JoinInput;
     type Out = Changes;
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<JoinInput>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<JoinInput>>,
+        _out: &mut Emitter<Changes>,
+    ) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             self.add(record.value.side, &record.value.changes)?;
         }

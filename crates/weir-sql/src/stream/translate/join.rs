@@ -70,7 +70,9 @@ impl Translator<'_> {
                 ))
             }
             JoinType::LeftAnti => JoinKind::LeftAnti,
-            other => return Err(SqlError::unsupported(format!("{other} joins are not supported in streaming queries"))),
+            other => {
+                return Err(SqlError::unsupported(format!("{other} joins are not supported in streaming queries")))
+            }
         };
         let left = self.translate(&join.left)?;
         let right = self.translate(&join.right)?;
@@ -123,9 +125,12 @@ impl Translator<'_> {
             schemas: [Arc::new(left.schema.as_arrow().clone()), Arc::new(right.schema.as_arrow().clone())],
             out_schema: Arc::new(join.schema.as_arrow().clone()),
         };
-        let inputs = self
-            .join_input(&left, &parts.keys[0], parallelism, Side::Left)
-            .union(&self.join_input(&right, &parts.keys[1], parallelism, Side::Right));
+        let inputs = self.join_input(&left, &parts.keys[0], parallelism, Side::Left).union(&self.join_input(
+            &right,
+            &parts.keys[1],
+            parallelism,
+            Side::Right,
+        ));
         let on_text = join.on.iter().map(|(l, r)| format!("{l} = {r}")).collect::<Vec<_>>().join(" AND ");
         let what = match &join.filter {
             Some(f) if on_text.is_empty() => f.to_string(),
