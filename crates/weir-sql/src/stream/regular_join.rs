@@ -189,10 +189,7 @@ impl RegularJoinOperator {
                     each_match(&mut |bytes, e| joined(&mut out, kind, row, other_codec.parse(bytes), e.count as usize));
                 }
                 if let Some(key) = key {
-                    let bucket = own_state.entry(key.into()).or_default();
-                    let entry = bucket.entry(row.as_ref().into()).or_default();
-                    entry.count += 1;
-                    entry.matches = total;
+                    store(own_state, key, row.as_ref(), total);
                 }
             } else {
                 if let Some(key) = key {
@@ -237,6 +234,24 @@ impl RegularJoinOperator {
             return Ok(None);
         }
         Ok(Some(out.finish(&self.codecs, &self.schema, self.kind.is_semi_or_anti())?))
+    }
+}
+
+/// Adds one occurrence of `row`, which matches `matches` rows of the other side, to
+/// `state`'s bucket for `key`. Key and row bytes are copied only when new.
+fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches: i64) {
+    let bucket = match state.get_mut(key) {
+        Some(bucket) => bucket,
+        None => state.entry(key.into()).or_default(),
+    };
+    match bucket.get_mut(row) {
+        Some(entry) => {
+            entry.count += 1;
+            entry.matches = matches;
+        }
+        None => {
+            bucket.insert(row.into(), Entry { count: 1, matches });
+        }
     }
 }
 
