@@ -28,13 +28,18 @@ CREATE TABLE bid (
 ) WITH ('connector' = 'filesystem', 'path' = '${DIR}/bid.jsonl', 'format' = 'json');
 CREATE TABLE person (id BIGINT, name STRING, `dateTime` TIMESTAMP(3))
   WITH ('connector' = 'filesystem', 'path' = '${DIR}/person.jsonl', 'format' = 'json');
+CREATE TABLE rates (
+  currency STRING, cents INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts, PRIMARY KEY (currency) NOT ENFORCED
+) WITH ('connector' = 'filesystem', 'path' = '${DIR}/rates.jsonl', 'format' = 'json');
+CREATE TABLE orders (id BIGINT, currency STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+  WITH ('connector' = 'filesystem', 'path' = '${DIR}/orders.jsonl', 'format' = 'json');
 CREATE TABLE sink (a BIGINT, b BIGINT) WITH ('connector' = 'filesystem', 'path' = '${DIR}/out', 'format' = 'json');
 ";
 
 /// Runs `sql` after the tables' DDL, over empty input files.
 fn run(sql: &str) -> Result<String, SqlError> {
     let dir = tempfile::tempdir().expect("temp dir");
-    for table in ["auction", "bid", "person"] {
+    for table in ["auction", "bid", "person", "rates", "orders"] {
         std::fs::write(dir.path().join(format!("{table}.jsonl")), "").expect("input file");
     }
     let tables = TABLES.replace("${DIR}", &dir.path().display().to_string());
@@ -151,4 +156,48 @@ fn a_window_tvf_over_an_updating_join_is_refused() {
     )
     .expect_err("updating input of a window TVF");
     assert!(e.message.contains("insert-only") && e.message.contains("Join(joinType=[Left]"), "{}", e.message);
+}
+
+#[test]
+fn for_system_time_as_of_makes_a_temporal_join() {
+    // The AS OF column and the version's time are kept in the plan even when unused.
+    let plan = explain(
+        "SELECT o.id, r.cents FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.currency = r.currency",
+    );
+    assert!(plan.contains("TemporalJoin"), "{plan}");
+    assert_eq!(changelog(&plan), "insert-only (+I)");
+    // Without an alias, columns keep the table's name.
+    let plan = explain(
+        "SELECT o.id, rates.cents FROM orders AS o LEFT JOIN rates FOR SYSTEM_TIME AS OF o.ts \
+         ON o.currency = rates.currency",
+    );
+    assert!(plan.contains("TemporalJoin"), "{plan}");
+}
+
+#[test]
+fn temporal_joins_of_other_shapes_are_refused() {
+    let refused = |query: &str, words: &[&str]| {
+        let e = run(&format!("INSERT INTO sink {query}")).expect_err(query);
+        assert!(words.iter().all(|w| e.message.contains(w)), "{query}: {}", e.message);
+    };
+    // A table without a primary key is not versioned.
+    refused(
+        "SELECT o.id, A.seller FROM orders AS o JOIN auction FOR SYSTEM_TIME AS OF o.ts AS A ON o.id = A.id",
+        &["'auction'", "PRIMARY KEY"],
+    );
+    // AS OF a column without a watermark: a processing-time temporal join.
+    refused(
+        "SELECT P.id, r.cents FROM person AS P JOIN rates FOR SYSTEM_TIME AS OF P.`dateTime` AS r \
+         ON P.name = r.currency",
+        &["P.dateTime", "rowtime attribute", "processing-time"],
+    );
+    refused(
+        "SELECT o.id, r.cents FROM orders AS o FULL JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r \
+         ON o.currency = r.currency",
+        &["INNER or LEFT", "'rates'"],
+    );
+    refused(
+        "SELECT o.id, r.cents FROM orders AS o JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON o.id = r.cents",
+        &["primary key column 'currency'"],
+    );
 }

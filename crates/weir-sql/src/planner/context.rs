@@ -25,6 +25,8 @@ pub enum TableKind {
     View(Arc<LogicalPlan>),
     /// A window table-valued function over another relation.
     Window(Arc<WindowTvf>),
+    /// A table read `FOR SYSTEM_TIME AS OF` the other side of a join.
+    Versioned(Arc<super::VersionedTable>),
 }
 
 /// A relation as the logical plan holds it; the streaming planner finds out from it which
@@ -67,6 +69,8 @@ pub struct PlanContext<'a> {
     expr_planners: Vec<Arc<dyn ExprPlanner>>,
     /// Window TVFs of the query being planned, by their stand-in table name.
     pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
+    /// Versioned tables of the query being planned, by their stand-in table name.
+    pub(crate) versioned: RefCell<HashMap<String, Arc<super::VersionedTable>>>,
 }
 
 impl<'a> PlanContext<'a> {
@@ -97,7 +101,15 @@ impl<'a> PlanContext<'a> {
         ];
         let mut options = ConfigOptions::new();
         options.sql_parser.enable_ident_normalization = false;
-        PlanContext { catalog, options, scalars, aggregates, expr_planners, windows: RefCell::new(HashMap::new()) }
+        PlanContext {
+            catalog,
+            options,
+            scalars,
+            aggregates,
+            expr_planners,
+            windows: RefCell::new(HashMap::new()),
+            versioned: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The catalog names resolve against.
@@ -114,6 +126,7 @@ impl<'a> PlanContext<'a> {
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
         tvf::replace_window_tvfs(self, &mut query)?;
+        super::temporal::replace_versioned_tables(self, &mut query)?;
         super::to_logical_plan(self, query)
     }
 
@@ -123,6 +136,13 @@ impl<'a> PlanContext<'a> {
                 name.to_string(),
                 TableKind::Window(w.clone()),
                 w.schema.clone(),
+            )));
+        }
+        if let Some(v) = self.versioned.borrow().get(name) {
+            return Some(Arc::new(StreamTableSource::new(
+                name.to_string(),
+                TableKind::Versioned(v.clone()),
+                v.table.schema(),
             )));
         }
         if let Some(t) = self.catalog.table(name) {

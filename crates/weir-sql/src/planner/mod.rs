@@ -3,6 +3,7 @@
 //! keep streaming semantics.
 
 mod context;
+pub mod temporal;
 pub mod tvf;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
 
 use crate::catalog::Catalog;

@@ -9,6 +9,7 @@ pub mod group_agg;
 pub mod interval_join;
 pub mod join;
 pub mod regular_join;
+pub mod temporal_join;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;

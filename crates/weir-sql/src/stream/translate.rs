@@ -102,20 +102,8 @@ impl<'e> Translator<'e> {
                     .downcast_ref::<StreamTableSource>()
                     .ok_or_else(|| SqlError::unsupported(format!("Unknown relation '{}'", scan.table_name)))?;
                 let full = match &source.kind {
-                    TableKind::Table(def) => Stream {
-                        data: (self.open_table)(def)?,
-                        schema: Arc::new(
-                            datafusion_common::DFSchema::try_from_qualified_schema(
-                                scan.table_name.clone(),
-                                def.schema().as_ref(),
-                            )
-                            .map_err(crate::planner::plan_error)?,
-                        ),
-                        updating: false,
-                        window: None,
-                        rowtime: def.watermark.as_ref().and_then(|(c, _)| def.schema().index_of(c).ok()),
-                        origin: format!("TableSourceScan(table=[{}])", def.name),
-                    },
+                    TableKind::Table(def) => self.table(&scan.table_name, def)?,
+                    TableKind::Versioned(v) => self.table(&scan.table_name, &v.table)?,
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
                         let input = self.translate(&tvf.input)?;
@@ -271,6 +259,21 @@ impl<'e> Translator<'e> {
                 other.display().to_string().split(':').next().unwrap_or("This operation")
             ))),
         }
+    }
+
+    /// The stream of a catalog table, its columns qualified by `name`.
+    fn table(&self, name: &datafusion_common::TableReference, def: &crate::catalog::TableDef) -> Result<Stream> {
+        Ok(Stream {
+            data: (self.open_table)(def)?,
+            schema: Arc::new(
+                datafusion_common::DFSchema::try_from_qualified_schema(name.clone(), def.schema().as_ref())
+                    .map_err(crate::planner::plan_error)?,
+            ),
+            updating: false,
+            window: None,
+            rowtime: def.watermark.as_ref().and_then(|(c, _)| def.schema().index_of(c).ok()),
+            origin: format!("TableSourceScan(table=[{}])", def.name),
+        })
     }
 
     fn calc(

@@ -1,5 +1,7 @@
-//! Joins in a plan become one of Flink's three streaming joins, by Flink's rules:
+//! Joins in a plan become one of Flink's streaming joins, by Flink's rules:
 //!
+//! 0. a **temporal join** when the right side is a table read `FOR SYSTEM_TIME AS OF` the
+//!    left side's rowtime (see [`crate::planner::temporal`]);
 //! 1. a **window join** when both inputs are windowed and the equi-keys equate both
 //!    `window_start`s and both `window_end`s;
 //! 2. else an **interval join** when both inputs are insert-only with rowtime attributes and
@@ -16,16 +18,18 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion_common::{DFSchema, JoinType, NullEquality, ScalarValue};
 use datafusion_expr::logical_plan::Join;
 use datafusion_expr::utils::split_conjunction;
-use datafusion_expr::{BinaryExpr, Cast, Expr, ExprSchemable, Operator as BinaryOp};
+use datafusion_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator as BinaryOp};
 use datafusion_physical_expr::PhysicalExpr;
 use weir::DataStream;
 
 use super::{physical, strip_alias, Stream, Translator};
 use crate::error::{Result, SqlError};
+use crate::planner::{StreamTableSource, TableKind, VersionedTable};
 use crate::stream::exchange::{KeyEncoder, KeySplitOperator};
 use crate::stream::interval_join::{IntervalBounds, IntervalJoinOperator};
 use crate::stream::join::{JoinInput, JoinKey, JoinKind, RowCodec, Side, TagOperator};
 use crate::stream::regular_join::RegularJoinOperator;
+use crate::stream::temporal_join::TemporalJoinOperator;
 use crate::stream::window_join::{WindowColumns, WindowJoinOperator};
 
 /// What both sides of a join share in every join operator.
@@ -138,6 +142,37 @@ impl Translator<'_> {
             None => on_text,
         };
 
+        if let Some(versioned) = versioned_scan(&join.right) {
+            let times = temporal_times(kind, &left, &right, &versioned, &join.on)?;
+            let parts = Arc::new(parts);
+            let data = inputs
+                .transform("TemporalJoin", move |_| {
+                    Ok(TemporalJoinOperator::new(
+                        parts.kind,
+                        parts.join_keys()?,
+                        parts.codecs()?,
+                        times,
+                        parts.condition.clone(),
+                        parts.pair_schema.clone(),
+                        parts.out_schema.clone(),
+                    ))
+                })
+                .set_parallelism(parallelism);
+            return Ok(Stream {
+                data,
+                schema: join.schema.clone(),
+                updating: false,
+                window: None,
+                rowtime: Some(times[0]),
+                origin: format!("TemporalJoin(joinType=[{kind:?}], where=[{what}])"),
+            });
+        }
+        if versioned_scan(&join.left).is_some() {
+            return Err(SqlError::unsupported(
+                "The table read FOR SYSTEM_TIME AS OF must be the right side of its join (Flink's temporal join)",
+            ));
+        }
+
         if let Some((_, _, windows)) = window_pairs {
             let parts = Arc::new(parts);
             let data = inputs
@@ -240,6 +275,72 @@ impl Translator<'_> {
             .transform("Tag", move |_| Ok(TagOperator(side)))
             .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |j: &JoinInput| j.changes.route)
     }
+}
+
+/// The versioned table a join side reads, through renames, projections and filters.
+fn versioned_scan(plan: &LogicalPlan) -> Option<Arc<VersionedTable>> {
+    match plan {
+        LogicalPlan::TableScan(scan) => match &scan.source.downcast_ref::<StreamTableSource>()?.kind {
+            TableKind::Versioned(v) => Some(v.clone()),
+            _ => None,
+        },
+        LogicalPlan::SubqueryAlias(a) => versioned_scan(&a.input),
+        LogicalPlan::Projection(p) => versioned_scan(&p.input),
+        LogicalPlan::Filter(f) => versioned_scan(&f.input),
+        _ => None,
+    }
+}
+
+/// The rowtime columns (left, right) of a temporal join, after checking it has Flink's
+/// shape: an inner or left join of an insert-only input, `AS OF` its rowtime, with a
+/// versioned table whose primary key is among the equi-keys.
+fn temporal_times(
+    kind: JoinKind,
+    left: &Stream,
+    right: &Stream,
+    versioned: &VersionedTable,
+    on: &[(Expr, Expr)],
+) -> Result<[usize; 2]> {
+    let table = &versioned.table.name;
+    let as_of = versioned.as_of.join(".");
+    if !matches!(kind, JoinKind::Inner | JoinKind::Left) {
+        return Err(SqlError::unsupported(format!(
+            "A temporal join (FOR SYSTEM_TIME AS OF) must be an INNER or LEFT join; '{table}' is in a {kind:?} join"
+        )));
+    }
+    if left.updating {
+        return Err(SqlError::unsupported(format!(
+            "The temporal join with '{table}' needs an insert-only left input, but it is updating (from {})",
+            left.origin
+        )));
+    }
+    let column = match versioned.as_of.as_slice() {
+        [name] => datafusion_common::Column::from_name(name.clone()),
+        [qualifier @ .., name] => datafusion_common::Column::new(Some(qualifier.join(".")), name.clone()),
+        [] => return Err(SqlError::validation("FOR SYSTEM_TIME AS OF needs a column")),
+    };
+    let as_of_index = left.schema.index_of_column(&column).ok();
+    let Some(left_time) = as_of_index.filter(|i| Some(*i) == left.rowtime) else {
+        return Err(SqlError::unsupported(format!(
+            "FOR SYSTEM_TIME AS OF {as_of}: '{as_of}' must be the rowtime attribute of the join's left input              (processing-time temporal joins are not supported)"
+        )));
+    };
+    let Some(right_time) = right.rowtime else {
+        return Err(SqlError::unsupported(format!("The versioned table '{table}' lost its rowtime attribute")));
+    };
+    let keys: Vec<&str> = on
+        .iter()
+        .filter_map(|(_, r)| match strip_alias(r) {
+            Expr::Column(c) => Some(c.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if let Some(missing) = versioned.table.primary_key.iter().find(|k| !keys.contains(&k.as_str())) {
+        return Err(SqlError::validation(format!(
+            "The temporal join with '{table}' must equate its primary key column '{missing}' with the left input"
+        )));
+    }
+    Ok([left_time, right_time])
 }
 
 /// A time term of a join condition: a side's rowtime plus a constant (ms).
