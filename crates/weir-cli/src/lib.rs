@@ -12,3 +12,4 @@
 pub mod checkpoint_options;
 pub mod cpu;
 pub mod nexmark;
+pub mod sql_client;

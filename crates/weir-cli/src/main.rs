@@ -29,7 +29,8 @@ enum Command {
     /// statement set) runs as a streaming job, and a plain SELECT prints its result as a
     /// changelog (`+I[…]`, `-U[…]`, `+U[…]`, `-D[…]`) on stdout.
     Run(SqlRunArgs),
-    /// The SQL client; with `-f FILE` it runs a script like `weir run`.
+    /// The interactive SQL client (multi-line statements, history, result modes table /
+    /// tableau / changelog); with `-f FILE` it runs a script like `weir run`.
     Sql(SqlClientArgs),
 }
 
@@ -148,9 +149,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_sql_file(&args.file, args.parallelism),
         Command::Sql(args) => match args.file {
             Some(file) => run_sql_file(&file, args.parallelism),
-            None => Err(anyhow::anyhow!(
-                "the interactive SQL client is not built yet; run a script with `weir sql -f FILE.sql`"
-            )),
+            None => weir_cli::sql_client::run(args.parallelism),
         },
     };
     match result {

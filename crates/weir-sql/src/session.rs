@@ -49,6 +49,13 @@ pub trait ResultSink {
     fn row(&mut self, line: &str);
     /// A message (`[INFO] …`) or a listing.
     fn message(&mut self, text: &str);
+    /// The column names of a query's result, before its rows.
+    fn columns(&mut self, _names: &[String]) {}
+    /// A query's changelog row: its kind and its values as text (`null` for NULL). By
+    /// default rendered as the `print` connector does, `+I[v1, v2]`, and given to `row`.
+    fn change(&mut self, kind: crate::changelog::RowKind, values: &[String]) {
+        self.row(&format!("{}[{}]", kind.short_string(), values.join(", ")));
+    }
 }
 
 /// Everything to a writer: rows as lines, messages too.
@@ -475,10 +482,12 @@ impl Session {
         let env = self.env();
         let plan = crate::planner::plan_query(&self.catalog, query)?;
         let stream = self.translate(&env, &plan)?;
-        let lines = crate::connectors::collect_changelog(&stream.data);
+        let names: Vec<String> = stream.schema.fields().iter().map(|f| f.name().clone()).collect();
+        let rows = crate::connectors::collect_changes(&stream.data);
         env.execute("select").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
-        for line in lines.take().into_iter().flatten() {
-            out.row(&line);
+        out.columns(&names);
+        for (kind, values) in rows.take().into_iter().flatten() {
+            out.change(kind, &values);
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Connectors from SQL: `filesystem` (json, csv), `nexmark`, `datagen`, `print`,
 //! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
 
+pub mod datagen;
 pub mod nexmark;
 
 use std::sync::{Arc, Mutex};
@@ -64,6 +65,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
             nexmark::validate(table)?;
             &nexmark::OPTIONS
         }
+        "datagen" => return datagen::validate(table),
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -116,6 +118,7 @@ pub fn open_source(
             })
         }
         "nexmark" => nexmark::open(env, table)?,
+        "datagen" => datagen::open(env, table)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -284,9 +287,35 @@ impl std::fmt::Display for ChangelogLines {
     }
 }
 
-/// The changelog lines of a query's result, gathered in one place.
-pub fn collect_changelog(data: &DataStream<Changes>) -> weir_connectors::sink::CollectHandle<Vec<String>> {
-    data.map(|c: Changes| render_changes(&c)).global().map(|l: Vec<String>| l).set_parallelism(1).collect()
+/// A changelog row: its kind and its values as Flink prints them (`null` for NULL).
+pub type ChangeRow = (crate::changelog::RowKind, Vec<String>);
+
+/// The rows of a batch, each value rendered.
+pub fn render_values(c: &Changes) -> Vec<ChangeRow> {
+    (0..c.len())
+        .map(|i| {
+            let values = c
+                .rows
+                .columns()
+                .iter()
+                .map(|column| {
+                    let mut text = String::new();
+                    crate::format::render_value(column.as_ref(), i, &mut text);
+                    text
+                })
+                .collect();
+            (c.kind(i), values)
+        })
+        .collect()
+}
+
+/// The rows of a query's result, gathered in one place in the order they arrive there.
+pub fn collect_changes(data: &DataStream<Changes>) -> weir_connectors::sink::CollectHandle<Vec<ChangeRow>> {
+    // One collecting subtask, so the changes keep the order in which they were made.
+    let sink = weir_connectors::sink::CollectSink::new();
+    let handle = sink.handle();
+    data.map(|c: Changes| render_values(&c)).global().sink_to(sink, "Collect").set_parallelism(1);
+    handle
 }
 
 /// A file sink's row encoder over batches.

@@ -66,6 +66,7 @@ pub struct PlanContext<'a> {
     options: ConfigOptions,
     scalars: HashMap<String, Arc<ScalarUDF>>,
     aggregates: HashMap<String, Arc<AggregateUDF>>,
+    window_functions: HashMap<String, Arc<WindowUDF>>,
     expr_planners: Vec<Arc<dyn ExprPlanner>>,
     /// Window TVFs of the query being planned, by their stand-in table name.
     pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
@@ -93,6 +94,14 @@ impl<'a> PlanContext<'a> {
                 aggregates.insert(name.to_lowercase(), f.clone());
             }
         }
+        // Ranking functions for OVER (`ROW_NUMBER`, `RANK`, `DENSE_RANK`, …); aggregate
+        // functions in OVER resolve through the aggregates above.
+        let mut window_functions = HashMap::new();
+        for f in datafusion_functions_window::all_default_window_functions() {
+            for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
+                window_functions.insert(name.to_lowercase(), f.clone());
+            }
+        }
         let expr_planners: Vec<Arc<dyn ExprPlanner>> = vec![
             Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()),
             Arc::new(datafusion_functions::unicode::planner::UnicodeFunctionPlanner),
@@ -106,6 +115,7 @@ impl<'a> PlanContext<'a> {
             options,
             scalars,
             aggregates,
+            window_functions,
             expr_planners,
             windows: RefCell::new(HashMap::new()),
             versioned: RefCell::new(HashMap::new()),
@@ -199,8 +209,8 @@ impl ContextProvider for PlanContext<'_> {
         self.aggregates.get(&name.to_lowercase()).cloned()
     }
 
-    fn get_window_meta(&self, _name: &str) -> Option<Arc<WindowUDF>> {
-        None
+    fn get_window_meta(&self, name: &str) -> Option<Arc<WindowUDF>> {
+        self.window_functions.get(&name.to_lowercase()).cloned()
     }
 
     fn get_variable_type(&self, _variable_names: &[String]) -> Option<DataType> {
@@ -224,7 +234,7 @@ impl ContextProvider for PlanContext<'_> {
     }
 
     fn udwf_names(&self) -> Vec<String> {
-        Vec::new()
+        self.window_functions.keys().cloned().collect()
     }
 }
 

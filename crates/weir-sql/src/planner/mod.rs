@@ -26,7 +26,76 @@ use crate::error::{Result, SqlError};
 pub fn plan_query(catalog: &Catalog, query: &Query) -> Result<LogicalPlan> {
     let context = PlanContext::new(catalog);
     let plan = context.plan_query(query)?;
+    let plan = flink_result_types(plan)?;
     optimize(plan, context.options())
+}
+
+/// Gives aggregates Flink's result types where DataFusion's differ: `AVG` of an integer
+/// column is an integer of the same type (the sum divided by the count, truncated), and
+/// `AVG` of a `DECIMAL(p, s)` is a `DECIMAL(38, max(6, s))` rounded half-up, as Flink
+/// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`. A
+/// projection above the aggregate casts its results, and the plan above is re-typed.
+fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
+    use arrow::datatypes::DataType;
+    use datafusion_common::tree_node::{Transformed, TreeNode};
+    use datafusion_expr::{Expr, ExprSchemable};
+    let cast = |e: Expr, t: DataType| Expr::Cast(datafusion_expr::Cast::new(Box::new(e), t));
+    let rewritten = plan.transform_up(|node| {
+        let node = node.recompute_schema()?;
+        let LogicalPlan::Aggregate(a) = &node else { return Ok(Transformed::yes(node)) };
+        let mut casts = Vec::with_capacity(a.aggr_expr.len());
+        let mut aggr_expr = Vec::with_capacity(a.aggr_expr.len());
+        for e in &a.aggr_expr {
+            let mut inner = e;
+            while let Expr::Alias(alias) = inner {
+                inner = &alias.expr;
+            }
+            let (expr, result) = match inner {
+                Expr::AggregateFunction(f) if f.func.name() == "avg" && f.params.args.len() == 1 => {
+                    match f.params.args[0].get_type(a.input.schema())? {
+                        t if t.is_integer() => (e.clone(), Some(t)),
+                        DataType::Decimal128(p, s) if s >= 0 => {
+                            // Averaged with at least one digit more than the result keeps,
+                            // so the cast to the result's scale rounds the exact value.
+                            let target = s.max(6);
+                            let wider = s.max(target - 3);
+                            let mut f = f.clone();
+                            let precision = (p as i16 + (wider - s) as i16).min(38) as u8;
+                            f.params.args[0] = cast(f.params.args[0].clone(), DataType::Decimal128(precision, wider));
+                            let name = e.schema_name().to_string();
+                            (Expr::AggregateFunction(f).alias(name), Some(DataType::Decimal128(38, target)))
+                        }
+                        _ => (e.clone(), None),
+                    }
+                }
+                _ => (e.clone(), None),
+            };
+            aggr_expr.push(expr);
+            casts.push(result);
+        }
+        if casts.iter().all(Option::is_none) {
+            return Ok(Transformed::yes(node));
+        }
+        let aggregate = datafusion_expr::Aggregate::try_new(a.input.clone(), a.group_expr.clone(), aggr_expr)?;
+        let node = LogicalPlan::Aggregate(aggregate);
+        let groups = node.schema().fields().len() - casts.len();
+        let exprs: Vec<Expr> = node
+            .schema()
+            .columns()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| match i.checked_sub(groups).and_then(|j| casts[j].clone()) {
+                Some(t) => {
+                    let name = c.name.clone();
+                    cast(Expr::Column(c), t).alias(name)
+                }
+                None => Expr::Column(c),
+            })
+            .collect();
+        let projection = datafusion_expr::Projection::try_new(exprs, Arc::new(node))?;
+        Ok(Transformed::yes(LogicalPlan::Projection(projection)))
+    });
+    rewritten.map(|t| t.data).map_err(plan_error)
 }
 
 /// Type coercion and the optimiser rules that keep a plan's streaming meaning: filters and
@@ -75,7 +144,8 @@ pub(crate) fn to_logical_plan(context: &PlanContext<'_>, query: Query) -> Result
         enable_options_value_normalization: false,
         collect_spans: true,
         map_string_types_to_utf8view: false,
-        default_null_ordering: datafusion_sql::planner::NullOrdering::NullsMax,
+        // Flink's default null collation: NULL sorts lowest (first ascending, last descending).
+        default_null_ordering: datafusion_sql::planner::NullOrdering::NullsMin,
     };
     let planner = SqlToRel::new_with_options(context, options);
     planner.sql_statement_to_plan(Statement::Query(Box::new(query))).map_err(plan_error)

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, UInt32Array};
+use arrow::array::UInt32Array;
 use arrow::row::{RowConverter, SortField};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
@@ -20,13 +20,13 @@ pub struct KeyEncoder {
 
 impl KeyEncoder {
     /// Keys computed by `exprs` over batches of `schema`.
+    /// Without expressions every row gets the same key (one constant column, since rows of
+    /// no columns cannot be counted).
     pub fn new(exprs: Vec<Arc<dyn PhysicalExpr>>, schema: &arrow::datatypes::Schema) -> Result<Self, BoxError> {
         let mut fields =
             exprs.iter().map(|e| Ok(SortField::new(e.data_type(schema)?))).collect::<Result<Vec<_>, BoxError>>()?;
         if fields.is_empty() {
-            // No key (a global aggregate): one null column, so that every row has the
-            // same key (rows of no columns would have no rows at all).
-            fields.push(SortField::new(arrow::datatypes::DataType::Null));
+            fields.push(SortField::new(arrow::datatypes::DataType::Boolean));
         }
         Ok(KeyEncoder { exprs, converter: RowConverter::new(fields)? })
     }
@@ -37,16 +37,9 @@ impl KeyEncoder {
         let mut columns =
             self.exprs.iter().map(|e| to_array(e.evaluate(batch)?, n)).collect::<Result<Vec<_>, BoxError>>()?;
         if columns.is_empty() {
-            columns.push(arrow::array::new_null_array(&arrow::datatypes::DataType::Null, n));
+            columns.push(Arc::new(arrow::array::BooleanArray::new_null(n)));
         }
         Ok(self.converter.convert_columns(&columns)?)
-    }
-
-    /// The key columns of `rows` (none for an encoder without key expressions).
-    pub fn decode<'a>(&self, rows: impl IntoIterator<Item = arrow::row::Row<'a>>) -> Result<Vec<ArrayRef>, BoxError> {
-        let mut columns = self.converter.convert_rows(rows)?;
-        columns.truncate(self.exprs.len());
-        Ok(columns)
     }
 
     /// The converter, to turn stored keys back into columns.

@@ -136,8 +136,10 @@ impl Operator for GroupAggOperator {
             if out_keys.is_empty() {
                 continue;
             }
-            let key_columns = self.keys.decode(out_keys.iter().map(|&i| keys.row(i as usize)))?;
-            let nkeys = key_columns.len();
+            let mut key_columns = self.keys.converter().convert_rows(out_keys.iter().map(|&i| keys.row(i as usize)))?;
+            // Without GROUP BY the encoder's one constant column is not part of the output.
+            let nkeys = self.schema.fields().len() - self.calls.len();
+            key_columns.truncate(nkeys);
             let mut columns = Vec::with_capacity(self.schema.fields().len());
             for (i, c) in key_columns.into_iter().enumerate() {
                 columns.push(cast_to(c, self.schema.field(i).data_type())?);

@@ -4,10 +4,13 @@
 pub mod aggregate;
 pub mod batch;
 pub mod calc;
+pub mod deduplicate;
 pub mod exchange;
 pub mod group_agg;
 pub mod interval_join;
 pub mod join;
+pub mod over_agg;
+pub mod rank;
 pub mod regular_join;
 pub mod temporal_join;
 pub mod translate;
@@ -15,5 +18,6 @@ pub mod watermark;
 pub mod window_agg;
 pub mod window_assign;
 pub mod window_join;
+pub mod window_rank;
 
 pub use batch::Changes;

@@ -24,6 +24,7 @@ use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, WindowKind};
 
 mod join;
+mod over;
 
 /// Where the window columns of a windowed stream are.
 #[derive(Debug, Clone)]
@@ -169,10 +170,18 @@ impl<'e> Translator<'e> {
                 }
             }
             LogicalPlan::Projection(p) => {
+                if let LogicalPlan::Filter(f) = p.input.as_ref() {
+                    if let Some(top) = self.top_n(f, Some(&p.expr))? {
+                        return self.calc(top, None, Some(&p.expr), Some(p.schema.clone()));
+                    }
+                }
                 let input = self.translate(&p.input)?;
                 self.calc(input, None, Some(&p.expr), Some(p.schema.clone()))
             }
             LogicalPlan::Filter(f) => {
+                if let Some(top) = self.top_n(f, None)? {
+                    return Ok(top);
+                }
                 let input = self.translate(&f.input)?;
                 self.calc(input, Some(&f.predicate), None, None)
             }
@@ -182,6 +191,7 @@ impl<'e> Translator<'e> {
             }
             LogicalPlan::Aggregate(a) => self.aggregate(a),
             LogicalPlan::Join(j) => self.join(j),
+            LogicalPlan::Window(w) => self.window(w),
             LogicalPlan::Union(u) => {
                 let mut streams = u.inputs.iter().map(|i| self.translate(i)).collect::<Result<Vec<_>>>()?;
                 let first = streams.remove(0);

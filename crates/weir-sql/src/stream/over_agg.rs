@@ -1,0 +1,389 @@
+//! OVER aggregation ordered by a rowtime attribute (Flink's `OverAggregate`):
+//! `agg(x) OVER (PARTITION BY k ORDER BY ts ROWS|RANGE BETWEEN … PRECEDING AND CURRENT ROW)`.
+//!
+//! Rows are held until the watermark passes their time, then each partition takes them in
+//! time order (arrival order among equal times) and every row is emitted once, insert-only,
+//! with the aggregates of its frame appended. In a `RANGE` frame rows with equal times are
+//! peers and share one result; in a `ROWS` frame each row sees exactly the rows before it.
+//! Sliding frames retract the rows that leave them from DataFusion's sliding accumulators.
+//!
+//! Late rows are dropped as Flink drops them: for an unbounded frame a row at or behind the
+//! watermark when it arrives; for a bounded frame a row at or behind the last time its
+//! partition has processed.
+
+use std::collections::HashMap;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use arrow::datatypes::SchemaRef;
+use datafusion_common::ScalarValue;
+use datafusion_expr::Accumulator;
+use weir_core::{StreamRecord, Watermark};
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use super::aggregate::AggCall;
+use super::batch::{cast_to, Changes};
+use super::exchange::KeyEncoder;
+use super::watermark::millis;
+
+/// The frame of an OVER aggregation, always ending at the current row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverFrame {
+    /// `ROWS BETWEEN n PRECEDING AND CURRENT ROW`; `None`: `UNBOUNDED PRECEDING`.
+    Rows(Option<u64>),
+    /// `RANGE BETWEEN INTERVAL 'n' PRECEDING AND CURRENT ROW` in milliseconds; `None`:
+    /// `UNBOUNDED PRECEDING`.
+    Range(Option<i64>),
+}
+
+impl OverFrame {
+    fn is_bounded(self) -> bool {
+        matches!(self, OverFrame::Rows(Some(_)) | OverFrame::Range(Some(_)))
+    }
+}
+
+/// One partition: its accumulators, and the rows still in the frame when it slides.
+struct OverPartition {
+    accumulators: Vec<Box<dyn Accumulator>>,
+    /// Argument columns (every call's, in order) of the rows that may still leave the frame.
+    retained: Vec<ArrayRef>,
+    /// Their times.
+    retained_times: Vec<i64>,
+    /// The last time processed: rows at or before it are late.
+    last_time: i64,
+}
+
+/// Aggregates each row over its frame within its partition.
+pub struct OverAggOperator {
+    keys: KeyEncoder,
+    time: usize,
+    calls: Vec<AggCall>,
+    frame: OverFrame,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+    watermark: i64,
+    partitions: HashMap<Box<[u8]>, OverPartition>,
+}
+
+impl OverAggOperator {
+    /// Aggregation of `calls` over `frame` by partition `keys`, ordered by the input column
+    /// `time`; the output is the input's columns then one per call, as `schema`.
+    pub fn new(keys: KeyEncoder, time: usize, calls: Vec<AggCall>, frame: OverFrame, schema: SchemaRef) -> Self {
+        OverAggOperator {
+            keys,
+            time,
+            calls,
+            frame,
+            schema,
+            pending: Vec::new(),
+            watermark: i64::MIN,
+            partitions: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, changes: Changes) -> Result<(), BoxError> {
+        if changes.kinds.is_some() {
+            return Err("OVER aggregation needs an insert-only input".into());
+        }
+        let times = millis(changes.rows.column(self.time))?;
+        // Unbounded frames drop rows behind the watermark now; bounded ones per partition.
+        let floor = if self.frame.is_bounded() { i64::MIN } else { self.watermark };
+        let keep: BooleanArray = times.iter().map(|t| Some(t.is_some_and(|t| t > floor))).collect();
+        let rows = if keep.true_count() == keep.len() {
+            changes.rows
+        } else {
+            arrow::compute::filter_record_batch(&changes.rows, &keep)?
+        };
+        if rows.num_rows() > 0 {
+            self.pending.push(rows);
+        }
+        Ok(())
+    }
+
+    /// Processes every held row at or before `up_to`.
+    fn fire(&mut self, up_to: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let input = self.pending[0].schema();
+        let held = arrow::compute::concat_batches(&input, &self.pending)?;
+        self.pending.clear();
+        let times = millis(held.column(self.time))?;
+        let ready: BooleanArray = times.iter().map(|t| Some(t.is_some_and(|t| t <= up_to))).collect();
+        if ready.true_count() < held.num_rows() {
+            let not_ready = arrow::compute::not(&ready)?;
+            self.pending.push(arrow::compute::filter_record_batch(&held, &not_ready)?);
+        }
+        if ready.true_count() == 0 {
+            return Ok(());
+        }
+        let keys = self.keys.encode(&held)?;
+        let mut order: Vec<u32> = (0..held.num_rows() as u32).filter(|&i| ready.value(i as usize)).collect();
+        order.sort_by(|&a, &b| {
+            keys.row(a as usize)
+                .cmp(&keys.row(b as usize))
+                .then(times.value(a as usize).cmp(&times.value(b as usize)))
+                .then(a.cmp(&b))
+        });
+        let arguments: Vec<ArrayRef> = self
+            .calls
+            .iter()
+            .map(|c| c.arguments(&held))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut emitted: Vec<u32> = Vec::with_capacity(order.len());
+        let mut results: Vec<Vec<ScalarValue>> = vec![Vec::with_capacity(order.len()); self.calls.len()];
+        let mut from = 0;
+        while from < order.len() {
+            let key = keys.row(order[from] as usize);
+            let to = from + order[from..].iter().take_while(|&&i| keys.row(i as usize) == key).count();
+            let rows: Vec<u32> = order[from..to]
+                .iter()
+                .copied()
+                .filter(|&i| match self.partitions.get(key.as_ref()) {
+                    Some(p) if self.frame.is_bounded() => times.value(i as usize) > p.last_time,
+                    _ => true,
+                })
+                .collect();
+            from = to;
+            if rows.is_empty() {
+                continue;
+            }
+            let partition = match self.partitions.get_mut(key.as_ref()) {
+                Some(p) => p,
+                None => {
+                    let bounded = self.frame.is_bounded();
+                    let accumulators = self
+                        .calls
+                        .iter()
+                        .map(|c| -> Result<Box<dyn Accumulator>, BoxError> {
+                            Ok(if bounded {
+                                c.function.create_sliding_accumulator()?
+                            } else {
+                                c.function.create_accumulator()?
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    self.partitions.entry(key.as_ref().into()).or_insert(OverPartition {
+                        accumulators,
+                        retained: Vec::new(),
+                        retained_times: Vec::new(),
+                        last_time: i64::MIN,
+                    })
+                }
+            };
+            let indices = UInt32Array::from(rows.clone());
+            let new_args =
+                arguments.iter().map(|a| arrow::compute::take(a, &indices, None)).collect::<Result<Vec<_>, _>>()?;
+            let new_times: Vec<i64> = rows.iter().map(|&i| times.value(i as usize)).collect();
+            process_partition(partition, &self.calls, self.frame, new_args, &new_times, &mut results)?;
+            emitted.extend(rows);
+        }
+        if emitted.is_empty() {
+            return Ok(());
+        }
+        let indices = UInt32Array::from(emitted);
+        let mut columns = arrow::compute::take_record_batch(&held, &indices)?.columns().to_vec();
+        for values in results {
+            columns.push(ScalarValue::iter_to_array(values)?);
+        }
+        let columns = columns
+            .into_iter()
+            .zip(self.schema.fields())
+            .map(|(c, f)| cast_to(c, f.data_type()))
+            .collect::<Result<Vec<_>, BoxError>>()?;
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
+        out.emit(StreamRecord { value: Changes::inserts(batch), timestamp: up_to });
+        Ok(())
+    }
+}
+
+/// Runs a partition's new rows (sorted by time) through its frame, appending each row's
+/// results to `results` (one list per call).
+fn process_partition(
+    partition: &mut OverPartition,
+    calls: &[AggCall],
+    frame: OverFrame,
+    new_args: Vec<ArrayRef>,
+    new_times: &[i64],
+    results: &mut [Vec<ScalarValue>],
+) -> Result<(), BoxError> {
+    // The argument columns of each call within the flattened list.
+    let mut spans = Vec::with_capacity(calls.len());
+    let mut at = 0;
+    for c in calls {
+        let n = c.function.expressions().len();
+        spans.push(at..at + n);
+        at += n;
+    }
+    // Retained rows first, then the new ones: one list of rows to add and retract from.
+    let base = partition.retained_times.len();
+    let all: Vec<ArrayRef> = if base == 0 {
+        new_args
+    } else {
+        partition
+            .retained
+            .iter()
+            .zip(&new_args)
+            .map(|(old, new)| arrow::compute::concat(&[old.as_ref(), new.as_ref()]))
+            .collect::<Result<_, _>>()?
+    };
+    let mut times = std::mem::take(&mut partition.retained_times);
+    times.extend_from_slice(new_times);
+    let mut head = 0usize;
+    let update = |accs: &mut [Box<dyn Accumulator>], from: usize, len: usize, retract: bool| -> Result<(), BoxError> {
+        for (acc, span) in accs.iter_mut().zip(&spans) {
+            let values: Vec<ArrayRef> = all[span.clone()].iter().map(|a| a.slice(from, len)).collect();
+            if retract {
+                acc.retract_batch(&values)?;
+            } else {
+                acc.update_batch(&values)?;
+            }
+        }
+        Ok(())
+    };
+    let mut row = base;
+    while row < times.len() {
+        // A RANGE frame takes all peers (equal times) at once; a ROWS frame one row.
+        let peers = match frame {
+            OverFrame::Range(_) => times[row..].iter().take_while(|&&t| t == times[row]).count(),
+            OverFrame::Rows(_) => 1,
+        };
+        update(&mut partition.accumulators, row, peers, false)?;
+        let end = row + peers;
+        let new_head = match frame {
+            OverFrame::Rows(Some(n)) => (end as u64).saturating_sub(n + 1) as usize,
+            OverFrame::Range(Some(ms)) => {
+                let lowest = times[row].saturating_sub(ms);
+                head + times[head..end].iter().take_while(|&&t| t < lowest).count()
+            }
+            _ => head,
+        };
+        if new_head > head {
+            update(&mut partition.accumulators, head, new_head - head, true)?;
+            head = new_head;
+        }
+        for (c, acc) in partition.accumulators.iter_mut().enumerate() {
+            let value = acc.evaluate()?;
+            for _ in 0..peers {
+                results[c].push(value.clone());
+            }
+        }
+        row = end;
+    }
+    partition.last_time = times.last().copied().unwrap_or(partition.last_time);
+    if frame.is_bounded() {
+        partition.retained = all.iter().map(|a| a.slice(head, times.len() - head)).collect();
+        partition.retained_times = times.split_off(head);
+    }
+    Ok(())
+}
+
+impl Operator for OverAggOperator {
+    type In = Changes;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            self.add(record.value)?;
+        }
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        self.watermark = self.watermark.max(watermark.0);
+        self.fire(self.watermark, out)?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        self.fire(i64::MAX, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use datafusion_physical_expr::expressions::col;
+
+    use super::*;
+
+    fn sum_call() -> AggCall {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let function = AggregateExprBuilder::new(
+            datafusion_functions_aggregate::sum::sum_udaf(),
+            vec![col("x", &schema).expect("column")],
+        )
+        .schema(schema)
+        .alias("s")
+        .build()
+        .expect("sum");
+        AggCall { function: Arc::new(function), filter: None }
+    }
+
+    /// Feeds `batches` of (time, value) rows through one partition; the sums per row.
+    fn run(frame: OverFrame, batches: &[&[(i64, i64)]]) -> Vec<i64> {
+        let call = sum_call();
+        let accumulator = if frame.is_bounded() {
+            call.function.create_sliding_accumulator().expect("sliding")
+        } else {
+            call.function.create_accumulator().expect("accumulator")
+        };
+        let mut partition = OverPartition {
+            accumulators: vec![accumulator],
+            retained: Vec::new(),
+            retained_times: Vec::new(),
+            last_time: i64::MIN,
+        };
+        let mut results = vec![Vec::new()];
+        for rows in batches {
+            let values: ArrayRef = Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.1)));
+            let times: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            process_partition(&mut partition, std::slice::from_ref(&call), frame, vec![values], &times, &mut results)
+                .expect("processed");
+        }
+        results[0]
+            .iter()
+            .map(|v| match v {
+                ScalarValue::Int64(Some(n)) => *n,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frames_aggregate_as_flink() {
+        let rows: &[(i64, i64)] = &[(1, 1), (2, 10), (2, 100), (5, 1000), (20, 10000)];
+        let cases = [
+            (OverFrame::Rows(None), vec![1, 11, 111, 1111, 11111]),
+            (OverFrame::Rows(Some(1)), vec![1, 11, 110, 1100, 11000]),
+            (OverFrame::Rows(Some(0)), vec![1, 10, 100, 1000, 10000]),
+            // Peers (equal times) share the result that includes all of them.
+            (OverFrame::Range(None), vec![1, 111, 111, 1111, 11111]),
+            (OverFrame::Range(Some(3)), vec![1, 111, 111, 1110, 10000]),
+            (OverFrame::Range(Some(0)), vec![1, 110, 110, 1000, 10000]),
+        ];
+        for (frame, expected) in cases {
+            assert_eq!(run(frame, &[rows]), expected, "{frame:?} in one batch");
+            let split: Vec<&[(i64, i64)]> = vec![&rows[..2], &rows[2..4], &rows[4..]];
+            if !matches!(frame, OverFrame::Range(_)) {
+                // A ROWS frame slides across firings the same way.
+                assert_eq!(run(frame, &split), expected, "{frame:?} across firings");
+            }
+        }
+    }
+
+    #[test]
+    fn a_sliding_range_frame_carries_its_rows_across_firings() {
+        assert_eq!(
+            run(OverFrame::Range(Some(3)), &[&[(1, 1), (2, 10)], &[(4, 100)], &[(6, 1000)]]),
+            vec![1, 11, 111, 1100]
+        );
+    }
+}

@@ -1,0 +1,470 @@
+//! Top-N and deduplication (Flink's `Rank` and `Deduplicate`): `ROW_NUMBER()`, `RANK()` or
+//! `DENSE_RANK()` over `PARTITION BY … ORDER BY …`, filtered to a range of ranks. Each
+//! partition keeps its rows in rank order; after a batch, the partitions it touched are
+//! ranked again and the difference from what was emitted before is sent as a changelog:
+//! `+I` for a row entering the range, `-D` for one leaving it and, when the rank number is
+//! part of the output, `-U`/`+U` for a row whose rank changed. Folded, the output is the
+//! current top rows of every partition, as in Flink.
+//!
+//! With an insert-only input a row that falls out of the range can never come back, so a
+//! partition keeps only its top rows (Flink's `AppendOnlyTopNFunction`); with an updating
+//! input it keeps every row, so that a retraction in the range brings the next row in
+//! (Flink's `RetractableTopNFunction`).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
+use arrow::datatypes::SchemaRef;
+use arrow::row::{RowConverter, Rows, SortField};
+use datafusion_physical_expr::PhysicalExpr;
+use weir_core::StreamRecord;
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use super::batch::{cast_to, to_array, Changes};
+use super::exchange::KeyEncoder;
+use crate::changelog::RowKind;
+
+/// Which ranking function numbers the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RankKind {
+    /// `ROW_NUMBER()`: 1, 2, 3, … whatever the ties.
+    RowNumber,
+    /// `RANK()`: ties share a rank, the next rank skips (1, 1, 3).
+    Rank,
+    /// `DENSE_RANK()`: ties share a rank, no gaps (1, 1, 2).
+    DenseRank,
+}
+
+/// What a rank operator keeps: the function, the range of ranks and how ties are ordered.
+#[derive(Debug, Clone, Copy)]
+pub struct RankRange {
+    /// The ranking function.
+    pub kind: RankKind,
+    /// The first rank kept (1-based, inclusive).
+    pub start: u64,
+    /// The last rank kept (inclusive).
+    pub end: u64,
+    /// Rows with equal sort keys: the newest first (deduplication keeping the last row,
+    /// where a later row with the same time replaces the earlier one) instead of the oldest.
+    pub newest_first: bool,
+}
+
+/// A change of a ranked row: the row's bytes, its rank and the kind of change.
+pub type RankedChange = (Arc<[u8]>, u64, RowKind);
+
+/// A partition's rows by sort key; rows with equal keys in tie order.
+type SortedRows = BTreeMap<Box<[u8]>, VecDeque<Arc<[u8]>>>;
+
+/// The rows of one partition in rank order, and the ranked rows last emitted for it.
+#[derive(Debug, Default)]
+pub struct Partition {
+    /// Sort key → the rows' bytes in tie order.
+    rows: SortedRows,
+    /// How many rows `rows` holds.
+    count: usize,
+    /// The rows in the result, with their ranks, as last emitted.
+    emitted: Vec<(Arc<[u8]>, u64)>,
+}
+
+impl Partition {
+    /// Whether a new row with `key` may rank within `range` among rows of an insert-only
+    /// input, which only ever keeps the top rows: lets most rows of a long partition be
+    /// rejected without copying them.
+    pub fn admits(&self, key: &[u8], range: &RankRange) -> bool {
+        if (self.count as u64) < range.end {
+            return true;
+        }
+        let Some((last, _)) = self.rows.last_key_value() else { return true };
+        match range.kind {
+            // A tie goes after the last row unless the newest come first.
+            RankKind::RowNumber => key < last.as_ref() || (range.newest_first && key == last.as_ref()),
+            RankKind::Rank | RankKind::DenseRank => key <= last.as_ref(),
+        }
+    }
+
+    /// Adds a row after (or, newest first, before) the rows with an equal sort key.
+    pub fn insert(&mut self, key: &[u8], row: &[u8], range: &RankRange) {
+        let peers = match self.rows.get_mut(key) {
+            Some(peers) => peers,
+            None => self.rows.entry(key.into()).or_default(),
+        };
+        if range.newest_first {
+            peers.push_front(row.into());
+        } else {
+            peers.push_back(row.into());
+        }
+        self.count += 1;
+    }
+
+    /// Removes one row equal to `row` with sort key `key`; false when there is none.
+    pub fn retract(&mut self, key: &[u8], row: &[u8]) -> bool {
+        let Some(peers) = self.rows.get_mut(key) else { return false };
+        let Some(at) = peers.iter().position(|r| r.as_ref() == row) else { return false };
+        peers.remove(at);
+        if peers.is_empty() {
+            self.rows.remove(key);
+        }
+        self.count -= 1;
+        true
+    }
+
+    /// Every row with its sort key, in rank order.
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &Arc<[u8]>)> {
+        self.rows.iter().flat_map(|(key, peers)| peers.iter().map(move |row| (key.as_ref(), row)))
+    }
+
+    /// The rows within `range` with their ranks, in rank order.
+    pub fn ranked(&self, range: &RankRange) -> Vec<(Arc<[u8]>, u64)> {
+        let mut out = Vec::new();
+        let mut rank = 0u64;
+        let mut previous: Option<&[u8]> = None;
+        for (position, (key, row)) in self.iter().enumerate() {
+            let peer = previous == Some(key);
+            rank = match range.kind {
+                RankKind::RowNumber => position as u64 + 1,
+                RankKind::Rank if peer => rank,
+                RankKind::Rank => position as u64 + 1,
+                RankKind::DenseRank if peer => rank,
+                RankKind::DenseRank => rank + 1,
+            };
+            if rank > range.end {
+                break;
+            }
+            if rank >= range.start {
+                out.push((row.clone(), rank));
+            }
+            previous = Some(key);
+        }
+        out
+    }
+
+    /// Drops the rows that can never rank within `range` again (insert-only input).
+    pub fn truncate(&mut self, range: &RankRange) {
+        let keep = match range.kind {
+            RankKind::RowNumber => range.end as usize,
+            _ => {
+                // Everything up to the last row whose rank is within the range.
+                let mut rank = 0u64;
+                let mut keep = 0usize;
+                let mut previous: Option<&[u8]> = None;
+                for (position, (key, _)) in self.iter().enumerate() {
+                    let peer = previous == Some(key);
+                    rank = match (range.kind, peer) {
+                        (_, true) => rank,
+                        (RankKind::DenseRank, false) => rank + 1,
+                        _ => position as u64 + 1,
+                    };
+                    if rank > range.end {
+                        break;
+                    }
+                    keep = position + 1;
+                    previous = Some(key);
+                }
+                keep
+            }
+        };
+        while self.count > keep {
+            let Some(mut last) = self.rows.last_entry() else { break };
+            last.get_mut().pop_back();
+            if last.get().is_empty() {
+                last.remove();
+            }
+            self.count -= 1;
+        }
+    }
+
+    /// Ranks the partition again and appends what changed since the last call to `out`:
+    /// `(row, rank, kind)`. Without `with_rank` only rows entering (`+I`) or leaving (`-D`)
+    /// the result count.
+    pub fn changes(&mut self, range: &RankRange, with_rank: bool, out: &mut Vec<RankedChange>) {
+        let now = self.ranked(range);
+        let old = std::mem::replace(&mut self.emitted, now);
+        diff(&old, &self.emitted, with_rank, out);
+    }
+
+    /// Whether the partition holds nothing and shows nothing.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() && self.emitted.is_empty()
+    }
+}
+
+/// The changelog from `old` to `new` ranked rows (both multisets of rows).
+fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out: &mut Vec<RankedChange>) {
+    // Count (row, rank) — or just rows — in both; what is left over changed.
+    let key = |(row, rank): &(Arc<[u8]>, u64)| (row.clone(), if with_rank { *rank } else { 0 });
+    let mut count: HashMap<(Arc<[u8]>, u64), i64> = HashMap::with_capacity(old.len() + new.len());
+    for e in new {
+        *count.entry(key(e)).or_default() += 1;
+    }
+    let mut removed = Vec::new();
+    for e in old {
+        let c = count.entry(key(e)).or_default();
+        if *c > 0 {
+            *c -= 1;
+        } else {
+            removed.push(e.clone());
+        }
+    }
+    let mut added: Vec<(Arc<[u8]>, u64)> = Vec::new();
+    for e in new {
+        let c = count.get_mut(&key(e)).expect("counted");
+        if *c > 0 {
+            *c -= 1;
+            added.push(e.clone());
+        }
+    }
+    // A row that only moved is an update of its rank (the changes of one partition are
+    // few: at most the range's rows).
+    let mut taken = vec![false; added.len()];
+    let mut updated = Vec::new();
+    for (row, rank) in removed {
+        let moved = if with_rank { (0..added.len()).find(|&j| !taken[j] && added[j].0 == row) } else { None };
+        match moved {
+            Some(j) => {
+                taken[j] = true;
+                updated.push((row, rank, added[j].1));
+            }
+            None => out.push((row, rank, RowKind::Delete)),
+        }
+    }
+    for (row, old_rank, new_rank) in updated {
+        out.push((row.clone(), old_rank, RowKind::UpdateBefore));
+        out.push((row, new_rank, RowKind::UpdateAfter));
+    }
+    for ((row, rank), taken) in added.into_iter().zip(taken) {
+        if !taken {
+            out.push((row, rank, RowKind::Insert));
+        }
+    }
+}
+
+/// How rows are encoded for ranking: partition key, sort key and the whole row.
+pub struct RankEncoders {
+    /// The partition key.
+    pub partition: KeyEncoder,
+    sort: Vec<Arc<dyn PhysicalExpr>>,
+    sort_converter: RowConverter,
+    rows: RowConverter,
+    /// The output: the input's columns, then the rank.
+    schema: SchemaRef,
+    /// Whether the rank is read downstream: a row whose rank changes is then updated.
+    with_rank: bool,
+}
+
+impl RankEncoders {
+    /// Encoders for input rows of `input` (all columns kept), partitioned by `partition`,
+    /// ordered by `sort` (expression, descending, nulls first); output as `schema`, the
+    /// rank its last column. `with_rank`: the rank is read downstream.
+    pub fn new(
+        partition: KeyEncoder,
+        sort: Vec<(Arc<dyn PhysicalExpr>, bool, bool)>,
+        input: &arrow::datatypes::Schema,
+        schema: SchemaRef,
+        with_rank: bool,
+    ) -> Result<Self, BoxError> {
+        let fields = sort
+            .iter()
+            .map(|(e, descending, nulls_first)| {
+                let options = arrow::compute::SortOptions { descending: *descending, nulls_first: *nulls_first };
+                Ok(SortField::new_with_options(e.data_type(input)?, options))
+            })
+            .collect::<Result<Vec<_>, BoxError>>()?;
+        let rows = RowConverter::new(input.fields().iter().map(|f| SortField::new(f.data_type().clone())).collect())?;
+        Ok(RankEncoders {
+            partition,
+            sort: sort.into_iter().map(|(e, _, _)| e).collect(),
+            sort_converter: RowConverter::new(fields)?,
+            rows,
+            schema,
+            with_rank,
+        })
+    }
+
+    /// The partition keys, sort keys and whole rows of `batch`.
+    pub fn encode(&self, batch: &RecordBatch) -> Result<(Rows, Rows, Rows), BoxError> {
+        let n = batch.num_rows();
+        let sort = self.sort.iter().map(|e| to_array(e.evaluate(batch)?, n)).collect::<Result<Vec<_>, BoxError>>()?;
+        Ok((
+            self.partition.encode(batch)?,
+            self.sort_converter.convert_columns(&sort)?,
+            self.rows.convert_columns(batch.columns())?,
+        ))
+    }
+
+    /// A batch of ranked rows as output.
+    pub fn output(&self, rows: &[RankedChange]) -> Result<Changes, BoxError> {
+        let parser = self.rows.parser();
+        let mut columns = self.rows.convert_rows(rows.iter().map(|(r, _, _)| parser.parse(r)))?;
+        let ranks: ArrayRef = Arc::new(UInt64Array::from_iter_values(rows.iter().map(|(_, rank, _)| *rank)));
+        columns.push(ranks);
+        let columns = columns
+            .into_iter()
+            .zip(self.schema.fields())
+            .map(|(c, f)| cast_to(c, f.data_type()))
+            .collect::<Result<Vec<_>, BoxError>>()?;
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(rows.len()));
+        let batch = RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
+        Ok(Changes::with_kinds(batch, rows.iter().map(|(_, _, k)| *k).collect()))
+    }
+}
+
+/// Keeps the top rows of each partition of an unbounded stream.
+pub struct RankOperator {
+    encoders: RankEncoders,
+    range: RankRange,
+    /// The input retracts rows: keep all of them.
+    retracting: bool,
+    partitions: HashMap<Box<[u8]>, Partition>,
+}
+
+impl RankOperator {
+    /// Ranking with `encoders` within `range`; `retracting`: the input is updating.
+    pub fn new(encoders: RankEncoders, range: RankRange, retracting: bool) -> Self {
+        RankOperator { encoders, range, retracting, partitions: HashMap::new() }
+    }
+
+    fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
+        let (keys, sort, rows) = self.encoders.encode(&changes.rows)?;
+        let mut touched: Vec<&[u8]> = Vec::new();
+        for i in 0..changes.len() {
+            let key = keys.row(i).data();
+            let partition = match self.partitions.get_mut(key) {
+                Some(p) => p,
+                None => self.partitions.entry(key.into()).or_default(),
+            };
+            let sort_key = sort.row(i).data();
+            let changed = if changes.kind(i).is_accumulate() {
+                if self.retracting || partition.admits(sort_key, &self.range) {
+                    partition.insert(sort_key, rows.row(i).data(), &self.range);
+                    if !self.retracting {
+                        partition.truncate(&self.range);
+                    }
+                    true
+                } else {
+                    false
+                }
+            } else {
+                partition.retract(sort_key, rows.row(i).data())
+            };
+            if changed && !touched.contains(&key) {
+                touched.push(key);
+            }
+        }
+        let mut out = Vec::new();
+        for key in touched {
+            let partition = self.partitions.get_mut(key).expect("touched");
+            partition.changes(&self.range, self.encoders.with_rank, &mut out);
+            if partition.is_empty() {
+                self.partitions.remove(key);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Operator for RankOperator {
+    type In = Changes;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            let rows = self.apply(&record.value)?;
+            if !rows.is_empty() {
+                out.emit(StreamRecord { value: self.encoders.output(&rows)?, timestamp: record.timestamp });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(kind: RankKind, start: u64, end: u64) -> RankRange {
+        RankRange { kind, start, end, newest_first: false }
+    }
+
+    /// Rows named by one byte, with a one-byte sort key.
+    fn fill(p: &mut Partition, rows: &[(u8, u8)], range: &RankRange) {
+        for (key, row) in rows {
+            p.insert(&[*key], &[*row], range);
+        }
+    }
+
+    fn ranks(p: &Partition, range: &RankRange) -> Vec<(u8, u64)> {
+        p.ranked(range).into_iter().map(|(r, k)| (r[0], k)).collect()
+    }
+
+    #[test]
+    fn ranking_functions_number_ties_as_flink() {
+        let rows = [(1, b'a'), (2, b'b'), (2, b'c'), (3, b'd'), (4, b'e')];
+        let cases = [
+            (RankKind::RowNumber, vec![(b'a', 1), (b'b', 2), (b'c', 3)]),
+            (RankKind::Rank, vec![(b'a', 1), (b'b', 2), (b'c', 2)]),
+            (RankKind::DenseRank, vec![(b'a', 1), (b'b', 2), (b'c', 2), (b'd', 3)]),
+        ];
+        for (kind, expected) in cases {
+            let r = range(kind, 1, 3);
+            let mut p = Partition::default();
+            fill(&mut p, &rows, &r);
+            assert_eq!(ranks(&p, &r), expected, "{kind:?}");
+            p.truncate(&r);
+            assert_eq!(ranks(&p, &r), expected, "{kind:?} after truncation");
+        }
+    }
+
+    #[test]
+    fn newest_first_puts_a_later_tie_in_front() {
+        let r = RankRange { newest_first: true, ..range(RankKind::RowNumber, 1, 1) };
+        let mut p = Partition::default();
+        fill(&mut p, &[(5, b'a'), (5, b'b'), (4, b'c')], &r);
+        assert_eq!(ranks(&p, &r), vec![(b'c', 1)]);
+        assert!(p.admits(&[4], &r));
+        let oldest = range(RankKind::RowNumber, 1, 1);
+        let mut p = Partition::default();
+        fill(&mut p, &[(5, b'a'), (5, b'b')], &oldest);
+        p.truncate(&oldest);
+        assert_eq!(ranks(&p, &oldest), vec![(b'a', 1)]);
+        assert!(!p.admits(&[5], &oldest));
+    }
+
+    #[test]
+    fn retraction_in_the_top_brings_the_next_row_in() {
+        let r = range(RankKind::RowNumber, 1, 2);
+        let mut p = Partition::default();
+        fill(&mut p, &[(1, b'a'), (2, b'b'), (3, b'c')], &r);
+        let mut out = Vec::new();
+        p.changes(&r, false, &mut out);
+        assert_eq!(out.len(), 2);
+        out.clear();
+        assert!(p.retract(&[1], b"a"));
+        assert!(!p.retract(&[1], b"a"));
+        p.changes(&r, false, &mut out);
+        let got: Vec<(u8, RowKind)> = out.iter().map(|(r, _, k)| (r[0], *k)).collect();
+        assert_eq!(got, vec![(b'a', RowKind::Delete), (b'c', RowKind::Insert)]);
+    }
+
+    #[test]
+    fn rank_changes_are_updates_when_the_rank_is_shown() {
+        let r = range(RankKind::RowNumber, 1, 2);
+        let mut p = Partition::default();
+        fill(&mut p, &[(2, b'b'), (3, b'c')], &r);
+        let mut out = Vec::new();
+        p.changes(&r, true, &mut out);
+        out.clear();
+        p.insert(&[1], b"a", &r);
+        p.changes(&r, true, &mut out);
+        let got: Vec<(u8, u64, RowKind)> = out.iter().map(|(r, n, k)| (r[0], *n, *k)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (b'c', 2, RowKind::Delete),
+                (b'b', 1, RowKind::UpdateBefore),
+                (b'b', 2, RowKind::UpdateAfter),
+                (b'a', 1, RowKind::Insert)
+            ]
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! Window Top-N and window deduplication (Flink's `WindowRank` and `WindowDeduplicate`):
+//! ranking partitioned by `window_start, window_end, …` over a windowed insert-only stream.
+//! Each window keeps the top rows of each partition; when the watermark passes the window's
+//! end they are emitted once, insert-only, and the window's state is dropped. Rows of
+//! windows already fired are late and dropped.
+
+use std::collections::{BTreeMap, HashMap};
+
+use weir_core::{StreamRecord, Watermark};
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use super::batch::Changes;
+use super::rank::{Partition, RankEncoders, RankRange};
+use super::watermark::millis;
+use crate::changelog::RowKind;
+
+/// Ranks rows per window and partition, emitting each window's result when it ends.
+pub struct WindowRankOperator {
+    encoders: RankEncoders,
+    range: RankRange,
+    end: usize,
+    /// Window end → partition key (which includes the window) → its rows.
+    windows: BTreeMap<i64, HashMap<Box<[u8]>, Partition>>,
+    watermark: i64,
+}
+
+impl WindowRankOperator {
+    /// Ranking with `encoders` within `range`; `end` is the index of `window_end`.
+    pub fn new(encoders: RankEncoders, range: RankRange, end: usize) -> Self {
+        WindowRankOperator { encoders, range, end, windows: BTreeMap::new(), watermark: i64::MIN }
+    }
+
+    fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
+        let batch = &changes.rows;
+        let ends = millis(batch.column(self.end))?;
+        let (keys, sort, rows) = self.encoders.encode(batch)?;
+        for i in 0..batch.num_rows() {
+            let end = ends.value(i);
+            if end - 1 <= self.watermark {
+                continue;
+            }
+            let partitions = self.windows.entry(end).or_default();
+            let key = keys.row(i).data();
+            let partition = match partitions.get_mut(key) {
+                Some(p) => p,
+                None => partitions.entry(key.into()).or_default(),
+            };
+            let sort_key = sort.row(i).data();
+            if partition.admits(sort_key, &self.range) {
+                partition.insert(sort_key, rows.row(i).data(), &self.range);
+                partition.truncate(&self.range);
+            }
+        }
+        Ok(())
+    }
+
+    fn fire(&mut self, up_to: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        while let Some(entry) = self.windows.first_entry() {
+            let end = *entry.key();
+            if end - 1 > up_to {
+                break;
+            }
+            let partitions = entry.remove();
+            let mut rows = Vec::new();
+            for partition in partitions.values() {
+                rows.extend(partition.ranked(&self.range).into_iter().map(|(row, rank)| (row, rank, RowKind::Insert)));
+            }
+            if !rows.is_empty() {
+                out.emit(StreamRecord { value: self.encoders.output(&rows)?, timestamp: end - 1 });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Operator for WindowRankOperator {
+    type In = Changes;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            self.add(&record.value)?;
+        }
+        Ok(())
+    }
+
+    fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        self.watermark = self.watermark.max(watermark.0);
+        self.fire(watermark.0, out)?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        self.fire(i64::MAX, out)
+    }
+}
