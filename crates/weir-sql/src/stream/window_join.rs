@@ -209,3 +209,76 @@ impl Operator for WindowJoinOperator {
         self.fire(i64::MAX, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, TimestampMillisecondArray};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use arrow::util::display::array_value_to_string;
+    use datafusion_physical_expr::expressions::Column;
+
+    /// Both sides: (k, window_start, window_end).
+    fn side_schema() -> SchemaRef {
+        let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int32, true),
+            Field::new("window_start", ts.clone(), true),
+            Field::new("window_end", ts, true),
+        ]))
+    }
+
+    fn join(kind: JoinKind) -> WindowJoinOperator {
+        let s = side_schema();
+        let key = || JoinKey::new(vec![Arc::new(Column::new("k", 0))], &s, false).expect("key");
+        let fields: Vec<Field> =
+            s.fields().iter().chain(s.fields().iter()).map(|f| Field::clone(f).with_nullable(true)).collect();
+        let pair: SchemaRef = Arc::new(Schema::new(fields));
+        let out = if kind.is_semi_or_anti() { s.clone() } else { pair.clone() };
+        let windows = [WindowColumns { start: 1, end: 2 }; 2];
+        WindowJoinOperator::new(kind, [key(), key()], [s.clone(), s], windows, None, pair, out)
+    }
+
+    /// Rows (key, window start in s) of 10 s windows.
+    fn add(op: &mut WindowJoinOperator, side: Side, rows: &[(Option<i32>, i64)]) {
+        let keys = Int32Array::from(rows.iter().map(|r| r.0).collect::<Vec<_>>());
+        let starts = TimestampMillisecondArray::from_iter_values(rows.iter().map(|r| r.1 * 1000));
+        let ends = TimestampMillisecondArray::from_iter_values(rows.iter().map(|r| r.1 * 1000 + 10_000));
+        let batch =
+            RecordBatch::try_new(side_schema(), vec![Arc::new(keys), Arc::new(starts), Arc::new(ends)]).expect("batch");
+        op.add(side, &Changes::inserts(batch)).expect("add");
+    }
+
+    /// The keys of the joined rows of the windows ending up to `watermark`, as `l/r`.
+    fn fire(op: &mut WindowJoinOperator, watermark: i64) -> Vec<String> {
+        let mut sink = Emitter::<Changes>::new(Vec::new(), Arc::new(weir_runtime::SystemClock));
+        op.watermark = op.watermark.max(watermark);
+        op.fire(watermark, &mut sink).expect("fire");
+        let mut lines = Vec::new();
+        for changes in sink.records().drain(..).map(|r| r.value) {
+            let width = changes.rows.num_columns();
+            for i in 0..changes.len() {
+                let left = array_value_to_string(changes.rows.column(0), i).expect("value");
+                let right = if width > 3 {
+                    array_value_to_string(changes.rows.column(3), i).expect("value")
+                } else {
+                    "-".into()
+                };
+                lines.push(format!("{left}/{right}"));
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn windows_join_when_the_watermark_passes_their_end_and_late_rows_are_dropped() {
+        let mut op = join(JoinKind::Full);
+        add(&mut op, Side::Left, &[(Some(1), 0), (Some(2), 0), (None, 0), (Some(1), 10)]);
+        add(&mut op, Side::Right, &[(Some(1), 0), (Some(3), 0), (None, 0)]);
+        assert!(fire(&mut op, 9_998).is_empty());
+        assert_eq!(fire(&mut op, 9_999), ["1/1", "2/", "/", "/3", "/"]);
+        // The window [0, 10) has fired: its rows are late.
+        add(&mut op, Side::Right, &[(Some(2), 0), (Some(1), 10)]);
+        assert_eq!(fire(&mut op, i64::MAX), ["1/1"]);
+    }
+}
