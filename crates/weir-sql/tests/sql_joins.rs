@@ -201,3 +201,13 @@ fn temporal_joins_of_other_shapes_are_refused() {
         &["primary key column 'currency'"],
     );
 }
+
+#[test]
+fn a_window_join_of_different_windows_is_refused() {
+    let e = run("INSERT INTO sink SELECT L.auction, R.seller FROM \
+         (SELECT * FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))) L \
+         JOIN (SELECT * FROM TABLE(TUMBLE(TABLE auction, DESCRIPTOR(`dateTime`), INTERVAL '5' SECOND))) R \
+         ON L.window_start = R.window_start AND L.window_end = R.window_end AND L.auction = R.id")
+    .expect_err("different windows");
+    assert!(e.message.contains("same windows on both sides"), "{}", e.message);
+}

@@ -100,6 +100,12 @@ impl Translator<'_> {
                 })
             };
             if let (Some(s), Some(e)) = (find(lw.start, rw.start), find(lw.end, rw.end)) {
+                if lw.kind != rw.kind {
+                    return Err(SqlError::unsupported(format!(
+                        "A window join needs the same windows on both sides, but they are {:?} and {:?}",
+                        lw.kind, rw.kind
+                    )));
+                }
                 let windows = [
                     WindowColumns { start: lw.start.expect("found"), end: lw.end.expect("found") },
                     WindowColumns { start: rw.start.expect("found"), end: rw.end.expect("found") },

@@ -1,7 +1,8 @@
 -- Window join: bids and asks in the same 10 s tumbling window and auction, when the bid
 -- meets the reserve. Full outer: bids and asks without a partner in their window are
--- padded with nulls. Each window is emitted once, when the watermark passes its end; a
--- bid arriving after its window fired is late and dropped. NULL auctions never match.
+-- padded with nulls. Each window is emitted once, when the watermark passes its end.
+-- NULL auctions never match. (No late rows: with two sources, whether a row is late depends
+-- on how far the other source has got; the unit tests cover late rows.)
 CREATE TABLE bids (
   auction INT,
   bidder STRING,
