@@ -125,7 +125,11 @@ impl Translator<'_> {
             keys[0].push(physical(l, &left.schema, &self.props)?);
             keys[1].push(physical(&r, &right.schema, &self.props)?);
         }
-        let parallelism = if keys[0].is_empty() { 1 } else { self.parallelism };
+        // Without equi-keys all rows meet in subtask 0. The operator still runs at the job's
+        // parallelism (the other subtasks idle), so that the operators after it are fed by
+        // forward edges and see its changelog in order, as in Flink.
+        let routing = if keys[0].is_empty() { 1 } else { self.parallelism };
+        let parallelism = self.parallelism;
         let parts = JoinParts {
             kind,
             keys,
@@ -135,10 +139,10 @@ impl Translator<'_> {
             schemas: [Arc::new(left.schema.as_arrow().clone()), Arc::new(right.schema.as_arrow().clone())],
             out_schema: Arc::new(join.schema.as_arrow().clone()),
         };
-        let inputs = self.join_input(&left, &parts.keys[0], parallelism, Side::Left).union(&self.join_input(
+        let inputs = self.join_input(&left, &parts.keys[0], routing, Side::Left).union(&self.join_input(
             &right,
             &parts.keys[1],
-            parallelism,
+            routing,
             Side::Right,
         ));
         let on_text = join.on.iter().map(|(l, r)| format!("{l} = {r}")).collect::<Vec<_>>().join(" AND ");
@@ -262,21 +266,28 @@ impl Translator<'_> {
         })
     }
 
-    /// One side of a join, sent to the subtasks owning its rows' keys and tagged.
+    /// One side of a join, tagged and sent to the subtask owning each row's key among
+    /// `routing` subtasks (one: all to subtask 0).
     fn join_input(
         &self,
         stream: &Stream,
         keys: &[Arc<dyn PhysicalExpr>],
-        parallelism: usize,
+        routing: usize,
         side: Side,
     ) -> DataStream<JoinInput> {
+        if routing == 1 {
+            return stream
+                .data
+                .transform("Tag", move |_| Ok(TagOperator(side)))
+                .partition_custom(|_: &u32, _: usize| 0, |_: &JoinInput| 0u32);
+        }
         let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
         let keys = keys.to_vec();
         let max_p = self.max_parallelism;
         stream
             .data
             .transform("KeyBy", move |_| {
-                Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, parallelism, max_p))
+                Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, routing, max_p))
             })
             .transform("Tag", move |_| Ok(TagOperator(side)))
             .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |j: &JoinInput| j.changes.route)
