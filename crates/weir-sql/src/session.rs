@@ -466,10 +466,11 @@ impl Session {
             let stream = self.translate(&env, &plan)?;
             let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
             let rows = self.rows_written.clone();
-            stream.data = stream.data.map(move |c: Changes| {
+            let counted = stream.data.map(move |c: Changes| {
                 rows.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
                 c
             });
+            stream.data = crate::stream::translate::beside(&stream.data, counted);
             crate::connectors::add_sink(&env, stream, &table, &self.settings)?;
         }
         let result = env.execute("insert-into").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;

@@ -368,6 +368,12 @@ impl<T: Data> DataStream<T> {
         self
     }
 
+    /// The parallelism of the operator that produced this stream (its own, else the
+    /// environment's default); `None` for a union or a side output.
+    pub fn parallelism(&self) -> Option<usize> {
+        self.single_operator().and_then(|r| self.env.vertex_parallelism(r.vertex))
+    }
+
     /// Sets the parallelism of the operator that produced this stream.
     pub fn set_parallelism(self, parallelism: usize) -> Self {
         self.configure("set_parallelism", |v| v.parallelism = Some(parallelism))

@@ -372,6 +372,13 @@ impl StreamExecutionEnvironment {
         id
     }
 
+    /// The parallelism vertex `id` runs at: its own, else the default.
+    pub(crate) fn vertex_parallelism(&self, id: VertexId) -> Option<usize> {
+        let b = self.lock();
+        let v = b.vertices.get(id.0 as usize)?;
+        Some(v.parallelism.unwrap_or(b.config.parallelism))
+    }
+
     pub(crate) fn update_vertex(&self, id: VertexId, f: impl FnOnce(&mut Vertex)) {
         let mut b = self.lock();
         if let Some(v) = b.vertices.get_mut(id.0 as usize) {

@@ -109,13 +109,19 @@ pub fn open_source(
             let options = format_options(table)?;
             let schema = table.physical_schema();
             let name = table.name.clone();
-            env.read_text_file(&path).transform(&format!("Decode {}", table.name), move |_| {
-                Ok(DecodeOperator {
-                    decoder: RowDecoder::new(schema.clone(), options.clone())?,
-                    table: name.clone(),
-                    path: path.clone(),
+            // One reader per file at most: a reader without a file would only hold the
+            // watermark back, and the moment it lets go would decide which rows are late.
+            let readers = settings.parallelism.min(file_count(std::path::Path::new(&path))).max(1);
+            env.read_text_file(&path)
+                .set_parallelism(readers)
+                .transform(&format!("Decode {}", table.name), move |_| {
+                    Ok(DecodeOperator {
+                        decoder: RowDecoder::new(schema.clone(), options.clone())?,
+                        table: name.clone(),
+                        path: path.clone(),
+                    })
                 })
-            })
+                .set_parallelism(readers)
         }
         "nexmark" => nexmark::open(env, table)?,
         "datagen" => datagen::open(env, table)?,
@@ -129,10 +135,27 @@ pub fn open_source(
     let full = crate::session::with_computed_columns(env, table, physical, settings)?;
     Ok(match crate::session::watermark_expr(table)? {
         Some((rowtime, expr)) => {
-            full.transform("WatermarkAssigner", move |_| Ok(WatermarkOperator::new(rowtime, expr.clone())))
+            let readers = full.parallelism();
+            let assigner =
+                full.transform("WatermarkAssigner", move |_| Ok(WatermarkOperator::new(rowtime, expr.clone())));
+            match readers {
+                Some(p) => assigner.set_parallelism(p),
+                None => assigner,
+            }
         }
         None => full,
     })
+}
+
+/// The files a filesystem source reads: 1 for a file, the visible files of a directory.
+fn file_count(path: &std::path::Path) -> usize {
+    match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with(['.', '_']))
+            .count(),
+        Err(_) => 1,
+    }
 }
 
 /// Decodes lines of text into batches.
@@ -212,9 +235,12 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
         .enumerate()
         .map(|(i, f)| Arc::new(datafusion_physical_expr::expressions::Column::new(f.name(), i)) as _)
         .collect();
-    let data = stream
-        .data
-        .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone())));
+    let data = crate::stream::translate::beside(
+        &stream.data,
+        stream
+            .data
+            .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone()))),
+    );
     Ok(Stream { data, ..stream })
 }
 
@@ -240,6 +266,15 @@ pub fn add_sink(
     settings: &JobSettings,
 ) -> Result<()> {
     let name = format!("Sink: {}", table.name);
+    // A sink runs beside its input unless 'sink.parallelism' says otherwise, so the changes
+    // of one key reach one writer in the order they were made.
+    let parallelism = match table.option("sink.parallelism") {
+        Some(p) => Some(p.trim().parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
+            SqlError::option(format!("Option 'sink.parallelism' of table '{}' must be a positive number", table.name))
+        })?),
+        None => stream.data.parallelism(),
+    }
+    .unwrap_or(settings.parallelism);
     match table.connector()? {
         "filesystem" => {
             let path = path_of(table)?;
@@ -247,22 +282,22 @@ pub fn add_sink(
                 encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)),
             };
             let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
-            stream.data.sink_to(sink, &name);
+            stream.data.sink_to(sink, &name).set_parallelism(parallelism);
         }
         "print" => {
             let identifier = table.option("print-identifier").map(str::to_string);
-            let lines = stream.data.map(|c: Changes| ChangelogLines(render_changes(&c)));
+            let lines = stream.data.map(|c: Changes| ChangelogLines(render_changes(&c))).set_parallelism(parallelism);
             match identifier {
                 Some(id) => lines.sink_to(weir_connectors::sink::PrintSink::new().with_identifier(&id), &name),
                 None => lines.print(),
-            };
+            }
+            .set_parallelism(parallelism);
         }
         "blackhole" => {
-            stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name);
+            stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name).set_parallelism(parallelism);
         }
         other => return Err(SqlError::unsupported(format!("The '{other}' connector cannot be written"))),
     }
-    let _ = settings;
     Ok(())
 }
 
@@ -314,7 +349,12 @@ pub fn collect_changes(data: &DataStream<Changes>) -> weir_connectors::sink::Col
     // One collecting subtask, so the changes keep the order in which they were made.
     let sink = weir_connectors::sink::CollectSink::new();
     let handle = sink.handle();
-    data.map(|c: Changes| render_values(&c)).global().sink_to(sink, "Collect").set_parallelism(1);
+    let rendered = data.map(|c: Changes| render_values(&c));
+    let rendered = match data.parallelism() {
+        Some(p) => rendered.set_parallelism(p),
+        None => rendered,
+    };
+    rendered.global().sink_to(sink, "Collect").set_parallelism(1);
     handle
 }
 

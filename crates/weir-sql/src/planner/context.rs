@@ -132,9 +132,11 @@ impl<'a> PlanContext<'a> {
         &self.options
     }
 
-    /// Plans `query`: window TVFs are replaced by stand-in relations first.
+    /// Plans `query`: legacy group windows are rewritten into window TVFs, and window
+    /// TVFs are replaced by stand-in relations first.
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
+        super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
         super::to_logical_plan(self, query)

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion_expr::LogicalPlan;
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, TableFactor, VisitMut, VisitorMut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, TableAlias, TableFactor, VisitMut,
+    VisitorMut,
 };
 
 use super::context::PlanContext;
@@ -66,6 +67,8 @@ pub struct WindowTvf {
     pub time_column: String,
     /// The input's columns plus `window_start`, `window_end`, `window_time`.
     pub schema: SchemaRef,
+    /// The call as the user wrote it, for messages: `SESSION(TABLE clicks, …)`.
+    pub call: String,
 }
 
 /// The names of the columns a window TVF adds.
@@ -94,22 +97,12 @@ pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Resu
                 Ok(tvf) => tvf,
                 Err(e) => return ControlFlow::Break(e),
             };
-            let stand_in = {
-                let mut windows = self.context.windows.borrow_mut();
-                let stand_in = format!("__window_{}", windows.len());
-                windows.insert(stand_in.clone(), Arc::new(tvf));
-                stand_in
-            };
-            let alias = alias.clone();
-            match stand_in_factor(&stand_in) {
-                Some(mut table) => {
-                    if let TableFactor::Table { alias: a, .. } = &mut table {
-                        *a = alias;
-                    }
+            match stand_in(self.context, tvf, alias.clone()) {
+                Ok(table) => {
                     *factor = table;
                     ControlFlow::Continue(())
                 }
-                None => ControlFlow::Break(SqlError::unsupported("cannot build a window relation")),
+                Err(e) => ControlFlow::Break(e),
             }
         }
     }
@@ -117,6 +110,21 @@ pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Resu
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
     }
+}
+
+/// Registers `tvf` in `context` and returns the `FROM` item that reads it, named `alias`.
+pub(crate) fn stand_in(context: &PlanContext<'_>, tvf: WindowTvf, alias: Option<TableAlias>) -> Result<TableFactor> {
+    let name = {
+        let mut windows = context.windows.borrow_mut();
+        let name = format!("__window_{}", windows.len());
+        windows.insert(name.clone(), Arc::new(tvf));
+        name
+    };
+    let mut table = stand_in_factor(&name).ok_or_else(|| SqlError::unsupported("cannot build a window relation"))?;
+    if let TableFactor::Table { alias: a, .. } = &mut table {
+        *a = alias;
+    }
+    Ok(table)
 }
 
 /// `FROM name` as a table factor (taken from a parsed query, so that every field of the
@@ -222,14 +230,30 @@ fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Re
         return Err(super::context::unknown_relation(context.catalog(), &input_name));
     }
     let input = super::to_logical_plan(context, *input_query)?;
+    let call = format!("{name}(TABLE {input_name}, …)");
+    window_over(input, &input_name, name, kind, time_column, call)
+}
+
+/// The window `kind` named `name` over the planned relation `input` (called `input_name`
+/// in messages) with the time attribute `time_column`.
+pub(crate) fn window_over(
+    input: LogicalPlan,
+    input_name: &str,
+    name: &str,
+    kind: WindowKind,
+    time_column: String,
+    call: String,
+) -> Result<WindowTvf> {
     let input_schema = input.schema().as_arrow().clone();
     let time_field = input_schema.field_with_name(&time_column).map_err(|_| {
         let names: Vec<&str> = input_schema.fields().iter().map(|f| f.name().as_str()).collect();
         match crate::suggest::closest(&time_column, names) {
             Some(near) => SqlError::validation(format!(
-                "Column '{time_column}' of DESCRIPTOR is not in '{input_name}'; did you mean '{near}'?"
+                "The time attribute '{time_column}' of {name} is not a column of '{input_name}'; did you mean '{near}'?"
             )),
-            None => SqlError::validation(format!("Column '{time_column}' of DESCRIPTOR is not in '{input_name}'")),
+            None => SqlError::validation(format!(
+                "The time attribute '{time_column}' of {name} is not a column of '{input_name}'"
+            )),
         }
     })?;
     if !matches!(time_field.data_type(), DataType::Timestamp(..)) {
@@ -263,10 +287,10 @@ fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Re
     fields.push(Field::new(WINDOW_COLUMNS[0], ts.clone(), false));
     fields.push(Field::new(WINDOW_COLUMNS[1], ts, false));
     fields.push(Field::new(WINDOW_COLUMNS[2], time_type, false));
-    Ok(WindowTvf { kind, input: Arc::new(input), time_column, schema: Arc::new(Schema::new(fields)) })
+    Ok(WindowTvf { kind, input: Arc::new(input), time_column, schema: Arc::new(Schema::new(fields)), call })
 }
 
-fn validate(name: &str, kind: &WindowKind) -> Result<()> {
+pub(crate) fn validate(name: &str, kind: &WindowKind) -> Result<()> {
     let bad = |what: &str| Err(SqlError::validation(format!("{name}: {what}")));
     match *kind {
         WindowKind::Tumble { size, .. } if size <= 0 => bad("the window size must be positive"),

@@ -12,6 +12,7 @@ pub mod join;
 pub mod over_agg;
 pub mod rank;
 pub mod regular_join;
+pub mod session_window;
 pub mod temporal_join;
 pub mod translate;
 pub mod watermark;

@@ -18,6 +18,7 @@ use super::batch::Changes;
 use super::calc::CalcOperator;
 use super::exchange::{KeyEncoder, KeySplitOperator};
 use super::group_agg::GroupAggOperator;
+use super::session_window::SessionWindowOperator;
 use super::window_agg::{GroupColumn, WindowAggOperator};
 use super::window_assign::WindowAssignOperator;
 use crate::error::{Result, SqlError};
@@ -71,6 +72,16 @@ fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result
         .map_err(crate::planner::plan_error)
 }
 
+/// `output` (one operator applied to `input`) at `input`'s parallelism: operators that need
+/// no exchange run beside their input, chained, as Flink's planner places them — so a
+/// changelog keeps its order, and rows stay in the order their watermarks were made in.
+pub(crate) fn beside(input: &DataStream<Changes>, output: DataStream<Changes>) -> DataStream<Changes> {
+    match input.parallelism() {
+        Some(p) => output.set_parallelism(p),
+        None => output,
+    }
+}
+
 fn strip_alias(expr: &Expr) -> &Expr {
     match expr {
         Expr::Alias(a) => strip_alias(&a.expr),
@@ -110,8 +121,8 @@ impl<'e> Translator<'e> {
                         let input = self.translate(&tvf.input)?;
                         if input.updating {
                             return Err(SqlError::unsupported(format!(
-                                "Window TVFs need an insert-only input, but '{}' is updating (from {})",
-                                source.name, input.origin
+                                "{} needs an insert-only input, but its input is updating (from {})",
+                                tvf.call, input.origin
                             )));
                         }
                         let time = input
@@ -119,15 +130,20 @@ impl<'e> Translator<'e> {
                             .as_arrow()
                             .index_of(&tvf.time_column)
                             .map_err(|e| SqlError::validation(e.to_string()))?;
-                        if let WindowKind::Session { .. } = tvf.kind {
-                            return Err(SqlError::unsupported("SESSION windows are not supported yet"));
-                        }
                         let schema = tvf.schema.clone();
                         let kind = tvf.kind.clone();
                         let n = input.schema.fields().len();
-                        let data = input.data.transform("WindowTableFunction", move |_| {
-                            Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()))
-                        });
+                        let data = match &tvf.kind {
+                            WindowKind::Session { gap, partition_by } => {
+                                self.session_window(&input, partition_by, time, *gap, schema)?
+                            }
+                            _ => beside(
+                                &input.data,
+                                input.data.transform("WindowTableFunction", move |_| {
+                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()))
+                                }),
+                            ),
+                        };
                         Stream {
                             data,
                             schema: Arc::new(
@@ -146,7 +162,7 @@ impl<'e> Translator<'e> {
                             }),
                             // Flink: the time column becomes a plain timestamp, window_time the rowtime.
                             rowtime: Some(n + 2),
-                            origin: format!("WindowTableFunction({})", source.name),
+                            origin: format!("WindowTableFunction({})", tvf.call),
                         }
                     }
                 };
@@ -333,6 +349,7 @@ impl<'e> Translator<'e> {
         let data = input
             .data
             .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
+        let data = beside(&input.data, data);
         Ok(Stream { data, schema: out_schema, updating: input.updating, window, rowtime, origin: input.origin })
     }
 
@@ -340,12 +357,39 @@ impl<'e> Translator<'e> {
     fn exchange(&self, stream: &Stream, keys: Vec<Arc<dyn PhysicalExpr>>, parallelism: usize) -> DataStream<Changes> {
         let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
         let max_p = self.max_parallelism;
-        stream
-            .data
-            .transform("KeyBy", move |_| {
-                Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, parallelism, max_p))
-            })
+        let split = stream.data.transform("KeyBy", move |_| {
+            Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, parallelism, max_p))
+        });
+        beside(&stream.data, split)
             .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |c: &Changes| c.route)
+    }
+
+    /// The `SESSION` window TVF over `input`: rows held per partition key until their
+    /// session closes.
+    fn session_window(
+        &self,
+        input: &Stream,
+        partition_by: &[String],
+        time: usize,
+        gap: i64,
+        schema: SchemaRef,
+    ) -> Result<DataStream<Changes>> {
+        let arrow_in: SchemaRef = Arc::new(input.schema.as_arrow().clone());
+        let keys = partition_by
+            .iter()
+            .map(|k| {
+                let idx = arrow_in.index_of(k).map_err(|e| SqlError::validation(e.to_string()))?;
+                Ok(Arc::new(datafusion_physical_expr::expressions::Column::new(k, idx)) as Arc<dyn PhysicalExpr>)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
+        let data = self.exchange(input, keys.clone(), parallelism);
+        Ok(data
+            .transform("SessionWindowTableFunction", move |_| {
+                let encoder = (!keys.is_empty()).then(|| KeyEncoder::new(keys.clone(), &arrow_in)).transpose()?;
+                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()))
+            })
+            .set_parallelism(parallelism))
     }
 
     fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
@@ -388,7 +432,9 @@ impl<'e> Translator<'e> {
         };
         let window = input.window.as_ref().filter(|w| {
             let idx: Vec<Option<usize>> = a.group_expr.iter().map(column_index).collect();
-            w.start.is_some_and(|s| idx.contains(&Some(s))) && w.end.is_some_and(|e| idx.contains(&Some(e)))
+            w.start.is_some_and(|s| idx.contains(&Some(s)))
+                && w.end.is_some_and(|e| idx.contains(&Some(e)))
+                && session_keys_match(w, a, in_schema)
         });
         if let Some(w) = window {
             if input.updating {
@@ -482,4 +528,26 @@ impl<'e> Translator<'e> {
             ),
         })
     }
+}
+
+/// Whether a `GROUP BY` over a `SESSION` window is a window aggregation: as in Flink, only
+/// when its keys besides the window columns are exactly the `PARTITION BY` keys; any other
+/// grouping is a group aggregation (an updating result) over the session TVF's rows.
+fn session_keys_match(w: &WindowProps, a: &datafusion_expr::logical_plan::Aggregate, schema: &DFSchemaRef) -> bool {
+    let WindowKind::Session { partition_by, .. } = &w.kind else { return true };
+    let mut keys = Vec::new();
+    for e in &a.group_expr {
+        let Expr::Column(c) = strip_alias(e) else { return false };
+        let Ok(i) = schema.index_of_column(c) else { return false };
+        if [w.start, w.end, w.time].contains(&Some(i)) {
+            continue;
+        }
+        keys.push(schema.field(i).name().as_str());
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let mut partition: Vec<&str> = partition_by.iter().map(String::as_str).collect();
+    partition.sort_unstable();
+    partition.dedup();
+    keys == partition
 }

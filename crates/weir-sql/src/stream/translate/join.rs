@@ -267,7 +267,8 @@ impl Translator<'_> {
     }
 
     /// One side of a join, tagged and sent to the subtask owning each row's key among
-    /// `routing` subtasks (one: all to subtask 0).
+    /// `routing` subtasks (one: all to subtask 0). Key split and tag run beside the input,
+    /// so a changelog keeps its order up to the exchange.
     fn join_input(
         &self,
         stream: &Stream,
@@ -275,21 +276,21 @@ impl Translator<'_> {
         routing: usize,
         side: Side,
     ) -> DataStream<JoinInput> {
+        let at_input = |out: DataStream<JoinInput>| match stream.data.parallelism() {
+            Some(p) => out.set_parallelism(p),
+            None => out,
+        };
         if routing == 1 {
-            return stream
-                .data
-                .transform("Tag", move |_| Ok(TagOperator(side)))
+            return at_input(stream.data.transform("Tag", move |_| Ok(TagOperator(side))))
                 .partition_custom(|_: &u32, _: usize| 0, |_: &JoinInput| 0u32);
         }
         let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
         let keys = keys.to_vec();
         let max_p = self.max_parallelism;
-        stream
-            .data
-            .transform("KeyBy", move |_| {
-                Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, routing, max_p))
-            })
-            .transform("Tag", move |_| Ok(TagOperator(side)))
+        let split = stream.data.transform("KeyBy", move |_| {
+            Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, routing, max_p))
+        });
+        at_input(super::beside(&stream.data, split).transform("Tag", move |_| Ok(TagOperator(side))))
             .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |j: &JoinInput| j.changes.route)
     }
 }
