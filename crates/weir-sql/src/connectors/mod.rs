@@ -12,6 +12,7 @@ use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use crate::catalog::{ColumnSource, TableDef};
+use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
 use crate::format::{FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
@@ -282,7 +283,19 @@ pub fn add_sink(
                 encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)),
             };
             let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
-            stream.data.sink_to(sink, &name).set_parallelism(parallelism);
+            let data = if writes_changelog(table)? {
+                // Every row of a changelog file says its kind, inserts too.
+                let marked = stream.data.map(|mut c: Changes| {
+                    if c.kinds.is_none() {
+                        c.kinds = Some(arrow::array::Int8Array::from(vec![RowKind::Insert as i8; c.len()]));
+                    }
+                    c
+                });
+                crate::stream::translate::beside(&stream.data, marked)
+            } else {
+                stream.data
+            };
+            data.sink_to(sink, &name).set_parallelism(parallelism);
         }
         "print" => {
             let identifier = table.option("print-identifier").map(str::to_string);
