@@ -4,6 +4,7 @@
 
 mod context;
 pub mod group_window;
+pub mod time_attribute;
 pub mod tvf;
 
 use std::sync::Arc;
