@@ -125,6 +125,43 @@ fn window_tvf_over_proctime_counts_every_row_once() {
 }
 
 #[test]
+fn window_tvf_over_proctime_alone_assigns_each_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir, 2, 1, &ManualClock::new(NOW));
+    let rows = run(
+        &mut s,
+        "SELECT price, window_start, window_end FROM \
+         TABLE(HOP(TABLE bids, DESCRIPTOR(p), INTERVAL '5' SECOND, INTERVAL '10' SECOND));",
+    )
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            "+I[0, 2026-01-01 00:00:00.000, 2026-01-01 00:00:10.000]",
+            "+I[0, 2026-01-01 00:00:05.000, 2026-01-01 00:00:15.000]",
+            "+I[1, 2026-01-01 00:00:00.000, 2026-01-01 00:00:10.000]",
+            "+I[1, 2026-01-01 00:00:05.000, 2026-01-01 00:00:15.000]",
+        ]
+    );
+}
+
+#[test]
+fn a_view_keeps_the_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = session(&dir, 4, 1, &ManualClock::new(NOW));
+    let mut out = Lines::default();
+    s.execute_script("CREATE VIEW v AS SELECT bidder, p AS t FROM bids; DESCRIBE v;", &mut out).unwrap();
+    assert!(out.messages.join("\n").contains("TIMESTAMP_LTZ(3) *PROCTIME*"), "{:?}", out.messages);
+    let rows = run(
+        &mut s,
+        "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE v, DESCRIPTOR(t), INTERVAL '1' MINUTE)) \
+         GROUP BY window_start, window_end;",
+    )
+    .unwrap();
+    assert_eq!(rows, vec!["+I[2026-01-01 00:00:00.000, 4]"]);
+}
+
+#[test]
 fn legacy_group_window_over_proctime() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = session(&dir, 30, 2, &ManualClock::new(NOW));
