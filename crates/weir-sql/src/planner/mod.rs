@@ -4,6 +4,7 @@
 
 mod context;
 pub mod group_window;
+pub mod temporal;
 pub mod time_attribute;
 pub mod tvf;
 
@@ -17,6 +18,7 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
 
 use crate::catalog::Catalog;

@@ -43,6 +43,7 @@ pub fn is_proctime(plan: &LogicalPlan, index: usize) -> bool {
             match &source.kind {
                 TableKind::Table(def) => def.columns.get(index).is_some_and(is_proctime_column),
                 TableKind::View(view) => is_proctime(view, index),
+                TableKind::Versioned(v) => v.table.columns.get(index).is_some_and(is_proctime_column),
                 TableKind::Window(tvf) => {
                     let n = tvf.input.schema().fields().len();
                     if index < n {

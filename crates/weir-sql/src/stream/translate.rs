@@ -24,6 +24,8 @@ use super::window_assign::{ProctimeAssign, WindowAssignOperator};
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, WindowKind};
 
+mod join;
+mod lookup;
 mod over;
 
 /// Where the window columns of a windowed stream are.
@@ -53,6 +55,8 @@ pub struct Stream {
     pub updating: bool,
     /// Window columns carried from a window TVF.
     pub window: Option<WindowProps>,
+    /// Index of the rowtime attribute (a time column watermarks refer to), if any.
+    pub rowtime: Option<usize>,
     /// Where the node came from, for errors ("GroupAggregate(…)").
     pub origin: String,
 }
@@ -135,19 +139,8 @@ impl<'e> Translator<'e> {
                     .downcast_ref::<StreamTableSource>()
                     .ok_or_else(|| SqlError::unsupported(format!("Unknown relation '{}'", scan.table_name)))?;
                 let full = match &source.kind {
-                    TableKind::Table(def) => Stream {
-                        data: (self.open_table)(def)?,
-                        schema: Arc::new(
-                            datafusion_common::DFSchema::try_from_qualified_schema(
-                                scan.table_name.clone(),
-                                def.schema().as_ref(),
-                            )
-                            .map_err(crate::planner::plan_error)?,
-                        ),
-                        updating: false,
-                        window: None,
-                        origin: format!("TableSourceScan(table=[{}])", def.name),
-                    },
+                    TableKind::Table(def) => self.table(&scan.table_name, def)?,
+                    TableKind::Versioned(v) => self.table(&scan.table_name, &v.table)?,
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
                         let input = self.translate(&tvf.input)?;
@@ -203,6 +196,9 @@ impl<'e> Translator<'e> {
                                 kind: tvf.kind.clone(),
                                 proctime: tvf.proctime && defer,
                             }),
+                            // Flink: the time column becomes a plain timestamp, window_time the rowtime.
+                            // Over processing time there is none: window_time is a proctime attribute.
+                            rowtime: (!tvf.proctime).then_some(n + 2),
                             origin: format!("WindowTableFunction({})", tvf.call),
                         }
                     }
@@ -247,17 +243,22 @@ impl<'e> Translator<'e> {
                 Ok(Stream { schema: a.schema.clone(), ..input })
             }
             LogicalPlan::Aggregate(a) => self.aggregate(a),
+            LogicalPlan::Join(j) => self.join(j),
             LogicalPlan::Window(w) => self.window(w),
             LogicalPlan::Union(u) => {
                 let mut streams = u.inputs.iter().map(|i| self.translate(i)).collect::<Result<Vec<_>>>()?;
                 let first = streams.remove(0);
                 let mut data = first.data.clone();
                 let mut updating = first.updating;
+                let mut rowtime = first.rowtime;
                 for s in &streams {
                     data = data.union(&s.data);
                     updating |= s.updating;
+                    if s.rowtime != rowtime {
+                        rowtime = None;
+                    }
                 }
-                Ok(Stream { data, schema: u.schema.clone(), updating, window: None, origin: "Union".into() })
+                Ok(Stream { data, schema: u.schema.clone(), updating, window: None, rowtime, origin: "Union".into() })
             }
             LogicalPlan::Values(v) => {
                 let schema = Arc::new(v.schema.as_arrow().clone());
@@ -289,7 +290,14 @@ impl<'e> Translator<'e> {
                 let batch = arrow::array::RecordBatch::try_new(schema, columns)
                     .map_err(|e| SqlError::validation(e.to_string()))?;
                 let data = self.env.from_collection(vec![Changes::inserts(batch)]);
-                Ok(Stream { data, schema: v.schema.clone(), updating: false, window: None, origin: "Values".into() })
+                Ok(Stream {
+                    data,
+                    schema: v.schema.clone(),
+                    updating: false,
+                    window: None,
+                    rowtime: None,
+                    origin: "Values".into(),
+                })
             }
             LogicalPlan::EmptyRelation(e) => {
                 let rows = usize::from(e.produce_one_row);
@@ -300,13 +308,35 @@ impl<'e> Translator<'e> {
                 )
                 .map_err(|e| SqlError::validation(e.to_string()))?;
                 let data = self.env.from_collection(vec![Changes::inserts(batch)]);
-                Ok(Stream { data, schema: e.schema.clone(), updating: false, window: None, origin: "Values".into() })
+                Ok(Stream {
+                    data,
+                    schema: e.schema.clone(),
+                    updating: false,
+                    window: None,
+                    rowtime: None,
+                    origin: "Values".into(),
+                })
             }
             other => Err(SqlError::unsupported(format!(
                 "{} is not supported in streaming queries yet",
                 other.display().to_string().split(':').next().unwrap_or("This operation")
             ))),
         }
+    }
+
+    /// The stream of a catalog table, its columns qualified by `name`.
+    fn table(&self, name: &datafusion_common::TableReference, def: &crate::catalog::TableDef) -> Result<Stream> {
+        Ok(Stream {
+            data: (self.open_table)(def)?,
+            schema: Arc::new(
+                datafusion_common::DFSchema::try_from_qualified_schema(name.clone(), def.schema().as_ref())
+                    .map_err(crate::planner::plan_error)?,
+            ),
+            updating: false,
+            window: None,
+            rowtime: def.watermark.as_ref().and_then(|(c, _)| def.schema().index_of(c).ok()),
+            origin: format!("TableSourceScan(table=[{}])", def.name),
+        })
     }
 
     fn calc(
@@ -322,21 +352,23 @@ impl<'e> Translator<'e> {
         let filter = filter.map(|f| physical(f, &input.schema, &self.props).and_then(clocked)).transpose()?;
         let out_schema = schema.unwrap_or_else(|| input.schema.clone());
         let mut window = input.window.clone();
+        let mut rowtime = input.rowtime;
         let projection = match projection {
             Some(exprs) => {
-                // Window columns passed through keep their meaning.
-                if let Some(w) = &input.window {
-                    let find = |idx: Option<usize>| {
-                        idx.and_then(|idx| {
-                            let (q, f) = input.schema.qualified_field(idx);
-                            exprs.iter().position(|e| match strip_alias(e) {
-                                Expr::Column(c) => {
-                                    c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q)
-                                }
-                                _ => false,
-                            })
+                // Window columns and the rowtime passed through keep their meaning.
+                let find = |idx: Option<usize>| {
+                    idx.and_then(|idx| {
+                        let (q, f) = input.schema.qualified_field(idx);
+                        exprs.iter().position(|e| match strip_alias(e) {
+                            Expr::Column(c) => {
+                                c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q)
+                            }
+                            _ => false,
                         })
-                    };
+                    })
+                };
+                rowtime = find(input.rowtime);
+                if let Some(w) = &input.window {
                     window = Some(WindowProps {
                         start: find(w.start),
                         end: find(w.end),
@@ -364,7 +396,7 @@ impl<'e> Translator<'e> {
             .data
             .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
         let data = beside(&input.data, data);
-        Ok(Stream { data, schema: out_schema, updating: input.updating, window, origin: input.origin })
+        Ok(Stream { data, schema: out_schema, updating: input.updating, window, rowtime, origin: input.origin })
     }
 
     /// Sends `stream` to the subtasks owning its rows' keys.
@@ -516,6 +548,7 @@ impl<'e> Translator<'e> {
                     kind: w.kind.clone(),
                     proctime: false,
                 }),
+                rowtime: if w.proctime { None } else { position(GroupColumn::Time) },
                 origin: "WindowAggregate".into(),
             });
         }
@@ -550,6 +583,7 @@ impl<'e> Translator<'e> {
             schema: a.schema.clone(),
             updating: true,
             window: None,
+            rowtime: None,
             origin: format!(
                 "GroupAggregate(groupBy=[{}])",
                 a.group_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
