@@ -60,6 +60,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.extend(json::udfs());
     v.extend(datetime::udfs(cfg));
     v.push(proctime::proctime());
+    v.push(proctime::as_of_marker());
     v
 }
 

@@ -34,6 +34,46 @@ pub fn proctime() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(Proctime { signature: Signature::nullary(Volatility::Volatile) }))
 }
 
+/// The name of a condition that is always true, `__system_time_as_of(as_of, column)`,
+/// which the planner adds to the `ON` of a join with a table read `FOR SYSTEM_TIME AS OF`
+/// a column when the table has no time column of its own: it keeps the `AS OF` column in
+/// the plan (DataFusion drops the clause, and would prune the column), and the lookup join
+/// drops it.
+pub const AS_OF_MARKER: &str = "__system_time_as_of";
+
+/// The [`AS_OF_MARKER`] function for the planner.
+pub fn as_of_marker() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(AsOfMarker { signature: Signature::any(2, Volatility::Volatile) }))
+}
+
+/// Whether `expr` is a call of [`AS_OF_MARKER`].
+pub fn is_as_of_marker(expr: &Expr) -> bool {
+    matches!(expr, Expr::ScalarFunction(f) if f.func.name() == AS_OF_MARKER)
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AsOfMarker {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for AsOfMarker {
+    fn name(&self) -> &str {
+        AS_OF_MARKER
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))
+    }
+}
+
 /// Whether `expr` (under aliases and casts) is a call of `PROCTIME()`.
 pub fn is_proctime_call(expr: &Expr) -> bool {
     match expr {

@@ -339,7 +339,10 @@ fn temporal_times(
     }
     let column = match versioned.as_of.as_slice() {
         [name] => datafusion_common::Column::from_name(name.clone()),
-        [qualifier @ .., name] => datafusion_common::Column::new(Some(qualifier.join(".")), name.clone()),
+        [qualifier @ .., name] => datafusion_common::Column::new(
+            Some(datafusion_common::TableReference::bare(qualifier.join("."))),
+            name.clone(),
+        ),
         [] => return Err(SqlError::validation("FOR SYSTEM_TIME AS OF needs a column")),
     };
     let as_of_index = left.schema.index_of_column(&column).ok();

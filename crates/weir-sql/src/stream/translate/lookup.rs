@@ -32,7 +32,10 @@ impl Translator<'_> {
         let as_of = versioned.as_of.join(".");
         let column = match versioned.as_of.as_slice() {
             [name] => datafusion_common::Column::from_name(name.clone()),
-            [qualifier @ .., name] => datafusion_common::Column::new(Some(qualifier.join(".")), name.clone()),
+            [qualifier @ .., name] => datafusion_common::Column::new(
+                Some(datafusion_common::TableReference::bare(qualifier.join("."))),
+                name.clone(),
+            ),
             [] => return Err(SqlError::validation("FOR SYSTEM_TIME AS OF needs a column")),
         };
         if !crate::planner::time_attribute::column_is_proctime(&join.left, &column) {
@@ -111,7 +114,14 @@ impl Translator<'_> {
             keys[1].push(physical(&r, &right.schema, &self.props)?);
         }
         let pair = Arc::new(left.schema.join(&right.schema).map_err(crate::planner::plan_error)?);
-        let residual = join.filter.as_ref().map(|f| physical(f, &pair, &self.props)).transpose()?;
+        let rest = join.filter.as_ref().and_then(|f| {
+            datafusion_expr::utils::split_conjunction(f)
+                .into_iter()
+                .filter(|e| !crate::functions::proctime::is_as_of_marker(e))
+                .cloned()
+                .reduce(|a, b| a.and(b))
+        });
+        let residual = rest.as_ref().map(|f| physical(f, &pair, &self.props)).transpose()?;
         let left_schema: SchemaRef = Arc::new(left.schema.as_arrow().clone());
         let right_schema: SchemaRef = Arc::new(right.schema.as_arrow().clone());
         let out_schema: SchemaRef = Arc::new(join.schema.as_arrow().clone());
