@@ -30,6 +30,17 @@ impl Translator<'_> {
     pub(super) fn lookup_join(&self, join: &Join, versioned: &VersionedTable) -> Result<Option<Stream>> {
         let table = &versioned.table;
         let as_of = versioned.as_of.join(".");
+        let left_join = match join.join_type {
+            JoinType::Inner => false,
+            JoinType::Left => true,
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "A join with a table read FOR SYSTEM_TIME AS OF must be an INNER or LEFT join; '{}' is in a \
+                     {other} join",
+                    table.name
+                )))
+            }
+        };
         let column = match versioned.as_of.as_slice() {
             [name] => datafusion_common::Column::from_name(name.clone()),
             [qualifier @ .., name] => datafusion_common::Column::new(
@@ -68,17 +79,6 @@ impl Translator<'_> {
             }
             return Ok(None);
         }
-        let left_join = match join.join_type {
-            JoinType::Inner => false,
-            JoinType::Left => true,
-            other => {
-                return Err(SqlError::unsupported(format!(
-                    "A lookup join (FOR SYSTEM_TIME AS OF a processing-time attribute) must be an INNER or LEFT join; \
-                     '{}' is in a {other} join",
-                    table.name
-                )))
-            }
-        };
         bounded(table)?;
         if join.on.is_empty() {
             return Err(SqlError::validation(format!(
