@@ -41,6 +41,9 @@ pub struct Session {
     table_options: BTreeMap<String, BTreeMap<String, String>>,
     /// Rows the session's jobs have given their sinks.
     rows_written: Arc<std::sync::atomic::AtomicU64>,
+    /// Where jobs read processing time (`PROCTIME()`, processing-time windows); the
+    /// machine's clock when unset.
+    clock: Option<Arc<dyn weir_runtime::Clock>>,
 }
 
 /// Where query results and messages go.
@@ -74,6 +77,13 @@ impl Session {
     /// A session whose jobs run with `settings`.
     pub fn new(settings: JobSettings) -> Self {
         Session { settings, ..Default::default() }
+    }
+
+    /// The session with its jobs reading processing time from `clock` (a
+    /// `weir_runtime::ManualClock` lets tests decide what `PROCTIME()` returns and when
+    /// processing-time windows fire).
+    pub fn with_clock(self, clock: Arc<dyn weir_runtime::Clock>) -> Self {
+        Session { clock: Some(clock), ..self }
     }
 
     /// The catalog.
@@ -392,6 +402,9 @@ impl Session {
                     if t.watermark.as_ref().is_some_and(|(col, _)| *col == c.name) {
                         ty.push_str(" *ROWTIME*");
                     }
+                    if crate::planner::time_attribute::is_proctime_column(c) {
+                        ty.push_str(" *PROCTIME*");
+                    }
                     let extras = match &c.source {
                         ColumnSource::Physical => String::new(),
                         ColumnSource::Computed(e) => format!("AS {e}"),
@@ -419,10 +432,14 @@ impl Session {
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| {
-                    let ty = FlinkType::from_arrow(f.data_type(), true)
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut ty = FlinkType::from_arrow(f.data_type(), true)
                         .map(|t| t.to_string())
                         .unwrap_or_else(|| f.data_type().to_string());
+                    if crate::planner::time_attribute::is_proctime(&v.plan, i) {
+                        ty.push_str(" *PROCTIME*");
+                    }
                     vec![f.name().clone(), ty, f.is_nullable().to_string().to_uppercase()]
                 })
                 .collect();
@@ -452,9 +469,13 @@ impl Session {
     }
 
     fn env(&self) -> StreamExecutionEnvironment {
-        StreamExecutionEnvironment::new()
+        let env = StreamExecutionEnvironment::new()
             .with_parallelism(self.settings.parallelism)
-            .with_max_parallelism(self.settings.max_parallelism)
+            .with_max_parallelism(self.settings.max_parallelism);
+        match &self.clock {
+            Some(clock) => env.with_clock(clock.clone()),
+            None => env,
+        }
     }
 
     fn run_inserts(&mut self, inserts: &[Insert], out: &mut dyn ResultSink) -> Result<()> {

@@ -37,6 +37,7 @@ pub mod datetime;
 mod hash;
 pub mod json;
 mod math;
+pub mod proctime;
 mod string;
 
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.extend(math::udfs());
     v.extend(json::udfs());
     v.extend(datetime::udfs(cfg));
+    v.push(proctime::proctime());
+    v.push(proctime::as_of_marker());
     v
 }
 
@@ -159,6 +162,7 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "sha512",
         "sha2",
         "mod",
+        "proctime",
         "power",
         "log",
         "rand",

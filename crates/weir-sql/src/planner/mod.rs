@@ -5,6 +5,7 @@
 mod context;
 pub mod group_window;
 pub mod temporal;
+pub mod time_attribute;
 pub mod tvf;
 
 use std::sync::Arc;

@@ -69,6 +69,9 @@ pub struct WindowTvf {
     pub schema: SchemaRef,
     /// The call as the user wrote it, for messages: `SESSION(TABLE clicks, …)`.
     pub call: String,
+    /// Whether the time attribute is a processing-time one (`PROCTIME()`): rows then fall
+    /// in the windows of the processing time at which they arrive.
+    pub proctime: bool,
 }
 
 /// The names of the columns a window TVF adds.
@@ -279,6 +282,13 @@ pub(crate) fn window_over(
             )));
         }
     }
+    let proctime = input_schema.index_of(&time_column).is_ok_and(|i| super::time_attribute::is_proctime(&input, i));
+    if proctime && matches!(kind, WindowKind::Session { .. }) {
+        return Err(SqlError::unsupported(format!(
+            "{name} over the processing-time attribute '{time_column}' is not supported; session windows need a \
+             rowtime attribute"
+        )));
+    }
     let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
     let time_type = match time_field.data_type() {
         DataType::Timestamp(_, tz) => DataType::Timestamp(TimeUnit::Millisecond, tz.clone()),
@@ -287,7 +297,7 @@ pub(crate) fn window_over(
     fields.push(Field::new(WINDOW_COLUMNS[0], ts.clone(), false));
     fields.push(Field::new(WINDOW_COLUMNS[1], ts, false));
     fields.push(Field::new(WINDOW_COLUMNS[2], time_type, false));
-    Ok(WindowTvf { kind, input: Arc::new(input), time_column, schema: Arc::new(Schema::new(fields)), call })
+    Ok(WindowTvf { kind, input: Arc::new(input), time_column, schema: Arc::new(Schema::new(fields)), call, proctime })
 }
 
 pub(crate) fn validate(name: &str, kind: &WindowKind) -> Result<()> {

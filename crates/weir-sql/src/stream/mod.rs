@@ -9,6 +9,7 @@ pub mod exchange;
 pub mod group_agg;
 pub mod interval_join;
 pub mod join;
+pub mod lookup_join;
 pub mod over_agg;
 pub mod rank;
 pub mod regular_join;

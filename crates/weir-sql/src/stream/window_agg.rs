@@ -2,6 +2,12 @@
 //! accumulated per window and key; when the watermark passes a window's end its results
 //! are emitted once, insert-only, and its state dropped. Rows of windows already fired are
 //! late and dropped, as in Flink.
+//!
+//! Over processing time ([`WindowAggOperator::with_proctime`]) the operator assigns each
+//! batch to the windows of the processing time at which it arrives — the window columns
+//! of its input are not read — and fires a window on a processing-time timer once the
+//! clock reaches its end. Rows are never late: a window is fired only when the clock has
+//! passed its end, and later rows fall in later windows. Watermarks pass through.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -17,6 +23,8 @@ use super::aggregate::{repeat, AggCall};
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::watermark::millis;
+use super::window_assign::windows_of;
+use crate::planner::WindowKind;
 
 /// Where each output column of the aggregation comes from.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +55,10 @@ pub struct WindowAggOperator {
     schema: SchemaRef,
     windows: BTreeMap<(i64, i64), WindowGroups>,
     watermark: i64,
+    /// The windows when they are of processing time.
+    proctime: Option<WindowKind>,
+    /// Whether the windows still open fire at end of input.
+    fire_at_end: bool,
 }
 
 impl WindowAggOperator {
@@ -69,29 +81,50 @@ impl WindowAggOperator {
             schema,
             windows: BTreeMap::new(),
             watermark: i64::MIN,
+            proctime: None,
+            fire_at_end: true,
         }
     }
 
-    fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
+    /// The same aggregation over processing-time windows of `kind`.
+    pub fn with_proctime(self, kind: WindowKind) -> Self {
+        WindowAggOperator { proctime: Some(kind), ..self }
+    }
+
+    /// Whether windows still open at end of input fire (by default they do). Flink 2.3 does
+    /// not fire processing-time timers at end of input, so its processing-time windows that
+    /// have not ended yet then produce nothing.
+    pub fn with_fire_at_end(self, fire_at_end: bool) -> Self {
+        WindowAggOperator { fire_at_end, ..self }
+    }
+
+    fn add(&mut self, changes: &Changes, now: i64) -> Result<(), BoxError> {
         let batch = &changes.rows;
-        let starts = millis(batch.column(self.start))?;
-        let ends = millis(batch.column(self.end))?;
         let keys = self.keys.encode(batch)?;
         // Rows by window, late rows left out.
         let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
-        for i in 0..batch.num_rows() {
-            let end = ends.value(i);
-            if end - 1 <= self.watermark {
-                continue;
+        match &self.proctime {
+            Some(kind) => windows_of(kind, now, |s, e| {
+                by_window.insert((e, s), (0..batch.num_rows() as u32).collect());
+            }),
+            None => {
+                let starts = millis(batch.column(self.start))?;
+                let ends = millis(batch.column(self.end))?;
+                for i in 0..batch.num_rows() {
+                    let end = ends.value(i);
+                    if end - 1 <= self.watermark {
+                        continue;
+                    }
+                    by_window.entry((end, starts.value(i))).or_default().push(i as u32);
+                }
             }
-            by_window.entry((end, starts.value(i))).or_default().push(i as u32);
         }
         if by_window.is_empty() {
             return Ok(());
         }
         let arguments = self.calls.iter().map(|c| c.arguments(batch)).collect::<Result<Vec<_>, _>>()?;
         let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
-        let whole = by_window.len() == 1 && by_window.values().next().is_some_and(|v| v.len() == batch.num_rows());
+        let whole = by_window.values().all(|v| v.len() == batch.num_rows());
         for (window, rows) in by_window {
             let groups = match self.windows.get_mut(&window) {
                 Some(g) => g,
@@ -181,21 +214,143 @@ impl Operator for WindowAggOperator {
     type In = Changes;
     type Out = Changes;
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        let now = if self.proctime.is_some() { out.now_ms() } else { i64::MIN };
         for record in batch.drain(..) {
-            self.add(&record.value)?;
+            self.add(&record.value, now)?;
         }
         Ok(())
     }
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
-        self.watermark = self.watermark.max(watermark.0);
-        self.fire(watermark.0, out)?;
+        if self.proctime.is_none() {
+            self.watermark = self.watermark.max(watermark.0);
+            self.fire(watermark.0, out)?;
+        }
         out.emit_watermark(watermark);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        if self.proctime.is_some() && !self.fire_at_end {
+            self.windows.clear();
+            return Ok(());
+        }
         self.fire(i64::MAX, out)
+    }
+
+    fn next_processing_timer(&mut self) -> Option<i64> {
+        self.proctime.as_ref()?;
+        self.windows.first_key_value().map(|((end, _), _)| *end)
+    }
+
+    fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        // A window fires once the clock reaches its end: rows arriving at that instant
+        // already fall in the next window.
+        self.fire(now_ms - 1, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use datafusion_physical_expr::expressions::{lit, Column};
+    use datafusion_physical_expr::PhysicalExpr;
+    use weir_runtime::ManualClock;
+
+    /// `SELECT k, window_start, COUNT(*) … GROUP BY k, window_start, window_end` over
+    /// processing-time tumbling windows of 10 s; the input is `k` plus the window columns
+    /// a deferred TVF gives (their values are not read).
+    fn count_per_window(clock: &ManualClock) -> (WindowAggOperator, Emitter<Changes>, SchemaRef) {
+        let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
+        let input = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("window_start", ts.clone(), false),
+            Field::new("window_end", ts.clone(), false),
+        ]));
+        let key: Arc<dyn PhysicalExpr> = Arc::new(Column::new("k", 0));
+        let count = AggregateExprBuilder::new(datafusion_functions_aggregate::count::count_udaf(), vec![lit(1i64)])
+            .schema(input.clone())
+            .alias("c")
+            .build()
+            .unwrap();
+        let output = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("window_start", ts, false),
+            Field::new("c", DataType::Int64, false),
+        ]));
+        let operator = WindowAggOperator::new(
+            KeyEncoder::new(vec![key], &input).unwrap(),
+            1,
+            2,
+            vec![GroupColumn::Key(0), GroupColumn::Start],
+            vec![AggCall { function: Arc::new(count), filter: None }],
+            output,
+        )
+        .with_proctime(WindowKind::Tumble { size: 10_000, offset: 0 });
+        (operator, Emitter::new(Vec::new(), Arc::new(clock.clone())), input)
+    }
+
+    fn keys(schema: &SchemaRef, keys: &[i64]) -> Vec<StreamRecord<Changes>> {
+        let stale = Arc::new(TimestampMillisecondArray::from(vec![0; keys.len()]));
+        let rows =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(keys.to_vec())), stale.clone(), stale])
+                .unwrap();
+        vec![StreamRecord { value: Changes::inserts(rows), timestamp: 0 }]
+    }
+
+    /// The emitted rows as `(k, window_start, count)`, sorted.
+    fn fired(out: &mut Emitter<Changes>) -> Vec<(i64, i64, i64)> {
+        let mut rows = Vec::new();
+        for r in out.records().drain(..) {
+            let b = &r.value.rows;
+            let k = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+            let s = b.column(1).as_any().downcast_ref::<TimestampMillisecondArray>().unwrap();
+            let c = b.column(2).as_any().downcast_ref::<Int64Array>().unwrap();
+            rows.extend((0..b.num_rows()).map(|i| (k.value(i), s.value(i), c.value(i))));
+        }
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn rows_fall_in_the_window_of_their_arrival_and_fire_on_the_clock() {
+        let clock = ManualClock::new(1_000);
+        let (mut op, mut out, schema) = count_per_window(&clock);
+        op.process(&mut keys(&schema, &[1, 1, 2]), &mut out).unwrap();
+        clock.set(9_999);
+        op.process(&mut keys(&schema, &[1]), &mut out).unwrap();
+        assert_eq!(op.next_processing_timer(), Some(10_000));
+        // A watermark does not fire processing-time windows.
+        op.on_watermark(Watermark(i64::MAX - 1), &mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![]);
+        // Arriving when the first window ends: the next window.
+        clock.set(10_000);
+        op.process(&mut keys(&schema, &[2]), &mut out).unwrap();
+        op.on_processing_time(10_000, &mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![(1, 0, 3), (2, 0, 1)]);
+        assert_eq!(op.next_processing_timer(), Some(20_000));
+        clock.set(25_000);
+        op.on_processing_time(25_000, &mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![(2, 10_000, 1)]);
+        assert_eq!(op.next_processing_timer(), None);
+        // End of input fires what is still open.
+        clock.set(26_000);
+        op.process(&mut keys(&schema, &[3, 3]), &mut out).unwrap();
+        op.finish(&mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![(3, 20_000, 2)]);
+    }
+
+    #[test]
+    fn open_windows_can_be_dropped_at_end_of_input_as_flink_does() {
+        let clock = ManualClock::new(1_000);
+        let (op, mut out, schema) = count_per_window(&clock);
+        let mut op = op.with_fire_at_end(false);
+        op.process(&mut keys(&schema, &[1]), &mut out).unwrap();
+        op.finish(&mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![]);
     }
 }

@@ -166,6 +166,13 @@ fn rowtime_order(window: &Window, order_by: &[datafusion_expr::SortExpr]) -> Opt
     names.contains(&c.name).then(|| (c.clone(), sort.asc))
 }
 
+/// The direction (ascending: true) of an `order_by` on a single processing-time attribute.
+fn proctime_order(window: &Window, order_by: &[datafusion_expr::SortExpr]) -> Option<bool> {
+    let [sort] = order_by else { return None };
+    let Expr::Column(c) = strip_alias(&sort.expr) else { return None };
+    crate::planner::time_attribute::column_is_proctime(&window.input, c).then_some(sort.asc)
+}
+
 impl Translator<'_> {
     /// A filter over a ranking function (Top-N), translated with the projection `consumer`
     /// that reads its result (to know whether the rank is shown); `None` when `filter` is
@@ -173,6 +180,8 @@ impl Translator<'_> {
     pub(super) fn top_n(&self, filter: &Filter, consumer: Option<&[Expr]>) -> Result<Option<Stream>> {
         let Some(top) = top_n(filter) else { return Ok(None) };
         let window = top.window;
+        // A window TVF below is read by the ranking, not by an enclosing aggregation.
+        self.defer_proctime_windows.set(false);
         let input = self.translate(&window.input)?;
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
@@ -181,15 +190,17 @@ impl Translator<'_> {
             || top.rest.iter().any(|e| e.column_refs().iter().any(|c| c.name == top.rank_column.name));
         let (start, end) = top.range;
         let dedup_order = rowtime_order(window, &top.params.order_by);
+        let proctime_order = proctime_order(window, &top.params.order_by);
+        let dedup = top.kind == RankKind::RowNumber && (start, end) == (1, 1);
         let range = RankRange {
             kind: top.kind,
             start,
             end,
             // Deduplication keeping the last row: a later row with the same time wins.
-            newest_first: top.kind == RankKind::RowNumber
-                && (start, end) == (1, 1)
-                && dedup_order.as_ref().is_some_and(|(_, asc)| !asc),
+            newest_first: dedup && (dedup_order.as_ref().is_some_and(|(_, asc)| !asc) || proctime_order == Some(false)),
         };
+        // Deduplication keeping the first row to arrive: insert-only, emitted at once.
+        let keep_first_arrival = dedup && proctime_order == Some(true) && !input.updating;
         // Deduplication keeping the first row on rowtime: insert-only, as in Flink.
         let keep_first = match &dedup_order {
             Some((time, true)) if top.kind == RankKind::RowNumber && (start, end) == (1, 1) => Some(time.clone()),
@@ -252,6 +263,18 @@ impl Translator<'_> {
                 window: input.window.clone(),
                 rowtime: input.rowtime,
                 origin: "WindowRank".into(),
+            }
+        } else if keep_first_arrival {
+            let data = data
+                .transform("Deduplicate", move |_| Ok(FirstRowOperator::on_arrival(encoders()?)))
+                .set_parallelism(parallelism);
+            Stream {
+                data,
+                schema: window.schema.clone(),
+                updating: false,
+                window: None,
+                rowtime: input.rowtime,
+                origin: "Deduplicate".into(),
             }
         } else if let Some(time) = keep_first.filter(|_| !input.updating) {
             let time = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
