@@ -10,6 +10,7 @@ pub mod group_agg;
 pub mod interval_join;
 pub mod join;
 pub mod over_agg;
+pub mod over_retract;
 pub mod rank;
 pub mod regular_join;
 pub mod session_window;
