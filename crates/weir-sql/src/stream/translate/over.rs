@@ -382,14 +382,14 @@ impl Translator<'_> {
                 }
             }
         }
+        let Some(time) = time else {
+            return self.over_updating(window, params, input, calls, frame);
+        };
+        let time_index = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
         let keys =
             params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
         let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
         let out_schema: SchemaRef = Arc::new(window.schema.as_arrow().clone());
-        let Some(time) = time else {
-            return self.over_updating(window, &params.order_by, input, keys, calls, frame, out_schema);
-        };
-        let time_index = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
         let data = self
             .exchange(&input, keys.clone(), parallelism)
             .transform("OverAggregate", move |_| {
@@ -414,20 +414,20 @@ impl Translator<'_> {
 }
 
 impl Translator<'_> {
-    /// An OVER aggregation of an updating input ordered by `order_by`: every current row with
-    /// its frame's aggregates, kept up to date as rows come and go (see [`OverRetractOperator`]).
+    /// An OVER aggregation of an updating input: every current row with its frame's
+    /// aggregates, kept up to date as rows come and go (see [`OverRetractOperator`]).
     fn over_updating(
         &self,
         window: &Window,
-        order_by: &[datafusion_expr::SortExpr],
+        params: &WindowFunctionParams,
         input: Stream,
-        keys: Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>>,
         calls: Vec<AggCall>,
         frame: OverFrame,
-        out_schema: SchemaRef,
     ) -> Result<Stream> {
+        let out_schema: SchemaRef = Arc::new(window.schema.as_arrow().clone());
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
+        let order_by = &params.order_by;
         if order_by.is_empty() {
             return Err(SqlError::unsupported("An OVER aggregation needs an ORDER BY in its OVER clause"));
         }
@@ -458,6 +458,8 @@ impl Translator<'_> {
             .iter()
             .map(|s| Ok((physical(&s.expr, in_schema, &self.props)?, !s.asc, s.nulls_first)))
             .collect::<Result<Vec<_>>>()?;
+        let keys =
+            params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
         let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
         let data = self
             .exchange(&input, keys.clone(), parallelism)
