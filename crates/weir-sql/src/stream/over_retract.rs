@@ -27,6 +27,9 @@
 //! partition (plus the frame before it; for an unbounded frame the whole partition), so
 //! changes at the end of a partition — as when a group's time only grows — are cheap.
 //! Insert-only inputs use [`super::over_agg::OverAggOperator`] instead.
+//!
+//! The partitions' rows are not yet part of checkpoints: a job restored from one starts
+//! this operator empty.
 
 use std::collections::HashMap;
 use std::sync::Arc;
