@@ -11,6 +11,7 @@ pub mod interval_join;
 pub mod join;
 pub mod lookup_join;
 pub mod over_agg;
+pub mod over_retract;
 pub mod rank;
 pub mod regular_join;
 pub mod session_window;

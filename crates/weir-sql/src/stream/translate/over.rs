@@ -20,6 +20,7 @@ use crate::stream::aggregate::AggCall;
 use crate::stream::deduplicate::FirstRowOperator;
 use crate::stream::exchange::KeyEncoder;
 use crate::stream::over_agg::{OverAggOperator, OverFrame};
+use crate::stream::over_retract::OverRetractOperator;
 use crate::stream::rank::{RankEncoders, RankKind, RankOperator, RankRange};
 use crate::stream::window_rank::WindowRankOperator;
 
@@ -347,23 +348,23 @@ impl Translator<'_> {
                 "Over Agg: Unsupported use of OVER windows. All aggregates must be computed on the same window.",
             ));
         }
-        let Some((time, asc)) = rowtime_order(window, &params.order_by) else {
-            return Err(SqlError::unsupported(
-                "OVER windows' ordering in stream mode must be defined on a time attribute (a rowtime column \
-                 with a WATERMARK); ordering by other columns is not supported",
-            ));
-        };
-        if !asc {
-            return Err(SqlError::unsupported("OVER windows in stream mode must be ordered ascending by time"));
-        }
-        let frame = over_frame(&params.window_frame)?;
         let input = self.translate(&window.input)?;
-        if input.updating {
-            return Err(SqlError::unsupported(format!(
-                "OVER aggregation needs an insert-only input, but its input is updating (from {})",
-                input.origin
-            )));
-        }
+        // An updating input is ordered by any columns (no watermark to wait for).
+        let time = if input.updating {
+            None
+        } else {
+            let Some((time, asc)) = rowtime_order(window, &params.order_by) else {
+                return Err(SqlError::unsupported(
+                    "OVER windows' ordering in stream mode must be defined on a time attribute (a rowtime column \
+                     with a WATERMARK); ordering by other columns is not supported",
+                ));
+            };
+            if !asc {
+                return Err(SqlError::unsupported("OVER windows in stream mode must be ordered ascending by time"));
+            }
+            Some(time)
+        };
+        let frame = over_frame(&params.window_frame)?;
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
         let calls = functions
@@ -404,6 +405,9 @@ impl Translator<'_> {
                 }
             }
         }
+        let Some(time) = time else {
+            return self.over_updating(window, params, input, calls, frame);
+        };
         let time_index = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
         let keys =
             params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
@@ -427,6 +431,79 @@ impl Translator<'_> {
             updating: false,
             window: None,
             rowtime: input.rowtime,
+            origin: "OverAggregate".into(),
+        })
+    }
+}
+
+impl Translator<'_> {
+    /// An OVER aggregation of an updating input: every current row with its frame's
+    /// aggregates, kept up to date as rows come and go (see [`OverRetractOperator`]).
+    fn over_updating(
+        &self,
+        window: &Window,
+        params: &WindowFunctionParams,
+        input: Stream,
+        calls: Vec<AggCall>,
+        frame: OverFrame,
+    ) -> Result<Stream> {
+        let out_schema: SchemaRef = Arc::new(window.schema.as_arrow().clone());
+        let in_schema = &input.schema;
+        let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
+        let order_by = &params.order_by;
+        if order_by.is_empty() {
+            return Err(SqlError::unsupported("An OVER aggregation needs an ORDER BY in its OVER clause"));
+        }
+        // A bounded RANGE frame measures its interval on one ascending timestamp column.
+        let time = match frame {
+            OverFrame::Range(Some(_)) => {
+                let column = match &order_by[..] {
+                    [sort] if sort.asc => match strip_alias(&sort.expr) {
+                        Expr::Column(c) => in_schema.index_of_column(c).ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match column {
+                    Some(i) if matches!(arrow_in.field(i).data_type(), DataType::Timestamp(..)) => Some(i),
+                    _ => {
+                        return Err(SqlError::unsupported(format!(
+                            "A RANGE frame with an interval over an updating input (from {}) must be ordered \
+                             ascending by one timestamp column",
+                            input.origin
+                        )))
+                    }
+                }
+            }
+            _ => None,
+        };
+        let order = order_by
+            .iter()
+            .map(|s| Ok((physical(&s.expr, in_schema, &self.props)?, !s.asc, s.nulls_first)))
+            .collect::<Result<Vec<_>>>()?;
+        let keys =
+            params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
+        let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
+        let data = self
+            .exchange(&input, keys.clone(), parallelism)
+            .transform("OverAggregate", move |_| {
+                OverRetractOperator::new(
+                    KeyEncoder::new(keys.clone(), &arrow_in)?,
+                    order.clone(),
+                    arrow_in.clone(),
+                    time,
+                    calls.clone(),
+                    frame,
+                    out_schema.clone(),
+                )
+            })
+            .set_parallelism(parallelism);
+        Ok(Stream {
+            data,
+            schema: window.schema.clone(),
+            updating: true,
+            window: None,
+            rowtime: None,
             origin: "OverAggregate".into(),
         })
     }
