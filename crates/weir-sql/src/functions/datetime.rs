@@ -17,6 +17,7 @@ use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
 
 use super::common::{func, get, i64_rows, ints, ret_i64, ret_utf8, str_rows, strs, FlinkScalar, FunctionConfig, Kind};
+use super::time_zone::LocalTimeZone;
 
 /// Which Java formatter a pattern is interpreted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,7 +432,7 @@ impl TsCol {
         };
         let nanos = (v.rem_euclid(per_sec) * (1_000_000_000 / per_sec)) as u32;
         let dt = DateTime::from_timestamp(v.div_euclid(per_sec), nanos)?.naive_utc();
-        Some(if self.ltz { dt + TimeDelta::seconds(cfg.session_offset_secs as i64) } else { dt })
+        Some(if self.ltz { cfg.zone.to_local(&dt) } else { dt })
     }
 }
 
@@ -479,7 +480,7 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
         ),
         // TIMESTAMPDIFF('unit', t1, t2): whole units from t1 to t2 (INT, truncated toward zero).
         func("timestampdiff", (3, 3), &[Str, Time, Time], |_| Ok(DataType::Int32), timestampdiff),
-        // CONVERT_TZ(str, from, to): re-zone a 'yyyy-MM-dd HH:mm:ss' string; only fixed-offset zone ids (UTC, GMT+8, +08:00).
+        // CONVERT_TZ(str, from, to): re-zone a 'yyyy-MM-dd HH:mm:ss' string (zone ids as java.util.TimeZone reads them).
         func("convert_tz", (3, 3), &[Str], ret_utf8, convert_tz),
     ];
     // YEAR(t) ... SECOND(t): BIGINT fields; WEEK is the ISO-8601 week, DAYOFWEEK is 1 = Sunday .. 7 = Saturday.
@@ -492,22 +493,24 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
 
 fn date_format(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let fmt = strs(&a[1]);
-    let off = f.cfg.session_offset_secs;
+    let zone = f.cfg.zone;
+    // The offset z/Z/X show for a wall clock of the session zone.
+    let offset_of = move |dt: &NaiveDateTime| zone.offset_at_utc(&zone.to_utc(dt));
     if a[0].data_type() == &DataType::Utf8 {
         let s = strs(&a[0]);
         return str_rows(rows, |i| {
             let (Some(s), Some(fmt)) = (get(s, i), get(fmt, i)) else { return Ok(None) };
             match parse_java(s, DEFAULT_FMT, Mode::Sdf) {
-                Some((dt, _)) => format_java(&dt, fmt, Mode::Sdf, off).map(Some),
+                Some((dt, _)) => format_java(&dt, fmt, Mode::Sdf, offset_of(&dt)).map(Some),
                 None => Ok(None),
             }
         });
     }
     let col = TsCol::new(&a[0])?;
     let mode = if col.date { Mode::Sdf } else { Mode::Dtf };
-    let shown = if col.ltz || col.date { off } else { 0 };
     str_rows(rows, |i| {
         let (Some(dt), Some(fmt)) = (col.local(i, &f.cfg), get(fmt, i)) else { return Ok(None) };
+        let shown = if col.ltz || col.date { offset_of(&dt) } else { 0 };
         format_java(&dt, fmt, mode, shown).map(Some)
     })
 }
@@ -598,10 +601,8 @@ fn unix_timestamp(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
             Some(Some(f)) => f,
         };
         Ok(Some(match parse_java(s, fmt, Mode::Sdf) {
-            Some((dt, off)) => {
-                let ms = millis_of(&dt) - off.unwrap_or(f.cfg.session_offset_secs) as i64 * 1000;
-                ms / 1000
-            }
+            Some((dt, Some(off))) => (millis_of(&dt) - off as i64 * 1000).div_euclid(1000),
+            Some((dt, None)) => millis_of(&f.cfg.zone.to_utc_standard(&dt)).div_euclid(1000),
             None => i64::MIN,
         }))
     })
@@ -609,7 +610,7 @@ fn unix_timestamp(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
 
 fn from_unixtime(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let secs = ints(&a[0]);
-    let off = f.cfg.session_offset_secs;
+    let zone = f.cfg.zone;
     str_rows(rows, |i| {
         let Some(secs) = get(secs, i) else { return Ok(None) };
         let fmt = match opt_str(a, 1, i) {
@@ -617,10 +618,10 @@ fn from_unixtime(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRe
             Some(None) => return Ok(None),
             Some(Some(f)) => f,
         };
-        let Some(dt) = secs.checked_add(off as i64).and_then(|s| DateTime::from_timestamp(s, 0)) else {
+        let Some(utc) = DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc()) else {
             return Ok(None);
         };
-        format_java(&dt.naive_utc(), fmt, Mode::Sdf, off).map(Some)
+        format_java(&zone.to_local(&utc), fmt, Mode::Sdf, zone.offset_at_utc(&utc)).map(Some)
     })
 }
 
@@ -734,12 +735,14 @@ fn subtract_months(t0: i64, t1: i64) -> Option<i64> {
     Some(x)
 }
 
-fn timestampdiff(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn timestampdiff(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let u = strs(&a[0]);
     let (c1, c2) = (TsCol::new(&a[1])?, TsCol::new(&a[2])?);
+    // Flink subtracts TIMESTAMP_LTZ values as instants, not as wall clocks of the session zone.
+    let utc = FunctionConfig::utc();
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
-        let (Some(u), Some(t1), Some(t2)) = (get(u, i), c1.local(i, &f.cfg), c2.local(i, &f.cfg)) else {
+        let (Some(u), Some(t1), Some(t2)) = (get(u, i), c1.local(i, &utc), c2.local(i, &utc)) else {
             out.push(None);
             continue;
         };
@@ -752,21 +755,14 @@ fn timestampdiff(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRe
     Ok(Arc::new(Int32Array::from(out)))
 }
 
-/// A fixed-offset zone id: `UTC`, `GMT`, `Z`, `GMT+8`, `UTC-05:30`, `+08:00`.
-pub fn zone_offset(id: &str) -> Option<i32> {
-    match parse_offset(id) {
-        Some((off, used)) if used == id.len() => Some(off),
-        _ => None,
-    }
-}
-
 fn convert_tz(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let (s, from, to) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
     str_rows(rows, |i| {
         let (Some(s), Some(from), Some(to)) = (get(s, i), get(from, i), get(to, i)) else { return Ok(None) };
-        let (Some(f), Some(t)) = (zone_offset(from), zone_offset(to)) else { return Ok(None) };
+        let (from, to) = (LocalTimeZone::of_java_time_zone(from), LocalTimeZone::of_java_time_zone(to));
         let Some((dt, _)) = parse_java(s, DEFAULT_FMT, Mode::Sdf) else { return Ok(None) };
-        format_java(&(dt + TimeDelta::seconds((t - f) as i64)), DEFAULT_FMT, Mode::Sdf, t).map(Some)
+        let utc = from.to_utc(&dt);
+        format_java(&to.to_local(&utc), DEFAULT_FMT, Mode::Sdf, to.offset_at_utc(&utc)).map(Some)
     })
 }
 

@@ -28,8 +28,9 @@
 //! `regexp_replace`, `ln`, `log2`, `log10`, math functions, `position` (via the SQL planner → strpos).
 //!
 //! Time zones: functions that depend on the session zone (`TIMESTAMP_LTZ` rendering and field
-//! extraction, `UNIX_TIMESTAMP(str)`, `FROM_UNIXTIME`) take it from [`FunctionConfig`]; the default
-//! is UTC. Only fixed offsets are supported.
+//! extraction, `UNIX_TIMESTAMP(str)`, `FROM_UNIXTIME`, casts between `TIMESTAMP` and
+//! `TIMESTAMP_LTZ`, `CURRENT_TIMESTAMP`…) take it from [`FunctionConfig`]; the default is UTC
+//! (see [`LocalTimeZone`]).
 
 pub mod aggregate;
 mod common;
@@ -38,12 +39,14 @@ mod hash;
 pub mod json;
 mod math;
 mod string;
+pub mod time_zone;
 
 use std::sync::Arc;
 
 use datafusion_expr::{AggregateUDF, ScalarUDF};
 
 pub use common::FunctionConfig;
+pub use time_zone::LocalTimeZone;
 
 /// Flink scalar functions for a UTC session (see [`flink_scalar_functions_with`]).
 pub fn flink_scalar_functions() -> Vec<Arc<ScalarUDF>> {

@@ -14,6 +14,7 @@ use sqlparser::ast::Query;
 use super::tvf::{self, WindowTvf};
 use crate::catalog::{Catalog, TableDef, UserFunction};
 use crate::error::{Result, SqlError};
+use crate::functions::FunctionConfig;
 use crate::suggest::closest;
 
 /// What a name in a query's `FROM` resolved to.
@@ -68,14 +69,22 @@ pub struct PlanContext<'a> {
     expr_planners: Vec<Arc<dyn ExprPlanner>>,
     /// Window TVFs of the query being planned, by their stand-in table name.
     pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
+    /// The session settings functions see (time zone).
+    functions: FunctionConfig,
 }
 
 impl<'a> PlanContext<'a> {
-    /// The context of `catalog`, with DataFusion's and Flink's built-in functions.
+    /// The context of `catalog`, with DataFusion's and Flink's built-in functions, in a UTC session.
     pub fn new(catalog: &'a Catalog) -> Self {
+        Self::with_functions(catalog, FunctionConfig::default())
+    }
+
+    /// The context of `catalog` in a session whose functions see `functions`.
+    pub fn with_functions(catalog: &'a Catalog, functions: FunctionConfig) -> Self {
         let mut scalars = HashMap::new();
-        for f in
-            datafusion_functions::all_default_functions().into_iter().chain(crate::functions::flink_scalar_functions())
+        for f in datafusion_functions::all_default_functions()
+            .into_iter()
+            .chain(crate::functions::flink_scalar_functions_with(functions))
         {
             for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
                 scalars.insert(name.to_lowercase(), f.clone());
@@ -114,7 +123,13 @@ impl<'a> PlanContext<'a> {
             window_functions,
             expr_planners,
             windows: RefCell::new(HashMap::new()),
+            functions,
         }
+    }
+
+    /// The session settings functions see.
+    pub fn functions(&self) -> FunctionConfig {
+        self.functions
     }
 
     /// The catalog names resolve against.
