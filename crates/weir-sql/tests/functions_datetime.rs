@@ -188,6 +188,24 @@ fn timestampdiff() {
 #[test]
 fn convert_tz() {
     assert_eq!(cs("convert_tz", vec![s("1970-01-01 00:00:00"), s("UTC"), s("GMT+08:00")]), o("1970-01-01 08:00:00"));
-    assert_eq!(cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("+08:00"), s("UTC")]), o("2023-03-04 17:00:00"));
-    assert_eq!(cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("Asia/Shanghai"), s("UTC")]), None);
+    assert_eq!(cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("GMT+8"), s("UTC")]), o("2023-03-04 17:00:00"));
+    assert_eq!(
+        cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("Asia/Shanghai"), s("UTC")]),
+        o("2023-03-04 17:00:00")
+    );
+    // Daylight saving time of the named zones.
+    let berlin = |t: &str| cs("convert_tz", vec![s(t), s("UTC"), s("Europe/Berlin")]);
+    assert_eq!(berlin("2024-03-31 00:59:59"), o("2024-03-31 01:59:59"));
+    assert_eq!(berlin("2024-03-31 01:00:00"), o("2024-03-31 03:00:00"));
+    assert_eq!(berlin("2024-10-27 00:30:00"), o("2024-10-27 02:30:00"));
+    assert_eq!(berlin("2024-10-27 01:30:00"), o("2024-10-27 02:30:00"));
+    let ny = |t: &str| cs("convert_tz", vec![s(t), s("America/New_York"), s("UTC")]);
+    assert_eq!(ny("2024-03-10 02:30:00"), o("2024-03-10 07:30:00"));
+    assert_eq!(ny("2024-07-01 12:00:00"), o("2024-07-01 16:00:00"));
+    // java.util.TimeZone reads ids it does not know as GMT (checked against Flink 2.3).
+    assert_eq!(cs("convert_tz", vec![s("1970-01-01 00:00:00"), s("UTC+8"), s("UTC")]), o("1970-01-01 00:00:00"));
+    assert_eq!(
+        cs("convert_tz", vec![s("1970-01-01 00:00:00"), s("Europe/Nowhere"), s("UTC")]),
+        o("1970-01-01 00:00:00")
+    );
 }

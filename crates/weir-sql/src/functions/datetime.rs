@@ -483,12 +483,43 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
         // CONVERT_TZ(str, from, to): re-zone a 'yyyy-MM-dd HH:mm:ss' string (zone ids as java.util.TimeZone reads them).
         func("convert_tz", (3, 3), &[Str], ret_utf8, convert_tz),
     ];
+    // CURRENT_TIMESTAMP / NOW(): TIMESTAMP_LTZ(3); LOCALTIMESTAMP: TIMESTAMP(3) of the session zone;
+    // CURRENT_DATE, CURRENT_TIME / LOCALTIME (TIME(0)): the session zone's date and time. Evaluated
+    // per row, as Flink does in streaming mode.
+    let ltz3 = |_: &[DataType]| Ok(DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())));
+    let time0 = |_: &[DataType]| Ok(DataType::Time32(TimeUnit::Millisecond));
+    for name in ["now", "current_timestamp"] {
+        v.push(func(name, (0, 0), &[Any], ltz3, now).volatile());
+    }
+    v.push(func("localtimestamp", (0, 0), &[Any], ts3, now).volatile());
+    v.push(func("current_date", (0, 0), &[Any], |_| Ok(DataType::Date32), now).volatile());
+    for name in ["current_time", "localtime"] {
+        v.push(func(name, (0, 0), &[Any], time0, now).volatile());
+    }
     // YEAR(t) ... SECOND(t): BIGINT fields; WEEK is the ISO-8601 week, DAYOFWEEK is 1 = Sunday .. 7 = Saturday.
     for name in ["year", "quarter", "month", "week", "dayofyear", "dayofmonth", "dayofweek", "hour", "minute", "second"]
     {
         v.push(func(name, (1, 1), &[Time], ret_i64, extract));
     }
     v.into_iter().map(|f| f.with_cfg(cfg).udf()).collect()
+}
+
+/// The current time, as the return type of the function asks: an instant, or the session zone's
+/// wall clock (timestamp, date, or time of day in whole seconds).
+fn now(f: &FlinkScalar, _: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let utc = chrono::Utc::now().timestamp_millis();
+    let local = f.cfg.zone.utc_millis_to_local(utc);
+    let day = 86_400_000;
+    let out: ArrayRef = match f_name(f) {
+        "now" | "current_timestamp" => ts_ms_array(vec![Some(utc); rows], true),
+        "localtimestamp" => ts_ms_array(vec![Some(local); rows], false),
+        "current_date" => Arc::new(Date32Array::from(vec![local.div_euclid(day) as i32; rows])),
+        _ => {
+            let secs = local.rem_euclid(day) / 1000 * 1000;
+            Arc::new(arrow::array::Time32MillisecondArray::from(vec![secs as i32; rows]))
+        }
+    };
+    Ok(out)
 }
 
 fn date_format(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -662,7 +693,14 @@ fn add_months(dt: NaiveDateTime, m: i64) -> Option<NaiveDateTime> {
 fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let (u, n) = (strs(&a[0]), ints(&a[1]));
     let is_ts = matches!(a[2].data_type(), DataType::Timestamp(_, _));
-    let col = TsCol::new(&a[2])?;
+    // TIMESTAMP(0) (seconds) is shifted in milliseconds; the result is cast back below.
+    let input = match a[2].data_type() {
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            arrow::compute::cast(&a[2], &DataType::Timestamp(TimeUnit::Millisecond, tz.clone()))?
+        }
+        _ => a[2].clone(),
+    };
+    let col = TsCol::new(&input)?;
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
         let (Some(u), Some(n), Some(v)) = (get(u, i), get(n, i), get(&col.raw, i)) else {
@@ -675,8 +713,7 @@ fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
         }
         // `raw` is in the column's unit; shift in milliseconds for ms columns, else via the factor.
         let per_ms = match col.unit {
-            TimeUnit::Second => return exec_err!("TIMESTAMPADD: TIMESTAMP(0) in seconds is not supported"),
-            TimeUnit::Millisecond => 1,
+            TimeUnit::Second | TimeUnit::Millisecond => 1,
             TimeUnit::Microsecond => 1_000,
             TimeUnit::Nanosecond => 1_000_000,
         };
@@ -691,7 +728,8 @@ fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
     }
     if is_ts {
         let arr = Int64Array::from(out);
-        return Ok(arrow::compute::cast(&(Arc::new(arr) as ArrayRef), a[2].data_type())?);
+        let arr = arrow::compute::cast(&(Arc::new(arr) as ArrayRef), input.data_type())?;
+        return Ok(arrow::compute::cast(&arr, a[2].data_type())?);
     }
     Ok(Arc::new(Date32Array::from(
         out.into_iter().map(|v| v.map(|ms| ms.div_euclid(86_400_000) as i32)).collect::<Vec<_>>(),

@@ -20,6 +20,7 @@
 //! | `power` | BIGINT for integer arguments | always DOUBLE |
 //! | `rand` (alias of random) | no seed | optional seed (java.util.Random sequence) |
 //! | `to_timestamp`, `to_date`, `date_format` (alias of to_char), `from_unixtime` | chrono/strftime formats | Java `SimpleDateFormat`/`DateTimeFormatter` patterns |
+//! | `now`, `current_timestamp`, `current_date`, `current_time`, `localtime`, `localtimestamp` | constant per query (UTC) | per row; TIMESTAMP_LTZ / the session zone's wall clock |
 //! | `first_value`, `last_value` (aggregates) | first/last row, NULLs included | first/last non-NULL value; retractable |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
@@ -33,6 +34,7 @@
 //! (see [`LocalTimeZone`]).
 
 pub mod aggregate;
+pub mod cast;
 mod common;
 pub mod datetime;
 mod hash;
@@ -61,6 +63,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.extend(math::udfs());
     v.extend(json::udfs());
     v.extend(datetime::udfs(cfg));
+    v.extend(cast::udfs(cfg));
     v
 }
 
@@ -90,6 +93,12 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "to_date",
     "date_format",
     "from_unixtime",
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtime",
+    "localtimestamp",
     "first_value",
     "last_value",
 ];
@@ -182,6 +191,12 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "timestampadd",
         "timestampdiff",
         "convert_tz",
+        "now",
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtime",
+        "localtimestamp",
         "year",
         "quarter",
         "month",

@@ -115,6 +115,8 @@ impl<'a> PlanContext<'a> {
         ];
         let mut options = ConfigOptions::new();
         options.sql_parser.enable_ident_normalization = false;
+        // `TIMESTAMP … WITH TIME ZONE` in a CAST is TIMESTAMP_LTZ, held as Timestamp(unit, "UTC").
+        options.execution.time_zone = Some("UTC".to_string());
         PlanContext {
             catalog,
             options,
@@ -146,9 +148,11 @@ impl<'a> PlanContext<'a> {
     /// TVFs are replaced by stand-in relations first.
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
+        super::temporal::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
-        super::to_logical_plan(self, query)
+        let plan = super::to_logical_plan(self, query)?;
+        super::temporal::rewrite_casts(self, plan)
     }
 
     fn relation(&self, name: &str) -> Option<Arc<dyn TableSource>> {

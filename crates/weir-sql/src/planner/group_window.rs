@@ -256,6 +256,7 @@ fn rewrite_select(context: &PlanContext<'_>, select: &mut Select) -> Result<Opti
         super::optimize(context.plan_query(&q)?, context.options())?
     };
     let tvf = window_over(input, &input_name, name, kind, window.time.clone(), format!("GROUP BY {shown}"))?;
+    let tvf = super::tvf::in_session_zone(context, tvf);
     *relation = stand_in(context, tvf, Some(alias))?;
 
     group_by.splice(at..=at, WINDOW_COLUMNS.iter().map(|c| Expr::Identifier(Ident::new(*c))));

@@ -4,6 +4,7 @@
 
 mod context;
 pub mod group_window;
+pub mod temporal;
 pub mod tvf;
 
 use std::sync::Arc;

@@ -37,6 +37,9 @@ pub struct WindowProps {
     pub time: Option<usize>,
     /// The windows.
     pub kind: WindowKind,
+    /// The zone whose wall clock `window_start` / `window_end` show (TIMESTAMP_LTZ time
+    /// attributes), `None` when they are plain TIMESTAMPs.
+    pub zone: Option<crate::functions::LocalTimeZone>,
 }
 
 /// A translated plan node: its stream and what is known of it.
@@ -140,6 +143,7 @@ impl<'e> Translator<'e> {
                             .map_err(|e| SqlError::validation(e.to_string()))?;
                         let schema = tvf.schema.clone();
                         let kind = tvf.kind.clone();
+                        let zone = tvf.zone;
                         let n = input.schema.fields().len();
                         let data = match &tvf.kind {
                             WindowKind::Session { gap, partition_by } => {
@@ -148,7 +152,7 @@ impl<'e> Translator<'e> {
                             _ => beside(
                                 &input.data,
                                 input.data.transform("WindowTableFunction", move |_| {
-                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()))
+                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()).in_time_zone(zone))
                                 }),
                             ),
                         };
@@ -167,6 +171,7 @@ impl<'e> Translator<'e> {
                                 end: Some(n + 1),
                                 time: Some(n + 2),
                                 kind: tvf.kind.clone(),
+                                zone: tvf.zone,
                             }),
                             origin: format!("WindowTableFunction({})", tvf.call),
                         }
@@ -304,6 +309,7 @@ impl<'e> Translator<'e> {
                         end: find(w.end),
                         time: find(w.time),
                         kind: w.kind.clone(),
+                        zone: w.zone,
                     });
                 }
                 Some(exprs.iter().map(|e| physical(e, &input.schema, &self.props)).collect::<Result<Vec<_>>>()?)
@@ -426,6 +432,7 @@ impl<'e> Translator<'e> {
                 }
             }
             let (start, end) = (w.start.expect("checked"), w.end.expect("checked"));
+            let zone = w.zone;
             let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
             let data = self.exchange(&input, keys.clone(), parallelism);
             let schema = out_schema.clone();
@@ -438,7 +445,8 @@ impl<'e> Translator<'e> {
                         group_columns.clone(),
                         calls.clone(),
                         schema.clone(),
-                    ))
+                    )
+                    .in_time_zone(zone))
                 })
                 .set_parallelism(parallelism);
             let position = |g: GroupColumn| {
@@ -462,6 +470,7 @@ impl<'e> Translator<'e> {
                     end: position(GroupColumn::End),
                     time: position(GroupColumn::Time),
                     kind: w.kind.clone(),
+                    zone: w.zone,
                 }),
                 origin: "WindowAggregate".into(),
             });
