@@ -15,6 +15,7 @@ use arrow::datatypes::DataType;
 use datafusion_common::tree_node::{Transformed, TreeNode};
 use datafusion_common::{DFSchema, ScalarValue};
 use datafusion_expr::expr::ScalarFunction;
+use datafusion_expr::expr_rewriter::NamePreserver;
 use datafusion_expr::{Expr, ExprSchemable, LogicalPlan};
 use sqlparser::ast::{
     DataType as SqlType, FunctionArg, FunctionArgExpr, FunctionArguments, Query, TimezoneInfo, Value, ValueWithSpan,
@@ -128,8 +129,11 @@ pub fn rewrite_casts(context: &PlanContext<'_>, plan: LogicalPlan) -> Result<Log
     let mut refused: Option<String> = None;
     let rewritten = plan.transform_up_with_subqueries(|node| {
         let schema = input_schema(&node)?;
+        // A rewritten expression keeps its name, so the columns above still find it.
+        let names = NamePreserver::new(&node);
         node.map_expressions(|e| {
-            e.transform_up(|e| {
+            let name = names.save(&e);
+            let rewritten = e.transform_up(|e| {
                 let (inner, to, udf) = match &e {
                     Expr::Cast(c) => (&c.expr, c.field.data_type().clone(), &cast),
                     Expr::TryCast(c) => (&c.expr, c.field.data_type().clone(), &try_cast),
@@ -151,7 +155,8 @@ pub fn rewrite_casts(context: &PlanContext<'_>, plan: LogicalPlan) -> Result<Log
                     udf.clone(),
                     vec![inner.as_ref().clone(), target],
                 ))))
-            })
+            })?;
+            Ok(rewritten.update_data(|e| name.restore(e)))
         })
     });
     let plan = rewritten.map_err(super::plan_error)?.data;
