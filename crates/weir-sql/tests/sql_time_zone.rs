@@ -175,3 +175,39 @@ fn casts_between_timestamp_and_ltz_cross_dst_as_java_time() {
         ["2024-03-10 03:30:00.000", "2024-11-03 01:30:00.000", "60", "2024-03-10 00:00:00.000", "3", "2024-03-10"]
     );
 }
+
+#[test]
+fn current_watermark_is_the_operators_watermark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.jsonl");
+    let ms = [1_704_045_600_000i64, 1_704_063_600_000, 1_704_124_805_000, 1_704_060_000_000, 1_704_200_000_000];
+    let lines: Vec<String> = ms.iter().map(|m| format!("{{\"ms\": {m}}}")).collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let sql = format!(
+        "SET 'table.local-time-zone' = 'Asia/Shanghai';
+        CREATE TABLE events (ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+          WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+        SELECT ms, CURRENT_WATERMARK(ts), CURRENT_WATERMARK(ts) IS NULL OR ts > CURRENT_WATERMARK(ts) AS on_time FROM events;",
+        path.display()
+    );
+    let rows = run(&sql).unwrap_or_else(|e| panic!("{}", e.render(&sql)));
+    assert_eq!(rows.len(), ms.len(), "{rows:?}");
+    let mut last: Option<NaiveDateTime> = None;
+    for (row, m) in rows.iter().zip(ms) {
+        let v: Vec<&str> = row[3..row.len() - 1].split(", ").collect();
+        assert_eq!(v[0], m.to_string());
+        if v[1] == "null" {
+            assert!(last.is_none(), "a watermark never goes back to NULL: {rows:?}");
+            assert_eq!(v[2], "true");
+            continue;
+        }
+        // Shown in the session zone, never behind the previous one, and behind the rows seen.
+        let wm = wall(v[1]);
+        assert!(last.is_none_or(|l| l <= wm), "{rows:?}");
+        last = Some(wm);
+        let row_time = chrono::DateTime::from_timestamp_millis(m).unwrap().naive_utc() + TimeDelta::hours(8);
+        assert_eq!(v[2], (row_time > wm).to_string(), "{row}");
+    }
+    // The row 2 days behind the others comes after a watermark has passed it.
+    assert!(rows[3].ends_with("false]"), "{rows:?}");
+}

@@ -496,6 +496,23 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     for name in ["current_time", "localtime"] {
         v.push(func(name, (0, 0), &[Any], time0, now).volatile());
     }
+    // CURRENT_WATERMARK(rowtime): the watermark of the operator evaluating it, NULL before the first;
+    // the streaming planner replaces the call by a column the operator fills (see `stream::calc`).
+    v.push(
+        func(
+            "current_watermark",
+            (1, 1),
+            &[Any],
+            |t| match &t[0] {
+                DataType::Timestamp(_, tz) => Ok(DataType::Timestamp(TimeUnit::Millisecond, tz.clone())),
+                other => datafusion_common::plan_err!(
+                    "CURRENT_WATERMARK takes the rowtime attribute (a TIMESTAMP or TIMESTAMP_LTZ), not {other}"
+                ),
+            },
+            |_, _, _| exec_err!("CURRENT_WATERMARK is only supported in a projection or a filter"),
+        )
+        .volatile(),
+    );
     // YEAR(t) ... SECOND(t): BIGINT fields; WEEK is the ISO-8601 week, DAYOFWEEK is 1 = Sunday .. 7 = Saturday.
     for name in ["year", "quarter", "month", "week", "dayofyear", "dayofmonth", "dayofweek", "hour", "minute", "second"]
     {

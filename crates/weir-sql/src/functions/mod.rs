@@ -197,6 +197,7 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "current_time",
         "localtime",
         "localtimestamp",
+        "current_watermark",
         "year",
         "quarter",
         "month",

@@ -286,7 +286,12 @@ impl<'e> Translator<'e> {
         projection: Option<&[Expr]>,
         schema: Option<DFSchemaRef>,
     ) -> Result<Stream> {
-        let filter = filter.map(|f| physical(f, &input.schema, &self.props)).transpose()?;
+        // CURRENT_WATERMARK(…) reads a column the operator adds to its input.
+        let (filter, projection, watermark_schema) =
+            super::calc::current_watermark_column(&input.schema, filter, projection)?;
+        let (filter, projection) = (filter.as_ref(), projection.as_deref());
+        let input_schema = watermark_schema.clone().unwrap_or_else(|| input.schema.clone());
+        let filter = filter.map(|f| physical(f, &input_schema, &self.props)).transpose()?;
         let out_schema = schema.unwrap_or_else(|| input.schema.clone());
         let mut window = input.window.clone();
         let projection = match projection {
@@ -312,19 +317,24 @@ impl<'e> Translator<'e> {
                         zone: w.zone,
                     });
                 }
-                Some(exprs.iter().map(|e| physical(e, &input.schema, &self.props)).collect::<Result<Vec<_>>>()?)
+                Some(exprs.iter().map(|e| physical(e, &input_schema, &self.props)).collect::<Result<Vec<_>>>()?)
             }
             None => None,
         };
         let arrow_schema: SchemaRef = Arc::new(out_schema.as_arrow().clone());
+        let extended: Option<SchemaRef> = watermark_schema.map(|s| Arc::new(s.as_arrow().clone()));
         let name = match (&filter, &projection) {
             (Some(_), Some(_)) => "Calc",
             (Some(_), None) => "Filter",
             _ => "Projection",
         };
-        let data = input
-            .data
-            .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
+        let data = input.data.transform(name, move |_| {
+            let calc = CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone());
+            Ok(match &extended {
+                Some(e) => calc.with_watermark_column(e.clone()),
+                None => calc,
+            })
+        });
         let data = beside(&input.data, data);
         Ok(Stream { data, schema: out_schema, updating: input.updating, window, origin: input.origin })
     }
