@@ -496,6 +496,10 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     for name in ["current_time", "localtime"] {
         v.push(func(name, (0, 0), &[Any], time0, now).volatile());
     }
+    // FLOOR(t TO unit) / CEIL(t TO unit) of a TIMESTAMP or DATE (the planner turns the syntax into these).
+    let same = |t: &[DataType]| Ok(t[0].clone());
+    v.push(func("flink_floor", (2, 2), &[Any, Str], same, floor_ceil));
+    v.push(func("flink_ceil", (2, 2), &[Any, Str], same, floor_ceil));
     // CURRENT_WATERMARK(rowtime): the watermark of the operator evaluating it, NULL before the first;
     // the streaming planner replaces the call by a column the operator fills (see `stream::calc`).
     v.push(
@@ -519,6 +523,84 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
         v.push(func(name, (1, 1), &[Time], ret_i64, extract));
     }
     v.into_iter().map(|f| f.with_cfg(cfg).udf()).collect()
+}
+
+/// `FLOOR(t TO unit)` / `CEIL(t TO unit)` on the wall clock of a TIMESTAMP or DATE: whole
+/// seconds to days by epoch arithmetic, weeks from Sunday, months, quarters and years by the
+/// calendar (checked against Flink 2.3).
+fn floor_ceil(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let ceil = f_name(f) == "flink_ceil";
+    if matches!(a[0].data_type(), DataType::Timestamp(_, Some(_))) {
+        return exec_err!("FLOOR and CEIL of a TIMESTAMP_LTZ are not supported; cast it to TIMESTAMP first");
+    }
+    let units = strs(&a[1]);
+    let input = match a[0].data_type() {
+        DataType::Date32 | DataType::Date64 => {
+            arrow::compute::cast(&a[0], &DataType::Timestamp(TimeUnit::Millisecond, None))?
+        }
+        _ => a[0].clone(),
+    };
+    let col = TsCol::new(&input)?;
+    let per_ms = match col.unit {
+        TimeUnit::Second | TimeUnit::Millisecond => 1,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1_000_000,
+    };
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (Some(v), Some(unit)) = (get(&col.raw, i), get(units, i)) else {
+            out.push(None);
+            continue;
+        };
+        let v = if col.unit == TimeUnit::Second { v * 1000 } else { v };
+        let (ms, rest) = (v.div_euclid(per_ms), v.rem_euclid(per_ms));
+        let fixed = |size: i64| {
+            let down = ms.div_euclid(size) * size;
+            if ceil && (down != ms || rest != 0) {
+                down + size
+            } else {
+                down
+            }
+        };
+        let day = 86_400_000;
+        let r = match unit.to_ascii_uppercase().as_str() {
+            "MILLISECOND" => Some(if ceil && rest != 0 { ms + 1 } else { ms }),
+            "SECOND" => Some(fixed(1_000)),
+            "MINUTE" => Some(fixed(60_000)),
+            "HOUR" => Some(fixed(3_600_000)),
+            "DAY" => Some(fixed(day)),
+            "WEEK" if ceil => return exec_err!("CEIL(… TO WEEK) is not supported"),
+            "WEEK" => {
+                // 1970-01-01 was a Thursday; weeks start on Sunday.
+                let days = ms.div_euclid(day);
+                Some((days - (days + 4).rem_euclid(7)) * day)
+            }
+            u @ ("MONTH" | "QUARTER" | "YEAR") => {
+                let months = match u {
+                    "MONTH" => 1,
+                    "QUARTER" => 3,
+                    _ => 12,
+                };
+                from_millis(ms).and_then(|dt| {
+                    let m0 = dt.year() as i64 * 12 + dt.month0() as i64;
+                    let start_m = m0.div_euclid(months) * months;
+                    let start =
+                        NaiveDate::from_ymd_opt(start_m.div_euclid(12) as i32, start_m.rem_euclid(12) as u32 + 1, 1)?;
+                    let down = millis_of(&start.and_time(NaiveTime::MIN));
+                    if ceil && (down != ms || rest != 0) {
+                        add_months(start.and_time(NaiveTime::MIN), months).map(|d| millis_of(&d))
+                    } else {
+                        Some(down)
+                    }
+                })
+            }
+            _ => return exec_err!("FLOOR/CEIL: unsupported time unit '{unit}'"),
+        };
+        out.push(r.map(|ms| if col.unit == TimeUnit::Second { ms / 1000 } else { ms * per_ms }));
+    }
+    let arr =
+        arrow::compute::cast(&(Arc::new(Int64Array::from(out)) as ArrayRef), &DataType::Timestamp(col.unit, None))?;
+    Ok(arrow::compute::cast(&arr, a[0].data_type())?)
 }
 
 /// The current time, as the return type of the function asks: an instant, or the session zone's

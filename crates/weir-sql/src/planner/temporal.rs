@@ -18,8 +18,8 @@ use datafusion_expr::expr::ScalarFunction;
 use datafusion_expr::expr_rewriter::NamePreserver;
 use datafusion_expr::{Expr, ExprSchemable, LogicalPlan};
 use sqlparser::ast::{
-    DataType as SqlType, FunctionArg, FunctionArgExpr, FunctionArguments, Query, TimezoneInfo, Value, ValueWithSpan,
-    VisitMut, VisitorMut,
+    CeilFloorKind, DataType as SqlType, DateTimeField, FunctionArg, FunctionArgExpr, FunctionArguments, Query,
+    TimezoneInfo, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use super::context::PlanContext;
@@ -45,6 +45,7 @@ const UNITS: [&str; 12] = [
 ///
 /// * `TIMESTAMPADD(DAY, …)` → `TIMESTAMPADD('DAY', …)` (also `SQL_TSI_DAY`), for TIMESTAMPADD
 ///   and TIMESTAMPDIFF;
+/// * `FLOOR(t TO unit)` / `CEIL(t TO unit)` → `flink_floor(t, 'UNIT')` / `flink_ceil(…)`;
 /// * a `TIMESTAMP '…'` literal gets the precision of its fraction digits;
 /// * the target of a `CAST`: `TIMESTAMP_LTZ(p)` → `TIMESTAMP(p) WITH TIME ZONE` (Arrow's
 ///   `Timestamp(unit, "UTC")`), and precisions rounded up to the Arrow unit that holds them
@@ -71,6 +72,18 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
                 }
                 return ControlFlow::Continue(());
             }
+            let name = if matches!(expr, sqlparser::ast::Expr::Floor { .. }) { "flink_floor" } else { "flink_ceil" };
+            if let sqlparser::ast::Expr::Floor { expr: inner, field: CeilFloorKind::DateTimeField(unit) }
+            | sqlparser::ast::Expr::Ceil { expr: inner, field: CeilFloorKind::DateTimeField(unit) } = expr
+            {
+                let call = (*unit != DateTimeField::NoDateTime)
+                    .then(|| floor_ceil_call(name, inner, &unit.to_string()))
+                    .flatten();
+                if let Some(call) = call {
+                    *expr = call;
+                }
+                return ControlFlow::Continue(());
+            }
             let sqlparser::ast::Expr::Function(f) = expr else { return ControlFlow::Continue(()) };
             let name = f.name.to_string().to_ascii_uppercase();
             if name != "TIMESTAMPADD" && name != "TIMESTAMPDIFF" {
@@ -90,6 +103,22 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
         }
     }
     let _ = query.visit(&mut Units);
+}
+
+/// `name(inner, 'UNIT')` as an AST call.
+fn floor_ceil_call(name: &str, inner: &sqlparser::ast::Expr, unit: &str) -> Option<sqlparser::ast::Expr> {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let mut call = sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(&format!("{name}(NULL, '{}')", unit.to_ascii_uppercase()))
+        .ok()?
+        .parse_expr()
+        .ok()?;
+    if let sqlparser::ast::Expr::Function(f) = &mut call {
+        if let FunctionArguments::List(list) = &mut f.args {
+            list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(inner.clone()));
+        }
+    }
+    Some(call)
 }
 
 fn cast_target(t: &mut SqlType) {
