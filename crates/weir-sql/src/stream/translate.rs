@@ -147,7 +147,7 @@ impl<'e> Translator<'e> {
                         let n = input.schema.fields().len();
                         let data = match &tvf.kind {
                             WindowKind::Session { gap, partition_by } => {
-                                self.session_window(&input, partition_by, time, *gap, schema)?
+                                self.session_window(&input, partition_by, time, *gap, schema, tvf.zone)?
                             }
                             _ => beside(
                                 &input.data,
@@ -359,6 +359,7 @@ impl<'e> Translator<'e> {
         time: usize,
         gap: i64,
         schema: SchemaRef,
+        zone: Option<crate::functions::LocalTimeZone>,
     ) -> Result<DataStream<Changes>> {
         let arrow_in: SchemaRef = Arc::new(input.schema.as_arrow().clone());
         let keys = partition_by
@@ -373,7 +374,7 @@ impl<'e> Translator<'e> {
         Ok(data
             .transform("SessionWindowTableFunction", move |_| {
                 let encoder = (!keys.is_empty()).then(|| KeyEncoder::new(keys.clone(), &arrow_in)).transpose()?;
-                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()))
+                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()).in_time_zone(zone))
             })
             .set_parallelism(parallelism))
     }
