@@ -9,8 +9,8 @@
 //! | TIMESTAMP → TIMESTAMP_LTZ | same digits, read as UTC | the wall clock read in the session zone (a DST gap moves later, an overlap takes the earlier instant) |
 //! | TIMESTAMP_LTZ → TIMESTAMP, DATE, TIME | the UTC wall clock | the session zone's wall clock |
 //! | DATE → TIMESTAMP_LTZ | midnight UTC | midnight in the session zone |
-//! | TIMESTAMP[_LTZ] → STRING | `2024-01-01T10:00:00` | `2024-01-01 10:00:00.000` (fraction digits of the type; LTZ in the session zone) |
-//! | STRING → TIMESTAMP[_LTZ] | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
+//! | TIMESTAMP, TIMESTAMP_LTZ → STRING | `2024-01-01T10:00:00` | `2024-01-01 10:00:00.000` (fraction digits of the type; LTZ in the session zone) |
+//! | STRING → TIMESTAMP, TIMESTAMP_LTZ | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
 //! | STRING → TINYINT…BIGINT | strict | surrounding blanks ignored, a fraction truncated (`'1.5'` → 1); anything else fails the job (NULL with TRY_CAST) |
 //! | BOOLEAN → STRING | `true` | `TRUE` |
 //! | BIGINT → INT (and other narrowing integer casts) | error on overflow | the low bits (`3000000000` → `-1294967296`) |
