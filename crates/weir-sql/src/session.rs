@@ -11,6 +11,7 @@ use weir::{DataStream, StreamExecutionEnvironment};
 
 use crate::catalog::{object_name, Catalog, Column, ColumnSource, TableDef, UserFunction, ViewDef};
 use crate::error::{ErrorKind, Result, SqlError};
+use crate::functions::{FunctionConfig, LocalTimeZone};
 use crate::parser::ast::{ColumnKind, CreateTable, Insert, Located, ObjectKind, ShowWhat, Statement};
 use crate::stream::translate::{Stream, Translator};
 use crate::stream::Changes;
@@ -23,11 +24,25 @@ pub struct JobSettings {
     pub parallelism: usize,
     /// Key groups (`pipeline.max-parallelism`).
     pub max_parallelism: usize,
+    /// The session time zone (`table.local-time-zone`; UTC by default, where Flink takes the
+    /// JVM's zone): how TIMESTAMP_LTZ values are shown and read as wall clocks.
+    pub local_time_zone: LocalTimeZone,
 }
 
 impl Default for JobSettings {
     fn default() -> Self {
-        JobSettings { parallelism: 1, max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM }
+        JobSettings {
+            parallelism: 1,
+            max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM,
+            local_time_zone: LocalTimeZone::Utc,
+        }
+    }
+}
+
+impl JobSettings {
+    /// The session settings functions depend on.
+    pub fn function_config(&self) -> FunctionConfig {
+        FunctionConfig::with_zone(self.local_time_zone)
     }
 }
 
@@ -128,7 +143,7 @@ impl Session {
             }
             Statement::CreateView { name, columns, query, if_not_exists, .. } => {
                 let name = object_name(name)?;
-                let plan = crate::planner::plan_query(&self.catalog, query)?;
+                let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
                 let plan = if columns.is_empty() {
                     plan
                 } else {
@@ -251,8 +266,14 @@ impl Session {
                         if k == "parallelism.default" {
                             self.settings.parallelism = JobSettings::default().parallelism;
                         }
+                        if k == "table.local-time-zone" {
+                            self.settings.local_time_zone = LocalTimeZone::default();
+                        }
                     }
-                    None => self.options.clear(),
+                    None => {
+                        self.options.clear();
+                        self.settings.local_time_zone = LocalTimeZone::default();
+                    }
                 }
                 out.message("[INFO] Execute statement succeeded.");
             }
@@ -277,6 +298,9 @@ impl Session {
             self.settings.max_parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
                 SqlError::option(format!("'pipeline.max-parallelism' must be positive, not '{value}'"))
             })?;
+        }
+        if key == "table.local-time-zone" {
+            self.settings.local_time_zone = LocalTimeZone::parse(value).map_err(SqlError::option)?;
         }
         self.options.insert(key.to_string(), value.to_string());
         Ok(())
@@ -339,7 +363,7 @@ impl Session {
             .filter(|i| matches!(table.columns[*i].source, ColumnSource::Computed(_)))
             .collect();
         if !computed.is_empty() {
-            let plan = computed_columns_plan(&table)?;
+            let plan = computed_columns_plan(&table, self.settings.function_config())?;
             for (i, field) in plan.schema().fields().iter().enumerate() {
                 let ty = FlinkType::from_arrow(field.data_type(), field.is_nullable()).ok_or_else(|| {
                     SqlError::unsupported(format!(
@@ -449,7 +473,7 @@ impl Session {
     }
 
     fn explain(&self, query: &Query) -> Result<String> {
-        let plan = crate::planner::plan_query(&self.catalog, query)?;
+        let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
         let env = StreamExecutionEnvironment::new().with_parallelism(self.settings.parallelism);
         let stream = self.translate(&env, &plan)?;
         stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), "Sink");
@@ -483,7 +507,7 @@ impl Session {
         for insert in inserts {
             let name = object_name(&insert.table)?;
             let table = self.existing_table(&name)?.clone();
-            let plan = crate::planner::plan_query(&self.catalog, &insert.query)?;
+            let plan = crate::planner::plan_query_in(&self.catalog, &insert.query, self.settings.function_config())?;
             let stream = self.translate(&env, &plan)?;
             let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
             let rows = self.rows_written.clone();
@@ -502,10 +526,10 @@ impl Session {
 
     fn run_query(&mut self, query: &Query, out: &mut dyn ResultSink) -> Result<()> {
         let env = self.env();
-        let plan = crate::planner::plan_query(&self.catalog, query)?;
+        let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
         let stream = self.translate(&env, &plan)?;
         let names: Vec<String> = stream.schema.fields().iter().map(|f| f.name().clone()).collect();
-        let rows = crate::connectors::collect_changes(&stream.data);
+        let rows = crate::connectors::collect_changes(&stream.data, self.settings.local_time_zone);
         env.execute("select").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
         out.columns(&names);
         for (kind, values) in rows.take().into_iter().flatten() {
@@ -516,7 +540,7 @@ impl Session {
 }
 
 /// A plan that computes every column of `table` from its physical and metadata columns.
-fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
+fn computed_columns_plan(table: &TableDef, functions: FunctionConfig) -> Result<LogicalPlan> {
     let mut base = table.clone();
     base.columns.retain(|c| !matches!(c.source, ColumnSource::Computed(_)));
     let select: Vec<String> = table
@@ -528,7 +552,7 @@ fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
         })
         .collect();
     let (catalog, query) = select_over(base, &select.join(", "))?;
-    crate::planner::plan_query(&catalog, &query)
+    crate::planner::plan_query_in(&catalog, &query, functions)
 }
 
 /// `SELECT select FROM t` over a catalog holding only `table` (without its watermark) as
@@ -554,7 +578,7 @@ pub(crate) fn with_computed_columns(
     if !table.columns.iter().any(|c| matches!(c.source, ColumnSource::Computed(_))) {
         return Ok(physical);
     }
-    let plan = computed_columns_plan(table)?;
+    let plan = computed_columns_plan(table, settings.function_config())?;
     let open = move |_: &TableDef| Ok(physical.clone());
     let translator = Translator::new(env, settings.parallelism, settings.max_parallelism, &open);
     Ok(translator.translate(&plan)?.data)
@@ -563,6 +587,7 @@ pub(crate) fn with_computed_columns(
 /// The watermark expression of `table` as a physical expression over its full schema.
 pub(crate) fn watermark_expr(
     table: &TableDef,
+    functions: FunctionConfig,
 ) -> Result<Option<(usize, Arc<dyn datafusion_physical_expr::PhysicalExpr>)>> {
     let Some((column, expr)) = &table.watermark else { return Ok(None) };
     let mut base = table.clone();
@@ -570,7 +595,7 @@ pub(crate) fn watermark_expr(
         c.source = ColumnSource::Physical;
     }
     let (catalog, query) = select_over(base, &expr.to_string())?;
-    let context = crate::planner::PlanContext::new(&catalog);
+    let context = crate::planner::PlanContext::with_functions(&catalog, functions);
     let plan = context.plan_query(&query)?;
     let plan = datafusion_optimizer::analyzer::Analyzer::new()
         .execute_and_check(plan, context.options(), |_, _| {})

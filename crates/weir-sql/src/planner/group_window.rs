@@ -265,6 +265,7 @@ fn rewrite_select(context: &PlanContext<'_>, select: &mut Select) -> Result<Opti
         super::optimize(context.plan_query(&q)?, context.options())?
     };
     let tvf = window_over(input, &input_name, name, kind, window.time.clone(), format!("GROUP BY {shown}"))?;
+    let tvf = super::tvf::in_session_zone(context, tvf);
     window.proctime = tvf.proctime;
     *relation = stand_in(context, tvf, Some(alias))?;
 

@@ -29,6 +29,7 @@ use weir_runtime::{BoxError, Emitter, Operator};
 use super::batch::Changes;
 use super::exchange::KeyEncoder;
 use super::watermark::millis;
+use crate::functions::LocalTimeZone;
 
 /// A row held in the operator: the sequence number of its batch and its index there.
 /// Ordered by arrival.
@@ -167,6 +168,8 @@ pub struct SessionWindowOperator {
     batches: BTreeMap<u64, HeldBatch>,
     next_batch: u64,
     watermark: i64,
+    /// The zone whose wall clock `window_start` / `window_end` show (TIMESTAMP_LTZ rowtime).
+    zone: Option<LocalTimeZone>,
 }
 
 impl SessionWindowOperator {
@@ -186,7 +189,15 @@ impl SessionWindowOperator {
             batches: BTreeMap::new(),
             next_batch: 0,
             watermark: i64::MIN,
+            zone: None,
         }
+    }
+
+    /// Sessions over a TIMESTAMP_LTZ rowtime: they open and close by instants, but their bounds
+    /// are shown as wall clocks of `zone`, as Flink shows them in the session zone.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
     }
 
     fn add(&mut self, rows: RecordBatch) -> Result<(), BoxError> {
@@ -276,6 +287,13 @@ impl SessionWindowOperator {
         }
         let last_end = *ends.iter().max().expect("non-empty");
         let times: Vec<i64> = ends.iter().map(|e| e - 1).collect();
+        let (starts, ends) = match self.zone {
+            Some(z) => (
+                starts.iter().map(|t| z.utc_millis_to_local(*t)).collect(),
+                ends.iter().map(|t| z.utc_millis_to_local(*t)).collect(),
+            ),
+            None => (starts, ends),
+        };
         columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
         columns.push(Arc::new(TimestampMillisecondArray::from(ends)));
         let time_type = self.schema.field(self.schema.fields().len() - 1).data_type().clone();

@@ -42,6 +42,9 @@ pub struct WindowProps {
     /// Whether the windows are of processing time: a window aggregation then assigns rows
     /// to windows itself, by the time they reach it, and fires on processing-time timers.
     pub proctime: bool,
+    /// The zone whose wall clock `window_start` / `window_end` show (TIMESTAMP_LTZ time
+    /// attributes), `None` when they are plain TIMESTAMPs.
+    pub zone: Option<crate::functions::LocalTimeZone>,
 }
 
 /// A translated plan node: its stream and what is known of it.
@@ -157,10 +160,11 @@ impl<'e> Translator<'e> {
                             .map_err(|e| SqlError::validation(e.to_string()))?;
                         let schema = tvf.schema.clone();
                         let kind = tvf.kind.clone();
+                        let zone = tvf.zone;
                         let n = input.schema.fields().len();
                         let data = match &tvf.kind {
                             WindowKind::Session { gap, partition_by } => {
-                                self.session_window(&input, partition_by, time, *gap, schema)?
+                                self.session_window(&input, partition_by, time, *gap, schema, tvf.zone)?
                             }
                             _ if tvf.proctime => {
                                 let assign = if defer { ProctimeAssign::Deferred } else { ProctimeAssign::Now };
@@ -175,7 +179,7 @@ impl<'e> Translator<'e> {
                             _ => beside(
                                 &input.data,
                                 input.data.transform("WindowTableFunction", move |_| {
-                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()))
+                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()).in_time_zone(zone))
                                 }),
                             ),
                         };
@@ -195,6 +199,7 @@ impl<'e> Translator<'e> {
                                 time: Some(n + 2),
                                 kind: tvf.kind.clone(),
                                 proctime: tvf.proctime && defer,
+                                zone: tvf.zone,
                             }),
                             // Flink: the time column becomes a plain timestamp, window_time the rowtime.
                             // Over processing time there is none: window_time is a proctime attribute.
@@ -349,7 +354,12 @@ impl<'e> Translator<'e> {
         let clocked = |e: Arc<dyn PhysicalExpr>| {
             crate::functions::proctime::with_clock(e, &self.clock).map_err(crate::planner::plan_error)
         };
-        let filter = filter.map(|f| physical(f, &input.schema, &self.props).and_then(clocked)).transpose()?;
+        // CURRENT_WATERMARK(…) reads a column the operator adds to its input.
+        let (filter, projection, watermark_schema) =
+            super::calc::current_watermark_column(&input.schema, filter, projection)?;
+        let (filter, projection) = (filter.as_ref(), projection.as_deref());
+        let input_schema = watermark_schema.clone().unwrap_or_else(|| input.schema.clone());
+        let filter = filter.map(|f| physical(f, &input_schema, &self.props).and_then(clocked)).transpose()?;
         let out_schema = schema.unwrap_or_else(|| input.schema.clone());
         let mut window = input.window.clone();
         let mut rowtime = input.rowtime;
@@ -375,26 +385,32 @@ impl<'e> Translator<'e> {
                         time: find(w.time),
                         kind: w.kind.clone(),
                         proctime: w.proctime,
+                        zone: w.zone,
                     });
                 }
                 Some(
                     exprs
                         .iter()
-                        .map(|e| physical(e, &input.schema, &self.props).and_then(clocked))
+                        .map(|e| physical(e, &input_schema, &self.props).and_then(clocked))
                         .collect::<Result<Vec<_>>>()?,
                 )
             }
             None => None,
         };
         let arrow_schema: SchemaRef = Arc::new(out_schema.as_arrow().clone());
+        let extended: Option<SchemaRef> = watermark_schema.map(|s| Arc::new(s.as_arrow().clone()));
         let name = match (&filter, &projection) {
             (Some(_), Some(_)) => "Calc",
             (Some(_), None) => "Filter",
             _ => "Projection",
         };
-        let data = input
-            .data
-            .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
+        let data = input.data.transform(name, move |_| {
+            let calc = CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone());
+            Ok(match &extended {
+                Some(e) => calc.with_watermark_column(e.clone()),
+                None => calc,
+            })
+        });
         let data = beside(&input.data, data);
         Ok(Stream { data, schema: out_schema, updating: input.updating, window, rowtime, origin: input.origin })
     }
@@ -419,6 +435,7 @@ impl<'e> Translator<'e> {
         time: usize,
         gap: i64,
         schema: SchemaRef,
+        zone: Option<crate::functions::LocalTimeZone>,
     ) -> Result<DataStream<Changes>> {
         let arrow_in: SchemaRef = Arc::new(input.schema.as_arrow().clone());
         let keys = partition_by
@@ -433,7 +450,7 @@ impl<'e> Translator<'e> {
         Ok(data
             .transform("SessionWindowTableFunction", move |_| {
                 let encoder = (!keys.is_empty()).then(|| KeyEncoder::new(keys.clone(), &arrow_in)).transpose()?;
-                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()))
+                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()).in_time_zone(zone))
             })
             .set_parallelism(parallelism))
     }
@@ -506,6 +523,7 @@ impl<'e> Translator<'e> {
             }
             let (start, end) = (w.start.expect("checked"), w.end.expect("checked"));
             let proctime = w.proctime.then(|| w.kind.clone());
+            let zone = w.zone;
             let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
             let data = self.exchange(&input, keys.clone(), parallelism);
             let schema = out_schema.clone();
@@ -518,7 +536,8 @@ impl<'e> Translator<'e> {
                         group_columns.clone(),
                         calls.clone(),
                         schema.clone(),
-                    );
+                    )
+                    .in_time_zone(zone);
                     Ok(match &proctime {
                         Some(kind) => operator.with_proctime(kind.clone()),
                         None => operator,
@@ -547,6 +566,7 @@ impl<'e> Translator<'e> {
                     time: position(GroupColumn::Time),
                     kind: w.kind.clone(),
                     proctime: false,
+                    zone: w.zone,
                 }),
                 rowtime: if w.proctime { None } else { position(GroupColumn::Time) },
                 origin: "WindowAggregate".into(),

@@ -24,6 +24,7 @@ use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::watermark::millis;
 use super::window_assign::windows_of;
+use crate::functions::LocalTimeZone;
 use crate::planner::WindowKind;
 
 /// Where each output column of the aggregation comes from.
@@ -59,6 +60,8 @@ pub struct WindowAggOperator {
     proctime: Option<WindowKind>,
     /// Whether the windows still open fire at end of input.
     fire_at_end: bool,
+    /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).
+    zone: Option<LocalTimeZone>,
 }
 
 impl WindowAggOperator {
@@ -83,6 +86,22 @@ impl WindowAggOperator {
             watermark: i64::MIN,
             proctime: None,
             fire_at_end: true,
+            zone: None,
+        }
+    }
+
+    /// Window bounds are wall-clock readings of `zone`: a window ends when the watermark (an
+    /// instant) passes the instant its end shows in that zone.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The watermark as a wall clock of the windows' zone.
+    fn wall_clock(&self, watermark: i64) -> i64 {
+        match self.zone {
+            Some(z) if watermark != i64::MIN && watermark != i64::MAX => z.utc_millis_to_local(watermark),
+            _ => watermark,
         }
     }
 
@@ -110,9 +129,10 @@ impl WindowAggOperator {
             None => {
                 let starts = millis(batch.column(self.start))?;
                 let ends = millis(batch.column(self.end))?;
+                let watermark = self.wall_clock(self.watermark);
                 for i in 0..batch.num_rows() {
                     let end = ends.value(i);
-                    if end - 1 <= self.watermark {
+                    if end - 1 <= watermark {
                         continue;
                     }
                     by_window.entry((end, starts.value(i))).or_default().push(i as u32);
@@ -187,7 +207,11 @@ impl WindowAggOperator {
             let key_columns = self.keys.converter().convert_rows(groups.keys.iter())?;
             let start_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![start]));
             let end_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end]));
-            let time_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end - 1]));
+            let time = match self.zone {
+                Some(z) => z.local_millis_to_utc(end - 1),
+                None => end - 1,
+            };
+            let time_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![time]));
             let mut columns = Vec::with_capacity(self.schema.fields().len());
             for (i, g) in self.group_columns.iter().enumerate() {
                 let column = match g {
@@ -204,7 +228,7 @@ impl WindowAggOperator {
             }
             let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
             let rows = arrow::array::RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
-            out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: end - 1 });
+            out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: time });
         }
         Ok(())
     }
@@ -225,7 +249,7 @@ impl Operator for WindowAggOperator {
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         if self.proctime.is_none() {
             self.watermark = self.watermark.max(watermark.0);
-            self.fire(watermark.0, out)?;
+            self.fire(self.wall_clock(watermark.0), out)?;
         }
         out.emit_watermark(watermark);
         Ok(())

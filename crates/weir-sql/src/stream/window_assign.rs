@@ -17,6 +17,7 @@ use super::batch::Changes;
 use super::watermark::millis;
 use weir::window::TimeWindow;
 
+use crate::functions::LocalTimeZone;
 use crate::planner::WindowKind;
 
 /// How a window TVF over a processing-time attribute assigns rows.
@@ -35,18 +36,27 @@ pub struct WindowAssignOperator {
     time: usize,
     schema: SchemaRef,
     proctime: Option<ProctimeAssign>,
+    zone: Option<LocalTimeZone>,
 }
 
 impl WindowAssignOperator {
     /// Windows of `kind` over the time column at index `time`; `schema` is the input's
     /// columns plus the three window columns.
     pub fn new(kind: WindowKind, time: usize, schema: SchemaRef) -> Self {
-        WindowAssignOperator { kind, time, schema, proctime: None }
+        WindowAssignOperator { kind, time, schema, proctime: None, zone: None }
     }
 
     /// The same windows over a processing-time attribute: the time column is not read.
     pub fn with_proctime(self, assign: ProctimeAssign) -> Self {
         WindowAssignOperator { proctime: Some(assign), ..self }
+    }
+
+    /// Windows aligned to the wall clock of `zone` (a TIMESTAMP_LTZ time attribute, as Flink
+    /// aligns them to the session zone): the bounds are wall-clock readings of the zone, and
+    /// `window_time` is the instant just before the end.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
     }
 }
 
@@ -94,6 +104,10 @@ impl Operator for WindowAssignOperator {
                     let times = millis(changes.rows.column(self.time))?;
                     for (i, t) in times.iter().enumerate() {
                         let Some(t) = t else { continue };
+                        let t = match self.zone {
+                            Some(z) => z.utc_millis_to_local(t),
+                            None => t,
+                        };
                         windows_of(&self.kind, t, |s, e| {
                             indices.push(i as u32);
                             starts.push(s);
@@ -119,7 +133,10 @@ impl Operator for WindowAssignOperator {
             } else {
                 changes.take(&UInt32Array::from(indices))?
             };
-            let times: Vec<i64> = ends.iter().map(|e| e - 1).collect();
+            let times: Vec<i64> = match self.zone {
+                Some(z) => ends.iter().map(|e| z.local_millis_to_utc(e - 1)).collect(),
+                None => ends.iter().map(|e| e - 1).collect(),
+            };
             let mut columns: Vec<ArrayRef> = taken.rows.columns().to_vec();
             columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
             columns.push(Arc::new(TimestampMillisecondArray::from(ends)));

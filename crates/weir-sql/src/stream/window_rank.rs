@@ -13,6 +13,7 @@ use super::batch::Changes;
 use super::rank::{Partition, RankEncoders, RankRange};
 use super::watermark::millis;
 use crate::changelog::RowKind;
+use crate::functions::LocalTimeZone;
 
 /// Ranks rows per window and partition, emitting each window's result when it ends.
 pub struct WindowRankOperator {
@@ -22,12 +23,29 @@ pub struct WindowRankOperator {
     /// Window end → partition key (which includes the window) → its rows.
     windows: BTreeMap<i64, HashMap<Box<[u8]>, Partition>>,
     watermark: i64,
+    /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).
+    zone: Option<LocalTimeZone>,
 }
 
 impl WindowRankOperator {
     /// Ranking with `encoders` within `range`; `end` is the index of `window_end`.
     pub fn new(encoders: RankEncoders, range: RankRange, end: usize) -> Self {
-        WindowRankOperator { encoders, range, end, windows: BTreeMap::new(), watermark: i64::MIN }
+        WindowRankOperator { encoders, range, end, windows: BTreeMap::new(), watermark: i64::MIN, zone: None }
+    }
+
+    /// Window bounds are wall-clock readings of `zone`: a window ends when the watermark (an
+    /// instant) passes the instant its end shows in that zone.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The watermark as a wall clock of the windows' zone.
+    fn wall_clock(&self, watermark: i64) -> i64 {
+        match self.zone {
+            Some(z) if watermark != i64::MIN && watermark != i64::MAX => z.utc_millis_to_local(watermark),
+            _ => watermark,
+        }
     }
 
     fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
@@ -36,7 +54,7 @@ impl WindowRankOperator {
         let (keys, sort, rows) = self.encoders.encode(batch)?;
         for i in 0..batch.num_rows() {
             let end = ends.value(i);
-            if end - 1 <= self.watermark {
+            if end - 1 <= self.wall_clock(self.watermark) {
                 continue;
             }
             let partitions = self.windows.entry(end).or_default();
@@ -86,7 +104,7 @@ impl Operator for WindowRankOperator {
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         self.watermark = self.watermark.max(watermark.0);
-        self.fire(watermark.0, out)?;
+        self.fire(self.wall_clock(watermark.0), out)?;
         out.emit_watermark(watermark);
         Ok(())
     }

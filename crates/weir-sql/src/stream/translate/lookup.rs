@@ -98,7 +98,8 @@ impl Translator<'_> {
         // The table's rows as the join reads them (its projections and filters applied),
         // from a job of their own.
         let env = StreamExecutionEnvironment::new().with_parallelism(1).with_clock(self.clock.clone());
-        let settings = crate::session::JobSettings { parallelism: 1, max_parallelism: self.max_parallelism };
+        let settings =
+            crate::session::JobSettings { parallelism: 1, max_parallelism: self.max_parallelism, ..Default::default() };
         let open = |def: &TableDef| crate::connectors::open_source(&env, def, &settings);
         let right = Translator::new(&env, 1, self.max_parallelism, &open).translate(&join.right)?;
         let sink = weir_connectors::sink::CollectSink::<Changes>::new();

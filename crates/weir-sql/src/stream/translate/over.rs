@@ -254,8 +254,11 @@ impl Translator<'_> {
                 )));
             }
             let end_column = w.end.expect("checked");
+            let zone = w.zone;
             let data = data
-                .transform("WindowRank", move |_| Ok(WindowRankOperator::new(encoders()?, range, end_column)))
+                .transform("WindowRank", move |_| {
+                    Ok(WindowRankOperator::new(encoders()?, range, end_column).in_time_zone(zone))
+                })
                 .set_parallelism(parallelism);
             Stream {
                 data,
