@@ -3,15 +3,21 @@
 //! until the watermark passes its time, then emitted once; a row arriving at or behind the
 //! watermark is late and dropped, and a key already emitted ignores every later row.
 //! (Keeping the last row is an updating Top-N of one, see [`super::rank`].)
+//!
+//! Checkpoints hold each key's pending row and time, the keys already emitted, and the
+//! watermark ([`super::keyed_state`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::Array;
+use arrow::array::{ArrayRef, Int64Array};
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::Changes;
+use super::keyed_state::{self, PendingRestore};
 use super::rank::RankEncoders;
 use super::watermark::millis;
 use crate::changelog::RowKind;
@@ -28,12 +34,37 @@ pub struct FirstRowOperator {
     /// Keys whose first row was emitted.
     emitted: HashSet<Box<[u8]>>,
     watermark: i64,
+    restore: PendingRestore,
 }
 
 impl FirstRowOperator {
     /// Deduplication with `encoders` (partition key and rows) on the rowtime column `time`.
     pub fn new(encoders: RankEncoders, time: usize) -> Self {
-        FirstRowOperator { encoders, time, pending: HashMap::new(), emitted: HashSet::new(), watermark: i64::MIN }
+        FirstRowOperator {
+            encoders,
+            time,
+            pending: HashMap::new(),
+            emitted: HashSet::new(),
+            watermark: i64::MIN,
+            restore: PendingRestore::default(),
+        }
+    }
+
+    fn restore_keys(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let done = keyed_state::i64_column(&batch, "emitted")?;
+            let times = keyed_state::i64_column(&batch, "time")?;
+            let rows = keyed_state::bytes_of(&batch, "row")?;
+            for i in 0..batch.num_rows() {
+                if done.value(i) == 1 {
+                    self.emitted.insert(keys.value(i).into());
+                } else {
+                    self.pending.insert(keys.value(i).into(), (times.value(i), rows.value(i).into()));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
@@ -87,6 +118,40 @@ impl FirstRowOperator {
 impl Operator for FirstRowOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_keys(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let pending = self.pending.iter().map(|(k, (t, r))| (k.as_ref(), *t, r.as_ref(), 0));
+        let emitted = self.emitted.iter().map(|k| (k.as_ref(), i64::MIN, &[][..], 1));
+        let entries: Vec<(&[u8], i64, &[u8], i64)> = pending.chain(emitted).collect();
+        let batches = if entries.is_empty() {
+            Vec::new()
+        } else {
+            let columns: Vec<(String, ArrayRef)> = vec![
+                ("time".into(), Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.1)))),
+                ("row".into(), keyed_state::bytes_column(entries.iter().map(|e| e.2))),
+                ("emitted".into(), Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.3)))),
+            ];
+            vec![keyed_state::state_batch(entries.iter().map(|e| e.0), columns)?]
+        };
+        keyed_state::write_keyed(state, &batches)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {

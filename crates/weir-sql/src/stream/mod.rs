@@ -7,6 +7,7 @@ pub mod calc;
 pub mod deduplicate;
 pub mod exchange;
 pub mod group_agg;
+pub mod keyed_state;
 pub mod over_agg;
 pub mod rank;
 pub mod session_window;

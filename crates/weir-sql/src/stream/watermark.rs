@@ -1,5 +1,9 @@
 //! Watermarks of a table with `WATERMARK FOR col AS expr`: the largest value of `expr` seen
 //! so far, as Flink's SQL watermark assigner computes it, row by row.
+//!
+//! A checkpoint keeps each subtask's largest value, so a restored job judges the rows it
+//! reads next against the watermark the failed one had reached, not from scratch. (At
+//! another parallelism a subtask takes the least of the values dealt to it.)
 
 use std::sync::Arc;
 
@@ -7,6 +11,7 @@ use arrow::array::{Array, ArrayRef, TimestampMillisecondArray};
 use arrow::datatypes::{DataType, TimeUnit};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::{to_array, Changes};
@@ -38,9 +43,27 @@ pub fn millis(column: &ArrayRef) -> Result<TimestampMillisecondArray, BoxError> 
     Ok(ms.as_any().downcast_ref::<TimestampMillisecondArray>().ok_or("timestamp column")?.clone())
 }
 
+/// The entry holding each subtask's largest watermark value.
+const CURRENT: &str = "sql-watermark-current";
+
 impl Operator for WatermarkOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        let restored =
+            state.list(CURRENT).iter().filter_map(|b| <[u8; 8]>::try_from(b.as_slice()).ok()).map(i64::from_le_bytes);
+        if let Some(current) = restored.min() {
+            // Not marked as emitted: the first rows after the restore send it again.
+            self.current = current;
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        state.list(CURRENT, vec![self.current.to_le_bytes().to_vec()]);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {

@@ -2,20 +2,25 @@
 //! accumulated per window and key; when the watermark passes a window's end its results
 //! are emitted once, insert-only, and its state dropped. Rows of windows already fired are
 //! late and dropped, as in Flink.
+//!
+//! Checkpoints hold every open window's keys with their accumulators' states (one state
+//! batch per window, see [`super::keyed_state`]) and the watermark that judges lateness.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, TimestampMillisecondArray, UInt32Array};
+use arrow::array::{ArrayRef, BooleanArray, Int64Array, TimestampMillisecondArray, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Rows;
 use datafusion_expr::{EmitTo, GroupsAccumulator};
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::aggregate::{repeat, AggCall};
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 
 /// Where each output column of the aggregation comes from.
@@ -47,6 +52,7 @@ pub struct WindowAggOperator {
     schema: SchemaRef,
     windows: BTreeMap<(i64, i64), WindowGroups>,
     watermark: i64,
+    restore: PendingRestore,
 }
 
 impl WindowAggOperator {
@@ -69,7 +75,57 @@ impl WindowAggOperator {
             schema,
             windows: BTreeMap::new(),
             watermark: i64::MIN,
+            restore: PendingRestore::default(),
         }
+    }
+
+    fn new_groups(&self) -> Result<WindowGroups, BoxError> {
+        let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
+        Ok(WindowGroups { index: HashMap::new(), keys: self.keys.converter().empty_rows(64, 1024), accumulators })
+    }
+
+    fn restore_windows(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let ends = keyed_state::i64_column(&batch, "window_end")?;
+            let starts = keyed_state::i64_column(&batch, "window_start")?;
+            let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
+            for i in 0..batch.num_rows() {
+                by_window.entry((ends.value(i), starts.value(i))).or_default().push(i as u32);
+            }
+            let parser = self.keys.converter().parser();
+            for (window, rows) in by_window {
+                if !self.windows.contains_key(&window) {
+                    let fresh = self.new_groups()?;
+                    self.windows.insert(window, fresh);
+                }
+                let groups = self.windows.get_mut(&window).expect("present");
+                let mut group_of = Vec::with_capacity(rows.len());
+                for &i in &rows {
+                    let key = keys.value(i as usize);
+                    let g = match groups.index.get(key) {
+                        Some(g) => *g,
+                        None => {
+                            let g = groups.index.len() as u32;
+                            groups.index.insert(key.into(), g);
+                            groups.keys.push(parser.parse(key));
+                            g
+                        }
+                    };
+                    group_of.push(g as usize);
+                }
+                let idx = UInt32Array::from(rows);
+                let total = groups.index.len();
+                for (c, acc) in groups.accumulators.iter_mut().enumerate() {
+                    let states = (0..)
+                        .map_while(|j| batch.column_by_name(&format!("acc{c}_{j}")))
+                        .map(|col| arrow::compute::take(col, &idx, None))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    acc.merge_batch(&states, &group_of, total)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
@@ -93,18 +149,11 @@ impl WindowAggOperator {
         let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
         let whole = by_window.len() == 1 && by_window.values().next().is_some_and(|v| v.len() == batch.num_rows());
         for (window, rows) in by_window {
-            let groups = match self.windows.get_mut(&window) {
-                Some(g) => g,
-                None => {
-                    let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
-                    let fresh = WindowGroups {
-                        index: HashMap::new(),
-                        keys: self.keys.converter().empty_rows(64, 1024),
-                        accumulators,
-                    };
-                    self.windows.entry(window).or_insert(fresh)
-                }
-            };
+            if !self.windows.contains_key(&window) {
+                let fresh = self.new_groups()?;
+                self.windows.insert(window, fresh);
+            }
+            let groups = self.windows.get_mut(&window).expect("present");
             let mut group_of = Vec::with_capacity(rows.len());
             for &i in &rows {
                 let key = keys.row(i as usize);
@@ -180,6 +229,48 @@ impl WindowAggOperator {
 impl Operator for WindowAggOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_windows(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let mut batches = Vec::with_capacity(self.windows.len());
+        for (&(end, start), groups) in self.windows.iter_mut() {
+            let n = groups.index.len();
+            if n == 0 {
+                continue;
+            }
+            let mut columns: Vec<(String, ArrayRef)> = vec![
+                ("window_end".into(), Arc::new(Int64Array::from(vec![end; n]))),
+                ("window_start".into(), Arc::new(Int64Array::from(vec![start; n]))),
+            ];
+            let all: Vec<usize> = (0..n).collect();
+            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
+                // Taking the state empties the accumulator; it is merged straight back.
+                let states = acc.state(EmitTo::All)?;
+                acc.merge_batch(&states, &all, n)?;
+                for (j, s) in states.into_iter().enumerate() {
+                    columns.push((format!("acc{c}_{j}"), s));
+                }
+            }
+            batches.push(keyed_state::state_batch(groups.keys.iter().map(|r| r.data()), columns)?);
+        }
+        keyed_state::write_keyed(state, &batches)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {

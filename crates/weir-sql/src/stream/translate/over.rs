@@ -244,6 +244,8 @@ impl Translator<'_> {
             let data = data
                 .transform("WindowRank", move |_| Ok(WindowRankOperator::new(encoders()?, range, end_column)))
                 .set_parallelism(parallelism);
+            let why = "the window Top-N operator does not snapshot its rows yet".to_string();
+            let data = self.stateful(data, "window-rank", &format!("WindowRank({})", describe(window)), Some(why));
             Stream {
                 data,
                 schema: window.schema.clone(),
@@ -256,12 +258,15 @@ impl Translator<'_> {
             let data = data
                 .transform("Deduplicate", move |_| Ok(FirstRowOperator::new(encoders()?, time)))
                 .set_parallelism(parallelism);
+            let data = self.stateful(data, "deduplicate", &format!("Deduplicate({})", describe(window)), None);
             Stream { data, schema: window.schema.clone(), updating: false, window: None, origin: "Deduplicate".into() }
         } else {
             let retracting = input.updating;
             let data = data
                 .transform("Rank", move |_| Ok(RankOperator::new(encoders()?, range, retracting)))
                 .set_parallelism(parallelism);
+            let why = "the Top-N operator does not snapshot its rows yet".to_string();
+            let data = self.stateful(data, "rank", &format!("Rank({})", describe(window)), Some(why));
             Stream { data, schema: window.schema.clone(), updating: true, window: None, origin: "Rank".into() }
         };
         for p in &top.projections {
@@ -382,6 +387,8 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
+        let why = "the OVER aggregation operator does not snapshot its partitions yet".to_string();
+        let data = self.stateful(data, "over-aggregate", &format!("OverAggregate({})", describe(window)), Some(why));
         Ok(Stream {
             data,
             schema: window.schema.clone(),
@@ -390,6 +397,11 @@ impl Translator<'_> {
             origin: "OverAggregate".into(),
         })
     }
+}
+
+/// A window node's expressions, to describe (and derive the uid of) its operator.
+fn describe(window: &Window) -> String {
+    window.window_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// The frame of an OVER aggregation, in the user's terms when it is not supported.
