@@ -279,6 +279,7 @@ pub fn add_sink(
         "filesystem" => {
             let path = path_of(table)?;
             let encoder = BatchEncoder {
+                changelog: writes_changelog(table)?,
                 encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)),
             };
             let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
@@ -362,12 +363,23 @@ pub fn collect_changes(data: &DataStream<Changes>) -> weir_connectors::sink::Col
 #[derive(Clone)]
 struct BatchEncoder {
     encoder: Arc<Mutex<RowEncoder>>,
+    /// Every row carries its kind (`'sink.changelog-mode' = 'all'`), also in a batch of
+    /// inserts only, which holds no kinds.
+    changelog: bool,
 }
 
 impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
     fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> Result<(), BoxError> {
         let mut encoder = self.encoder.lock().map_err(|_| "encoder poisoned")?;
-        encoder.encode(&value.rows, value.kinds.as_ref(), out)?;
+        let inserts;
+        let kinds = match (&value.kinds, self.changelog) {
+            (None, true) => {
+                inserts = arrow::array::Int8Array::from(vec![crate::changelog::RowKind::Insert as i8; value.len()]);
+                Some(&inserts)
+            }
+            (kinds, _) => kinds.as_ref(),
+        };
+        encoder.encode(&value.rows, kinds, out)?;
         Ok(())
     }
 }

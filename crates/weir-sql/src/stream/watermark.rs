@@ -1,9 +1,12 @@
 //! Watermarks of a table with `WATERMARK FOR col AS expr`: the largest value of `expr` seen
 //! so far, as Flink's SQL watermark assigner computes it, row by row.
 //!
-//! A checkpoint keeps each subtask's largest value, so a restored job judges the rows it
-//! reads next against the watermark the failed one had reached, not from scratch. (At
-//! another parallelism a subtask takes the least of the values dealt to it.)
+//! A checkpoint keeps each subtask's largest value; a restored subtask starts from the
+//! least of all of them. Not its own: the source splits it reads after the restore may be
+//! another subtask's (at another parallelism they are dealt anew), and a watermark taken
+//! from a reader further ahead would make the rows of a split behind it late. The least
+//! value never runs ahead of any split, and the operators downstream judge lateness by the
+//! watermark they restored themselves.
 
 use std::sync::Arc;
 
@@ -15,6 +18,7 @@ use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::{to_array, Changes};
+use super::keyed_state;
 
 /// Emits watermarks from the rows' watermark expression. A row at or behind the current
 /// watermark gets the watermark emitted before it, so that operators downstream judge its
@@ -43,17 +47,12 @@ pub fn millis(column: &ArrayRef) -> Result<TimestampMillisecondArray, BoxError> 
     Ok(ms.as_any().downcast_ref::<TimestampMillisecondArray>().ok_or("timestamp column")?.clone())
 }
 
-/// The entry holding each subtask's largest watermark value.
-const CURRENT: &str = "sql-watermark-current";
-
 impl Operator for WatermarkOperator {
     type In = Changes;
     type Out = Changes;
 
     fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
-        let restored =
-            state.list(CURRENT).iter().filter_map(|b| <[u8; 8]>::try_from(b.as_slice()).ok()).map(i64::from_le_bytes);
-        if let Some(current) = restored.min() {
+        if let Some(current) = keyed_state::read_watermark(state) {
             // Not marked as emitted: the first rows after the restore send it again.
             self.current = current;
         }
@@ -61,7 +60,7 @@ impl Operator for WatermarkOperator {
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        state.list(CURRENT, vec![self.current.to_le_bytes().to_vec()]);
+        keyed_state::write_watermark(state, self.current);
         Ok(())
     }
 
