@@ -171,3 +171,52 @@ impl Operator for FirstRowOperator {
         self.fire(i64::MAX, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::Insert as I;
+    use crate::stream::exchange::KeyEncoder;
+    use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    fn input() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("t", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+        ]))
+    }
+
+    fn operator() -> FirstRowOperator {
+        let input = input();
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        let sort = vec![(columns(&input, &[1]).remove(0), false, false)];
+        FirstRowOperator::new(RankEncoders::new(keys, sort, &input, input.clone(), false).unwrap(), 1)
+    }
+
+    fn batch(values: &[(i64, i64)]) -> Changes {
+        let owned: Vec<[i64; 2]> = values.iter().map(|&(k, t)| [k, t]).collect();
+        rows(&input(), &owned.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn restored_keys_stay_deduplicated() {
+        let clock = ManualClock::new(0);
+        let mut reference = Harness::new(operator(), &clock);
+        reference.feed(batch(&(0..20).map(|i| (i % 6, 10 + i)).collect::<Vec<_>>()));
+        assert_eq!(reference.watermark(12).len(), 3, "keys 0, 1 and 2 are emitted");
+        let snapshot = reference.snapshot();
+        let next = batch(&(0..20).map(|i| (i % 9, 11 + i)).collect::<Vec<_>>());
+        let expected = sorted([reference.feed(next.clone()), reference.watermark(100)].concat());
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
+            let mut got = feed_keyed(&mut restored, &[0], next.clone());
+            for h in &mut restored {
+                got.extend(h.watermark(100));
+            }
+            assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
+        }
+    }
+}

@@ -290,3 +290,94 @@ impl Operator for GroupAggOperator {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::{Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+    use crate::stream::operator_harness::{bigints, columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    /// `SELECT k, SUM(v), COUNT(v), LISTAGG(…) … GROUP BY k` over (k, v).
+    fn operator(retracting: bool, ttl_ms: Option<i64>) -> GroupAggOperator {
+        let input = bigints(&["k", "v"]);
+        let v = columns(&input, &[1]);
+        let call = |f, name: &str| AggCall {
+            function: Arc::new(
+                AggregateExprBuilder::new(f, v.clone()).schema(input.clone()).alias(name).build().unwrap(),
+            ),
+            filter: None,
+        };
+        let calls = vec![
+            call(datafusion_functions_aggregate::sum::sum_udaf(), "s"),
+            call(datafusion_functions_aggregate::count::count_udaf(), "c"),
+        ];
+        let out = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("s", DataType::Int64, true),
+            Field::new("c", DataType::Int64, true),
+        ]));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        GroupAggOperator::new(keys, calls, retracting, out).with_state_ttl(ttl_ms)
+    }
+
+    fn batches() -> Vec<Changes> {
+        let s = bigints(&["k", "v"]);
+        let owned: Vec<[i64; 2]> = (0..40).map(|i| [i % 9, i]).collect();
+        let first_rows: Vec<(RowKind, &[i64])> = owned.iter().map(|r| (I, r.as_slice())).collect();
+        let second = [(UB, [3i64, 3]), (UA, [3, 100]), (I, [9, 5]), (UB, [4, 4]), (I, [4, 7]), (UA, [4, 8])];
+        let second_rows: Vec<(RowKind, &[i64])> = second.iter().map(|(k, r)| (*k, r.as_slice())).collect();
+        let third: Vec<[i64; 2]> = (0..30).map(|i| [i % 13, 2 * i]).collect();
+        let third_rows: Vec<(RowKind, &[i64])> = third.iter().map(|r| (I, r.as_slice())).collect();
+        vec![rows(&s, &first_rows), rows(&s, &second_rows), rows(&s, &third_rows)]
+    }
+
+    #[test]
+    fn restored_at_other_parallelisms_continues_as_if_never_stopped() {
+        let clock = ManualClock::new(0);
+        let input = batches();
+        let mut reference = Harness::new(operator(true, None), &clock);
+        reference.feed(input[0].clone());
+        let snapshot = reference.snapshot();
+        let expected: Vec<Vec<String>> = input[1..].iter().map(|b| sorted(reference.feed(b.clone()))).collect();
+        assert!(expected[0].iter().any(|l| l.starts_with("-U[3")), "{expected:?}");
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(|| operator(true, None), &clock, &snapshot, parallelism);
+            for (b, want) in input[1..].iter().zip(&expected) {
+                let got = sorted(feed_keyed(&mut restored, &[0], b.clone()));
+                assert_eq!(&got, want, "at parallelism {parallelism}");
+            }
+            // Each key's state is on exactly one subtask.
+            let groups: usize = restored.iter().map(|h| h.op.groups.len()).sum();
+            assert_eq!(groups, reference.op.groups.len());
+        }
+    }
+
+    #[test]
+    fn a_group_not_updated_for_the_ttl_is_forgotten() {
+        let clock = ManualClock::new(1_000);
+        let s = bigints(&["k", "v"]);
+        let mut h = Harness::new(operator(true, Some(1_000)), &clock);
+        assert_eq!(h.feed(rows(&s, &[(I, &[1, 10]), (I, &[2, 20])])), ["+I[1, 10, 1]", "+I[2, 20, 1]"]);
+        clock.advance(600);
+        assert_eq!(h.feed(rows(&s, &[(I, &[1, 5])])), ["-U[1, 10, 1]", "+U[1, 15, 2]"]);
+        // Key 2 was last written at 1000: at 2000 it has expired; key 1 (1600) has not.
+        clock.set(2_000);
+        let snapshot = h.snapshot();
+        assert_eq!(h.feed(rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])), ["+I[2, 1, 1]", "-U[1, 15, 2]", "+U[1, 16, 3]"]);
+        // A retraction of an expired group is ignored.
+        clock.set(5_000);
+        assert!(h.feed(rows(&s, &[(UB, &[1, 1])])).is_empty());
+        assert!(h.op.groups.is_empty(), "expired groups are swept out");
+        // Restored state keeps its last-update times, so it expires on schedule.
+        let clock = ManualClock::new(2_000);
+        let mut restored = restore_all(|| operator(true, Some(1_000)), &clock, &snapshot, 2);
+        let got = sorted(feed_keyed(&mut restored, &[0], rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])));
+        assert_eq!(got, sorted(vec!["+I[2, 1, 1]".into(), "-U[1, 15, 2]".into(), "+U[1, 16, 3]".into()]));
+    }
+}

@@ -8,6 +8,8 @@ pub mod deduplicate;
 pub mod exchange;
 pub mod group_agg;
 pub mod keyed_state;
+#[cfg(test)]
+pub(crate) mod operator_harness;
 pub mod over_agg;
 pub mod rank;
 pub mod session_window;
