@@ -84,20 +84,14 @@ pub fn check(key: &str, value: &str) -> Result<()> {
                 return bad("the interval must be positive".into());
             }
         }
-        CHECKPOINT_MODE => {
-            if mode(value).is_none() {
-                return bad(format!("'{value}' is neither EXACTLY_ONCE nor AT_LEAST_ONCE"));
-            }
+        CHECKPOINT_MODE if mode(value).is_none() => {
+            return bad(format!("'{value}' is neither EXACTLY_ONCE nor AT_LEAST_ONCE"));
         }
-        CHECKPOINT_RETAINED | MINI_BATCH_SIZE => {
-            if !value.trim().parse::<i64>().is_ok_and(|n| n > 0) {
-                return bad(format!("'{value}' is not a positive number"));
-            }
+        CHECKPOINT_RETAINED | MINI_BATCH_SIZE if !value.trim().parse::<i64>().is_ok_and(|n| n > 0) => {
+            return bad(format!("'{value}' is not a positive number"));
         }
-        MINI_BATCH_ENABLED => {
-            if !matches!(value.trim().to_lowercase().as_str(), "true" | "false") {
-                return bad(format!("'{value}' is neither true nor false"));
-            }
+        MINI_BATCH_ENABLED if !matches!(value.trim().to_lowercase().as_str(), "true" | "false") => {
+            return bad(format!("'{value}' is neither true nor false"));
         }
         CHECKPOINT_DIR | LEGACY_CHECKPOINT_DIR | SAVEPOINT_PATH if value.trim().is_empty() => {
             return bad("a path is needed".into());
