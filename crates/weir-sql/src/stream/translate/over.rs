@@ -244,8 +244,7 @@ impl Translator<'_> {
             let data = data
                 .transform("WindowRank", move |_| Ok(WindowRankOperator::new(encoders()?, range, end_column)))
                 .set_parallelism(parallelism);
-            let why = "the window Top-N operator does not snapshot its rows yet".to_string();
-            let data = self.stateful(data, "window-rank", &format!("WindowRank({})", describe(window)), Some(why));
+            let data = self.stateful(data, "window-rank", &format!("WindowRank({})", describe(window)), None);
             Stream {
                 data,
                 schema: window.schema.clone(),
@@ -265,8 +264,7 @@ impl Translator<'_> {
             let data = data
                 .transform("Rank", move |_| Ok(RankOperator::new(encoders()?, range, retracting)))
                 .set_parallelism(parallelism);
-            let why = "the Top-N operator does not snapshot its rows yet".to_string();
-            let data = self.stateful(data, "rank", &format!("Rank({})", describe(window)), Some(why));
+            let data = self.stateful(data, "rank", &format!("Rank({})", describe(window)), None);
             Stream { data, schema: window.schema.clone(), updating: true, window: None, origin: "Rank".into() }
         };
         for p in &top.projections {
