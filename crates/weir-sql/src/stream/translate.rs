@@ -418,12 +418,7 @@ impl<'e> Translator<'e> {
                 Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()))
             })
             .set_parallelism(parallelism);
-        Ok(self.stateful(
-            data,
-            "session-window",
-            &description,
-            Some("the SESSION window operator does not snapshot its held rows yet".into()),
-        ))
+        Ok(self.stateful(data, "session-window", &description, None))
     }
 
     fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
