@@ -74,6 +74,15 @@ pub fn bytes_column<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> ArrayRef 
 /// # Errors
 /// Batches of different schemas.
 pub fn write_keyed(state: &mut OperatorStateWriter, batches: &[RecordBatch]) -> Result<(), BoxError> {
+    write_keyed_as(state, KEYED_ROWS, batches)
+}
+
+/// Writes `batches` (all of one schema) as the keyed entry `name` (an operator with state
+/// batches of several shapes writes one entry per shape).
+///
+/// # Errors
+/// Batches of different schemas.
+pub fn write_keyed_as(state: &mut OperatorStateWriter, name: &str, batches: &[RecordBatch]) -> Result<(), BoxError> {
     let mut blob = Vec::new();
     if let Some(first) = batches.first() {
         let mut writer = arrow::ipc::writer::StreamWriter::try_new(&mut blob, first.schema_ref())?;
@@ -82,7 +91,7 @@ pub fn write_keyed(state: &mut OperatorStateWriter, batches: &[RecordBatch]) -> 
         }
         writer.finish()?;
     }
-    state.keyed(KEYED_ROWS, blob);
+    state.keyed(name, blob);
     Ok(())
 }
 
@@ -92,9 +101,21 @@ pub fn write_keyed(state: &mut OperatorStateWriter, batches: &[RecordBatch]) -> 
 /// # Errors
 /// A blob that is not Arrow IPC of state batches.
 pub fn read_keyed(state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<Vec<RecordBatch>, BoxError> {
+    read_keyed_as(state, KEYED_ROWS, subtask)
+}
+
+/// As [`read_keyed`], for the entry `name`.
+///
+/// # Errors
+/// A blob that is not Arrow IPC of state batches.
+pub fn read_keyed_as(
+    state: &OperatorStateReader,
+    name: &str,
+    subtask: &SubtaskInfo,
+) -> Result<Vec<RecordBatch>, BoxError> {
     let range = subtask.key_group_range();
     let mut out = Vec::new();
-    for blob in state.keyed(KEYED_ROWS) {
+    for blob in state.keyed(name) {
         if blob.is_empty() {
             continue;
         }

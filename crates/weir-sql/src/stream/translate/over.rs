@@ -385,8 +385,7 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
-        let why = "the OVER aggregation operator does not snapshot its partitions yet".to_string();
-        let data = self.stateful(data, "over-aggregate", &format!("OverAggregate({})", describe(window)), Some(why));
+        let data = self.stateful(data, "over-aggregate", &format!("OverAggregate({})", describe(window)), None);
         Ok(Stream {
             data,
             schema: window.schema.clone(),
