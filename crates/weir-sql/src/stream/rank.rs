@@ -247,11 +247,14 @@ pub(crate) fn write_partitions<'p>(
     keyed_state::write_keyed(state, &batches)
 }
 
+/// A restored partition: its window end (`i64::MIN` outside windows), key and rows.
+pub(crate) type RestoredPartition = (i64, Box<[u8]>, Partition);
+
 /// The partitions of `subtask`'s key groups, with their window ends, from a checkpoint.
 pub(crate) fn read_partitions(
     state: &OperatorStateReader,
     subtask: &SubtaskInfo,
-) -> Result<Vec<(i64, Box<[u8]>, Partition)>, BoxError> {
+) -> Result<Vec<RestoredPartition>, BoxError> {
     let mut out = Vec::new();
     for batch in keyed_state::read_keyed(state, subtask)? {
         let keys = keyed_state::keys_of(&batch)?;
