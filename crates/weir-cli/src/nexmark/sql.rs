@@ -171,7 +171,10 @@ pub fn run(spec: &SqlRunSpec) -> anyhow::Result<RunReport> {
     let cpu = process_cpu_time().saturating_sub(cpu_before);
     let events = match &spec.input {
         NexmarkInput::Generate(config) => config.events,
-        NexmarkInput::Files(dir) => super::runner::data_set_events(dir).unwrap_or(0),
+        // A layout of part files (the peers' `parts2/`) sits inside the data set's folder.
+        NexmarkInput::Files(dir) => super::runner::data_set_events(dir)
+            .or_else(|| dir.parent().and_then(super::runner::data_set_events))
+            .unwrap_or(0),
     };
     Ok(RunReport {
         query: format!("{}-sql", spec.query),

@@ -12,6 +12,7 @@ use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use crate::catalog::{ColumnSource, TableDef};
+use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
 use crate::format::{FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
@@ -279,11 +280,22 @@ pub fn add_sink(
         "filesystem" => {
             let path = path_of(table)?;
             let encoder = BatchEncoder {
-                changelog: writes_changelog(table)?,
                 encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)),
             };
             let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
-            stream.data.sink_to(sink, &name).set_parallelism(parallelism);
+            let data = if writes_changelog(table)? {
+                // Every row of a changelog file says its kind, inserts too.
+                let marked = stream.data.map(|mut c: Changes| {
+                    if c.kinds.is_none() {
+                        c.kinds = Some(arrow::array::Int8Array::from(vec![RowKind::Insert as i8; c.len()]));
+                    }
+                    c
+                });
+                crate::stream::translate::beside(&stream.data, marked)
+            } else {
+                stream.data
+            };
+            data.sink_to(sink, &name).set_parallelism(parallelism);
         }
         "print" => {
             let identifier = table.option("print-identifier").map(str::to_string);
@@ -363,23 +375,12 @@ pub fn collect_changes(data: &DataStream<Changes>) -> weir_connectors::sink::Col
 #[derive(Clone)]
 struct BatchEncoder {
     encoder: Arc<Mutex<RowEncoder>>,
-    /// Every row carries its kind (`'sink.changelog-mode' = 'all'`), also in a batch of
-    /// inserts only, which holds no kinds.
-    changelog: bool,
 }
 
 impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
     fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> Result<(), BoxError> {
         let mut encoder = self.encoder.lock().map_err(|_| "encoder poisoned")?;
-        let inserts;
-        let kinds = match (&value.kinds, self.changelog) {
-            (None, true) => {
-                inserts = arrow::array::Int8Array::from(vec![crate::changelog::RowKind::Insert as i8; value.len()]);
-                Some(&inserts)
-            }
-            (kinds, _) => kinds.as_ref(),
-        };
-        encoder.encode(&value.rows, kinds, out)?;
+        encoder.encode(&value.rows, value.kinds.as_ref(), out)?;
         Ok(())
     }
 }

@@ -25,6 +25,8 @@ pub enum TableKind {
     View(Arc<LogicalPlan>),
     /// A window table-valued function over another relation.
     Window(Arc<WindowTvf>),
+    /// A table read `FOR SYSTEM_TIME AS OF` the other side of a join.
+    Versioned(Arc<super::VersionedTable>),
 }
 
 /// A relation as the logical plan holds it; the streaming planner finds out from it which
@@ -68,6 +70,8 @@ pub struct PlanContext<'a> {
     expr_planners: Vec<Arc<dyn ExprPlanner>>,
     /// Window TVFs of the query being planned, by their stand-in table name.
     pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
+    /// Versioned tables of the query being planned, by their stand-in table name.
+    pub(crate) versioned: RefCell<HashMap<String, Arc<super::VersionedTable>>>,
 }
 
 impl<'a> PlanContext<'a> {
@@ -114,6 +118,7 @@ impl<'a> PlanContext<'a> {
             window_functions,
             expr_planners,
             windows: RefCell::new(HashMap::new()),
+            versioned: RefCell::new(HashMap::new()),
         }
     }
 
@@ -133,6 +138,7 @@ impl<'a> PlanContext<'a> {
         let mut query = query.clone();
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
+        super::temporal::replace_versioned_tables(self, &mut query)?;
         super::to_logical_plan(self, query)
     }
 
@@ -142,6 +148,13 @@ impl<'a> PlanContext<'a> {
                 name.to_string(),
                 TableKind::Window(w.clone()),
                 w.schema.clone(),
+            )));
+        }
+        if let Some(v) = self.versioned.borrow().get(name) {
+            return Some(Arc::new(StreamTableSource::new(
+                name.to_string(),
+                TableKind::Versioned(v.clone()),
+                v.table.schema(),
             )));
         }
         if let Some(t) = self.catalog.table(name) {

@@ -4,6 +4,7 @@
 
 mod context;
 pub mod group_window;
+pub mod temporal;
 pub mod tvf;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
 
 use crate::catalog::Catalog;
@@ -120,18 +122,94 @@ pub fn optimize(plan: LogicalPlan, options: &ConfigOptions) -> Result<LogicalPla
     Optimizer::with_rules(rules).optimize(plan, &context, |_, _| {}).map_err(plan_error)
 }
 
-/// A DataFusion planning error in the user's terms.
+/// A DataFusion planning error in the user's terms: at the position of the offending
+/// expression when DataFusion knows it, with Flink's type names.
 pub(crate) fn plan_error(e: datafusion_common::DataFusionError) -> SqlError {
+    let position = e
+        .diagnostic()
+        .and_then(|d| d.span)
+        .filter(|s| s.start.line > 0)
+        .map(|s| crate::parser::ast::Position { line: s.start.line, column: s.start.column });
     let text = e.strip_backtrace();
     let text = text
         .trim_start_matches("Error during planning: ")
         .trim_start_matches("Schema error: ")
         .trim_start_matches("type_coercion\ncaused by\n")
         .to_string();
-    match e {
+    let text = flink_type_names(&text);
+    let text = no_matching_signature(&text).unwrap_or(text);
+    let error = match e {
         datafusion_common::DataFusionError::NotImplemented(_) => SqlError::unsupported(text),
         _ => SqlError::validation(text),
+    };
+    match position {
+        Some(p) => error.at(p),
+        None => error,
     }
+}
+
+/// DataFusion's long report of a call matching no signature, said as Flink says it:
+/// `Cannot apply 'sum' to arguments of type sum(STRING). Supported forms: sum(DECIMAL), …`.
+fn no_matching_signature(text: &str) -> Option<String> {
+    let start = text.find("No function matches the given name and argument types '")?;
+    let rest = &text[start..];
+    let call = rest.split('\'').nth(1)?;
+    let name = call.split('(').next()?;
+    let mut forms: Vec<&str> = Vec::new();
+    if let Some(candidates) = rest.split("Candidate functions:").nth(1) {
+        for form in candidates.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    let mut message = format!("Cannot apply '{name}' to arguments of type {call}.");
+    if !forms.is_empty() {
+        message.push_str(&format!(" Supported forms: {}", forms.join(", ")));
+    }
+    Some(message)
+}
+
+/// `Int32 + Utf8` as `INT + STRING`: Arrow's type names in a message replaced by Flink's.
+fn flink_type_names(text: &str) -> String {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        regex::Regex::new(
+            r"\b(Int8|Int16|Int32|Int64|UInt8|UInt16|UInt32|UInt64|Float32|Float64|Utf8View|LargeUtf8|Utf8|Boolean|Date32|Binary|Decimal128\((\d+), (-?\d+)\)|Timestamp\((Second|Millisecond|Microsecond|Nanosecond), (None|Some\([^)]*\))\))(\b|$)",
+        )
+        .expect("a valid pattern")
+    });
+    pattern
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let name = &c[1];
+            match name {
+                "Int8" | "UInt8" => "TINYINT".to_string(),
+                "Int16" | "UInt16" => "SMALLINT".to_string(),
+                "Int32" | "UInt32" => "INT".to_string(),
+                "Int64" | "UInt64" => "BIGINT".to_string(),
+                "Float32" => "FLOAT".to_string(),
+                "Float64" => "DOUBLE".to_string(),
+                "Utf8" | "Utf8View" | "LargeUtf8" => "STRING".to_string(),
+                "Boolean" => "BOOLEAN".to_string(),
+                "Date32" => "DATE".to_string(),
+                "Binary" => "BYTES".to_string(),
+                _ if name.starts_with("Decimal128") => format!("DECIMAL({}, {})", &c[2], &c[3]),
+                _ => {
+                    let precision = match &c[4] {
+                        "Second" => 0,
+                        "Millisecond" => 3,
+                        "Microsecond" => 6,
+                        _ => 9,
+                    };
+                    if &c[5] == "None" {
+                        format!("TIMESTAMP({precision})")
+                    } else {
+                        format!("TIMESTAMP_LTZ({precision})")
+                    }
+                }
+            }
+        })
+        .into_owned()
 }
 
 /// Plans a statement that DataFusion knows (a query) with the given context.

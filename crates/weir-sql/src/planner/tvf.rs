@@ -129,7 +129,7 @@ pub(crate) fn stand_in(context: &PlanContext<'_>, tvf: WindowTvf, alias: Option<
 
 /// `FROM name` as a table factor (taken from a parsed query, so that every field of the
 /// AST node gets its default).
-fn stand_in_factor(name: &str) -> Option<TableFactor> {
+pub(super) fn stand_in_factor(name: &str) -> Option<TableFactor> {
     let dialect = sqlparser::dialect::GenericDialect {};
     let statements = sqlparser::parser::Parser::parse_sql(&dialect, &format!("SELECT * FROM {name}")).ok()?;
     let sqlparser::ast::Statement::Query(q) = statements.into_iter().next()? else { return None };

@@ -7,16 +7,21 @@ pub mod calc;
 pub mod deduplicate;
 pub mod exchange;
 pub mod group_agg;
+pub mod interval_join;
+pub mod join;
 pub mod keyed_state;
 #[cfg(test)]
 pub(crate) mod operator_harness;
 pub mod over_agg;
 pub mod rank;
+pub mod regular_join;
 pub mod session_window;
+pub mod temporal_join;
 pub mod translate;
 pub mod watermark;
 pub mod window_agg;
 pub mod window_assign;
+pub mod window_join;
 pub mod window_rank;
 
 pub use batch::Changes;

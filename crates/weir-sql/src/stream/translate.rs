@@ -24,6 +24,7 @@ use super::window_assign::WindowAssignOperator;
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, WindowKind};
 
+mod join;
 mod over;
 
 /// Where the window columns of a windowed stream are.
@@ -50,6 +51,8 @@ pub struct Stream {
     pub updating: bool,
     /// Window columns carried from a window TVF.
     pub window: Option<WindowProps>,
+    /// Index of the rowtime attribute (a time column watermarks refer to), if any.
+    pub rowtime: Option<usize>,
     /// Where the node came from, for errors ("GroupAggregate(…)").
     pub origin: String,
 }
@@ -168,19 +171,8 @@ impl<'e> Translator<'e> {
                     .downcast_ref::<StreamTableSource>()
                     .ok_or_else(|| SqlError::unsupported(format!("Unknown relation '{}'", scan.table_name)))?;
                 let full = match &source.kind {
-                    TableKind::Table(def) => Stream {
-                        data: (self.open_table)(def)?,
-                        schema: Arc::new(
-                            datafusion_common::DFSchema::try_from_qualified_schema(
-                                scan.table_name.clone(),
-                                def.schema().as_ref(),
-                            )
-                            .map_err(crate::planner::plan_error)?,
-                        ),
-                        updating: false,
-                        window: None,
-                        origin: format!("TableSourceScan(table=[{}])", def.name),
-                    },
+                    TableKind::Table(def) => self.table(&scan.table_name, def)?,
+                    TableKind::Versioned(v) => self.table(&scan.table_name, &v.table)?,
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
                         let input = self.translate(&tvf.input)?;
@@ -225,6 +217,8 @@ impl<'e> Translator<'e> {
                                 time: Some(n + 2),
                                 kind: tvf.kind.clone(),
                             }),
+                            // Flink: the time column becomes a plain timestamp, window_time the rowtime.
+                            rowtime: Some(n + 2),
                             origin: format!("WindowTableFunction({})", tvf.call),
                         }
                     }
@@ -269,17 +263,22 @@ impl<'e> Translator<'e> {
                 Ok(Stream { schema: a.schema.clone(), ..input })
             }
             LogicalPlan::Aggregate(a) => self.aggregate(a),
+            LogicalPlan::Join(j) => self.join(j),
             LogicalPlan::Window(w) => self.window(w),
             LogicalPlan::Union(u) => {
                 let mut streams = u.inputs.iter().map(|i| self.translate(i)).collect::<Result<Vec<_>>>()?;
                 let first = streams.remove(0);
                 let mut data = first.data.clone();
                 let mut updating = first.updating;
+                let mut rowtime = first.rowtime;
                 for s in &streams {
                     data = data.union(&s.data);
                     updating |= s.updating;
+                    if s.rowtime != rowtime {
+                        rowtime = None;
+                    }
                 }
-                Ok(Stream { data, schema: u.schema.clone(), updating, window: None, origin: "Union".into() })
+                Ok(Stream { data, schema: u.schema.clone(), updating, window: None, rowtime, origin: "Union".into() })
             }
             LogicalPlan::Values(v) => {
                 let schema = Arc::new(v.schema.as_arrow().clone());
@@ -311,7 +310,14 @@ impl<'e> Translator<'e> {
                 let batch = arrow::array::RecordBatch::try_new(schema, columns)
                     .map_err(|e| SqlError::validation(e.to_string()))?;
                 let data = self.env.from_collection(vec![Changes::inserts(batch)]);
-                Ok(Stream { data, schema: v.schema.clone(), updating: false, window: None, origin: "Values".into() })
+                Ok(Stream {
+                    data,
+                    schema: v.schema.clone(),
+                    updating: false,
+                    window: None,
+                    rowtime: None,
+                    origin: "Values".into(),
+                })
             }
             LogicalPlan::EmptyRelation(e) => {
                 let rows = usize::from(e.produce_one_row);
@@ -322,13 +328,35 @@ impl<'e> Translator<'e> {
                 )
                 .map_err(|e| SqlError::validation(e.to_string()))?;
                 let data = self.env.from_collection(vec![Changes::inserts(batch)]);
-                Ok(Stream { data, schema: e.schema.clone(), updating: false, window: None, origin: "Values".into() })
+                Ok(Stream {
+                    data,
+                    schema: e.schema.clone(),
+                    updating: false,
+                    window: None,
+                    rowtime: None,
+                    origin: "Values".into(),
+                })
             }
             other => Err(SqlError::unsupported(format!(
                 "{} is not supported in streaming queries yet",
                 other.display().to_string().split(':').next().unwrap_or("This operation")
             ))),
         }
+    }
+
+    /// The stream of a catalog table, its columns qualified by `name`.
+    fn table(&self, name: &datafusion_common::TableReference, def: &crate::catalog::TableDef) -> Result<Stream> {
+        Ok(Stream {
+            data: (self.open_table)(def)?,
+            schema: Arc::new(
+                datafusion_common::DFSchema::try_from_qualified_schema(name.clone(), def.schema().as_ref())
+                    .map_err(crate::planner::plan_error)?,
+            ),
+            updating: false,
+            window: None,
+            rowtime: def.watermark.as_ref().and_then(|(c, _)| def.schema().index_of(c).ok()),
+            origin: format!("TableSourceScan(table=[{}])", def.name),
+        })
     }
 
     fn calc(
@@ -341,21 +369,23 @@ impl<'e> Translator<'e> {
         let filter = filter.map(|f| physical(f, &input.schema, &self.props)).transpose()?;
         let out_schema = schema.unwrap_or_else(|| input.schema.clone());
         let mut window = input.window.clone();
+        let mut rowtime = input.rowtime;
         let projection = match projection {
             Some(exprs) => {
-                // Window columns passed through keep their meaning.
-                if let Some(w) = &input.window {
-                    let find = |idx: Option<usize>| {
-                        idx.and_then(|idx| {
-                            let (q, f) = input.schema.qualified_field(idx);
-                            exprs.iter().position(|e| match strip_alias(e) {
-                                Expr::Column(c) => {
-                                    c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q)
-                                }
-                                _ => false,
-                            })
+                // Window columns and the rowtime passed through keep their meaning.
+                let find = |idx: Option<usize>| {
+                    idx.and_then(|idx| {
+                        let (q, f) = input.schema.qualified_field(idx);
+                        exprs.iter().position(|e| match strip_alias(e) {
+                            Expr::Column(c) => {
+                                c.name == *f.name() && (c.relation.is_none() || c.relation.as_ref() == q)
+                            }
+                            _ => false,
                         })
-                    };
+                    })
+                };
+                rowtime = find(input.rowtime);
+                if let Some(w) = &input.window {
                     window = Some(WindowProps {
                         start: find(w.start),
                         end: find(w.end),
@@ -377,7 +407,7 @@ impl<'e> Translator<'e> {
             .data
             .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
         let data = beside(&input.data, data);
-        Ok(Stream { data, schema: out_schema, updating: input.updating, window, origin: input.origin })
+        Ok(Stream { data, schema: out_schema, updating: input.updating, window, rowtime, origin: input.origin })
     }
 
     /// Sends `stream` to the subtasks owning its rows' keys.
@@ -528,6 +558,7 @@ impl<'e> Translator<'e> {
                     time: position(GroupColumn::Time),
                     kind: w.kind.clone(),
                 }),
+                rowtime: position(GroupColumn::Time),
                 origin: "WindowAggregate".into(),
             });
         }
@@ -562,7 +593,7 @@ impl<'e> Translator<'e> {
             })
             .set_parallelism(parallelism);
         let data = self.stateful(data, "group-aggregate", &description, blocker);
-        Ok(Stream { data, schema: a.schema.clone(), updating: true, window: None, origin })
+        Ok(Stream { data, schema: a.schema.clone(), updating: true, window: None, rowtime: None, origin })
     }
 }
 

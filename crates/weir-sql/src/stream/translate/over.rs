@@ -138,6 +138,7 @@ fn rowtime_names(plan: &LogicalPlan, names: &mut Vec<String>) {
         if let Some(source) = scan.source.downcast_ref::<StreamTableSource>() {
             match &source.kind {
                 TableKind::Table(def) => names.extend(def.watermark.iter().map(|(c, _)| c.clone())),
+                TableKind::Versioned(v) => names.extend(v.table.watermark.iter().map(|(c, _)| c.clone())),
                 TableKind::View(view) => rowtime_names(view, names),
                 TableKind::Window(tvf) => {
                     names.push(tvf.time_column.clone());
@@ -250,6 +251,7 @@ impl Translator<'_> {
                 schema: window.schema.clone(),
                 updating: false,
                 window: input.window.clone(),
+                rowtime: input.rowtime,
                 origin: "WindowRank".into(),
             }
         } else if let Some(time) = keep_first.filter(|_| !input.updating) {
@@ -258,14 +260,28 @@ impl Translator<'_> {
                 .transform("Deduplicate", move |_| Ok(FirstRowOperator::new(encoders()?, time)))
                 .set_parallelism(parallelism);
             let data = self.stateful(data, "deduplicate", &format!("Deduplicate({})", describe(window)), None);
-            Stream { data, schema: window.schema.clone(), updating: false, window: None, origin: "Deduplicate".into() }
+            Stream {
+                data,
+                schema: window.schema.clone(),
+                updating: false,
+                window: None,
+                rowtime: input.rowtime,
+                origin: "Deduplicate".into(),
+            }
         } else {
             let retracting = input.updating;
             let data = data
                 .transform("Rank", move |_| Ok(RankOperator::new(encoders()?, range, retracting)))
                 .set_parallelism(parallelism);
             let data = self.stateful(data, "rank", &format!("Rank({})", describe(window)), None);
-            Stream { data, schema: window.schema.clone(), updating: true, window: None, origin: "Rank".into() }
+            Stream {
+                data,
+                schema: window.schema.clone(),
+                updating: true,
+                window: None,
+                rowtime: None,
+                origin: "Rank".into(),
+            }
         };
         for p in &top.projections {
             stream = self.calc(stream, None, Some(&p.expr), Some(p.schema.clone()))?;
@@ -391,6 +407,7 @@ impl Translator<'_> {
             schema: window.schema.clone(),
             updating: false,
             window: None,
+            rowtime: input.rowtime,
             origin: "OverAggregate".into(),
         })
     }

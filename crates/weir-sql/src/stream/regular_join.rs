@@ -1,0 +1,396 @@
+//! The regular streaming join (Flink's `StreamingJoinOperator` and semi/anti join): both
+//! inputs are kept in state forever, per join key, as multisets of rows; every change on
+//! one side is joined with the other side's rows of its key that satisfy the residual
+//! condition. Either input may be a changelog.
+//!
+//! Outer sides: each stored row counts how many rows of the other side it matches. A row
+//! without a match is emitted padded with nulls (`+I`); when its first match arrives the
+//! padded row is retracted (`-D`) before the joined rows are emitted, and when its last
+//! match goes away the padded row is emitted again. Semi and anti joins use the same
+//! counts to emit a left row when it gains its first match (semi) or loses its last (anti).
+//!
+//! Rows whose key holds a NULL match nothing and are not stored: an outer side emits them
+//! padded and retracts them padded.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, UInt32Array};
+use arrow::datatypes::SchemaRef;
+use arrow::row::Row;
+use datafusion_physical_expr::PhysicalExpr;
+use indexmap::IndexMap;
+use weir_core::StreamRecord;
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use super::batch::Changes;
+use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, JoinedRows, RowCodec, Side};
+use crate::changelog::RowKind;
+
+/// One distinct stored row: how many times it is present, and how many rows of the other
+/// side it matches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Entry {
+    count: i64,
+    matches: i64,
+}
+
+/// The rows of one key on one side, by their bytes.
+type Bucket = IndexMap<Box<[u8]>, Entry>;
+
+/// Joins two changelogs on equal keys and a residual condition.
+pub struct RegularJoinOperator {
+    kind: JoinKind,
+    keys: [JoinKey; 2],
+    codecs: [RowCodec; 2],
+    condition: Option<Arc<dyn PhysicalExpr>>,
+    pair_schema: SchemaRef,
+    schema: SchemaRef,
+    state: [HashMap<Box<[u8]>, Bucket>; 2],
+}
+
+impl RegularJoinOperator {
+    /// A join of `kind` on `keys` (left, right) and the residual `condition`, which reads
+    /// batches of `pair_schema` (left columns, then right). Rows of each side are kept
+    /// through `codecs`; the output has `schema`.
+    pub fn new(
+        kind: JoinKind,
+        keys: [JoinKey; 2],
+        codecs: [RowCodec; 2],
+        condition: Option<Arc<dyn PhysicalExpr>>,
+        pair_schema: SchemaRef,
+        schema: SchemaRef,
+    ) -> Self {
+        RegularJoinOperator {
+            kind,
+            keys,
+            codecs,
+            condition,
+            pair_schema,
+            schema,
+            state: [HashMap::new(), HashMap::new()],
+        }
+    }
+
+    /// The output caused by `changes` arriving on `side`; `None` when there is none.
+    pub fn apply(&mut self, side: Side, changes: &Changes) -> Result<Option<Changes>, BoxError> {
+        let (s, o) = (side.index(), side.other().index());
+        let batch = &changes.rows;
+        let n = batch.num_rows();
+        let keys = self.keys[s].encode(batch)?;
+        let rows = self.codecs[s].encode(batch)?;
+
+        // Candidates: each input row with every stored row of its key on the other side.
+        // The other side's buckets keep their layout while this batch is applied (only
+        // their match counts change), so a slot names a stored row throughout.
+        let mut cand_row: Vec<u32> = Vec::new();
+        let mut cand_slot: Vec<u32> = Vec::new();
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(n);
+        for i in 0..n {
+            let start = cand_row.len();
+            if let Some(bucket) = keys.get(i).and_then(|k| self.state[o].get(k)) {
+                cand_row.extend(std::iter::repeat_n(i as u32, bucket.len()));
+                cand_slot.extend(0..bucket.len() as u32);
+            }
+            ranges.push((start, cand_row.len()));
+        }
+        let mask = match &self.condition {
+            Some(condition) if !cand_row.is_empty() => {
+                let idx = UInt32Array::from(cand_row.clone());
+                let own = batch
+                    .columns()
+                    .iter()
+                    .map(|c| arrow::compute::take(c, &idx, None))
+                    .collect::<Result<Vec<ArrayRef>, _>>()?;
+                let mut stored: Vec<Row<'_>> = Vec::with_capacity(cand_row.len());
+                for (i, &(a, b)) in ranges.iter().enumerate() {
+                    if a == b {
+                        continue;
+                    }
+                    let bucket = keys.get(i).and_then(|k| self.state[o].get(k)).expect("candidates come from it");
+                    for &slot in &cand_slot[a..b] {
+                        let (bytes, _) = bucket.get_index(slot as usize).expect("slot in bucket");
+                        stored.push(self.codecs[o].parse(bytes));
+                    }
+                }
+                let other = self.codecs[o].decode(stored)?;
+                let (left, right) = if side == Side::Left { (own, other) } else { (other, own) };
+                Some(condition_mask(condition, &pair_batch(&self.pair_schema, left, right, cand_row.len())?)?)
+            }
+            _ => None,
+        };
+        let matched = |c: usize| mask.as_ref().is_none_or(|m: &BooleanArray| m.value(c));
+
+        let mut out = JoinedRows::new(&self.codecs);
+        let [left_state, right_state] = &mut self.state;
+        let (own_state, other_state) =
+            if side == Side::Left { (left_state, right_state) } else { (right_state, left_state) };
+        let other_codec = &self.codecs[o];
+        let joined = |out: &mut JoinedRows, kind: RowKind, own: Row<'_>, other: Row<'_>, times: usize| match side {
+            Side::Left => out.push(kind, Some(own), Some(other), times),
+            Side::Right => out.push(kind, Some(other), Some(own), times),
+        };
+        let semi = self.kind == JoinKind::LeftSemi;
+        for (i, &(a, b)) in ranges.iter().enumerate() {
+            let input_kind = changes.kind(i);
+            let accumulate = input_kind.is_accumulate();
+            let row = rows.row(i);
+            let key = keys.get(i);
+            let mut other_bucket = if a < b { key.and_then(|k| other_state.get_mut(k)) } else { None };
+            let mut total = 0;
+            if let Some(bucket) = &other_bucket {
+                for c in (a..b).filter(|&c| matched(c)) {
+                    total += bucket[cand_slot[c] as usize].count;
+                }
+            }
+            // Each matched stored row of the other side, with its bytes and entry.
+            let mut each_match = |f: &mut dyn FnMut(&[u8], &mut Entry)| {
+                if let Some(bucket) = other_bucket.as_mut() {
+                    for c in (a..b).filter(|&c| matched(c)) {
+                        let (bytes, entry) = bucket.get_index_mut(cand_slot[c] as usize).expect("slot in bucket");
+                        f(bytes, entry);
+                    }
+                }
+            };
+
+            if accumulate {
+                if self.kind.is_semi_or_anti() {
+                    match side {
+                        Side::Left if (total > 0) == semi => out.push(RowKind::Insert, Some(row), None, 1),
+                        Side::Left => {}
+                        Side::Right => each_match(&mut |bytes, e| {
+                            if e.matches == 0 {
+                                let kind = if semi { RowKind::Insert } else { RowKind::Delete };
+                                out.push(kind, Some(other_codec.parse(bytes)), None, e.count as usize);
+                            }
+                            e.matches += 1;
+                        }),
+                    }
+                } else if total == 0 {
+                    if self.kind.is_outer(side) {
+                        out.push_padded(RowKind::Insert, side, row, 1);
+                    }
+                } else {
+                    let other_outer = self.kind.is_outer(side.other());
+                    let kind = if self.kind == JoinKind::Inner { input_kind } else { RowKind::Insert };
+                    if other_outer {
+                        each_match(&mut |bytes, e| {
+                            if e.matches == 0 {
+                                out.push_padded(
+                                    RowKind::Delete,
+                                    side.other(),
+                                    other_codec.parse(bytes),
+                                    e.count as usize,
+                                );
+                            }
+                            e.matches += 1;
+                        });
+                    }
+                    each_match(&mut |bytes, e| joined(&mut out, kind, row, other_codec.parse(bytes), e.count as usize));
+                }
+                if let Some(key) = key {
+                    store(own_state, key, row.as_ref(), total);
+                }
+            } else {
+                if let Some(key) = key {
+                    retract(own_state, key, row.as_ref());
+                }
+                if self.kind.is_semi_or_anti() {
+                    match side {
+                        Side::Left if (total > 0) == semi => out.push(RowKind::Delete, Some(row), None, 1),
+                        Side::Left => {}
+                        Side::Right => each_match(&mut |bytes, e| {
+                            if e.matches == 1 {
+                                let kind = if semi { RowKind::Delete } else { RowKind::Insert };
+                                out.push(kind, Some(other_codec.parse(bytes)), None, e.count as usize);
+                            }
+                            e.matches = (e.matches - 1).max(0);
+                        }),
+                    }
+                } else if total == 0 {
+                    if self.kind.is_outer(side) {
+                        out.push_padded(RowKind::Delete, side, row, 1);
+                    }
+                } else {
+                    let kind = if self.kind == JoinKind::Inner { input_kind } else { RowKind::Delete };
+                    each_match(&mut |bytes, e| joined(&mut out, kind, row, other_codec.parse(bytes), e.count as usize));
+                    if self.kind.is_outer(side.other()) {
+                        each_match(&mut |bytes, e| {
+                            if e.matches == 1 {
+                                out.push_padded(
+                                    RowKind::Insert,
+                                    side.other(),
+                                    other_codec.parse(bytes),
+                                    e.count as usize,
+                                );
+                            }
+                            e.matches = (e.matches - 1).max(0);
+                        });
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(out.finish(&self.codecs, &self.schema, self.kind.is_semi_or_anti())?))
+    }
+}
+
+/// Adds one occurrence of `row`, which matches `matches` rows of the other side, to
+/// `state`'s bucket for `key`. Key and row bytes are copied only when new.
+fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches: i64) {
+    let bucket = match state.get_mut(key) {
+        Some(bucket) => bucket,
+        None => state.entry(key.into()).or_default(),
+    };
+    match bucket.get_mut(row) {
+        Some(entry) => {
+            entry.count += 1;
+            entry.matches = matches;
+        }
+        None => {
+            bucket.insert(row.into(), Entry { count: 1, matches });
+        }
+    }
+}
+
+/// Takes one occurrence of `row` out of `state`'s bucket for `key`.
+fn retract(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8]) {
+    let Some(bucket) = state.get_mut(key) else { return };
+    if let Some(entry) = bucket.get_mut(row) {
+        entry.count -= 1;
+        if entry.count <= 0 {
+            bucket.swap_remove(row);
+        }
+    }
+    if bucket.is_empty() {
+        state.remove(key);
+    }
+}
+
+impl Operator for RegularJoinOperator {
+    type In = JoinInput;
+    type Out = Changes;
+
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<JoinInput>>,
+        out: &mut Emitter<Changes>,
+    ) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            if let Some(changes) = self.apply(record.value.side, &record.value.changes)? {
+                out.emit(StreamRecord { value: changes, timestamp: record.timestamp });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, RecordBatch, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::util::display::array_value_to_string;
+    use datafusion_physical_expr::expressions::Column;
+
+    fn side_schema(value: &str) -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("k", DataType::Int32, true), Field::new(value, DataType::Utf8, true)]))
+    }
+
+    fn join(kind: JoinKind) -> RegularJoinOperator {
+        let (l, r) = (side_schema("v"), side_schema("w"));
+        let key = |s: &SchemaRef| JoinKey::new(vec![Arc::new(Column::new("k", 0))], s, false).expect("key");
+        let fields: Vec<Field> =
+            l.fields().iter().chain(r.fields().iter()).map(|f| Field::clone(f).with_nullable(true)).collect();
+        let pair = Arc::new(Schema::new(fields));
+        let out = if kind.is_semi_or_anti() { l.clone() } else { pair.clone() };
+        let codecs = [RowCodec::new(l.clone()).expect("codec"), RowCodec::new(r.clone()).expect("codec")];
+        RegularJoinOperator::new(kind, [key(&l), key(&r)], codecs, None, pair, out)
+    }
+
+    /// Applies `rows` (kind, key, value) arriving on `side`; the output as `+I[1, a, , ]` lines.
+    fn apply(op: &mut RegularJoinOperator, side: Side, rows: &[(RowKind, Option<i32>, &str)]) -> Vec<String> {
+        let schema = side_schema(if side == Side::Left { "v" } else { "w" });
+        let keys = Int32Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>());
+        let values = StringArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>());
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(keys), Arc::new(values)]).expect("batch");
+        let changes = Changes::with_kinds(batch, rows.iter().map(|r| r.0).collect());
+        let Some(out) = op.apply(side, &changes).expect("apply") else { return Vec::new() };
+        (0..out.len())
+            .map(|i| {
+                let values = out
+                    .rows
+                    .columns()
+                    .iter()
+                    .map(|c| array_value_to_string(c, i).expect("value"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{}[{values}]", out.kind(i).short_string())
+            })
+            .collect()
+    }
+
+    use RowKind::{Delete as D, Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+
+    #[test]
+    fn left_outer_pads_until_the_first_match_and_again_after_the_last() {
+        let mut op = join(JoinKind::Left);
+        assert_eq!(apply(&mut op, Side::Left, &[(I, Some(1), "a")]), ["+I[1, a, , ]"]);
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "x")]), ["-D[1, a, , ]", "+I[1, a, 1, x]"]);
+        // A second match: no padding to retract.
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "y")]), ["+I[1, a, 1, y]"]);
+        assert_eq!(apply(&mut op, Side::Right, &[(D, Some(1), "x")]), ["-D[1, a, 1, x]"]);
+        // The last match goes: padded again.
+        assert_eq!(apply(&mut op, Side::Right, &[(D, Some(1), "y")]), ["-D[1, a, 1, y]", "+I[1, a, , ]"]);
+        assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, , ]"]);
+        // Right rows alone are not emitted by a left join.
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(2), "z")]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn duplicates_join_once_per_copy_and_null_keys_match_nothing() {
+        let mut op = join(JoinKind::Full);
+        assert_eq!(
+            apply(&mut op, Side::Left, &[(I, Some(1), "a"), (I, Some(1), "a"), (I, None, "n")]),
+            ["+I[1, a, , ]", "+I[1, a, , ]", "+I[, n, , ]"]
+        );
+        assert_eq!(
+            apply(&mut op, Side::Right, &[(I, None, "m"), (I, Some(1), "x")]),
+            ["+I[, , , m]", "-D[1, a, , ]", "-D[1, a, , ]", "+I[1, a, 1, x]", "+I[1, a, 1, x]"]
+        );
+        assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, 1, x]"]);
+        assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, 1, x]", "+I[, , 1, x]"]);
+        assert_eq!(apply(&mut op, Side::Left, &[(D, None, "n")]), ["-D[, n, , ]"]);
+    }
+
+    #[test]
+    fn an_update_within_one_batch_applies_in_order() {
+        let mut op = join(JoinKind::Inner);
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "x")]), Vec::<String>::new());
+        assert_eq!(
+            apply(&mut op, Side::Left, &[(I, Some(1), "a"), (UB, Some(1), "a"), (UA, Some(1), "b")]),
+            ["+I[1, a, 1, x]", "-U[1, a, 1, x]", "+U[1, b, 1, x]"]
+        );
+        // The retracted row is gone from state: a new right row joins only the new version.
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "y")]), ["+I[1, b, 1, y]"]);
+    }
+
+    #[test]
+    fn semi_and_anti_follow_the_first_and_last_match() {
+        let mut semi = join(JoinKind::LeftSemi);
+        let mut anti = join(JoinKind::LeftAnti);
+        for op in [&mut semi, &mut anti] {
+            apply(op, Side::Left, &[(I, Some(1), "a")]);
+        }
+        assert_eq!(apply(&mut semi, Side::Right, &[(I, Some(1), "x"), (I, Some(1), "y")]), ["+I[1, a]"]);
+        assert_eq!(apply(&mut anti, Side::Right, &[(I, Some(1), "x"), (I, Some(1), "y")]), ["-D[1, a]"]);
+        assert_eq!(apply(&mut semi, Side::Right, &[(D, Some(1), "x")]), Vec::<String>::new());
+        assert_eq!(apply(&mut semi, Side::Right, &[(D, Some(1), "y")]), ["-D[1, a]"]);
+        assert_eq!(apply(&mut anti, Side::Right, &[(D, Some(1), "x"), (D, Some(1), "y")]), ["+I[1, a]"]);
+        // NULL keys: never in a semi join, always in an anti join.
+        assert_eq!(apply(&mut semi, Side::Left, &[(I, None, "n")]), Vec::<String>::new());
+        assert_eq!(apply(&mut anti, Side::Left, &[(I, None, "n")]), ["+I[, n]"]);
+    }
+}

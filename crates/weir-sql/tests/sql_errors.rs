@@ -1,0 +1,74 @@
+//! Planning errors in the user's terms: where (line, column, caret) and what (the unknown
+//! name with the closest match, both types of a mismatch, the option a connector does not
+//! know, an updating result into an append-only sink).
+
+use weir_sql::session::{JobSettings, ResultSink, Session};
+
+struct Quiet;
+
+impl ResultSink for Quiet {
+    fn row(&mut self, _: &str) {}
+    fn message(&mut self, _: &str) {}
+}
+
+const DDL: &str = "CREATE TABLE orders (id INT, customer STRING, amount DECIMAL(10, 2), ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+  WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'json');
+";
+
+/// The rendered error of the script `DDL + statement` (the statement is on line 4).
+fn error(statement: &str) -> String {
+    let script = format!("{DDL}{statement}");
+    let mut session = Session::new(JobSettings::default());
+    let e = session.execute_script(&script, &mut Quiet).expect_err("the statement must fail");
+    e.render(&script)
+}
+
+#[test]
+fn unknown_column_points_at_it_and_suggests_the_closest() {
+    let e = error("SELECT id, custmer FROM orders;");
+    assert!(e.starts_with("SQL validation error at line 4, column 12: No field named custmer."), "{e}");
+    assert!(e.contains("Did you mean 'orders.customer'?"), "{e}");
+    assert!(e.ends_with("  SELECT id, custmer FROM orders;\n             ^"), "{e}");
+}
+
+#[test]
+fn unknown_table_and_function_suggest_the_closest() {
+    let e = error("SELECT * FROM order;");
+    assert!(e.contains("line 4, column 15: Object 'order' not found; did you mean 'orders'?"), "{e}");
+    let e = error("SELECT UPPPER(customer) FROM orders;");
+    assert!(e.contains("line 4, column 8: Invalid function 'uppper'") && e.contains("Did you mean 'upper'?"), "{e}");
+}
+
+#[test]
+fn type_errors_name_both_types_in_flink_terms() {
+    let e = error("SELECT id + customer FROM orders;");
+    assert!(e.contains("line 4, column 8: Cannot coerce arithmetic expression INT + STRING"), "{e}");
+    let e = error("SELECT SUM(customer) FROM orders;");
+    assert!(e.contains("Cannot apply 'sum' to arguments of type sum(STRING). Supported forms:"), "{e}");
+    let e = error("SELECT id FROM orders WHERE amount;");
+    assert!(e.contains("non-boolean predicate 'orders.amount' returning DECIMAL(10, 2)"), "{e}");
+}
+
+#[test]
+fn connector_option_errors_name_the_option_and_the_known_ones() {
+    let e = error("CREATE TABLE s (a INT) WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'json', 'sink.rolling' = '1');");
+    assert!(e.contains("Unsupported option 'sink.rolling' for connector 'filesystem' of table 's'"), "{e}");
+    assert!(e.contains("sink.rolling-policy.file-size"), "{e}");
+    let e = error("CREATE TABLE k (a INT) WITH ('connector' = 'kafkaa');");
+    assert!(e.contains("Could not find any factory for identifier 'kafkaa' of table 'k'"), "{e}");
+    let e = error("CREATE TABLE s (a INT) WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'json', 'sink.changelog-mode' = 'some');");
+    assert!(e.contains("'sink.changelog-mode' of table 's' must be 'insert-only' or 'all', got 'some'"), "{e}");
+}
+
+#[test]
+fn an_updating_result_into_an_append_only_sink_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let e = error(&format!(
+        "CREATE TABLE totals (customer STRING, total DECIMAL(38, 2)) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+INSERT INTO totals SELECT customer, SUM(amount) FROM orders GROUP BY customer;",
+        out.path().display()
+    ));
+    assert!(e.contains("Table sink 'totals' doesn't support consuming update changes"), "{e}");
+    assert!(e.contains("GroupAggregate(groupBy=[orders.customer])"), "{e}");
+}
