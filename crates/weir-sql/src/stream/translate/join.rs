@@ -274,12 +274,7 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
-        let data = self.stateful(
-            data,
-            "join",
-            &format!("Join(joinType=[{kind:?}], where=[{what}])"),
-            Some("the join operator does not snapshot its state yet".into()),
-        );
+        let data = self.stateful(data, "join", &format!("Join(joinType=[{kind:?}], where=[{what}])"), None);
         Ok(Stream {
             data,
             schema: join.schema.clone(),
