@@ -11,6 +11,7 @@ use weir::{DataStream, StreamExecutionEnvironment};
 
 use crate::catalog::{object_name, Catalog, Column, ColumnSource, TableDef, UserFunction, ViewDef};
 use crate::error::{ErrorKind, Result, SqlError};
+use crate::functions::{FunctionConfig, LocalTimeZone};
 use crate::parser::ast::{ColumnKind, CreateTable, Insert, Located, ObjectKind, ShowWhat, Statement};
 use crate::stream::translate::{Stream, Translator};
 use crate::stream::Changes;
@@ -25,6 +26,9 @@ pub struct JobSettings {
     pub max_parallelism: usize,
     /// `table.exec.state.ttl` in milliseconds (`None`: state is kept forever).
     pub state_ttl_ms: Option<i64>,
+    /// The session time zone (`table.local-time-zone`; UTC by default, where Flink takes the
+    /// JVM's zone): how TIMESTAMP_LTZ values are shown and read as wall clocks.
+    pub local_time_zone: LocalTimeZone,
 }
 
 impl Default for JobSettings {
@@ -33,7 +37,15 @@ impl Default for JobSettings {
             parallelism: 1,
             max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM,
             state_ttl_ms: None,
+            local_time_zone: LocalTimeZone::Utc,
         }
+    }
+}
+
+impl JobSettings {
+    /// The session settings functions depend on.
+    pub fn function_config(&self) -> FunctionConfig {
+        FunctionConfig::with_zone(self.local_time_zone)
     }
 }
 
@@ -57,6 +69,9 @@ pub struct Session {
     job_started: Option<JobStarted>,
     /// What the last `INSERT` job reported.
     last_job: Option<weir_runtime::JobExecutionResult>,
+    /// Where jobs read processing time (`PROCTIME()`, processing-time windows); the
+    /// machine's clock when unset.
+    clock: Option<Arc<dyn weir_runtime::Clock>>,
 }
 
 /// Where query results and messages go.
@@ -90,6 +105,13 @@ impl Session {
     /// A session whose jobs run with `settings`.
     pub fn new(settings: JobSettings) -> Self {
         Session { settings, ..Default::default() }
+    }
+
+    /// The session with its jobs reading processing time from `clock` (a
+    /// `weir_runtime::ManualClock` lets tests decide what `PROCTIME()` returns and when
+    /// processing-time windows fire).
+    pub fn with_clock(self, clock: Arc<dyn weir_runtime::Clock>) -> Self {
+        Session { clock: Some(clock), ..self }
     }
 
     /// The catalog.
@@ -156,7 +178,7 @@ impl Session {
             }
             Statement::CreateView { name, columns, query, if_not_exists, .. } => {
                 let name = object_name(name)?;
-                let plan = crate::planner::plan_query(&self.catalog, query)?;
+                let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
                 let plan = if columns.is_empty() {
                     plan
                 } else {
@@ -282,10 +304,14 @@ impl Session {
                         if k == crate::job_options::STATE_TTL {
                             self.settings.state_ttl_ms = None;
                         }
+                        if k == "table.local-time-zone" {
+                            self.settings.local_time_zone = LocalTimeZone::default();
+                        }
                     }
                     None => {
                         self.options.clear();
                         self.settings.state_ttl_ms = None;
+                        self.settings.local_time_zone = LocalTimeZone::default();
                     }
                 }
                 out.message("[INFO] Execute statement succeeded.");
@@ -315,6 +341,9 @@ impl Session {
             self.settings.max_parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
                 SqlError::option(format!("'pipeline.max-parallelism' must be positive, not '{value}'"))
             })?;
+        }
+        if key == "table.local-time-zone" {
+            self.settings.local_time_zone = LocalTimeZone::parse(value).map_err(SqlError::option)?;
         }
         self.options.insert(key.to_string(), value.to_string());
         Ok(())
@@ -377,7 +406,7 @@ impl Session {
             .filter(|i| matches!(table.columns[*i].source, ColumnSource::Computed(_)))
             .collect();
         if !computed.is_empty() {
-            let plan = computed_columns_plan(&table)?;
+            let plan = computed_columns_plan(&table, self.settings.function_config())?;
             for (i, field) in plan.schema().fields().iter().enumerate() {
                 let ty = FlinkType::from_arrow(field.data_type(), field.is_nullable()).ok_or_else(|| {
                     SqlError::unsupported(format!(
@@ -440,6 +469,9 @@ impl Session {
                     if t.watermark.as_ref().is_some_and(|(col, _)| *col == c.name) {
                         ty.push_str(" *ROWTIME*");
                     }
+                    if crate::planner::time_attribute::is_proctime_column(c) {
+                        ty.push_str(" *PROCTIME*");
+                    }
                     let extras = match &c.source {
                         ColumnSource::Physical => String::new(),
                         ColumnSource::Computed(e) => format!("AS {e}"),
@@ -467,10 +499,14 @@ impl Session {
                 .schema()
                 .fields()
                 .iter()
-                .map(|f| {
-                    let ty = FlinkType::from_arrow(f.data_type(), true)
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut ty = FlinkType::from_arrow(f.data_type(), true)
                         .map(|t| t.to_string())
                         .unwrap_or_else(|| f.data_type().to_string());
+                    if crate::planner::time_attribute::is_proctime(&v.plan, i) {
+                        ty.push_str(" *PROCTIME*");
+                    }
                     vec![f.name().clone(), ty, f.is_nullable().to_string().to_uppercase()]
                 })
                 .collect();
@@ -480,7 +516,7 @@ impl Session {
     }
 
     fn explain(&self, query: &Query) -> Result<String> {
-        let plan = crate::planner::plan_query(&self.catalog, query)?;
+        let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
         let env = StreamExecutionEnvironment::new().with_parallelism(self.settings.parallelism);
         let stream = self.translate(&env, &plan)?;
         stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), "Sink");
@@ -514,9 +550,13 @@ impl Session {
     }
 
     fn env(&self) -> StreamExecutionEnvironment {
-        StreamExecutionEnvironment::new()
+        let env = StreamExecutionEnvironment::new()
             .with_parallelism(self.settings.parallelism)
-            .with_max_parallelism(self.settings.max_parallelism)
+            .with_max_parallelism(self.settings.max_parallelism);
+        match &self.clock {
+            Some(clock) => env.with_clock(clock.clone()),
+            None => env,
+        }
     }
 
     fn run_inserts(&mut self, inserts: &[Insert], out: &mut dyn ResultSink) -> Result<()> {
@@ -532,7 +572,7 @@ impl Session {
         for (statement, insert) in inserts.iter().enumerate() {
             let name = object_name(&insert.table)?;
             let table = self.existing_table(&name)?.clone();
-            let plan = crate::planner::plan_query(&self.catalog, &insert.query)?;
+            let plan = crate::planner::plan_query_in(&self.catalog, &insert.query, self.settings.function_config())?;
             let (stream, blockers) = self.translate_statement(&env, &plan, statement)?;
             if checkpointing.is_some() && !blockers.is_empty() {
                 return Err(SqlError::unsupported(format!(
@@ -568,10 +608,10 @@ impl Session {
 
     fn run_query(&mut self, query: &Query, out: &mut dyn ResultSink) -> Result<()> {
         let env = self.env();
-        let plan = crate::planner::plan_query(&self.catalog, query)?;
+        let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
         let stream = self.translate(&env, &plan)?;
         let names: Vec<String> = stream.schema.fields().iter().map(|f| f.name().clone()).collect();
-        let rows = crate::connectors::collect_changes(&stream.data);
+        let rows = crate::connectors::collect_changes(&stream.data, self.settings.local_time_zone);
         env.execute("select").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
         out.columns(&names);
         for (kind, values) in rows.take().into_iter().flatten() {
@@ -582,7 +622,7 @@ impl Session {
 }
 
 /// A plan that computes every column of `table` from its physical and metadata columns.
-fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
+fn computed_columns_plan(table: &TableDef, functions: FunctionConfig) -> Result<LogicalPlan> {
     let mut base = table.clone();
     base.columns.retain(|c| !matches!(c.source, ColumnSource::Computed(_)));
     let select: Vec<String> = table
@@ -594,7 +634,7 @@ fn computed_columns_plan(table: &TableDef) -> Result<LogicalPlan> {
         })
         .collect();
     let (catalog, query) = select_over(base, &select.join(", "))?;
-    crate::planner::plan_query(&catalog, &query)
+    crate::planner::plan_query_in(&catalog, &query, functions)
 }
 
 /// `SELECT select FROM t` over a catalog holding only `table` (without its watermark) as
@@ -620,7 +660,7 @@ pub(crate) fn with_computed_columns(
     if !table.columns.iter().any(|c| matches!(c.source, ColumnSource::Computed(_))) {
         return Ok(physical);
     }
-    let plan = computed_columns_plan(table)?;
+    let plan = computed_columns_plan(table, settings.function_config())?;
     let open = move |_: &TableDef| Ok(physical.clone());
     let translator = Translator::new(env, settings.parallelism, settings.max_parallelism, &open);
     Ok(translator.translate(&plan)?.data)
@@ -629,6 +669,7 @@ pub(crate) fn with_computed_columns(
 /// The watermark expression of `table` as a physical expression over its full schema.
 pub(crate) fn watermark_expr(
     table: &TableDef,
+    functions: FunctionConfig,
 ) -> Result<Option<(usize, Arc<dyn datafusion_physical_expr::PhysicalExpr>)>> {
     let Some((column, expr)) = &table.watermark else { return Ok(None) };
     let mut base = table.clone();
@@ -636,7 +677,7 @@ pub(crate) fn watermark_expr(
         c.source = ColumnSource::Physical;
     }
     let (catalog, query) = select_over(base, &expr.to_string())?;
-    let context = crate::planner::PlanContext::new(&catalog);
+    let context = crate::planner::PlanContext::with_functions(&catalog, functions);
     let plan = context.plan_query(&query)?;
     let plan = datafusion_optimizer::analyzer::Analyzer::new()
         .execute_and_check(plan, context.options(), |_, _| {})

@@ -188,6 +188,108 @@ fn timestampdiff() {
 #[test]
 fn convert_tz() {
     assert_eq!(cs("convert_tz", vec![s("1970-01-01 00:00:00"), s("UTC"), s("GMT+08:00")]), o("1970-01-01 08:00:00"));
-    assert_eq!(cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("+08:00"), s("UTC")]), o("2023-03-04 17:00:00"));
-    assert_eq!(cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("Asia/Shanghai"), s("UTC")]), None);
+    assert_eq!(cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("GMT+8"), s("UTC")]), o("2023-03-04 17:00:00"));
+    assert_eq!(
+        cs("convert_tz", vec![s("2023-03-05 01:00:00"), s("Asia/Shanghai"), s("UTC")]),
+        o("2023-03-04 17:00:00")
+    );
+    // Daylight saving time of the named zones.
+    let berlin = |t: &str| cs("convert_tz", vec![s(t), s("UTC"), s("Europe/Berlin")]);
+    assert_eq!(berlin("2024-03-31 00:59:59"), o("2024-03-31 01:59:59"));
+    assert_eq!(berlin("2024-03-31 01:00:00"), o("2024-03-31 03:00:00"));
+    assert_eq!(berlin("2024-10-27 00:30:00"), o("2024-10-27 02:30:00"));
+    assert_eq!(berlin("2024-10-27 01:30:00"), o("2024-10-27 02:30:00"));
+    let ny = |t: &str| cs("convert_tz", vec![s(t), s("America/New_York"), s("UTC")]);
+    assert_eq!(ny("2024-03-10 02:30:00"), o("2024-03-10 07:30:00"));
+    assert_eq!(ny("2024-07-01 12:00:00"), o("2024-07-01 16:00:00"));
+    // java.util.TimeZone reads ids it does not know as GMT (checked against Flink 2.3).
+    assert_eq!(cs("convert_tz", vec![s("1970-01-01 00:00:00"), s("UTC+8"), s("UTC")]), o("1970-01-01 00:00:00"));
+    assert_eq!(
+        cs("convert_tz", vec![s("1970-01-01 00:00:00"), s("Europe/Nowhere"), s("UTC")]),
+        o("1970-01-01 00:00:00")
+    );
+}
+
+fn zone(id: &str) -> FunctionConfig {
+    FunctionConfig::with_zone(weir_sql::functions::LocalTimeZone::parse(id).unwrap())
+}
+
+#[test]
+fn named_zones_follow_daylight_saving_time() {
+    let berlin = zone("Europe/Berlin");
+    let fmt = |cfg: FunctionConfig, t: i64| {
+        call_with("date_format", cfg, vec![ltz(t), s("yyyy-MM-dd HH:mm:ss")]).unwrap().to_string()
+    };
+    // Clocks go forward at 2024-03-31 01:00 UTC and back at 2024-10-27 01:00 UTC.
+    assert_eq!(fmt(berlin, ms(2024, 3, 31, 0, 59, 59, 0)), "2024-03-31 01:59:59");
+    assert_eq!(fmt(berlin, ms(2024, 3, 31, 1, 0, 0, 0)), "2024-03-31 03:00:00");
+    assert_eq!(fmt(berlin, ms(2024, 10, 27, 0, 30, 0, 0)), "2024-10-27 02:30:00");
+    assert_eq!(fmt(berlin, ms(2024, 10, 27, 1, 30, 0, 0)), "2024-10-27 02:30:00");
+    let ny = zone("America/New_York");
+    assert_eq!(fmt(ny, ms(2024, 3, 10, 7, 0, 0, 0)), "2024-03-10 03:00:00");
+    assert_eq!(fmt(ny, ms(2024, 11, 3, 6, 30, 0, 0)), "2024-11-03 01:30:00");
+    // HOUR of an LTZ in the zone; of a TIMESTAMP as it is.
+    assert_eq!(call_with("hour", berlin, vec![ltz(ms(2024, 3, 31, 1, 0, 0, 0))]).unwrap(), i(3));
+    assert_eq!(call_with("hour", berlin, vec![ts(ms(2024, 3, 31, 1, 0, 0, 0))]).unwrap(), i(1));
+    // UNIX_TIMESTAMP reads a wall clock in the zone: a gap moves later, a repeated hour is the
+    // later (standard-time) instant, as SimpleDateFormat does (checked against Flink 2.3).
+    let unix = |cfg: FunctionConfig, t: &str| call_with("unix_timestamp", cfg, vec![s(t)]).unwrap();
+    assert_eq!(unix(berlin, "2024-03-31 02:30:00"), i(ms(2024, 3, 31, 1, 30, 0, 0) / 1000));
+    assert_eq!(unix(berlin, "2024-10-27 02:30:00"), i(ms(2024, 10, 27, 1, 30, 0, 0) / 1000));
+    assert_eq!(unix(ny, "2024-11-03 01:30:00"), i(ms(2024, 11, 3, 6, 30, 0, 0) / 1000));
+    let from =
+        |cfg: FunctionConfig, secs: i64| call_with("from_unixtime", cfg, vec![i(secs), s("yyyy-MM-dd HH:mm:ss Z")]);
+    assert_eq!(from(berlin, ms(2024, 10, 27, 0, 30, 0, 0) / 1000).unwrap(), s("2024-10-27 02:30:00 +0200"));
+    assert_eq!(from(berlin, ms(2024, 10, 27, 1, 30, 0, 0) / 1000).unwrap(), s("2024-10-27 02:30:00 +0100"));
+}
+
+#[test]
+fn flink_cast_moves_between_wall_clocks_and_instants() {
+    let ts_type = ScalarValue::TimestampMillisecond(None, None);
+    let ltz_type = ScalarValue::TimestampMillisecond(None, Some("UTC".into()));
+    let berlin = zone("Europe/Berlin");
+    let cast = |v: ScalarValue, to: &ScalarValue| call_with("flink_cast", berlin, vec![v, to.clone()]).unwrap();
+    // TIMESTAMP → LTZ: the wall clock read in Berlin (gap → later; overlap → earlier).
+    assert_eq!(cast(ts(ms(2024, 3, 31, 2, 30, 0, 0)), &ltz_type), ltz(ms(2024, 3, 31, 1, 30, 0, 0)));
+    assert_eq!(cast(ts(ms(2024, 10, 27, 2, 30, 0, 0)), &ltz_type), ltz(ms(2024, 10, 27, 0, 30, 0, 0)));
+    assert_eq!(cast(ts(ms(2024, 7, 1, 12, 0, 0, 5)), &ltz_type), ltz(ms(2024, 7, 1, 10, 0, 0, 5)));
+    // LTZ → TIMESTAMP, STRING, DATE.
+    assert_eq!(cast(ltz(ms(2024, 10, 27, 1, 30, 0, 0)), &ts_type), ts(ms(2024, 10, 27, 2, 30, 0, 0)));
+    assert_eq!(cast(ltz(ms(2024, 3, 30, 23, 0, 0, 0)), &s("")), s("2024-03-31 00:00:00.000"));
+    assert_eq!(
+        cast(ltz(ms(2024, 3, 30, 23, 0, 0, 0)), &ScalarValue::Date32(None)),
+        ScalarValue::Date32(Some(days(2024, 3, 31)))
+    );
+    // STRING → LTZ is read in the zone; NULL stays NULL.
+    assert_eq!(cast(s("2024-03-31 03:00:00"), &ltz_type), ltz(ms(2024, 3, 31, 1, 0, 0, 0)));
+    assert_eq!(cast(null_s(), &ltz_type), ltz_type);
+    // A bad string fails CAST and is NULL for TRY_CAST.
+    assert!(call_with("flink_cast", berlin, vec![s("nope"), ts_type.clone()]).is_err());
+    assert_eq!(call_with("flink_try_cast", berlin, vec![s("nope"), ts_type.clone()]).unwrap(), ts_type);
+}
+
+#[test]
+fn current_time_functions_have_flinks_types() {
+    use arrow::datatypes::{DataType, TimeUnit};
+    let types = [
+        ("now", DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))),
+        ("current_timestamp", DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))),
+        ("localtimestamp", DataType::Timestamp(TimeUnit::Millisecond, None)),
+        ("current_date", DataType::Date32),
+        ("current_time", DataType::Time32(TimeUnit::Millisecond)),
+        ("localtime", DataType::Time32(TimeUnit::Millisecond)),
+    ];
+    for (name, t) in types {
+        assert_eq!(udf(name).return_type(&[]).unwrap(), t, "{name}");
+        assert_eq!(udf(name).signature().volatility, datafusion_expr::Volatility::Volatile, "{name}");
+    }
+    // LOCALTIMESTAMP is CURRENT_TIMESTAMP moved by the zone's offset.
+    let shanghai = zone("Asia/Shanghai");
+    let ScalarValue::TimestampMillisecond(Some(now), _) = call_with("now", shanghai, vec![]).unwrap() else { panic!() };
+    let ScalarValue::TimestampMillisecond(Some(local), None) = call_with("localtimestamp", shanghai, vec![]).unwrap()
+    else {
+        panic!()
+    };
+    let shift = local - now;
+    assert!((8 * 3_600_000..8 * 3_600_000 + 1000).contains(&shift), "{shift}");
 }

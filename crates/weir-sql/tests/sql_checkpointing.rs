@@ -122,6 +122,44 @@ fn a_job_whose_accumulators_cannot_snapshot_is_refused_naming_them() {
 }
 
 #[test]
+fn an_over_aggregation_of_an_updating_input_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let on = format!(
+        "SET 'execution.checkpointing.interval' = '1 s'; SET 'execution.checkpointing.dir' = '{}';",
+        dir.path().join("ck").display()
+    );
+    let out = dir.path().join("out");
+    let over = format!(
+        "{on} {} INSERT INTO sums SELECT k, c, SUM(c) OVER (PARTITION BY k ORDER BY c
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+         FROM (SELECT id % 3 AS k, COUNT(*) AS c FROM gen GROUP BY id % 3);",
+        tables(&out, 10, 1000)
+    );
+    let err = run(&over).err().unwrap();
+    assert!(err.contains("This job cannot be checkpointed"), "{err}");
+    assert!(err.contains("the OVER aggregation of an updating input does not snapshot its state yet"), "{err}");
+}
+
+#[test]
+fn processing_time_windows_and_deduplication_are_checkpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '20 ms'; SET 'execution.checkpointing.dir' = '{}';
+         CREATE TABLE pg (id BIGINT, p AS PROCTIME()) WITH ('connector' = 'datagen', 'rows-per-second' = '4000',
+           'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '400');
+         CREATE TABLE o (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');
+         CREATE VIEW kp AS SELECT id % 3 AS k, p FROM pg;
+         INSERT INTO o SELECT k, COUNT(*) FROM TABLE(TUMBLE(TABLE kp, DESCRIPTOR(p), INTERVAL '1' HOUR))
+           GROUP BY k, window_start, window_end;
+         INSERT INTO o SELECT id, rn FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY id % 3 ORDER BY p) AS rn
+           FROM pg) WHERE rn = 1;",
+        dir.path().join("ck").display()
+    );
+    let session = run(&sql).unwrap();
+    assert!(session.last_job().is_some(), "a job ran");
+}
+
+#[test]
 fn bad_checkpoint_and_state_options_are_refused() {
     for (key, value) in [
         ("execution.checkpointing.interval", "often"),

@@ -82,7 +82,7 @@ fn misused_group_windows_are_explained() {
         ),
         (
             "SELECT TUMBLE_PROCTIME(ts, INTERVAL '1' SECOND), COUNT(*) FROM clicks GROUP BY TUMBLE(ts, INTERVAL '1' SECOND)",
-            "TUMBLE_PROCTIME is not supported yet",
+            "'ts' is not a processing-time attribute; use TUMBLE_ROWTIME",
         ),
         (
             "SELECT TUMBLE(ts, INTERVAL '1' SECOND, TIME '00:00:00.500') AS w, COUNT(*) FROM clicks \

@@ -108,11 +108,22 @@ fn aggregates_over_different_windows() {
 
 #[test]
 fn over_aggregation_of_an_updating_input() {
+    // An updating input is ordered by any columns (tests/sql_over_updating.rs runs it), but a
+    // RANGE frame with an interval still needs one ascending timestamp to measure it on.
+    let latest = "(SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY player, page ORDER BY ts DESC) AS rn \
+                  FROM clicks) WHERE rn = 1)";
     assert_error(
-        "SELECT player, COUNT(*) OVER (PARTITION BY player ORDER BY ts) FROM (SELECT * FROM \
-         (SELECT *, ROW_NUMBER() OVER (PARTITION BY player, page ORDER BY ts DESC) AS rn FROM clicks) WHERE rn = 1)",
+        &format!(
+            "SELECT player, COUNT(*) OVER (PARTITION BY player ORDER BY ts DESC \
+             RANGE BETWEEN INTERVAL '1' SECOND PRECEDING AND CURRENT ROW) FROM {latest}"
+        ),
         ErrorKind::Unsupported,
-        &["insert-only", "Rank"],
+        &["RANGE", "updating", "Rank", "ascending"],
+    );
+    assert_error(
+        &format!("SELECT player, SUM(ms) OVER (PARTITION BY player ORDER BY ts ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING) FROM {latest}"),
+        ErrorKind::Unsupported,
+        &["FOLLOWING"],
     );
 }
 

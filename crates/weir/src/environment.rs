@@ -191,6 +191,11 @@ impl StreamExecutionEnvironment {
         self
     }
 
+    /// The clock the environment's jobs read processing time from.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.lock().clock.clone()
+    }
+
     /// Takes checkpoints as `settings` say (interval, storage, and what to resume from);
     /// Flink's `enableCheckpointing`. Sources record their positions, operators their
     /// state; on a failure the job restarts from the latest completed checkpoint.

@@ -134,7 +134,7 @@ pub fn open_source(
         }
     };
     let full = crate::session::with_computed_columns(env, table, physical, settings)?;
-    Ok(match crate::session::watermark_expr(table)? {
+    Ok(match crate::session::watermark_expr(table, settings.function_config())? {
         Some((rowtime, expr)) => {
             let readers = full.parallelism();
             let assigner =
@@ -338,8 +338,8 @@ impl std::fmt::Display for ChangelogLines {
 /// A changelog row: its kind and its values as Flink prints them (`null` for NULL).
 pub type ChangeRow = (crate::changelog::RowKind, Vec<String>);
 
-/// The rows of a batch, each value rendered.
-pub fn render_values(c: &Changes) -> Vec<ChangeRow> {
+/// The rows of a batch, each value rendered (TIMESTAMP_LTZ in `zone`).
+pub fn render_values(c: &Changes, zone: crate::functions::LocalTimeZone) -> Vec<ChangeRow> {
     (0..c.len())
         .map(|i| {
             let values = c
@@ -348,7 +348,7 @@ pub fn render_values(c: &Changes) -> Vec<ChangeRow> {
                 .iter()
                 .map(|column| {
                     let mut text = String::new();
-                    crate::format::render_value(column.as_ref(), i, &mut text);
+                    crate::format::render_value_in(column.as_ref(), i, zone, &mut text);
                     text
                 })
                 .collect();
@@ -357,12 +357,16 @@ pub fn render_values(c: &Changes) -> Vec<ChangeRow> {
         .collect()
 }
 
-/// The rows of a query's result, gathered in one place in the order they arrive there.
-pub fn collect_changes(data: &DataStream<Changes>) -> weir_connectors::sink::CollectHandle<Vec<ChangeRow>> {
+/// The rows of a query's result, gathered in one place in the order they arrive there;
+/// TIMESTAMP_LTZ values are shown in `zone`, as Flink's SQL client shows them.
+pub fn collect_changes(
+    data: &DataStream<Changes>,
+    zone: crate::functions::LocalTimeZone,
+) -> weir_connectors::sink::CollectHandle<Vec<ChangeRow>> {
     // One collecting subtask, so the changes keep the order in which they were made.
     let sink = weir_connectors::sink::CollectSink::new();
     let handle = sink.handle();
-    let rendered = data.map(|c: Changes| render_values(&c));
+    let rendered = data.map(move |c: Changes| render_values(&c, zone));
     let rendered = match data.parallelism() {
         Some(p) => rendered.set_parallelism(p),
         None => rendered,

@@ -33,7 +33,7 @@ use crate::changelog::kind_at;
 use crate::error::{ErrorKind, SqlError};
 
 use builder::{ColumnBuilder, Values};
-pub use render::{java_double, java_float, print_row, render_value};
+pub use render::{java_double, java_float, print_row, render_value, render_value_in};
 
 /// The formats Weir reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

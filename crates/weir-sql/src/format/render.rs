@@ -18,6 +18,7 @@ use arrow::record_batch::RecordBatch;
 
 use super::text::{civil_from_days, unit_nanos};
 use crate::changelog::RowKind;
+use crate::functions::LocalTimeZone;
 
 /// One column of a batch, downcast once.
 pub(crate) struct Col<'a> {
@@ -426,14 +427,36 @@ pub fn print_row(batch: &RecordBatch, row: usize, kind: RowKind, out: &mut Strin
 /// * STRING as is; BYTES as `x'0a1b'` (hex, as the SQL client prints them);
 /// * DATE `yyyy-MM-dd`; TIME `HH:mm:ss` (plus the fraction digits of its unit when it has any);
 /// * TIMESTAMP(p) `yyyy-MM-dd HH:mm:ss.SSS` with as many fraction digits as the Arrow unit holds
-///   (3 for milliseconds, 6, 9; none for seconds); TIMESTAMP_LTZ the same, in UTC;
+///   (3 for milliseconds, 6, 9; none for seconds); TIMESTAMP_LTZ the same, in UTC (the print
+///   connector's LTZ does not depend on the session zone in Flink either);
 /// * ARRAY `[1, 2]`; MAP `{k1=v1, k2=v2}`; ROW `(1, abc)`; nested NULLs `null`.
 pub fn render_value(array: &dyn Array, row: usize, out: &mut String) {
-    let col = Col::new(array);
-    render_col(&col, row, out);
+    render_value_in(array, row, LocalTimeZone::Utc, out);
 }
 
+/// [`render_value`] with TIMESTAMP_LTZ values shown in `zone`, as Flink's SQL client shows a
+/// query's result in the session time zone (`table.local-time-zone`).
+///
+/// ```
+/// use arrow::array::TimestampMillisecondArray;
+/// use weir_sql::format::render_value_in;
+/// use weir_sql::functions::LocalTimeZone;
+/// let ltz = TimestampMillisecondArray::from(vec![1_711_846_800_123]).with_timezone("UTC");
+/// let mut s = String::new();
+/// render_value_in(&ltz, 0, LocalTimeZone::parse("Europe/Berlin").unwrap(), &mut s);
+/// assert_eq!(s, "2024-03-31 03:00:00.123");
+/// ```
+pub fn render_value_in(array: &dyn Array, row: usize, zone: LocalTimeZone, out: &mut String) {
+    let col = Col::new(array);
+    render_col_in(&col, row, zone, out);
+}
+
+/// [`render_col_in`] in UTC.
 pub(crate) fn render_col(c: &Col<'_>, i: usize, out: &mut String) {
+    render_col_in(c, i, LocalTimeZone::Utc, out);
+}
+
+pub(crate) fn render_col_in(c: &Col<'_>, i: usize, zone: LocalTimeZone, out: &mut String) {
     if c.is_null(i) {
         out.push_str("null");
         return;
@@ -472,7 +495,10 @@ pub(crate) fn render_col(c: &Col<'_>, i: usize, out: &mut String) {
             };
             write_time(nanos, frac, out);
         }
-        Typed::Ts(v, unit, _) => write_timestamp(v[i], *unit, ' ', Fraction::Fixed(unit_digits(*unit)), out),
+        Typed::Ts(v, unit, ltz) => {
+            let v = if *ltz { in_zone(v[i], *unit, zone) } else { v[i] };
+            write_timestamp(v, *unit, ' ', Fraction::Fixed(unit_digits(*unit)), out)
+        }
         Typed::Interval(v) => write_interval(v[i], out),
         Typed::List(offsets, child) => {
             out.push('[');
@@ -480,7 +506,7 @@ pub(crate) fn render_col(c: &Col<'_>, i: usize, out: &mut String) {
                 if n > 0 {
                     out.push_str(", ");
                 }
-                render_col(child, k, out);
+                render_col_in(child, k, zone, out);
             }
             out.push(']');
         }
@@ -490,7 +516,7 @@ pub(crate) fn render_col(c: &Col<'_>, i: usize, out: &mut String) {
                 if n > 0 {
                     out.push_str(", ");
                 }
-                render_col(f, i, out);
+                render_col_in(f, i, zone, out);
             }
             out.push(')');
         }
@@ -500,9 +526,9 @@ pub(crate) fn render_col(c: &Col<'_>, i: usize, out: &mut String) {
                 if n > 0 {
                     out.push_str(", ");
                 }
-                render_col(keys, k, out);
+                render_col_in(keys, k, zone, out);
                 out.push('=');
-                render_col(values, k, out);
+                render_col_in(values, k, zone, out);
             }
             out.push('}');
         }
@@ -516,6 +542,17 @@ pub(crate) fn render_col(c: &Col<'_>, i: usize, out: &mut String) {
             }
         }
     }
+}
+
+/// An instant in `unit` since the epoch, moved to the wall clock of `zone`.
+pub(crate) fn in_zone(v: i64, unit: TimeUnit, zone: LocalTimeZone) -> i64 {
+    if zone == LocalTimeZone::Utc {
+        return v;
+    }
+    let per = unit_nanos(unit);
+    let ms = if per >= 1_000_000 { v.saturating_mul(per / 1_000_000) } else { v.div_euclid(1_000_000 / per) };
+    let shift_secs = zone.offset_at_millis(ms) as i64;
+    v.saturating_add(shift_secs * (1_000_000_000 / per))
 }
 
 #[inline]

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
 use chrono::FixedOffset;
+
+use super::time_zone::LocalTimeZone;
 use datafusion_common::{exec_err, plan_err, Result, ScalarValue};
 use datafusion_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion_expr::type_coercion::binary::type_union_resolution;
@@ -15,13 +17,12 @@ use datafusion_expr::{
     ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
 
-/// Session settings the functions depend on. Today only the session time zone, as a fixed
-/// offset (Flink's `table.local-time-zone`; named zones need `chrono-tz`, which is not a
-/// dependency).
+/// Session settings the functions depend on: today the session time zone (Flink's
+/// `table.local-time-zone`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct FunctionConfig {
-    /// Offset of the session time zone east of UTC, in seconds.
-    pub session_offset_secs: i32,
+    /// The session time zone.
+    pub zone: LocalTimeZone,
 }
 
 impl FunctionConfig {
@@ -32,12 +33,12 @@ impl FunctionConfig {
 
     /// Session time zone given as a fixed offset.
     pub fn with_offset(offset: FixedOffset) -> Self {
-        FunctionConfig { session_offset_secs: offset.local_minus_utc() }
+        FunctionConfig { zone: LocalTimeZone::Fixed(offset.local_minus_utc()) }
     }
 
-    /// The session zone as a chrono offset.
-    pub fn offset(&self) -> FixedOffset {
-        FixedOffset::east_opt(self.session_offset_secs).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap())
+    /// Session time zone `zone`.
+    pub fn with_zone(zone: LocalTimeZone) -> Self {
+        FunctionConfig { zone }
     }
 }
 

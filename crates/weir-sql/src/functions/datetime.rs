@@ -17,6 +17,7 @@ use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
 
 use super::common::{func, get, i64_rows, ints, ret_i64, ret_utf8, str_rows, strs, FlinkScalar, FunctionConfig, Kind};
+use super::time_zone::LocalTimeZone;
 
 /// Which Java formatter a pattern is interpreted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,7 +432,7 @@ impl TsCol {
         };
         let nanos = (v.rem_euclid(per_sec) * (1_000_000_000 / per_sec)) as u32;
         let dt = DateTime::from_timestamp(v.div_euclid(per_sec), nanos)?.naive_utc();
-        Some(if self.ltz { dt + TimeDelta::seconds(cfg.session_offset_secs as i64) } else { dt })
+        Some(if self.ltz { cfg.zone.to_local(&dt) } else { dt })
     }
 }
 
@@ -479,9 +480,43 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
         ),
         // TIMESTAMPDIFF('unit', t1, t2): whole units from t1 to t2 (INT, truncated toward zero).
         func("timestampdiff", (3, 3), &[Str, Time, Time], |_| Ok(DataType::Int32), timestampdiff),
-        // CONVERT_TZ(str, from, to): re-zone a 'yyyy-MM-dd HH:mm:ss' string; only fixed-offset zone ids (UTC, GMT+8, +08:00).
+        // CONVERT_TZ(str, from, to): re-zone a 'yyyy-MM-dd HH:mm:ss' string (zone ids as java.util.TimeZone reads them).
         func("convert_tz", (3, 3), &[Str], ret_utf8, convert_tz),
     ];
+    // CURRENT_TIMESTAMP / NOW(): TIMESTAMP_LTZ(3); LOCALTIMESTAMP: TIMESTAMP(3) of the session zone;
+    // CURRENT_DATE, CURRENT_TIME / LOCALTIME (TIME(0)): the session zone's date and time. Evaluated
+    // per row, as Flink does in streaming mode.
+    let ltz3 = |_: &[DataType]| Ok(DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())));
+    let time0 = |_: &[DataType]| Ok(DataType::Time32(TimeUnit::Millisecond));
+    for name in ["now", "current_timestamp"] {
+        v.push(func(name, (0, 0), &[Any], ltz3, now).volatile());
+    }
+    v.push(func("localtimestamp", (0, 0), &[Any], ts3, now).volatile());
+    v.push(func("current_date", (0, 0), &[Any], |_| Ok(DataType::Date32), now).volatile());
+    for name in ["current_time", "localtime"] {
+        v.push(func(name, (0, 0), &[Any], time0, now).volatile());
+    }
+    // FLOOR(t TO unit) / CEIL(t TO unit) of a TIMESTAMP or DATE (the planner turns the syntax into these).
+    let same = |t: &[DataType]| Ok(t[0].clone());
+    v.push(func("flink_floor", (2, 2), &[Any, Str], same, floor_ceil));
+    v.push(func("flink_ceil", (2, 2), &[Any, Str], same, floor_ceil));
+    // CURRENT_WATERMARK(rowtime): the watermark of the operator evaluating it, NULL before the first;
+    // the streaming planner replaces the call by a column the operator fills (see `stream::calc`).
+    v.push(
+        func(
+            "current_watermark",
+            (1, 1),
+            &[Any],
+            |t| match &t[0] {
+                DataType::Timestamp(_, tz) => Ok(DataType::Timestamp(TimeUnit::Millisecond, tz.clone())),
+                other => datafusion_common::plan_err!(
+                    "CURRENT_WATERMARK takes the rowtime attribute (a TIMESTAMP or TIMESTAMP_LTZ), not {other}"
+                ),
+            },
+            |_, _, _| exec_err!("CURRENT_WATERMARK is only supported in a projection or a filter"),
+        )
+        .volatile(),
+    );
     // YEAR(t) ... SECOND(t): BIGINT fields; WEEK is the ISO-8601 week, DAYOFWEEK is 1 = Sunday .. 7 = Saturday.
     for name in ["year", "quarter", "month", "week", "dayofyear", "dayofmonth", "dayofweek", "hour", "minute", "second"]
     {
@@ -490,24 +525,122 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.into_iter().map(|f| f.with_cfg(cfg).udf()).collect()
 }
 
+/// `FLOOR(t TO unit)` / `CEIL(t TO unit)` on the wall clock of a TIMESTAMP or DATE: whole
+/// seconds to days by epoch arithmetic, weeks from Sunday, months, quarters and years by the
+/// calendar (checked against Flink 2.3).
+fn floor_ceil(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let ceil = f_name(f) == "flink_ceil";
+    if matches!(a[0].data_type(), DataType::Timestamp(_, Some(_))) {
+        return exec_err!("FLOOR and CEIL of a TIMESTAMP_LTZ are not supported; cast it to TIMESTAMP first");
+    }
+    let units = strs(&a[1]);
+    let input = match a[0].data_type() {
+        DataType::Date32 | DataType::Date64 => {
+            arrow::compute::cast(&a[0], &DataType::Timestamp(TimeUnit::Millisecond, None))?
+        }
+        _ => a[0].clone(),
+    };
+    let col = TsCol::new(&input)?;
+    let per_ms = match col.unit {
+        TimeUnit::Second | TimeUnit::Millisecond => 1,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1_000_000,
+    };
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (Some(v), Some(unit)) = (get(&col.raw, i), get(units, i)) else {
+            out.push(None);
+            continue;
+        };
+        let v = if col.unit == TimeUnit::Second { v * 1000 } else { v };
+        let (ms, rest) = (v.div_euclid(per_ms), v.rem_euclid(per_ms));
+        let fixed = |size: i64| {
+            let down = ms.div_euclid(size) * size;
+            if ceil && (down != ms || rest != 0) {
+                down + size
+            } else {
+                down
+            }
+        };
+        let day = 86_400_000;
+        let r = match unit.to_ascii_uppercase().as_str() {
+            "MILLISECOND" => Some(if ceil && rest != 0 { ms + 1 } else { ms }),
+            "SECOND" => Some(fixed(1_000)),
+            "MINUTE" => Some(fixed(60_000)),
+            "HOUR" => Some(fixed(3_600_000)),
+            "DAY" => Some(fixed(day)),
+            "WEEK" if ceil => return exec_err!("CEIL(… TO WEEK) is not supported"),
+            "WEEK" => {
+                // 1970-01-01 was a Thursday; weeks start on Sunday.
+                let days = ms.div_euclid(day);
+                Some((days - (days + 4).rem_euclid(7)) * day)
+            }
+            u @ ("MONTH" | "QUARTER" | "YEAR") => {
+                let months = match u {
+                    "MONTH" => 1,
+                    "QUARTER" => 3,
+                    _ => 12,
+                };
+                from_millis(ms).and_then(|dt| {
+                    let m0 = dt.year() as i64 * 12 + dt.month0() as i64;
+                    let start_m = m0.div_euclid(months) * months;
+                    let start =
+                        NaiveDate::from_ymd_opt(start_m.div_euclid(12) as i32, start_m.rem_euclid(12) as u32 + 1, 1)?;
+                    let down = millis_of(&start.and_time(NaiveTime::MIN));
+                    if ceil && (down != ms || rest != 0) {
+                        add_months(start.and_time(NaiveTime::MIN), months).map(|d| millis_of(&d))
+                    } else {
+                        Some(down)
+                    }
+                })
+            }
+            _ => return exec_err!("FLOOR/CEIL: unsupported time unit '{unit}'"),
+        };
+        out.push(r.map(|ms| if col.unit == TimeUnit::Second { ms / 1000 } else { ms * per_ms }));
+    }
+    let arr =
+        arrow::compute::cast(&(Arc::new(Int64Array::from(out)) as ArrayRef), &DataType::Timestamp(col.unit, None))?;
+    Ok(arrow::compute::cast(&arr, a[0].data_type())?)
+}
+
+/// The current time, as the return type of the function asks: an instant, or the session zone's
+/// wall clock (timestamp, date, or time of day in whole seconds).
+fn now(f: &FlinkScalar, _: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let utc = chrono::Utc::now().timestamp_millis();
+    let local = f.cfg.zone.utc_millis_to_local(utc);
+    let day = 86_400_000;
+    let out: ArrayRef = match f_name(f) {
+        "now" | "current_timestamp" => ts_ms_array(vec![Some(utc); rows], true),
+        "localtimestamp" => ts_ms_array(vec![Some(local); rows], false),
+        "current_date" => Arc::new(Date32Array::from(vec![local.div_euclid(day) as i32; rows])),
+        _ => {
+            let secs = local.rem_euclid(day) / 1000 * 1000;
+            Arc::new(arrow::array::Time32MillisecondArray::from(vec![secs as i32; rows]))
+        }
+    };
+    Ok(out)
+}
+
 fn date_format(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let fmt = strs(&a[1]);
-    let off = f.cfg.session_offset_secs;
+    let zone = f.cfg.zone;
+    // The offset z/Z/X show for a wall clock of the session zone.
+    let offset_of = move |dt: &NaiveDateTime| zone.offset_at_utc(&zone.to_utc(dt));
     if a[0].data_type() == &DataType::Utf8 {
         let s = strs(&a[0]);
         return str_rows(rows, |i| {
             let (Some(s), Some(fmt)) = (get(s, i), get(fmt, i)) else { return Ok(None) };
             match parse_java(s, DEFAULT_FMT, Mode::Sdf) {
-                Some((dt, _)) => format_java(&dt, fmt, Mode::Sdf, off).map(Some),
+                Some((dt, _)) => format_java(&dt, fmt, Mode::Sdf, offset_of(&dt)).map(Some),
                 None => Ok(None),
             }
         });
     }
     let col = TsCol::new(&a[0])?;
     let mode = if col.date { Mode::Sdf } else { Mode::Dtf };
-    let shown = if col.ltz || col.date { off } else { 0 };
     str_rows(rows, |i| {
         let (Some(dt), Some(fmt)) = (col.local(i, &f.cfg), get(fmt, i)) else { return Ok(None) };
+        let shown = if col.ltz || col.date { offset_of(&dt) } else { 0 };
         format_java(&dt, fmt, mode, shown).map(Some)
     })
 }
@@ -598,10 +731,8 @@ fn unix_timestamp(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
             Some(Some(f)) => f,
         };
         Ok(Some(match parse_java(s, fmt, Mode::Sdf) {
-            Some((dt, off)) => {
-                let ms = millis_of(&dt) - off.unwrap_or(f.cfg.session_offset_secs) as i64 * 1000;
-                ms / 1000
-            }
+            Some((dt, Some(off))) => (millis_of(&dt) - off as i64 * 1000).div_euclid(1000),
+            Some((dt, None)) => millis_of(&f.cfg.zone.to_utc_standard(&dt)).div_euclid(1000),
             None => i64::MIN,
         }))
     })
@@ -609,7 +740,7 @@ fn unix_timestamp(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
 
 fn from_unixtime(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let secs = ints(&a[0]);
-    let off = f.cfg.session_offset_secs;
+    let zone = f.cfg.zone;
     str_rows(rows, |i| {
         let Some(secs) = get(secs, i) else { return Ok(None) };
         let fmt = match opt_str(a, 1, i) {
@@ -617,10 +748,10 @@ fn from_unixtime(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRe
             Some(None) => return Ok(None),
             Some(Some(f)) => f,
         };
-        let Some(dt) = secs.checked_add(off as i64).and_then(|s| DateTime::from_timestamp(s, 0)) else {
+        let Some(utc) = DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc()) else {
             return Ok(None);
         };
-        format_java(&dt.naive_utc(), fmt, Mode::Sdf, off).map(Some)
+        format_java(&zone.to_local(&utc), fmt, Mode::Sdf, zone.offset_at_utc(&utc)).map(Some)
     })
 }
 
@@ -661,7 +792,14 @@ fn add_months(dt: NaiveDateTime, m: i64) -> Option<NaiveDateTime> {
 fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let (u, n) = (strs(&a[0]), ints(&a[1]));
     let is_ts = matches!(a[2].data_type(), DataType::Timestamp(_, _));
-    let col = TsCol::new(&a[2])?;
+    // TIMESTAMP(0) (seconds) is shifted in milliseconds; the result is cast back below.
+    let input = match a[2].data_type() {
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            arrow::compute::cast(&a[2], &DataType::Timestamp(TimeUnit::Millisecond, tz.clone()))?
+        }
+        _ => a[2].clone(),
+    };
+    let col = TsCol::new(&input)?;
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
         let (Some(u), Some(n), Some(v)) = (get(u, i), get(n, i), get(&col.raw, i)) else {
@@ -674,8 +812,7 @@ fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
         }
         // `raw` is in the column's unit; shift in milliseconds for ms columns, else via the factor.
         let per_ms = match col.unit {
-            TimeUnit::Second => return exec_err!("TIMESTAMPADD: TIMESTAMP(0) in seconds is not supported"),
-            TimeUnit::Millisecond => 1,
+            TimeUnit::Second | TimeUnit::Millisecond => 1,
             TimeUnit::Microsecond => 1_000,
             TimeUnit::Nanosecond => 1_000_000,
         };
@@ -690,7 +827,8 @@ fn timestampadd(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
     }
     if is_ts {
         let arr = Int64Array::from(out);
-        return Ok(arrow::compute::cast(&(Arc::new(arr) as ArrayRef), a[2].data_type())?);
+        let arr = arrow::compute::cast(&(Arc::new(arr) as ArrayRef), input.data_type())?;
+        return Ok(arrow::compute::cast(&arr, a[2].data_type())?);
     }
     Ok(Arc::new(Date32Array::from(
         out.into_iter().map(|v| v.map(|ms| ms.div_euclid(86_400_000) as i32)).collect::<Vec<_>>(),
@@ -734,12 +872,14 @@ fn subtract_months(t0: i64, t1: i64) -> Option<i64> {
     Some(x)
 }
 
-fn timestampdiff(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+fn timestampdiff(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let u = strs(&a[0]);
     let (c1, c2) = (TsCol::new(&a[1])?, TsCol::new(&a[2])?);
+    // Flink subtracts TIMESTAMP_LTZ values as instants, not as wall clocks of the session zone.
+    let utc = FunctionConfig::utc();
     let mut out = Vec::with_capacity(rows);
     for i in 0..rows {
-        let (Some(u), Some(t1), Some(t2)) = (get(u, i), c1.local(i, &f.cfg), c2.local(i, &f.cfg)) else {
+        let (Some(u), Some(t1), Some(t2)) = (get(u, i), c1.local(i, &utc), c2.local(i, &utc)) else {
             out.push(None);
             continue;
         };
@@ -752,21 +892,14 @@ fn timestampdiff(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRe
     Ok(Arc::new(Int32Array::from(out)))
 }
 
-/// A fixed-offset zone id: `UTC`, `GMT`, `Z`, `GMT+8`, `UTC-05:30`, `+08:00`.
-pub fn zone_offset(id: &str) -> Option<i32> {
-    match parse_offset(id) {
-        Some((off, used)) if used == id.len() => Some(off),
-        _ => None,
-    }
-}
-
 fn convert_tz(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let (s, from, to) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
     str_rows(rows, |i| {
         let (Some(s), Some(from), Some(to)) = (get(s, i), get(from, i), get(to, i)) else { return Ok(None) };
-        let (Some(f), Some(t)) = (zone_offset(from), zone_offset(to)) else { return Ok(None) };
+        let (from, to) = (LocalTimeZone::of_java_time_zone(from), LocalTimeZone::of_java_time_zone(to));
         let Some((dt, _)) = parse_java(s, DEFAULT_FMT, Mode::Sdf) else { return Ok(None) };
-        format_java(&(dt + TimeDelta::seconds((t - f) as i64)), DEFAULT_FMT, Mode::Sdf, t).map(Some)
+        let utc = from.to_utc(&dt);
+        format_java(&to.to_local(&utc), DEFAULT_FMT, Mode::Sdf, to.offset_at_utc(&utc)).map(Some)
     })
 }
 

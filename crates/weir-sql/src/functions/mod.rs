@@ -20,6 +20,7 @@
 //! | `power` | BIGINT for integer arguments | always DOUBLE |
 //! | `rand` (alias of random) | no seed | optional seed (java.util.Random sequence) |
 //! | `to_timestamp`, `to_date`, `date_format` (alias of to_char), `from_unixtime` | chrono/strftime formats | Java `SimpleDateFormat`/`DateTimeFormatter` patterns |
+//! | `now`, `current_timestamp`, `current_date`, `current_time`, `localtime`, `localtimestamp` | constant per query (UTC) | per row; TIMESTAMP_LTZ / the session zone's wall clock |
 //! | `first_value`, `last_value` (aggregates) | first/last row, NULLs included | first/last non-NULL value; retractable |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
@@ -28,22 +29,27 @@
 //! `regexp_replace`, `ln`, `log2`, `log10`, math functions, `position` (via the SQL planner → strpos).
 //!
 //! Time zones: functions that depend on the session zone (`TIMESTAMP_LTZ` rendering and field
-//! extraction, `UNIX_TIMESTAMP(str)`, `FROM_UNIXTIME`) take it from [`FunctionConfig`]; the default
-//! is UTC. Only fixed offsets are supported.
+//! extraction, `UNIX_TIMESTAMP(str)`, `FROM_UNIXTIME`, casts between `TIMESTAMP` and
+//! `TIMESTAMP_LTZ`, `CURRENT_TIMESTAMP`…) take it from [`FunctionConfig`]; the default is UTC
+//! (see [`LocalTimeZone`]).
 
 pub mod aggregate;
+pub mod cast;
 mod common;
 pub mod datetime;
 mod hash;
 pub mod json;
 mod math;
+pub mod proctime;
 mod string;
+pub mod time_zone;
 
 use std::sync::Arc;
 
 use datafusion_expr::{AggregateUDF, ScalarUDF};
 
 pub use common::FunctionConfig;
+pub use time_zone::LocalTimeZone;
 
 /// Flink scalar functions for a UTC session (see [`flink_scalar_functions_with`]).
 pub fn flink_scalar_functions() -> Vec<Arc<ScalarUDF>> {
@@ -58,6 +64,9 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.extend(math::udfs());
     v.extend(json::udfs());
     v.extend(datetime::udfs(cfg));
+    v.push(proctime::proctime());
+    v.push(proctime::as_of_marker());
+    v.extend(cast::udfs(cfg));
     v
 }
 
@@ -87,6 +96,12 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "to_date",
     "date_format",
     "from_unixtime",
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtime",
+    "localtimestamp",
     "first_value",
     "last_value",
 ];
@@ -159,6 +174,7 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "sha512",
         "sha2",
         "mod",
+        "proctime",
         "power",
         "log",
         "rand",
@@ -179,6 +195,13 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "timestampadd",
         "timestampdiff",
         "convert_tz",
+        "now",
+        "current_timestamp",
+        "current_date",
+        "current_time",
+        "localtime",
+        "localtimestamp",
+        "current_watermark",
         "year",
         "quarter",
         "month",

@@ -14,6 +14,7 @@ use sqlparser::ast::Query;
 use super::tvf::{self, WindowTvf};
 use crate::catalog::{Catalog, TableDef, UserFunction};
 use crate::error::{Result, SqlError};
+use crate::functions::FunctionConfig;
 use crate::suggest::closest;
 
 /// What a name in a query's `FROM` resolved to.
@@ -72,14 +73,22 @@ pub struct PlanContext<'a> {
     pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
     /// Versioned tables of the query being planned, by their stand-in table name.
     pub(crate) versioned: RefCell<HashMap<String, Arc<super::VersionedTable>>>,
+    /// The session settings functions see (time zone).
+    functions: FunctionConfig,
 }
 
 impl<'a> PlanContext<'a> {
-    /// The context of `catalog`, with DataFusion's and Flink's built-in functions.
+    /// The context of `catalog`, with DataFusion's and Flink's built-in functions, in a UTC session.
     pub fn new(catalog: &'a Catalog) -> Self {
+        Self::with_functions(catalog, FunctionConfig::default())
+    }
+
+    /// The context of `catalog` in a session whose functions see `functions`.
+    pub fn with_functions(catalog: &'a Catalog, functions: FunctionConfig) -> Self {
         let mut scalars = HashMap::new();
-        for f in
-            datafusion_functions::all_default_functions().into_iter().chain(crate::functions::flink_scalar_functions())
+        for f in datafusion_functions::all_default_functions()
+            .into_iter()
+            .chain(crate::functions::flink_scalar_functions_with(functions))
         {
             for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
                 scalars.insert(name.to_lowercase(), f.clone());
@@ -110,6 +119,8 @@ impl<'a> PlanContext<'a> {
         ];
         let mut options = ConfigOptions::new();
         options.sql_parser.enable_ident_normalization = false;
+        // `TIMESTAMP … WITH TIME ZONE` in a CAST is TIMESTAMP_LTZ, held as Timestamp(unit, "UTC").
+        options.execution.time_zone = Some("UTC".to_string());
         PlanContext {
             catalog,
             options,
@@ -119,7 +130,13 @@ impl<'a> PlanContext<'a> {
             expr_planners,
             windows: RefCell::new(HashMap::new()),
             versioned: RefCell::new(HashMap::new()),
+            functions,
         }
+    }
+
+    /// The session settings functions see.
+    pub fn functions(&self) -> FunctionConfig {
+        self.functions
     }
 
     /// The catalog names resolve against.
@@ -136,10 +153,12 @@ impl<'a> PlanContext<'a> {
     /// TVFs are replaced by stand-in relations first.
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
+        super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
-        super::to_logical_plan(self, query)
+        let plan = super::to_logical_plan(self, query)?;
+        super::time_syntax::rewrite_casts(self, plan)
     }
 
     fn relation(&self, name: &str) -> Option<Arc<dyn TableSource>> {

@@ -42,6 +42,15 @@ struct GroupWindow {
     time: String,
     /// The interval arguments in milliseconds, in the order written.
     sizes: Vec<i64>,
+    /// Whether `time` is a processing-time attribute (known once the input is planned).
+    proctime: bool,
+}
+
+impl GroupWindow {
+    /// Whether `other` names the same window (same function, time column and sizes).
+    fn same_call(&self, other: &GroupWindow) -> bool {
+        self.name == other.name && self.time == other.time && self.sizes == other.sizes
+    }
 }
 
 /// Rewrites every query block of `query` that groups by a group window into the window
@@ -101,17 +110,17 @@ fn group_window_call(e: &Expr) -> Option<(&'static str, &Function)> {
 }
 
 /// `TUMBLE_START(…)` and the like: the window it belongs to and the column it reads
-/// (`None` for `…_PROCTIME`).
-fn auxiliary_call(e: &Expr) -> Option<(&'static str, &'static str, Option<&'static str>, &Function)> {
+/// (`…_ROWTIME` and `…_PROCTIME` read `window_time`).
+fn auxiliary_call(e: &Expr) -> Option<(&'static str, &'static str, &'static str, &Function)> {
     let Expr::Function(f) = e else { return None };
     let name = upper_name(f);
     let (window, suffix) = name.split_once('_')?;
     let window = GROUP_WINDOWS.iter().find(|w| **w == window)?;
     let (suffix, column) = match suffix {
-        "START" => ("START", Some(WINDOW_COLUMNS[0])),
-        "END" => ("END", Some(WINDOW_COLUMNS[1])),
-        "ROWTIME" => ("ROWTIME", Some(WINDOW_COLUMNS[2])),
-        "PROCTIME" => ("PROCTIME", None),
+        "START" => ("START", WINDOW_COLUMNS[0]),
+        "END" => ("END", WINDOW_COLUMNS[1]),
+        "ROWTIME" => ("ROWTIME", WINDOW_COLUMNS[2]),
+        "PROCTIME" => ("PROCTIME", WINDOW_COLUMNS[2]),
         _ => return None,
     };
     Some((window, suffix, column, f))
@@ -160,7 +169,7 @@ fn parse_window(name: &'static str, shown: &str, f: &Function) -> Result<GroupWi
         }
     };
     let sizes = args[1..].iter().map(|e| interval_ms(e)).collect::<Result<Vec<_>>>()?;
-    Ok(GroupWindow { name, time, sizes })
+    Ok(GroupWindow { name, time, sizes, proctime: false })
 }
 
 fn rewrite_select(context: &PlanContext<'_>, select: &mut Select) -> Result<Option<GroupWindow>> {
@@ -179,7 +188,7 @@ fn rewrite_select(context: &PlanContext<'_>, select: &mut Select) -> Result<Opti
     };
     let (name, f) = group_window_call(&group_by[at]).expect("found above");
     let shown = group_by[at].to_string();
-    let window = parse_window(name, &shown, f)?;
+    let mut window = parse_window(name, &shown, f)?;
 
     // The other keys; a session window forms its sessions per key.
     let mut partition_by = Vec::new();
@@ -256,6 +265,8 @@ fn rewrite_select(context: &PlanContext<'_>, select: &mut Select) -> Result<Opti
         super::optimize(context.plan_query(&q)?, context.options())?
     };
     let tvf = window_over(input, &input_name, name, kind, window.time.clone(), format!("GROUP BY {shown}"))?;
+    let tvf = super::tvf::in_session_zone(context, tvf);
+    window.proctime = tvf.proctime;
     *relation = stand_in(context, tvf, Some(alias))?;
 
     group_by.splice(at..=at, WINDOW_COLUMNS.iter().map(|c| Expr::Identifier(Ident::new(*c))));
@@ -279,15 +290,26 @@ fn replace_auxiliary<V: VisitMut>(node: &mut V, window: Option<&GroupWindow>) ->
         };
         let Some(window) = window.filter(|w| w.name == name) else { return ControlFlow::Break(mismatch()) };
         match parse_window(name, &shown, f) {
-            Ok(aux) if aux == *window => {}
+            Ok(aux) if aux.same_call(window) => {}
             Ok(_) => return ControlFlow::Break(mismatch()),
             Err(e) => return ControlFlow::Break(e),
         }
-        let Some(column) = column else {
-            return ControlFlow::Break(SqlError::unsupported(format!(
-                "{name}_PROCTIME is not supported yet: Weir has no processing-time group windows"
-            )));
-        };
+        // The window's time attribute decides which of the two it offers.
+        match (suffix, window.proctime) {
+            ("ROWTIME", true) => {
+                return ControlFlow::Break(SqlError::validation(format!(
+                    "{shown}: '{}' is a processing-time attribute; use {name}_PROCTIME",
+                    window.time
+                )))
+            }
+            ("PROCTIME", false) => {
+                return ControlFlow::Break(SqlError::validation(format!(
+                    "{shown}: '{}' is not a processing-time attribute; use {name}_ROWTIME",
+                    window.time
+                )))
+            }
+            _ => {}
+        }
         *e = Expr::Identifier(Ident::new(column));
         ControlFlow::Continue(())
     });

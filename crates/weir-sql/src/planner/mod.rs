@@ -5,6 +5,8 @@
 mod context;
 pub mod group_window;
 pub mod temporal;
+pub mod time_attribute;
+pub mod time_syntax;
 pub mod tvf;
 
 use std::sync::Arc;
@@ -22,10 +24,16 @@ pub use tvf::{WindowKind, WindowTvf};
 
 use crate::catalog::Catalog;
 use crate::error::{Result, SqlError};
+use crate::functions::FunctionConfig;
 
-/// Plans `query` against `catalog`: resolved, type-checked and optimised.
+/// Plans `query` against `catalog`: resolved, type-checked and optimised (session time zone UTC).
 pub fn plan_query(catalog: &Catalog, query: &Query) -> Result<LogicalPlan> {
-    let context = PlanContext::new(catalog);
+    plan_query_in(catalog, query, FunctionConfig::default())
+}
+
+/// [`plan_query`] in a session whose functions see `functions` (the session time zone).
+pub fn plan_query_in(catalog: &Catalog, query: &Query, functions: FunctionConfig) -> Result<LogicalPlan> {
+    let context = PlanContext::with_functions(catalog, functions);
     let plan = context.plan_query(query)?;
     let plan = flink_result_types(plan)?;
     optimize(plan, context.options())

@@ -90,12 +90,23 @@ fn bind_versions(context: &PlanContext<'_>, body: &mut SetExpr) {
                     };
                     let table_name = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone());
                     let Some(table) = table_name.as_deref().and_then(|n| context.catalog().table(n)) else { continue };
-                    let Some((time, _)) = &table.watermark else { continue };
                     let qualifier = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Ident::new(&table.name));
-                    let bound = Expr::BinaryOp {
-                        left: Box::new(Expr::CompoundIdentifier(vec![qualifier, Ident::new(time)])),
-                        op: BinaryOperator::LtEq,
-                        right: Box::new(as_of.clone()),
+                    let bound = match &table.watermark {
+                        Some((time, _)) => Expr::BinaryOp {
+                            left: Box::new(Expr::CompoundIdentifier(vec![qualifier, Ident::new(time)])),
+                            op: BinaryOperator::LtEq,
+                            right: Box::new(as_of.clone()),
+                        },
+                        // No version time: a marker that is always true keeps the AS OF
+                        // column for a lookup join, which drops it again.
+                        None => {
+                            let Some(first) = table.columns.first() else { continue };
+                            let column = Expr::CompoundIdentifier(vec![qualifier, Ident::new(&first.name)]);
+                            match as_of_marker(as_of.clone(), column) {
+                                Some(marker) => marker,
+                                None => continue,
+                            }
+                        }
                     };
                     if let JoinOperator::Join(JoinConstraint::On(on))
                     | JoinOperator::Inner(JoinConstraint::On(on))
@@ -118,6 +129,24 @@ fn bind_versions(context: &PlanContext<'_>, body: &mut SetExpr) {
         }
         _ => {}
     }
+}
+
+/// `__system_time_as_of(as_of, column)`: see [`crate::functions::proctime::AS_OF_MARKER`].
+fn as_of_marker(as_of: Expr, column: Expr) -> Option<Expr> {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let sql = format!("SELECT {}(a, b)", crate::functions::proctime::AS_OF_MARKER);
+    let statements = sqlparser::parser::Parser::parse_sql(&dialect, &sql).ok()?;
+    let sqlparser::ast::Statement::Query(q) = statements.into_iter().next()? else { return None };
+    let SetExpr::Select(select) = *q.body else { return None };
+    let sqlparser::ast::SelectItem::UnnamedExpr(Expr::Function(mut f)) = select.projection.into_iter().next()? else {
+        return None;
+    };
+    let sqlparser::ast::FunctionArguments::List(list) = &mut f.args else { return None };
+    list.args = [as_of, column]
+        .into_iter()
+        .map(|e| sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)))
+        .collect();
+    Some(Expr::Function(f))
 }
 
 fn versioned(
@@ -143,19 +172,10 @@ fn versioned(
         name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_else(|| name.to_string());
     let Some(table) = context.catalog().table(&table_name) else {
         return Err(SqlError::unsupported(format!(
-            "FOR SYSTEM_TIME AS OF needs a table with a primary key and a watermark; '{name}' is not a table"
+            "FOR SYSTEM_TIME AS OF needs a table (a versioned one, or a bounded one for a lookup join); '{name}' is not a table"
         )));
     };
-    if table.primary_key.is_empty() {
-        return Err(SqlError::validation(format!(
-            "Temporal table '{name}' needs a PRIMARY KEY to be read FOR SYSTEM_TIME AS OF (a versioned table)"
-        )));
-    }
-    if table.watermark.is_none() {
-        return Err(SqlError::unsupported(format!(
-            "Temporal table '{name}' has no watermark: processing-time temporal joins are not supported; \
-             declare WATERMARK FOR its time column"
-        )));
-    }
+    // Whether it is versioned (a primary key and a watermark) or read whole by a lookup
+    // join depends on the AS OF column, known once the join is planned.
     Ok(VersionedTable { table: table.clone(), as_of })
 }

@@ -69,6 +69,13 @@ pub struct WindowTvf {
     pub schema: SchemaRef,
     /// The call as the user wrote it, for messages: `SESSION(TABLE clicks, …)`.
     pub call: String,
+    /// Whether the time attribute is a processing-time one (`PROCTIME()`): rows then fall
+    /// in the windows of the processing time at which they arrive.
+    pub proctime: bool,
+    /// The session time zone when the time attribute is a TIMESTAMP_LTZ: windows are then
+    /// aligned to its wall clock (a day window starts at local midnight, as in Flink), and
+    /// `window_start` / `window_end` are wall-clock TIMESTAMPs of that zone.
+    pub zone: Option<crate::functions::LocalTimeZone>,
 }
 
 /// The names of the columns a window TVF adds.
@@ -230,8 +237,17 @@ fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Re
         return Err(super::context::unknown_relation(context.catalog(), &input_name));
     }
     let input = super::to_logical_plan(context, *input_query)?;
+    let input = super::time_syntax::rewrite_casts(context, input)?;
     let call = format!("{name}(TABLE {input_name}, …)");
-    window_over(input, &input_name, name, kind, time_column, call)
+    Ok(in_session_zone(context, window_over(input, &input_name, name, kind, time_column, call)?))
+}
+
+/// `tvf` aligned to the session zone of `context` if its time attribute is a TIMESTAMP_LTZ.
+pub(crate) fn in_session_zone(context: &PlanContext<'_>, mut tvf: WindowTvf) -> WindowTvf {
+    if tvf.zone.is_some() {
+        tvf.zone = Some(context.functions().zone);
+    }
+    tvf
 }
 
 /// The window `kind` named `name` over the planned relation `input` (called `input_name`
@@ -279,6 +295,13 @@ pub(crate) fn window_over(
             )));
         }
     }
+    let proctime = input_schema.index_of(&time_column).is_ok_and(|i| super::time_attribute::is_proctime(&input, i));
+    if proctime && matches!(kind, WindowKind::Session { .. }) {
+        return Err(SqlError::unsupported(format!(
+            "{name} over the processing-time attribute '{time_column}' is not supported; session windows need a \
+             rowtime attribute"
+        )));
+    }
     let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
     let time_type = match time_field.data_type() {
         DataType::Timestamp(_, tz) => DataType::Timestamp(TimeUnit::Millisecond, tz.clone()),
@@ -287,7 +310,20 @@ pub(crate) fn window_over(
     fields.push(Field::new(WINDOW_COLUMNS[0], ts.clone(), false));
     fields.push(Field::new(WINDOW_COLUMNS[1], ts, false));
     fields.push(Field::new(WINDOW_COLUMNS[2], time_type, false));
-    Ok(WindowTvf { kind, input: Arc::new(input), time_column, schema: Arc::new(Schema::new(fields)), call })
+    // The caller puts the session zone in (see `in_session_zone`).
+    let zone = match time_field.data_type() {
+        DataType::Timestamp(_, Some(_)) => Some(crate::functions::LocalTimeZone::Utc),
+        _ => None,
+    };
+    Ok(WindowTvf {
+        kind,
+        input: Arc::new(input),
+        time_column,
+        schema: Arc::new(Schema::new(fields)),
+        call,
+        proctime,
+        zone,
+    })
 }
 
 pub(crate) fn validate(name: &str, kind: &WindowKind) -> Result<()> {

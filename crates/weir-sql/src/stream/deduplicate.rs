@@ -4,6 +4,9 @@
 //! watermark is late and dropped, and a key already emitted ignores every later row.
 //! (Keeping the last row is an updating Top-N of one, see [`super::rank`].)
 //!
+//! On a processing-time attribute (`ORDER BY proctime ASC`) the first row to arrive is the
+//! first: it is emitted at once, and every later row of its key is ignored.
+//!
 //! Checkpoints hold each key's pending row and time, the keys already emitted, and the
 //! watermark ([`super::keyed_state`]).
 
@@ -28,7 +31,8 @@ type TimedRow = (i64, Arc<[u8]>);
 /// Keeps the first row of each key by rowtime.
 pub struct FirstRowOperator {
     encoders: RankEncoders,
-    time: usize,
+    /// The rowtime column; `None` on processing time.
+    time: Option<usize>,
     /// Key → the earliest row so far and its time, not emitted yet.
     pending: HashMap<Box<[u8]>, TimedRow>,
     /// Keys whose first row was emitted.
@@ -42,7 +46,7 @@ impl FirstRowOperator {
     pub fn new(encoders: RankEncoders, time: usize) -> Self {
         FirstRowOperator {
             encoders,
-            time,
+            time: Some(time),
             pending: HashMap::new(),
             emitted: HashSet::new(),
             watermark: i64::MIN,
@@ -67,9 +71,36 @@ impl FirstRowOperator {
         Ok(())
     }
 
-    fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
+    /// Deduplication on processing time: each key's first row to arrive, emitted at once.
+    pub fn on_arrival(encoders: RankEncoders) -> Self {
+        FirstRowOperator { time: None, ..FirstRowOperator::new(encoders, 0) }
+    }
+
+    /// Emits the rows of keys not seen before, in arrival order.
+    fn add_on_arrival(
+        &mut self,
+        changes: &Changes,
+        out: &mut Emitter<Changes>,
+        timestamp: i64,
+    ) -> Result<(), BoxError> {
+        let (keys, _, rows) = self.encoders.encode(&changes.rows)?;
+        let mut first = Vec::new();
+        for i in 0..changes.len() {
+            let key = keys.row(i).data();
+            if !self.emitted.contains(key) {
+                self.emitted.insert(key.into());
+                first.push((Arc::<[u8]>::from(rows.row(i).data()), 1, RowKind::Insert));
+            }
+        }
+        if !first.is_empty() {
+            out.emit(StreamRecord { value: self.encoders.output(&first)?, timestamp });
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, changes: &Changes, time: usize) -> Result<(), BoxError> {
         let batch = &changes.rows;
-        let times = millis(batch.column(self.time))?;
+        let times = millis(batch.column(time))?;
         let (keys, _, rows) = self.encoders.encode(batch)?;
         for i in 0..batch.num_rows() {
             if times.is_null(i) || times.value(i) <= self.watermark {
@@ -153,9 +184,12 @@ impl Operator for FirstRowOperator {
         Ok(())
     }
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
-            self.add(&record.value)?;
+            match self.time {
+                Some(time) => self.add(&record.value, time)?,
+                None => self.add_on_arrival(&record.value, out, record.timestamp)?,
+            }
         }
         Ok(())
     }

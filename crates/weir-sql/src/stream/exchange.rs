@@ -46,6 +46,11 @@ impl KeyEncoder {
     pub fn converter(&self) -> &RowConverter {
         &self.converter
     }
+
+    /// The key expressions.
+    pub fn exprs(&self) -> &[Arc<dyn PhysicalExpr>] {
+        &self.exprs
+    }
 }
 
 /// The key group of a key's bytes.

@@ -10,9 +10,11 @@ pub mod group_agg;
 pub mod interval_join;
 pub mod join;
 pub mod keyed_state;
+pub mod lookup_join;
 #[cfg(test)]
 pub(crate) mod operator_harness;
 pub mod over_agg;
+pub mod over_retract;
 pub mod rank;
 pub mod regular_join;
 pub mod session_window;

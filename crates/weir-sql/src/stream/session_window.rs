@@ -33,6 +33,7 @@ use super::batch::Changes;
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
+use crate::functions::LocalTimeZone;
 
 /// A row held in the operator: the sequence number of its batch and its index there.
 /// Ordered by arrival.
@@ -172,6 +173,8 @@ pub struct SessionWindowOperator {
     next_batch: u64,
     watermark: i64,
     restore: PendingRestore,
+    /// The zone whose wall clock `window_start` / `window_end` show (TIMESTAMP_LTZ rowtime).
+    zone: Option<LocalTimeZone>,
 }
 
 impl SessionWindowOperator {
@@ -192,7 +195,15 @@ impl SessionWindowOperator {
             next_batch: 0,
             watermark: i64::MIN,
             restore: PendingRestore::default(),
+            zone: None,
         }
+    }
+
+    /// Sessions over a TIMESTAMP_LTZ rowtime: they open and close by instants, but their bounds
+    /// are shown as wall clocks of `zone`, as Flink shows them in the session zone.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
     }
 
     /// The id of `key`'s state, created when new.
@@ -364,6 +375,13 @@ impl SessionWindowOperator {
         }
         let last_end = *ends.iter().max().expect("non-empty");
         let times: Vec<i64> = ends.iter().map(|e| e - 1).collect();
+        let (starts, ends) = match self.zone {
+            Some(z) => (
+                starts.iter().map(|t| z.utc_millis_to_local(*t)).collect(),
+                ends.iter().map(|t| z.utc_millis_to_local(*t)).collect(),
+            ),
+            None => (starts, ends),
+        };
         columns.push(Arc::new(TimestampMillisecondArray::from(starts)));
         columns.push(Arc::new(TimestampMillisecondArray::from(ends)));
         let time_type = self.schema.field(self.schema.fields().len() - 1).data_type().clone();

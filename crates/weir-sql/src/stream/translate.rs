@@ -20,11 +20,12 @@ use super::exchange::{KeyEncoder, KeySplitOperator};
 use super::group_agg::GroupAggOperator;
 use super::session_window::SessionWindowOperator;
 use super::window_agg::{GroupColumn, WindowAggOperator};
-use super::window_assign::WindowAssignOperator;
+use super::window_assign::{ProctimeAssign, WindowAssignOperator};
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, WindowKind};
 
 mod join;
+mod lookup;
 mod over;
 
 /// Where the window columns of a windowed stream are.
@@ -38,6 +39,12 @@ pub struct WindowProps {
     pub time: Option<usize>,
     /// The windows.
     pub kind: WindowKind,
+    /// Whether the windows are of processing time: a window aggregation then assigns rows
+    /// to windows itself, by the time they reach it, and fires on processing-time timers.
+    pub proctime: bool,
+    /// The zone whose wall clock `window_start` / `window_end` show (TIMESTAMP_LTZ time
+    /// attributes), `None` when they are plain TIMESTAMPs.
+    pub zone: Option<crate::functions::LocalTimeZone>,
 }
 
 /// A translated plan node: its stream and what is known of it.
@@ -60,6 +67,11 @@ pub struct Stream {
 /// Builds streams from plans on one environment.
 pub struct Translator<'e> {
     env: &'e StreamExecutionEnvironment,
+    /// The jobs' clock, which `PROCTIME()` reads.
+    clock: Arc<dyn weir_runtime::Clock>,
+    /// Set while translating the input of an aggregation: a processing-time window TVF
+    /// reached through projections and filters only leaves the assignment to it.
+    defer_proctime_windows: std::cell::Cell<bool>,
     parallelism: usize,
     max_parallelism: usize,
     props: ExecutionProps,
@@ -107,6 +119,8 @@ impl<'e> Translator<'e> {
     ) -> Self {
         Translator {
             env,
+            clock: env.clock(),
+            defer_proctime_windows: std::cell::Cell::new(false),
             parallelism,
             max_parallelism,
             props: ExecutionProps::new(),
@@ -164,6 +178,14 @@ impl<'e> Translator<'e> {
 
     /// The stream of `plan`.
     pub fn translate(&self, plan: &LogicalPlan) -> Result<Stream> {
+        // Only a window TVF that is the aggregation's direct input (through projections,
+        // filters and aliases) is left to it.
+        let defer = match plan {
+            LogicalPlan::Projection(_) | LogicalPlan::Filter(_) | LogicalPlan::SubqueryAlias(_) => {
+                self.defer_proctime_windows.get()
+            }
+            _ => self.defer_proctime_windows.replace(false),
+        };
         match plan {
             LogicalPlan::TableScan(scan) => {
                 let source = scan
@@ -189,15 +211,26 @@ impl<'e> Translator<'e> {
                             .map_err(|e| SqlError::validation(e.to_string()))?;
                         let schema = tvf.schema.clone();
                         let kind = tvf.kind.clone();
+                        let zone = tvf.zone;
                         let n = input.schema.fields().len();
                         let data = match &tvf.kind {
                             WindowKind::Session { gap, partition_by } => {
-                                self.session_window(&input, partition_by, time, *gap, schema)?
+                                self.session_window(&input, partition_by, time, *gap, schema, tvf.zone)?
+                            }
+                            _ if tvf.proctime => {
+                                let assign = if defer { ProctimeAssign::Deferred } else { ProctimeAssign::Now };
+                                beside(
+                                    &input.data,
+                                    input.data.transform("WindowTableFunction", move |_| {
+                                        Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone())
+                                            .with_proctime(assign))
+                                    }),
+                                )
                             }
                             _ => beside(
                                 &input.data,
                                 input.data.transform("WindowTableFunction", move |_| {
-                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()))
+                                    Ok(WindowAssignOperator::new(kind.clone(), time, schema.clone()).in_time_zone(zone))
                                 }),
                             ),
                         };
@@ -216,9 +249,12 @@ impl<'e> Translator<'e> {
                                 end: Some(n + 1),
                                 time: Some(n + 2),
                                 kind: tvf.kind.clone(),
+                                proctime: tvf.proctime && defer,
+                                zone: tvf.zone,
                             }),
                             // Flink: the time column becomes a plain timestamp, window_time the rowtime.
-                            rowtime: Some(n + 2),
+                            // Over processing time there is none: window_time is a proctime attribute.
+                            rowtime: (!tvf.proctime).then_some(n + 2),
                             origin: format!("WindowTableFunction({})", tvf.call),
                         }
                     }
@@ -366,7 +402,15 @@ impl<'e> Translator<'e> {
         projection: Option<&[Expr]>,
         schema: Option<DFSchemaRef>,
     ) -> Result<Stream> {
-        let filter = filter.map(|f| physical(f, &input.schema, &self.props)).transpose()?;
+        let clocked = |e: Arc<dyn PhysicalExpr>| {
+            crate::functions::proctime::with_clock(e, &self.clock).map_err(crate::planner::plan_error)
+        };
+        // CURRENT_WATERMARK(…) reads a column the operator adds to its input.
+        let (filter, projection, watermark_schema) =
+            super::calc::current_watermark_column(&input.schema, filter, projection)?;
+        let (filter, projection) = (filter.as_ref(), projection.as_deref());
+        let input_schema = watermark_schema.clone().unwrap_or_else(|| input.schema.clone());
+        let filter = filter.map(|f| physical(f, &input_schema, &self.props).and_then(clocked)).transpose()?;
         let out_schema = schema.unwrap_or_else(|| input.schema.clone());
         let mut window = input.window.clone();
         let mut rowtime = input.rowtime;
@@ -391,21 +435,33 @@ impl<'e> Translator<'e> {
                         end: find(w.end),
                         time: find(w.time),
                         kind: w.kind.clone(),
+                        proctime: w.proctime,
+                        zone: w.zone,
                     });
                 }
-                Some(exprs.iter().map(|e| physical(e, &input.schema, &self.props)).collect::<Result<Vec<_>>>()?)
+                Some(
+                    exprs
+                        .iter()
+                        .map(|e| physical(e, &input_schema, &self.props).and_then(clocked))
+                        .collect::<Result<Vec<_>>>()?,
+                )
             }
             None => None,
         };
         let arrow_schema: SchemaRef = Arc::new(out_schema.as_arrow().clone());
+        let extended: Option<SchemaRef> = watermark_schema.map(|s| Arc::new(s.as_arrow().clone()));
         let name = match (&filter, &projection) {
             (Some(_), Some(_)) => "Calc",
             (Some(_), None) => "Filter",
             _ => "Projection",
         };
-        let data = input
-            .data
-            .transform(name, move |_| Ok(CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone())));
+        let data = input.data.transform(name, move |_| {
+            let calc = CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone());
+            Ok(match &extended {
+                Some(e) => calc.with_watermark_column(e.clone()),
+                None => calc,
+            })
+        });
         let data = beside(&input.data, data);
         Ok(Stream { data, schema: out_schema, updating: input.updating, window, rowtime, origin: input.origin })
     }
@@ -430,6 +486,7 @@ impl<'e> Translator<'e> {
         time: usize,
         gap: i64,
         schema: SchemaRef,
+        zone: Option<crate::functions::LocalTimeZone>,
     ) -> Result<DataStream<Changes>> {
         let arrow_in: SchemaRef = Arc::new(input.schema.as_arrow().clone());
         let keys = partition_by
@@ -445,14 +502,17 @@ impl<'e> Translator<'e> {
         let data = data
             .transform("SessionWindowTableFunction", move |_| {
                 let encoder = (!keys.is_empty()).then(|| KeyEncoder::new(keys.clone(), &arrow_in)).transpose()?;
-                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()))
+                Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()).in_time_zone(zone))
             })
             .set_parallelism(parallelism);
         Ok(self.stateful(data, "session-window", &description, None))
     }
 
     fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
-        let input = self.translate(&a.input)?;
+        self.defer_proctime_windows.set(true);
+        let input = self.translate(&a.input);
+        self.defer_proctime_windows.set(false);
+        let input = input?;
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
         let calls = a
@@ -515,6 +575,8 @@ impl<'e> Translator<'e> {
                 }
             }
             let (start, end) = (w.start.expect("checked"), w.end.expect("checked"));
+            let proctime = w.proctime.then(|| w.kind.clone());
+            let zone = w.zone;
             let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
             let data = self.exchange(&input, keys.clone(), parallelism);
             let schema = out_schema.clone();
@@ -525,14 +587,19 @@ impl<'e> Translator<'e> {
             );
             let data = data
                 .transform("WindowAggregate", move |_| {
-                    Ok(WindowAggOperator::new(
+                    let operator = WindowAggOperator::new(
                         KeyEncoder::new(keys.clone(), &arrow_in)?,
                         start,
                         end,
                         group_columns.clone(),
                         calls.clone(),
                         schema.clone(),
-                    ))
+                    )
+                    .in_time_zone(zone);
+                    Ok(match &proctime {
+                        Some(kind) => operator.with_proctime(kind.clone()),
+                        None => operator,
+                    })
                 })
                 .set_parallelism(parallelism);
             let data = self.stateful(data, "window-aggregate", &description, None);
@@ -557,12 +624,21 @@ impl<'e> Translator<'e> {
                     end: position(GroupColumn::End),
                     time: position(GroupColumn::Time),
                     kind: w.kind.clone(),
+                    proctime: false,
+                    zone: w.zone,
                 }),
-                rowtime: position(GroupColumn::Time),
+                rowtime: if w.proctime { None } else { position(GroupColumn::Time) },
                 origin: "WindowAggregate".into(),
             });
         }
 
+        if input.window.as_ref().is_some_and(|w| w.proctime) {
+            return Err(SqlError::unsupported(format!(
+                "An aggregation over a processing-time window TVF must group by window_start and window_end \
+                 (from {})",
+                input.origin
+            )));
+        }
         let keys = a.group_expr.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
         let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
         // The accumulators must be able to retract when the input does.

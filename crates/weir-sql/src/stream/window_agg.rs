@@ -3,6 +3,12 @@
 //! are emitted once, insert-only, and its state dropped. Rows of windows already fired are
 //! late and dropped, as in Flink.
 //!
+//! Over processing time ([`WindowAggOperator::with_proctime`]) the operator assigns each
+//! batch to the windows of the processing time at which it arrives — the window columns
+//! of its input are not read — and fires a window on a processing-time timer once the
+//! clock reaches its end. Rows are never late: a window is fired only when the clock has
+//! passed its end, and later rows fall in later windows. Watermarks pass through.
+//!
 //! Checkpoints hold every open window's keys with their accumulators' states (one state
 //! batch per window, see [`super::keyed_state`]) and the watermark that judges lateness.
 
@@ -22,6 +28,9 @@ use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
+use super::window_assign::windows_of;
+use crate::functions::LocalTimeZone;
+use crate::planner::WindowKind;
 
 /// Where each output column of the aggregation comes from.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +62,12 @@ pub struct WindowAggOperator {
     windows: BTreeMap<(i64, i64), WindowGroups>,
     watermark: i64,
     restore: PendingRestore,
+    /// The windows when they are of processing time.
+    proctime: Option<WindowKind>,
+    /// Whether the windows still open fire at end of input.
+    fire_at_end: bool,
+    /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).
+    zone: Option<LocalTimeZone>,
 }
 
 impl WindowAggOperator {
@@ -76,7 +91,37 @@ impl WindowAggOperator {
             windows: BTreeMap::new(),
             watermark: i64::MIN,
             restore: PendingRestore::default(),
+            proctime: None,
+            fire_at_end: true,
+            zone: None,
         }
+    }
+
+    /// Window bounds are wall-clock readings of `zone`: a window ends when the watermark (an
+    /// instant) passes the instant its end shows in that zone.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The watermark as a wall clock of the windows' zone.
+    fn wall_clock(&self, watermark: i64) -> i64 {
+        match self.zone {
+            Some(z) if watermark != i64::MIN && watermark != i64::MAX => z.utc_millis_to_local(watermark),
+            _ => watermark,
+        }
+    }
+
+    /// The same aggregation over processing-time windows of `kind`.
+    pub fn with_proctime(self, kind: WindowKind) -> Self {
+        WindowAggOperator { proctime: Some(kind), ..self }
+    }
+
+    /// Whether windows still open at end of input fire (by default they do). Flink 2.3 does
+    /// not fire processing-time timers at end of input, so its processing-time windows that
+    /// have not ended yet then produce nothing.
+    pub fn with_fire_at_end(self, fire_at_end: bool) -> Self {
+        WindowAggOperator { fire_at_end, ..self }
     }
 
     fn new_groups(&self) -> Result<WindowGroups, BoxError> {
@@ -128,26 +173,34 @@ impl WindowAggOperator {
         Ok(())
     }
 
-    fn add(&mut self, changes: &Changes) -> Result<(), BoxError> {
+    fn add(&mut self, changes: &Changes, now: i64) -> Result<(), BoxError> {
         let batch = &changes.rows;
-        let starts = millis(batch.column(self.start))?;
-        let ends = millis(batch.column(self.end))?;
         let keys = self.keys.encode(batch)?;
         // Rows by window, late rows left out.
         let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
-        for i in 0..batch.num_rows() {
-            let end = ends.value(i);
-            if end - 1 <= self.watermark {
-                continue;
+        match &self.proctime {
+            Some(kind) => windows_of(kind, now, |s, e| {
+                by_window.insert((e, s), (0..batch.num_rows() as u32).collect());
+            }),
+            None => {
+                let starts = millis(batch.column(self.start))?;
+                let ends = millis(batch.column(self.end))?;
+                let watermark = self.wall_clock(self.watermark);
+                for i in 0..batch.num_rows() {
+                    let end = ends.value(i);
+                    if end - 1 <= watermark {
+                        continue;
+                    }
+                    by_window.entry((end, starts.value(i))).or_default().push(i as u32);
+                }
             }
-            by_window.entry((end, starts.value(i))).or_default().push(i as u32);
         }
         if by_window.is_empty() {
             return Ok(());
         }
         let arguments = self.calls.iter().map(|c| c.arguments(batch)).collect::<Result<Vec<_>, _>>()?;
         let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
-        let whole = by_window.len() == 1 && by_window.values().next().is_some_and(|v| v.len() == batch.num_rows());
+        let whole = by_window.values().all(|v| v.len() == batch.num_rows());
         for (window, rows) in by_window {
             if !self.windows.contains_key(&window) {
                 let fresh = self.new_groups()?;
@@ -203,7 +256,11 @@ impl WindowAggOperator {
             let key_columns = self.keys.converter().convert_rows(groups.keys.iter())?;
             let start_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![start]));
             let end_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end]));
-            let time_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end - 1]));
+            let time = match self.zone {
+                Some(z) => z.local_millis_to_utc(end - 1),
+                None => end - 1,
+            };
+            let time_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![time]));
             let mut columns = Vec::with_capacity(self.schema.fields().len());
             for (i, g) in self.group_columns.iter().enumerate() {
                 let column = match g {
@@ -220,7 +277,7 @@ impl WindowAggOperator {
             }
             let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
             let rows = arrow::array::RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
-            out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: end - 1 });
+            out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: time });
         }
         Ok(())
     }
@@ -272,27 +329,149 @@ impl Operator for WindowAggOperator {
         Ok(())
     }
 
-    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        let now = if self.proctime.is_some() { out.now_ms() } else { i64::MIN };
         for record in batch.drain(..) {
-            self.add(&record.value)?;
+            self.add(&record.value, now)?;
         }
         Ok(())
     }
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
-        self.watermark = self.watermark.max(watermark.0);
-        self.fire(watermark.0, out)?;
+        if self.proctime.is_none() {
+            self.watermark = self.watermark.max(watermark.0);
+            self.fire(self.wall_clock(watermark.0), out)?;
+        }
         out.emit_watermark(watermark);
         Ok(())
     }
 
     fn finish(&mut self, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        if self.proctime.is_some() && !self.fire_at_end {
+            self.windows.clear();
+            return Ok(());
+        }
         self.fire(i64::MAX, out)
+    }
+
+    fn next_processing_timer(&mut self) -> Option<i64> {
+        self.proctime.as_ref()?;
+        self.windows.first_key_value().map(|((end, _), _)| *end)
+    }
+
+    fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        // A window fires once the clock reaches its end: rows arriving at that instant
+        // already fall in the next window.
+        self.fire(now_ms - 1, out)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use arrow::array::{Array, Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use datafusion_physical_expr::expressions::{lit, Column};
+    use datafusion_physical_expr::PhysicalExpr;
+    use weir_runtime::ManualClock;
+
+    /// `SELECT k, window_start, COUNT(*) … GROUP BY k, window_start, window_end` over
+    /// processing-time tumbling windows of 10 s; the input is `k` plus the window columns
+    /// a deferred TVF gives (their values are not read).
+    fn count_per_window(clock: &ManualClock) -> (WindowAggOperator, Emitter<Changes>, SchemaRef) {
+        let ts = DataType::Timestamp(TimeUnit::Millisecond, None);
+        let input = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("window_start", ts.clone(), false),
+            Field::new("window_end", ts.clone(), false),
+        ]));
+        let key: Arc<dyn PhysicalExpr> = Arc::new(Column::new("k", 0));
+        let count = AggregateExprBuilder::new(datafusion_functions_aggregate::count::count_udaf(), vec![lit(1i64)])
+            .schema(input.clone())
+            .alias("c")
+            .build()
+            .unwrap();
+        let output = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, false),
+            Field::new("window_start", ts, false),
+            Field::new("c", DataType::Int64, false),
+        ]));
+        let operator = WindowAggOperator::new(
+            KeyEncoder::new(vec![key], &input).unwrap(),
+            1,
+            2,
+            vec![GroupColumn::Key(0), GroupColumn::Start],
+            vec![AggCall { function: Arc::new(count), filter: None }],
+            output,
+        )
+        .with_proctime(WindowKind::Tumble { size: 10_000, offset: 0 });
+        (operator, Emitter::new(Vec::new(), Arc::new(clock.clone())), input)
+    }
+
+    fn keys(schema: &SchemaRef, keys: &[i64]) -> Vec<StreamRecord<Changes>> {
+        let stale = Arc::new(TimestampMillisecondArray::from(vec![0; keys.len()]));
+        let rows =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(keys.to_vec())), stale.clone(), stale])
+                .unwrap();
+        vec![StreamRecord { value: Changes::inserts(rows), timestamp: 0 }]
+    }
+
+    /// The emitted rows as `(k, window_start, count)`, sorted.
+    fn fired(out: &mut Emitter<Changes>) -> Vec<(i64, i64, i64)> {
+        let mut rows = Vec::new();
+        for r in out.records().drain(..) {
+            let b = &r.value.rows;
+            let k = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+            let s = b.column(1).as_any().downcast_ref::<TimestampMillisecondArray>().unwrap();
+            let c = b.column(2).as_any().downcast_ref::<Int64Array>().unwrap();
+            rows.extend((0..b.num_rows()).map(|i| (k.value(i), s.value(i), c.value(i))));
+        }
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn rows_fall_in_the_window_of_their_arrival_and_fire_on_the_clock() {
+        let clock = ManualClock::new(1_000);
+        let (mut op, mut out, schema) = count_per_window(&clock);
+        op.process(&mut keys(&schema, &[1, 1, 2]), &mut out).unwrap();
+        clock.set(9_999);
+        op.process(&mut keys(&schema, &[1]), &mut out).unwrap();
+        assert_eq!(op.next_processing_timer(), Some(10_000));
+        // A watermark does not fire processing-time windows.
+        op.on_watermark(Watermark(i64::MAX - 1), &mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![]);
+        // Arriving when the first window ends: the next window.
+        clock.set(10_000);
+        op.process(&mut keys(&schema, &[2]), &mut out).unwrap();
+        op.on_processing_time(10_000, &mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![(1, 0, 3), (2, 0, 1)]);
+        assert_eq!(op.next_processing_timer(), Some(20_000));
+        clock.set(25_000);
+        op.on_processing_time(25_000, &mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![(2, 10_000, 1)]);
+        assert_eq!(op.next_processing_timer(), None);
+        // End of input fires what is still open.
+        clock.set(26_000);
+        op.process(&mut keys(&schema, &[3, 3]), &mut out).unwrap();
+        op.finish(&mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![(3, 20_000, 2)]);
+    }
+
+    #[test]
+    fn open_windows_can_be_dropped_at_end_of_input_as_flink_does() {
+        let clock = ManualClock::new(1_000);
+        let (op, mut out, schema) = count_per_window(&clock);
+        let mut op = op.with_fire_at_end(false);
+        op.process(&mut keys(&schema, &[1]), &mut out).unwrap();
+        op.finish(&mut out).unwrap();
+        assert_eq!(fired(&mut out), vec![]);
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
     use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
     use datafusion_physical_expr::aggregate::AggregateExprBuilder;
     use weir_runtime::ManualClock;

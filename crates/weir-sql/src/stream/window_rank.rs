@@ -17,6 +17,7 @@ use super::keyed_state::{self, PendingRestore};
 use super::rank::{read_partitions, write_partitions, Partition, RankEncoders, RankRange};
 use super::watermark::millis;
 use crate::changelog::RowKind;
+use crate::functions::LocalTimeZone;
 
 /// Ranks rows per window and partition, emitting each window's result when it ends.
 pub struct WindowRankOperator {
@@ -27,6 +28,8 @@ pub struct WindowRankOperator {
     windows: BTreeMap<i64, HashMap<Box<[u8]>, Partition>>,
     watermark: i64,
     restore: PendingRestore,
+    /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).
+    zone: Option<LocalTimeZone>,
 }
 
 impl WindowRankOperator {
@@ -39,6 +42,22 @@ impl WindowRankOperator {
             windows: BTreeMap::new(),
             watermark: i64::MIN,
             restore: PendingRestore::default(),
+            zone: None,
+        }
+    }
+
+    /// Window bounds are wall-clock readings of `zone`: a window ends when the watermark (an
+    /// instant) passes the instant its end shows in that zone.
+    pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The watermark as a wall clock of the windows' zone.
+    fn wall_clock(&self, watermark: i64) -> i64 {
+        match self.zone {
+            Some(z) if watermark != i64::MIN && watermark != i64::MAX => z.utc_millis_to_local(watermark),
+            _ => watermark,
         }
     }
 
@@ -48,7 +67,7 @@ impl WindowRankOperator {
         let (keys, sort, rows) = self.encoders.encode(batch)?;
         for i in 0..batch.num_rows() {
             let end = ends.value(i);
-            if end - 1 <= self.watermark {
+            if end - 1 <= self.wall_clock(self.watermark) {
                 continue;
             }
             let partitions = self.windows.entry(end).or_default();
@@ -123,7 +142,7 @@ impl Operator for WindowRankOperator {
 
     fn on_watermark(&mut self, watermark: Watermark, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         self.watermark = self.watermark.max(watermark.0);
-        self.fire(watermark.0, out)?;
+        self.fire(self.wall_clock(watermark.0), out)?;
         out.emit_watermark(watermark);
         Ok(())
     }

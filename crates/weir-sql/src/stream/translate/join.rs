@@ -78,6 +78,11 @@ impl Translator<'_> {
                 return Err(SqlError::unsupported(format!("{other} joins are not supported in streaming queries")))
             }
         };
+        if let Some(versioned) = versioned_scan(&join.right) {
+            if let Some(lookup) = self.lookup_join(join, &versioned)? {
+                return Ok(lookup);
+            }
+        }
         let left = self.translate(&join.left)?;
         let right = self.translate(&join.right)?;
         let n_left = left.schema.fields().len();
@@ -353,13 +358,16 @@ fn temporal_times(
     }
     let column = match versioned.as_of.as_slice() {
         [name] => datafusion_common::Column::from_name(name.clone()),
-        [qualifier @ .., name] => datafusion_common::Column::new(Some(qualifier.join(".")), name.clone()),
+        [qualifier @ .., name] => datafusion_common::Column::new(
+            Some(datafusion_common::TableReference::bare(qualifier.join("."))),
+            name.clone(),
+        ),
         [] => return Err(SqlError::validation("FOR SYSTEM_TIME AS OF needs a column")),
     };
     let as_of_index = left.schema.index_of_column(&column).ok();
     let Some(left_time) = as_of_index.filter(|i| Some(*i) == left.rowtime) else {
         return Err(SqlError::unsupported(format!(
-            "FOR SYSTEM_TIME AS OF {as_of}: '{as_of}' must be the rowtime attribute of the join's left input              (processing-time temporal joins are not supported)"
+            "FOR SYSTEM_TIME AS OF {as_of}: '{as_of}' must be the rowtime attribute of the join's left input, or a processing-time attribute for a lookup join"
         )));
     };
     let Some(right_time) = right.rowtime else {

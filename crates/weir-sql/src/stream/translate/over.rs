@@ -20,6 +20,7 @@ use crate::stream::aggregate::AggCall;
 use crate::stream::deduplicate::FirstRowOperator;
 use crate::stream::exchange::KeyEncoder;
 use crate::stream::over_agg::{OverAggOperator, OverFrame};
+use crate::stream::over_retract::OverRetractOperator;
 use crate::stream::rank::{RankEncoders, RankKind, RankOperator, RankRange};
 use crate::stream::window_rank::WindowRankOperator;
 
@@ -166,6 +167,13 @@ fn rowtime_order(window: &Window, order_by: &[datafusion_expr::SortExpr]) -> Opt
     names.contains(&c.name).then(|| (c.clone(), sort.asc))
 }
 
+/// The direction (ascending: true) of an `order_by` on a single processing-time attribute.
+fn proctime_order(window: &Window, order_by: &[datafusion_expr::SortExpr]) -> Option<bool> {
+    let [sort] = order_by else { return None };
+    let Expr::Column(c) = strip_alias(&sort.expr) else { return None };
+    crate::planner::time_attribute::column_is_proctime(&window.input, c).then_some(sort.asc)
+}
+
 impl Translator<'_> {
     /// A filter over a ranking function (Top-N), translated with the projection `consumer`
     /// that reads its result (to know whether the rank is shown); `None` when `filter` is
@@ -173,6 +181,8 @@ impl Translator<'_> {
     pub(super) fn top_n(&self, filter: &Filter, consumer: Option<&[Expr]>) -> Result<Option<Stream>> {
         let Some(top) = top_n(filter) else { return Ok(None) };
         let window = top.window;
+        // A window TVF below is read by the ranking, not by an enclosing aggregation.
+        self.defer_proctime_windows.set(false);
         let input = self.translate(&window.input)?;
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
@@ -181,15 +191,17 @@ impl Translator<'_> {
             || top.rest.iter().any(|e| e.column_refs().iter().any(|c| c.name == top.rank_column.name));
         let (start, end) = top.range;
         let dedup_order = rowtime_order(window, &top.params.order_by);
+        let proctime_order = proctime_order(window, &top.params.order_by);
+        let dedup = top.kind == RankKind::RowNumber && (start, end) == (1, 1);
         let range = RankRange {
             kind: top.kind,
             start,
             end,
             // Deduplication keeping the last row: a later row with the same time wins.
-            newest_first: top.kind == RankKind::RowNumber
-                && (start, end) == (1, 1)
-                && dedup_order.as_ref().is_some_and(|(_, asc)| !asc),
+            newest_first: dedup && (dedup_order.as_ref().is_some_and(|(_, asc)| !asc) || proctime_order == Some(false)),
         };
+        // Deduplication keeping the first row to arrive: insert-only, emitted at once.
+        let keep_first_arrival = dedup && proctime_order == Some(true) && !input.updating;
         // Deduplication keeping the first row on rowtime: insert-only, as in Flink.
         let keep_first = match &dedup_order {
             Some((time, true)) if top.kind == RankKind::RowNumber && (start, end) == (1, 1) => Some(time.clone()),
@@ -242,8 +254,11 @@ impl Translator<'_> {
                 )));
             }
             let end_column = w.end.expect("checked");
+            let zone = w.zone;
             let data = data
-                .transform("WindowRank", move |_| Ok(WindowRankOperator::new(encoders()?, range, end_column)))
+                .transform("WindowRank", move |_| {
+                    Ok(WindowRankOperator::new(encoders()?, range, end_column).in_time_zone(zone))
+                })
                 .set_parallelism(parallelism);
             let data = self.stateful(data, "window-rank", &format!("WindowRank({})", describe(window)), None);
             Stream {
@@ -253,6 +268,19 @@ impl Translator<'_> {
                 window: input.window.clone(),
                 rowtime: input.rowtime,
                 origin: "WindowRank".into(),
+            }
+        } else if keep_first_arrival {
+            let data = data
+                .transform("Deduplicate", move |_| Ok(FirstRowOperator::on_arrival(encoders()?)))
+                .set_parallelism(parallelism);
+            let data = self.stateful(data, "deduplicate", &format!("Deduplicate({})", describe(window)), None);
+            Stream {
+                data,
+                schema: window.schema.clone(),
+                updating: false,
+                window: None,
+                rowtime: input.rowtime,
+                origin: "Deduplicate".into(),
             }
         } else if let Some(time) = keep_first.filter(|_| !input.updating) {
             let time = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
@@ -327,23 +355,23 @@ impl Translator<'_> {
                 "Over Agg: Unsupported use of OVER windows. All aggregates must be computed on the same window.",
             ));
         }
-        let Some((time, asc)) = rowtime_order(window, &params.order_by) else {
-            return Err(SqlError::unsupported(
-                "OVER windows' ordering in stream mode must be defined on a time attribute (a rowtime column \
-                 with a WATERMARK); ordering by other columns is not supported",
-            ));
-        };
-        if !asc {
-            return Err(SqlError::unsupported("OVER windows in stream mode must be ordered ascending by time"));
-        }
-        let frame = over_frame(&params.window_frame)?;
         let input = self.translate(&window.input)?;
-        if input.updating {
-            return Err(SqlError::unsupported(format!(
-                "OVER aggregation needs an insert-only input, but its input is updating (from {})",
-                input.origin
-            )));
-        }
+        // An updating input is ordered by any columns (no watermark to wait for).
+        let time = if input.updating {
+            None
+        } else {
+            let Some((time, asc)) = rowtime_order(window, &params.order_by) else {
+                return Err(SqlError::unsupported(
+                    "OVER windows' ordering in stream mode must be defined on a time attribute (a rowtime column \
+                     with a WATERMARK); ordering by other columns is not supported",
+                ));
+            };
+            if !asc {
+                return Err(SqlError::unsupported("OVER windows in stream mode must be ordered ascending by time"));
+            }
+            Some(time)
+        };
+        let frame = over_frame(&params.window_frame)?;
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
         let calls = functions
@@ -384,6 +412,9 @@ impl Translator<'_> {
                 }
             }
         }
+        let Some(time) = time else {
+            return self.over_updating(window, params, input, calls, frame);
+        };
         let time_index = in_schema.index_of_column(&time).map_err(crate::planner::plan_error)?;
         let keys =
             params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
@@ -416,6 +447,85 @@ impl Translator<'_> {
 /// A window node's expressions, to describe (and derive the uid of) its operator.
 fn describe(window: &Window) -> String {
     window.window_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+impl Translator<'_> {
+    /// An OVER aggregation of an updating input: every current row with its frame's
+    /// aggregates, kept up to date as rows come and go (see [`OverRetractOperator`]).
+    fn over_updating(
+        &self,
+        window: &Window,
+        params: &WindowFunctionParams,
+        input: Stream,
+        calls: Vec<AggCall>,
+        frame: OverFrame,
+    ) -> Result<Stream> {
+        let out_schema: SchemaRef = Arc::new(window.schema.as_arrow().clone());
+        let in_schema = &input.schema;
+        let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
+        let order_by = &params.order_by;
+        if order_by.is_empty() {
+            return Err(SqlError::unsupported("An OVER aggregation needs an ORDER BY in its OVER clause"));
+        }
+        // A bounded RANGE frame measures its interval on one ascending timestamp column.
+        let time = match frame {
+            OverFrame::Range(Some(_)) => {
+                let column = match &order_by[..] {
+                    [sort] if sort.asc => match strip_alias(&sort.expr) {
+                        Expr::Column(c) => in_schema.index_of_column(c).ok(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match column {
+                    Some(i) if matches!(arrow_in.field(i).data_type(), DataType::Timestamp(..)) => Some(i),
+                    _ => {
+                        return Err(SqlError::unsupported(format!(
+                            "A RANGE frame with an interval over an updating input (from {}) must be ordered \
+                             ascending by one timestamp column",
+                            input.origin
+                        )))
+                    }
+                }
+            }
+            _ => None,
+        };
+        let order = order_by
+            .iter()
+            .map(|s| Ok((physical(&s.expr, in_schema, &self.props)?, !s.asc, s.nulls_first)))
+            .collect::<Result<Vec<_>>>()?;
+        let keys =
+            params.partition_by.iter().map(|e| physical(e, in_schema, &self.props)).collect::<Result<Vec<_>>>()?;
+        let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
+        let data = self
+            .exchange(&input, keys.clone(), parallelism)
+            .transform("OverAggregate", move |_| {
+                OverRetractOperator::new(
+                    KeyEncoder::new(keys.clone(), &arrow_in)?,
+                    order.clone(),
+                    arrow_in.clone(),
+                    time,
+                    calls.clone(),
+                    frame,
+                    out_schema.clone(),
+                )
+            })
+            .set_parallelism(parallelism);
+        let data = self.stateful(
+            data,
+            "over-aggregate",
+            &format!("OverAggregate({})", describe(window)),
+            Some("the OVER aggregation of an updating input does not snapshot its state yet".into()),
+        );
+        Ok(Stream {
+            data,
+            schema: window.schema.clone(),
+            updating: true,
+            window: None,
+            rowtime: None,
+            origin: "OverAggregate".into(),
+        })
+    }
 }
 
 /// The frame of an OVER aggregation, in the user's terms when it is not supported.

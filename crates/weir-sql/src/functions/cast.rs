@@ -1,0 +1,339 @@
+//! Flink's `CAST` where Arrow's cast kernel (which DataFusion uses) gives another answer.
+//!
+//! The planner rewrites such a `CAST(x AS t)` / `TRY_CAST(x AS t)` into `flink_cast(x, t)` /
+//! `flink_try_cast(x, t)` (the target type travels as a typed NULL), see [`flink_cast_needed`].
+//! Checked against Flink 2.3:
+//!
+//! | cast | Arrow | Flink (here) |
+//! |---|---|---|
+//! | TIMESTAMP → TIMESTAMP_LTZ | same digits, read as UTC | the wall clock read in the session zone (a DST gap moves later, an overlap takes the earlier instant) |
+//! | TIMESTAMP_LTZ → TIMESTAMP, DATE, TIME | the UTC wall clock | the session zone's wall clock |
+//! | DATE → TIMESTAMP_LTZ | midnight UTC | midnight in the session zone |
+//! | TIMESTAMP, TIMESTAMP_LTZ → STRING | `2024-01-01T10:00:00` | `2024-01-01 10:00:00.000` (fraction digits of the type; LTZ in the session zone) |
+//! | STRING → TIMESTAMP, TIMESTAMP_LTZ | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
+//! | STRING → TINYINT…BIGINT | strict | surrounding blanks ignored, a fraction truncated (`'1.5'` → 1); anything else fails the job (NULL with TRY_CAST) |
+//! | BOOLEAN → STRING | `true` | `TRUE` |
+//! | BIGINT → INT (and other narrowing integer casts) | error on overflow | the low bits (`3000000000` → `-1294967296`) |
+//! | FLOAT/DOUBLE → INT, BIGINT | error on overflow | toward zero, saturating (`1e10` → `2147483647`), NaN → 0 |
+//!
+//! Casts Flink refuses at validation (numbers to and from TIMESTAMP / TIMESTAMP_LTZ) are
+//! refused by the planner with Flink's message ([`refused_cast`]).
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, StringArray};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use datafusion_common::{exec_err, Result};
+use datafusion_expr::ScalarUDF;
+
+use super::common::{func, get, strs, FlinkScalar, FunctionConfig, Kind};
+
+/// Name of the function a Flink `CAST` is rewritten into.
+pub const CAST: &str = "flink_cast";
+/// Name of the function a Flink `TRY_CAST` is rewritten into.
+pub const TRY_CAST: &str = "flink_try_cast";
+
+/// `flink_cast` and `flink_try_cast` for a session.
+pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
+    let ret = |t: &[DataType]| Ok(t[1].clone());
+    vec![
+        func(CAST, (2, 2), &[Kind::Any], ret, cast).with_cfg(cfg).udf(),
+        func(TRY_CAST, (2, 2), &[Kind::Any], ret, cast).with_cfg(cfg).udf(),
+    ]
+}
+
+fn is_str(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// Whether a cast from `from` to `to` must be Flink's rather than Arrow's.
+pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    match (from, to) {
+        (Timestamp(_, None), Timestamp(_, Some(_))) | (Timestamp(_, Some(_)), Timestamp(_, None)) => true,
+        (Timestamp(_, Some(_)), Date32 | Time32(_) | Time64(_)) | (Date32, Timestamp(_, Some(_))) => true,
+        (Timestamp(_, _), t) if is_str(t) => true,
+        (f, Timestamp(_, _)) if is_str(f) => true,
+        (f, Int8 | Int16 | Int32 | Int64) if is_str(f) => true,
+        (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
+        (Float32 | Float64, Int8 | Int16 | Int32 | Int64) => true,
+        (Boolean, t) if is_str(t) => true,
+        _ => false,
+    }
+}
+
+/// Flink's message for a cast it refuses at validation, if it refuses this one.
+pub fn refused_cast(from: &DataType, to: &DataType) -> Option<&'static str> {
+    let numeric = |t: &DataType| t.is_numeric();
+    match (from, to) {
+        (DataType::Timestamp(_, None), t) if numeric(t) => Some(
+            "The cast from TIMESTAMP type to NUMERIC type is not allowed. It's recommended to use UNIX_TIMESTAMP(CAST(timestamp_col AS STRING)) instead.",
+        ),
+        (DataType::Timestamp(_, Some(_)), t) if numeric(t) => {
+            Some("The cast from TIMESTAMP_LTZ type to NUMERIC type is not allowed.")
+        }
+        (f, DataType::Timestamp(_, None)) if numeric(f) => Some(
+            "The cast from NUMERIC type to TIMESTAMP type is not allowed. It's recommended to use TO_TIMESTAMP(FROM_UNIXTIME(numeric_col)) instead, note the numeric is in seconds.",
+        ),
+        (f, DataType::Timestamp(_, Some(_))) if numeric(f) => Some(
+            "The cast from NUMERIC type to TIMESTAMP_LTZ type is not allowed. It's recommended to use TO_TIMESTAMP_LTZ(numeric_col, precision) instead.",
+        ),
+        _ => None,
+    }
+}
+
+fn per_milli(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second | TimeUnit::Millisecond => 1,
+        TimeUnit::Microsecond => 1_000,
+        TimeUnit::Nanosecond => 1_000_000,
+    }
+}
+
+/// A timestamp array in `unit` (seconds become milliseconds), as raw values.
+fn raw(a: &ArrayRef, unit: TimeUnit) -> Result<(Int64Array, TimeUnit)> {
+    let unit = if unit == TimeUnit::Second { TimeUnit::Millisecond } else { unit };
+    let a = arrow::compute::cast(a, &DataType::Timestamp(unit, None))?;
+    Ok((arrow::compute::cast(&a, &DataType::Int64)?.as_primitive::<Int64Type>().clone(), unit))
+}
+
+/// Moves each value by `f` applied to its milliseconds, keeping the sub-millisecond digits.
+fn shift(v: &Int64Array, unit: TimeUnit, f: impl Fn(i64) -> i64) -> Int64Array {
+    let per = per_milli(unit);
+    v.iter().map(|x| x.map(|x| f(x.div_euclid(per)) * per + x.rem_euclid(per))).collect()
+}
+
+fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use DataType::*;
+    let zone = f.cfg.zone;
+    let lenient = f.static_name() == TRY_CAST;
+    let (from, to) = (a[0].data_type().clone(), a[1].data_type().clone());
+    match (&from, &to) {
+        (Timestamp(_, None), Timestamp(u, Some(_))) => {
+            let (v, unit) = raw(&a[0], *u)?;
+            ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
+        }
+        (Timestamp(_, Some(_)), Timestamp(u, None)) => {
+            let (v, unit) = raw(&a[0], *u)?;
+            plain(shift(&v, unit, |ms| zone.utc_millis_to_local(ms)), unit, &to)
+        }
+        (Timestamp(u, Some(_)), Date32 | Time32(_) | Time64(_)) => {
+            let (v, unit) = raw(&a[0], *u)?;
+            let local = plain(shift(&v, unit, |ms| zone.utc_millis_to_local(ms)), unit, &Timestamp(unit, None))?;
+            Ok(arrow::compute::cast(&local, &to)?)
+        }
+        (Date32, Timestamp(u, Some(_))) => {
+            let (v, unit) = raw(&arrow::compute::cast(&a[0], &Timestamp(*u, None))?, *u)?;
+            ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
+        }
+        (Timestamp(_, _), t) if is_str(t) => {
+            let out: StringArray = (0..rows)
+                .map(|i| {
+                    (!a[0].is_null(i)).then(|| {
+                        let mut s = String::new();
+                        crate::format::render_value_in(a[0].as_ref(), i, zone, &mut s);
+                        s
+                    })
+                })
+                .collect();
+            Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
+        }
+        (f, Timestamp(u, tz)) if is_str(f) => {
+            let s = arrow::compute::cast(&a[0], &Utf8)?;
+            let s = strs(&s);
+            let unit = if *u == TimeUnit::Second { TimeUnit::Millisecond } else { *u };
+            let mut out = Vec::with_capacity(rows);
+            for i in 0..rows {
+                let Some(text) = get(s, i) else {
+                    out.push(None);
+                    continue;
+                };
+                let Some(dt) = parse_timestamp(text) else {
+                    if lenient {
+                        out.push(None);
+                        continue;
+                    }
+                    return exec_err!(
+                        "Text '{text}' could not be parsed as a TIMESTAMP (yyyy-MM-dd HH:mm:ss[.fffffffff])"
+                    );
+                };
+                let dt = if tz.is_some() { zone.to_utc(&dt) } else { dt };
+                let ms = dt.and_utc().timestamp_millis();
+                let sub = (dt.and_utc().timestamp_subsec_nanos() % 1_000_000) as i64 * per_milli(unit) / 1_000_000;
+                out.push(Some(ms * per_milli(unit) + sub));
+            }
+            let v = Int64Array::from(out);
+            if tz.is_some() {
+                ltz(v, unit, &to)
+            } else {
+                plain(v, unit, &to)
+            }
+        }
+        (f, Int8 | Int16 | Int32 | Int64) if is_str(f) => {
+            let s = arrow::compute::cast(&a[0], &Utf8)?;
+            let s = strs(&s);
+            let (min, max) = match to {
+                Int8 => (i8::MIN as i64, i8::MAX as i64),
+                Int16 => (i16::MIN as i64, i16::MAX as i64),
+                Int32 => (i32::MIN as i64, i32::MAX as i64),
+                _ => (i64::MIN, i64::MAX),
+            };
+            let mut out = Vec::with_capacity(rows);
+            for i in 0..rows {
+                let Some(text) = get(s, i) else {
+                    out.push(None);
+                    continue;
+                };
+                match parse_integer(text).filter(|v| (min..=max).contains(v)) {
+                    Some(v) => out.push(Some(v)),
+                    None if lenient => out.push(None),
+                    None => return exec_err!("For input string: '{text}'. Invalid character found."),
+                }
+            }
+            Ok(arrow::compute::cast(&(Arc::new(Int64Array::from(out)) as ArrayRef), &to)?)
+        }
+        (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => {
+            // Java's narrowing: the low bits, as `(int) someLong`.
+            let v = arrow::compute::cast(&a[0], &Int64)?;
+            let v = v.as_primitive::<Int64Type>();
+            let out: ArrayRef = match to {
+                Int8 => Arc::new(arrow::array::Int8Array::from_iter(v.iter().map(|x| x.map(|x| x as i8)))),
+                Int16 => Arc::new(arrow::array::Int16Array::from_iter(v.iter().map(|x| x.map(|x| x as i16)))),
+                _ => Arc::new(arrow::array::Int32Array::from_iter(v.iter().map(|x| x.map(|x| x as i32)))),
+            };
+            Ok(out)
+        }
+        (Float32 | Float64, Int8 | Int16 | Int32 | Int64) => {
+            // Java's `(int) d` / `(long) d`: toward zero, NaN is 0, saturating at the range of
+            // int (long for BIGINT); TINYINT and SMALLINT then keep the low bits of the int.
+            let v = arrow::compute::cast(&a[0], &Float64)?;
+            let v = v.as_primitive::<arrow::datatypes::Float64Type>();
+            let long = |x: f64| if x.is_nan() { 0 } else { x as i64 };
+            let int = |x: f64| if x.is_nan() { 0 } else { x as i32 };
+            let out: ArrayRef = match to {
+                Int8 => Arc::new(arrow::array::Int8Array::from_iter(v.iter().map(|x| x.map(|x| int(x) as i8)))),
+                Int16 => Arc::new(arrow::array::Int16Array::from_iter(v.iter().map(|x| x.map(|x| int(x) as i16)))),
+                Int32 => Arc::new(arrow::array::Int32Array::from_iter(v.iter().map(|x| x.map(int)))),
+                _ => Arc::new(Int64Array::from_iter(v.iter().map(|x| x.map(long)))),
+            };
+            Ok(out)
+        }
+        (Boolean, t) if is_str(t) => {
+            let b = a[0].as_boolean();
+            let out: StringArray = (0..rows).map(|i| get(b, i).map(|v| if v { "TRUE" } else { "FALSE" })).collect();
+            Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
+        }
+        _ => Ok(arrow::compute::cast(&a[0], &to)?),
+    }
+}
+
+/// Raw UTC values in `unit` as a TIMESTAMP_LTZ array of type `to`.
+fn ltz(v: Int64Array, unit: TimeUnit, to: &DataType) -> Result<ArrayRef> {
+    let a = arrow::compute::cast(&(Arc::new(v) as ArrayRef), &DataType::Timestamp(unit, None))?;
+    let a = arrow::compute::cast(&a, &DataType::Timestamp(unit, Some("UTC".into())))?;
+    Ok(arrow::compute::cast(&a, to)?)
+}
+
+/// Raw wall-clock values in `unit` as a TIMESTAMP array of type `to`.
+fn plain(v: Int64Array, unit: TimeUnit, to: &DataType) -> Result<ArrayRef> {
+    let a = arrow::compute::cast(&(Arc::new(v) as ArrayRef), &DataType::Timestamp(unit, None))?;
+    Ok(arrow::compute::cast(&a, to)?)
+}
+
+/// Flink's CAST of a string to TIMESTAMP: `yyyy-M-d` and an optional ` H:m:s[.fraction]`; no
+/// blanks around; a day past the month's end is its last day, `24:00:00` the next midnight.
+pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
+    let (date, time) = match s.split_once(' ') {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let num = |t: &str, max_len: usize| {
+        (!t.is_empty() && t.len() <= max_len && t.bytes().all(|c| c.is_ascii_digit())).then(|| t.parse::<u32>().ok())?
+    };
+    let mut d = date.split('-');
+    let (y, m, day) = (num(d.next()?, 4)?, num(d.next()?, 2)?, num(d.next()?, 2)?);
+    if d.next().is_some() || date.split('-').next()?.len() != 4 || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(y as i32, m, 1)?;
+    let last = first.checked_add_months(chrono::Months::new(1))?.pred_opt()?.day();
+    let date = NaiveDate::from_ymd_opt(y as i32, m, day.min(last))?;
+    let Some(time) = time else { return Some(date.and_time(NaiveTime::MIN)) };
+    let (hms, frac) = match time.split_once('.') {
+        Some((hms, f)) => (hms, Some(f)),
+        None => (time, None),
+    };
+    let mut t = hms.split(':');
+    let (h, mi, se) = (num(t.next()?, 2)?, num(t.next()?, 2)?, num(t.next()?, 2)?);
+    if t.next().is_some() || h > 24 || mi > 59 || se > 59 || (h == 24 && (mi, se) != (0, 0)) {
+        return None;
+    }
+    let nanos = match frac {
+        None => 0,
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|c| c.is_ascii_digit()) => {
+            f.parse::<u32>().ok()? * 10u32.pow(9 - f.len() as u32)
+        }
+        Some(_) => return None,
+    };
+    if h == 24 {
+        if nanos != 0 {
+            return None;
+        }
+        return Some(date.and_time(NaiveTime::MIN) + TimeDelta::days(1));
+    }
+    Some(date.and_time(NaiveTime::from_hms_nano_opt(h, mi, se, nanos)?))
+}
+
+/// Flink's CAST of a string to an integer: blanks around ignored, an optional sign, digits, and
+/// an optional fraction that is dropped.
+pub fn parse_integer(s: &str) -> Option<i64> {
+    let t = s.trim_matches(|c: char| c <= ' ');
+    let (whole, frac) = match t.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (t, ""),
+    };
+    if !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let digits = whole.strip_prefix(['+', '-']).unwrap_or(whole);
+    if digits.is_empty() && frac.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if digits.is_empty() {
+        return Some(0);
+    }
+    whole.parse::<i64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_to_timestamps_as_flink() {
+        let ok = [
+            ("2024-01-01", "2024-01-01 00:00:00"),
+            ("2024-1-1 1:2:3", "2024-01-01 01:02:03"),
+            ("2024-02-30 00:00:00", "2024-02-29 00:00:00"),
+            ("2024-01-01 24:00:00", "2024-01-02 00:00:00"),
+            ("2024-01-01 10:00:00.123456", "2024-01-01 10:00:00.123456"),
+        ];
+        for (s, want) in ok {
+            let got = parse_timestamp(s).unwrap_or_else(|| panic!("{s}"));
+            assert_eq!(got.format("%Y-%m-%d %H:%M:%S%.f").to_string().trim_end_matches(".000"), want, "{s}");
+        }
+        for s in ["abc", "2024-01-01T10:00:00", "2024-01-01 10:00", " 2024-01-01 10:00:00 ", "2024-01-01 10:00:00Z"] {
+            assert_eq!(parse_timestamp(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn strings_to_integers_as_flink() {
+        for (s, want) in
+            [(" 12 ", Some(12)), ("1.5", Some(1)), ("-2.7", Some(-2)), ("abc", None), ("", None), ("1e3", None)]
+        {
+            assert_eq!(parse_integer(s), want, "{s:?}");
+        }
+    }
+}

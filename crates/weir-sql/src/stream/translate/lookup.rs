@@ -1,0 +1,189 @@
+//! Translation of lookup joins: `JOIN t FOR SYSTEM_TIME AS OF s.p AS d ON s.k = d.k` where
+//! `p` is a processing-time attribute of the probe side and `t` a bounded table. The table
+//! is read whole by a job of its own when the join's first subtask opens (the other
+//! subtasks wait for it and share it), then each probe row is joined on arrival
+//! ([`LookupJoinOperator`]). (Flink joins this way only with a lookup source such as
+//! JDBC; it refuses filesystem and datagen tables, which Weir reads whole instead.)
+
+use std::sync::{Arc, OnceLock};
+
+use arrow::datatypes::SchemaRef;
+use datafusion_expr::logical_plan::Join;
+use datafusion_expr::{Cast, Expr, ExprSchemable, JoinType};
+use weir::StreamExecutionEnvironment;
+
+use super::{physical, Stream, Translator};
+use crate::catalog::TableDef;
+use crate::error::{ErrorKind, Result, SqlError};
+use crate::planner::VersionedTable;
+use crate::stream::exchange::KeyEncoder;
+use crate::stream::lookup_join::{LookupJoinOperator, LookupTable};
+use crate::stream::Changes;
+
+/// A table loaded once for all subtasks, or why it could not be.
+type Loaded = std::result::Result<Arc<LookupTable>, String>;
+
+impl Translator<'_> {
+    /// The lookup join `join` with the table `versioned` on its right, when its `AS OF`
+    /// column is a processing-time attribute of the left side; `None` otherwise (an
+    /// event-time temporal join).
+    pub(super) fn lookup_join(&self, join: &Join, versioned: &VersionedTable) -> Result<Option<Stream>> {
+        let table = &versioned.table;
+        let as_of = versioned.as_of.join(".");
+        let left_join = match join.join_type {
+            JoinType::Inner => false,
+            JoinType::Left => true,
+            other => {
+                return Err(SqlError::unsupported(format!(
+                    "A join with a table read FOR SYSTEM_TIME AS OF must be an INNER or LEFT join; '{}' is in a \
+                     {other} join",
+                    table.name
+                )))
+            }
+        };
+        let column = match versioned.as_of.as_slice() {
+            [name] => datafusion_common::Column::from_name(name.clone()),
+            [qualifier @ .., name] => datafusion_common::Column::new(
+                Some(datafusion_common::TableReference::bare(qualifier.join("."))),
+                name.clone(),
+            ),
+            [] => return Err(SqlError::validation("FOR SYSTEM_TIME AS OF needs a column")),
+        };
+        if !crate::planner::time_attribute::column_is_proctime(&join.left, &column) {
+            // An event-time temporal join, on a versioned table.
+            let left_schema = join.left.schema();
+            let is_time = left_schema
+                .index_of_column(&column)
+                .is_ok_and(|i| matches!(left_schema.field(i).data_type(), arrow::datatypes::DataType::Timestamp(..)));
+            if !is_time {
+                return Err(SqlError::validation(format!(
+                    "FOR SYSTEM_TIME AS OF {as_of}: '{as_of}' is not a time attribute of the join's left input; \
+                     read '{}' as of a processing-time attribute (p AS PROCTIME()) for a lookup join, or as of the \
+                     left rowtime for a temporal join",
+                    table.name
+                )));
+            }
+            if table.primary_key.is_empty() {
+                return Err(SqlError::validation(format!(
+                    "Temporal table '{}' needs a PRIMARY KEY to be read FOR SYSTEM_TIME AS OF {as_of} (a versioned \
+                     table); as of a processing-time attribute it would be a lookup join",
+                    table.name
+                )));
+            }
+            if table.watermark.is_none() {
+                return Err(SqlError::unsupported(format!(
+                    "Temporal table '{}' has no watermark: declare WATERMARK FOR its time column to read it as of \
+                     the rowtime {as_of}, or read it as of a processing-time attribute (a lookup join)",
+                    table.name
+                )));
+            }
+            return Ok(None);
+        }
+        bounded(table)?;
+        if join.on.is_empty() {
+            return Err(SqlError::validation(format!(
+                "The lookup join with '{}' needs an equality condition on its columns in ON, such as \
+                 ON s.k = {}.k",
+                table.name, table.name
+            )));
+        }
+        let left = self.translate(&join.left)?;
+        if left.updating {
+            return Err(SqlError::unsupported(format!(
+                "The lookup join with '{}' needs an insert-only left input, but it is updating (from {})",
+                table.name, left.origin
+            )));
+        }
+
+        // The table's rows as the join reads them (its projections and filters applied),
+        // from a job of their own.
+        let env = StreamExecutionEnvironment::new().with_parallelism(1).with_clock(self.clock.clone());
+        let settings =
+            crate::session::JobSettings { parallelism: 1, max_parallelism: self.max_parallelism, ..Default::default() };
+        let open = |def: &TableDef| crate::connectors::open_source(&env, def, &settings);
+        let right = Translator::new(&env, 1, self.max_parallelism, &open).translate(&join.right)?;
+        let sink = weir_connectors::sink::CollectSink::<Changes>::new();
+        let rows = sink.handle();
+        right.data.sink_to(sink, "Collect").set_parallelism(1);
+
+        let mut keys: [Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>>; 2] = [Vec::new(), Vec::new()];
+        for (l, r) in &join.on {
+            let lt = l.get_type(left.schema.as_ref()).map_err(crate::planner::plan_error)?;
+            let rt = r.get_type(right.schema.as_ref()).map_err(crate::planner::plan_error)?;
+            let r = if lt == rt { r.clone() } else { Expr::Cast(Cast::new(Box::new(r.clone()), lt)) };
+            keys[0].push(physical(l, &left.schema, &self.props)?);
+            keys[1].push(physical(&r, &right.schema, &self.props)?);
+        }
+        let pair = Arc::new(left.schema.join(&right.schema).map_err(crate::planner::plan_error)?);
+        let rest = join.filter.as_ref().and_then(|f| {
+            datafusion_expr::utils::split_conjunction(f)
+                .into_iter()
+                .filter(|e| !crate::functions::proctime::is_as_of_marker(e))
+                .cloned()
+                .reduce(|a, b| a.and(b))
+        });
+        let residual = rest.as_ref().map(|f| physical(f, &pair, &self.props)).transpose()?;
+        let left_schema: SchemaRef = Arc::new(left.schema.as_arrow().clone());
+        let right_schema: SchemaRef = Arc::new(right.schema.as_arrow().clone());
+        let out_schema: SchemaRef = Arc::new(join.schema.as_arrow().clone());
+
+        let name = table.name.clone();
+        let loaded: Arc<OnceLock<Loaded>> = Arc::new(OnceLock::new());
+        let env = Arc::new(env);
+        let [probe_keys, table_keys] = keys;
+        let data = left.data.transform("LookupJoin", move |_| {
+            let table = loaded
+                .get_or_init(|| {
+                    env.execute(&format!("lookup table {name}")).map_err(|e| e.to_string())?;
+                    let batches: Vec<_> = rows.take().into_iter().map(|c| c.rows).collect();
+                    let keys = KeyEncoder::new(table_keys.clone(), &right_schema).map_err(|e| e.to_string())?;
+                    LookupTable::new(right_schema.clone(), &batches, &keys).map(Arc::new).map_err(|e| e.to_string())
+                })
+                .clone()
+                .map_err(|e| format!("Could not read the lookup table '{name}': {e}"))?;
+            Ok(LookupJoinOperator::new(
+                table,
+                KeyEncoder::new(probe_keys.clone(), &left_schema)?,
+                residual.clone(),
+                left_join,
+                out_schema.clone(),
+            ))
+        });
+        let on = join.on.iter().map(|(l, r)| format!("{l} = {r}")).collect::<Vec<_>>().join(" AND ");
+        Ok(Some(Stream {
+            data: super::beside(&left.data, data),
+            schema: join.schema.clone(),
+            updating: false,
+            window: None,
+            rowtime: left.rowtime,
+            origin: format!("LookupJoin(table=[{}], joinType=[{:?}], on=[{on}])", versioned.table.name, join.join_type),
+        }))
+    }
+}
+
+/// Checks that `table` ends: a lookup join reads it whole.
+fn bounded(table: &TableDef) -> Result<()> {
+    let connector = table.connector()?;
+    let ends = match connector {
+        "filesystem" => true,
+        "datagen" => {
+            table.option("number-of-rows").is_some()
+                || table
+                    .options
+                    .iter()
+                    .any(|(k, v)| k.starts_with("fields.") && k.ends_with(".kind") && v == "sequence")
+        }
+        _ => false,
+    };
+    if ends {
+        return Ok(());
+    }
+    Err(SqlError::new(
+        ErrorKind::Unsupported,
+        format!(
+            "A lookup join reads its table whole, so '{}' must be bounded (a filesystem table, or datagen with \
+             'number-of-rows' or a sequence field); the {connector} connector is not",
+            table.name
+        ),
+    ))
+}
