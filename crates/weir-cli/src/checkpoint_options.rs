@@ -145,6 +145,42 @@ pub fn serve_savepoint_requests(control: weir_runtime::JobControl, dir: PathBuf)
     });
 }
 
+/// Serves savepoint requests (`SIGUSR1`) for a sequence of jobs — the `INSERT` jobs of a
+/// SQL script, one after another: returns the hook a SQL session calls with each job's
+/// control; the request goes to the job running when it arrives. Savepoints are printed as
+/// `savepoint DIR/chk-N` (`dir`: where checkpoints go, when known).
+pub fn savepoint_hook(dir: Option<PathBuf>) -> weir_sql::session::JobStarted {
+    let current: Arc<std::sync::Mutex<Option<weir_runtime::JobControl>>> = Arc::default();
+    let slot = current.clone();
+    let mut serving = false;
+    Box::new(move |control| {
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(control);
+        if serving {
+            return;
+        }
+        serving = true;
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGUSR1, on_sigusr1 as *const () as libc::sighandler_t);
+        }
+        let (current, dir) = (current.clone(), dir.clone());
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(20));
+            if SAVEPOINT_REQUESTED.swap(false, Ordering::SeqCst) {
+                let control = current.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                let Some(control) = control else { continue };
+                match control.trigger_savepoint(Duration::from_secs(600)) {
+                    Ok(id) => match &dir {
+                        Some(d) => eprintln!("savepoint {}", d.join(format!("chk-{}", id.0)).display()),
+                        None => eprintln!("savepoint chk-{} (in the job's checkpoint directory)", id.0),
+                    },
+                    Err(e) => eprintln!("savepoint failed: {e}"),
+                }
+            }
+        });
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,10 @@ struct SqlRunArgs {
     /// Default parallelism of the script's jobs (`SET 'parallelism.default'` overrides it).
     #[arg(short = 'p', long, default_value_t = 1)]
     parallelism: usize,
+    /// Checkpointing of the script's INSERT jobs (`SET 'execution.checkpointing.*'` in the
+    /// script goes over these). With it, filesystem sinks write exactly once.
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
 }
 
 #[derive(Args)]
@@ -146,9 +150,9 @@ fn main() -> ExitCode {
             None => run_nexmark(args.run),
         },
         Command::Savepoint(args) => savepoint(args),
-        Command::Run(args) => run_sql_file(&args.file, args.parallelism),
+        Command::Run(args) => run_sql_file(&args.file, args.parallelism, &args.checkpoints),
         Command::Sql(args) => match args.file {
-            Some(file) => run_sql_file(&file, args.parallelism),
+            Some(file) => run_sql_file(&file, args.parallelism, &CheckpointArgs::default()),
             None => weir_cli::sql_client::run(args.parallelism),
         },
     };
@@ -202,14 +206,16 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
         ),
     };
     if args.api == Api::Sql {
-        if args.checkpoints.checkpoint_dir.is_some() {
-            anyhow::bail!("SQL jobs cannot checkpoint yet: their operators do not snapshot state; drop --checkpoint-dir or use --api datastream");
-        }
         eprintln!("Nexmark {name} (SQL) · parallelism {} · {source}", args.parallelism);
-        let spec =
-            nexmark::sql::SqlRunSpec { query: name, input, parallelism: args.parallelism, output: args.output.clone() };
+        let spec = nexmark::sql::SqlRunSpec {
+            query: name,
+            input,
+            parallelism: args.parallelism,
+            output: args.output.clone(),
+            checkpoints: args.checkpoints.clone(),
+        };
         let report = nexmark::sql::run(&spec)?;
-        print_report(&report, &args, false);
+        print_report(&report, &args, args.checkpoints.checkpoint_dir.is_some());
         return Ok(());
     }
     let mut query: Query = name.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -292,10 +298,13 @@ fn print_report(r: &nexmark::RunReport, args: &RunArgs, checkpointing: bool) {
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Runs a SQL script; errors show the statement's line with a caret.
-fn run_sql_file(file: &std::path::Path, parallelism: usize) -> anyhow::Result<()> {
+fn run_sql_file(file: &std::path::Path, parallelism: usize, checkpoints: &CheckpointArgs) -> anyhow::Result<()> {
     let script = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let settings = weir_sql::session::JobSettings { parallelism: parallelism.max(1), ..Default::default() };
     let mut session = weir_sql::session::Session::new(settings);
+    session.set_checkpointing(checkpoints.settings()?);
+    session.set_restart_strategy(checkpoints.restart_strategy()?);
+    session.on_job_started(weir_cli::checkpoint_options::savepoint_hook(checkpoints.checkpoint_dir.clone()));
     let mut out = ScriptOutput(std::io::stdout().lock());
     session.execute_script(&script, &mut out).map_err(|e| anyhow::anyhow!("{}", e.render(&script)))
 }

@@ -15,6 +15,7 @@ pub mod connectors;
 pub mod error;
 pub mod format;
 pub mod functions;
+pub mod job_options;
 pub mod parser;
 pub mod planner;
 pub mod session;

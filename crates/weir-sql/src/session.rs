@@ -24,6 +24,8 @@ pub struct JobSettings {
     pub parallelism: usize,
     /// Key groups (`pipeline.max-parallelism`).
     pub max_parallelism: usize,
+    /// `table.exec.state.ttl` in milliseconds (`None`: state is kept forever).
+    pub state_ttl_ms: Option<i64>,
     /// The session time zone (`table.local-time-zone`; UTC by default, where Flink takes the
     /// JVM's zone): how TIMESTAMP_LTZ values are shown and read as wall clocks.
     pub local_time_zone: LocalTimeZone,
@@ -34,6 +36,7 @@ impl Default for JobSettings {
         JobSettings {
             parallelism: 1,
             max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM,
+            state_ttl_ms: None,
             local_time_zone: LocalTimeZone::Utc,
         }
     }
@@ -46,6 +49,9 @@ impl JobSettings {
     }
 }
 
+/// Called with the control of each job the session starts (to serve savepoint requests).
+pub type JobStarted = Box<dyn FnMut(weir_runtime::JobControl) + Send>;
+
 /// A SQL session.
 #[derive(Default)]
 pub struct Session {
@@ -56,6 +62,13 @@ pub struct Session {
     table_options: BTreeMap<String, BTreeMap<String, String>>,
     /// Rows the session's jobs have given their sinks.
     rows_written: Arc<std::sync::atomic::AtomicU64>,
+    /// Checkpointing from the command line (`SET` options go over it).
+    checkpointing: Option<weir_runtime::CheckpointSettings>,
+    /// The restart strategy from the command line.
+    restart_strategy: Option<weir_runtime::restart::RestartStrategy>,
+    job_started: Option<JobStarted>,
+    /// What the last `INSERT` job reported.
+    last_job: Option<weir_runtime::JobExecutionResult>,
     /// Where jobs read processing time (`PROCTIME()`, processing-time windows); the
     /// machine's clock when unset.
     clock: Option<Arc<dyn weir_runtime::Clock>>,
@@ -111,6 +124,28 @@ impl Session {
     /// tables at files, or its result table at an output directory, this way).
     pub fn override_table_options(&mut self, name: &str, options: BTreeMap<String, String>) {
         self.table_options.insert(name.to_string(), options);
+    }
+
+    /// Checkpoints the session's `INSERT` jobs with `settings` (from the command line;
+    /// `SET 'execution.checkpointing.*'` options go over them). With checkpointing,
+    /// filesystem sinks commit their files when checkpoints complete: exactly once.
+    pub fn set_checkpointing(&mut self, settings: Option<weir_runtime::CheckpointSettings>) {
+        self.checkpointing = settings;
+    }
+
+    /// Restarts failed jobs by `strategy` instead of the default.
+    pub fn set_restart_strategy(&mut self, strategy: Option<weir_runtime::restart::RestartStrategy>) {
+        self.restart_strategy = strategy;
+    }
+
+    /// Calls `f` with the control of every job the session starts, while it runs.
+    pub fn on_job_started(&mut self, f: JobStarted) {
+        self.job_started = Some(f);
+    }
+
+    /// What the last `INSERT` job reported (checkpoints, restarts), if one ran.
+    pub fn last_job(&self) -> Option<&weir_runtime::JobExecutionResult> {
+        self.last_job.as_ref()
     }
 
     /// Rows given to sinks by the jobs this session has run (`INSERT INTO`).
@@ -266,12 +301,16 @@ impl Session {
                         if k == "parallelism.default" {
                             self.settings.parallelism = JobSettings::default().parallelism;
                         }
+                        if k == crate::job_options::STATE_TTL {
+                            self.settings.state_ttl_ms = None;
+                        }
                         if k == "table.local-time-zone" {
                             self.settings.local_time_zone = LocalTimeZone::default();
                         }
                     }
                     None => {
                         self.options.clear();
+                        self.settings.state_ttl_ms = None;
                         self.settings.local_time_zone = LocalTimeZone::default();
                     }
                 }
@@ -289,6 +328,10 @@ impl Session {
     }
 
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        crate::job_options::check(key, value)?;
+        if key == crate::job_options::STATE_TTL {
+            self.settings.state_ttl_ms = crate::job_options::state_ttl_ms(|_| Some(value.to_string()))?;
+        }
         if key == "parallelism.default" {
             self.settings.parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
                 SqlError::option(format!("'parallelism.default' must be a positive number, not '{value}'"))
@@ -486,10 +529,24 @@ impl Session {
     }
 
     fn translate(&self, env: &StreamExecutionEnvironment, plan: &LogicalPlan) -> Result<Stream> {
+        Ok(self.translate_statement(env, plan, 0)?.0)
+    }
+
+    /// The stream of `plan`, the `statement`th of its job, and why its operators cannot be
+    /// checkpointed (empty when they can).
+    fn translate_statement(
+        &self,
+        env: &StreamExecutionEnvironment,
+        plan: &LogicalPlan,
+        statement: usize,
+    ) -> Result<(Stream, Vec<String>)> {
         let settings = self.settings.clone();
         let open = move |table: &TableDef| crate::connectors::open_source(env, table, &settings);
-        let translator = Translator::new(env, self.settings.parallelism, self.settings.max_parallelism, &open);
-        translator.translate(plan)
+        let translator = Translator::new(env, self.settings.parallelism, self.settings.max_parallelism, &open)
+            .with_state_ttl(self.settings.state_ttl_ms)
+            .with_uid_prefix(format!("sql-{statement}-"));
+        let stream = translator.translate(plan)?;
+        Ok((stream, translator.not_checkpointable()))
     }
 
     fn env(&self) -> StreamExecutionEnvironment {
@@ -503,12 +560,27 @@ impl Session {
     }
 
     fn run_inserts(&mut self, inserts: &[Insert], out: &mut dyn ResultSink) -> Result<()> {
-        let env = self.env();
-        for insert in inserts {
+        let checkpointing =
+            crate::job_options::checkpoint_settings(self.checkpointing.as_ref(), |k| self.options.get(k).cloned())?;
+        let mut env = self.env();
+        if let Some(c) = &checkpointing {
+            env = env.enable_checkpointing(c.clone());
+        }
+        if let Some(r) = &self.restart_strategy {
+            env = env.with_restart_strategy(r.clone());
+        }
+        for (statement, insert) in inserts.iter().enumerate() {
             let name = object_name(&insert.table)?;
             let table = self.existing_table(&name)?.clone();
             let plan = crate::planner::plan_query_in(&self.catalog, &insert.query, self.settings.function_config())?;
-            let stream = self.translate(&env, &plan)?;
+            let (stream, blockers) = self.translate_statement(&env, &plan, statement)?;
+            if checkpointing.is_some() && !blockers.is_empty() {
+                return Err(SqlError::unsupported(format!(
+                    "This job cannot be checkpointed: {}. Run it without checkpointing \
+                     ('execution.checkpointing.interval' unset, no --checkpoint-dir).",
+                    blockers.join("; ")
+                )));
+            }
             let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
             let rows = self.rows_written.clone();
             let counted = stream.data.map(move |c: Changes| {
@@ -518,8 +590,18 @@ impl Session {
             stream.data = crate::stream::translate::beside(&stream.data, counted);
             crate::connectors::add_sink(&env, stream, &table, &self.settings)?;
         }
-        let result = env.execute("insert-into").map_err(|e| SqlError::new(ErrorKind::Execution, e.to_string()))?;
-        let _ = result;
+        let failed = |e: weir_runtime::JobError| SqlError::new(ErrorKind::Execution, e.to_string());
+        let result = match (&checkpointing, &mut self.job_started) {
+            (Some(_), Some(started)) => {
+                let (control, job) = env.execute_async("insert-into").map_err(failed)?;
+                started(control);
+                job.join()
+                    .map_err(|_| SqlError::new(ErrorKind::Execution, "the job thread panicked"))?
+                    .map_err(failed)?
+            }
+            _ => env.execute("insert-into").map_err(failed)?,
+        };
+        self.last_job = Some(result);
         out.message("[INFO] Job finished.");
         Ok(())
     }

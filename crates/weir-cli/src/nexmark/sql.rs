@@ -65,6 +65,8 @@ pub struct SqlRunSpec {
     pub parallelism: usize,
     /// Result rows as JSON lines into this directory, or dropped.
     pub output: Option<PathBuf>,
+    /// Checkpointing (with it, `--output` is written exactly once).
+    pub checkpoints: crate::checkpoint_options::CheckpointArgs,
 }
 
 fn options(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
@@ -157,6 +159,9 @@ pub fn run(spec: &SqlRunSpec) -> anyhow::Result<RunReport> {
         std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
     }
     let mut session = session(spec);
+    session.set_checkpointing(spec.checkpoints.settings()?);
+    session.set_restart_strategy(spec.checkpoints.restart_strategy()?);
+    session.on_job_started(crate::checkpoint_options::savepoint_hook(spec.checkpoints.checkpoint_dir.clone()));
     let cpu_before = process_cpu_time();
     let started = Instant::now();
     session
@@ -180,10 +185,10 @@ pub fn run(spec: &SqlRunSpec) -> anyhow::Result<RunReport> {
         elapsed_s: elapsed.as_secs_f64(),
         cpu_s: cpu.as_secs_f64(),
         peak_rss_mib: peak_rss_mib(),
-        checkpoints: 0,
-        checkpoint_stats: Default::default(),
-        restored_from: None,
-        restarts: 0,
+        checkpoints: session.last_job().map_or(0, |j| j.completed_checkpoints.len()),
+        checkpoint_stats: session.last_job().map(|j| j.checkpoint_stats.clone()).unwrap_or_default(),
+        restored_from: session.last_job().and_then(|j| j.restored_from).map(|c| c.0),
+        restarts: session.last_job().map_or(0, |j| j.restarts),
     })
 }
 

@@ -63,6 +63,35 @@ impl AggCall {
     }
 }
 
+impl AggCall {
+    /// Whether a checkpoint can hold this call's accumulator exactly: its `state()` merged
+    /// into a fresh accumulator must continue as the original would. Accumulators of an
+    /// insert-only input are DataFusion's partial-aggregation ones, whose state is exact.
+    /// Of the retracting ones, COUNT, SUM and AVG keep sums and counts, and LISTAGG,
+    /// FIRST_VALUE and LAST_VALUE their values and pending retractions — exact; a DISTINCT
+    /// one keeps only the set of values, not how often each was seen, so a restored one
+    /// would forget a value while copies of it remain.
+    ///
+    /// # Errors
+    /// The reason, naming the function.
+    pub fn check_restorable(&self, retracting: bool) -> Result<(), String> {
+        if !retracting {
+            return Ok(());
+        }
+        let name = self.function.fun().name().to_lowercase();
+        let distinct = self.function.is_distinct();
+        if !distinct && matches!(name.as_str(), "count" | "sum" | "avg" | "listagg" | "first_value" | "last_value") {
+            return Ok(());
+        }
+        Err(format!(
+            "{}{} over an updating input cannot be checkpointed: its accumulator's state does not hold \
+             everything a retraction needs",
+            name.to_uppercase(),
+            if distinct { "(DISTINCT …)" } else { "" }
+        ))
+    }
+}
+
 /// DataFusion's sliding MIN and MAX retract in arrival order only (window frames); a
 /// changelog may retract any earlier row.
 fn sliding_is_fifo(name: &str) -> bool {

@@ -6,15 +6,21 @@
 //!
 //! On a processing-time attribute (`ORDER BY proctime ASC`) the first row to arrive is the
 //! first: it is emitted at once, and every later row of its key is ignored.
+//!
+//! Checkpoints hold each key's pending row and time, the keys already emitted, and the
+//! watermark ([`super::keyed_state`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::Array;
+use arrow::array::{ArrayRef, Int64Array};
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::Changes;
+use super::keyed_state::{self, PendingRestore};
 use super::rank::RankEncoders;
 use super::watermark::millis;
 use crate::changelog::RowKind;
@@ -32,6 +38,7 @@ pub struct FirstRowOperator {
     /// Keys whose first row was emitted.
     emitted: HashSet<Box<[u8]>>,
     watermark: i64,
+    restore: PendingRestore,
 }
 
 impl FirstRowOperator {
@@ -43,7 +50,25 @@ impl FirstRowOperator {
             pending: HashMap::new(),
             emitted: HashSet::new(),
             watermark: i64::MIN,
+            restore: PendingRestore::default(),
         }
+    }
+
+    fn restore_keys(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let done = keyed_state::i64_column(&batch, "emitted")?;
+            let times = keyed_state::i64_column(&batch, "time")?;
+            let rows = keyed_state::bytes_of(&batch, "row")?;
+            for i in 0..batch.num_rows() {
+                if done.value(i) == 1 {
+                    self.emitted.insert(keys.value(i).into());
+                } else {
+                    self.pending.insert(keys.value(i).into(), (times.value(i), rows.value(i).into()));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Deduplication on processing time: each key's first row to arrive, emitted at once.
@@ -125,6 +150,40 @@ impl Operator for FirstRowOperator {
     type In = Changes;
     type Out = Changes;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_keys(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let pending = self.pending.iter().map(|(k, (t, r))| (k.as_ref(), *t, r.as_ref(), 0));
+        let emitted = self.emitted.iter().map(|k| (k.as_ref(), i64::MIN, &[][..], 1));
+        let entries: Vec<(&[u8], i64, &[u8], i64)> = pending.chain(emitted).collect();
+        let batches = if entries.is_empty() {
+            Vec::new()
+        } else {
+            let columns: Vec<(String, ArrayRef)> = vec![
+                ("time".into(), Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.1)))),
+                ("row".into(), keyed_state::bytes_column(entries.iter().map(|e| e.2))),
+                ("emitted".into(), Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.3)))),
+            ];
+            vec![keyed_state::state_batch(entries.iter().map(|e| e.0), columns)?]
+        };
+        keyed_state::write_keyed(state, &batches)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
+
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             match self.time {
@@ -144,5 +203,54 @@ impl Operator for FirstRowOperator {
 
     fn finish(&mut self, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         self.fire(i64::MAX, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::Insert as I;
+    use crate::stream::exchange::KeyEncoder;
+    use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    fn input() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("t", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+        ]))
+    }
+
+    fn operator() -> FirstRowOperator {
+        let input = input();
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        let sort = vec![(columns(&input, &[1]).remove(0), false, false)];
+        FirstRowOperator::new(RankEncoders::new(keys, sort, &input, input.clone(), false).unwrap(), 1)
+    }
+
+    fn batch(values: &[(i64, i64)]) -> Changes {
+        let owned: Vec<[i64; 2]> = values.iter().map(|&(k, t)| [k, t]).collect();
+        rows(&input(), &owned.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn restored_keys_stay_deduplicated() {
+        let clock = ManualClock::new(0);
+        let mut reference = Harness::new(operator(), &clock);
+        reference.feed(batch(&(0..20).map(|i| (i % 6, 10 + i)).collect::<Vec<_>>()));
+        assert_eq!(reference.watermark(12).len(), 3, "keys 0, 1 and 2 are emitted");
+        let snapshot = reference.snapshot();
+        let next = batch(&(0..20).map(|i| (i % 9, 11 + i)).collect::<Vec<_>>());
+        let expected = sorted([reference.feed(next.clone()), reference.watermark(100)].concat());
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
+            let mut got = feed_keyed(&mut restored, &[0], next.clone());
+            for h in &mut restored {
+                got.extend(h.watermark(100));
+            }
+            assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
+        }
     }
 }

@@ -2,6 +2,14 @@
 //! group's accumulators take the input's inserts and retractions; a changed result is sent
 //! as `-U` old, `+U` new (`+I` for a new group, `-D` when its last row is retracted), as
 //! Flink's `GroupAggFunction` does.
+//!
+//! With `table.exec.state.ttl`, a group not updated for that long (processing time) is
+//! forgotten: its next row starts a new group (`+I`), a retraction for it is ignored, and
+//! nothing is emitted when it expires — Flink's state TTL with `NeverReturnExpired`.
+//!
+//! Checkpoints hold, per group, its key, row count, last update, last emitted result and
+//! the accumulators' states ([`super::keyed_state`]); a restored accumulator is a fresh one
+//! merged with its state, which [`AggCall::check_restorable`] vouches is exact.
 
 use std::collections::HashMap;
 
@@ -10,11 +18,13 @@ use arrow::datatypes::SchemaRef;
 use datafusion_common::ScalarValue;
 use datafusion_expr::Accumulator;
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::aggregate::AggCall;
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
 
 /// Consecutive rows of one key that all accumulate (`true`) or all retract.
@@ -24,6 +34,8 @@ struct Group {
     accumulators: Vec<Box<dyn Accumulator>>,
     rows: i64,
     emitted: Option<Vec<ScalarValue>>,
+    /// Processing time (epoch ms) of the last change, for the state TTL.
+    updated: i64,
 }
 
 /// Aggregates rows per key into an updating result.
@@ -33,13 +45,80 @@ pub struct GroupAggOperator {
     retracting: bool,
     schema: SchemaRef,
     groups: HashMap<Box<[u8]>, Group>,
+    /// `table.exec.state.ttl` in milliseconds.
+    ttl_ms: Option<i64>,
+    /// When expired groups are next swept out.
+    next_sweep: i64,
+    restore: PendingRestore,
 }
 
 impl GroupAggOperator {
     /// Aggregation by `keys`; the output is the key columns then one per call, as `schema`.
     /// `retracting`: the input is a changelog with retractions.
     pub fn new(keys: KeyEncoder, calls: Vec<AggCall>, retracting: bool, schema: SchemaRef) -> Self {
-        GroupAggOperator { keys, calls, retracting, schema, groups: HashMap::new() }
+        GroupAggOperator {
+            keys,
+            calls,
+            retracting,
+            schema,
+            groups: HashMap::new(),
+            ttl_ms: None,
+            next_sweep: i64::MIN,
+            restore: PendingRestore::default(),
+        }
+    }
+
+    /// Forgets a group not updated for `ttl_ms` of processing time (`None`: never).
+    pub fn with_state_ttl(mut self, ttl_ms: Option<i64>) -> Self {
+        self.ttl_ms = ttl_ms.filter(|t| *t > 0);
+        self
+    }
+
+    fn expired(&self, group: &Group, now: i64) -> bool {
+        self.ttl_ms.is_some_and(|ttl| group.updated.saturating_add(ttl) <= now)
+    }
+
+    /// Drops every expired group, at most once per half TTL (the lookups already ignore
+    /// them; this only frees their memory).
+    fn sweep(&mut self, now: i64) {
+        let Some(ttl) = self.ttl_ms else { return };
+        if now < self.next_sweep {
+            return;
+        }
+        self.groups.retain(|_, g| g.updated.saturating_add(ttl) > now);
+        self.next_sweep = now.saturating_add((ttl / 2).max(1));
+    }
+
+    fn restore_groups(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let rows = keyed_state::i64_column(&batch, "rows")?;
+            let updated = keyed_state::i64_column(&batch, "updated")?;
+            let mut states = Vec::with_capacity(self.calls.len());
+            let mut emitted = Vec::with_capacity(self.calls.len());
+            for c in 0..self.calls.len() {
+                // As many state columns as the accumulator's `state()` gave (a sliding
+                // accumulator's differ from the function's declared state fields).
+                let cols: Vec<ArrayRef> =
+                    (0..).map_while(|j| batch.column_by_name(&format!("acc{c}_{j}")).cloned()).collect();
+                states.push(cols);
+                emitted.push(keyed_state::column(&batch, &format!("out{c}"))?.clone());
+            }
+            for i in 0..batch.num_rows() {
+                let mut accumulators = Vec::with_capacity(self.calls.len());
+                let mut values = Vec::with_capacity(self.calls.len());
+                for (c, call) in self.calls.iter().enumerate() {
+                    let mut acc = call.accumulator(self.retracting)?;
+                    acc.merge_batch(&keyed_state::row_slices(&states[c], i))?;
+                    accumulators.push(acc);
+                    values.push(ScalarValue::try_from_array(&emitted[c], i)?);
+                }
+                let group =
+                    Group { accumulators, rows: rows.value(i), emitted: Some(values), updated: updated.value(i) };
+                self.groups.insert(keys.value(i).into(), group);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -47,7 +126,58 @@ impl Operator for GroupAggOperator {
     type In = Changes;
     type Out = Changes;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_groups(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let n = self.groups.len();
+        let mut keys = Vec::with_capacity(n);
+        let mut rows = Vec::with_capacity(n);
+        let mut updated = Vec::with_capacity(n);
+        let mut acc_states: Vec<Vec<Vec<ScalarValue>>> = vec![Vec::with_capacity(n); self.calls.len()];
+        let mut outs: Vec<Vec<ScalarValue>> = vec![Vec::with_capacity(n); self.calls.len()];
+        for (key, group) in self.groups.iter_mut() {
+            keys.push(key.as_ref());
+            rows.push(group.rows);
+            updated.push(group.updated);
+            let emitted = group.emitted.as_ref().expect("a kept group has emitted its result");
+            for (c, acc) in group.accumulators.iter_mut().enumerate() {
+                acc_states[c].push(acc.state()?);
+                outs[c].push(emitted[c].clone());
+            }
+        }
+        let mut columns: Vec<(String, ArrayRef)> = vec![
+            ("rows".into(), std::sync::Arc::new(arrow::array::Int64Array::from(rows))),
+            ("updated".into(), std::sync::Arc::new(arrow::array::Int64Array::from(updated))),
+        ];
+        if n > 0 {
+            for (c, states) in acc_states.into_iter().enumerate() {
+                let fields = states[0].len();
+                for j in 0..fields {
+                    let column =
+                        keyed_state::scalar_column(states.iter().map(|s| s[j].clone()))?.expect("there are groups");
+                    columns.push((format!("acc{c}_{j}"), column));
+                }
+                let column = keyed_state::scalar_column(outs[c].drain(..))?.expect("there are groups");
+                columns.push((format!("out{c}"), column));
+            }
+        }
+        let batches = if n > 0 { vec![keyed_state::state_batch(keys, columns)?] } else { Vec::new() };
+        keyed_state::write_keyed(state, &batches)
+    }
+
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        let now = if self.ttl_ms.is_some() { out.now_ms() } else { 0 };
+        self.sweep(now);
         for record in batch.drain(..) {
             let changes = record.value;
             let batch = &changes.rows;
@@ -76,6 +206,9 @@ impl Operator for GroupAggOperator {
             let mut out_values: Vec<Vec<ScalarValue>> = Vec::new();
             for (key, key_runs) in by_key {
                 let first_row = key_runs[0].1[0];
+                if self.groups.get(key).is_some_and(|g| self.expired(g, now)) {
+                    self.groups.remove(key);
+                }
                 if !self.groups.contains_key(key) {
                     if !key_runs[0].0 {
                         // A retraction of a group never seen: nothing to take back.
@@ -85,9 +218,10 @@ impl Operator for GroupAggOperator {
                     }
                     let accumulators =
                         self.calls.iter().map(|c| c.accumulator(self.retracting)).collect::<Result<_, _>>()?;
-                    self.groups.insert(key.into(), Group { accumulators, rows: 0, emitted: None });
+                    self.groups.insert(key.into(), Group { accumulators, rows: 0, emitted: None, updated: now });
                 }
                 let group = self.groups.get_mut(key).expect("present");
+                group.updated = now;
                 for (accumulate, rows) in key_runs {
                     let idx = UInt32Array::from(rows);
                     for (c, acc) in group.accumulators.iter_mut().enumerate() {
@@ -154,5 +288,96 @@ impl Operator for GroupAggOperator {
             out.emit(StreamRecord { value: Changes::with_kinds(rows, out_kinds), timestamp: record.timestamp });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::{Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+    use crate::stream::operator_harness::{bigints, columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    /// `SELECT k, SUM(v), COUNT(v), LISTAGG(…) … GROUP BY k` over (k, v).
+    fn operator(retracting: bool, ttl_ms: Option<i64>) -> GroupAggOperator {
+        let input = bigints(&["k", "v"]);
+        let v = columns(&input, &[1]);
+        let call = |f, name: &str| AggCall {
+            function: Arc::new(
+                AggregateExprBuilder::new(f, v.clone()).schema(input.clone()).alias(name).build().unwrap(),
+            ),
+            filter: None,
+        };
+        let calls = vec![
+            call(datafusion_functions_aggregate::sum::sum_udaf(), "s"),
+            call(datafusion_functions_aggregate::count::count_udaf(), "c"),
+        ];
+        let out = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("s", DataType::Int64, true),
+            Field::new("c", DataType::Int64, true),
+        ]));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        GroupAggOperator::new(keys, calls, retracting, out).with_state_ttl(ttl_ms)
+    }
+
+    fn batches() -> Vec<Changes> {
+        let s = bigints(&["k", "v"]);
+        let owned: Vec<[i64; 2]> = (0..40).map(|i| [i % 9, i]).collect();
+        let first_rows: Vec<(RowKind, &[i64])> = owned.iter().map(|r| (I, r.as_slice())).collect();
+        let second = [(UB, [3i64, 3]), (UA, [3, 100]), (I, [9, 5]), (UB, [4, 4]), (I, [4, 7]), (UA, [4, 8])];
+        let second_rows: Vec<(RowKind, &[i64])> = second.iter().map(|(k, r)| (*k, r.as_slice())).collect();
+        let third: Vec<[i64; 2]> = (0..30).map(|i| [i % 13, 2 * i]).collect();
+        let third_rows: Vec<(RowKind, &[i64])> = third.iter().map(|r| (I, r.as_slice())).collect();
+        vec![rows(&s, &first_rows), rows(&s, &second_rows), rows(&s, &third_rows)]
+    }
+
+    #[test]
+    fn restored_at_other_parallelisms_continues_as_if_never_stopped() {
+        let clock = ManualClock::new(0);
+        let input = batches();
+        let mut reference = Harness::new(operator(true, None), &clock);
+        reference.feed(input[0].clone());
+        let snapshot = reference.snapshot();
+        let expected: Vec<Vec<String>> = input[1..].iter().map(|b| sorted(reference.feed(b.clone()))).collect();
+        assert!(expected[0].iter().any(|l| l.starts_with("-U[3")), "{expected:?}");
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(|| operator(true, None), &clock, &snapshot, parallelism);
+            for (b, want) in input[1..].iter().zip(&expected) {
+                let got = sorted(feed_keyed(&mut restored, &[0], b.clone()));
+                assert_eq!(&got, want, "at parallelism {parallelism}");
+            }
+            // Each key's state is on exactly one subtask.
+            let groups: usize = restored.iter().map(|h| h.op.groups.len()).sum();
+            assert_eq!(groups, reference.op.groups.len());
+        }
+    }
+
+    #[test]
+    fn a_group_not_updated_for_the_ttl_is_forgotten() {
+        let clock = ManualClock::new(1_000);
+        let s = bigints(&["k", "v"]);
+        let mut h = Harness::new(operator(true, Some(1_000)), &clock);
+        assert_eq!(h.feed(rows(&s, &[(I, &[1, 10]), (I, &[2, 20])])), ["+I[1, 10, 1]", "+I[2, 20, 1]"]);
+        clock.advance(600);
+        assert_eq!(h.feed(rows(&s, &[(I, &[1, 5])])), ["-U[1, 10, 1]", "+U[1, 15, 2]"]);
+        // Key 2 was last written at 1000: at 2000 it has expired; key 1 (1600) has not.
+        clock.set(2_000);
+        let snapshot = h.snapshot();
+        assert_eq!(h.feed(rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])), ["+I[2, 1, 1]", "-U[1, 15, 2]", "+U[1, 16, 3]"]);
+        // A retraction of an expired group is ignored.
+        clock.set(5_000);
+        assert!(h.feed(rows(&s, &[(UB, &[1, 1])])).is_empty());
+        assert!(h.op.groups.is_empty(), "expired groups are swept out");
+        // Restored state keeps its last-update times, so it expires on schedule.
+        let clock = ManualClock::new(2_000);
+        let mut restored = restore_all(|| operator(true, Some(1_000)), &clock, &snapshot, 2);
+        let got = sorted(feed_keyed(&mut restored, &[0], rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])));
+        assert_eq!(got, sorted(vec!["+I[2, 1, 1]".into(), "-U[1, 15, 2]".into(), "+U[1, 16, 3]".into()]));
     }
 }

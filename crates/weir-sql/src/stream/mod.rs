@@ -9,7 +9,10 @@ pub mod exchange;
 pub mod group_agg;
 pub mod interval_join;
 pub mod join;
+pub mod keyed_state;
 pub mod lookup_join;
+#[cfg(test)]
+pub(crate) mod operator_harness;
 pub mod over_agg;
 pub mod over_retract;
 pub mod rank;

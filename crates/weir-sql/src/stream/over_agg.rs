@@ -10,20 +10,35 @@
 //! Late rows are dropped as Flink drops them: for an unbounded frame a row at or behind the
 //! watermark when it arrives; for a bounded frame a row at or behind the last time its
 //! partition has processed.
+//!
+//! Checkpoints hold the rows waiting for the watermark (with their partition keys), the
+//! watermark, and per partition its last time and either its accumulators' states
+//! (unbounded frames) or the rows still in its frame (bounded frames: a restored partition
+//! adds them to fresh sliding accumulators, which then hold exactly what the old ones
+//! held).
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, UInt32Array};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use datafusion_common::ScalarValue;
 use datafusion_expr::Accumulator;
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::aggregate::AggCall;
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
+
+/// The entry of the rows waiting for the watermark.
+const PENDING: &str = "over-pending";
+/// The entry of the partitions.
+const PARTITIONS: &str = "over-partitions";
 
 /// The frame of an OVER aggregation, always ending at the current row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +77,7 @@ pub struct OverAggOperator {
     pending: Vec<RecordBatch>,
     watermark: i64,
     partitions: HashMap<Box<[u8]>, OverPartition>,
+    restore: PendingRestore,
 }
 
 impl OverAggOperator {
@@ -77,7 +93,123 @@ impl OverAggOperator {
             pending: Vec::new(),
             watermark: i64::MIN,
             partitions: HashMap::new(),
+            restore: PendingRestore::default(),
         }
+    }
+
+    fn new_partition(&self) -> Result<OverPartition, BoxError> {
+        let bounded = self.frame.is_bounded();
+        let accumulators = self
+            .calls
+            .iter()
+            .map(|c| -> Result<Box<dyn Accumulator>, BoxError> {
+                Ok(if bounded { c.function.create_sliding_accumulator()? } else { c.function.create_accumulator()? })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(OverPartition { accumulators, retained: Vec::new(), retained_times: Vec::new(), last_time: i64::MIN })
+    }
+
+    fn snapshot_pending(&self) -> Result<Vec<RecordBatch>, BoxError> {
+        let mut out = Vec::new();
+        for b in &self.pending {
+            let keys = self.keys.encode(b)?;
+            let columns = b.columns().iter().enumerate().map(|(i, c)| (format!("c{i}"), c.clone())).collect();
+            out.push(keyed_state::state_batch(keys.iter().map(|r| r.data()), columns)?);
+        }
+        Ok(out)
+    }
+
+    fn snapshot_partitions(&mut self) -> Result<Option<RecordBatch>, BoxError> {
+        if self.partitions.is_empty() {
+            return Ok(None);
+        }
+        let mut keys: Vec<&[u8]> = Vec::new();
+        let mut last = Vec::new();
+        let mut columns: Vec<(String, ArrayRef)> = Vec::new();
+        if self.frame.is_bounded() {
+            // One row per row still in a frame: its partition, time and arguments.
+            let mut times = Vec::new();
+            let mut parts: Vec<Vec<ArrayRef>> = Vec::new();
+            for (key, p) in &self.partitions {
+                for &t in &p.retained_times {
+                    keys.push(key);
+                    last.push(p.last_time);
+                    times.push(t);
+                }
+                parts.push(p.retained.clone());
+            }
+            columns.push(("time".into(), Arc::new(Int64Array::from(times))));
+            for a in 0..parts[0].len() {
+                let arrays: Vec<&dyn Array> = parts.iter().map(|p| p[a].as_ref()).collect();
+                columns.push((format!("a{a}"), arrow::compute::concat(&arrays)?));
+            }
+        } else {
+            let mut states: Vec<Vec<Vec<ScalarValue>>> = vec![Vec::new(); self.calls.len()];
+            for (key, p) in self.partitions.iter_mut() {
+                keys.push(key);
+                last.push(p.last_time);
+                for (c, acc) in p.accumulators.iter_mut().enumerate() {
+                    states[c].push(acc.state()?);
+                }
+            }
+            for (c, s) in states.into_iter().enumerate() {
+                for j in 0..s[0].len() {
+                    let column = keyed_state::scalar_column(s.iter().map(|v| v[j].clone()))?.expect("partitions");
+                    columns.push((format!("acc{c}_{j}"), column));
+                }
+            }
+        }
+        columns.insert(0, ("last_time".into(), Arc::new(Int64Array::from(last))));
+        Ok(Some(keyed_state::state_batch(keys, columns)?))
+    }
+
+    fn restore_state(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for b in keyed_state::read_keyed_as(state, PENDING, subtask)? {
+            // The input columns after the key.
+            let n = b.num_columns() - 1;
+            let columns =
+                (0..n).map(|i| keyed_state::column(&b, &format!("c{i}")).cloned()).collect::<Result<_, _>>()?;
+            let fields: Vec<_> = self.schema.fields()[..n].to_vec();
+            self.pending.push(RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns)?);
+        }
+        for b in keyed_state::read_keyed_as(state, PARTITIONS, subtask)? {
+            let keys = keyed_state::keys_of(&b)?;
+            let last = keyed_state::i64_column(&b, "last_time")?;
+            if self.frame.is_bounded() {
+                let times = keyed_state::i64_column(&b, "time")?;
+                let args: Vec<ArrayRef> = (0..).map_while(|a| b.column_by_name(&format!("a{a}")).cloned()).collect();
+                // A partition's rows are consecutive, oldest first.
+                let mut from = 0;
+                while from < b.num_rows() {
+                    let key = keys.value(from);
+                    let to = from + (from..b.num_rows()).take_while(|&i| keys.value(i) == key).count();
+                    let mut p = self.new_partition()?;
+                    p.retained = args.iter().map(|a| a.slice(from, to - from)).collect();
+                    p.retained_times = (from..to).map(|i| times.value(i)).collect();
+                    p.last_time = last.value(from);
+                    let mut at = 0;
+                    for (c, acc) in p.accumulators.iter_mut().enumerate() {
+                        let n = self.calls[c].function.expressions().len();
+                        acc.update_batch(&p.retained[at..at + n])?;
+                        at += n;
+                    }
+                    self.partitions.insert(key.into(), p);
+                    from = to;
+                }
+            } else {
+                for i in 0..b.num_rows() {
+                    let mut p = self.new_partition()?;
+                    p.last_time = last.value(i);
+                    for (c, acc) in p.accumulators.iter_mut().enumerate() {
+                        let states: Vec<ArrayRef> =
+                            (0..).map_while(|j| b.column_by_name(&format!("acc{c}_{j}")).cloned()).collect();
+                        acc.merge_batch(&keyed_state::row_slices(&states, i))?;
+                    }
+                    self.partitions.insert(keys.value(i).into(), p);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn add(&mut self, changes: Changes) -> Result<(), BoxError> {
@@ -150,29 +282,11 @@ impl OverAggOperator {
             if rows.is_empty() {
                 continue;
             }
-            let partition = match self.partitions.get_mut(key.as_ref()) {
-                Some(p) => p,
-                None => {
-                    let bounded = self.frame.is_bounded();
-                    let accumulators = self
-                        .calls
-                        .iter()
-                        .map(|c| -> Result<Box<dyn Accumulator>, BoxError> {
-                            Ok(if bounded {
-                                c.function.create_sliding_accumulator()?
-                            } else {
-                                c.function.create_accumulator()?
-                            })
-                        })
-                        .collect::<Result<_, _>>()?;
-                    self.partitions.entry(key.as_ref().into()).or_insert(OverPartition {
-                        accumulators,
-                        retained: Vec::new(),
-                        retained_times: Vec::new(),
-                        last_time: i64::MIN,
-                    })
-                }
-            };
+            if !self.partitions.contains_key(key.as_ref()) {
+                let fresh = self.new_partition()?;
+                self.partitions.insert(key.as_ref().into(), fresh);
+            }
+            let partition = self.partitions.get_mut(key.as_ref()).expect("present");
             let indices = UInt32Array::from(rows.clone());
             let new_args =
                 arguments.iter().map(|a| arrow::compute::take(a, &indices, None)).collect::<Result<Vec<_>, _>>()?;
@@ -284,6 +398,29 @@ impl Operator for OverAggOperator {
     type In = Changes;
     type Out = Changes;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_state(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        keyed_state::write_keyed_as(state, PENDING, &self.snapshot_pending()?)?;
+        let partitions: Vec<RecordBatch> = self.snapshot_partitions()?.into_iter().collect();
+        keyed_state::write_keyed_as(state, PARTITIONS, &partitions)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
+
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             self.add(record.value)?;
@@ -385,5 +522,73 @@ mod tests {
             run(OverFrame::Range(Some(3)), &[&[(1, 1), (2, 10)], &[(4, 100)], &[(6, 1000)]]),
             vec![1, 11, 111, 1100]
         );
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::Insert as I;
+    use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    fn input() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("t", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+            Field::new("v", DataType::Int64, true),
+        ]))
+    }
+
+    /// `SUM(v), MAX(v) OVER (PARTITION BY k ORDER BY t <frame>)`.
+    fn operator(frame: OverFrame) -> OverAggOperator {
+        let input = input();
+        let v = columns(&input, &[2]);
+        let call = |f| AggCall {
+            function: Arc::new(
+                AggregateExprBuilder::new(f, v.clone()).schema(input.clone()).alias("x").build().unwrap(),
+            ),
+            filter: None,
+        };
+        let calls = vec![
+            call(datafusion_functions_aggregate::sum::sum_udaf()),
+            call(datafusion_functions_aggregate::min_max::max_udaf()),
+        ];
+        let mut fields = input.fields().to_vec();
+        fields.push(Arc::new(Field::new("s", DataType::Int64, true)));
+        fields.push(Arc::new(Field::new("m", DataType::Int64, true)));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        OverAggOperator::new(keys, 1, calls, frame, Arc::new(Schema::new(fields)))
+    }
+
+    fn batch(values: &[(i64, i64, i64)]) -> Changes {
+        let owned: Vec<[i64; 3]> = values.iter().map(|&(k, t, v)| [k, t, v]).collect();
+        rows(&input(), &owned.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn restored_frames_continue_where_they_were() {
+        let clock = ManualClock::new(0);
+        for frame in [OverFrame::Rows(Some(2)), OverFrame::Range(Some(10)), OverFrame::Rows(None)] {
+            let first: Vec<(i64, i64, i64)> = (0..40).map(|i| (i % 3, i, (i * 7) % 11)).collect();
+            let mut reference = Harness::new(operator(frame), &clock);
+            reference.feed(batch(&first));
+            assert!(!reference.watermark(30).is_empty());
+            // Rows 31..39 are still pending at the checkpoint.
+            let snapshot = reference.snapshot();
+            let next: Vec<(i64, i64, i64)> = (40..70).map(|i| (i % 4, i, (i * 5) % 13)).collect();
+            let expected = sorted([reference.feed(batch(&next)), reference.watermark(1_000)].concat());
+            for parallelism in [1, 2, 3] {
+                let mut restored = restore_all(|| operator(frame), &clock, &snapshot, parallelism);
+                let mut got = feed_keyed(&mut restored, &[0], batch(&next));
+                for h in &mut restored {
+                    got.extend(h.watermark(1_000));
+                }
+                assert_eq!(sorted(got), expected, "{frame:?} at parallelism {parallelism}");
+            }
+        }
     }
 }

@@ -10,6 +10,9 @@
 //! partition keeps only its top rows (Flink's `AppendOnlyTopNFunction`); with an updating
 //! input it keeps every row, so that a retraction in the range brings the next row in
 //! (Flink's `RetractableTopNFunction`).
+//!
+//! Checkpoints hold each partition — its rows by sort key and what was last emitted — as
+//! bytes under its partition key ([`super::keyed_state`]).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -19,10 +22,12 @@ use arrow::datatypes::SchemaRef;
 use arrow::row::{RowConverter, Rows, SortField};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::{cast_to, to_array, Changes};
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
 
 /// Which ranking function numbers the rows.
@@ -187,6 +192,79 @@ impl Partition {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty() && self.emitted.is_empty()
     }
+
+    /// The partition as bytes, for a checkpoint.
+    ///
+    /// # Errors
+    /// The encoder's (never in practice).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BoxError> {
+        let rows: Vec<(&[u8], Vec<&[u8]>)> =
+            self.rows.iter().map(|(k, v)| (k.as_ref(), v.iter().map(|r| r.as_ref()).collect())).collect();
+        let emitted: Vec<(&[u8], u64)> = self.emitted.iter().map(|(r, n)| (r.as_ref(), *n)).collect();
+        Ok(bincode::serialize(&(rows, emitted))?)
+    }
+
+    /// A partition read back from [`Partition::to_bytes`].
+    ///
+    /// # Errors
+    /// Bytes that are not a partition.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, BoxError> {
+        type Stored = (Vec<(Vec<u8>, Vec<Vec<u8>>)>, Vec<(Vec<u8>, u64)>);
+        let (rows, emitted): Stored = bincode::deserialize(bytes)
+            .map_err(|e| format!("a Top-N partition in the checkpoint does not decode: {e}"))?;
+        let mut p = Partition::default();
+        for (key, tied) in rows {
+            p.count += tied.len();
+            p.rows.insert(key.into(), tied.into_iter().map(Arc::from).collect());
+        }
+        p.emitted = emitted.into_iter().map(|(r, n)| (Arc::from(r), n)).collect();
+        Ok(p)
+    }
+}
+
+/// Writes `partitions` (key → partition, with optional window ends) as keyed state.
+pub(crate) fn write_partitions<'p>(
+    state: &mut OperatorStateWriter,
+    partitions: impl Iterator<Item = (Option<i64>, &'p [u8], &'p Partition)>,
+) -> Result<(), BoxError> {
+    let mut keys = Vec::new();
+    let mut ends = Vec::new();
+    let mut bytes = Vec::new();
+    for (end, key, p) in partitions {
+        keys.push(key);
+        ends.push(end.unwrap_or(i64::MIN));
+        bytes.push(p.to_bytes()?);
+    }
+    let batches = if keys.is_empty() {
+        Vec::new()
+    } else {
+        let columns: Vec<(String, ArrayRef)> = vec![
+            ("window_end".into(), Arc::new(arrow::array::Int64Array::from(ends))),
+            ("partition".into(), keyed_state::bytes_column(bytes.iter().map(Vec::as_slice))),
+        ];
+        vec![keyed_state::state_batch(keys, columns)?]
+    };
+    keyed_state::write_keyed(state, &batches)
+}
+
+/// A restored partition: its window end (`i64::MIN` outside windows), key and rows.
+pub(crate) type RestoredPartition = (i64, Box<[u8]>, Partition);
+
+/// The partitions of `subtask`'s key groups, with their window ends, from a checkpoint.
+pub(crate) fn read_partitions(
+    state: &OperatorStateReader,
+    subtask: &SubtaskInfo,
+) -> Result<Vec<RestoredPartition>, BoxError> {
+    let mut out = Vec::new();
+    for batch in keyed_state::read_keyed(state, subtask)? {
+        let keys = keyed_state::keys_of(&batch)?;
+        let ends = keyed_state::i64_column(&batch, "window_end")?;
+        let parts = keyed_state::bytes_of(&batch, "partition")?;
+        for i in 0..batch.num_rows() {
+            out.push((ends.value(i), keys.value(i).into(), Partition::from_bytes(parts.value(i))?));
+        }
+    }
+    Ok(out)
 }
 
 /// The changelog from `old` to `new` ranked rows (both multisets of rows).
@@ -316,12 +394,13 @@ pub struct RankOperator {
     /// The input retracts rows: keep all of them.
     retracting: bool,
     partitions: HashMap<Box<[u8]>, Partition>,
+    restore: PendingRestore,
 }
 
 impl RankOperator {
     /// Ranking with `encoders` within `range`; `retracting`: the input is updating.
     pub fn new(encoders: RankEncoders, range: RankRange, retracting: bool) -> Self {
-        RankOperator { encoders, range, retracting, partitions: HashMap::new() }
+        RankOperator { encoders, range, retracting, partitions: HashMap::new(), restore: PendingRestore::default() }
     }
 
     fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
@@ -366,6 +445,24 @@ impl RankOperator {
 impl Operator for RankOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        if let Some(state) = self.restore.take() {
+            for (_, key, partition) in read_partitions(&state, subtask)? {
+                self.partitions.insert(key, partition);
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        write_partitions(state, self.partitions.iter().map(|(k, p)| (None, k.as_ref(), p)))
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
@@ -466,5 +563,43 @@ mod tests {
                 (b'a', 1, RowKind::Insert)
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::{Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+    use crate::stream::operator_harness::{bigints, columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    /// `ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) <= 2` over an updating (k, v).
+    fn operator() -> RankOperator {
+        let input = bigints(&["k", "v"]);
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        let sort = vec![(columns(&input, &[1]).remove(0), true, false)];
+        let out = bigints(&["k", "v", "rn"]);
+        let range = RankRange { kind: RankKind::RowNumber, start: 1, end: 2, newest_first: false };
+        RankOperator::new(RankEncoders::new(keys, sort, &input, out, true).unwrap(), range, true)
+    }
+
+    #[test]
+    fn restored_top_n_retracts_into_the_rows_it_kept() {
+        let clock = ManualClock::new(0);
+        let s = bigints(&["k", "v"]);
+        let first: Vec<[i64; 2]> = (0..40).map(|i| [i % 5, i]).collect();
+        let mut reference = Harness::new(operator(), &clock);
+        reference.feed(rows(&s, &first.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>()));
+        let snapshot = reference.snapshot();
+        // Retract each partition's top row: the third row comes in.
+        let next = [(UB, [0i64, 35]), (UA, [0, 1]), (UB, [1, 36]), (I, [7, 7]), (UB, [4, 39])];
+        let next = rows(&s, &next.iter().map(|(k, r)| (*k, r.as_slice())).collect::<Vec<_>>());
+        let expected = sorted(reference.feed(next.clone()));
+        assert!(expected.iter().any(|l| l.starts_with("+I[0, 25, 2]")), "{expected:?}");
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
+            assert_eq!(sorted(feed_keyed(&mut restored, &[0], next.clone())), expected, "p{parallelism}");
+        }
     }
 }

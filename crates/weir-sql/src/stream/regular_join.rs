@@ -11,20 +11,25 @@
 //!
 //! Rows whose key holds a NULL match nothing and are not stored: an outer side emits them
 //! padded and retracts them padded.
+//!
+//! Checkpoints hold every stored row with its side, join key, count and match count, each
+//! key's rows in their order ([`super::keyed_state`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, UInt32Array};
+use arrow::array::{ArrayRef, BooleanArray, Int64Array, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Row;
 use datafusion_physical_expr::PhysicalExpr;
 use indexmap::IndexMap;
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::Changes;
 use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, JoinedRows, RowCodec, Side};
+use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
 
 /// One distinct stored row: how many times it is present, and how many rows of the other
@@ -47,6 +52,7 @@ pub struct RegularJoinOperator {
     pair_schema: SchemaRef,
     schema: SchemaRef,
     state: [HashMap<Box<[u8]>, Bucket>; 2],
+    restore: PendingRestore,
 }
 
 impl RegularJoinOperator {
@@ -69,6 +75,7 @@ impl RegularJoinOperator {
             pair_schema,
             schema,
             state: [HashMap::new(), HashMap::new()],
+            restore: PendingRestore::default(),
         }
     }
 
@@ -273,6 +280,56 @@ impl Operator for RegularJoinOperator {
     type In = JoinInput;
     type Out = Changes;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        let Some(state) = self.restore.take() else { return Ok(()) };
+        for batch in keyed_state::read_keyed(&state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let sides = keyed_state::i64_column(&batch, "side")?;
+            let rows = keyed_state::bytes_of(&batch, "row")?;
+            let counts = keyed_state::i64_column(&batch, "count")?;
+            let matches = keyed_state::i64_column(&batch, "matches")?;
+            for i in 0..batch.num_rows() {
+                let side = usize::from(sides.value(i) != 0);
+                let bucket = self.state[side].entry(keys.value(i).into()).or_default();
+                bucket.insert(rows.value(i).into(), Entry { count: counts.value(i), matches: matches.value(i) });
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let (mut keys, mut sides, mut rows, mut counts, mut matches) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (side, buckets) in self.state.iter().enumerate() {
+            for (key, bucket) in buckets {
+                for (row, entry) in bucket {
+                    keys.push(key.as_ref());
+                    sides.push(side as i64);
+                    rows.push(row.as_ref());
+                    counts.push(entry.count);
+                    matches.push(entry.matches);
+                }
+            }
+        }
+        let batches = if keys.is_empty() {
+            Vec::new()
+        } else {
+            let columns: Vec<(String, ArrayRef)> = vec![
+                ("side".into(), Arc::new(Int64Array::from(sides))),
+                ("row".into(), keyed_state::bytes_column(rows)),
+                ("count".into(), Arc::new(Int64Array::from(counts))),
+                ("matches".into(), Arc::new(Int64Array::from(matches))),
+            ];
+            vec![keyed_state::state_batch(keys, columns)?]
+        };
+        keyed_state::write_keyed(state, &batches)
+    }
+
     fn process(
         &mut self,
         batch: &mut Vec<StreamRecord<JoinInput>>,
@@ -333,6 +390,67 @@ mod tests {
     }
 
     use RowKind::{Delete as D, Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+
+    #[test]
+    fn a_restored_join_matches_and_pads_as_the_uninterrupted_one() {
+        use crate::stream::operator_harness::subtask;
+        let mut reference = join(JoinKind::Full);
+        let left: Vec<(RowKind, Option<i32>, String)> = (0..20).map(|i| (I, Some(i % 7), format!("l{i}"))).collect();
+        let right: Vec<(RowKind, Option<i32>, String)> =
+            (0..9).map(|i| (I, Some(i % 5 + 3), format!("r{i}"))).collect();
+        fn as_refs(v: &[(RowKind, Option<i32>, String)]) -> Vec<(RowKind, Option<i32>, &str)> {
+            v.iter().map(|(k, key, s)| (*k, *key, s.as_str())).collect()
+        }
+        apply(&mut reference, Side::Left, &as_refs(&left));
+        apply(&mut reference, Side::Right, &as_refs(&right));
+        let mut w = OperatorStateWriter::new(weir_core::CheckpointId(1));
+        reference.snapshot_state(&mut w).unwrap();
+        let snapshot = weir_runtime::snapshot::OperatorSnapshot { operator_id: "j".into(), entries: w.into_entries() };
+        let buckets = reference.state[0].len() + reference.state[1].len();
+        // Then, one row at a time: a retraction that unpads, new matches, a new key.
+        let next = [
+            (Side::Right, D, 3, "r0"),
+            (Side::Right, I, 0, "r9"),
+            (Side::Left, D, 4, "l4"),
+            (Side::Left, I, 9, "l20"),
+            (Side::Right, I, 9, "r10"),
+        ];
+        let expected: Vec<Vec<String>> =
+            next.iter().map(|(side, k, key, v)| apply(&mut reference, *side, &[(*k, Some(*key), v)])).collect();
+        for parallelism in [1, 2, 3] {
+            let mut ops: Vec<RegularJoinOperator> = (0..parallelism)
+                .map(|i| {
+                    let mut op = join(JoinKind::Full);
+                    op.initialize_state(&weir_runtime::snapshot::redistribute(&[&snapshot], i, parallelism)).unwrap();
+                    op.open(&subtask(i, parallelism)).unwrap();
+                    op
+                })
+                .collect();
+            let stored: usize = ops.iter().map(|o| o.state[0].len() + o.state[1].len()).sum();
+            assert_eq!(stored, buckets, "each key's rows on exactly one subtask");
+            for ((side, k, key, v), want) in next.iter().zip(&expected) {
+                let bytes = reference.keys[0]
+                    .encode(
+                        &RecordBatch::try_new(
+                            side_schema("v"),
+                            vec![Arc::new(Int32Array::from(vec![*key])), Arc::new(StringArray::from(vec!["x"]))],
+                        )
+                        .unwrap(),
+                    )
+                    .unwrap()
+                    .get(0)
+                    .unwrap()
+                    .to_vec();
+                let kg = crate::stream::exchange::key_group_of(&bytes, weir_core::key_group::DEFAULT_MAX_PARALLELISM);
+                let owner = weir_core::key_group::operator_index_for_key_group(
+                    weir_core::key_group::DEFAULT_MAX_PARALLELISM,
+                    parallelism,
+                    kg,
+                );
+                assert_eq!(&apply(&mut ops[owner], *side, &[(*k, Some(*key), v)]), want, "p{parallelism}");
+            }
+        }
+    }
 
     #[test]
     fn left_outer_pads_until_the_first_match_and_again_after_the_last() {

@@ -15,19 +15,23 @@
 //! Flink merges first and then drops the merged window if it is late, which is the same
 //! thing because sessions passed by the watermark have already fired.
 //!
-//! State is plain owned data (the input batches still referenced, and per key its open
-//! sessions as lists of row references) so that it can be snapshotted later.
+//! State is plain owned data: the input batches still referenced, and per key its open
+//! sessions as lists of row references. A checkpoint writes every held row once, with its
+//! key and session bounds, each key's rows in arrival order ([`super::keyed_state`]); a
+//! restored operator holds them as one batch, in that order, so merges keep arrival order.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, RecordBatch, TimestampMillisecondArray};
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, TimestampMillisecondArray};
+use arrow::datatypes::{Schema, SchemaRef};
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::Changes;
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 use crate::functions::LocalTimeZone;
 
@@ -168,6 +172,7 @@ pub struct SessionWindowOperator {
     batches: BTreeMap<u64, HeldBatch>,
     next_batch: u64,
     watermark: i64,
+    restore: PendingRestore,
     /// The zone whose wall clock `window_start` / `window_end` show (TIMESTAMP_LTZ rowtime).
     zone: Option<LocalTimeZone>,
 }
@@ -189,6 +194,7 @@ impl SessionWindowOperator {
             batches: BTreeMap::new(),
             next_batch: 0,
             watermark: i64::MIN,
+            restore: PendingRestore::default(),
             zone: None,
         }
     }
@@ -198,6 +204,97 @@ impl SessionWindowOperator {
     pub fn in_time_zone(mut self, zone: Option<LocalTimeZone>) -> Self {
         self.zone = zone;
         self
+    }
+
+    /// The id of `key`'s state, created when new.
+    fn state_id(&mut self, key: &[u8]) -> u64 {
+        if let Some(id) = self.ids.get(key) {
+            return *id;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.ids.insert(key.into(), id);
+        self.states.insert(id, KeyState { key: key.into(), sessions: KeySessions::default() });
+        id
+    }
+
+    /// The input columns' schema (the output's without the three window columns).
+    fn input_schema(&self) -> SchemaRef {
+        let n = self.schema.fields().len() - 3;
+        Arc::new(Schema::new(self.schema.fields()[..n].to_vec()))
+    }
+
+    fn snapshot_rows(&self) -> Result<Option<RecordBatch>, BoxError> {
+        let mut keys: Vec<&[u8]> = Vec::new();
+        let (mut starts, mut ends, mut refs) = (Vec::new(), Vec::new(), Vec::new());
+        for state in self.states.values() {
+            let mut rows: Vec<(RowRef, i64, i64)> =
+                state.sessions.sessions.iter().flat_map(|s| s.rows.iter().map(move |r| (*r, s.start, s.end))).collect();
+            rows.sort_unstable_by_key(|r| r.0);
+            for (r, start, end) in rows {
+                keys.push(&state.key);
+                starts.push(start);
+                ends.push(end);
+                refs.push(r);
+            }
+        }
+        if refs.is_empty() {
+            return Ok(None);
+        }
+        let mut slot_of: HashMap<u64, usize> = HashMap::new();
+        let mut used: Vec<u64> = Vec::new();
+        let indices: Vec<(usize, usize)> = refs
+            .iter()
+            .map(|r| {
+                let slot = *slot_of.entry(r.batch).or_insert_with(|| {
+                    used.push(r.batch);
+                    used.len() - 1
+                });
+                (slot, r.row as usize)
+            })
+            .collect();
+        let held: Vec<&RecordBatch> = used.iter().map(|b| &self.batches[b].rows).collect();
+        let mut columns: Vec<(String, ArrayRef)> = vec![
+            ("session_start".into(), Arc::new(Int64Array::from(starts))),
+            ("session_end".into(), Arc::new(Int64Array::from(ends))),
+        ];
+        for c in 0..held[0].num_columns() {
+            let arrays: Vec<&dyn Array> = held.iter().map(|b| b.column(c).as_ref()).collect();
+            columns.push((format!("c{c}"), arrow::compute::interleave(&arrays, &indices)?));
+        }
+        Ok(Some(keyed_state::state_batch(keys, columns)?))
+    }
+
+    fn restore_rows(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        let schema = self.input_schema();
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let starts = keyed_state::i64_column(&batch, "session_start")?;
+            let ends = keyed_state::i64_column(&batch, "session_end")?;
+            let columns = (0..schema.fields().len())
+                .map(|c| keyed_state::column(&batch, &format!("c{c}")).cloned())
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows = RecordBatch::try_new(schema.clone(), columns)?;
+            let held = self.next_batch;
+            self.next_batch += 1;
+            for i in 0..batch.num_rows() {
+                let id = self.state_id(keys.value(i));
+                let (start, end) = (starts.value(i), ends.value(i));
+                let sessions = &mut self.states.get_mut(&id).expect("created").sessions.sessions;
+                let at = sessions.partition_point(|s| s.start < start);
+                let row = RowRef { batch: held, row: i as u32 };
+                match sessions.get_mut(at) {
+                    Some(s) if s.start == start => s.rows.push(row),
+                    _ => {
+                        sessions.insert(at, Session { start, end, rows: vec![row] });
+                        self.timers.insert((end, id, start));
+                    }
+                }
+            }
+            let live = rows.num_rows();
+            self.batches.insert(held, HeldBatch { rows, live });
+        }
+        Ok(())
     }
 
     fn add(&mut self, rows: RecordBatch) -> Result<(), BoxError> {
@@ -214,16 +311,7 @@ impl SessionWindowOperator {
                 Some(keys) => keys.row(i).data(),
                 None => &[],
             };
-            let id = match self.ids.get(key) {
-                Some(id) => *id,
-                None => {
-                    let id = self.next_id;
-                    self.next_id += 1;
-                    self.ids.insert(key.into(), id);
-                    self.states.insert(id, KeyState { key: key.into(), sessions: KeySessions::default() });
-                    id
-                }
-            };
+            let id = self.state_id(key);
             let state = self.states.get_mut(&id).expect("every id has a state");
             let timers = &mut self.timers;
             let row = RowRef { batch, row: i as u32 };
@@ -317,6 +405,28 @@ impl SessionWindowOperator {
 impl Operator for SessionWindowOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_rows(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let batches: Vec<RecordBatch> = self.snapshot_rows()?.into_iter().collect();
+        keyed_state::write_keyed(state, &batches)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
@@ -453,5 +563,73 @@ mod tests {
         assert!(key.pop_ending(30, 40).is_none());
         assert_eq!(key.pop_ending(0, 10).map(|s| s.rows), Some(vec![r(0, 0)]));
         assert_eq!(key.pop_ending(30, 40).map(|s| s.rows), Some(vec![r(0, 1)]));
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use arrow::datatypes::{DataType, Field, TimeUnit};
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::Insert as I;
+    use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, Harness};
+
+    fn ts(name: &str) -> Field {
+        Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, None), true)
+    }
+
+    fn input() -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("k", DataType::Int64, true), ts("t")]))
+    }
+
+    /// `SESSION(TABLE t PARTITION BY k, DESCRIPTOR(t), 10 ms)`.
+    fn operator() -> SessionWindowOperator {
+        let input = input();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            ts("t"),
+            ts("window_start"),
+            ts("window_end"),
+            ts("window_time"),
+        ]));
+        SessionWindowOperator::new(Some(KeyEncoder::new(columns(&input, &[0]), &input).unwrap()), 1, 10, schema)
+    }
+
+    fn batch(values: &[(i64, i64)]) -> Changes {
+        let owned: Vec<[i64; 2]> = values.iter().map(|&(k, t)| [k, t]).collect();
+        rows(&input(), &owned.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>())
+    }
+
+    /// Output lines grouped by key, each key's in order (keys may interleave differently).
+    fn by_key(lines: Vec<String>) -> BTreeMap<String, Vec<String>> {
+        let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for l in lines {
+            m.entry(l.split(',').next().unwrap().to_string()).or_default().push(l);
+        }
+        m
+    }
+
+    #[test]
+    fn restored_sessions_merge_and_close_as_uninterrupted_ones() {
+        let clock = ManualClock::new(0);
+        let first: Vec<(i64, i64)> = (0..30).map(|i| (i % 4, 3 * i)).collect();
+        let mut reference = Harness::new(operator(), &clock);
+        reference.feed(batch(&first));
+        reference.feed(batch(&[(9, 1), (9, 40)]));
+        let fired = reference.watermark(20);
+        assert!(fired.iter().any(|l| l.starts_with("+I[9, 1970-01-01 00:00:00.001")), "{fired:?}");
+        let snapshot = reference.snapshot();
+        // Rows that bridge open sessions (merging them), a late one, and a new key.
+        let next = batch(&[(9, 45), (9, 30), (1, 95), (2, 5), (5, 50)]);
+        let expected = by_key([reference.feed(next.clone()), reference.watermark(1_000)].concat());
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
+            let mut got = feed_keyed(&mut restored, &[0], next.clone());
+            for h in &mut restored {
+                got.extend(h.watermark(1_000));
+            }
+            assert_eq!(by_key(got), expected, "at parallelism {parallelism}");
+        }
     }
 }

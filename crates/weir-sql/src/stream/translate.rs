@@ -77,6 +77,14 @@ pub struct Translator<'e> {
     props: ExecutionProps,
     /// Opens a catalog table as a stream of its full schema.
     pub open_table: &'e dyn Fn(&crate::catalog::TableDef) -> Result<DataStream<Changes>>,
+    /// `table.exec.state.ttl` in milliseconds.
+    state_ttl_ms: Option<i64>,
+    /// Starts the uid of every stateful operator (one prefix per statement of a job).
+    uid_prefix: String,
+    /// Stateful operators so far, for their uids.
+    stateful: std::cell::Cell<usize>,
+    /// Why operators of the plan cannot be checkpointed (empty: all can).
+    not_checkpointable: std::cell::RefCell<Vec<String>>,
 }
 
 fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result<Arc<dyn PhysicalExpr>> {
@@ -117,7 +125,50 @@ impl<'e> Translator<'e> {
             max_parallelism,
             props: ExecutionProps::new(),
             open_table,
+            state_ttl_ms: None,
+            uid_prefix: "sql-".into(),
+            stateful: std::cell::Cell::new(0),
+            not_checkpointable: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Group aggregations forget a key's state `ttl_ms` after its last change.
+    pub fn with_state_ttl(mut self, ttl_ms: Option<i64>) -> Self {
+        self.state_ttl_ms = ttl_ms;
+        self
+    }
+
+    /// Stateful operators get uids starting with `prefix` (say, `sql-1-` for a job's
+    /// second statement), so state finds them again when the same script runs again.
+    pub fn with_uid_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.uid_prefix = prefix.into();
+        self
+    }
+
+    /// Why the plan's operators cannot be checkpointed, one line per operator (empty when
+    /// they all can).
+    pub fn not_checkpointable(&self) -> Vec<String> {
+        self.not_checkpointable.borrow().clone()
+    }
+
+    /// Marks `data` as the output of a stateful operator: gives it a deterministic uid —
+    /// the statement's prefix, the operator's kind, its rank among the plan's stateful
+    /// operators and a hash of its description, as Flink derives uids from the plan — and
+    /// notes `blocker` when its state cannot be checkpointed.
+    pub(crate) fn stateful(
+        &self,
+        data: DataStream<Changes>,
+        kind: &str,
+        description: &str,
+        blocker: Option<String>,
+    ) -> DataStream<Changes> {
+        let n = self.stateful.get();
+        self.stateful.set(n + 1);
+        if let Some(why) = blocker {
+            self.not_checkpointable.borrow_mut().push(format!("{description}: {why}"));
+        }
+        let hash = weir_core::key_group::stable_hash(description);
+        data.uid(&format!("{}{kind}-{n}-{hash:08x}", self.uid_prefix))
     }
 
     /// The environment streams are added to.
@@ -447,12 +498,14 @@ impl<'e> Translator<'e> {
             .collect::<Result<Vec<_>>>()?;
         let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
         let data = self.exchange(input, keys.clone(), parallelism);
-        Ok(data
+        let description = format!("SessionWindowTableFunction(partitionBy=[{}], gap={gap})", partition_by.join(", "));
+        let data = data
             .transform("SessionWindowTableFunction", move |_| {
                 let encoder = (!keys.is_empty()).then(|| KeyEncoder::new(keys.clone(), &arrow_in)).transpose()?;
                 Ok(SessionWindowOperator::new(encoder, time, gap, schema.clone()).in_time_zone(zone))
             })
-            .set_parallelism(parallelism))
+            .set_parallelism(parallelism);
+        Ok(self.stateful(data, "session-window", &description, None))
     }
 
     fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
@@ -527,6 +580,11 @@ impl<'e> Translator<'e> {
             let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
             let data = self.exchange(&input, keys.clone(), parallelism);
             let schema = out_schema.clone();
+            let description = format!(
+                "WindowAggregate(groupBy=[{}], select=[{}])",
+                a.group_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "),
+                a.aggr_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+            );
             let data = data
                 .transform("WindowAggregate", move |_| {
                     let operator = WindowAggOperator::new(
@@ -544,6 +602,7 @@ impl<'e> Translator<'e> {
                     })
                 })
                 .set_parallelism(parallelism);
+            let data = self.stateful(data, "window-aggregate", &description, None);
             let position = |g: GroupColumn| {
                 a.group_expr.iter().position(|e| {
                     let idx = column_index(e);
@@ -587,7 +646,17 @@ impl<'e> Translator<'e> {
         for c in &calls {
             c.accumulator(retracting).map_err(|e| SqlError::unsupported(e.to_string()))?;
         }
+        let origin = format!(
+            "GroupAggregate(groupBy=[{}])",
+            a.group_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+        );
+        let description = format!(
+            "{origin}, select=[{}], updating input: {retracting}",
+            a.aggr_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+        );
+        let blocker = calls.iter().find_map(|c| c.check_restorable(retracting).err());
         let data = self.exchange(&input, keys.clone(), parallelism);
+        let ttl = self.state_ttl_ms;
         let data = data
             .transform("GroupAggregate", move |_| {
                 Ok(GroupAggOperator::new(
@@ -595,20 +664,12 @@ impl<'e> Translator<'e> {
                     calls.clone(),
                     retracting,
                     out_schema.clone(),
-                ))
+                )
+                .with_state_ttl(ttl))
             })
             .set_parallelism(parallelism);
-        Ok(Stream {
-            data,
-            schema: a.schema.clone(),
-            updating: true,
-            window: None,
-            rowtime: None,
-            origin: format!(
-                "GroupAggregate(groupBy=[{}])",
-                a.group_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
-            ),
-        })
+        let data = self.stateful(data, "group-aggregate", &description, blocker);
+        Ok(Stream { data, schema: a.schema.clone(), updating: true, window: None, rowtime: None, origin })
     }
 }
 

@@ -1,5 +1,12 @@
 //! Watermarks of a table with `WATERMARK FOR col AS expr`: the largest value of `expr` seen
 //! so far, as Flink's SQL watermark assigner computes it, row by row.
+//!
+//! A checkpoint keeps each subtask's largest value; a restored subtask starts from the
+//! least of all of them. Not its own: the source splits it reads after the restore may be
+//! another subtask's (at another parallelism they are dealt anew), and a watermark taken
+//! from a reader further ahead would make the rows of a split behind it late. The least
+//! value never runs ahead of any split, and the operators downstream judge lateness by the
+//! watermark they restored themselves.
 
 use std::sync::Arc;
 
@@ -7,9 +14,11 @@ use arrow::array::{Array, ArrayRef, TimestampMillisecondArray};
 use arrow::datatypes::{DataType, TimeUnit};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::{to_array, Changes};
+use super::keyed_state;
 
 /// Emits watermarks from the rows' watermark expression. A row at or behind the current
 /// watermark gets the watermark emitted before it, so that operators downstream judge its
@@ -41,6 +50,19 @@ pub fn millis(column: &ArrayRef) -> Result<TimestampMillisecondArray, BoxError> 
 impl Operator for WatermarkOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(current) = keyed_state::read_watermark(state) {
+            // Not marked as emitted: the first rows after the restore send it again.
+            self.current = current;
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        keyed_state::write_watermark(state, self.current);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {

@@ -8,20 +8,25 @@
 //! of its input are not read — and fires a window on a processing-time timer once the
 //! clock reaches its end. Rows are never late: a window is fired only when the clock has
 //! passed its end, and later rows fall in later windows. Watermarks pass through.
+//!
+//! Checkpoints hold every open window's keys with their accumulators' states (one state
+//! batch per window, see [`super::keyed_state`]) and the watermark that judges lateness.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, TimestampMillisecondArray, UInt32Array};
+use arrow::array::{ArrayRef, BooleanArray, Int64Array, TimestampMillisecondArray, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Rows;
 use datafusion_expr::{EmitTo, GroupsAccumulator};
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::aggregate::{repeat, AggCall};
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 use super::window_assign::windows_of;
 use crate::functions::LocalTimeZone;
@@ -56,6 +61,7 @@ pub struct WindowAggOperator {
     schema: SchemaRef,
     windows: BTreeMap<(i64, i64), WindowGroups>,
     watermark: i64,
+    restore: PendingRestore,
     /// The windows when they are of processing time.
     proctime: Option<WindowKind>,
     /// Whether the windows still open fire at end of input.
@@ -84,6 +90,7 @@ impl WindowAggOperator {
             schema,
             windows: BTreeMap::new(),
             watermark: i64::MIN,
+            restore: PendingRestore::default(),
             proctime: None,
             fire_at_end: true,
             zone: None,
@@ -117,6 +124,55 @@ impl WindowAggOperator {
         WindowAggOperator { fire_at_end, ..self }
     }
 
+    fn new_groups(&self) -> Result<WindowGroups, BoxError> {
+        let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
+        Ok(WindowGroups { index: HashMap::new(), keys: self.keys.converter().empty_rows(64, 1024), accumulators })
+    }
+
+    fn restore_windows(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let ends = keyed_state::i64_column(&batch, "window_end")?;
+            let starts = keyed_state::i64_column(&batch, "window_start")?;
+            let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
+            for i in 0..batch.num_rows() {
+                by_window.entry((ends.value(i), starts.value(i))).or_default().push(i as u32);
+            }
+            let parser = self.keys.converter().parser();
+            for (window, rows) in by_window {
+                if !self.windows.contains_key(&window) {
+                    let fresh = self.new_groups()?;
+                    self.windows.insert(window, fresh);
+                }
+                let groups = self.windows.get_mut(&window).expect("present");
+                let mut group_of = Vec::with_capacity(rows.len());
+                for &i in &rows {
+                    let key = keys.value(i as usize);
+                    let g = match groups.index.get(key) {
+                        Some(g) => *g,
+                        None => {
+                            let g = groups.index.len() as u32;
+                            groups.index.insert(key.into(), g);
+                            groups.keys.push(parser.parse(key));
+                            g
+                        }
+                    };
+                    group_of.push(g as usize);
+                }
+                let idx = UInt32Array::from(rows);
+                let total = groups.index.len();
+                for (c, acc) in groups.accumulators.iter_mut().enumerate() {
+                    let states = (0..)
+                        .map_while(|j| batch.column_by_name(&format!("acc{c}_{j}")))
+                        .map(|col| arrow::compute::take(col, &idx, None))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    acc.merge_batch(&states, &group_of, total)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn add(&mut self, changes: &Changes, now: i64) -> Result<(), BoxError> {
         let batch = &changes.rows;
         let keys = self.keys.encode(batch)?;
@@ -146,18 +202,11 @@ impl WindowAggOperator {
         let filters = self.calls.iter().map(|c| c.filter_mask(batch)).collect::<Result<Vec<_>, _>>()?;
         let whole = by_window.values().all(|v| v.len() == batch.num_rows());
         for (window, rows) in by_window {
-            let groups = match self.windows.get_mut(&window) {
-                Some(g) => g,
-                None => {
-                    let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
-                    let fresh = WindowGroups {
-                        index: HashMap::new(),
-                        keys: self.keys.converter().empty_rows(64, 1024),
-                        accumulators,
-                    };
-                    self.windows.entry(window).or_insert(fresh)
-                }
-            };
+            if !self.windows.contains_key(&window) {
+                let fresh = self.new_groups()?;
+                self.windows.insert(window, fresh);
+            }
+            let groups = self.windows.get_mut(&window).expect("present");
             let mut group_of = Vec::with_capacity(rows.len());
             for &i in &rows {
                 let key = keys.row(i as usize);
@@ -237,6 +286,48 @@ impl WindowAggOperator {
 impl Operator for WindowAggOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_windows(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let mut batches = Vec::with_capacity(self.windows.len());
+        for (&(end, start), groups) in self.windows.iter_mut() {
+            let n = groups.index.len();
+            if n == 0 {
+                continue;
+            }
+            let mut columns: Vec<(String, ArrayRef)> = vec![
+                ("window_end".into(), Arc::new(Int64Array::from(vec![end; n]))),
+                ("window_start".into(), Arc::new(Int64Array::from(vec![start; n]))),
+            ];
+            let all: Vec<usize> = (0..n).collect();
+            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
+                // Taking the state empties the accumulator; it is merged straight back.
+                let states = acc.state(EmitTo::All)?;
+                acc.merge_batch(&states, &all, n)?;
+                for (j, s) in states.into_iter().enumerate() {
+                    columns.push((format!("acc{c}_{j}"), s));
+                }
+            }
+            batches.push(keyed_state::state_batch(groups.keys.iter().map(|r| r.data()), columns)?);
+        }
+        keyed_state::write_keyed(state, &batches)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         let now = if self.proctime.is_some() { out.now_ms() } else { i64::MIN };
@@ -376,5 +467,90 @@ mod tests {
         op.process(&mut keys(&schema, &[1]), &mut out).unwrap();
         op.finish(&mut out).unwrap();
         assert_eq!(fired(&mut out), vec![]);
+    }
+}
+
+#[cfg(test)]
+mod restore_tests {
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::Insert as I;
+    use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    fn ts(name: &str) -> Field {
+        Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, None), true)
+    }
+
+    fn input() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("v", DataType::Int64, true),
+            ts("window_start"),
+            ts("window_end"),
+        ]))
+    }
+
+    /// `SUM(v), COUNT(DISTINCT v) … GROUP BY k, window_start, window_end`.
+    fn operator() -> WindowAggOperator {
+        let input = input();
+        let v = columns(&input, &[1]);
+        let sum = AggregateExprBuilder::new(datafusion_functions_aggregate::sum::sum_udaf(), v.clone())
+            .schema(input.clone())
+            .alias("s")
+            .build()
+            .unwrap();
+        let distinct = AggregateExprBuilder::new(datafusion_functions_aggregate::count::count_udaf(), v)
+            .schema(input.clone())
+            .alias("d")
+            .with_distinct(true)
+            .build()
+            .unwrap();
+        let calls = [sum, distinct].map(|f| AggCall { function: Arc::new(f), filter: None }).to_vec();
+        let out = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            ts("window_start"),
+            ts("window_end"),
+            Field::new("s", DataType::Int64, true),
+            Field::new("d", DataType::Int64, false),
+        ]));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        WindowAggOperator::new(keys, 2, 3, vec![GroupColumn::Key(0), GroupColumn::Start, GroupColumn::End], calls, out)
+    }
+
+    /// Rows `(k, v)` in the window `[start, start + 10)`.
+    fn batch(values: &[(i64, i64)], start: i64) -> Changes {
+        let owned: Vec<[i64; 4]> = values.iter().map(|&(k, v)| [k, v, start, start + 10]).collect();
+        let r: Vec<_> = owned.iter().map(|r| (I, r.as_slice())).collect();
+        rows(&input(), &r)
+    }
+
+    #[test]
+    fn restored_windows_fire_as_the_uninterrupted_ones() {
+        let clock = ManualClock::new(0);
+        let first: Vec<(i64, i64)> = (0..50).map(|i| (i % 7, i % 5)).collect();
+        let mut reference = Harness::new(operator(), &clock);
+        reference.feed(batch(&first, 0));
+        reference.feed(batch(&first, 10));
+        assert_eq!(reference.watermark(9).len(), 7, "the first window fires");
+        let snapshot = reference.snapshot();
+        let second: Vec<(i64, i64)> = (0..30).map(|i| (i % 11, i)).collect();
+        let late = batch(&[(1, 1000)], 0);
+        let expected = sorted(
+            [reference.feed(batch(&second, 10)), reference.feed(late.clone()), reference.watermark(100)].concat(),
+        );
+        assert_eq!(expected.len(), 11);
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
+            let mut got = feed_keyed(&mut restored, &[0], batch(&second, 10));
+            // Still late after the restore: the watermark came back with the state.
+            got.extend(feed_keyed(&mut restored, &[0], late.clone()));
+            for h in &mut restored {
+                got.extend(h.watermark(100));
+            }
+            assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
+        }
     }
 }

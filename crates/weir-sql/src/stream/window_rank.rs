@@ -3,14 +3,18 @@
 //! Each window keeps the top rows of each partition; when the watermark passes the window's
 //! end they are emitted once, insert-only, and the window's state is dropped. Rows of
 //! windows already fired are late and dropped.
+//!
+//! Checkpoints hold every open window's partitions and the watermark.
 
 use std::collections::{BTreeMap, HashMap};
 
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::Changes;
-use super::rank::{Partition, RankEncoders, RankRange};
+use super::keyed_state::{self, PendingRestore};
+use super::rank::{read_partitions, write_partitions, Partition, RankEncoders, RankRange};
 use super::watermark::millis;
 use crate::changelog::RowKind;
 use crate::functions::LocalTimeZone;
@@ -23,6 +27,7 @@ pub struct WindowRankOperator {
     /// Window end → partition key (which includes the window) → its rows.
     windows: BTreeMap<i64, HashMap<Box<[u8]>, Partition>>,
     watermark: i64,
+    restore: PendingRestore,
     /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).
     zone: Option<LocalTimeZone>,
 }
@@ -30,7 +35,15 @@ pub struct WindowRankOperator {
 impl WindowRankOperator {
     /// Ranking with `encoders` within `range`; `end` is the index of `window_end`.
     pub fn new(encoders: RankEncoders, range: RankRange, end: usize) -> Self {
-        WindowRankOperator { encoders, range, end, windows: BTreeMap::new(), watermark: i64::MIN, zone: None }
+        WindowRankOperator {
+            encoders,
+            range,
+            end,
+            windows: BTreeMap::new(),
+            watermark: i64::MIN,
+            restore: PendingRestore::default(),
+            zone: None,
+        }
     }
 
     /// Window bounds are wall-clock readings of `zone`: a window ends when the watermark (an
@@ -94,6 +107,31 @@ impl WindowRankOperator {
 impl Operator for WindowRankOperator {
     type In = Changes;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        if let Some(state) = self.restore.take() {
+            for (end, key, partition) in read_partitions(&state, subtask)? {
+                self.windows.entry(end).or_default().insert(key, partition);
+            }
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let partitions =
+            self.windows.iter().flat_map(|(end, ps)| ps.iter().map(move |(k, p)| (Some(*end), k.as_ref(), p)));
+        write_partitions(state, partitions)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {

@@ -173,6 +173,12 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
+            let data = self.stateful(
+                data,
+                "temporal-join",
+                &format!("TemporalJoin(joinType=[{kind:?}], where=[{what}])"),
+                Some("the temporal join operator does not snapshot its state yet".into()),
+            );
             return Ok(Stream {
                 data,
                 schema: join.schema.clone(),
@@ -203,6 +209,12 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
+            let data = self.stateful(
+                data,
+                "window-join",
+                &format!("WindowJoin(joinType=[{kind:?}], where=[{what}])"),
+                Some("the window join operator does not snapshot its state yet".into()),
+            );
             return Ok(Stream {
                 data,
                 schema: join.schema.clone(),
@@ -237,6 +249,12 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
+            let data = self.stateful(
+                data,
+                "interval-join",
+                &format!("IntervalJoin(joinType=[{kind:?}], where=[{what}])"),
+                Some("the interval join operator does not snapshot its state yet".into()),
+            );
             return Ok(Stream {
                 data,
                 schema: join.schema.clone(),
@@ -261,6 +279,7 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
+        let data = self.stateful(data, "join", &format!("Join(joinType=[{kind:?}], where=[{what}])"), None);
         Ok(Stream {
             data,
             schema: join.schema.clone(),

@@ -260,6 +260,7 @@ impl Translator<'_> {
                     Ok(WindowRankOperator::new(encoders()?, range, end_column).in_time_zone(zone))
                 })
                 .set_parallelism(parallelism);
+            let data = self.stateful(data, "window-rank", &format!("WindowRank({})", describe(window)), None);
             Stream {
                 data,
                 schema: window.schema.clone(),
@@ -272,6 +273,7 @@ impl Translator<'_> {
             let data = data
                 .transform("Deduplicate", move |_| Ok(FirstRowOperator::on_arrival(encoders()?)))
                 .set_parallelism(parallelism);
+            let data = self.stateful(data, "deduplicate", &format!("Deduplicate({})", describe(window)), None);
             Stream {
                 data,
                 schema: window.schema.clone(),
@@ -285,6 +287,7 @@ impl Translator<'_> {
             let data = data
                 .transform("Deduplicate", move |_| Ok(FirstRowOperator::new(encoders()?, time)))
                 .set_parallelism(parallelism);
+            let data = self.stateful(data, "deduplicate", &format!("Deduplicate({})", describe(window)), None);
             Stream {
                 data,
                 schema: window.schema.clone(),
@@ -298,6 +301,7 @@ impl Translator<'_> {
             let data = data
                 .transform("Rank", move |_| Ok(RankOperator::new(encoders()?, range, retracting)))
                 .set_parallelism(parallelism);
+            let data = self.stateful(data, "rank", &format!("Rank({})", describe(window)), None);
             Stream {
                 data,
                 schema: window.schema.clone(),
@@ -428,6 +432,7 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
+        let data = self.stateful(data, "over-aggregate", &format!("OverAggregate({})", describe(window)), None);
         Ok(Stream {
             data,
             schema: window.schema.clone(),
@@ -437,6 +442,11 @@ impl Translator<'_> {
             origin: "OverAggregate".into(),
         })
     }
+}
+
+/// A window node's expressions, to describe (and derive the uid of) its operator.
+fn describe(window: &Window) -> String {
+    window.window_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 impl Translator<'_> {
@@ -501,6 +511,12 @@ impl Translator<'_> {
                 )
             })
             .set_parallelism(parallelism);
+        let data = self.stateful(
+            data,
+            "over-aggregate",
+            &format!("OverAggregate({})", describe(window)),
+            Some("the OVER aggregation of an updating input does not snapshot its state yet".into()),
+        );
         Ok(Stream {
             data,
             schema: window.schema.clone(),

@@ -1,0 +1,203 @@
+//! Checkpointing SQL jobs from a script: the `SET` options that turn it on, the errors for
+//! bad values and for jobs whose operators cannot be checkpointed, and the options
+//! (state TTL, mini-batch) that are accepted.
+
+use std::path::Path;
+
+use weir_sql::session::{JobSettings, ResultSink, Session};
+
+struct Quiet;
+
+impl ResultSink for Quiet {
+    fn row(&mut self, _: &str) {}
+    fn message(&mut self, _: &str) {}
+}
+
+fn run(sql: &str) -> Result<Session, String> {
+    let mut session = Session::new(JobSettings { parallelism: 2, ..Default::default() });
+    session.execute_script(sql, &mut Quiet).map_err(|e| e.render(sql))?;
+    Ok(session)
+}
+
+fn tables(out: &Path, rows: u64, rate: u64) -> String {
+    format!(
+        "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '{rate}',
+           'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '{rows}');
+         CREATE TABLE sums (k BIGINT, c BIGINT, s BIGINT) WITH ('connector' = 'filesystem',
+           'path' = '{}', 'format' = 'json', 'sink.changelog-mode' = 'all');",
+        out.display()
+    )
+}
+
+/// The last value of each key in a changelog of JSON lines, read from the part files
+/// (`part-<run>-<subtask>-<n>`) of each writer in order.
+fn final_rows(dir: &Path) -> Vec<(i64, i64, i64)> {
+    let mut table = std::collections::BTreeMap::new();
+    let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let order = |p: &std::path::PathBuf| {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let parts: Vec<&str> = name.split('-').collect();
+        let n = |i: usize| parts.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+        (parts.get(1).map(|s| s.to_string()).unwrap_or_default(), n(2), n(3))
+    };
+    paths.sort_by_key(order);
+    for path in paths {
+        if path.file_name().unwrap().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let k = v["k"].as_i64().unwrap();
+            match v["op"].as_str().unwrap() {
+                "+I" | "+U" => {
+                    table.insert(k, (v["c"].as_i64().unwrap(), v["s"].as_i64().unwrap()));
+                }
+                _ => {
+                    table.remove(&k);
+                }
+            }
+        }
+    }
+    table.into_iter().map(|(k, (c, s))| (k, c, s)).collect()
+}
+
+fn expected(rows: i64, keys: i64) -> Vec<(i64, i64, i64)> {
+    (0..keys)
+        .map(|k| {
+            let ids: Vec<i64> = (1..=rows).filter(|i| i % keys == k).collect();
+            (k, ids.len() as i64, ids.iter().sum())
+        })
+        .collect()
+}
+
+#[test]
+fn set_options_checkpoint_a_job_and_its_files_are_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, ck) = (dir.path().join("out"), dir.path().join("ck"));
+    std::fs::create_dir_all(&out).unwrap();
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '50 ms';
+         SET 'state.checkpoints.dir' = 'file://{}';
+         SET 'execution.checkpointing.mode' = 'EXACTLY_ONCE';
+         SET 'table.exec.mini-batch.enabled' = 'true';
+         SET 'table.exec.mini-batch.allow-latency' = '2 s';
+         SET 'table.exec.mini-batch.size' = '5000';
+         {}
+         INSERT INTO sums SELECT id % 5, COUNT(*), SUM(id) FROM gen GROUP BY id % 5;",
+        ck.display(),
+        tables(&out, 3000, 6000)
+    );
+    let session = run(&sql).unwrap();
+    let job = session.last_job().expect("a job ran");
+    assert!(job.completed_checkpoints.len() >= 2, "checkpoints: {:?}", job.completed_checkpoints);
+    assert!(std::fs::read_dir(&ck).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("chk-")));
+    assert_eq!(final_rows(&out), expected(3000, 5));
+}
+
+#[test]
+fn a_job_whose_accumulators_cannot_snapshot_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let on = format!(
+        "SET 'execution.checkpointing.interval' = '1 s'; SET 'execution.checkpointing.dir' = '{}';",
+        dir.path().join("ck").display()
+    );
+    let out = dir.path().join("out");
+    let over = format!(
+        "{on} CREATE TABLE ev (id BIGINT, ts AS TO_TIMESTAMP_LTZ(id * 10, 3), WATERMARK FOR ts AS ts)
+           WITH ('connector' = 'datagen', 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '9');
+         CREATE TABLE o (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');
+         INSERT INTO o SELECT id, SUM(id) OVER (PARTITION BY id % 3 ORDER BY ts
+           ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM ev;"
+    );
+    // Every operator kind snapshots now, OVER aggregation too.
+    run(&over).unwrap();
+
+    let distinct = format!(
+        "{on} {} INSERT INTO sums SELECT c, COUNT(DISTINCT k), 0 FROM
+           (SELECT id % 3 AS k, COUNT(*) AS c FROM gen GROUP BY id % 3) GROUP BY c;",
+        tables(&out, 10, 1000)
+    );
+    let err = run(&distinct).err().unwrap();
+    assert!(err.contains("COUNT(DISTINCT …) over an updating input cannot be checkpointed"), "{err}");
+}
+
+#[test]
+fn an_over_aggregation_of_an_updating_input_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let on = format!(
+        "SET 'execution.checkpointing.interval' = '1 s'; SET 'execution.checkpointing.dir' = '{}';",
+        dir.path().join("ck").display()
+    );
+    let out = dir.path().join("out");
+    let over = format!(
+        "{on} {} INSERT INTO sums SELECT k, c, SUM(c) OVER (PARTITION BY k ORDER BY c
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+         FROM (SELECT id % 3 AS k, COUNT(*) AS c FROM gen GROUP BY id % 3);",
+        tables(&out, 10, 1000)
+    );
+    let err = run(&over).err().unwrap();
+    assert!(err.contains("This job cannot be checkpointed"), "{err}");
+    assert!(err.contains("the OVER aggregation of an updating input does not snapshot its state yet"), "{err}");
+}
+
+#[test]
+fn processing_time_windows_and_deduplication_are_checkpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '20 ms'; SET 'execution.checkpointing.dir' = '{}';
+         CREATE TABLE pg (id BIGINT, p AS PROCTIME()) WITH ('connector' = 'datagen', 'rows-per-second' = '4000',
+           'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '400');
+         CREATE TABLE o (a BIGINT, b BIGINT) WITH ('connector' = 'blackhole');
+         CREATE VIEW kp AS SELECT id % 3 AS k, p FROM pg;
+         INSERT INTO o SELECT k, COUNT(*) FROM TABLE(TUMBLE(TABLE kp, DESCRIPTOR(p), INTERVAL '1' HOUR))
+           GROUP BY k, window_start, window_end;
+         INSERT INTO o SELECT id, rn FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY id % 3 ORDER BY p) AS rn
+           FROM pg) WHERE rn = 1;",
+        dir.path().join("ck").display()
+    );
+    let session = run(&sql).unwrap();
+    assert!(session.last_job().is_some(), "a job ran");
+}
+
+#[test]
+fn bad_checkpoint_and_state_options_are_refused() {
+    for (key, value) in [
+        ("execution.checkpointing.interval", "often"),
+        ("execution.checkpointing.mode", "MOSTLY_ONCE"),
+        ("table.exec.state.ttl", "1 parsec"),
+        ("table.exec.mini-batch.enabled", "maybe"),
+        ("table.exec.mini-batch.size", "0"),
+    ] {
+        let err = run(&format!("SET '{key}' = '{value}';")).err().unwrap();
+        assert!(err.contains(key), "{key}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 s'; {} INSERT INTO sums SELECT id, 1, 1 FROM gen;",
+        tables(&dir.path().join("out"), 10, 1000)
+    );
+    let err = run(&sql).err().unwrap();
+    assert!(err.contains("no checkpoint directory"), "{err}");
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '1 s'; SET 'execution.checkpointing.dir' = '{}';
+         SET 'execution.savepoint.path' = '{}'; {} INSERT INTO sums SELECT id, 1, 1 FROM gen;",
+        dir.path().join("ck").display(),
+        dir.path().join("nowhere").display(),
+        tables(&dir.path().join("out"), 10, 1000)
+    );
+    let err = run(&sql).err().unwrap();
+    assert!(err.contains("execution.savepoint.path"), "{err}");
+}
+
+#[test]
+fn state_ttl_is_accepted_and_a_long_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let sql = format!(
+        "SET 'table.exec.state.ttl' = '1 h'; {} INSERT INTO sums SELECT id % 4, COUNT(*), SUM(id) FROM gen GROUP BY id % 4;",
+        tables(&out, 500, 100_000)
+    );
+    run(&sql).unwrap();
+    assert_eq!(final_rows(&out), expected(500, 4));
+}
