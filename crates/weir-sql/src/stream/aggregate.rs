@@ -48,6 +48,11 @@ impl AggCall {
     /// An accumulator for one group, able to retract when `retracting`.
     pub fn accumulator(&self, retracting: bool) -> Result<Box<dyn Accumulator>, BoxError> {
         if retracting {
+            let name = self.function.fun().name().to_lowercase();
+            if name == "min" || name == "max" {
+                let data_type = self.function.field().data_type().clone();
+                return Ok(Box::new(MinMaxWithRetract::new(name == "max", data_type)?));
+            }
             let acc = self.function.create_sliding_accumulator()?;
             if !acc.supports_retract_batch() || sliding_is_fifo(self.function.fun().name()) {
                 return Err(format!(
@@ -83,6 +88,10 @@ impl AggCall {
         if !distinct && matches!(name.as_str(), "count" | "sum" | "avg" | "listagg" | "first_value" | "last_value") {
             return Ok(());
         }
+        // MinMaxWithRetract exports every value with its count; DISTINCT changes nothing.
+        if matches!(name.as_str(), "min" | "max") {
+            return Ok(());
+        }
         Err(format!(
             "{}{} over an updating input cannot be checkpointed: its accumulator's state does not hold \
              everything a retraction needs",
@@ -98,8 +107,156 @@ fn sliding_is_fifo(name: &str) -> bool {
     matches!(name.to_lowercase().as_str(), "min" | "max" | "first_value" | "last_value")
 }
 
+/// MIN or MAX over a changelog: every current value with how often it occurs, so a
+/// retraction of any earlier row takes out exactly its value (as Flink's
+/// `MinWithRetractAggFunction` keeps a map of values to counts). Values are kept as Arrow
+/// row bytes, whose order is the values' order.
+#[derive(Debug)]
+pub struct MinMaxWithRetract {
+    max: bool,
+    converter: arrow::row::RowConverter,
+    values: std::collections::BTreeMap<arrow::row::OwnedRow, u64>,
+    data_type: arrow::datatypes::DataType,
+}
+
+impl MinMaxWithRetract {
+    /// MAX when `max`, else MIN, of values of `data_type`.
+    pub fn new(max: bool, data_type: arrow::datatypes::DataType) -> Result<Self, BoxError> {
+        let converter = arrow::row::RowConverter::new(vec![arrow::row::SortField::new(data_type.clone())])?;
+        Ok(MinMaxWithRetract { max, converter, values: std::collections::BTreeMap::new(), data_type })
+    }
+
+    fn rows(&self, values: &[ArrayRef]) -> datafusion_common::Result<arrow::row::Rows> {
+        let column =
+            values.first().ok_or_else(|| datafusion_common::DataFusionError::Internal("no argument".into()))?;
+        let column = arrow::compute::cast(column, &self.data_type)?;
+        Ok(self.converter.convert_columns(&[column])?)
+    }
+}
+
+impl Accumulator for MinMaxWithRetract {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let rows = self.rows(values)?;
+        for (i, row) in rows.iter().enumerate() {
+            if values[0].is_valid(i) {
+                *self.values.entry(row.owned()).or_insert(0) += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let rows = self.rows(values)?;
+        for (i, row) in rows.iter().enumerate() {
+            if !values[0].is_valid(i) {
+                continue;
+            }
+            let key = row.owned();
+            if let Some(n) = self.values.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.values.remove(&key);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> datafusion_common::Result<datafusion_common::ScalarValue> {
+        let chosen = if self.max { self.values.keys().next_back() } else { self.values.keys().next() };
+        match chosen {
+            Some(row) => {
+                let columns = self.converter.convert_rows([row.row()])?;
+                datafusion_common::ScalarValue::try_from_array(&columns[0], 0)
+            }
+            None => datafusion_common::ScalarValue::try_from(&self.data_type),
+        }
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.values.keys().map(|r| r.row().as_ref().len() + 24).sum::<usize>()
+    }
+
+    /// Every value with its count: two lists, exact, so a restored accumulator retracts as
+    /// the original would.
+    fn state(&mut self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
+        use datafusion_common::ScalarValue;
+        let columns = self.converter.convert_rows(self.values.keys().map(|r| r.row()))?;
+        let values = (0..columns[0].len())
+            .map(|i| ScalarValue::try_from_array(&columns[0], i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let counts: Vec<ScalarValue> = self.values.values().map(|n| ScalarValue::UInt64(Some(*n))).collect();
+        Ok(vec![
+            ScalarValue::List(ScalarValue::new_list_nullable(&values, &self.data_type)),
+            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &arrow::datatypes::DataType::UInt64)),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion_common::Result<()> {
+        use arrow::array::AsArray;
+        let (Some(values), Some(counts)) = (states.first(), states.get(1)) else {
+            return datafusion_common::internal_err!("MIN/MAX state has two lists");
+        };
+        let (values, counts) = (values.as_list::<i32>(), counts.as_list::<i32>());
+        for i in 0..values.len() {
+            let v = values.value(i);
+            let c = counts.value(i);
+            let c = c.as_primitive::<arrow::datatypes::UInt64Type>();
+            let rows = self.rows(&[v])?;
+            for (j, row) in rows.iter().enumerate() {
+                *self.values.entry(row.owned()).or_insert(0) += c.value(j);
+            }
+        }
+        Ok(())
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+}
+
 /// A column of `len` copies of `value`.
 pub fn repeat(value: &ArrayRef, len: usize) -> Result<ArrayRef, BoxError> {
     let indices = arrow::array::UInt32Array::from(vec![0u32; len]);
     Ok(arrow::compute::take(value.as_ref(), &indices, None)?)
+}
+
+#[cfg(test)]
+mod min_max_tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Int64Array};
+    use arrow::datatypes::DataType;
+    use datafusion_common::ScalarValue;
+    use datafusion_expr::Accumulator;
+
+    use super::MinMaxWithRetract;
+
+    fn col(v: &[Option<i64>]) -> Vec<ArrayRef> {
+        vec![Arc::new(Int64Array::from(v.to_vec()))]
+    }
+
+    #[test]
+    fn any_earlier_value_can_be_retracted_and_the_state_restores_exactly() {
+        let mut max = MinMaxWithRetract::new(true, DataType::Int64).unwrap();
+        max.update_batch(&col(&[Some(5), Some(9), None, Some(9), Some(3)])).unwrap();
+        assert_eq!(max.evaluate().unwrap(), ScalarValue::Int64(Some(9)));
+        max.retract_batch(&col(&[Some(9)])).unwrap();
+        assert_eq!(max.evaluate().unwrap(), ScalarValue::Int64(Some(9)), "one 9 is left");
+        // A restored copy goes on as the original.
+        let state = max.state().unwrap();
+        let arrays: Vec<ArrayRef> = state.iter().map(|s| s.to_array().unwrap()).collect();
+        let mut restored = MinMaxWithRetract::new(true, DataType::Int64).unwrap();
+        restored.merge_batch(&arrays).unwrap();
+        for acc in [&mut max, &mut restored] {
+            acc.retract_batch(&col(&[Some(9)])).unwrap();
+            assert_eq!(acc.evaluate().unwrap(), ScalarValue::Int64(Some(5)));
+            acc.retract_batch(&col(&[Some(5), Some(3)])).unwrap();
+            assert_eq!(acc.evaluate().unwrap(), ScalarValue::Int64(None), "nothing left");
+        }
+        let mut min = MinMaxWithRetract::new(false, DataType::Int64).unwrap();
+        min.update_batch(&col(&[Some(-1), Some(4)])).unwrap();
+        min.retract_batch(&col(&[Some(7)])).unwrap();
+        assert_eq!(min.evaluate().unwrap(), ScalarValue::Int64(Some(-1)), "an unknown value retracts nothing");
+    }
 }
