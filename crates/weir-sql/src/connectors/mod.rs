@@ -136,13 +136,9 @@ pub fn open_source(
     let full = crate::session::with_computed_columns(env, table, physical, settings)?;
     Ok(match crate::session::watermark_expr(table, settings.function_config())? {
         Some((rowtime, expr)) => {
-            let readers = full.parallelism();
             let assigner =
                 full.transform("WatermarkAssigner", move |_| Ok(WatermarkOperator::new(rowtime, expr.clone())));
-            match readers {
-                Some(p) => assigner.set_parallelism(p),
-                None => assigner,
-            }
+            crate::stream::translate::beside(&full, assigner)
         }
         None => full,
     })
@@ -367,10 +363,7 @@ pub fn collect_changes(
     let sink = weir_connectors::sink::CollectSink::new();
     let handle = sink.handle();
     let rendered = data.map(move |c: Changes| render_values(&c, zone));
-    let rendered = match data.parallelism() {
-        Some(p) => rendered.set_parallelism(p),
-        None => rendered,
-    };
+    let rendered = crate::stream::translate::beside(data, rendered);
     rendered.global().sink_to(sink, "Collect").set_parallelism(1);
     handle
 }

@@ -82,6 +82,11 @@ impl Changes {
     }
 }
 
+/// Every column of `batch` at `indices` (a null index gives a null).
+pub fn take_all(batch: &RecordBatch, indices: &UInt32Array) -> Result<Vec<ArrayRef>, BoxError> {
+    Ok(batch.columns().iter().map(|c| arrow::compute::take(c, indices, None)).collect::<Result<Vec<_>, _>>()?)
+}
+
 /// The value of an evaluated expression as an array of `rows` rows.
 pub fn to_array(value: datafusion_expr::ColumnarValue, rows: usize) -> Result<ArrayRef, BoxError> {
     Ok(value.into_array(rows)?)

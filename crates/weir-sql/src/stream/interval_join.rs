@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, UInt32Array};
+use arrow::array::{Array, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Row;
 use datafusion_physical_expr::PhysicalExpr;
@@ -137,11 +137,7 @@ impl IntervalJoinOperator {
         let mask = match &self.condition {
             Some(condition) if !cand_row.is_empty() => {
                 let idx = UInt32Array::from(cand_row.clone());
-                let own = batch
-                    .columns()
-                    .iter()
-                    .map(|c| arrow::compute::take(c, &idx, None))
-                    .collect::<Result<Vec<ArrayRef>, _>>()?;
+                let own = super::batch::take_all(batch, &idx)?;
                 let mut stored: Vec<Row<'_>> = Vec::with_capacity(cand_row.len());
                 for (i, &(a, b)) in ranges.iter().enumerate() {
                     if a == b {

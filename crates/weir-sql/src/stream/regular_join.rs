@@ -104,11 +104,7 @@ impl RegularJoinOperator {
         let mask = match &self.condition {
             Some(condition) if !cand_row.is_empty() => {
                 let idx = UInt32Array::from(cand_row.clone());
-                let own = batch
-                    .columns()
-                    .iter()
-                    .map(|c| arrow::compute::take(c, &idx, None))
-                    .collect::<Result<Vec<ArrayRef>, _>>()?;
+                let own = super::batch::take_all(batch, &idx)?;
                 let mut stored: Vec<Row<'_>> = Vec::with_capacity(cand_row.len());
                 for (i, &(a, b)) in ranges.iter().enumerate() {
                     if a == b {

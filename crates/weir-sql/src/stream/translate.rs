@@ -95,7 +95,7 @@ fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result
 /// `output` (one operator applied to `input`) at `input`'s parallelism: operators that need
 /// no exchange run beside their input, chained, as Flink's planner places them — so a
 /// changelog keeps its order, and rows stay in the order their watermarks were made in.
-pub(crate) fn beside(input: &DataStream<Changes>, output: DataStream<Changes>) -> DataStream<Changes> {
+pub(crate) fn beside<I: weir::Data, O: weir::Data>(input: &DataStream<I>, output: DataStream<O>) -> DataStream<O> {
     match input.parallelism() {
         Some(p) => output.set_parallelism(p),
         None => output,

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::array::{RecordBatch, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::{BoxError, Emitter, Operator};
 
-use super::batch::{cast_to, Changes};
+use super::batch::{cast_to, take_all, Changes};
 use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, Side};
 use super::watermark::millis;
 
@@ -176,11 +176,6 @@ impl WindowJoinOperator {
         let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
         Ok(Some(Changes::inserts(RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?)))
     }
-}
-
-/// Every column of `batch` at `indices` (a null index gives a null).
-fn take_all(batch: &RecordBatch, indices: &UInt32Array) -> Result<Vec<ArrayRef>, BoxError> {
-    Ok(batch.columns().iter().map(|c| arrow::compute::take(c, indices, None)).collect::<Result<Vec<_>, _>>()?)
 }
 
 impl Operator for WindowJoinOperator {

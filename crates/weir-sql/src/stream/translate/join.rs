@@ -156,6 +156,13 @@ impl Translator<'_> {
             Some(f) => format!("{on_text} AND {f}"),
             None => on_text,
         };
+        // Every join operator's stream: its stable uid (and why it cannot be checkpointed, if
+        // so), and how it is shown in plans and errors.
+        let finish = |data, uid_kind: &str, operator: &str, blocker: Option<&str>, updating, rowtime| {
+            let origin = format!("{operator}(joinType=[{kind:?}], where=[{what}])");
+            let data = self.stateful(data, uid_kind, &origin, blocker.map(str::to_string));
+            Stream { data, schema: join.schema.clone(), updating, window: None, rowtime, origin }
+        };
 
         if let Some(versioned) = versioned_scan(&join.right) {
             let times = temporal_times(kind, &left, &right, &versioned, &join.on)?;
@@ -173,20 +180,14 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
-            let data = self.stateful(
+            return Ok(finish(
                 data,
                 "temporal-join",
-                &format!("TemporalJoin(joinType=[{kind:?}], where=[{what}])"),
-                Some("the temporal join operator does not snapshot its state yet".into()),
-            );
-            return Ok(Stream {
-                data,
-                schema: join.schema.clone(),
-                updating: false,
-                window: None,
-                rowtime: Some(times[0]),
-                origin: format!("TemporalJoin(joinType=[{kind:?}], where=[{what}])"),
-            });
+                "TemporalJoin",
+                Some("the temporal join operator does not snapshot its state yet"),
+                false,
+                Some(times[0]),
+            ));
         }
         if versioned_scan(&join.left).is_some() {
             return Err(SqlError::unsupported(
@@ -209,20 +210,14 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
-            let data = self.stateful(
+            return Ok(finish(
                 data,
                 "window-join",
-                &format!("WindowJoin(joinType=[{kind:?}], where=[{what}])"),
-                Some("the window join operator does not snapshot its state yet".into()),
-            );
-            return Ok(Stream {
-                data,
-                schema: join.schema.clone(),
-                updating: false,
-                window: None,
-                rowtime: None,
-                origin: format!("WindowJoin(joinType=[{kind:?}], where=[{what}])"),
-            });
+                "WindowJoin",
+                Some("the window join operator does not snapshot its state yet"),
+                false,
+                None,
+            ));
         }
 
         let times = match (left.rowtime, right.rowtime) {
@@ -249,20 +244,14 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
-            let data = self.stateful(
+            return Ok(finish(
                 data,
                 "interval-join",
-                &format!("IntervalJoin(joinType=[{kind:?}], where=[{what}])"),
-                Some("the interval join operator does not snapshot its state yet".into()),
-            );
-            return Ok(Stream {
-                data,
-                schema: join.schema.clone(),
-                updating: false,
-                window: None,
-                rowtime: Some(times[0]),
-                origin: format!("IntervalJoin(joinType=[{kind:?}], where=[{what}])"),
-            });
+                "IntervalJoin",
+                Some("the interval join operator does not snapshot its state yet"),
+                false,
+                Some(times[0]),
+            ));
         }
 
         let updating = left.updating || right.updating || !matches!(kind, JoinKind::Inner | JoinKind::LeftSemi);
@@ -279,15 +268,7 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
-        let data = self.stateful(data, "join", &format!("Join(joinType=[{kind:?}], where=[{what}])"), None);
-        Ok(Stream {
-            data,
-            schema: join.schema.clone(),
-            updating,
-            window: None,
-            rowtime: None,
-            origin: format!("Join(joinType=[{kind:?}], where=[{what}])"),
-        })
+        Ok(finish(data, "join", "Join", None, updating, None))
     }
 
     /// One side of a join, tagged and sent to the subtask owning each row's key among
