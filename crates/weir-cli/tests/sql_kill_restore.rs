@@ -171,6 +171,52 @@ fn wait(child: &mut Child, log: &Path, what: &str) {
     }
 }
 
+/// Runs `job` once per entry of `parallelisms`, at that parallelism: every run but the last
+/// is killed with SIGKILL once it has completed a checkpoint of its own (plus a delay that
+/// grows with each run), and each run after the first restores the latest checkpoint. The
+/// number of restores.
+fn run_with_kills(dir: &Path, job: &Path, checkpoints: &Path, parallelisms: &[usize]) -> usize {
+    let mut restored = 0;
+    for (run, &p) in parallelisms.iter().enumerate() {
+        let log = dir.join(format!("run-{run}.log"));
+        let mut child = spawn(&run_args(job, checkpoints, p, run > 0), &log);
+        if run + 1 == parallelisms.len() {
+            wait(&mut child, &log, "the last run");
+            break;
+        }
+        let since = Instant::now();
+        // A checkpoint of this run: wait for a new chk-N with _metadata.
+        let newest = |d: &Path| {
+            std::fs::read_dir(d)
+                .map(|e| {
+                    e.flatten()
+                        .filter(|e| e.path().join("_metadata").is_file())
+                        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("chk-")?.parse::<u64>().ok())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .unwrap_or(0)
+        };
+        let start_id = newest(checkpoints);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let err = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("run {run} ended ({status}) before it could be killed: {err}");
+            }
+            if completed_checkpoint(checkpoints) && newest(checkpoints) > start_id {
+                break;
+            }
+            assert!(since.elapsed() < Duration::from_secs(60), "run {run} completed no checkpoint in 60 s");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(30 * run as u64));
+        child.kill().unwrap(); // SIGKILL: nothing is cleaned up
+        child.wait().unwrap();
+        restored += 1;
+    }
+    restored
+}
+
 #[test]
 fn killed_sql_job_restored_at_other_parallelisms_commits_exactly_the_answer() {
     let dir = tempfile::tempdir().unwrap();
@@ -198,48 +244,213 @@ fn killed_sql_job_restored_at_other_parallelisms_commits_exactly_the_answer() {
     // two) would read one behind the watermark it took from the other and drop its rows
     // as late — as Flink does with watermarks generated after the source.
     let parallelisms = [1, 3, 2, 1];
-    let mut restored = 0;
-    for (run, &p) in parallelisms.iter().enumerate() {
-        let log = dir.path().join(format!("run-{run}.log"));
-        let mut child = spawn(&run_args(&job, &checkpoints, p, run > 0), &log);
-        if run + 1 == parallelisms.len() {
-            wait(&mut child, &log, "the last run");
-            break;
-        }
-        let since = Instant::now();
-        // A checkpoint of this run: wait for a new chk-N with _metadata.
-        let newest = |d: &Path| {
-            std::fs::read_dir(d)
-                .map(|e| {
-                    e.flatten()
-                        .filter(|e| e.path().join("_metadata").is_file())
-                        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("chk-")?.parse::<u64>().ok())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .unwrap_or(0)
-        };
-        let start_id = newest(&checkpoints);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                let err = std::fs::read_to_string(&log).unwrap_or_default();
-                panic!("run {run} ended ({status}) before it could be killed: {err}");
-            }
-            if completed_checkpoint(&checkpoints) && newest(&checkpoints) > start_id {
-                break;
-            }
-            assert!(since.elapsed() < Duration::from_secs(60), "run {run} completed no checkpoint in 60 s");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        std::thread::sleep(Duration::from_millis(30 * run as u64));
-        child.kill().unwrap(); // SIGKILL: nothing is cleaned up
-        child.wait().unwrap();
-        restored += 1;
-    }
+    let restored = run_with_kills(dir.path(), &job, &checkpoints, &parallelisms);
     assert_eq!(restored, parallelisms.len() - 1);
     let groups = materialize(&committed_lines(&out.join("agg")));
     let got_windows = windows(&committed_lines(&out.join("win")));
     assert_eq!(groups, expected_groups(), "group aggregation after {restored} kills");
     assert_eq!(got_windows, expected_windows(), "windows after {restored} kills");
     assert_eq!(groups, clean_groups);
+}
+
+const JOIN_ROWS: i64 = 20_000;
+
+/// Each sink of [`join_script`] and the statement that fills it.
+const JOIN_INSERTS: [(&str, &str); 4] = [
+    (
+        "interval_out",
+        "INSERT INTO interval_out SELECT a.id, b.id FROM gen AS a, gen AS b
+           WHERE a.id % 50 = b.id % 50 AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '1' SECOND",
+    ),
+    (
+        "window_out",
+        "INSERT INTO window_out SELECT l.window_start, l.k, l.c, r.s
+           FROM (SELECT window_start, window_end, id % 3 AS k, COUNT(*) AS c
+           FROM TABLE(TUMBLE(TABLE gen, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+           GROUP BY window_start, window_end, id % 3) AS l
+           JOIN (SELECT window_start, window_end, id % 3 AS k, SUM(id) AS s
+           FROM TABLE(TUMBLE(TABLE gen, DESCRIPTOR(ts), INTERVAL '1' SECOND))
+           GROUP BY window_start, window_end, id % 3) AS r
+           ON l.k = r.k AND l.window_start = r.window_start AND l.window_end = r.window_end",
+    ),
+    (
+        "temporal_out",
+        "INSERT INTO temporal_out SELECT a.id, v.id FROM gen AS a
+           JOIN vers FOR SYSTEM_TIME AS OF a.ts AS v ON v.id = a.half",
+    ),
+    (
+        "over_out",
+        "INSERT INTO over_out SELECT g, c, SUM(c) OVER (PARTITION BY g % 2 ORDER BY c, g
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+           FROM (SELECT id % 5 AS g, COUNT(*) AS c FROM gen GROUP BY id % 5)",
+    ),
+];
+
+/// A statement set of the operators whose state is rows waiting for time: an interval
+/// join, a window join, an event-time temporal join, and an OVER aggregation of an
+/// updating input (`sink.changelog-mode = 'all'`).
+fn join_script(out: &Path) -> String {
+    let sink = |name: &str, columns: &str, changelog: bool| {
+        let mode = if changelog { ", 'sink.changelog-mode' = 'all'" } else { "" };
+        format!(
+            "CREATE TABLE {name} ({columns}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json'{mode});",
+            out.join(name).display()
+        )
+    };
+    let script = format!(
+        "CREATE TABLE gen (
+           id BIGINT,
+           half AS id / 2,
+           ts AS TO_TIMESTAMP_LTZ(id * 10, 3),
+           WATERMARK FOR ts AS ts
+         ) WITH ('connector' = 'datagen', 'rows-per-second' = '15000', 'fields.id.kind' = 'sequence',
+                 'fields.id.start' = '1', 'fields.id.end' = '{JOIN_ROWS}');
+         CREATE TABLE vers (
+           id BIGINT,
+           ts AS TO_TIMESTAMP_LTZ(id * 10, 3),
+           WATERMARK FOR ts AS ts,
+           PRIMARY KEY (id) NOT ENFORCED
+         ) WITH ('connector' = 'datagen', 'rows-per-second' = '15000', 'fields.id.kind' = 'sequence',
+                 'fields.id.start' = '1', 'fields.id.end' = '{JOIN_ROWS}');
+         {interval}
+         {window}
+         {temporal}
+         {over}
+         EXECUTE STATEMENT SET BEGIN {{STATEMENTS}}; END;",
+        interval = sink("interval_out", "a BIGINT, b BIGINT", false),
+        window = sink("window_out", "ws TIMESTAMP(3), k BIGINT, c BIGINT, s BIGINT", false),
+        temporal = sink("temporal_out", "a BIGINT, v BIGINT", false),
+        over = sink("over_out", "g BIGINT, c BIGINT, s BIGINT", true),
+    );
+    let statements: Vec<&str> = JOIN_INSERTS.iter().filter(|(sink, _)| selected(sink)).map(|(_, s)| *s).collect();
+    script.replace("{STATEMENTS}", &statements.join(";\n"))
+}
+
+/// `WEIR_JOIN_SINKS=window_out,over_out` runs only those statements (to narrow a failure).
+fn selected(sink: &str) -> bool {
+    std::env::var("WEIR_JOIN_SINKS").map_or(true, |only| only.split(',').any(|s| s == sink))
+}
+
+/// The rows a changelog leaves (as `columns`; `ws` as milliseconds), sorted; a retraction of a row that is not
+/// there fails. Append-only output is a changelog of inserts.
+fn rows_left(lines: &[serde_json::Value], columns: &[&str]) -> Vec<Vec<String>> {
+    let mut table: Vec<Vec<String>> = Vec::new();
+    for l in lines {
+        let value = |c: &str| match (c, l[c].as_str()) {
+            ("ws", Some(ts)) => chrono_free_parse(ts).to_string(),
+            _ => l[c].to_string(),
+        };
+        let row: Vec<String> = columns.iter().map(|c| value(c)).collect();
+        match l["op"].as_str().unwrap_or("+I") {
+            "+I" | "+U" => table.push(row),
+            _ => {
+                let at = table.iter().position(|r| *r == row);
+                table.remove(at.unwrap_or_else(|| panic!("{l}: retracts a row not in the table")));
+            }
+        }
+    }
+    table.sort();
+    table
+}
+
+/// Fails naming the rows missing from `got` and the rows it has too many of (the first
+/// few of each), rather than printing both tables.
+fn same_rows(got: &[Vec<String>], want: &[Vec<String>], what: &str) {
+    if got == want {
+        return;
+    }
+    let mut count: BTreeMap<&Vec<String>, i64> = BTreeMap::new();
+    for r in want {
+        *count.entry(r).or_default() += 1;
+    }
+    for r in got {
+        *count.entry(r).or_default() -= 1;
+    }
+    let missing: Vec<_> = count.iter().filter(|(_, n)| **n > 0).map(|(r, n)| (*r, *n)).collect();
+    let extra: Vec<_> = count.iter().filter(|(_, n)| **n < 0).map(|(r, n)| (*r, -*n)).collect();
+    if let Some(path) = std::env::var_os("WEIR_DUMP") {
+        std::fs::write(path, format!("missing {missing:?}\nextra {extra:?}\n")).unwrap();
+    }
+    panic!(
+        "{what}: {} rows, {} expected; {} missing (first: {:?}), {} extra (first: {:?})",
+        got.len(),
+        want.len(),
+        missing.len(),
+        &missing[..missing.len().min(8)],
+        extra.len(),
+        &extra[..extra.len().min(8)]
+    );
+}
+
+fn int_rows(rows: impl IntoIterator<Item = Vec<i64>>) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.iter().map(i64::to_string).collect()).collect();
+    rows.sort();
+    rows
+}
+
+/// A sink, the columns compared, and the rows it must hold.
+type SinkRows = (&'static str, Vec<&'static str>, Vec<Vec<String>>);
+
+/// What each sink of [`join_script`] must hold, computed from the sequence.
+fn expected_join_outputs() -> Vec<SinkRows> {
+    let n = JOIN_ROWS;
+    let interval =
+        (1..=n).flat_map(|a| [a, a + 50, a + 100].into_iter().filter(move |b| *b <= n).map(move |b| vec![a, b]));
+    let mut windows: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+    for id in 1..=n {
+        let e = windows.entry((id * 10 / 1000 * 1000, id % 3)).or_insert((0, 0));
+        e.0 += 1;
+        e.1 += id;
+    }
+    let window = windows.into_iter().map(|((start, k), (c, s))| vec![start, k, c, s]);
+    let temporal = (2..=n).map(|a| vec![a, a / 2]);
+    let counts: Vec<(i64, i64)> = (0..5).map(|g| (g, (1..=n).filter(|id| id % 5 == g).count() as i64)).collect();
+    let mut over = Vec::new();
+    for parity in 0..2 {
+        let mut partition: Vec<(i64, i64)> = counts.iter().copied().filter(|(g, _)| g % 2 == parity).collect();
+        partition.sort_by_key(|(g, c)| (*c, *g));
+        let mut sum = 0;
+        for (g, c) in partition {
+            sum += c;
+            over.push(vec![g, c, sum]);
+        }
+    }
+    let all = vec![
+        ("interval_out", vec!["a", "b"], int_rows(interval)),
+        ("window_out", vec!["ws", "k", "c", "s"], int_rows(window)),
+        ("temporal_out", vec!["a", "v"], int_rows(temporal)),
+        ("over_out", vec!["g", "c", "s"], int_rows(over)),
+    ];
+    all.into_iter().filter(|(sink, _, _)| selected(sink)).collect()
+}
+
+#[test]
+fn killed_joins_and_over_aggregation_restore_at_other_parallelisms_exactly() {
+    // With WEIR_DUMP set, the runs' files stay for a look after a failure.
+    let dir = tempfile::Builder::new().disable_cleanup(std::env::var_os("WEIR_DUMP").is_some()).tempdir().unwrap();
+    eprintln!("files in {}", dir.path().display());
+    let expected = expected_join_outputs();
+
+    let clean_out = dir.path().join("clean");
+    let clean_job = dir.path().join("clean.sql");
+    std::fs::write(&clean_job, join_script(&clean_out)).unwrap();
+    let log = dir.path().join("clean.log");
+    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, false), &log);
+    wait(&mut child, &log, "the failure-free run");
+    for (sink, columns, want) in &expected {
+        same_rows(&rows_left(&committed_lines(&clean_out.join(sink)), columns), want, &format!("failure-free {sink}"));
+    }
+
+    let out = dir.path().join("out");
+    let job = dir.path().join("job.sql");
+    std::fs::write(&job, join_script(&out)).unwrap();
+    let restored = run_with_kills(dir.path(), &job, &dir.path().join("ck"), &[1, 3, 2, 1]);
+    assert_eq!(restored, 3);
+    for (sink, columns, want) in &expected {
+        same_rows(
+            &rows_left(&committed_lines(&out.join(sink)), columns),
+            want,
+            &format!("{sink} after {restored} kills"),
+        );
+    }
 }

@@ -178,10 +178,18 @@ impl LocalExecutor {
     }
 }
 
-/// The stable id of vertex `v`'s state: its `uid`, or its position and name.
+/// The stable id of vertex `v`'s state: its `uid`, or its name and how many vertices of
+/// that name come before it (`Sink: out#0`).
+///
+/// Not the vertex's position: a program may add stateless vertices depending on the
+/// parallelism (a SQL job adds key splits and exchanges), which would move every later
+/// vertex and lose its state on a restore at another parallelism.
 pub fn operator_id(graph: &JobGraph, v: VertexId) -> String {
     let vertex = &graph.vertices[v.0 as usize];
-    vertex.uid.clone().unwrap_or_else(|| format!("{}:{}", v.0, vertex.name))
+    vertex.uid.clone().unwrap_or_else(|| {
+        let before = graph.vertices[..v.0 as usize].iter().filter(|o| o.uid.is_none() && o.name == vertex.name).count();
+        format!("{}#{before}", vertex.name)
+    })
 }
 
 /// One execution of the job: tasks from scratch (or from `restored`), until every task

@@ -136,6 +136,15 @@ impl BatchKeys {
             None => &[],
         })
     }
+
+    /// The bytes of row `i`'s key even when it holds a NULL: what the keyed exchange hashed
+    /// (state is checkpointed under it).
+    pub fn raw(&self, i: usize) -> &[u8] {
+        match &self.rows {
+            Some(rows) => rows.row(i).data(),
+            None => &[],
+        }
+    }
 }
 
 impl JoinKey {

@@ -42,7 +42,7 @@ pub fn state_batch<'k>(
     keys: impl IntoIterator<Item = &'k [u8]>,
     columns: Vec<(String, ArrayRef)>,
 ) -> Result<RecordBatch, BoxError> {
-    let keys: ArrayRef = Arc::new(BinaryArray::from_iter_values(keys));
+    let keys: ArrayRef = bytes_column(keys);
     let mut fields = vec![Field::new(KEY, DataType::Binary, false)];
     let mut arrays = vec![keys];
     for (name, array) in columns {
@@ -66,6 +66,8 @@ pub fn scalar_column(values: impl IntoIterator<Item = ScalarValue>) -> Result<Op
 
 /// A column of byte strings.
 pub fn bytes_column<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> ArrayRef {
+    // Arrow needs the length up front; a snapshot's iterators do not always know it.
+    let values: Vec<&[u8]> = values.into_iter().collect();
     Arc::new(BinaryArray::from_iter_values(values))
 }
 
@@ -211,6 +213,42 @@ impl PendingRestore {
 /// The values of row `row` of `columns`, one slice each (what `merge_batch` takes).
 pub fn row_slices(columns: &[ArrayRef], row: usize) -> Vec<ArrayRef> {
     columns.iter().map(|c| c.slice(row, 1)).collect()
+}
+
+/// Checkpointing an operator and restoring it at other parallelisms, for operator tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use weir_core::key_group::{operator_index_for_key_group, DEFAULT_MAX_PARALLELISM};
+    use weir_core::CheckpointId;
+    use weir_runtime::snapshot::{redistribute, OperatorSnapshot, OperatorStateWriter};
+    use weir_runtime::{Operator, SubtaskInfo};
+
+    /// What `op` writes into a checkpoint.
+    pub fn snapshot_of<O: Operator>(op: &mut O) -> OperatorSnapshot {
+        let mut w = OperatorStateWriter::new(CheckpointId(1));
+        op.snapshot_state(&mut w).expect("snapshot");
+        OperatorSnapshot { operator_id: "op".into(), entries: w.into_entries() }
+    }
+
+    /// `parallelism` operators made by `make`, restored from `snapshot` and opened.
+    pub fn restored<O: Operator>(make: impl Fn() -> O, snapshot: &OperatorSnapshot, parallelism: usize) -> Vec<O> {
+        (0..parallelism)
+            .map(|index| {
+                let mut op = make();
+                op.initialize_state(&redistribute(&[snapshot], index, parallelism)).expect("initialize");
+                let subtask =
+                    SubtaskInfo { name: "op".into(), index, parallelism, max_parallelism: DEFAULT_MAX_PARALLELISM };
+                op.open(&subtask).expect("open");
+                op
+            })
+            .collect()
+    }
+
+    /// The subtask among `parallelism` that the keyed exchange sends `key` to.
+    pub fn owner(key: &[u8], parallelism: usize) -> usize {
+        let group = super::key_group_of(key, DEFAULT_MAX_PARALLELISM);
+        operator_index_for_key_group(DEFAULT_MAX_PARALLELISM, parallelism, group)
+    }
 }
 
 #[cfg(test)]

@@ -28,8 +28,8 @@
 //! changes at the end of a partition — as when a group's time only grows — are cheap.
 //! Insert-only inputs use [`super::over_agg::OverAggOperator`] instead.
 //!
-//! The partitions' rows are not yet part of checkpoints: a job restored from one starts
-//! this operator empty.
+//! Checkpoints hold every partition's rows in order, each with the aggregates it was last
+//! shown with, by key group (between batches nothing else is pending).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,11 +41,13 @@ use datafusion_common::ScalarValue;
 use datafusion_expr::Accumulator;
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::aggregate::AggCall;
 use super::batch::{cast_to, to_array, Changes};
 use super::exchange::KeyEncoder;
+use super::keyed_state::{self, PendingRestore};
 use super::over_agg::OverFrame;
 use super::watermark::millis;
 use crate::changelog::RowKind;
@@ -133,6 +135,7 @@ pub struct OverRetractOperator {
     frame: OverFrame,
     schema: SchemaRef,
     partitions: HashMap<Box<[u8]>, OverRows>,
+    restore: PendingRestore,
 }
 
 impl OverRetractOperator {
@@ -171,7 +174,55 @@ impl OverRetractOperator {
             frame,
             schema,
             partitions: HashMap::new(),
+            restore: PendingRestore::default(),
         })
+    }
+
+    /// Every partition's rows, in order, as one state batch: the partition key, the ORDER BY
+    /// key, the time, the row, and one column per aggregate with the values last shown.
+    fn snapshot_rows(&self) -> Result<Vec<RecordBatch>, BoxError> {
+        let entries = || self.partitions.iter().flat_map(|(key, p)| p.entries.iter().map(move |e| (key, e)));
+        if entries().next().is_none() {
+            return Ok(Vec::new());
+        }
+        let mut columns: Vec<(String, ArrayRef)> = vec![
+            ("order".into(), keyed_state::bytes_column(entries().map(|(_, e)| e.key.as_ref()))),
+            ("time".into(), Arc::new(arrow::array::Int64Array::from_iter_values(entries().map(|(_, e)| e.time)))),
+            ("row".into(), keyed_state::bytes_column(entries().map(|(_, e)| e.row.as_ref()))),
+        ];
+        for c in 0..self.calls.len() {
+            let shown = entries().map(|(_, e)| {
+                e.shown.as_ref().map(|v| v[c].clone()).ok_or("an OVER row without a shown result between batches")
+            });
+            let values = shown.collect::<Result<Vec<_>, _>>()?;
+            let column = keyed_state::scalar_column(values)?.expect("there are entries");
+            columns.push((format!("agg{c}"), column));
+        }
+        Ok(vec![keyed_state::state_batch(entries().map(|(k, _)| k.as_ref()), columns)?])
+    }
+
+    /// Puts back the partitions of the key groups `subtask` owns, rows in their order.
+    fn restore_rows(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed(state, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let order = keyed_state::bytes_of(&batch, "order")?;
+            let times = keyed_state::i64_column(&batch, "time")?;
+            let rows = keyed_state::bytes_of(&batch, "row")?;
+            let aggs = (0..self.calls.len())
+                .map(|c| keyed_state::column(&batch, &format!("agg{c}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            for i in 0..batch.num_rows() {
+                let shown = aggs.iter().map(|a| ScalarValue::try_from_array(a, i)).collect::<Result<Vec<_>, _>>()?;
+                let entry = Entry {
+                    key: order.value(i).into(),
+                    time: times.value(i),
+                    row: rows.value(i).into(),
+                    shown: Some(shown),
+                };
+                self.partitions.entry(keys.value(i).into()).or_default().entries.push(entry);
+            }
+        }
+        Ok(())
     }
 
     /// Applies a batch of changes; the changes of the output.
@@ -388,6 +439,22 @@ impl Operator for OverRetractOperator {
     type In = Changes;
     type Out = Changes;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_rows(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        keyed_state::write_keyed(state, &self.snapshot_rows()?)
+    }
+
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             let changes = self.apply(&record.value)?;
@@ -565,6 +632,41 @@ mod tests {
                 .collect();
             expected.sort();
             assert_eq!(table, expected, "after step {step}");
+        }
+    }
+
+    #[test]
+    fn a_restored_operator_continues_the_changelog_of_the_uninterrupted_one() {
+        use crate::stream::keyed_state::testing::{owner, restored, snapshot_of};
+
+        let mut reference = operator(OverFrame::Rows(Some(1)));
+        let mut table = Vec::new();
+        fold(&mut table, &apply(&mut reference, &[(I, 1, 10, 1), (I, 1, 20, 10), (I, 2, 5, 7), (I, 3, 1, 2)]));
+        let snapshot = snapshot_of(&mut reference);
+        let next = [(D, 1, 10, 1), (I, 2, 3, 100), (UB, 3, 1, 2), (UA, 3, 2, 5), (I, 4, 1, 1)];
+        let mut expected = table.clone();
+        for row in next {
+            fold(&mut expected, &apply(&mut reference, &[row]));
+        }
+        assert!(expected.contains(&(1, 20, 10, 10)), "the frame shifted after the restored row went: {expected:?}");
+
+        for parallelism in [1, 2, 3] {
+            let mut ops = restored(|| operator(OverFrame::Rows(Some(1))), &snapshot, parallelism);
+            let mut got = table.clone();
+            for row in next {
+                let probe = RecordBatch::try_new(
+                    input(),
+                    vec![
+                        Arc::new(Int64Array::from(vec![row.1])),
+                        Arc::new(Int64Array::from(vec![row.2])),
+                        Arc::new(Int64Array::from(vec![row.3])),
+                    ],
+                )
+                .unwrap();
+                let key = ops[0].partition.encode(&probe).unwrap().row(0).data().to_vec();
+                fold(&mut got, &apply(&mut ops[owner(&key, parallelism)], &[row]));
+            }
+            assert_eq!(got, expected, "p{parallelism}");
         }
     }
 }

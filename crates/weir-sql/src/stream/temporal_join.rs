@@ -11,24 +11,39 @@
 //!    Versions older than the latest one at or before the watermark are no longer needed.
 //!
 //! The output is insert-only and keeps the left rows' rowtimes.
+//!
+//! Checkpoints hold the waiting left rows and every kept version, by key group.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{Array, BooleanArray};
+use arrow::array::{Array, ArrayRef, BinaryArray, BooleanArray, Int64Array, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Row;
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::Changes;
 use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, JoinedRows, RowCodec, Side};
+use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 use crate::changelog::RowKind;
 
-/// A left row waiting for the watermark: its key (none: NULL) and bytes.
-type Waiting = (Option<Box<[u8]>>, Box<[u8]>);
+/// The state entry of the waiting left rows.
+const WAITING: &str = "sql-temporal-waiting";
+/// The state entry of the versions.
+const VERSIONS: &str = "sql-temporal-versions";
+
+/// A left row waiting for the watermark.
+struct Waiting {
+    /// Its key's bytes (as the exchange hashed them).
+    key: Box<[u8]>,
+    /// Whether the key can match (it holds no NULL).
+    matches: bool,
+    row: Box<[u8]>,
+}
 
 /// A key's versions by rowtime; `None`: deleted at that time.
 type History = BTreeMap<i64, Option<Box<[u8]>>>;
@@ -47,6 +62,7 @@ pub struct TemporalJoinOperator {
     versions: HashMap<Box<[u8]>, History>,
     /// Keys with more than one version, whose old versions may be dropped.
     to_clean: HashSet<Box<[u8]>>,
+    restore: PendingRestore,
 }
 
 impl TemporalJoinOperator {
@@ -74,7 +90,88 @@ impl TemporalJoinOperator {
             waiting: BTreeMap::new(),
             versions: HashMap::new(),
             to_clean: HashSet::new(),
+            restore: PendingRestore::default(),
         }
+    }
+
+    /// Keeps `version` (`None`: deleted) of `key` from `time` on.
+    fn add_version(&mut self, key: &[u8], time: i64, version: Option<Box<[u8]>>) {
+        let history = match self.versions.get_mut(key) {
+            Some(h) => h,
+            None => self.versions.entry(key.into()).or_default(),
+        };
+        history.insert(time, version);
+        if history.len() > 1 && !self.to_clean.contains(key) {
+            self.to_clean.insert(key.into());
+        }
+    }
+
+    /// The waiting rows and the versions as state batches.
+    fn snapshot_batches(&self) -> Result<[Vec<RecordBatch>; 2], BoxError> {
+        let (mut keys, mut times, mut matches, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (time, waiting) in &self.waiting {
+            for w in waiting {
+                keys.push(w.key.as_ref());
+                times.push(*time);
+                matches.push(w.matches);
+                rows.push(w.row.as_ref());
+            }
+        }
+        let waiting = if keys.is_empty() {
+            Vec::new()
+        } else {
+            let columns: Vec<(String, ArrayRef)> = vec![
+                ("time".into(), std::sync::Arc::new(Int64Array::from(times))),
+                ("matches".into(), std::sync::Arc::new(BooleanArray::from(matches))),
+                ("row".into(), keyed_state::bytes_column(rows)),
+            ];
+            vec![keyed_state::state_batch(keys, columns)?]
+        };
+        let (mut keys, mut times, mut versions) = (Vec::new(), Vec::new(), Vec::new());
+        for (key, history) in &self.versions {
+            for (time, version) in history {
+                keys.push(key.as_ref());
+                times.push(*time);
+                versions.push(version.as_deref());
+            }
+        }
+        let versions = if keys.is_empty() {
+            Vec::new()
+        } else {
+            let columns: Vec<(String, ArrayRef)> = vec![
+                ("time".into(), std::sync::Arc::new(Int64Array::from(times))),
+                ("version".into(), std::sync::Arc::new(BinaryArray::from(versions))),
+            ];
+            vec![keyed_state::state_batch(keys, columns)?]
+        };
+        Ok([waiting, versions])
+    }
+
+    /// Puts back the waiting rows and versions of the key groups `subtask` owns.
+    fn restore_state(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for batch in keyed_state::read_keyed_as(state, WAITING, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let times = keyed_state::i64_column(&batch, "time")?;
+            let rows = keyed_state::bytes_of(&batch, "row")?;
+            let matches = keyed_state::column(&batch, "matches")?
+                .as_any()
+                .downcast_ref::<BooleanArray>()
+                .ok_or("SQL operator state: column 'matches' is not BOOLEAN")?;
+            for i in 0..batch.num_rows() {
+                let w = Waiting { key: keys.value(i).into(), matches: matches.value(i), row: rows.value(i).into() };
+                self.waiting.entry(times.value(i)).or_default().push(w);
+            }
+        }
+        for batch in keyed_state::read_keyed_as(state, VERSIONS, subtask)? {
+            let keys = keyed_state::keys_of(&batch)?;
+            let times = keyed_state::i64_column(&batch, "time")?;
+            let versions = keyed_state::bytes_of(&batch, "version")?;
+            for i in 0..batch.num_rows() {
+                let version = versions.is_valid(i).then(|| versions.value(i).into());
+                self.add_version(keys.value(i), times.value(i), version);
+            }
+        }
+        Ok(())
     }
 
     /// Keeps the rows of `changes` from `side`: left rows wait, right rows are versions.
@@ -91,7 +188,11 @@ impl TemporalJoinOperator {
             let time = times.value(i);
             match side {
                 Side::Left => {
-                    let waiting = (keys.get(i).map(Into::into), rows.row(i).as_ref().into());
+                    let waiting = Waiting {
+                        key: keys.raw(i).into(),
+                        matches: keys.get(i).is_some(),
+                        row: rows.row(i).as_ref().into(),
+                    };
                     self.waiting.entry(time).or_default().push(waiting);
                 }
                 Side::Right => {
@@ -101,14 +202,7 @@ impl TemporalJoinOperator {
                         RowKind::Delete => None,
                         RowKind::Insert | RowKind::UpdateAfter => Some(rows.row(i).as_ref().into()),
                     };
-                    let history = match self.versions.get_mut(key) {
-                        Some(h) => h,
-                        None => self.versions.entry(key.into()).or_default(),
-                    };
-                    history.insert(time, version);
-                    if history.len() > 1 && !self.to_clean.contains(key) {
-                        self.to_clean.insert(key.into());
-                    }
+                    self.add_version(key, time, version);
                 }
             }
         }
@@ -132,13 +226,14 @@ impl TemporalJoinOperator {
         // Each left row with the version valid at its time, if any.
         let mut pairs: Vec<(&[u8], Option<&[u8]>)> = Vec::new();
         for (time, rows) in &ready {
-            for (key, row) in rows {
-                let version = key
-                    .as_ref()
-                    .and_then(|k| self.versions.get(k))
+            for w in rows {
+                let version = w
+                    .matches
+                    .then(|| self.versions.get(&w.key))
+                    .flatten()
                     .and_then(|h| h.range(..=*time).next_back())
                     .and_then(|(_, v)| v.as_deref());
-                pairs.push((row, version));
+                pairs.push((w.row.as_ref(), version));
             }
         }
         let matched: Vec<usize> = (0..pairs.len()).filter(|&p| pairs[p].1.is_some()).collect();
@@ -197,6 +292,24 @@ impl TemporalJoinOperator {
 impl Operator for TemporalJoinOperator {
     type In = JoinInput;
     type Out = Changes;
+
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_state(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let [waiting, versions] = self.snapshot_batches()?;
+        keyed_state::write_keyed_as(state, WAITING, &waiting)?;
+        keyed_state::write_keyed_as(state, VERSIONS, &versions)
+    }
 
     fn process(
         &mut self,
@@ -293,5 +406,43 @@ mod tests {
         add(&mut op, Side::Left, &[(I, 1, 1, 500), (I, 2, 2, 2000)]);
         add(&mut op, Side::Right, &[(I, 2, 20, 1000)]);
         assert_eq!(fire(&mut op, 10_000), ["2@2 -> 20"]);
+    }
+
+    #[test]
+    fn a_restored_join_keeps_waiting_rows_and_versions() {
+        use crate::stream::keyed_state::testing::{owner, restored, snapshot_of};
+
+        let mut reference = join(JoinKind::Left);
+        add(&mut reference, Side::Right, &[(I, 1, 10, 1000), (I, 1, 20, 3000), (I, 2, 7, 500)]);
+        add(&mut reference, Side::Left, &[(I, 1, 1, 500), (I, 1, 2, 2000), (I, 2, 3, 4000), (I, 3, 4, 100)]);
+        assert_eq!(fire(&mut reference, 600), ["4@0.100 -> ", "1@0.500 -> "]);
+        let snapshot = snapshot_of(&mut reference);
+        let next = [(Side::Left, (I, 1, 5, 3500)), (Side::Right, (D, 2, 7, 3800)), (Side::Left, (I, 2, 6, 3900))];
+        for (side, row) in next {
+            add(&mut reference, side, &[row]);
+        }
+        let mut expected = fire(&mut reference, i64::MAX);
+        expected.sort();
+        assert_eq!(expected, ["2@2 -> 10", "3@4 -> ", "5@3.500 -> 20", "6@3.900 -> "]);
+
+        for parallelism in [1, 2, 3] {
+            let mut ops = restored(|| join(JoinKind::Left), &snapshot, parallelism);
+            for (side, row) in next {
+                let probe = RecordBatch::try_new(
+                    side_schema(),
+                    vec![
+                        Arc::new(Int32Array::from(vec![row.1])),
+                        Arc::new(Int32Array::from(vec![row.2])),
+                        Arc::new(TimestampMillisecondArray::from(vec![row.3])),
+                    ],
+                )
+                .unwrap();
+                let key = ops[0].keys[0].encode(&probe).unwrap().raw(0).to_vec();
+                add(&mut ops[owner(&key, parallelism)], side, &[row]);
+            }
+            let mut got: Vec<String> = ops.iter_mut().flat_map(|op| fire(op, i64::MAX)).collect();
+            got.sort();
+            assert_eq!(got, expected, "p{parallelism}");
+        }
     }
 }

@@ -4,18 +4,23 @@
 //! the window's rows of both sides are joined on the keys and the condition, emitted
 //! insert-only (outer sides padded with nulls), and dropped. Rows of windows already fired
 //! are late and dropped.
+//!
+//! Checkpoints hold each side's buffered rows by key group (the rows themselves, window
+//! columns included, so windows are found again on restore) and the watermark.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, UInt32Array};
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::{StreamRecord, Watermark};
-use weir_runtime::{BoxError, Emitter, Operator};
+use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
+use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
 use super::batch::{cast_to, take_all, Changes};
 use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, Side};
+use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 
 /// Where a side's window bounds are.
@@ -39,7 +44,11 @@ pub struct WindowJoinOperator {
     /// Each window's rows of both sides, by (end, start).
     buffered: BTreeMap<(i64, i64), [Vec<RecordBatch>; 2]>,
     watermark: i64,
+    restore: PendingRestore,
 }
+
+/// The state entries of the buffered rows of each side.
+const BUFFERED: [&str; 2] = ["sql-window-join-left", "sql-window-join-right"];
 
 impl WindowJoinOperator {
     /// A join of `kind` on `keys` within windows at `windows` of inputs of `schemas`
@@ -64,7 +73,37 @@ impl WindowJoinOperator {
             schema,
             buffered: BTreeMap::new(),
             watermark: i64::MIN,
+            restore: PendingRestore::default(),
         }
+    }
+
+    /// Each side's buffered rows as state batches: the key, then the row's columns.
+    fn snapshot_sides(&self) -> Result<[Vec<RecordBatch>; 2], BoxError> {
+        let mut out: [Vec<RecordBatch>; 2] = [Vec::new(), Vec::new()];
+        for sides in self.buffered.values() {
+            for (s, batches) in sides.iter().enumerate() {
+                for batch in batches.iter().filter(|b| b.num_rows() > 0) {
+                    let keys = self.keys[s].encode(batch)?;
+                    let columns: Vec<(String, ArrayRef)> =
+                        batch.columns().iter().enumerate().map(|(c, a)| (format!("c{c}"), a.clone())).collect();
+                    out[s].push(keyed_state::state_batch((0..batch.num_rows()).map(|i| keys.raw(i)), columns)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Buffers again the rows of the key groups `subtask` owns.
+    fn restore_sides(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        for side in [Side::Left, Side::Right] {
+            let s = side.index();
+            for batch in keyed_state::read_keyed_as(state, BUFFERED[s], subtask)? {
+                let rows = RecordBatch::try_new(self.schemas[s].clone(), batch.columns()[1..].to_vec())
+                    .map_err(|e| format!("SQL window join state does not fit the join's input: {e}"))?;
+                self.add(side, &Changes::inserts(rows))?;
+            }
+        }
+        Ok(())
     }
 
     /// Buffers the rows of `changes` from `side` by window, leaving out late ones.
@@ -182,6 +221,29 @@ impl Operator for WindowJoinOperator {
     type In = JoinInput;
     type Out = Changes;
 
+    fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
+        if let Some(w) = keyed_state::read_watermark(state) {
+            self.watermark = w;
+        }
+        self.restore.keep(state);
+        Ok(())
+    }
+
+    fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
+        match self.restore.take() {
+            Some(state) => self.restore_sides(&state, subtask),
+            None => Ok(()),
+        }
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let [left, right] = self.snapshot_sides()?;
+        keyed_state::write_keyed_as(state, BUFFERED[0], &left)?;
+        keyed_state::write_keyed_as(state, BUFFERED[1], &right)?;
+        keyed_state::write_watermark(state, self.watermark);
+        Ok(())
+    }
+
     fn process(
         &mut self,
         batch: &mut Vec<StreamRecord<JoinInput>>,
@@ -275,5 +337,49 @@ mod tests {
         // The window [0, 10) has fired: its rows are late.
         add(&mut op, Side::Right, &[(Some(2), 0), (Some(1), 10)]);
         assert_eq!(fire(&mut op, i64::MAX), ["1/1"]);
+    }
+
+    #[test]
+    fn a_restored_join_fires_the_buffered_windows_as_the_uninterrupted_one() {
+        use crate::stream::keyed_state::testing::{owner, restored, snapshot_of};
+
+        let mut reference = join(JoinKind::Full);
+        add(&mut reference, Side::Left, &[(Some(1), 0), (Some(2), 0), (None, 0), (Some(1), 10), (Some(4), 20)]);
+        add(&mut reference, Side::Right, &[(Some(1), 0), (Some(3), 10)]);
+        assert_eq!(fire(&mut reference, 9_999), ["1/1", "2/", "/"]);
+        let snapshot = snapshot_of(&mut reference);
+        let next = [
+            (Side::Right, Some(1), 10),
+            (Side::Right, Some(2), 0),
+            (Side::Left, Some(3), 10),
+            (Side::Right, Some(4), 20),
+        ];
+        for (side, k, w) in next {
+            add(&mut reference, side, &[(k, w)]);
+        }
+        let mut expected = fire(&mut reference, i64::MAX);
+        expected.sort();
+        assert_eq!(expected, ["1/1", "3/3", "4/4"], "late (2, 0) dropped, buffered rows joined");
+
+        for parallelism in [1, 2, 3] {
+            let mut ops = restored(|| join(JoinKind::Full), &snapshot, parallelism);
+            for (side, k, w) in next {
+                let probe = Int32Array::from(vec![k]);
+                let batch = RecordBatch::try_new(
+                    side_schema(),
+                    vec![
+                        Arc::new(probe),
+                        Arc::new(TimestampMillisecondArray::from(vec![w * 1000])),
+                        Arc::new(TimestampMillisecondArray::from(vec![w * 1000 + 10_000])),
+                    ],
+                )
+                .unwrap();
+                let key = ops[0].keys[0].encode(&batch).unwrap().raw(0).to_vec();
+                add(&mut ops[owner(&key, parallelism)], side, &[(k, w)]);
+            }
+            let mut got: Vec<String> = ops.iter_mut().flat_map(|op| fire(op, i64::MAX)).collect();
+            got.sort();
+            assert_eq!(got, expected, "p{parallelism}");
+        }
     }
 }

@@ -156,11 +156,10 @@ impl Translator<'_> {
             Some(f) => format!("{on_text} AND {f}"),
             None => on_text,
         };
-        // Every join operator's stream: its stable uid (and why it cannot be checkpointed, if
-        // so), and how it is shown in plans and errors.
-        let finish = |data, uid_kind: &str, operator: &str, blocker: Option<&str>, updating, rowtime| {
+        // Every join operator's stream: its stable uid, and how it is shown in plans and errors.
+        let finish = |data, uid_kind: &str, operator: &str, updating, rowtime| {
             let origin = format!("{operator}(joinType=[{kind:?}], where=[{what}])");
-            let data = self.stateful(data, uid_kind, &origin, blocker.map(str::to_string));
+            let data = self.stateful(data, uid_kind, &origin, None);
             Stream { data, schema: join.schema.clone(), updating, window: None, rowtime, origin }
         };
 
@@ -180,14 +179,7 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
-            return Ok(finish(
-                data,
-                "temporal-join",
-                "TemporalJoin",
-                Some("the temporal join operator does not snapshot its state yet"),
-                false,
-                Some(times[0]),
-            ));
+            return Ok(finish(data, "temporal-join", "TemporalJoin", false, Some(times[0])));
         }
         if versioned_scan(&join.left).is_some() {
             return Err(SqlError::unsupported(
@@ -210,14 +202,7 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
-            return Ok(finish(
-                data,
-                "window-join",
-                "WindowJoin",
-                Some("the window join operator does not snapshot its state yet"),
-                false,
-                None,
-            ));
+            return Ok(finish(data, "window-join", "WindowJoin", false, None));
         }
 
         let times = match (left.rowtime, right.rowtime) {
@@ -244,14 +229,7 @@ impl Translator<'_> {
                     ))
                 })
                 .set_parallelism(parallelism);
-            return Ok(finish(
-                data,
-                "interval-join",
-                "IntervalJoin",
-                Some("the interval join operator does not snapshot its state yet"),
-                false,
-                Some(times[0]),
-            ));
+            return Ok(finish(data, "interval-join", "IntervalJoin", false, Some(times[0])));
         }
 
         let updating = left.updating || right.updating || !matches!(kind, JoinKind::Inner | JoinKind::LeftSemi);
@@ -268,7 +246,7 @@ impl Translator<'_> {
                 ))
             })
             .set_parallelism(parallelism);
-        Ok(finish(data, "join", "Join", None, updating, None))
+        Ok(finish(data, "join", "Join", updating, None))
     }
 
     /// One side of a join, tagged and sent to the subtask owning each row's key among

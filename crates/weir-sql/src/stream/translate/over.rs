@@ -511,12 +511,7 @@ impl Translator<'_> {
                 )
             })
             .set_parallelism(parallelism);
-        let data = self.stateful(
-            data,
-            "over-aggregate",
-            &format!("OverAggregate({})", describe(window)),
-            Some("the OVER aggregation of an updating input does not snapshot its state yet".into()),
-        );
+        let data = self.stateful(data, "over-aggregate", &format!("OverAggregate({})", describe(window)), None);
         Ok(Stream {
             data,
             schema: window.schema.clone(),
