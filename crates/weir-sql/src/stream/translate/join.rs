@@ -130,7 +130,7 @@ impl Translator<'_> {
             keys[0].push(physical(l, &left.schema, &self.props)?);
             keys[1].push(physical(&r, &right.schema, &self.props)?);
         }
-        // Without equi-keys all rows meet in subtask 0. The operator still runs at the job's
+        // Without equi-keys all rows meet in one subtask. The operator still runs at the job's
         // parallelism (the other subtasks idle), so that the operators after it are fed by
         // forward edges and see its changelog in order, as in Flink.
         let routing = if keys[0].is_empty() { 1 } else { self.parallelism };
@@ -250,8 +250,9 @@ impl Translator<'_> {
     }
 
     /// One side of a join, tagged and sent to the subtask owning each row's key among
-    /// `routing` subtasks (one: all to subtask 0). Key split and tag run beside the input,
-    /// so a changelog keeps its order up to the exchange.
+    /// `routing` subtasks (one: all to the subtask owning the empty key, under which such a
+    /// join checkpoints its rows). Key split and tag run beside the input, so a changelog
+    /// keeps its order up to the exchange.
     fn join_input(
         &self,
         stream: &Stream,
@@ -264,8 +265,13 @@ impl Translator<'_> {
             None => out,
         };
         if routing == 1 {
-            return at_input(stream.data.transform("Tag", move |_| Ok(TagOperator(side))))
-                .partition_custom(|_: &u32, _: usize| 0, |_: &JoinInput| 0u32);
+            let group = crate::stream::exchange::key_group_of(&[], self.max_parallelism);
+            let owner =
+                weir_core::key_group::operator_index_for_key_group(self.max_parallelism, self.parallelism, group);
+            return at_input(stream.data.transform("Tag", move |_| Ok(TagOperator(side)))).partition_custom(
+                |owner: &u32, n: usize| (*owner as usize).min(n - 1),
+                move |_: &JoinInput| owner as u32,
+            );
         }
         let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
         let keys = keys.to_vec();
