@@ -4,6 +4,7 @@
 
 mod context;
 pub mod group_window;
+pub mod naming;
 pub mod temporal;
 pub mod time_attribute;
 pub mod time_syntax;

@@ -1,0 +1,47 @@
+//! Names of result columns: a select item that is an expression without an alias is named
+//! `EXPR$n` by its position, as Flink (Calcite) names it; columns keep their names.
+
+use weir_sql::session::{JobSettings, ResultSink, Session};
+
+#[derive(Default)]
+struct Captured {
+    columns: Vec<String>,
+    rows: Vec<String>,
+}
+
+impl ResultSink for Captured {
+    fn row(&mut self, line: &str) {
+        self.rows.push(line.to_string());
+    }
+    fn message(&mut self, _: &str) {}
+    fn columns(&mut self, names: &[String]) {
+        self.columns = names.to_vec();
+    }
+}
+
+fn query(sql: &str) -> Captured {
+    let mut session = Session::new(JobSettings { parallelism: 1, ..Default::default() });
+    let mut out = Captured::default();
+    session.execute_script(sql, &mut out).unwrap_or_else(|e| panic!("{}", e.render(sql)));
+    out
+}
+
+const NUMBERS: &str = "CREATE TABLE n (x INT) WITH ('connector' = 'datagen', 'number-of-rows' = '3',
+    'fields.x.kind' = 'sequence', 'fields.x.start' = '1', 'fields.x.end' = '3');";
+
+#[test]
+fn unnamed_expressions_are_named_expr_by_position() {
+    let out = query(&format!("{NUMBERS} SELECT x, CAST(x AS BIGINT), x * 10 AS ten, UPPER('a') FROM n;"));
+    assert_eq!(out.columns, ["x", "EXPR$1", "ten", "EXPR$3"]);
+    assert_eq!(out.rows, ["+I[1, 1, 10, A]", "+I[2, 2, 20, A]", "+I[3, 3, 30, A]"]);
+}
+
+#[test]
+fn a_view_of_unnamed_aggregates_exposes_their_flink_names() {
+    let out = query(&format!(
+        "{NUMBERS} CREATE VIEW v AS SELECT x % 2, COUNT(*) FROM n GROUP BY x % 2;
+         SELECT `EXPR$0`, `EXPR$1` FROM v WHERE `EXPR$0` = 1;"
+    ));
+    assert_eq!(out.columns, ["EXPR$0", "EXPR$1"]);
+    assert_eq!(out.rows.last().map(String::as_str), Some("+U[1, 2]"));
+}
