@@ -12,8 +12,14 @@
 //! Rows whose key holds a NULL match nothing and are not stored: an outer side emits them
 //! padded and retracts them padded.
 //!
-//! Checkpoints hold every stored row with its side, join key, count and match count, each
-//! key's rows in their order ([`super::keyed_state`]).
+//! With `table.exec.state.ttl`, a stored row not written for that long (processing time:
+//! added, retracted, or its match count changed) is forgotten without output, as Flink's
+//! join state TTL (`OnCreateAndWrite`, `NeverReturnExpired`): before a batch is applied the
+//! expired rows of its keys are dropped on both sides, so no expired row is ever matched;
+//! a sweep every half TTL frees the rest.
+//!
+//! Checkpoints hold every stored row with its side, join key, count, match count and last
+//! write, each key's rows in their order ([`super::keyed_state`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,7 +44,13 @@ use crate::changelog::RowKind;
 struct Entry {
     count: i64,
     matches: i64,
+    /// Processing time of the last write (for the state TTL); [`UNKNOWN`] when restored
+    /// from a checkpoint that did not record it.
+    updated: i64,
 }
+
+/// A last write not known: counted from the first time the row is seen again.
+const UNKNOWN: i64 = i64::MIN;
 
 /// The rows of one key on one side, by their bytes.
 type Bucket = IndexMap<Box<[u8]>, Entry>;
@@ -53,6 +65,11 @@ pub struct RegularJoinOperator {
     schema: SchemaRef,
     state: [HashMap<Box<[u8]>, Bucket>; 2],
     restore: PendingRestore,
+    /// `table.exec.state.ttl` in milliseconds.
+    ttl_ms: Option<i64>,
+    /// Processing time of the batch being applied.
+    now: i64,
+    next_sweep: i64,
 }
 
 impl RegularJoinOperator {
@@ -76,6 +93,48 @@ impl RegularJoinOperator {
             schema,
             state: [HashMap::new(), HashMap::new()],
             restore: PendingRestore::default(),
+            ttl_ms: None,
+            now: 0,
+            next_sweep: 0,
+        }
+    }
+
+    /// Forgets stored rows not written for `ttl_ms` of processing time (`None`: never).
+    pub fn with_state_ttl(mut self, ttl_ms: Option<i64>) -> Self {
+        self.ttl_ms = ttl_ms.filter(|t| *t > 0);
+        self
+    }
+
+    /// Drops the expired rows of `keys` on both sides (and, every half TTL, of all keys).
+    fn expire(&mut self, keys: &super::join::BatchKeys, n: usize) {
+        let Some(ttl) = self.ttl_ms else { return };
+        let now = self.now;
+        let live = |e: &mut Entry| {
+            if e.updated == UNKNOWN {
+                e.updated = now;
+            }
+            e.updated.saturating_add(ttl) > now
+        };
+        if now >= self.next_sweep {
+            for side in &mut self.state {
+                side.retain(|_, bucket| {
+                    bucket.retain(|_, e| live(e));
+                    !bucket.is_empty()
+                });
+            }
+            self.next_sweep = now.saturating_add((ttl / 2).max(1));
+            return;
+        }
+        for i in 0..n {
+            let Some(key) = keys.get(i) else { continue };
+            for side in &mut self.state {
+                if let Some(bucket) = side.get_mut(key) {
+                    bucket.retain(|_, e| live(e));
+                    if bucket.is_empty() {
+                        side.remove(key);
+                    }
+                }
+            }
         }
     }
 
@@ -86,6 +145,8 @@ impl RegularJoinOperator {
         let n = batch.num_rows();
         let keys = self.keys[s].encode(batch)?;
         let rows = self.codecs[s].encode(batch)?;
+        self.expire(&keys, n);
+        let now = self.now;
 
         // Candidates: each input row with every stored row of its key on the other side.
         // The other side's buckets keep their layout while this batch is applied (only
@@ -167,6 +228,7 @@ impl RegularJoinOperator {
                                 out.push(kind, Some(other_codec.parse(bytes)), None, e.count as usize);
                             }
                             e.matches += 1;
+                            e.updated = now;
                         }),
                     }
                 } else if total == 0 {
@@ -187,16 +249,17 @@ impl RegularJoinOperator {
                                 );
                             }
                             e.matches += 1;
+                            e.updated = now;
                         });
                     }
                     each_match(&mut |bytes, e| joined(&mut out, kind, row, other_codec.parse(bytes), e.count as usize));
                 }
                 if let Some(key) = key {
-                    store(own_state, key, row.as_ref(), total);
+                    store(own_state, key, row.as_ref(), total, now);
                 }
             } else {
                 if let Some(key) = key {
-                    retract(own_state, key, row.as_ref());
+                    retract(own_state, key, row.as_ref(), now);
                 }
                 if self.kind.is_semi_or_anti() {
                     match side {
@@ -208,6 +271,7 @@ impl RegularJoinOperator {
                                 out.push(kind, Some(other_codec.parse(bytes)), None, e.count as usize);
                             }
                             e.matches = (e.matches - 1).max(0);
+                            e.updated = now;
                         }),
                     }
                 } else if total == 0 {
@@ -228,6 +292,7 @@ impl RegularJoinOperator {
                                 );
                             }
                             e.matches = (e.matches - 1).max(0);
+                            e.updated = now;
                         });
                     }
                 }
@@ -241,8 +306,8 @@ impl RegularJoinOperator {
 }
 
 /// Adds one occurrence of `row`, which matches `matches` rows of the other side, to
-/// `state`'s bucket for `key`. Key and row bytes are copied only when new.
-fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches: i64) {
+/// `state`'s bucket for `key`, written at `now`. Key and row bytes are copied only when new.
+fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches: i64, now: i64) {
     let bucket = match state.get_mut(key) {
         Some(bucket) => bucket,
         None => state.entry(key.into()).or_default(),
@@ -251,18 +316,20 @@ fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches
         Some(entry) => {
             entry.count += 1;
             entry.matches = matches;
+            entry.updated = now;
         }
         None => {
-            bucket.insert(row.into(), Entry { count: 1, matches });
+            bucket.insert(row.into(), Entry { count: 1, matches, updated: now });
         }
     }
 }
 
-/// Takes one occurrence of `row` out of `state`'s bucket for `key`.
-fn retract(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8]) {
+/// Takes one occurrence of `row` out of `state`'s bucket for `key`, at `now`.
+fn retract(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], now: i64) {
     let Some(bucket) = state.get_mut(key) else { return };
     if let Some(entry) = bucket.get_mut(row) {
         entry.count -= 1;
+        entry.updated = now;
         if entry.count <= 0 {
             bucket.swap_remove(row);
         }
@@ -289,18 +356,26 @@ impl Operator for RegularJoinOperator {
             let rows = keyed_state::bytes_of(&batch, "row")?;
             let counts = keyed_state::i64_column(&batch, "count")?;
             let matches = keyed_state::i64_column(&batch, "matches")?;
+            // Checkpoints before the state TTL did not record the last write.
+            let updated =
+                batch.column_by_name("updated").map(|_| keyed_state::i64_column(&batch, "updated")).transpose()?;
             for i in 0..batch.num_rows() {
                 let side = usize::from(sides.value(i) != 0);
                 let bucket = self.state[side].entry(keys.value(i).into()).or_default();
-                bucket.insert(rows.value(i).into(), Entry { count: counts.value(i), matches: matches.value(i) });
+                let entry = Entry {
+                    count: counts.value(i),
+                    matches: matches.value(i),
+                    updated: updated.map_or(UNKNOWN, |u| u.value(i)),
+                };
+                bucket.insert(rows.value(i).into(), entry);
             }
         }
         Ok(())
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        let (mut keys, mut sides, mut rows, mut counts, mut matches) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut keys, mut sides, mut rows, mut counts, mut matches, mut updated) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (side, buckets) in self.state.iter().enumerate() {
             for (key, bucket) in buckets {
                 for (row, entry) in bucket {
@@ -309,6 +384,7 @@ impl Operator for RegularJoinOperator {
                     rows.push(row.as_ref());
                     counts.push(entry.count);
                     matches.push(entry.matches);
+                    updated.push(entry.updated);
                 }
             }
         }
@@ -320,6 +396,7 @@ impl Operator for RegularJoinOperator {
                 ("row".into(), keyed_state::bytes_column(rows)),
                 ("count".into(), Arc::new(Int64Array::from(counts))),
                 ("matches".into(), Arc::new(Int64Array::from(matches))),
+                ("updated".into(), Arc::new(Int64Array::from(updated))),
             ];
             vec![keyed_state::state_batch(keys, columns)?]
         };
@@ -331,6 +408,9 @@ impl Operator for RegularJoinOperator {
         batch: &mut Vec<StreamRecord<JoinInput>>,
         out: &mut Emitter<Changes>,
     ) -> Result<(), BoxError> {
+        if self.ttl_ms.is_some() {
+            self.now = out.now_ms();
+        }
         for record in batch.drain(..) {
             if let Some(changes) = self.apply(record.value.side, &record.value.changes)? {
                 out.emit(StreamRecord { value: changes, timestamp: record.timestamp });
@@ -506,5 +586,25 @@ mod tests {
         // NULL keys: never in a semi join, always in an anti join.
         assert_eq!(apply(&mut semi, Side::Left, &[(I, None, "n")]), Vec::<String>::new());
         assert_eq!(apply(&mut anti, Side::Left, &[(I, None, "n")]), ["+I[, n]"]);
+    }
+
+    #[test]
+    fn rows_not_written_for_the_ttl_no_longer_match() {
+        let mut op = join(JoinKind::Inner).with_state_ttl(Some(1000));
+        op.now = 0;
+        assert!(apply(&mut op, Side::Left, &[(I, Some(1), "a"), (I, Some(2), "b")]).is_empty());
+        op.now = 600;
+        assert!(apply(&mut op, Side::Left, &[(I, Some(2), "b")]).is_empty(), "a second b: a write");
+        op.now = 999;
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(1), "x")]), ["+I[1, a, 1, x]"]);
+        // An inner join's match writes nothing: "a" (written at 0) is gone at 1000, both "b"
+        // (written at 600) are not.
+        op.now = 1000;
+        assert!(apply(&mut op, Side::Right, &[(I, Some(1), "y")]).is_empty(), "a expired");
+        assert_eq!(apply(&mut op, Side::Right, &[(I, Some(2), "z")]), ["+I[2, b, 2, z]", "+I[2, b, 2, z]"]);
+        // A retraction of an expired row finds nothing and emits nothing.
+        op.now = 5000;
+        assert!(apply(&mut op, Side::Left, &[(D, Some(2), "b")]).is_empty());
+        assert!(op.state.iter().all(|s| s.is_empty()), "the sweep freed every expired row");
     }
 }

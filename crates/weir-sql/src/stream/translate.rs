@@ -132,7 +132,7 @@ impl<'e> Translator<'e> {
         }
     }
 
-    /// Group aggregations forget a key's state `ttl_ms` after its last change.
+    /// Group aggregations and regular joins forget state `ttl_ms` after its last change.
     pub fn with_state_ttl(mut self, ttl_ms: Option<i64>) -> Self {
         self.state_ttl_ms = ttl_ms;
         self

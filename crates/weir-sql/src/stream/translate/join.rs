@@ -234,6 +234,7 @@ impl Translator<'_> {
 
         let updating = left.updating || right.updating || !matches!(kind, JoinKind::Inner | JoinKind::LeftSemi);
         let parts = Arc::new(parts);
+        let ttl = self.state_ttl_ms;
         let data = inputs
             .transform("Join", move |_| {
                 Ok(RegularJoinOperator::new(
@@ -243,7 +244,8 @@ impl Translator<'_> {
                     parts.condition.clone(),
                     parts.pair_schema.clone(),
                     parts.out_schema.clone(),
-                ))
+                )
+                .with_state_ttl(ttl))
             })
             .set_parallelism(parallelism);
         Ok(finish(data, "join", "Join", updating, None))
