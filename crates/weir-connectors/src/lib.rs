@@ -36,6 +36,7 @@
 pub mod collection;
 pub mod enumerator;
 pub mod error;
+pub mod jdbc;
 pub mod line_reader;
 pub mod nexmark;
 pub mod pacer;
