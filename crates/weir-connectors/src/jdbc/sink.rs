@@ -4,8 +4,10 @@
 //! How a writer keeps the table exactly right across failures, without transactions that
 //! outlive a checkpoint:
 //! 1. changes are buffered; with a primary key, a later change of a key replaces the
-//!    buffered one (`+I`/`+U` upsert the row, `-D` deletes it, `-U` is ignored: the `+U`
-//!    that follows it overwrites the row), so a batch holds one statement per key;
+//!    buffered one (`+I`/`+U` upsert the row, `-D` and `-U` delete it, as Flink's reduced
+//!    buffer does: a `-U` whose `+U` follows is replaced by it, and a `-U` without one — a
+//!    row that left a `HAVING` filter — removes the row), so a batch holds one statement
+//!    per key;
 //! 2. the buffer is written in one transaction when it holds `max_rows` rows, when
 //!    `flush_interval` has passed since the last write (checked as records arrive), at
 //!    every checkpoint barrier and at the end of input;
@@ -40,7 +42,8 @@ const MAX_ROWS_PER_STATEMENT: usize = 500;
 pub enum ChangeKind {
     /// `+I`: a new row.
     Insert,
-    /// `-U`: the old value of an updated row (an upsert sink ignores it).
+    /// `-U`: the old value of an updated row (an upsert sink deletes it unless the `+U`
+    /// that follows replaces it).
     UpdateBefore,
     /// `+U`: the new value of an updated row.
     UpdateAfter,
@@ -218,9 +221,8 @@ impl<T, F> JdbcWriter<T, F> {
             };
         }
         let delete = match change.kind {
-            ChangeKind::UpdateBefore => return Ok(()),
             ChangeKind::Insert | ChangeKind::UpdateAfter => false,
-            ChangeKind::Delete => true,
+            ChangeKind::UpdateBefore | ChangeKind::Delete => true,
         };
         let mut key = Vec::new();
         for &i in table.key() {
