@@ -153,6 +153,12 @@ fn upsert_sink_applies_changes_by_key_and_is_idempotent() {
         ["1|a2", "2|b", "4|d"],
         "the state after checkpoint 1, plus 4"
     );
+
+    // A -U without its +U (a row that left a HAVING filter) removes the row, as Flink's
+    // reduced buffer does.
+    write(&mut from_scratch, vec![change(UpdateBefore, 4, "d")]).unwrap();
+    from_scratch.flush(true).unwrap();
+    assert_eq!(rows(&db, "SELECT * FROM kv ORDER BY k"), ["1|a2", "2|b"]);
 }
 
 #[test]
