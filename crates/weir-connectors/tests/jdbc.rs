@@ -201,12 +201,11 @@ fn scan_all(db: &TestDatabase, table: JdbcTable, scan: JdbcScanOptions, parallel
         let mut reader = source.create_reader(&info).unwrap();
         let mut out = ReaderOutput::default();
         loop {
-            match reader.poll_next(&mut out, 7).unwrap() {
-                ReadStatus::NeedsSplit => match enumerator.next_split(index) {
+            if reader.poll_next(&mut out, 7).unwrap() == ReadStatus::NeedsSplit {
+                match enumerator.next_split(index) {
                     SplitAssignment::Split(s) => reader.add_split(s).unwrap(),
                     _ => break,
-                },
-                _ => {}
+                }
             }
         }
         all.extend(out.into_records().into_iter().map(|r| r.value));

@@ -173,9 +173,12 @@ pub fn quote_identifier(name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A URL and what it parses to: host, port, database, user (`None`: refused).
+    type UrlCase = (&'static str, Option<(&'static str, u16, &'static str, Option<&'static str>)>);
+
     #[test]
     fn parses_postgres_urls() {
-        let cases: &[(&str, Option<(&str, u16, &str, Option<&str>)>)] = &[
+        let cases: &[UrlCase] = &[
             ("jdbc:postgresql://127.0.0.1:5433/db", Some(("127.0.0.1", 5433, "db", None))),
             ("jdbc:postgresql://localhost/db?user=u&sslmode=disable", Some(("localhost", 5432, "db", Some("u")))),
             ("jdbc:postgresql://h:x/db", None),

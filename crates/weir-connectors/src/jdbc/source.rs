@@ -247,9 +247,12 @@ impl SourceReader for JdbcReader {
 mod tests {
     use super::*;
 
+    /// lower, upper, num, the ranges.
+    type RangeCase = (i64, i64, usize, &'static [(i64, i64)]);
+
     #[test]
     fn ranges_cut_as_flink_cuts_them() {
-        let cases: &[(i64, i64, usize, &[(i64, i64)])] = &[
+        let cases: &[RangeCase] = &[
             (1, 10, 3, &[(1, 4), (5, 7), (8, 10)]),
             (0, 9, 5, &[(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]),
             (5, 6, 4, &[(5, 5), (6, 6)]),

@@ -293,7 +293,7 @@ impl JdbcLookupJoinOperator {
         let mut rows: Vec<JdbcRow> = Vec::new();
         let mut missing: Vec<(Vec<u8>, JdbcRow)> = Vec::new();
         for key in keys {
-            if key.iter().any(|v| *v == JdbcValue::Null) {
+            if key.contains(&JdbcValue::Null) {
                 continue; // NULL equals nothing.
             }
             let mut encoded = Vec::new();

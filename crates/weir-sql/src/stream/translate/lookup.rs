@@ -247,7 +247,7 @@ impl Translator<'_> {
                 left_join,
                 out_schema.clone(),
             );
-            Ok(JdbcLookupJoinOperator::new(plan.clone(), join, lookup, cache, clock.clone())?)
+            JdbcLookupJoinOperator::new(plan.clone(), join, lookup, cache, clock.clone())
         });
         let on = join.on.iter().map(|(l, r)| format!("{l} = {r}")).collect::<Vec<_>>().join(" AND ");
         Ok(Stream {
