@@ -111,7 +111,8 @@ fn upsert_sink_follows_an_updating_query_with_updates_and_deletes() {
     let sql = format!(
         "{}
          CREATE TABLE counts (k BIGINT, c BIGINT, PRIMARY KEY (k) NOT ENFORCED)
-           WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'counts', 'sink.buffer-flush.max-rows' = '3');
+           WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'counts', 'sink.buffer-flush.max-rows' = '3',
+                 'sink.parallelism' = '3');
          CREATE TABLE small (k BIGINT, c BIGINT, PRIMARY KEY (k) NOT ENFORCED)
            WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'public.small');
          EXECUTE STATEMENT SET BEGIN

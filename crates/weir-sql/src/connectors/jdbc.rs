@@ -469,8 +469,35 @@ pub fn check_sink_input(table: &TableDef, updating: bool, origin: &str) -> Resul
 }
 
 /// Writes `data` into the `jdbc` table `table` with `parallelism` writers.
-pub fn add_sink(data: DataStream<Changes>, table: &TableDef, parallelism: usize, name: &str) -> Result<()> {
+///
+/// With a primary key and a parallelism other than the input's, rows are first sent to
+/// the writer owning their key (as Flink's keyed shuffle for upsert sinks), so the changes
+/// of one key reach one writer in order; otherwise each writer sits beside its input.
+pub fn add_sink(
+    data: DataStream<Changes>,
+    table: &TableDef,
+    parallelism: usize,
+    max_parallelism: usize,
+    name: &str,
+) -> Result<()> {
     let settings = settings(table)?;
+    let data = if !table.primary_key.is_empty() && data.parallelism() != Some(parallelism) {
+        let schema = table.sink_schema();
+        let keys: Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>> = settings
+            .table
+            .key()
+            .iter()
+            .map(|&i| Arc::new(datafusion_physical_expr::expressions::Column::new(schema.field(i).name(), i)) as _)
+            .collect();
+        let split = data.transform("KeyBy", move |_| {
+            let keys = crate::stream::exchange::KeyEncoder::new(keys.clone(), &schema)?;
+            Ok(crate::stream::exchange::KeySplitOperator::new(keys, parallelism, max_parallelism))
+        });
+        crate::stream::translate::beside(&data, split)
+            .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |c: &Changes| c.route)
+    } else {
+        data
+    };
     let sink = JdbcSink::new(settings.connection, settings.table, settings.sink, to_changes);
     data.sink_to(sink, name).set_parallelism(parallelism);
     Ok(())

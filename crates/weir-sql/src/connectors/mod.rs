@@ -311,7 +311,7 @@ pub fn add_sink(
         "blackhole" => {
             stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name).set_parallelism(parallelism);
         }
-        "jdbc" => jdbc::add_sink(stream.data, table, parallelism, &name)?,
+        "jdbc" => jdbc::add_sink(stream.data, table, parallelism, settings.max_parallelism, &name)?,
         other => return Err(SqlError::unsupported(format!("The '{other}' connector cannot be written"))),
     }
     Ok(())
