@@ -219,6 +219,16 @@ fn partitioned_scan_reads_every_row_in_bounds() {
     }
     let all = run(&format!("{}\n{query}", table("")), 2).unwrap();
     assert_eq!(all.last().unwrap(), "+U[1001, 505500, 250251.00, 1001]", "{all:?}");
+
+    // Computed columns are computed over the rows read.
+    let computed = format!(
+        "CREATE TABLE items (id BIGINT, price DECIMAL(6, 2), name STRING, twice AS id * 2) WITH ('connector' = 'jdbc',
+           'url' = '{}', 'table-name' = 'items');
+         SELECT SUM(twice) FROM items WHERE id <= 10;",
+        db.jdbc_url()
+    );
+    let result = run(&computed, 1).unwrap();
+    assert!(result.last().unwrap().ends_with("[110]"), "{result:?}");
 }
 
 #[test]

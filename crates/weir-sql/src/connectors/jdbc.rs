@@ -9,6 +9,8 @@
 //! CHAR/VARCHAR/STRING, DATE, TIMESTAMP(p) and TIMESTAMP_LTZ(p) (PostgreSQL's `boolean`,
 //! `smallint`/`integer`, `bigint`, `real`/`double precision`, `numeric`, `varchar`/`text`,
 //! `date`, `timestamp` and `timestamptz`); other column types are refused at `CREATE TABLE`.
+//! Computed columns are computed after a scan (a lookup table may not have them); metadata
+//! columns are refused.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -151,9 +153,9 @@ pub fn settings(table: &TableDef) -> Result<JdbcSettings> {
             )));
         }
     }
-    if let Some(c) = table.columns.iter().find(|c| !matches!(c.source, ColumnSource::Physical)) {
+    if let Some(c) = table.columns.iter().find(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
         return Err(SqlError::unsupported(format!(
-            "Column '{}' of jdbc table '{}' is computed or metadata, which the jdbc connector does not support",
+            "Column '{}' of jdbc table '{}' is a metadata column; the jdbc connector has no metadata",
             c.name, table.name
         )));
     }

@@ -176,6 +176,13 @@ impl Translator<'_> {
     /// The lookup join of `left` with the `jdbc` table `table` (the right side of `join`).
     fn jdbc_lookup_join(&self, join: &Join, table: &TableDef, left: Stream, left_join: bool) -> Result<Stream> {
         let settings = crate::connectors::jdbc::settings(table)?;
+        if let Some(c) = table.columns.iter().find(|c| !matches!(c.source, crate::catalog::ColumnSource::Physical)) {
+            return Err(SqlError::unsupported(format!(
+                "Column '{}' of jdbc table '{}' is computed, which a lookup join does not support yet; compute it \
+                 in the query instead",
+                c.name, table.name
+            )));
+        }
         let right_df = join.right.schema().clone();
         let mut steps = Vec::new();
         dim_steps(&join.right, table, &self.props, &mut steps)?;
