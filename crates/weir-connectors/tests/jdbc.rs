@@ -33,7 +33,10 @@ type Writer =
     <JdbcSink<JdbcChange, fn(JdbcChange, &mut Vec<JdbcChange>) -> Result<(), BoxError>> as Sink<JdbcChange>>::Writer;
 
 fn writer(db: &TestDatabase, table: JdbcTable, max_rows: usize) -> Writer {
-    let sink_options = JdbcSinkOptions { max_rows, flush_interval: None, max_retries: 0 };
+    writer_with(db, table, JdbcSinkOptions { max_rows, flush_interval: None, max_retries: 0 })
+}
+
+fn writer_with(db: &TestDatabase, table: JdbcTable, sink_options: JdbcSinkOptions) -> Writer {
     let to_changes: fn(JdbcChange, &mut Vec<JdbcChange>) -> Result<(), BoxError> = identity;
     JdbcSink::new(options(db), table, sink_options, to_changes).create_writer(&SubtaskInfo::single("jdbc")).unwrap()
 }
@@ -291,4 +294,35 @@ fn lookups_fetch_the_rows_of_many_keys_at_once() {
     assert_eq!(again[0][1], JdbcValue::Text("uno".into()));
     let e = JdbcLookup::new(options(&db), table, &["zz"], 0).err().unwrap().to_string();
     assert!(e.contains("'zz'"), "{e}");
+}
+
+#[test]
+fn buffered_rows_of_an_idle_stream_are_written_after_the_flush_interval() {
+    let db = database("CREATE TABLE kv (k bigint PRIMARY KEY, v text)");
+    let table =
+        JdbcTable::new("kv", [("k", JdbcType::BigInt), ("v", JdbcType::Varchar)]).with_primary_key(["k"]).unwrap();
+    let sink_options =
+        JdbcSinkOptions { max_rows: 1000, flush_interval: Some(std::time::Duration::from_millis(100)), max_retries: 0 };
+    let mut w = writer_with(&db, table, sink_options);
+    write(&mut w, vec![change(ChangeKind::Insert, 1, "idle")]).unwrap();
+    // No further call: the writer's flush thread writes the row.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while rows(&db, "SELECT * FROM kv").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the buffered row was not written within 20 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(rows(&db, "SELECT * FROM kv"), ["1|idle"]);
+
+    // A failure of the flush thread is reported by the writer's next call.
+    db.connect().batch_execute("ALTER TABLE kv ADD CONSTRAINT short CHECK (length(v) < 5)").unwrap();
+    write(&mut w, vec![change(ChangeKind::Insert, 2, "too long")]).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let e = loop {
+        match write(&mut w, Vec::new()) {
+            Err(e) => break e.to_string(),
+            Ok(()) => assert!(std::time::Instant::now() < deadline, "the flush thread's failure was not reported"),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(e.contains("table 'kv'") && e.contains("(2, 'too long')"), "{e}");
 }

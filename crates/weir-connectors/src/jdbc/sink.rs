@@ -9,8 +9,8 @@
 //!    row that left a `HAVING` filter — removes the row), so a batch holds one statement
 //!    per key;
 //! 2. the buffer is written in one transaction when it holds `max_rows` rows, when
-//!    `flush_interval` has passed since the last write (checked as records arrive), at
-//!    every checkpoint barrier and at the end of input;
+//!    `flush_interval` has passed since the last write (a thread of the writer watches),
+//!    at every checkpoint barrier and at the end of input;
 //! 3. after a failure the job restores the last complete checkpoint and replays the input
 //!    after it: the replayed changes are the same upserts and deletes by key, and applying
 //!    them again leaves each key as the failure-free run would (idempotence).
@@ -22,6 +22,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use weir_core::StreamRecord;
@@ -77,8 +78,8 @@ impl JdbcChange {
 pub struct JdbcSinkOptions {
     /// `sink.buffer-flush.max-rows`: write when this many changes are buffered (default 100).
     pub max_rows: usize,
-    /// `sink.buffer-flush.interval`: write when this long has passed since the last write,
-    /// checked as records arrive (default 1 s; `None`: only by size, barrier and end).
+    /// `sink.buffer-flush.interval`: write when this long has passed since the last write
+    /// (default 1 s; `None`: only by size, barrier and end).
     pub flush_interval: Option<Duration>,
     /// `sink.max-retries`: attempts after the first when the connection fails (default 3).
     pub max_retries: u32,
@@ -140,9 +141,7 @@ where
             },
             other => other,
         })?;
-        Ok(JdbcWriter {
-            to_changes: self.to_changes.clone(),
-            changes: Vec::new(),
+        let buffered = Arc::new(Mutex::new(Buffered {
             batch: Batch::default(),
             connection: self.connection.clone(),
             client,
@@ -150,8 +149,18 @@ where
             table: self.table.clone(),
             options: self.options.clone(),
             last_flush: Instant::now(),
-            _records: PhantomData,
-        })
+            error: None,
+        }));
+        if let Some(interval) = self.options.flush_interval {
+            let weak = Arc::downgrade(&buffered);
+            std::thread::Builder::new()
+                .name(format!("jdbc flush {}", self.table.name()))
+                .spawn(move || flush_every(weak, interval))
+                .map_err(|e| {
+                    format!("JDBC sink of table '{}': cannot start its flush thread: {e}", self.table.name())
+                })?;
+        }
+        Ok(JdbcWriter { to_changes: self.to_changes.clone(), changes: Vec::new(), buffered, _records: PhantomData })
     }
 }
 
@@ -179,9 +188,22 @@ impl Batch {
 }
 
 /// One subtask's writer of a [`JdbcSink`].
+///
+/// # Concurrency
+/// The buffer and the connection are shared, under a lock taken once per batch of
+/// records, with a thread that writes the buffer when `flush_interval` has passed without
+/// a write (Flink's scheduled flush), so rows of an idle stream do not wait for the next
+/// barrier. The thread ends when the writer is dropped; an error it meets is returned by
+/// the writer's next call.
 pub struct JdbcWriter<T, F> {
     to_changes: F,
     changes: Vec<JdbcChange>,
+    buffered: Arc<Mutex<Buffered>>,
+    _records: PhantomData<fn(T)>,
+}
+
+/// A writer's buffer and connection.
+struct Buffered {
     batch: Batch,
     connection: JdbcConnectionOptions,
     client: postgres::Client,
@@ -190,10 +212,33 @@ pub struct JdbcWriter<T, F> {
     table: JdbcTable,
     options: JdbcSinkOptions,
     last_flush: Instant,
-    _records: PhantomData<fn(T)>,
+    /// What the interval flush failed with, for the writer to report.
+    error: Option<ConnectorError>,
 }
 
-impl<T, F> JdbcWriter<T, F> {
+/// Locks the buffer; a panic while it was held leaves a batch that is only written again
+/// (idempotently, or at-least-once for appends), so a poisoned lock is still usable.
+fn lock(buffered: &Mutex<Buffered>) -> MutexGuard<'_, Buffered> {
+    buffered.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Writes the buffer each time `interval` has passed since the last write, until the
+/// writer is gone.
+fn flush_every(buffered: Weak<Mutex<Buffered>>, interval: Duration) {
+    let tick = (interval / 4).clamp(Duration::from_millis(5), Duration::from_millis(200));
+    loop {
+        std::thread::sleep(tick);
+        let Some(buffered) = buffered.upgrade() else { return };
+        let mut b = lock(&buffered);
+        if b.error.is_none() && b.batch.len() > 0 && b.last_flush.elapsed() >= interval {
+            if let Err(e) = b.write_batch() {
+                b.error = Some(e);
+            }
+        }
+    }
+}
+
+impl Buffered {
     fn add(&mut self, change: JdbcChange) -> Result<(), ConnectorError> {
         let table = &self.table;
         if change.row.len() != table.columns().len() {
@@ -367,24 +412,27 @@ where
     F: Fn(T, &mut Vec<JdbcChange>) -> Result<(), BoxError> + Send + 'static,
 {
     fn write(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), BoxError> {
+        let mut buffered = lock(&self.buffered);
+        if let Some(e) = buffered.error.take() {
+            return Err(e.into());
+        }
         for record in batch.drain(..) {
             (self.to_changes)(record.value, &mut self.changes)?;
-            let mut changes = std::mem::take(&mut self.changes);
-            for change in changes.drain(..) {
-                self.add(change)?;
-                if self.batch.len() >= self.options.max_rows {
-                    self.write_batch()?;
+            for change in self.changes.drain(..) {
+                buffered.add(change)?;
+                if buffered.batch.len() >= buffered.options.max_rows {
+                    buffered.write_batch()?;
                 }
             }
-            self.changes = changes;
-        }
-        if self.options.flush_interval.is_some_and(|interval| self.last_flush.elapsed() >= interval) {
-            self.write_batch()?;
         }
         Ok(())
     }
 
     fn flush(&mut self, _end_of_input: bool) -> Result<(), BoxError> {
-        Ok(self.write_batch()?)
+        let mut buffered = lock(&self.buffered);
+        if let Some(e) = buffered.error.take() {
+            return Err(e.into());
+        }
+        Ok(buffered.write_batch()?)
     }
 }
