@@ -36,7 +36,7 @@ fn a_keyed_sum_upserted_then_scanned_back() {
         .sink_to(sink, "Sink: sums");
     env.execute("sums into postgres").unwrap();
 
-    let mut expected = vec![0i64; 10];
+    let mut expected = [0i64; 10];
     for i in 1..=10_000i64 {
         expected[(i % 10) as usize] += i;
     }
