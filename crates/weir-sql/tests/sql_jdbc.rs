@@ -317,3 +317,51 @@ fn the_lookup_cache_hides_changes_until_its_entries_expire() {
     clock.advance(1);
     assert_eq!(names(&mut cached, &[1, 3, 2]), ["1:uno", "3:three", "2:two"], "expired: queried again");
 }
+
+#[test]
+fn cache_and_sink_options_are_read_as_flink_names_them() {
+    use std::time::Duration;
+    let table = |options: &str| {
+        let mut session = Session::new(JobSettings::default());
+        let sql = format!(
+            "CREATE TABLE t (k BIGINT, v STRING, PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'jdbc',
+               'url' = 'jdbc:postgresql://127.0.0.1:5432/db?user=app', 'table-name' = 't' {options});"
+        );
+        session.execute_script(&sql, &mut Rows(Vec::new())).unwrap();
+        weir_sql::connectors::jdbc::settings(session.catalog().table("t").unwrap()).unwrap()
+    };
+    let partial = table(
+        ", 'lookup.cache' = 'partial', 'lookup.partial-cache.max-rows' = '500', \
+         'lookup.partial-cache.expire-after-write' = '10 s', 'lookup.partial-cache.expire-after-access' = '2 min', \
+         'lookup.partial-cache.cache-missing-key' = 'false', 'lookup.max-retries' = '5'",
+    );
+    let expected = LookupCacheOptions {
+        max_rows: 500,
+        expire_after_write: Some(Duration::from_secs(10)),
+        expire_after_access: Some(Duration::from_secs(120)),
+        cache_missing_key: false,
+    };
+    assert_eq!(partial.cache, Some(expected));
+    assert_eq!(partial.lookup_retries, 5);
+    let legacy = table(", 'lookup.cache.max-rows' = '20', 'lookup.cache.ttl' = '1 s'");
+    let expected = LookupCacheOptions {
+        max_rows: 20,
+        expire_after_write: Some(Duration::from_secs(1)),
+        expire_after_access: None,
+        cache_missing_key: true,
+    };
+    assert_eq!(legacy.cache, Some(expected));
+    let none = table("");
+    assert_eq!((none.cache, none.lookup_retries), (None, 3));
+    assert_eq!(none.sink.max_rows, 100);
+    assert_eq!(none.sink.flush_interval, Some(Duration::from_secs(1)));
+
+    let sink = table(
+        ", 'sink.buffer-flush.max-rows' = '7', 'sink.buffer-flush.interval' = '0', 'sink.max-retries' = '0', \
+         'username' = 'other', 'password' = 'pw', 'scan.fetch-size' = '10'",
+    );
+    assert_eq!((sink.sink.max_rows, sink.sink.flush_interval, sink.sink.max_retries), (7, None, 0));
+    assert_eq!(sink.scan.fetch_size, 10);
+    assert_eq!(sink.table.key(), [0]);
+    assert_eq!(sink.connection.database(), "db");
+}
