@@ -326,3 +326,42 @@ fn buffered_rows_of_an_idle_stream_are_written_after_the_flush_interval() {
     };
     assert!(e.contains("table 'kv'") && e.contains("(2, 'too long')"), "{e}");
 }
+
+/// Ends every other connection to the database, as a server restart or a network failure
+/// would.
+fn terminate_other_connections(db: &TestDatabase) {
+    let ended: Vec<bool> = db
+        .connect()
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(!ended.is_empty() && ended.iter().all(|e| *e), "the writer's connection was ended: {ended:?}");
+}
+
+#[test]
+fn a_lost_connection_is_reopened_within_the_retries() {
+    let db = database("CREATE TABLE kv (k bigint PRIMARY KEY, v text)");
+    let table =
+        JdbcTable::new("kv", [("k", JdbcType::BigInt), ("v", JdbcType::Varchar)]).with_primary_key(["k"]).unwrap();
+
+    let mut w =
+        writer_with(&db, table.clone(), JdbcSinkOptions { max_rows: 100, flush_interval: None, max_retries: 1 });
+    write(&mut w, vec![change(ChangeKind::Insert, 1, "before")]).unwrap();
+    w.flush(false).unwrap();
+    terminate_other_connections(&db);
+    write(&mut w, vec![change(ChangeKind::Insert, 2, "after")]).unwrap();
+    w.flush(false).unwrap();
+    assert_eq!(rows(&db, "SELECT * FROM kv ORDER BY k"), ["1|before", "2|after"]);
+
+    let mut w = writer_with(&db, table, JdbcSinkOptions { max_rows: 100, flush_interval: None, max_retries: 0 });
+    write(&mut w, vec![change(ChangeKind::Insert, 3, "lost")]).unwrap();
+    terminate_other_connections(&db);
+    let e = w.flush(false).unwrap_err().to_string();
+    assert!(e.contains("table 'kv'") && e.contains("failed after 0 retries"), "{e}");
+}
