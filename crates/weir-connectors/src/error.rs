@@ -68,6 +68,14 @@ pub enum ConnectorError {
     /// A connector was configured with an impossible value.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A database refused a statement or could not be reached (JDBC connector).
+    #[error("{context}: {message}")]
+    Database {
+        /// What was being done, naming the table (and the row, for a refused row).
+        context: String,
+        /// What the database said.
+        message: String,
+    },
 }
 
 impl ConnectorError {
@@ -75,7 +83,7 @@ impl ConnectorError {
     /// help) or the user's data or configuration ([`ErrorKind::User`]).
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ConnectorError::Io { .. } => ErrorKind::External,
+            ConnectorError::Io { .. } | ConnectorError::Database { .. } => ErrorKind::External,
             ConnectorError::Malformed { .. }
             | ConnectorError::InvalidUtf8 { .. }
             | ConnectorError::Layout { .. }

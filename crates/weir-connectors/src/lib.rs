@@ -26,6 +26,7 @@
 //! | [`pacer`] | holds a source to a wall-clock rate |
 //! | [`sink`] | print, file (two-phase commit), text-file, JSON-lines, blackhole and collect sinks |
 //! | [`error`] | [`ConnectorError`] |
+//! | [`jdbc`] | PostgreSQL: upsert/append sink, partitioned scan, lookups with a cache |
 //!
 //! Every bounded source here assigns its splits statically and deterministically (split
 //! *i* goes to reader *i* mod *p*), so a job reads the same records in the same reader
@@ -36,6 +37,7 @@
 pub mod collection;
 pub mod enumerator;
 pub mod error;
+pub mod jdbc;
 pub mod line_reader;
 pub mod nexmark;
 pub mod pacer;

@@ -2,6 +2,7 @@
 //! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
 
 pub mod datagen;
+pub mod jdbc;
 pub mod nexmark;
 
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,7 @@ use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
-pub const CONNECTORS: [&str; 5] = ["blackhole", "datagen", "filesystem", "nexmark", "print"];
+pub const CONNECTORS: [&str; 6] = ["blackhole", "datagen", "filesystem", "jdbc", "nexmark", "print"];
 
 fn path_of(table: &TableDef) -> Result<String> {
     let path = table.required_option("path")?;
@@ -67,6 +68,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
             &nexmark::OPTIONS
         }
         "datagen" => return datagen::validate(table),
+        "jdbc" => return jdbc::settings(table).map(|_| ()),
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -126,6 +128,7 @@ pub fn open_source(
         }
         "nexmark" => nexmark::open(env, table)?,
         "datagen" => datagen::open(env, table)?,
+        "jdbc" => jdbc::open(env, table, settings)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -213,6 +216,9 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
             table.name, stream.origin
         )));
+    }
+    if table.connector()? == "jdbc" {
+        jdbc::check_sink_input(table, stream.updating, &stream.origin)?;
     }
     for (q, s) in fields.iter().zip(sink.fields()) {
         if !arrow::compute::can_cast_types(q.data_type(), s.data_type()) {
@@ -305,6 +311,7 @@ pub fn add_sink(
         "blackhole" => {
             stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name).set_parallelism(parallelism);
         }
+        "jdbc" => jdbc::add_sink(stream.data, table, parallelism, settings.max_parallelism, &name)?,
         other => return Err(SqlError::unsupported(format!("The '{other}' connector cannot be written"))),
     }
     Ok(())

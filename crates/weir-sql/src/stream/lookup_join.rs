@@ -1,8 +1,13 @@
 //! Lookup join (`JOIN t FOR SYSTEM_TIME AS OF s.proctime AS d ON s.k = d.k`): each row of
 //! the probe side is joined, when it arrives, with the rows of a dimension table that match
-//! its key. The table is bounded and read whole before the first probe row is joined
-//! ([`LookupTable`]); it does not change afterwards, so the output is insert-only, and
-//! every subtask holds the whole table, so the probe side needs no exchange.
+//! its key. The output is insert-only, and the probe side needs no exchange. Where the
+//! dimension rows come from:
+//! * a bounded table is read whole before the first probe row is joined ([`LookupTable`])
+//!   and does not change afterwards ([`LookupJoinOperator`]);
+//! * a `jdbc` table is queried: the distinct keys of each probe batch not in the cache are
+//!   looked up in one statement, and the answers kept by the cache until they expire
+//!   (Flink's `lookup.cache`), so changes in the database are seen after expiry
+//!   ([`JdbcLookupJoinOperator`]).
 //!
 //! A batch is joined with Arrow kernels: its keys are encoded once, the matching table
 //! rows found by hash, and the output taken from both sides by index; conditions of `ON`
@@ -82,6 +87,11 @@ fn keys_null_mask(keys: &KeyEncoder, batch: &RecordBatch) -> Result<Option<Boole
 /// Joins probe rows with a [`LookupTable`] as they arrive.
 pub struct LookupJoinOperator {
     table: Arc<LookupTable>,
+    join: ProbeJoin,
+}
+
+/// How probe rows meet table rows: keys, condition, join kind, output schema.
+pub struct ProbeJoin {
     probe_keys: KeyEncoder,
     /// Conditions of `ON` besides the key equalities, over the output columns.
     residual: Option<Arc<dyn PhysicalExpr>>,
@@ -101,11 +111,25 @@ impl LookupJoinOperator {
         left: bool,
         schema: SchemaRef,
     ) -> Self {
-        LookupJoinOperator { table, probe_keys, residual, left, schema }
+        LookupJoinOperator { table, join: ProbeJoin::new(probe_keys, residual, left, schema) }
     }
 
     /// The joined rows of one probe batch; `None` when there are none.
     pub fn join(&self, probe: &RecordBatch) -> Result<Option<RecordBatch>, BoxError> {
+        self.join.join(&self.table, probe)
+    }
+}
+
+impl ProbeJoin {
+    /// Probe rows keyed by `probe_keys`; `residual`: the conditions of `ON` besides the
+    /// key equalities; `left` for a `LEFT` join; output `schema`: the probe's columns
+    /// followed by the table's.
+    pub fn new(probe_keys: KeyEncoder, residual: Option<Arc<dyn PhysicalExpr>>, left: bool, schema: SchemaRef) -> Self {
+        ProbeJoin { probe_keys, residual, left, schema }
+    }
+
+    /// The joined rows of `probe` with `table`; `None` when there are none.
+    pub fn join(&self, table: &LookupTable, probe: &RecordBatch) -> Result<Option<RecordBatch>, BoxError> {
         let n = probe.num_rows();
         let encoded = self.probe_keys.encode(probe)?;
         let set = keys_null_mask(&self.probe_keys, probe)?;
@@ -113,11 +137,8 @@ impl LookupJoinOperator {
         let mut probe_idx: Vec<u32> = Vec::with_capacity(n);
         let mut table_idx: Vec<Option<u32>> = Vec::with_capacity(n);
         for i in 0..n {
-            let matches = if set.as_ref().is_some_and(|s| !s.value(i)) {
-                None
-            } else {
-                self.table.index.get(encoded.row(i).as_ref())
-            };
+            let matches =
+                if set.as_ref().is_some_and(|s| !s.value(i)) { None } else { table.index.get(encoded.row(i).as_ref()) };
             match matches {
                 Some(rows) => {
                     for &r in rows {
@@ -132,7 +153,7 @@ impl LookupJoinOperator {
                 None => {}
             }
         }
-        let mut joined = self.take(probe, &probe_idx, &table_idx)?;
+        let mut joined = self.take(table, probe, &probe_idx, &table_idx)?;
         if let Some(residual) = &self.residual {
             if joined.num_rows() == 0 {
                 return Ok(None);
@@ -163,7 +184,7 @@ impl LookupJoinOperator {
                         keep_table.push(None);
                     }
                 }
-                joined = self.take(probe, &keep_probe, &keep_table)?;
+                joined = self.take(table, probe, &keep_probe, &keep_table)?;
             } else {
                 joined = arrow::compute::filter_record_batch(&joined, &mask)?;
             }
@@ -171,14 +192,20 @@ impl LookupJoinOperator {
         Ok((joined.num_rows() > 0).then_some(joined))
     }
 
-    fn take(&self, probe: &RecordBatch, probe_idx: &[u32], table_idx: &[Option<u32>]) -> Result<RecordBatch, BoxError> {
+    fn take(
+        &self,
+        table: &LookupTable,
+        probe: &RecordBatch,
+        probe_idx: &[u32],
+        table_idx: &[Option<u32>],
+    ) -> Result<RecordBatch, BoxError> {
         let probe_idx = UInt32Array::from(probe_idx.to_vec());
         let table_idx = UInt32Array::from(table_idx.to_vec());
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
         for c in probe.columns() {
             columns.push(arrow::compute::take(c.as_ref(), &probe_idx, None)?);
         }
-        for c in self.table.rows.columns() {
+        for c in table.rows.columns() {
             columns.push(arrow::compute::take(c.as_ref(), &table_idx, None)?);
         }
         let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(probe_idx.len()));
@@ -187,6 +214,153 @@ impl LookupJoinOperator {
 }
 
 impl Operator for LookupJoinOperator {
+    type In = Changes;
+    type Out = Changes;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            if let Some(rows) = self.join(&record.value.rows)? {
+                out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: record.timestamp });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One step from a `jdbc` dimension table's rows to the rows the join sees: the
+/// projections and filters the query puts over the table.
+#[derive(Clone)]
+pub enum DimStep {
+    /// Computes these columns (of `schema`).
+    Project(Vec<Arc<dyn PhysicalExpr>>, SchemaRef),
+    /// Keeps the rows where the condition holds.
+    Filter(Arc<dyn PhysicalExpr>),
+}
+
+/// What a [`JdbcLookupJoinOperator`] is built from (cloned into each subtask).
+#[derive(Clone)]
+pub struct JdbcLookupPlan {
+    /// The probe key expressions, each with the type of the table column it is looked up in.
+    pub probe_to_table: Vec<(Arc<dyn PhysicalExpr>, arrow::datatypes::DataType)>,
+    /// The table columns looked up by (indexes in the table's columns), in key order.
+    pub lookup_columns: Vec<usize>,
+    /// The table's physical columns, as the database rows come.
+    pub table_schema: SchemaRef,
+    /// From the table's rows to the join's right side.
+    pub steps: Vec<DimStep>,
+    /// The join's right side.
+    pub right_schema: SchemaRef,
+    /// The key expressions over the right side (typed as the probe keys).
+    pub right_keys: Vec<Arc<dyn PhysicalExpr>>,
+}
+
+/// Joins probe rows with the rows of a `jdbc` table, queried per batch and cached.
+pub struct JdbcLookupJoinOperator {
+    plan: JdbcLookupPlan,
+    join: ProbeJoin,
+    right_keys: KeyEncoder,
+    lookup: weir_connectors::jdbc::JdbcLookup,
+    cache: Option<weir_connectors::jdbc::LookupCache>,
+    clock: Arc<dyn weir_runtime::Clock>,
+}
+
+impl JdbcLookupJoinOperator {
+    /// The join of probe rows with the table `lookup` reads, by `plan`, answers kept in
+    /// `cache` (none: every batch queries) by the times of `clock`.
+    pub fn new(
+        plan: JdbcLookupPlan,
+        join: ProbeJoin,
+        lookup: weir_connectors::jdbc::JdbcLookup,
+        cache: Option<weir_connectors::jdbc::LookupCache>,
+        clock: Arc<dyn weir_runtime::Clock>,
+    ) -> Result<Self, BoxError> {
+        let right_keys = KeyEncoder::new(plan.right_keys.clone(), &plan.right_schema)?;
+        Ok(JdbcLookupJoinOperator { plan, join, right_keys, lookup, cache, clock })
+    }
+
+    /// The table rows (all columns) of the keys of `probe`: from the cache, the others
+    /// queried at once.
+    fn table_rows(&mut self, probe: &RecordBatch) -> Result<Vec<weir_connectors::jdbc::JdbcRow>, BoxError> {
+        use weir_connectors::jdbc::{JdbcRow, JdbcValue};
+        let n = probe.num_rows();
+        let mut keys: Vec<JdbcRow> = vec![Vec::with_capacity(self.plan.probe_to_table.len()); n];
+        for (expr, data_type) in &self.plan.probe_to_table {
+            let column = super::batch::cast_to(to_array(expr.evaluate(probe)?, n)?, data_type)?;
+            crate::connectors::jdbc::append_values(&column, &mut keys)?;
+        }
+        let now = self.clock.now_ms();
+        let mut seen: HashMap<Vec<u8>, ()> = HashMap::new();
+        let mut rows: Vec<JdbcRow> = Vec::new();
+        let mut missing: Vec<(Vec<u8>, JdbcRow)> = Vec::new();
+        for key in keys {
+            if key.contains(&JdbcValue::Null) {
+                continue; // NULL equals nothing.
+            }
+            let mut encoded = Vec::new();
+            key.iter().for_each(|v| v.write_key(&mut encoded));
+            if seen.insert(encoded.clone(), ()).is_some() {
+                continue;
+            }
+            match self.cache.as_mut().and_then(|c| c.get(&encoded, now)) {
+                Some(cached) => rows.extend(cached.iter().cloned()),
+                None => missing.push((encoded, key)),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(rows);
+        }
+        let asked: Vec<JdbcRow> = missing.iter().map(|(_, k)| k.clone()).collect();
+        let fetched = self.lookup.lookup(&asked)?;
+        match &mut self.cache {
+            None => rows.extend(fetched),
+            Some(cache) => {
+                let mut by_key: HashMap<Vec<u8>, Vec<JdbcRow>> = HashMap::new();
+                for row in fetched {
+                    let mut encoded = Vec::new();
+                    self.plan.lookup_columns.iter().for_each(|&i| row[i].write_key(&mut encoded));
+                    by_key.entry(encoded).or_default().push(row);
+                }
+                for (encoded, _) in missing {
+                    let found = by_key.remove(&encoded).unwrap_or_default();
+                    rows.extend(found.iter().cloned());
+                    cache.put(encoded, found, now);
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The joined rows of one probe batch; `None` when there are none.
+    pub fn join(&mut self, probe: &RecordBatch) -> Result<Option<RecordBatch>, BoxError> {
+        let rows = self.table_rows(probe)?;
+        let mut batch = crate::connectors::jdbc::rows_to_batch(&rows, &self.plan.table_schema)?;
+        for step in &self.plan.steps {
+            batch = match step {
+                DimStep::Project(exprs, schema) => {
+                    let n = batch.num_rows();
+                    let columns =
+                        exprs.iter().map(|e| to_array(e.evaluate(&batch)?, n)).collect::<Result<Vec<_>, _>>()?;
+                    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
+                    RecordBatch::try_new_with_options(schema.clone(), columns, &options)?
+                }
+                DimStep::Filter(condition) => {
+                    let mask = to_array(condition.evaluate(&batch)?, batch.num_rows())?;
+                    let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or("a filter must be boolean")?;
+                    arrow::compute::filter_record_batch(&batch, mask)?
+                }
+            };
+        }
+        let batch = RecordBatch::try_new_with_options(
+            self.plan.right_schema.clone(),
+            batch.columns().to_vec(),
+            &arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows())),
+        )?;
+        let table = LookupTable::new(self.plan.right_schema.clone(), &[batch], &self.right_keys)?;
+        self.join.join(&table, probe)
+    }
+}
+
+impl Operator for JdbcLookupJoinOperator {
     type In = Changes;
     type Out = Changes;
 
