@@ -39,12 +39,69 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         func("hex", (1, 1), &[Any], ret_utf8, hex),
         // TRUNCATE(x [, d]): x truncated (toward zero) to d decimal places (d < 0 zeroes integer digits).
         func("truncate", (1, 2), &[Num, Int], ret_first, truncate),
+        // interval * n (Flink's `n * INTERVAL '1' DAY`; the planner rewrites the product to this call).
+        func("interval_times", (2, 2), &[Any, Int], |t| Ok(t[0].clone()), interval_times),
         // IF(cond, a, b): a when cond is TRUE, else b (NULL cond → b). Rewritten to a lazy CASE.
         func("if", (3, 3), &[Bool, Common], |t| Ok(t[1].clone()), if_eval).with_simplify(if_simplify),
     ]
     .into_iter()
     .map(FlinkScalar::udf)
     .collect()
+}
+
+/// Each part of an interval (months, days, nanoseconds; or milliseconds) times an integer,
+/// with overflow an error.
+fn interval_times(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use arrow::array::{IntervalDayTimeArray, IntervalMonthDayNanoArray, IntervalYearMonthArray};
+    use arrow::datatypes::{IntervalDayTime, IntervalMonthDayNano, IntervalUnit};
+    let times = ints(&a[1]);
+    let n = |i: usize| get(times, i);
+    let overflow = || datafusion_common::DataFusionError::Execution("interval multiplication overflows".into());
+    let mul32 = |x: i32, k: i64| i32::try_from(x as i64 * k).map_err(|_| overflow());
+    let mul64 = |x: i64, k: i64| x.checked_mul(k).ok_or_else(overflow);
+    Ok(match a[0].data_type() {
+        DataType::Interval(IntervalUnit::MonthDayNano) => {
+            let x = a[0].as_primitive::<arrow::datatypes::IntervalMonthDayNanoType>();
+            let values = (0..rows)
+                .map(|i| match (x.is_valid(i), n(i)) {
+                    (true, Some(k)) => {
+                        let v = x.value(i);
+                        Ok(Some(IntervalMonthDayNano::new(
+                            mul32(v.months, k)?,
+                            mul32(v.days, k)?,
+                            mul64(v.nanoseconds, k)?,
+                        )))
+                    }
+                    _ => Ok(None),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Arc::new(IntervalMonthDayNanoArray::from(values))
+        }
+        DataType::Interval(IntervalUnit::DayTime) => {
+            let x = a[0].as_primitive::<arrow::datatypes::IntervalDayTimeType>();
+            let values = (0..rows)
+                .map(|i| match (x.is_valid(i), n(i)) {
+                    (true, Some(k)) => {
+                        let v = x.value(i);
+                        Ok(Some(IntervalDayTime::new(mul32(v.days, k)?, mul32(v.milliseconds, k)?)))
+                    }
+                    _ => Ok(None),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Arc::new(IntervalDayTimeArray::from(values))
+        }
+        DataType::Interval(IntervalUnit::YearMonth) => {
+            let x = a[0].as_primitive::<arrow::datatypes::IntervalYearMonthType>();
+            let values = (0..rows)
+                .map(|i| match (x.is_valid(i), n(i)) {
+                    (true, Some(k)) => Ok(Some(mul32(x.value(i), k)?)),
+                    _ => Ok(None),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Arc::new(IntervalYearMonthArray::from(values))
+        }
+        other => return exec_err!("an interval can be multiplied, not {other}"),
+    })
 }
 
 fn ret_mod(t: &[DataType]) -> Result<DataType> {

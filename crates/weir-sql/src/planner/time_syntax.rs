@@ -72,6 +72,10 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
                 }
                 return ControlFlow::Continue(());
             }
+            if let Some(call) = interval_times_call(expr) {
+                *expr = call;
+                return ControlFlow::Continue(());
+            }
             let name = if matches!(expr, sqlparser::ast::Expr::Floor { .. }) { "flink_floor" } else { "flink_ceil" };
             if let sqlparser::ast::Expr::Floor { expr: inner, field: CeilFloorKind::DateTimeField(unit) }
             | sqlparser::ast::Expr::Ceil { expr: inner, field: CeilFloorKind::DateTimeField(unit) } = expr
@@ -106,6 +110,32 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
 }
 
 /// `name(inner, 'UNIT')` as an AST call.
+/// `n * INTERVAL '…' unit` or `INTERVAL '…' unit * n` as `interval_times(interval, n)`:
+/// Flink multiplies intervals by numbers, DataFusion does not.
+fn interval_times_call(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr> {
+    use sqlparser::ast::{BinaryOperator, Expr as Ast};
+    let Ast::BinaryOp { left, op: BinaryOperator::Multiply, right } = expr else { return None };
+    let is_interval = |e: &Ast| {
+        let mut e = e;
+        while let Ast::Nested(inner) = e {
+            e = inner;
+        }
+        matches!(e, Ast::Interval(_))
+    };
+    let (interval, times) = match (is_interval(left), is_interval(right)) {
+        (true, false) => (left, right),
+        (false, true) => (right, left),
+        _ => return None,
+    };
+    let mut call = floor_ceil_call("interval_times", interval, "")?;
+    if let Ast::Function(f) = &mut call {
+        if let FunctionArguments::List(list) = &mut f.args {
+            list.args[1] = FunctionArg::Unnamed(FunctionArgExpr::Expr((**times).clone()));
+        }
+    }
+    Some(call)
+}
+
 fn floor_ceil_call(name: &str, inner: &sqlparser::ast::Expr, unit: &str) -> Option<sqlparser::ast::Expr> {
     let dialect = sqlparser::dialect::GenericDialect {};
     let mut call = sqlparser::parser::Parser::new(&dialect)

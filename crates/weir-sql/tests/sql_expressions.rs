@@ -1,5 +1,6 @@
-//! Names of result columns: a select item that is an expression without an alias is named
-//! `EXPR$n` by its position, as Flink (Calcite) names it; columns keep their names.
+//! Queries' expressions as Flink reads them: a select item that is an expression without an
+//! alias is named `EXPR$n` by its position, as Flink (Calcite) names it (columns keep their
+//! names); intervals multiply by numbers.
 
 use weir_sql::session::{JobSettings, ResultSink, Session};
 
@@ -44,4 +45,19 @@ fn a_view_of_unnamed_aggregates_exposes_their_flink_names() {
     ));
     assert_eq!(out.columns, ["EXPR$0", "EXPR$1"]);
     assert_eq!(out.rows.last().map(String::as_str), Some("+U[1, 2]"));
+}
+
+#[test]
+fn intervals_multiply_by_numbers_either_side() {
+    let out = query(&format!(
+        "{NUMBERS} SELECT DATE '2024-01-30' + x * INTERVAL '1' DAY, TIMESTAMP '2024-01-31 10:00:00' + (INTERVAL '1' MONTH) * x,
+           TIMESTAMP '2024-01-01 00:00:00' - INTERVAL '90' MINUTE * x FROM n WHERE x > 1;"
+    ));
+    assert_eq!(
+        out.rows,
+        [
+            "+I[2024-02-01, 2024-03-31 10:00:00, 2023-12-31 21:00:00]",
+            "+I[2024-02-02, 2024-04-30 10:00:00, 2023-12-31 19:30:00]"
+        ]
+    );
 }
