@@ -19,6 +19,7 @@
 //! |---|---|
 //! | [`nexmark`] | the Nexmark model, deterministic generator and source, and its JSON-lines files |
 //! | [`text_file`] | [`TextFileSource`]: lines of a file or of every file in a directory |
+//! | [`file_source`] | [`FileSource`](file_source::FileSource): lines with file and line, nested directories, continuous monitoring |
 //! | [`collection`] | [`CollectionSource`]: the elements of a `Vec` |
 //! | [`sequence`] | [`NumberSequenceSource`]: an inclusive range of numbers (Flink's `fromSequence`) |
 //! | [`enumerator`] | [`StaticSplitEnumerator`]: split *i* to reader *i* mod *p* |
@@ -36,6 +37,7 @@
 pub mod collection;
 pub mod enumerator;
 pub mod error;
+pub mod file_source;
 pub mod line_reader;
 pub mod nexmark;
 pub mod pacer;

@@ -2,7 +2,12 @@
 //! by the table's format, and an exactly-once sink of part files (two-phase commit through
 //! weir-connectors' [`FileSink`](weir_connectors::sink::FileSink)).
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arrow::datatypes::SchemaRef;
+use weir_connectors::file_source::{FileLine, FileSource};
 
 use weir::{DataStream, StreamExecutionEnvironment};
 use weir_core::StreamRecord;
@@ -37,6 +42,8 @@ pub fn validate(table: &TableDef) -> Result<()> {
     path_of(table)?;
     format_options(table)?;
     writes_changelog(table)?;
+    monitor_interval(table)?;
+    rolling_file_size(table)?;
     Ok(())
 }
 
@@ -51,76 +58,213 @@ pub(crate) fn format_options(table: &TableDef) -> Result<FormatOptions> {
     FormatOptions::from_options(format, &options)
 }
 
-/// The rows of a filesystem table's files (its physical columns).
+/// The rows of a filesystem table's files (its physical columns): every file under the path,
+/// nested `col=value/` directories included; partition columns take their values from those
+/// directory names. With `source.monitor-interval` the source is unbounded and reads new files
+/// as they appear.
 pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSettings) -> Result<DataStream<Changes>> {
     let path = path_of(table)?;
     if !std::path::Path::new(&path).exists() {
         return Err(SqlError::option(format!("The path '{path}' of table '{}' does not exist", table.name)));
     }
     let options = format_options(table)?;
-    let schema = table.physical_schema();
-    let name = table.name.clone();
+    let physical = table.physical_schema();
+    let partitions = Partitions::of(table, &physical)?;
+    let mut source = FileSource::new(&path);
+    let monitor = monitor_interval(table)?;
+    if let Some(interval) = monitor {
+        source = source.monitor(interval);
+    }
     // One reader per file at most: a reader without a file would only hold the
     // watermark back, and the moment it lets go would decide which rows are late.
-    let readers = settings.parallelism.min(file_count(std::path::Path::new(&path))).max(1);
+    // A monitored directory gets files later, so it gets every reader.
+    let files = source.files().map(|f| f.len()).unwrap_or(1);
+    let readers = if monitor.is_some() { settings.parallelism } else { settings.parallelism.min(files) }.max(1);
+    let name = table.name.clone();
     Ok(env
-        .read_text_file(&path)
+        .from_source(source, weir::WatermarkStrategy::no_watermarks(), &format!("Filesystem {}", table.name))
         .set_parallelism(readers)
         .transform(&format!("Decode {}", table.name), move |_| {
             Ok(DecodeOperator {
-                decoder: RowDecoder::new(schema.clone(), options.clone())?,
+                decoder: RowDecoder::new(partitions.file_schema.clone(), options.clone())?,
+                partitions: partitions.clone(),
                 table: name.clone(),
-                path: path.clone(),
+                file: None,
             })
         })
         .set_parallelism(readers))
 }
 
-/// The files a filesystem source reads: 1 for a file, the visible files of a directory.
-fn file_count(path: &std::path::Path) -> usize {
-    match std::fs::read_dir(path) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with(['.', '_']))
-            .count(),
-        Err(_) => 1,
+/// `source.monitor-interval`, when set.
+fn monitor_interval(table: &TableDef) -> Result<Option<Duration>> {
+    let Some(text) = table.option("source.monitor-interval") else { return Ok(None) };
+    let ms = crate::job_options::parse_duration_ms(text)
+        .map_err(|e| SqlError::option(format!("Option 'source.monitor-interval' of table '{}': {e}", table.name)))?;
+    if ms <= 0 {
+        return Err(SqlError::option(format!(
+            "Option 'source.monitor-interval' of table '{}' must be positive, not '{text}'",
+            table.name
+        )));
+    }
+    Ok(Some(Duration::from_millis(ms as u64)))
+}
+
+/// How a partitioned table's rows are split between the files and their directories.
+#[derive(Clone)]
+struct Partitions {
+    /// The physical schema.
+    table_schema: SchemaRef,
+    /// The columns in the files: the physical ones but the partition columns.
+    file_schema: SchemaRef,
+    /// Partition column names, in `PARTITIONED BY` order.
+    keys: Vec<String>,
+    /// `partition.default-name`: the directory value that stands for NULL.
+    default_name: String,
+}
+
+/// Flink's `partition.default-name` default.
+const DEFAULT_PARTITION_NAME: &str = "__DEFAULT_PARTITION__";
+
+impl Partitions {
+    fn of(table: &TableDef, physical: &SchemaRef) -> Result<Partitions> {
+        for key in &table.partitioned_by {
+            if physical.index_of(key).is_err() {
+                return Err(SqlError::validation(format!(
+                    "Partition column '{key}' of table '{}' is not a physical column",
+                    table.name
+                )));
+            }
+        }
+        let file_fields: Vec<_> =
+            physical.fields().iter().filter(|f| !table.partitioned_by.contains(f.name())).cloned().collect();
+        Ok(Partitions {
+            table_schema: physical.clone(),
+            file_schema: Arc::new(arrow::datatypes::Schema::new(file_fields)),
+            keys: table.partitioned_by.clone(),
+            default_name: table.option("partition.default-name").unwrap_or(DEFAULT_PARTITION_NAME).to_string(),
+        })
+    }
+
+    /// The `key=value` directories of `file` (values unescaped; the default name as NULL).
+    fn values_of(&self, file: &Path) -> Vec<Option<String>> {
+        let mut values = vec![None; self.keys.len()];
+        for part in file.parent().into_iter().flat_map(|p| p.components()) {
+            let part = part.as_os_str().to_string_lossy();
+            if let Some((k, v)) = part.split_once('=') {
+                if let Some(i) = self.keys.iter().position(|key| key == k) {
+                    let v = unescape_path_name(v);
+                    values[i] = (v != self.default_name).then_some(v);
+                }
+            }
+        }
+        values
+    }
+
+    /// `rows` (file columns) with the partition columns of `file` put in their places.
+    fn complete(&self, changes: Changes, file: &Path) -> std::result::Result<Changes, BoxError> {
+        if self.keys.is_empty() {
+            return Ok(changes);
+        }
+        let n = changes.len();
+        let values = self.values_of(file);
+        let mut columns = Vec::with_capacity(self.table_schema.fields().len());
+        let mut from_file = changes.rows.columns().iter();
+        for field in self.table_schema.fields() {
+            match self.keys.iter().position(|k| k == field.name()) {
+                Some(i) => {
+                    let text = arrow::array::StringArray::from(vec![values[i].as_deref(); n]);
+                    let typed = arrow::compute::cast(&text, field.data_type()).map_err(|e| {
+                        format!("partition value {:?} of '{}' in {}: {e}", values[i], field.name(), file.display())
+                    })?;
+                    columns.push(typed);
+                }
+                None => columns.push(from_file.next().expect("file columns in table order").clone()),
+            }
+        }
+        changes.with_columns(self.table_schema.clone(), columns)
     }
 }
 
-/// Decodes lines of text into batches.
-struct DecodeOperator {
-    decoder: RowDecoder,
-    table: String,
-    path: String,
-}
-
-impl Operator for DecodeOperator {
-    type In = String;
-    type Out = Changes;
-
-    fn process(&mut self, batch: &mut Vec<StreamRecord<String>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
-        for record in batch.drain(..) {
-            if record.value.trim().is_empty() {
+/// Flink's path escaping undone: `%XX` is the byte XX.
+fn unescape_path_name(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
                 continue;
             }
-            let (table, path) = (&self.table, &self.path);
-            self.decoder.decode_line(record.value.as_bytes(), &|| format!("table '{table}', path {path}"))?;
         }
-        if let Some(rows) = self.decoder.flush()? {
-            if rows.num_rows() > 0 {
-                out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: weir_core::record::NO_TIMESTAMP });
-            }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decodes the lines of files into batches, one file's rows at a time (their partition
+/// values are the file's).
+struct DecodeOperator {
+    decoder: RowDecoder,
+    partitions: Partitions,
+    table: String,
+    /// The file of the rows in the decoder.
+    file: Option<Arc<Path>>,
+}
+
+impl DecodeOperator {
+    fn emit(&mut self, out: &mut Emitter<Changes>) -> std::result::Result<(), BoxError> {
+        if let (Some(changes), Some(file)) = (self.decoder.flush_changes()?, &self.file) {
+            let changes = self.partitions.complete(changes, file)?;
+            out.emit(StreamRecord { value: changes, timestamp: weir_core::record::NO_TIMESTAMP });
         }
         Ok(())
     }
 }
 
-/// Whether a filesystem table takes updating results: Weir's `'sink.changelog-mode' = 'all'`
-/// writes every change with its kind (JSON: an `"op"` field, `+I`, `-U`, `+U`, `-D`);
-/// the default `insert-only` refuses updates, as Flink's filesystem sink does.
+impl Operator for DecodeOperator {
+    type In = FileLine;
+    type Out = Changes;
+
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<FileLine>>,
+        out: &mut Emitter<Changes>,
+    ) -> std::result::Result<(), BoxError> {
+        for record in batch.drain(..) {
+            let line = record.value;
+            if self.file.as_ref() != Some(&line.path) {
+                self.emit(out)?;
+                self.file = Some(line.path.clone());
+            }
+            let table = &self.table;
+            let origin = || format!("table '{table}', file {}, line {}", line.path.display(), line.line);
+            self.decoder.decode_line(&line.bytes, &origin)?;
+        }
+        self.emit(out)
+    }
+
+    fn finish(&mut self, out: &mut Emitter<Changes>) -> std::result::Result<(), BoxError> {
+        self.emit(out)?;
+        let skipped = self.decoder.skipped();
+        if skipped > 0 {
+            // The count of skipped records, where a user running the job sees it.
+            eprintln!("Weir: table '{}' skipped {skipped} bad record(s) of its files", self.table);
+        }
+        Ok(())
+    }
+}
+
+/// Whether a filesystem table takes updating results: in a changelog format
+/// (`debezium-json`, `canal-json`), as Flink's filesystem sink does, or with Weir's
+/// `'sink.changelog-mode' = 'all'`, which writes every change with its kind (JSON: an `"op"`
+/// field, `+I`, `-U`, `+U`, `-D`); otherwise (`insert-only`, the default) updates are refused.
 pub fn writes_changelog(table: &TableDef) -> Result<bool> {
+    let changelog_format = format_options(table)?.kind.is_changelog();
     match table.option("sink.changelog-mode") {
-        None | Some("insert-only") => Ok(false),
+        None | Some("insert-only") => Ok(changelog_format),
         Some("all") => Ok(true),
         Some(other) => Err(SqlError::option(format!(
             "Option 'sink.changelog-mode' of table '{}' must be 'insert-only' or 'all', got '{other}'",
@@ -129,13 +273,47 @@ pub fn writes_changelog(table: &TableDef) -> Result<bool> {
     }
 }
 
+/// `sink.rolling-policy.file-size` in bytes (Flink's memory sizes: `128MB`, `1 kb`, `4096`).
+fn rolling_file_size(table: &TableDef) -> Result<u64> {
+    let Some(text) = table.option("sink.rolling-policy.file-size") else {
+        return Ok(weir_connectors::sink::file_sink::DEFAULT_MAX_PART_SIZE);
+    };
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1,
+        "k" | "kb" | "kibibytes" => 1 << 10,
+        "m" | "mb" | "mebibytes" => 1 << 20,
+        "g" | "gb" | "gibibytes" => 1 << 30,
+        "t" | "tb" | "tebibytes" => 1 << 40,
+        _ => 0,
+    };
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).filter(|n| *n > 0) {
+        Some(bytes) => Ok(bytes),
+        None => Err(SqlError::option(format!(
+            "Option 'sink.rolling-policy.file-size' of table '{}' must be a memory size such as '128MB', not '{text}'",
+            table.name
+        ))),
+    }
+}
+
 /// Adds a filesystem sink named `name` for `stream`.
 pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize) -> Result<()> {
+    if !table.partitioned_by.is_empty() {
+        return Err(SqlError::unsupported(format!(
+            "Writing the partitioned filesystem table '{}' (PARTITIONED BY) is not supported yet; Weir reads such \
+             tables (partition values from the col=value directories)",
+            table.name
+        )));
+    }
     let path = path_of(table)?;
-    let encoder =
-        BatchEncoder { encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)) };
-    let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
-    let data = if writes_changelog(table)? {
+    let options = format_options(table)?;
+    let changelog_format = options.kind.is_changelog();
+    let encoder = BatchEncoder { encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), options)?)) };
+    let sink =
+        weir_connectors::sink::FileSink::for_row_format(path, encoder).with_max_part_size(rolling_file_size(table)?);
+    let data = if writes_changelog(table)? && !changelog_format {
         // Every row of a changelog file says its kind, inserts too.
         let marked = stream.data.map(|mut c: Changes| {
             if c.kinds.is_none() {

@@ -47,7 +47,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         }
     };
     for key in table.options.keys() {
-        let format_key = key.contains('.') && ["json.", "csv.", "raw."].iter().any(|p| key.starts_with(p));
+        let format_key = crate::format::is_format_key(key);
         if !known.contains(&key.as_str()) && !format_key {
             return Err(SqlError::option(format!(
                 "Unsupported option '{key}' for connector '{connector}' of table '{}'. Supported options: {}",
@@ -57,6 +57,13 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `table`, read, is an updating stream: its format is a changelog format
+/// (`debezium-json`, `canal-json`).
+pub fn is_changelog_source(table: &TableDef) -> bool {
+    let format = table.option("format").or_else(|| table.option("value.format"));
+    format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json"))
 }
 
 /// The stream of `table`'s rows (all columns, with its watermarks).
