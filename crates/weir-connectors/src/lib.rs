@@ -24,6 +24,7 @@
 //! | [`sequence`] | [`NumberSequenceSource`]: an inclusive range of numbers (Flink's `fromSequence`) |
 //! | [`enumerator`] | [`StaticSplitEnumerator`]: split *i* to reader *i* mod *p* |
 //! | [`line_reader`] | buffered line reading with file and line number for errors |
+//! | [`socket`] | [`SocketSource`](socket::SocketSource): delimited records from a TCP socket |
 //! | [`pacer`] | holds a source to a wall-clock rate |
 //! | [`sink`] | print, file (two-phase commit), text-file, JSON-lines, blackhole and collect sinks |
 //! | [`error`] | [`ConnectorError`] |
@@ -43,6 +44,7 @@ pub mod nexmark;
 pub mod pacer;
 pub mod sequence;
 pub mod sink;
+pub mod socket;
 pub mod text_file;
 
 pub use collection::CollectionSource;

@@ -4,6 +4,7 @@
 pub mod datagen;
 pub mod filesystem;
 pub mod nexmark;
+pub mod socket;
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
-pub const CONNECTORS: [&str; 5] = ["blackhole", "datagen", "filesystem", "nexmark", "print"];
+pub const CONNECTORS: [&str; 6] = ["blackhole", "datagen", "filesystem", "nexmark", "print", "socket"];
 
 /// Checks a new table's connector and options, as Flink does at `CREATE TABLE`.
 pub fn validate_table(table: &TableDef) -> Result<()> {
@@ -38,6 +39,10 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
             &nexmark::OPTIONS
         }
         "datagen" => return datagen::validate(table),
+        "socket" => {
+            socket::validate(table)?;
+            &socket::OPTIONS
+        }
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -83,6 +88,7 @@ pub fn open_source(
         "filesystem" => filesystem::open(env, table, settings)?,
         "nexmark" => nexmark::open(env, table)?,
         "datagen" => datagen::open(env, table)?,
+        "socket" => socket::open(env, table)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",

@@ -25,6 +25,7 @@ mod cdc;
 mod csv;
 mod json;
 mod render;
+mod stream;
 mod text;
 
 use arrow::array::{Array, AsArray, Int8Array};
@@ -37,6 +38,7 @@ use crate::stream::Changes;
 
 use builder::{ColumnBuilder, Values};
 pub use render::{java_double, java_float, print_row, render_value, render_value_in};
+pub use stream::decode_files;
 
 /// The formats Weir reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
