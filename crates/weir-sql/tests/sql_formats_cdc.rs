@@ -139,7 +139,7 @@ fn canal_messages_are_changelog_rows_with_old_values_filled_in() {
         rows,
         ["+I[1, apple, 1.5]", "+I[2, pear, 2.0]", "-U[1, apple, 1.5]", "+U[1, apple, 1.75]", "-D[2, pear, 2.0]"]
     );
-    let bad = format!("{sql}").replace("'prod.*'", "'('");
+    let bad = sql.replace("'prod.*'", "'('");
     let e = run(&bad, 1).unwrap_err().to_string();
     assert!(e.contains("'canal-json.table.include' is not a valid regular expression"), "{e}");
 }

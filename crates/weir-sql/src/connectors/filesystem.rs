@@ -22,7 +22,7 @@ use crate::stream::translate::Stream;
 use crate::stream::Changes;
 
 /// The options of a filesystem table (format keys are checked by the format).
-pub const OPTIONS: [&str; 12] = [
+pub const OPTIONS: [&str; 14] = [
     "connector",
     "path",
     "format",
@@ -33,6 +33,8 @@ pub const OPTIONS: [&str; 12] = [
     "partition.default-name",
     "sink.partition-commit.policy.kind",
     "sink.partition-commit.trigger",
+    "sink.partition-commit.delay",
+    "sink.partition-commit.success-file.name",
     "sink.parallelism",
     "sink.changelog-mode",
 ];
@@ -44,6 +46,10 @@ pub fn validate(table: &TableDef) -> Result<()> {
     writes_changelog(table)?;
     monitor_interval(table)?;
     rolling_file_size(table)?;
+    duration_option(table, "sink.rolling-policy.rollover-interval")?;
+    duration_option(table, "sink.rolling-policy.check-interval")?;
+    partition_commit(table)?;
+    Partitions::of(table, &table.physical_schema())?;
     Ok(())
 }
 
@@ -298,21 +304,28 @@ fn rolling_file_size(table: &TableDef) -> Result<u64> {
     }
 }
 
-/// Adds a filesystem sink named `name` for `stream`.
+/// Adds a filesystem sink named `name` for `stream`: part files in the table's directory or,
+/// for a `PARTITIONED BY` table, in `col=value/` directories under it (Flink's layout: the
+/// partition columns are in the path, not in the files).
 pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize) -> Result<()> {
-    if !table.partitioned_by.is_empty() {
-        return Err(SqlError::unsupported(format!(
-            "Writing the partitioned filesystem table '{}' (PARTITIONED BY) is not supported yet; Weir reads such \
-             tables (partition values from the col=value directories)",
-            table.name
-        )));
-    }
     let path = path_of(table)?;
     let options = format_options(table)?;
     let changelog_format = options.kind.is_changelog();
-    let encoder = BatchEncoder { encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), options)?)) };
-    let sink =
+    let schema = table.sink_schema();
+    let partitions = Partitions::of(table, &schema)?;
+    let layout = PartitionLayout::of(&partitions);
+    let encoder = BatchEncoder {
+        encoder: Arc::new(Mutex::new(RowEncoder::new(partitions.file_schema.clone(), options)?)),
+        layout: layout.clone(),
+    };
+    let mut sink =
         weir_connectors::sink::FileSink::for_row_format(path, encoder).with_max_part_size(rolling_file_size(table)?);
+    if let Some(interval) = duration_option(table, "sink.rolling-policy.rollover-interval")? {
+        sink = sink.with_rollover_interval(interval);
+    }
+    if partition_commit(table)? {
+        sink = sink.with_success_file();
+    }
     let data = if writes_changelog(table)? && !changelog_format {
         // Every row of a changelog file says its kind, inserts too.
         let marked = stream.data.map(|mut c: Changes| {
@@ -325,20 +338,195 @@ pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize
     } else {
         stream.data
     };
+    let data = match layout {
+        // One batch per partition, so the sink's bucket of a batch is its rows'.
+        Some(layout) => {
+            let split = data.flat_map(move |c: Changes, out: &mut weir::functions::Collector<'_, Changes>| {
+                for part in layout.split(&c) {
+                    out.collect(part);
+                }
+            });
+            crate::stream::translate::beside(&data, split)
+        }
+        None => data,
+    };
     data.sink_to(sink, name).set_parallelism(parallelism);
     Ok(())
 }
 
-/// A file sink's row encoder over batches.
+/// A duration option (Flink's `30 min`, `10 s`), when set.
+fn duration_option(table: &TableDef, key: &str) -> Result<Option<Duration>> {
+    let Some(text) = table.option(key) else { return Ok(None) };
+    match crate::job_options::parse_duration_ms(text) {
+        Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms as u64))),
+        Ok(_) => Err(SqlError::option(format!("Option '{key}' of table '{}' must be positive", table.name))),
+        Err(e) => Err(SqlError::option(format!("Option '{key}' of table '{}': {e}", table.name))),
+    }
+}
+
+/// Whether partitions are committed with success files: `sink.partition-commit.policy.kind`
+/// = 'success-file', with the trigger and delay Weir supports (process-time, no delay).
+fn partition_commit(table: &TableDef) -> Result<bool> {
+    let Some(kind) = table.option("sink.partition-commit.policy.kind") else { return Ok(false) };
+    let bad = |m: String| Err(SqlError::unsupported(format!("Table '{}': {m}", table.name)));
+    if table.partitioned_by.is_empty() {
+        return bad("'sink.partition-commit.policy.kind' needs a PARTITIONED BY table".into());
+    }
+    for policy in kind.split(',').map(str::trim) {
+        match policy {
+            "success-file" => {}
+            "metastore" | "custom" => {
+                return bad(format!("partition-commit policy '{policy}' is not supported by Weir; 'success-file' is"))
+            }
+            other => return bad(format!("unknown partition-commit policy '{other}'; Weir supports 'success-file'")),
+        }
+    }
+    match table.option("sink.partition-commit.trigger") {
+        None | Some("process-time") => {}
+        Some(other) => {
+            return bad(format!(
+                "partition-commit trigger '{other}' is not supported by Weir; 'process-time' (with no delay) is"
+            ))
+        }
+    }
+    if duration_option(table, "sink.partition-commit.delay")?.is_some() {
+        return bad("'sink.partition-commit.delay' other than 0 s is not supported by Weir: a partition is committed \
+                    at the checkpoint that makes its files visible"
+            .into());
+    }
+    if let Some(name) = table.option("sink.partition-commit.success-file.name") {
+        if name != "_SUCCESS" {
+            return bad("'sink.partition-commit.success-file.name' other than '_SUCCESS' is not supported".into());
+        }
+    }
+    Ok(true)
+}
+
+/// How rows of a partitioned sink find their directory.
+#[derive(Clone)]
+struct PartitionLayout {
+    /// (name, index in the sink schema) of each partition column, in PARTITIONED BY order.
+    keys: Vec<(String, usize)>,
+    /// Indices of the columns written into the files.
+    file_columns: Vec<usize>,
+    file_schema: SchemaRef,
+    default_name: String,
+}
+
+impl PartitionLayout {
+    fn of(p: &Partitions) -> Option<PartitionLayout> {
+        if p.keys.is_empty() {
+            return None;
+        }
+        let index = |n: &str| p.table_schema.index_of(n).expect("checked by Partitions::of");
+        Some(PartitionLayout {
+            keys: p.keys.iter().map(|k| (k.clone(), index(k))).collect(),
+            file_columns: p.file_schema.fields().iter().map(|f| index(f.name())).collect(),
+            file_schema: p.file_schema.clone(),
+            default_name: p.default_name.clone(),
+        })
+    }
+
+    /// The directory of row `i`: `k1=v1/k2=v2`, values escaped as Flink escapes them.
+    fn path_of(&self, c: &Changes, i: usize) -> String {
+        let mut path = String::new();
+        for (n, (name, index)) in self.keys.iter().enumerate() {
+            if n > 0 {
+                path.push('/');
+            }
+            path.push_str(&escape_path_name(name));
+            path.push('=');
+            let column = c.rows.column(*index);
+            if column.is_null(i) {
+                path.push_str(&self.default_name);
+            } else {
+                let mut value = String::new();
+                crate::format::render_value(column.as_ref(), i, &mut value);
+                path.push_str(&escape_path_name(&value));
+            }
+        }
+        path
+    }
+
+    /// `c` as one batch per partition (rows in their order within each).
+    fn split(&self, c: &Changes) -> Vec<Changes> {
+        let mut groups: indexmap::IndexMap<String, Vec<u32>> = indexmap::IndexMap::new();
+        for i in 0..c.len() {
+            groups.entry(self.path_of(c, i)).or_default().push(i as u32);
+        }
+        if groups.len() <= 1 {
+            return vec![c.clone()];
+        }
+        groups
+            .into_values()
+            .map(|rows| c.take(&arrow::array::UInt32Array::from(rows)).expect("indices of the batch's own rows"))
+            .collect()
+    }
+
+    /// The columns of `c` written into the files.
+    fn file_rows(&self, c: &Changes) -> std::result::Result<arrow::array::RecordBatch, BoxError> {
+        let columns = self.file_columns.iter().map(|i| c.rows.column(*i).clone()).collect();
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(c.len()));
+        Ok(arrow::array::RecordBatch::try_new_with_options(self.file_schema.clone(), columns, &options)?)
+    }
+}
+
+/// Flink's `PartitionPathUtils.escapePathName`: characters that cannot be in a path name
+/// (and `%`) as `%XX`.
+fn escape_path_name(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let escape = matches!(
+            c,
+            '\u{1}'
+                ..='\u{1f}'
+                    | '"'
+                    | '#'
+                    | '%'
+                    | '\''
+                    | '*'
+                    | '/'
+                    | ':'
+                    | '='
+                    | '?'
+                    | '\\'
+                    | '\u{7f}'
+                    | '{'
+                    | '['
+                    | ']'
+                    | '^'
+        );
+        if escape {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A file sink's row encoder over batches (for a partitioned table, batches of one
+/// partition, whose directory is the batch's bucket).
 #[derive(Clone)]
 struct BatchEncoder {
     encoder: Arc<Mutex<RowEncoder>>,
+    layout: Option<PartitionLayout>,
 }
 
 impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
-    fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> Result<(), BoxError> {
+    fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> std::result::Result<(), BoxError> {
         let mut encoder = self.encoder.lock().map_err(|_| "encoder poisoned")?;
-        encoder.encode(&value.rows, value.kinds.as_ref(), out)?;
+        match &self.layout {
+            Some(layout) => encoder.encode(&layout.file_rows(value)?, value.kinds.as_ref(), out)?,
+            None => encoder.encode(&value.rows, value.kinds.as_ref(), out)?,
+        }
         Ok(())
+    }
+
+    fn bucket(&self, value: &Changes) -> String {
+        match &self.layout {
+            Some(layout) if !value.is_empty() => layout.path_of(value, 0),
+            _ => String::new(),
+        }
     }
 }
