@@ -226,7 +226,7 @@ impl SplitEnumerator for FileEnumerator {
         let state = EnumeratorState {
             seen: self.seen.clone(),
             unassigned: self.queues.iter().flatten().cloned().collect(),
-            handed_out: 0,
+            handed_out: self.queued,
         };
         Ok(bincode::serialize(&state)?)
     }

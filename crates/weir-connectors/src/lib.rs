@@ -9,8 +9,9 @@
 //! ```text
 //!   sources                         sinks
 //!   nexmark::NexmarkSource  ─┐   ┌─▶ PrintSink        (stdout / stderr, Flink's "N> " prefix)
-//!   nexmark::NexmarkFileSource ├─▶ job ─▶ FileSink   (JSON lines / CSV / text parts, exactly once)
+//!   nexmark::NexmarkFileSource ├─▶ job ─▶ FileSink   (row parts, buckets, exactly once)
 //!   TextFileSource           │   ├─▶ TextFileSink / JsonLinesSink (a part file per subtask)
+//!   FileSource, SocketSource │   │
 //!   CollectionSource         │   ├─▶ BlackholeSink    (counts)
 //!   NumberSequenceSource    ─┘   └─▶ CollectSink      (into a shared Vec; transactional on request)
 //! ```

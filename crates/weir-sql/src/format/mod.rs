@@ -1,12 +1,17 @@
 //! Row formats between bytes and Arrow batches, with Flink's options and rendering.
 //!
-//! * [`FormatOptions::from_options`] reads a table's `'format'` and its `json.*` / `csv.*` /
-//!   `raw.*` keys, with Flink's names and defaults.
-//! * [`RowDecoder`] appends records (one per line) to typed column builders and hands them over
-//!   as a [`RecordBatch`]; bad records fail with where they were and what they said, or are
-//!   skipped and counted under `*.ignore-parse-errors`.
+//! * [`FormatOptions::from_options`] reads a table's `'format'` (`json`, `csv`, `raw`,
+//!   `debezium-json`, `canal-json`) and its keys, with Flink's names and defaults, and Weir's
+//!   bad-record policy (`scan.bad-records`, see [`BadRecordPolicy`]).
+//! * [`RowDecoder`] appends records (one per line or message) to typed column builders and
+//!   hands them over as a [`RecordBatch`] ([`RowDecoder::flush`]) or, with the kind of each row
+//!   for the changelog formats, as [`Changes`] ([`RowDecoder::flush_changes`]); bad records fail
+//!   with where they were and what they said, or are skipped and counted, or dead-lettered.
+//! * [`decode_files`] does the same in DataStream jobs over a
+//!   [`FileSource`](weir_connectors::file_source::FileSource).
 //! * [`RowEncoder`] writes batches as lines, as Flink's formats write them (JSON objects with an
-//!   optional leading `"op"` for changelogs, CSV quoted as Jackson does, raw values).
+//!   optional leading `"op"` for changelogs, CSV quoted as Jackson does, raw values, Debezium
+//!   and Canal change events).
 //! * [`print_row`] / [`render_value`] render values as Flink prints them (`+I[1, a, 2024-01-01
 //!   00:00:00.190]`), with Java's number formatting ([`java_double`], [`java_float`]).
 //!
