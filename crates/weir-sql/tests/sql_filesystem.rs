@@ -55,7 +55,8 @@ const EVENTS: &str = r#"{"id":1,"name":"a","dt":"2024-01-01","hr":1}
 fn a_partitioned_table_is_written_in_flink_layout_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("events.json"), EVENTS).unwrap();
-    let out = dir.path().join("out");
+    // A `col=value` name above the table's path is not a partition of it.
+    let out = dir.path().join("dt=outer").join("out");
     for p in [1, 2] {
         let _ = std::fs::remove_dir_all(&out);
         let sql = format!(
@@ -96,6 +97,8 @@ fn a_partitioned_table_is_written_in_flink_layout_and_read_back() {
         first.sort();
         assert_eq!(first, ["1,a", "6,f"]);
 
+        // A file outside any partition directory has no partition values.
+        std::fs::write(out.join("loose.csv"), "9,z\n").unwrap();
         let sql = format!(
             "CREATE TABLE parted (id INT, name STRING, dt STRING, hr INT) PARTITIONED BY (dt, hr)
              WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
@@ -112,7 +115,8 @@ fn a_partitioned_table_is_written_in_flink_layout_and_read_back() {
                 "+I[3, c, 2024-01-02, 1]",
                 "+I[4, d, null, 1]",
                 "+I[5, e, x/y=z, 1]",
-                "+I[6, f, 2024-01-01, 1]"
+                "+I[6, f, 2024-01-01, 1]",
+                "+I[9, z, null, null]"
             ],
             "parallelism {p}"
         );

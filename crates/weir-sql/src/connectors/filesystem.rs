@@ -126,6 +126,8 @@ struct Partitions {
     keys: Vec<String>,
     /// `partition.default-name`: the directory value that stands for NULL.
     default_name: String,
+    /// The table's path: only directories under it name partitions.
+    root: std::path::PathBuf,
 }
 
 /// Flink's `partition.default-name` default.
@@ -148,13 +150,15 @@ impl Partitions {
             file_schema: Arc::new(arrow::datatypes::Schema::new(file_fields)),
             keys: table.partitioned_by.clone(),
             default_name: table.option("partition.default-name").unwrap_or(DEFAULT_PARTITION_NAME).to_string(),
+            root: std::path::PathBuf::from(path_of(table)?),
         })
     }
 
     /// The `key=value` directories of `file` (values unescaped; the default name as NULL).
     fn values_of(&self, file: &Path) -> Vec<Option<String>> {
         let mut values = vec![None; self.keys.len()];
-        for part in file.parent().into_iter().flat_map(|p| p.components()) {
+        let dir = file.parent().map(|p| p.strip_prefix(&self.root).unwrap_or(p));
+        for part in dir.into_iter().flat_map(|p| p.components()) {
             let part = part.as_os_str().to_string_lossy();
             if let Some((k, v)) = part.split_once('=') {
                 if let Some(i) = self.keys.iter().position(|key| key == k) {
