@@ -9,8 +9,9 @@
 //! ```text
 //!   sources                         sinks
 //!   nexmark::NexmarkSource  ─┐   ┌─▶ PrintSink        (stdout / stderr, Flink's "N> " prefix)
-//!   nexmark::NexmarkFileSource ├─▶ job ─▶ FileSink   (JSON lines / CSV / text parts, exactly once)
+//!   nexmark::NexmarkFileSource ├─▶ job ─▶ FileSink   (row parts, buckets, exactly once)
 //!   TextFileSource           │   ├─▶ TextFileSink / JsonLinesSink (a part file per subtask)
+//!   FileSource, SocketSource │   │
 //!   CollectionSource         │   ├─▶ BlackholeSink    (counts)
 //!   NumberSequenceSource    ─┘   └─▶ CollectSink      (into a shared Vec; transactional on request)
 //! ```
@@ -19,10 +20,12 @@
 //! |---|---|
 //! | [`nexmark`] | the Nexmark model, deterministic generator and source, and its JSON-lines files |
 //! | [`text_file`] | [`TextFileSource`]: lines of a file or of every file in a directory |
+//! | [`file_source`] | [`FileSource`](file_source::FileSource): lines with file and line, nested directories, continuous monitoring |
 //! | [`collection`] | [`CollectionSource`]: the elements of a `Vec` |
 //! | [`sequence`] | [`NumberSequenceSource`]: an inclusive range of numbers (Flink's `fromSequence`) |
 //! | [`enumerator`] | [`StaticSplitEnumerator`]: split *i* to reader *i* mod *p* |
 //! | [`line_reader`] | buffered line reading with file and line number for errors |
+//! | [`socket`] | [`SocketSource`](socket::SocketSource): delimited records from a TCP socket |
 //! | [`pacer`] | holds a source to a wall-clock rate |
 //! | [`sink`] | print, file (two-phase commit), text-file, JSON-lines, blackhole and collect sinks |
 //! | [`error`] | [`ConnectorError`] |
@@ -37,12 +40,14 @@
 pub mod collection;
 pub mod enumerator;
 pub mod error;
+pub mod file_source;
 pub mod jdbc;
 pub mod line_reader;
 pub mod nexmark;
 pub mod pacer;
 pub mod sequence;
 pub mod sink;
+pub mod socket;
 pub mod text_file;
 
 pub use collection::CollectionSource;

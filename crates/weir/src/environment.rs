@@ -276,6 +276,18 @@ impl StreamExecutionEnvironment {
         self.from_source(TextFileSource::new(path), WatermarkStrategy::no_watermarks(), "Text File")
     }
 
+    /// The lines a TCP server at `host:port` sends, until it closes the connection (Flink's
+    /// `socketTextStream`; one reader; bytes that are not UTF-8 become U+FFFD). For another
+    /// delimiter or raw bytes, use [`from_source`](Self::from_source) with a
+    /// [`SocketSource`](weir_connectors::socket::SocketSource).
+    pub fn socket_text_stream(&self, host: &str, port: u16) -> DataStream<String> {
+        let source = weir_connectors::socket::SocketSource::new(host, port);
+        self.from_source(source, WatermarkStrategy::no_watermarks(), "Socket Stream")
+            .set_parallelism(1)
+            .map(|bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned())
+            .set_parallelism(1)
+    }
+
     /// Runs the job built so far on the embedded runtime and waits for it to finish
     /// (a job over bounded sources ends by itself).
     ///

@@ -3,19 +3,17 @@
 
 pub mod datagen;
 pub mod jdbc;
+pub mod filesystem;
 pub mod nexmark;
+pub mod socket;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use sqlparser::ast::Ident;
 use weir::{DataStream, StreamExecutionEnvironment};
-use weir_core::StreamRecord;
-use weir_runtime::{BoxError, Emitter, Operator};
 
 use crate::catalog::{ColumnSource, TableDef};
-use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
-use crate::format::{FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
 use crate::stream::calc::CalcOperator;
 use crate::stream::translate::Stream;
@@ -23,18 +21,7 @@ use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
-pub const CONNECTORS: [&str; 6] = ["blackhole", "datagen", "filesystem", "jdbc", "nexmark", "print"];
-
-fn path_of(table: &TableDef) -> Result<String> {
-    let path = table.required_option("path")?;
-    Ok(path.strip_prefix("file://").unwrap_or(path).to_string())
-}
-
-fn format_options(table: &TableDef) -> Result<FormatOptions> {
-    let format = table.required_option("format")?;
-    let options: Vec<(String, String)> = table.options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    FormatOptions::from_options(format, &options)
-}
+pub const CONNECTORS: [&str; 7] = ["blackhole", "datagen", "filesystem", "jdbc", "nexmark", "print", "socket"];
 
 /// Checks a new table's connector and options, as Flink does at `CREATE TABLE`.
 pub fn validate_table(table: &TableDef) -> Result<()> {
@@ -43,23 +30,8 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
     };
     let known: &[&str] = match connector {
         "filesystem" => {
-            path_of(table)?;
-            format_options(table)?;
-            writes_changelog(table)?;
-            &[
-                "connector",
-                "path",
-                "format",
-                "source.monitor-interval",
-                "sink.rolling-policy.file-size",
-                "sink.rolling-policy.rollover-interval",
-                "sink.rolling-policy.check-interval",
-                "partition.default-name",
-                "sink.partition-commit.policy.kind",
-                "sink.partition-commit.trigger",
-                "sink.parallelism",
-                "sink.changelog-mode",
-            ]
+            filesystem::validate(table)?;
+            &filesystem::OPTIONS
         }
         "print" => &["connector", "print-identifier", "standard-error", "sink.parallelism"],
         "blackhole" => &["connector"],
@@ -69,6 +41,10 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         }
         "datagen" => return datagen::validate(table),
         "jdbc" => return jdbc::settings(table).map(|_| ()),
+        "socket" => {
+            socket::validate(table)?;
+            &socket::OPTIONS
+        }
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -78,7 +54,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         }
     };
     for key in table.options.keys() {
-        let format_key = key.contains('.') && ["json.", "csv.", "raw."].iter().any(|p| key.starts_with(p));
+        let format_key = crate::format::is_format_key(key);
         if !known.contains(&key.as_str()) && !format_key {
             return Err(SqlError::option(format!(
                 "Unsupported option '{key}' for connector '{connector}' of table '{}'. Supported options: {}",
@@ -88,6 +64,13 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `table`, read, is an updating stream: its format is a changelog format
+/// (`debezium-json`, `canal-json`).
+pub fn is_changelog_source(table: &TableDef) -> bool {
+    let format = table.option("format").or_else(|| table.option("value.format"));
+    format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json"))
 }
 
 /// The stream of `table`'s rows (all columns, with its watermarks).
@@ -104,31 +87,11 @@ pub fn open_source(
         )));
     }
     let physical = match table.connector()? {
-        "filesystem" => {
-            let path = path_of(table)?;
-            if !std::path::Path::new(&path).exists() {
-                return Err(SqlError::option(format!("The path '{path}' of table '{}' does not exist", table.name)));
-            }
-            let options = format_options(table)?;
-            let schema = table.physical_schema();
-            let name = table.name.clone();
-            // One reader per file at most: a reader without a file would only hold the
-            // watermark back, and the moment it lets go would decide which rows are late.
-            let readers = settings.parallelism.min(file_count(std::path::Path::new(&path))).max(1);
-            env.read_text_file(&path)
-                .set_parallelism(readers)
-                .transform(&format!("Decode {}", table.name), move |_| {
-                    Ok(DecodeOperator {
-                        decoder: RowDecoder::new(schema.clone(), options.clone())?,
-                        table: name.clone(),
-                        path: path.clone(),
-                    })
-                })
-                .set_parallelism(readers)
-        }
+        "filesystem" => filesystem::open(env, table, settings)?,
         "nexmark" => nexmark::open(env, table)?,
         "datagen" => datagen::open(env, table)?,
         "jdbc" => jdbc::open(env, table, settings)?,
+        "socket" => socket::open(env, table)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -145,45 +108,6 @@ pub fn open_source(
         }
         None => full,
     })
-}
-
-/// The files a filesystem source reads: 1 for a file, the visible files of a directory.
-fn file_count(path: &std::path::Path) -> usize {
-    match std::fs::read_dir(path) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().is_file() && !e.file_name().to_string_lossy().starts_with(['.', '_']))
-            .count(),
-        Err(_) => 1,
-    }
-}
-
-/// Decodes lines of text into batches.
-struct DecodeOperator {
-    decoder: RowDecoder,
-    table: String,
-    path: String,
-}
-
-impl Operator for DecodeOperator {
-    type In = String;
-    type Out = Changes;
-
-    fn process(&mut self, batch: &mut Vec<StreamRecord<String>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
-        for record in batch.drain(..) {
-            if record.value.trim().is_empty() {
-                continue;
-            }
-            let (table, path) = (&self.table, &self.path);
-            self.decoder.decode_line(record.value.as_bytes(), &|| format!("table '{table}', path {path}"))?;
-        }
-        if let Some(rows) = self.decoder.flush()? {
-            if rows.num_rows() > 0 {
-                out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: weir_core::record::NO_TIMESTAMP });
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The query's rows as the sink's columns: names and types of `table` (Flink casts on
@@ -211,7 +135,7 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             sink.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
         )));
     }
-    if stream.updating && table.connector()? == "filesystem" && !writes_changelog(table)? {
+    if stream.updating && table.connector()? == "filesystem" && !filesystem::writes_changelog(table)? {
         return Err(SqlError::unsupported(format!(
             "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
             table.name, stream.origin
@@ -247,20 +171,6 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
     Ok(Stream { data, ..stream })
 }
 
-/// Whether a filesystem table takes updating results: Weir's `'sink.changelog-mode' = 'all'`
-/// writes every change with its kind (JSON: an `"op"` field, `+I`, `-U`, `+U`, `-D`);
-/// the default `insert-only` refuses updates, as Flink's filesystem sink does.
-fn writes_changelog(table: &TableDef) -> Result<bool> {
-    match table.option("sink.changelog-mode") {
-        None | Some("insert-only") => Ok(false),
-        Some("all") => Ok(true),
-        Some(other) => Err(SqlError::option(format!(
-            "Option 'sink.changelog-mode' of table '{}' must be 'insert-only' or 'all', got '{other}'",
-            table.name
-        ))),
-    }
-}
-
 /// Adds the sink of `table` for `stream`.
 pub fn add_sink(
     _env: &StreamExecutionEnvironment,
@@ -279,26 +189,7 @@ pub fn add_sink(
     }
     .unwrap_or(settings.parallelism);
     match table.connector()? {
-        "filesystem" => {
-            let path = path_of(table)?;
-            let encoder = BatchEncoder {
-                encoder: Arc::new(Mutex::new(RowEncoder::new(table.sink_schema(), format_options(table)?)?)),
-            };
-            let sink = weir_connectors::sink::FileSink::for_row_format(path, encoder);
-            let data = if writes_changelog(table)? {
-                // Every row of a changelog file says its kind, inserts too.
-                let marked = stream.data.map(|mut c: Changes| {
-                    if c.kinds.is_none() {
-                        c.kinds = Some(arrow::array::Int8Array::from(vec![RowKind::Insert as i8; c.len()]));
-                    }
-                    c
-                });
-                crate::stream::translate::beside(&stream.data, marked)
-            } else {
-                stream.data
-            };
-            data.sink_to(sink, &name).set_parallelism(parallelism);
-        }
+        "filesystem" => filesystem::add_sink(stream, table, &name, parallelism)?,
         "print" => {
             let identifier = table.option("print-identifier").map(str::to_string);
             let lines = stream.data.map(|c: Changes| ChangelogLines(render_changes(&c))).set_parallelism(parallelism);
@@ -373,18 +264,4 @@ pub fn collect_changes(
     let rendered = crate::stream::translate::beside(data, rendered);
     rendered.global().sink_to(sink, "Collect").set_parallelism(1);
     handle
-}
-
-/// A file sink's row encoder over batches.
-#[derive(Clone)]
-struct BatchEncoder {
-    encoder: Arc<Mutex<RowEncoder>>,
-}
-
-impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
-    fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> Result<(), BoxError> {
-        let mut encoder = self.encoder.lock().map_err(|_| "encoder poisoned")?;
-        encoder.encode(&value.rows, value.kinds.as_ref(), out)?;
-        Ok(())
-    }
 }

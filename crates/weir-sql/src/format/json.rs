@@ -570,6 +570,88 @@ pub(crate) fn read_record(
     Ok(())
 }
 
+/// The top-level fields of a JSON object as (name, raw value text), in the order written;
+/// used to read envelopes (Debezium, Canal) whose parts are read later.
+pub(crate) fn object_fields(line: &str) -> Result<Vec<(Cow<'_, str>, &str)>, String> {
+    let fail = |f: Fail| match f {
+        Fail::Syntax(m) | Fail::Convert(m) => m,
+    };
+    let mut cur = Cur::new(line);
+    cur.ws();
+    if cur.peek() != Some(b'{') {
+        return cur.syntax("a JSON object '{'").map_err(fail);
+    }
+    cur.i += 1;
+    let mut fields = Vec::new();
+    cur.ws();
+    if cur.peek() == Some(b'}') {
+        cur.i += 1;
+    } else {
+        loop {
+            cur.ws();
+            if cur.peek() != Some(b'"') {
+                return cur.syntax("a field name").map_err(fail);
+            }
+            let key = cur.string().map_err(fail)?;
+            cur.eat(b':', "':'").map_err(fail)?;
+            cur.ws();
+            let start = cur.i;
+            cur.skip().map_err(fail)?;
+            fields.push((key, &line[start..cur.i]));
+            cur.ws();
+            match cur.peek() {
+                Some(b',') => cur.i += 1,
+                Some(b'}') => {
+                    cur.i += 1;
+                    break;
+                }
+                _ => return cur.syntax("',' or '}'").map_err(fail),
+            }
+        }
+    }
+    cur.ws();
+    if cur.i < cur.b.len() {
+        return cur.syntax("end of line after the object").map_err(fail);
+    }
+    Ok(fields)
+}
+
+/// The elements of a JSON array as raw value texts.
+pub(crate) fn array_elements(text: &str) -> Result<Vec<&str>, String> {
+    let fail = |f: Fail| match f {
+        Fail::Syntax(m) | Fail::Convert(m) => m,
+    };
+    let mut cur = Cur::new(text);
+    cur.eat(b'[', "'['").map_err(fail)?;
+    let mut out = Vec::new();
+    cur.ws();
+    if cur.peek() == Some(b']') {
+        return Ok(out);
+    }
+    loop {
+        cur.ws();
+        let start = cur.i;
+        cur.skip().map_err(fail)?;
+        out.push(&text[start..cur.i]);
+        cur.ws();
+        match cur.peek() {
+            Some(b',') => cur.i += 1,
+            Some(b']') => return Ok(out),
+            _ => return cur.syntax("',' or ']'").map_err(fail),
+        }
+    }
+}
+
+/// The value of a raw JSON string (`"u"` → `u`); `None` for anything else (null, numbers).
+pub(crate) fn string_value(raw: &str) -> Option<Cow<'_, str>> {
+    let mut cur = Cur::new(raw);
+    cur.ws();
+    if cur.peek() != Some(b'"') {
+        return None;
+    }
+    cur.string().ok()
+}
+
 // ------------------------------------------------------------------------------------------ writing
 
 /// Appends `s` as a JSON string, escaped as Jackson does (quote, backslash, control characters).

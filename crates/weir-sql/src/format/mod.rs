@@ -1,12 +1,17 @@
 //! Row formats between bytes and Arrow batches, with Flink's options and rendering.
 //!
-//! * [`FormatOptions::from_options`] reads a table's `'format'` and its `json.*` / `csv.*` /
-//!   `raw.*` keys, with Flink's names and defaults.
-//! * [`RowDecoder`] appends records (one per line) to typed column builders and hands them over
-//!   as a [`RecordBatch`]; bad records fail with where they were and what they said, or are
-//!   skipped and counted under `*.ignore-parse-errors`.
+//! * [`FormatOptions::from_options`] reads a table's `'format'` (`json`, `csv`, `raw`,
+//!   `debezium-json`, `canal-json`) and its keys, with Flink's names and defaults, and Weir's
+//!   bad-record policy (`scan.bad-records`, see [`BadRecordPolicy`]).
+//! * [`RowDecoder`] appends records (one per line or message) to typed column builders and
+//!   hands them over as a [`RecordBatch`] ([`RowDecoder::flush`]) or, with the kind of each row
+//!   for the changelog formats, as [`Changes`] ([`RowDecoder::flush_changes`]); bad records fail
+//!   with where they were and what they said, or are skipped and counted, or dead-lettered.
+//! * [`decode_files`] does the same in DataStream jobs over a
+//!   [`FileSource`](weir_connectors::file_source::FileSource).
 //! * [`RowEncoder`] writes batches as lines, as Flink's formats write them (JSON objects with an
-//!   optional leading `"op"` for changelogs, CSV quoted as Jackson does, raw values).
+//!   optional leading `"op"` for changelogs, CSV quoted as Jackson does, raw values, Debezium
+//!   and Canal change events).
 //! * [`print_row`] / [`render_value`] render values as Flink prints them (`+I[1, a, 2024-01-01
 //!   00:00:00.190]`), with Java's number formatting ([`java_double`], [`java_float`]).
 //!
@@ -19,21 +24,26 @@
 //! * Blank lines (and `#` lines under `csv.allow-comments`) are skipped without counting.
 //! * A NULL for a NOT NULL column is an error of the record.
 
+mod bad_records;
 mod builder;
+mod cdc;
 mod csv;
 mod json;
 mod render;
+mod stream;
 mod text;
 
 use arrow::array::{Array, AsArray, Int8Array};
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 
-use crate::changelog::kind_at;
+use crate::changelog::{kind_at, RowKind};
 use crate::error::{ErrorKind, SqlError};
+use crate::stream::Changes;
 
 use builder::{ColumnBuilder, Values};
 pub use render::{java_double, java_float, print_row, render_value, render_value_in};
+pub use stream::decode_files;
 
 /// The formats Weir reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +54,10 @@ pub enum FormatKind {
     Csv,
     /// `'format' = 'raw'`: each line is the value of the single column.
     Raw,
+    /// `'format' = 'debezium-json'`: Debezium change events (`+I`, `-U`/`+U`, `-D`).
+    DebeziumJson,
+    /// `'format' = 'canal-json'`: Canal change events (`+I`, `-U`/`+U`, `-D`).
+    CanalJson,
 }
 
 impl FormatKind {
@@ -53,7 +67,14 @@ impl FormatKind {
             FormatKind::Json => "json",
             FormatKind::Csv => "csv",
             FormatKind::Raw => "raw",
+            FormatKind::DebeziumJson => "debezium-json",
+            FormatKind::CanalJson => "canal-json",
         }
+    }
+
+    /// Whether records of the format are changelog rows (a source in it is updating).
+    pub fn is_changelog(self) -> bool {
+        matches!(self, FormatKind::DebeziumJson | FormatKind::CanalJson)
     }
 }
 
@@ -154,6 +175,20 @@ impl Default for RawOptions {
     }
 }
 
+/// Options of the changelog formats (`debezium-json.*`, `canal-json.*`); their JSON options
+/// (`*.ignore-parse-errors`, `*.timestamp-format.standard`, …) are kept in [`JsonOptions`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CdcOptions {
+    /// `debezium-json.schema-include` (false): messages wrap the change in `{"schema":…,"payload":…}`.
+    pub schema_include: bool,
+    /// `canal-json.database.include`: a regular expression the whole `database` must match.
+    pub database_include: Option<String>,
+    /// `canal-json.table.include`: a regular expression the whole `table` must match.
+    pub table_include: Option<String>,
+}
+
+pub use bad_records::{BadRecordPolicy, BAD_RECORD_KEYS};
+
 /// A format and its options, as given in a table's `WITH` clause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormatOptions {
@@ -165,6 +200,10 @@ pub struct FormatOptions {
     pub csv: CsvOptions,
     /// `raw.*` (used when `kind` is raw).
     pub raw: RawOptions,
+    /// `debezium-json.*` / `canal-json.*` beyond the JSON options.
+    pub cdc: CdcOptions,
+    /// What a record that cannot be read does (Weir's `scan.bad-records`).
+    pub bad_records: BadRecordPolicy,
 }
 
 const JSON_KEYS: &[&str] = &[
@@ -192,23 +231,64 @@ const CSV_KEYS: &[&str] = &[
 
 const RAW_KEYS: &[&str] = &["raw.charset", "raw.endianness"];
 
+const DEBEZIUM_KEYS: &[&str] = &[
+    "debezium-json.schema-include",
+    "debezium-json.ignore-parse-errors",
+    "debezium-json.timestamp-format.standard",
+    "debezium-json.map-null-key.mode",
+    "debezium-json.map-null-key.literal",
+    "debezium-json.encode.decimal-as-plain-number",
+    "debezium-json.encode.ignore-null-fields",
+];
+
+const CANAL_KEYS: &[&str] = &[
+    "canal-json.ignore-parse-errors",
+    "canal-json.timestamp-format.standard",
+    "canal-json.map-null-key.mode",
+    "canal-json.map-null-key.literal",
+    "canal-json.encode.decimal-as-plain-number",
+    "canal-json.encode.ignore-null-fields",
+    "canal-json.database.include",
+    "canal-json.table.include",
+];
+
+/// The prefixes of format keys: a key with one of them belongs to a format, not to the connector.
+const FORMAT_PREFIXES: [&str; 5] = ["json.", "csv.", "raw.", "debezium-json.", "canal-json."];
+
+/// Whether `key` is read by the formats (a format's own key, or Weir's `scan.bad-records*`),
+/// so a connector's option check leaves it to [`FormatOptions::from_options`].
+pub fn is_format_key(key: &str) -> bool {
+    FORMAT_PREFIXES.iter().any(|p| key.starts_with(p)) || BAD_RECORD_KEYS.contains(&key)
+}
+
 impl FormatOptions {
     /// Options with every key at Flink's default.
     pub fn new(kind: FormatKind) -> Self {
-        FormatOptions { kind, json: JsonOptions::default(), csv: CsvOptions::default(), raw: RawOptions::default() }
+        FormatOptions {
+            kind,
+            json: JsonOptions::default(),
+            csv: CsvOptions::default(),
+            raw: RawOptions::default(),
+            cdc: CdcOptions::default(),
+            bad_records: BadRecordPolicy::Fail,
+        }
     }
 
-    /// Reads `format` ('json', 'csv' or 'raw') and its keys from a table's options (other keys,
-    /// such as the connector's, are left alone; a `json.*`, `csv.*` or `raw.*` key the format
-    /// does not know is an error naming the supported ones).
+    /// Reads `format` ('json', 'csv', 'raw', 'debezium-json' or 'canal-json') and its keys from a
+    /// table's options, with Weir's `scan.bad-records` policy (other keys, such as the
+    /// connector's, are left alone; a format key the format does not know is an error naming
+    /// the supported ones).
     pub fn from_options(format: &str, options: &[(String, String)]) -> Result<FormatOptions, SqlError> {
         let kind = match format {
             "json" => FormatKind::Json,
             "csv" => FormatKind::Csv,
             "raw" => FormatKind::Raw,
+            "debezium-json" => FormatKind::DebeziumJson,
+            "canal-json" => FormatKind::CanalJson,
             other => {
                 return Err(SqlError::option(format!(
-                    "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw'"
+                    "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw', 'debezium-json', \
+                     'canal-json'"
                 )))
             }
         };
@@ -217,10 +297,12 @@ impl FormatOptions {
             FormatKind::Json => JSON_KEYS,
             FormatKind::Csv => CSV_KEYS,
             FormatKind::Raw => RAW_KEYS,
+            FormatKind::DebeziumJson => DEBEZIUM_KEYS,
+            FormatKind::CanalJson => CANAL_KEYS,
         };
+        f.bad_records = BadRecordPolicy::from_options(options)?;
         for (key, value) in options {
-            let is_format_key = ["json.", "csv.", "raw."].iter().any(|p| key.starts_with(p));
-            if !is_format_key {
+            if !FORMAT_PREFIXES.iter().any(|p| key.starts_with(p)) {
                 continue;
             }
             if !supported.contains(&key.as_str()) {
@@ -231,7 +313,25 @@ impl FormatOptions {
                 )));
             }
             let b = || parse_bool(key, value);
-            match key.as_str() {
+            // The changelog formats take the JSON options under their own prefix.
+            let json_key = match kind {
+                FormatKind::DebeziumJson | FormatKind::CanalJson => {
+                    format!("json.{}", &key[kind.name().len() + 1..])
+                }
+                _ => key.clone(),
+            };
+            match json_key.as_str() {
+                "json.schema-include" => f.cdc.schema_include = b()?,
+                "json.database.include" | "json.table.include" => {
+                    regex::Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                        SqlError::option(format!("Option '{key}' is not a valid regular expression: {e}"))
+                    })?;
+                    if json_key == "json.database.include" {
+                        f.cdc.database_include = Some(value.clone());
+                    } else {
+                        f.cdc.table_include = Some(value.clone());
+                    }
+                }
                 "json.ignore-parse-errors" => f.json.ignore_parse_errors = b()?,
                 "json.fail-on-missing-field" => f.json.fail_on_missing_field = b()?,
                 "json.timestamp-format.standard" => {
@@ -294,6 +394,12 @@ impl FormatOptions {
                 _ => unreachable!("key checked against the supported list"),
             }
         }
+        if f.ignore_parse_errors() && f.bad_records != BadRecordPolicy::Fail {
+            return Err(SqlError::option(format!(
+                "'{}.ignore-parse-errors' = 'true' already skips bad records; leave it out to use 'scan.bad-records'",
+                f.kind.name()
+            )));
+        }
         if f.json.ignore_parse_errors && f.json.fail_on_missing_field {
             return Err(SqlError::option(
                 "'json.fail-on-missing-field' and 'json.ignore-parse-errors' shouldn't both be true",
@@ -307,7 +413,7 @@ impl FormatOptions {
 
     fn ignore_parse_errors(&self) -> bool {
         match self.kind {
-            FormatKind::Json => self.json.ignore_parse_errors,
+            FormatKind::Json | FormatKind::DebeziumJson | FormatKind::CanalJson => self.json.ignore_parse_errors,
             FormatKind::Csv => self.csv.ignore_parse_errors,
             FormatKind::Raw => false,
         }
@@ -360,6 +466,10 @@ pub struct RowDecoder {
     seen: Vec<bool>,
     splitter: csv::Splitter,
     rows: usize,
+    /// The kind of each gathered row (`RowKind as i8`).
+    kinds: Vec<i8>,
+    canal: cdc::CanalFilter,
+    dead_letters: Option<bad_records::DeadLetters>,
     skipped: u64,
 }
 
@@ -391,6 +501,17 @@ impl RowDecoder {
         let name_refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
         let lookup = json::Lookup::new(&name_refs);
         let seen = vec![false; names.len()];
+        let include = |p: &Option<String>| {
+            p.as_ref().map(|p| regex::Regex::new(&format!("^(?:{p})$")).expect("checked by FormatOptions"))
+        };
+        let canal = cdc::CanalFilter {
+            database: include(&options.cdc.database_include),
+            table: include(&options.cdc.table_include),
+        };
+        let dead_letters = match &options.bad_records {
+            BadRecordPolicy::DeadLetter(dir) => Some(bad_records::DeadLetters::new(dir)),
+            _ => None,
+        };
         Ok(RowDecoder {
             schema,
             options,
@@ -400,6 +521,9 @@ impl RowDecoder {
             seen,
             splitter: csv::Splitter::new(),
             rows: 0,
+            kinds: Vec::new(),
+            canal,
+            dead_letters,
             skipped: 0,
         })
     }
@@ -433,17 +557,43 @@ impl RowDecoder {
                     fail_on_missing: self.options.json.fail_on_missing_field,
                     ignore_errors: self.options.json.ignore_parse_errors,
                 };
-                json::read_record(text, &self.names, &self.lookup, &mut self.columns, &mut self.seen, &ctx).map_err(
-                    |f| match f {
+                json::read_record(text, &self.names, &self.lookup, &mut self.columns, &mut self.seen, &ctx)
+                    .map(|()| 1)
+                    .map_err(|f| match f {
                         json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
+                    })
+            }
+            FormatKind::DebeziumJson | FormatKind::CanalJson => {
+                if text.trim().is_empty() {
+                    return Ok(());
+                }
+                let ctx = json::Ctx {
+                    dialect: match self.options.json.timestamp_standard {
+                        TimestampStandard::Sql => text::Dialect::JsonSql,
+                        TimestampStandard::Iso8601 => text::Dialect::JsonIso,
                     },
-                )
+                    fail_on_missing: false,
+                    ignore_errors: self.options.json.ignore_parse_errors,
+                };
+                let mut target = cdc::Target {
+                    names: &self.names,
+                    lookup: &self.lookup,
+                    columns: &mut self.columns,
+                    seen: &mut self.seen,
+                    kinds: &mut self.kinds,
+                    ctx: &ctx,
+                };
+                if self.options.kind == FormatKind::DebeziumJson {
+                    cdc::read_debezium(text, self.options.cdc.schema_include, &mut target)
+                } else {
+                    cdc::read_canal(text, &self.canal, &mut target)
+                }
             }
             FormatKind::Csv => {
                 if text.trim().is_empty() || (self.options.csv.allow_comments && text.starts_with('#')) {
                     return Ok(());
                 }
-                csv::read_record(text, &mut self.splitter, &mut self.columns, &self.options.csv)
+                csv::read_record(text, &mut self.splitter, &mut self.columns, &self.options.csv).map(|()| 1)
             }
             FormatKind::Raw => {
                 let col = &mut self.columns[0];
@@ -454,21 +604,27 @@ impl RowDecoder {
                     _ => unreachable!("checked at construction"),
                 }
                 col.mark_valid();
-                Ok(())
+                Ok(1)
             }
         };
         match result {
-            Ok(()) => {
-                self.rows += 1;
+            Ok(n) => {
+                self.rows += n;
+                // The changelog formats push their kinds; every other record is an insert.
+                self.kinds.resize(self.rows, RowKind::Insert as i8);
                 Ok(())
             }
             Err(msg) => {
                 for c in &mut self.columns {
                     c.truncate(self.rows);
                 }
-                if self.options.ignore_parse_errors() {
+                self.kinds.truncate(self.rows);
+                if self.options.ignore_parse_errors() || self.options.bad_records == BadRecordPolicy::Skip {
                     self.skipped += 1;
                     Ok(())
+                } else if let Some(dead) = &mut self.dead_letters {
+                    self.skipped += 1;
+                    dead.write(&origin(), &msg, line)
                 } else {
                     self.fail(line, msg, origin)
                 }
@@ -486,9 +642,11 @@ impl RowDecoder {
             record.into_owned()
         };
         let hint = match self.options.kind {
-            FormatKind::Json => " ('json.ignore-parse-errors' = 'true' skips such records)",
-            FormatKind::Csv => " ('csv.ignore-parse-errors' = 'true' skips such records)",
-            FormatKind::Raw => "",
+            FormatKind::Raw => String::new(),
+            kind => format!(
+                " ('{}.ignore-parse-errors' = 'true' or 'scan.bad-records' = 'skip' / 'dead-letter' skip such records)",
+                kind.name()
+            ),
         };
         Err(SqlError::new(
             ErrorKind::Execution,
@@ -511,20 +669,38 @@ impl RowDecoder {
     }
 
     /// The records gathered so far as one batch of the decoder's schema (`None` when there are
-    /// none); the decoder starts over empty.
+    /// none); the decoder starts over empty. A batch holding changes other than inserts (from
+    /// `debezium-json`, `canal-json`) is an error: read those with [`RowDecoder::flush_changes`].
     pub fn flush(&mut self) -> Result<Option<RecordBatch>, SqlError> {
+        if self.kinds.iter().any(|k| *k != RowKind::Insert as i8) {
+            return Err(SqlError::new(
+                ErrorKind::Execution,
+                format!(
+                    "format '{}' decoded updates and deletes, which RowDecoder::flush would lose; use flush_changes",
+                    self.options.kind.name()
+                ),
+            ));
+        }
+        Ok(self.flush_changes()?.map(|c| c.rows))
+    }
+
+    /// The records gathered so far as changelog rows (`None` when there are none); the decoder
+    /// starts over empty.
+    pub fn flush_changes(&mut self) -> Result<Option<Changes>, SqlError> {
         if self.rows == 0 {
             return Ok(None);
         }
+        let kinds: Vec<RowKind> = self.kinds.drain(..).map(RowKind::from_code).collect();
         let arrays: Vec<_> = self.columns.iter_mut().map(|c| c.finish()).collect();
         let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
         self.rows = 0;
         RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)
-            .map(Some)
+            .map(|rows| Some(Changes::with_kinds(rows, kinds)))
             .map_err(|e| SqlError::new(ErrorKind::Execution, format!("cannot build a batch of decoded rows: {e}")))
     }
 
-    /// Number of records skipped under ignore-parse-errors since the decoder was made.
+    /// Number of records skipped (under ignore-parse-errors or `scan.bad-records` 'skip' /
+    /// 'dead-letter') since the decoder was made.
     pub fn skipped(&self) -> u64 {
         self.skipped
     }
@@ -584,9 +760,42 @@ impl RowEncoder {
         &self.schema
     }
 
+    /// Row `i` as a JSON object, `"op"` first when given.
+    fn json_object(
+        &self,
+        w: &mut json::JsonWriter<'_>,
+        cols: &[render::Col<'_>],
+        i: usize,
+        op: Option<RowKind>,
+        out: &mut Vec<u8>,
+    ) {
+        out.push(b'{');
+        let mut first = true;
+        if let Some(op) = op {
+            out.extend_from_slice(b"\"op\":\"");
+            out.extend_from_slice(op.short_string().as_bytes());
+            out.push(b'"');
+            first = false;
+        }
+        for (c, key) in cols.iter().zip(&self.json_keys) {
+            if self.options.json.ignore_null_fields && c.is_null(i) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(key);
+            w.value(c, i, out);
+        }
+        out.push(b'}');
+    }
+
     /// Appends one newline-terminated line per row of `batch`. With `kinds` (an updating
     /// result) JSON objects start with `"op":"+I"` (`-U`, `+U`, `-D`); CSV and raw have no place
-    /// for the kind and write the row as it is.
+    /// for the kind and write the row as it is. `debezium-json` and `canal-json` write each row
+    /// as a change event: inserts and update-afters as creates / `INSERT`, update-befores and
+    /// deletes as deletes / `DELETE`, as Flink writes them.
     pub fn encode(
         &mut self,
         batch: &RecordBatch,
@@ -605,26 +814,23 @@ impl RowEncoder {
             FormatKind::Json => {
                 let mut w = json::JsonWriter { opts: &self.options.json, scratch: String::new() };
                 for i in 0..rows {
-                    out.push(b'{');
-                    let mut first = true;
-                    if kinds.is_some() {
-                        out.extend_from_slice(b"\"op\":\"");
-                        out.extend_from_slice(kind_at(kinds, i).short_string().as_bytes());
-                        out.push(b'"');
-                        first = false;
-                    }
-                    for (c, key) in cols.iter().zip(&self.json_keys) {
-                        if self.options.json.ignore_null_fields && c.is_null(i) {
-                            continue;
-                        }
-                        if !first {
-                            out.push(b',');
-                        }
-                        first = false;
-                        out.extend_from_slice(key);
-                        w.value(c, i, out);
-                    }
-                    out.extend_from_slice(b"}\n");
+                    let op = kinds.map(|_| kind_at(kinds, i));
+                    self.json_object(&mut w, &cols, i, op, out);
+                    out.push(b'\n');
+                }
+            }
+            FormatKind::DebeziumJson | FormatKind::CanalJson => {
+                let mut w = json::JsonWriter { opts: &self.options.json, scratch: String::new() };
+                for i in 0..rows {
+                    let kind = kind_at(kinds, i);
+                    let (open, close) = if self.options.kind == FormatKind::DebeziumJson {
+                        cdc::debezium_envelope(kind)
+                    } else {
+                        cdc::canal_envelope(kind)
+                    };
+                    out.extend_from_slice(open.as_bytes());
+                    self.json_object(&mut w, &cols, i, None, out);
+                    out.extend_from_slice(close.as_bytes());
                 }
             }
             FormatKind::Csv => {

@@ -103,12 +103,21 @@ pub struct FileCommitter {
     dir: PathBuf,
     prefix: String,
     suffix: String,
+    success_file: bool,
 }
 
 impl FileCommitter {
     /// The committer of the sink writing parts named `<prefix>-…<suffix>` into `dir`.
     pub fn new(dir: impl Into<PathBuf>, prefix: impl Into<String>, suffix: impl Into<String>) -> Self {
-        FileCommitter { dir: dir.into(), prefix: prefix.into(), suffix: suffix.into() }
+        FileCommitter { dir: dir.into(), prefix: prefix.into(), suffix: suffix.into(), success_file: false }
+    }
+
+    /// Also writes an empty `_SUCCESS` into every bucket directory (not the output directory
+    /// itself) that a commit puts parts into — again when a commit is repeated, so a crash
+    /// between the renames and the marker leaves no committed bucket without it.
+    pub fn with_success_file(mut self) -> Self {
+        self.success_file = true;
+        self
     }
 
     /// Renames each pending file to its final name; one whose pending file is gone and
@@ -119,8 +128,12 @@ impl FileCommitter {
     /// was deleted); the file system's failures.
     pub fn commit_parts(&self, committables: &[Vec<u8>]) -> Result<(), ConnectorError> {
         let mut renamed_in = BTreeSet::new();
+        let mut buckets = BTreeSet::new();
         for bytes in committables {
             let c = PartCommittable::from_bytes(bytes)?;
+            if let Some(parent) = c.final_path.parent().filter(|p| *p != self.dir) {
+                buckets.insert(parent.to_path_buf());
+            }
             match fs::rename(&c.pending, &c.final_path) {
                 Ok(()) => {
                     renamed_in.insert(c.final_path.parent().unwrap_or(Path::new(".")).to_path_buf());
@@ -139,6 +152,15 @@ impl FileCommitter {
                 Err(e) => return Err(ConnectorError::io("rename", &c.pending, e)),
             }
         }
+        if self.success_file {
+            for bucket in &buckets {
+                let marker = bucket.join("_SUCCESS");
+                File::create(&marker)
+                    .and_then(|f| f.sync_all())
+                    .map_err(|e| ConnectorError::io("create", &marker, e))?;
+                renamed_in.insert(bucket.clone());
+            }
+        }
         renamed_in.iter().try_for_each(|dir| sync_dir(dir))
     }
 
@@ -154,19 +176,31 @@ impl FileCommitter {
                 keep.insert(name.to_os_string());
             }
         }
-        let entries = match fs::read_dir(&self.dir) {
+        self.delete_uncommitted(&self.dir, &keep)
+    }
+
+    /// Deletes this sink's hidden part files in `dir` and its visible subdirectories (the
+    /// buckets) that `keep` does not name.
+    fn delete_uncommitted(&self, dir: &Path, keep: &HashSet<OsString>) -> Result<(), ConnectorError> {
+        let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(ConnectorError::io("list", &self.dir, e)),
+            Err(e) => return Err(ConnectorError::io("list", dir, e)),
         };
         let mut deleted = false;
         for entry in entries {
-            let name = entry.map_err(|e| ConnectorError::io("list", &self.dir, e))?.file_name();
+            let entry = entry.map_err(|e| ConnectorError::io("list", dir, e))?;
+            let name = entry.file_name();
+            let path = dir.join(&name);
+            let visible = name.to_str().is_some_and(|n| !n.starts_with(['.', '_']));
+            if visible && entry.file_type().map_err(|e| ConnectorError::io("stat", &path, e))?.is_dir() {
+                self.delete_uncommitted(&path, keep)?;
+                continue;
+            }
             let ours = name.to_str().is_some_and(|n| hidden_state(n, &self.prefix, &self.suffix).is_some());
             if !ours || keep.contains(&name) {
                 continue;
             }
-            let path = self.dir.join(&name);
             match fs::remove_file(&path) {
                 Ok(()) => deleted = true,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -174,7 +208,7 @@ impl FileCommitter {
             }
         }
         if deleted {
-            sync_dir(&self.dir)?;
+            sync_dir(dir)?;
         }
         Ok(())
     }

@@ -44,6 +44,13 @@ pub trait Encoder<T>: Send + Sync + 'static {
     fn default_suffix(&self) -> &'static str {
         ""
     }
+
+    /// The bucket of `value`: the subdirectory of the output directory its part file is in,
+    /// relative and `/`-separated (Flink's `BucketAssigner`; for a partitioned table,
+    /// `col=value/…`). Empty, the default: the output directory itself.
+    fn bucket(&self, _value: &T) -> String {
+        String::new()
+    }
 }
 
 /// Each record as a JSON object (or value) on a line, as serde_json writes it.

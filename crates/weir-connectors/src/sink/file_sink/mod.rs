@@ -52,6 +52,7 @@ pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use weir_runtime::{BoxError, Committer, Sink, SubtaskInfo};
 
@@ -95,6 +96,8 @@ pub struct FileSink<E> {
     prefix: String,
     suffix: Option<String>,
     max_part_size: u64,
+    rollover_interval: Option<Duration>,
+    success_file: bool,
 }
 
 impl<E> Clone for FileSink<E> {
@@ -105,6 +108,8 @@ impl<E> Clone for FileSink<E> {
             prefix: self.prefix.clone(),
             suffix: self.suffix.clone(),
             max_part_size: self.max_part_size,
+            rollover_interval: self.rollover_interval,
+            success_file: self.success_file,
         }
     }
 }
@@ -140,7 +145,25 @@ impl<E> FileSink<E> {
             prefix: "part".into(),
             suffix: None,
             max_part_size: DEFAULT_MAX_PART_SIZE,
+            rollover_interval: None,
+            success_file: false,
         }
+    }
+
+    /// Rolls a part at its first write after it has been open for `interval` (Flink's
+    /// `rollover-interval`; a part open longer without writes rolls at the next checkpoint,
+    /// as every part does).
+    pub fn with_rollover_interval(mut self, interval: Duration) -> Self {
+        self.rollover_interval = Some(interval);
+        self
+    }
+
+    /// Writes an empty `_SUCCESS` file into each bucket directory when the committer commits
+    /// parts into it (Flink's `success-file` partition-commit policy, process-time trigger,
+    /// no delay).
+    pub fn with_success_file(mut self) -> Self {
+        self.success_file = true;
+        self
     }
 
     /// Rolls a part once it holds `bytes` (it may exceed them by one record); parts also
@@ -184,7 +207,13 @@ impl<E> FileSink<E> {
             return Err(ConnectorError::Config(format!("part suffix {suffix:?}: it must hold no path separator")));
         }
         let dir = resolve_dir(&self.dir)?;
-        Ok(PartLayout { dir, prefix: self.prefix.clone(), suffix, max_part_size: self.max_part_size })
+        Ok(PartLayout {
+            dir,
+            prefix: self.prefix.clone(),
+            suffix,
+            max_part_size: self.max_part_size,
+            rollover_interval: self.rollover_interval,
+        })
     }
 }
 
@@ -221,6 +250,7 @@ impl<T: Send + 'static, E: Encoder<T>> Sink<T> for FileSink<E> {
 
     fn create_committer(&self) -> Result<Option<Box<dyn Committer>>, BoxError> {
         let layout = self.layout::<T>()?;
-        Ok(Some(Box::new(FileCommitter::new(layout.dir, layout.prefix, layout.suffix))))
+        let committer = FileCommitter::new(layout.dir, layout.prefix, layout.suffix);
+        Ok(Some(Box::new(if self.success_file { committer.with_success_file() } else { committer })))
     }
 }

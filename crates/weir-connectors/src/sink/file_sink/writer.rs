@@ -1,12 +1,15 @@
 //! [`FileSinkWriter`]: the write side of the [`FileSink`](super::FileSink) protocol for one
-//! subtask — encodes records into an in-progress part file, rolls it to pending on size
-//! and at every checkpoint, and hands the pending files out as committables.
+//! subtask — encodes records into an in-progress part file per bucket (subdirectory), rolls
+//! it to pending on size, on age and at every checkpoint, and hands the pending files out as
+//! committables.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use weir_core::{CheckpointId, StreamRecord};
 use weir_runtime::{BoxError, SinkWriter};
@@ -27,16 +30,23 @@ pub(crate) struct PartLayout {
     pub(crate) prefix: String,
     pub(crate) suffix: String,
     pub(crate) max_part_size: u64,
+    /// A part older than this rolls at its next write (Flink's `rollover-interval`).
+    pub(crate) rollover_interval: Option<Duration>,
 }
 
 /// The part file being written.
 #[derive(Debug)]
 struct InProgress {
     name: PartName,
+    /// The directory of the part: the output directory or a bucket under it.
+    dir: PathBuf,
     path: PathBuf,
     file: File,
+    /// Bytes encoded and not yet written to the file.
+    buf: Vec<u8>,
     /// Bytes in the part, written or buffered.
     size: u64,
+    opened: Instant,
 }
 
 /// One subtask's writer of a [`FileSink`](super::FileSink).
@@ -52,16 +62,16 @@ pub struct FileSinkWriter<T, E> {
     run: String,
     subtask: usize,
     next_counter: u64,
-    part: Option<InProgress>,
-    buf: Vec<u8>,
+    /// The open part of each bucket.
+    parts: BTreeMap<String, InProgress>,
     /// Parts rolled to pending since the last `prepare_commit`.
     closed: Vec<PartCommittable>,
     /// Parts handed out as committables and not seen committed yet: offered again at
     /// every checkpoint until their pending file is gone, so that a part of an aborted
     /// checkpoint is committed with a later one.
     outstanding: Vec<PartCommittable>,
-    /// A rename in the directory since it was last synced.
-    renamed: bool,
+    /// Directories with a rename since they were last synced.
+    renamed: BTreeSet<PathBuf>,
     finished: bool,
     _records: PhantomData<fn(T)>,
 }
@@ -74,11 +84,10 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
             run: new_run_id(),
             subtask,
             next_counter: 0,
-            part: None,
-            buf: Vec::new(),
+            parts: BTreeMap::new(),
             closed: Vec::new(),
             outstanding: Vec::new(),
-            renamed: false,
+            renamed: BTreeSet::new(),
             finished: false,
             _records: PhantomData,
         }
@@ -89,16 +98,35 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
         &self.run
     }
 
-    /// The in-progress file, if a part is open.
+    /// The in-progress file, if a part is open (the first bucket's when there are several).
     pub fn in_progress_path(&self) -> Option<&Path> {
-        self.part.as_ref().map(|p| p.path.as_path())
+        self.parts.values().next().map(|p| p.path.as_path())
     }
 
-    fn open_part(&mut self) -> Result<&mut InProgress, ConnectorError> {
-        if self.part.is_none() {
+    /// The directory of `bucket`, checked to stay under the output directory.
+    fn bucket_dir(&self, bucket: &str) -> Result<PathBuf, ConnectorError> {
+        if bucket.is_empty() {
+            return Ok(self.layout.dir.clone());
+        }
+        let escapes = bucket.split('/').any(|p| p.is_empty() || p == "." || p == ".." || p.starts_with(['.', '_']));
+        if escapes || bucket.contains(['\\', '\0']) {
+            return Err(ConnectorError::Config(format!(
+                "{}: bucket {bucket:?} must be a relative path of visible names (no '.', '..', empty, hidden parts)",
+                self.layout.dir.display()
+            )));
+        }
+        Ok(self.layout.dir.join(bucket))
+    }
+
+    fn open_part(&mut self, bucket: &str) -> Result<&mut InProgress, ConnectorError> {
+        if !self.parts.contains_key(bucket) {
+            let dir = self.bucket_dir(bucket)?;
+            if !bucket.is_empty() {
+                std::fs::create_dir_all(&dir).map_err(|e| ConnectorError::io("create directory", &dir, e))?;
+            }
             let layout = &self.layout;
             let name = PartName::new(&layout.prefix, &self.run, self.subtask, self.next_counter, &layout.suffix);
-            let path = layout.dir.join(name.in_progress());
+            let path = dir.join(name.in_progress());
             // create_new: a name is never reused, so never overwrite what an earlier run left.
             let file = OpenOptions::new()
                 .write(true)
@@ -106,34 +134,41 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
                 .open(&path)
                 .map_err(|e| ConnectorError::io("create", &path, e))?;
             self.next_counter += 1;
-            self.part = Some(InProgress { name, path, file, size: 0 });
+            let part = InProgress { name, dir, path, file, buf: Vec::new(), size: 0, opened: Instant::now() };
+            self.parts.insert(bucket.to_string(), part);
         }
-        Ok(self.part.as_mut().expect("opened just above"))
+        Ok(self.parts.get_mut(bucket).expect("opened just above"))
     }
 
-    fn write_out(part: &mut InProgress, buf: &mut Vec<u8>) -> Result<(), ConnectorError> {
-        part.file.write_all(buf).map_err(|e| ConnectorError::io("write", &part.path, e))?;
-        buf.clear();
+    fn write_out(part: &mut InProgress) -> Result<(), ConnectorError> {
+        part.file.write_all(&part.buf).map_err(|e| ConnectorError::io("write", &part.path, e))?;
+        part.buf.clear();
         Ok(())
     }
 
-    fn encode_error(&self, e: BoxError) -> ConnectorError {
-        let path = self.in_progress_path().unwrap_or(&self.layout.dir);
+    fn encode_error(&self, bucket: &str, e: BoxError) -> ConnectorError {
+        let path = self.parts.get(bucket).map(|p| p.path.as_path()).unwrap_or(&self.layout.dir);
         let format = self.encoder.format_name();
         ConnectorError::Config(format!("{}: cannot write a record in {format}: {e}", path.display()))
     }
 
-    /// Closes the in-progress part, durably, and renames it to pending.
-    fn roll(&mut self) -> Result<(), ConnectorError> {
-        let Some(mut part) = self.part.take() else { return Ok(()) };
-        Self::write_out(&mut part, &mut self.buf)?;
+    /// Closes the in-progress part of `bucket`, durably, and renames it to pending.
+    fn roll(&mut self, bucket: &str) -> Result<(), ConnectorError> {
+        let Some(mut part) = self.parts.remove(bucket) else { return Ok(()) };
+        Self::write_out(&mut part)?;
         part.file.sync_all().map_err(|e| ConnectorError::io("sync", &part.path, e))?;
         drop(part.file);
-        let pending = self.layout.dir.join(part.name.pending());
+        let pending = part.dir.join(part.name.pending());
         std::fs::rename(&part.path, &pending).map_err(|e| ConnectorError::io("rename", &part.path, e))?;
-        self.renamed = true;
-        self.closed.push(PartCommittable { pending, final_path: self.layout.dir.join(part.name.finished()) });
+        self.closed.push(PartCommittable { pending, final_path: part.dir.join(part.name.finished()) });
+        self.renamed.insert(part.dir);
         Ok(())
+    }
+
+    /// Rolls every open part.
+    fn roll_all(&mut self) -> Result<(), ConnectorError> {
+        let buckets: Vec<String> = self.parts.keys().cloned().collect();
+        buckets.iter().try_for_each(|b| self.roll(b))
     }
 }
 
@@ -145,18 +180,23 @@ impl<T: Send + 'static, E: Encoder<T>> SinkWriter<T> for FileSinkWriter<T, E> {
             return Err(ConnectorError::Config(message).into());
         }
         for record in batch.drain(..) {
-            self.open_part()?;
-            let start = self.buf.len();
-            if let Err(e) = self.encoder.encode(&record.value, &mut self.buf) {
-                self.buf.truncate(start);
-                return Err(self.encode_error(e).into());
+            let bucket = self.encoder.bucket(&record.value);
+            let rollover = self.layout.rollover_interval;
+            if rollover.is_some_and(|r| self.parts.get(&bucket).is_some_and(|p| p.opened.elapsed() >= r)) {
+                self.roll(&bucket)?;
             }
-            let part = self.part.as_mut().expect("opened above");
-            part.size += (self.buf.len() - start) as u64;
-            if part.size >= self.layout.max_part_size {
-                self.roll()?;
-            } else if self.buf.len() >= WRITE_CHUNK_BYTES {
-                Self::write_out(part, &mut self.buf)?;
+            let (encoder, max_part_size) = (self.encoder.clone(), self.layout.max_part_size);
+            let part = self.open_part(&bucket)?;
+            let start = part.buf.len();
+            if let Err(e) = encoder.encode(&record.value, &mut part.buf) {
+                part.buf.truncate(start);
+                return Err(self.encode_error(&bucket, e).into());
+            }
+            part.size += (part.buf.len() - start) as u64;
+            if part.size >= max_part_size {
+                self.roll(&bucket)?;
+            } else if part.buf.len() >= WRITE_CHUNK_BYTES {
+                Self::write_out(part)?;
             }
         }
         Ok(())
@@ -165,8 +205,8 @@ impl<T: Send + 'static, E: Encoder<T>> SinkWriter<T> for FileSinkWriter<T, E> {
     /// Writes out what is buffered; at the end of input also syncs it. The part stays in
     /// progress until `prepare_commit`.
     fn flush(&mut self, end_of_input: bool) -> Result<(), BoxError> {
-        if let Some(part) = &mut self.part {
-            Self::write_out(part, &mut self.buf)?;
+        for part in self.parts.values_mut() {
+            Self::write_out(part)?;
             if end_of_input {
                 part.file.sync_data().map_err(|e| ConnectorError::io("sync", &part.path, e))?;
             }
@@ -178,10 +218,9 @@ impl<T: Send + 'static, E: Encoder<T>> SinkWriter<T> for FileSinkWriter<T, E> {
         if self.finished {
             return Ok(Vec::new());
         }
-        self.roll()?;
-        if self.renamed {
-            sync_dir(&self.layout.dir)?;
-            self.renamed = false;
+        self.roll_all()?;
+        for dir in std::mem::take(&mut self.renamed) {
+            sync_dir(&dir)?;
         }
         // A committed part's pending file has been renamed away; the rest are offered again.
         self.outstanding.retain(|c| c.pending.symlink_metadata().is_ok());

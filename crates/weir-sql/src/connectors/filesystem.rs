@@ -1,0 +1,536 @@
+//! The `filesystem` connector from SQL: a source over a file or a directory of files, decoded
+//! by the table's format, and an exactly-once sink of part files (two-phase commit through
+//! weir-connectors' [`FileSink`](weir_connectors::sink::FileSink)).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arrow::datatypes::SchemaRef;
+use weir_connectors::file_source::{FileLine, FileSource};
+
+use weir::{DataStream, StreamExecutionEnvironment};
+use weir_core::StreamRecord;
+use weir_runtime::{BoxError, Emitter, Operator};
+
+use crate::catalog::TableDef;
+use crate::changelog::RowKind;
+use crate::error::{Result, SqlError};
+use crate::format::{FormatOptions, RowDecoder, RowEncoder};
+use crate::session::JobSettings;
+use crate::stream::translate::Stream;
+use crate::stream::Changes;
+
+/// The options of a filesystem table (format keys are checked by the format).
+pub const OPTIONS: [&str; 14] = [
+    "connector",
+    "path",
+    "format",
+    "source.monitor-interval",
+    "sink.rolling-policy.file-size",
+    "sink.rolling-policy.rollover-interval",
+    "sink.rolling-policy.check-interval",
+    "partition.default-name",
+    "sink.partition-commit.policy.kind",
+    "sink.partition-commit.trigger",
+    "sink.partition-commit.delay",
+    "sink.partition-commit.success-file.name",
+    "sink.parallelism",
+    "sink.changelog-mode",
+];
+
+/// Checks a filesystem table's path, format and changelog mode.
+pub fn validate(table: &TableDef) -> Result<()> {
+    path_of(table)?;
+    format_options(table)?;
+    writes_changelog(table)?;
+    monitor_interval(table)?;
+    rolling_file_size(table)?;
+    duration_option(table, "sink.rolling-policy.rollover-interval")?;
+    duration_option(table, "sink.rolling-policy.check-interval")?;
+    partition_commit(table)?;
+    Partitions::of(table, &table.physical_schema())?;
+    Ok(())
+}
+
+fn path_of(table: &TableDef) -> Result<String> {
+    let path = table.required_option("path")?;
+    Ok(path.strip_prefix("file://").unwrap_or(path).to_string())
+}
+
+pub(crate) fn format_options(table: &TableDef) -> Result<FormatOptions> {
+    let format = table.required_option("format")?;
+    let options: Vec<(String, String)> = table.options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    FormatOptions::from_options(format, &options)
+}
+
+/// The rows of a filesystem table's files (its physical columns): every file under the path,
+/// nested `col=value/` directories included; partition columns take their values from those
+/// directory names. With `source.monitor-interval` the source is unbounded and reads new files
+/// as they appear.
+pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSettings) -> Result<DataStream<Changes>> {
+    let path = path_of(table)?;
+    if !std::path::Path::new(&path).exists() {
+        return Err(SqlError::option(format!("The path '{path}' of table '{}' does not exist", table.name)));
+    }
+    let options = format_options(table)?;
+    let physical = table.physical_schema();
+    let partitions = Partitions::of(table, &physical)?;
+    let mut source = FileSource::new(&path);
+    let monitor = monitor_interval(table)?;
+    if let Some(interval) = monitor {
+        source = source.monitor(interval);
+    }
+    // One reader per file at most: a reader without a file would only hold the
+    // watermark back, and the moment it lets go would decide which rows are late.
+    // A monitored directory gets files later, so it gets every reader.
+    let files = source.files().map(|f| f.len()).unwrap_or(1);
+    let readers = if monitor.is_some() { settings.parallelism } else { settings.parallelism.min(files) }.max(1);
+    let name = table.name.clone();
+    Ok(env
+        .from_source(source, weir::WatermarkStrategy::no_watermarks(), &format!("Filesystem {}", table.name))
+        .set_parallelism(readers)
+        .transform(&format!("Decode {}", table.name), move |_| {
+            Ok(DecodeOperator {
+                decoder: RowDecoder::new(partitions.file_schema.clone(), options.clone())?,
+                partitions: partitions.clone(),
+                table: name.clone(),
+                file: None,
+            })
+        })
+        .set_parallelism(readers))
+}
+
+/// `source.monitor-interval`, when set.
+fn monitor_interval(table: &TableDef) -> Result<Option<Duration>> {
+    let Some(text) = table.option("source.monitor-interval") else { return Ok(None) };
+    let ms = crate::job_options::parse_duration_ms(text)
+        .map_err(|e| SqlError::option(format!("Option 'source.monitor-interval' of table '{}': {e}", table.name)))?;
+    if ms <= 0 {
+        return Err(SqlError::option(format!(
+            "Option 'source.monitor-interval' of table '{}' must be positive, not '{text}'",
+            table.name
+        )));
+    }
+    Ok(Some(Duration::from_millis(ms as u64)))
+}
+
+/// How a partitioned table's rows are split between the files and their directories.
+#[derive(Clone)]
+struct Partitions {
+    /// The physical schema.
+    table_schema: SchemaRef,
+    /// The columns in the files: the physical ones but the partition columns.
+    file_schema: SchemaRef,
+    /// Partition column names, in `PARTITIONED BY` order.
+    keys: Vec<String>,
+    /// `partition.default-name`: the directory value that stands for NULL.
+    default_name: String,
+    /// The table's path: only directories under it name partitions.
+    root: std::path::PathBuf,
+}
+
+/// Flink's `partition.default-name` default.
+const DEFAULT_PARTITION_NAME: &str = "__DEFAULT_PARTITION__";
+
+impl Partitions {
+    fn of(table: &TableDef, physical: &SchemaRef) -> Result<Partitions> {
+        for key in &table.partitioned_by {
+            if physical.index_of(key).is_err() {
+                return Err(SqlError::validation(format!(
+                    "Partition column '{key}' of table '{}' is not a physical column",
+                    table.name
+                )));
+            }
+        }
+        let file_fields: Vec<_> =
+            physical.fields().iter().filter(|f| !table.partitioned_by.contains(f.name())).cloned().collect();
+        Ok(Partitions {
+            table_schema: physical.clone(),
+            file_schema: Arc::new(arrow::datatypes::Schema::new(file_fields)),
+            keys: table.partitioned_by.clone(),
+            default_name: table.option("partition.default-name").unwrap_or(DEFAULT_PARTITION_NAME).to_string(),
+            root: std::path::PathBuf::from(path_of(table)?),
+        })
+    }
+
+    /// The `key=value` directories of `file` (values unescaped; the default name as NULL).
+    fn values_of(&self, file: &Path) -> Vec<Option<String>> {
+        let mut values = vec![None; self.keys.len()];
+        let dir = file.parent().map(|p| p.strip_prefix(&self.root).unwrap_or(p));
+        for part in dir.into_iter().flat_map(|p| p.components()) {
+            let part = part.as_os_str().to_string_lossy();
+            if let Some((k, v)) = part.split_once('=') {
+                if let Some(i) = self.keys.iter().position(|key| key == k) {
+                    let v = unescape_path_name(v);
+                    values[i] = (v != self.default_name).then_some(v);
+                }
+            }
+        }
+        values
+    }
+
+    /// `rows` (file columns) with the partition columns of `file` put in their places.
+    fn complete(&self, changes: Changes, file: &Path) -> std::result::Result<Changes, BoxError> {
+        if self.keys.is_empty() {
+            return Ok(changes);
+        }
+        let n = changes.len();
+        let values = self.values_of(file);
+        let mut columns = Vec::with_capacity(self.table_schema.fields().len());
+        let mut from_file = changes.rows.columns().iter();
+        for field in self.table_schema.fields() {
+            match self.keys.iter().position(|k| k == field.name()) {
+                Some(i) => {
+                    let text = arrow::array::StringArray::from(vec![values[i].as_deref(); n]);
+                    let typed = arrow::compute::cast(&text, field.data_type()).map_err(|e| {
+                        format!("partition value {:?} of '{}' in {}: {e}", values[i], field.name(), file.display())
+                    })?;
+                    columns.push(typed);
+                }
+                None => columns.push(from_file.next().expect("file columns in table order").clone()),
+            }
+        }
+        changes.with_columns(self.table_schema.clone(), columns)
+    }
+}
+
+/// Flink's path escaping undone: `%XX` is the byte XX.
+fn unescape_path_name(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decodes the lines of files into batches, one file's rows at a time (their partition
+/// values are the file's).
+struct DecodeOperator {
+    decoder: RowDecoder,
+    partitions: Partitions,
+    table: String,
+    /// The file of the rows in the decoder.
+    file: Option<Arc<Path>>,
+}
+
+impl DecodeOperator {
+    fn emit(&mut self, out: &mut Emitter<Changes>) -> std::result::Result<(), BoxError> {
+        if let (Some(changes), Some(file)) = (self.decoder.flush_changes()?, &self.file) {
+            let changes = self.partitions.complete(changes, file)?;
+            out.emit(StreamRecord { value: changes, timestamp: weir_core::record::NO_TIMESTAMP });
+        }
+        Ok(())
+    }
+}
+
+impl Operator for DecodeOperator {
+    type In = FileLine;
+    type Out = Changes;
+
+    fn process(
+        &mut self,
+        batch: &mut Vec<StreamRecord<FileLine>>,
+        out: &mut Emitter<Changes>,
+    ) -> std::result::Result<(), BoxError> {
+        for record in batch.drain(..) {
+            let line = record.value;
+            if self.file.as_ref() != Some(&line.path) {
+                self.emit(out)?;
+                self.file = Some(line.path.clone());
+            }
+            let table = &self.table;
+            let origin = || format!("table '{table}', file {}, line {}", line.path.display(), line.line);
+            self.decoder.decode_line(&line.bytes, &origin)?;
+        }
+        self.emit(out)
+    }
+
+    fn finish(&mut self, out: &mut Emitter<Changes>) -> std::result::Result<(), BoxError> {
+        self.emit(out)?;
+        let skipped = self.decoder.skipped();
+        if skipped > 0 {
+            // The count of skipped records, where a user running the job sees it.
+            eprintln!("Weir: table '{}' skipped {skipped} bad record(s) of its files", self.table);
+        }
+        Ok(())
+    }
+}
+
+/// Whether a filesystem table takes updating results: in a changelog format
+/// (`debezium-json`, `canal-json`), as Flink's filesystem sink does, or with Weir's
+/// `'sink.changelog-mode' = 'all'`, which writes every change with its kind (JSON: an `"op"`
+/// field, `+I`, `-U`, `+U`, `-D`); otherwise (`insert-only`, the default) updates are refused.
+pub fn writes_changelog(table: &TableDef) -> Result<bool> {
+    let changelog_format = format_options(table)?.kind.is_changelog();
+    match table.option("sink.changelog-mode") {
+        None | Some("insert-only") => Ok(changelog_format),
+        Some("all") => Ok(true),
+        Some(other) => Err(SqlError::option(format!(
+            "Option 'sink.changelog-mode' of table '{}' must be 'insert-only' or 'all', got '{other}'",
+            table.name
+        ))),
+    }
+}
+
+/// `sink.rolling-policy.file-size` in bytes (Flink's memory sizes: `128MB`, `1 kb`, `4096`).
+fn rolling_file_size(table: &TableDef) -> Result<u64> {
+    let Some(text) = table.option("sink.rolling-policy.file-size") else {
+        return Ok(weir_connectors::sink::file_sink::DEFAULT_MAX_PART_SIZE);
+    };
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1,
+        "k" | "kb" | "kibibytes" => 1 << 10,
+        "m" | "mb" | "mebibytes" => 1 << 20,
+        "g" | "gb" | "gibibytes" => 1 << 30,
+        "t" | "tb" | "tebibytes" => 1 << 40,
+        _ => 0,
+    };
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).filter(|n| *n > 0) {
+        Some(bytes) => Ok(bytes),
+        None => Err(SqlError::option(format!(
+            "Option 'sink.rolling-policy.file-size' of table '{}' must be a memory size such as '128MB', not '{text}'",
+            table.name
+        ))),
+    }
+}
+
+/// Adds a filesystem sink named `name` for `stream`: part files in the table's directory or,
+/// for a `PARTITIONED BY` table, in `col=value/` directories under it (Flink's layout: the
+/// partition columns are in the path, not in the files).
+pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize) -> Result<()> {
+    let path = path_of(table)?;
+    let options = format_options(table)?;
+    let changelog_format = options.kind.is_changelog();
+    let schema = table.sink_schema();
+    let partitions = Partitions::of(table, &schema)?;
+    let layout = PartitionLayout::of(&partitions);
+    let encoder = BatchEncoder {
+        encoder: Arc::new(Mutex::new(RowEncoder::new(partitions.file_schema.clone(), options)?)),
+        layout: layout.clone(),
+    };
+    let mut sink =
+        weir_connectors::sink::FileSink::for_row_format(path, encoder).with_max_part_size(rolling_file_size(table)?);
+    if let Some(interval) = duration_option(table, "sink.rolling-policy.rollover-interval")? {
+        sink = sink.with_rollover_interval(interval);
+    }
+    if partition_commit(table)? {
+        sink = sink.with_success_file();
+    }
+    let data = if writes_changelog(table)? && !changelog_format {
+        // Every row of a changelog file says its kind, inserts too.
+        let marked = stream.data.map(|mut c: Changes| {
+            if c.kinds.is_none() {
+                c.kinds = Some(arrow::array::Int8Array::from(vec![RowKind::Insert as i8; c.len()]));
+            }
+            c
+        });
+        crate::stream::translate::beside(&stream.data, marked)
+    } else {
+        stream.data
+    };
+    let data = match layout {
+        // One batch per partition, so the sink's bucket of a batch is its rows'.
+        Some(layout) => {
+            let split = data.flat_map(move |c: Changes, out: &mut weir::functions::Collector<'_, Changes>| {
+                for part in layout.split(&c) {
+                    out.collect(part);
+                }
+            });
+            crate::stream::translate::beside(&data, split)
+        }
+        None => data,
+    };
+    data.sink_to(sink, name).set_parallelism(parallelism);
+    Ok(())
+}
+
+/// A duration option (Flink's `30 min`, `10 s`), when set.
+fn duration_option(table: &TableDef, key: &str) -> Result<Option<Duration>> {
+    let Some(text) = table.option(key) else { return Ok(None) };
+    match crate::job_options::parse_duration_ms(text) {
+        Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms as u64))),
+        Ok(_) => Err(SqlError::option(format!("Option '{key}' of table '{}' must be positive", table.name))),
+        Err(e) => Err(SqlError::option(format!("Option '{key}' of table '{}': {e}", table.name))),
+    }
+}
+
+/// Whether partitions are committed with success files: `sink.partition-commit.policy.kind`
+/// = 'success-file', with the trigger and delay Weir supports (process-time, no delay).
+fn partition_commit(table: &TableDef) -> Result<bool> {
+    let Some(kind) = table.option("sink.partition-commit.policy.kind") else { return Ok(false) };
+    let bad = |m: String| Err(SqlError::unsupported(format!("Table '{}': {m}", table.name)));
+    if table.partitioned_by.is_empty() {
+        return bad("'sink.partition-commit.policy.kind' needs a PARTITIONED BY table".into());
+    }
+    for policy in kind.split(',').map(str::trim) {
+        match policy {
+            "success-file" => {}
+            "metastore" | "custom" => {
+                return bad(format!("partition-commit policy '{policy}' is not supported by Weir; 'success-file' is"))
+            }
+            other => return bad(format!("unknown partition-commit policy '{other}'; Weir supports 'success-file'")),
+        }
+    }
+    match table.option("sink.partition-commit.trigger") {
+        None | Some("process-time") => {}
+        Some(other) => {
+            return bad(format!(
+                "partition-commit trigger '{other}' is not supported by Weir; 'process-time' (with no delay) is"
+            ))
+        }
+    }
+    if duration_option(table, "sink.partition-commit.delay")?.is_some() {
+        return bad("'sink.partition-commit.delay' other than 0 s is not supported by Weir: a partition is committed \
+                    at the checkpoint that makes its files visible"
+            .into());
+    }
+    if let Some(name) = table.option("sink.partition-commit.success-file.name") {
+        if name != "_SUCCESS" {
+            return bad("'sink.partition-commit.success-file.name' other than '_SUCCESS' is not supported".into());
+        }
+    }
+    Ok(true)
+}
+
+/// How rows of a partitioned sink find their directory.
+#[derive(Clone)]
+struct PartitionLayout {
+    /// (name, index in the sink schema) of each partition column, in PARTITIONED BY order.
+    keys: Vec<(String, usize)>,
+    /// Indices of the columns written into the files.
+    file_columns: Vec<usize>,
+    file_schema: SchemaRef,
+    default_name: String,
+}
+
+impl PartitionLayout {
+    fn of(p: &Partitions) -> Option<PartitionLayout> {
+        if p.keys.is_empty() {
+            return None;
+        }
+        let index = |n: &str| p.table_schema.index_of(n).expect("checked by Partitions::of");
+        Some(PartitionLayout {
+            keys: p.keys.iter().map(|k| (k.clone(), index(k))).collect(),
+            file_columns: p.file_schema.fields().iter().map(|f| index(f.name())).collect(),
+            file_schema: p.file_schema.clone(),
+            default_name: p.default_name.clone(),
+        })
+    }
+
+    /// The directory of row `i`: `k1=v1/k2=v2`, values escaped as Flink escapes them.
+    fn path_of(&self, c: &Changes, i: usize) -> String {
+        let mut path = String::new();
+        for (n, (name, index)) in self.keys.iter().enumerate() {
+            if n > 0 {
+                path.push('/');
+            }
+            path.push_str(&escape_path_name(name));
+            path.push('=');
+            let column = c.rows.column(*index);
+            if column.is_null(i) {
+                path.push_str(&self.default_name);
+            } else {
+                let mut value = String::new();
+                crate::format::render_value(column.as_ref(), i, &mut value);
+                path.push_str(&escape_path_name(&value));
+            }
+        }
+        path
+    }
+
+    /// `c` as one batch per partition (rows in their order within each).
+    fn split(&self, c: &Changes) -> Vec<Changes> {
+        let mut groups: indexmap::IndexMap<String, Vec<u32>> = indexmap::IndexMap::new();
+        for i in 0..c.len() {
+            groups.entry(self.path_of(c, i)).or_default().push(i as u32);
+        }
+        if groups.len() <= 1 {
+            return vec![c.clone()];
+        }
+        groups
+            .into_values()
+            .map(|rows| c.take(&arrow::array::UInt32Array::from(rows)).expect("indices of the batch's own rows"))
+            .collect()
+    }
+
+    /// The columns of `c` written into the files.
+    fn file_rows(&self, c: &Changes) -> std::result::Result<arrow::array::RecordBatch, BoxError> {
+        let columns = self.file_columns.iter().map(|i| c.rows.column(*i).clone()).collect();
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(c.len()));
+        Ok(arrow::array::RecordBatch::try_new_with_options(self.file_schema.clone(), columns, &options)?)
+    }
+}
+
+/// Flink's `PartitionPathUtils.escapePathName`: characters that cannot be in a path name
+/// (and `%`) as `%XX`.
+fn escape_path_name(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let escape = matches!(
+            c,
+            '\u{1}'
+                ..='\u{1f}'
+                    | '"'
+                    | '#'
+                    | '%'
+                    | '\''
+                    | '*'
+                    | '/'
+                    | ':'
+                    | '='
+                    | '?'
+                    | '\\'
+                    | '\u{7f}'
+                    | '{'
+                    | '['
+                    | ']'
+                    | '^'
+        );
+        if escape {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A file sink's row encoder over batches (for a partitioned table, batches of one
+/// partition, whose directory is the batch's bucket).
+#[derive(Clone)]
+struct BatchEncoder {
+    encoder: Arc<Mutex<RowEncoder>>,
+    layout: Option<PartitionLayout>,
+}
+
+impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
+    fn encode(&self, value: &Changes, out: &mut Vec<u8>) -> std::result::Result<(), BoxError> {
+        let mut encoder = self.encoder.lock().map_err(|_| "encoder poisoned")?;
+        match &self.layout {
+            Some(layout) => encoder.encode(&layout.file_rows(value)?, value.kinds.as_ref(), out)?,
+            None => encoder.encode(&value.rows, value.kinds.as_ref(), out)?,
+        }
+        Ok(())
+    }
+
+    fn bucket(&self, value: &Changes) -> String {
+        match &self.layout {
+            Some(layout) if !value.is_empty() => layout.path_of(value, 0),
+            _ => String::new(),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Flink's changelog formats over JSON: `debezium-json` and `canal-json`. A message becomes
+//! one or more changelog rows (`+I`, `-U`/`+U` from an update's before and after, `-D`), read
+//! into the same column builders as `json`; a changelog is written back as Flink writes it
+//! (updates as a delete of the old row and an insert of the new one).
+//!
+//! Reading walks the envelope once, keeping each part's text, then reads the row objects with
+//! the `json` reader, so row values follow exactly the `json` format's conversions.
+
+use std::borrow::Cow;
+
+use super::builder::ColumnBuilder;
+use super::json::{self, array_elements, object_fields, read_record, string_value, Ctx, Lookup};
+use crate::changelog::RowKind;
+
+/// What a reader needs besides the message.
+pub(crate) struct Target<'a> {
+    pub(crate) names: &'a [String],
+    pub(crate) lookup: &'a Lookup,
+    pub(crate) columns: &'a mut [ColumnBuilder],
+    pub(crate) seen: &'a mut [bool],
+    pub(crate) kinds: &'a mut Vec<i8>,
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl Target<'_> {
+    fn push(&mut self, kind: RowKind, object: &str) -> Result<(), String> {
+        read_record(object, self.names, self.lookup, self.columns, self.seen, self.ctx).map_err(|f| match f {
+            json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
+        })?;
+        self.kinds.push(kind as i8);
+        Ok(())
+    }
+}
+
+fn field<'a>(fields: &[(Cow<'_, str>, &'a str)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| *v).filter(|v| v.trim() != "null")
+}
+
+/// Reads one Debezium message; returns the number of rows appended.
+pub(crate) fn read_debezium(text: &str, schema_include: bool, t: &mut Target<'_>) -> Result<usize, String> {
+    let top = object_fields(text)?;
+    let payload_fields;
+    let envelope = if schema_include {
+        let payload = field(&top, "payload").ok_or(
+            "the message has no \"payload\" object, though 'debezium-json.schema-include' = 'true' says it has",
+        )?;
+        payload_fields = object_fields(payload)?;
+        &payload_fields
+    } else {
+        if field(&top, "op").is_none() && field(&top, "schema").is_some() && field(&top, "payload").is_some() {
+            return Err("the message has \"schema\" and \"payload\" fields; set 'debezium-json.schema-include' = \
+                        'true' to read such messages"
+                .into());
+        }
+        &top
+    };
+    let op = field(envelope, "op").and_then(string_value);
+    let (before, after) = (field(envelope, "before"), field(envelope, "after"));
+    let replica_identity = "The \"before\" field of UPDATE/DELETE message is null, please check the Postgres table \
+                            has been set REPLICA IDENTITY to FULL level.";
+    match op.as_deref() {
+        Some("c") | Some("r") => {
+            t.push(RowKind::Insert, after.ok_or("the \"after\" field of a create/read message is null")?)?;
+            Ok(1)
+        }
+        Some("u") => {
+            let before = before.ok_or(replica_identity)?;
+            let after = after.ok_or("the \"after\" field of an UPDATE message is null")?;
+            t.push(RowKind::UpdateBefore, before)?;
+            t.push(RowKind::UpdateAfter, after)?;
+            Ok(2)
+        }
+        Some("d") => {
+            t.push(RowKind::Delete, before.ok_or(replica_identity)?)?;
+            Ok(1)
+        }
+        Some(other) => Err(format!("Unknown \"op\" value \"{other}\"")),
+        None => Err("Unknown \"op\" value \"null\"".into()),
+    }
+}
+
+/// Filters of `canal-json.database.include` / `canal-json.table.include` (whole-name matches).
+pub(crate) struct CanalFilter {
+    pub(crate) database: Option<regex::Regex>,
+    pub(crate) table: Option<regex::Regex>,
+}
+
+/// Reads one Canal message; returns the number of rows appended (0 for DDL and filtered
+/// messages).
+pub(crate) fn read_canal(text: &str, filter: &CanalFilter, t: &mut Target<'_>) -> Result<usize, String> {
+    let top = object_fields(text)?;
+    if field(&top, "isDdl").map(str::trim) == Some("true") {
+        return Ok(0);
+    }
+    for (pattern, name) in [(&filter.database, "database"), (&filter.table, "table")] {
+        if let Some(re) = pattern {
+            let value = field(&top, name).and_then(string_value);
+            if !value.is_some_and(|v| re.is_match(&v)) {
+                return Ok(0);
+            }
+        }
+    }
+    let kind = field(&top, "type").and_then(string_value);
+    let data =
+        || -> Result<Vec<&str>, String> { array_elements(field(&top, "data").ok_or("the \"data\" field is null")?) };
+    match kind.as_deref() {
+        Some("INSERT") => push_all(t, RowKind::Insert, &data()?),
+        Some("DELETE") => push_all(t, RowKind::Delete, &data()?),
+        Some("UPDATE") => {
+            let data = data()?;
+            let old = array_elements(field(&top, "old").ok_or("the \"old\" field of an UPDATE message is null")?)?;
+            if old.len() != data.len() {
+                return Err(format!(
+                    "an UPDATE message has {} \"data\" rows but {} \"old\" rows",
+                    data.len(),
+                    old.len()
+                ));
+            }
+            for (new, old) in data.iter().zip(&old) {
+                // "old" holds only the changed fields: the rest of the old row is the new row's.
+                // The reader keeps the first value of a repeated field, so old's come first.
+                t.push(RowKind::UpdateBefore, &merge_objects(old, new))?;
+                t.push(RowKind::UpdateAfter, new)?;
+            }
+            Ok(2 * data.len())
+        }
+        Some("CREATE") => Ok(0),
+        Some(other) => Err(format!("Unknown \"type\" value \"{other}\"")),
+        None => Err("Unknown \"type\" value \"null\"".into()),
+    }
+}
+
+fn push_all(t: &mut Target<'_>, kind: RowKind, rows: &[&str]) -> Result<usize, String> {
+    for row in rows {
+        t.push(kind, row)?;
+    }
+    Ok(rows.len())
+}
+
+/// `{a..}` and `{b..}` as one object `{a.., b..}` (texts already checked as JSON values).
+fn merge_objects(first: &str, second: &str) -> String {
+    let (a, b) = (first.trim(), second.trim());
+    let inner_a = a.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(a).trim();
+    let inner_b = b.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(b).trim();
+    match (inner_a.is_empty(), inner_b.is_empty()) {
+        (true, _) => format!("{{{inner_b}}}"),
+        (_, true) => format!("{{{inner_a}}}"),
+        _ => format!("{{{inner_a},{inner_b}}}"),
+    }
+}
+
+/// How a changelog row is written: Debezium's `op` with the row under `before` or `after`;
+/// Canal's `type` with the row in `data`. Updates are written as Flink writes them: the old
+/// row as a delete, the new one as an insert.
+pub(crate) fn debezium_envelope(kind: RowKind) -> (&'static str, &'static str) {
+    match kind {
+        RowKind::Insert | RowKind::UpdateAfter => ("{\"before\":null,\"after\":", ",\"op\":\"c\"}\n"),
+        RowKind::UpdateBefore | RowKind::Delete => ("{\"before\":", ",\"after\":null,\"op\":\"d\"}\n"),
+    }
+}
+
+/// See [`debezium_envelope`].
+pub(crate) fn canal_envelope(kind: RowKind) -> (&'static str, &'static str) {
+    match kind {
+        RowKind::Insert | RowKind::UpdateAfter => ("{\"data\":[", "],\"type\":\"INSERT\"}\n"),
+        RowKind::UpdateBefore | RowKind::Delete => ("{\"data\":[", "],\"type\":\"DELETE\"}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_objects;
+
+    #[test]
+    fn merged_objects_keep_both_sides() {
+        assert_eq!(merge_objects("{\"a\":1}", "{\"a\":2,\"b\":3}"), "{\"a\":1,\"a\":2,\"b\":3}");
+        assert_eq!(merge_objects("{}", "{\"b\":3}"), "{\"b\":3}");
+        assert_eq!(merge_objects(" { \"a\" : 1 } ", "{}"), "{\"a\" : 1}");
+    }
+}
