@@ -2,8 +2,8 @@
 //! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
 
 pub mod datagen;
-pub mod jdbc;
 pub mod filesystem;
+pub mod jdbc;
 pub mod nexmark;
 pub mod socket;
 
