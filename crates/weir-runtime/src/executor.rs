@@ -342,6 +342,11 @@ fn run_once(
                 Ok(_) => {}
                 Err(_) => reports_open = false,
             },
+            recv(checkpoints.written()) -> written => if let Ok(w) = written {
+                if failure.is_none() {
+                    step = checkpoints.on_written(w);
+                }
+            },
             recv(commands) -> command => if let Ok(Command::TriggerSavepoint(reply)) = command {
                 step = trigger_savepoint(&mut checkpoints, reply);
             },

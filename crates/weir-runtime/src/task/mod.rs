@@ -20,7 +20,7 @@ use weir_core::{CheckpointBarrier, CheckpointId};
 use crate::channel::CancelToken;
 use crate::clock::Clock;
 use crate::output::Output;
-use crate::snapshot::{TaskState, TASK_STATE_FORMAT_VERSION};
+use crate::snapshot::{PendingTaskState, TaskState};
 use crate::JobError;
 
 pub mod input;
@@ -66,8 +66,9 @@ pub enum TaskReport {
         task: TaskId,
         /// The checkpoint.
         checkpoint: CheckpointId,
-        /// Its state (written to storage by the job, off the task's thread).
-        state: TaskState,
+        /// Its state, possibly with items still to serialize (the job serializes and
+        /// writes it off the task's thread).
+        state: PendingTaskState,
     },
     /// The task could not take part in a checkpoint.
     Decline {
@@ -93,7 +94,7 @@ impl TaskEnv {
     pub(crate) fn checkpoint<T>(
         &self,
         barrier: CheckpointBarrier,
-        mut state: TaskState,
+        mut state: PendingTaskState,
         head: &mut dyn Output<T>,
     ) -> Result<(), JobError> {
         head.barrier(barrier, &mut state)?;
@@ -108,9 +109,11 @@ impl TaskEnv {
     }
 
     /// Reports the end of the task, with the final state of `head`'s chain added to `state`.
-    pub(crate) fn finished<T>(&self, mut state: TaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
-        state.finished = true;
+    pub(crate) fn finished<T>(&self, mut state: PendingTaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
+        state.set_finished();
         head.snapshot_finished(&mut state)?;
+        // The task has nothing left to do: serialize its final state here.
+        let state = state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {}: {e}", self.task)))?;
         let _ = self.reports.send(TaskReport::Finished { task: self.task, state });
         Ok(())
     }
@@ -137,8 +140,8 @@ impl TaskEnv {
 }
 
 /// A fresh, empty task state.
-pub(crate) fn empty_state() -> TaskState {
-    TaskState { format_version: TASK_STATE_FORMAT_VERSION, finished: false, operators: Vec::new() }
+pub(crate) fn empty_state() -> PendingTaskState {
+    PendingTaskState::default()
 }
 
 impl TaskEnv {

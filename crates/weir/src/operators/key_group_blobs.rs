@@ -132,7 +132,7 @@ where
 /// When a key or value cannot be encoded.
 pub(crate) fn snapshot_backend<K>(backend: &HeapKeyedStateBackend<K>) -> Result<Vec<u8>, BoxError>
 where
-    K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static,
+    K: Hash + Eq + Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
     Ok(backend.snapshot()?.to_bytes()?)
 }
