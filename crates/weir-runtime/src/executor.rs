@@ -420,6 +420,7 @@ fn run_task(mut spec: TaskSpec) -> Result<(), JobError> {
         task: TaskId { vertex: chain.head, subtask: SubtaskIndex(spec.subtask as u32) },
         mailbox: spec.mailbox.clone(),
         reports: spec.reports.clone(),
+        checkpointing: graph.checkpointing.is_some(),
     };
     let inputs = std::mem::take(&mut spec.inputs);
     match build_vertex(&mut spec, chain.head, Some(inputs))? {

@@ -282,6 +282,12 @@ impl PendingTaskState {
         self.state.committables()
     }
 
+    /// The state without running the deferred work: deferred items stay empty. For a
+    /// state that will not be stored, when only its committables matter.
+    pub fn without_deferred(self) -> TaskState {
+        self.state
+    }
+
     /// Runs the deferred work and returns the whole state.
     ///
     /// # Errors

@@ -44,6 +44,9 @@ pub struct TaskEnv {
     pub mailbox: Receiver<TaskMessage>,
     /// Where the task reports snapshots and its end to the job.
     pub reports: Sender<TaskReport>,
+    /// Whether the job takes checkpoints: without, a finished task's final state is
+    /// needed only for its committables, and its keyed state is never serialized.
+    pub checkpointing: bool,
 }
 
 /// A message from the job to one task.
@@ -112,8 +115,14 @@ impl TaskEnv {
     pub(crate) fn finished<T>(&self, mut state: PendingTaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
         state.set_finished();
         head.snapshot_finished(&mut state)?;
-        // The task has nothing left to do: serialize its final state here.
-        let state = state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {}: {e}", self.task)))?;
+        let state = if self.checkpointing {
+            // The task has nothing left to do: serialize its final state here.
+            state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {}: {e}", self.task)))?
+        } else {
+            // Only the committables matter, and they are never deferred: do not
+            // serialize state nobody will store (for the embedded backend, all of it).
+            state.without_deferred()
+        };
         let _ = self.reports.send(TaskReport::Finished { task: self.task, state });
         Ok(())
     }
