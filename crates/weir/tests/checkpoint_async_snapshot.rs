@@ -45,7 +45,7 @@ impl Operator for Counter {
         for r in batch.drain(..) {
             self.count += 1;
             self.shared.store(self.count, Ordering::SeqCst);
-            if self.count % 8 == 0 {
+            if self.count.is_multiple_of(8) {
                 std::thread::sleep(Duration::from_millis(1));
             }
             out.emit(r);
