@@ -188,7 +188,7 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+        snapshot_backend(&mut self.backend, state);
         state.keyed(TIMERS, snapshot_timers(&self.cleanup, self.max_parallelism)?);
         Ok(())
     }

@@ -529,7 +529,7 @@ where
         })?;
         state.keyed(WINDOWS, windows);
         state.keyed(TIMERS, snapshot_timers(&self.core.timers, self.max_parallelism)?);
-        state.keyed(KEYED_STATE, snapshot_backend(&self.core.backend)?);
+        snapshot_backend(&mut self.core.backend, state);
         Ok(())
     }
 
