@@ -215,11 +215,23 @@ impl OperatorStateWriter {
     /// The entries written.
     ///
     /// # Panics
-    /// If an entry is still to be serialized ([`Self::keyed_async`]): take the writer
-    /// apart with [`PendingTaskState::push_operator`] instead.
+    /// If an entry is still to be serialized ([`Self::keyed_async`]): use
+    /// [`Self::complete_entries`], or hand the writer to
+    /// [`PendingTaskState::push_operator`] to serialize it elsewhere.
     pub fn into_entries(self) -> Vec<StateEntry> {
-        assert!(self.deferred.is_empty(), "deferred entries are completed through a PendingTaskState");
+        assert!(self.deferred.is_empty(), "deferred entries are completed by complete_entries or a PendingTaskState");
         self.entries
+    }
+
+    /// The entries written, serializing the deferred ones here, on the calling thread.
+    ///
+    /// # Errors
+    /// The first error of the deferred work.
+    pub fn complete_entries(mut self) -> Result<Vec<StateEntry>, BoxError> {
+        for (entry, item, work) in self.deferred {
+            self.entries[entry].items[item] = work()?;
+        }
+        Ok(self.entries)
     }
 }
 

@@ -6,7 +6,7 @@
 //! | `state.backend.type` | `hashmap` (heap), `embedded` or `fjall` (the embedded LSM) | `hashmap` |
 //! | `state.backend.fjall.memory` | a size: `64mb`, `16 MiB`, `1g`, bytes | `64mb` |
 //! | `state.backend.fjall.localdir` | a directory for the working files | the system temp dir |
-//! | `execution.checkpointing.incremental` | `true`/`false` | `false` |
+//! | `execution.checkpointing.incremental` | `true`/`false` (accepted; checkpoints are full for now) | `false` |
 //!
 //! The memory budget bounds each keyed operator subtask's LSM: its block cache and the
 //! write buffers of its states ([`MemoryBudget`]); the rest of the state is on disk.
@@ -56,8 +56,9 @@ pub struct StateBackendConfig {
     /// durability comes from checkpoints; those a killed process left are deleted by the
     /// next process that opens a backend here). `None`: the system temp directory.
     pub local_dir: Option<PathBuf>,
-    /// Checkpoints write only what changed since the previous one where the backend
-    /// can tell (the embedded backend, by key group).
+    /// Flink's `execution.checkpointing.incremental`: parsed and kept, but not acted on
+    /// yet — every checkpoint is full (checkpoint storage cannot share files between
+    /// checkpoints; the embedded backend could cut only its changed key groups).
     pub incremental: bool,
 }
 

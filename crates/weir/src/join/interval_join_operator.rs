@@ -399,7 +399,7 @@ mod tests {
         feed(&mut op, keys.clone().flat_map(|k| [left(k, 10), right(k, 20)]).collect());
         let mut writer = OperatorStateWriter::new(CheckpointId(1));
         op.snapshot_state(&mut writer).unwrap();
-        let snapshot = OperatorSnapshot { operator_id: "join".into(), entries: writer.into_entries() };
+        let snapshot = OperatorSnapshot { operator_id: "join".into(), entries: writer.complete_entries().unwrap() };
         // Restored at parallelism 2: each subtask has its keys' buffers and timers.
         let mut restored: Vec<TestOperator> = (0..2)
             .map(|i| {
