@@ -176,20 +176,57 @@ mod tests {
         }
     }
 
+    /// (update type, visibility, write at, read at, read again at, first read, second
+    /// read); ttl 100.
+    type TtlCase = (UpdateType, StateVisibility, i64, i64, i64, Option<u64>, Option<u64>);
+    const TTL_CASES: [TtlCase; 6] = [
+        (UpdateType::OnCreateAndWrite, StateVisibility::NeverReturnExpired, 0, 50, 99, Some(1), Some(1)),
+        (UpdateType::OnCreateAndWrite, StateVisibility::NeverReturnExpired, 0, 50, 120, Some(1), None),
+        (UpdateType::OnReadAndWrite, StateVisibility::NeverReturnExpired, 0, 50, 120, Some(1), Some(1)),
+        (UpdateType::OnReadAndWrite, StateVisibility::NeverReturnExpired, 0, 100, 120, None, None),
+        (UpdateType::OnCreateAndWrite, StateVisibility::ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
+        (UpdateType::OnReadAndWrite, StateVisibility::ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
+    ];
+
+    /// A context over the embedded backend, with a settable time.
+    struct LsmCtx {
+        backend: crate::LsmKeyedStateBackend<String>,
+        key: String,
+        now: i64,
+    }
+
+    impl KeyedStateContext<String> for LsmCtx {
+        fn state_parts(&mut self) -> (BackendRef<'_, String>, &String, usize) {
+            let kg = assign_to_key_group(&self.key, 128);
+            (BackendRef::Embedded(&mut self.backend), &self.key, kg)
+        }
+        fn current_processing_time_ms(&self) -> Option<i64> {
+            Some(self.now)
+        }
+    }
+
+    #[test]
+    fn value_state_ttl_on_the_embedded_backend() {
+        for (update, visibility, write, read1, read2, want1, want2) in TTL_CASES {
+            let dir = tempfile::tempdir().unwrap();
+            let range = KeyGroupRange::for_operator(128, 1, 0);
+            let budget = crate::MemoryBudget::of(4 << 20);
+            let backend = crate::LsmKeyedStateBackend::open(dir.path(), range, budget).unwrap();
+            let mut c = LsmCtx { backend, key: "k".into(), now: write };
+            let ttl = StateTtlConfig::new(Duration::from_millis(100)).update_type(update).visibility(visibility);
+            let v = ValueStateDescriptor::<u64>::new("v").with_ttl(ttl).declare(&mut c.backend).unwrap();
+            v.update(&mut c, 1).unwrap();
+            c.now = read1;
+            let first = v.value(&mut c).unwrap();
+            c.now = read2;
+            let second = v.value(&mut c).unwrap();
+            assert_eq!((first, second), (want1, want2), "{update:?} {visibility:?} {write} {read1} {read2}");
+        }
+    }
+
     #[test]
     fn value_state_ttl() {
-        use StateVisibility::*;
-        use UpdateType::*;
-        // (update type, visibility, write at, read at, read again at, first read, second read); ttl 100.
-        let cases = [
-            (OnCreateAndWrite, NeverReturnExpired, 0, 50, 99, Some(1), Some(1)),
-            (OnCreateAndWrite, NeverReturnExpired, 0, 50, 120, Some(1), None),
-            (OnReadAndWrite, NeverReturnExpired, 0, 50, 120, Some(1), Some(1)),
-            (OnReadAndWrite, NeverReturnExpired, 0, 100, 120, None, None),
-            (OnCreateAndWrite, ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
-            (OnReadAndWrite, ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
-        ];
-        for (update, visibility, write, read1, read2, want1, want2) in cases {
+        for (update, visibility, write, read1, read2, want1, want2) in TTL_CASES {
             let mut c = Ctx::new();
             let ttl = StateTtlConfig::new(Duration::from_millis(100)).update_type(update).visibility(visibility);
             let v = ValueStateDescriptor::<u64>::new("v").with_ttl(ttl).declare(&mut c.backend).unwrap();
