@@ -211,7 +211,7 @@ pub(crate) struct JobCheckpoints {
 pub(crate) struct WrittenState {
     task: TaskId,
     checkpoint: CheckpointId,
-    result: Result<weir_checkpoint::StateHandle, String>,
+    result: Result<weir_checkpoint::StateHandle, weir_checkpoint::AbortReason>,
 }
 
 /// The threads writing task states of one execution of a job.
@@ -348,8 +348,12 @@ impl JobCheckpoints {
         let write = {
             let storage = storage.clone();
             move |state: PendingTaskState| {
-                let bytes = state.complete().and_then(|s| s.to_bytes()).map_err(|e| format!("{task}: {e}"))?;
-                storage.write_task_state(checkpoint, task, &bytes).map_err(|e| e.to_string())
+                use weir_checkpoint::AbortReason::{SnapshotFailed, StorageFailed};
+                let bytes = state
+                    .complete()
+                    .and_then(|s| s.to_bytes())
+                    .map_err(|e| SnapshotFailed(format!("task {task}: {e}")))?;
+                storage.write_task_state(checkpoint, task, &bytes).map_err(|e| StorageFailed(e.to_string()))
             }
         };
         if state.is_complete() {
@@ -388,10 +392,7 @@ impl JobCheckpoints {
                 *self.sizes.entry(checkpoint).or_default() += handle.size;
                 c.on_ack(checkpoint, task, handle).map_err(internal)?
             }
-            Err(e) => {
-                let reason = weir_checkpoint::AbortReason::StorageFailed(e);
-                c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?
-            }
+            Err(reason) => c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?,
         };
         self.perform(decisions)
     }

@@ -126,6 +126,44 @@ fn the_task_processes_records_while_its_snapshot_is_serialized() {
     assert!(checked >= 3, "checkpoints held the counter's state ({checked})");
 }
 
+/// Fails the serialization of every snapshot but the final one.
+struct Unserializable;
+
+impl Operator for Unserializable {
+    type In = i64;
+    type Out = i64;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<i64>>, out: &mut Emitter<i64>) -> Result<(), BoxError> {
+        for r in batch.drain(..) {
+            std::thread::sleep(Duration::from_micros(200));
+            out.emit(r);
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        state.keyed_async("broken", Box::new(|| Err("the value type refuses to serialize".into())));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_snapshot_that_fails_to_serialize_fails_the_checkpoint_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(LocalDirStorage::new(dir.path()).unwrap());
+    let settings = CheckpointSettings { config: CheckpointConfig::every(20), storage, restore: None };
+    let env = StreamExecutionEnvironment::new()
+        .enable_checkpointing(settings)
+        .with_restart_strategy(weir_runtime::restart::RestartStrategy::None);
+    env.from_sequence(1, 5_000)
+        .transform("Unserializable", |_: &SubtaskInfo| Ok(Unserializable))
+        .uid("unserializable")
+        .sink_to(weir::connectors::BlackholeSink::default(), "blackhole");
+    // No failed checkpoint is tolerated (Flink's default): the job fails, saying why.
+    let e = env.execute("failing snapshots").err().expect("the job fails").to_string();
+    assert!(e.contains("the value type refuses to serialize"), "{e}");
+}
+
 #[test]
 fn a_heap_cut_serialized_elsewhere_while_the_state_changes_equals_the_state_at_the_cut() {
     let range = weir_core::KeyGroupRange::for_operator(128, 1, 0);
