@@ -160,7 +160,7 @@ fn a_snapshot_that_fails_to_serialize_fails_the_checkpoint_with_its_reason() {
         .uid("unserializable")
         .sink_to(weir::connectors::BlackholeSink::default(), "blackhole");
     // No failed checkpoint is tolerated (Flink's default): the job fails, saying why.
-    let e = env.execute("failing snapshots").err().expect("the job fails").to_string();
+    let e = env.execute("failing snapshots").expect_err("the job fails").to_string();
     assert!(e.contains("the value type refuses to serialize"), "{e}");
 }
 
