@@ -48,3 +48,15 @@ fn fraud_detection_alerts_exactly_the_small_then_large_accounts() {
     alerts.sort();
     assert_eq!(alerts, vec!["ALERT account=3 amount=900.00", "ALERT account=4 amount=501.00"]);
 }
+
+#[test]
+fn state_backend_runs_the_same_job_on_both_backends() {
+    for backend in ["hashmap", "embedded"] {
+        let args = ["--backend", backend, "--memory", "8mb", "--records", "20000", "--keys", "500"];
+        let stdout = run(env!("CARGO_BIN_EXE_state_backend"), &args);
+        assert!(stdout.contains("20000 records, 500 keys"), "{stdout}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_state_backend")).args(["--backend", "rocksdb"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hashmap, embedded or fjall"));
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use weir_cli::checkpoint_options::CheckpointArgs;
 use weir_cli::nexmark::{self, NexmarkInput, Query, RunSpec};
+use weir_cli::state_backend_options::StateBackendArgs;
 use weir_connectors::nexmark::{write_dir, NexmarkConfig};
 
 /// Weir: stream processing in the spirit of Apache Flink, in one binary.
@@ -140,6 +141,9 @@ struct RunArgs {
     output: Option<PathBuf>,
     #[command(flatten)]
     checkpoints: CheckpointArgs,
+    /// Keyed state of the DataStream queries (the SQL queries keep theirs on the heap).
+    #[command(flatten)]
+    state_backend: StateBackendArgs,
 }
 
 fn main() -> ExitCode {
@@ -206,6 +210,9 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
         ),
     };
     if args.api == Api::Sql {
+        if args.state_backend.config()?.kind != weir::StateBackendKind::HashMap {
+            anyhow::bail!("--state-backend embedded applies to the DataStream queries; SQL operators keep their state on the heap");
+        }
         eprintln!("Nexmark {name} (SQL) · parallelism {} · {source}", args.parallelism);
         let spec = nexmark::sql::SqlRunSpec {
             query: name,
@@ -233,6 +240,7 @@ fn run_nexmark(args: RunArgs) -> anyhow::Result<()> {
         checkpointing: args.checkpoints.settings()?,
         checkpoint_dir: args.checkpoints.checkpoint_dir.clone(),
         restart_strategy: args.checkpoints.restart_strategy()?,
+        state_backend: args.state_backend.config()?,
     };
     eprintln!("Nexmark {query} · parallelism {} · {source}", args.parallelism);
     let r = nexmark::run(&spec)?;

@@ -72,6 +72,17 @@ impl Moments {
 }
 
 fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usize, seed: u64) {
+    killed_and_restored_with(query, events, kills, seed, &[], &|| ());
+}
+
+/// As [`killed_and_restored_equals_failure_free`], every run (also the failure-free
+/// one) with the options `extra`; `after_kill` runs after each kill.
+fn killed_and_restored_with(query: &str, events: &str, kills: usize, seed: u64, extra: &[&str], after_kill: &dyn Fn()) {
+    let args = |query: &str, events: &str, out: &Path, checkpoints: &Path| {
+        let mut a = args(query, events, out, checkpoints);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
     let dir = tempfile::tempdir().unwrap();
     let clean_out = dir.path().join("clean");
     let clean = weir()
@@ -117,6 +128,7 @@ fn killed_and_restored_equals_failure_free(query: &str, events: &str, kills: usi
             None if killed < kills => {
                 child.kill().unwrap(); // SIGKILL: no cleanup runs
                 child.wait().unwrap();
+                after_kill();
                 killed += 1;
                 run_args = args(query, events, &out, &checkpoints);
                 run_args.extend(["--restore".to_string(), "latest".to_string()]);
@@ -182,4 +194,21 @@ fn q5_sliding_windows_survive_kill_9_with_exactly_once_output() {
 #[test]
 fn q7_tumbling_max_survives_kill_9_with_exactly_once_output() {
     killed_and_restored_equals_failure_free("q7", "1500000", 6, 0x5eed_0007);
+}
+
+#[test]
+fn q7_with_keyed_state_in_the_embedded_backend_survives_kill_9_with_exactly_once_output() {
+    let state = tempfile::tempdir().unwrap();
+    let extra = ["--state-backend", "embedded", "--state-backend-memory", "4mb", "--state-dir"];
+    let mut extra: Vec<&str> = extra.to_vec();
+    extra.push(state.path().to_str().unwrap());
+    // A killed run leaves its working directories: the state was in the embedded backend.
+    let used = || {
+        let n = std::fs::read_dir(state.path()).unwrap().count();
+        assert!(n > 0, "a killed run with --state-backend embedded left no working directory");
+    };
+    killed_and_restored_with("q7", "1500000", 4, 0x5eed_0017, &extra, &used);
+    // The last run removed what the killed ones left, then its own.
+    let left: Vec<_> = std::fs::read_dir(state.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "working directories left behind: {left:?}");
 }

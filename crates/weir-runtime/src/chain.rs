@@ -8,7 +8,7 @@ use weir_core::{CheckpointBarrier, CheckpointId, StreamRecord, Watermark, Waterm
 use crate::error::panic_message;
 use crate::operator::{Emitter, Operator};
 use crate::output::{earliest, Output};
-use crate::snapshot::{OperatorSnapshot, OperatorStateReader, OperatorStateWriter, TaskState};
+use crate::snapshot::{OperatorStateReader, OperatorStateWriter, PendingTaskState};
 use crate::{BoxError, JobError, Location};
 
 /// An operator plus where its output goes; is itself the output of the operator before.
@@ -80,11 +80,11 @@ impl<O: Operator> Chained<O> {
         self.finished_on_restore = true;
     }
 
-    fn snapshot_into(&mut self, checkpoint: CheckpointId, task: &mut TaskState) -> Result<(), JobError> {
+    fn snapshot_into(&mut self, checkpoint: CheckpointId, task: &mut PendingTaskState) -> Result<(), JobError> {
         let mut writer = OperatorStateWriter::new(checkpoint);
         let op = &mut self.operator;
         guard(&self.location, || op.snapshot_state(&mut writer))?;
-        task.operators.push(OperatorSnapshot { operator_id: self.operator_id.clone(), entries: writer.into_entries() });
+        task.push_operator(&self.operator_id, writer);
         Ok(())
     }
 
@@ -133,14 +133,14 @@ impl<O: Operator> Output<O::In> for Chained<O> {
         self.emitter.end_into(self.downstream.as_mut())
     }
 
-    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError> {
         self.snapshot_into(barrier.id, task)?;
         self.emitter.drain_into(self.downstream.as_mut())?;
         self.emitter.barrier_sides(barrier, task)?;
         self.downstream.barrier(barrier, task)
     }
 
-    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+    fn snapshot_finished(&mut self, task: &mut PendingTaskState) -> Result<(), JobError> {
         self.snapshot_into(CheckpointId::FINAL, task)?;
         self.emitter.snapshot_finished_sides(task)?;
         self.downstream.snapshot_finished(task)

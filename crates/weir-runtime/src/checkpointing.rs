@@ -4,6 +4,11 @@
 //! acknowledged (off the task threads), writes the manifest, commits two-phase-commit
 //! sinks' committables when a checkpoint completes, and tells the tasks the outcome.
 //!
+//! A task's acknowledgement may carry state still to be serialized (a cut taken at the
+//! barrier, [`PendingTaskState`]). Such a state is serialized and written by a thread of its
+//! own, which reports back through [`JobCheckpoints::written`]; only then does the task
+//! count as acknowledged. The job loop never waits for it, and neither does the task.
+//!
 //! It also restores: it reads a checkpoint's manifest and task states and hands every
 //! vertex its state, redistributed for the new parallelism ([`crate::snapshot`]).
 
@@ -11,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 use weir_checkpoint::{
     CheckpointConfig, CheckpointCoordinator, CheckpointMode, CheckpointStorage, CoordinatorDecision, Manifest, TaskId,
 };
@@ -19,7 +24,9 @@ use weir_core::{CheckpointBarrier, CheckpointId, SubtaskIndex, VertexId};
 
 use crate::graph::{RestoredCoordinator, VertexCoordinator};
 use crate::sink::Committer;
-use crate::snapshot::{redistribute, OperatorSnapshot, OperatorStateReader, OperatorStateWriter, TaskState};
+use crate::snapshot::{
+    redistribute, OperatorSnapshot, OperatorStateReader, OperatorStateWriter, PendingTaskState, TaskState,
+};
 use crate::task::{empty_state, TaskMessage};
 use crate::JobError;
 
@@ -193,6 +200,32 @@ pub(crate) struct JobCheckpoints {
     sizes: BTreeMap<CheckpointId, u64>,
     /// Who waits for which savepoint.
     savepoint_waiters: Vec<(CheckpointId, Sender<Result<CheckpointId, JobError>>)>,
+    /// Threads serializing and writing task states, and where they report. Each thread
+    /// sends exactly one message, so the channel holds at most one per thread.
+    writers: SnapshotWriters,
+    written_tx: Sender<WrittenState>,
+    written_rx: Receiver<WrittenState>,
+}
+
+/// A task state serialized and written off the job loop: where it lies, or why not.
+pub(crate) struct WrittenState {
+    task: TaskId,
+    checkpoint: CheckpointId,
+    result: Result<weir_checkpoint::StateHandle, weir_checkpoint::AbortReason>,
+}
+
+/// The threads writing task states of one execution of a job.
+#[derive(Default)]
+struct SnapshotWriters(Vec<std::thread::JoinHandle<()>>);
+
+impl Drop for SnapshotWriters {
+    /// Waits for the writer threads, so that a restarted job never finds a late write of
+    /// the previous attempt in a checkpoint directory it reuses.
+    fn drop(&mut self) {
+        for w in self.0.drain(..) {
+            let _ = w.join();
+        }
+    }
 }
 
 impl JobCheckpoints {
@@ -207,6 +240,7 @@ impl JobCheckpoints {
     ) -> Result<Self, JobError> {
         let mut coordinator = None;
         let mut storage = None;
+        let (written_tx, written_rx) = crossbeam_channel::unbounded();
         if let Some(s) = settings {
             if s.config.mode == CheckpointMode::Unaligned {
                 return Err(JobError::InvalidGraph(
@@ -236,6 +270,9 @@ impl JobCheckpoints {
             savepoint_waiters: Vec::new(),
             stats: CheckpointStats::default(),
             sizes: BTreeMap::new(),
+            writers: SnapshotWriters::default(),
+            written_tx,
+            written_rx,
         })
     }
 
@@ -293,25 +330,70 @@ impl JobCheckpoints {
         }
     }
 
-    /// A task acknowledged `checkpoint` with `state`.
-    pub(crate) fn on_ack(&mut self, task: TaskId, checkpoint: CheckpointId, state: TaskState) -> Result<(), JobError> {
+    /// A task acknowledged `checkpoint` with `state`: a complete state is written now; one
+    /// with items still to serialize is handed to a writer thread, and the task counts
+    /// as acknowledged when [`Self::on_written`] hears back.
+    pub(crate) fn on_ack(
+        &mut self,
+        task: TaskId,
+        checkpoint: CheckpointId,
+        state: PendingTaskState,
+    ) -> Result<(), JobError> {
         let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(()) };
         if !c.pending().contains(&checkpoint) || !self.acked.entry(checkpoint).or_default().insert(task) {
             return Ok(());
         }
-        let bytes = state.to_bytes().map_err(|e| JobError::Checkpoint(e.to_string()))?;
-        let handle = match storage.write_task_state(checkpoint, task, &bytes) {
-            Ok(h) => h,
-            Err(e) => {
-                let reason = weir_checkpoint::AbortReason::StorageFailed(e.to_string());
-                let decisions = c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?;
-                return self.perform(decisions);
-            }
-        };
-        *self.sizes.entry(checkpoint).or_default() += handle.size;
         let found: Vec<(String, Vec<u8>)> = state.committables().map(|(op, c)| (op.to_string(), c.to_vec())).collect();
         self.committables.entry(checkpoint).or_default().extend(found);
-        let decisions = c.on_ack(checkpoint, task, handle).map_err(internal)?;
+        let write = {
+            let storage = storage.clone();
+            move |state: PendingTaskState| {
+                use weir_checkpoint::AbortReason::{SnapshotFailed, StorageFailed};
+                let bytes = state
+                    .complete()
+                    .and_then(|s| s.to_bytes())
+                    .map_err(|e| SnapshotFailed(format!("task {task}: {e}")))?;
+                storage.write_task_state(checkpoint, task, &bytes).map_err(|e| StorageFailed(e.to_string()))
+            }
+        };
+        if state.is_complete() {
+            let result = write(state);
+            return self.on_written(WrittenState { task, checkpoint, result });
+        }
+        let tx = self.written_tx.clone();
+        let writer = std::thread::Builder::new()
+            .name(format!("snapshot {task} chk-{checkpoint}"))
+            .spawn(move || {
+                let result = write(state);
+                let _ = tx.send(WrittenState { task, checkpoint, result });
+            })
+            .map_err(|e| JobError::Internal(format!("cannot start a snapshot writer: {e}")))?;
+        self.writers.0.retain(|w| !w.is_finished());
+        self.writers.0.push(writer);
+        Ok(())
+    }
+
+    /// Where writer threads report ([`Self::on_written`]).
+    pub(crate) fn written(&self) -> &Receiver<WrittenState> {
+        &self.written_rx
+    }
+
+    /// A task's state for a checkpoint was written (or could not be): acknowledge it to
+    /// the coordinator, or decline the checkpoint. A checkpoint given up meanwhile
+    /// ignores it.
+    pub(crate) fn on_written(&mut self, written: WrittenState) -> Result<(), JobError> {
+        let WrittenState { task, checkpoint, result } = written;
+        let Some(c) = &mut self.coordinator else { return Ok(()) };
+        if !c.pending().contains(&checkpoint) {
+            return Ok(());
+        }
+        let decisions = match result {
+            Ok(handle) => {
+                *self.sizes.entry(checkpoint).or_default() += handle.size;
+                c.on_ack(checkpoint, task, handle).map_err(internal)?
+            }
+            Err(reason) => c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?,
+        };
         self.perform(decisions)
     }
 
@@ -333,7 +415,7 @@ impl JobCheckpoints {
         self.finished.insert(task, state.clone());
         let pending = self.coordinator.as_ref().map(|c| c.pending()).unwrap_or_default();
         for id in pending {
-            self.on_ack(task, id, state.clone())?;
+            self.on_ack(task, id, PendingTaskState::new(state.clone()))?;
         }
         Ok(())
     }
@@ -456,17 +538,14 @@ impl JobCheckpoints {
                     let mut writer = OperatorStateWriter::new(barrier.id);
                     writer.union(ENUMERATOR, vec![bytes]);
                     let mut state = empty_state();
-                    state.operators.push(OperatorSnapshot {
-                        operator_id: source.operator_id.clone(),
-                        entries: writer.into_entries(),
-                    });
+                    state.push_operator(&source.operator_id, writer);
                     acks.push((task, Ok(state)));
                 }
                 Err(e) => acks.push((task, Err(format!("source '{}': {e}", source.operator_id)))),
             }
         }
         for (task, state) in &self.finished {
-            acks.push((*task, Ok(state.clone())));
+            acks.push((*task, Ok(PendingTaskState::new(state.clone()))));
         }
         for (task, state) in acks {
             match state {

@@ -350,6 +350,11 @@ fn run_once(
                 Ok(_) => {}
                 Err(_) => reports_open = false,
             },
+            recv(checkpoints.written()) -> written => if let Ok(w) = written {
+                if failure.is_none() {
+                    step = checkpoints.on_written(w);
+                }
+            },
             recv(commands) -> command => if let Ok(Command::TriggerSavepoint(reply)) = command {
                 step = trigger_savepoint(&mut checkpoints, reply);
             },
@@ -423,6 +428,7 @@ fn run_task(mut spec: TaskSpec) -> Result<(), JobError> {
         task: TaskId { vertex: chain.head, subtask: SubtaskIndex(spec.subtask as u32) },
         mailbox: spec.mailbox.clone(),
         reports: spec.reports.clone(),
+        checkpointing: graph.checkpointing.is_some(),
     };
     let inputs = std::mem::take(&mut spec.inputs);
     match build_vertex(&mut spec, chain.head, Some(inputs))? {

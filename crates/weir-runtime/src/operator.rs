@@ -15,7 +15,7 @@ use weir_core::{CheckpointBarrier, CheckpointId, StreamRecord, Watermark, Waterm
 
 use crate::clock::Clock;
 use crate::output::{earliest, Output};
-use crate::snapshot::{OperatorStateReader, OperatorStateWriter, TaskState};
+use crate::snapshot::{OperatorStateReader, OperatorStateWriter, PendingTaskState};
 use crate::{BoxError, JobError, SubtaskInfo};
 
 /// A stream operator: turns batches of `In` into records of `Out`.
@@ -132,9 +132,9 @@ pub trait OutputControl {
     /// As [`Output::fire_timers`].
     fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError>;
     /// As [`Output::barrier`].
-    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError>;
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError>;
     /// As [`Output::snapshot_finished`].
-    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError>;
+    fn snapshot_finished(&mut self, task: &mut PendingTaskState) -> Result<(), JobError>;
     /// As [`Output::notify_checkpoint`].
     fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError>;
 }
@@ -158,10 +158,10 @@ impl<T> OutputControl for Box<dyn Output<T>> {
     fn fire_timers(&mut self, now_ms: i64) -> Result<(), JobError> {
         (**self).fire_timers(now_ms)
     }
-    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError> {
         (**self).barrier(barrier, task)
     }
-    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+    fn snapshot_finished(&mut self, task: &mut PendingTaskState) -> Result<(), JobError> {
         (**self).snapshot_finished(task)
     }
     fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError> {
@@ -367,7 +367,7 @@ impl<T> Emitter<T> {
     }
 
     /// Passes a barrier to the side outputs' consumers (after their buffered records).
-    pub fn barrier_sides(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+    pub fn barrier_sides(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError> {
         for side in &mut self.sides.sides {
             side.push_buffered()?;
             side.output().barrier(barrier, task)?;
@@ -376,7 +376,7 @@ impl<T> Emitter<T> {
     }
 
     /// Takes the final snapshots of the side outputs' consumers.
-    pub fn snapshot_finished_sides(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+    pub fn snapshot_finished_sides(&mut self, task: &mut PendingTaskState) -> Result<(), JobError> {
         self.sides.sides.iter_mut().try_for_each(|s| s.output().snapshot_finished(task))
     }
 

@@ -3,7 +3,7 @@
 
 use weir_core::{CheckpointBarrier, CheckpointId, StreamRecord, Watermark, WatermarkStatus};
 
-use crate::snapshot::TaskState;
+use crate::snapshot::PendingTaskState;
 use crate::JobError;
 
 /// The receiving end of a stream inside a task (Flink's `Output`), batch at a time.
@@ -31,11 +31,11 @@ pub trait Output<T>: Send {
 
     /// A checkpoint barrier: operators from here on add their state to `task` and the
     /// barrier goes on downstream, after every record before it.
-    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError>;
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError>;
 
     /// After the end of input: operators from here on add their final state to `task`
     /// (what a finished task leaves in later checkpoints). Nothing is sent downstream.
-    fn snapshot_finished(&mut self, _task: &mut TaskState) -> Result<(), JobError> {
+    fn snapshot_finished(&mut self, _task: &mut PendingTaskState) -> Result<(), JobError> {
         Ok(())
     }
 
@@ -86,7 +86,7 @@ impl<T> Output<T> for Discard {
     fn end_of_input(&mut self) -> Result<(), JobError> {
         Ok(())
     }
-    fn barrier(&mut self, _: CheckpointBarrier, _: &mut TaskState) -> Result<(), JobError> {
+    fn barrier(&mut self, _: CheckpointBarrier, _: &mut PendingTaskState) -> Result<(), JobError> {
         Ok(())
     }
 }
@@ -133,10 +133,10 @@ impl<T: Clone + Send> Output<T> for FanOut<T> {
     fn end_of_input(&mut self) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.end_of_input())
     }
-    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.barrier(barrier, task))
     }
-    fn snapshot_finished(&mut self, task: &mut TaskState) -> Result<(), JobError> {
+    fn snapshot_finished(&mut self, task: &mut PendingTaskState) -> Result<(), JobError> {
         self.outputs.iter_mut().try_for_each(|o| o.snapshot_finished(task))
     }
     fn notify_checkpoint(&mut self, checkpoint: CheckpointId, complete: bool) -> Result<(), JobError> {

@@ -10,7 +10,7 @@ use crate::channel::{CancelToken, ChannelSender};
 use crate::error::panic_message;
 use crate::output::Output;
 use crate::partitioner::ChannelSelector;
-use crate::snapshot::TaskState;
+use crate::snapshot::PendingTaskState;
 use crate::{JobError, Location};
 
 /// What every writer needs besides its channels.
@@ -143,7 +143,7 @@ impl<T: Send, S: ChannelSelector<T>> Output<T> for RecordWriter<T, S> {
         self.broadcast_element(|| StreamElement::EndOfInput)
     }
 
-    fn barrier(&mut self, barrier: CheckpointBarrier, _: &mut TaskState) -> Result<(), JobError> {
+    fn barrier(&mut self, barrier: CheckpointBarrier, _: &mut PendingTaskState) -> Result<(), JobError> {
         self.broadcast_element(|| StreamElement::Barrier(barrier))
     }
 }
@@ -191,7 +191,7 @@ impl<T: Clone + Send> Output<T> for BroadcastWriter<T> {
         self.inner.end_of_input()
     }
 
-    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut TaskState) -> Result<(), JobError> {
+    fn barrier(&mut self, barrier: CheckpointBarrier, task: &mut PendingTaskState) -> Result<(), JobError> {
         self.inner.barrier(barrier, task)
     }
 }

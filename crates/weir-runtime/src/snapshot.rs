@@ -110,6 +110,10 @@ impl TaskState {
     }
 }
 
+/// Work that turns a cut of state into an entry's bytes, run off the task thread (see
+/// [`OperatorStateWriter::keyed_async`]).
+pub type DeferredBytes = Box<dyn FnOnce() -> Result<Vec<u8>, BoxError> + Send>;
+
 /// Where an operator writes its state at a checkpoint barrier.
 ///
 /// # Example
@@ -123,16 +127,56 @@ impl TaskState {
 /// assert_eq!(entries[0].distribution, Distribution::KeyGroups);
 /// assert_eq!(entries[1].items, vec![vec![7]]);
 /// ```
-#[derive(Debug)]
 pub struct OperatorStateWriter {
     checkpoint: CheckpointId,
     entries: Vec<StateEntry>,
+    /// Items still to be serialized: (entry index, item index, work).
+    deferred: Vec<(usize, usize, DeferredBytes)>,
+}
+
+impl std::fmt::Debug for OperatorStateWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OperatorStateWriter")
+            .field("checkpoint", &self.checkpoint)
+            .field("entries", &self.entries)
+            .field("deferred", &self.deferred.len())
+            .finish()
+    }
 }
 
 impl OperatorStateWriter {
     /// A writer for `checkpoint`.
     pub fn new(checkpoint: CheckpointId) -> Self {
-        OperatorStateWriter { checkpoint, entries: Vec::new() }
+        OperatorStateWriter { checkpoint, entries: Vec::new(), deferred: Vec::new() }
+    }
+
+    /// Keyed state as [`Self::keyed`], serialized later, off the task thread: the
+    /// operator takes a cheap cut of its state (a copy-on-write view, a read view of a
+    /// store) and hands over the work that turns it into bytes. The task goes on
+    /// processing while the job serializes and writes it.
+    ///
+    /// # Contract
+    /// `serialize` must not see changes made after this call: the checkpoint is the
+    /// state at the barrier. An error from it declines the checkpoint.
+    ///
+    /// # Example
+    /// ```
+    /// use weir_core::CheckpointId;
+    /// use weir_runtime::snapshot::{OperatorSnapshot, OperatorStateWriter, PendingTaskState};
+    /// let mut w = OperatorStateWriter::new(CheckpointId(3));
+    /// let cut = vec![1u8, 2, 3]; // a frozen copy the operator no longer changes
+    /// w.keyed_async("counts", Box::new(move || Ok(cut)));
+    /// let mut task = PendingTaskState::default();
+    /// task.push_operator("op", w);
+    /// assert!(!task.is_complete());
+    /// let state = task.complete().unwrap();
+    /// assert_eq!(state.operators[0].entries[0].items, vec![vec![1, 2, 3]]);
+    /// ```
+    pub fn keyed_async(&mut self, name: &str, serialize: DeferredBytes) {
+        self.put(name, Distribution::KeyGroups, vec![Vec::new()]);
+        let entry = self.entries.iter().position(|e| e.name == name).expect("put just above");
+        let item = self.entries[entry].items.len() - 1;
+        self.deferred.push((entry, item, serialize));
     }
 
     /// The checkpoint being taken.
@@ -169,8 +213,102 @@ impl OperatorStateWriter {
     }
 
     /// The entries written.
+    ///
+    /// # Panics
+    /// If an entry is still to be serialized ([`Self::keyed_async`]): use
+    /// [`Self::complete_entries`], or hand the writer to
+    /// [`PendingTaskState::push_operator`] to serialize it elsewhere.
     pub fn into_entries(self) -> Vec<StateEntry> {
+        assert!(self.deferred.is_empty(), "deferred entries are completed by complete_entries or a PendingTaskState");
         self.entries
+    }
+
+    /// The entries written, serializing the deferred ones here, on the calling thread.
+    ///
+    /// # Errors
+    /// The first error of the deferred work.
+    pub fn complete_entries(mut self) -> Result<Vec<StateEntry>, BoxError> {
+        for (entry, item, work) in self.deferred {
+            self.entries[entry].items[item] = work()?;
+        }
+        Ok(self.entries)
+    }
+}
+
+/// A task's snapshot as its chain took it at a barrier: the [`TaskState`] with the items
+/// operators left to serialize off the task thread ([`OperatorStateWriter::keyed_async`]).
+/// [`Self::complete`] runs that work — on whichever thread calls it.
+pub struct PendingTaskState {
+    state: TaskState,
+    /// (operator index, entry index, item index, work).
+    deferred: Vec<(usize, usize, usize, DeferredBytes)>,
+}
+
+impl std::fmt::Debug for PendingTaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingTaskState").field("state", &self.state).field("deferred", &self.deferred.len()).finish()
+    }
+}
+
+impl Default for PendingTaskState {
+    /// An empty snapshot of the current format.
+    fn default() -> Self {
+        PendingTaskState::new(TaskState {
+            format_version: TASK_STATE_FORMAT_VERSION,
+            finished: false,
+            operators: Vec::new(),
+        })
+    }
+}
+
+impl PendingTaskState {
+    /// A snapshot starting from `state` (already complete).
+    pub fn new(state: TaskState) -> Self {
+        PendingTaskState { state, deferred: Vec::new() }
+    }
+
+    /// Adds an operator's complete state.
+    pub fn push(&mut self, operator: OperatorSnapshot) {
+        self.state.operators.push(operator);
+    }
+
+    /// Adds what an operator wrote, keeping its deferred items for [`Self::complete`].
+    pub fn push_operator(&mut self, operator_id: &str, writer: OperatorStateWriter) {
+        let index = self.state.operators.len();
+        self.deferred.extend(writer.deferred.into_iter().map(|(entry, item, work)| (index, entry, item, work)));
+        self.state.operators.push(OperatorSnapshot { operator_id: operator_id.to_string(), entries: writer.entries });
+    }
+
+    /// Marks the task as finished (its state is what it leaves in every later checkpoint).
+    pub fn set_finished(&mut self) {
+        self.state.finished = true;
+    }
+
+    /// Whether nothing is left to serialize.
+    pub fn is_complete(&self) -> bool {
+        self.deferred.is_empty()
+    }
+
+    /// The committables in the snapshot (they are never deferred).
+    pub fn committables(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.state.committables()
+    }
+
+    /// The state without running the deferred work: deferred items stay empty. For a
+    /// state that will not be stored, when only its committables matter.
+    pub fn without_deferred(self) -> TaskState {
+        self.state
+    }
+
+    /// Runs the deferred work and returns the whole state.
+    ///
+    /// # Errors
+    /// The first error of the deferred work.
+    pub fn complete(mut self) -> Result<TaskState, BoxError> {
+        for (operator, entry, item, work) in self.deferred {
+            self.state.operators[operator].entries[entry].items[item] = work()?;
+        }
+        Ok(self.state)
     }
 }
 

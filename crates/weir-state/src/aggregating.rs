@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 
 use crate::cell::ValueCell;
 use crate::ttl::StateTtlConfig;
-use crate::{HeapKeyedStateBackend, Key, KeyedStateContext, StateError, StateKind, StateValue};
+use crate::{AsBackendRef, Key, KeyedStateContext, StateError, StateKind, StateValue};
 
 /// Aggregates values one at a time into an accumulator, and the accumulator into a result
 /// (Flink's `AggregateFunction`; the same shape as the window `AggregateFunction` of the
@@ -95,12 +95,9 @@ where
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Key>(
-        &self,
-        backend: &mut HeapKeyedStateBackend<K>,
-    ) -> Result<AggregatingState<IN, F>, StateError> {
+    pub fn declare<K: Key>(&self, backend: &mut impl AsBackendRef<K>) -> Result<AggregatingState<IN, F>, StateError> {
         Ok(AggregatingState {
-            cell: ValueCell::declare(backend, &self.name, StateKind::Aggregating, self.ttl)?,
+            cell: ValueCell::declare(backend.backend_ref(), &self.name, StateKind::Aggregating, self.ttl)?,
             function: self.function.clone(),
             _in: PhantomData,
         })
@@ -113,7 +110,7 @@ where
 /// # Example
 /// ```
 /// use weir_core::KeyGroupRange;
-/// use weir_state::{AggregateFunction, AggregatingStateDescriptor, HeapKeyedStateBackend, KeyedStateContext};
+/// use weir_state::{AggregateFunction, AggregatingStateDescriptor, BackendRef, HeapKeyedStateBackend, KeyedStateContext};
 /// #[derive(Clone)]
 /// struct Average;
 /// impl AggregateFunction<f64> for Average {
@@ -126,8 +123,8 @@ where
 /// }
 /// struct Ctx { backend: HeapKeyedStateBackend<u32>, key: u32 }
 /// impl KeyedStateContext<u32> for Ctx {
-///     fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<u32>, &u32, usize) {
-///         (&mut self.backend, &self.key, 0)
+///     fn state_parts(&mut self) -> (BackendRef<'_, u32>, &u32, usize) {
+///         (BackendRef::Heap(&mut self.backend), &self.key, 0)
 ///     }
 /// }
 /// let mut ctx = Ctx { backend: HeapKeyedStateBackend::new(KeyGroupRange::for_operator(128, 1, 0)), key: 7 };

@@ -8,6 +8,7 @@ use serde::Serialize;
 use weir_core::KeyGroupRange;
 
 use crate::snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
+use crate::table::TableCut;
 use crate::ttl::{StateTtlConfig, TtlValue};
 use crate::{StateError, StateTable};
 
@@ -40,24 +41,59 @@ struct Registered {
     table: Box<dyn ErasedTable>,
 }
 
-/// A state table with its key and value types hidden: what snapshots need of it.
-trait ErasedTable: Send {
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
+/// What a snapshot reads of one state, live or cut.
+trait KeyGroupSource {
     fn has_entries(&self, key_group: usize) -> bool;
     /// The key group's entries in bincode; with `now_ms`, a TTL state that cleans up in
     /// full snapshots leaves its expired entries out.
     fn snapshot_key_group(&self, key_group: usize, now_ms: Option<i64>) -> Result<Vec<u8>, StateError>;
+}
+
+/// A state table with its key and value types hidden: what snapshots need of it.
+trait ErasedTable: KeyGroupSource + Send {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// A frozen view to serialize on another thread (see [`StateTable::cut`]).
+    fn cut(&mut self) -> Box<dyn KeyGroupSource + Send>;
     fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError>;
     fn estimated_size_bytes(&self) -> u64;
     /// The keys with an entry in `key_group`, as a `Vec<K>`.
     fn key_group_keys(&self, key_group: usize) -> Box<dyn Any>;
 }
 
+/// The bincode of `entries` as a `Vec<(K, S)>`.
+fn encode_entries<'a, K: Serialize + 'a, S: Serialize + 'a>(
+    entries: impl Iterator<Item = (&'a K, &'a S)>,
+) -> Result<Vec<u8>, StateError> {
+    let entries: Vec<(&K, &S)> = entries.collect();
+    bincode::serialize(&entries).map_err(|e| StateError::Snapshot(e.to_string()))
+}
+
+impl<K: Serialize, S: Serialize> KeyGroupSource for StateTable<K, S>
+where
+    K: Hash + Eq + Clone,
+{
+    fn has_entries(&self, key_group: usize) -> bool {
+        self.key_group_entries(key_group).next().is_some()
+    }
+    fn snapshot_key_group(&self, key_group: usize, _now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
+        encode_entries(self.key_group_entries(key_group))
+    }
+}
+
+impl<K: Serialize, S: Serialize> KeyGroupSource for TableCut<K, S> {
+    fn has_entries(&self, key_group: usize) -> bool {
+        TableCut::has_entries(self, key_group)
+    }
+    fn snapshot_key_group(&self, key_group: usize, _now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
+        encode_entries(self.key_group_entries(key_group))
+    }
+}
+
 impl<K, S> ErasedTable for StateTable<K, S>
 where
-    K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static,
-    S: Send + Serialize + DeserializeOwned + 'static,
+    K: Hash + Eq + Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    S: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
     fn as_any(&self) -> &dyn Any {
         self
@@ -65,12 +101,8 @@ where
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
-    fn has_entries(&self, key_group: usize) -> bool {
-        self.key_group_entries(key_group).next().is_some()
-    }
-    fn snapshot_key_group(&self, key_group: usize, _now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
-        let entries: Vec<(&K, &S)> = self.key_group_entries(key_group).collect();
-        bincode::serialize(&entries).map_err(|e| StateError::Snapshot(e.to_string()))
+    fn cut(&mut self) -> Box<dyn KeyGroupSource + Send> {
+        Box::new(StateTable::cut(self))
     }
     fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError> {
         let entries: Vec<(K, S)> = bincode::deserialize(bytes).map_err(|e| StateError::Restore(e.to_string()))?;
@@ -94,10 +126,52 @@ struct TtlTable<K, T> {
     ttl: StateTtlConfig,
 }
 
+/// The bincode of the entries of a TTL state that are live at `now_ms` (all of them
+/// without `now_ms`, or when the TTL does not clean up in full snapshots).
+fn encode_live<'a, K: Serialize + 'a, T: Serialize + 'a>(
+    ttl: &StateTtlConfig,
+    entries: impl Iterator<Item = (&'a K, &'a TtlValue<T>)>,
+    now_ms: Option<i64>,
+) -> Result<Vec<u8>, StateError> {
+    let live = |v: &TtlValue<T>| match now_ms {
+        Some(now) if ttl.cleans_up_in_full_snapshot() => !ttl.is_expired(v.last_access_ms, now),
+        _ => true,
+    };
+    encode_entries(entries.filter(|(_, v)| live(v)))
+}
+
+impl<K, T> KeyGroupSource for TtlTable<K, T>
+where
+    K: Hash + Eq + Clone + Serialize,
+    T: Serialize,
+{
+    fn has_entries(&self, key_group: usize) -> bool {
+        self.table.has_entries(key_group)
+    }
+    fn snapshot_key_group(&self, key_group: usize, now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
+        encode_live(&self.ttl, self.table.key_group_entries(key_group), now_ms)
+    }
+}
+
+/// A cut of a TTL state.
+struct TtlCut<K, T> {
+    cut: TableCut<K, TtlValue<T>>,
+    ttl: StateTtlConfig,
+}
+
+impl<K: Serialize, T: Serialize> KeyGroupSource for TtlCut<K, T> {
+    fn has_entries(&self, key_group: usize) -> bool {
+        self.cut.has_entries(key_group)
+    }
+    fn snapshot_key_group(&self, key_group: usize, now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
+        encode_live(&self.ttl, self.cut.key_group_entries(key_group), now_ms)
+    }
+}
+
 impl<K, T> ErasedTable for TtlTable<K, T>
 where
-    K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static,
-    T: Send + Serialize + DeserializeOwned + 'static,
+    K: Hash + Eq + Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
     fn as_any(&self) -> &dyn Any {
         &self.table
@@ -105,17 +179,8 @@ where
     fn as_any_mut(&mut self) -> &mut dyn Any {
         &mut self.table
     }
-    fn has_entries(&self, key_group: usize) -> bool {
-        self.table.has_entries(key_group)
-    }
-    fn snapshot_key_group(&self, key_group: usize, now_ms: Option<i64>) -> Result<Vec<u8>, StateError> {
-        let live = |v: &TtlValue<T>| match now_ms {
-            Some(now) if self.ttl.cleans_up_in_full_snapshot() => !self.ttl.is_expired(v.last_access_ms, now),
-            _ => true,
-        };
-        let entries: Vec<(&K, &TtlValue<T>)> =
-            self.table.key_group_entries(key_group).filter(|(_, v)| live(v)).collect();
-        bincode::serialize(&entries).map_err(|e| StateError::Snapshot(e.to_string()))
+    fn cut(&mut self) -> Box<dyn KeyGroupSource + Send> {
+        Box::new(TtlCut { cut: self.table.cut(), ttl: self.ttl })
     }
     fn restore_key_group(&mut self, key_group: usize, bytes: &[u8]) -> Result<(), StateError> {
         self.table.restore_key_group(key_group, bytes)
@@ -148,7 +213,7 @@ pub struct HeapKeyedStateBackend<K> {
     _key: std::marker::PhantomData<fn() -> K>,
 }
 
-impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapKeyedStateBackend<K> {
+impl<K: Hash + Eq + Clone + Send + Sync + Serialize + DeserializeOwned + 'static> HeapKeyedStateBackend<K> {
     /// An empty backend owning the key groups of `range`.
     pub fn new(range: KeyGroupRange) -> Self {
         HeapKeyedStateBackend { range, states: Vec::new(), _key: std::marker::PhantomData }
@@ -164,7 +229,7 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
     ///
     /// # Errors
     /// [`StateError::IncompatibleDeclaration`] when `name` exists with another kind or type.
-    pub fn register<S: Send + Serialize + DeserializeOwned + 'static>(
+    pub fn register<S: Clone + Send + Sync + Serialize + DeserializeOwned + 'static>(
         &mut self,
         name: &str,
         kind: StateKind,
@@ -192,7 +257,7 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
     /// assert_eq!(backend.snapshot_at(500).unwrap().key_groups.len(), 1);
     /// assert_eq!(backend.snapshot_at(1_000).unwrap().key_groups.len(), 0, "expired");
     /// ```
-    pub fn register_ttl<T: Send + Serialize + DeserializeOwned + 'static>(
+    pub fn register_ttl<T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static>(
         &mut self,
         name: &str,
         kind: StateKind,
@@ -278,28 +343,46 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
     }
 
     fn snapshot_inner(&self, now_ms: Option<i64>) -> Result<KeyedStateSnapshot, StateError> {
-        let states = self
-            .states
+        let sources: Vec<&dyn KeyGroupSource> = self.states.iter().map(|s| &*s.table as &dyn KeyGroupSource).collect();
+        serialize_states(self.metas(), &sources, self.range, now_ms)
+    }
+
+    /// A snapshot in two steps, as [`Self::snapshot`] (or [`Self::snapshot_at`] with
+    /// `now_ms`): the **cut** happens now, on the calling thread, and costs O(states ×
+    /// key groups) — no entry is read; the returned closure **serializes** the cut when
+    /// called, on any thread, while this backend goes on changing. Each key group a write
+    /// touches afterwards is copied once ([`StateTable::cut`]).
+    ///
+    /// # Example
+    /// ```
+    /// use weir_core::KeyGroupRange;
+    /// use weir_state::{HeapKeyedStateBackend, StateKind};
+    /// let mut backend = HeapKeyedStateBackend::<u32>::new(KeyGroupRange::for_operator(128, 1, 0));
+    /// let id = backend.register::<u64>("n", StateKind::Value).unwrap();
+    /// backend.table_mut::<u64>(id).insert(3, &1, 1);
+    /// let expected = backend.snapshot().unwrap();
+    /// let serialize = backend.snapshot_async(None);
+    /// backend.table_mut::<u64>(id).insert(3, &1, 2); // after the cut: not in it
+    /// assert_eq!(std::thread::spawn(serialize).join().unwrap().unwrap(), expected);
+    /// ```
+    pub fn snapshot_async(
+        &mut self,
+        now_ms: Option<i64>,
+    ) -> impl FnOnce() -> Result<KeyedStateSnapshot, StateError> + Send + 'static {
+        let metas = self.metas();
+        let range = self.range;
+        let cuts: Vec<Box<dyn KeyGroupSource + Send>> = self.states.iter_mut().map(|s| s.table.cut()).collect();
+        move || {
+            let sources: Vec<&dyn KeyGroupSource> = cuts.iter().map(|c| &**c as &dyn KeyGroupSource).collect();
+            serialize_states(metas, &sources, range, now_ms)
+        }
+    }
+
+    fn metas(&self) -> Vec<StateMeta> {
+        self.states
             .iter()
             .map(|s| StateMeta { name: s.name.clone(), kind: s.kind, value_type: s.type_name.to_string() })
-            .collect();
-        let mut key_groups = Vec::new();
-        for key_group in self.range.start..=self.range.end {
-            if !self.states.iter().any(|s| s.table.has_entries(key_group)) {
-                continue;
-            }
-            let tables = self
-                .states
-                .iter()
-                .map(|s| s.table.snapshot_key_group(key_group, now_ms))
-                .collect::<Result<Vec<_>, _>>()?;
-            // Every entry of the key group may have expired.
-            if now_ms.is_some() && tables.iter().all(|t| t.as_slice() == EMPTY_BLOB) {
-                continue;
-            }
-            key_groups.push(KeyGroupSnapshot { key_group, tables });
-        }
-        Ok(KeyedStateSnapshot { format_version: SNAPSHOT_FORMAT_VERSION, states, key_groups })
+            .collect()
     }
 
     /// Restores, from `snapshots` (of any parallelism), the key groups this backend owns.
@@ -382,6 +465,28 @@ impl<K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static> HeapK
     pub fn declared(&self) -> impl Iterator<Item = (&str, StateKind)> {
         self.states.iter().map(|s| (s.name.as_str(), s.kind))
     }
+}
+
+/// The snapshot of `states` (described by `metas`, in the same order) over `range`.
+fn serialize_states(
+    metas: Vec<StateMeta>,
+    states: &[&dyn KeyGroupSource],
+    range: KeyGroupRange,
+    now_ms: Option<i64>,
+) -> Result<KeyedStateSnapshot, StateError> {
+    let mut key_groups = Vec::new();
+    for key_group in range.start..=range.end {
+        if !states.iter().any(|s| s.has_entries(key_group)) {
+            continue;
+        }
+        let tables = states.iter().map(|s| s.snapshot_key_group(key_group, now_ms)).collect::<Result<Vec<_>, _>>()?;
+        // Every entry of the key group may have expired.
+        if now_ms.is_some() && tables.iter().all(|t| t.as_slice() == EMPTY_BLOB) {
+            continue;
+        }
+        key_groups.push(KeyGroupSnapshot { key_group, tables });
+    }
+    Ok(KeyedStateSnapshot { format_version: SNAPSHOT_FORMAT_VERSION, states: metas, key_groups })
 }
 
 #[cfg(test)]

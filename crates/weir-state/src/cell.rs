@@ -5,9 +5,9 @@
 use std::marker::PhantomData;
 
 use crate::ttl::{ReadDecision, StateTtlConfig, TtlValue};
-use crate::{HeapKeyedStateBackend, Key, KeyedStateContext, StateError, StateId, StateKind, StateValue};
+use crate::{BackendRef, Key, KeyedStateBackend, KeyedStateContext, StateError, StateId, StateKind, StateValue};
 
-/// One `T` per key in a heap backend; stored as `T`, or as [`TtlValue<T>`] with TTL.
+/// One `T` per key in either backend; stored as `T`, or as [`TtlValue<T>`] with TTL.
 pub(crate) struct ValueCell<T> {
     id: StateId,
     ttl: Option<StateTtlConfig>,
@@ -29,28 +29,32 @@ impl<T> Copy for ValueCell<T> {}
 
 impl<T: StateValue> ValueCell<T> {
     pub(crate) fn declare<K: Key>(
-        backend: &mut HeapKeyedStateBackend<K>,
+        backend: BackendRef<'_, K>,
         name: &str,
         kind: StateKind,
         ttl: Option<StateTtlConfig>,
     ) -> Result<Self, StateError> {
-        let id = match ttl {
-            None => backend.register::<T>(name, kind)?,
-            Some(ttl) => backend.register_ttl::<T>(name, kind, ttl)?,
+        let id = match (backend, ttl) {
+            (BackendRef::Heap(b), None) => b.register::<T>(name, kind)?,
+            (BackendRef::Heap(b), Some(ttl)) => b.register_ttl::<T>(name, kind, ttl)?,
+            (BackendRef::Embedded(b), None) => b.register::<T>(name, kind)?,
+            // Same value type name as the heap's TTL table, so snapshots move between them.
+            (BackendRef::Embedded(b), Some(_)) => b.register::<TtlValue<T>>(name, kind)?,
         };
         Ok(ValueCell { id, ttl, _t: PhantomData })
     }
 
-    /// Processing time for a TTL state (after a step of incremental cleanup); `None`
-    /// without TTL.
+    /// Processing time for a TTL state (after a step of incremental cleanup on the heap;
+    /// the embedded backend drops expired values when they are read); `None` without TTL.
     fn now<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Option<i64>, StateError> {
         let Some(ttl) = self.ttl else { return Ok(None) };
         let now = ctx.current_processing_time_ms().ok_or(StateError::NoProcessingTime)?;
         if ttl.incremental_cleanup_entries() > 0 {
-            let (backend, _, _) = ctx.state_parts();
-            backend
-                .table_mut::<TtlValue<T>>(self.id)
-                .retain_step(ttl.incremental_cleanup_entries(), |v| !ttl.is_expired(v.last_access_ms, now));
+            if let (BackendRef::Heap(backend), _, _) = ctx.state_parts() {
+                backend
+                    .table_mut::<TtlValue<T>>(self.id)
+                    .retain_step(ttl.incremental_cleanup_entries(), |v| !ttl.is_expired(v.last_access_ms, now));
+            }
         }
         Ok(Some(now))
     }
@@ -59,19 +63,42 @@ impl<T: StateValue> ValueCell<T> {
         let now = self.now(ctx)?;
         let (backend, key, kg) = ctx.state_parts();
         let (Some(ttl), Some(now)) = (self.ttl, now) else {
-            return Ok(backend.table::<T>(self.id).get(kg, key).cloned());
+            return match backend {
+                BackendRef::Heap(b) => Ok(b.table::<T>(self.id).get(kg, key).cloned()),
+                BackendRef::Embedded(b) => b.get::<T>(self.id, kg, key),
+            };
         };
-        let table = backend.table_mut::<TtlValue<T>>(self.id);
-        let Some(stored) = table.get_mut(kg, key) else { return Ok(None) };
-        match ttl.on_read(stored.last_access_ms, now) {
-            ReadDecision::Return => Ok(Some(stored.value.clone())),
-            ReadDecision::ReturnAndRefresh => {
-                stored.last_access_ms = now;
-                Ok(Some(stored.value.clone()))
+        match backend {
+            BackendRef::Heap(b) => {
+                let table = b.table_mut::<TtlValue<T>>(self.id);
+                let Some(stored) = table.get_mut(kg, key) else { return Ok(None) };
+                match ttl.on_read(stored.last_access_ms, now) {
+                    ReadDecision::Return => Ok(Some(stored.value.clone())),
+                    ReadDecision::ReturnAndRefresh => {
+                        stored.last_access_ms = now;
+                        Ok(Some(stored.value.clone()))
+                    }
+                    ReadDecision::RemoveAndHide => {
+                        table.remove(kg, key);
+                        Ok(None)
+                    }
+                }
             }
-            ReadDecision::RemoveAndHide => {
-                table.remove(kg, key);
-                Ok(None)
+            BackendRef::Embedded(b) => {
+                let Some(mut stored) = b.get::<TtlValue<T>>(self.id, kg, key)? else { return Ok(None) };
+                match ttl.on_read(stored.last_access_ms, now) {
+                    ReadDecision::Return => Ok(Some(stored.value)),
+                    ReadDecision::ReturnAndRefresh => {
+                        stored.last_access_ms = now;
+                        let value = stored.value.clone();
+                        b.put(self.id, kg, key, stored)?;
+                        Ok(Some(value))
+                    }
+                    ReadDecision::RemoveAndHide => {
+                        b.delete::<TtlValue<T>>(self.id, kg, key)?;
+                        Ok(None)
+                    }
+                }
             }
         }
     }
@@ -79,11 +106,13 @@ impl<T: StateValue> ValueCell<T> {
     pub(crate) fn set<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, value: T) -> Result<(), StateError> {
         let now = self.now(ctx)?;
         let (backend, key, kg) = ctx.state_parts();
-        match now {
-            None => backend.table_mut::<T>(self.id).insert(kg, key, value),
-            Some(now) => {
-                backend.table_mut::<TtlValue<T>>(self.id).insert(kg, key, TtlValue { value, last_access_ms: now })
+        match (backend, now) {
+            (BackendRef::Heap(b), None) => b.table_mut::<T>(self.id).insert(kg, key, value),
+            (BackendRef::Heap(b), Some(now)) => {
+                b.table_mut::<TtlValue<T>>(self.id).insert(kg, key, TtlValue { value, last_access_ms: now })
             }
+            (BackendRef::Embedded(b), None) => b.put(self.id, kg, key, value)?,
+            (BackendRef::Embedded(b), Some(now)) => b.put(self.id, kg, key, TtlValue { value, last_access_ms: now })?,
         }
         Ok(())
     }
@@ -91,9 +120,11 @@ impl<T: StateValue> ValueCell<T> {
     pub(crate) fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
         let now = self.now(ctx)?;
         let (backend, key, kg) = ctx.state_parts();
-        match now {
-            None => drop(backend.table_mut::<T>(self.id).remove(kg, key)),
-            Some(_) => drop(backend.table_mut::<TtlValue<T>>(self.id).remove(kg, key)),
+        match (backend, now) {
+            (BackendRef::Heap(b), None) => drop(b.table_mut::<T>(self.id).remove(kg, key)),
+            (BackendRef::Heap(b), Some(_)) => drop(b.table_mut::<TtlValue<T>>(self.id).remove(kg, key)),
+            (BackendRef::Embedded(b), None) => b.delete::<T>(self.id, kg, key)?,
+            (BackendRef::Embedded(b), Some(_)) => b.delete::<TtlValue<T>>(self.id, kg, key)?,
         }
         Ok(())
     }
@@ -107,7 +138,7 @@ mod tests {
     use weir_core::KeyGroupRange;
 
     use crate::ttl::{StateVisibility, UpdateType};
-    use crate::{ReducingStateDescriptor, ValueStateDescriptor};
+    use crate::{HeapKeyedStateBackend, ReducingStateDescriptor, ValueStateDescriptor};
 
     use super::*;
 
@@ -137,28 +168,65 @@ mod tests {
     }
 
     impl KeyedStateContext<String> for Ctx {
-        fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<String>, &String, usize) {
-            (&mut self.backend, &self.key, self.kg)
+        fn state_parts(&mut self) -> (BackendRef<'_, String>, &String, usize) {
+            (BackendRef::Heap(&mut self.backend), &self.key, self.kg)
         }
         fn current_processing_time_ms(&self) -> Option<i64> {
             self.now
         }
     }
 
+    /// (update type, visibility, write at, read at, read again at, first read, second
+    /// read); ttl 100.
+    type TtlCase = (UpdateType, StateVisibility, i64, i64, i64, Option<u64>, Option<u64>);
+    const TTL_CASES: [TtlCase; 6] = [
+        (UpdateType::OnCreateAndWrite, StateVisibility::NeverReturnExpired, 0, 50, 99, Some(1), Some(1)),
+        (UpdateType::OnCreateAndWrite, StateVisibility::NeverReturnExpired, 0, 50, 120, Some(1), None),
+        (UpdateType::OnReadAndWrite, StateVisibility::NeverReturnExpired, 0, 50, 120, Some(1), Some(1)),
+        (UpdateType::OnReadAndWrite, StateVisibility::NeverReturnExpired, 0, 100, 120, None, None),
+        (UpdateType::OnCreateAndWrite, StateVisibility::ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
+        (UpdateType::OnReadAndWrite, StateVisibility::ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
+    ];
+
+    /// A context over the embedded backend, with a settable time.
+    struct LsmCtx {
+        backend: crate::LsmKeyedStateBackend<String>,
+        key: String,
+        now: i64,
+    }
+
+    impl KeyedStateContext<String> for LsmCtx {
+        fn state_parts(&mut self) -> (BackendRef<'_, String>, &String, usize) {
+            let kg = assign_to_key_group(&self.key, 128);
+            (BackendRef::Embedded(&mut self.backend), &self.key, kg)
+        }
+        fn current_processing_time_ms(&self) -> Option<i64> {
+            Some(self.now)
+        }
+    }
+
+    #[test]
+    fn value_state_ttl_on_the_embedded_backend() {
+        for (update, visibility, write, read1, read2, want1, want2) in TTL_CASES {
+            let dir = tempfile::tempdir().unwrap();
+            let range = KeyGroupRange::for_operator(128, 1, 0);
+            let budget = crate::MemoryBudget::of(4 << 20);
+            let backend = crate::LsmKeyedStateBackend::open(dir.path(), range, budget).unwrap();
+            let mut c = LsmCtx { backend, key: "k".into(), now: write };
+            let ttl = StateTtlConfig::new(Duration::from_millis(100)).update_type(update).visibility(visibility);
+            let v = ValueStateDescriptor::<u64>::new("v").with_ttl(ttl).declare(&mut c.backend).unwrap();
+            v.update(&mut c, 1).unwrap();
+            c.now = read1;
+            let first = v.value(&mut c).unwrap();
+            c.now = read2;
+            let second = v.value(&mut c).unwrap();
+            assert_eq!((first, second), (want1, want2), "{update:?} {visibility:?} {write} {read1} {read2}");
+        }
+    }
+
     #[test]
     fn value_state_ttl() {
-        use StateVisibility::*;
-        use UpdateType::*;
-        // (update type, visibility, write at, read at, read again at, first read, second read); ttl 100.
-        let cases = [
-            (OnCreateAndWrite, NeverReturnExpired, 0, 50, 99, Some(1), Some(1)),
-            (OnCreateAndWrite, NeverReturnExpired, 0, 50, 120, Some(1), None),
-            (OnReadAndWrite, NeverReturnExpired, 0, 50, 120, Some(1), Some(1)),
-            (OnReadAndWrite, NeverReturnExpired, 0, 100, 120, None, None),
-            (OnCreateAndWrite, ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
-            (OnReadAndWrite, ReturnExpiredIfNotCleanedUp, 0, 150, 300, Some(1), Some(1)),
-        ];
-        for (update, visibility, write, read1, read2, want1, want2) in cases {
+        for (update, visibility, write, read1, read2, want1, want2) in TTL_CASES {
             let mut c = Ctx::new();
             let ttl = StateTtlConfig::new(Duration::from_millis(100)).update_type(update).visibility(visibility);
             let v = ValueStateDescriptor::<u64>::new("v").with_ttl(ttl).declare(&mut c.backend).unwrap();

@@ -10,15 +10,15 @@ use std::marker::PhantomData;
 
 use crate::cell::ValueCell;
 use crate::ttl::StateTtlConfig;
-use crate::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, StateValue};
+use crate::{AsBackendRef, BackendRef, Key, KeyedStateBackend, StateError, StateId, StateKind, StateValue};
 
 /// Gives a state handle the backend, the current key and its key group.
 ///
 /// Implemented by the contexts keyed functions receive (`KeyedContext` in the `weir`
 /// crate); user code only passes the context along.
 pub trait KeyedStateContext<K> {
-    /// The backend, the current key and the current key's group.
-    fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<K>, &K, usize);
+    /// The backend (heap or embedded), the current key and the current key's group.
+    fn state_parts(&mut self) -> (BackendRef<'_, K>, &K, usize);
 
     /// The current processing time (epoch ms), for states with time-to-live. A context
     /// that returns `None` (the default) cannot serve TTL states: they fail with
@@ -90,8 +90,8 @@ impl<T: StateValue> ValueStateDescriptor<T> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<ValueState<T>, StateError> {
-        Ok(ValueState { cell: ValueCell::declare(backend, &self.name, StateKind::Value, self.ttl)? })
+    pub fn declare<K: Key>(&self, backend: &mut impl AsBackendRef<K>) -> Result<ValueState<T>, StateError> {
+        Ok(ValueState { cell: ValueCell::declare(backend.backend_ref(), &self.name, StateKind::Value, self.ttl)? })
     }
 }
 
@@ -100,8 +100,12 @@ impl<T: StateValue> ListStateDescriptor<T> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<ListState<T>, StateError> {
-        Ok(ListState { id: backend.register::<Vec<T>>(&self.name, StateKind::List)?, _t: PhantomData })
+    pub fn declare<K: Key>(&self, backend: &mut impl AsBackendRef<K>) -> Result<ListState<T>, StateError> {
+        let id = match backend.backend_ref() {
+            BackendRef::Heap(b) => b.register::<Vec<T>>(&self.name, StateKind::List)?,
+            BackendRef::Embedded(b) => b.register::<Vec<T>>(&self.name, StateKind::List)?,
+        };
+        Ok(ListState { id, _t: PhantomData })
     }
 }
 
@@ -110,8 +114,12 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapStateDescriptor<UK, UV> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<MapState<UK, UV>, StateError> {
-        Ok(MapState { id: backend.register::<HashMap<UK, UV>>(&self.name, StateKind::Map)?, _t: PhantomData })
+    pub fn declare<K: Key>(&self, backend: &mut impl AsBackendRef<K>) -> Result<MapState<UK, UV>, StateError> {
+        let id = match backend.backend_ref() {
+            BackendRef::Heap(b) => b.register::<HashMap<UK, UV>>(&self.name, StateKind::Map)?,
+            BackendRef::Embedded(b) => b.register_map::<UK, UV>(&self.name)?,
+        };
+        Ok(MapState { id, _t: PhantomData })
     }
 }
 
@@ -187,8 +195,10 @@ impl<T: StateValue> ListState<T> {
     /// # Errors
     /// As [`ValueState::value`].
     pub fn get<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Vec<T>, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        Ok(backend.table::<Vec<T>>(self.id).get(kg, key).cloned().unwrap_or_default())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => Ok(b.table::<Vec<T>>(self.id).get(kg, key).cloned().unwrap_or_default()),
+            (BackendRef::Embedded(b), key, kg) => Ok(b.get::<Vec<T>>(self.id, kg, key)?.unwrap_or_default()),
+        }
     }
 
     /// Appends to the current key's list.
@@ -196,12 +206,12 @@ impl<T: StateValue> ListState<T> {
     /// # Errors
     /// As [`ValueState::update`].
     pub fn add<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, value: T) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<Vec<T>>(self.id).get_or_insert_with(kg, key, Vec::new).push(value);
-        Ok(())
+        self.add_all(ctx, std::iter::once(value))
     }
 
     /// Appends all of `values` to the current key's list.
+    ///
+    /// On the embedded backend this reads, extends and writes back the whole list.
     ///
     /// # Errors
     /// As [`ValueState::update`].
@@ -210,9 +220,21 @@ impl<T: StateValue> ListState<T> {
         ctx: &mut impl KeyedStateContext<K>,
         values: impl IntoIterator<Item = T>,
     ) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<Vec<T>>(self.id).get_or_insert_with(kg, key, Vec::new).extend(values);
-        Ok(())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                b.table_mut::<Vec<T>>(self.id).get_or_insert_with(kg, key, Vec::new).extend(values);
+                Ok(())
+            }
+            (BackendRef::Embedded(b), key, kg) => {
+                let mut list = b.get::<Vec<T>>(self.id, kg, key)?.unwrap_or_default();
+                let before = list.len();
+                list.extend(values);
+                if list.len() == before {
+                    return Ok(());
+                }
+                b.put(self.id, kg, key, list)
+            }
+        }
     }
 
     /// Replaces the current key's list (an empty list clears it).
@@ -220,14 +242,19 @@ impl<T: StateValue> ListState<T> {
     /// # Errors
     /// As [`ValueState::update`].
     pub fn update<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, values: Vec<T>) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        let table = backend.table_mut::<Vec<T>>(self.id);
-        if values.is_empty() {
-            table.remove(kg, key);
-        } else {
-            table.insert(kg, key, values);
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                let table = b.table_mut::<Vec<T>>(self.id);
+                if values.is_empty() {
+                    table.remove(kg, key);
+                } else {
+                    table.insert(kg, key, values);
+                }
+                Ok(())
+            }
+            (BackendRef::Embedded(b), key, kg) if values.is_empty() => b.delete::<Vec<T>>(self.id, kg, key),
+            (BackendRef::Embedded(b), key, kg) => b.put(self.id, kg, key, values),
         }
-        Ok(())
     }
 
     /// Removes the current key's list.
@@ -235,9 +262,13 @@ impl<T: StateValue> ListState<T> {
     /// # Errors
     /// As [`ValueState::update`].
     pub fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<Vec<T>>(self.id).remove(kg, key);
-        Ok(())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                b.table_mut::<Vec<T>>(self.id).remove(kg, key);
+                Ok(())
+            }
+            (BackendRef::Embedded(b), key, kg) => b.delete::<Vec<T>>(self.id, kg, key),
+        }
     }
 }
 
@@ -247,8 +278,12 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::value`].
     pub fn get<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: &UK) -> Result<Option<UV>, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).and_then(|m| m.get(user_key)).cloned())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                Ok(b.table::<HashMap<UK, UV>>(self.id).get(kg, key).and_then(|m| m.get(user_key)).cloned())
+            }
+            (BackendRef::Embedded(b), key, kg) => b.get_entry(self.id, kg, key, user_key),
+        }
     }
 
     /// Sets `user_key` to `value` in the current key's map.
@@ -256,9 +291,15 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::update`].
     pub fn put<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: UK, value: UV) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<HashMap<UK, UV>>(self.id).get_or_insert_with(kg, key, HashMap::new).insert(user_key, value);
-        Ok(())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                b.table_mut::<HashMap<UK, UV>>(self.id)
+                    .get_or_insert_with(kg, key, HashMap::new)
+                    .insert(user_key, value);
+                Ok(())
+            }
+            (BackendRef::Embedded(b), key, kg) => b.put_entry(self.id, kg, key, user_key, value),
+        }
     }
 
     /// Removes `user_key` from the current key's map, returning its value.
@@ -266,14 +307,24 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::update`].
     pub fn remove<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: &UK) -> Result<Option<UV>, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        let table = backend.table_mut::<HashMap<UK, UV>>(self.id);
-        let Some(map) = table.get_mut(kg, key) else { return Ok(None) };
-        let removed = map.remove(user_key);
-        if map.is_empty() {
-            table.remove(kg, key);
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                let table = b.table_mut::<HashMap<UK, UV>>(self.id);
+                let Some(map) = table.get_mut(kg, key) else { return Ok(None) };
+                let removed = map.remove(user_key);
+                if map.is_empty() {
+                    table.remove(kg, key);
+                }
+                Ok(removed)
+            }
+            (BackendRef::Embedded(b), key, kg) => {
+                let removed = b.get_entry::<UK, UV>(self.id, kg, key, user_key)?;
+                if removed.is_some() {
+                    b.delete_entry::<UK, UV>(self.id, kg, key, user_key)?;
+                }
+                Ok(removed)
+            }
         }
-        Ok(removed)
     }
 
     /// Whether the current key's map has `user_key`.
@@ -281,8 +332,12 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::value`].
     pub fn contains<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>, user_key: &UK) -> Result<bool, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_some_and(|m| m.contains_key(user_key)))
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                Ok(b.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_some_and(|m| m.contains_key(user_key)))
+            }
+            (BackendRef::Embedded(b), key, kg) => Ok(b.get_entry::<UK, UV>(self.id, kg, key, user_key)?.is_some()),
+        }
     }
 
     /// The current key's entries (in no particular order).
@@ -290,12 +345,14 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::value`].
     pub fn entries<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<Vec<(UK, UV)>, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        Ok(backend
-            .table::<HashMap<UK, UV>>(self.id)
-            .get(kg, key)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => Ok(b
+                .table::<HashMap<UK, UV>>(self.id)
+                .get(kg, key)
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default()),
+            (BackendRef::Embedded(b), key, kg) => b.entries(self.id, kg, key),
+        }
     }
 
     /// Whether the current key's map is empty.
@@ -303,8 +360,12 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::value`].
     pub fn is_empty<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<bool, StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        Ok(backend.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_none_or(HashMap::is_empty))
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                Ok(b.table::<HashMap<UK, UV>>(self.id).get(kg, key).is_none_or(HashMap::is_empty))
+            }
+            (BackendRef::Embedded(b), key, kg) => Ok(b.entries::<UK, UV>(self.id, kg, key)?.is_empty()),
+        }
     }
 
     /// Removes the current key's whole map.
@@ -312,9 +373,13 @@ impl<UK: StateValue + Hash + Eq, UV: StateValue> MapState<UK, UV> {
     /// # Errors
     /// As [`ValueState::update`].
     pub fn clear<K: Key>(&self, ctx: &mut impl KeyedStateContext<K>) -> Result<(), StateError> {
-        let (backend, key, kg) = ctx.state_parts();
-        backend.table_mut::<HashMap<UK, UV>>(self.id).remove(kg, key);
-        Ok(())
+        match ctx.state_parts() {
+            (BackendRef::Heap(b), key, kg) => {
+                b.table_mut::<HashMap<UK, UV>>(self.id).remove(kg, key);
+                Ok(())
+            }
+            (BackendRef::Embedded(b), key, kg) => b.delete::<HashMap<UK, UV>>(self.id, kg, key),
+        }
     }
 }
 
@@ -324,11 +389,14 @@ mod tests {
     use weir_core::KeyGroupRange;
 
     use super::*;
+    use crate::{StateBackend, StateBackendConfig};
 
+    /// A context over either backend; `_dir` keeps the embedded backend's directory.
     struct Ctx {
-        backend: HeapKeyedStateBackend<String>,
+        backend: StateBackend<String>,
         key: String,
         kg: usize,
+        _dir: Option<tempfile::TempDir>,
     }
 
     impl Ctx {
@@ -339,54 +407,109 @@ mod tests {
     }
 
     impl KeyedStateContext<String> for Ctx {
-        fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<String>, &String, usize) {
-            (&mut self.backend, &self.key, self.kg)
+        fn state_parts(&mut self) -> (BackendRef<'_, String>, &String, usize) {
+            (self.backend.backend_ref(), &self.key, self.kg)
         }
     }
 
-    fn ctx() -> Ctx {
-        Ctx { backend: HeapKeyedStateBackend::new(KeyGroupRange::for_operator(128, 1, 0)), key: String::new(), kg: 0 }
+    /// One context per backend: every test runs over both.
+    fn contexts() -> Vec<Ctx> {
+        let range = KeyGroupRange::for_operator(128, 1, 0);
+        let heap = StateBackendConfig::default().create(range, "test").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = StateBackendConfig::embedded(4 << 20);
+        config.local_dir = Some(dir.path().to_path_buf());
+        let embedded = config.create(range, "test").unwrap();
+        vec![
+            Ctx { backend: heap, key: String::new(), kg: 0, _dir: None },
+            Ctx { backend: embedded, key: String::new(), kg: 0, _dir: Some(dir) },
+        ]
     }
 
     #[test]
     fn value_state_is_per_key() {
-        let mut c = ctx();
-        let count = ValueStateDescriptor::<u64>::new("count").declare(&mut c.backend).unwrap();
-        c.set_key("a");
-        assert_eq!(count.value(&mut c).unwrap(), None);
-        count.update(&mut c, 1).unwrap();
-        c.set_key("b");
-        assert_eq!(count.value(&mut c).unwrap(), None);
-        count.update(&mut c, 5).unwrap();
-        c.set_key("a");
-        assert_eq!(count.value(&mut c).unwrap(), Some(1));
-        count.clear(&mut c).unwrap();
-        assert_eq!(count.value(&mut c).unwrap(), None);
-        c.set_key("b");
-        assert_eq!(count.value(&mut c).unwrap(), Some(5));
+        for mut c in contexts() {
+            let count = ValueStateDescriptor::<u64>::new("count").declare(&mut c.backend).unwrap();
+            c.set_key("a");
+            assert_eq!(count.value(&mut c).unwrap(), None);
+            count.update(&mut c, 1).unwrap();
+            c.set_key("b");
+            assert_eq!(count.value(&mut c).unwrap(), None);
+            count.update(&mut c, 5).unwrap();
+            c.set_key("a");
+            assert_eq!(count.value(&mut c).unwrap(), Some(1));
+            count.clear(&mut c).unwrap();
+            assert_eq!(count.value(&mut c).unwrap(), None);
+            c.set_key("b");
+            assert_eq!(count.value(&mut c).unwrap(), Some(5), "{}", c.backend.kind_name());
+        }
     }
 
     #[test]
     fn list_and_map_state() {
-        let mut c = ctx();
-        let list = ListStateDescriptor::<i32>::new("l").declare(&mut c.backend).unwrap();
-        let map = MapStateDescriptor::<String, i32>::new("m").declare(&mut c.backend).unwrap();
-        c.set_key("k");
-        list.add(&mut c, 1).unwrap();
-        list.add_all(&mut c, [2, 3]).unwrap();
-        assert_eq!(list.get(&mut c).unwrap(), vec![1, 2, 3]);
-        list.update(&mut c, vec![]).unwrap();
-        assert!(list.get(&mut c).unwrap().is_empty());
-        assert!(map.is_empty(&mut c).unwrap());
-        map.put(&mut c, "x".into(), 1).unwrap();
-        map.put(&mut c, "y".into(), 2).unwrap();
-        assert_eq!(map.get(&mut c, &"x".into()).unwrap(), Some(1));
-        assert!(map.contains(&mut c, &"y".into()).unwrap());
-        assert_eq!(map.remove(&mut c, &"x".into()).unwrap(), Some(1));
-        let mut e = map.entries(&mut c).unwrap();
-        e.sort();
-        assert_eq!(e, vec![("y".to_string(), 2)]);
-        c.set_key("other");
-        assert!(map.entries(&mut c).unwrap().is_empty());
+        for mut c in contexts() {
+            let kind = c.backend.kind_name();
+            let list = ListStateDescriptor::<i32>::new("l").declare(&mut c.backend).unwrap();
+            let map = MapStateDescriptor::<String, i32>::new("m").declare(&mut c.backend).unwrap();
+            c.set_key("k");
+            list.add(&mut c, 1).unwrap();
+            list.add_all(&mut c, [2, 3]).unwrap();
+            assert_eq!(list.get(&mut c).unwrap(), vec![1, 2, 3], "{kind}");
+            list.update(&mut c, vec![]).unwrap();
+            assert!(list.get(&mut c).unwrap().is_empty(), "{kind}");
+            list.update(&mut c, vec![7]).unwrap();
+            list.clear(&mut c).unwrap();
+            assert!(list.get(&mut c).unwrap().is_empty(), "{kind}");
+            assert!(map.is_empty(&mut c).unwrap());
+            map.put(&mut c, "x".into(), 1).unwrap();
+            map.put(&mut c, "y".into(), 2).unwrap();
+            assert_eq!(map.get(&mut c, &"x".into()).unwrap(), Some(1), "{kind}");
+            assert!(map.contains(&mut c, &"y".into()).unwrap());
+            assert_eq!(map.remove(&mut c, &"x".into()).unwrap(), Some(1), "{kind}");
+            assert_eq!(map.remove(&mut c, &"x".into()).unwrap(), None, "{kind}");
+            let mut e = map.entries(&mut c).unwrap();
+            e.sort();
+            assert_eq!(e, vec![("y".to_string(), 2)], "{kind}");
+            c.set_key("other");
+            assert!(map.entries(&mut c).unwrap().is_empty(), "{kind}");
+            map.put(&mut c, "z".into(), 3).unwrap();
+            c.set_key("k");
+            map.clear(&mut c).unwrap();
+            assert!(map.is_empty(&mut c).unwrap(), "{kind}");
+            c.set_key("other");
+            assert_eq!(map.get(&mut c, &"z".into()).unwrap(), Some(3), "{kind}: clearing one key's map keeps others");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_of_either_backend_restores_into_either() {
+        // Fill each backend, snapshot it with the asynchronous path, restore into a fresh
+        // context of each backend and read every key back.
+        for source in 0..2 {
+            let mut c = contexts().remove(source);
+            let count = ValueStateDescriptor::<u64>::new("count").declare(&mut c.backend).unwrap();
+            let list = ListStateDescriptor::<String>::new("l").declare(&mut c.backend).unwrap();
+            let map = MapStateDescriptor::<u32, i64>::new("m").declare(&mut c.backend).unwrap();
+            for i in 0..300u32 {
+                c.set_key(&format!("key-{i}"));
+                count.update(&mut c, u64::from(i)).unwrap();
+                list.add(&mut c, format!("v{i}")).unwrap();
+                map.put(&mut c, i % 3, -i64::from(i)).unwrap();
+            }
+            let snapshot = c.backend.snapshot_async(None)().unwrap();
+            for mut target in contexts() {
+                let what = format!("{} -> {}", c.backend.kind_name(), target.backend.kind_name());
+                let count = ValueStateDescriptor::<u64>::new("count").declare(&mut target.backend).unwrap();
+                let list = ListStateDescriptor::<String>::new("l").declare(&mut target.backend).unwrap();
+                let map = MapStateDescriptor::<u32, i64>::new("m").declare(&mut target.backend).unwrap();
+                KeyedStateBackend::restore(&mut target.backend, std::slice::from_ref(&snapshot)).unwrap();
+                for i in 0..300u32 {
+                    target.set_key(&format!("key-{i}"));
+                    assert_eq!(count.value(&mut target).unwrap(), Some(u64::from(i)), "{what}");
+                    assert_eq!(list.get(&mut target).unwrap(), vec![format!("v{i}")], "{what}");
+                    assert_eq!(map.entries(&mut target).unwrap(), vec![(i % 3, -i64::from(i))], "{what}");
+                }
+            }
+        }
     }
 }

@@ -19,10 +19,13 @@
 //! hidden "current key" inside the backend.
 //!
 //! Two backends sit behind one trait, [`KeyedStateBackend`]: the heap backend (the
-//! default; the typed handles work over it) and [`LsmKeyedStateBackend`], an embedded
-//! LSM tree (fjall) on local disk for state larger than memory, with asynchronous and
-//! key-group-incremental snapshots ([`IncrementalSnapshot`]). Both write the same
-//! [`KeyedStateSnapshot`] format, so state moves between them.
+//! default) and [`LsmKeyedStateBackend`], an embedded LSM tree (fjall) on local disk for
+//! state larger than memory, with key-group-incremental snapshots
+//! ([`IncrementalSnapshot`]). A keyed operator owns a [`StateBackend`] — either one,
+//! chosen by [`StateBackendConfig`] (`state.backend.type` = `hashmap` | `embedded`) —
+//! and the typed handles work over both. Both take a snapshot as a cheap cut on the
+//! task thread, serialized later on any thread ([`StateBackend::snapshot_async`]), and
+//! write the same [`KeyedStateSnapshot`] format, so state moves between them.
 //!
 //! Values must be `serde`-serializable ([`StateValue`]) even though the heap backend
 //! never serializes them: the LSM backend and checkpoints do. For the same reason every access returns
@@ -38,6 +41,8 @@ pub mod keyed_state_backend;
 pub mod lsm_backend;
 pub mod reducing;
 pub mod snapshot;
+pub mod state_backend;
+pub mod state_backend_config;
 pub mod table;
 pub mod timer;
 pub mod ttl;
@@ -53,7 +58,9 @@ pub use keyed_state_backend::KeyedStateBackend;
 pub use lsm_backend::{LsmKeyedStateBackend, LsmMetrics, MemoryBudget};
 pub use reducing::{ReducingState, ReducingStateDescriptor};
 pub use snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
-pub use table::StateTable;
+pub use state_backend::{AsBackendRef, BackendRef, PendingSnapshot, StateBackend};
+pub use state_backend_config::{StateBackendConfig, StateBackendKind};
+pub use table::{StateTable, TableCut};
 pub use timer::{Timer, TimerQueue, TimerService, TimerSnapshot};
 pub use ttl::{StateTtlConfig, StateVisibility, TtlValue, UpdateType};
 
@@ -64,6 +71,7 @@ use std::hash::Hash;
 pub trait Key: Hash + Eq + Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
 impl<T> Key for T where T: Hash + Eq + Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
 
-/// What a state value must be: cloneable, sendable and serializable.
-pub trait StateValue: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
-impl<T> StateValue for T where T: Clone + Send + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+/// What a state value must be: cloneable, shareable between threads (snapshots are
+/// serialized off the task thread) and serializable.
+pub trait StateValue: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}
+impl<T> StateValue for T where T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static {}

@@ -147,7 +147,8 @@ struct LsmState {
 /// Keyed state of one subtask in an embedded LSM tree (fjall) on local disk.
 ///
 /// Implements [`KeyedStateBackend`]; the typed handles (`ValueState` and the others)
-/// work over the heap backend only — over this one use the trait's typed accessors.
+/// work over it through [`StateBackend`](crate::StateBackend) /
+/// [`BackendRef`](crate::BackendRef).
 ///
 /// # Concurrency
 /// Owned by the subtask's task thread; the closures of [`Self::snapshot_async`] and

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::cell::ValueCell;
 use crate::ttl::StateTtlConfig;
-use crate::{HeapKeyedStateBackend, Key, KeyedStateContext, StateError, StateKind, StateValue};
+use crate::{AsBackendRef, Key, KeyedStateContext, StateError, StateKind, StateValue};
 
 type ReduceFn<T> = Arc<dyn Fn(T, T) -> T + Send + Sync>;
 
@@ -58,9 +58,9 @@ impl<T: StateValue> ReducingStateDescriptor<T> {
     ///
     /// # Errors
     /// When the name is taken by a state of another kind or type.
-    pub fn declare<K: Key>(&self, backend: &mut HeapKeyedStateBackend<K>) -> Result<ReducingState<T>, StateError> {
+    pub fn declare<K: Key>(&self, backend: &mut impl AsBackendRef<K>) -> Result<ReducingState<T>, StateError> {
         Ok(ReducingState {
-            cell: ValueCell::declare(backend, &self.name, StateKind::Reducing, self.ttl)?,
+            cell: ValueCell::declare(backend.backend_ref(), &self.name, StateKind::Reducing, self.ttl)?,
             reduce: self.reduce.clone(),
         })
     }
@@ -72,11 +72,11 @@ impl<T: StateValue> ReducingStateDescriptor<T> {
 /// # Example
 /// ```
 /// use weir_core::KeyGroupRange;
-/// use weir_state::{HeapKeyedStateBackend, KeyedStateContext, ReducingStateDescriptor};
+/// use weir_state::{BackendRef, HeapKeyedStateBackend, KeyedStateContext, ReducingStateDescriptor};
 /// struct Ctx { backend: HeapKeyedStateBackend<u32>, key: u32 }
 /// impl KeyedStateContext<u32> for Ctx {
-///     fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<u32>, &u32, usize) {
-///         (&mut self.backend, &self.key, 0)
+///     fn state_parts(&mut self) -> (BackendRef<'_, u32>, &u32, usize) {
+///         (BackendRef::Heap(&mut self.backend), &self.key, 0)
 ///     }
 /// }
 /// let mut ctx = Ctx { backend: HeapKeyedStateBackend::new(KeyGroupRange::for_operator(128, 1, 0)), key: 1 };
@@ -141,7 +141,7 @@ mod tests {
     use weir_core::KeyGroupRange;
 
     use super::*;
-    use crate::{AggregateFunction, AggregatingStateDescriptor};
+    use crate::{AggregateFunction, AggregatingStateDescriptor, BackendRef, HeapKeyedStateBackend};
 
     struct Ctx {
         backend: HeapKeyedStateBackend<u32>,
@@ -149,9 +149,9 @@ mod tests {
     }
 
     impl KeyedStateContext<u32> for Ctx {
-        fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<u32>, &u32, usize) {
+        fn state_parts(&mut self) -> (BackendRef<'_, u32>, &u32, usize) {
             let kg = weir_core::key_group::assign_to_key_group(&self.key, 128);
-            (&mut self.backend, &self.key, kg)
+            (BackendRef::Heap(&mut self.backend), &self.key, kg)
         }
     }
 

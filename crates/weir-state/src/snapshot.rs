@@ -70,7 +70,8 @@ mod tests {
     use weir_core::KeyGroupRange;
 
     use crate::{
-        HeapKeyedStateBackend, KeyedStateContext, ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor,
+        BackendRef, HeapKeyedStateBackend, KeyedStateContext, ListStateDescriptor, MapStateDescriptor,
+        ValueStateDescriptor,
     };
 
     use super::*;
@@ -85,8 +86,8 @@ mod tests {
     }
 
     impl KeyedStateContext<String> for Subtask {
-        fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<String>, &String, usize) {
-            (&mut self.backend, &self.key, self.kg)
+        fn state_parts(&mut self) -> (BackendRef<'_, String>, &String, usize) {
+            (BackendRef::Heap(&mut self.backend), &self.key, self.kg)
         }
     }
 

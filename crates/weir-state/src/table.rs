@@ -1,6 +1,14 @@
-//! One declared state's data: a hash map per key group.
+//! One declared state's data: a hash map per key group, copied on write after a cut.
+//!
+//! # Snapshots without stopping the task
+//! Each key group's map sits behind an [`Arc`]. [`StateTable::cut`] clones the `Arc`s —
+//! O(key groups), no entry is touched — and the cut can be serialized on any thread.
+//! The first write to a key group after a cut finds its map shared and copies that one
+//! map (Flink's copy-on-write heap state, at key-group grain); later writes to it are
+//! plain hash-map writes again. Writes never see the cut and the cut never sees them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use weir_core::key_group::StableBuildHasher;
 use weir_core::KeyGroupRange;
@@ -12,9 +20,67 @@ use weir_core::KeyGroupRange;
 #[derive(Debug)]
 pub struct StateTable<K, S> {
     first_key_group: usize,
-    groups: Vec<HashMap<K, S, StableBuildHasher>>,
+    groups: Vec<Arc<Group<K, S>>>,
+    /// Copies a key group's map that a cut still shares; set by the first [`Self::cut`]
+    /// (which is where `S: Clone` is known), so tables never cut need no `Clone`.
+    copy: Option<CopyGroup<K, S>>,
     /// Where incremental cleanup resumes: (group index, entries to skip in it).
     cleanup_cursor: (usize, usize),
+}
+
+/// One key group's entries.
+pub type Group<K, S> = HashMap<K, S, StableBuildHasher>;
+
+/// Copies one key group's entries.
+type CopyGroup<K, S> = fn(&Group<K, S>) -> Group<K, S>;
+
+// SAFETY: a table's maps are shared only with the `TableCut`s its `cut` made, and `cut`
+// requires `K: Sync` and `S: Sync` — for such types `Arc<Group<K, S>>` is `Send` and this
+// impl adds nothing. For keys or values that are not `Sync` no cut can exist, so every
+// `Arc` has a count of one and the table owns its maps exactly as a `Vec<Box<_>>` would,
+// which is `Send` whenever `K` and `S` are. (Without this, tables of window contents —
+// which are never cut — would demand `Sync` of every accumulator and record type.)
+unsafe impl<K: Send, S: Send> Send for StateTable<K, S> {}
+
+/// A frozen copy of a [`StateTable`]'s key groups, taken by [`StateTable::cut`]: shares
+/// the maps with the table until the table writes to them.
+#[derive(Debug)]
+pub struct TableCut<K, S> {
+    first_key_group: usize,
+    groups: Vec<Arc<Group<K, S>>>,
+}
+
+impl<K, S> TableCut<K, S> {
+    /// The entries of one key group as they were at the cut.
+    pub fn key_group_entries(&self, key_group: usize) -> impl Iterator<Item = (&K, &S)> {
+        self.groups[key_group - self.first_key_group].iter()
+    }
+
+    /// Whether the key group had entries at the cut.
+    pub fn has_entries(&self, key_group: usize) -> bool {
+        !self.groups[key_group - self.first_key_group].is_empty()
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone + Sync, S: Clone + Sync> StateTable<K, S> {
+    /// A frozen view of every key group, to serialize on any thread while the table goes
+    /// on changing (see the module docs). O(key groups).
+    ///
+    /// # Example
+    /// ```
+    /// use weir_core::KeyGroupRange;
+    /// use weir_state::StateTable;
+    /// let mut t = StateTable::<u32, u32>::new(KeyGroupRange::for_operator(4, 1, 0));
+    /// t.insert(1, &7, 1);
+    /// let cut = t.cut();
+    /// t.insert(1, &7, 2); // copies key group 1 once; the cut keeps 1
+    /// assert_eq!(cut.key_group_entries(1).collect::<Vec<_>>(), vec![(&7, &1)]);
+    /// assert_eq!(t.get(1, &7), Some(&2));
+    /// ```
+    pub fn cut(&mut self) -> TableCut<K, S> {
+        self.copy = Some(|g| g.clone());
+        TableCut { first_key_group: self.first_key_group, groups: self.groups.clone() }
+    }
 }
 
 impl<K: std::hash::Hash + Eq + Clone, S> StateTable<K, S> {
@@ -22,19 +88,30 @@ impl<K: std::hash::Hash + Eq + Clone, S> StateTable<K, S> {
     pub fn new(range: KeyGroupRange) -> Self {
         StateTable {
             first_key_group: range.start,
-            groups: (0..range.len()).map(|_| HashMap::default()).collect(),
+            groups: (0..range.len()).map(|_| Arc::new(HashMap::default())).collect(),
+            copy: None,
             cleanup_cursor: (0, 0),
         }
     }
 
     #[inline]
-    fn group(&self, key_group: usize) -> &HashMap<K, S, StableBuildHasher> {
+    fn group(&self, key_group: usize) -> &Group<K, S> {
         &self.groups[key_group - self.first_key_group]
     }
 
     #[inline]
-    fn group_mut(&mut self, key_group: usize) -> &mut HashMap<K, S, StableBuildHasher> {
-        &mut self.groups[key_group - self.first_key_group]
+    fn group_mut(&mut self, key_group: usize) -> &mut Group<K, S> {
+        Self::writable(&mut self.groups[key_group - self.first_key_group], self.copy)
+    }
+
+    /// The map of a key group for writing, copied first if a cut still shares it.
+    #[inline]
+    fn writable(group: &mut Arc<Group<K, S>>, copy: Option<CopyGroup<K, S>>) -> &mut Group<K, S> {
+        if Arc::get_mut(group).is_none() {
+            let copy = copy.expect("only a cut shares a key group, and cutting sets the copy function");
+            *group = Arc::new(copy(group));
+        }
+        Arc::get_mut(group).expect("unshared just above")
     }
 
     /// The entry of `key`, if any.
@@ -79,12 +156,12 @@ impl<K: std::hash::Hash + Eq + Clone, S> StateTable<K, S> {
 
     /// Number of keys with an entry.
     pub fn len(&self) -> usize {
-        self.groups.iter().map(HashMap::len).sum()
+        self.groups.iter().map(|g| g.len()).sum()
     }
 
     /// Whether no key has an entry.
     pub fn is_empty(&self) -> bool {
-        self.groups.iter().all(HashMap::is_empty)
+        self.groups.iter().all(|g| g.is_empty())
     }
 
     /// The entries of one key group (what a snapshot of that key group contains).
@@ -104,7 +181,7 @@ impl<K: std::hash::Hash + Eq + Clone, S> StateTable<K, S> {
         let (mut checked, mut removed, mut laps) = (0, 0, 0);
         // At most one lap over the groups, so a table of empty groups does not spin.
         while checked < budget && laps <= n {
-            let map = &mut self.groups[group];
+            let map = &self.groups[group];
             let mut visited = 0;
             let mut doomed = Vec::new();
             for (k, v) in map.iter().skip(skip).take(budget - checked) {
@@ -113,14 +190,18 @@ impl<K: std::hash::Hash + Eq + Clone, S> StateTable<K, S> {
                     doomed.push(k.clone());
                 }
             }
-            for k in &doomed {
-                map.remove(k);
+            let len = map.len();
+            if !doomed.is_empty() {
+                let map = Self::writable(&mut self.groups[group], self.copy);
+                for k in &doomed {
+                    map.remove(k);
+                }
             }
             checked += visited;
             removed += doomed.len();
             // Removing does not reorder the rest, so the next step skips only what was kept.
             skip += visited - doomed.len();
-            if skip >= map.len() {
+            if skip >= len - doomed.len() {
                 group = (group + 1) % n;
                 skip = 0;
                 laps += 1;

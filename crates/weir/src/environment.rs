@@ -14,6 +14,7 @@ use weir_runtime::{
 };
 
 use weir_connectors::{CollectionSource, NumberSequenceSource, TextFileSource};
+use weir_state::StateBackendConfig;
 
 use crate::{Data, DataStream};
 
@@ -32,6 +33,9 @@ pub(crate) struct Builder {
     executed: usize,
     clock: Arc<dyn Clock>,
     checkpointing: Option<CheckpointSettings>,
+    /// Read by keyed operators when their subtasks start, so it may be set after the
+    /// operators are defined; apart from the builder so operator factories can hold it.
+    state_backend: Arc<Mutex<StateBackendConfig>>,
 }
 
 impl Builder {
@@ -143,6 +147,7 @@ impl StreamExecutionEnvironment {
                 executed: 0,
                 clock: Arc::new(SystemClock),
                 checkpointing: None,
+                state_backend: Arc::new(Mutex::new(StateBackendConfig::default())),
             })),
         }
     }
@@ -151,6 +156,36 @@ impl StreamExecutionEnvironment {
         // Building a graph never panics while holding the lock, so poisoning cannot
         // leave it half-updated; recover the guard either way.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where keyed state lives (Flink's `state.backend.type`): on the heap (the default)
+    /// or in the embedded LSM, within a memory budget, for state larger than memory.
+    /// Applies to keyed process functions (their value, list, map, reducing and
+    /// aggregating states) of jobs executed from now on; timers stay on the heap.
+    ///
+    /// ```
+    /// use weir::prelude::*;
+    /// use weir_state::StateBackendConfig;
+    /// let config = StateBackendConfig::from_options([
+    ///     ("state.backend.type", "embedded"),
+    ///     ("state.backend.fjall.memory", "16mb"),
+    /// ]).unwrap();
+    /// let env = StreamExecutionEnvironment::new().with_state_backend(config);
+    /// assert_eq!(env.state_backend().kind, weir_state::StateBackendKind::Embedded);
+    /// ```
+    pub fn with_state_backend(self, config: StateBackendConfig) -> Self {
+        *self.state_backend_slot().lock().unwrap_or_else(|p| p.into_inner()) = config;
+        self
+    }
+
+    /// The state backend configuration jobs will run with.
+    pub fn state_backend(&self) -> StateBackendConfig {
+        self.state_backend_slot().lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The shared slot keyed operators read their backend configuration from.
+    pub(crate) fn state_backend_slot(&self) -> Arc<Mutex<StateBackendConfig>> {
+        self.lock().state_backend.clone()
     }
 
     /// Sets the default parallelism of every operator.

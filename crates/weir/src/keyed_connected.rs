@@ -19,7 +19,7 @@ use std::marker::PhantomData;
 use weir_core::{Either, StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::Key;
+use weir_state::{Key, StateBackendConfig};
 
 use crate::functions::{Collector, KeyedContext, RuntimeContext};
 use crate::operators::keyed_process::KeyedRuntime;
@@ -207,8 +207,10 @@ where
         P: KeyedCoProcessFunction<K, A, B, O> + Clone + Sync,
     {
         let (key_a, key_b) = (self.first.key_of.clone(), self.second.key_of.clone());
+        let backend = self.first.stream.env.state_backend_slot();
         self.partitioned().add("Keyed Co-Process", move |st: &SubtaskInfo| {
-            Ok(KeyedCoProcessOperator::new(key_a.clone(), key_b.clone(), function.clone(), st))
+            let config = backend.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            KeyedCoProcessOperator::new(key_a.clone(), key_b.clone(), function.clone(), st, &config)
         })
     }
 
@@ -273,8 +275,23 @@ pub struct KeyedCoProcessOperator<K, A, B, O, KA, KB, P> {
 impl<K: Key, A, B, O, KA, KB, P> KeyedCoProcessOperator<K, A, B, O, KA, KB, P> {
     /// Runs `function` as `subtask`, keying the first input by `key_a` and the second by
     /// `key_b`.
-    pub fn new(key_a: KA, key_b: KB, function: P, subtask: &SubtaskInfo) -> Self {
-        KeyedCoProcessOperator { key_a, key_b, function, keyed: KeyedRuntime::new(subtask), _t: PhantomData }
+    ///
+    /// # Errors
+    /// When the embedded state backend cannot open its working directory.
+    pub fn new(
+        key_a: KA,
+        key_b: KB,
+        function: P,
+        subtask: &SubtaskInfo,
+        backend: &StateBackendConfig,
+    ) -> Result<Self, BoxError> {
+        Ok(KeyedCoProcessOperator {
+            key_a,
+            key_b,
+            function,
+            keyed: KeyedRuntime::new(subtask, backend)?,
+            _t: PhantomData,
+        })
     }
 }
 

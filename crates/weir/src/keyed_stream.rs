@@ -44,8 +44,10 @@ where
         P: KeyedProcessFunction<K, T, O> + Clone + Sync,
     {
         let key_of = self.key_of.clone();
+        let backend = self.stream.env.state_backend_slot();
         self.stream.transform("KeyedProcess", move |st: &SubtaskInfo| {
-            Ok(KeyedProcessOperator::new(key_of.clone(), function.clone(), st))
+            let config = backend.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            KeyedProcessOperator::new(key_of.clone(), function.clone(), st, &config)
         })
     }
 

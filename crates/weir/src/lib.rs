@@ -75,7 +75,9 @@ pub use weir_core::{Either, StreamRecord, Watermark};
 pub use weir_runtime::watermark::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};
 pub use weir_runtime::{BoxError, Clock, ExecutionConfig, JobError, JobExecutionResult, ManualClock};
 pub use weir_state::{
-    ListState, ListStateDescriptor, MapState, MapStateDescriptor, StateError, ValueState, ValueStateDescriptor,
+    AggregatingState, AggregatingStateDescriptor, ListState, ListStateDescriptor, MapState, MapStateDescriptor,
+    ReducingState, ReducingStateDescriptor, StateBackendConfig, StateBackendKind, StateError, ValueState,
+    ValueStateDescriptor,
 };
 
 /// What a stream's records must be: cloneable (a stream may feed several consumers),

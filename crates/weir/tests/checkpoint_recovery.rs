@@ -11,6 +11,9 @@
 //! A rescale test takes a savepoint at parallelism 2 and resumes from it at parallelism
 //! 1 and 4: keyed state, windows and timers move with their key groups.
 //!
+//! Keyed process functions run on both state backends: the heap (`hashmap`) and the
+//! embedded LSM (`embedded`), whose snapshots restore into either.
+//!
 //! Inputs are read and prepared by one subtask up to the `key_by`, so the records of
 //! each key arrive in the same order in every run, and timestamps ascend, so no record
 //! is late: the outputs are deterministic however the threads interleave.
@@ -34,6 +37,8 @@ use weir_checkpoint::{CheckpointConfig, LocalDirStorage};
 use weir_core::CheckpointId;
 use weir_runtime::restart::RestartStrategy;
 use weir_runtime::{CheckpointSettings, Committer, Emitter, Operator, Restore, Sink, SinkWriter, SubtaskInfo};
+use weir_state::{AggregateFunction as StateAggregate, AggregatingStateDescriptor, ReducingStateDescriptor};
+use weir_state::{AggregatingState, ReducingState, StateBackendConfig};
 
 /// How long one job may take: a paced job runs for about a second.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -170,9 +175,28 @@ struct Run {
     completed: Arc<AtomicU64>,
     fast: Arc<AtomicBool>,
     _dir: tempfile::TempDir,
+    /// The embedded backend's working directories (removed when the run ends).
+    _state_dir: Option<tempfile::TempDir>,
+}
+
+/// The embedded backend in a fresh directory, with a small memory budget (so the LSM
+/// flushes to its files during the run), and the directory.
+fn embedded() -> (StateBackendConfig, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = StateBackendConfig::embedded(2 << 20);
+    config.local_dir = Some(dir.path().to_path_buf());
+    (config, dir)
 }
 
 impl Run {
+    /// Keeps keyed state in the embedded backend instead of on the heap.
+    fn on_embedded_state(mut self) -> Run {
+        let (config, dir) = embedded();
+        self.env = self.env.clone().with_state_backend(config);
+        self._state_dir = Some(dir);
+        self
+    }
+
     /// A run at `parallelism`, checkpointing every 10 ms, restarting at most twice at
     /// once; with `fail`, one failure is injected into the first source.
     fn new(parallelism: usize, fail: bool) -> Run {
@@ -201,6 +225,7 @@ impl Run {
             completed: Arc::default(),
             fast: Arc::default(),
             _dir: dir,
+            _state_dir: None,
         }
     }
 
@@ -277,9 +302,21 @@ where
     T: Data + Ord + std::fmt::Debug + Serialize + DeserializeOwned,
     F: Fn(&mut Run) -> DataStream<T>,
 {
+    assert_recovers_on(name, false, build)
+}
+
+/// As [`assert_recovers`], with keyed state in the embedded backend when `embedded`.
+fn assert_recovers_on<T, F>(name: &str, embedded: bool, build: F) -> Vec<T>
+where
+    T: Data + Ord + std::fmt::Debug + Serialize + DeserializeOwned,
+    F: Fn(&mut Run) -> DataStream<T>,
+{
     let mut outputs = Vec::new();
     for fail in [false, true] {
         let mut run = Run::new(2, fail);
+        if embedded {
+            run = run.on_embedded_state();
+        }
         let committed = commit(&build(&mut run));
         let result = execute(&run.env, name);
         if fail {
@@ -367,7 +404,16 @@ impl KeyedProcessFunction<i64, i64, (u8, i64, i64, i64)> for Buckets {
 
 #[test]
 fn keyed_process_state_and_timers_survive_a_failure() {
-    let got = assert_recovers("keyed process", |run| {
+    check_buckets(false);
+}
+
+#[test]
+fn keyed_process_state_in_the_embedded_backend_survives_a_failure() {
+    check_buckets(true);
+}
+
+fn check_buckets(embedded: bool) {
+    let got = assert_recovers_on("keyed process", embedded, |run| {
         run.numbers(1, N, "in").key_by(|x: &i64| x % 7).process(Buckets::default()).uid("buckets")
     });
     // One output per record, and one per (key, bucket): every bucket's timer fired once.
@@ -660,12 +706,90 @@ fn broadcast_state_survives_a_failure() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Reducing and aggregating state.
+
+/// The number of records of a key, as an aggregate (the accumulator is the count).
+#[derive(Clone)]
+struct CountOf;
+
+impl StateAggregate<i64> for CountOf {
+    type Acc = i64;
+    type Out = i64;
+    fn create_accumulator(&self) -> i64 {
+        0
+    }
+    fn add(&self, _value: i64, acc: &mut i64) {
+        *acc += 1;
+    }
+    fn get_result(&self, acc: &i64) -> i64 {
+        *acc
+    }
+    fn merge(&self, a: i64, b: i64) -> i64 {
+        a + b
+    }
+}
+
+/// Per key: the running count (aggregating state) and sum (reducing state) of its
+/// records; emits `(2, key, count, sum)` per record.
+#[derive(Clone, Default)]
+struct Running {
+    sum: Option<ReducingState<i64>>,
+    count: Option<AggregatingState<i64, CountOf>>,
+}
+
+impl KeyedProcessFunction<i64, i64, Row> for Running {
+    fn open(&mut self, ctx: &mut RuntimeContext<i64>) -> Result<(), BoxError> {
+        self.sum = Some(ctx.get_reducing_state(&ReducingStateDescriptor::new("sum", |a: i64, b: i64| a + b))?);
+        self.count = Some(ctx.get_aggregating_state(&AggregatingStateDescriptor::new("count", CountOf))?);
+        Ok(())
+    }
+
+    fn process_element(
+        &mut self,
+        x: i64,
+        ctx: &mut KeyedContext<i64>,
+        out: &mut Collector<Row>,
+    ) -> Result<(), BoxError> {
+        let (sum, count) = (self.sum.as_ref().unwrap(), self.count.as_ref().unwrap());
+        sum.add(ctx, x)?;
+        count.add(ctx, x)?;
+        out.collect((2, *ctx.current_key(), count.get(ctx)?.unwrap(), sum.get(ctx)?.unwrap()));
+        Ok(())
+    }
+}
+
+#[test]
+fn reducing_and_aggregating_state_survive_a_failure_on_both_backends() {
+    for embedded in [false, true] {
+        let got = assert_recovers_on("running", embedded, |run| {
+            run.numbers(1, N, "in").key_by(|x: &i64| x % 11).process(Running::default()).uid("running")
+        });
+        assert_eq!(sorted(got), expected_running());
+    }
+}
+
+/// What [`Running`] emits over `1..=N` keyed by `x % 11`.
+fn expected_running() -> Vec<Row> {
+    let mut totals = [(0i64, 0i64); 11];
+    let mut out = Vec::new();
+    for x in 1..=N {
+        let t = &mut totals[(x % 11) as usize];
+        *t = (t.0 + 1, t.1 + x);
+        out.push((2u8, x % 11, t.0, t.1));
+    }
+    sorted(out)
+}
+
+// ---------------------------------------------------------------------------------------
 // Rescaling from a savepoint.
 
-/// An output of the rescale job: `(0, key, sum, 0)` or `(1, key, window start, count)`.
+/// An output of the rescale job: `(0, key, sum, 0)`, `(1, key, window start, count)` or
+/// `(2, key, count, sum)`.
 type Row = (u8, i64, i64, i64);
 
-/// The rescale job: rolling sums per key (13 keys) and per-key counts of 100 ms windows.
+/// The rescale job: rolling sums per key (13 keys), per-key counts of 100 ms windows,
+/// and a keyed process function's running counts and sums (11 keys; the state backend's
+/// state).
 fn rescale_job(run: &mut Run) -> DataStream<Row> {
     let numbers = run.numbers(1, N, "in");
     let sums = numbers
@@ -687,11 +811,23 @@ fn rescale_job(run: &mut Run) -> DataStream<Row> {
             },
         ))
         .uid("windows");
-    sums.union(&windows)
+    let running = numbers.key_by(|x: &i64| x % 11).process(Running::default()).uid("running");
+    sums.union(&windows).union(&running)
 }
 
 #[test]
 fn a_savepoint_resumes_at_another_parallelism() {
+    savepoint_then_resume(false, [(1, false), (4, false)]);
+}
+
+#[test]
+fn a_savepoint_of_embedded_state_resumes_at_another_parallelism_on_either_backend() {
+    savepoint_then_resume(true, [(1, false), (3, true)]);
+}
+
+/// Takes a savepoint at parallelism 2 (keyed state in the embedded backend when
+/// `embedded`), then resumes from it at each `(parallelism, embedded)` of `resumes`.
+fn savepoint_then_resume(embedded: bool, resumes: [(usize, bool); 2]) {
     // What an uninterrupted run emits: each key's rolling sums, each window's count.
     let mut expected = Vec::new();
     let mut totals = [0i64; 13];
@@ -703,6 +839,7 @@ fn a_savepoint_resumes_at_another_parallelism() {
         let count = (start..start + 100).filter(|x| (1..=N).contains(x) && x % 13 == key).count();
         expected.push((1, key, start, count as i64));
     }
+    expected.extend(expected_running());
     let expected = sorted(expected);
 
     // Take a savepoint at parallelism 2 while the paced input is about a quarter read.
@@ -711,6 +848,9 @@ fn a_savepoint_resumes_at_another_parallelism() {
     let storage = Arc::new(LocalDirStorage::new(&savepoints).unwrap());
     let settings = CheckpointSettings { config: CheckpointConfig::every(30), storage, restore: None };
     let mut first = Run::with_settings(2, false, settings, dir);
+    if embedded {
+        first = first.on_embedded_state();
+    }
     let committed = commit(&rescale_job(&mut first));
     let (control, job) = first.env.execute_async("rescale: savepoint").unwrap();
     let started = Instant::now();
@@ -747,13 +887,16 @@ fn a_savepoint_resumes_at_another_parallelism() {
     let at_savepoint: BTreeMap<(u64, u64), Vec<Row>> =
         committed.lock().unwrap().iter().filter(|((_, c), _)| *c < savepoint.0).map(|(k, v)| (*k, v.clone())).collect();
     assert!(!at_savepoint.is_empty(), "checkpoints before the savepoint committed output");
-    for parallelism in [1, 4] {
+    for (parallelism, embedded) in resumes {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(LocalDirStorage::new(dir.path()).unwrap());
         let from = Arc::new(LocalDirStorage::new(&savepoints).unwrap());
         let restore = Restore { storage: from, checkpoint: Some(savepoint) };
         let settings = CheckpointSettings { config: CheckpointConfig::every(20), storage, restore: Some(restore) };
         let mut run = Run::with_settings(parallelism, false, settings, dir);
+        if embedded {
+            run = run.on_embedded_state();
+        }
         run.fast.store(true, Ordering::SeqCst);
         let committed = commit_into(&rescale_job(&mut run), Arc::new(Mutex::new(at_savepoint.clone())));
         let result = execute(&run.env, "rescale: restored");

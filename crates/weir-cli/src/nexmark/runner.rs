@@ -125,6 +125,8 @@ pub struct RunSpec {
     pub checkpoint_dir: Option<PathBuf>,
     /// The restart strategy, if not the default.
     pub restart_strategy: Option<RestartStrategy>,
+    /// Where keyed state lives (the heap by default).
+    pub state_backend: weir::StateBackendConfig,
 }
 
 /// What a run measured.
@@ -222,7 +224,9 @@ fn sink<T: Data + Serialize>(rows: &DataStream<T>, spec: &RunSpec, count: &Arc<A
 /// # Errors
 /// The job's failure (a missing input directory, a malformed line, an unwritable output).
 pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
-    let mut env = StreamExecutionEnvironment::new().with_parallelism(spec.parallelism);
+    let mut env = StreamExecutionEnvironment::new()
+        .with_parallelism(spec.parallelism)
+        .with_state_backend(spec.state_backend.clone());
     if let Some(c) = &spec.checkpointing {
         env = env.enable_checkpointing(c.clone());
     }

@@ -20,7 +20,7 @@ use weir_core::{CheckpointBarrier, CheckpointId};
 use crate::channel::CancelToken;
 use crate::clock::Clock;
 use crate::output::Output;
-use crate::snapshot::{TaskState, TASK_STATE_FORMAT_VERSION};
+use crate::snapshot::{PendingTaskState, TaskState};
 use crate::JobError;
 
 pub mod input;
@@ -44,6 +44,9 @@ pub struct TaskEnv {
     pub mailbox: Receiver<TaskMessage>,
     /// Where the task reports snapshots and its end to the job.
     pub reports: Sender<TaskReport>,
+    /// Whether the job takes checkpoints: without, a finished task's final state is
+    /// needed only for its committables, and its keyed state is never serialized.
+    pub checkpointing: bool,
 }
 
 /// A message from the job to one task.
@@ -66,8 +69,9 @@ pub enum TaskReport {
         task: TaskId,
         /// The checkpoint.
         checkpoint: CheckpointId,
-        /// Its state (written to storage by the job, off the task's thread).
-        state: TaskState,
+        /// Its state, possibly with items still to serialize (the job serializes and
+        /// writes it off the task's thread).
+        state: PendingTaskState,
     },
     /// The task could not take part in a checkpoint.
     Decline {
@@ -93,7 +97,7 @@ impl TaskEnv {
     pub(crate) fn checkpoint<T>(
         &self,
         barrier: CheckpointBarrier,
-        mut state: TaskState,
+        mut state: PendingTaskState,
         head: &mut dyn Output<T>,
     ) -> Result<(), JobError> {
         head.barrier(barrier, &mut state)?;
@@ -108,9 +112,17 @@ impl TaskEnv {
     }
 
     /// Reports the end of the task, with the final state of `head`'s chain added to `state`.
-    pub(crate) fn finished<T>(&self, mut state: TaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
-        state.finished = true;
+    pub(crate) fn finished<T>(&self, mut state: PendingTaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
+        state.set_finished();
         head.snapshot_finished(&mut state)?;
+        let state = if self.checkpointing {
+            // The task has nothing left to do: serialize its final state here.
+            state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {}: {e}", self.task)))?
+        } else {
+            // Only the committables matter, and they are never deferred: do not
+            // serialize state nobody will store (for the embedded backend, all of it).
+            state.without_deferred()
+        };
         let _ = self.reports.send(TaskReport::Finished { task: self.task, state });
         Ok(())
     }
@@ -137,8 +149,8 @@ impl TaskEnv {
 }
 
 /// A fresh, empty task state.
-pub(crate) fn empty_state() -> TaskState {
-    TaskState { format_version: TASK_STATE_FORMAT_VERSION, finished: false, operators: Vec::new() }
+pub(crate) fn empty_state() -> PendingTaskState {
+    PendingTaskState::default()
 }
 
 impl TaskEnv {

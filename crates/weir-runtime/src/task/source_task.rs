@@ -94,7 +94,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
 
     fn checkpoint(&mut self, env: &TaskEnv, barrier: CheckpointBarrier) -> Result<(), JobError> {
         let mut state = empty_state();
-        state.operators.push(self.reader_state(barrier.id)?);
+        state.push(self.reader_state(barrier.id)?);
         env.checkpoint(barrier, state, self.head.as_mut())
     }
 
@@ -235,7 +235,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
         self.head.end_of_input()?;
         // A reader that ran out of splits has no position left to record.
         let mut state = empty_state();
-        state.operators.push(self.splits_snapshot(CheckpointId::FINAL, Vec::new()));
+        state.push(self.splits_snapshot(CheckpointId::FINAL, Vec::new()));
         env.finished(state, self.head.as_mut())
     }
 }

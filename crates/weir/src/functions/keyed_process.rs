@@ -4,7 +4,8 @@ use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::{BoxError, SideOutputs, SubtaskInfo};
 use weir_state::{
-    HeapKeyedStateBackend, Key, KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor,
+    AggregateFunction, AggregatingState, AggregatingStateDescriptor, AsBackendRef, BackendRef, Key, KeyedStateContext,
+    ListState, ListStateDescriptor, MapState, MapStateDescriptor, ReducingState, ReducingStateDescriptor, StateBackend,
     StateError, StateValue, TimerService, ValueState, ValueStateDescriptor,
 };
 
@@ -14,7 +15,7 @@ use crate::OutputTag;
 /// Given to a keyed function's `open`: declares state (Flink's `RuntimeContext`).
 pub struct RuntimeContext<'a, K> {
     pub(crate) subtask: &'a SubtaskInfo,
-    pub(crate) backend: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) backend: BackendRef<'a, K>,
 }
 
 impl<K: Key> RuntimeContext<'_, K> {
@@ -26,7 +27,7 @@ impl<K: Key> RuntimeContext<'_, K> {
         &mut self,
         descriptor: &ValueStateDescriptor<T>,
     ) -> Result<ValueState<T>, StateError> {
-        descriptor.declare(self.backend)
+        descriptor.declare(&mut self.backend)
     }
 
     /// Declares a [`ListState`].
@@ -37,7 +38,7 @@ impl<K: Key> RuntimeContext<'_, K> {
         &mut self,
         descriptor: &ListStateDescriptor<T>,
     ) -> Result<ListState<T>, StateError> {
-        descriptor.declare(self.backend)
+        descriptor.declare(&mut self.backend)
     }
 
     /// Declares a [`MapState`].
@@ -48,7 +49,41 @@ impl<K: Key> RuntimeContext<'_, K> {
         &mut self,
         descriptor: &MapStateDescriptor<UK, UV>,
     ) -> Result<MapState<UK, UV>, StateError> {
-        descriptor.declare(self.backend)
+        descriptor.declare(&mut self.backend)
+    }
+
+    /// Declares a [`ReducingState`].
+    ///
+    /// # Errors
+    /// When the name is already declared with another kind or type.
+    pub fn get_reducing_state<T: StateValue>(
+        &mut self,
+        descriptor: &ReducingStateDescriptor<T>,
+    ) -> Result<ReducingState<T>, StateError> {
+        descriptor.declare(&mut self.backend)
+    }
+
+    /// Declares an [`AggregatingState`].
+    ///
+    /// # Errors
+    /// When the name is already declared with another kind or type.
+    pub fn get_aggregating_state<IN, F>(
+        &mut self,
+        descriptor: &AggregatingStateDescriptor<IN, F>,
+    ) -> Result<AggregatingState<IN, F>, StateError>
+    where
+        F: AggregateFunction<IN>,
+        F::Acc: StateValue,
+    {
+        descriptor.declare(&mut self.backend)
+    }
+
+    /// Which backend keeps the state: `hashmap` or `embedded`.
+    pub fn state_backend(&self) -> &'static str {
+        match self.backend {
+            BackendRef::Heap(_) => "hashmap",
+            BackendRef::Embedded(_) => "embedded",
+        }
     }
 
     /// The subtask running this function.
@@ -71,7 +106,7 @@ pub enum TimeDomain {
 pub struct KeyedContext<'a, K> {
     pub(crate) key: &'a K,
     pub(crate) key_group: usize,
-    pub(crate) backend: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) backend: &'a mut StateBackend<K>,
     pub(crate) timestamp: i64,
     pub(crate) sides: &'a mut SideOutputs,
     pub(crate) timers: &'a mut TimerService<K, ()>,
@@ -148,8 +183,12 @@ impl<'a, K> KeyedContext<'a, K> {
 }
 
 impl<K> KeyedStateContext<K> for KeyedContext<'_, K> {
-    fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<K>, &K, usize) {
-        (self.backend, self.key, self.key_group)
+    fn state_parts(&mut self) -> (BackendRef<'_, K>, &K, usize) {
+        (self.backend.backend_ref(), self.key, self.key_group)
+    }
+
+    fn current_processing_time_ms(&self) -> Option<i64> {
+        Some(self.now_ms)
     }
 }
 

@@ -188,7 +188,7 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+        snapshot_backend(&mut self.backend, state);
         state.keyed(TIMERS, snapshot_timers(&self.cleanup, self.max_parallelism)?);
         Ok(())
     }
@@ -399,7 +399,7 @@ mod tests {
         feed(&mut op, keys.clone().flat_map(|k| [left(k, 10), right(k, 20)]).collect());
         let mut writer = OperatorStateWriter::new(CheckpointId(1));
         op.snapshot_state(&mut writer).unwrap();
-        let snapshot = OperatorSnapshot { operator_id: "join".into(), entries: writer.into_entries() };
+        let snapshot = OperatorSnapshot { operator_id: "join".into(), entries: writer.complete_entries().unwrap() };
         // Restored at parallelism 2: each subtask has its keys' buffers and timers.
         let mut restored: Vec<TestOperator> = (0..2)
             .map(|i| {

@@ -19,6 +19,7 @@ use std::hash::Hash;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use weir_core::KeyGroupRange;
+use weir_runtime::snapshot::OperatorStateWriter;
 use weir_runtime::BoxError;
 use weir_state::{HeapKeyedStateBackend, KeyedStateSnapshot, StateTable, TimerService, TimerSnapshot};
 
@@ -126,15 +127,14 @@ where
     Ok(timers.restore(range, &snapshots)?)
 }
 
-/// The bytes of every state declared in `backend`.
-///
-/// # Errors
-/// When a key or value cannot be encoded.
-pub(crate) fn snapshot_backend<K>(backend: &HeapKeyedStateBackend<K>) -> Result<Vec<u8>, BoxError>
+/// Writes every state declared in `backend` into `state` under [`KEYED_STATE`]: cut now
+/// (copy-on-write), serialized off the task thread.
+pub(crate) fn snapshot_backend<K>(backend: &mut HeapKeyedStateBackend<K>, state: &mut OperatorStateWriter)
 where
-    K: Hash + Eq + Clone + Send + Serialize + DeserializeOwned + 'static,
+    K: Hash + Eq + Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
 {
-    Ok(backend.snapshot()?.to_bytes()?)
+    let serialize = backend.snapshot_async(None);
+    state.keyed_async(KEYED_STATE, Box::new(move || Ok(serialize()?.to_bytes()?)));
 }
 
 /// The keyed state snapshots of `blobs` (written by [`snapshot_backend`]), to restore

@@ -1,4 +1,6 @@
-//! Runs a [`KeyedProcessFunction`] with the heap keyed-state backend and per-key timers.
+//! Runs a [`KeyedProcessFunction`] with keyed state — on the heap or in the embedded
+//! backend, as the job's [`StateBackendConfig`] says — and per-key timers (always on
+//! the heap, as Flink's RocksDB backend can keep them).
 //!
 //! `KeyedRuntime` is what every keyed process operator keeps besides its function — the
 //! keyed state backend, the per-key timers and the current watermark — and the two
@@ -22,9 +24,11 @@ use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SideOutputs, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, KeyedStateSnapshot, TimerService};
+use weir_state::{
+    AsBackendRef, Key, KeyedStateBackend, KeyedStateSnapshot, StateBackend, StateBackendConfig, TimerService,
+};
 
-use super::key_group_blobs::{decode_backends, restore_timers, snapshot_backend, snapshot_timers, KEYED_STATE, TIMERS};
+use super::key_group_blobs::{decode_backends, restore_timers, snapshot_timers, KEYED_STATE, TIMERS};
 
 use crate::functions::{Collector, KeyedContext, KeyedProcessFunction, RuntimeContext, TimeDomain};
 
@@ -39,9 +43,13 @@ pub struct KeyedProcessOperator<K, I, O, KS, P> {
 }
 
 impl<K: Key, I, O, KS, P> KeyedProcessOperator<K, I, O, KS, P> {
-    /// Runs `function` keyed by `key_of` as `subtask`.
-    pub fn new(key_of: KS, function: P, subtask: &SubtaskInfo) -> Self {
-        KeyedProcessOperator { key_of, function, keyed: KeyedRuntime::new(subtask), _t: PhantomData }
+    /// Runs `function` keyed by `key_of` as `subtask`, its state in the backend `backend`
+    /// configures.
+    ///
+    /// # Errors
+    /// When the embedded backend cannot open its working directory.
+    pub fn new(key_of: KS, function: P, subtask: &SubtaskInfo, backend: &StateBackendConfig) -> Result<Self, BoxError> {
+        Ok(KeyedProcessOperator { key_of, function, keyed: KeyedRuntime::new(subtask, backend)?, _t: PhantomData })
     }
 }
 
@@ -95,7 +103,7 @@ where
 
 /// The keyed state, timers and watermark of one keyed operator subtask.
 pub(crate) struct KeyedRuntime<K> {
-    backend: HeapKeyedStateBackend<K>,
+    backend: StateBackend<K>,
     timers: TimerService<K, ()>,
     watermark: Watermark,
     max_parallelism: usize,
@@ -104,15 +112,20 @@ pub(crate) struct KeyedRuntime<K> {
 }
 
 impl<K: Key> KeyedRuntime<K> {
-    /// Empty state and timers for the key groups of `subtask`.
-    pub(crate) fn new(subtask: &SubtaskInfo) -> Self {
-        KeyedRuntime {
-            backend: HeapKeyedStateBackend::new(subtask.key_group_range()),
+    /// Empty state (in the backend `config` chooses) and timers for the key groups of
+    /// `subtask`.
+    ///
+    /// # Errors
+    /// When the embedded backend cannot open its working directory.
+    pub(crate) fn new(subtask: &SubtaskInfo, config: &StateBackendConfig) -> Result<Self, BoxError> {
+        let owner = format!("{}-{}", subtask.name, subtask.index);
+        Ok(KeyedRuntime {
+            backend: config.create(subtask.key_group_range(), &owner)?,
             timers: TimerService::default(),
             watermark: Watermark::MIN,
             max_parallelism: subtask.max_parallelism,
             pending: Vec::new(),
-        }
+        })
     }
 
     /// Takes this subtask's key groups of the timers in `state`, and keeps its keyed
@@ -121,7 +134,7 @@ impl<K: Key> KeyedRuntime<K> {
     /// # Errors
     /// State that does not decode.
     pub(crate) fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
-        restore_timers(&mut self.timers, self.backend.key_group_range(), state.keyed(TIMERS))?;
+        restore_timers(&mut self.timers, KeyedStateBackend::key_group_range(&self.backend), state.keyed(TIMERS))?;
         self.pending = decode_backends(state.keyed(KEYED_STATE))?;
         Ok(())
     }
@@ -136,17 +149,21 @@ impl<K: Key> KeyedRuntime<K> {
         subtask: &SubtaskInfo,
         open: impl FnOnce(&mut RuntimeContext<'_, K>) -> Result<(), BoxError>,
     ) -> Result<(), BoxError> {
-        open(&mut RuntimeContext { subtask, backend: &mut self.backend })?;
+        open(&mut RuntimeContext { subtask, backend: self.backend.backend_ref() })?;
         let pending = std::mem::take(&mut self.pending);
-        Ok(self.backend.restore(&pending)?)
+        Ok(KeyedStateBackend::restore(&mut self.backend, &pending)?)
     }
 
-    /// Writes the keyed state and the timers, by key group.
+    /// Writes the keyed state and the timers, by key group. The keyed state is only cut
+    /// here (copy-on-write maps, or a read view of the embedded store) and serialized off
+    /// the task thread; the timers are encoded at once.
     ///
     /// # Errors
-    /// State that cannot be encoded.
-    pub(crate) fn snapshot_state(&self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+    /// Timers that cannot be encoded (the keyed state's errors come later, declining the
+    /// checkpoint).
+    pub(crate) fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let serialize = self.backend.snapshot_async(None);
+        state.keyed_async(KEYED_STATE, Box::new(move || Ok(serialize()?.to_bytes()?)));
         state.keyed(TIMERS, snapshot_timers(&self.timers, self.max_parallelism)?);
         Ok(())
     }

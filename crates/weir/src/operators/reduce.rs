@@ -57,7 +57,7 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        state.keyed(KEYED_STATE, snapshot_backend(&self.backend)?);
+        snapshot_backend(&mut self.backend, state);
         Ok(())
     }
 

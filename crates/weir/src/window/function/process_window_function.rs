@@ -4,7 +4,7 @@
 
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, SideOutputs};
-use weir_state::{HeapKeyedStateBackend, KeyedStateContext};
+use weir_state::{BackendRef, HeapKeyedStateBackend, KeyedStateContext};
 
 use crate::functions::{Collector, RuntimeContext};
 use crate::window::Window;
@@ -83,8 +83,8 @@ pub struct KeyedStateStore<'c, K, W> {
 }
 
 impl<K, W> KeyedStateContext<WindowStateKey<K, W>> for KeyedStateStore<'_, K, W> {
-    fn state_parts(&mut self) -> (&mut HeapKeyedStateBackend<WindowStateKey<K, W>>, &WindowStateKey<K, W>, usize) {
-        (self.backend, &self.key, self.key_group)
+    fn state_parts(&mut self) -> (BackendRef<'_, WindowStateKey<K, W>>, &WindowStateKey<K, W>, usize) {
+        (BackendRef::Heap(self.backend), &self.key, self.key_group)
     }
 }
 

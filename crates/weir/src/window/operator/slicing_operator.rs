@@ -28,7 +28,7 @@ use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, StateTable, Timer, TimerQueue, TimerService};
+use weir_state::{BackendRef, HeapKeyedStateBackend, Key, StateTable, Timer, TimerQueue, TimerService};
 
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::RuntimeContext;
@@ -387,7 +387,7 @@ where
     }
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.contents.open(&mut RuntimeContext { subtask, backend: &mut self.backend })
+        self.contents.open(&mut RuntimeContext { subtask, backend: BackendRef::Heap(&mut self.backend) })
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {

@@ -34,7 +34,7 @@ use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, KeyedStateSnapshot, StateTable, Timer, TimerService};
+use weir_state::{BackendRef, HeapKeyedStateBackend, Key, KeyedStateSnapshot, StateTable, Timer, TimerService};
 
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::{RuntimeContext, TimeDomain};
@@ -511,7 +511,7 @@ where
     }
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.core.contents.open(&mut RuntimeContext { subtask, backend: &mut self.core.backend })?;
+        self.core.contents.open(&mut RuntimeContext { subtask, backend: BackendRef::Heap(&mut self.core.backend) })?;
         let pending = std::mem::take(&mut self.pending);
         Ok(self.core.backend.restore(&pending)?)
     }
@@ -529,7 +529,7 @@ where
         })?;
         state.keyed(WINDOWS, windows);
         state.keyed(TIMERS, snapshot_timers(&self.core.timers, self.max_parallelism)?);
-        state.keyed(KEYED_STATE, snapshot_backend(&self.core.backend)?);
+        snapshot_backend(&mut self.core.backend, state);
         Ok(())
     }
 
