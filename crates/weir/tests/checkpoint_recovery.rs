@@ -872,7 +872,11 @@ fn savepoint_then_resume(embedded: bool, resumes: [(usize, bool); 2]) {
     first.fast.store(true, Ordering::SeqCst);
     let result = job.join().unwrap().unwrap();
     assert_eq!(result.savepoints, vec![savepoint]);
-    assert!(read_at_completion < N as u64 * 3 / 4, "the savepoint was taken mid-stream ({read_at_completion} read)");
+    // Mid-stream: triggered before three quarters were read and complete before the end, so
+    // the resumed jobs have records left to read (on a loaded machine the savepoint may take
+    // a while to complete, so only its trigger is held to the tighter bound).
+    assert!(read_at_trigger < N as u64 * 3 / 4, "the savepoint was triggered mid-stream ({read_at_trigger} read)");
+    assert!(read_at_completion < N as u64, "the savepoint completed before the end ({read_at_completion} read)");
     // A savepoint commits nothing, but what the sink pre-committed for it is committed
     // with the job's next complete checkpoint: nothing is lost.
     let got = visible(&committed);
