@@ -18,6 +18,7 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`nexmark`] | the Nexmark model, deterministic generator and source, and its JSON-lines files |
+//! | [`kafka`] | [`kafka::KafkaSource`] and [`kafka::KafkaSink`] (at-least-once or transactional) |
 //! | [`text_file`] | [`TextFileSource`]: lines of a file or of every file in a directory |
 //! | [`collection`] | [`CollectionSource`]: the elements of a `Vec` |
 //! | [`sequence`] | [`NumberSequenceSource`]: an inclusive range of numbers (Flink's `fromSequence`) |
@@ -36,6 +37,7 @@
 pub mod collection;
 pub mod enumerator;
 pub mod error;
+pub mod kafka;
 pub mod line_reader;
 pub mod nexmark;
 pub mod pacer;

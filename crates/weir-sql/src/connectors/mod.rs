@@ -2,6 +2,7 @@
 //! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
 
 pub mod datagen;
+pub mod kafka;
 pub mod nexmark;
 
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,7 @@ use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
-pub const CONNECTORS: [&str; 5] = ["blackhole", "datagen", "filesystem", "nexmark", "print"];
+pub const CONNECTORS: [&str; 7] = ["blackhole", "datagen", "filesystem", "kafka", "nexmark", "print", "upsert-kafka"];
 
 fn path_of(table: &TableDef) -> Result<String> {
     let path = table.required_option("path")?;
@@ -67,6 +68,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
             &nexmark::OPTIONS
         }
         "datagen" => return datagen::validate(table),
+        "kafka" | "upsert-kafka" => return kafka::validate(table),
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -94,7 +96,8 @@ pub fn open_source(
     table: &TableDef,
     settings: &JobSettings,
 ) -> Result<DataStream<Changes>> {
-    if table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
+    let kafka = matches!(table.connector()?, "kafka" | "upsert-kafka");
+    if !kafka && table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
         return Err(SqlError::unsupported(format!(
             "Table '{}' declares metadata columns, which the {} connector does not provide",
             table.name,
@@ -126,6 +129,7 @@ pub fn open_source(
         }
         "nexmark" => nexmark::open(env, table)?,
         "datagen" => datagen::open(env, table)?,
+        "kafka" | "upsert-kafka" => kafka::open(env, table, settings)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -142,6 +146,12 @@ pub fn open_source(
         }
         None => full,
     })
+}
+
+/// Whether reading `table` gives an updating changelog rather than inserts only
+/// (`upsert-kafka`).
+pub fn reads_changelog(table: &TableDef) -> bool {
+    table.option("connector") == Some("upsert-kafka")
 }
 
 /// The files a filesystem source reads: 1 for a file, the visible files of a directory.
@@ -302,6 +312,7 @@ pub fn add_sink(
             }
             .set_parallelism(parallelism);
         }
+        "kafka" | "upsert-kafka" => kafka::add_sink(&stream.data, stream.updating, table, parallelism)?,
         "blackhole" => {
             stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name).set_parallelism(parallelism);
         }
