@@ -315,7 +315,7 @@ impl KafkaTable {
                 None => Vec::new(),
             }
         };
-        if key_format.is_some() != !key_fields.is_empty() {
+        if key_format.is_some() == key_fields.is_empty() {
             return Err(SqlError::option(format!(
                 "Table '{name}': 'key.format' and 'key.fields' go together (a key format needs the key's columns)"
             )));
