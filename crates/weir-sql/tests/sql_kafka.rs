@@ -269,7 +269,6 @@ fn bad_options_are_refused_at_create_table_with_flinks_words() {
             format!("'connector' = 'kafka', 'topic' = 't', 'topic-pattern' = 't.*', {servers}, 'format' = 'json'"),
             "shouldn't be set together",
         ),
-        (format!("'connector' = 'kafka', 'topic' = 't', {servers}, 'format' = 'json'"), "needs 'properties.group.id'"),
         (
             format!("'connector' = 'kafka', 'topic' = 't', {servers}, 'format' = 'json', 'scan.startup.mode' = 'first'"),
             "Invalid value for option 'scan.startup.mode'",
@@ -316,6 +315,12 @@ fn bad_options_are_refused_at_create_table_with_flinks_words() {
            {servers}, 'format' = 'json', 'scan.startup.mode' = 'latest-offset');"
     ));
     assert!(e.contains("Invalid metadata key 'leader-epoch'"), "{e}");
+    // Group offsets (the default start) need a group, when the table is read.
+    let e = error(&format!(
+        "CREATE TABLE x (a INT) WITH ('connector' = 'kafka', 'topic' = 't', {servers}, 'format' = 'json');
+         SELECT a FROM x;"
+    ));
+    assert!(e.contains("needs 'properties.group.id'"), "{e}");
 }
 
 #[test]

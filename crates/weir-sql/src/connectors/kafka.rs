@@ -254,12 +254,6 @@ impl KafkaTable {
                 }
             }
         };
-        if matches!(starting, StartingOffsets::GroupOffsets { .. }) && properties.group_id().is_none() {
-            return Err(SqlError::option(format!(
-                "Table '{name}' starts from group offsets ('scan.startup.mode' = 'group-offsets', the default), \
-                 which needs 'properties.group.id'"
-            )));
-        }
         let stopping = match opt("scan.bounded.mode").unwrap_or("unbounded") {
             "unbounded" => StoppingOffsets::Unbounded,
             "latest-offset" => StoppingOffsets::Latest,
@@ -430,6 +424,14 @@ impl KafkaTable {
 
     /// The source: whole messages.
     fn source(&self) -> Result<KafkaSource<OwnedKafkaMessage>> {
+        // Checked when the table is read, not at CREATE TABLE: a table only written to needs no group.
+        if matches!(self.starting, StartingOffsets::GroupOffsets { .. }) && self.properties.group_id().is_none() {
+            return Err(SqlError::option(format!(
+                "Table '{}' starts from group offsets ('scan.startup.mode' = 'group-offsets', the default), \
+                 which needs 'properties.group.id'",
+                self.name
+            )));
+        }
         let mut builder = KafkaSource::builder()
             .properties(self.properties.clone())
             .starting_offsets(self.starting.clone())
