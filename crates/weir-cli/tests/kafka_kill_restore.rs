@@ -276,7 +276,9 @@ fn kafka_to_kafka_windows_survive_kill_9_at_least_once_every_result_present_dupl
         .bootstrap_servers(&broker.bootstrap_servers())
         .topics(["events"])
         .group_id("weir-job")
-        .starting_offsets(weir_connectors::kafka::StartingOffsets::GroupOffsets { reset_to_latest: false })
+        .starting_offsets(weir_connectors::kafka::StartingOffsets::GroupOffsets {
+            reset: weir_connectors::kafka::OffsetReset::Earliest,
+        })
         .bounded(StoppingOffsets::Latest)
         .build(|_: &KafkaMessage<'_>| -> Result<Option<()>, BoxError> { Ok(Some(())) })
         .unwrap();

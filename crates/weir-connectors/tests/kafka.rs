@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use weir_connectors::kafka::{
     probe_transactions, DeliveryGuarantee, KafkaMessage, KafkaPartitionSplit, KafkaProducerRecord, KafkaProperties,
-    KafkaSink, KafkaSource, SinkPartitioner, StartingOffsets, StoppingOffsets, StringValueDeserializer,
+    KafkaSink, KafkaSource, OffsetReset, SinkPartitioner, StartingOffsets, StoppingOffsets, StringValueDeserializer,
     StringValueSerializer, TransactionSupport,
 };
 use weir_core::{CheckpointId, StreamRecord};
@@ -284,8 +284,8 @@ fn start_modes_choose_where_reading_begins() {
     let specific = BTreeMap::from([(("modes".to_string(), 0), 8)]);
     assert_eq!(read(StartingOffsets::Specific(specific)), ["v8", "v9"]);
     // No committed offset yet: from the earliest.
-    assert_eq!(read(StartingOffsets::GroupOffsets { reset_to_latest: false }).len(), 10);
-    assert!(read(StartingOffsets::GroupOffsets { reset_to_latest: true }).is_empty());
+    assert_eq!(read(StartingOffsets::GroupOffsets { reset: OffsetReset::Earliest }).len(), 10);
+    assert!(read(StartingOffsets::GroupOffsets { reset: OffsetReset::Latest }).is_empty());
 
     // A completed checkpoint commits the reader's positions to the group…
     let source = source(&broker, "modes").group_id("modes-group").build(StringValueDeserializer).unwrap();
@@ -297,7 +297,7 @@ fn start_modes_choose_where_reading_begins() {
     // … (asynchronously) and a new job starting from group offsets continues there.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let got = read(StartingOffsets::GroupOffsets { reset_to_latest: false });
+        let got = read(StartingOffsets::GroupOffsets { reset: OffsetReset::Earliest });
         // Without the commit this would read all ten.
         if got == (position..10).map(|i| format!("v{i}")).collect::<Vec<_>>() {
             break;

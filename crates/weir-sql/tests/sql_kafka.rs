@@ -329,4 +329,19 @@ fn a_missing_topic_fails_the_query_naming_it() {
     let table = kafka_table(&broker, "gone", "v INT", "gone", "");
     let e = error(&format!("{table} SELECT v FROM gone;"));
     assert!(e.contains("topic 'gone' does not exist"), "{e}");
+    // Group offsets (the default start) without a committed offset: Flink's default
+    // 'auto.offset.reset' is none, an error; with 'earliest' it reads from the start.
+    broker.create_topic("fresh", 1);
+    produce(&broker, "fresh", vec![message(None, Some(r#"{"v":7}"#))]);
+    let table = |reset: &str| {
+        format!(
+            "CREATE TABLE f (v INT) WITH ('connector' = 'kafka', 'topic' = 'fresh', 'properties.bootstrap.servers' = '{}',
+               'properties.group.id' = 'g'{reset}, 'scan.bounded.mode' = 'latest-offset', 'format' = 'json');",
+            broker.bootstrap_servers()
+        )
+    };
+    let e = error(&format!("{} SELECT v FROM f;", table("")));
+    assert!(e.contains("fresh-0 has no committed offset") && e.contains("'properties.auto.offset.reset'"), "{e}");
+    let rows = run(&format!("{} SELECT v FROM f;", table(", 'properties.auto.offset.reset' = 'earliest'")), 1).unwrap();
+    assert_eq!(rows, ["+I[7]"]);
 }

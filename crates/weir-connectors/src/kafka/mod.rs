@@ -37,7 +37,7 @@ pub mod split;
 
 pub use enumerator::KafkaSplitEnumerator;
 pub use error::KafkaConnectorError;
-pub use offsets::{StartingOffsets, StoppingOffsets};
+pub use offsets::{OffsetReset, StartingOffsets, StoppingOffsets};
 pub use probe::{probe_transactions, TransactionSupport};
 pub use properties::KafkaProperties;
 pub use reader::KafkaSourceReader;

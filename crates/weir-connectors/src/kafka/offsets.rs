@@ -18,16 +18,27 @@ pub enum StartingOffsets {
     Earliest,
     /// The end of each partition when the source starts: only new records.
     Latest,
-    /// The consumer group's committed offsets; partitions without one start at the earliest
-    /// (`reset_to_latest = false`) or latest offset.
+    /// The consumer group's committed offsets; a partition without one starts where `reset`
+    /// says (Flink: `properties.auto.offset.reset`, without which such a partition is an error).
     GroupOffsets {
         /// Where a partition without a committed offset starts.
-        reset_to_latest: bool,
+        reset: OffsetReset,
     },
     /// The first record whose timestamp is at or after these epoch milliseconds.
     Timestamp(i64),
     /// These offsets per (topic, partition); other partitions start at the earliest offset.
     Specific(BTreeMap<(String, i32), i64>),
+}
+
+/// Where a partition without a committed offset starts (`auto.offset.reset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetReset {
+    /// At its earliest offset.
+    Earliest,
+    /// At its end.
+    Latest,
+    /// Nowhere: the source fails, naming the partition and the group.
+    Fail,
 }
 
 /// Where a bounded source stops (`scan.bounded.mode`).
@@ -168,7 +179,7 @@ impl StartingOffsets {
                     None => Ok(watermarks(consumer, t, *p)?.0),
                 })
                 .collect(),
-            StartingOffsets::GroupOffsets { reset_to_latest } => {
+            StartingOffsets::GroupOffsets { reset } => {
                 let mut tpl = TopicPartitionList::new();
                 for (t, p) in partitions {
                     tpl.add_partition(t, *p);
@@ -180,8 +191,14 @@ impl StartingOffsets {
                     .iter()
                     .map(|(t, p)| match committed.find_partition(t, *p).map(|e| e.offset()) {
                         Some(Offset::Offset(o)) if o >= 0 => Ok(o),
-                        _ if *reset_to_latest => end_offset(consumer, t, *p),
-                        _ => Ok(watermarks(consumer, t, *p)?.0),
+                        _ => match reset {
+                            OffsetReset::Latest => end_offset(consumer, t, *p),
+                            OffsetReset::Earliest => Ok(watermarks(consumer, t, *p)?.0),
+                            OffsetReset::Fail => Err(KafkaConnectorError::Config(format!(
+                                "partition {t}-{p} has no committed offset in the consumer group and no \
+                                 reset strategy is set ('properties.auto.offset.reset' = 'earliest' or 'latest')"
+                            ))),
+                        },
                     })
                     .collect()
             }

@@ -219,7 +219,7 @@ impl<T: Send + 'static> Source for KafkaSource<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kafka::StringValueDeserializer;
+    use crate::kafka::{OffsetReset, StringValueDeserializer};
 
     #[test]
     fn patterns_match_whole_names_and_the_builder_refuses_what_is_missing() {
@@ -234,7 +234,7 @@ mod tests {
         let e = KafkaSource::builder()
             .bootstrap_servers("h:1")
             .topics(["t"])
-            .starting_offsets(StartingOffsets::GroupOffsets { reset_to_latest: false })
+            .starting_offsets(StartingOffsets::GroupOffsets { reset: OffsetReset::Earliest })
             .build(StringValueDeserializer)
             .unwrap_err();
         assert!(e.to_string().contains("group.id"), "{e}");

@@ -26,7 +26,7 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use weir::{DataStream, StreamExecutionEnvironment};
 use weir_connectors::kafka::{
     offsets::parse_specific_offsets, DeliveryGuarantee, KafkaProducerRecord, KafkaProperties, KafkaSink, KafkaSource,
-    OwnedKafkaMessage, SinkPartitioner, StartingOffsets, StoppingOffsets,
+    OffsetReset, OwnedKafkaMessage, SinkPartitioner, StartingOffsets, StoppingOffsets,
 };
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator, WatermarkStrategy};
@@ -240,10 +240,19 @@ impl KafkaTable {
             match opt("scan.startup.mode").unwrap_or("group-offsets") {
                 "earliest-offset" => StartingOffsets::Earliest,
                 "latest-offset" => StartingOffsets::Latest,
-                "group-offsets" => {
-                    let reset = opt("properties.auto.offset.reset").unwrap_or("earliest");
-                    StartingOffsets::GroupOffsets { reset_to_latest: reset == "latest" }
-                }
+                "group-offsets" => StartingOffsets::GroupOffsets {
+                    reset: match opt("properties.auto.offset.reset") {
+                        None | Some("none") => OffsetReset::Fail,
+                        Some("earliest") | Some("smallest") => OffsetReset::Earliest,
+                        Some("latest") | Some("largest") => OffsetReset::Latest,
+                        Some(other) => {
+                            return Err(SqlError::option(format!(
+                                "Option 'properties.auto.offset.reset' of table '{name}' must be 'earliest', \
+                                 'latest' or 'none', got '{other}'"
+                            )))
+                        }
+                    },
+                },
                 "timestamp" => StartingOffsets::Timestamp(millis("scan.startup.timestamp-millis")?),
                 "specific-offsets" => StartingOffsets::Specific(offsets_of("scan.startup.specific-offsets")?),
                 other => {
