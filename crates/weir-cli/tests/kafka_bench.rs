@@ -135,7 +135,11 @@ fn kafka_throughput() {
     );
 
     // Extra table options, e.g. `'properties.fetch.wait.max.ms' = '10'`.
-    let options = std::env::var("KAFKA_BENCH_OPTIONS").map(|o| format!(", {o}")).unwrap_or_default();
+    let options = std::env::var("KAFKA_BENCH_OPTIONS")
+        .ok()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| format!(", {o}"))
+        .unwrap_or_default();
     let source = |name: &str, topic: &str, extra: &str| {
         format!(
             "CREATE TABLE {name} (id BIGINT, k BIGINT, price BIGINT, note STRING{extra}) WITH ('connector' = 'kafka',
