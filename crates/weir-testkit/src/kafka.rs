@@ -11,6 +11,7 @@
 //! ```
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -73,7 +74,16 @@ impl KafkaBroker {
             let url = format!("tcp://127.0.0.1:{port}");
             let out = std::fs::File::create(&log).expect("the broker's log file");
             let err = out.try_clone().expect("the broker's log file");
-            let mut child = Command::new(&binary)
+            let mut command = Command::new(&binary);
+            // A test process that is killed (or whose thread ends) takes its broker with it.
+            // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+            let mut child = command
                 .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
                 .args(["--storage-engine", "memory://tansu/"])
                 .env("RUST_LOG", "warn")
