@@ -19,6 +19,7 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`nexmark`] | the Nexmark model, deterministic generator and source, and its JSON-lines files |
+//! | [`kafka`] | [`kafka::KafkaSource`] and [`kafka::KafkaSink`] (at-least-once or transactional) |
 //! | [`text_file`] | [`TextFileSource`]: lines of a file or of every file in a directory |
 //! | [`file_source`] | [`FileSource`](file_source::FileSource): lines with file and line, nested directories, continuous monitoring |
 //! | [`collection`] | [`CollectionSource`]: the elements of a `Vec` |
@@ -42,6 +43,7 @@ pub mod enumerator;
 pub mod error;
 pub mod file_source;
 pub mod jdbc;
+pub mod kafka;
 pub mod line_reader;
 pub mod nexmark;
 pub mod pacer;

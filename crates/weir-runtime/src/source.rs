@@ -27,7 +27,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use weir_core::StreamRecord;
+use weir_core::{CheckpointId, StreamRecord};
 
 use crate::{BoxError, SubtaskInfo};
 
@@ -167,6 +167,17 @@ pub trait SourceReader: Send + 'static {
     fn snapshot_state(&mut self) -> Result<Vec<Self::Split>, BoxError> {
         Err(format!("source reader {} cannot record its position for a checkpoint", std::any::type_name::<Self>())
             .into())
+    }
+
+    /// Checkpoint `checkpoint` is complete; `splits` is what this reader's
+    /// [`SourceReader::snapshot_state`] returned for it. A reader that reports its progress
+    /// elsewhere (Kafka commits its offsets to the consumer group) does it here; the
+    /// checkpoint itself never depends on it. By default nothing.
+    ///
+    /// # Errors
+    /// A failure fails the job; prefer logging what only serves monitoring.
+    fn on_checkpoint_complete(&mut self, _checkpoint: CheckpointId, _splits: Vec<Self::Split>) -> Result<(), BoxError> {
+        Ok(())
     }
 }
 

@@ -132,12 +132,26 @@ impl TaskEnv {
     pub(crate) fn take_mailbox<T>(
         &self,
         head: &mut dyn Output<T>,
+        on_abort: impl FnMut(CheckpointId) -> Result<(), JobError>,
+    ) -> Result<Option<CheckpointBarrier>, JobError> {
+        self.take_mailbox_notifying(head, on_abort, |_| Ok(()))
+    }
+
+    /// [`TaskEnv::take_mailbox`], telling `on_complete` too of each complete checkpoint
+    /// (after `head`).
+    pub(crate) fn take_mailbox_notifying<T>(
+        &self,
+        head: &mut dyn Output<T>,
         mut on_abort: impl FnMut(CheckpointId) -> Result<(), JobError>,
+        mut on_complete: impl FnMut(CheckpointId) -> Result<(), JobError>,
     ) -> Result<Option<CheckpointBarrier>, JobError> {
         while let Ok(message) = self.mailbox.try_recv() {
             match message {
                 TaskMessage::Barrier(b) => return Ok(Some(b)),
-                TaskMessage::Complete(id) => head.notify_checkpoint(id, true)?,
+                TaskMessage::Complete(id) => {
+                    head.notify_checkpoint(id, true)?;
+                    on_complete(id)?
+                }
                 TaskMessage::Aborted(id) => {
                     on_abort(id)?;
                     head.notify_checkpoint(id, false)?

@@ -33,6 +33,8 @@ pub struct SourceTask<R: SourceReader, E> {
     location: Location,
     watermarks: Option<SourceWatermarks<R::Out>>,
     operator_id: String,
+    /// The reader's encoded splits per checkpoint not yet complete nor aborted.
+    pending: Vec<(CheckpointId, Vec<Vec<u8>>)>,
 }
 
 /// Per-split watermark generation and its periodic schedule.
@@ -66,7 +68,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
         watermarks: Option<SourceWatermarks<R::Out>>,
         operator_id: String,
     ) -> Self {
-        SourceTask { reader, enumerator, head, subtask, location, watermarks, operator_id }
+        SourceTask { reader, enumerator, head, subtask, location, watermarks, operator_id, pending: Vec::new() }
     }
 
     /// The source's entry in a task state: the reader's unfinished `splits`, encoded.
@@ -89,7 +91,23 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
             .map(bincode::serialize)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| JobError::Internal(format!("a split does not serialize: {e}")))?;
+        // Kept until the checkpoint's outcome is known, for the reader's completion hook.
+        self.pending.push((checkpoint, items.clone()));
         Ok(self.splits_snapshot(checkpoint, items))
+    }
+
+    /// Hands the reader the positions it recorded for `checkpoint`, now complete; older
+    /// pending snapshots are subsumed by it.
+    fn checkpoint_complete(&mut self, checkpoint: CheckpointId) -> Result<(), JobError> {
+        let Some(at) = self.pending.iter().position(|(id, _)| *id == checkpoint) else { return Ok(()) };
+        let (_, items) = self.pending.drain(..=at).next_back().expect("position found above");
+        let splits = items
+            .iter()
+            .map(|b| bincode::deserialize(b))
+            .collect::<Result<Vec<R::Split>, _>>()
+            .map_err(|e| JobError::Internal(format!("a split does not deserialize: {e}")))?;
+        let reader = &mut self.reader;
+        guard(&self.location, || reader.on_checkpoint_complete(checkpoint, splits))
     }
 
     fn checkpoint(&mut self, env: &TaskEnv, barrier: CheckpointBarrier) -> Result<(), JobError> {
@@ -101,7 +119,25 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
     /// Handles what the mailbox holds; `true` if it held a barrier.
     fn serve_mailbox(&mut self, env: &TaskEnv) -> Result<bool, JobError> {
         let mut any = false;
-        while let Some(barrier) = env.take_mailbox(self.head.as_mut(), |_| Ok(()))? {
+        loop {
+            let mut completed = Vec::new();
+            let mut aborted = Vec::new();
+            let barrier = env.take_mailbox_notifying(
+                self.head.as_mut(),
+                |id| {
+                    aborted.push(id);
+                    Ok(())
+                },
+                |id| {
+                    completed.push(id);
+                    Ok(())
+                },
+            )?;
+            self.pending.retain(|(id, _)| !aborted.contains(id));
+            for id in completed {
+                self.checkpoint_complete(id)?;
+            }
+            let Some(barrier) = barrier else { break };
             self.checkpoint(env, barrier)?;
             any = true;
         }

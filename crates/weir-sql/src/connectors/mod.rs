@@ -1,9 +1,11 @@
-//! Connectors from SQL: `filesystem` (json, csv), `nexmark`, `datagen`, `print`,
-//! `blackhole` — how a table's `WITH` options become a source or a sink of [`Changes`].
+//! Connectors from SQL: `filesystem`, `kafka` and `upsert-kafka`, `jdbc`, `socket`, `nexmark`,
+//! `datagen`, `print`, `blackhole` — how a table's `WITH` options become a source or a sink of
+//! [`Changes`].
 
 pub mod datagen;
 pub mod filesystem;
 pub mod jdbc;
+pub mod kafka;
 pub mod nexmark;
 pub mod socket;
 
@@ -21,7 +23,8 @@ use crate::stream::watermark::WatermarkOperator;
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
-pub const CONNECTORS: [&str; 7] = ["blackhole", "datagen", "filesystem", "jdbc", "nexmark", "print", "socket"];
+pub const CONNECTORS: [&str; 9] =
+    ["blackhole", "datagen", "filesystem", "jdbc", "kafka", "nexmark", "print", "socket", "upsert-kafka"];
 
 /// Checks a new table's connector and options, as Flink does at `CREATE TABLE`.
 pub fn validate_table(table: &TableDef) -> Result<()> {
@@ -45,6 +48,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
             socket::validate(table)?;
             &socket::OPTIONS
         }
+        "kafka" | "upsert-kafka" => return kafka::validate(table),
         other => {
             return Err(SqlError::option(format!(
             "Could not find any factory for identifier '{other}' of table '{}'. Available factory identifiers are: {}",
@@ -79,7 +83,8 @@ pub fn open_source(
     table: &TableDef,
     settings: &JobSettings,
 ) -> Result<DataStream<Changes>> {
-    if table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
+    let kafka = matches!(table.connector()?, "kafka" | "upsert-kafka");
+    if !kafka && table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
         return Err(SqlError::unsupported(format!(
             "Table '{}' declares metadata columns, which the {} connector does not provide",
             table.name,
@@ -92,6 +97,7 @@ pub fn open_source(
         "datagen" => datagen::open(env, table)?,
         "jdbc" => jdbc::open(env, table, settings)?,
         "socket" => socket::open(env, table)?,
+        "kafka" | "upsert-kafka" => kafka::open(env, table, settings)?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -108,6 +114,12 @@ pub fn open_source(
         }
         None => full,
     })
+}
+
+/// Whether reading `table` gives an updating changelog rather than inserts only
+/// (`upsert-kafka`).
+pub fn reads_changelog(table: &TableDef) -> bool {
+    table.option("connector") == Some("upsert-kafka")
 }
 
 /// The query's rows as the sink's columns: names and types of `table` (Flink casts on
@@ -199,6 +211,7 @@ pub fn add_sink(
             }
             .set_parallelism(parallelism);
         }
+        "kafka" | "upsert-kafka" => kafka::add_sink(&stream.data, stream.updating, table, parallelism)?,
         "blackhole" => {
             stream.data.sink_to(weir_connectors::sink::BlackholeSink::new(), &name).set_parallelism(parallelism);
         }
