@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo build --release -p weir-cli && cp target/release/weir /tmp/weir-release
 //! WEIR_BIN=/tmp/weir-release KAFKA_BENCH_EVENTS=1000000 \
-//!   cargo test --release -p weir-cli --test kafka_bench -- --ignored --nocapture
+//!   cargo run --release -p weir-cli --example kafka_bench
 //! ```
 //!
 //! It fills a 2-partition topic with JSON events, then runs two bounded jobs
@@ -98,9 +98,7 @@ fn timed_run(sql: &str, dir: &std::path::Path, name: &str) -> (f64, f64, f64) {
     (t[0], t[1], t[2])
 }
 
-#[test]
-#[ignore = "a benchmark: run by hand with a release build (see the file's docs)"]
-fn kafka_throughput() {
+fn main() {
     let n = events();
     let broker = KafkaBroker::start();
     broker.create_topic("bench-in", 2);
