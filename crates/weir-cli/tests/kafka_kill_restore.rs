@@ -14,6 +14,8 @@
 //! * Exactly-once (transactions, `read_committed`): every result exactly once — run only
 //!   where the broker can commit transactions; otherwise the test says loudly that it did not
 //!   verify it.
+//! * Kafka → PostgreSQL: the same windows and an updating per-key aggregation, upserted by
+//!   primary key into a real PostgreSQL; the tables must end exactly right.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -180,43 +182,57 @@ impl Lcg {
 /// Runs the job with `KILLS` kills, then lets the last run finish every window; returns what
 /// a consumer of the output saw and how many kills happened.
 fn run_with_kills(broker: &KafkaBroker, dir: &Path, guarantee: &str, out_topic: &str) -> (Vec<(i64, i64, i64)>, usize) {
-    let job = dir.join(format!("{out_topic}.sql"));
-    std::fs::write(&job, script(&broker.bootstrap_servers(), guarantee, out_topic)).unwrap();
-    let checkpoints = dir.join(format!("{out_topic}-ck"));
+    let read_committed = guarantee == "exactly-once";
+    let want = expected();
+    let all_out = || {
+        let seen: std::collections::BTreeSet<i64> =
+            results(broker, out_topic, read_committed).iter().map(|r| r.0).collect();
+        let missing = want.keys().filter(|w| !seen.contains(w)).count();
+        (missing == 0, format!("{} windows of {} out", want.len() - missing, want.len()))
+    };
+    let job_sql = script(&broker.bootstrap_servers(), guarantee, out_topic);
+    let kills = run_job_with_kills(broker, dir, out_topic, &job_sql, &all_out);
+    (results(broker, out_topic, read_committed), kills)
+}
+
+/// Runs `job_sql` while the events are produced, killing it [`KILLS`] times at random moments
+/// after checkpoints and restoring it with `--restore latest`; the last run goes on until
+/// `finished` says its output is complete (the job is unbounded). The number of kills.
+fn run_job_with_kills(
+    broker: &KafkaBroker,
+    dir: &Path,
+    name: &str,
+    job_sql: &str,
+    finished: &dyn Fn() -> (bool, String),
+) -> usize {
+    let job = dir.join(format!("{name}.sql"));
+    std::fs::write(&job, job_sql).unwrap();
+    let checkpoints = dir.join(format!("{name}-ck"));
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
     eprintln!("kill delays seeded with {seed}");
     let mut random = Lcg(seed);
     let producer = produce_events(broker.bootstrap_servers());
     let mut kills = 0;
     for run in 0..=KILLS {
-        let log = dir.join(format!("{out_topic}-run-{run}.log"));
+        let log = dir.join(format!("{name}-run-{run}.log"));
         let mut child = spawn(&job, &checkpoints, run > 0, &log);
         let fail = |child: &mut Child, what: &str| -> ! {
             let _ = child.kill();
             panic!("{what}: {}", std::fs::read_to_string(&log).unwrap_or_default())
         };
         if run == KILLS {
-            // The last run: until every window is out (the job is unbounded).
+            // The last run: until the output is complete (the job is unbounded).
             let deadline = Instant::now() + Duration::from_secs(120);
-            let want = expected();
             loop {
                 if let Some(status) = child.try_wait().unwrap() {
                     fail(&mut child, &format!("the last run ended ({status})"));
                 }
-                let seen: std::collections::BTreeSet<i64> =
-                    results(broker, out_topic, guarantee == "exactly-once").iter().map(|r| r.0).collect();
-                if want.keys().all(|w| seen.contains(w)) {
+                let (done, progress) = finished();
+                if done {
                     break;
                 }
                 if Instant::now() > deadline {
-                    fail(
-                        &mut child,
-                        &format!(
-                            "after {kills} kills, windows still missing after 120 s: {} of {}",
-                            seen.len(),
-                            want.len()
-                        ),
-                    );
+                    fail(&mut child, &format!("after {kills} kills, output incomplete after 120 s: {progress}"));
                 }
                 std::thread::sleep(Duration::from_millis(300));
             }
@@ -240,14 +256,10 @@ fn run_with_kills(broker: &KafkaBroker, dir: &Path, guarantee: &str, out_topic: 
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         kills += 1;
-        eprintln!(
-            "killed run {run} after checkpoint {}: {} results out so far",
-            newest_checkpoint(&checkpoints),
-            results(broker, out_topic, guarantee == "exactly-once").len()
-        );
+        eprintln!("killed run {run} after checkpoint {}: {}", newest_checkpoint(&checkpoints), finished().1);
     }
     producer.join().unwrap();
-    (results(broker, out_topic, guarantee == "exactly-once"), kills)
+    kills
 }
 
 #[test]
@@ -332,4 +344,64 @@ fn kafka_to_kafka_windows_exactly_once_where_the_broker_commits_transactions() {
             assert_eq!(got, expected(), "after {kills} kills, exactly once");
         }
     }
+}
+
+/// The windows and an updating aggregation of the events, upserted into PostgreSQL.
+fn postgres_script(servers: &str, url: &str) -> String {
+    format!(
+        "CREATE TABLE events (
+           id BIGINT,
+           ts AS TO_TIMESTAMP_LTZ(id * {MS_PER_EVENT}, 3),
+           WATERMARK FOR ts AS ts
+         ) WITH ('connector' = 'kafka', 'topic' = 'events', 'properties.bootstrap.servers' = '{servers}',
+                 'properties.group.id' = 'weir-pg', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+         CREATE TABLE windows (w BIGINT, c BIGINT, s BIGINT, PRIMARY KEY (w) NOT ENFORCED)
+           WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'windows');
+         CREATE TABLE totals (k BIGINT, c BIGINT, s BIGINT, PRIMARY KEY (k) NOT ENFORCED)
+           WITH ('connector' = 'jdbc', 'url' = '{url}', 'table-name' = 'totals');
+         EXECUTE STATEMENT SET BEGIN
+         INSERT INTO windows SELECT CAST(MIN(id) / 100 AS BIGINT), COUNT(*), SUM(id)
+           FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;
+         INSERT INTO totals SELECT id % 7, COUNT(*), SUM(id) FROM events GROUP BY id % 7;
+         END;"
+    )
+}
+
+#[test]
+fn kafka_to_postgres_upserts_survive_kill_9_and_the_tables_end_exactly_right() {
+    use weir_testkit::postgres::PostgresServer;
+
+    let broker = KafkaBroker::start();
+    broker.create_topic("events", 2);
+    let db = PostgresServer::shared().create_database();
+    db.connect()
+        .batch_execute(
+            "CREATE TABLE windows (w bigint PRIMARY KEY, c bigint NOT NULL, s bigint NOT NULL); \
+             CREATE TABLE totals (k bigint PRIMARY KEY, c bigint NOT NULL, s bigint NOT NULL)",
+        )
+        .unwrap();
+    let table = |name: &str| -> BTreeMap<i64, (i64, i64)> {
+        let rows = db.connect().query(&format!("SELECT * FROM {name}"), &[]).unwrap();
+        rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2)))).collect()
+    };
+    let want_windows = expected();
+    // Every event, the two far-future ones too (an unbounded aggregation counts them).
+    let mut want_totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for id in (0..EVENTS).chain([EVENTS * 1000, EVENTS * 1000 + 1]) {
+        let e = want_totals.entry(id % 7).or_default();
+        e.0 += 1;
+        e.1 += id;
+    }
+    let finished = || {
+        let (windows, totals) = (table("windows"), table("totals"));
+        let done = windows == want_windows && totals == want_totals;
+        (done, format!("{} of {} windows, totals {}", windows.len(), want_windows.len(), totals == want_totals))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sql = postgres_script(&broker.bootstrap_servers(), &db.jdbc_url());
+    let kills = run_job_with_kills(&broker, dir.path(), "postgres", &sql, &finished);
+    assert_eq!(kills, KILLS);
+    // The last run was stopped once the tables were right; they are exactly the answer.
+    assert_eq!(table("windows"), want_windows, "windows after {kills} kills");
+    assert_eq!(table("totals"), want_totals, "totals after {kills} kills");
 }
