@@ -14,9 +14,10 @@
 //! would stay lost (the first two tables are rewritten until the end).
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+
+mod support;
+use support::{newest_checkpoint, run_args, spawn, wait, Lcg};
 
 use weir_testkit::postgres::{PostgresServer, TestDatabase};
 
@@ -24,12 +25,6 @@ const ROWS: i64 = 40_000;
 const KEYS: i64 = 7;
 const ODD_KEYS: i64 = 13;
 const BLOCK: i64 = 1000;
-
-/// The binary under test (`WEIR_BIN` overrides the one Cargo built, for a shared target
-/// directory whose binary other builds replace).
-fn weir() -> Command {
-    Command::new(std::env::var_os("WEIR_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_weir").into()))
-}
 
 fn script(db: &TestDatabase) -> String {
     format!(
@@ -100,66 +95,6 @@ fn expected() -> Tables {
     (agg, sums, blocks)
 }
 
-fn run_args(job: &Path, checkpoints: &Path, parallelism: usize, restore: bool) -> Vec<String> {
-    let mut args = vec![
-        "run".to_string(),
-        job.display().to_string(),
-        "-p".into(),
-        parallelism.to_string(),
-        "--checkpoint-dir".into(),
-        checkpoints.display().to_string(),
-        "--checkpoint-interval".into(),
-        "100ms".into(),
-    ];
-    if restore {
-        args.extend(["--restore".into(), "latest".into()]);
-    }
-    args
-}
-
-fn spawn(args: &[String], log: &Path) -> Child {
-    let log = std::fs::File::create(log).expect("the run's log file is created");
-    weir().args(args).stdout(Stdio::null()).stderr(log).spawn().expect("weir starts")
-}
-
-fn wait(child: &mut Child, log: &Path, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let err = std::fs::read_to_string(log).unwrap_or_default();
-            assert!(status.success(), "{what} failed: {err}");
-            return;
-        }
-        if Instant::now() >= deadline {
-            child.kill().unwrap();
-            panic!("{what} did not finish in 180 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// The highest id of a completed checkpoint in `dir` (0: none).
-fn newest_checkpoint(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|e| {
-            e.flatten()
-                .filter(|e| e.path().join("_metadata").is_file())
-                .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("chk-")?.parse::<u64>().ok())
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0)
-}
-
-/// A delay in `0..bound_ms` that differs from run to run (the kill points are random; the
-/// seed is printed so that a failure can be looked at again).
-fn random_delay(seed: &mut u64, bound_ms: u64) -> Duration {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
-    Duration::from_millis(*seed % bound_ms)
-}
-
 #[test]
 fn killed_job_restored_leaves_the_postgres_tables_exactly_right() {
     let dir = tempfile::tempdir().unwrap();
@@ -168,7 +103,7 @@ fn killed_job_restored_leaves_the_postgres_tables_exactly_right() {
     let clean_job = dir.path().join("clean.sql");
     std::fs::write(&clean_job, script(&clean)).unwrap();
     let log = dir.path().join("clean.log");
-    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, false), &log);
+    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, "100ms", false), &log);
     wait(&mut child, &log, "the failure-free run");
     let clean_tables = tables(&clean);
     assert_eq!(clean_tables, expected(), "the failure-free run");
@@ -177,13 +112,12 @@ fn killed_job_restored_leaves_the_postgres_tables_exactly_right() {
     let job = dir.path().join("job.sql");
     std::fs::write(&job, script(&db)).unwrap();
     let checkpoints = dir.path().join("ck");
-    let mut seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
-    eprintln!("kill-point seed: {seed}");
+    let mut random = Lcg::from_clock();
     let parallelisms = [1, 3, 2, 2, 1];
     let mut kills = 0;
     for (run, &p) in parallelisms.iter().enumerate() {
         let log = dir.path().join(format!("run-{run}.log"));
-        let mut child = spawn(&run_args(&job, &checkpoints, p, run > 0), &log);
+        let mut child = spawn(&run_args(&job, &checkpoints, p, "100ms", run > 0), &log);
         if run + 1 == parallelisms.len() {
             wait(&mut child, &log, "the last run");
             break;
@@ -201,7 +135,7 @@ fn killed_job_restored_leaves_the_postgres_tables_exactly_right() {
             assert!(since.elapsed() < Duration::from_secs(60), "run {run} completed no checkpoint in 60 s");
             std::thread::sleep(Duration::from_millis(5));
         }
-        std::thread::sleep(random_delay(&mut seed, 250));
+        std::thread::sleep(Duration::from_millis(random.next(250)));
         child.kill().unwrap(); // SIGKILL: nothing is cleaned up
         child.wait().unwrap();
         kills += 1;

@@ -19,8 +19,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{newest_checkpoint, run_args, spawn, Lcg};
 
 use weir_connectors::kafka::{
     probe_transactions, KafkaMessage, KafkaProducerRecord, KafkaProperties, KafkaSink, KafkaSource, SinkPartitioner,
@@ -37,10 +40,6 @@ const EVENTS: i64 = 20_000;
 /// Event time of event `id`: 10 ms apart, so 100 events per one-second window.
 const MS_PER_EVENT: i64 = 10;
 const KILLS: usize = 4;
-
-fn weir() -> Command {
-    Command::new(std::env::var_os("WEIR_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_weir").into()))
-}
 
 fn script(servers: &str, guarantee: &str, out_topic: &str) -> String {
     format!(
@@ -139,46 +138,6 @@ fn results(broker: &KafkaBroker, topic: &str, read_committed: bool) -> Vec<(i64,
     out.into_records().into_iter().map(|r| r.value).collect()
 }
 
-fn newest_checkpoint(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|e| {
-            e.flatten()
-                .filter(|e| e.path().join("_metadata").is_file())
-                .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("chk-")?.parse::<u64>().ok())
-                .max()
-                .unwrap_or(0)
-        })
-        .unwrap_or(0)
-}
-
-fn spawn(job: &Path, checkpoints: &Path, restore: bool, log: &Path) -> Child {
-    let mut args = vec![
-        "run".to_string(),
-        job.display().to_string(),
-        "-p".into(),
-        "2".into(),
-        "--checkpoint-dir".into(),
-        checkpoints.display().to_string(),
-        "--checkpoint-interval".into(),
-        "200ms".into(),
-    ];
-    if restore {
-        args.extend(["--restore".into(), "latest".into()]);
-    }
-    let log = std::fs::File::create(log).unwrap();
-    weir().args(&args).stdout(Stdio::null()).stderr(log).spawn().expect("weir starts")
-}
-
-/// A small generator for the kill delays; the seed is printed so a failure can be replayed.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % below
-    }
-}
-
 /// Runs the job with `KILLS` kills, then lets the last run finish every window; returns what
 /// a consumer of the output saw and how many kills happened.
 fn run_with_kills(broker: &KafkaBroker, dir: &Path, guarantee: &str, out_topic: &str) -> (Vec<(i64, i64, i64)>, usize) {
@@ -208,14 +167,12 @@ fn run_job_with_kills(
     let job = dir.join(format!("{name}.sql"));
     std::fs::write(&job, job_sql).unwrap();
     let checkpoints = dir.join(format!("{name}-ck"));
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-    eprintln!("kill delays seeded with {seed}");
-    let mut random = Lcg(seed);
+    let mut random = Lcg::from_clock();
     let producer = produce_events(broker.bootstrap_servers());
     let mut kills = 0;
     for run in 0..=KILLS {
         let log = dir.join(format!("{name}-run-{run}.log"));
-        let mut child = spawn(&job, &checkpoints, run > 0, &log);
+        let mut child = spawn(&run_args(&job, &checkpoints, 2, "200ms", run > 0), &log);
         let fail = |child: &mut Child, what: &str| -> ! {
             let _ = child.kill();
             panic!("{what}: {}", std::fs::read_to_string(&log).unwrap_or_default())

@@ -11,17 +11,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{newest_checkpoint, run_args, spawn, wait};
 
 const ROWS: i64 = 40_000;
 const KEYS: i64 = 7;
-
-/// The binary under test (`WEIR_BIN` overrides the one Cargo built, for a shared target
-/// directory whose binary other builds replace).
-fn weir() -> Command {
-    Command::new(std::env::var_os("WEIR_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_weir").into()))
-}
 
 fn script(out: &Path) -> String {
     format!(
@@ -129,48 +125,6 @@ fn chrono_free_parse(ts: &str) -> i64 {
     ((parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]) * 1000.0).round() as i64
 }
 
-fn completed_checkpoint(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| entries.flatten().any(|e| e.path().join("_metadata").is_file()))
-}
-
-fn run_args(job: &Path, checkpoints: &Path, parallelism: usize, restore: bool) -> Vec<String> {
-    let mut args = vec![
-        "run".to_string(),
-        job.display().to_string(),
-        "-p".into(),
-        parallelism.to_string(),
-        "--checkpoint-dir".into(),
-        checkpoints.display().to_string(),
-        "--checkpoint-interval".into(),
-        "100ms".into(),
-    ];
-    if restore {
-        args.extend(["--restore".into(), "latest".into()]);
-    }
-    args
-}
-
-fn spawn(args: &[String], log: &Path) -> Child {
-    let log = std::fs::File::create(log).expect("the run's log file is created");
-    weir().args(args).stdout(Stdio::null()).stderr(log).spawn().expect("weir starts")
-}
-
-fn wait(child: &mut Child, log: &Path, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let err = std::fs::read_to_string(log).unwrap_or_default();
-            assert!(status.success(), "{what} failed: {err}");
-            return;
-        }
-        if Instant::now() >= deadline {
-            child.kill().unwrap();
-            panic!("{what} did not finish in 180 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Runs `job` once per entry of `parallelisms`, at that parallelism: every run but the last
 /// is killed with SIGKILL once it has completed a checkpoint of its own (plus a delay that
 /// grows with each run), and each run after the first restores the latest checkpoint. The
@@ -179,31 +133,20 @@ fn run_with_kills(dir: &Path, job: &Path, checkpoints: &Path, parallelisms: &[us
     let mut restored = 0;
     for (run, &p) in parallelisms.iter().enumerate() {
         let log = dir.join(format!("run-{run}.log"));
-        let mut child = spawn(&run_args(job, checkpoints, p, run > 0), &log);
+        let mut child = spawn(&run_args(job, checkpoints, p, "100ms", run > 0), &log);
         if run + 1 == parallelisms.len() {
             wait(&mut child, &log, "the last run");
             break;
         }
         let since = Instant::now();
         // A checkpoint of this run: wait for a new chk-N with _metadata.
-        let newest = |d: &Path| {
-            std::fs::read_dir(d)
-                .map(|e| {
-                    e.flatten()
-                        .filter(|e| e.path().join("_metadata").is_file())
-                        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("chk-")?.parse::<u64>().ok())
-                        .max()
-                        .unwrap_or(0)
-                })
-                .unwrap_or(0)
-        };
-        let start_id = newest(checkpoints);
+        let start_id = newest_checkpoint(checkpoints);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
                 let err = std::fs::read_to_string(&log).unwrap_or_default();
                 panic!("run {run} ended ({status}) before it could be killed: {err}");
             }
-            if completed_checkpoint(checkpoints) && newest(checkpoints) > start_id {
+            if newest_checkpoint(checkpoints) > start_id {
                 break;
             }
             assert!(since.elapsed() < Duration::from_secs(60), "run {run} completed no checkpoint in 60 s");
@@ -225,7 +168,7 @@ fn killed_sql_job_restored_at_other_parallelisms_commits_exactly_the_answer() {
     let clean_job = dir.path().join("clean.sql");
     std::fs::write(&clean_job, script(&clean_out)).unwrap();
     let log = dir.path().join("clean.log");
-    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, false), &log);
+    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, "100ms", false), &log);
     wait(&mut child, &log, "the failure-free run");
     let clean_groups = materialize(&committed_lines(&clean_out.join("agg")));
     let clean_windows = windows(&committed_lines(&clean_out.join("win")));
@@ -435,7 +378,7 @@ fn killed_joins_and_over_aggregation_restore_at_other_parallelisms_exactly() {
     let clean_job = dir.path().join("clean.sql");
     std::fs::write(&clean_job, join_script(&clean_out)).unwrap();
     let log = dir.path().join("clean.log");
-    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, false), &log);
+    let mut child = spawn(&run_args(&clean_job, &dir.path().join("clean-ck"), 2, "100ms", false), &log);
     wait(&mut child, &log, "the failure-free run");
     for (sink, columns, want) in &expected {
         same_rows(&rows_left(&committed_lines(&clean_out.join(sink)), columns), want, &format!("failure-free {sink}"));
