@@ -311,9 +311,6 @@ fn same_rows(got: &[Vec<String>], want: &[Vec<String>], what: &str) {
     }
     let missing: Vec<_> = count.iter().filter(|(_, n)| **n > 0).map(|(r, n)| (*r, *n)).collect();
     let extra: Vec<_> = count.iter().filter(|(_, n)| **n < 0).map(|(r, n)| (*r, -*n)).collect();
-    if let Some(path) = std::env::var_os("WEIR_DUMP") {
-        std::fs::write(path, format!("missing {missing:?}\nextra {extra:?}\n")).unwrap();
-    }
     panic!(
         "{what}: {} rows, {} expected; {} missing (first: {:?}), {} extra (first: {:?})",
         got.len(),
@@ -369,8 +366,9 @@ fn expected_join_outputs() -> Vec<SinkRows> {
 
 #[test]
 fn killed_joins_and_over_aggregation_restore_at_other_parallelisms_exactly() {
-    // With WEIR_DUMP set, the runs' files stay for a look after a failure.
-    let dir = tempfile::Builder::new().disable_cleanup(std::env::var_os("WEIR_DUMP").is_some()).tempdir().unwrap();
+    // With WEIR_KEEP_FILES set, the runs' files stay for a look after a failure.
+    let dir =
+        tempfile::Builder::new().disable_cleanup(std::env::var_os("WEIR_KEEP_FILES").is_some()).tempdir().unwrap();
     eprintln!("files in {}", dir.path().display());
     let expected = expected_join_outputs();
 

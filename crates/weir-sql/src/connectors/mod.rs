@@ -70,11 +70,12 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
     Ok(())
 }
 
-/// Whether `table`, read, is an updating stream: its format is a changelog format
-/// (`debezium-json`, `canal-json`).
-pub fn is_changelog_source(table: &TableDef) -> bool {
+/// Whether reading `table` gives an updating changelog rather than inserts only: an
+/// `upsert-kafka` table, or one in a changelog format (`debezium-json`, `canal-json`).
+pub fn reads_changelog(table: &TableDef) -> bool {
     let format = table.option("format").or_else(|| table.option("value.format"));
-    format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json"))
+    table.option("connector") == Some("upsert-kafka")
+        || format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json"))
 }
 
 /// The stream of `table`'s rows (all columns, with its watermarks).
@@ -114,12 +115,6 @@ pub fn open_source(
         }
         None => full,
     })
-}
-
-/// Whether reading `table` gives an updating changelog rather than inserts only
-/// (`upsert-kafka`).
-pub fn reads_changelog(table: &TableDef) -> bool {
-    table.option("connector") == Some("upsert-kafka")
 }
 
 /// The query's rows as the sink's columns: names and types of `table` (Flink casts on

@@ -49,11 +49,12 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
     .collect()
 }
 
-/// Each part of an interval (months, days, nanoseconds; or milliseconds) times an integer,
-/// with overflow an error.
+/// Each part of an interval (months, days, nanoseconds) times an integer, with overflow an
+/// error. The planner calls it for interval literals, which DataFusion types as
+/// `Interval(MonthDayNano)`.
 fn interval_times(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    use arrow::array::{IntervalDayTimeArray, IntervalMonthDayNanoArray, IntervalYearMonthArray};
-    use arrow::datatypes::{IntervalDayTime, IntervalMonthDayNano, IntervalUnit};
+    use arrow::array::IntervalMonthDayNanoArray;
+    use arrow::datatypes::{IntervalMonthDayNano, IntervalUnit};
     let times = ints(&a[1]);
     let n = |i: usize| get(times, i);
     let overflow = || datafusion_common::DataFusionError::Execution("interval multiplication overflows".into());
@@ -76,29 +77,6 @@ fn interval_times(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
                 })
                 .collect::<Result<Vec<_>>>()?;
             Arc::new(IntervalMonthDayNanoArray::from(values))
-        }
-        DataType::Interval(IntervalUnit::DayTime) => {
-            let x = a[0].as_primitive::<arrow::datatypes::IntervalDayTimeType>();
-            let values = (0..rows)
-                .map(|i| match (x.is_valid(i), n(i)) {
-                    (true, Some(k)) => {
-                        let v = x.value(i);
-                        Ok(Some(IntervalDayTime::new(mul32(v.days, k)?, mul32(v.milliseconds, k)?)))
-                    }
-                    _ => Ok(None),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Arc::new(IntervalDayTimeArray::from(values))
-        }
-        DataType::Interval(IntervalUnit::YearMonth) => {
-            let x = a[0].as_primitive::<arrow::datatypes::IntervalYearMonthType>();
-            let values = (0..rows)
-                .map(|i| match (x.is_valid(i), n(i)) {
-                    (true, Some(k)) => Ok(Some(mul32(x.value(i), k)?)),
-                    _ => Ok(None),
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Arc::new(IntervalYearMonthArray::from(values))
         }
         other => return exec_err!("an interval can be multiplied, not {other}"),
     })

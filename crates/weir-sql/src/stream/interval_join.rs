@@ -113,14 +113,6 @@ impl IntervalJoinOperator {
         }
     }
 
-    /// Stores a row of `side` whose range ends at `end`.
-    fn store(&mut self, side: Side, key: &[u8], stored: Stored) {
-        let s = side.index();
-        let end = self.bounds.range(side, stored.time).1;
-        self.state[s].entry(key.into()).or_default().push(stored);
-        self.expiry[s].entry(end).or_default().push(key.into());
-    }
-
     /// The stored rows as one state batch (none when nothing is stored).
     fn snapshot_rows(&self) -> Result<Vec<arrow::array::RecordBatch>, BoxError> {
         let (mut keys, mut sides, mut times, mut rows, mut matched) =
@@ -162,7 +154,9 @@ impl IntervalJoinOperator {
             for i in 0..batch.num_rows() {
                 let side = if sides.value(i) == 0 { Side::Left } else { Side::Right };
                 let stored = Stored { time: times.value(i), row: rows.value(i).into(), matched: matched.value(i) };
-                self.store(side, keys.value(i), stored);
+                let end = self.bounds.range(side, stored.time).1;
+                let s = side.index();
+                store(&mut self.state[s], &mut self.expiry[s], keys.value(i), end, stored);
             }
         }
         Ok(())
@@ -244,12 +238,8 @@ impl IntervalJoinOperator {
             let end = times.is_valid(i).then(|| self.bounds.range(side, times.value(i)).1);
             match (keys.get(i), end) {
                 (Some(key), Some(end)) if end > self.watermark => {
-                    own_state.entry(key.into()).or_default().push(Stored {
-                        time: times.value(i),
-                        row: row.as_ref().into(),
-                        matched: any,
-                    });
-                    self.expiry[s].entry(end).or_default().push(key.into());
+                    let stored = Stored { time: times.value(i), row: row.as_ref().into(), matched: any };
+                    store(own_state, &mut self.expiry[s], key, end, stored);
                 }
                 _ if !any && self.kind.is_outer(side) => out.push_padded(RowKind::Insert, side, row, 1),
                 _ => {}
@@ -296,6 +286,19 @@ impl IntervalJoinOperator {
         }
         Ok(Some(out.finish(&self.codecs, &self.schema, false)?))
     }
+}
+
+/// Keeps `stored` under `key` in one side's `state`, and the key in its `expiry` index at
+/// `end`, the end of the row's range.
+fn store(
+    state: &mut HashMap<Box<[u8]>, Vec<Stored>>,
+    expiry: &mut BTreeMap<i64, Vec<Box<[u8]>>>,
+    key: &[u8],
+    end: i64,
+    stored: Stored,
+) {
+    state.entry(key.into()).or_default().push(stored);
+    expiry.entry(end).or_default().push(key.into());
 }
 
 impl Operator for IntervalJoinOperator {

@@ -388,7 +388,7 @@ impl<'e> Translator<'e> {
                 datafusion_common::DFSchema::try_from_qualified_schema(name.clone(), def.schema().as_ref())
                     .map_err(crate::planner::plan_error)?,
             ),
-            updating: crate::connectors::is_changelog_source(def) || crate::connectors::reads_changelog(def),
+            updating: crate::connectors::reads_changelog(def),
             window: None,
             rowtime: def.watermark.as_ref().and_then(|(c, _)| def.schema().index_of(c).ok()),
             origin: format!("TableSourceScan(table=[{}])", def.name),
