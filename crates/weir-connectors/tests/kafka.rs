@@ -208,11 +208,16 @@ fn each_partition_is_its_own_split_with_its_own_timestamps() {
     let mut out = ReaderOutput::default();
     let mut runs = Vec::new();
     let mut finished = Vec::new();
+    let mut assigned = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         assert!(Instant::now() < deadline);
         let status = reader.poll_next(&mut out, 1000).unwrap();
+        assigned.extend(out.take_assigned());
         let (r, f) = out.take_runs();
+        for (split, _) in &r {
+            assert!(assigned.contains(split), "split {split} is announced before its first records");
+        }
         runs.extend(
             r.into_iter().map(|(split, range)| (split, out[range].iter().map(|r| r.timestamp).collect::<Vec<_>>())),
         );
@@ -229,7 +234,9 @@ fn each_partition_is_its_own_split_with_its_own_timestamps() {
     let splits: std::collections::BTreeSet<u64> = runs.iter().map(|(s, _)| *s).collect();
     assert_eq!(splits.len(), 4, "four partitions, four splits: {runs:?}");
     finished.sort();
-    assert_eq!(finished, splits.into_iter().collect::<Vec<_>>(), "every partition finished");
+    assert_eq!(finished, splits.iter().copied().collect::<Vec<_>>(), "every partition finished");
+    assigned.sort();
+    assert_eq!(assigned, finished, "every partition was announced once");
     let mut per_split: BTreeMap<u64, usize> = BTreeMap::new();
     for (split, t) in &runs {
         *per_split.entry(*split).or_default() += t.len();

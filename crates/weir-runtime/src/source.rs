@@ -188,13 +188,16 @@ pub trait SourceReader: Send + 'static {
 /// A reader that reads one split at a time calls [`ReaderOutput::start_split`] when it
 /// starts reading a split and [`ReaderOutput::finish_split`] when the split is done;
 /// records pushed in between belong to that split. A reader that never calls them reads
-/// a single split, 0.
+/// a single split, 0. A reader that reads several splits at once calls
+/// [`ReaderOutput::assign_split`] when it is given one, so that the split holds event time
+/// back from then on, before its first record (as Flink's per-split watermarks do).
 #[derive(Debug)]
 pub struct ReaderOutput<T> {
     records: Vec<StreamRecord<T>>,
     /// Split and first record index of each run; never empty.
     runs: Vec<(u64, usize)>,
     finished: Vec<u64>,
+    assigned: Vec<u64>,
     current: u64,
 }
 
@@ -207,7 +210,13 @@ impl<T> Default for ReaderOutput<T> {
 impl<T> ReaderOutput<T> {
     /// An empty output with room for `capacity` records.
     pub fn with_capacity(capacity: usize) -> Self {
-        ReaderOutput { records: Vec::with_capacity(capacity), runs: vec![(0, 0)], finished: Vec::new(), current: 0 }
+        ReaderOutput {
+            records: Vec::with_capacity(capacity),
+            runs: vec![(0, 0)],
+            finished: Vec::new(),
+            assigned: Vec::new(),
+            current: 0,
+        }
     }
 
     /// Records pushed from now on belong to `split`.
@@ -232,6 +241,16 @@ impl<T> ReaderOutput<T> {
     /// `split` has been read to its end.
     pub fn finish_split(&mut self, split: u64) {
         self.finished.push(split);
+    }
+
+    /// The reader was given `split` and reads it alongside its others.
+    pub fn assign_split(&mut self, split: u64) {
+        self.assigned.push(split);
+    }
+
+    /// The splits assigned since the last call.
+    pub fn take_assigned(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.assigned)
     }
 
     /// Each non-empty run of records with its split, and the splits that ended since the

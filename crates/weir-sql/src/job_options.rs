@@ -31,6 +31,9 @@ pub const CHECKPOINT_RETAINED: &str = "execution.checkpointing.num-retained";
 pub const SAVEPOINT_PATH: &str = "execution.savepoint.path";
 /// `table.exec.state.ttl`.
 pub const STATE_TTL: &str = "table.exec.state.ttl";
+/// How long a source split may go without rows before it stops holding the watermark back
+/// (`0`: never, Flink's default).
+pub const SOURCE_IDLE_TIMEOUT: &str = "table.exec.source.idle-timeout";
 /// `table.exec.mini-batch.enabled`.
 pub const MINI_BATCH_ENABLED: &str = "table.exec.mini-batch.enabled";
 /// `table.exec.mini-batch.allow-latency`.
@@ -76,7 +79,7 @@ pub fn parse_duration_ms(text: &str) -> std::result::Result<i64, String> {
 pub fn check(key: &str, value: &str) -> Result<()> {
     let bad = |why: String| Err(SqlError::option(format!("'{key}': {why}")));
     match key {
-        CHECKPOINT_INTERVAL | STATE_TTL | MINI_BATCH_LATENCY => {
+        CHECKPOINT_INTERVAL | STATE_TTL | MINI_BATCH_LATENCY | SOURCE_IDLE_TIMEOUT => {
             if let Err(e) = parse_duration_ms(value) {
                 return bad(e);
             }

@@ -26,6 +26,8 @@ pub struct JobSettings {
     pub max_parallelism: usize,
     /// `table.exec.state.ttl` in milliseconds (`None`: state is kept forever).
     pub state_ttl_ms: Option<i64>,
+    /// `table.exec.source.idle-timeout` in milliseconds (`None`: splits never go idle).
+    pub source_idle_timeout_ms: Option<i64>,
     /// The session time zone (`table.local-time-zone`; UTC by default, where Flink takes the
     /// JVM's zone): how TIMESTAMP_LTZ values are shown and read as wall clocks.
     pub local_time_zone: LocalTimeZone,
@@ -37,6 +39,7 @@ impl Default for JobSettings {
             parallelism: 1,
             max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM,
             state_ttl_ms: None,
+            source_idle_timeout_ms: None,
             local_time_zone: LocalTimeZone::Utc,
         }
     }
@@ -304,6 +307,9 @@ impl Session {
                         if k == crate::job_options::STATE_TTL {
                             self.settings.state_ttl_ms = None;
                         }
+                        if k == crate::job_options::SOURCE_IDLE_TIMEOUT {
+                            self.settings.source_idle_timeout_ms = None;
+                        }
                         if k == "table.local-time-zone" {
                             self.settings.local_time_zone = LocalTimeZone::default();
                         }
@@ -311,6 +317,7 @@ impl Session {
                     None => {
                         self.options.clear();
                         self.settings.state_ttl_ms = None;
+                        self.settings.source_idle_timeout_ms = None;
                         self.settings.local_time_zone = LocalTimeZone::default();
                     }
                 }
@@ -331,6 +338,10 @@ impl Session {
         crate::job_options::check(key, value)?;
         if key == crate::job_options::STATE_TTL {
             self.settings.state_ttl_ms = crate::job_options::state_ttl_ms(|_| Some(value.to_string()))?;
+        }
+        if key == crate::job_options::SOURCE_IDLE_TIMEOUT {
+            let ms = crate::job_options::parse_duration_ms(value).map_err(SqlError::option)?;
+            self.settings.source_idle_timeout_ms = (ms > 0).then_some(ms);
         }
         if key == "parallelism.default" {
             self.settings.parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {

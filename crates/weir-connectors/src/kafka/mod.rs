@@ -46,5 +46,5 @@ pub use sink::{
     DeliveryGuarantee, KafkaCommitter, KafkaProducerRecord, KafkaRecordSerializer, KafkaSink, KafkaWriter,
     SinkPartitioner, StringValueSerializer,
 };
-pub use source::{KafkaSource, KafkaSourceBuilder, TopicSelection};
+pub use source::{KafkaSource, KafkaSourceBuilder, SplitListener, TopicSelection};
 pub use split::KafkaPartitionSplit;

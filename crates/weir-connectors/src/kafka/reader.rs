@@ -22,7 +22,7 @@ use weir_runtime::{BoxError, ReadStatus, ReaderOutput, SourceReader, SubtaskInfo
 use super::error::KafkaConnectorError;
 use super::offsets::StoppingOffsets;
 use super::record::{KafkaMessage, KafkaRecordDeserializer};
-use super::source::KafkaSource;
+use super::source::{KafkaSource, SplitListener};
 use super::split::KafkaPartitionSplit;
 
 /// A split being read and its id in the reader's output.
@@ -43,6 +43,10 @@ pub struct KafkaSourceReader<T> {
     ask_interval: Option<Duration>,
     next_ask: Instant,
     subtask: String,
+    index: usize,
+    listener: Option<Arc<dyn SplitListener>>,
+    /// Splits added since the last poll, to announce on the output.
+    announce: Vec<u64>,
 }
 
 impl<T> std::fmt::Debug for KafkaSourceReader<T> {
@@ -69,6 +73,9 @@ impl<T: Send + 'static> KafkaSourceReader<T> {
             .create()
             .map_err(KafkaConnectorError::client(format!("create the consumer of {}", subtask.name)))?;
         let ask_interval = if bounded { None } else { source.discovery_interval };
+        if let Some(listener) = &source.listener {
+            listener.reader_started(subtask.index);
+        }
         Ok(KafkaSourceReader {
             consumer,
             splits: BTreeMap::new(),
@@ -79,6 +86,9 @@ impl<T: Send + 'static> KafkaSourceReader<T> {
             ask_interval,
             next_ask: Instant::now() + ask_interval.unwrap_or_default(),
             subtask: format!("{} ({}/{})", subtask.name, subtask.index + 1, subtask.parallelism),
+            index: subtask.index,
+            listener: source.listener.clone(),
+            announce: Vec::new(),
         })
     }
 
@@ -106,6 +116,9 @@ impl<T: Send + 'static> KafkaSourceReader<T> {
         for key in done {
             if let Some(s) = self.splits.remove(&key) {
                 out.finish_split(s.id);
+                if let Some(listener) = &self.listener {
+                    listener.finished(self.index, &key.0, key.1);
+                }
                 tpl.add_partition(&key.0, key.1);
             }
         }
@@ -143,12 +156,20 @@ impl<T: Send + 'static> SourceReader for KafkaSourceReader<T> {
         let id = self.next_id;
         self.next_id += 1;
         self.assign(&split)?;
+        if let Some(listener) = &self.listener {
+            listener.assigned(self.index, &split.topic, split.partition);
+        }
         self.splits.insert((split.topic.clone(), split.partition), SplitState { split, id });
+        self.announce.push(id);
         self.ask_now = true;
         Ok(())
     }
 
     fn poll_next(&mut self, out: &mut ReaderOutput<T>, max: usize) -> Result<ReadStatus, BoxError> {
+        // Partitions are read side by side: each holds event time back from its assignment.
+        for id in self.announce.drain(..) {
+            out.assign_split(id);
+        }
         if self.ask_now {
             self.ask_now = false;
             return Ok(ReadStatus::NeedsSplit);

@@ -59,6 +59,23 @@ pub struct KafkaSource<T> {
     pub(crate) stopping: StoppingOffsets,
     pub(crate) discovery_interval: Option<Duration>,
     pub(crate) deserializer: Arc<dyn KafkaRecordDeserializer<T>>,
+    pub(crate) listener: Option<Arc<dyn SplitListener>>,
+}
+
+/// Hears which partitions each reader is given and reads to their end: for event time kept
+/// per partition downstream of the reader (Weir's SQL assigns watermarks after decoding,
+/// and a partition given to a reader must hold its watermark back before its first record,
+/// as Flink's per-split watermarks do).
+///
+/// Calls come from the reader's own task thread, before the records of the partition they
+/// name are handed on.
+pub trait SplitListener: Send + Sync {
+    /// Reader `subtask` starts (again, after a restart) and has no partitions.
+    fn reader_started(&self, subtask: usize);
+    /// Reader `subtask` was given `topic`'s `partition`.
+    fn assigned(&self, subtask: usize, topic: &str, partition: i32);
+    /// Reader `subtask` has read `topic`'s `partition` to its end (a bounded source).
+    fn finished(&self, subtask: usize, topic: &str, partition: i32);
 }
 
 impl<T> std::fmt::Debug for KafkaSource<T> {
@@ -80,13 +97,20 @@ impl KafkaSource<()> {
 }
 
 /// Builds a [`KafkaSource`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KafkaSourceBuilder {
     properties: KafkaProperties,
     topics: Option<TopicSelection>,
     starting: StartingOffsets,
     stopping: StoppingOffsets,
     discovery_interval: Option<Duration>,
+    listener: Option<Arc<dyn SplitListener>>,
+}
+
+impl std::fmt::Debug for KafkaSourceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSourceBuilder").field("topics", &self.topics).finish_non_exhaustive()
+    }
 }
 
 impl Default for KafkaSourceBuilder {
@@ -97,6 +121,7 @@ impl Default for KafkaSourceBuilder {
             starting: StartingOffsets::Earliest,
             stopping: StoppingOffsets::Unbounded,
             discovery_interval: Some(Duration::from_secs(300)),
+            listener: None,
         }
     }
 }
@@ -157,6 +182,12 @@ impl KafkaSourceBuilder {
         self
     }
 
+    /// Tells `listener` which partitions each reader is given and finishes.
+    pub fn split_listener(mut self, listener: Arc<dyn SplitListener>) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
     /// The source, reading records with `deserializer`.
     ///
     /// # Errors
@@ -184,6 +215,7 @@ impl KafkaSourceBuilder {
             stopping: self.stopping,
             discovery_interval: self.discovery_interval,
             deserializer: Arc::new(deserializer),
+            listener: self.listener,
         })
     }
 }

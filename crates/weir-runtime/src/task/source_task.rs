@@ -158,6 +158,7 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
     /// Hands the polled records on, with the watermarks their splits produce.
     fn emit_batch(&mut self, out: &mut ReaderOutput<R::Out>, now_ms: i64) -> Result<(), JobError> {
         let (runs, finished) = out.take_runs();
+        let assigned = out.take_assigned();
         let Some(wm) = &mut self.watermarks else {
             if !out.is_empty() {
                 self.head.push(out)?;
@@ -166,6 +167,10 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> SourceTask<R, E> {
         };
         let mut watermark = None;
         let mut idle = None;
+        for split in assigned {
+            let e = wm.splits.split_assigned(split);
+            idle = e.idle.or(idle);
+        }
         for (split, range) in runs {
             let e = wm.splits.on_records(split, &mut out[range], now_ms);
             watermark = e.watermark.or(watermark);

@@ -50,6 +50,19 @@ impl<T: 'static> SplitWatermarks<T> {
         }
     }
 
+    /// `split` was given to the reader: it holds the watermark back from now on, before its
+    /// first record (until it is idle, when the strategy has an idle timeout).
+    pub fn split_assigned(&mut self, split: u64) -> Emission {
+        let strategy = &self.strategy;
+        self.splits.entry(split).or_insert_with(|| SplitState {
+            generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
+            watermark: Watermark::MIN,
+            idleness: strategy.idleness().map(|d| IdlenessTimer::new(d.as_millis() as i64)),
+            idle: false,
+        });
+        self.combine()
+    }
+
     /// Assigns timestamps to records of `split` and lets its generator see them.
     pub fn on_records(&mut self, split: u64, batch: &mut [StreamRecord<T>], now_ms: i64) -> Emission {
         self.strategy.assign(batch, now_ms);
@@ -128,6 +141,18 @@ mod tests {
 
     fn batch(ts: &[i64]) -> Vec<StreamRecord<()>> {
         ts.iter().map(|&t| StreamRecord::with_timestamp((), t)).collect()
+    }
+
+    #[test]
+    fn an_assigned_split_holds_the_watermark_back_before_its_first_record() {
+        let mut w = SplitWatermarks::new(WatermarkStrategy::<()>::for_monotonous_timestamps());
+        assert_eq!(w.split_assigned(1), Emission::default());
+        assert_eq!(w.split_assigned(2), Emission::default());
+        w.on_records(1, &mut batch(&[5_000]), 0);
+        assert_eq!(w.on_periodic_emit(0).watermark, None, "split 2 has had no records yet");
+        w.on_records(2, &mut batch(&[3_000]), 0);
+        assert_eq!(w.on_periodic_emit(0).watermark, Some(Watermark(2_999)));
+        assert_eq!(w.split_finished(2).watermark, Some(Watermark(4_999)));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use weir::{DataStream, StreamExecutionEnvironment};
 use weir_connectors::kafka::{
     offsets::parse_specific_offsets, DeliveryGuarantee, KafkaProducerRecord, KafkaProperties, KafkaSink, KafkaSource,
-    OffsetReset, OwnedKafkaMessage, SinkPartitioner, StartingOffsets, StoppingOffsets,
+    OffsetReset, OwnedKafkaMessage, SinkPartitioner, SplitListener, StartingOffsets, StoppingOffsets,
 };
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator, WatermarkStrategy};
@@ -36,7 +36,9 @@ use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
 use crate::format::{FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
+use crate::stream::watermark::{SplitBoard, SplitEvent};
 use crate::stream::Changes;
+use crate::types::{FlinkType, TypeKind};
 
 pub mod normalize;
 
@@ -87,11 +89,61 @@ enum Metadata {
     Offset,
     Topic,
     Headers,
+    /// Weir's own: which split (topic and partition) a row was read from, for per-split
+    /// watermarks ([`SPLIT_KEY`]).
+    Split,
+}
+
+/// The metadata key of the hidden column a table with a watermark is read with: a stable id
+/// of each row's topic and partition, so that its watermark is kept per partition.
+pub(crate) const SPLIT_KEY: &str = "weir.split";
+
+/// The name of that hidden column.
+pub(crate) const SPLIT_COLUMN: &str = "$weir_split";
+
+/// `table` with the hidden split column appended (see [`SPLIT_KEY`]).
+pub(crate) fn with_split_column(table: &TableDef) -> TableDef {
+    let mut table = table.clone();
+    table.columns.push(Column {
+        name: SPLIT_COLUMN.into(),
+        ty: FlinkType { kind: TypeKind::BigInt, nullable: false },
+        source: ColumnSource::Metadata { key: SPLIT_KEY.into(), is_virtual: true },
+    });
+    table
+}
+
+/// A stable 64-bit id of a topic's partition (FNV-1a over the topic's bytes and the
+/// partition number): the same on every subtask and in every run.
+fn split_id(topic: &str, partition: i32) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in topic.bytes().chain(partition.to_le_bytes()) {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash as i64
+}
+
+/// Posts a Kafka reader's partitions on the [`SplitBoard`] its watermark assigner reads.
+struct BoardListener(Arc<SplitBoard>);
+
+impl SplitListener for BoardListener {
+    fn reader_started(&self, subtask: usize) {
+        self.0.reader_started(subtask);
+    }
+
+    fn assigned(&self, subtask: usize, topic: &str, partition: i32) {
+        self.0.post(subtask, SplitEvent::Assigned(split_id(topic, partition)));
+    }
+
+    fn finished(&self, subtask: usize, topic: &str, partition: i32) {
+        self.0.post(subtask, SplitEvent::Finished(split_id(topic, partition)));
+    }
 }
 
 impl Metadata {
     fn parse(key: &str, table: &str) -> Result<Metadata> {
         match key {
+            SPLIT_KEY => Ok(Metadata::Split),
             "timestamp" => Ok(Metadata::Timestamp),
             "partition" => Ok(Metadata::Partition),
             "offset" => Ok(Metadata::Offset),
@@ -431,8 +483,8 @@ impl KafkaTable {
             .collect()
     }
 
-    /// The source: whole messages.
-    fn source(&self) -> Result<KafkaSource<OwnedKafkaMessage>> {
+    /// The source: whole messages; its readers post their partitions on `board`.
+    fn source(&self, board: Option<Arc<SplitBoard>>) -> Result<KafkaSource<OwnedKafkaMessage>> {
         // Checked when the table is read, not at CREATE TABLE: a table only written to needs no group.
         if matches!(self.starting, StartingOffsets::GroupOffsets { .. }) && self.properties.group_id().is_none() {
             return Err(SqlError::option(format!(
@@ -446,6 +498,9 @@ impl KafkaTable {
             .starting_offsets(self.starting.clone())
             .bounded(self.stopping.clone())
             .partition_discovery_interval(self.discovery);
+        if let Some(board) = board {
+            builder = builder.split_listener(Arc::new(BoardListener(board)));
+        }
         builder = match &self.pattern {
             Some(p) => builder
                 .topic_pattern(regex::Regex::new(p).map_err(|e| SqlError::option(format!("'topic-pattern': {e}")))?),
@@ -462,11 +517,17 @@ pub fn validate(table: &TableDef) -> Result<()> {
     KafkaTable::new(table).map(|_| ())
 }
 
-/// The rows of a Kafka table (physical and metadata columns, in declared order).
-pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSettings) -> Result<DataStream<Changes>> {
+/// The rows of a Kafka table (physical and metadata columns, in declared order); with a
+/// `board`, its readers post the partitions they are given there (see [`with_split_column`]).
+pub fn open(
+    env: &StreamExecutionEnvironment,
+    table: &TableDef,
+    settings: &JobSettings,
+    board: Option<Arc<SplitBoard>>,
+) -> Result<DataStream<Changes>> {
     let kafka = KafkaTable::new(table)?;
     let layout = kafka.read_layout()?;
-    let source = kafka.source()?;
+    let source = kafka.source(board)?;
     let messages = env.from_source(source, WatermarkStrategy::no_watermarks(), &format!("Kafka: {}", table.name));
     let value_schema = kafka.schema_of(&kafka.value_fields);
     let key_schema = kafka.schema_of(&kafka.key_fields);
@@ -636,6 +697,21 @@ fn metadata_column(meta: Metadata, pending: &[Pending], ty: &DataType) -> std::r
             Arc::new(Int32Array::from(pending.iter().map(|p| p.message.partition).collect::<Vec<_>>()))
         }
         Metadata::Offset => Arc::new(Int64Array::from(pending.iter().map(|p| p.message.offset).collect::<Vec<_>>())),
+        Metadata::Split => {
+            let mut last: Option<(&str, i32, i64)> = None;
+            let ids = pending.iter().map(|p| {
+                let (topic, partition) = (p.message.topic.as_str(), p.message.partition);
+                match last {
+                    Some((t, q, id)) if t == topic && q == partition => id,
+                    _ => {
+                        let id = split_id(topic, partition);
+                        last = Some((topic, partition, id));
+                        id
+                    }
+                }
+            });
+            Arc::new(Int64Array::from_iter_values(ids))
+        }
         Metadata::Topic => {
             Arc::new(StringArray::from(pending.iter().map(|p| p.message.topic.as_str()).collect::<Vec<_>>()))
         }

@@ -19,7 +19,7 @@ use crate::error::{Result, SqlError};
 use crate::session::JobSettings;
 use crate::stream::calc::CalcOperator;
 use crate::stream::translate::Stream;
-use crate::stream::watermark::WatermarkOperator;
+use crate::stream::watermark::{SplitBoard, WatermarkOperator};
 use crate::stream::Changes;
 
 /// The connectors Weir's SQL knows.
@@ -92,13 +92,23 @@ pub fn open_source(
             table.connector()?
         )));
     }
+    // A Kafka table's watermark is kept per partition: its rows carry their split's id.
+    let per_split = kafka && table.watermark.is_some();
+    let board = per_split.then(|| std::sync::Arc::new(SplitBoard::default()));
+    let with_split;
+    let table = if per_split {
+        with_split = kafka::with_split_column(table);
+        &with_split
+    } else {
+        table
+    };
     let physical = match table.connector()? {
         "filesystem" => filesystem::open(env, table, settings)?,
         "nexmark" => nexmark::open(env, table)?,
         "datagen" => datagen::open(env, table)?,
         "jdbc" => jdbc::open(env, table, settings)?,
         "socket" => socket::open(env, table)?,
-        "kafka" | "upsert-kafka" => kafka::open(env, table, settings)?,
+        "kafka" | "upsert-kafka" => kafka::open(env, table, settings, board.clone())?,
         other => {
             return Err(SqlError::unsupported(format!(
                 "The '{other}' connector of table '{}' cannot be read; it is a sink only",
@@ -109,8 +119,15 @@ pub fn open_source(
     let full = crate::session::with_computed_columns(env, table, physical, settings)?;
     Ok(match crate::session::watermark_expr(table, settings.function_config())? {
         Some((rowtime, expr)) => {
-            let assigner =
-                full.transform("WatermarkAssigner", move |_| Ok(WatermarkOperator::new(rowtime, expr.clone())));
+            let split_column = per_split.then(|| table.columns.len() - 1);
+            let idle_timeout = settings.source_idle_timeout_ms;
+            let assigner = full.transform("WatermarkAssigner", move |_| {
+                let operator = WatermarkOperator::new(rowtime, expr.clone()).idle_timeout(idle_timeout);
+                Ok(match (split_column, &board) {
+                    (Some(column), Some(board)) => operator.per_split(column).split_board(board.clone()),
+                    _ => operator,
+                })
+            });
             crate::stream::translate::beside(&full, assigner)
         }
         None => full,
