@@ -231,6 +231,21 @@ fn a_partition_behind_another_holds_the_watermark_back_instead_of_losing_rows() 
 }
 
 #[test]
+fn headers_are_written_from_a_metadata_column() {
+    let broker = KafkaBroker::start();
+    broker.create_topic("traced", 1);
+    broker.create_topic("copied", 1);
+    let mut first = message(None, Some(r#"{"v":1}"#));
+    first.headers = vec![("trace".into(), Some(b"x1".to_vec())), ("empty".into(), None)];
+    produce(&broker, "traced", vec![first, message(None, Some(r#"{"v":2}"#))]);
+    let source = kafka_table(&broker, "traced", "v INT, hs MAP<STRING, BYTES> METADATA FROM 'headers'", "traced", "");
+    let sink = kafka_table(&broker, "copied", "v INT, hs MAP<STRING, BYTES> METADATA FROM 'headers'", "copied", "");
+    run(&format!("{source}\n{sink}\nINSERT INTO copied SELECT v + 10, hs FROM traced;"), 1).unwrap();
+    let rows = run(&format!("{sink}\nSELECT v, hs FROM copied;"), 1).unwrap();
+    assert_eq!(rows, ["+I[11, {trace=x'7831', empty=null}]", "+I[12, {}]"]);
+}
+
+#[test]
 fn upsert_kafka_writes_keys_and_tombstones_and_reads_a_changelog() {
     let broker = KafkaBroker::start();
     // One partition: a key's updates and its tombstone must be in one partition's order (with

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arrow::array::{
-    Array, ArrayRef, BinaryBuilder, BooleanArray, Int32Array, Int64Array, MapBuilder, StringArray, StringBuilder,
-    UInt32Array,
+    Array, ArrayRef, BinaryArray, BinaryBuilder, BooleanArray, Int32Array, Int64Array, MapArray, MapBuilder,
+    StringArray, StringBuilder, UInt32Array,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
@@ -788,6 +788,7 @@ pub fn add_sink(data: &DataStream<Changes>, updating: bool, table: &TableDef, pa
     let value_cols: Vec<usize> = kafka.value_fields.iter().map(index).collect();
     let key_cols: Vec<usize> = kafka.key_fields.iter().map(index).collect();
     let mut timestamp_col = None;
+    let mut headers_col = None;
     for (i, c) in kafka.stored.iter().enumerate() {
         if let ColumnSource::Metadata { key, is_virtual: false } = &c.source {
             let meta = Metadata::parse(key, &table.name)?;
@@ -797,13 +798,12 @@ pub fn add_sink(data: &DataStream<Changes>, updating: bool, table: &TableDef, pa
                     c.name, table.name
                 )));
             }
+            let column = Some(sink_schema.index_of(&c.name).unwrap_or(i));
             if meta == Metadata::Headers {
-                return Err(SqlError::unsupported(format!(
-                    "Writing the 'headers' metadata column '{}' of table '{}' is not supported yet; declare it VIRTUAL",
-                    c.name, table.name
-                )));
+                headers_col = column;
+            } else {
+                timestamp_col = column;
             }
-            timestamp_col = Some(sink_schema.index_of(&c.name).unwrap_or(i));
         }
     }
     let value_encoder =
@@ -818,6 +818,7 @@ pub fn add_sink(data: &DataStream<Changes>, updating: bool, table: &TableDef, pa
         key: key_encoder.map(Mutex::new),
         key_cols,
         timestamp_col,
+        headers_col,
         upsert: kafka.upsert,
     };
     let topic = match kafka.topics.as_slice() {
@@ -852,7 +853,26 @@ struct RowSerializer {
     key: Option<Mutex<RowEncoder>>,
     key_cols: Vec<usize>,
     timestamp_col: Option<usize>,
+    /// A `MAP<STRING, BYTES>` column written as the message's headers.
+    headers_col: Option<usize>,
     upsert: bool,
+}
+
+/// The headers of row `row` of a `MAP<STRING, BYTES>` column (none for a NULL map; a NULL
+/// value is a header without a value).
+fn headers_at(column: &ArrayRef, row: usize) -> std::result::Result<Vec<(String, Option<Vec<u8>>)>, BoxError> {
+    let map = column.as_any().downcast_ref::<MapArray>().ok_or("the headers column must be MAP<STRING, BYTES>")?;
+    if map.is_null(row) {
+        return Ok(Vec::new());
+    }
+    let entries = map.value(row);
+    let keys = entries.column(0);
+    let keys = keys.as_any().downcast_ref::<StringArray>().ok_or("header names must be STRING")?;
+    let values = arrow::compute::cast(entries.column(1), &DataType::Binary)?;
+    let values = values.as_any().downcast_ref::<BinaryArray>().ok_or("header values must be BYTES")?;
+    Ok((0..keys.len())
+        .map(|i| (keys.value(i).to_string(), values.is_valid(i).then(|| values.value(i).to_vec())))
+        .collect())
 }
 
 fn encode_row(encoder: &Mutex<RowEncoder>, batch: &RecordBatch, row: usize) -> std::result::Result<Vec<u8>, BoxError> {
@@ -895,7 +915,11 @@ impl weir_connectors::kafka::KafkaRecordSerializer<Changes> for RowSerializer {
                 let t = t.as_any().downcast_ref::<Int64Array>().expect("cast to Int64");
                 t.is_valid(i).then(|| t.value(i))
             });
-            out.push(KafkaProducerRecord { key, value, timestamp, ..Default::default() });
+            let headers = match self.headers_col {
+                Some(h) => headers_at(c.rows.column(h), i)?,
+                None => Vec::new(),
+            };
+            out.push(KafkaProducerRecord { key, value, timestamp, headers, ..Default::default() });
         }
         Ok(())
     }
