@@ -858,9 +858,12 @@ struct RowSerializer {
     upsert: bool,
 }
 
+/// Message headers: names with optional values.
+type Headers = Vec<(String, Option<Vec<u8>>)>;
+
 /// The headers of row `row` of a `MAP<STRING, BYTES>` column (none for a NULL map; a NULL
 /// value is a header without a value).
-fn headers_at(column: &ArrayRef, row: usize) -> std::result::Result<Vec<(String, Option<Vec<u8>>)>, BoxError> {
+fn headers_at(column: &ArrayRef, row: usize) -> std::result::Result<Headers, BoxError> {
     let map = column.as_any().downcast_ref::<MapArray>().ok_or("the headers column must be MAP<STRING, BYTES>")?;
     if map.is_null(row) {
         return Ok(Vec::new());
