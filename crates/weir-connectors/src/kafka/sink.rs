@@ -15,11 +15,17 @@
 //!      aborts whatever an earlier run left open under them, so `read_committed` readers are
 //!      not blocked by lingering transactions.
 //!
-//!   Limitation (librdkafka has no API to resume another producer's transaction, which
-//!   Flink does through reflection): a transaction pre-committed by a process that crashed
-//!   before committing it cannot be committed by the next run; the committer reports it
-//!   loudly and the writer's pool initialisation aborts it, so its records are lost, not
-//!   duplicated. Within one process every checkpoint's transaction is committed.
+//!   Recovery after a crash between pre-commit and commit: librdkafka cannot resume another
+//!   producer's transaction (Flink does it through reflection), so the writer keeps what it
+//!   wrote in each transaction and puts it in the committable (write-ahead: the checkpoint
+//!   holds one checkpoint interval of the sink's output). The committer of the restarted
+//!   job ([`KafkaCommitter`]), before any writer starts, initialises every transactional id
+//!   the crashed run used — which seals each of its transactions as committed or aborted —
+//!   and looks, with a `read_committed` consumer, at the offset where the transaction's first
+//!   record went: visible means it was committed before the crash; otherwise it writes the
+//!   records again in a transaction of its own and commits it. The first record of such a
+//!   replay carries the header `weir.replay` = `<transactional.id>/<checkpoint>`, so a crash
+//!   during the replay's commit is recognised and the replay is not repeated.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -98,7 +104,7 @@ impl SinkPartitioner {
 }
 
 /// One message to produce.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KafkaProducerRecord {
     /// The topic; `None`: the sink's topic.
     pub topic: Option<String>,
@@ -166,25 +172,38 @@ impl KafkaRecordSerializer<String> for StringValueSerializer {
     }
 }
 
-/// Remembers the first failed delivery of a producer.
+/// Remembers the first failed delivery of a producer and, for a transactional writer,
+/// where each record went.
 #[derive(Debug, Default)]
 pub struct DeliveryTracker {
     error: Mutex<Option<String>>,
+    /// `(index of the record in its transaction, partition, offset)` of each delivery.
+    placed: Mutex<Vec<(usize, i32, i64)>>,
 }
 
 impl ClientContext for DeliveryTracker {}
 
 impl ProducerContext for DeliveryTracker {
-    type DeliveryOpaque = ();
+    type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
-        if let Err((e, m)) = result {
-            if let Ok(mut first) = self.error.lock() {
-                first.get_or_insert_with(|| format!("delivery to {}-{} failed: {e}", m.topic(), m.partition()));
+    fn delivery(&self, result: &DeliveryResult<'_>, index: usize) {
+        match result {
+            Ok(m) => {
+                if let Ok(mut placed) = self.placed.lock() {
+                    placed.push((index, m.partition(), m.offset()));
+                }
+            }
+            Err((e, m)) => {
+                if let Ok(mut first) = self.error.lock() {
+                    first.get_or_insert_with(|| format!("delivery to {}-{} failed: {e}", m.topic(), m.partition()));
+                }
             }
         }
     }
 }
+
+/// The header marking the first record of a replayed transaction.
+const REPLAY_HEADER: &str = "weir.replay";
 
 type TrackedProducer = ThreadedProducer<DeliveryTracker>;
 
@@ -194,11 +213,34 @@ struct Prepared {
     producer: TrackedProducer,
 }
 
-/// What a committable names.
+/// What a committable holds: the transaction, and enough to recover it after a crash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Committable {
     transactional_id: String,
     checkpoint: u64,
+    /// The `transactional.id` prefix and the writing job's parallelism: every id its
+    /// writers may have left a transaction open under is `<prefix>-<subtask>-<0..POOL>`.
+    prefix: String,
+    parallelism: usize,
+    /// The transaction's records in the order written, each with the partition it went to.
+    records: Vec<KafkaProducerRecord>,
+    /// The offset of the first record.
+    first_offset: i64,
+}
+
+impl Committable {
+    fn encode(&self) -> Vec<u8> {
+        bincode::serialize(self).expect("a committable always serializes")
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Committable, BoxError> {
+        bincode::deserialize(bytes)
+            .map_err(|e| format!("kafka: a committable of the checkpoint does not read: {e}").into())
+    }
+
+    fn replay_mark(&self) -> String {
+        format!("{}/{}", self.transactional_id, self.checkpoint)
+    }
 }
 
 /// The transactions pre-committed in this process, by `transactional.id`.
@@ -332,7 +374,10 @@ impl<T: Send + 'static> Sink<T> for KafkaSink<T> {
             serializer: self.serializer.clone(),
             scratch: Vec::new(),
             transactional_base: base,
+            prefix: self.prefix.clone(),
+            parallelism: subtask.parallelism,
             sequence: 0,
+            written: Vec::new(),
             registry: self.registry.clone(),
             sink: SinkHandle { properties: self.properties.clone(), topic: self.topic.clone() },
         })
@@ -340,7 +385,7 @@ impl<T: Send + 'static> Sink<T> for KafkaSink<T> {
 
     fn create_committer(&self) -> Result<Option<Box<dyn Committer>>, BoxError> {
         Ok((self.guarantee == DeliveryGuarantee::ExactlyOnce)
-            .then(|| Box::new(KafkaCommitter { registry: self.registry.clone(), committed: Mutex::default() }) as _))
+            .then(|| Box::new(KafkaCommitter::new(self.registry.clone(), self.properties.clone())) as _))
     }
 }
 
@@ -363,7 +408,11 @@ pub struct KafkaWriter<T> {
     serializer: Arc<dyn KafkaRecordSerializer<T>>,
     scratch: Vec<KafkaProducerRecord>,
     transactional_base: String,
+    prefix: String,
+    parallelism: usize,
     sequence: u64,
+    /// The records of the open transaction (exactly-once), kept for its committable.
+    written: Vec<KafkaProducerRecord>,
     registry: Registry,
     sink: SinkHandle,
 }
@@ -413,12 +462,39 @@ impl<T> KafkaWriter<T> {
             .map_err(KafkaConnectorError::client(format!("initialise transactions of '{next_id}'")))?;
         next.begin_transaction().map_err(KafkaConnectorError::client(format!("begin a transaction of '{next_id}'")))?;
         let prepared = std::mem::replace(&mut self.producer, next);
+        let mut records = std::mem::take(&mut self.written);
+        let mut first_offset = -1;
+        for (index, partition, offset) in prepared.context().placed.lock().map_err(|_| poisoned())?.drain(..) {
+            if let Some(r) = records.get_mut(index) {
+                r.partition = Some(partition);
+                if index == 0 {
+                    first_offset = offset;
+                }
+            }
+        }
+        if records.iter().any(|r| r.partition.is_none()) {
+            return Err(KafkaConnectorError::Config(format!(
+                "transaction '{id}': a flushed record has no delivery report (topic '{}')",
+                self.topic
+            )));
+        }
         self.registry.lock().map_err(|_| poisoned())?.insert(id.clone(), Prepared { checkpoint, producer: prepared });
-        let committable = Committable { transactional_id: id, checkpoint: checkpoint.0 };
-        Ok(vec![serde_json::to_vec(&committable).expect("a committable always serializes")])
+        let committable = Committable {
+            transactional_id: id,
+            checkpoint: checkpoint.0,
+            prefix: self.prefix.clone(),
+            parallelism: self.parallelism,
+            records,
+            first_offset,
+        };
+        Ok(vec![committable.encode()])
     }
 
-    fn send(&mut self, record: KafkaProducerRecord) -> Result<(), KafkaConnectorError> {
+    fn send(&mut self, mut record: KafkaProducerRecord) -> Result<(), KafkaConnectorError> {
+        if record.topic.is_none() && self.guarantee == DeliveryGuarantee::ExactlyOnce {
+            record.topic = Some(self.topic.clone());
+        }
+        let index = self.written.len();
         let topic = record.topic.as_deref().unwrap_or(&self.topic);
         let partition = record.partition.or(match self.partitioner {
             SinkPartitioner::Default => None,
@@ -432,7 +508,7 @@ impl<T> KafkaWriter<T> {
         for (key, value) in &record.headers {
             headers = headers.insert(Header { key, value: value.as_deref() });
         }
-        let mut base: BaseRecord<'_, Vec<u8>, Vec<u8>> = BaseRecord::to(topic);
+        let mut base: BaseRecord<'_, Vec<u8>, Vec<u8>, usize> = BaseRecord::with_opaque_to(topic, index);
         if let Some(k) = &record.key {
             base = base.key(k);
         }
@@ -450,7 +526,7 @@ impl<T> KafkaWriter<T> {
         }
         loop {
             match self.producer.send(base) {
-                Ok(()) => return Ok(()),
+                Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     base = back;
                     self.check_deliveries()?;
@@ -464,6 +540,10 @@ impl<T> KafkaWriter<T> {
                 }
             }
         }
+        if self.guarantee == DeliveryGuarantee::ExactlyOnce {
+            self.written.push(record);
+        }
+        Ok(())
     }
 }
 
@@ -503,17 +583,175 @@ impl<T: Send + 'static> SinkWriter<T> for KafkaWriter<T> {
     }
 }
 
-/// Commits the transactions of complete checkpoints.
+/// Commits the transactions of complete checkpoints, and recovers those a crashed run
+/// pre-committed (see the module's docs).
 pub struct KafkaCommitter {
     registry: Registry,
+    properties: KafkaProperties,
     committed: Mutex<BTreeSet<(String, u64)>>,
+    /// The transactional ids initialised by this committer (once each).
+    sealed: Mutex<BTreeSet<String>>,
+}
+
+impl KafkaCommitter {
+    fn new(registry: Registry, properties: KafkaProperties) -> Self {
+        KafkaCommitter { registry, properties, committed: Mutex::default(), sealed: Mutex::default() }
+    }
+
+    fn producer(&self, transactional_id: &str) -> Result<TrackedProducer, KafkaConnectorError> {
+        self.properties
+            .client_config(&[("enable.idempotence", "true"), ("transactional.id", transactional_id)])
+            .create_with_context(DeliveryTracker::default())
+            .map_err(KafkaConnectorError::client(format!("create the producer of '{transactional_id}'")))
+    }
+
+    /// Initialises every id the writers of `c`'s run used: each transaction they left open
+    /// is aborted, each they committed stays, and `read_committed` reads are not held up.
+    fn seal(&self, c: &Committable) -> Result<(), KafkaConnectorError> {
+        for subtask in 0..c.parallelism.max(1) {
+            for n in 0..POOL {
+                let id = format!("{}-{subtask}-{n}", c.prefix);
+                if self.sealed.lock().map_err(|_| poisoned())?.contains(&id) {
+                    continue;
+                }
+                self.producer(&id)?
+                    .init_transactions(REQUEST_TIMEOUT)
+                    .map_err(KafkaConnectorError::client(format!("initialise transactions of '{id}'")))?;
+                self.sealed.lock().map_err(|_| poisoned())?.insert(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the committed records of `topic`'s `partition` from `offset` to its end, until
+    /// `stop` says enough; whether it did.
+    fn scan(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        mut stop: impl FnMut(&rdkafka::message::BorrowedMessage<'_>) -> bool,
+    ) -> Result<bool, KafkaConnectorError> {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let consumer: BaseConsumer = self
+            .properties
+            .client_config(&[
+                ("group.id", &format!("weir-recovery-{}", std::process::id())),
+                ("enable.auto.commit", "false"),
+                ("enable.partition.eof", "true"),
+                ("isolation.level", "read_committed"),
+                ("auto.offset.reset", "error"),
+            ])
+            .create()
+            .map_err(KafkaConnectorError::client("create the recovery consumer"))?;
+        let mut tpl = rdkafka::TopicPartitionList::new();
+        tpl.add_partition_offset(topic, partition, rdkafka::Offset::Offset(offset))
+            .map_err(KafkaConnectorError::client("build a partition list"))?;
+        consumer.assign(&tpl).map_err(KafkaConnectorError::client(format!("read {topic}-{partition}")))?;
+        let deadline = Instant::now() + FLUSH_TIMEOUT;
+        while Instant::now() < deadline {
+            match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) if stop(&m) => return Ok(true),
+                None | Some(Ok(_)) => {}
+                Some(Err(KafkaError::PartitionEOF(_))) => return Ok(false),
+                Some(Err(e)) => {
+                    return Err(KafkaConnectorError::Client {
+                        what: format!("read {topic}-{partition} from offset {offset} to recover a transaction"),
+                        source: e,
+                    })
+                }
+            }
+        }
+        Err(KafkaConnectorError::Config(format!(
+            "reading {topic}-{partition} from offset {offset} did not reach its end within {FLUSH_TIMEOUT:?}"
+        )))
+    }
+
+    /// Makes the records of a transaction pre-committed by a crashed run visible exactly
+    /// once.
+    fn recover_transaction(&self, c: &Committable) -> Result<(), KafkaConnectorError> {
+        self.seal(c)?;
+        let Some(first) = c.records.first() else { return Ok(()) };
+        let topic = first.topic.as_deref().unwrap_or_default();
+        let partition = first.partition.unwrap_or_default();
+        let what = format!("transaction '{}' of checkpoint {}", c.transactional_id, c.checkpoint);
+        // Its first record visible where it went: committed before the crash (an aborted
+        // record is skipped: the first visible one is then a later one, or none).
+        let mut first_visible = None;
+        self.scan(topic, partition, c.first_offset, |m| {
+            first_visible = Some(m.offset());
+            true
+        })?;
+        if first_visible == Some(c.first_offset) {
+            eprintln!("kafka: {what} was committed before the crash");
+            return Ok(());
+        }
+        // A replay of it committed by an earlier recovery: its first record is marked.
+        let mark = c.replay_mark();
+        let replayed = self.scan(topic, partition, c.first_offset, |m| {
+            use rdkafka::message::Headers;
+            m.headers().is_some_and(|h| h.iter().any(|h| h.key == REPLAY_HEADER && h.value == Some(mark.as_bytes())))
+        })?;
+        if replayed {
+            eprintln!("kafka: {what} was replayed by an earlier recovery");
+            return Ok(());
+        }
+        eprintln!("kafka: {what} was aborted by the crash; writing its {} records again", c.records.len());
+        let producer = self.producer(&c.transactional_id)?;
+        producer
+            .init_transactions(REQUEST_TIMEOUT)
+            .map_err(KafkaConnectorError::client(format!("initialise transactions of '{}'", c.transactional_id)))?;
+        producer.begin_transaction().map_err(KafkaConnectorError::client(format!("begin the replay of {what}")))?;
+        for (i, r) in c.records.iter().enumerate() {
+            let mut headers = OwnedHeaders::new_with_capacity(r.headers.len() + 1);
+            for (key, value) in &r.headers {
+                headers = headers.insert(Header { key, value: value.as_deref() });
+            }
+            if i == 0 {
+                headers = headers.insert(Header { key: REPLAY_HEADER, value: Some(mark.as_bytes()) });
+            }
+            let topic = r.topic.as_deref().unwrap_or_default();
+            let mut base: BaseRecord<'_, Vec<u8>, Vec<u8>, usize> =
+                BaseRecord::with_opaque_to(topic, i).headers(headers);
+            if let Some(k) = &r.key {
+                base = base.key(k);
+            }
+            if let Some(v) = &r.value {
+                base = base.payload(v);
+            }
+            if let Some(p) = r.partition {
+                base = base.partition(p);
+            }
+            if let Some(ts) = r.timestamp {
+                base = base.timestamp(ts);
+            }
+            loop {
+                match producer.send(base) {
+                    Ok(()) => break,
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                        base = back;
+                        producer.poll(Duration::from_millis(1));
+                    }
+                    Err((e, _)) => {
+                        return Err(KafkaConnectorError::Client { what: format!("replay {what}"), source: e })
+                    }
+                }
+            }
+        }
+        producer.flush(FLUSH_TIMEOUT).map_err(KafkaConnectorError::client(format!("flush the replay of {what}")))?;
+        if let Some(e) = producer.context().error.lock().ok().and_then(|e| e.clone()) {
+            return Err(KafkaConnectorError::Config(format!("replay of {what}: {e}")));
+        }
+        producer
+            .commit_transaction(FLUSH_TIMEOUT)
+            .map_err(KafkaConnectorError::client(format!("commit the replay of {what}")))
+    }
 }
 
 impl Committer for KafkaCommitter {
     fn commit(&self, committables: &[Vec<u8>]) -> Result<(), BoxError> {
         for bytes in committables {
-            let c: Committable = serde_json::from_slice(bytes)
-                .map_err(|e| format!("kafka: a committable of the checkpoint does not read: {e}"))?;
+            let c = Committable::decode(bytes)?;
             let key = (c.transactional_id.clone(), c.checkpoint);
             if self.committed.lock().map_err(|_| poisoned())?.contains(&key) {
                 continue;
@@ -525,21 +763,16 @@ impl Committer for KafkaCommitter {
                         "commit transaction '{}' of checkpoint {}",
                         c.transactional_id, c.checkpoint
                     )))?;
-                    self.committed.lock().map_err(|_| poisoned())?.insert(key);
                 }
-                other => {
-                    if let Some(p) = other {
-                        // A newer transaction under the same id: not ours to touch.
-                        self.registry.lock().map_err(|_| poisoned())?.insert(c.transactional_id.clone(), p);
-                    }
-                    eprintln!(
-                        "kafka: WARNING: transaction '{}' of checkpoint {} was pre-committed by an earlier run \
-                         and cannot be resumed with librdkafka; it is aborted and its records are lost \
-                         (exactly-once does not hold across a crash between pre-commit and commit)",
-                        c.transactional_id, c.checkpoint
-                    );
+                Some(p) => {
+                    // A newer transaction under the same id: not ours to touch, and this
+                    // one was committed when its own checkpoint completed.
+                    self.registry.lock().map_err(|_| poisoned())?.insert(c.transactional_id.clone(), p);
                 }
+                // Pre-committed by another run (this one is being restored).
+                None => self.recover_transaction(&c)?,
             }
+            self.committed.lock().map_err(|_| poisoned())?.insert(key);
         }
         Ok(())
     }
@@ -559,10 +792,8 @@ mod tests {
     }
 
     #[test]
-    fn a_committable_of_another_run_is_reported_not_failed() {
-        let committer = KafkaCommitter { registry: Arc::default(), committed: Mutex::default() };
-        let c = serde_json::to_vec(&Committable { transactional_id: "p-0-1".into(), checkpoint: 3 }).unwrap();
-        committer.commit(&[c]).unwrap();
+    fn a_committable_that_does_not_read_fails_saying_so() {
+        let committer = KafkaCommitter::new(Arc::default(), KafkaProperties::new("127.0.0.1:1"));
         assert!(committer.commit(&[b"{oops".to_vec()]).unwrap_err().to_string().contains("does not read"));
     }
 }
