@@ -781,8 +781,10 @@ struct RowSerializer {
 
 fn encode_row(encoder: &Mutex<RowEncoder>, batch: &RecordBatch, row: usize) -> std::result::Result<Vec<u8>, BoxError> {
     let mut out = Vec::new();
-    encoder.lock().map_err(|_| "encoder poisoned")?.encode(&batch.slice(row, 1), None, &mut out)?;
-    if out.last() == Some(&b'\n') {
+    let mut encoder = encoder.lock().map_err(|_| "encoder poisoned")?;
+    encoder.encode(&batch.slice(row, 1), None, &mut out)?;
+    // A binary record (Avro) may end with a 0x0A byte that is data, not a line end.
+    if encoder.writes_lines() && out.last() == Some(&b'\n') {
         out.pop();
     }
     Ok(out)
