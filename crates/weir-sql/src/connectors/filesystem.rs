@@ -585,7 +585,8 @@ impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
 }
 
 /// A file sink's bulk format over batches (Avro container files, Parquet), with the
-/// partition directory of each batch as [`BatchEncoder`] has it.
+/// partition directory of each batch as [`BatchEncoder`] has it. Part names have no suffix,
+/// as Flink's filesystem sink names them for every format.
 struct BulkBatchEncoder {
     encoder: BulkEncoder,
     layout: Option<PartitionLayout>,
@@ -611,10 +612,6 @@ impl weir_connectors::sink::PartFormat<Changes> for BulkBatchEncoder {
 
     fn format_name(&self) -> &'static str {
         weir_connectors::sink::PartFormat::<arrow::array::RecordBatch>::format_name(&self.encoder)
-    }
-
-    fn default_suffix(&self) -> &'static str {
-        weir_connectors::sink::PartFormat::<arrow::array::RecordBatch>::default_suffix(&self.encoder)
     }
 
     fn bucket(&self, value: &Changes) -> String {
