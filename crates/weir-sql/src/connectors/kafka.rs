@@ -393,13 +393,15 @@ impl KafkaTable {
         })
     }
 
-    fn schema_of(&self, names: &[String]) -> SchemaRef {
+    /// The columns `names` as a format decodes them: nullable, unless `declared` (a format
+    /// whose schema says which columns may be NULL, as Avro's does).
+    fn schema_of(&self, names: &[String], declared: bool) -> SchemaRef {
         Arc::new(Schema::new(
             names
                 .iter()
                 .map(|n| {
                     let c = self.stored.iter().find(|c| &c.name == n).expect("a physical column");
-                    Field::new(&c.name, c.ty.to_arrow(), true)
+                    Field::new(&c.name, c.ty.to_arrow(), c.ty.nullable || !declared)
                 })
                 .collect::<Vec<_>>(),
         ))
@@ -468,8 +470,9 @@ pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSe
     let layout = kafka.read_layout()?;
     let source = kafka.source()?;
     let messages = env.from_source(source, WatermarkStrategy::no_watermarks(), &format!("Kafka: {}", table.name));
-    let value_schema = kafka.schema_of(&kafka.value_fields);
-    let key_schema = kafka.schema_of(&kafka.key_fields);
+    let value_schema = kafka.schema_of(&kafka.value_fields, kafka.value_format.kind.encodes_nullability());
+    let key_schema =
+        kafka.schema_of(&kafka.key_fields, kafka.key_format.as_ref().is_some_and(|f| f.kind.encodes_nullability()));
     let stored = kafka.stored_schema();
     let upsert = kafka.upsert;
     let decode_name = format!("Decode {}", table.name);

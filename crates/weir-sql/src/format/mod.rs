@@ -95,6 +95,13 @@ impl FormatKind {
         matches!(self, FormatKind::Avro | FormatKind::Parquet)
     }
 
+    /// Whether the format's schema says which columns may be NULL (Avro: a nullable column is
+    /// a union with `null`, a NOT NULL one is not), so a decoder must be given the columns'
+    /// declared nullability to read what a writer of the same table wrote.
+    pub fn encodes_nullability(self) -> bool {
+        matches!(self, FormatKind::Avro)
+    }
+
     /// Whether records of the format are bytes rather than text.
     fn is_binary(self) -> bool {
         matches!(self, FormatKind::Avro | FormatKind::Parquet)
