@@ -1,5 +1,5 @@
-//! The `parquet` format: a file written by pyarrow (an independent implementation;
-//! tests/data/formats/make_fixtures.py) read with all its row groups, files written by Weir
+//! The `parquet` format: files written by pyarrow (an independent implementation;
+//! tests/data/formats/make_fixtures.py) read with all their row groups and INT96 timestamps, files written by Weir
 //! with each `parquet.compression` read back, a file that is not Parquet under the
 //! bad-record policies, and option errors.
 
@@ -110,6 +110,16 @@ fn columns_are_found_by_name_and_a_missing_nullable_one_is_null() {
     let strict = Arc::new(Schema::new(vec![Field::new("absent", DataType::Utf8, false)]));
     let err = read_file(strict, opts(&[]).unwrap(), std::fs::read(&path).unwrap()).unwrap_err();
     assert!(err.contains("the file has no column 'absent', which is NOT NULL"), "{err}");
+}
+
+#[test]
+fn int96_timestamps_are_read_into_timestamp_3() {
+    let path = format!("{}/tests/data/formats/pyarrow-int96.parquet", env!("CARGO_MANIFEST_DIR"));
+    let ts = DataType::Timestamp(arrow::datatypes::TimeUnit::Millisecond, None);
+    let schema = Arc::new(Schema::new(vec![Field::new("ts", ts, true)]));
+    let got = read_file(schema, opts(&[]).unwrap(), std::fs::read(path).unwrap()).unwrap().unwrap();
+    let expected = TimestampMillisecondArray::from(vec![Some(19782 * 86_400_000 + 45_296_789), None]);
+    assert_eq!(got.column(0).as_ref(), &expected as &dyn arrow::array::Array);
 }
 
 #[test]

@@ -80,3 +80,10 @@ table = pa.table({
 }, schema=pa.schema([pa.field("id", pa.int32(), nullable=False)]).append(pa.field("ok", pa.bool_())).append(pa.field("tiny", pa.int8())).append(pa.field("small", pa.int16())).append(pa.field("big", pa.int64())).append(pa.field("f", pa.float32())).append(pa.field("dbl", pa.float64())).append(pa.field("name", pa.string())).append(pa.field("b", pa.binary())).append(pa.field("price", pa.decimal128(5, 2))).append(pa.field("d", pa.date32())).append(pa.field("t", pa.time32("ms"))).append(pa.field("ts", pa.timestamp("ms"))).append(pa.field("tags", pa.list_(pa.string()))).append(pa.field("attrs", pa.map_(pa.string(), pa.int32()))).append(pa.field("p", pa.struct([("x", pa.int32()), ("y", pa.string())]))))
 # One row per row group: a reader must read them all.
 pq.write_table(table, "pyarrow-snappy.parquet", compression="snappy", row_group_size=1)
+
+# Timestamps as Parquet's deprecated INT96 (what Flink's Parquet writer and Hive/Spark write by
+# default) and as nanoseconds: both read into TIMESTAMP(3).
+int96 = pa.table({
+    "ts": pa.array([datetime.datetime(2024, 2, 29, 12, 34, 56, 789000), None], pa.timestamp("ns")),
+})
+pq.write_table(int96, "pyarrow-int96.parquet", use_deprecated_int96_timestamps=True)
