@@ -1,7 +1,9 @@
 //! [`FileSource`]: the lines of a file, or of every file under a directory (nested
 //! directories too, such as the `col=value/` directories of a partitioned table), each
 //! with its file and line number — and, with [`FileSource::monitor`], an unbounded source
-//! that keeps discovering files as they appear (Flink's `source.monitor-interval`).
+//! that keeps discovering files as they appear (Flink's `source.monitor-interval`). With
+//! [`FileSource::whole_files`] each file is one record instead (for binary formats such as
+//! Avro container files and Parquet, which are not made of lines).
 //!
 //! # Splits and discovery
 //! 1. Every file is a split. The enumerator lists the directory when it starts and, when
@@ -36,9 +38,10 @@ use crate::line_reader::{FilePosition, LineReader};
 pub struct FileLine {
     /// The file.
     pub path: Arc<Path>,
-    /// 1-based line number.
+    /// 1-based line number; 0 for a whole file ([`FileSource::whole_files`]).
     pub line: u64,
-    /// The line without its line end (not checked to be UTF-8: the format decides).
+    /// The line without its line end (not checked to be UTF-8: the format decides), or the
+    /// whole file.
     pub bytes: Vec<u8>,
 }
 
@@ -57,6 +60,7 @@ pub struct FileLine {
 pub struct FileSource {
     path: PathBuf,
     monitor: Option<Duration>,
+    whole_files: bool,
 }
 
 /// A file to read, from its start or from a checkpointed position.
@@ -71,7 +75,15 @@ pub struct FileSplit {
 impl FileSource {
     /// A bounded source over `path` (a file or a directory).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileSource { path: path.into(), monitor: None }
+        FileSource { path: path.into(), monitor: None, whole_files: false }
+    }
+
+    /// Makes each file one record (line number 0, the file's bytes) instead of one record per
+    /// line: for binary formats. A file is read at once, so a checkpoint finds it either not
+    /// started or done.
+    pub fn whole_files(mut self) -> Self {
+        self.whole_files = true;
+        self
     }
 
     /// Makes the source unbounded: it lists the directory again every `interval` and reads
@@ -145,7 +157,7 @@ impl Source for FileSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<Self::Reader, BoxError> {
-        Ok(FileReader { pending: VecDeque::new(), current: None, split_id: 0 })
+        Ok(FileReader { pending: VecDeque::new(), current: None, split_id: 0, whole_files: self.whole_files })
     }
 }
 
@@ -244,6 +256,23 @@ pub struct FileReader {
     pending: VecDeque<FileSplit>,
     current: Option<(FileSplit, Arc<Path>, LineReader)>,
     split_id: u64,
+    whole_files: bool,
+}
+
+impl FileReader {
+    /// Reads the next pending file as one record; `false` when none is pending.
+    fn read_whole_file(&mut self, out: &mut ReaderOutput<FileLine>) -> Result<bool, BoxError> {
+        let Some(split) = self.pending.pop_front() else { return Ok(false) };
+        self.split_id += 1;
+        out.start_split(self.split_id);
+        // A resumed whole file was read before the checkpoint (files are read at once).
+        if split.resume.is_none_or(|p| p.offset == 0) {
+            let bytes = fs::read(&split.path).map_err(|e| ConnectorError::io("read", &split.path, e))?;
+            out.push(StreamRecord::new(FileLine { path: Arc::from(split.path.as_path()), line: 0, bytes }));
+        }
+        out.finish_split(self.split_id);
+        Ok(true)
+    }
 }
 
 impl SourceReader for FileReader {
@@ -266,6 +295,13 @@ impl SourceReader for FileReader {
     fn poll_next(&mut self, out: &mut ReaderOutput<FileLine>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
+            if self.whole_files {
+                if !self.read_whole_file(out)? {
+                    break;
+                }
+                produced += 1;
+                continue;
+            }
             if self.current.is_none() {
                 let Some(split) = self.pending.pop_front() else { break };
                 let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?;
@@ -378,6 +414,24 @@ mod tests {
         let lines: Vec<(u64, Vec<u8>)> =
             out.into_records().into_iter().map(|r| (r.value.line, r.value.bytes)).collect();
         assert_eq!(lines, [(2, b"2".to_vec()), (3, b"3".to_vec())]);
+    }
+
+    #[test]
+    fn whole_files_are_one_record_each_and_a_resumed_one_is_not_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.bin"), b"x\n\0y\n").unwrap();
+        fs::write(dir.path().join("b.bin"), b"").unwrap();
+        let source = FileSource::new(dir.path()).whole_files();
+        let mut e = source.create_enumerator(1).unwrap();
+        let mut r = source.create_reader(&info(0, 1)).unwrap();
+        assert_eq!(drain(&mut e, &mut r), [("a.bin".into(), 0, "x\n\0y\n".into()), ("b.bin".into(), 0, "".into())]);
+
+        let mut r = source.create_reader(&info(0, 1)).unwrap();
+        let done = FilePosition { offset: 1, lines_before: 0 };
+        r.add_split(FileSplit { path: dir.path().join("a.bin"), resume: Some(done) }).unwrap();
+        let mut out = ReaderOutput::default();
+        while r.poll_next(&mut out, 8).unwrap() != ReadStatus::NeedsSplit {}
+        assert!(out.into_records().is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! | file | sink | writes |
 //! |---|---|---|
 //! | [`print`](mod@print) | [`PrintSink`] | each record's `Display` to stdout or stderr, with Flink's `N> ` prefix |
-//! | [`file_sink`] | [`FileSink`] | rows (JSON lines, CSV, text) into part files, **exactly once** by two-phase commit |
+//! | [`file_sink`] | [`FileSink`] | rows (JSON lines, CSV, text) or bulk formats ([`PartFormat`]: Avro, Parquet) into part files, **exactly once** by two-phase commit |
 //! | [`text_file`] | [`TextFileSink`] | each record's `Display`, one line per record, into one part file per subtask |
 //! | [`json_lines`] | [`JsonLinesSink`] | each record as a JSON object, one per line, into one part file per subtask |
 //! | [`part_file`] | [`PartFileWriter`] | the in-progress → final part-file protocol of the two sinks above |
@@ -26,8 +26,8 @@ pub mod text_file;
 pub use blackhole::BlackholeSink;
 pub use collect::{CollectHandle, CollectSink, TransactionalCollectSink};
 pub use file_sink::{
-    CsvEncoder, Encoder, FileCommitter, FileSink, FileSinkWriter, JsonLinesEncoder, PartCommittable, PartName,
-    TextEncoder,
+    CsvEncoder, Encoder, FileCommitter, FileSink, FileSinkWriter, JsonLinesEncoder, PartCommittable, PartFormat,
+    PartName, TextEncoder,
 };
 pub use json_lines::JsonLinesSink;
 pub use part_file::PartFileWriter;

@@ -1,6 +1,8 @@
 //! The `filesystem` connector from SQL: a source over a file or a directory of files, decoded
 //! by the table's format, and an exactly-once sink of part files (two-phase commit through
-//! weir-connectors' [`FileSink`](weir_connectors::sink::FileSink)).
+//! weir-connectors' [`FileSink`](weir_connectors::sink::FileSink)). Line formats are read line
+//! by line and written row by row; Avro container files and Parquet files are read whole and
+//! written as bulk formats (a part is a complete file, finished when it rolls).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -16,7 +18,7 @@ use weir_runtime::{BoxError, Emitter, Operator};
 use crate::catalog::TableDef;
 use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
-use crate::format::{FormatOptions, RowDecoder, RowEncoder};
+use crate::format::{BulkEncoder, BulkPart, FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
 use crate::stream::translate::Stream;
 use crate::stream::Changes;
@@ -76,7 +78,11 @@ pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSe
     let options = format_options(table)?;
     let physical = table.physical_schema();
     let partitions = Partitions::of(table, &physical)?;
+    let whole_files = options.kind.reads_whole_files();
     let mut source = FileSource::new(&path);
+    if whole_files {
+        source = source.whole_files();
+    }
     let monitor = monitor_interval(table)?;
     if let Some(interval) = monitor {
         source = source.monitor(interval);
@@ -92,7 +98,7 @@ pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSe
         .set_parallelism(readers)
         .transform(&format!("Decode {}", table.name), move |_| {
             Ok(DecodeOperator {
-                decoder: RowDecoder::new(partitions.file_schema.clone(), options.clone())?,
+                decoder: RowDecoder::for_files(partitions.file_schema.clone(), options.clone())?,
                 partitions: partitions.clone(),
                 table: name.clone(),
                 file: None,
@@ -250,6 +256,12 @@ impl Operator for DecodeOperator {
                 self.file = Some(line.path.clone());
             }
             let table = &self.table;
+            if line.line == 0 {
+                // A whole file (a format of whole files).
+                let origin = || format!("table '{table}', file {}", line.path.display());
+                self.decoder.decode_file(line.bytes, &origin)?;
+                continue;
+            }
             let origin = || format!("table '{table}', file {}, line {}", line.path.display(), line.line);
             self.decoder.decode_line(&line.bytes, &origin)?;
         }
@@ -272,9 +284,14 @@ impl Operator for DecodeOperator {
 /// `'sink.changelog-mode' = 'all'`, which writes every change with its kind (JSON: an `"op"`
 /// field, `+I`, `-U`, `+U`, `-D`); otherwise (`insert-only`, the default) updates are refused.
 pub fn writes_changelog(table: &TableDef) -> Result<bool> {
-    let changelog_format = format_options(table)?.kind.is_changelog();
+    let kind = format_options(table)?.kind;
     match table.option("sink.changelog-mode") {
-        None | Some("insert-only") => Ok(changelog_format),
+        None | Some("insert-only") => Ok(kind.is_changelog()),
+        Some("all") if kind.reads_whole_files() => Err(SqlError::unsupported(format!(
+            "Table '{}': format '{}' has no place for a row's kind, so 'sink.changelog-mode' = 'all' cannot be used",
+            table.name,
+            kind.name()
+        ))),
         Some("all") => Ok(true),
         Some(other) => Err(SqlError::option(format!(
             "Option 'sink.changelog-mode' of table '{}' must be 'insert-only' or 'all', got '{other}'",
@@ -318,18 +335,17 @@ pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize
     let schema = table.sink_schema();
     let partitions = Partitions::of(table, &schema)?;
     let layout = PartitionLayout::of(&partitions);
-    let encoder = BatchEncoder {
-        encoder: Arc::new(Mutex::new(RowEncoder::new(partitions.file_schema.clone(), options)?)),
-        layout: layout.clone(),
+    let bulk = options.kind.reads_whole_files();
+    let (row_encoder, bulk_encoder) = if bulk {
+        (None, Some(BulkEncoder::new(partitions.file_schema.clone(), options)?))
+    } else {
+        (Some(RowEncoder::new(partitions.file_schema.clone(), options)?), None)
     };
-    let mut sink =
-        weir_connectors::sink::FileSink::for_row_format(path, encoder).with_max_part_size(rolling_file_size(table)?);
-    if let Some(interval) = duration_option(table, "sink.rolling-policy.rollover-interval")? {
-        sink = sink.with_rollover_interval(interval);
-    }
-    if partition_commit(table)? {
-        sink = sink.with_success_file();
-    }
+    let rolling = Rolling {
+        max_part_size: rolling_file_size(table)?,
+        rollover: duration_option(table, "sink.rolling-policy.rollover-interval")?,
+        success_file: partition_commit(table)?,
+    };
     let data = if writes_changelog(table)? && !changelog_format {
         // Every row of a changelog file says its kind, inserts too.
         let marked = stream.data.map(|mut c: Changes| {
@@ -342,7 +358,7 @@ pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize
     } else {
         stream.data
     };
-    let data = match layout {
+    let data = match layout.clone() {
         // One batch per partition, so the sink's bucket of a batch is its rows'.
         Some(layout) => {
             let split = data.flat_map(move |c: Changes, out: &mut weir::functions::Collector<'_, Changes>| {
@@ -354,8 +370,41 @@ pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize
         }
         None => data,
     };
-    data.sink_to(sink, name).set_parallelism(parallelism);
+    match (row_encoder, bulk_encoder) {
+        (Some(encoder), _) => {
+            let encoder = BatchEncoder { encoder: Arc::new(Mutex::new(encoder)), layout };
+            let sink = rolling.apply(weir_connectors::sink::FileSink::for_row_format(path, encoder));
+            data.sink_to(sink, name).set_parallelism(parallelism);
+        }
+        (None, Some(encoder)) => {
+            let format = BulkBatchEncoder { encoder, layout };
+            let sink = rolling.apply(weir_connectors::sink::FileSink::for_bulk_format(path, format));
+            data.sink_to(sink, name).set_parallelism(parallelism);
+        }
+        (None, None) => unreachable!("one encoder is made above"),
+    }
     Ok(())
+}
+
+/// How a filesystem sink rolls and commits its parts (the same for row and bulk formats;
+/// every part also rolls at each checkpoint).
+struct Rolling {
+    max_part_size: u64,
+    rollover: Option<Duration>,
+    success_file: bool,
+}
+
+impl Rolling {
+    fn apply<E>(&self, sink: weir_connectors::sink::FileSink<E>) -> weir_connectors::sink::FileSink<E> {
+        let mut sink = sink.with_max_part_size(self.max_part_size);
+        if let Some(interval) = self.rollover {
+            sink = sink.with_rollover_interval(interval);
+        }
+        if self.success_file {
+            sink = sink.with_success_file();
+        }
+        sink
+    }
 }
 
 /// A duration option (Flink's `30 min`, `10 s`), when set.
@@ -525,6 +574,44 @@ impl weir_connectors::sink::Encoder<Changes> for BatchEncoder {
             None => encoder.encode(&value.rows, value.kinds.as_ref(), out)?,
         }
         Ok(())
+    }
+
+    fn bucket(&self, value: &Changes) -> String {
+        match &self.layout {
+            Some(layout) if !value.is_empty() => layout.path_of(value, 0),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A file sink's bulk format over batches (Avro container files, Parquet), with the
+/// partition directory of each batch as [`BatchEncoder`] has it. Part names have no suffix,
+/// as Flink's filesystem sink names them for every format.
+struct BulkBatchEncoder {
+    encoder: BulkEncoder,
+    layout: Option<PartitionLayout>,
+}
+
+impl weir_connectors::sink::PartFormat<Changes> for BulkBatchEncoder {
+    type Part = BulkPart;
+
+    fn open(&self, out: &mut Vec<u8>) -> std::result::Result<BulkPart, BoxError> {
+        self.encoder.open(out)
+    }
+
+    fn write(&self, part: &mut BulkPart, value: &Changes, out: &mut Vec<u8>) -> std::result::Result<(), BoxError> {
+        match &self.layout {
+            Some(layout) => self.encoder.write(part, &layout.file_rows(value)?, out),
+            None => self.encoder.write(part, &value.rows, out),
+        }
+    }
+
+    fn finish(&self, part: BulkPart, out: &mut Vec<u8>) -> std::result::Result<(), BoxError> {
+        self.encoder.finish(part, out)
+    }
+
+    fn format_name(&self) -> &'static str {
+        weir_connectors::sink::PartFormat::<arrow::array::RecordBatch>::format_name(&self.encoder)
     }
 
     fn bucket(&self, value: &Changes) -> String {

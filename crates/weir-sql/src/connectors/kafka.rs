@@ -445,13 +445,15 @@ impl KafkaTable {
         })
     }
 
-    fn schema_of(&self, names: &[String]) -> SchemaRef {
+    /// The columns `names` as a format decodes them: nullable, unless `declared` (a format
+    /// whose schema says which columns may be NULL, as Avro's does).
+    fn schema_of(&self, names: &[String], declared: bool) -> SchemaRef {
         Arc::new(Schema::new(
             names
                 .iter()
                 .map(|n| {
                     let c = self.stored.iter().find(|c| &c.name == n).expect("a physical column");
-                    Field::new(&c.name, c.ty.to_arrow(), true)
+                    Field::new(&c.name, c.ty.to_arrow(), c.ty.nullable || !declared)
                 })
                 .collect::<Vec<_>>(),
         ))
@@ -529,8 +531,9 @@ pub fn open(
     let layout = kafka.read_layout()?;
     let source = kafka.source(board)?;
     let messages = env.from_source(source, WatermarkStrategy::no_watermarks(), &format!("Kafka: {}", table.name));
-    let value_schema = kafka.schema_of(&kafka.value_fields);
-    let key_schema = kafka.schema_of(&kafka.key_fields);
+    let value_schema = kafka.schema_of(&kafka.value_fields, kafka.value_format.kind.encodes_nullability());
+    let key_schema =
+        kafka.schema_of(&kafka.key_fields, kafka.key_format.as_ref().is_some_and(|f| f.kind.encodes_nullability()));
     let stored = kafka.stored_schema();
     let upsert = kafka.upsert;
     let decode_name = format!("Decode {}", table.name);
@@ -880,8 +883,10 @@ fn headers_at(column: &ArrayRef, row: usize) -> std::result::Result<Headers, Box
 
 fn encode_row(encoder: &Mutex<RowEncoder>, batch: &RecordBatch, row: usize) -> std::result::Result<Vec<u8>, BoxError> {
     let mut out = Vec::new();
-    encoder.lock().map_err(|_| "encoder poisoned")?.encode(&batch.slice(row, 1), None, &mut out)?;
-    if out.last() == Some(&b'\n') {
+    let mut encoder = encoder.lock().map_err(|_| "encoder poisoned")?;
+    encoder.encode(&batch.slice(row, 1), None, &mut out)?;
+    // A binary record (Avro) may end with a 0x0A byte that is data, not a line end.
+    if encoder.writes_lines() && out.last() == Some(&b'\n') {
         out.pop();
     }
     Ok(out)

@@ -78,8 +78,9 @@ impl DeadLetters {
         DeadLetters { dir: dir.to_path_buf(), file: None }
     }
 
-    /// Appends one bad record as a JSON line `{"origin":…,"error":…,"record":…}`.
-    pub(crate) fn write(&mut self, origin: &str, error: &str, record: &[u8]) -> Result<(), SqlError> {
+    /// Appends one bad record as a JSON line `{"origin":…,"error":…,"record":…}` (binary
+    /// formats: `"record_hex"`, the bytes in hexadecimal).
+    pub(crate) fn write(&mut self, origin: &str, error: &str, record: &[u8], binary: bool) -> Result<(), SqlError> {
         let io = |what: &str, path: &Path, e: std::io::Error| {
             SqlError::new(ErrorKind::Execution, format!("cannot {what} dead-letter file {}: {e}", path.display()))
         };
@@ -91,16 +92,21 @@ impl DeadLetters {
             self.file = Some((path, file));
         }
         let (path, file) = self.file.as_mut().expect("opened above");
-        let line = serde_json::json!({
-            "origin": origin,
-            "error": error,
-            "record": String::from_utf8_lossy(record),
-        });
+        let line = if binary {
+            serde_json::json!({"origin": origin, "error": error, "record_hex": hex(record)})
+        } else {
+            serde_json::json!({"origin": origin, "error": error, "record": String::from_utf8_lossy(record)})
+        };
         let mut bytes = line.to_string().into_bytes();
         bytes.push(b'\n');
         // One write per record on an append-only file: a line is never split between writers.
         file.write_all(&bytes).map_err(|e| io("write to", path, e))
     }
+}
+
+/// `bytes` as lowercase hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -1,14 +1,18 @@
 //! Row formats between bytes and Arrow batches, with Flink's options and rendering.
 //!
 //! * [`FormatOptions::from_options`] reads a table's `'format'` (`json`, `csv`, `raw`,
-//!   `debezium-json`, `canal-json`) and its keys, with Flink's names and defaults, and Weir's
-//!   bad-record policy (`scan.bad-records`, see [`BadRecordPolicy`]).
+//!   `debezium-json`, `canal-json`, `avro`, `parquet`) and its keys, with Flink's names and
+//!   defaults, and Weir's bad-record policy (`scan.bad-records`, see [`BadRecordPolicy`]).
 //! * [`RowDecoder`] appends records (one per line or message) to typed column builders and
 //!   hands them over as a [`RecordBatch`] ([`RowDecoder::flush`]) or, with the kind of each row
 //!   for the changelog formats, as [`Changes`] ([`RowDecoder::flush_changes`]); bad records fail
 //!   with where they were and what they said, or are skipped and counted, or dead-lettered.
+//!   Avro records come one per message ([`RowDecoder::decode_line`]); Avro container files
+//!   and Parquet files whole ([`RowDecoder::decode_file`]).
 //! * [`decode_files`] does the same in DataStream jobs over a
 //!   [`FileSource`](weir_connectors::file_source::FileSource).
+//! * [`BulkEncoder`] writes batches as Avro container files or Parquet files, part by part
+//!   (a [`PartFormat`](weir_connectors::sink::PartFormat) for the file sink).
 //! * [`RowEncoder`] writes batches as lines, as Flink's formats write them (JSON objects with an
 //!   optional leading `"op"` for changelogs, CSV quoted as Jackson does, raw values, Debezium
 //!   and Canal change events).
@@ -24,14 +28,18 @@
 //! * Blank lines (and `#` lines under `csv.allow-comments`) are skipped without counting.
 //! * A NULL for a NOT NULL column is an error of the record.
 
+pub mod avro;
 mod bad_records;
 mod builder;
+mod bulk;
 mod cdc;
 mod csv;
 mod json;
+pub mod parquet;
 mod render;
 mod stream;
 mod text;
+mod whole_file;
 
 use arrow::array::{Array, AsArray, Int8Array};
 use arrow::datatypes::{DataType, SchemaRef};
@@ -41,7 +49,10 @@ use crate::changelog::{kind_at, RowKind};
 use crate::error::{ErrorKind, SqlError};
 use crate::stream::Changes;
 
+pub use avro::{avro_schema_json, AvroCodec, AvroOptions};
 use builder::{ColumnBuilder, Values};
+pub use bulk::{BulkEncoder, BulkPart};
+pub use parquet::ParquetOptions;
 pub use render::{java_double, java_float, print_row, render_value, render_value_in};
 pub use stream::decode_files;
 
@@ -58,6 +69,11 @@ pub enum FormatKind {
     DebeziumJson,
     /// `'format' = 'canal-json'`: Canal change events (`+I`, `-U`/`+U`, `-D`).
     CanalJson,
+    /// `'format' = 'avro'`: one record per message in Avro's binary encoding, or Avro object
+    /// container files; the schema is derived from the table's columns.
+    Avro,
+    /// `'format' = 'parquet'`: Parquet files (filesystem only).
+    Parquet,
 }
 
 impl FormatKind {
@@ -69,7 +85,27 @@ impl FormatKind {
             FormatKind::Raw => "raw",
             FormatKind::DebeziumJson => "debezium-json",
             FormatKind::CanalJson => "canal-json",
+            FormatKind::Avro => "avro",
+            FormatKind::Parquet => "parquet",
         }
+    }
+
+    /// Whether a file of the format is read whole, not line by line (Avro container files,
+    /// Parquet), and written part by part as a bulk format.
+    pub fn reads_whole_files(self) -> bool {
+        matches!(self, FormatKind::Avro | FormatKind::Parquet)
+    }
+
+    /// Whether the format's schema says which columns may be NULL (Avro: a nullable column is
+    /// a union with `null`, a NOT NULL one is not), so a decoder must be given the columns'
+    /// declared nullability to read what a writer of the same table wrote.
+    pub fn encodes_nullability(self) -> bool {
+        matches!(self, FormatKind::Avro)
+    }
+
+    /// Whether records of the format are bytes rather than text.
+    fn is_binary(self) -> bool {
+        matches!(self, FormatKind::Avro | FormatKind::Parquet)
     }
 
     /// Whether records of the format are changelog rows (a source in it is updating).
@@ -202,6 +238,10 @@ pub struct FormatOptions {
     pub raw: RawOptions,
     /// `debezium-json.*` / `canal-json.*` beyond the JSON options.
     pub cdc: CdcOptions,
+    /// `avro.*` (used when `kind` is Avro).
+    pub avro: AvroOptions,
+    /// `parquet.*` (used when `kind` is Parquet).
+    pub parquet: ParquetOptions,
     /// What a record that cannot be read does (Weir's `scan.bad-records`).
     pub bad_records: BadRecordPolicy,
 }
@@ -231,6 +271,8 @@ const CSV_KEYS: &[&str] = &[
 
 const RAW_KEYS: &[&str] = &["raw.charset", "raw.endianness"];
 
+const AVRO_KEYS: &[&str] = &["avro.codec", "avro.timestamp_mapping.legacy"];
+
 const DEBEZIUM_KEYS: &[&str] = &[
     "debezium-json.schema-include",
     "debezium-json.ignore-parse-errors",
@@ -253,7 +295,7 @@ const CANAL_KEYS: &[&str] = &[
 ];
 
 /// The prefixes of format keys: a key with one of them belongs to a format, not to the connector.
-const FORMAT_PREFIXES: [&str; 5] = ["json.", "csv.", "raw.", "debezium-json.", "canal-json."];
+const FORMAT_PREFIXES: [&str; 7] = ["json.", "csv.", "raw.", "debezium-json.", "canal-json.", "avro.", "parquet."];
 
 /// Whether `key` is read by the formats (a format's own key, or Weir's `scan.bad-records*`),
 /// so a connector's option check leaves it to [`FormatOptions::from_options`].
@@ -270,11 +312,14 @@ impl FormatOptions {
             csv: CsvOptions::default(),
             raw: RawOptions::default(),
             cdc: CdcOptions::default(),
+            avro: AvroOptions::default(),
+            parquet: ParquetOptions::default(),
             bad_records: BadRecordPolicy::Fail,
         }
     }
 
-    /// Reads `format` ('json', 'csv', 'raw', 'debezium-json' or 'canal-json') and its keys from a
+    /// Reads `format` ('json', 'csv', 'raw', 'debezium-json', 'canal-json', 'avro' or 'parquet')
+    /// and its keys from a
     /// table's options, with Weir's `scan.bad-records` policy (other keys, such as the
     /// connector's, are left alone; a format key the format does not know is an error naming
     /// the supported ones).
@@ -285,10 +330,12 @@ impl FormatOptions {
             "raw" => FormatKind::Raw,
             "debezium-json" => FormatKind::DebeziumJson,
             "canal-json" => FormatKind::CanalJson,
+            "avro" => FormatKind::Avro,
+            "parquet" => FormatKind::Parquet,
             other => {
                 return Err(SqlError::option(format!(
                     "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw', 'debezium-json', \
-                     'canal-json'"
+                     'canal-json', 'avro', 'parquet'"
                 )))
             }
         };
@@ -299,6 +346,8 @@ impl FormatOptions {
             FormatKind::Raw => RAW_KEYS,
             FormatKind::DebeziumJson => DEBEZIUM_KEYS,
             FormatKind::CanalJson => CANAL_KEYS,
+            FormatKind::Avro => AVRO_KEYS,
+            FormatKind::Parquet => parquet::PARQUET_KEYS,
         };
         f.bad_records = BadRecordPolicy::from_options(options)?;
         for (key, value) in options {
@@ -374,6 +423,16 @@ impl FormatOptions {
                 "csv.escape-character" => f.csv.escape_character = Some(one_char(key, value)?),
                 "csv.null-literal" => f.csv.null_literal = Some(value.clone()),
                 "csv.write-bigdecimal-in-scientific-notation" => f.csv.write_bigdecimal_in_scientific_notation = b()?,
+                "avro.codec" => {
+                    f.avro.codec = AvroCodec::from_name(value).ok_or_else(|| {
+                        SqlError::option(format!(
+                            "Unsupported value '{value}' for option 'avro.codec'; Weir supports 'null', 'deflate', \
+                             'snappy'"
+                        ))
+                    })?
+                }
+                "avro.timestamp_mapping.legacy" => f.avro.legacy_timestamps = b()?,
+                k if k.starts_with("parquet.") => f.parquet.set(key, value)?,
                 "raw.charset" => {
                     let v = value.to_ascii_uppercase().replace('_', "-");
                     if v != "UTF-8" && v != "UTF8" {
@@ -415,7 +474,7 @@ impl FormatOptions {
         match self.kind {
             FormatKind::Json | FormatKind::DebeziumJson | FormatKind::CanalJson => self.json.ignore_parse_errors,
             FormatKind::Csv => self.csv.ignore_parse_errors,
-            FormatKind::Raw => false,
+            FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet => false,
         }
     }
 }
@@ -471,12 +530,29 @@ pub struct RowDecoder {
     canal: cdc::CanalFilter,
     dead_letters: Option<bad_records::DeadLetters>,
     skipped: u64,
+    /// The record schema derived from the columns (Avro).
+    avro: Option<avro::schema::Record>,
+    /// Whole batches read from files (Parquet), ahead of the rows in the builders.
+    ready: Vec<RecordBatch>,
+    ready_rows: usize,
 }
 
 impl RowDecoder {
-    /// A decoder for rows of `schema` in the given format; fails when a column's type cannot be
-    /// read by the format (raw: exactly one STRING or BYTES column).
+    /// A decoder of records (lines, messages) into rows of `schema` in the given format; fails
+    /// when a column's type cannot be read by the format (raw: exactly one STRING or BYTES
+    /// column) and for formats of whole files only (Parquet).
     pub fn new(schema: SchemaRef, options: FormatOptions) -> Result<RowDecoder, SqlError> {
+        if options.kind == FormatKind::Parquet {
+            return Err(SqlError::unsupported(
+                "format 'parquet' reads whole files: it can be used with the filesystem connector only",
+            ));
+        }
+        Self::for_files(schema, options)
+    }
+
+    /// A decoder of whole files ([`decode_file`](RowDecoder::decode_file)) for the formats that
+    /// [read whole files](FormatKind::reads_whole_files), and of records for the others.
+    pub fn for_files(schema: SchemaRef, options: FormatOptions) -> Result<RowDecoder, SqlError> {
         let columns = schema
             .fields()
             .iter()
@@ -512,6 +588,13 @@ impl RowDecoder {
             BadRecordPolicy::DeadLetter(dir) => Some(bad_records::DeadLetters::new(dir)),
             _ => None,
         };
+        let avro = match options.kind {
+            FormatKind::Avro => Some(
+                avro::derived_record(&schema, &options.avro)
+                    .map_err(|e| SqlError::unsupported(format!("format 'avro': {e}")))?,
+            ),
+            _ => None,
+        };
         Ok(RowDecoder {
             schema,
             options,
@@ -525,13 +608,35 @@ impl RowDecoder {
             canal,
             dead_letters,
             skipped: 0,
+            avro,
+            ready: Vec::new(),
+            ready_rows: 0,
         })
     }
 
     /// Appends the record of one line (without or with its line end). `origin` says where the
     /// line is (e.g. `file /d/x.jsonl, line 17`) and is only called for an error message.
     /// Blank lines add nothing.
+    ///
+    /// For `avro` the "line" is one message: a record in Avro's binary encoding, without
+    /// header, the table's derived schema its writer's schema (nothing is stripped).
     pub fn decode_line(&mut self, line: &[u8], origin: &dyn Fn() -> String) -> Result<(), SqlError> {
+        match self.options.kind {
+            FormatKind::Avro => {
+                let record = self.avro.as_ref().expect("an Avro decoder has its record schema");
+                let mut r = avro::binary::Reader::new(line);
+                let result =
+                    avro::binary::read_record(&mut r, record, &mut self.columns).and_then(|()| match r.at_end() {
+                        true => Ok(1),
+                        false => Err(format!("{} bytes after the end of the record", line.len() - r.pos)),
+                    });
+                return self.settle(result, line, origin);
+            }
+            FormatKind::Parquet => {
+                return Err(SqlError::unsupported("format 'parquet' reads whole files, not records"));
+            }
+            _ => {}
+        }
         let line = strip_line_end(line);
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
@@ -606,7 +711,19 @@ impl RowDecoder {
                 col.mark_valid();
                 Ok(1)
             }
+            FormatKind::Avro | FormatKind::Parquet => unreachable!("read above"),
         };
+        self.settle(result, line, origin)
+    }
+
+    /// Counts a decoded record, or handles a bad one as the policy says (its partial values
+    /// removed first).
+    fn settle(
+        &mut self,
+        result: Result<usize, String>,
+        line: &[u8],
+        origin: &dyn Fn() -> String,
+    ) -> Result<(), SqlError> {
         match result {
             Ok(n) => {
                 self.rows += n;
@@ -624,7 +741,7 @@ impl RowDecoder {
                     Ok(())
                 } else if let Some(dead) = &mut self.dead_letters {
                     self.skipped += 1;
-                    dead.write(&origin(), &msg, line)
+                    dead.write(&origin(), &msg, line, self.options.kind.is_binary())
                 } else {
                     self.fail(line, msg, origin)
                 }
@@ -633,16 +750,22 @@ impl RowDecoder {
     }
 
     fn fail(&self, line: &[u8], msg: String, origin: &dyn Fn() -> String) -> Result<(), SqlError> {
-        let record = String::from_utf8_lossy(line);
+        let record = if self.options.kind.is_binary() {
+            bad_records::hex(&line[..line.len().min(100)])
+        } else {
+            String::from_utf8_lossy(line).into_owned()
+        };
         let shown: String = if record.chars().count() > 200 {
             let mut s: String = record.chars().take(200).collect();
             s.push('…');
             s
         } else {
-            record.into_owned()
+            record
         };
         let hint = match self.options.kind {
-            FormatKind::Raw => String::new(),
+            FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet => {
+                " ('scan.bad-records' = 'skip' / 'dead-letter' skip such records)".to_string()
+            }
             kind => format!(
                 " ('{}.ignore-parse-errors' = 'true' or 'scan.bad-records' = 'skip' / 'dead-letter' skip such records)",
                 kind.name()
@@ -660,12 +783,12 @@ impl RowDecoder {
 
     /// Number of records gathered and not yet flushed.
     pub fn len(&self) -> usize {
-        self.rows
+        self.rows + self.ready_rows
     }
 
     /// Whether no record is waiting.
     pub fn is_empty(&self) -> bool {
-        self.rows == 0
+        self.len() == 0
     }
 
     /// The records gathered so far as one batch of the decoder's schema (`None` when there are
@@ -687,16 +810,27 @@ impl RowDecoder {
     /// The records gathered so far as changelog rows (`None` when there are none); the decoder
     /// starts over empty.
     pub fn flush_changes(&mut self) -> Result<Option<Changes>, SqlError> {
-        if self.rows == 0 {
+        if self.is_empty() {
             return Ok(None);
         }
-        let kinds: Vec<RowKind> = self.kinds.drain(..).map(RowKind::from_code).collect();
-        let arrays: Vec<_> = self.columns.iter_mut().map(|c| c.finish()).collect();
-        let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
-        self.rows = 0;
-        RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options)
-            .map(|rows| Some(Changes::with_kinds(rows, kinds)))
-            .map_err(|e| SqlError::new(ErrorKind::Execution, format!("cannot build a batch of decoded rows: {e}")))
+        let error = |e: arrow::error::ArrowError| {
+            SqlError::new(ErrorKind::Execution, format!("cannot build a batch of decoded rows: {e}"))
+        };
+        let mut kinds = vec![RowKind::Insert; self.ready_rows];
+        kinds.extend(self.kinds.drain(..).map(RowKind::from_code));
+        let mut batches = std::mem::take(&mut self.ready);
+        self.ready_rows = 0;
+        if self.rows > 0 {
+            let arrays: Vec<_> = self.columns.iter_mut().map(|c| c.finish()).collect();
+            let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
+            self.rows = 0;
+            batches.push(RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options).map_err(error)?);
+        }
+        let rows = match batches.len() {
+            1 => batches.pop().expect("one batch"),
+            _ => arrow::compute::concat_batches(&self.schema, &batches).map_err(error)?,
+        };
+        Ok(Some(Changes::with_kinds(rows, kinds)))
     }
 
     /// Number of records skipped (under ignore-parse-errors or `scan.bad-records` 'skip' /
@@ -718,17 +852,32 @@ fn strip_line_end(line: &[u8]) -> &[u8] {
 
 // ------------------------------------------------------------------------------------------ encoding
 
-/// Writes batches as lines of one format.
+/// Writes batches as lines of one format, or (Avro) as records in Avro's binary encoding,
+/// one after another (a Kafka sink writes one row per message).
 pub struct RowEncoder {
     schema: SchemaRef,
     options: FormatOptions,
     /// Field names, already as JSON strings followed by ':'.
     json_keys: Vec<Vec<u8>>,
+    /// The record schema derived from the columns (Avro).
+    avro: Option<avro::schema::Record>,
 }
 
 impl RowEncoder {
     /// An encoder for batches of `schema`.
     pub fn new(schema: SchemaRef, options: FormatOptions) -> Result<RowEncoder, SqlError> {
+        if options.kind == FormatKind::Parquet {
+            return Err(SqlError::unsupported(
+                "format 'parquet' writes whole files: it can be used with the filesystem connector only",
+            ));
+        }
+        let avro = match options.kind {
+            FormatKind::Avro => Some(
+                avro::derived_record(&schema, &options.avro)
+                    .map_err(|e| SqlError::unsupported(format!("format 'avro': {e}")))?,
+            ),
+            _ => None,
+        };
         if options.kind == FormatKind::Raw
             && (schema.fields().len() != 1
                 || !matches!(
@@ -752,7 +901,13 @@ impl RowEncoder {
                 k
             })
             .collect();
-        Ok(RowEncoder { schema, options, json_keys })
+        Ok(RowEncoder { schema, options, json_keys, avro })
+    }
+
+    /// Whether each row is written as a line with its line end (false for Avro's binary
+    /// records).
+    pub fn writes_lines(&self) -> bool {
+        !self.options.kind.is_binary()
     }
 
     /// The schema of the batches.
@@ -795,7 +950,8 @@ impl RowEncoder {
     /// result) JSON objects start with `"op":"+I"` (`-U`, `+U`, `-D`); CSV and raw have no place
     /// for the kind and write the row as it is. `debezium-json` and `canal-json` write each row
     /// as a change event: inserts and update-afters as creates / `INSERT`, update-befores and
-    /// deletes as deletes / `DELETE`, as Flink writes them.
+    /// deletes as deletes / `DELETE`, as Flink writes them. `avro` writes each row as a record
+    /// in Avro's binary encoding, with no line end (and no kind).
     pub fn encode(
         &mut self,
         batch: &RecordBatch,
@@ -839,6 +995,15 @@ impl RowEncoder {
                     w.row(&cols, i, out);
                 }
             }
+            FormatKind::Avro => {
+                let record = self.avro.as_ref().expect("an Avro encoder has its record schema");
+                for i in 0..rows {
+                    avro::write_row(record, batch, i, out).map_err(|e| {
+                        SqlError::new(ErrorKind::Execution, format!("cannot write a row in format 'avro': {e}"))
+                    })?;
+                }
+            }
+            FormatKind::Parquet => unreachable!("refused by RowEncoder::new"),
             FormatKind::Raw => {
                 let a = batch.column(0);
                 for i in 0..rows {

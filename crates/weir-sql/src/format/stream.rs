@@ -1,6 +1,8 @@
 //! Formats in DataStream jobs: [`decode_files`] turns the lines of a
-//! [`FileSource`](weir_connectors::file_source::FileSource) into batches of rows, with the
-//! same options, errors and bad-record policy as a SQL table in that format.
+//! [`FileSource`](weir_connectors::file_source::FileSource) (or its whole files, for Avro and
+//! Parquet) into batches of rows, with the same options, errors and bad-record policy as a
+//! SQL table in that format. Writing: [`BulkEncoder`](super::BulkEncoder) with
+//! [`FileSink::for_bulk_format`](weir_connectors::sink::FileSink::for_bulk_format).
 
 use arrow::datatypes::SchemaRef;
 use weir::DataStream;
@@ -13,7 +15,9 @@ use crate::stream::Changes;
 
 /// The rows of `lines` in `options`' format, as batches of `schema` (with row kinds for the
 /// changelog formats); a bad record fails the job naming file and line, or is skipped or
-/// dead-lettered as `options.bad_records` says.
+/// dead-lettered as `options.bad_records` says. For the formats of whole files (`avro`,
+/// `parquet`) the source must hand out whole files
+/// ([`FileSource::whole_files`](weir_connectors::file_source::FileSource::whole_files)).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -35,7 +39,8 @@ use crate::stream::Changes;
 /// ```
 pub fn decode_files(lines: &DataStream<FileLine>, schema: SchemaRef, options: FormatOptions) -> DataStream<Changes> {
     let name = format!("Decode {}", options.kind.name());
-    lines.transform(&name, move |_| Ok(FileDecoder { decoder: RowDecoder::new(schema.clone(), options.clone())? }))
+    lines
+        .transform(&name, move |_| Ok(FileDecoder { decoder: RowDecoder::for_files(schema.clone(), options.clone())? }))
 }
 
 struct FileDecoder {
@@ -49,6 +54,11 @@ impl Operator for FileDecoder {
     fn process(&mut self, batch: &mut Vec<StreamRecord<FileLine>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
             let line = record.value;
+            if line.line == 0 {
+                let path = line.path.clone();
+                self.decoder.decode_file(line.bytes, &|| format!("file {}", path.display()))?;
+                continue;
+            }
             self.decoder.decode_line(&line.bytes, &|| format!("file {}, line {}", line.path.display(), line.line))?;
         }
         if let Some(changes) = self.decoder.flush_changes()? {

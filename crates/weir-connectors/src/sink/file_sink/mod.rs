@@ -1,5 +1,5 @@
-//! [`FileSink`]: exactly-once row-format files through two-phase commit (Flink's
-//! `FileSink.forRowFormat` with `OnCheckpointRollingPolicy`).
+//! [`FileSink`]: exactly-once part files through two-phase commit (Flink's
+//! `FileSink.forRowFormat` / `forBulkFormat` with `OnCheckpointRollingPolicy`).
 //!
 //! | file | what lives there |
 //! |---|---|
@@ -7,6 +7,7 @@
 //! | [`writer`] | [`FileSinkWriter`]: encodes, rolls, pre-commits |
 //! | [`committer`] | [`FileCommitter`], [`PartCommittable`]: commits and recovers |
 //! | [`encoder`] | [`Encoder`], [`JsonLinesEncoder`], [`TextEncoder`] |
+//! | [`part_format`] | [`PartFormat`]: row encoders and bulk formats (a header, blocks, a footer) |
 //! | [`csv`] | [`CsvEncoder`] |
 //!
 //! # The on-disk protocol
@@ -15,7 +16,8 @@
 //!    never over an existing file.
 //! 2. It **rolls** the part when it reaches the maximum size, at every checkpoint barrier
 //!    ([`prepare_commit`](weir_runtime::SinkWriter::prepare_commit)) and at the end of
-//!    input (`prepare_commit(CheckpointId::FINAL)`): writes out, fsyncs the file, renames
+//!    input (`prepare_commit(CheckpointId::FINAL)`): finishes the part (a bulk format
+//!    writes what it holds and its footer), writes out, fsyncs the file, renames
 //!    it to `DIR/.part-…<suffix>.pending`. The next record opens part `n + 1`.
 //! 3. `prepare_commit` fsyncs the directory, then returns one [`PartCommittable`]
 //!    (bincode `{pending, final}`) per part rolled since the last call, plus those it
@@ -47,6 +49,7 @@
 pub mod committer;
 pub mod csv;
 pub mod encoder;
+pub mod part_format;
 pub mod part_name;
 pub mod writer;
 
@@ -59,6 +62,7 @@ use weir_runtime::{BoxError, Committer, Sink, SubtaskInfo};
 pub use committer::{FileCommitter, PartCommittable};
 pub use csv::CsvEncoder;
 pub use encoder::{Encoder, JsonLinesEncoder, TextEncoder};
+pub use part_format::PartFormat;
 pub use part_name::PartName;
 pub use writer::FileSinkWriter;
 
@@ -137,6 +141,13 @@ impl FileSink<TextEncoder> {
 }
 
 impl<E> FileSink<E> {
+    /// Files made by a bulk `format` ([`PartFormat`]: a header, blocks, a footer), into part
+    /// files in `dir` (created if missing). Parts roll at every checkpoint, as Flink's bulk
+    /// formats do, and also on size and age when those are set.
+    pub fn for_bulk_format(dir: impl Into<PathBuf>, format: E) -> Self {
+        Self::for_row_format(dir, format)
+    }
+
     /// Rows made by `encoder`, into part files in `dir` (created if missing).
     pub fn for_row_format(dir: impl Into<PathBuf>, encoder: E) -> Self {
         FileSink {
@@ -193,7 +204,7 @@ impl<E> FileSink<E> {
     /// Checks the configuration and makes the directory: absolute, UTF-8, existing.
     fn layout<T>(&self) -> Result<PartLayout, ConnectorError>
     where
-        E: Encoder<T>,
+        E: PartFormat<T>,
     {
         let suffix = self.suffix.clone().unwrap_or_else(|| self.encoder.default_suffix().to_string());
         let bad_char = |s: &str| s.contains(['/', '\\', '\0']);
@@ -240,7 +251,7 @@ fn resolve_dir(dir: &Path) -> Result<PathBuf, ConnectorError> {
     Ok(absolute)
 }
 
-impl<T: Send + 'static, E: Encoder<T>> Sink<T> for FileSink<E> {
+impl<T: Send + 'static, E: PartFormat<T>> Sink<T> for FileSink<E> {
     type Writer = FileSinkWriter<T, E>;
 
     fn create_writer(&self, subtask: &SubtaskInfo) -> Result<Self::Writer, BoxError> {

@@ -1,7 +1,7 @@
 //! [`FileSinkWriter`]: the write side of the [`FileSink`](super::FileSink) protocol for one
 //! subtask — encodes records into an in-progress part file per bucket (subdirectory), rolls
-//! it to pending on size, on age and at every checkpoint, and hands the pending files out as
-//! committables.
+//! it to pending (finishing it, for bulk formats) on size, on age and at every checkpoint,
+//! and hands the pending files out as committables.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
@@ -15,7 +15,7 @@ use weir_core::{CheckpointId, StreamRecord};
 use weir_runtime::{BoxError, SinkWriter};
 
 use super::committer::{sync_dir, PartCommittable};
-use super::encoder::Encoder;
+use super::part_format::PartFormat;
 use super::part_name::{new_run_id, PartName};
 use crate::error::ConnectorError;
 
@@ -34,9 +34,9 @@ pub(crate) struct PartLayout {
     pub(crate) rollover_interval: Option<Duration>,
 }
 
-/// The part file being written.
+/// The part file being written, with its format's state `S`.
 #[derive(Debug)]
-struct InProgress {
+struct InProgress<S> {
     name: PartName,
     /// The directory of the part: the output directory or a bucket under it.
     dir: PathBuf,
@@ -47,6 +47,8 @@ struct InProgress {
     /// Bytes in the part, written or buffered.
     size: u64,
     opened: Instant,
+    /// The format's state; taken when the part finishes.
+    state: Option<S>,
 }
 
 /// One subtask's writer of a [`FileSink`](super::FileSink).
@@ -56,14 +58,14 @@ struct InProgress {
 /// [`prepare_commit`](SinkWriter::prepare_commit) returned; `flush` only makes data
 /// durable. After `prepare_commit(CheckpointId::FINAL)` it takes no more records.
 #[derive(Debug)]
-pub struct FileSinkWriter<T, E> {
+pub struct FileSinkWriter<T, E: PartFormat<T>> {
     encoder: Arc<E>,
     layout: Arc<PartLayout>,
     run: String,
     subtask: usize,
     next_counter: u64,
     /// The open part of each bucket.
-    parts: BTreeMap<String, InProgress>,
+    parts: BTreeMap<String, InProgress<E::Part>>,
     /// Parts rolled to pending since the last `prepare_commit`.
     closed: Vec<PartCommittable>,
     /// Parts handed out as committables and not seen committed yet: offered again at
@@ -76,7 +78,7 @@ pub struct FileSinkWriter<T, E> {
     _records: PhantomData<fn(T)>,
 }
 
-impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
+impl<T, E: PartFormat<T>> FileSinkWriter<T, E> {
     pub(crate) fn new(encoder: Arc<E>, layout: Arc<PartLayout>, subtask: usize) -> Self {
         FileSinkWriter {
             encoder,
@@ -118,7 +120,7 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
         Ok(self.layout.dir.join(bucket))
     }
 
-    fn open_part(&mut self, bucket: &str) -> Result<&mut InProgress, ConnectorError> {
+    fn open_part(&mut self, bucket: &str) -> Result<&mut InProgress<E::Part>, BoxError> {
         if !self.parts.contains_key(bucket) {
             let dir = self.bucket_dir(bucket)?;
             if !bucket.is_empty() {
@@ -134,13 +136,16 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
                 .open(&path)
                 .map_err(|e| ConnectorError::io("create", &path, e))?;
             self.next_counter += 1;
-            let part = InProgress { name, dir, path, file, buf: Vec::new(), size: 0, opened: Instant::now() };
+            let mut buf = Vec::new();
+            let state = self.encoder.open(&mut buf).map_err(|e| self.encode_error(bucket, e))?;
+            let size = buf.len() as u64;
+            let part = InProgress { name, dir, path, file, buf, size, opened: Instant::now(), state: Some(state) };
             self.parts.insert(bucket.to_string(), part);
         }
         Ok(self.parts.get_mut(bucket).expect("opened just above"))
     }
 
-    fn write_out(part: &mut InProgress) -> Result<(), ConnectorError> {
+    fn write_out(part: &mut InProgress<E::Part>) -> Result<(), ConnectorError> {
         part.file.write_all(&part.buf).map_err(|e| ConnectorError::io("write", &part.path, e))?;
         part.buf.clear();
         Ok(())
@@ -152,9 +157,14 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
         ConnectorError::Config(format!("{}: cannot write a record in {format}: {e}", path.display()))
     }
 
-    /// Closes the in-progress part of `bucket`, durably, and renames it to pending.
-    fn roll(&mut self, bucket: &str) -> Result<(), ConnectorError> {
+    /// Finishes the in-progress part of `bucket`, closes it durably, and renames it to pending.
+    fn roll(&mut self, bucket: &str) -> Result<(), BoxError> {
         let Some(mut part) = self.parts.remove(bucket) else { return Ok(()) };
+        let state = part.state.take().expect("a part finishes once, when it is removed");
+        if let Err(e) = self.encoder.finish(state, &mut part.buf) {
+            let (path, format) = (part.path.display(), self.encoder.format_name());
+            return Err(ConnectorError::Config(format!("{path}: cannot finish the {format} part: {e}")).into());
+        }
         Self::write_out(&mut part)?;
         part.file.sync_all().map_err(|e| ConnectorError::io("sync", &part.path, e))?;
         drop(part.file);
@@ -166,13 +176,13 @@ impl<T, E: Encoder<T>> FileSinkWriter<T, E> {
     }
 
     /// Rolls every open part.
-    fn roll_all(&mut self) -> Result<(), ConnectorError> {
+    fn roll_all(&mut self) -> Result<(), BoxError> {
         let buckets: Vec<String> = self.parts.keys().cloned().collect();
         buckets.iter().try_for_each(|b| self.roll(b))
     }
 }
 
-impl<T: Send + 'static, E: Encoder<T>> SinkWriter<T> for FileSinkWriter<T, E> {
+impl<T: Send + 'static, E: PartFormat<T>> SinkWriter<T> for FileSinkWriter<T, E> {
     fn write(&mut self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), BoxError> {
         if self.finished && !batch.is_empty() {
             batch.clear();
@@ -188,7 +198,8 @@ impl<T: Send + 'static, E: Encoder<T>> SinkWriter<T> for FileSinkWriter<T, E> {
             let (encoder, max_part_size) = (self.encoder.clone(), self.layout.max_part_size);
             let part = self.open_part(&bucket)?;
             let start = part.buf.len();
-            if let Err(e) = encoder.encode(&record.value, &mut part.buf) {
+            let state = part.state.as_mut().expect("an open part has its state");
+            if let Err(e) = encoder.write(state, &record.value, &mut part.buf) {
                 part.buf.truncate(start);
                 return Err(self.encode_error(&bucket, e).into());
             }
