@@ -158,6 +158,17 @@ pub fn retriable(e: &postgres::Error) -> bool {
     }
 }
 
+/// Whether the error ended the connection: no server code (the socket failed), a
+/// connection exception (08) or the server shutting the session down (57, e.g.
+/// `pg_terminate_backend`). The client may not have seen the socket close yet, so
+/// `is_closed` alone is not enough to know a new connection is needed.
+pub fn connection_lost(e: &postgres::Error) -> bool {
+    match e.code() {
+        None => true,
+        Some(code) => matches!(&code.code()[..2], "08" | "57"),
+    }
+}
+
 /// `name` quoted as a PostgreSQL identifier; a dotted name (`schema.table`) is quoted
 /// part by part.
 pub fn quote_name(name: &str) -> String {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::connection::{describe, retriable, JdbcConnectionOptions};
+use super::connection::{connection_lost, describe, retriable, JdbcConnectionOptions};
 use super::table::JdbcTable;
 use super::value::{show_row, JdbcRow, JdbcType};
 use crate::error::ConnectorError;
@@ -79,7 +79,7 @@ impl JdbcLookup {
                     Err(e) if retriable(&e) && attempt < self.max_retries => {
                         attempt += 1;
                         std::thread::sleep(Duration::from_secs(u64::from(attempt)));
-                        if self.client.is_closed() {
+                        if self.client.is_closed() || connection_lost(&e) {
                             self.statements.clear();
                             self.client = self.connection.connect(0)?;
                         }

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Sink, SinkWriter, SubtaskInfo};
 
-use super::connection::{describe, retriable, JdbcConnectionOptions};
+use super::connection::{connection_lost, describe, retriable, JdbcConnectionOptions};
 use super::table::JdbcTable;
 use super::value::{show_row, JdbcRow};
 use crate::error::ConnectorError;
@@ -295,7 +295,7 @@ impl Buffered {
                 Err(e) if retriable(&e) && attempt < self.options.max_retries => {
                     attempt += 1;
                     std::thread::sleep(Duration::from_secs(u64::from(attempt)));
-                    if self.client.is_closed() {
+                    if self.client.is_closed() || connection_lost(&e) {
                         self.statements.clear();
                         self.client = self.connection.connect(0).map_err(|e| self.context_of(e))?;
                     }
