@@ -114,3 +114,93 @@ fn a_bucket_must_stay_inside_the_output_directory() {
     }
     assert!(!dir.path().join("x").exists());
 }
+
+/// Two writers, buckets named by hour: a bucket commits once the least of the writers'
+/// watermarks is past its time; all commit when every writer has ended.
+#[test]
+fn partition_time_commits_a_bucket_once_every_writer_s_watermark_is_past_it() {
+    use std::sync::Arc;
+    use weir_connectors::sink::{CommitTrigger, PartitionCommit};
+    use weir_core::Watermark;
+
+    let dir = tempfile::tempdir().unwrap();
+    // "h=N" is hour N of day 0; the partition's time is its start.
+    let time_of: weir_connectors::sink::PartitionTimeOf = Arc::new(|bucket: &Path| {
+        let hour: i64 =
+            bucket.to_str().unwrap().strip_prefix("h=").ok_or("no hour")?.parse().map_err(|_| "bad hour")?;
+        Ok(hour * 3_600_000)
+    });
+    let commit = PartitionCommit {
+        trigger: CommitTrigger::PartitionTime { delay: Duration::from_secs(60), time_of },
+        success_file: "_DONE".into(),
+    };
+    let sink = FileSink::for_row_format(dir.path(), ByBucket).with_partition_commit(commit);
+    let committer = Sink::<(String, String)>::create_committer(&sink).unwrap().unwrap();
+    let info = |i| SubtaskInfo { name: "sink".into(), index: i, parallelism: 2, max_parallelism: 128 };
+    let mut a = sink.create_writer(&info(0)).unwrap();
+    let mut b = sink.create_writer(&info(1)).unwrap();
+    let done = |h: u32| dir.path().join(format!("h={h}")).join("_DONE").exists();
+
+    a.write(&mut records(&[("h=1", "a1"), ("h=2", "a2")])).unwrap();
+    b.write(&mut records(&[("h=1", "b1")])).unwrap();
+    a.on_watermark(Watermark(3 * 3_600_000)).unwrap();
+    b.on_watermark(Watermark(2 * 3_600_000)).unwrap();
+    let mut c = a.prepare_commit(CheckpointId(1)).unwrap();
+    c.extend(b.prepare_commit(CheckpointId(1)).unwrap());
+    committer.commit(&c).unwrap();
+    // Least watermark 2:00: hour 1 ends 1:00 + 60 s delay < 2:00; hour 2's 2:01 is not passed.
+    assert!(done(1) && !done(2), "hour 1 only");
+    assert_eq!(lines(&dir.path().join("h=2")), ["a2"], "its parts are visible all the same");
+
+    // Writer b catches up; nothing new written: hour 2 commits from what waited.
+    b.on_watermark(Watermark(2 * 3_600_000 + 60_001)).unwrap();
+    let mut c = a.prepare_commit(CheckpointId(2)).unwrap();
+    c.extend(b.prepare_commit(CheckpointId(2)).unwrap());
+    committer.commit(&c).unwrap();
+    assert!(done(2));
+
+    // Late rows for hour 1 and a new hour 9: hour 1 is committed again, hour 9 waits for the end.
+    fs::remove_file(dir.path().join("h=1/_DONE")).unwrap();
+    a.write(&mut records(&[("h=1", "late"), ("h=9", "a9")])).unwrap();
+    let mut c = a.prepare_commit(CheckpointId(3)).unwrap();
+    c.extend(b.prepare_commit(CheckpointId(3)).unwrap());
+    committer.commit(&c).unwrap();
+    assert!(done(1) && !done(9));
+    let mut c = a.prepare_commit(CheckpointId::FINAL).unwrap();
+    c.extend(b.prepare_commit(CheckpointId::FINAL).unwrap());
+    committer.commit(&c).unwrap();
+    assert!(done(9), "every partition is committed when the job ends");
+}
+
+/// After a crash, partitions whose parts were committed but whose trigger had not fired
+/// wait again: the restarted committer finds them on disk.
+#[test]
+fn partitions_waiting_for_their_trigger_survive_a_restart() {
+    use std::sync::Arc;
+    use weir_connectors::sink::{CommitTrigger, PartitionCommit};
+    use weir_core::Watermark;
+
+    let dir = tempfile::tempdir().unwrap();
+    let time_of: weir_connectors::sink::PartitionTimeOf =
+        Arc::new(|bucket: &Path| Ok(bucket.to_str().unwrap().trim_start_matches("h=").parse::<i64>().unwrap()));
+    let commit = PartitionCommit {
+        trigger: CommitTrigger::PartitionTime { delay: Duration::ZERO, time_of },
+        success_file: "_SUCCESS".into(),
+    };
+    let sink = FileSink::for_row_format(dir.path(), ByBucket).with_partition_commit(commit);
+    let mut w = sink.create_writer(&SubtaskInfo::single("sink")).unwrap();
+    w.write(&mut records(&[("h=100", "x")])).unwrap();
+    w.on_watermark(Watermark(50)).unwrap();
+    let c1 = w.prepare_commit(CheckpointId(1)).unwrap();
+    Sink::<(String, String)>::create_committer(&sink).unwrap().unwrap().commit(&c1).unwrap();
+    assert!(!dir.path().join("h=100/_SUCCESS").exists());
+    drop(w);
+    // The restarted job: recovery, then a writer whose watermark passes the partition.
+    let committer = Sink::<(String, String)>::create_committer(&sink).unwrap().unwrap();
+    committer.commit(&c1).unwrap();
+    committer.recover(&c1).unwrap();
+    let mut w = sink.create_writer(&SubtaskInfo::single("sink")).unwrap();
+    w.on_watermark(Watermark(101)).unwrap();
+    committer.commit(&w.prepare_commit(CheckpointId(2)).unwrap()).unwrap();
+    assert!(dir.path().join("h=100/_SUCCESS").exists());
+}

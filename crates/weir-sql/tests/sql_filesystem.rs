@@ -124,6 +124,34 @@ fn a_partitioned_table_is_written_in_flink_layout_and_read_back() {
 }
 
 #[test]
+fn partition_time_commit_writes_the_named_success_file_into_every_partition_by_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("events.csv"), "1,2024-01-01 10:15:00\n2,2024-01-01 11:30:00\n3,2024-01-02 00:05:00\n")
+        .unwrap();
+    let out = dir.path().join("out");
+    let sql = format!(
+        "CREATE TABLE src (id INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' MINUTE)
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv');
+         CREATE TABLE dst (id INT, dt STRING, hr STRING) PARTITIONED BY (dt, hr)
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'csv',
+                 'sink.partition-commit.policy.kind' = 'success-file',
+                 'sink.partition-commit.trigger' = 'partition-time',
+                 'sink.partition-commit.delay' = '1 h',
+                 'partition.time-extractor.timestamp-pattern' = '$dt $hr:00:00',
+                 'sink.partition-commit.success-file.name' = '_DONE');
+         INSERT INTO dst SELECT id, DATE_FORMAT(ts, 'yyyy-MM-dd'), DATE_FORMAT(ts, 'HH') FROM src;",
+        input.display(),
+        out.display()
+    );
+    run(&sql, 1).unwrap();
+    let markers: Vec<String> =
+        tree(&out).iter().map(|f| f.display().to_string()).filter(|f| !f.contains("part-")).collect();
+    assert_eq!(markers, ["dt=2024-01-01/hr=10/_DONE", "dt=2024-01-01/hr=11/_DONE", "dt=2024-01-02/hr=00/_DONE"]);
+}
+
+#[test]
 fn parts_roll_at_the_configured_size() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
@@ -170,12 +198,17 @@ fn filesystem_option_errors() {
             "partition-commit policy 'metastore' is not supported by Weir",
         ),
         (
-            ", 'sink.partition-commit.policy.kind' = 'success-file', 'sink.partition-commit.trigger' = 'partition-time'",
-            "trigger 'partition-time' is not supported by Weir",
+            ", 'sink.partition-commit.policy.kind' = 'success-file', 'sink.partition-commit.trigger' = 'event-time'",
+            "unknown partition-commit trigger 'event-time'",
         ),
         (
-            ", 'sink.partition-commit.policy.kind' = 'success-file', 'sink.partition-commit.delay' = '1 h'",
-            "'sink.partition-commit.delay' other than 0 s is not supported",
+            ", 'sink.partition-commit.policy.kind' = 'success-file', 'sink.partition-commit.delay' = 'later'",
+            "'sink.partition-commit.delay'",
+        ),
+        (
+            ", 'sink.partition-commit.policy.kind' = 'success-file', 'sink.partition-commit.trigger' = 'partition-time',
+             'partition.time-extractor.timestamp-formatter' = 'EEE, d MMM'",
+            "'partition.time-extractor.timestamp-formatter'",
         ),
     ];
     for (opts, expected) in cases {

@@ -26,8 +26,8 @@ pub mod text_file;
 pub use blackhole::BlackholeSink;
 pub use collect::{CollectHandle, CollectSink, TransactionalCollectSink};
 pub use file_sink::{
-    CsvEncoder, Encoder, FileCommitter, FileSink, FileSinkWriter, JsonLinesEncoder, PartCommittable, PartFormat,
-    PartName, TextEncoder,
+    CommitTrigger, CsvEncoder, Encoder, FileCommitter, FileSink, FileSinkWriter, JsonLinesEncoder, PartCommittable,
+    PartFormat, PartName, PartitionCommit, PartitionTimeOf, TextEncoder,
 };
 pub use json_lines::JsonLinesSink;
 pub use part_file::PartFileWriter;

@@ -24,7 +24,7 @@ use crate::stream::translate::Stream;
 use crate::stream::Changes;
 
 /// The options of a filesystem table (format keys are checked by the format).
-pub const OPTIONS: [&str; 14] = [
+pub const OPTIONS: [&str; 18] = [
     "connector",
     "path",
     "format",
@@ -33,12 +33,17 @@ pub const OPTIONS: [&str; 14] = [
     "sink.rolling-policy.rollover-interval",
     "sink.rolling-policy.check-interval",
     "partition.default-name",
+    "sink.parallelism",
+    "sink.changelog-mode",
+    // The partition commit's (see `partition_commit::OPTIONS`).
     "sink.partition-commit.policy.kind",
     "sink.partition-commit.trigger",
     "sink.partition-commit.delay",
     "sink.partition-commit.success-file.name",
-    "sink.parallelism",
-    "sink.changelog-mode",
+    "sink.partition-commit.watermark-time-zone",
+    "partition.time-extractor.kind",
+    "partition.time-extractor.timestamp-pattern",
+    "partition.time-extractor.timestamp-formatter",
 ];
 
 /// Checks a filesystem table's path, format and changelog mode.
@@ -50,7 +55,7 @@ pub fn validate(table: &TableDef) -> Result<()> {
     rolling_file_size(table)?;
     duration_option(table, "sink.rolling-policy.rollover-interval")?;
     duration_option(table, "sink.rolling-policy.check-interval")?;
-    partition_commit(table)?;
+    super::partition_commit::of(table)?;
     Partitions::of(table, &table.physical_schema())?;
     Ok(())
 }
@@ -202,7 +207,7 @@ impl Partitions {
 }
 
 /// Flink's path escaping undone: `%XX` is the byte XX.
-fn unescape_path_name(text: &str) -> String {
+pub(crate) fn unescape_path_name(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -344,7 +349,7 @@ pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize
     let rolling = Rolling {
         max_part_size: rolling_file_size(table)?,
         rollover: duration_option(table, "sink.rolling-policy.rollover-interval")?,
-        success_file: partition_commit(table)?,
+        partition_commit: super::partition_commit::of(table)?,
     };
     let data = if writes_changelog(table)? && !changelog_format {
         // Every row of a changelog file says its kind, inserts too.
@@ -391,7 +396,7 @@ pub fn add_sink(stream: Stream, table: &TableDef, name: &str, parallelism: usize
 struct Rolling {
     max_part_size: u64,
     rollover: Option<Duration>,
-    success_file: bool,
+    partition_commit: Option<weir_connectors::sink::PartitionCommit>,
 }
 
 impl Rolling {
@@ -400,8 +405,8 @@ impl Rolling {
         if let Some(interval) = self.rollover {
             sink = sink.with_rollover_interval(interval);
         }
-        if self.success_file {
-            sink = sink.with_success_file();
+        if let Some(commit) = &self.partition_commit {
+            sink = sink.with_partition_commit(commit.clone());
         }
         sink
     }
@@ -415,44 +420,6 @@ fn duration_option(table: &TableDef, key: &str) -> Result<Option<Duration>> {
         Ok(_) => Err(SqlError::option(format!("Option '{key}' of table '{}' must be positive", table.name))),
         Err(e) => Err(SqlError::option(format!("Option '{key}' of table '{}': {e}", table.name))),
     }
-}
-
-/// Whether partitions are committed with success files: `sink.partition-commit.policy.kind`
-/// = 'success-file', with the trigger and delay Weir supports (process-time, no delay).
-fn partition_commit(table: &TableDef) -> Result<bool> {
-    let Some(kind) = table.option("sink.partition-commit.policy.kind") else { return Ok(false) };
-    let bad = |m: String| Err(SqlError::unsupported(format!("Table '{}': {m}", table.name)));
-    if table.partitioned_by.is_empty() {
-        return bad("'sink.partition-commit.policy.kind' needs a PARTITIONED BY table".into());
-    }
-    for policy in kind.split(',').map(str::trim) {
-        match policy {
-            "success-file" => {}
-            "metastore" | "custom" => {
-                return bad(format!("partition-commit policy '{policy}' is not supported by Weir; 'success-file' is"))
-            }
-            other => return bad(format!("unknown partition-commit policy '{other}'; Weir supports 'success-file'")),
-        }
-    }
-    match table.option("sink.partition-commit.trigger") {
-        None | Some("process-time") => {}
-        Some(other) => {
-            return bad(format!(
-                "partition-commit trigger '{other}' is not supported by Weir; 'process-time' (with no delay) is"
-            ))
-        }
-    }
-    if duration_option(table, "sink.partition-commit.delay")?.is_some() {
-        return bad("'sink.partition-commit.delay' other than 0 s is not supported by Weir: a partition is committed \
-                    at the checkpoint that makes its files visible"
-            .into());
-    }
-    if let Some(name) = table.option("sink.partition-commit.success-file.name") {
-        if name != "_SUCCESS" {
-            return bad("'sink.partition-commit.success-file.name' other than '_SUCCESS' is not supported".into());
-        }
-    }
-    Ok(true)
 }
 
 /// How rows of a partitioned sink find their directory.

@@ -7,6 +7,7 @@ pub mod filesystem;
 pub mod jdbc;
 pub mod kafka;
 pub mod nexmark;
+pub mod partition_commit;
 pub mod socket;
 
 use std::sync::Arc;

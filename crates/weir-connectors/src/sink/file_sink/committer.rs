@@ -3,11 +3,13 @@
 //! hidden part files no complete checkpoint names. [`PartCommittable`] is what a writer
 //! hands it through the checkpoint.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use weir_runtime::{BoxError, Committer};
@@ -84,6 +86,158 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), ConnectorError> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(|e| ConnectorError::io("sync directory", dir, e))
 }
 
+/// The partition time of a bucket directory (its path under the output directory, such as
+/// `dt=2024-01-01/hr=10`), epoch milliseconds.
+pub type PartitionTimeOf = Arc<dyn Fn(&Path) -> Result<i64, String> + Send + Sync>;
+
+/// When a partition — a bucket directory with parts in it — is committed (Flink's
+/// `sink.partition-commit.trigger`).
+#[derive(Clone)]
+pub enum CommitTrigger {
+    /// Once processing time is `delay` past the commit that first made parts of the
+    /// partition visible (`process-time`).
+    ProcessTime {
+        /// `sink.partition-commit.delay`.
+        delay: Duration,
+    },
+    /// Once the watermark — the least over the sink's writers, as of the completed
+    /// checkpoint — is past the partition's time plus `delay` (`partition-time`).
+    PartitionTime {
+        /// `sink.partition-commit.delay`.
+        delay: Duration,
+        /// The partition's time, from its values.
+        time_of: PartitionTimeOf,
+    },
+}
+
+impl std::fmt::Debug for CommitTrigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommitTrigger::ProcessTime { delay } => write!(f, "ProcessTime({delay:?})"),
+            CommitTrigger::PartitionTime { delay, .. } => write!(f, "PartitionTime({delay:?})"),
+        }
+    }
+}
+
+/// Flink's `success-file` partition-commit policy: an empty file written into a partition
+/// when its trigger fires — and again when later parts are committed into it.
+#[derive(Debug, Clone)]
+pub struct PartitionCommit {
+    /// When.
+    pub trigger: CommitTrigger,
+    /// The marker's name (`sink.partition-commit.success-file.name`, default `_SUCCESS`).
+    pub success_file: String,
+}
+
+impl PartitionCommit {
+    /// Whether the committer needs the writers' watermarks and ends: for event time, or to
+    /// commit what still waits for its delay when the job ends.
+    pub(crate) fn needs_progress(&self) -> bool {
+        !matches!(self.trigger, CommitTrigger::ProcessTime { delay } if delay.is_zero())
+    }
+
+    /// `_SUCCESS` as soon as a commit makes parts of the partition visible.
+    pub fn success_file() -> Self {
+        PartitionCommit {
+            trigger: CommitTrigger::ProcessTime { delay: Duration::ZERO },
+            success_file: "_SUCCESS".into(),
+        }
+    }
+}
+
+/// What a writer tells the committer at each checkpoint besides its parts: its watermark,
+/// and whether it has ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WriterProgress {
+    pub(crate) subtask: usize,
+    pub(crate) parallelism: usize,
+    pub(crate) watermark: i64,
+    pub(crate) finished: bool,
+}
+
+/// Marks a [`WriterProgress`] among the committables (a part's bincode starts with a path
+/// length, never this).
+const PROGRESS_MAGIC: &[u8; 8] = b"weir:wm\0";
+
+impl WriterProgress {
+    pub(crate) fn to_bytes(self) -> Vec<u8> {
+        let mut bytes = PROGRESS_MAGIC.to_vec();
+        bytes.extend(bincode::serialize(&self).expect("progress always serializes"));
+        bytes
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Result<Self, ConnectorError>> {
+        let rest = bytes.strip_prefix(PROGRESS_MAGIC)?;
+        Some(
+            bincode::deserialize(rest)
+                .map_err(|e| ConnectorError::Config(format!("a writer's progress does not decode: {e}"))),
+        )
+    }
+}
+
+/// The partitions waiting for their trigger, and the writers' progress.
+#[derive(Debug, Default)]
+struct CommitState {
+    /// Bucket directory → when a commit first made parts in it visible (epoch ms).
+    pending: BTreeMap<PathBuf, i64>,
+    /// Each writer's largest watermark reported.
+    watermarks: BTreeMap<usize, i64>,
+    parallelism: usize,
+    finished: BTreeSet<usize>,
+}
+
+impl CommitState {
+    fn record(&mut self, p: WriterProgress) {
+        self.parallelism = p.parallelism;
+        let w = self.watermarks.entry(p.subtask).or_insert(i64::MIN);
+        *w = (*w).max(p.watermark);
+        if p.finished {
+            self.finished.insert(p.subtask);
+        }
+    }
+
+    /// The least watermark over all writers (`i64::MIN` until each has reported).
+    fn watermark(&self) -> i64 {
+        if self.parallelism == 0 || self.watermarks.len() < self.parallelism {
+            return i64::MIN;
+        }
+        self.watermarks.values().copied().min().unwrap_or(i64::MIN)
+    }
+
+    /// Takes the partitions whose trigger has fired at `now` (every one once all writers
+    /// have ended, as Flink commits everything at the end of a bounded job).
+    fn take_due(&mut self, dir: &Path, trigger: &CommitTrigger, now: i64) -> Result<Vec<PathBuf>, ConnectorError> {
+        let ended = self.parallelism > 0 && self.finished.len() >= self.parallelism;
+        let watermark = self.watermark();
+        let mut due = Vec::new();
+        for (bucket, seen) in &self.pending {
+            let ready = ended
+                || match trigger {
+                    CommitTrigger::ProcessTime { delay } => now >= seen.saturating_add(delay.as_millis() as i64),
+                    CommitTrigger::PartitionTime { delay, time_of } => {
+                        let relative = bucket.strip_prefix(dir).unwrap_or(bucket);
+                        let time = time_of(relative).map_err(|message| ConnectorError::Layout {
+                            path: bucket.clone(),
+                            message: format!("has no partition time: {message}"),
+                        })?;
+                        watermark > time.saturating_add(delay.as_millis() as i64)
+                    }
+                };
+            if ready {
+                due.push(bucket.clone());
+            }
+        }
+        for bucket in &due {
+            self.pending.remove(bucket);
+        }
+        Ok(due)
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Commits and recovers a [`FileSink`](super::FileSink)'s part files in one directory.
 ///
 /// ```
@@ -103,20 +257,32 @@ pub struct FileCommitter {
     dir: PathBuf,
     prefix: String,
     suffix: String,
-    success_file: bool,
+    partition_commit: Option<PartitionCommit>,
+    state: Arc<Mutex<CommitState>>,
 }
 
 impl FileCommitter {
     /// The committer of the sink writing parts named `<prefix>-…<suffix>` into `dir`.
     pub fn new(dir: impl Into<PathBuf>, prefix: impl Into<String>, suffix: impl Into<String>) -> Self {
-        FileCommitter { dir: dir.into(), prefix: prefix.into(), suffix: suffix.into(), success_file: false }
+        FileCommitter {
+            dir: dir.into(),
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+            partition_commit: None,
+            state: Arc::default(),
+        }
     }
 
     /// Also writes an empty `_SUCCESS` into every bucket directory (not the output directory
     /// itself) that a commit puts parts into — again when a commit is repeated, so a crash
     /// between the renames and the marker leaves no committed bucket without it.
-    pub fn with_success_file(mut self) -> Self {
-        self.success_file = true;
+    pub fn with_success_file(self) -> Self {
+        self.with_partition_commit(PartitionCommit::success_file())
+    }
+
+    /// Writes success files into bucket directories as `commit` says.
+    pub fn with_partition_commit(mut self, commit: PartitionCommit) -> Self {
+        self.partition_commit = Some(commit);
         self
     }
 
@@ -129,7 +295,12 @@ impl FileCommitter {
     pub fn commit_parts(&self, committables: &[Vec<u8>]) -> Result<(), ConnectorError> {
         let mut renamed_in = BTreeSet::new();
         let mut buckets = BTreeSet::new();
+        let mut state = self.state.lock().map_err(|_| ConnectorError::Config("the committer was poisoned".into()))?;
         for bytes in committables {
+            if let Some(progress) = WriterProgress::from_bytes(bytes) {
+                state.record(progress?);
+                continue;
+            }
             let c = PartCommittable::from_bytes(bytes)?;
             if let Some(parent) = c.final_path.parent().filter(|p| *p != self.dir) {
                 buckets.insert(parent.to_path_buf());
@@ -152,16 +323,58 @@ impl FileCommitter {
                 Err(e) => return Err(ConnectorError::io("rename", &c.pending, e)),
             }
         }
-        if self.success_file {
-            for bucket in &buckets {
-                let marker = bucket.join("_SUCCESS");
+        if let Some(commit) = &self.partition_commit {
+            let now = now_ms();
+            for bucket in buckets {
+                state.pending.entry(bucket).or_insert(now);
+            }
+            for bucket in state.take_due(&self.dir, &commit.trigger, now)? {
+                let marker = bucket.join(&commit.success_file);
                 File::create(&marker)
                     .and_then(|f| f.sync_all())
                     .map_err(|e| ConnectorError::io("create", &marker, e))?;
-                renamed_in.insert(bucket.clone());
+                renamed_in.insert(bucket);
             }
         }
         renamed_in.iter().try_for_each(|dir| sync_dir(dir))
+    }
+
+    /// After a restart: the partitions with visible parts and no success file wait for
+    /// their trigger again (what the crashed run's committer had waiting is not in any
+    /// checkpoint; the files say it).
+    fn find_uncommitted_partitions(
+        &self,
+        dir: &Path,
+        marker: &str,
+        out: &mut Vec<PathBuf>,
+    ) -> Result<(), ConnectorError> {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(ConnectorError::io("list", dir, e)),
+        };
+        let (mut has_parts, mut has_marker) = (false, false);
+        for entry in entries {
+            let entry = entry.map_err(|e| ConnectorError::io("list", dir, e))?;
+            let name = entry.file_name();
+            let path = dir.join(&name);
+            if name.to_str() == Some(marker) {
+                has_marker = true;
+                continue;
+            }
+            if name.to_str().is_none_or(|n| n.starts_with(['.', '_'])) {
+                continue;
+            }
+            if entry.file_type().map_err(|e| ConnectorError::io("stat", &path, e))?.is_dir() {
+                self.find_uncommitted_partitions(&path, marker, out)?;
+            } else {
+                has_parts = true;
+            }
+        }
+        if has_parts && !has_marker && dir != self.dir {
+            out.push(dir.to_path_buf());
+        }
+        Ok(())
     }
 
     /// Deletes every hidden part file of this sink in its directory — in progress or
@@ -171,7 +384,7 @@ impl FileCommitter {
     /// A committable that does not decode; the file system's failures.
     pub fn recover_parts(&self, committed: &[Vec<u8>]) -> Result<(), ConnectorError> {
         let mut keep = HashSet::new();
-        for bytes in committed {
+        for bytes in committed.iter().filter(|b| WriterProgress::from_bytes(b).is_none()) {
             if let Some(name) = PartCommittable::from_bytes(bytes)?.pending.file_name() {
                 keep.insert(name.to_os_string());
             }
@@ -220,7 +433,17 @@ impl Committer for FileCommitter {
     }
 
     fn recover(&self, committed: &[Vec<u8>]) -> Result<(), BoxError> {
-        Ok(self.recover_parts(committed)?)
+        self.recover_parts(committed)?;
+        if let Some(commit) = &self.partition_commit {
+            let mut waiting = Vec::new();
+            self.find_uncommitted_partitions(&self.dir, &commit.success_file, &mut waiting)?;
+            let now = now_ms();
+            let mut state = self.state.lock().map_err(|_| "the committer was poisoned")?;
+            for bucket in waiting {
+                state.pending.entry(bucket).or_insert(now);
+            }
+        }
+        Ok(())
     }
 }
 

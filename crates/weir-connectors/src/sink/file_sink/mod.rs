@@ -59,7 +59,7 @@ use std::time::Duration;
 
 use weir_runtime::{BoxError, Committer, Sink, SubtaskInfo};
 
-pub use committer::{FileCommitter, PartCommittable};
+pub use committer::{CommitTrigger, FileCommitter, PartCommittable, PartitionCommit, PartitionTimeOf};
 pub use csv::CsvEncoder;
 pub use encoder::{Encoder, JsonLinesEncoder, TextEncoder};
 pub use part_format::PartFormat;
@@ -101,7 +101,7 @@ pub struct FileSink<E> {
     suffix: Option<String>,
     max_part_size: u64,
     rollover_interval: Option<Duration>,
-    success_file: bool,
+    partition_commit: Option<PartitionCommit>,
 }
 
 impl<E> Clone for FileSink<E> {
@@ -113,7 +113,7 @@ impl<E> Clone for FileSink<E> {
             suffix: self.suffix.clone(),
             max_part_size: self.max_part_size,
             rollover_interval: self.rollover_interval,
-            success_file: self.success_file,
+            partition_commit: self.partition_commit.clone(),
         }
     }
 }
@@ -157,7 +157,7 @@ impl<E> FileSink<E> {
             suffix: None,
             max_part_size: DEFAULT_MAX_PART_SIZE,
             rollover_interval: None,
-            success_file: false,
+            partition_commit: None,
         }
     }
 
@@ -172,8 +172,14 @@ impl<E> FileSink<E> {
     /// Writes an empty `_SUCCESS` file into each bucket directory when the committer commits
     /// parts into it (Flink's `success-file` partition-commit policy, process-time trigger,
     /// no delay).
-    pub fn with_success_file(mut self) -> Self {
-        self.success_file = true;
+    pub fn with_success_file(self) -> Self {
+        self.with_partition_commit(PartitionCommit::success_file())
+    }
+
+    /// Writes success files into bucket directories as `commit` says (Flink's partition
+    /// commit: a trigger, a delay, the marker's name).
+    pub fn with_partition_commit(mut self, commit: PartitionCommit) -> Self {
+        self.partition_commit = Some(commit);
         self
     }
 
@@ -256,12 +262,19 @@ impl<T: Send + 'static, E: PartFormat<T>> Sink<T> for FileSink<E> {
 
     fn create_writer(&self, subtask: &SubtaskInfo) -> Result<Self::Writer, BoxError> {
         let layout = Arc::new(self.layout::<T>()?);
-        Ok(FileSinkWriter::new(self.encoder.clone(), layout, subtask.index))
+        let writer = FileSinkWriter::new(self.encoder.clone(), layout, subtask.index);
+        Ok(match &self.partition_commit {
+            Some(commit) if commit.needs_progress() => writer.reporting_progress(subtask.parallelism),
+            _ => writer,
+        })
     }
 
     fn create_committer(&self) -> Result<Option<Box<dyn Committer>>, BoxError> {
         let layout = self.layout::<T>()?;
         let committer = FileCommitter::new(layout.dir, layout.prefix, layout.suffix);
-        Ok(Some(Box::new(if self.success_file { committer.with_success_file() } else { committer })))
+        Ok(Some(Box::new(match &self.partition_commit {
+            Some(commit) => committer.with_partition_commit(commit.clone()),
+            None => committer,
+        })))
     }
 }

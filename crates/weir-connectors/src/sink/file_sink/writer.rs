@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use weir_core::{CheckpointId, StreamRecord};
+use weir_core::{CheckpointId, StreamRecord, Watermark};
 use weir_runtime::{BoxError, SinkWriter};
 
-use super::committer::{sync_dir, PartCommittable};
+use super::committer::{sync_dir, PartCommittable, WriterProgress};
 use super::part_format::PartFormat;
 use super::part_name::{new_run_id, PartName};
 use crate::error::ConnectorError;
@@ -75,6 +75,10 @@ pub struct FileSinkWriter<T, E: PartFormat<T>> {
     /// Directories with a rename since they were last synced.
     renamed: BTreeSet<PathBuf>,
     finished: bool,
+    /// With partition commits: the job's parallelism, for the progress handed to the
+    /// committer at every checkpoint.
+    reports_to: Option<usize>,
+    watermark: i64,
     _records: PhantomData<fn(T)>,
 }
 
@@ -91,8 +95,17 @@ impl<T, E: PartFormat<T>> FileSinkWriter<T, E> {
             outstanding: Vec::new(),
             renamed: BTreeSet::new(),
             finished: false,
+            reports_to: None,
+            watermark: i64::MIN,
             _records: PhantomData,
         }
+    }
+
+    /// Hands the committer this writer's watermark with its parts at every checkpoint (for
+    /// partition commits); `parallelism` is the number of writers.
+    pub(crate) fn reporting_progress(mut self, parallelism: usize) -> Self {
+        self.reports_to = Some(parallelism);
+        self
     }
 
     /// This writer's run id, part of every file name it makes.
@@ -213,6 +226,11 @@ impl<T: Send + 'static, E: PartFormat<T>> SinkWriter<T> for FileSinkWriter<T, E>
         Ok(())
     }
 
+    fn on_watermark(&mut self, watermark: Watermark) -> Result<(), BoxError> {
+        self.watermark = self.watermark.max(watermark.0);
+        Ok(())
+    }
+
     /// Writes out what is buffered; at the end of input also syncs it. The part stays in
     /// progress until `prepare_commit`.
     fn flush(&mut self, end_of_input: bool) -> Result<(), BoxError> {
@@ -239,6 +257,17 @@ impl<T: Send + 'static, E: PartFormat<T>> SinkWriter<T> for FileSinkWriter<T, E>
         if checkpoint == CheckpointId::FINAL {
             self.finished = true;
         }
-        Ok(self.outstanding.iter().map(PartCommittable::to_bytes).collect::<Result<_, _>>()?)
+        let mut committables: Vec<Vec<u8>> =
+            self.outstanding.iter().map(PartCommittable::to_bytes).collect::<Result<_, _>>()?;
+        if let Some(parallelism) = self.reports_to {
+            let progress = WriterProgress {
+                subtask: self.subtask,
+                parallelism,
+                watermark: self.watermark,
+                finished: self.finished,
+            };
+            committables.push(progress.to_bytes());
+        }
+        Ok(committables)
     }
 }
