@@ -10,7 +10,7 @@
 //! Checkpoints hold each key's pending row and time, the keys already emitted, and the
 //! watermark ([`super::keyed_state`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::Array;
@@ -24,6 +24,7 @@ use super::keyed_state::{self, PendingRestore};
 use super::rank::RankEncoders;
 use super::watermark::millis;
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// A row's time and bytes.
 type TimedRow = (i64, Arc<[u8]>);
@@ -34,7 +35,7 @@ pub struct FirstRowOperator {
     /// The rowtime column; `None` on processing time.
     time: Option<usize>,
     /// Key → the earliest row so far and its time, not emitted yet.
-    pending: HashMap<Box<[u8]>, TimedRow>,
+    pending: KeyMap<TimedRow>,
     /// Keys whose first row was emitted.
     emitted: HashSet<Box<[u8]>>,
     watermark: i64,
@@ -47,7 +48,7 @@ impl FirstRowOperator {
         FirstRowOperator {
             encoders,
             time: Some(time),
-            pending: HashMap::new(),
+            pending: KeyMap::default(),
             emitted: HashSet::new(),
             watermark: i64::MIN,
             restore: PendingRestore::default(),

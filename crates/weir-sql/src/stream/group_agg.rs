@@ -26,6 +26,7 @@ use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// Consecutive rows of one key that all accumulate (`true`) or all retract.
 type Run = (bool, Vec<u32>);
@@ -44,7 +45,7 @@ pub struct GroupAggOperator {
     calls: Vec<AggCall>,
     retracting: bool,
     schema: SchemaRef,
-    groups: HashMap<Box<[u8]>, Group>,
+    groups: KeyMap<Group>,
     /// `table.exec.state.ttl` in milliseconds.
     ttl_ms: Option<i64>,
     /// When expired groups are next swept out.
@@ -61,7 +62,7 @@ impl GroupAggOperator {
             calls,
             retracting,
             schema,
-            groups: HashMap::new(),
+            groups: KeyMap::default(),
             ttl_ms: None,
             next_sweep: i64::MIN,
             restore: PendingRestore::default(),

@@ -16,7 +16,7 @@
 //! Checkpoints hold every stored row (side, key, rowtime, bytes, whether it matched) by key
 //! group, and the watermark; the expiry index is rebuilt from the rows on restore.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, UInt32Array};
@@ -32,6 +32,7 @@ use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, Join
 use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// A stored row: its rowtime, bytes, and whether it has matched.
 #[derive(Debug, Clone)]
@@ -75,7 +76,7 @@ pub struct IntervalJoinOperator {
     condition: Option<Arc<dyn PhysicalExpr>>,
     pair_schema: SchemaRef,
     schema: SchemaRef,
-    state: [HashMap<Box<[u8]>, Vec<Stored>>; 2],
+    state: [KeyMap<Vec<Stored>>; 2],
     /// Keys with stored rows, by the end of those rows' ranges.
     expiry: [BTreeMap<i64, Vec<Box<[u8]>>>; 2],
     watermark: i64,
@@ -106,7 +107,7 @@ impl IntervalJoinOperator {
             condition,
             pair_schema,
             schema,
-            state: [HashMap::new(), HashMap::new()],
+            state: [KeyMap::default(), KeyMap::default()],
             expiry: [BTreeMap::new(), BTreeMap::new()],
             watermark: i64::MIN,
             restore: PendingRestore::default(),
@@ -291,7 +292,7 @@ impl IntervalJoinOperator {
 /// Keeps `stored` under `key` in one side's `state`, and the key in its `expiry` index at
 /// `end`, the end of the row's range.
 fn store(
-    state: &mut HashMap<Box<[u8]>, Vec<Stored>>,
+    state: &mut KeyMap<Vec<Stored>>,
     expiry: &mut BTreeMap<i64, Vec<Box<[u8]>>>,
     key: &[u8],
     end: i64,

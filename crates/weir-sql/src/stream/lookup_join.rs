@@ -25,13 +25,14 @@ use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::{to_array, Changes};
 use super::exchange::KeyEncoder;
+use crate::stream::KeyMap;
 
 /// A dimension table, whole, indexed by its join key.
 pub struct LookupTable {
     rows: RecordBatch,
     /// Encoded key → the rows holding it, in table order (rows with a NULL key are left
     /// out: NULL equals nothing).
-    index: HashMap<Box<[u8]>, Vec<u32>>,
+    index: KeyMap<Vec<u32>>,
 }
 
 impl LookupTable {
@@ -40,7 +41,7 @@ impl LookupTable {
         let rows = arrow::compute::concat_batches(&schema, batches)?;
         let encoded = keys.encode(&rows)?;
         let key_columns = keys_null_mask(keys, &rows)?;
-        let mut index: HashMap<Box<[u8]>, Vec<u32>> = HashMap::new();
+        let mut index: KeyMap<Vec<u32>> = KeyMap::default();
         for i in 0..rows.num_rows() {
             if key_columns.as_ref().is_some_and(|nulls| !nulls.value(i)) {
                 continue;

@@ -27,3 +27,7 @@ pub mod window_join;
 pub mod window_rank;
 
 pub use batch::Changes;
+
+/// The operators' maps keyed by encoded key bytes: foldhash instead of SipHash, which was
+/// a tenth of a windowed aggregation's time (keys are short and hashed once per row).
+pub type KeyMap<V> = std::collections::HashMap<Box<[u8]>, V, foldhash::fast::RandomState>;

@@ -17,8 +17,6 @@
 //! adds them to fresh sliding accumulators, which then hold exactly what the old ones
 //! held).
 
-use std::collections::HashMap;
-
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, UInt32Array};
@@ -34,6 +32,7 @@ use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
+use crate::stream::KeyMap;
 
 /// The entry of the rows waiting for the watermark.
 const PENDING: &str = "over-pending";
@@ -76,7 +75,7 @@ pub struct OverAggOperator {
     schema: SchemaRef,
     pending: Vec<RecordBatch>,
     watermark: i64,
-    partitions: HashMap<Box<[u8]>, OverPartition>,
+    partitions: KeyMap<OverPartition>,
     restore: PendingRestore,
 }
 
@@ -92,7 +91,7 @@ impl OverAggOperator {
             schema,
             pending: Vec::new(),
             watermark: i64::MIN,
-            partitions: HashMap::new(),
+            partitions: KeyMap::default(),
             restore: PendingRestore::default(),
         }
     }

@@ -51,6 +51,7 @@ use super::keyed_state::{self, PendingRestore};
 use super::over_agg::OverFrame;
 use super::watermark::millis;
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// One current row of a partition.
 #[derive(Debug)]
@@ -134,7 +135,7 @@ pub struct OverRetractOperator {
     calls: Vec<AggCall>,
     frame: OverFrame,
     schema: SchemaRef,
-    partitions: HashMap<Box<[u8]>, OverRows>,
+    partitions: KeyMap<OverRows>,
     restore: PendingRestore,
 }
 
@@ -173,7 +174,7 @@ impl OverRetractOperator {
             calls,
             frame,
             schema,
-            partitions: HashMap::new(),
+            partitions: KeyMap::default(),
             restore: PendingRestore::default(),
         })
     }

@@ -29,6 +29,7 @@ use super::batch::{cast_to, to_array, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// Which ranking function numbers the rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -393,14 +394,14 @@ pub struct RankOperator {
     range: RankRange,
     /// The input retracts rows: keep all of them.
     retracting: bool,
-    partitions: HashMap<Box<[u8]>, Partition>,
+    partitions: KeyMap<Partition>,
     restore: PendingRestore,
 }
 
 impl RankOperator {
     /// Ranking with `encoders` within `range`; `retracting`: the input is updating.
     pub fn new(encoders: RankEncoders, range: RankRange, retracting: bool) -> Self {
-        RankOperator { encoders, range, retracting, partitions: HashMap::new(), restore: PendingRestore::default() }
+        RankOperator { encoders, range, retracting, partitions: KeyMap::default(), restore: PendingRestore::default() }
     }
 
     fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {

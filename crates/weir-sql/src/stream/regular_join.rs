@@ -21,7 +21,6 @@
 //! Checkpoints hold every stored row with its side, join key, count, match count and last
 //! write, each key's rows in their order ([`super::keyed_state`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Int64Array, UInt32Array};
@@ -37,6 +36,7 @@ use super::batch::Changes;
 use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, JoinedRows, RowCodec, Side};
 use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// One distinct stored row: how many times it is present, and how many rows of the other
 /// side it matches.
@@ -63,7 +63,7 @@ pub struct RegularJoinOperator {
     condition: Option<Arc<dyn PhysicalExpr>>,
     pair_schema: SchemaRef,
     schema: SchemaRef,
-    state: [HashMap<Box<[u8]>, Bucket>; 2],
+    state: [KeyMap<Bucket>; 2],
     restore: PendingRestore,
     /// `table.exec.state.ttl` in milliseconds.
     ttl_ms: Option<i64>,
@@ -91,7 +91,7 @@ impl RegularJoinOperator {
             condition,
             pair_schema,
             schema,
-            state: [HashMap::new(), HashMap::new()],
+            state: [KeyMap::default(), KeyMap::default()],
             restore: PendingRestore::default(),
             ttl_ms: None,
             now: 0,
@@ -307,7 +307,7 @@ impl RegularJoinOperator {
 
 /// Adds one occurrence of `row`, which matches `matches` rows of the other side, to
 /// `state`'s bucket for `key`, written at `now`. Key and row bytes are copied only when new.
-fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches: i64, now: i64) {
+fn store(state: &mut KeyMap<Bucket>, key: &[u8], row: &[u8], matches: i64, now: i64) {
     let bucket = match state.get_mut(key) {
         Some(bucket) => bucket,
         None => state.entry(key.into()).or_default(),
@@ -325,7 +325,7 @@ fn store(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], matches
 }
 
 /// Takes one occurrence of `row` out of `state`'s bucket for `key`, at `now`.
-fn retract(state: &mut HashMap<Box<[u8]>, Bucket>, key: &[u8], row: &[u8], now: i64) {
+fn retract(state: &mut KeyMap<Bucket>, key: &[u8], row: &[u8], now: i64) {
     let Some(bucket) = state.get_mut(key) else { return };
     if let Some(entry) = bucket.get_mut(row) {
         entry.count -= 1;

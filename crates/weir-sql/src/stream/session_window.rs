@@ -34,6 +34,7 @@ use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 use crate::functions::LocalTimeZone;
+use crate::stream::KeyMap;
 
 /// A row held in the operator: the sequence number of its batch and its index there.
 /// Ordered by arrival.
@@ -164,7 +165,7 @@ pub struct SessionWindowOperator {
     time: usize,
     gap: i64,
     schema: SchemaRef,
-    ids: HashMap<Box<[u8]>, u64>,
+    ids: KeyMap<u64>,
     states: HashMap<u64, KeyState>,
     next_id: u64,
     /// Open sessions by `(end, key id, start)`: the order they close in.
@@ -187,7 +188,7 @@ impl SessionWindowOperator {
             time,
             gap,
             schema,
-            ids: HashMap::new(),
+            ids: KeyMap::default(),
             states: HashMap::new(),
             next_id: 0,
             timers: BTreeSet::new(),

@@ -14,7 +14,7 @@
 //!
 //! Checkpoints hold the waiting left rows and every kept version, by key group.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BinaryArray, BooleanArray, Int64Array, RecordBatch};
@@ -30,6 +30,7 @@ use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, Join
 use super::keyed_state::{self, PendingRestore};
 use super::watermark::millis;
 use crate::changelog::RowKind;
+use crate::stream::KeyMap;
 
 /// The state entry of the waiting left rows.
 const WAITING: &str = "sql-temporal-waiting";
@@ -59,7 +60,7 @@ pub struct TemporalJoinOperator {
     schema: SchemaRef,
     waiting: BTreeMap<i64, Vec<Waiting>>,
     /// Each key's versions.
-    versions: HashMap<Box<[u8]>, History>,
+    versions: KeyMap<History>,
     /// Keys with more than one version, whose old versions may be dropped.
     to_clean: HashSet<Box<[u8]>>,
     restore: PendingRestore,
@@ -88,7 +89,7 @@ impl TemporalJoinOperator {
             pair_schema,
             schema,
             waiting: BTreeMap::new(),
-            versions: HashMap::new(),
+            versions: KeyMap::default(),
             to_clean: HashSet::new(),
             restore: PendingRestore::default(),
         }

@@ -209,7 +209,10 @@ impl<'e> Translator<'e> {
                             .as_arrow()
                             .index_of(&tvf.time_column)
                             .map_err(|e| SqlError::validation(e.to_string()))?;
-                        let schema = tvf.schema.clone();
+                        // Rows are copied once per window they fall in: only the columns
+                        // the query reads are.
+                        let (input, time, tvf_schema) = self.narrow_window_input(input, time, tvf, scan)?;
+                        let schema = tvf_schema.clone();
                         let kind = tvf.kind.clone();
                         let zone = tvf.zone;
                         let n = input.schema.fields().len();
@@ -239,7 +242,7 @@ impl<'e> Translator<'e> {
                             schema: Arc::new(
                                 datafusion_common::DFSchema::try_from_qualified_schema(
                                     scan.table_name.clone(),
-                                    tvf.schema.as_ref(),
+                                    tvf_schema.as_ref(),
                                 )
                                 .map_err(crate::planner::plan_error)?,
                             ),
@@ -264,7 +267,29 @@ impl<'e> Translator<'e> {
                     let predicate = scan.filters.iter().cloned().reduce(|a, b| a.and(b)).expect("non-empty");
                     stream = self.calc(stream, Some(&predicate), None, None)?;
                 }
-                match &scan.projection {
+                let projection = match (&source.kind, &scan.projection) {
+                    // The window's input was narrowed to the columns read: the projection's
+                    // indices move with them.
+                    (TableKind::Window(tvf), Some(indices)) => {
+                        let n = tvf.schema.fields().len() - 3;
+                        let m = stream.schema.fields().len() - 3;
+                        let kept = narrowed_columns(indices, n, tvf, scan);
+                        Some(
+                            indices
+                                .iter()
+                                .map(|&i| match &kept {
+                                    Some(kept) if i < n => {
+                                        kept.iter().position(|&k| k == i).expect("read columns are kept")
+                                    }
+                                    Some(_) => m + (i - n),
+                                    None => i,
+                                })
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                    (_, projection) => projection.clone(),
+                };
+                match &projection {
                     Some(indices)
                         if indices.len() != stream.schema.fields().len()
                             || indices.iter().enumerate().any(|(i, j)| i != *j) =>
@@ -393,6 +418,40 @@ impl<'e> Translator<'e> {
             rowtime: def.watermark.as_ref().and_then(|(c, _)| def.schema().index_of(c).ok()),
             origin: format!("TableSourceScan(table=[{}])", def.name),
         })
+    }
+
+    /// The window TVF's input with only the columns the query reads of it (and the time
+    /// column), the time column's new index and the TVF's schema over them; unchanged when
+    /// it reads them all or filters the TVF's rows (filters are not looked into).
+    fn narrow_window_input(
+        &self,
+        input: Stream,
+        time: usize,
+        tvf: &crate::planner::WindowTvf,
+        scan: &datafusion_expr::TableScan,
+    ) -> Result<(Stream, usize, arrow::datatypes::SchemaRef)> {
+        let n = input.schema.fields().len();
+        let Some(kept) = scan.projection.as_ref().and_then(|indices| narrowed_columns(indices, n, tvf, scan)) else {
+            return Ok((input, time, tvf.schema.clone()));
+        };
+        let fields: Vec<_> = kept
+            .iter()
+            .map(|&i| {
+                let (qualifier, field) = input.schema.qualified_field(i);
+                (qualifier.cloned(), Arc::new(field.as_ref().clone()))
+            })
+            .collect();
+        let narrowed = datafusion_common::DFSchema::new_with_metadata(fields, input.schema.metadata().clone())
+            .map_err(crate::planner::plan_error)?;
+        let exprs: Vec<Expr> = kept
+            .iter()
+            .map(|&i| Expr::Column(datafusion_common::Column::from(input.schema.qualified_field(i))))
+            .collect();
+        let input = self.calc(input, None, Some(&exprs), Some(Arc::new(narrowed)))?;
+        let with_window: Vec<usize> = kept.iter().copied().chain(n..n + 3).collect();
+        let schema = Arc::new(tvf.schema.project(&with_window).map_err(|e| SqlError::validation(e.to_string()))?);
+        let time = kept.iter().position(|&k| k == time).expect("the time column is kept");
+        Ok((input, time, schema))
     }
 
     fn calc(
@@ -693,4 +752,23 @@ fn session_keys_match(w: &WindowProps, a: &datafusion_expr::logical_plan::Aggreg
     partition.sort_unstable();
     partition.dedup();
     keys == partition
+}
+
+/// The input columns of a window TVF (of `n`) that a scan reading `indices` of its output
+/// needs — those read and the time column — when fewer than all; `None` otherwise, and for
+/// session windows (partitioned by columns of their own) and scans with filters.
+fn narrowed_columns(
+    indices: &[usize],
+    n: usize,
+    tvf: &crate::planner::WindowTvf,
+    scan: &datafusion_expr::TableScan,
+) -> Option<Vec<usize>> {
+    if matches!(tvf.kind, WindowKind::Session { .. }) || !scan.filters.is_empty() {
+        return None;
+    }
+    let time = tvf.schema.index_of(&tvf.time_column).ok()?;
+    let mut kept: Vec<usize> = indices.iter().copied().filter(|&i| i < n).chain([time]).collect();
+    kept.sort_unstable();
+    kept.dedup();
+    (kept.len() < n).then_some(kept)
 }

@@ -12,7 +12,7 @@
 //! Checkpoints hold every open window's keys with their accumulators' states (one state
 //! batch per window, see [`super::keyed_state`]) and the watermark that judges lateness.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Int64Array, TimestampMillisecondArray, UInt32Array};
@@ -31,6 +31,7 @@ use super::watermark::millis;
 use super::window_assign::windows_of;
 use crate::functions::LocalTimeZone;
 use crate::planner::WindowKind;
+use crate::stream::KeyMap;
 
 /// Where each output column of the aggregation comes from.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +47,7 @@ pub enum GroupColumn {
 }
 
 struct WindowGroups {
-    index: HashMap<Box<[u8]>, u32>,
+    index: KeyMap<u32>,
     keys: Rows,
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
 }
@@ -126,7 +127,7 @@ impl WindowAggOperator {
 
     fn new_groups(&self) -> Result<WindowGroups, BoxError> {
         let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
-        Ok(WindowGroups { index: HashMap::new(), keys: self.keys.converter().empty_rows(64, 1024), accumulators })
+        Ok(WindowGroups { index: KeyMap::default(), keys: self.keys.converter().empty_rows(64, 1024), accumulators })
     }
 
     fn restore_windows(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {

@@ -6,7 +6,7 @@
 //!
 //! Checkpoints hold every open window's partitions and the watermark.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
@@ -18,6 +18,7 @@ use super::rank::{read_partitions, write_partitions, Partition, RankEncoders, Ra
 use super::watermark::millis;
 use crate::changelog::RowKind;
 use crate::functions::LocalTimeZone;
+use crate::stream::KeyMap;
 
 /// Ranks rows per window and partition, emitting each window's result when it ends.
 pub struct WindowRankOperator {
@@ -25,7 +26,7 @@ pub struct WindowRankOperator {
     range: RankRange,
     end: usize,
     /// Window end → partition key (which includes the window) → its rows.
-    windows: BTreeMap<i64, HashMap<Box<[u8]>, Partition>>,
+    windows: BTreeMap<i64, KeyMap<Partition>>,
     watermark: i64,
     restore: PendingRestore,
     /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).

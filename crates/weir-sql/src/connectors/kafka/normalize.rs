@@ -11,7 +11,6 @@
 //! rows go into checkpoints as keyed state ([`crate::stream::keyed_state`]), restorable at any
 //! parallelism.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::ArrayRef;
@@ -31,6 +30,7 @@ use crate::stream::exchange::{KeyEncoder, KeySplitOperator};
 use crate::stream::keyed_state::{self, PendingRestore};
 use crate::stream::translate::beside;
 use crate::stream::Changes;
+use crate::stream::KeyMap;
 
 /// `rows` (an upsert stream of `schema`, keyed by the columns `key_columns`) normalised.
 pub fn normalize(
@@ -61,7 +61,7 @@ pub fn normalize(
                 keys: KeyEncoder::new(keys.clone(), &schema)?,
                 rows: RowConverter::new(fields.clone())?,
                 schema: schema.clone(),
-                last: HashMap::new(),
+                last: KeyMap::default(),
                 restore: PendingRestore::default(),
             })
         })
@@ -73,7 +73,7 @@ pub struct NormalizeOperator {
     keys: KeyEncoder,
     rows: RowConverter,
     schema: SchemaRef,
-    last: HashMap<Box<[u8]>, Box<[u8]>>,
+    last: KeyMap<Box<[u8]>>,
     restore: PendingRestore,
 }
 
@@ -170,7 +170,7 @@ mod tests {
             keys: KeyEncoder::new(vec![key], &schema).unwrap(),
             rows: RowConverter::new(vec![SortField::new(DataType::Int64), SortField::new(DataType::Utf8)]).unwrap(),
             schema,
-            last: HashMap::new(),
+            last: KeyMap::default(),
             restore: PendingRestore::default(),
         }
     }
