@@ -34,7 +34,7 @@ use crate::snapshot::{
     redistribute, OperatorSnapshot, OperatorStateReader, OperatorStateWriter, PendingTaskState, TaskState,
 };
 use crate::task::{empty_state, TaskMessage};
-use crate::task_state_upload::{read_back, upload, Uploaded};
+use crate::task_state_upload::{read_back, store_final, upload, Uploaded};
 use crate::JobError;
 
 /// The subtask index under which a source's split enumerator acknowledges.
@@ -426,7 +426,17 @@ impl JobCheckpoints {
 
     /// A task finished with `state`: it acknowledges every pending and later checkpoint
     /// with it.
-    pub(crate) fn on_finished(&mut self, task: TaskId, state: TaskState) -> Result<(), JobError> {
+    pub(crate) fn on_finished(&mut self, task: TaskId, state: PendingTaskState) -> Result<(), JobError> {
+        let state = match &self.storage {
+            Some(storage) if !state.is_complete() => {
+                // Written once; every later checkpoint lists the same files.
+                let (state, files) = store_final(storage.as_ref(), task, state)
+                    .map_err(|e| JobError::Checkpoint(format!("final state of {task}: {e}")))?;
+                self.shared.on_finished(files);
+                state
+            }
+            _ => state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {task}: {e}")))?,
+        };
         self.finished.insert(task, state.clone());
         let pending = self.coordinator.as_ref().map(|c| c.pending()).unwrap_or_default();
         for id in pending {

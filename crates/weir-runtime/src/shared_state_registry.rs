@@ -34,6 +34,8 @@ pub(crate) struct SharedStateRegistry {
     /// Per pending checkpoint: its kind, the files its writers build on or wrote, and the
     /// cuts they stored.
     pending: BTreeMap<CheckpointId, Pending>,
+    /// The files finished tasks' final states refer to: every later checkpoint lists them.
+    finished: BTreeSet<String>,
 }
 
 #[derive(Debug)]
@@ -95,9 +97,16 @@ impl SharedStateRegistry {
         self.pending.remove(&id).map(|p| p.written.into_iter().collect()).unwrap_or_default()
     }
 
-    /// Every shared file a pending checkpoint builds on or wrote.
+    /// A task finished with a final state that refers to `files`.
+    pub(crate) fn on_finished(&mut self, files: impl IntoIterator<Item = String>) {
+        self.finished.extend(files);
+    }
+
+    /// Every shared file a pending checkpoint builds on or wrote, and those of finished
+    /// tasks' final states.
     pub(crate) fn in_use(&self) -> BTreeSet<String> {
-        self.pending.values().flat_map(|p| p.builds_on.iter().chain(&p.written).cloned()).collect()
+        let pending = self.pending.values().flat_map(|p| p.builds_on.iter().chain(&p.written));
+        pending.chain(&self.finished).cloned().collect()
     }
 }
 
@@ -158,5 +167,10 @@ mod tests {
         r.on_inject(cp(5), CheckpointKind::Checkpoint);
         assert_eq!(paths(&r.bases_for(cp(5), T)), ["shared/a", "shared/c3"]);
         assert!(r.bases_for(cp(5), TaskId::new(2, 0)).is_empty(), "per task");
+
+        // A finished task's final files are in use for as long as the job runs.
+        r.on_finished(["shared/f1".to_string()]);
+        r.on_complete(cp(5));
+        assert!(r.in_use().contains("shared/f1"));
     }
 }

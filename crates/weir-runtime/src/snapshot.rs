@@ -388,6 +388,18 @@ impl PendingTaskState {
         Ok(state)
     }
 
+    /// Runs the deferred work now, on this thread, but for the cuts to write key group by
+    /// key group, which stay for whoever stores the state.
+    ///
+    /// # Errors
+    /// The first error of the deferred work.
+    pub fn complete_deferred(mut self) -> Result<PendingTaskState, BoxError> {
+        for (operator, entry, item, work) in std::mem::take(&mut self.deferred) {
+            self.state.operators[operator].entries[entry].items[item] = work()?;
+        }
+        Ok(self)
+    }
+
     /// Runs the deferred work but for the cuts to write key group by key group, which
     /// are returned with where their bytes belong (the item is left empty).
     ///

@@ -90,6 +90,9 @@ pub(crate) struct Uploaded {
 /// incremental. A failure leaves no shared file behind (the checkpoint's own files go with
 /// it when it is discarded).
 ///
+/// A finished task's state ([`store_final`]) already lists its files: a checkpoint refers
+/// to them, a savepoint copies them in, so that it stays self-contained.
+///
 /// # Errors
 /// [`AbortReason::SnapshotFailed`] when the state cannot be serialized,
 /// [`AbortReason::StorageFailed`] when it cannot be written.
@@ -103,22 +106,35 @@ pub(crate) fn upload(
 ) -> Result<Uploaded, AbortReason> {
     let snapshot_failed = |e: BoxError| AbortReason::SnapshotFailed(format!("task {task}: {e}"));
     let (mut state, cuts) = state.complete_but_cuts().map_err(snapshot_failed)?;
-    if cuts.is_empty() {
-        let bytes = state.to_bytes().map_err(snapshot_failed)?;
-        let handle = storage.write_task_state(checkpoint, task, &bytes).map_err(storage_failed)?;
-        let bytes = handle.size;
-        return Ok(Uploaded { handle, written: Vec::new(), stored: Vec::new(), bytes });
-    }
     let mut written = Vec::new();
-    let result = upload_cuts(storage, (checkpoint, kind, task), &mut state, cuts, bases, &mut written);
-    match result {
-        Ok((handle, stored, chunk_bytes)) => {
-            written.retain(|p| matches!(parse_path(p), Ok(StateFileArea::Shared(_))));
-            let bytes = handle.size + chunk_bytes;
-            Ok(Uploaded { handle, written, stored, bytes })
+    let place = match kind {
+        CheckpointKind::Checkpoint => Place::Checkpoint(checkpoint),
+        CheckpointKind::Savepoint => Place::Savepoint(checkpoint),
+    };
+    let result = write_cuts(storage, task, &state, cuts, bases, place, &mut written).and_then(|cuts| {
+        if kind == CheckpointKind::Savepoint {
+            let mut listings = cuts.listings;
+            listings.extend(listed_in(&state).map_err(snapshot_failed)?);
+            let handle = storage
+                .write_task_state_with(checkpoint, task, &mut |out| write_whole(out, &state, &listings, storage))
+                .map_err(storage_failed)?;
+            for path in written.drain(..) {
+                // Copied into the state file; one left behind goes with the savepoint.
+                let _ = storage.delete_file(&path);
+            }
+            return Ok(Uploaded { bytes: handle.size, handle, written: Vec::new(), stored: Vec::new() });
         }
+        let shared = list_in(&mut state, cuts.listings).map_err(snapshot_failed)?;
+        let bytes = state.to_bytes().map_err(snapshot_failed)?;
+        let mut handle = storage.write_task_state(checkpoint, task, &bytes).map_err(storage_failed)?;
+        handle.shared = shared;
+        Ok(Uploaded { bytes: handle.size + cuts.bytes, handle, written: Vec::new(), stored: cuts.stored })
+    });
+    let only_shared = |p: &String| matches!(parse_path(p), Ok(StateFileArea::Shared(_)));
+    match result {
+        Ok(uploaded) => Ok(Uploaded { written: written.into_iter().filter(only_shared).collect(), ..uploaded }),
         Err(reason) => {
-            for path in written.iter().filter(|p| matches!(parse_path(p), Ok(StateFileArea::Shared(_)))) {
+            for path in written.iter().filter(|p| only_shared(p)) {
                 // Best effort: one left behind is an orphan, deleted when a job next starts.
                 let _ = storage.delete_file(path);
             }
@@ -127,32 +143,81 @@ pub(crate) fn upload(
     }
 }
 
+/// A finished task's final state, with its cuts written to the shared area once: what
+/// it acknowledges every later checkpoint with (listing the files, format 2), and the
+/// shared files it refers to, which must be kept while the job runs.
+///
+/// # Errors
+/// As [`upload`].
+pub(crate) fn store_final(
+    storage: &dyn CheckpointStorage,
+    task: TaskId,
+    state: PendingTaskState,
+) -> Result<(TaskState, Vec<String>), AbortReason> {
+    let snapshot_failed = |e: BoxError| AbortReason::SnapshotFailed(format!("task {task}: {e}"));
+    let (mut state, cuts) = state.complete_but_cuts().map_err(snapshot_failed)?;
+    let mut written = Vec::new();
+    let result = write_cuts(storage, task, &state, cuts, &Bases::new(), Place::Final(epoch_ms()), &mut written)
+        .and_then(|cuts| list_in(&mut state, cuts.listings).map_err(snapshot_failed));
+    match result {
+        Ok(files) => Ok((state, files)),
+        Err(reason) => {
+            for path in &written {
+                let _ = storage.delete_file(path);
+            }
+            Err(reason)
+        }
+    }
+}
+
+fn epoch_ms() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
+}
+
 fn storage_failed(e: weir_checkpoint::CheckpointError) -> AbortReason {
     AbortReason::StorageFailed(e.to_string())
 }
 
-/// The task state's handle, the cuts stored in shared files, and the bytes of the key
-/// groups' files written now.
-type CutsUploaded = (StateHandle, Vec<(EntryKey, StoredCut)>, u64);
+/// Where the key groups' files of a cut go.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    /// `shared/cN-…` if the cut is incremental, else `chk-N/…`.
+    Checkpoint(CheckpointId),
+    /// `chk-N/…`, until they are copied into the task state file.
+    Savepoint(CheckpointId),
+    /// `shared/fMS-…`: a finished task's, which every later checkpoint refers to.
+    Final(u128),
+}
 
-/// [`upload`] of a state with cuts; `written` collects every file written.
-fn upload_cuts(
+/// What [`write_cuts`] stored.
+struct WrittenCuts {
+    /// Per item of a cut, its files.
+    listings: BTreeMap<ItemIndex, KeyGroupFiles>,
+    /// The cuts stored in shared files that later checkpoints may build on.
+    stored: Vec<(EntryKey, StoredCut)>,
+    /// Bytes of the files written now.
+    bytes: u64,
+}
+
+/// Writes the key groups of `cuts` as files at `place` (one key group in memory at a
+/// time), reusing the files of `bases` for key groups unchanged since; `written`
+/// collects every file written.
+fn write_cuts(
     storage: &dyn CheckpointStorage,
-    (checkpoint, kind, task): (CheckpointId, CheckpointKind, TaskId),
-    state: &mut TaskState,
+    task: TaskId,
+    state: &TaskState,
     cuts: Vec<(ItemIndex, DeferredCut)>,
     bases: &Bases,
+    place: Place,
     written: &mut Vec<String>,
-) -> Result<CutsUploaded, AbortReason> {
+) -> Result<WrittenCuts, AbortReason> {
     let snapshot_failed = |e: weir_state::StateError| AbortReason::SnapshotFailed(format!("task {task}: {e}"));
-    let mut listings: BTreeMap<ItemIndex, KeyGroupFiles> = BTreeMap::new();
-    let mut stored = Vec::new();
-    let mut chunk_bytes = 0;
+    let mut out = WrittenCuts { listings: BTreeMap::new(), stored: Vec::new(), bytes: 0 };
     for (at, DeferredCut { cut, incremental }) in cuts {
         let (op, entry) = (&state.operators[at.0], &state.operators[at.0].entries[at.1]);
         let key: EntryKey = (op.operator_id.clone(), entry.name.clone());
-        let shared = kind == CheckpointKind::Checkpoint && incremental;
-        let base = if shared { bases.get(&key) } else { None };
+        let incremental = incremental && matches!(place, Place::Checkpoint(_));
+        let base = if incremental { bases.get(&key) } else { None };
         let mut files = Vec::new();
         let range = cut.range();
         for key_group in range.start..=range.end {
@@ -162,56 +227,67 @@ fn upload_cuts(
             }
             let Some(chunk) = cut.key_group(key_group).map_err(snapshot_failed)? else { continue };
             let name = format!("v{}-{}.o{}.e{}.kg{key_group}", task.vertex.0, task.subtask.0, at.0, at.1);
-            let path = if shared {
-                shared_path(&format!("c{}-{name}", checkpoint.0))
-            } else {
-                checkpoint_path(checkpoint, &name)
+            let path = match place {
+                Place::Checkpoint(id) if incremental => shared_path(&format!("c{}-{name}", id.0)),
+                Place::Checkpoint(id) | Place::Savepoint(id) => checkpoint_path(id, &name),
+                Place::Final(ms) => shared_path(&format!("f{ms}-{name}")),
             };
-            let size = storage.write_file(&path, &mut |out| out.write_all(&chunk)).map_err(storage_failed)?;
+            let size = storage.write_file(&path, &mut |o| o.write_all(&chunk)).map_err(storage_failed)?;
             written.push(path.clone());
-            chunk_bytes += size;
+            out.bytes += size;
             files.push(KeyGroupFile { key_group, path, size });
         }
-        if shared {
+        if incremental {
             let by_key_group = files.iter().map(|f| (f.key_group, f.clone())).collect();
-            stored.push((key, StoredCut { source: cut.source(), files: by_key_group }));
+            out.stored.push((key, StoredCut { source: cut.source(), files: by_key_group }));
         }
-        listings.insert(at, KeyGroupFiles { header: cut.header().to_vec(), files });
+        out.listings.insert(at, KeyGroupFiles { header: cut.header().to_vec(), files });
     }
-    if kind == CheckpointKind::Savepoint {
-        let handle = storage
-            .write_task_state_with(checkpoint, task, &mut |out| write_whole(out, state, &listings, storage))
-            .map_err(storage_failed)?;
-        for path in written.drain(..) {
-            // Copied into the state file; one left behind goes with the savepoint.
-            let _ = storage.delete_file(&path);
-        }
-        return Ok((handle, Vec::new(), 0));
-    }
-    let mut shared = Vec::new();
-    for ((op, entry, item), listing) in listings {
-        shared.extend(
-            listing
-                .files
-                .iter()
-                .filter(|f| matches!(parse_path(&f.path), Ok(StateFileArea::Shared(_))))
-                .map(|f| f.path.clone()),
-        );
-        let entry = &mut state.operators[op].entries[entry];
-        entry.distribution = Distribution::KeyGroupFiles;
-        entry.items[item] = bincode::serialize(&listing).map_err(|e| AbortReason::SnapshotFailed(e.to_string()))?;
-    }
-    state.format_version = TASK_STATE_WITH_FILES_FORMAT_VERSION;
-    let bytes = state.to_bytes().map_err(|e| AbortReason::SnapshotFailed(format!("task {task}: {e}")))?;
-    let mut handle = storage.write_task_state(checkpoint, task, &bytes).map_err(storage_failed)?;
-    shared.sort();
-    shared.dedup();
-    handle.shared = shared;
-    Ok((handle, stored, chunk_bytes))
+    Ok(out)
 }
 
-/// Streams the bincode of `state` (format 1) with the keyed entries of `listings` given
-/// in full: each as the `KeyedStateSnapshot` bytes its files make up, copied one file at
+/// Puts `listings` into `state` as [`Distribution::KeyGroupFiles`] entries (format 2);
+/// returns every shared file `state` refers to, its earlier listings included.
+fn list_in(state: &mut TaskState, listings: BTreeMap<ItemIndex, KeyGroupFiles>) -> Result<Vec<String>, BoxError> {
+    for ((op, entry, item), listing) in listings {
+        let entry = &mut state.operators[op].entries[entry];
+        entry.distribution = Distribution::KeyGroupFiles;
+        entry.items[item] = bincode::serialize(&listing)?;
+    }
+    let listed = listed_in(state)?;
+    if !listed.is_empty() {
+        state.format_version = TASK_STATE_WITH_FILES_FORMAT_VERSION;
+    }
+    let mut shared = Vec::new();
+    for (_, listing) in listed {
+        let files = listing.files.into_iter().map(|f| f.path);
+        shared.extend(files.filter(|p| matches!(parse_path(p), Ok(StateFileArea::Shared(_)))));
+    }
+    shared.sort();
+    shared.dedup();
+    Ok(shared)
+}
+
+/// The listings of `state`'s [`Distribution::KeyGroupFiles`] entries.
+fn listed_in(state: &TaskState) -> Result<Vec<(ItemIndex, KeyGroupFiles)>, BoxError> {
+    let mut out = Vec::new();
+    for (o, op) in state.operators.iter().enumerate() {
+        for (e, entry) in op.entries.iter().enumerate() {
+            if entry.distribution != Distribution::KeyGroupFiles {
+                continue;
+            }
+            for (i, item) in entry.items.iter().enumerate() {
+                let listing: KeyGroupFiles = bincode::deserialize(item)
+                    .map_err(|e| format!("entry '{}' does not list key-group files: {e}", entry.name))?;
+                out.push(((o, e, i), listing));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Streams the bincode of `state` (format 1) with the keyed entries of `listings` (as
+/// `KeyGroups`) given in full: each as the `KeyedStateSnapshot` bytes its files make up, copied one file at
 /// a time. Byte for byte what `TaskState::to_bytes` gives for the state held in memory.
 fn write_whole(
     out: &mut dyn Write,
@@ -230,7 +306,12 @@ fn write_whole(
         put(out, &(op.entries.len() as u64))?;
         for (e, entry) in op.entries.iter().enumerate() {
             put(out, &entry.name)?;
-            put(out, &entry.distribution)?;
+            // Every listing is given in full here.
+            let distribution = match entry.distribution {
+                Distribution::KeyGroupFiles => Distribution::KeyGroups,
+                other => other,
+            };
+            put(out, &distribution)?;
             put(out, &(entry.items.len() as u64))?;
             for (i, item) in entry.items.iter().enumerate() {
                 let Some(listing) = listings.get(&(o, e, i)) else {

@@ -42,6 +42,9 @@ use crate::{KeyGroupSnapshot, KeyedStateSnapshot, StateError, SNAPSHOT_FORMAT_VE
 /// assert_eq!(KeyedStateSnapshot::from_bytes(&bytes).unwrap(), lsm.snapshot().unwrap());
 /// ```
 pub struct KeyGroupCut {
+    /// Keeps the store (and its working directory) alive while the cut is written, even
+    /// after its backend is dropped — a finished task's final state is written that way.
+    _db: fjall::Database,
     view: fjall::Snapshot,
     states: Vec<LsmState>,
     range: KeyGroupRange,
@@ -52,6 +55,7 @@ pub struct KeyGroupCut {
 
 impl KeyGroupCut {
     pub(crate) fn new(
+        db: fjall::Database,
         view: fjall::Snapshot,
         states: Vec<LsmState>,
         range: KeyGroupRange,
@@ -66,7 +70,7 @@ impl KeyGroupCut {
         let mut header = bincode::serialize(&empty).expect("state declarations always encode");
         // Without the empty key-group list's length, which the writer supplies.
         header.truncate(header.len() - 8);
-        KeyGroupCut { view, states, range, source, written, header }
+        KeyGroupCut { _db: db, view, states, range, source, written, header }
     }
 
     /// The key groups of the cut.

@@ -258,7 +258,14 @@ impl<K: Key> LsmKeyedStateBackend<K> {
     pub fn cut_key_groups(&mut self) -> KeyGroupCut {
         let epoch = self.epoch;
         self.epoch += 1;
-        KeyGroupCut::new(self.db.snapshot(), self.states.clone(), self.range, (self.id, epoch), self.written.clone())
+        KeyGroupCut::new(
+            self.db.clone(),
+            self.db.snapshot(),
+            self.states.clone(),
+            self.range,
+            (self.id, epoch),
+            self.written.clone(),
+        )
     }
 
     /// Counts every key group as written now: no earlier cut may stand in for it.
