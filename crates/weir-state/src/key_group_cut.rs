@@ -42,9 +42,11 @@ use crate::{KeyGroupSnapshot, KeyedStateSnapshot, StateError, SNAPSHOT_FORMAT_VE
 /// assert_eq!(KeyedStateSnapshot::from_bytes(&bytes).unwrap(), lsm.snapshot().unwrap());
 /// ```
 pub struct KeyGroupCut {
-    /// Keeps the store (and its working directory) alive while the cut is written, even
-    /// after its backend is dropped — a finished task's final state is written that way.
-    _db: fjall::Database,
+    /// The store, kept open (with its working directory) while the cut is written, even
+    /// after its backend is dropped — a finished task's final state is written that way;
+    /// and the token that tells the backend a cut is open (it stalls writes its read view
+    /// would keep in memory beyond the budget).
+    _open: (fjall::Database, std::sync::Arc<()>),
     view: fjall::Snapshot,
     states: Vec<LsmState>,
     range: KeyGroupRange,
@@ -55,7 +57,7 @@ pub struct KeyGroupCut {
 
 impl KeyGroupCut {
     pub(crate) fn new(
-        db: fjall::Database,
+        open: (fjall::Database, std::sync::Arc<()>),
         view: fjall::Snapshot,
         states: Vec<LsmState>,
         range: KeyGroupRange,
@@ -70,7 +72,7 @@ impl KeyGroupCut {
         let mut header = bincode::serialize(&empty).expect("state declarations always encode");
         // Without the empty key-group list's length, which the writer supplies.
         header.truncate(header.len() - 8);
-        KeyGroupCut { _db: db, view, states, range, source, written, header }
+        KeyGroupCut { _open: open, view, states, range, source, written, header }
     }
 
     /// The key groups of the cut.

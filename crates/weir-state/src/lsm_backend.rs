@@ -190,6 +190,11 @@ pub struct LsmKeyedStateBackend<K> {
     force_full: bool,
     /// The id and epoch of the last incremental cut.
     last_cut: Option<(u64, u64)>,
+    /// Held by every [`KeyGroupCut`] not yet written: more than one holder means a cut
+    /// is open.
+    open_cuts: Arc<()>,
+    /// Bytes written while a cut was open, which its read view may keep in memory.
+    written_under_cut: u64,
     _key: PhantomData<fn() -> K>,
 }
 
@@ -230,6 +235,8 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             written: vec![0; range.len()],
             force_full: true,
             last_cut: None,
+            open_cuts: Arc::new(()),
+            written_under_cut: 0,
             _key: PhantomData,
         })
     }
@@ -259,7 +266,7 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         let epoch = self.epoch;
         self.epoch += 1;
         KeyGroupCut::new(
-            self.db.clone(),
+            (self.db.clone(), self.open_cuts.clone()),
             self.db.snapshot(),
             self.states.clone(),
             self.range,
@@ -321,14 +328,29 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         Ok(out)
     }
 
-    /// Marks `key_group` written and applies backpressure: fjall flushes sealed
-    /// memtables in the background but does not bound how many pile up when writes
-    /// outrun the flushes, so the writer waits here until the memtables of all states
-    /// fit the budget again (an active and a sealed one per state).
-    fn mark(&mut self, key_group: usize) {
+    /// Marks `key_group` written (`bytes` of keys and values) and applies backpressure:
+    ///
+    /// 1. fjall flushes sealed memtables in the background but does not bound how many
+    ///    pile up when writes outrun the flushes, so the writer waits here until the
+    ///    memtables of all states fit the budget again (an active and a sealed one per
+    ///    state);
+    /// 2. while a checkpoint's cut is being written, its read view keeps every memtable
+    ///    written since in memory, flushed or not (fjall keeps the tree's versions a read
+    ///    view may need), so once that much more has been written, the writer waits until
+    ///    the cut is written — a write stall, as RocksDB's, instead of memory growing with
+    ///    what the task writes during a slow checkpoint.
+    fn mark(&mut self, key_group: usize, bytes: usize) {
         self.written[key_group - self.range.start] = self.epoch;
         let limit = 2 * self.budget.memtable_bytes * self.states.len().max(1) as u64;
         while self.db.write_buffer_size() > limit {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if Arc::strong_count(&self.open_cuts) == 1 {
+            self.written_under_cut = 0;
+            return;
+        }
+        self.written_under_cut += bytes as u64;
+        while self.written_under_cut > limit && Arc::strong_count(&self.open_cuts) > 1 {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
     }
@@ -401,6 +423,7 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         for kg in snapshot.key_groups.iter().filter(|kg| range.contains(kg.key_group)) {
             let prefix = (kg.key_group as u16).to_be_bytes();
             let mut batch = self.db.batch();
+            let mut written = 0;
             for (blob, &target) in kg.tables.iter().zip(&targets) {
                 let state = &self.states[target];
                 for (suffix, value) in state.codec.entries_of_blob(blob).map_err(|e| {
@@ -408,11 +431,12 @@ impl<K: Key> LsmKeyedStateBackend<K> {
                 })? {
                     let mut key = prefix.to_vec();
                     key.extend(suffix);
+                    written += key.len() + value.len();
                     batch.insert(&state.keyspace, key, value);
                 }
             }
             batch.commit().map_err(store_err)?;
-            self.mark(kg.key_group);
+            self.mark(kg.key_group, written);
         }
         Ok(())
     }
@@ -503,24 +527,29 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
     fn put<S: StateValue>(&mut self, id: StateId, key_group: usize, key: &K, value: S) -> Result<(), StateError> {
         debug_assert_eq!(self.state(id).meta.value_type, type_name::<S>());
         let bytes = bincode::serialize(&value).map_err(store_err)?;
-        self.state(id).keyspace.insert(self.lsm_key(key_group, key)?, bytes).map_err(store_err)?;
-        self.mark(key_group);
+        let lsm_key = self.lsm_key(key_group, key)?;
+        let written = lsm_key.len() + bytes.len();
+        self.state(id).keyspace.insert(lsm_key, bytes).map_err(store_err)?;
+        self.mark(key_group, written);
         Ok(())
     }
 
     fn delete<S: StateValue>(&mut self, id: StateId, key_group: usize, key: &K) -> Result<(), StateError> {
         let lsm_key = self.lsm_key(key_group, key)?;
         let state = self.state(id);
+        let mut written = lsm_key.len();
         if state.per_user_key {
             let mut batch = self.db.batch();
             for guard in state.keyspace.prefix(&lsm_key) {
-                batch.remove(&state.keyspace, guard.key().map_err(store_err)?);
+                let k = guard.key().map_err(store_err)?;
+                written += k.len();
+                batch.remove(&state.keyspace, k);
             }
             batch.commit().map_err(store_err)?;
         } else {
             state.keyspace.remove(lsm_key).map_err(store_err)?;
         }
-        self.mark(key_group);
+        self.mark(key_group, written);
         Ok(())
     }
 
@@ -548,8 +577,9 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
         let mut lsm_key = self.lsm_key(key_group, key)?;
         bincode::serialize_into(&mut lsm_key, &user_key).map_err(store_err)?;
         let bytes = bincode::serialize(&value).map_err(store_err)?;
+        let written = lsm_key.len() + bytes.len();
         self.state(id).keyspace.insert(lsm_key, bytes).map_err(store_err)?;
-        self.mark(key_group);
+        self.mark(key_group, written);
         Ok(())
     }
 
@@ -562,8 +592,9 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
     ) -> Result<(), StateError> {
         let mut lsm_key = self.lsm_key(key_group, key)?;
         bincode::serialize_into(&mut lsm_key, user_key).map_err(store_err)?;
+        let written = lsm_key.len();
         self.state(id).keyspace.remove(lsm_key).map_err(store_err)?;
-        self.mark(key_group);
+        self.mark(key_group, written);
         Ok(())
     }
 
