@@ -24,6 +24,7 @@ use weir::StreamRecord;
 use weir_checkpoint::{CheckpointConfig, CheckpointStorage, LocalDirStorage};
 use weir_core::CheckpointId;
 use weir_runtime::restart::RestartStrategy;
+use weir_runtime::snapshot::{TaskState, TASK_STATE_FORMAT_VERSION};
 use weir_runtime::{CheckpointSettings, Emitter, Operator, Restore, SubtaskInfo};
 use weir_state::StateBackendConfig;
 
@@ -321,6 +322,10 @@ fn a_savepoint_of_an_incremental_job_is_self_contained() {
     }
     let manifest = storage.read_manifest(savepoint).unwrap();
     assert!(manifest.tasks.iter().all(|t| t.state.shared.is_empty()), "a savepoint lists no shared file");
+    for t in &manifest.tasks {
+        let state = TaskState::from_bytes(&storage.read_task_state(savepoint, &t.state).unwrap()).unwrap();
+        assert_eq!(state.format_version, TASK_STATE_FORMAT_VERSION, "{}: the stable format", t.task);
+    }
     drop(ck);
     let copy = Arc::new(LocalDirStorage::new(elsewhere.path()).unwrap());
     let (ck2, state2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
