@@ -467,6 +467,27 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_task_is_written_once_and_copied_into_savepoints() {
+        let mut f = fixture();
+        let expected = pending(&mut f.lsm, true).complete().unwrap();
+        let (listing, files) = store_final(&f.storage, TASK, pending(&mut f.lsm, true)).unwrap();
+        assert_eq!(files.len(), MAX, "every key group in the shared area");
+        assert!(files.iter().all(|p| p.starts_with("shared/f")), "{files:?}");
+        // Later checkpoints list the same files and write no key group again.
+        let cp = CheckpointKind::Checkpoint;
+        let again = PendingTaskState::new(listing.clone());
+        let ack = upload(&f.storage, CheckpointId(5), cp, TASK, again, &Bases::new()).unwrap();
+        assert_eq!((ack.handle.shared.clone(), ack.written.len()), (files, 0));
+        assert_eq!(restored(&f, 5, &ack.handle), f.lsm.snapshot().unwrap());
+        // A savepoint copies them in: self-contained, format 1, the bytes held in memory.
+        let sp = CheckpointKind::Savepoint;
+        let ack = upload(&f.storage, CheckpointId(6), sp, TASK, PendingTaskState::new(listing), &Bases::new()).unwrap();
+        assert!(ack.handle.shared.is_empty());
+        let bytes = f.storage.read_task_state(CheckpointId(6), &ack.handle).unwrap();
+        assert_eq!(bytes, expected.to_bytes().unwrap());
+    }
+
+    #[test]
     fn a_failed_upload_leaves_no_shared_file() {
         let mut f = fixture();
         let mut w = OperatorStateWriter::new(CheckpointId(1));
