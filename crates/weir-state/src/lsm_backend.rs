@@ -265,6 +265,10 @@ impl<K: Key> LsmKeyedStateBackend<K> {
     pub fn cut_key_groups(&mut self) -> KeyGroupCut {
         let epoch = self.epoch;
         self.epoch += 1;
+        if Arc::strong_count(&self.open_cuts) == 1 {
+            // What earlier cuts' views held was released with them.
+            self.written_under_cut = 0;
+        }
         KeyGroupCut::new(
             (self.db.clone(), self.open_cuts.clone()),
             self.db.snapshot(),
