@@ -93,7 +93,7 @@ struct Pending {
 /// let mut coordinator = CheckpointCoordinator::new(CheckpointConfig::every(1_000), [task], &[], 0)?;
 /// assert_eq!(coordinator.tick(999), vec![]);
 /// let [InjectBarrier(barrier)] = coordinator.tick(1_000)[..] else { panic!("a barrier is due") };
-/// let state = StateHandle { file: "v0-0.state".into(), size: 3 };
+/// let state = StateHandle::new("v0-0.state", 3);
 /// let [WriteManifest(manifest)] = &coordinator.on_ack(barrier.id, task, state)?[..] else { panic!("all acked") };
 /// assert_eq!(coordinator.latest_completed(), None); // not before the manifest is durable
 /// assert_eq!(coordinator.on_storage_written(manifest.checkpoint, 1_050), vec![NotifyComplete(CheckpointId(1))]);
@@ -374,7 +374,7 @@ mod tests {
     }
 
     fn handle(task: TaskId) -> StateHandle {
-        StateHandle { file: format!("v{}-{}.state", task.vertex.0, task.subtask.0), size: 1 }
+        StateHandle::new(format!("v{}-{}.state", task.vertex.0, task.subtask.0), 1)
     }
 
     fn inject(id: u64, now: u64) -> CoordinatorDecision {

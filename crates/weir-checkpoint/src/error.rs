@@ -93,6 +93,13 @@ pub enum CheckpointError {
     /// No completed checkpoint with this id exists.
     #[error("no completed checkpoint {0}")]
     NotFound(CheckpointId),
+    /// A state file path (from a task state or a manifest) is not one storage writes:
+    /// `shared/NAME` or `chk-<id>/NAME`.
+    #[error("state file path {path:?} is not shared/NAME or chk-<id>/NAME")]
+    BadStatePath {
+        /// The path found.
+        path: String,
+    },
 }
 
 impl CheckpointError {
@@ -109,7 +116,8 @@ impl CheckpointError {
             | CheckpointError::UnknownTask(_) => ErrorKind::Internal,
             CheckpointError::Io { .. }
             | CheckpointError::CorruptManifest { .. }
-            | CheckpointError::CorruptState { .. } => ErrorKind::External,
+            | CheckpointError::CorruptState { .. }
+            | CheckpointError::BadStatePath { .. } => ErrorKind::External,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | [`coordinator`] | [`CheckpointCoordinator`]: trigger, collect acks, commit, notify, retain, fail |
 //! | [`manifest`] | [`Manifest`]: the file whose atomic write completes a checkpoint |
 //! | [`storage`] | [`CheckpointStorage`]: the boundary trait to where checkpoints live |
+//! | [`shared_files`] | state files beside the task states: `chk-<id>/…` and `shared/…`, and which may be deleted |
 //! | [`local_dir_storage`] | [`LocalDirStorage`]: `DIR/chk-<id>/` with task files and `_metadata` |
 //! | [`object_store_storage`] | [`ObjectStoreStorage`]: the same layout on any object store (S3, GCS, Azure, local, memory) |
 //! | [`abort_reason`] | [`AbortReason`]: why a checkpoint was given up, and whether it counts |
@@ -42,6 +43,7 @@ pub mod error;
 pub mod local_dir_storage;
 pub mod manifest;
 pub mod object_store_storage;
+pub mod shared_files;
 pub mod storage;
 pub mod task_id;
 
@@ -53,6 +55,6 @@ pub use error::CheckpointError;
 pub use local_dir_storage::LocalDirStorage;
 pub use manifest::{Manifest, StateHandle, TaskSnapshot, MANIFEST_FORMAT_VERSION};
 pub use object_store_storage::ObjectStoreStorage;
-pub use storage::{CheckpointStorage, StoredCheckpoint};
+pub use storage::{CheckpointStorage, StoredCheckpoint, WriteFn};
 pub use task_id::TaskId;
 pub use weir_core::{CheckpointBarrier, CheckpointId, CheckpointKind, CheckpointMode};

@@ -6,6 +6,8 @@
 //! DIR/chk-7/v1-0.state      task v1#0's snapshot
 //! DIR/chk-7/v2-3.state      task v2#3's snapshot
 //! DIR/chk-7/_metadata       the manifest (JSON): present = completed
+//! DIR/chk-7/v1-0.o0.e0.kg3  a state file owned by checkpoint 7 (a key group's chunk)
+//! DIR/shared/…              state files later checkpoints may refer to (see `shared_files`)
 //! ```
 //!
 //! # Commit protocol
@@ -24,9 +26,11 @@
 //! fsyncs), so it runs the same argument backwards.
 
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::shared_files::{parse_path, StateFileArea, SHARED_DIR};
+use crate::storage::WriteFn;
 use crate::{CheckpointError, CheckpointId, CheckpointStorage, Manifest, StateHandle, StoredCheckpoint, TaskId};
 
 const MANIFEST: &str = "_metadata";
@@ -71,7 +75,10 @@ impl LocalDirStorage {
     }
 
     fn ensure_checkpoint_dir(&self, checkpoint: CheckpointId) -> Result<PathBuf, CheckpointError> {
-        let dir = self.checkpoint_dir(checkpoint);
+        self.ensure_dir(self.checkpoint_dir(checkpoint))
+    }
+
+    fn ensure_dir(&self, dir: PathBuf) -> Result<PathBuf, CheckpointError> {
         if !dir.is_dir() {
             fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
             sync_dir(&self.root)?;
@@ -89,9 +96,41 @@ fn sync_dir(dir: &Path) -> Result<(), CheckpointError> {
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let mut file = File::create(path).map_err(io_error("create", path))?;
-    file.write_all(bytes).map_err(io_error("write", path))?;
-    file.sync_all().map_err(io_error("fsync", path))
+    stream_durably(path, &mut |out| out.write_all(bytes)).map(|_| ())
+}
+
+/// Writes `path` as `write` produces it (buffered, never all in memory) and fsyncs it;
+/// returns its size. A failed write leaves no file behind.
+fn stream_durably(path: &Path, write: WriteFn<'_>) -> Result<u64, CheckpointError> {
+    let file = File::create(path).map_err(io_error("create", path))?;
+    let mut out = CountingWriter { inner: BufWriter::with_capacity(1 << 16, file), written: 0 };
+    let result = write(&mut out).and_then(|()| out.inner.flush());
+    if let Err(e) = result {
+        let _ = fs::remove_file(path);
+        return Err(io_error("write", path)(e));
+    }
+    let written = out.written;
+    let file = out.inner.into_inner().map_err(|e| io_error("write", path)(e.into_error()))?;
+    file.sync_all().map_err(io_error("fsync", path))?;
+    Ok(written)
+}
+
+/// Counts the bytes that pass through.
+struct CountingWriter<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A task's file name: `v<vertex>-<subtask>.state`.
@@ -99,17 +138,71 @@ fn state_file(task: TaskId) -> String {
     format!("v{}-{}.state", task.vertex.0, task.subtask.0)
 }
 
+impl LocalDirStorage {
+    /// Where the state file `path` lies, its directory created.
+    fn state_file_path(&self, path: &str) -> Result<PathBuf, CheckpointError> {
+        let (dir, name) = match parse_path(path)? {
+            StateFileArea::Shared(name) => (self.root.join(SHARED_DIR), name),
+            StateFileArea::Checkpoint(id, name) => (self.checkpoint_dir(id), name),
+        };
+        Ok(dir.join(name))
+    }
+}
+
 impl CheckpointStorage for LocalDirStorage {
-    fn write_task_state(
+    fn write_task_state_with(
         &self,
         checkpoint: CheckpointId,
         task: TaskId,
-        bytes: &[u8],
+        write: WriteFn<'_>,
     ) -> Result<StateHandle, CheckpointError> {
         let dir = self.ensure_checkpoint_dir(checkpoint)?;
         let file = state_file(task);
-        write_durably(&dir.join(&file), bytes)?;
-        Ok(StateHandle { file, size: bytes.len() as u64 })
+        let size = stream_durably(&dir.join(&file), write)?;
+        Ok(StateHandle::new(file, size))
+    }
+
+    fn write_file(&self, path: &str, write: WriteFn<'_>) -> Result<u64, CheckpointError> {
+        let path = self.state_file_path(path)?;
+        let dir = self.ensure_dir(path.parent().expect("a state file lies in a directory").to_path_buf())?;
+        let size = stream_durably(&path, write)?;
+        sync_dir(&dir)?;
+        Ok(size)
+    }
+
+    fn read_file(&self, path: &str, size: u64) -> Result<Vec<u8>, CheckpointError> {
+        let path = self.state_file_path(path)?;
+        let bytes = fs::read(&path).map_err(io_error("read", &path))?;
+        if bytes.len() as u64 != size {
+            return Err(CheckpointError::CorruptState { path, expected: size, actual: bytes.len() as u64 });
+        }
+        Ok(bytes)
+    }
+
+    fn delete_file(&self, path: &str) -> Result<(), CheckpointError> {
+        let path = self.state_file_path(path)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("remove", &path)(e)),
+        }
+    }
+
+    fn list_shared(&self) -> Result<Vec<String>, CheckpointError> {
+        let dir = self.root.join(SHARED_DIR);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("list", &dir)(e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error("list", &dir))?;
+            if let Some(name) = entry.file_name().to_str() {
+                files.push(crate::shared_files::shared_path(name));
+            }
+        }
+        Ok(files)
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<(), CheckpointError> {
@@ -288,7 +381,7 @@ mod tests {
             "{e}"
         );
         for bad in ["../chk-1/v1-0.state", "/etc/passwd", "..", "", MANIFEST] {
-            let h = StateHandle { file: bad.into(), size: 0 };
+            let h = StateHandle::new(bad, 0);
             let e = s.read_task_state(m.checkpoint, &h).expect_err(bad);
             assert!(matches!(e, CheckpointError::CorruptManifest { .. }), "{bad}: {e}");
         }

@@ -13,8 +13,9 @@ pub const MANIFEST_FORMAT_VERSION: u32 = 1;
 ///
 /// ```
 /// use weir_checkpoint::StateHandle;
-/// let h = StateHandle { file: "v1-0.state".into(), size: 42 };
+/// let h = StateHandle::new("v1-0.state", 42);
 /// assert_eq!(h.size, 42);
+/// assert!(h.shared.is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateHandle {
@@ -22,6 +23,19 @@ pub struct StateHandle {
     pub file: String,
     /// Its length in bytes, checked when it is read back.
     pub size: u64,
+    /// The files in the shared area (`shared/NAME`) the state refers to: an incremental
+    /// checkpoint's key-group chunks, some written by earlier checkpoints. A shared file
+    /// is deleted only once no retained checkpoint's manifest lists it. Absent in
+    /// manifests without any (every manifest before incremental checkpoints).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<String>,
+}
+
+impl StateHandle {
+    /// A state file of `size` bytes that refers to no shared file.
+    pub fn new(file: impl Into<String>, size: u64) -> Self {
+        StateHandle { file: file.into(), size, shared: Vec::new() }
+    }
 }
 
 /// One task's entry in a manifest.
@@ -114,8 +128,7 @@ mod tests {
     #[test]
     fn parsing() {
         let b = CheckpointBarrier::savepoint(CheckpointId(3), 7);
-        let snap =
-            |v, s| TaskSnapshot { task: TaskId::new(v, s), state: StateHandle { file: format!("f{v}{s}"), size: 1 } };
+        let snap = |v, s| TaskSnapshot { task: TaskId::new(v, s), state: StateHandle::new(format!("f{v}{s}"), 1) };
         let good = Manifest::new(&b, vec![snap(2, 0), snap(1, 1)]);
         assert_eq!(good.tasks[0].task, TaskId::new(1, 1), "tasks are sorted");
         let json = String::from_utf8(good.to_json()).expect("JSON is UTF-8");

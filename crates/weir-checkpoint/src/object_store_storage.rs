@@ -26,6 +26,8 @@ use futures::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload};
 
+use crate::shared_files::{parse_path, StateFileArea, SHARED_DIR};
+use crate::storage::WriteFn;
 use crate::{CheckpointError, CheckpointId, CheckpointStorage, Manifest, StateHandle, StoredCheckpoint, TaskId};
 
 const MANIFEST: &str = "_metadata";
@@ -63,6 +65,25 @@ impl ObjectStoreStorage {
         }
     }
 
+    /// Where the state file `path` lies.
+    fn state_file_path(&self, path: &str) -> Result<Path, CheckpointError> {
+        Ok(match parse_path(path)? {
+            StateFileArea::Shared(name) => self.prefix.child(SHARED_DIR).child(name),
+            StateFileArea::Checkpoint(id, name) => self.checkpoint_path(id).child(name),
+        })
+    }
+
+    /// Puts what `write` produces as one object. It is collected in memory first: an
+    /// object's put is atomic only whole (a multipart upload would bound the memory to
+    /// one part; state files are one key group's chunk, so small).
+    fn put_streamed(&self, path: &Path, write: WriteFn<'_>) -> Result<u64, CheckpointError> {
+        let mut bytes = Vec::new();
+        write(&mut bytes).map_err(|e| CheckpointError::Io { context: format!("write {path}"), source: e })?;
+        let size = bytes.len() as u64;
+        block_on(self.store.put(path, PutPayload::from(bytes))).map_err(|e| self.failed("write", path, e))?;
+        Ok(size)
+    }
+
     fn get(&self, path: &Path) -> Result<Option<Vec<u8>>, CheckpointError> {
         match block_on(async { self.store.get(path).await?.bytes().await }) {
             Ok(bytes) => Ok(Some(bytes.to_vec())),
@@ -73,17 +94,52 @@ impl ObjectStoreStorage {
 }
 
 impl CheckpointStorage for ObjectStoreStorage {
-    fn write_task_state(
+    fn write_task_state_with(
         &self,
         checkpoint: CheckpointId,
         task: TaskId,
-        bytes: &[u8],
+        write: WriteFn<'_>,
     ) -> Result<StateHandle, CheckpointError> {
         let file = format!("v{}-{}.state", task.vertex.0, task.subtask.0);
         let path = self.checkpoint_path(checkpoint).child(file.as_str());
-        block_on(self.store.put(&path, PutPayload::from(bytes.to_vec())))
-            .map_err(|e| self.failed("write", &path, e))?;
-        Ok(StateHandle { file, size: bytes.len() as u64 })
+        let size = self.put_streamed(&path, write)?;
+        Ok(StateHandle::new(file, size))
+    }
+
+    fn write_file(&self, path: &str, write: WriteFn<'_>) -> Result<u64, CheckpointError> {
+        let path = self.state_file_path(path)?;
+        self.put_streamed(&path, write)
+    }
+
+    fn read_file(&self, path: &str, size: u64) -> Result<Vec<u8>, CheckpointError> {
+        let location = self.state_file_path(path)?;
+        let bytes = self.get(&location)?.ok_or_else(|| CheckpointError::Io {
+            context: format!("read {location}"),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such object"),
+        })?;
+        if bytes.len() as u64 != size {
+            return Err(CheckpointError::CorruptState {
+                path: location.to_string().into(),
+                expected: size,
+                actual: bytes.len() as u64,
+            });
+        }
+        Ok(bytes)
+    }
+
+    fn delete_file(&self, path: &str) -> Result<(), CheckpointError> {
+        let location = self.state_file_path(path)?;
+        match block_on(self.store.delete(&location)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.failed("delete", &location, e)),
+        }
+    }
+
+    fn list_shared(&self) -> Result<Vec<String>, CheckpointError> {
+        let dir = self.prefix.child(SHARED_DIR);
+        let objects: Vec<Path> = block_on(self.store.list(Some(&dir)).map_ok(|m| m.location).try_collect())
+            .map_err(|e| self.failed("list", &dir, e))?;
+        Ok(objects.iter().filter_map(|p| p.filename()).map(crate::shared_files::shared_path).collect())
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<(), CheckpointError> {
@@ -197,9 +253,17 @@ mod tests {
                 matches!(s.read_task_state(CheckpointId(1), &wrong), Err(CheckpointError::CorruptState { .. })),
                 "{name}"
             );
-            let escape = StateHandle { file: "../x".into(), size: 1 };
+            let escape = StateHandle::new("../x", 1);
             assert!(s.read_task_state(CheckpointId(1), &escape).is_err(), "{name}");
+            s.write_file("shared/a", &mut |out| out.write_all(b"abc")).unwrap();
+            assert_eq!(s.list_shared().unwrap(), vec!["shared/a".to_string()], "{name}");
+            assert_eq!(s.read_file("shared/a", 3).unwrap(), b"abc", "{name}");
+            assert!(s.read_file("shared/a", 4).is_err(), "{name}");
             s.delete(CheckpointId(1)).unwrap();
+            assert_eq!(s.list_shared().unwrap().len(), 1, "{name}: deleting a checkpoint keeps shared files");
+            s.delete_file("shared/a").unwrap();
+            s.delete_file("shared/a").unwrap();
+            assert!(s.list_shared().unwrap().is_empty(), "{name}");
             s.delete(CheckpointId(1)).unwrap(); // twice is fine
             assert!(matches!(s.read_manifest(CheckpointId(1)), Err(CheckpointError::NotFound(_))), "{name}");
             assert_eq!(s.list_completed().unwrap().len(), 1, "{name}");

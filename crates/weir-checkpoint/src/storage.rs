@@ -4,6 +4,9 @@
 
 use crate::{CheckpointError, CheckpointId, CheckpointKind, Manifest, StateHandle, TaskId};
 
+/// What streams a file's bytes into storage (an I/O error of its own aborts the write).
+pub type WriteFn<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>;
+
 /// A completed checkpoint found in storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredCheckpoint {
@@ -28,6 +31,14 @@ pub struct StoredCheckpoint {
 ///   that is no longer completed rather than a completed one with missing files. It is
 ///   idempotent.
 /// - Writing a blob overwrites one of the same checkpoint and task (a retried upload).
+/// - Besides one state file per task, a checkpoint may consist of **state files** named
+///   relative to the storage's root ([`crate::shared_files`]): `chk-<id>/NAME`, owned by
+///   that checkpoint and deleted with it, and `shared/NAME`, which later checkpoints may
+///   refer to as well (incremental checkpoints). `delete` never touches `shared/`; a shared
+///   file is removed with [`Self::delete_file`] once no retained manifest lists it
+///   ([`crate::shared_files::discard_unreferenced`]).
+/// - Files are written by streaming ([`Self::write_file`], [`Self::write_task_state_with`]),
+///   so a state larger than memory never needs to be held as one buffer.
 ///
 /// # Errors
 ///
@@ -59,13 +70,38 @@ pub struct StoredCheckpoint {
 /// # Ok::<(), weir_checkpoint::CheckpointError>(())
 /// ```
 pub trait CheckpointStorage: Send + Sync {
+    /// Stores `task`'s snapshot for `checkpoint` as `write` produces it, durably, and
+    /// says where it lies.
+    fn write_task_state_with(
+        &self,
+        checkpoint: CheckpointId,
+        task: TaskId,
+        write: WriteFn<'_>,
+    ) -> Result<StateHandle, CheckpointError>;
+
     /// Stores `task`'s snapshot for `checkpoint`, durably, and says where it lies.
     fn write_task_state(
         &self,
         checkpoint: CheckpointId,
         task: TaskId,
         bytes: &[u8],
-    ) -> Result<StateHandle, CheckpointError>;
+    ) -> Result<StateHandle, CheckpointError> {
+        self.write_task_state_with(checkpoint, task, &mut |out| out.write_all(bytes))
+    }
+
+    /// Writes the state file `path` (`shared/NAME` or `chk-<id>/NAME`) as `write`
+    /// produces it, durably (also its name), and returns its size. Overwrites a file of
+    /// the same name.
+    fn write_file(&self, path: &str, write: WriteFn<'_>) -> Result<u64, CheckpointError>;
+
+    /// The state file `path`, checked against `size`.
+    fn read_file(&self, path: &str, size: u64) -> Result<Vec<u8>, CheckpointError>;
+
+    /// Removes the state file `path`; removing a missing one is fine.
+    fn delete_file(&self, path: &str) -> Result<(), CheckpointError>;
+
+    /// Every file in the shared area, as `shared/NAME`.
+    fn list_shared(&self) -> Result<Vec<String>, CheckpointError>;
 
     /// Commits the checkpoint: writes its manifest atomically and durably.
     fn write_manifest(&self, manifest: &Manifest) -> Result<(), CheckpointError>;

@@ -1,7 +1,8 @@
 //! The state backend options of job-running commands: where keyed state lives
 //! (`--state-backend`, Flink's `state.backend.type`), the embedded backend's memory
-//! budget (`--state-backend-memory`, `state.backend.fjall.memory`) and its working
-//! directory (`--state-dir`, `state.backend.fjall.localdir`).
+//! budget (`--state-backend-memory`, `state.backend.fjall.memory`), its working
+//! directory (`--state-dir`, `state.backend.fjall.localdir`) and whether its checkpoints
+//! are incremental (`--checkpoint-incremental`, `execution.checkpointing.incremental`).
 
 use std::path::PathBuf;
 
@@ -21,11 +22,20 @@ pub struct StateBackendArgs {
     /// Where the embedded backend keeps its working files (default: the temp directory).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// Checkpoints store only the embedded backend's key groups changed since the last
+    /// completed checkpoint and refer to earlier files for the rest (savepoints stay full).
+    #[arg(long)]
+    pub checkpoint_incremental: bool,
 }
 
 impl Default for StateBackendArgs {
     fn default() -> Self {
-        StateBackendArgs { state_backend: "hashmap".into(), state_backend_memory: "64mb".into(), state_dir: None }
+        StateBackendArgs {
+            state_backend: "hashmap".into(),
+            state_backend_memory: "64mb".into(),
+            state_dir: None,
+            checkpoint_incremental: false,
+        }
     }
 }
 
@@ -41,6 +51,7 @@ impl StateBackendArgs {
             .set("state.backend.fjall.memory", &self.state_backend_memory)
             .map_err(|e| anyhow::anyhow!("--state-backend-memory: {e}"))?;
         config.local_dir = self.state_dir.clone();
+        config.incremental = self.checkpoint_incremental;
         Ok(config)
     }
 }
@@ -53,10 +64,17 @@ mod tests {
 
     #[test]
     fn options_become_a_configuration_or_a_named_error() {
-        let args =
-            StateBackendArgs { state_backend: "embedded".into(), state_backend_memory: "16mb".into(), state_dir: None };
+        let args = StateBackendArgs {
+            state_backend: "embedded".into(),
+            state_backend_memory: "16mb".into(),
+            state_dir: None,
+            checkpoint_incremental: true,
+        };
         let config = args.config().unwrap();
-        assert_eq!((config.kind, config.memory_bytes), (StateBackendKind::Embedded, 16 << 20));
+        assert_eq!(
+            (config.kind, config.memory_bytes, config.incremental),
+            (StateBackendKind::Embedded, 16 << 20, true)
+        );
         assert_eq!(StateBackendArgs::default().config().unwrap().kind, StateBackendKind::HashMap);
         let bad = StateBackendArgs { state_backend: "rocksdb".into(), ..StateBackendArgs::default() };
         assert!(bad.config().unwrap_err().to_string().starts_with("--state-backend: "));

@@ -212,3 +212,13 @@ fn q7_with_keyed_state_in_the_embedded_backend_survives_kill_9_with_exactly_once
     let left: Vec<_> = std::fs::read_dir(state.path()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "working directories left behind: {left:?}");
 }
+
+#[test]
+fn q7_with_incremental_checkpoints_of_the_embedded_backend_survives_kill_9_with_exactly_once_output() {
+    // Kills land anywhere, also while key groups are written to the shared area or a
+    // subsumed checkpoint's files are deleted: the restore point must stay whole.
+    let state = tempfile::tempdir().unwrap();
+    let mut extra = vec!["--state-backend", "embedded", "--state-backend-memory", "4mb", "--checkpoint-incremental"];
+    extra.extend(["--state-dir", state.path().to_str().unwrap()]);
+    killed_and_restored_with("q7", "1500000", 4, 0x5eed_0027, &extra, &|| ());
+}

@@ -9,6 +9,11 @@
 //! own, which reports back through [`JobCheckpoints::written`]; only then does the task
 //! count as acknowledged. The job loop never waits for it, and neither does the task.
 //!
+//! Keyed state of the embedded backend is written key group by key group, and
+//! incrementally when asked ([`crate::task_state_upload`]); the shared files incremental
+//! checkpoints leave are deleted once no retained checkpoint lists them (see
+//! `weir_checkpoint::shared_files`), and those a crash left behind when the job starts.
+//!
 //! It also restores: it reads a checkpoint's manifest and task states and hands every
 //! vertex its state, redistributed for the new parallelism ([`crate::snapshot`]).
 
@@ -23,11 +28,13 @@ use weir_checkpoint::{
 use weir_core::{CheckpointBarrier, CheckpointId, SubtaskIndex, VertexId};
 
 use crate::graph::{RestoredCoordinator, VertexCoordinator};
+use crate::shared_state_registry::SharedStateRegistry;
 use crate::sink::Committer;
 use crate::snapshot::{
     redistribute, OperatorSnapshot, OperatorStateReader, OperatorStateWriter, PendingTaskState, TaskState,
 };
 use crate::task::{empty_state, TaskMessage};
+use crate::task_state_upload::{read_back, store_final, upload, Uploaded};
 use crate::JobError;
 
 /// The subtask index under which a source's split enumerator acknowledges.
@@ -109,6 +116,7 @@ impl RestoredJob {
             let bytes =
                 storage.read_task_state(manifest.checkpoint, &t.state).map_err(|e| JobError::Restore(e.to_string()))?;
             let state = TaskState::from_bytes(&bytes)
+                .and_then(|mut s| read_back(storage, &mut s).map(|()| s))
                 .map_err(|e| JobError::Restore(format!("{} of {}: {e}", t.state.file, manifest.checkpoint)))?;
             if t.task.subtask.0 == COORDINATOR_SUBTASK {
                 for op in state.operators {
@@ -205,13 +213,15 @@ pub(crate) struct JobCheckpoints {
     writers: SnapshotWriters,
     written_tx: Sender<WrittenState>,
     written_rx: Receiver<WrittenState>,
+    /// What incremental checkpoints build on, and the shared files pending ones use.
+    shared: SharedStateRegistry,
 }
 
 /// A task state serialized and written off the job loop: where it lies, or why not.
 pub(crate) struct WrittenState {
     task: TaskId,
     checkpoint: CheckpointId,
-    result: Result<weir_checkpoint::StateHandle, weir_checkpoint::AbortReason>,
+    result: Result<Uploaded, weir_checkpoint::AbortReason>,
 }
 
 /// The threads writing task states of one execution of a job.
@@ -250,6 +260,10 @@ impl JobCheckpoints {
             let mut all: Vec<TaskId> = tasks.to_vec();
             all.extend(sources.iter().map(|s| TaskId { vertex: s.vertex, subtask: SubtaskIndex(COORDINATOR_SUBTASK) }));
             let stored = s.storage.list_completed().map_err(|e| JobError::Checkpoint(e.to_string()))?;
+            // No checkpoint is being written yet: shared files no manifest lists are a
+            // crash's leftovers.
+            weir_checkpoint::shared_files::discard_orphans(s.storage.as_ref())
+                .map_err(|e| JobError::Checkpoint(e.to_string()))?;
             coordinator = Some(
                 CheckpointCoordinator::new(s.config.clone(), all, &stored, epoch_ms())
                     .map_err(|e| JobError::InvalidGraph(format!("checkpoint settings: {e}")))?,
@@ -273,6 +287,7 @@ impl JobCheckpoints {
             writers: SnapshotWriters::default(),
             written_tx,
             written_rx,
+            shared: SharedStateRegistry::default(),
         })
     }
 
@@ -347,14 +362,9 @@ impl JobCheckpoints {
         self.committables.entry(checkpoint).or_default().extend(found);
         let write = {
             let storage = storage.clone();
-            move |state: PendingTaskState| {
-                use weir_checkpoint::AbortReason::{SnapshotFailed, StorageFailed};
-                let bytes = state
-                    .complete()
-                    .and_then(|s| s.to_bytes())
-                    .map_err(|e| SnapshotFailed(format!("task {task}: {e}")))?;
-                storage.write_task_state(checkpoint, task, &bytes).map_err(|e| StorageFailed(e.to_string()))
-            }
+            let kind = self.shared.kind(checkpoint);
+            let bases = self.shared.bases_for(checkpoint, task);
+            move |state: PendingTaskState| upload(storage.as_ref(), checkpoint, kind, task, state, &bases)
         };
         if state.is_complete() {
             let result = write(state);
@@ -383,14 +393,19 @@ impl JobCheckpoints {
     /// ignores it.
     pub(crate) fn on_written(&mut self, written: WrittenState) -> Result<(), JobError> {
         let WrittenState { task, checkpoint, result } = written;
-        let Some(c) = &mut self.coordinator else { return Ok(()) };
+        let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(()) };
         if !c.pending().contains(&checkpoint) {
+            // Given up meanwhile: what it wrote to the shared area belongs to nothing.
+            for file in result.iter().flat_map(|u| &u.written) {
+                let _ = storage.delete_file(file);
+            }
             return Ok(());
         }
         let decisions = match result {
-            Ok(handle) => {
-                *self.sizes.entry(checkpoint).or_default() += handle.size;
-                c.on_ack(checkpoint, task, handle).map_err(internal)?
+            Ok(uploaded) => {
+                self.shared.on_written(checkpoint, task, &uploaded);
+                *self.sizes.entry(checkpoint).or_default() += uploaded.bytes;
+                c.on_ack(checkpoint, task, uploaded.handle).map_err(internal)?
             }
             Err(reason) => c.on_decline(checkpoint, task, reason, epoch_ms()).map_err(internal)?,
         };
@@ -411,7 +426,17 @@ impl JobCheckpoints {
 
     /// A task finished with `state`: it acknowledges every pending and later checkpoint
     /// with it.
-    pub(crate) fn on_finished(&mut self, task: TaskId, state: TaskState) -> Result<(), JobError> {
+    pub(crate) fn on_finished(&mut self, task: TaskId, state: PendingTaskState) -> Result<(), JobError> {
+        let state = match &self.storage {
+            Some(storage) if !state.is_complete() => {
+                // Written once; every later checkpoint lists the same files.
+                let (state, files) = store_final(storage.as_ref(), task, state)
+                    .map_err(|e| JobError::Checkpoint(format!("final state of {task}: {e}")))?;
+                self.shared.on_finished(files);
+                state
+            }
+            _ => state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {task}: {e}")))?,
+        };
         self.finished.insert(task, state.clone());
         let pending = self.coordinator.as_ref().map(|c| c.pending()).unwrap_or_default();
         for id in pending {
@@ -481,6 +506,7 @@ impl JobCheckpoints {
                 })
             }
             CoordinatorDecision::NotifyComplete(id) => {
+                self.shared.on_complete(id);
                 self.acked.remove(&id);
                 let committables = self.committables.remove(&id).unwrap_or_default();
                 commit_all(&self.committers, committables.iter().map(|(op, c)| (op.as_str(), c.as_slice())))?;
@@ -489,6 +515,7 @@ impl JobCheckpoints {
                 Ok(vec![])
             }
             CoordinatorDecision::SavepointComplete(id) => {
+                self.shared.on_complete(id);
                 self.acked.remove(&id);
                 self.committables.remove(&id);
                 self.savepoints.push(id);
@@ -505,7 +532,19 @@ impl JobCheckpoints {
             }
             CoordinatorDecision::DiscardCheckpoint(id) => {
                 if let Some(storage) = &self.storage {
-                    storage.delete(id).map_err(|e| JobError::Checkpoint(e.to_string()))?;
+                    let fail = |e: weir_checkpoint::CheckpointError| JobError::Checkpoint(e.to_string());
+                    // The shared files it lists (completed) or wrote (aborted) may go, once it is.
+                    let mut candidates = self.shared.on_discarded(id);
+                    if let Ok(manifest) = storage.read_manifest(id) {
+                        candidates.extend(manifest.tasks.into_iter().flat_map(|t| t.state.shared));
+                    }
+                    storage.delete(id).map_err(fail)?;
+                    weir_checkpoint::shared_files::discard_unreferenced(
+                        storage.as_ref(),
+                        candidates,
+                        &self.shared.in_use(),
+                    )
+                    .map_err(fail)?;
                 }
                 Ok(vec![])
             }
@@ -524,6 +563,7 @@ impl JobCheckpoints {
     /// Snapshots each source's enumerator and injects the barrier into its readers, then
     /// acknowledges for the enumerators and for every task that has already finished.
     fn inject(&mut self, barrier: CheckpointBarrier) -> Result<Vec<CoordinatorDecision>, JobError> {
+        self.shared.on_inject(barrier.id, barrier.kind);
         let mut acks = Vec::new();
         for source in &self.sources {
             let mailboxes = &source.mailboxes;

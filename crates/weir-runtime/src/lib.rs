@@ -20,6 +20,7 @@
 //! | [`task`] | task loops: source polling, input reading with watermark tracking |
 //! | [`channel`], [`record_writer`], [`partitioner`] | bounded channels, batching writers, channel selection |
 //! | [`executor`] | runs a graph in this process, fails fast and cleanly |
+//! | [`checkpointing`], [`snapshot`], [`task_state_upload`] | the job's side of checkpoints, what a task stores, how it is written (key group by key group, incrementally) |
 //!
 //! Depends on `weir-core` (records, watermarks, key groups) and `weir-state` (keyed state).
 
@@ -38,10 +39,12 @@ pub mod partitioner;
 pub mod plan;
 pub mod record_writer;
 pub mod restart;
+pub(crate) mod shared_state_registry;
 pub mod sink;
 pub mod snapshot;
 pub mod source;
 pub mod task;
+pub mod task_state_upload;
 pub mod vertex;
 pub mod watermark;
 

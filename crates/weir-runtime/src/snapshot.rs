@@ -11,6 +11,7 @@
 //! | [`Distribution::KeyGroups`] | one blob holding its key groups | every old subtask's blob; it keeps the key groups it owns |
 //! | [`Distribution::SplitList`] | a list of items | an even share (round robin) of all items |
 //! | [`Distribution::UnionList`] | a list of items | all items of all old subtasks |
+//! | [`Distribution::KeyGroupFiles`] | keyed state as one file per key group ([`crate::task_state_upload`]) | as `KeyGroups`, read back first |
 //!
 //! Operators are matched by their stable id: the user's `uid`, or one derived from the
 //! vertex's position and name (stable when the same program runs again).
@@ -22,11 +23,17 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use weir_core::CheckpointId;
+use weir_state::KeyGroupCut;
 
 use crate::BoxError;
 
-/// The format version of [`TaskState`] written by this Weir.
+/// The format version of a [`TaskState`] that holds all its bytes itself (savepoints
+/// always; checkpoints without keyed state of the embedded backend).
 pub const TASK_STATE_FORMAT_VERSION: u32 = 1;
+
+/// The format version of a [`TaskState`] with [`Distribution::KeyGroupFiles`] entries,
+/// which refer to other files of checkpoint storage; the newest this Weir reads.
+pub const TASK_STATE_WITH_FILES_FORMAT_VERSION: u32 = 2;
 
 /// The name of the entry in which a two-phase-commit sink leaves what the job must
 /// commit when the checkpoint completes.
@@ -41,6 +48,10 @@ pub enum Distribution {
     SplitList,
     /// Union list state: every restoring subtask gets every item.
     UnionList,
+    /// Keyed state stored as files, one per key group: the only item is a
+    /// [`KeyGroupFiles`](crate::task_state_upload::KeyGroupFiles) naming them. Restore reads
+    /// the files back into one `KeyGroups` blob (format version 2 and later).
+    KeyGroupFiles,
 }
 
 /// One named piece of an operator's state.
@@ -89,9 +100,9 @@ impl TaskState {
     /// Bytes that are not a task state, or one of a newer format.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BoxError> {
         let state: TaskState = bincode::deserialize(bytes).map_err(|e| format!("not a Weir task state: {e}"))?;
-        if state.format_version > TASK_STATE_FORMAT_VERSION {
+        if state.format_version > TASK_STATE_WITH_FILES_FORMAT_VERSION {
             return Err(format!(
-                "task state format {} is newer than this Weir's ({TASK_STATE_FORMAT_VERSION})",
+                "task state format {} is newer than this Weir's ({TASK_STATE_WITH_FILES_FORMAT_VERSION})",
                 state.format_version
             )
             .into());
@@ -114,6 +125,38 @@ impl TaskState {
 /// [`OperatorStateWriter::keyed_async`]).
 pub type DeferredBytes = Box<dyn FnOnce() -> Result<Vec<u8>, BoxError> + Send>;
 
+/// The embedded backend's keyed state at a barrier, written key group by key group off
+/// the task thread ([`OperatorStateWriter::keyed_cut`]).
+pub struct DeferredCut {
+    /// The cut.
+    pub cut: KeyGroupCut,
+    /// Whether a checkpoint may refer to key groups an earlier checkpoint stored
+    /// (`execution.checkpointing.incremental`).
+    pub incremental: bool,
+}
+
+impl DeferredCut {
+    /// The bytes of the whole cut, in memory: its header, the number of key groups with
+    /// entries and their chunks — a `KeyedStateSnapshot`.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, BoxError> {
+        let range = self.cut.range();
+        let mut chunks = Vec::new();
+        for key_group in range.start..=range.end {
+            chunks.extend(self.cut.key_group(key_group)?);
+        }
+        let mut bytes = self.cut.header().to_vec();
+        bytes.extend((chunks.len() as u64).to_le_bytes());
+        chunks.iter().for_each(|c| bytes.extend(c));
+        Ok(bytes)
+    }
+}
+
+/// Where in a task state a deferred item goes: (operator, entry, item) indices.
+pub type ItemIndex = (usize, usize, usize);
+
 /// Where an operator writes its state at a checkpoint barrier.
 ///
 /// # Example
@@ -132,6 +175,8 @@ pub struct OperatorStateWriter {
     entries: Vec<StateEntry>,
     /// Items still to be serialized: (entry index, item index, work).
     deferred: Vec<(usize, usize, DeferredBytes)>,
+    /// Keyed entries still to be written key group by key group: (entry index, cut).
+    cuts: Vec<(usize, DeferredCut)>,
 }
 
 impl std::fmt::Debug for OperatorStateWriter {
@@ -140,6 +185,7 @@ impl std::fmt::Debug for OperatorStateWriter {
             .field("checkpoint", &self.checkpoint)
             .field("entries", &self.entries)
             .field("deferred", &self.deferred.len())
+            .field("cuts", &self.cuts.len())
             .finish()
     }
 }
@@ -147,7 +193,24 @@ impl std::fmt::Debug for OperatorStateWriter {
 impl OperatorStateWriter {
     /// A writer for `checkpoint`.
     pub fn new(checkpoint: CheckpointId) -> Self {
-        OperatorStateWriter { checkpoint, entries: Vec::new(), deferred: Vec::new() }
+        OperatorStateWriter { checkpoint, entries: Vec::new(), deferred: Vec::new(), cuts: Vec::new() }
+    }
+
+    /// Keyed state of the embedded backend, written by the job key group by key group,
+    /// off the task thread: a checkpoint stores one file per key group (and with
+    /// `incremental`, only the key groups changed since the last completed checkpoint,
+    /// referring to the earlier files for the rest); a savepoint stores the bytes of a
+    /// full `KeyedStateSnapshot`, as [`Self::keyed`] would. Restore sees the same blob
+    /// either way. An entry of this name must not be written otherwise.
+    ///
+    /// # Contract
+    /// As [`Self::keyed_async`]: the cut is the state at the barrier; an error reading it
+    /// declines the checkpoint.
+    pub fn keyed_cut(&mut self, name: &str, cut: KeyGroupCut, incremental: bool) {
+        self.put(name, Distribution::KeyGroups, vec![Vec::new()]);
+        let entry = self.entries.iter().position(|e| e.name == name).expect("put just above");
+        assert_eq!(self.entries[entry].items.len(), 1, "entry '{name}' written twice");
+        self.cuts.push((entry, DeferredCut { cut, incremental }));
     }
 
     /// Keyed state as [`Self::keyed`], serialized later, off the task thread: the
@@ -219,7 +282,10 @@ impl OperatorStateWriter {
     /// [`Self::complete_entries`], or hand the writer to
     /// [`PendingTaskState::push_operator`] to serialize it elsewhere.
     pub fn into_entries(self) -> Vec<StateEntry> {
-        assert!(self.deferred.is_empty(), "deferred entries are completed by complete_entries or a PendingTaskState");
+        assert!(
+            self.deferred.is_empty() && self.cuts.is_empty(),
+            "deferred entries are completed by complete_entries or a PendingTaskState"
+        );
         self.entries
     }
 
@@ -230,6 +296,9 @@ impl OperatorStateWriter {
     pub fn complete_entries(mut self) -> Result<Vec<StateEntry>, BoxError> {
         for (entry, item, work) in self.deferred {
             self.entries[entry].items[item] = work()?;
+        }
+        for (entry, cut) in self.cuts {
+            self.entries[entry].items[0] = cut.to_bytes()?;
         }
         Ok(self.entries)
     }
@@ -242,11 +311,17 @@ pub struct PendingTaskState {
     state: TaskState,
     /// (operator index, entry index, item index, work).
     deferred: Vec<(usize, usize, usize, DeferredBytes)>,
+    /// Keyed entries to write key group by key group: (operator index, entry index, cut).
+    cuts: Vec<(usize, usize, DeferredCut)>,
 }
 
 impl std::fmt::Debug for PendingTaskState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingTaskState").field("state", &self.state).field("deferred", &self.deferred.len()).finish()
+        f.debug_struct("PendingTaskState")
+            .field("state", &self.state)
+            .field("deferred", &self.deferred.len())
+            .field("cuts", &self.cuts.len())
+            .finish()
     }
 }
 
@@ -264,7 +339,7 @@ impl Default for PendingTaskState {
 impl PendingTaskState {
     /// A snapshot starting from `state` (already complete).
     pub fn new(state: TaskState) -> Self {
-        PendingTaskState { state, deferred: Vec::new() }
+        PendingTaskState { state, deferred: Vec::new(), cuts: Vec::new() }
     }
 
     /// Adds an operator's complete state.
@@ -276,6 +351,7 @@ impl PendingTaskState {
     pub fn push_operator(&mut self, operator_id: &str, writer: OperatorStateWriter) {
         let index = self.state.operators.len();
         self.deferred.extend(writer.deferred.into_iter().map(|(entry, item, work)| (index, entry, item, work)));
+        self.cuts.extend(writer.cuts.into_iter().map(|(entry, cut)| (index, entry, cut)));
         self.state.operators.push(OperatorSnapshot { operator_id: operator_id.to_string(), entries: writer.entries });
     }
 
@@ -286,7 +362,7 @@ impl PendingTaskState {
 
     /// Whether nothing is left to serialize.
     pub fn is_complete(&self) -> bool {
-        self.deferred.is_empty()
+        self.deferred.is_empty() && self.cuts.is_empty()
     }
 
     /// The committables in the snapshot (they are never deferred).
@@ -304,11 +380,37 @@ impl PendingTaskState {
     ///
     /// # Errors
     /// The first error of the deferred work.
-    pub fn complete(mut self) -> Result<TaskState, BoxError> {
+    pub fn complete(self) -> Result<TaskState, BoxError> {
+        let (mut state, cuts) = self.complete_but_cuts()?;
+        for ((operator, entry, item), cut) in cuts {
+            state.operators[operator].entries[entry].items[item] = cut.to_bytes()?;
+        }
+        Ok(state)
+    }
+
+    /// Runs the deferred work now, on this thread, but for the cuts to write key group by
+    /// key group, which stay for whoever stores the state.
+    ///
+    /// # Errors
+    /// The first error of the deferred work.
+    pub fn complete_deferred(mut self) -> Result<PendingTaskState, BoxError> {
+        for (operator, entry, item, work) in std::mem::take(&mut self.deferred) {
+            self.state.operators[operator].entries[entry].items[item] = work()?;
+        }
+        Ok(self)
+    }
+
+    /// Runs the deferred work but for the cuts to write key group by key group, which
+    /// are returned with where their bytes belong (the item is left empty).
+    ///
+    /// # Errors
+    /// The first error of the deferred work.
+    pub fn complete_but_cuts(mut self) -> Result<(TaskState, Vec<(ItemIndex, DeferredCut)>), BoxError> {
         for (operator, entry, item, work) in self.deferred {
             self.state.operators[operator].entries[entry].items[item] = work()?;
         }
-        Ok(self.state)
+        let cuts = self.cuts.into_iter().map(|(operator, entry, cut)| ((operator, entry, 0), cut)).collect();
+        Ok((self.state, cuts))
     }
 }
 
@@ -365,7 +467,11 @@ pub fn redistribute(old: &[&OperatorSnapshot], index: usize, parallelism: usize)
         for e in &snapshot.entries {
             let slot = entries.entry(e.name.clone()).or_default();
             match e.distribution {
-                Distribution::KeyGroups | Distribution::UnionList => slot.extend(e.items.iter().cloned()),
+                // Key-group files are read back into a `KeyGroups` blob when the checkpoint
+                // is loaded; were one left, the operator would refuse its bytes.
+                Distribution::KeyGroups | Distribution::KeyGroupFiles | Distribution::UnionList => {
+                    slot.extend(e.items.iter().cloned())
+                }
                 Distribution::SplitList => {
                     let n = dealt.entry(e.name.clone()).or_default();
                     for item in &e.items {

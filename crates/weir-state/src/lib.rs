@@ -21,7 +21,8 @@
 //! Two backends sit behind one trait, [`KeyedStateBackend`]: the heap backend (the
 //! default) and [`LsmKeyedStateBackend`], an embedded LSM tree (fjall) on local disk for
 //! state larger than memory, with key-group-incremental snapshots
-//! ([`IncrementalSnapshot`]). A keyed operator owns a [`StateBackend`] — either one,
+//! ([`IncrementalSnapshot`]) and cuts a checkpoint writes key group by key group
+//! ([`KeyGroupCut`]). A keyed operator owns a [`StateBackend`] — either one,
 //! chosen by [`StateBackendConfig`] (`state.backend.type` = `hashmap` | `embedded`) —
 //! and the typed handles work over both. Both take a snapshot as a cheap cut on the
 //! task thread, serialized later on any thread ([`StateBackend::snapshot_async`]), and
@@ -37,6 +38,7 @@ mod cell;
 pub mod error;
 pub mod handle;
 pub mod incremental_snapshot;
+pub mod key_group_cut;
 pub mod keyed_state_backend;
 pub mod lsm_backend;
 pub mod reducing;
@@ -54,6 +56,7 @@ pub use handle::{
     KeyedStateContext, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState, ValueStateDescriptor,
 };
 pub use incremental_snapshot::IncrementalSnapshot;
+pub use key_group_cut::KeyGroupCut;
 pub use keyed_state_backend::KeyedStateBackend;
 pub use lsm_backend::{LsmKeyedStateBackend, LsmMetrics, MemoryBudget};
 pub use reducing::{ReducingState, ReducingStateDescriptor};

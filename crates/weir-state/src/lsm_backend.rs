@@ -27,11 +27,17 @@
 //!
 //! Writes after the cut are invisible to the read view, which is what makes step 2
 //! safe to run concurrently with processing.
+//!
+//! For checkpoints, [`LsmKeyedStateBackend::cut_key_groups`] hands out the cut as a
+//! [`KeyGroupCut`]: serialized one key group at a time (a checkpoint never holds more
+//! than one key group in memory), with the epoch of each key group's last write, so the
+//! writer can tell which key groups changed since any earlier cut of the same backend.
 
 use std::any::type_name;
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, KvSeparationOptions, Readable};
@@ -40,6 +46,7 @@ use serde::Serialize;
 use weir_core::KeyGroupRange;
 
 use crate::incremental_snapshot::IncrementalSnapshot;
+use crate::key_group_cut::KeyGroupCut;
 use crate::snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 use crate::{Key, KeyedStateBackend, StateError, StateId, StateKind, StateValue};
 
@@ -137,8 +144,8 @@ impl<K: Key, UK: StateValue + Hash + Eq, UV: StateValue> Codec for MapCodec<K, U
 
 /// A declared state: what a snapshot needs of it, shareable with the serializing thread.
 #[derive(Clone)]
-struct LsmState {
-    meta: StateMeta,
+pub(crate) struct LsmState {
+    pub(crate) meta: StateMeta,
     keyspace: Keyspace,
     codec: Arc<dyn Codec>,
     per_user_key: bool,
@@ -173,13 +180,26 @@ pub struct LsmKeyedStateBackend<K> {
     db: Database,
     budget: MemoryBudget,
     states: Vec<LsmState>,
-    /// Per owned key group: written since the last incremental cut.
-    dirty: Vec<bool>,
+    /// This backend among all opened in the process (epochs of two backends are unrelated).
+    id: u64,
+    /// Writes now belong to this epoch; each cut ends one.
+    epoch: u64,
+    /// Per owned key group: the epoch of its last write (0: none).
+    written: Vec<u64>,
     /// The next incremental snapshot must be full.
     force_full: bool,
-    last_cut: Option<u64>,
+    /// The id and epoch of the last incremental cut.
+    last_cut: Option<(u64, u64)>,
+    /// Held by every [`KeyGroupCut`] not yet written: more than one holder means a cut
+    /// is open.
+    open_cuts: Arc<()>,
+    /// Bytes written while a cut was open, which its read view may keep in memory.
+    written_under_cut: u64,
     _key: PhantomData<fn() -> K>,
 }
+
+/// Numbers the backends of the process.
+static NEXT_BACKEND: AtomicU64 = AtomicU64::new(1);
 
 fn store_err(e: impl std::fmt::Display) -> StateError {
     StateError::Store(e.to_string())
@@ -210,9 +230,13 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             db,
             budget,
             states: Vec::new(),
-            dirty: vec![false; range.len()],
+            id: NEXT_BACKEND.fetch_add(1, Ordering::Relaxed),
+            epoch: 1,
+            written: vec![0; range.len()],
             force_full: true,
             last_cut: None,
+            open_cuts: Arc::new(()),
+            written_under_cut: 0,
             _key: PhantomData,
         })
     }
@@ -235,6 +259,33 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         self.force_full = true;
     }
 
+    /// The cut of a checkpoint: a read view taken now, serialized key group by key group
+    /// on any thread ([`KeyGroupCut::key_group`]), with what a writer needs to reuse
+    /// what an earlier cut of this backend already stored ([`KeyGroupCut::changed_since`]).
+    pub fn cut_key_groups(&mut self) -> KeyGroupCut {
+        let epoch = self.epoch;
+        self.epoch += 1;
+        if Arc::strong_count(&self.open_cuts) == 1 {
+            // What earlier cuts' views held was released with them.
+            self.written_under_cut = 0;
+        }
+        KeyGroupCut::new(
+            (self.db.clone(), self.open_cuts.clone()),
+            self.db.snapshot(),
+            self.states.clone(),
+            self.range,
+            (self.id, epoch),
+            self.written.clone(),
+        )
+    }
+
+    /// Counts every key group as written now: no earlier cut may stand in for it.
+    fn touch_all(&mut self) {
+        let epoch = self.epoch;
+        self.written.iter_mut().for_each(|w| *w = epoch);
+        self.force_full = true;
+    }
+
     /// A full snapshot in two steps: the returned closure holds a read view cut now and
     /// serializes it when called, on any thread.
     pub fn snapshot_async(&self) -> impl FnOnce() -> Result<KeyedStateSnapshot, StateError> + Send + 'static {
@@ -252,15 +303,18 @@ impl<K: Key> LsmKeyedStateBackend<K> {
     ) -> impl FnOnce() -> Result<IncrementalSnapshot, StateError> + Send + 'static {
         let view = self.db.snapshot();
         let states = self.states.clone();
-        let id = self.last_cut.map_or(1, |n| n + 1);
+        let id = self.last_cut.map_or(1, |(n, _)| n + 1);
         let base = if self.force_full { None } else { self.last_cut };
         let changed: Vec<usize> = match base {
             None => (self.range.start..=self.range.end).collect(),
-            Some(_) => (self.range.start..=self.range.end).filter(|kg| self.dirty[kg - self.range.start]).collect(),
+            Some((_, since)) => {
+                (self.range.start..=self.range.end).filter(|kg| self.written[kg - self.range.start] > since).collect()
+            }
         };
-        self.dirty.iter_mut().for_each(|d| *d = false);
+        let base = base.map(|(id, _)| id);
         self.force_full = false;
-        self.last_cut = Some(id);
+        self.last_cut = Some((id, self.epoch));
+        self.epoch += 1;
         move || {
             let delta = serialize_cut(&view, &states, changed.iter().copied())?;
             Ok(IncrementalSnapshot { id, base, changed_key_groups: changed, delta })
@@ -278,14 +332,29 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         Ok(out)
     }
 
-    /// Marks `key_group` written and applies backpressure: fjall flushes sealed
-    /// memtables in the background but does not bound how many pile up when writes
-    /// outrun the flushes, so the writer waits here until the memtables of all states
-    /// fit the budget again (an active and a sealed one per state).
-    fn mark(&mut self, key_group: usize) {
-        self.dirty[key_group - self.range.start] = true;
+    /// Marks `key_group` written (`bytes` of keys and values) and applies backpressure:
+    ///
+    /// 1. fjall flushes sealed memtables in the background but does not bound how many
+    ///    pile up when writes outrun the flushes, so the writer waits here until the
+    ///    memtables of all states fit the budget again (an active and a sealed one per
+    ///    state);
+    /// 2. while a checkpoint's cut is being written, its read view keeps every memtable
+    ///    written since in memory, flushed or not (fjall keeps the tree's versions a read
+    ///    view may need), so once that much more has been written, the writer waits until
+    ///    the cut is written — a write stall, as RocksDB's, instead of memory growing with
+    ///    what the task writes during a slow checkpoint.
+    fn mark(&mut self, key_group: usize, bytes: usize) {
+        self.written[key_group - self.range.start] = self.epoch;
         let limit = 2 * self.budget.memtable_bytes * self.states.len().max(1) as u64;
         while self.db.write_buffer_size() > limit {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if Arc::strong_count(&self.open_cuts) == 1 {
+            self.written_under_cut = 0;
+            return;
+        }
+        self.written_under_cut += bytes as u64;
+        while self.written_under_cut > limit && Arc::strong_count(&self.open_cuts) > 1 {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
     }
@@ -325,8 +394,8 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             codec,
             per_user_key,
         });
-        // Earlier incremental snapshots lack this state's column.
-        self.force_full = true;
+        // Earlier cuts lack this state's column.
+        self.touch_all();
         Ok(StateId(self.states.len() - 1))
     }
 
@@ -358,6 +427,7 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         for kg in snapshot.key_groups.iter().filter(|kg| range.contains(kg.key_group)) {
             let prefix = (kg.key_group as u16).to_be_bytes();
             let mut batch = self.db.batch();
+            let mut written = 0;
             for (blob, &target) in kg.tables.iter().zip(&targets) {
                 let state = &self.states[target];
                 for (suffix, value) in state.codec.entries_of_blob(blob).map_err(|e| {
@@ -365,11 +435,12 @@ impl<K: Key> LsmKeyedStateBackend<K> {
                 })? {
                     let mut key = prefix.to_vec();
                     key.extend(suffix);
+                    written += key.len() + value.len();
                     batch.insert(&state.keyspace, key, value);
                 }
             }
             batch.commit().map_err(store_err)?;
-            self.mark(kg.key_group);
+            self.mark(kg.key_group, written);
         }
         Ok(())
     }
@@ -378,7 +449,7 @@ impl<K: Key> LsmKeyedStateBackend<K> {
 /// Serializes the given key groups of a read view into the heap backend's format:
 /// per state, the bincode of `Vec<(key, value)>` — for map states `Vec<(key, map)>` —
 /// assembled from the stored bytes without decoding values.
-fn serialize_cut(
+pub(crate) fn serialize_cut(
     view: &fjall::Snapshot,
     states: &[LsmState],
     key_groups: impl Iterator<Item = usize>,
@@ -460,24 +531,29 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
     fn put<S: StateValue>(&mut self, id: StateId, key_group: usize, key: &K, value: S) -> Result<(), StateError> {
         debug_assert_eq!(self.state(id).meta.value_type, type_name::<S>());
         let bytes = bincode::serialize(&value).map_err(store_err)?;
-        self.state(id).keyspace.insert(self.lsm_key(key_group, key)?, bytes).map_err(store_err)?;
-        self.mark(key_group);
+        let lsm_key = self.lsm_key(key_group, key)?;
+        let written = lsm_key.len() + bytes.len();
+        self.state(id).keyspace.insert(lsm_key, bytes).map_err(store_err)?;
+        self.mark(key_group, written);
         Ok(())
     }
 
     fn delete<S: StateValue>(&mut self, id: StateId, key_group: usize, key: &K) -> Result<(), StateError> {
         let lsm_key = self.lsm_key(key_group, key)?;
         let state = self.state(id);
+        let mut written = lsm_key.len();
         if state.per_user_key {
             let mut batch = self.db.batch();
             for guard in state.keyspace.prefix(&lsm_key) {
-                batch.remove(&state.keyspace, guard.key().map_err(store_err)?);
+                let k = guard.key().map_err(store_err)?;
+                written += k.len();
+                batch.remove(&state.keyspace, k);
             }
             batch.commit().map_err(store_err)?;
         } else {
             state.keyspace.remove(lsm_key).map_err(store_err)?;
         }
-        self.mark(key_group);
+        self.mark(key_group, written);
         Ok(())
     }
 
@@ -505,8 +581,9 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
         let mut lsm_key = self.lsm_key(key_group, key)?;
         bincode::serialize_into(&mut lsm_key, &user_key).map_err(store_err)?;
         let bytes = bincode::serialize(&value).map_err(store_err)?;
+        let written = lsm_key.len() + bytes.len();
         self.state(id).keyspace.insert(lsm_key, bytes).map_err(store_err)?;
-        self.mark(key_group);
+        self.mark(key_group, written);
         Ok(())
     }
 
@@ -519,8 +596,9 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
     ) -> Result<(), StateError> {
         let mut lsm_key = self.lsm_key(key_group, key)?;
         bincode::serialize_into(&mut lsm_key, user_key).map_err(store_err)?;
+        let written = lsm_key.len();
         self.state(id).keyspace.remove(lsm_key).map_err(store_err)?;
-        self.mark(key_group);
+        self.mark(key_group, written);
         Ok(())
     }
 
@@ -565,7 +643,7 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
         for snapshot in snapshots {
             self.restore_snapshot(snapshot)?;
         }
-        self.force_full = true;
+        self.touch_all();
         Ok(())
     }
 
@@ -689,6 +767,66 @@ mod tests {
         b.delete::<u64>(count, kg, &k).unwrap();
         assert_eq!(b.get::<u64>(count, kg, &k).unwrap(), None);
         assert!(b.snapshot().unwrap().key_groups.is_empty());
+    }
+
+    /// The pieces of a cut, with the unchanged key groups taken from `base`'s pieces
+    /// instead of the store: what an incremental checkpoint stores.
+    fn pieces(cut: &KeyGroupCut, base: Option<(&KeyGroupCut, &HashMap<usize, Vec<u8>>)>) -> HashMap<usize, Vec<u8>> {
+        let range = cut.range();
+        (range.start..=range.end)
+            .filter_map(|kg| match base {
+                Some((b, chunks)) if !cut.changed_since(b.source(), kg) => chunks.get(&kg).map(|c| (kg, c.clone())),
+                _ => cut.key_group(kg).unwrap().map(|c| (kg, c)),
+            })
+            .collect()
+    }
+
+    fn assemble(cut: &KeyGroupCut, chunks: &HashMap<usize, Vec<u8>>) -> KeyedStateSnapshot {
+        let mut kgs: Vec<_> = chunks.iter().collect();
+        kgs.sort();
+        let mut bytes = cut.header().to_vec();
+        bytes.extend((kgs.len() as u64).to_le_bytes());
+        kgs.iter().for_each(|(_, c)| bytes.extend(c.iter()));
+        KeyedStateSnapshot::from_bytes(&bytes).unwrap()
+    }
+
+    #[test]
+    fn key_group_cuts_reuse_unchanged_key_groups_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = lsm(&dir, 1, 0);
+        let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+        fill(&mut b, &keys);
+        let (count, _, by_hour) = declare(&mut b);
+        let first = b.cut_key_groups();
+        let first_pieces = pieces(&first, None);
+        assert_eq!(assemble(&first, &first_pieces), b.snapshot().unwrap());
+        // A put, a delete of a whole map, and a write after the cut (only in the third).
+        let (a, c) = (&keys[3], &keys[4]);
+        let (kg_a, kg_c) = (assign_to_key_group(a, MAX), assign_to_key_group(c, MAX));
+        b.put(count, kg_a, a, 9_999u64).unwrap();
+        let second = b.cut_key_groups();
+        b.delete::<HashMap<u32, i64>>(by_hour, kg_c, c).unwrap();
+        let changed: Vec<usize> = (0..MAX).filter(|&kg| second.changed_since(first.source(), kg)).collect();
+        assert_eq!(changed, vec![kg_a]);
+        let second_pieces = pieces(&second, Some((&first, &first_pieces)));
+        let third = b.cut_key_groups();
+        let third_pieces = pieces(&third, Some((&second, &second_pieces)));
+        assert_eq!(assemble(&third, &third_pieces), b.snapshot().unwrap(), "the chain equals a full cut");
+        assert!(third.changed_since(first.source(), kg_a), "changes add up over skipped cuts");
+
+        // Another backend's cut, a restore and a new state make everything changed.
+        let other_dir = tempfile::tempdir().unwrap();
+        let mut other = lsm(&other_dir, 1, 0);
+        declare(&mut other);
+        other.restore(&[b.snapshot().unwrap()]).unwrap();
+        let restored = other.cut_key_groups();
+        assert!((0..MAX).all(|kg| restored.changed_since(third.source(), kg)));
+        let again = other.cut_key_groups();
+        assert!((0..MAX).all(|kg| !again.changed_since(restored.source(), kg)));
+        other.register::<u8>("new", StateKind::Value).unwrap();
+        let widened = other.cut_key_groups();
+        assert!((0..MAX).all(|kg| widened.changed_since(again.source(), kg)));
+        assert_eq!(assemble(&widened, &pieces(&widened, None)), other.snapshot().unwrap());
     }
 
     #[test]

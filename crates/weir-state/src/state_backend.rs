@@ -15,8 +15,8 @@ use std::hash::Hash;
 use weir_core::KeyGroupRange;
 
 use crate::{
-    HeapKeyedStateBackend, Key, KeyedStateBackend, KeyedStateSnapshot, LsmKeyedStateBackend, StateError, StateId,
-    StateKind, StateValue,
+    HeapKeyedStateBackend, Key, KeyGroupCut, KeyedStateBackend, KeyedStateSnapshot, LsmKeyedStateBackend, StateError,
+    StateId, StateKind, StateValue,
 };
 
 /// The keyed state of one keyed operator subtask.
@@ -111,6 +111,16 @@ impl<K: Key> StateBackend<K> {
         match self {
             StateBackend::Heap(b) => Box::new(b.snapshot_async(now_ms)),
             StateBackend::Embedded(b) => Box::new(b.snapshot_async()),
+        }
+    }
+
+    /// For the embedded backend, the cut of a checkpoint to be written key group by key
+    /// group ([`LsmKeyedStateBackend::cut_key_groups`]); `None` on the heap, whose state
+    /// is in memory anyway and goes through [`Self::snapshot_async`].
+    pub fn cut_key_groups(&mut self) -> Option<KeyGroupCut> {
+        match self {
+            StateBackend::Heap(_) => None,
+            StateBackend::Embedded(b) => Some(b.cut_key_groups()),
         }
     }
 

@@ -6,7 +6,7 @@
 //! | `state.backend.type` | `hashmap` (heap), `embedded` or `fjall` (the embedded LSM) | `hashmap` |
 //! | `state.backend.fjall.memory` | a size: `64mb`, `16 MiB`, `1g`, bytes | `64mb` |
 //! | `state.backend.fjall.localdir` | a directory for the working files | the system temp dir |
-//! | `execution.checkpointing.incremental` | `true`/`false` (accepted; checkpoints are full for now) | `false` |
+//! | `execution.checkpointing.incremental` | `true`/`false`: checkpoints of the embedded backend store only the key groups changed since the last completed one | `false` |
 //!
 //! The memory budget bounds each keyed operator subtask's LSM: its block cache and the
 //! write buffers of its states ([`MemoryBudget`]); the rest of the state is on disk.
@@ -56,9 +56,10 @@ pub struct StateBackendConfig {
     /// durability comes from checkpoints; those a killed process left are deleted by the
     /// next process that opens a backend here). `None`: the system temp directory.
     pub local_dir: Option<PathBuf>,
-    /// Flink's `execution.checkpointing.incremental`: parsed and kept, but not acted on
-    /// yet — every checkpoint is full (checkpoint storage cannot share files between
-    /// checkpoints; the embedded backend could cut only its changed key groups).
+    /// Flink's `execution.checkpointing.incremental`: checkpoints of the embedded backend
+    /// write only the key groups changed since the last completed checkpoint and refer to
+    /// the files earlier checkpoints wrote for the rest (the heap backend's checkpoints,
+    /// and every savepoint, stay full).
     pub incremental: bool,
 }
 

@@ -20,7 +20,7 @@ use weir_core::{CheckpointBarrier, CheckpointId};
 use crate::channel::CancelToken;
 use crate::clock::Clock;
 use crate::output::Output;
-use crate::snapshot::{PendingTaskState, TaskState};
+use crate::snapshot::PendingTaskState;
 use crate::JobError;
 
 pub mod input;
@@ -87,8 +87,8 @@ pub enum TaskReport {
     Finished {
         /// The task.
         task: TaskId,
-        /// Its final state.
-        state: TaskState,
+        /// Its final state; only the embedded backend's cuts are left to write.
+        state: PendingTaskState,
     },
 }
 
@@ -116,12 +116,13 @@ impl TaskEnv {
         state.set_finished();
         head.snapshot_finished(&mut state)?;
         let state = if self.checkpointing {
-            // The task has nothing left to do: serialize its final state here.
-            state.complete().map_err(|e| JobError::Checkpoint(format!("final state of {}: {e}", self.task)))?
+            // The task has nothing left to do: serialize its final state here, but for
+            // the embedded backend's, which the job writes to storage key group by key group.
+            state.complete_deferred().map_err(|e| JobError::Checkpoint(format!("final state of {}: {e}", self.task)))?
         } else {
             // Only the committables matter, and they are never deferred: do not
             // serialize state nobody will store (for the embedded backend, all of it).
-            state.without_deferred()
+            PendingTaskState::new(state.without_deferred())
         };
         let _ = self.reports.send(TaskReport::Finished { task: self.task, state });
         Ok(())

@@ -109,6 +109,9 @@ pub(crate) struct KeyedRuntime<K> {
     max_parallelism: usize,
     /// Keyed state read from a checkpoint, restored once the function declared its states.
     pending: Vec<KeyedStateSnapshot>,
+    /// `execution.checkpointing.incremental`: checkpoints store only the key groups of
+    /// the embedded backend changed since the last completed one.
+    incremental: bool,
 }
 
 impl<K: Key> KeyedRuntime<K> {
@@ -125,6 +128,7 @@ impl<K: Key> KeyedRuntime<K> {
             watermark: Watermark::MIN,
             max_parallelism: subtask.max_parallelism,
             pending: Vec::new(),
+            incremental: config.incremental,
         })
     }
 
@@ -156,14 +160,20 @@ impl<K: Key> KeyedRuntime<K> {
 
     /// Writes the keyed state and the timers, by key group. The keyed state is only cut
     /// here (copy-on-write maps, or a read view of the embedded store) and serialized off
-    /// the task thread; the timers are encoded at once.
+    /// the task thread — the embedded store's one key group at a time, and incrementally
+    /// when configured; the timers are encoded at once.
     ///
     /// # Errors
     /// Timers that cannot be encoded (the keyed state's errors come later, declining the
     /// checkpoint).
     pub(crate) fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        let serialize = self.backend.snapshot_async(None);
-        state.keyed_async(KEYED_STATE, Box::new(move || Ok(serialize()?.to_bytes()?)));
+        match self.backend.cut_key_groups() {
+            Some(cut) => state.keyed_cut(KEYED_STATE, cut, self.incremental),
+            None => {
+                let serialize = self.backend.snapshot_async(None);
+                state.keyed_async(KEYED_STATE, Box::new(move || Ok(serialize()?.to_bytes()?)));
+            }
+        }
         state.keyed(TIMERS, snapshot_timers(&self.timers, self.max_parallelism)?);
         Ok(())
     }
