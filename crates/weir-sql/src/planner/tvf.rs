@@ -119,13 +119,34 @@ pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Resu
     }
 }
 
+impl WindowTvf {
+    /// Whether `other` windows the same input the same way (how it was written aside).
+    fn same_as(&self, other: &WindowTvf) -> bool {
+        self.kind == other.kind
+            && self.input == other.input
+            && self.time_column == other.time_column
+            && self.schema == other.schema
+            && self.proctime == other.proctime
+            && self.zone == other.zone
+    }
+}
+
 /// Registers `tvf` in `context` and returns the `FROM` item that reads it, named `alias`.
 pub(crate) fn stand_in(context: &PlanContext<'_>, tvf: WindowTvf, alias: Option<TableAlias>) -> Result<TableFactor> {
     let name = {
         let mut windows = context.windows.borrow_mut();
-        let name = format!("__window_{}", windows.len());
-        windows.insert(name.clone(), Arc::new(tvf));
-        name
+        // The same window over the same input is one relation: the plans reading it are
+        // then equal where they compute the same, and are computed once (Flink's sub-plan
+        // reuse; Nexmark q5 windows the bids twice alike).
+        let same = windows.iter().find(|(_, w)| w.same_as(&tvf)).map(|(name, _)| name.clone());
+        match same {
+            Some(name) => name,
+            None => {
+                let name = format!("__window_{}", windows.len());
+                windows.insert(name.clone(), Arc::new(tvf));
+                name
+            }
+        }
     };
     let mut table = stand_in_factor(&name).ok_or_else(|| SqlError::unsupported("cannot build a window relation"))?;
     if let TableFactor::Table { alias: a, .. } = &mut table {

@@ -85,6 +85,9 @@ pub struct Translator<'e> {
     stateful: std::cell::Cell<usize>,
     /// Why operators of the plan cannot be checkpointed (empty: all can).
     not_checkpointable: std::cell::RefCell<Vec<String>>,
+    /// Aggregations translated so far: one computed twice alike in a plan (a subquery
+    /// repeated, as in Nexmark q5) is computed once and its stream read by both.
+    aggregates: std::cell::RefCell<Vec<(datafusion_expr::Aggregate, Stream)>>,
 }
 
 fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result<Arc<dyn PhysicalExpr>> {
@@ -128,6 +131,7 @@ impl<'e> Translator<'e> {
             state_ttl_ms: None,
             uid_prefix: "sql-".into(),
             stateful: std::cell::Cell::new(0),
+            aggregates: std::cell::RefCell::default(),
             not_checkpointable: std::cell::RefCell::new(Vec::new()),
         }
     }
@@ -323,7 +327,15 @@ impl<'e> Translator<'e> {
                 let input = self.translate(&a.input)?;
                 Ok(Stream { schema: a.schema.clone(), ..input })
             }
-            LogicalPlan::Aggregate(a) => self.aggregate(a),
+            LogicalPlan::Aggregate(a) => {
+                let done = self.aggregates.borrow().iter().find(|(b, _)| b == a).map(|(_, s)| s.clone());
+                if let Some(stream) = done {
+                    return Ok(stream);
+                }
+                let stream = self.aggregate(a)?;
+                self.aggregates.borrow_mut().push((a.clone(), stream.clone()));
+                Ok(stream)
+            }
             LogicalPlan::Join(j) => self.join(j),
             LogicalPlan::Window(w) => self.window(w),
             LogicalPlan::Union(u) => {
