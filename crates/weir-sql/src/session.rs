@@ -703,8 +703,9 @@ pub(crate) fn watermark_expr(
             field.data_type()
         )));
     }
+    let watermark = crate::planner::fixed_intervals::fixed_intervals(&p.expr[0], p.input.schema());
     let physical = datafusion_physical_expr::create_physical_expr(
-        &p.expr[0],
+        &watermark,
         p.input.schema().as_ref(),
         &datafusion_expr::execution_props::ExecutionProps::new(),
         &datafusion_expr::physical_planning_context::PhysicalPlanningContext::default(),

@@ -3,6 +3,7 @@
 //! keep streaming semantics.
 
 mod context;
+pub mod fixed_intervals;
 pub mod group_window;
 pub mod naming;
 pub mod temporal;

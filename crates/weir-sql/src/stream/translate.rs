@@ -91,7 +91,8 @@ pub struct Translator<'e> {
 }
 
 fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result<Arc<dyn PhysicalExpr>> {
-    create_physical_expr(expr, schema.as_ref(), props, &PhysicalPlanningContext::default())
+    let expr = crate::planner::fixed_intervals::fixed_intervals(expr, schema);
+    create_physical_expr(&expr, schema.as_ref(), props, &PhysicalPlanningContext::default())
         .map_err(crate::planner::plan_error)
 }
 
