@@ -12,13 +12,25 @@
 //! [`JobError::Cancelled`]. A channel whose other end is gone without an end-of-input
 //! means that task stopped abnormally, which is treated the same way.
 //!
+//! # The priority lane
+//! Next to its data lane, every channel has a small priority lane for barriers of
+//! unaligned checkpoints, which must overtake the batches queued in the channel (a queue
+//! cannot be overtaken, so the barrier takes another one). Each end counts the elements of
+//! its data lane; a barrier on the priority lane carries the count the sender had reached
+//! ([`PriorityBarrier::after`]), so the receiver knows exactly which of the queued batches
+//! were sent before the barrier. A receiver created with `watch_priority` returns a barrier
+//! before any element sent after it: after taking an element it looks at the priority
+//! lane, and if a barrier is there it returns that first and keeps the element for the
+//! next call. (The barrier was sent before the element, so it is visible once the element
+//! is.) A receiver that does not watch the priority lane costs nothing more than a count.
+//!
 //! # Replacing the transport
 //! Tasks see only [`ChannelSender`] and [`ChannelReceiver`]. Between processes, a
 //! network input channel feeds the same kind of local bounded channel from a socket with
 //! credit-based flow control, so tasks do not change.
 
 use crossbeam_channel::{bounded, select, Receiver, Select, Sender, TryRecvError, TrySendError};
-use weir_core::StreamElement;
+use weir_core::{CheckpointBarrier, StreamElement};
 
 use crate::JobError;
 
@@ -66,37 +78,95 @@ impl CancelToken {
     }
 }
 
+/// A barrier of an unaligned checkpoint, sent on the priority lane: on the data lane it
+/// belongs right after the first `after` elements the sender sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriorityBarrier {
+    /// The barrier.
+    pub barrier: CheckpointBarrier,
+    /// How many data-lane elements precede it.
+    pub after: u64,
+}
+
+/// Barriers a priority lane holds before its sender waits: one per checkpoint in
+/// flight, and checkpoints of one job are few at a time.
+const PRIORITY_CAPACITY: usize = 16;
+
 /// The sending end of a channel to one subtask.
 #[derive(Debug)]
 pub struct ChannelSender<T> {
     tx: Sender<StreamElement<T>>,
+    priority: Sender<PriorityBarrier>,
+    sent: u64,
 }
 
 /// The receiving end of a channel from one subtask.
 #[derive(Debug)]
 pub struct ChannelReceiver<T> {
     rx: Receiver<StreamElement<T>>,
+    priority: Receiver<PriorityBarrier>,
+    watch_priority: bool,
+    /// An element taken from the data lane while a barrier sent before it was waiting.
+    held: Option<StreamElement<T>>,
+    received: u64,
 }
 
-/// A bounded in-process channel holding at most `capacity` elements (batches).
+/// A bounded in-process channel holding at most `capacity` elements (batches), whose
+/// receiver ignores the priority lane.
 pub fn local_channel<T>(capacity: usize) -> (ChannelSender<T>, ChannelReceiver<T>) {
     let (tx, rx) = bounded(capacity);
-    (ChannelSender { tx }, ChannelReceiver { rx })
+    let (ptx, prx) = bounded(PRIORITY_CAPACITY);
+    (
+        ChannelSender { tx, priority: ptx, sent: 0 },
+        ChannelReceiver { rx, priority: prx, watch_priority: false, held: None, received: 0 },
+    )
 }
 
 impl<T> ChannelSender<T> {
-    /// Sends `element`, blocking while the channel is full.
+    /// Sends `element` on the data lane, blocking while the channel is full.
     ///
     /// # Errors
     /// [`JobError::Cancelled`] when the job is cancelled while waiting, or the receiving
     /// task is gone.
     #[inline]
-    pub fn send(&self, element: StreamElement<T>, cancel: &CancelToken) -> Result<(), JobError> {
+    pub fn send(&mut self, element: StreamElement<T>, cancel: &CancelToken) -> Result<(), JobError> {
         match self.tx.try_send(element) {
+            Ok(()) => {}
+            Err(TrySendError::Disconnected(_)) => return Err(JobError::Cancelled),
+            Err(TrySendError::Full(element)) => select! {
+                send(self.tx, element) -> sent => sent.map_err(|_| JobError::Cancelled)?,
+                recv(cancel.rx) -> _ => return Err(JobError::Cancelled),
+            },
+        }
+        self.sent += 1;
+        Ok(())
+    }
+
+    /// How many elements were sent on the data lane.
+    #[inline]
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Sends `barrier` on the priority lane, placed after the first `after` data-lane
+    /// elements (at least [`Self::sent`]: it may not overtake what is sent after it). It
+    /// waits only in the unlikely case that the priority lane is full.
+    ///
+    /// # Errors
+    /// [`JobError::Cancelled`] as for [`Self::send`].
+    pub fn send_priority(
+        &mut self,
+        barrier: CheckpointBarrier,
+        after: u64,
+        cancel: &CancelToken,
+    ) -> Result<(), JobError> {
+        debug_assert!(after >= self.sent, "a barrier may overtake only what was sent before it");
+        let b = PriorityBarrier { barrier, after };
+        match self.priority.try_send(b) {
             Ok(()) => Ok(()),
             Err(TrySendError::Disconnected(_)) => Err(JobError::Cancelled),
-            Err(TrySendError::Full(element)) => select! {
-                send(self.tx, element) -> sent => sent.map_err(|_| JobError::Cancelled),
+            Err(TrySendError::Full(b)) => select! {
+                send(self.priority, b) -> sent => sent.map_err(|_| JobError::Cancelled),
                 recv(cancel.rx) -> _ => Err(JobError::Cancelled),
             },
         }
@@ -106,8 +176,10 @@ impl<T> ChannelSender<T> {
 /// What a non-blocking receive found.
 #[derive(Debug)]
 pub enum Received<T> {
-    /// An element.
+    /// An element of the data lane.
     Element(StreamElement<T>),
+    /// A barrier from the priority lane, returned before any element sent after it.
+    Priority(PriorityBarrier),
     /// Nothing yet.
     Empty,
     /// The sender is gone.
@@ -115,18 +187,60 @@ pub enum Received<T> {
 }
 
 impl<T> ChannelReceiver<T> {
+    /// Makes [`Self::try_recv`] return barriers of the priority lane (for a job with
+    /// unaligned checkpoints).
+    pub fn watch_priority(&mut self) {
+        self.watch_priority = true;
+    }
+
     /// Takes an element if one is ready.
     #[inline]
-    pub fn try_recv(&self) -> Received<T> {
+    pub fn try_recv(&mut self) -> Received<T> {
+        if self.watch_priority {
+            return self.try_recv_watching();
+        }
         match self.rx.try_recv() {
-            Ok(e) => Received::Element(e),
+            Ok(e) => {
+                self.received += 1;
+                Received::Element(e)
+            }
             Err(TryRecvError::Empty) => Received::Empty,
             Err(TryRecvError::Disconnected) => Received::Disconnected,
         }
     }
 
-    /// Registers this channel in a `Select` so a task can block on all its inputs.
+    fn try_recv_watching(&mut self) -> Received<T> {
+        let element = match self.held.take() {
+            Some(e) => Ok(e),
+            None => self.rx.try_recv(),
+        };
+        // Every barrier sent before `element` is visible now: return those first.
+        if let Ok(b) = self.priority.try_recv() {
+            self.held = element.ok();
+            return Received::Priority(b);
+        }
+        match element {
+            Ok(e) => {
+                self.received += 1;
+                Received::Element(e)
+            }
+            Err(TryRecvError::Empty) => Received::Empty,
+            Err(TryRecvError::Disconnected) => Received::Disconnected,
+        }
+    }
+
+    /// How many data-lane elements [`Self::try_recv`] has returned.
+    #[inline]
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Registers this channel in a `Select` so a task can block on all its inputs (both
+    /// lanes when the priority lane is watched); returns the data lane's index.
     pub fn register<'a>(&'a self, select: &mut Select<'a>) -> usize {
+        if self.watch_priority {
+            select.recv(&self.priority);
+        }
         select.recv(&self.rx)
     }
 }

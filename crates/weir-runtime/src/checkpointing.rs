@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender};
 use weir_checkpoint::{
-    CheckpointConfig, CheckpointCoordinator, CheckpointMode, CheckpointStorage, CoordinatorDecision, Manifest, TaskId,
+    CheckpointConfig, CheckpointCoordinator, CheckpointStorage, CoordinatorDecision, Manifest, TaskId,
 };
 use weir_core::{CheckpointBarrier, CheckpointId, SubtaskIndex, VertexId};
 
@@ -242,11 +242,6 @@ impl JobCheckpoints {
         let mut storage = None;
         let (written_tx, written_rx) = crossbeam_channel::unbounded();
         if let Some(s) = settings {
-            if s.config.mode == CheckpointMode::Unaligned {
-                return Err(JobError::InvalidGraph(
-                    "unaligned checkpoints are not supported yet; use exactly-once (aligned) or at-least-once".into(),
-                ));
-            }
             let mut all: Vec<TaskId> = tasks.to_vec();
             all.extend(sources.iter().map(|s| TaskId { vertex: s.vertex, subtask: SubtaskIndex(COORDINATOR_SUBTASK) }));
             let stored = s.storage.list_completed().map_err(|e| JobError::Checkpoint(e.to_string()))?;

@@ -19,6 +19,7 @@
 //! | [`vertex`] | the vertex factories for operators and sources |
 //! | [`task`] | task loops: source polling, input reading with watermark tracking |
 //! | [`channel`], [`record_writer`], [`partitioner`] | bounded channels, batching writers, channel selection |
+//! | [`in_flight`] | unaligned checkpoints: record codecs, captured and replayed in-flight records |
 //! | [`executor`] | runs a graph in this process, fails fast and cleanly |
 //!
 //! Depends on `weir-core` (records, watermarks, key groups) and `weir-state` (keyed state).
@@ -32,6 +33,7 @@ pub mod context;
 pub mod error;
 pub mod executor;
 pub mod graph;
+pub mod in_flight;
 pub mod operator;
 pub mod output;
 pub mod partitioner;
