@@ -24,10 +24,20 @@
 //! next call. (The barrier was sent before the element, so it is visible once the element
 //! is.) A receiver that does not watch the priority lane costs nothing more than a count.
 //!
+//! A receiver that watches the priority lane keeps the channel's buffer itself: its data
+//! lane holds one element, and the receiver moves elements from it into a queue of its
+//! own as long as that holds fewer than the capacity ([`ChannelReceiver::top_up`]). The
+//! producer sees the same backpressure as before, but what is queued can now be looked
+//! at without taking it ([`ChannelReceiver::queued`]): an unaligned checkpoint stores the
+//! batches its barrier overtook while they stay queued for the task, so the in-flight
+//! memory stays what the capacity allows.
+//!
 //! # Replacing the transport
 //! Tasks see only [`ChannelSender`] and [`ChannelReceiver`]. Between processes, a
 //! network input channel feeds the same kind of local bounded channel from a socket with
 //! credit-based flow control, so tasks do not change.
+
+use std::collections::VecDeque;
 
 use crossbeam_channel::{bounded, select, Receiver, Select, Sender, TryRecvError, TrySendError};
 use weir_core::{CheckpointBarrier, StreamElement};
@@ -78,14 +88,24 @@ impl CancelToken {
     }
 }
 
-/// A barrier of an unaligned checkpoint, sent on the priority lane: on the data lane it
-/// belongs right after the first `after` elements the sender sent.
+/// What the priority lane carries. Each says where on the data lane it belongs: right
+/// after the first `after` elements the sender sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PriorityBarrier {
-    /// The barrier.
-    pub barrier: CheckpointBarrier,
-    /// How many data-lane elements precede it.
-    pub after: u64,
+pub enum Priority {
+    /// A barrier of an unaligned checkpoint.
+    Barrier {
+        /// The barrier.
+        barrier: CheckpointBarrier,
+        /// How many data-lane elements precede it.
+        after: u64,
+    },
+    /// The sender has finished: its end of input follows the first `after` elements, and
+    /// no barrier will come. A checkpoint need not wait for the end to arrive to know that
+    /// everything before it belongs before the checkpoint.
+    End {
+        /// How many data-lane elements precede the end of input.
+        after: u64,
+    },
 }
 
 /// Barriers a priority lane holds before its sender waits: one per checkpoint in
@@ -96,7 +116,7 @@ const PRIORITY_CAPACITY: usize = 16;
 #[derive(Debug)]
 pub struct ChannelSender<T> {
     tx: Sender<StreamElement<T>>,
-    priority: Sender<PriorityBarrier>,
+    priority: Sender<Priority>,
     sent: u64,
 }
 
@@ -104,11 +124,14 @@ pub struct ChannelSender<T> {
 #[derive(Debug)]
 pub struct ChannelReceiver<T> {
     rx: Receiver<StreamElement<T>>,
-    priority: Receiver<PriorityBarrier>,
+    priority: Receiver<Priority>,
     watch_priority: bool,
-    /// An element taken from the data lane while a barrier sent before it was waiting.
-    held: Option<StreamElement<T>>,
-    received: u64,
+    /// Elements taken from the data lane but not yet returned (watching the priority
+    /// lane only), at most `queue_limit` but for those [`Self::pull_until`] takes.
+    queue: VecDeque<StreamElement<T>>,
+    queue_limit: usize,
+    /// Elements taken from the data lane.
+    taken: u64,
 }
 
 /// A bounded in-process channel holding at most `capacity` elements (batches), whose
@@ -118,7 +141,7 @@ pub fn local_channel<T>(capacity: usize) -> (ChannelSender<T>, ChannelReceiver<T
     let (ptx, prx) = bounded(PRIORITY_CAPACITY);
     (
         ChannelSender { tx, priority: ptx, sent: 0 },
-        ChannelReceiver { rx, priority: prx, watch_priority: false, held: None, received: 0 },
+        ChannelReceiver { rx, priority: prx, watch_priority: false, queue: VecDeque::new(), queue_limit: 0, taken: 0 },
     )
 }
 
@@ -148,20 +171,16 @@ impl<T> ChannelSender<T> {
         self.sent
     }
 
-    /// Sends `barrier` on the priority lane, placed after the first `after` data-lane
-    /// elements (at least [`Self::sent`]: it may not overtake what is sent after it). It
-    /// waits only in the unlikely case that the priority lane is full.
+    /// Sends `event` on the priority lane. Its position must be at least [`Self::sent`]:
+    /// it may not overtake what is sent after it. It waits only in the unlikely case that
+    /// the priority lane is full.
     ///
     /// # Errors
     /// [`JobError::Cancelled`] as for [`Self::send`].
-    pub fn send_priority(
-        &mut self,
-        barrier: CheckpointBarrier,
-        after: u64,
-        cancel: &CancelToken,
-    ) -> Result<(), JobError> {
-        debug_assert!(after >= self.sent, "a barrier may overtake only what was sent before it");
-        let b = PriorityBarrier { barrier, after };
+    pub fn send_priority(&mut self, event: Priority, cancel: &CancelToken) -> Result<(), JobError> {
+        let (Priority::Barrier { after, .. } | Priority::End { after }) = event;
+        debug_assert!(after >= self.sent, "a priority event may overtake only what was sent before it");
+        let b = event;
         match self.priority.try_send(b) {
             Ok(()) => Ok(()),
             Err(TrySendError::Disconnected(_)) => Err(JobError::Cancelled),
@@ -178,8 +197,8 @@ impl<T> ChannelSender<T> {
 pub enum Received<T> {
     /// An element of the data lane.
     Element(StreamElement<T>),
-    /// A barrier from the priority lane, returned before any element sent after it.
-    Priority(PriorityBarrier),
+    /// An event from the priority lane, returned before any element sent after it.
+    Priority(Priority),
     /// Nothing yet.
     Empty,
     /// The sender is gone.
@@ -188,9 +207,12 @@ pub enum Received<T> {
 
 impl<T> ChannelReceiver<T> {
     /// Makes [`Self::try_recv`] return barriers of the priority lane (for a job with
-    /// unaligned checkpoints).
-    pub fn watch_priority(&mut self) {
+    /// unaligned checkpoints), and [`Self::top_up`] keep up to `queue_limit` elements
+    /// taken from the data lane (make that lane hold one element, so that the channel
+    /// holds what it did).
+    pub fn watch_priority(&mut self, queue_limit: usize) {
         self.watch_priority = true;
+        self.queue_limit = queue_limit;
     }
 
     /// Takes an element if one is ready.
@@ -201,7 +223,7 @@ impl<T> ChannelReceiver<T> {
         }
         match self.rx.try_recv() {
             Ok(e) => {
-                self.received += 1;
+                self.taken += 1;
                 Received::Element(e)
             }
             Err(TryRecvError::Empty) => Received::Empty,
@@ -210,29 +232,64 @@ impl<T> ChannelReceiver<T> {
     }
 
     fn try_recv_watching(&mut self) -> Received<T> {
-        let element = match self.held.take() {
+        let element = match self.queue.pop_front() {
             Some(e) => Ok(e),
-            None => self.rx.try_recv(),
+            None => self.rx.try_recv().inspect(|_| self.taken += 1),
         };
         // Every barrier sent before `element` is visible now: return those first.
         if let Ok(b) = self.priority.try_recv() {
-            self.held = element.ok();
+            if let Ok(e) = element {
+                self.queue.push_front(e);
+            }
             return Received::Priority(b);
         }
         match element {
-            Ok(e) => {
-                self.received += 1;
-                Received::Element(e)
-            }
+            Ok(e) => Received::Element(e),
             Err(TryRecvError::Empty) => Received::Empty,
             Err(TryRecvError::Disconnected) => Received::Disconnected,
         }
     }
 
-    /// How many data-lane elements [`Self::try_recv`] has returned.
+    /// How many data-lane elements [`Self::try_recv`] has returned: the position of the
+    /// last one, counting from 1.
     #[inline]
     pub fn received(&self) -> u64 {
-        self.received
+        self.taken - self.queue.len() as u64
+    }
+
+    /// Takes the data-lane elements up to position `position` out of the channel now,
+    /// keeping them for [`Self::try_recv`] (a barrier placed after `position` arrived:
+    /// they were sent before it, so they are all there).
+    pub fn pull_until(&mut self, position: u64) {
+        while self.taken < position {
+            match self.rx.try_recv() {
+                Ok(e) => {
+                    self.queue.push_back(e);
+                    self.taken += 1;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// Takes one element from the data lane into the queue, if there is one and the
+    /// queue has room; returns it with its position. (Never when the priority lane is
+    /// not watched.)
+    #[inline]
+    pub fn top_up(&mut self) -> Option<(u64, &StreamElement<T>)> {
+        if self.queue.len() >= self.queue_limit {
+            return None;
+        }
+        let e = self.rx.try_recv().ok()?;
+        self.taken += 1;
+        self.queue.push_back(e);
+        Some((self.taken, self.queue.back().expect("pushed just above")))
+    }
+
+    /// The elements taken but not yet returned, with their positions.
+    pub fn queued(&self) -> impl Iterator<Item = (u64, &StreamElement<T>)> {
+        let first = self.received() + 1;
+        self.queue.iter().enumerate().map(move |(i, e)| (first + i as u64, e))
     }
 
     /// Registers this channel in a `Select` so a task can block on all its inputs (both

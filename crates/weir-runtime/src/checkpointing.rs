@@ -539,6 +539,14 @@ impl JobCheckpoints {
                 Err(e) => acks.push((task, Err(format!("source '{}': {e}", source.operator_id)))),
             }
         }
+        if barrier.mode == weir_core::CheckpointMode::Unaligned {
+            // Unaligned: a task whose producers have all finished gets no barrier from them,
+            // so it is told directly, and takes its snapshot then (see `task::input_task`).
+            let is_source = |t: &TaskId| self.sources.iter().any(|s| s.vertex == t.vertex);
+            for (_, tx) in self.mailboxes.iter().filter(|(t, _)| !is_source(t)) {
+                let _ = tx.try_send(TaskMessage::Barrier(barrier));
+            }
+        }
         for (task, state) in &self.finished {
             acks.push((*task, Ok(PendingTaskState::new(state.clone()))));
         }

@@ -267,10 +267,14 @@ pub(crate) fn type_mismatch<T>(what: &str) -> JobError {
 
 impl<T: Clone + Send + 'static> StreamType for TypedStream<T> {
     fn channel(&self, capacity: usize, unaligned: bool) -> (ErasedSender, ErasedReceiver) {
-        let (tx, mut rx) = local_channel::<T>(capacity);
-        if unaligned {
-            rx.watch_priority();
-        }
+        let (tx, rx) = if unaligned {
+            // The receiver keeps the buffer, where a checkpoint can look at it.
+            let (tx, mut rx) = local_channel::<T>(1);
+            rx.watch_priority(capacity.saturating_sub(1).max(1));
+            (tx, rx)
+        } else {
+            local_channel::<T>(capacity)
+        };
         let rx = TypedReceiver { channel: rx, codec: self.codec };
         (Box::new(tx), Box::new(rx) as Box<dyn Any + Send>)
     }

@@ -112,29 +112,55 @@ impl<T> RecordCodec<T> {
     }
 }
 
-/// What one input channel keeps for the checkpoint being captured: the batches taken from
-/// it whose position is at most `until`, encoded.
+/// What one input channel keeps for the checkpoint being captured: the record batches at
+/// positions after `done` and up to `until`, encoded, in position order.
 #[derive(Debug, Default)]
 pub struct ChannelCapture {
+    /// The last position that belongs before the barrier (`u64::MAX` until it is known).
     until: u64,
+    /// Every position up to here was looked at (and its records captured if wanted).
+    done: u64,
     batches: Vec<Vec<u8>>,
     error: Option<String>,
 }
 
+/// [`ChannelCapture`]'s `until` while the channel's barrier has not arrived.
+pub const UNTIL_BARRIER: u64 = u64::MAX;
+
 impl ChannelCapture {
-    /// Captures the batches at positions up to `until` (0: stop capturing).
+    /// Starts a capture with the elements up to position `returned` already processed:
+    /// nothing is captured until [`Self::set_until`].
+    pub fn start(&mut self, returned: u64) {
+        *self = ChannelCapture { done: returned, ..ChannelCapture::default() };
+    }
+
+    /// Captures positions up to `until` ([`UNTIL_BARRIER`]: all until told otherwise).
     pub fn set_until(&mut self, until: u64) {
         self.until = until;
     }
 
-    /// Whether the element at `position` (counted from 1) is to be captured.
-    #[inline]
-    pub fn wants(&self, position: u64) -> bool {
-        position <= self.until
+    /// Whether the barrier's position is known (only then may an element be offered before
+    /// the task takes it: until then, a barrier placed before it may still be on its way).
+    pub fn knows_barrier(&self) -> bool {
+        self.until != UNTIL_BARRIER
     }
 
-    /// Encodes `batch` with `codec` (or remembers why it could not).
-    pub fn capture<T>(&mut self, codec: Option<&RecordCodec<T>>, batch: &[StreamRecord<T>]) {
+    /// Whether every position up to the barrier's was looked at.
+    pub fn is_complete(&self) -> bool {
+        self.until != UNTIL_BARRIER && self.done >= self.until
+    }
+
+    /// Looks at the element at `position`, the task's next (it is returned to the task,
+    /// or the barrier's position is known): encodes it with `codec` if it is a batch the
+    /// capture wants (or remembers why it could not). Positions are looked at in order,
+    /// each once: any other is ignored.
+    #[inline]
+    pub fn offer<T>(&mut self, position: u64, batch: Option<&[StreamRecord<T>]>, codec: Option<&RecordCodec<T>>) {
+        if position != self.done + 1 || position > self.until {
+            return;
+        }
+        self.done = position;
+        let Some(batch) = batch else { return };
         match codec.map(|c| c.encode(batch)) {
             Some(Ok(bytes)) => self.batches.push(bytes),
             Some(Err(e)) => self.error = Some(e.to_string()),
@@ -244,17 +270,28 @@ mod tests {
     }
 
     #[test]
-    fn a_capture_keeps_batches_up_to_its_limit() {
+    fn a_capture_keeps_each_batch_after_its_start_and_up_to_its_limit_once() {
         let codec = RecordCodec::<u32>::serde();
+        let batch = |v: u32| vec![StreamRecord::new(v)];
         let mut c = ChannelCapture::default();
-        assert!(!c.wants(1));
-        c.set_until(2);
-        assert!(c.wants(2) && !c.wants(3));
-        c.capture(Some(&codec), &[StreamRecord::new(5)]);
-        let taken = c.take().unwrap();
-        assert_eq!(codec.decode(&taken[0]).unwrap(), vec![StreamRecord::new(5)]);
-        assert!(!c.wants(1));
-        c.capture::<u32>(None, &[StreamRecord::new(5)]);
+        c.start(1);
+        c.set_until(UNTIL_BARRIER);
+        assert!(!c.is_complete());
+        c.offer(1, Some(&batch(1)), Some(&codec)); // processed before the snapshot
+        c.offer(2, Some(&batch(2)), Some(&codec));
+        c.set_until(4);
+        c.offer(3, None, Some(&codec)); // a watermark
+        assert!(!c.is_complete());
+        c.offer(5, Some(&batch(5)), Some(&codec)); // out of order: ignored
+        c.offer(4, Some(&batch(4)), Some(&codec));
+        c.offer(4, Some(&batch(4)), Some(&codec)); // offered again: kept once
+        c.offer(5, Some(&batch(5)), Some(&codec)); // after the barrier
+        assert!(c.is_complete());
+        let taken: Vec<u32> = c.take().unwrap().iter().map(|b| codec.decode(b).unwrap()[0].value).collect();
+        assert_eq!(taken, vec![2, 4]);
+        c.start(5);
+        c.set_until(6);
+        c.offer::<u32>(6, Some(&batch(6)), None);
         assert!(c.take().unwrap_err().to_string().contains("no record serializer"));
     }
 }

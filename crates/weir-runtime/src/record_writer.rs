@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use weir_core::{CheckpointBarrier, CheckpointMode, StreamElement, StreamRecord, Watermark, WatermarkStatus};
 
-use crate::channel::{CancelToken, ChannelSender};
+use crate::channel::{CancelToken, ChannelSender, Priority};
 use crate::error::panic_message;
 use crate::output::Output;
 use crate::partitioner::ChannelSelector;
@@ -91,12 +91,12 @@ impl<T: Send, S: ChannelSelector<T>> RecordWriter<T, S> {
         self.channels.iter_mut().try_for_each(|ch| ch.send(element(), &self.ctx.cancel))
     }
 
-    /// Sends an unaligned checkpoint's barrier ahead of the queued batches, then the
+    /// Sends `event` (placed after what was emitted) ahead of the queued batches, then the
     /// partly filled ones, which it counts as before it.
-    fn overtake(&mut self, barrier: CheckpointBarrier) -> Result<(), JobError> {
+    fn overtake(&mut self, event: impl Fn(u64) -> Priority) -> Result<(), JobError> {
         for (channel, buffer) in self.channels.iter_mut().zip(&self.buffers) {
             let after = channel.sent() + u64::from(!buffer.is_empty());
-            channel.send_priority(barrier, after, &self.ctx.cancel)?;
+            channel.send_priority(event(after), &self.ctx.cancel)?;
         }
         self.send_all_buffers()
     }
@@ -156,12 +156,14 @@ impl<T: Send, S: ChannelSelector<T>> Output<T> for RecordWriter<T, S> {
     }
 
     fn end_of_input(&mut self) -> Result<(), JobError> {
+        // Announced ahead of what is queued: an unaligned checkpoint need not wait for it.
+        self.overtake(|after| Priority::End { after })?;
         self.broadcast_element(|| StreamElement::EndOfInput)
     }
 
     fn barrier(&mut self, barrier: CheckpointBarrier, _: &mut PendingTaskState) -> Result<(), JobError> {
         if barrier.mode == CheckpointMode::Unaligned {
-            return self.overtake(barrier);
+            return self.overtake(|after| Priority::Barrier { barrier, after });
         }
         self.broadcast_element(|| StreamElement::Barrier(barrier))
     }

@@ -11,14 +11,16 @@ use weir_core::{StreamElement, StreamRecord};
 
 use crate::channel::{ChannelReceiver, Received};
 use crate::graph::{downcast_receiver, ErasedReceiver, TypedReceiver};
-use crate::in_flight::{ChannelCapture, RecordCodec};
+use crate::in_flight::{ChannelCapture, RecordCodec, UNTIL_BARRIER};
 use crate::{BoxError, JobError};
 
 /// One input channel yielding the head's input type `In`.
 ///
-/// For unaligned checkpoints a channel also captures the record batches the task takes
-/// from it up to a position the task sets, encoded in its edge's record type (so a
-/// two-input task stores each input's records as they travelled, not wrapped).
+/// For unaligned checkpoints a channel also captures record batches up to its barrier's
+/// position, encoded in its edge's record type (so a two-input task stores each input's
+/// records as they travelled, not wrapped): the ones the task takes from it, and, once the
+/// position is known, the ones still queued before it, which it takes out of the channel
+/// at once.
 pub trait InputChannel<In>: Send {
     /// Takes an element if one is ready (a barrier of the priority lane before any element
     /// sent after it).
@@ -27,8 +29,13 @@ pub trait InputChannel<In>: Send {
     fn register<'a>(&'a self, select: &mut Select<'a>);
     /// How many data-lane elements were taken.
     fn received(&self) -> u64;
-    /// Captures the record batches taken at positions up to `until` (0: none).
+    /// Starts a capture: what was taken so far is not in it.
+    fn start_capture(&mut self);
+    /// Captures up to position `until` ([`crate::in_flight::UNTIL_BARRIER`]: everything
+    /// taken until told otherwise); a known position is captured at once.
     fn capture_until(&mut self, until: u64);
+    /// Whether everything up to the barrier's position is captured.
+    fn capture_complete(&self) -> bool;
     /// Takes what was captured and stops capturing.
     ///
     /// # Errors
@@ -65,13 +72,30 @@ impl<T> Capturing<T> {
     /// Takes an element, capturing a record batch when asked to.
     #[inline]
     fn try_recv(&mut self) -> Received<T> {
-        let got = self.rx.try_recv();
-        if let Received::Element(StreamElement::Records(batch)) = &got {
-            if self.capture.wants(self.rx.received()) {
-                self.capture.capture(self.codec.as_ref(), batch);
+        while let Some((position, e)) = self.rx.top_up() {
+            if self.capture.knows_barrier() {
+                self.capture.offer(position, records(e), self.codec.as_ref());
             }
         }
+        let got = self.rx.try_recv();
+        if let Received::Element(e) = &got {
+            self.capture.offer(self.rx.received(), records(e), self.codec.as_ref());
+        }
         got
+    }
+
+    fn start_capture(&mut self) {
+        self.capture.start(self.rx.received());
+    }
+
+    fn capture_until(&mut self, until: u64) {
+        self.capture.set_until(until);
+        if until != UNTIL_BARRIER {
+            self.rx.pull_until(until);
+            for (position, e) in self.rx.queued() {
+                self.capture.offer(position, records(e), self.codec.as_ref());
+            }
+        }
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<Vec<StreamRecord<T>>, BoxError> {
@@ -79,6 +103,13 @@ impl<T> Capturing<T> {
             Some(c) => c.decode(bytes),
             None => Err("in-flight records of an edge without a record serializer".into()),
         }
+    }
+}
+
+fn records<T>(e: &StreamElement<T>) -> Option<&[StreamRecord<T>]> {
+    match e {
+        StreamElement::Records(batch) => Some(batch),
+        _ => None,
     }
 }
 
@@ -98,8 +129,14 @@ impl<T: Send + 'static> InputChannel<T> for DirectChannel<T> {
     fn received(&self) -> u64 {
         self.0.rx.received()
     }
+    fn start_capture(&mut self) {
+        self.0.start_capture();
+    }
     fn capture_until(&mut self, until: u64) {
-        self.0.capture.set_until(until);
+        self.0.capture_until(until);
+    }
+    fn capture_complete(&self) -> bool {
+        self.0.capture.is_complete()
     }
     fn take_captured(&mut self) -> Result<Vec<Vec<u8>>, BoxError> {
         self.0.capture.take()
@@ -166,8 +203,14 @@ impl<T: Send + 'static, In: Send + 'static, F: Fn(T) -> In + Send + 'static> Inp
     fn received(&self) -> u64 {
         self.rx.rx.received()
     }
+    fn start_capture(&mut self) {
+        self.rx.start_capture();
+    }
     fn capture_until(&mut self, until: u64) {
-        self.rx.capture.set_until(until);
+        self.rx.capture_until(until);
+    }
+    fn capture_complete(&self) -> bool {
+        self.rx.capture.is_complete()
     }
     fn take_captured(&mut self) -> Result<Vec<Vec<u8>>, BoxError> {
         self.rx.capture.take()

@@ -20,10 +20,10 @@
 
 use crossbeam_channel::Select;
 use weir_checkpoint::{AbortReason, AlignerDecision, BarrierAligner};
-use weir_core::{CheckpointMode, StreamElement, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, CheckpointMode, StreamElement, Watermark, WatermarkStatus};
 
-use crate::channel::{PriorityBarrier, Received};
-use crate::in_flight::InFlightBatch;
+use crate::channel::{Priority, Received};
+use crate::in_flight::{InFlightBatch, UNTIL_BARRIER};
 use crate::output::Output;
 use crate::task::input::InputChannel;
 use crate::task::unaligned::{Capture, InFlightTarget};
@@ -38,13 +38,16 @@ pub struct InputTask<In> {
     replay: Vec<InFlightBatch>,
     /// The unaligned checkpoint whose in-flight records are being captured.
     capture: Option<Capture>,
+    /// Per channel: where its end of input is, once its producer announced it.
+    ends: Vec<Option<u64>>,
     target: InFlightTarget,
 }
 
 impl<In: Send + 'static> InputTask<In> {
     /// A task feeding `head` from `channels`.
     pub fn new(channels: Vec<Box<dyn InputChannel<In>>>, head: Box<dyn Output<In>>) -> Self {
-        InputTask { channels, head, replay: Vec::new(), capture: None, target: InFlightTarget::default() }
+        let ends = vec![None; channels.len()];
+        InputTask { channels, head, replay: Vec::new(), capture: None, ends, target: InFlightTarget::default() }
     }
 
     /// Stores in-flight records of unaligned checkpoints as `target` says, and first
@@ -81,37 +84,37 @@ impl<In: Send + 'static> InputTask<In> {
                     if let Some(older) = self.capture.take() {
                         // Still capturing the previous one: records before both barriers
                         // are captured for the newer one, which subsumes it.
-                        env.decline(older.id, AbortReason::Subsumed { by: barrier.id });
+                        env.decline(older.barrier.id, AbortReason::Subsumed { by: barrier.id });
                         older.discard(&mut self.channels);
                     }
                     let mut state = empty_state();
                     self.head.barrier(barrier, &mut state)?;
-                    self.capture = Some(Capture::new(barrier.id, state, self.channels.len()));
+                    self.capture = Some(Capture::new(barrier, state, &mut self.channels));
                 }
                 AlignerDecision::TriggerSnapshot(barrier) => {
                     env.checkpoint(barrier, empty_state(), self.head.as_mut())?
                 }
                 AlignerDecision::AbortCheckpoint(id, reason) => {
-                    if let Some(capture) = self.capture.take_if(|c| c.id == id) {
+                    if let Some(capture) = self.capture.take_if(|c| c.barrier.id == id) {
                         capture.discard(&mut self.channels);
                     }
                     env.decline(id, reason)
                 }
                 AlignerDecision::StartPersistingChannel(c) => {
-                    if let Some(capture) = &mut self.capture {
-                        capture.start(c, self.channels[c].as_mut());
+                    if self.capture.is_some() {
+                        self.channels[c].capture_until(UNTIL_BARRIER);
                     }
                 }
                 // The channel's barrier arrived (its position is set by the caller) or the
                 // channel ended: it captures no further than where it is now.
                 AlignerDecision::StopPersistingChannel(c) => {
-                    if let Some(capture) = &mut self.capture {
+                    if self.capture.is_some() {
                         let here = self.channels[c].received();
-                        capture.barrier_at(c, here, self.channels[c].as_mut());
+                        self.channels[c].capture_until(here);
                     }
                 }
                 AlignerDecision::FinishChannelState(id) => {
-                    if let Some(capture) = self.capture.as_mut().filter(|c| c.id == id) {
+                    if let Some(capture) = self.capture.as_mut().filter(|c| c.barrier.id == id) {
                         capture.set_aligned();
                     }
                 }
@@ -122,28 +125,80 @@ impl<In: Send + 'static> InputTask<In> {
         Ok(())
     }
 
-    /// An unaligned checkpoint's barrier arrived on channel `c`'s priority lane.
-    fn on_priority_barrier(
+    /// An event arrived on channel `c`'s priority lane: an unaligned checkpoint's barrier,
+    /// or the announcement that the channel ends.
+    fn on_priority(
         &mut self,
         env: &TaskEnv,
         aligner: &mut BarrierAligner,
         c: usize,
-        b: PriorityBarrier,
+        event: Priority,
     ) -> Result<(), JobError> {
         let received = self.channels[c].received();
-        if b.after < received {
+        let (Priority::Barrier { after, .. } | Priority::End { after }) = event;
+        if after < received {
             return Err(JobError::Internal(format!(
-                "a barrier placed after {} elements of a channel arrived after {received} of them",
-                b.after
+                "{event:?} placed after {after} elements of a channel arrived after {received} of them"
             )));
         }
-        let decisions = aligner.on_barrier(c, b.barrier).map_err(alignment)?;
-        self.decide(env, decisions)?;
-        // The batches still queued before the barrier on this channel belong to the checkpoint.
-        if let Some(capture) = self.capture.as_mut().filter(|cap| cap.id == b.barrier.id) {
-            capture.barrier_at(c, b.after, self.channels[c].as_mut());
+        match event {
+            Priority::Barrier { barrier, after } => {
+                let decisions = aligner.on_barrier(c, barrier).map_err(alignment)?;
+                self.decide(env, decisions)?;
+                // The batches still queued before the barrier on this channel belong to
+                // the checkpoint.
+                if self.capture.as_ref().is_some_and(|cap| cap.barrier.id == barrier.id) {
+                    self.channels[c].capture_until(after);
+                }
+            }
+            Priority::End { after } => self.ends[c] = Some(after),
         }
+        self.settle_ended(env, aligner)?;
         self.maybe_acknowledge(env)
+    }
+
+    /// The job announced an unaligned checkpoint (to every task). It matters only when
+    /// every open channel's producer has finished, so no barrier will come: the
+    /// checkpoint then starts here, its barrier counting as placed before each end.
+    fn on_announced(
+        &mut self,
+        env: &TaskEnv,
+        aligner: &mut BarrierAligner,
+        barrier: CheckpointBarrier,
+    ) -> Result<(), JobError> {
+        let open: Vec<usize> = (0..self.channels.len()).filter(|&c| !aligner.is_ended(c)).collect();
+        let all_announced = open.iter().all(|&c| self.ends[c].is_some());
+        let Some(&first) = open.first() else { return Ok(()) };
+        if !all_announced || aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
+            return Ok(());
+        }
+        let decisions = aligner.on_barrier(first, barrier).map_err(alignment)?;
+        self.decide(env, decisions)?;
+        if self.capture.as_ref().is_some_and(|cap| cap.barrier.id == barrier.id) {
+            let end = self.ends[first].expect("every open channel announced its end");
+            self.channels[first].capture_until(end);
+        }
+        self.settle_ended(env, aligner)?;
+        self.maybe_acknowledge(env)
+    }
+
+    /// A channel whose producer has finished carries no more barriers: for the checkpoint
+    /// being captured, its barrier counts as placed just before its end, so the rest of
+    /// what it holds is captured now instead of when the task gets to its end.
+    fn settle_ended(&mut self, env: &TaskEnv, aligner: &mut BarrierAligner) -> Result<(), JobError> {
+        for c in 0..self.channels.len() {
+            let (Some(capture), Some(end)) = (&self.capture, self.ends[c]) else { continue };
+            if !aligner.is_persisting(c) || aligner.is_blocked(c) {
+                continue;
+            }
+            let barrier = capture.barrier;
+            let decisions = aligner.on_barrier(c, barrier).map_err(alignment)?;
+            self.decide(env, decisions)?;
+            if self.capture.as_ref().is_some_and(|cap| cap.barrier.id == barrier.id) {
+                self.channels[c].capture_until(end);
+            }
+        }
+        Ok(())
     }
 
     /// Acknowledges the captured checkpoint once every channel delivered its in-flight records.
@@ -152,7 +207,7 @@ impl<In: Send + 'static> InputTask<In> {
             return Ok(());
         }
         let capture = self.capture.take().expect("checked just above");
-        let id = capture.id;
+        let id = capture.barrier.id;
         match capture.finish(&mut self.channels, &self.target) {
             Ok(state) => env.acknowledge(id, state),
             Err(e) => env.decline(id, AbortReason::SnapshotFailed(format!("in-flight records of {}: {e}", env.task))),
@@ -263,13 +318,16 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
         self.replay()?;
         while remaining > 0 {
             let mut cancelled = Vec::new();
-            env.take_mailbox(self.head.as_mut(), |id| {
+            let announced = env.take_mailbox(self.head.as_mut(), |id| {
                 cancelled.push(id);
                 Ok(())
             })?;
             for id in cancelled {
                 let decisions = aligner.on_cancel(id);
                 self.decide(env, decisions)?;
+            }
+            if let Some(barrier) = announced {
+                self.on_announced(env, &mut aligner, barrier)?;
             }
             let mut got = None;
             let mut overtaken = None;
@@ -284,16 +342,16 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                         next = c + 1;
                         break;
                     }
-                    Received::Priority(b) => {
-                        overtaken = Some((c, b));
+                    Received::Priority(event) => {
+                        overtaken = Some((c, event));
                         break;
                     }
                     Received::Empty => {}
                     Received::Disconnected => return Err(JobError::Cancelled),
                 }
             }
-            if let Some((c, b)) = overtaken {
-                self.on_priority_barrier(env, &mut aligner, c, b)?;
+            if let Some((c, event)) = overtaken {
+                self.on_priority(env, &mut aligner, c, event)?;
                 continue;
             }
             let Some((c, element)) = got else {

@@ -6,12 +6,13 @@
 //! 1. The first barrier of checkpoint *n* on any channel — possibly overtaking batches
 //!    queued ahead of it — triggers the snapshot at once (the aligner decides), and the
 //!    chain forwards the barrier ahead of its own output.
-//! 2. Every channel then captures the record batches taken from it up to its barrier
-//!    position: up to the position the barrier carries once it has arrived, and without
-//!    limit until then (the aligner's `StartPersistingChannel`).
-//! 3. A channel is done when it has delivered everything up to that position, or has
-//!    ended. When every channel is done (and the aligner has seen every barrier), the
-//!    captured batches are added to the snapshot and the task acknowledges.
+//! 2. Every other open channel captures the record batches taken from it until its
+//!    barrier arrives (the aligner's `StartPersistingChannel`).
+//! 3. When a channel's barrier arrives, the batches queued before its position are taken
+//!    out of the channel and captured at once (kept for the task to process later); a
+//!    channel that ends has delivered all it had. When every channel is done and the
+//!    aligner has seen every barrier, the captured batches are added to the snapshot and
+//!    the task acknowledges: without waiting for the task to process the backlog.
 //! 4. A newer checkpoint, a cancellation or an abort gives the capture up: nothing is
 //!    acknowledged and the checkpoint is declined.
 //!
@@ -19,15 +20,12 @@
 //! after the snapshot — the snapshot and the captured batches together are the effect of
 //! exactly the records before barrier *n* on every channel.
 
-use weir_core::CheckpointId;
+use weir_core::CheckpointBarrier;
 
 use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, IN_FLIGHT};
 use crate::snapshot::{OperatorStateWriter, PendingTaskState};
 use crate::task::input::InputChannel;
 use crate::BoxError;
-
-/// No limit: the channel's barrier has not arrived yet.
-const UNTIL_BARRIER: u64 = u64::MAX;
 
 /// Where a task's in-flight records are stored: its head's id and its place in the vertex.
 #[derive(Debug, Clone, Default)]
@@ -42,32 +40,22 @@ pub struct InFlightTarget {
 
 /// One unaligned checkpoint being captured.
 pub(crate) struct Capture {
-    pub(crate) id: CheckpointId,
+    pub(crate) barrier: CheckpointBarrier,
     state: PendingTaskState,
-    /// Per channel: the last position that belongs before the barrier.
-    until: Vec<u64>,
     /// The aligner has seen every channel's barrier or end.
     aligned: bool,
 }
 
 impl Capture {
-    /// Starts capturing checkpoint `id`, whose snapshot is `state`; no channel is captured yet.
-    pub(crate) fn new(id: CheckpointId, state: PendingTaskState, channels: usize) -> Self {
-        Capture { id, state, until: vec![0; channels], aligned: false }
-    }
-
-    /// Channel `c` captures until its barrier arrives.
-    pub(crate) fn start<In>(&mut self, c: usize, channel: &mut dyn InputChannel<In>) {
-        self.until[c] = UNTIL_BARRIER;
-        channel.capture_until(UNTIL_BARRIER);
-    }
-
-    /// Channel `c`'s barrier of this checkpoint arrived and sits after position `after`
-    /// (or the channel ended: `after` is where it is now).
-    pub(crate) fn barrier_at<In>(&mut self, c: usize, after: u64, channel: &mut dyn InputChannel<In>) {
-        let until = if after > channel.received() { after } else { 0 };
-        self.until[c] = until;
-        channel.capture_until(until);
+    /// Starts capturing checkpoint `id`, whose snapshot is `state`: the channels capture
+    /// nothing they returned before it, and nothing yet.
+    pub(crate) fn new<In>(
+        barrier: CheckpointBarrier,
+        state: PendingTaskState,
+        channels: &mut [Box<dyn InputChannel<In>>],
+    ) -> Self {
+        channels.iter_mut().for_each(|ch| ch.start_capture());
+        Capture { barrier, state, aligned: false }
     }
 
     /// The aligner has seen every channel's barrier or end.
@@ -75,9 +63,9 @@ impl Capture {
         self.aligned = true;
     }
 
-    /// Whether every channel delivered all it must capture.
+    /// Whether every channel captured all it must.
     pub(crate) fn is_done<In>(&self, channels: &[Box<dyn InputChannel<In>>]) -> bool {
-        self.aligned && self.until.iter().zip(channels).all(|(&u, ch)| u != UNTIL_BARRIER && ch.received() >= u)
+        self.aligned && channels.iter().all(|ch| ch.capture_complete())
     }
 
     /// The snapshot with the captured batches added (if there are any).
@@ -97,13 +85,13 @@ impl Capture {
             return Ok(self.state);
         }
         let stored = InFlightState {
-            checkpoint: self.id,
+            checkpoint: self.barrier.id,
             subtask: target.subtask as u32,
             parallelism: target.parallelism as u32,
             channels: channels.len() as u32,
             batches,
         };
-        let mut writer = OperatorStateWriter::new(self.id);
+        let mut writer = OperatorStateWriter::new(self.barrier.id);
         writer.union(IN_FLIGHT, vec![bincode::serialize(&stored)?]);
         self.state.push_operator(&in_flight_operator_id(&target.head_id), writer);
         Ok(self.state)
@@ -124,12 +112,12 @@ mod tests {
     use crossbeam_channel::{bounded, Receiver};
     use weir_checkpoint::TaskId;
     use weir_core::{
-        CheckpointBarrier, CheckpointMode, StreamElement, StreamRecord, SubtaskIndex, VertexId, Watermark,
-        WatermarkStatus,
+        CheckpointBarrier, CheckpointId, CheckpointMode, StreamElement, StreamRecord, SubtaskIndex, VertexId,
+        Watermark, WatermarkStatus,
     };
 
     use super::*;
-    use crate::channel::{cancellation, local_channel, Canceller, ChannelSender};
+    use crate::channel::{cancellation, local_channel, Canceller, ChannelSender, Priority};
     use crate::graph::TypedReceiver;
     use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, RecordCodec, IN_FLIGHT};
     use crate::output::Output;
@@ -190,7 +178,7 @@ mod tests {
         let mut inputs = Vec::new();
         for _ in 0..channels {
             let (tx, mut rx) = local_channel::<u32>(16);
-            rx.watch_priority();
+            rx.watch_priority(16);
             senders.push(tx);
             inputs.push(Direct.adapt(Box::new(TypedReceiver { channel: rx, codec: Some(codec()) })).unwrap());
         }
@@ -212,8 +200,8 @@ mod tests {
         Fixture { task, senders, log, env, reports, _canceller: canceller }
     }
 
-    fn unaligned(id: u64) -> CheckpointBarrier {
-        CheckpointBarrier::new(CheckpointId(id), 0, CheckpointMode::Unaligned)
+    fn unaligned(id: u64, after: u64) -> Priority {
+        Priority::Barrier { barrier: CheckpointBarrier::new(CheckpointId(id), 0, CheckpointMode::Unaligned), after }
     }
 
     /// The in-flight batches an acknowledged state holds, decoded, per channel.
@@ -233,11 +221,11 @@ mod tests {
         // Channel 0: two batches, then the barrier overtaking them, then one after it.
         f.senders[0].send(records(&[1, 2]), &cancel).unwrap();
         f.senders[0].send(records(&[3]), &cancel).unwrap();
-        f.senders[0].send_priority(unaligned(1), 2, &cancel).unwrap();
+        f.senders[0].send_priority(unaligned(1, 2), &cancel).unwrap();
         f.senders[0].send(records(&[4]), &cancel).unwrap();
         // Channel 1: one batch before its barrier, one after.
         f.senders[1].send(records(&[10]), &cancel).unwrap();
-        f.senders[1].send_priority(unaligned(1), 1, &cancel).unwrap();
+        f.senders[1].send_priority(unaligned(1, 1), &cancel).unwrap();
         f.senders[1].send(records(&[11]), &cancel).unwrap();
         for s in &mut f.senders {
             s.send(StreamElement::EndOfInput, &cancel).unwrap();
@@ -265,12 +253,12 @@ mod tests {
     fn a_barrier_at_the_head_of_its_channel_captures_the_other_channels_until_theirs() {
         let mut f = fixture(2, Vec::new());
         let cancel = f.env.cancel.clone();
-        f.senders[0].send_priority(unaligned(1), 0, &cancel).unwrap();
+        f.senders[0].send_priority(unaligned(1, 0), &cancel).unwrap();
         f.senders[0].send(records(&[1]), &cancel).unwrap();
         f.senders[1].send(records(&[10]), &cancel).unwrap();
         f.senders[1].send(records(&[11]), &cancel).unwrap();
         // Channel 1's barrier comes late, after both batches: both are in flight.
-        f.senders[1].send_priority(unaligned(1), 2, &cancel).unwrap();
+        f.senders[1].send_priority(unaligned(1, 2), &cancel).unwrap();
         for s in &mut f.senders {
             s.send(StreamElement::EndOfInput, &cancel).unwrap();
         }
