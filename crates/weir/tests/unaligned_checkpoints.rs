@@ -78,7 +78,7 @@ fn backpressured(mode: CheckpointMode, dir: &Path) -> Result<weir::JobExecutionR
             std::env::var("UC_TIMEOUT").map_or(1_000, |v| v.parse().unwrap()),
             dir,
         ));
-    env.from_sequence(1, 40_000)
+    env.from_sequence(1, 30_000)
         .map(|x: i64| (x % 16, x))
         .key_by(|t: &(i64, i64)| t.0)
         .reduce(|a, b| (a.0, a.1 + b.1))

@@ -40,6 +40,8 @@ pub struct InputTask<In> {
     capture: Option<Capture>,
     /// Per channel: where its end of input is, once its producer announced it.
     ends: Vec<Option<u64>>,
+    /// The newest checkpoint the job announced that may still need starting here.
+    announced: Option<CheckpointBarrier>,
     target: InFlightTarget,
 }
 
@@ -47,7 +49,15 @@ impl<In: Send + 'static> InputTask<In> {
     /// A task feeding `head` from `channels`.
     pub fn new(channels: Vec<Box<dyn InputChannel<In>>>, head: Box<dyn Output<In>>) -> Self {
         let ends = vec![None; channels.len()];
-        InputTask { channels, head, replay: Vec::new(), capture: None, ends, target: InFlightTarget::default() }
+        InputTask {
+            channels,
+            head,
+            replay: Vec::new(),
+            capture: None,
+            ends,
+            announced: None,
+            target: InFlightTarget::default(),
+        }
     }
 
     /// Stores in-flight records of unaligned checkpoints as `target` says, and first
@@ -151,7 +161,12 @@ impl<In: Send + 'static> InputTask<In> {
                     self.channels[c].capture_until(after);
                 }
             }
-            Priority::End { after } => self.ends[c] = Some(after),
+            Priority::End { after } => {
+                self.ends[c] = Some(after);
+                if let Some(barrier) = self.announced {
+                    self.on_announced(env, aligner, barrier)?;
+                }
+            }
         }
         self.settle_ended(env, aligner)?;
         self.maybe_acknowledge(env)
@@ -169,7 +184,14 @@ impl<In: Send + 'static> InputTask<In> {
         let open: Vec<usize> = (0..self.channels.len()).filter(|&c| !aligner.is_ended(c)).collect();
         let all_announced = open.iter().all(|&c| self.ends[c].is_some());
         let Some(&first) = open.first() else { return Ok(()) };
-        if !all_announced || aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
+        if !all_announced {
+            // Kept: if the remaining producers finish without sending this barrier, their
+            // ends make it actionable.
+            self.announced = Some(barrier);
+            return Ok(());
+        }
+        self.announced = None;
+        if aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
             return Ok(());
         }
         let decisions = aligner.on_barrier(first, barrier).map_err(alignment)?;
