@@ -25,7 +25,7 @@ use weir_core::CheckpointId;
 use weir_runtime::in_flight::{InFlightState, IN_FLIGHT};
 use weir_runtime::restart::RestartStrategy;
 use weir_runtime::snapshot::TaskState;
-use weir_runtime::{CheckpointSettings, Committer, Emitter, Operator, Sink, SinkWriter, SubtaskInfo};
+use weir_runtime::{CheckpointSettings, Committer, Emitter, Operator, Restore, Sink, SinkWriter, SubtaskInfo};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -200,13 +200,26 @@ const N: i64 = 3_000;
 /// so each key's records keep their order); keyed by `v % 10` at parallelism 2, running
 /// sums per key, then a slow (and, with `fail`, once failing) step and a commit sink.
 fn exactly_once_run(fail: bool, dir: &Path) -> (weir::JobExecutionResult, Vec<(i64, i64)>) {
+    let (result, committed) = exactly_once_job(fail, dir, 2, None);
+    (result.unwrap_or_else(|e| panic!("failed: {e}")), committed)
+}
+
+/// The job of [`exactly_once_run`] at `parallelism`, resumed from checkpoint `restore`.
+fn exactly_once_job(
+    fail: bool,
+    dir: &Path,
+    parallelism: usize,
+    restore: Option<CheckpointId>,
+) -> (Result<weir::JobExecutionResult, JobError>, Vec<(i64, i64)>) {
+    let mut settings = settings(CheckpointMode::Unaligned, 10, 10_000, dir);
+    settings.restore = restore.map(|id| Restore { storage: settings.storage.clone(), checkpoint: Some(id) });
     let env = StreamExecutionEnvironment::new()
-        .with_parallelism(2)
+        .with_parallelism(parallelism)
         .with_batch_size(8)
         .with_channel_capacity(16)
         .with_buffer_timeout(Some(Duration::from_millis(2)))
         .with_restart_strategy(RestartStrategy::FixedDelay { attempts: 2, delay: Duration::ZERO })
-        .enable_checkpointing(settings(CheckpointMode::Unaligned, 10, 10_000, dir));
+        .enable_checkpointing(settings);
     let keyed = |v: i64| (v % 10, v);
     let evens = env.from_sequence(0, N - 1).set_parallelism(1).map(move |x: i64| keyed(2 * x)).set_parallelism(1);
     let odds = env.from_sequence(0, N - 1).set_parallelism(1).map(move |x: i64| keyed(2 * x + 1)).set_parallelism(1);
@@ -227,7 +240,7 @@ fn exactly_once_run(fail: bool, dir: &Path) -> (weir::JobExecutionResult, Vec<(i
             })
         })
         .sink_to(CommitSink(destination.clone()), "commit");
-    let result = execute_within(&env, "exactly once", LIMIT).unwrap_or_else(|e| panic!("failed: {e}"));
+    let result = execute_within(&env, "exactly once", LIMIT);
     let committed = sorted(destination.lock().unwrap().values().flatten().copied().collect());
     (result, committed)
 }
@@ -293,6 +306,22 @@ fn a_job_restored_from_unaligned_checkpoints_commits_exactly_the_failure_free_ou
     let stored = in_flight_records(dir.path(), from);
     assert!(stored > 0, "{from} held no in-flight records: the restore replayed nothing");
     assert!(restored == want, "across the restore: {}", difference(&want, &restored));
+
+    // That checkpoint holds in-flight records per subtask: at another parallelism it is
+    // refused (rescale through a savepoint), at its own it resumes.
+    let copy = tempfile::tempdir().unwrap();
+    let source = dir.path().join(format!("chk-{}", from.0));
+    let target = copy.path().join(format!("chk-{}", from.0));
+    std::fs::create_dir(&target).unwrap();
+    for file in std::fs::read_dir(&source).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), target.join(file.file_name())).unwrap();
+    }
+    let (result, _) = exactly_once_job(false, copy.path(), 3, Some(from));
+    let err = result.expect_err("restored at parallelism 3").to_string();
+    assert!(err.contains("unaligned checkpoint") && err.contains("parallelism of 2"), "{err}");
+    let (result, _) = exactly_once_job(false, copy.path(), 2, Some(from));
+    assert_eq!(result.unwrap().restored_from, Some(from));
 }
 
 // ---------------------------------------------------------------------------------------
