@@ -15,10 +15,10 @@
 //! # The priority lane
 //! Next to its data lane, every channel has a small priority lane for barriers of
 //! unaligned checkpoints, which must overtake the batches queued in the channel (a queue
-//! cannot be overtaken, so the barrier takes another one). Each end counts the elements of
-//! its data lane; a barrier on the priority lane carries the count the sender had reached
-//! ([`PriorityBarrier::after`]), so the receiver knows exactly which of the queued batches
-//! were sent before the barrier. A receiver created with `watch_priority` returns a barrier
+//! cannot be overtaken, so the barrier takes another one), and for a finished producer's
+//! announcement of its end. Each end counts the elements of its data lane; what the
+//! priority lane carries says the count the sender had reached ([`Priority`]), so the
+//! receiver knows exactly which of the queued batches were sent before it. A receiver created with `watch_priority` returns a barrier
 //! before any element sent after it: after taking an element it looks at the priority
 //! lane, and if a barrier is there it returns that first and keeps the element for the
 //! next call. (The barrier was sent before the element, so it is visible once the element
@@ -180,8 +180,7 @@ impl<T> ChannelSender<T> {
     pub fn send_priority(&mut self, event: Priority, cancel: &CancelToken) -> Result<(), JobError> {
         let (Priority::Barrier { after, .. } | Priority::End { after }) = event;
         debug_assert!(after >= self.sent, "a priority event may overtake only what was sent before it");
-        let b = event;
-        match self.priority.try_send(b) {
+        match self.priority.try_send(event) {
             Ok(()) => Ok(()),
             Err(TrySendError::Disconnected(_)) => Err(JobError::Cancelled),
             Err(TrySendError::Full(b)) => select! {
@@ -299,5 +298,58 @@ impl<T> ChannelReceiver<T> {
             select.recv(&self.priority);
         }
         select.recv(&self.rx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use weir_core::{CheckpointId, CheckpointMode, StreamRecord};
+
+    use super::*;
+
+    fn batch(v: u32) -> StreamElement<u32> {
+        StreamElement::Records(vec![StreamRecord::new(v)])
+    }
+
+    fn value(r: Received<u32>) -> String {
+        match r {
+            Received::Element(StreamElement::Records(b)) => b[0].value.to_string(),
+            Received::Priority(Priority::Barrier { after, .. }) => format!("barrier after {after}"),
+            Received::Priority(Priority::End { after }) => format!("end after {after}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_watching_receiver_returns_priority_events_before_what_was_sent_after_them() {
+        let (_canceller, cancel) = cancellation();
+        let (mut tx, mut rx) = local_channel::<u32>(8);
+        rx.watch_priority(8);
+        let barrier = CheckpointBarrier::new(CheckpointId(1), 0, CheckpointMode::Unaligned);
+        tx.send(batch(1), &cancel).unwrap();
+        tx.send(batch(2), &cancel).unwrap();
+        tx.send_priority(Priority::Barrier { barrier, after: 2 }, &cancel).unwrap();
+        tx.send(batch(3), &cancel).unwrap();
+        tx.send_priority(Priority::End { after: tx.sent() }, &cancel).unwrap();
+        // The queue can be looked at without taking from it, with positions.
+        while rx.top_up().is_some() {}
+        let queued: Vec<u64> = rx.queued().map(|(p, _)| p).collect();
+        assert_eq!(queued, vec![1, 2, 3]);
+        let got: Vec<String> = (0..6).map(|_| value(rx.try_recv())).collect();
+        assert_eq!(got, ["barrier after 2", "end after 3", "1", "2", "3", "Empty"]);
+        assert_eq!(rx.received(), 3);
+    }
+
+    #[test]
+    fn an_ignoring_receiver_only_counts() {
+        let (_canceller, cancel) = cancellation();
+        let (mut tx, mut rx) = local_channel::<u32>(2);
+        let barrier = CheckpointBarrier::new(CheckpointId(1), 0, CheckpointMode::Unaligned);
+        tx.send(batch(1), &cancel).unwrap();
+        tx.send_priority(Priority::Barrier { barrier, after: 1 }, &cancel).unwrap();
+        assert!(rx.top_up().is_none());
+        assert_eq!(value(rx.try_recv()), "1");
+        assert_eq!(value(rx.try_recv()), "Empty");
+        assert_eq!((tx.sent(), rx.received()), (1, 1));
     }
 }
