@@ -60,3 +60,12 @@ fn state_backend_runs_the_same_job_on_both_backends() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("hashmap, embedded or fjall"));
 }
+
+#[test]
+fn unaligned_checkpoints_reports_both_modes() {
+    for mode in ["aligned", "unaligned"] {
+        let args = ["--mode", mode, "--records", "20000", "--pause-ms", "1", "--interval-ms", "50"];
+        let stdout = run(env!("CARGO_BIN_EXE_unaligned_checkpoints"), &args);
+        assert!(stdout.contains("checkpoints completed, duration mean"), "{stdout}");
+    }
+}

@@ -123,6 +123,11 @@ impl BarrierAligner {
         self.blocked.get(channel).copied().unwrap_or(false)
     }
 
+    /// Whether `channel` delivered its end of input (false for an unknown channel).
+    pub fn is_ended(&self, channel: usize) -> bool {
+        self.ended.get(channel).copied().unwrap_or(false)
+    }
+
     /// Whether records taken from `channel` must be stored with the snapshot.
     pub fn is_persisting(&self, channel: usize) -> bool {
         self.persisting.get(channel).copied().unwrap_or(false)

@@ -1,5 +1,6 @@
 //! The checkpoint options every job-running command takes: `--checkpoint-dir`,
-//! `--checkpoint-interval`, `--checkpoint-mode`, `--restore`, `--restart-strategy`, and
+//! `--checkpoint-interval`, `--checkpoint-mode`, `--checkpoint-unaligned`, `--restore`,
+//! `--restart-strategy`, and
 //! the savepoint trigger (`SIGUSR1`, sent by `weir savepoint PID`).
 
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use weir_checkpoint::{CheckpointConfig, CheckpointId, CheckpointMode, LocalDirStorage};
+use weir_checkpoint::{CheckpointConfig, CheckpointId, LocalDirStorage};
 use weir_runtime::restart::RestartStrategy;
 use weir_runtime::{CheckpointSettings, Restore};
 
@@ -25,6 +26,12 @@ pub struct CheckpointArgs {
     /// `exactly-once` (barriers aligned) or `at-least-once`.
     #[arg(long, default_value = "exactly-once")]
     pub checkpoint_mode: String,
+    /// Unaligned checkpoints (`execution.checkpointing.unaligned.enabled`): barriers
+    /// overtake the records queued between tasks, which are stored with the checkpoint,
+    /// so checkpoints complete under backpressure. Exactly-once only (ignored, with a
+    /// warning, with at-least-once, as in Flink).
+    #[arg(long)]
+    pub checkpoint_unaligned: bool,
     /// Completed checkpoints to keep.
     #[arg(long, default_value_t = 1)]
     pub retained_checkpoints: usize,
@@ -54,11 +61,17 @@ impl CheckpointArgs {
             }
             return Ok(None);
         };
-        let mode = match self.checkpoint_mode.as_str() {
-            "exactly-once" | "EXACTLY_ONCE" => CheckpointMode::AlignedExactlyOnce,
-            "at-least-once" | "AT_LEAST_ONCE" => CheckpointMode::AtLeastOnce,
+        let exactly_once = match self.checkpoint_mode.as_str() {
+            "exactly-once" | "EXACTLY_ONCE" => true,
+            "at-least-once" | "AT_LEAST_ONCE" => false,
             other => anyhow::bail!("--checkpoint-mode '{other}': expected exactly-once or at-least-once"),
         };
+        if self.checkpoint_unaligned && !exactly_once {
+            eprintln!(
+                "warning: unaligned checkpoints can only be used with exactly-once; --checkpoint-unaligned is ignored"
+            );
+        }
+        let mode = weir_sql::job_options::checkpoint_mode(exactly_once, self.checkpoint_unaligned);
         let interval_ms = self.checkpoint_interval.as_millis() as u64;
         let config =
             CheckpointConfig { mode, retained: self.retained_checkpoints, ..CheckpointConfig::every(interval_ms) };
@@ -205,5 +218,23 @@ mod tests {
         assert!(err.contains("not a completed checkpoint"), "{err}");
         let args = CheckpointArgs { restore: Some("latest".into()), ..Default::default() };
         assert!(args.settings().unwrap_err().to_string().contains("needs --checkpoint-dir"));
+    }
+
+    #[test]
+    fn unaligned_checkpoints_are_exactly_once_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = |mode: &str, unaligned: bool| CheckpointArgs {
+            checkpoint_dir: Some(dir.path().to_path_buf()),
+            checkpoint_interval: Duration::from_secs(1),
+            checkpoint_mode: mode.into(),
+            checkpoint_unaligned: unaligned,
+            retained_checkpoints: 1,
+            ..Default::default()
+        };
+        let mode = |a: CheckpointArgs| a.settings().unwrap().unwrap().config.mode;
+        use weir_checkpoint::CheckpointMode::*;
+        assert_eq!(mode(args("exactly-once", true)), Unaligned);
+        assert_eq!(mode(args("exactly-once", false)), AlignedExactlyOnce);
+        assert_eq!(mode(args("at-least-once", true)), AtLeastOnce);
     }
 }

@@ -23,7 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{Receiver, Sender};
 use weir_checkpoint::{
-    CheckpointConfig, CheckpointCoordinator, CheckpointMode, CheckpointStorage, CoordinatorDecision, Manifest, TaskId,
+    CheckpointConfig, CheckpointCoordinator, CheckpointStorage, CoordinatorDecision, Manifest, TaskId,
 };
 use weir_core::{CheckpointBarrier, CheckpointId, SubtaskIndex, VertexId};
 
@@ -252,11 +252,6 @@ impl JobCheckpoints {
         let mut storage = None;
         let (written_tx, written_rx) = crossbeam_channel::unbounded();
         if let Some(s) = settings {
-            if s.config.mode == CheckpointMode::Unaligned {
-                return Err(JobError::InvalidGraph(
-                    "unaligned checkpoints are not supported yet; use exactly-once (aligned) or at-least-once".into(),
-                ));
-            }
             let mut all: Vec<TaskId> = tasks.to_vec();
             all.extend(sources.iter().map(|s| TaskId { vertex: s.vertex, subtask: SubtaskIndex(COORDINATOR_SUBTASK) }));
             let stored = s.storage.list_completed().map_err(|e| JobError::Checkpoint(e.to_string()))?;
@@ -582,6 +577,14 @@ impl JobCheckpoints {
                     acks.push((task, Ok(state)));
                 }
                 Err(e) => acks.push((task, Err(format!("source '{}': {e}", source.operator_id)))),
+            }
+        }
+        if barrier.mode == weir_core::CheckpointMode::Unaligned {
+            // Unaligned: a task whose producers have all finished gets no barrier from them,
+            // so it is told directly, and takes its snapshot then (see `task::input_task`).
+            let is_source = |t: &TaskId| self.sources.iter().any(|s| s.vertex == t.vertex);
+            for (_, tx) in self.mailboxes.iter().filter(|(t, _)| !is_source(t)) {
+                let _ = tx.try_send(TaskMessage::Barrier(barrier));
             }
         }
         for (task, state) in &self.finished {

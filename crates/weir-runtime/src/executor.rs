@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, select, Receiver, Sender};
-use weir_checkpoint::TaskId;
+use weir_checkpoint::{CheckpointMode, TaskId};
 use weir_core::{CheckpointId, JobId, SubtaskIndex, VertexId};
 
 use crate::channel::{cancellation, CancelToken};
@@ -27,6 +27,7 @@ use crate::error::panic_message;
 use crate::graph::{
     BuiltVertex, ErasedOutput, ErasedReceiver, ErasedSender, JobGraph, Port, VertexBuild, VertexCoordinator,
 };
+use crate::in_flight::{in_flight_operator_id, InFlightState};
 use crate::plan::{Chain, ExecutionPlan};
 use crate::record_writer::WriterContext;
 use crate::restart::{RestartDecision, RestartStrategy, RestartTracker};
@@ -223,14 +224,26 @@ fn run_once(
     // order; receivers by (consumer vertex, consumer subtask).
     let mut senders: HashMap<(usize, usize), Vec<ErasedSender>> = HashMap::new();
     let mut receivers: HashMap<(usize, usize), Vec<(usize, ErasedReceiver)>> = HashMap::new();
+    let unaligned = graph.checkpointing.as_ref().is_some_and(|c| c.config.mode == CheckpointMode::Unaligned);
     for (ei, e) in graph.edges.iter().enumerate() {
         if plan.chained[ei] {
             continue;
         }
+        if unaligned && !e.stream.has_record_codec() {
+            let name = |v: VertexId| graph.vertices[v.0 as usize].name.clone();
+            return Err(JobError::InvalidGraph(format!(
+                "unaligned checkpoints store the records in flight between tasks, but the edge '{}' -> '{}' \
+                 carries records of type `{}`, which have no record serializer: call `with_record_serializer()` \
+                 on that stream (its type must be serde's Serialize + DeserializeOwned), or use aligned checkpoints",
+                name(e.source),
+                name(e.target),
+                e.stream.record_type()
+            )));
+        }
         for i in 0..plan.parallelism[e.source.0 as usize] {
             let mut out = Vec::new();
             for j in plan.targets(graph, ei, i) {
-                let (tx, rx) = e.stream.channel(graph.config.channel_capacity);
+                let (tx, rx) = e.stream.channel(graph.config.channel_capacity, unaligned);
                 out.push(tx);
                 receivers.entry((e.target.0 as usize, j)).or_default().push((e.input, rx));
             }
@@ -494,6 +507,13 @@ fn build_vertex(
     // A chain whose head had finished in the checkpoint does not run its operators again.
     let head = plan.chains[spec.chain].head;
     let finished_on_restore = spec.restored.as_ref().is_some_and(|r| r.finished(&operator_id(&graph, head)));
+    let in_flight = match (&spec.restored, &inputs) {
+        (Some(r), Some(channels)) => {
+            let stored = r.operator(&in_flight_operator_id(&id), spec.subtask, plan.parallelism[vi]);
+            InFlightState::for_subtask(&stored, spec.subtask, plan.parallelism[vi], channels.len())?
+        }
+        _ => Vec::new(),
+    };
     vertex.factory.build(VertexBuild {
         operator_id: id,
         restored,
@@ -505,5 +525,6 @@ fn build_vertex(
         inputs,
         coordinator: spec.coordinators[vi].clone(),
         clock: graph.clock.clone(),
+        in_flight,
     })
 }

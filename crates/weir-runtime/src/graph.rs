@@ -19,6 +19,7 @@ use weir_core::VertexId;
 use crate::channel::{local_channel, ChannelReceiver, ChannelSender};
 use crate::clock::Clock;
 use crate::config::ExecutionConfig;
+use crate::in_flight::RecordCodec;
 use crate::operator::SideChannel;
 use crate::output::Output;
 use crate::partitioner::{FirstChannel, Random, RoundRobin};
@@ -30,7 +31,7 @@ use crate::{BoxError, JobError, SubtaskInfo};
 
 /// A `ChannelSender<T>` with `T` hidden.
 pub type ErasedSender = Box<dyn Any + Send>;
-/// A `ChannelReceiver<T>` with `T` hidden.
+/// A [`TypedReceiver<T>`] with `T` hidden.
 pub type ErasedReceiver = Box<dyn Any + Send>;
 /// A `Box<dyn Output<T>>` with `T` hidden.
 pub type ErasedOutput = Box<dyn Any + Send>;
@@ -174,8 +175,19 @@ pub struct SidePort {
 
 /// Makes channels and writers for one record type.
 pub trait StreamType: Send + Sync {
-    /// A bounded channel holding `capacity` batches.
-    fn channel(&self, capacity: usize) -> (ErasedSender, ErasedReceiver);
+    /// A bounded channel holding `capacity` batches; with `unaligned`, its receiver
+    /// returns barriers of the priority lane ahead of the data (see [`crate::channel`]).
+    fn channel(&self, capacity: usize, unaligned: bool) -> (ErasedSender, ErasedReceiver);
+
+    /// Whether the records can be stored (unaligned checkpoints store those in flight).
+    fn has_record_codec(&self) -> bool {
+        false
+    }
+
+    /// The record type's name, for errors.
+    fn record_type(&self) -> &'static str {
+        "(unknown)"
+    }
 
     /// The writer that sends a producer subtask's records into `senders` as `partitioner`
     /// says.
@@ -190,14 +202,33 @@ pub trait StreamType: Send + Sync {
     ) -> Result<ErasedOutput, JobError>;
 }
 
-/// The [`StreamType`] of records of type `T`.
-pub struct TypedStream<T>(PhantomData<fn() -> T>);
+/// The [`StreamType`] of records of type `T`, with the codec that stores them if `T` has
+/// one.
+pub struct TypedStream<T> {
+    codec: Option<RecordCodec<T>>,
+    _t: PhantomData<fn() -> T>,
+}
 
 impl<T> TypedStream<T> {
-    /// The stream type of `T`.
+    /// The stream type of `T`, whose records cannot be stored.
     pub fn new() -> Self {
-        TypedStream(PhantomData)
+        TypedStream { codec: None, _t: PhantomData }
     }
+
+    /// The stream type of `T`, whose records `codec` stores.
+    pub fn with_codec(codec: RecordCodec<T>) -> Self {
+        TypedStream { codec: Some(codec), _t: PhantomData }
+    }
+}
+
+/// The receiving end of a channel as a task's input adapter takes it: the channel and
+/// its edge's record codec.
+#[derive(Debug)]
+pub struct TypedReceiver<T> {
+    /// The channel.
+    pub channel: ChannelReceiver<T>,
+    /// Stores its records, if the record type can be stored.
+    pub codec: Option<RecordCodec<T>>,
 }
 
 impl<T> Default for TypedStream<T> {
@@ -235,9 +266,25 @@ pub(crate) fn type_mismatch<T>(what: &str) -> JobError {
 }
 
 impl<T: Clone + Send + 'static> StreamType for TypedStream<T> {
-    fn channel(&self, capacity: usize) -> (ErasedSender, ErasedReceiver) {
-        let (tx, rx) = local_channel::<T>(capacity);
+    fn channel(&self, capacity: usize, unaligned: bool) -> (ErasedSender, ErasedReceiver) {
+        let (tx, rx) = if unaligned {
+            // The receiver keeps the buffer, where a checkpoint can look at it.
+            let (tx, mut rx) = local_channel::<T>(1);
+            rx.watch_priority(capacity.saturating_sub(1).max(1));
+            (tx, rx)
+        } else {
+            local_channel::<T>(capacity)
+        };
+        let rx = TypedReceiver { channel: rx, codec: self.codec };
         (Box::new(tx), Box::new(rx) as Box<dyn Any + Send>)
+    }
+
+    fn has_record_codec(&self) -> bool {
+        self.codec.is_some()
+    }
+
+    fn record_type(&self) -> &'static str {
+        std::any::type_name::<T>()
     }
 
     fn writer(
@@ -270,8 +317,8 @@ impl<T: Clone + Send + 'static> StreamType for TypedStream<T> {
 ///
 /// # Errors
 /// When it is of another type (a Weir bug).
-pub fn downcast_receiver<T: Send + 'static>(rx: ErasedReceiver) -> Result<ChannelReceiver<T>, JobError> {
-    rx.downcast::<ChannelReceiver<T>>().map(|b| *b).map_err(|_| type_mismatch::<T>("input channel"))
+pub fn downcast_receiver<T: Send + 'static>(rx: ErasedReceiver) -> Result<TypedReceiver<T>, JobError> {
+    rx.downcast::<TypedReceiver<T>>().map(|b| *b).map_err(|_| type_mismatch::<T>("input channel"))
 }
 
 /// What a vertex needs to build one subtask's instance.
@@ -299,6 +346,9 @@ pub struct VertexBuild {
     /// The task had finished in the checkpoint the job resumes from: pass the end of
     /// input on without finishing the operator again.
     pub finished_on_restore: bool,
+    /// When the vertex heads a task resumed from an unaligned checkpoint: the in-flight
+    /// records stored for it, to push into the chain before any new input.
+    pub in_flight: Vec<crate::in_flight::InFlightBatch>,
 }
 
 /// A vertex's job-level coordinator (a source's split enumerator) as the executor sees it.

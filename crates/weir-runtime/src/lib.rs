@@ -19,6 +19,7 @@
 //! | [`vertex`] | the vertex factories for operators and sources |
 //! | [`task`] | task loops: source polling, input reading with watermark tracking |
 //! | [`channel`], [`record_writer`], [`partitioner`] | bounded channels, batching writers, channel selection |
+//! | [`in_flight`] | unaligned checkpoints: record codecs, captured and replayed in-flight records |
 //! | [`executor`] | runs a graph in this process, fails fast and cleanly |
 //! | [`checkpointing`], [`snapshot`], [`task_state_upload`] | the job's side of checkpoints, what a task stores, how it is written (key group by key group, incrementally) |
 //!
@@ -33,6 +34,7 @@ pub mod context;
 pub mod error;
 pub mod executor;
 pub mod graph;
+pub mod in_flight;
 pub mod operator;
 pub mod output;
 pub mod partitioner;

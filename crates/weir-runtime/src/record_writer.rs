@@ -1,12 +1,18 @@
 //! Record writers: the end of a chain that sends records to other tasks. Records are
 //! gathered into one batch per target channel and a batch is sent when it is full, on
 //! [`Output::flush`] (the buffer timeout), and before a watermark or the end of input.
+//!
+//! A barrier follows the records before it on the data lane — except a barrier of an
+//! unaligned checkpoint, which goes on each channel's priority lane and so overtakes the
+//! batches still queued there. It is placed after everything the task emitted before it:
+//! a partly filled batch counts as the next data element, and is sent right after the
+//! barrier, before any record emitted after it (see [`crate::in_flight`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use weir_core::{CheckpointBarrier, StreamElement, StreamRecord, Watermark, WatermarkStatus};
+use weir_core::{CheckpointBarrier, CheckpointMode, StreamElement, StreamRecord, Watermark, WatermarkStatus};
 
-use crate::channel::{CancelToken, ChannelSender};
+use crate::channel::{CancelToken, ChannelSender, Priority};
 use crate::error::panic_message;
 use crate::output::Output;
 use crate::partitioner::ChannelSelector;
@@ -82,7 +88,17 @@ impl<T: Send, S: ChannelSelector<T>> RecordWriter<T, S> {
 
     fn broadcast_element(&mut self, element: impl Fn() -> StreamElement<T>) -> Result<(), JobError> {
         self.send_all_buffers()?;
-        self.channels.iter().try_for_each(|ch| ch.send(element(), &self.ctx.cancel))
+        self.channels.iter_mut().try_for_each(|ch| ch.send(element(), &self.ctx.cancel))
+    }
+
+    /// Sends `event` (placed after what was emitted) ahead of the queued batches, then the
+    /// partly filled ones, which it counts as before it.
+    fn overtake(&mut self, event: impl Fn(u64) -> Priority) -> Result<(), JobError> {
+        for (channel, buffer) in self.channels.iter_mut().zip(&self.buffers) {
+            let after = channel.sent() + u64::from(!buffer.is_empty());
+            channel.send_priority(event(after), &self.ctx.cancel)?;
+        }
+        self.send_all_buffers()
     }
 
     /// Routes every record through the selector. The selector may be user code (a key
@@ -140,10 +156,15 @@ impl<T: Send, S: ChannelSelector<T>> Output<T> for RecordWriter<T, S> {
     }
 
     fn end_of_input(&mut self) -> Result<(), JobError> {
+        // Announced ahead of what is queued: an unaligned checkpoint need not wait for it.
+        self.overtake(|after| Priority::End { after })?;
         self.broadcast_element(|| StreamElement::EndOfInput)
     }
 
     fn barrier(&mut self, barrier: CheckpointBarrier, _: &mut PendingTaskState) -> Result<(), JobError> {
+        if barrier.mode == CheckpointMode::Unaligned {
+            return self.overtake(|after| Priority::Barrier { barrier, after });
+        }
         self.broadcast_element(|| StreamElement::Barrier(barrier))
     }
 }

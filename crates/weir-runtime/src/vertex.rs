@@ -17,6 +17,7 @@ use crate::source::{Source, SplitEnumerator};
 use crate::task::input::InputAdapter;
 use crate::task::input_task::InputTask;
 use crate::task::source_task::{SourceTask, SourceWatermarks};
+use crate::task::unaligned::InFlightTarget;
 use crate::watermark::WatermarkStrategy;
 use crate::{BoxError, JobError, SubtaskInfo};
 
@@ -76,6 +77,7 @@ where
             Ok(())
         })?;
         let operator = operator.expect("set when guard returned Ok");
+        let head_id = b.operator_id.clone();
         let mut chained = Chained::new(operator, Emitter::new(b.sides, b.clock), main, b.location, b.operator_id);
         if b.finished_on_restore {
             chained.set_finished_on_restore();
@@ -97,7 +99,9 @@ where
                         adapter.adapt(rx)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(BuiltVertex::Task(Box::new(InputTask::new(channels, head))))
+                let target = InFlightTarget { head_id, subtask: b.subtask.index, parallelism: b.subtask.parallelism };
+                let task = InputTask::new(channels, head).with_in_flight(target, b.in_flight);
+                Ok(BuiltVertex::Task(Box::new(task)))
             }
         }
     }

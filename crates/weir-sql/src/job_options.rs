@@ -25,6 +25,14 @@ pub const CHECKPOINT_MODE: &str = "execution.checkpointing.mode";
 pub const CHECKPOINT_DIR: &str = "execution.checkpointing.dir";
 /// `state.checkpoints.dir` (Flink 1's name).
 pub const LEGACY_CHECKPOINT_DIR: &str = "state.checkpoints.dir";
+/// `execution.checkpointing.unaligned.enabled`: barriers overtake in-flight records, which
+/// are stored with the checkpoint (exactly-once only, as in Flink).
+pub const CHECKPOINT_UNALIGNED: &str = "execution.checkpointing.unaligned.enabled";
+/// `execution.checkpointing.unaligned` (the older name of the above).
+pub const LEGACY_CHECKPOINT_UNALIGNED: &str = "execution.checkpointing.unaligned";
+/// `execution.checkpointing.aligned-checkpoint-timeout`: only `0` (unaligned from the
+/// start) is supported.
+pub const ALIGNED_CHECKPOINT_TIMEOUT: &str = "execution.checkpointing.aligned-checkpoint-timeout";
 /// `execution.checkpointing.num-retained`.
 pub const CHECKPOINT_RETAINED: &str = "execution.checkpointing.num-retained";
 /// `execution.savepoint.path`: the checkpoint or savepoint the next job resumes from.
@@ -93,15 +101,42 @@ pub fn check(key: &str, value: &str) -> Result<()> {
         CHECKPOINT_RETAINED | MINI_BATCH_SIZE if !value.trim().parse::<i64>().is_ok_and(|n| n > 0) => {
             return bad(format!("'{value}' is not a positive number"));
         }
-        MINI_BATCH_ENABLED if !matches!(value.trim().to_lowercase().as_str(), "true" | "false") => {
+        MINI_BATCH_ENABLED | CHECKPOINT_UNALIGNED | LEGACY_CHECKPOINT_UNALIGNED if flag(value).is_none() => {
             return bad(format!("'{value}' is neither true nor false"));
         }
+        ALIGNED_CHECKPOINT_TIMEOUT => match parse_duration_ms(value) {
+            Err(e) => return bad(e),
+            Ok(0) => {}
+            Ok(_) => {
+                return bad("starting aligned and switching to unaligned after a timeout is not supported yet: \
+                            leave it at 0 (unaligned checkpoints from the start) or turn them off"
+                    .into())
+            }
+        },
         CHECKPOINT_DIR | LEGACY_CHECKPOINT_DIR | SAVEPOINT_PATH if value.trim().is_empty() => {
             return bad("a path is needed".into());
         }
         _ => {}
     }
     Ok(())
+}
+
+fn flag(value: &str) -> Option<bool> {
+    match value.trim().to_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// The checkpoint mode of exactly-once or not, with unaligned checkpoints or not. As in
+/// Flink, unaligned checkpoints are exactly-once only: with at-least-once they are ignored.
+pub fn checkpoint_mode(exactly_once: bool, unaligned: bool) -> CheckpointMode {
+    match (exactly_once, unaligned) {
+        (true, true) => CheckpointMode::Unaligned,
+        (true, false) => CheckpointMode::AlignedExactlyOnce,
+        (false, _) => CheckpointMode::AtLeastOnce,
+    }
 }
 
 fn mode(value: &str) -> Option<CheckpointMode> {
@@ -163,9 +198,16 @@ pub fn checkpoint_settings(
     if let Some(ms) = interval {
         settings.config.interval_ms = ms as u64;
     }
+    let mut exactly_once = settings.config.mode != CheckpointMode::AtLeastOnce;
     if let Some(m) = option(CHECKPOINT_MODE) {
-        settings.config.mode = mode(&m).ok_or_else(|| SqlError::option(format!("'{CHECKPOINT_MODE}': bad '{m}'")))?;
+        let m = mode(&m).ok_or_else(|| SqlError::option(format!("'{CHECKPOINT_MODE}': bad '{m}'")))?;
+        exactly_once = m != CheckpointMode::AtLeastOnce;
     }
+    let unaligned = match option(CHECKPOINT_UNALIGNED).or_else(|| option(LEGACY_CHECKPOINT_UNALIGNED)) {
+        Some(v) => flag(&v).ok_or_else(|| SqlError::option(format!("'{CHECKPOINT_UNALIGNED}': bad '{v}'")))?,
+        None => settings.config.mode == CheckpointMode::Unaligned,
+    };
+    settings.config.mode = checkpoint_mode(exactly_once, unaligned);
     if let Some(n) = option(CHECKPOINT_RETAINED) {
         settings.config.retained =
             n.trim().parse().map_err(|_| SqlError::option(format!("'{CHECKPOINT_RETAINED}'")))?;
@@ -222,10 +264,15 @@ mod tests {
             (MINI_BATCH_ENABLED, "yes"),
             (MINI_BATCH_SIZE, "-3"),
             (CHECKPOINT_DIR, " "),
+            (CHECKPOINT_UNALIGNED, "maybe"),
+            (ALIGNED_CHECKPOINT_TIMEOUT, "30 s"),
         ] {
             let err = check(k, v).unwrap_err().to_string();
             assert!(err.contains(k), "{k}={v}: {err}");
         }
+        let err = check(ALIGNED_CHECKPOINT_TIMEOUT, "30 s").unwrap_err().to_string();
+        assert!(err.contains("not supported"), "{err}");
+        check(ALIGNED_CHECKPOINT_TIMEOUT, "0 ms").unwrap();
         check(CHECKPOINT_MODE, "at-least-once").unwrap();
         check(MINI_BATCH_LATENCY, "5 s").unwrap();
     }
@@ -248,6 +295,20 @@ mod tests {
         assert_eq!(s.config.interval_ms, 2000);
         assert_eq!(s.config.mode, CheckpointMode::AtLeastOnce);
         assert!(s.restore.is_none());
+        // Unaligned checkpoints are exactly-once only: with at-least-once, ignored (Flink's rule).
+        opts.insert(CHECKPOINT_UNALIGNED.into(), "true".into());
+        assert_eq!(checkpoint_settings(None, get(&opts)).unwrap().unwrap().config.mode, CheckpointMode::AtLeastOnce);
+        opts.insert(CHECKPOINT_MODE.into(), "EXACTLY_ONCE".into());
+        let s = checkpoint_settings(None, get(&opts)).unwrap().unwrap();
+        assert_eq!(s.config.mode, CheckpointMode::Unaligned);
+        // The command line's unaligned mode holds unless a SET turns it off.
+        opts.remove(CHECKPOINT_UNALIGNED);
+        assert_eq!(checkpoint_settings(Some(&s), get(&opts)).unwrap().unwrap().config.mode, CheckpointMode::Unaligned);
+        opts.insert(LEGACY_CHECKPOINT_UNALIGNED.into(), "false".into());
+        let aligned = checkpoint_settings(Some(&s), get(&opts)).unwrap().unwrap();
+        assert_eq!(aligned.config.mode, CheckpointMode::AlignedExactlyOnce);
+        opts.remove(LEGACY_CHECKPOINT_UNALIGNED);
+        opts.remove(CHECKPOINT_MODE);
         opts.insert(SAVEPOINT_PATH.into(), dir.path().join("chk-7").display().to_string());
         let err = checkpoint_settings(None, get(&opts)).err().unwrap().to_string();
         assert!(err.contains("not a completed checkpoint"), "{err}");

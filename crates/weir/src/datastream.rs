@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use weir_connectors::{CollectHandle, CollectSink, JsonLinesSink, PrintSink, TextFileSink};
 use weir_core::Either;
-use weir_runtime::graph::{downcast_senders, erase_output, SidePort};
+use weir_runtime::graph::{downcast_senders, erase_output, SidePort, StreamType, TypedStream};
+use weir_runtime::in_flight::RecordCodec;
 use weir_runtime::operator::{SideBuffer, SideChannel};
 use weir_runtime::partitioner::{CustomSelector, KeyGroupSelector};
 use weir_runtime::record_writer::RecordWriter;
@@ -220,6 +221,27 @@ impl<T: Data> DataStream<T> {
 
     pub(crate) fn with_partitioner(&self, p: Partitioner) -> DataStream<T> {
         let refs = self.refs.iter().map(|r| StreamRef { partitioner: Some(p.clone()), ..r.clone() }).collect();
+        DataStream { env: self.env.clone(), refs, _t: PhantomData }
+    }
+
+    /// Lets the runtime store this stream's records (serde's bincode, as state is stored):
+    /// needed on every stream that crosses tasks (is not chained to its consumer) when
+    /// unaligned checkpoints are on, since they store the records still in flight between
+    /// tasks. A job with such an edge without it is refused, naming the edge.
+    ///
+    /// ```
+    /// use weir::prelude::*;
+    /// let env = StreamExecutionEnvironment::new();
+    /// let got = env.from_collection(vec![(1u32, 2u64)]).with_record_serializer().rebalance().map(|(_, n)| n).collect();
+    /// env.execute("serializable").unwrap();
+    /// assert_eq!(got.take(), vec![2]);
+    /// ```
+    pub fn with_record_serializer(&self) -> DataStream<T>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let stream: Arc<dyn StreamType> = Arc::new(TypedStream::<T>::with_codec(RecordCodec::serde()));
+        let refs = self.refs.iter().map(|r| StreamRef { stream: stream.clone(), ..r.clone() }).collect();
         DataStream { env: self.env.clone(), refs, _t: PhantomData }
     }
 

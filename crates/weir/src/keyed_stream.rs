@@ -33,6 +33,15 @@ where
         KeyedStream { stream, key_of }
     }
 
+    /// Lets the runtime store this stream's records, as
+    /// [`DataStream::with_record_serializer`] (needed by unaligned checkpoints).
+    pub fn with_record_serializer(&self) -> Self
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        KeyedStream { stream: self.stream.with_record_serializer(), key_of: self.key_of.clone() }
+    }
+
     /// The partitioned stream, for operators that do not need the key.
     pub fn as_stream(&self) -> &DataStream<T> {
         &self.stream
@@ -78,7 +87,9 @@ where
         R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
     {
         let key_of = self.key_of.clone();
-        self.stream.transform(name, move |st: &SubtaskInfo| Ok(ReduceOperator::new(key_of.clone(), reduce.clone(), st)))
+        // Reduced values are state, hence serializable: so are the records in flight.
+        let stream = self.stream.with_record_serializer();
+        stream.transform(name, move |st: &SubtaskInfo| Ok(ReduceOperator::new(key_of.clone(), reduce.clone(), st)))
     }
 
     fn aggregate(&self, agg: Aggregation, pos: usize) -> DataStream<T>

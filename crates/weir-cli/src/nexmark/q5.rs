@@ -97,6 +97,8 @@ pub fn query_with(events: &DataStream<Event>, size: Duration, slide: Duration) -
             Ok(())
         }))
         .name("Window End")
+        // Stored when unaligned checkpoints catch it between tasks.
+        .with_record_serializer()
         .key_by(|c: &AuctionCount| c.window_end)
         .process(HottestPerWindow::default())
         .name("Hottest Auctions")

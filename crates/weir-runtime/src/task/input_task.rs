@@ -6,7 +6,12 @@
 //!
 //! Checkpoint barriers go through a [`BarrierAligner`]: in aligned mode a channel that
 //! delivered barrier *n* is not read again until every channel has, then the chain is
-//! snapshotted and the barrier passed on; in at-least-once mode nothing is blocked.
+//! snapshotted and the barrier passed on; in at-least-once mode nothing is blocked. A
+//! barrier of an unaligned checkpoint arrives on a channel's priority lane, ahead of the
+//! batches queued before it: the first one triggers the snapshot, and the records still
+//! in flight before each channel's barrier are captured ([`crate::task::unaligned`]).
+//! A task restored from an unaligned checkpoint first pushes the records it stored
+//! into its chain, before it reads any channel.
 //!
 //! Watermarks: the task's watermark is the minimum over its channels' latest
 //! watermarks, where a finished channel counts as the end of time. It is passed on only
@@ -14,12 +19,14 @@
 //! Invariant: the watermark passed on never exceeds any unfinished channel's watermark.
 
 use crossbeam_channel::Select;
-use weir_checkpoint::{AlignerDecision, BarrierAligner};
-use weir_core::{StreamElement, Watermark, WatermarkStatus};
+use weir_checkpoint::{AbortReason, AlignerDecision, BarrierAligner};
+use weir_core::{CheckpointBarrier, CheckpointMode, StreamElement, Watermark, WatermarkStatus};
 
-use crate::channel::Received;
+use crate::channel::{Priority, Received};
+use crate::in_flight::{InFlightBatch, UNTIL_BARRIER};
 use crate::output::Output;
 use crate::task::input::InputChannel;
+use crate::task::unaligned::{Capture, InFlightTarget};
 use crate::task::{empty_state, Flusher, TaskBody, TaskEnv};
 use crate::JobError;
 
@@ -27,30 +34,205 @@ use crate::JobError;
 pub struct InputTask<In> {
     channels: Vec<Box<dyn InputChannel<In>>>,
     head: Box<dyn Output<In>>,
+    /// In-flight records of the checkpoint the task was restored from, pushed first.
+    replay: Vec<InFlightBatch>,
+    /// The unaligned checkpoint whose in-flight records are being captured.
+    capture: Option<Capture>,
+    /// Per channel: where its end of input is, once its producer announced it.
+    ends: Vec<Option<u64>>,
+    /// The newest checkpoint the job announced that may still need starting here.
+    announced: Option<CheckpointBarrier>,
+    target: InFlightTarget,
 }
 
 impl<In: Send + 'static> InputTask<In> {
     /// A task feeding `head` from `channels`.
     pub fn new(channels: Vec<Box<dyn InputChannel<In>>>, head: Box<dyn Output<In>>) -> Self {
-        InputTask { channels, head }
+        let ends = vec![None; channels.len()];
+        InputTask {
+            channels,
+            head,
+            replay: Vec::new(),
+            capture: None,
+            ends,
+            announced: None,
+            target: InFlightTarget::default(),
+        }
+    }
+
+    /// Stores in-flight records of unaligned checkpoints as `target` says, and first
+    /// replays `replay` (what the checkpoint restored from holds for this task).
+    pub fn with_in_flight(mut self, target: InFlightTarget, replay: Vec<InFlightBatch>) -> Self {
+        self.target = target;
+        self.replay = replay;
+        self
+    }
+
+    /// Pushes the restored in-flight records into the chain.
+    fn replay(&mut self) -> Result<(), JobError> {
+        for stored in std::mem::take(&mut self.replay) {
+            let channel = self.channels.get(stored.channel as usize).ok_or_else(|| {
+                JobError::Restore(format!(
+                    "in-flight records of input channel {} of {}",
+                    stored.channel,
+                    self.channels.len()
+                ))
+            })?;
+            let mut batch = channel
+                .decode(&stored.bytes)
+                .map_err(|e| JobError::Restore(format!("in-flight records of '{}': {e}", self.target.head_id)))?;
+            self.head.push(&mut batch)?;
+        }
+        Ok(())
     }
 
     /// Carries out the aligner's decisions.
     fn decide(&mut self, env: &TaskEnv, decisions: Vec<AlignerDecision>) -> Result<(), JobError> {
         for d in decisions {
             match d {
+                AlignerDecision::TriggerSnapshot(barrier) if barrier.mode == CheckpointMode::Unaligned => {
+                    if let Some(older) = self.capture.take() {
+                        // Still capturing the previous one: records before both barriers
+                        // are captured for the newer one, which subsumes it.
+                        env.decline(older.barrier.id, AbortReason::Subsumed { by: barrier.id });
+                        older.discard(&mut self.channels);
+                    }
+                    let mut state = empty_state();
+                    self.head.barrier(barrier, &mut state)?;
+                    self.capture = Some(Capture::new(barrier, state, &mut self.channels));
+                }
                 AlignerDecision::TriggerSnapshot(barrier) => {
                     env.checkpoint(barrier, empty_state(), self.head.as_mut())?
                 }
-                AlignerDecision::AbortCheckpoint(id, reason) => env.decline(id, reason),
-                // Blocking is read from the aligner; unaligned checkpoints are refused
-                // before a job starts, so no channel is ever persisted.
-                AlignerDecision::BlockChannel(_)
-                | AlignerDecision::UnblockAll
-                | AlignerDecision::StartPersistingChannel(_)
-                | AlignerDecision::StopPersistingChannel(_)
-                | AlignerDecision::FinishChannelState(_) => {}
+                AlignerDecision::AbortCheckpoint(id, reason) => {
+                    if let Some(capture) = self.capture.take_if(|c| c.barrier.id == id) {
+                        capture.discard(&mut self.channels);
+                    }
+                    env.decline(id, reason)
+                }
+                AlignerDecision::StartPersistingChannel(c) => {
+                    if self.capture.is_some() {
+                        self.channels[c].capture_until(UNTIL_BARRIER);
+                    }
+                }
+                // The channel's barrier arrived (its position is set by the caller) or the
+                // channel ended: it captures no further than where it is now.
+                AlignerDecision::StopPersistingChannel(c) => {
+                    if self.capture.is_some() {
+                        let here = self.channels[c].received();
+                        self.channels[c].capture_until(here);
+                    }
+                }
+                AlignerDecision::FinishChannelState(id) => {
+                    if let Some(capture) = self.capture.as_mut().filter(|c| c.barrier.id == id) {
+                        capture.set_aligned();
+                    }
+                }
+                // Blocking is read from the aligner.
+                AlignerDecision::BlockChannel(_) | AlignerDecision::UnblockAll => {}
             }
+        }
+        Ok(())
+    }
+
+    /// An event arrived on channel `c`'s priority lane: an unaligned checkpoint's barrier,
+    /// or the announcement that the channel ends.
+    fn on_priority(
+        &mut self,
+        env: &TaskEnv,
+        aligner: &mut BarrierAligner,
+        c: usize,
+        event: Priority,
+    ) -> Result<(), JobError> {
+        let received = self.channels[c].received();
+        let (Priority::Barrier { after, .. } | Priority::End { after }) = event;
+        if after < received {
+            return Err(JobError::Internal(format!(
+                "{event:?} placed after {after} elements of a channel arrived after {received} of them"
+            )));
+        }
+        match event {
+            Priority::Barrier { barrier, after } => {
+                let decisions = aligner.on_barrier(c, barrier).map_err(alignment)?;
+                self.decide(env, decisions)?;
+                // The batches still queued before the barrier on this channel belong to
+                // the checkpoint.
+                if self.capture.as_ref().is_some_and(|cap| cap.barrier.id == barrier.id) {
+                    self.channels[c].capture_until(after);
+                }
+            }
+            Priority::End { after } => {
+                self.ends[c] = Some(after);
+                if let Some(barrier) = self.announced {
+                    self.on_announced(env, aligner, barrier)?;
+                }
+            }
+        }
+        self.settle_ended(env, aligner)?;
+        self.maybe_acknowledge(env)
+    }
+
+    /// The job announced an unaligned checkpoint (to every task). It matters only when
+    /// every open channel's producer has finished, so no barrier will come: the
+    /// checkpoint then starts here, its barrier counting as placed before each end.
+    fn on_announced(
+        &mut self,
+        env: &TaskEnv,
+        aligner: &mut BarrierAligner,
+        barrier: CheckpointBarrier,
+    ) -> Result<(), JobError> {
+        let open: Vec<usize> = (0..self.channels.len()).filter(|&c| !aligner.is_ended(c)).collect();
+        let all_announced = open.iter().all(|&c| self.ends[c].is_some());
+        let Some(&first) = open.first() else { return Ok(()) };
+        if !all_announced {
+            // Kept: if the remaining producers finish without sending this barrier, their
+            // ends make it actionable.
+            self.announced = Some(barrier);
+            return Ok(());
+        }
+        self.announced = None;
+        if aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
+            return Ok(());
+        }
+        let decisions = aligner.on_barrier(first, barrier).map_err(alignment)?;
+        self.decide(env, decisions)?;
+        if self.capture.as_ref().is_some_and(|cap| cap.barrier.id == barrier.id) {
+            let end = self.ends[first].expect("every open channel announced its end");
+            self.channels[first].capture_until(end);
+        }
+        self.settle_ended(env, aligner)?;
+        self.maybe_acknowledge(env)
+    }
+
+    /// A channel whose producer has finished carries no more barriers: for the checkpoint
+    /// being captured, its barrier counts as placed just before its end, so the rest of
+    /// what it holds is captured now instead of when the task gets to its end.
+    fn settle_ended(&mut self, env: &TaskEnv, aligner: &mut BarrierAligner) -> Result<(), JobError> {
+        for c in 0..self.channels.len() {
+            let (Some(capture), Some(end)) = (&self.capture, self.ends[c]) else { continue };
+            if !aligner.is_persisting(c) || aligner.is_blocked(c) {
+                continue;
+            }
+            let barrier = capture.barrier;
+            let decisions = aligner.on_barrier(c, barrier).map_err(alignment)?;
+            self.decide(env, decisions)?;
+            if self.capture.as_ref().is_some_and(|cap| cap.barrier.id == barrier.id) {
+                self.channels[c].capture_until(end);
+            }
+        }
+        Ok(())
+    }
+
+    /// Acknowledges the captured checkpoint once every channel delivered its in-flight records.
+    fn maybe_acknowledge(&mut self, env: &TaskEnv) -> Result<(), JobError> {
+        if !self.capture.as_ref().is_some_and(|c| c.is_done(&self.channels)) {
+            return Ok(());
+        }
+        let capture = self.capture.take().expect("checked just above");
+        let id = capture.barrier.id;
+        match capture.finish(&mut self.channels, &self.target) {
+            Ok(state) => env.acknowledge(id, state),
+            Err(e) => env.decline(id, AbortReason::SnapshotFailed(format!("in-flight records of {}: {e}", env.task))),
         }
         Ok(())
     }
@@ -64,6 +246,10 @@ impl<In: Send + 'static> InputTask<In> {
         }
         Ok(())
     }
+}
+
+fn alignment(e: weir_checkpoint::CheckpointError) -> JobError {
+    JobError::Internal(format!("barrier alignment: {e}"))
 }
 
 /// What the valve passes on after an input event.
@@ -151,10 +337,10 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
         let mut aligner = BarrierAligner::new(n);
         let mut flusher = Flusher::new(env.buffer_timeout);
         let mut next = 0;
-        let internal = |e: weir_checkpoint::CheckpointError| JobError::Internal(format!("barrier alignment: {e}"));
+        self.replay()?;
         while remaining > 0 {
             let mut cancelled = Vec::new();
-            env.take_mailbox(self.head.as_mut(), |id| {
+            let announced = env.take_mailbox(self.head.as_mut(), |id| {
                 cancelled.push(id);
                 Ok(())
             })?;
@@ -162,7 +348,11 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                 let decisions = aligner.on_cancel(id);
                 self.decide(env, decisions)?;
             }
+            if let Some(barrier) = announced {
+                self.on_announced(env, &mut aligner, barrier)?;
+            }
             let mut got = None;
+            let mut overtaken = None;
             for k in 0..n {
                 let c = (next + k) % n;
                 if finished[c] || aligner.is_blocked(c) {
@@ -174,9 +364,17 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                         next = c + 1;
                         break;
                     }
+                    Received::Priority(event) => {
+                        overtaken = Some((c, event));
+                        break;
+                    }
                     Received::Empty => {}
                     Received::Disconnected => return Err(JobError::Cancelled),
                 }
+            }
+            if let Some((c, event)) = overtaken {
+                self.on_priority(env, &mut aligner, c, event)?;
+                continue;
             }
             let Some((c, element)) = got else {
                 flusher.maybe_flush(self.head.as_mut())?;
@@ -203,7 +401,7 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                 StreamElement::Watermark(w) => self.pass_on(valve.on_watermark(c, w))?,
                 StreamElement::WatermarkStatus(status) => self.pass_on(valve.on_status(c, status))?,
                 StreamElement::Barrier(barrier) => {
-                    let decisions = aligner.on_barrier(c, barrier).map_err(internal)?;
+                    let decisions = aligner.on_barrier(c, barrier).map_err(alignment)?;
                     self.decide(env, decisions)?;
                 }
                 StreamElement::EndOfInput => {
@@ -212,9 +410,12 @@ impl<In: Send + 'static> TaskBody for InputTask<In> {
                     // When the last input ends, event time ends too (even if an input
                     // was idle when its final watermark arrived).
                     self.pass_on(valve.on_end(c))?;
-                    let decisions = aligner.on_end_of_input(c).map_err(internal)?;
+                    let decisions = aligner.on_end_of_input(c).map_err(alignment)?;
                     self.decide(env, decisions)?;
                 }
+            }
+            if self.capture.is_some() {
+                self.maybe_acknowledge(env)?;
             }
             env.fire_due_timers(self.head.as_mut())?;
             flusher.maybe_flush(self.head.as_mut())?;

@@ -9,6 +9,7 @@
 //! - [`source_task`]: polls a source reader, asks the split enumerator for work.
 //! - [`input_task`]: reads the task's input channels (round robin, blocking on all of
 //!   them at once when none has data), tracks per-channel watermarks and end of input.
+//! - [`unaligned`]: captures an unaligned checkpoint's in-flight records after the snapshot.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +27,7 @@ use crate::JobError;
 pub mod input;
 pub mod input_task;
 pub mod source_task;
+pub mod unaligned;
 
 /// What every task loop needs from the runtime.
 #[derive(Debug, Clone)]
@@ -101,9 +103,14 @@ impl TaskEnv {
         head: &mut dyn Output<T>,
     ) -> Result<(), JobError> {
         head.barrier(barrier, &mut state)?;
-        // A job that stopped listening is being torn down; cancellation says so.
-        let _ = self.reports.send(TaskReport::Ack { task: self.task, checkpoint: barrier.id, state });
+        self.acknowledge(barrier.id, state);
         Ok(())
+    }
+
+    /// Acknowledges `checkpoint` with `state`.
+    pub(crate) fn acknowledge(&self, checkpoint: CheckpointId, state: PendingTaskState) {
+        // A job that stopped listening is being torn down; cancellation says so.
+        let _ = self.reports.send(TaskReport::Ack { task: self.task, checkpoint, state });
     }
 
     /// Declines `checkpoint`.

@@ -349,7 +349,7 @@ where
         T: StateValue,
         R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
     {
-        self.incremental("Window(reduce)", Reducer(f), ElementCodec::serde())
+        self.serializable().incremental("Window(reduce)", Reducer(f), ElementCodec::serde())
     }
 
     /// Aggregates each window with an [`AggregateFunction`] (Flink's `aggregate`),
@@ -363,7 +363,7 @@ where
         AG: AggregateFunction<T>,
         AG::Out: Data,
     {
-        self.incremental("Window(aggregate)", Aggregator(aggregate), ElementCodec::serde())
+        self.serializable().incremental("Window(aggregate)", Aggregator(aggregate), ElementCodec::serde())
     }
 
     /// Runs a [`ProcessWindowFunction`] over all elements of each window (Flink's
@@ -374,7 +374,17 @@ where
         O: Data,
         P: ProcessWindowFunction<K, T, O, A::W> + Clone + Sync,
     {
-        self.process_named("Window(process)", function, ElementCodec::serde())
+        self.serializable().process_named("Window(process)", function, ElementCodec::serde())
+    }
+
+    /// The window's input records can be stored (they are state anyway): what unaligned
+    /// checkpoints need of the edge into the window operator.
+    fn serializable(mut self) -> Self
+    where
+        T: StateValue,
+    {
+        self.keyed = self.keyed.with_record_serializer();
+        self
     }
 
     /// As [`Self::process`], under the operator name `name`, writing the kept elements
@@ -420,7 +430,7 @@ where
         P: ProcessWindowFunction<K, T, O, A::W> + Clone + Sync,
     {
         let contents = ProcessResult { incremental: Reducer(f), process: function, _o: PhantomData };
-        self.general("Window(reduce, process)", contents, ElementCodec::serde())
+        self.serializable().general("Window(reduce, process)", contents, ElementCodec::serde())
     }
 
     /// Aggregates incrementally with `aggregate`; on each firing `function` gets the
@@ -434,7 +444,7 @@ where
         P: ProcessWindowFunction<K, AG::Out, O, A::W> + Clone + Sync,
     {
         let contents = ProcessResult { incremental: Aggregator(aggregate), process: function, _o: PhantomData };
-        self.general("Window(aggregate, process)", contents, ElementCodec::serde())
+        self.serializable().general("Window(aggregate, process)", contents, ElementCodec::serde())
     }
 
     /// Sum of field `pos` per window; other fields are the window's first record's.

@@ -1,0 +1,290 @@
+//! The part of an unaligned checkpoint a task with input channels runs after its snapshot:
+//! capturing the in-flight records of each channel until that channel's barrier position,
+//! then acknowledging the snapshot with them.
+//!
+//! # Protocol
+//! 1. The first barrier of checkpoint *n* on any channel — possibly overtaking batches
+//!    queued ahead of it — triggers the snapshot at once (the aligner decides), and the
+//!    chain forwards the barrier ahead of its own output.
+//! 2. Every other open channel captures the record batches taken from it until its
+//!    barrier arrives (the aligner's `StartPersistingChannel`).
+//! 3. When a channel's barrier arrives, the batches queued before its position are taken
+//!    out of the channel and captured at once (kept for the task to process later); a
+//!    channel that ends has delivered all it had. When every channel is done and the
+//!    aligner has seen every barrier, the captured batches are added to the snapshot and
+//!    the task acknowledges: without waiting for the task to process the backlog.
+//! 4. A newer checkpoint, a cancellation or an abort gives the capture up: nothing is
+//!    acknowledged and the checkpoint is declined.
+//!
+//! Invariant: a batch is captured exactly when it was sent before barrier *n* and taken
+//! after the snapshot — the snapshot and the captured batches together are the effect of
+//! exactly the records before barrier *n* on every channel.
+
+use weir_core::CheckpointBarrier;
+
+use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, IN_FLIGHT};
+use crate::snapshot::{OperatorStateWriter, PendingTaskState};
+use crate::task::input::InputChannel;
+use crate::BoxError;
+
+/// Where a task's in-flight records are stored: its head's id and its place in the vertex.
+#[derive(Debug, Clone, Default)]
+pub struct InFlightTarget {
+    /// The head operator's id.
+    pub head_id: String,
+    /// The subtask.
+    pub subtask: usize,
+    /// The vertex's parallelism.
+    pub parallelism: usize,
+}
+
+/// One unaligned checkpoint being captured.
+pub(crate) struct Capture {
+    pub(crate) barrier: CheckpointBarrier,
+    state: PendingTaskState,
+    /// The aligner has seen every channel's barrier or end.
+    aligned: bool,
+}
+
+impl Capture {
+    /// Starts capturing checkpoint `id`, whose snapshot is `state`: the channels capture
+    /// nothing they returned before it, and nothing yet.
+    pub(crate) fn new<In>(
+        barrier: CheckpointBarrier,
+        state: PendingTaskState,
+        channels: &mut [Box<dyn InputChannel<In>>],
+    ) -> Self {
+        channels.iter_mut().for_each(|ch| ch.start_capture());
+        Capture { barrier, state, aligned: false }
+    }
+
+    /// The aligner has seen every channel's barrier or end.
+    pub(crate) fn set_aligned(&mut self) {
+        self.aligned = true;
+    }
+
+    /// Whether every channel captured all it must.
+    pub(crate) fn is_done<In>(&self, channels: &[Box<dyn InputChannel<In>>]) -> bool {
+        self.aligned && channels.iter().all(|ch| ch.capture_complete())
+    }
+
+    /// The snapshot with the captured batches added (if there are any).
+    ///
+    /// # Errors
+    /// A batch that could not be encoded.
+    pub(crate) fn finish<In>(
+        mut self,
+        channels: &mut [Box<dyn InputChannel<In>>],
+        target: &InFlightTarget,
+    ) -> Result<PendingTaskState, BoxError> {
+        let mut batches = Vec::new();
+        for (c, ch) in channels.iter_mut().enumerate() {
+            batches.extend(ch.take_captured()?.into_iter().map(|bytes| InFlightBatch { channel: c as u32, bytes }));
+        }
+        if batches.is_empty() {
+            return Ok(self.state);
+        }
+        let stored = InFlightState {
+            checkpoint: self.barrier.id,
+            subtask: target.subtask as u32,
+            parallelism: target.parallelism as u32,
+            channels: channels.len() as u32,
+            batches,
+        };
+        let mut writer = OperatorStateWriter::new(self.barrier.id);
+        writer.union(IN_FLIGHT, vec![bincode::serialize(&stored)?]);
+        self.state.push_operator(&in_flight_operator_id(&target.head_id), writer);
+        Ok(self.state)
+    }
+
+    /// Gives the capture up: the channels stop capturing and drop what they kept.
+    pub(crate) fn discard<In>(self, channels: &mut [Box<dyn InputChannel<In>>]) {
+        for ch in channels {
+            let _ = ch.take_captured();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use crossbeam_channel::{bounded, Receiver};
+    use weir_checkpoint::TaskId;
+    use weir_core::{
+        CheckpointBarrier, CheckpointId, CheckpointMode, StreamElement, StreamRecord, SubtaskIndex, VertexId,
+        Watermark, WatermarkStatus,
+    };
+
+    use super::*;
+    use crate::channel::{cancellation, local_channel, Canceller, ChannelSender, Priority};
+    use crate::graph::TypedReceiver;
+    use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, RecordCodec, IN_FLIGHT};
+    use crate::output::Output;
+    use crate::snapshot::TaskState;
+    use crate::task::input::{Direct, InputAdapter};
+    use crate::task::input_task::InputTask;
+    use crate::task::{TaskBody, TaskEnv, TaskReport};
+    use crate::JobError;
+
+    /// Logs what reaches the head: `7` for a record, `barrier 1` for a barrier.
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl Output<u32> for Recorder {
+        fn push(&mut self, batch: &mut Vec<StreamRecord<u32>>) -> Result<(), JobError> {
+            self.0.lock().unwrap().extend(batch.drain(..).map(|r| r.value.to_string()));
+            Ok(())
+        }
+        fn watermark(&mut self, _: Watermark) -> Result<(), JobError> {
+            Ok(())
+        }
+        fn watermark_status(&mut self, _: WatermarkStatus) -> Result<(), JobError> {
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), JobError> {
+            Ok(())
+        }
+        fn end_of_input(&mut self) -> Result<(), JobError> {
+            Ok(())
+        }
+        fn barrier(&mut self, barrier: CheckpointBarrier, _: &mut PendingTaskState) -> Result<(), JobError> {
+            self.0.lock().unwrap().push(format!("barrier {}", barrier.id.0));
+            Ok(())
+        }
+    }
+
+    fn codec() -> RecordCodec<u32> {
+        RecordCodec::serde()
+    }
+
+    fn records(values: &[u32]) -> StreamElement<u32> {
+        StreamElement::Records(values.iter().map(|&v| StreamRecord::new(v)).collect())
+    }
+
+    /// A task over `channels` unaligned channels, with a recording head; the channels'
+    /// senders, the log and where reports arrive.
+    struct Fixture {
+        task: InputTask<u32>,
+        senders: Vec<ChannelSender<u32>>,
+        log: Arc<Mutex<Vec<String>>>,
+        env: TaskEnv,
+        reports: Receiver<TaskReport>,
+        _canceller: Canceller,
+    }
+
+    fn fixture(channels: usize, replay: Vec<InFlightBatch>) -> Fixture {
+        let (canceller, cancel) = cancellation();
+        let mut senders = Vec::new();
+        let mut inputs = Vec::new();
+        for _ in 0..channels {
+            let (tx, mut rx) = local_channel::<u32>(16);
+            rx.watch_priority(16);
+            senders.push(tx);
+            inputs.push(Direct.adapt(Box::new(TypedReceiver { channel: rx, codec: Some(codec()) })).unwrap());
+        }
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1 };
+        let task = InputTask::new(inputs, Box::new(Recorder(log.clone()))).with_in_flight(target, replay);
+        let (_, mailbox) = bounded(1);
+        let (reports_tx, reports) = bounded(16);
+        let env = TaskEnv {
+            cancel,
+            batch_size: 16,
+            buffer_timeout: None,
+            clock: Arc::new(crate::clock::SystemClock),
+            task: TaskId { vertex: VertexId(1), subtask: SubtaskIndex(0) },
+            mailbox,
+            reports: reports_tx,
+            checkpointing: true,
+        };
+        Fixture { task, senders, log, env, reports, _canceller: canceller }
+    }
+
+    fn unaligned(id: u64, after: u64) -> Priority {
+        Priority::Barrier { barrier: CheckpointBarrier::new(CheckpointId(id), 0, CheckpointMode::Unaligned), after }
+    }
+
+    /// The in-flight batches an acknowledged state holds, decoded, per channel.
+    fn in_flight(state: TaskState) -> Vec<(u32, Vec<u32>)> {
+        let id = in_flight_operator_id("head");
+        let Some(op) = state.operators.into_iter().find(|o| o.operator_id == id) else { return Vec::new() };
+        let entry = op.entries.into_iter().find(|e| e.name == IN_FLIGHT).expect("the in-flight entry");
+        let stored: InFlightState = bincode::deserialize(&entry.items[0]).unwrap();
+        let decode = |b: &InFlightBatch| codec().decode(&b.bytes).unwrap().into_iter().map(|r| r.value).collect();
+        stored.batches.iter().map(|b| (b.channel, decode(b))).collect()
+    }
+
+    #[test]
+    fn an_overtaking_barrier_snapshots_at_once_and_captures_what_it_overtook() {
+        let mut f = fixture(2, Vec::new());
+        let cancel = f.env.cancel.clone();
+        // Channel 0: two batches, then the barrier overtaking them, then one after it.
+        f.senders[0].send(records(&[1, 2]), &cancel).unwrap();
+        f.senders[0].send(records(&[3]), &cancel).unwrap();
+        f.senders[0].send_priority(unaligned(1, 2), &cancel).unwrap();
+        f.senders[0].send(records(&[4]), &cancel).unwrap();
+        // Channel 1: one batch before its barrier, one after.
+        f.senders[1].send(records(&[10]), &cancel).unwrap();
+        f.senders[1].send_priority(unaligned(1, 1), &cancel).unwrap();
+        f.senders[1].send(records(&[11]), &cancel).unwrap();
+        for s in &mut f.senders {
+            s.send(StreamElement::EndOfInput, &cancel).unwrap();
+        }
+        Box::new(f.task).run(&f.env).unwrap();
+
+        let log = f.log.lock().unwrap().clone();
+        assert_eq!(log[0], "barrier 1", "the snapshot is taken before the overtaken records: {log:?}");
+        let mut processed: Vec<&str> = log[1..].iter().map(String::as_str).collect();
+        processed.sort();
+        assert_eq!(processed, ["1", "10", "11", "2", "3", "4"], "every record is still processed");
+        let Ok(TaskReport::Ack { checkpoint, state, .. }) = f.reports.try_recv() else { panic!("no ack first") };
+        assert_eq!(checkpoint, CheckpointId(1));
+        let mut stored = in_flight(state.complete().unwrap());
+        stored.sort();
+        assert_eq!(
+            stored,
+            vec![(0, vec![1, 2]), (0, vec![3]), (1, vec![10])],
+            "exactly the records before the barrier"
+        );
+        assert!(matches!(f.reports.try_recv(), Ok(TaskReport::Finished { .. })));
+    }
+
+    #[test]
+    fn a_barrier_at_the_head_of_its_channel_captures_the_other_channels_until_theirs() {
+        let mut f = fixture(2, Vec::new());
+        let cancel = f.env.cancel.clone();
+        f.senders[0].send_priority(unaligned(1, 0), &cancel).unwrap();
+        f.senders[0].send(records(&[1]), &cancel).unwrap();
+        f.senders[1].send(records(&[10]), &cancel).unwrap();
+        f.senders[1].send(records(&[11]), &cancel).unwrap();
+        // Channel 1's barrier comes late, after both batches: both are in flight.
+        f.senders[1].send_priority(unaligned(1, 2), &cancel).unwrap();
+        for s in &mut f.senders {
+            s.send(StreamElement::EndOfInput, &cancel).unwrap();
+        }
+        Box::new(f.task).run(&f.env).unwrap();
+        let Ok(TaskReport::Ack { state, .. }) = f.reports.try_recv() else { panic!("no ack") };
+        assert_eq!(in_flight(state.complete().unwrap()), vec![(1, vec![10]), (1, vec![11])]);
+    }
+
+    #[test]
+    fn a_restored_task_replays_its_in_flight_records_before_any_new_input() {
+        let stored = |channel: u32, values: &[u32]| {
+            let batch: Vec<StreamRecord<u32>> = values.iter().map(|&v| StreamRecord::new(v)).collect();
+            InFlightBatch { channel, bytes: codec().encode(&batch).unwrap() }
+        };
+        let replay = vec![stored(1, &[7, 8]), stored(0, &[9])];
+        let mut f = fixture(2, replay);
+        let cancel = f.env.cancel.clone();
+        // New input is there before the task starts: it must still come after the replay.
+        f.senders[0].send(records(&[1]), &cancel).unwrap();
+        f.senders[1].send(records(&[2]), &cancel).unwrap();
+        for s in &mut f.senders {
+            s.send(StreamElement::EndOfInput, &cancel).unwrap();
+        }
+        Box::new(f.task).run(&f.env).unwrap();
+        let log = f.log.lock().unwrap().clone();
+        assert_eq!(log[..3], ["7", "8", "9"], "{log:?}");
+        assert_eq!(log.len(), 5);
+    }
+}
