@@ -140,20 +140,22 @@ impl LocalExecutor {
         };
         let mut restarts = RestartTracker::new(strategy);
         let mut restore = graph.checkpointing.as_ref().and_then(|c| c.restore.clone());
+        // Checkpoints and savepoints completed by attempts that then failed and restarted.
+        let mut earlier = Earlier::default();
         loop {
             let restored = match &restore {
                 Some(r) => RestoredJob::load(r)?.map(Arc::new),
                 None => None,
             };
             let restored_from = restored.as_ref().map(|r| r.checkpoint);
-            match run_once(&graph, &plan, restored, &commands.rx) {
+            match run_once(&graph, &plan, restored, &commands.rx, &mut earlier) {
                 Ok(jc) => {
                     return Ok(JobExecutionResult {
                         job_id: JobId::generate(),
                         job_name: graph.name.clone(),
                         net_runtime: started.elapsed(),
-                        completed_checkpoints: jc.completed.clone(),
-                        savepoints: jc.savepoints.clone(),
+                        completed_checkpoints: earlier.completed.iter().chain(&jc.completed).copied().collect(),
+                        savepoints: earlier.savepoints.iter().chain(&jc.savepoints).copied().collect(),
                         restarts: restarts.restarts(),
                         restored_from,
                         checkpoint_stats: jc.stats,
@@ -195,11 +197,20 @@ pub fn operator_id(graph: &JobGraph, v: VertexId) -> String {
 
 /// One execution of the job: tasks from scratch (or from `restored`), until every task
 /// ended or one failed.
+/// What attempts of a job that failed had completed (a savepoint taken before a restart
+/// is still the job's).
+#[derive(Debug, Default)]
+struct Earlier {
+    completed: Vec<CheckpointId>,
+    savepoints: Vec<CheckpointId>,
+}
+
 fn run_once(
     graph: &Arc<JobGraph>,
     plan: &Arc<ExecutionPlan>,
     restored: Option<Arc<RestoredJob>>,
     commands: &Receiver<Command>,
+    earlier: &mut Earlier,
 ) -> Result<JobCheckpoints, JobError> {
     let mut coordinators: Vec<Option<Arc<dyn VertexCoordinator>>> = Vec::with_capacity(graph.vertices.len());
     let mut committers = Vec::new();
@@ -387,6 +398,8 @@ fn run_once(
     }
     if let Some(e) = failure {
         checkpoints.on_task_failure();
+        earlier.completed.extend(&checkpoints.completed);
+        earlier.savepoints.extend(&checkpoints.savepoints);
         return Err(e);
     }
     // Reports sent just before the tasks ended (their final states).
