@@ -3,27 +3,12 @@
 //! from the path, rolling by size, option errors, and a monitored directory whose new files
 //! a running job reads.
 
+mod sql_common;
+
+use sql_common::run;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
-
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
 
 /// Every file under `dir`, relative, sorted.
 fn tree(dir: &Path) -> Vec<PathBuf> {

@@ -3,30 +3,17 @@
 //! checkpointed job whose every committed part is a complete file, and the same formats from
 //! the DataStream API (`FileSource::whole_files`, `FileSink::for_bulk_format`).
 
+mod sql_common;
+
+use sql_common::{run, Rows};
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
-use weir_sql::error::SqlError;
 use weir_sql::format::{FormatKind, FormatOptions, RowDecoder};
-use weir_sql::session::{JobSettings, ResultSink, Session};
-
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
+use weir_sql::session::{JobSettings, Session};
 
 /// Every visible file under `dir`, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {

@@ -2,26 +2,11 @@
 //! over files: what a query sees, what a sink writes, and what a malformed record does under
 //! each `scan.bad-records` policy.
 
+mod sql_common;
+
+use sql_common::run;
+
 use std::path::Path;
-
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
-
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

@@ -3,6 +3,10 @@
 //! joins with and without a cache (a change in the database seen after expiry), and the
 //! errors for bad options, updating results into append-only tables and refused rows.
 
+mod sql_common;
+
+use sql_common::{error, run, Rows};
+
 use std::sync::Arc;
 
 use arrow::array::{Array, Int64Array, RecordBatch, StringArray};
@@ -11,32 +15,10 @@ use datafusion_physical_expr::expressions::{CastExpr, Column};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_connectors::jdbc::{JdbcConnectionOptions, JdbcLookup, JdbcTable, JdbcType, LookupCache, LookupCacheOptions};
 use weir_runtime::clock::ManualClock;
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
+use weir_sql::session::{JobSettings, Session};
 use weir_sql::stream::exchange::KeyEncoder;
 use weir_sql::stream::lookup_join::{JdbcLookupJoinOperator, JdbcLookupPlan, ProbeJoin};
 use weir_testkit::postgres::{PostgresServer, TestDatabase};
-
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
-
-fn error(sql: &str) -> String {
-    let e = run(sql, 1).expect_err("the script must fail");
-    e.render(sql)
-}
 
 fn database(ddl: &str) -> TestDatabase {
     let db = PostgresServer::shared().create_database();

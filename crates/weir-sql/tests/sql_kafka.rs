@@ -3,106 +3,18 @@
 //! `'scan.bounded.mode' = 'latest-offset'`), keys, metadata columns, upserts and deletes, bad
 //! records and bad options.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+mod sql_common;
 
-use weir_connectors::kafka::{KafkaProducerRecord, KafkaProperties, KafkaSink, KafkaSource, StoppingOffsets};
-use weir_core::{CheckpointId, StreamRecord};
-use weir_runtime::{
-    BoxError, ReadStatus, ReaderOutput, Sink, SinkWriter, Source, SourceReader, SplitAssignment, SplitEnumerator,
-    SubtaskInfo,
-};
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
+use std::collections::BTreeMap;
+
+use sql_common::kafka::{consume, message, produce};
+use sql_common::{error, run};
+use weir_connectors::kafka::KafkaProducerRecord;
 use weir_testkit::kafka::KafkaBroker;
 
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
-
-fn error(sql: &str) -> String {
-    let e = run(sql, 1).expect_err("the script must fail");
-    e.render(sql)
-}
-
-/// Writes raw messages (key, value, timestamp, headers), one record per batch.
-fn produce(broker: &KafkaBroker, topic: &str, messages: Vec<KafkaProducerRecord>) {
-    let mut properties = KafkaProperties::new(&broker.bootstrap_servers());
-    for (k, v) in weir_testkit::kafka::PRODUCER_SETTINGS {
-        properties.set(k, v);
-    }
-    let sink = KafkaSink::new(
-        &broker.bootstrap_servers(),
-        topic,
-        |r: StreamRecord<KafkaProducerRecord>, out: &mut Vec<KafkaProducerRecord>| -> Result<(), BoxError> {
-            out.push(r.value);
-            Ok(())
-        },
-    )
-    .with_properties(properties);
-    let info = SubtaskInfo::single("produce");
-    let mut w = sink.create_writer(&info).unwrap();
-    w.write(&mut messages.into_iter().map(StreamRecord::new).collect()).unwrap();
-    w.prepare_commit(CheckpointId(1)).unwrap();
-}
-
-fn message(key: Option<&str>, value: Option<&str>) -> KafkaProducerRecord {
-    KafkaProducerRecord {
-        key: key.map(|k| k.as_bytes().to_vec()),
-        value: value.map(|v| v.as_bytes().to_vec()),
-        ..Default::default()
-    }
-}
-
-/// Every (key, value) on `topic` now, in partition then offset order.
-fn consume(broker: &KafkaBroker, topic: &str) -> Vec<(Option<String>, Option<String>)> {
-    let source = KafkaSource::builder()
-        .bootstrap_servers(&broker.bootstrap_servers())
-        .topics([topic])
-        .bounded(StoppingOffsets::Latest)
-        .build(|m: &weir_connectors::kafka::KafkaMessage<'_>| -> Result<_, BoxError> {
-            let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).to_string());
-            Ok(Some((m.partition, m.offset, text(m.key), text(m.value))))
-        })
-        .unwrap();
-    let mut enumerator = source.create_enumerator(1).unwrap();
-    let mut reader = source.create_reader(&SubtaskInfo::single("consume")).unwrap();
-    let mut out = ReaderOutput::default();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        assert!(std::time::Instant::now() < deadline, "reading '{topic}' did not end");
-        if reader.poll_next(&mut out, 1000).unwrap() == ReadStatus::NeedsSplit {
-            match enumerator.next_split(0) {
-                SplitAssignment::Split(s) => reader.add_split(s).unwrap(),
-                SplitAssignment::NotYet => {}
-                SplitAssignment::NoMoreSplits => break,
-            }
-        }
-    }
-    let mut all: Vec<_> = out.into_records().into_iter().map(|r| r.value).collect();
-    all.sort();
-    all.into_iter().map(|(_, _, k, v)| (k, v)).collect()
-}
-
+/// A JSON Kafka table read from the earliest to the latest offset.
 fn kafka_table(broker: &KafkaBroker, name: &str, columns: &str, topic: &str, extra: &str) -> String {
-    format!(
-        "CREATE TABLE {name} ({columns}) WITH ('connector' = 'kafka', 'topic' = '{topic}',
-           'properties.bootstrap.servers' = '{}', 'scan.startup.mode' = 'earliest-offset',
-           'scan.bounded.mode' = 'latest-offset', 'format' = 'json'{extra});",
-        broker.bootstrap_servers()
-    )
+    sql_common::kafka::kafka_table(broker, name, columns, topic, "json", extra)
 }
 
 #[test]

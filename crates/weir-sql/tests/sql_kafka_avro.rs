@@ -4,94 +4,25 @@
 //! the columns as Flink derives it; undecodable messages fail naming topic, partition and
 //! offset, or are skipped.
 
-use std::time::Duration;
+mod sql_common;
 
-use weir_connectors::kafka::{KafkaProducerRecord, KafkaProperties, KafkaSink, KafkaSource, StoppingOffsets};
-use weir_core::{CheckpointId, StreamRecord};
-use weir_runtime::{
-    BoxError, ReadStatus, ReaderOutput, Sink, SinkWriter, Source, SourceReader, SplitAssignment, SplitEnumerator,
-    SubtaskInfo,
-};
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
+use sql_common::kafka::{consume_raw, produce};
+use sql_common::run;
+use weir_connectors::kafka::KafkaProducerRecord;
 use weir_testkit::kafka::KafkaBroker;
 
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
-
-/// Writes raw messages, one record per batch.
-fn produce(broker: &KafkaBroker, topic: &str, values: Vec<Vec<u8>>) {
-    let mut properties = KafkaProperties::new(&broker.bootstrap_servers());
-    for (k, v) in weir_testkit::kafka::PRODUCER_SETTINGS {
-        properties.set(k, v);
-    }
-    let sink = KafkaSink::new(
-        &broker.bootstrap_servers(),
-        topic,
-        |r: StreamRecord<KafkaProducerRecord>, out: &mut Vec<KafkaProducerRecord>| -> Result<(), BoxError> {
-            out.push(r.value);
-            Ok(())
-        },
-    )
-    .with_properties(properties);
-    let mut w = sink.create_writer(&SubtaskInfo::single("produce")).unwrap();
-    let records =
-        values.into_iter().map(|v| StreamRecord::new(KafkaProducerRecord { value: Some(v), ..Default::default() }));
-    w.write(&mut records.collect()).unwrap();
-    w.prepare_commit(CheckpointId(1)).unwrap();
-}
-
-type RawMessage = (Option<Vec<u8>>, Option<Vec<u8>>);
-
-/// Every (key, value) on `topic` now, as bytes, in partition then offset order.
-fn consume(broker: &KafkaBroker, topic: &str) -> Vec<RawMessage> {
-    let source = KafkaSource::builder()
-        .bootstrap_servers(&broker.bootstrap_servers())
-        .topics([topic])
-        .bounded(StoppingOffsets::Latest)
-        .build(|m: &weir_connectors::kafka::KafkaMessage<'_>| -> Result<_, BoxError> {
-            Ok(Some((m.partition, m.offset, m.key.map(<[u8]>::to_vec), m.value.map(<[u8]>::to_vec))))
-        })
-        .unwrap();
-    let mut enumerator = source.create_enumerator(1).unwrap();
-    let mut reader = source.create_reader(&SubtaskInfo::single("consume")).unwrap();
-    let mut out = ReaderOutput::default();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        assert!(std::time::Instant::now() < deadline, "reading '{topic}' did not end");
-        if reader.poll_next(&mut out, 1000).unwrap() == ReadStatus::NeedsSplit {
-            match enumerator.next_split(0) {
-                SplitAssignment::Split(s) => reader.add_split(s).unwrap(),
-                SplitAssignment::NotYet => {}
-                SplitAssignment::NoMoreSplits => break,
-            }
-        }
-    }
-    let mut all: Vec<_> = out.into_records().into_iter().map(|r| r.value).collect();
-    all.sort();
-    all.into_iter().map(|(_, _, k, v)| (k, v)).collect()
-}
-
+/// An Avro Kafka table read from the earliest to the latest offset.
 fn kafka_table(broker: &KafkaBroker, name: &str, columns: &str, topic: &str, extra: &str) -> String {
-    format!(
-        "CREATE TABLE {name} ({columns}) WITH ('connector' = 'kafka', 'topic' = '{topic}',
-           'properties.bootstrap.servers' = '{}', 'scan.startup.mode' = 'earliest-offset',
-           'scan.bounded.mode' = 'latest-offset', 'format' = 'avro'{extra});",
-        broker.bootstrap_servers()
-    )
+    sql_common::kafka::kafka_table(broker, name, columns, topic, "avro", extra)
+}
+
+/// Writes raw values, one record per batch.
+fn produce_values(broker: &KafkaBroker, topic: &str, values: Vec<Vec<u8>>) {
+    produce(
+        broker,
+        topic,
+        values.into_iter().map(|v| KafkaProducerRecord { value: Some(v), ..Default::default() }).collect(),
+    );
 }
 
 #[test]
@@ -113,7 +44,7 @@ fn avro_keys_and_values_round_trip_through_kafka() {
            CAST(id * 1.5 AS DECIMAL(5, 2)) FROM gen;"
     );
     run(&sql, 2).unwrap();
-    let raw = consume(&broker, "orders");
+    let raw = consume_raw(&broker, "orders");
     assert_eq!(raw.len(), 40);
     // id 1: key {customer: "c1"} → branch 1 (02), length 2 (04), 'c' '1';
     // value {id: 1, amount: 1.50} → long 1 (02), branch 1 (02), unscaled 150 = 0x96, which
@@ -151,7 +82,7 @@ fn undecodable_avro_messages_name_topic_partition_and_offset_or_are_skipped() {
     broker.create_topic("dirty", 1);
     // v INT is the union ["null", "int"]: {v: 1} is branch 1 (02) then 1 (02); the second
     // message names branch 2, which the union lacks; the third is {v: 3}.
-    produce(&broker, "dirty", vec![vec![0x02, 0x02], vec![0x04, 0x02], vec![0x02, 0x06]]);
+    produce_values(&broker, "dirty", vec![vec![0x02, 0x02], vec![0x04, 0x02], vec![0x02, 0x06]]);
     let strict = kafka_table(&broker, "d", "v INT", "dirty", "");
     let e = run(&format!("{strict} SELECT v FROM d;"), 1).unwrap_err().to_string();
     assert!(e.contains("Failed to deserialize AVRO record at table 'd', topic dirty, partition 0, offset 1"), "{e}");

@@ -1,27 +1,12 @@
 //! The `socket` connector from SQL against a server the test runs on loopback: rows in the
 //! table's format until the server closes, another delimiter, a changelog format, and errors.
 
+mod sql_common;
+
+use sql_common::run;
+
 use std::io::Write;
 use std::net::TcpListener;
-
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
-
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
 
 /// A server on 127.0.0.1 that sends `data` to its first client and closes; its port.
 fn serve(data: &'static [u8]) -> (u16, std::thread::JoinHandle<()>) {

@@ -1,35 +1,15 @@
 //! The `nexmark` and `datagen` source connectors from SQL: what they produce, and the
 //! errors for tables they cannot serve.
 
-use weir_sql::error::SqlError;
-use weir_sql::session::{JobSettings, ResultSink, Session};
+mod sql_common;
 
-struct Rows(Vec<String>);
-
-impl ResultSink for Rows {
-    fn row(&mut self, line: &str) {
-        self.0.push(line.to_string());
-    }
-    fn message(&mut self, _: &str) {}
-}
-
-fn run(sql: &str, parallelism: usize) -> Result<Vec<String>, SqlError> {
-    let mut session = Session::new(JobSettings { parallelism, ..Default::default() });
-    let mut rows = Rows(Vec::new());
-    session.execute_script(sql, &mut rows)?;
-    Ok(rows.0)
-}
+use sql_common::{error, run};
 
 /// The values of the last change of a one-row result (`+I[…]` or `+U[…]`).
 fn last(rows: &[String]) -> &str {
     let row = rows.last().expect("a result row");
     assert!(row.starts_with("+I[") || row.starts_with("+U["), "{row}");
     &row[2..]
-}
-
-fn error(sql: &str) -> String {
-    let e = run(sql, 1).expect_err("the script must fail");
-    e.render(sql)
 }
 
 const BID: &str =
