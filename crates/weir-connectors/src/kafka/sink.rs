@@ -466,6 +466,7 @@ impl<T> KafkaWriter<T> {
         let mut first_offset = -1;
         for (index, partition, offset) in prepared.context().placed.lock().map_err(|_| poisoned())?.drain(..) {
             if let Some(r) = records.get_mut(index) {
+                r.topic.get_or_insert_with(|| self.topic.clone());
                 r.partition = Some(partition);
                 if index == 0 {
                     first_offset = offset;
@@ -490,10 +491,7 @@ impl<T> KafkaWriter<T> {
         Ok(vec![committable.encode()])
     }
 
-    fn send(&mut self, mut record: KafkaProducerRecord) -> Result<(), KafkaConnectorError> {
-        if record.topic.is_none() && self.guarantee == DeliveryGuarantee::ExactlyOnce {
-            record.topic = Some(self.topic.clone());
-        }
+    fn send(&mut self, record: KafkaProducerRecord) -> Result<(), KafkaConnectorError> {
         let index = self.written.len();
         let topic = record.topic.as_deref().unwrap_or(&self.topic);
         let partition = record.partition.or(match self.partitioner {
@@ -675,23 +673,29 @@ impl KafkaCommitter {
         let topic = first.topic.as_deref().unwrap_or_default();
         let partition = first.partition.unwrap_or_default();
         let what = format!("transaction '{}' of checkpoint {}", c.transactional_id, c.checkpoint);
-        // Its first record visible where it went: committed before the crash (an aborted
-        // record is skipped: the first visible one is then a later one, or none).
-        let mut first_visible = None;
+        // One read from the transaction's first offset: its first record visible there means
+        // it was committed before the crash (an aborted record is skipped, so the first
+        // visible one is then a later one, or none); a later record carrying the replay mark
+        // means an earlier recovery wrote it again.
+        let mark = c.replay_mark();
+        let (mut first_visible, mut replayed) = (None, false);
         self.scan(topic, partition, c.first_offset, |m| {
-            first_visible = Some(m.offset());
-            true
+            use rdkafka::message::Headers;
+            if first_visible.is_none() {
+                first_visible = Some(m.offset());
+                if m.offset() == c.first_offset {
+                    return true;
+                }
+            }
+            replayed = m
+                .headers()
+                .is_some_and(|h| h.iter().any(|h| h.key == REPLAY_HEADER && h.value == Some(mark.as_bytes())));
+            replayed
         })?;
         if first_visible == Some(c.first_offset) {
             eprintln!("kafka: {what} was committed before the crash");
             return Ok(());
         }
-        // A replay of it committed by an earlier recovery: its first record is marked.
-        let mark = c.replay_mark();
-        let replayed = self.scan(topic, partition, c.first_offset, |m| {
-            use rdkafka::message::Headers;
-            m.headers().is_some_and(|h| h.iter().any(|h| h.key == REPLAY_HEADER && h.value == Some(mark.as_bytes())))
-        })?;
         if replayed {
             eprintln!("kafka: {what} was replayed by an earlier recovery");
             return Ok(());

@@ -200,12 +200,9 @@ fn chrono_format(java: &str) -> std::result::Result<String, String> {
         } else if c == '\'' {
             return Err("quoted literals are not supported".into());
         } else {
-            for _ in 0..run {
-                out.push(if c == '%' { '%' } else { c });
-                if c == '%' {
-                    out.push('%');
-                }
-            }
+            // A literal; chrono's own escape character doubled.
+            let literal = if c == '%' { "%%".to_string() } else { c.to_string() };
+            out.push_str(&literal.repeat(run));
         }
         i += run;
     }

@@ -197,6 +197,15 @@ impl<'e> Translator<'e> {
                     .source
                     .downcast_ref::<StreamTableSource>()
                     .ok_or_else(|| SqlError::unsupported(format!("Unknown relation '{}'", scan.table_name)))?;
+                // Rows are copied once per window they fall in: a window TVF's input keeps
+                // only the columns the query reads (and the time column).
+                // (The kept columns, and how many the input has.)
+                let kept = match (&source.kind, &scan.projection) {
+                    (TableKind::Window(tvf), Some(indices)) => {
+                        narrowed_columns(indices, tvf, scan).map(|kept| (kept, tvf.schema.fields().len() - 3))
+                    }
+                    _ => None,
+                };
                 let full = match &source.kind {
                     TableKind::Table(def) => self.table(&scan.table_name, def)?,
                     TableKind::Versioned(v) => self.table(&scan.table_name, &v.table)?,
@@ -214,9 +223,10 @@ impl<'e> Translator<'e> {
                             .as_arrow()
                             .index_of(&tvf.time_column)
                             .map_err(|e| SqlError::validation(e.to_string()))?;
-                        // Rows are copied once per window they fall in: only the columns
-                        // the query reads are.
-                        let (input, time, tvf_schema) = self.narrow_window_input(input, time, tvf, scan)?;
+                        let (input, time, tvf_schema) = match &kept {
+                            Some((kept, _)) => self.narrow_window_input(input, time, tvf, kept)?,
+                            None => (input, time, tvf.schema.clone()),
+                        };
                         let schema = tvf_schema.clone();
                         let kind = tvf.kind.clone();
                         let zone = tvf.zone;
@@ -272,26 +282,17 @@ impl<'e> Translator<'e> {
                     let predicate = scan.filters.iter().cloned().reduce(|a, b| a.and(b)).expect("non-empty");
                     stream = self.calc(stream, Some(&predicate), None, None)?;
                 }
-                let projection = match (&source.kind, &scan.projection) {
-                    // The window's input was narrowed to the columns read: the projection's
-                    // indices move with them.
-                    (TableKind::Window(tvf), Some(indices)) => {
-                        let n = tvf.schema.fields().len() - 3;
-                        let m = stream.schema.fields().len() - 3;
-                        let kept = narrowed_columns(indices, n, tvf, scan);
-                        Some(
-                            indices
-                                .iter()
-                                .map(|&i| match &kept {
-                                    Some(kept) if i < n => {
-                                        kept.iter().position(|&k| k == i).expect("read columns are kept")
-                                    }
-                                    Some(_) => m + (i - n),
-                                    None => i,
-                                })
-                                .collect::<Vec<_>>(),
-                        )
-                    }
+                let projection = match (&kept, &scan.projection) {
+                    // The window's input was narrowed: the projection's indices move with it.
+                    (Some((kept, n)), Some(indices)) => Some(
+                        indices
+                            .iter()
+                            .map(|&i| match kept.iter().position(|&k| k == i) {
+                                Some(p) => p,
+                                None => kept.len() + (i - *n),
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
                     (_, projection) => projection.clone(),
                 };
                 match &projection {
@@ -433,20 +434,16 @@ impl<'e> Translator<'e> {
         })
     }
 
-    /// The window TVF's input with only the columns the query reads of it (and the time
-    /// column), the time column's new index and the TVF's schema over them; unchanged when
-    /// it reads them all or filters the TVF's rows (filters are not looked into).
+    /// The window TVF's input with only the columns `kept` (sorted, the time column among
+    /// them), the time column's new index and the TVF's schema over them.
     fn narrow_window_input(
         &self,
         input: Stream,
         time: usize,
         tvf: &crate::planner::WindowTvf,
-        scan: &datafusion_expr::TableScan,
+        kept: &[usize],
     ) -> Result<(Stream, usize, arrow::datatypes::SchemaRef)> {
         let n = input.schema.fields().len();
-        let Some(kept) = scan.projection.as_ref().and_then(|indices| narrowed_columns(indices, n, tvf, scan)) else {
-            return Ok((input, time, tvf.schema.clone()));
-        };
         let fields: Vec<_> = kept
             .iter()
             .map(|&i| {
@@ -767,18 +764,18 @@ fn session_keys_match(w: &WindowProps, a: &datafusion_expr::logical_plan::Aggreg
     keys == partition
 }
 
-/// The input columns of a window TVF (of `n`) that a scan reading `indices` of its output
-/// needs — those read and the time column — when fewer than all; `None` otherwise, and for
-/// session windows (partitioned by columns of their own) and scans with filters.
+/// The input columns of a window TVF that a scan reading `indices` of its output needs —
+/// those read and the time column — when fewer than all; `None` otherwise, and for session
+/// windows (partitioned by columns of their own) and scans with filters.
 fn narrowed_columns(
     indices: &[usize],
-    n: usize,
     tvf: &crate::planner::WindowTvf,
     scan: &datafusion_expr::TableScan,
 ) -> Option<Vec<usize>> {
     if matches!(tvf.kind, WindowKind::Session { .. }) || !scan.filters.is_empty() {
         return None;
     }
+    let n = tvf.schema.fields().len() - 3;
     let time = tvf.schema.index_of(&tvf.time_column).ok()?;
     let mut kept: Vec<usize> = indices.iter().copied().filter(|&i| i < n).chain([time]).collect();
     kept.sort_unstable();
