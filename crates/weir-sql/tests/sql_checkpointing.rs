@@ -202,3 +202,79 @@ fn state_ttl_is_accepted_and_a_long_one_changes_nothing() {
     run(&sql).unwrap();
     assert_eq!(final_rows(&out), expected(500, 4));
 }
+
+/// In-flight records stored by checkpoint `id` under `dir`, in all.
+fn in_flight_batches(dir: &Path, id: weir_core::CheckpointId) -> usize {
+    use weir_runtime::in_flight::{InFlightState, IN_FLIGHT};
+    let mut total = 0;
+    for file in std::fs::read_dir(dir.join(format!("chk-{}", id.0))).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|e| e == "state") {
+            let state = weir_runtime::snapshot::TaskState::from_bytes(&std::fs::read(&path).unwrap()).unwrap();
+            for op in state.operators.iter().filter(|o| o.operator_id.ends_with(IN_FLIGHT)) {
+                for item in op.entries.iter().flat_map(|e| &e.items) {
+                    let stored: InFlightState = bincode::deserialize(item).unwrap();
+                    total += stored.batches.len();
+                }
+            }
+        }
+    }
+    total
+}
+
+#[test]
+fn a_sql_job_with_unaligned_checkpoints_fails_restores_its_in_flight_batches_and_commits_exactly_once() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    // A slow function after the group aggregation backs the keyed exchange up, so the
+    // barriers overtake queued batches; it fails once, after a checkpoint has completed, to
+    // force a restore from it.
+    let dir = tempfile::tempdir().unwrap();
+    let (out, ck) = (dir.path().join("out"), dir.path().join("ck"));
+    let failed = Arc::new(AtomicBool::new(false));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (f, c, checkpoints) = (failed.clone(), calls.clone(), ck.clone());
+    let completed = move || {
+        std::fs::read_dir(&checkpoints)
+            .map(|d| d.flatten().any(|e| e.path().join("_metadata").exists()))
+            .unwrap_or(false)
+    };
+    let slow = weir_sql::catalog::UserFunction::scalar(
+        "slow",
+        vec![arrow::datatypes::DataType::Int64],
+        arrow::datatypes::DataType::Int64,
+        move |args| {
+            std::thread::sleep(Duration::from_millis(2));
+            if c.fetch_add(1, Ordering::SeqCst) > 20 && !f.load(Ordering::SeqCst) && completed() {
+                f.store(true, Ordering::SeqCst);
+                return Err("injected failure".into());
+            }
+            Ok(args[0].clone())
+        },
+    );
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '30 ms'; SET 'execution.checkpointing.dir' = '{}';
+         SET 'execution.checkpointing.unaligned.enabled' = 'true'; SET 'execution.checkpointing.num-retained' = '1000';
+         CREATE FUNCTION slow AS 'slow';
+         {} INSERT INTO sums SELECT k, slow(c), s FROM (SELECT id % 7 AS k, COUNT(*) AS c, SUM(id) AS s
+           FROM gen GROUP BY id % 7);",
+        ck.display(),
+        tables(&out, 20_000, 200_000)
+    );
+    let mut session = Session::new(JobSettings { parallelism: 2, ..Default::default() });
+    session.register_function("slow", slow);
+    session.set_restart_strategy(Some(weir_runtime::restart::RestartStrategy::FixedDelay {
+        attempts: 3,
+        delay: Duration::from_millis(10),
+    }));
+    session.execute_script(&sql, &mut Quiet).map_err(|e| e.render(&sql)).unwrap();
+    let job = session.last_job().expect("a job ran");
+    assert!(failed.load(Ordering::SeqCst), "the failure was injected");
+    assert_eq!(job.restarts, 1, "{job:?}");
+    let from = job.restored_from.unwrap_or_else(|| panic!("the restart resumed from no checkpoint: {job:?}"));
+    let stored = in_flight_batches(&ck, from);
+    assert!(stored > 0, "{from} held no in-flight batches: nothing was replayed");
+    assert_eq!(final_rows(&out), expected(20_000, 7));
+}

@@ -72,7 +72,10 @@ impl DataStreamSink {
 }
 
 impl<T: Data> DataStream<T> {
-    pub(crate) fn from_ref(env: StreamExecutionEnvironment, r: StreamRef) -> Self {
+    pub(crate) fn from_ref(env: StreamExecutionEnvironment, mut r: StreamRef) -> Self {
+        if let Some(stream) = env.stream_type::<T>() {
+            r.stream = stream;
+        }
         DataStream { env, refs: vec![r], _t: PhantomData }
     }
 

@@ -1,10 +1,13 @@
 //! [`StreamExecutionEnvironment`]: where a job is built and executed.
 
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use weir_core::VertexId;
 use weir_runtime::graph::{SidePort, StreamType, TypedStream, VertexFactory};
+use weir_runtime::in_flight::RecordCodec;
 use weir_runtime::plan::ExecutionPlan;
 use weir_runtime::restart::RestartStrategy;
 use weir_runtime::vertex::SourceVertex;
@@ -36,6 +39,9 @@ pub(crate) struct Builder {
     /// Read by keyed operators when their subtasks start, so it may be set after the
     /// operators are defined; apart from the builder so operator factories can hold it.
     state_backend: Arc<Mutex<StateBackendConfig>>,
+    /// Record codecs registered by type: streams of that type created afterwards store
+    /// their records with it (see [`StreamExecutionEnvironment::register_record_codec`]).
+    codecs: HashMap<TypeId, Arc<dyn StreamType>>,
 }
 
 impl Builder {
@@ -148,6 +154,7 @@ impl StreamExecutionEnvironment {
                 clock: Arc::new(SystemClock),
                 checkpointing: None,
                 state_backend: Arc::new(Mutex::new(StateBackendConfig::default())),
+                codecs: HashMap::new(),
             })),
         }
     }
@@ -181,6 +188,30 @@ impl StreamExecutionEnvironment {
     /// The state backend configuration jobs will run with.
     pub fn state_backend(&self) -> StateBackendConfig {
         self.state_backend_slot().lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Stores records of type `T` with `codec` wherever they cross tasks (Flink's
+    /// registration of a type's serializer): every stream of `T` created from now on can
+    /// take part in unaligned checkpoints without
+    /// [`DataStream::with_record_serializer`](crate::DataStream::with_record_serializer) —
+    /// the way to give a type serde does not cover (Arrow batches, for SQL) its codec.
+    ///
+    /// ```
+    /// use weir::prelude::*;
+    /// use weir_runtime::in_flight::RecordCodec;
+    /// let env = StreamExecutionEnvironment::new();
+    /// env.register_record_codec(RecordCodec::<(u32, u64)>::serde());
+    /// let got = env.from_collection(vec![(1u32, 2u64)]).rebalance().map(|(_, n)| n).collect();
+    /// env.execute("registered").unwrap();
+    /// assert_eq!(got.take(), vec![2]);
+    /// ```
+    pub fn register_record_codec<T: Clone + Send + 'static>(&self, codec: RecordCodec<T>) {
+        self.lock().codecs.insert(TypeId::of::<T>(), Arc::new(TypedStream::<T>::with_codec(codec)));
+    }
+
+    /// The stream type of `T`: with the codec registered for it, if any.
+    pub(crate) fn stream_type<T: Send + 'static>(&self) -> Option<Arc<dyn StreamType>> {
+        self.lock().codecs.get(&TypeId::of::<T>()).cloned()
     }
 
     /// The shared slot keyed operators read their backend configuration from.

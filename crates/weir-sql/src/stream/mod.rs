@@ -16,6 +16,7 @@ pub(crate) mod operator_harness;
 pub mod over_agg;
 pub mod over_retract;
 pub mod rank;
+pub mod record_codec;
 pub mod regular_join;
 pub mod session_window;
 pub mod temporal_join;

@@ -121,6 +121,8 @@ impl<'e> Translator<'e> {
         max_parallelism: usize,
         open_table: &'e dyn Fn(&crate::catalog::TableDef) -> Result<DataStream<Changes>>,
     ) -> Self {
+        // Batches crossing tasks can then be stored by unaligned checkpoints.
+        super::record_codec::register(env);
         Translator {
             env,
             clock: env.clock(),
