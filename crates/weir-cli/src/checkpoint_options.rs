@@ -70,11 +70,6 @@ impl CheckpointArgs {
             eprintln!(
                 "warning: unaligned checkpoints can only be used with exactly-once; --checkpoint-unaligned is ignored"
             );
-        } else if self.checkpoint_unaligned {
-            eprintln!(
-                "warning: unaligned checkpoints are experimental: a restore has once been seen to count records \
-                 twice (docs/checkpoints.md)"
-            );
         }
         let mode = weir_sql::job_options::checkpoint_mode(exactly_once, self.checkpoint_unaligned);
         let interval_ms = self.checkpoint_interval.as_millis() as u64;

@@ -192,10 +192,6 @@ fn q5_sliding_windows_survive_kill_9_with_exactly_once_output() {
 }
 
 #[test]
-#[ignore = "known bug: under a fully loaded machine (the whole test suite on 2 cores) one run of \
-            this test committed one q5 row too many (a count one higher than the failure-free \
-            run's); it passes when run alone. Run with --ignored while fixing it; see \
-            docs/checkpoints.md, Unaligned checkpoints"]
 fn q5_with_unaligned_checkpoints_survives_kill_9_with_exactly_once_output() {
     // Barriers overtake the records between tasks, which are stored and replayed.
     killed_and_restored_with("q5", "1500000", 6, 0x5eed_0015, &["--checkpoint-unaligned"], &|| ());

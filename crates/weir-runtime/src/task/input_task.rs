@@ -153,6 +153,9 @@ impl<In: Send + 'static> InputTask<In> {
         }
         match event {
             Priority::Barrier { barrier, after } => {
+                // The checkpoint came by its barrier: an announcement of it (or an older
+                // one) no longer stands for a barrier that will not come.
+                self.announced = self.announced.filter(|a| a.id > barrier.id);
                 let decisions = aligner.on_barrier(c, barrier).map_err(alignment)?;
                 self.decide(env, decisions)?;
                 // The batches still queued before the barrier on this channel belong to
@@ -191,7 +194,10 @@ impl<In: Send + 'static> InputTask<In> {
             return Ok(());
         }
         self.announced = None;
-        if aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
+        // Started here already (by a barrier that did come, or an earlier announcement):
+        // its channels' positions are known, and this one's end is not where it belongs.
+        let started = self.capture.as_ref().is_some_and(|c| c.barrier.id >= barrier.id);
+        if started || aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
             return Ok(());
         }
         let decisions = aligner.on_barrier(first, barrier).map_err(alignment)?;
