@@ -61,6 +61,9 @@ pub struct TableDef {
     pub options: BTreeMap<String, String>,
     /// `COMMENT`.
     pub comment: Option<String>,
+    /// Set by the planner for one scan: the physical columns the query reads (`None`: all).
+    /// A format that can skip columns leaves the others NULL (projection pushdown).
+    pub read_columns: Option<std::collections::BTreeSet<String>>,
 }
 
 impl TableDef {

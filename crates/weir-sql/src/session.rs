@@ -380,6 +380,7 @@ impl Session {
                     partitioned_by: if excluding("PARTITIONS") { Vec::new() } else { base.partitioned_by.clone() },
                     options: if excluding("OPTIONS") { BTreeMap::new() } else { base.options.clone() },
                     comment: base.comment.clone(),
+                    read_columns: None,
                 }
             }
             None => TableDef {
@@ -390,6 +391,7 @@ impl Session {
                 partitioned_by: Vec::new(),
                 options: BTreeMap::new(),
                 comment: None,
+                read_columns: None,
             },
         };
         for c in &create.columns {

@@ -98,12 +98,18 @@ pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSe
     let files = source.files().map(|f| f.len()).unwrap_or(1);
     let readers = if monitor.is_some() { settings.parallelism } else { settings.parallelism.min(files) }.max(1);
     let name = table.name.clone();
+    let read = table.read_columns.clone();
     Ok(env
         .from_source(source, weir::WatermarkStrategy::no_watermarks(), &format!("Filesystem {}", table.name))
         .set_parallelism(readers)
         .transform(&format!("Decode {}", table.name), move |_| {
             Ok(DecodeOperator {
-                decoder: RowDecoder::for_files(partitions.file_schema.clone(), options.clone())?,
+                decoder: match &read {
+                    Some(read) => {
+                        RowDecoder::for_files(partitions.file_schema.clone(), options.clone())?.read_only(read)
+                    }
+                    None => RowDecoder::for_files(partitions.file_schema.clone(), options.clone())?,
+                },
                 partitions: partitions.clone(),
                 table: name.clone(),
                 file: None,

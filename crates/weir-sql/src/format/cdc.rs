@@ -24,6 +24,7 @@ pub(crate) struct Target<'a> {
 
 impl Target<'_> {
     fn push(&mut self, kind: RowKind, object: &str) -> Result<(), String> {
+        self.seen.iter_mut().for_each(|s| *s = false);
         read_record(object, self.names, self.lookup, self.columns, self.seen, self.ctx).map_err(|f| match f {
             json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
         })?;

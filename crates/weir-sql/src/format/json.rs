@@ -547,7 +547,8 @@ pub(crate) fn read_object<N: AsRef<str>>(
     Ok(())
 }
 
-/// Reads one top-level record; trailing text other than whitespace is an error.
+/// Reads one top-level record; trailing text other than whitespace is an error. `seen` says
+/// which columns not to read (their fields are skipped, their builders get nothing).
 pub(crate) fn read_record(
     line: &str,
     names: &[String],
@@ -561,7 +562,6 @@ pub(crate) fn read_record(
     if cur.peek() != Some(b'{') {
         return cur.syntax("a JSON object '{'");
     }
-    seen.iter_mut().for_each(|s| *s = false);
     read_object(&mut cur, names, Some(lookup), columns, seen, ctx)?;
     cur.ws();
     if cur.i < cur.b.len() {

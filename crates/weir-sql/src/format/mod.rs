@@ -535,6 +535,8 @@ pub struct RowDecoder {
     /// Whole batches read from files (Parquet), ahead of the rows in the builders.
     ready: Vec<RecordBatch>,
     ready_rows: usize,
+    /// Per column: not read (the query does not use it), NULL in every row. Empty: none.
+    unread: Vec<bool>,
 }
 
 impl RowDecoder {
@@ -611,7 +613,22 @@ impl RowDecoder {
             avro,
             ready: Vec::new(),
             ready_rows: 0,
+            unread: Vec::new(),
         })
+    }
+
+    /// Leaves the columns not named in `read` unread (Flink's projection pushdown into a
+    /// format): their values are skipped, not decoded, and the batches hold NULL for them.
+    /// Only the `json` format reads fewer columns (the others read all, as before), and only
+    /// nullable columns are left out. Missing-field checks apply to the columns read.
+    pub fn read_only(mut self, read: &std::collections::BTreeSet<String>) -> Self {
+        if self.options.kind == FormatKind::Json {
+            self.unread = self.schema.fields().iter().map(|f| f.is_nullable() && !read.contains(f.name())).collect();
+            if !self.unread.contains(&true) {
+                self.unread.clear();
+            }
+        }
+        self
     }
 
     /// Appends the record of one line (without or with its line end). `origin` says where the
@@ -662,6 +679,9 @@ impl RowDecoder {
                     fail_on_missing: self.options.json.fail_on_missing_field,
                     ignore_errors: self.options.json.ignore_parse_errors,
                 };
+                self.seen.clear();
+                self.seen.extend_from_slice(&self.unread);
+                self.seen.resize(self.names.len(), false);
                 json::read_record(text, &self.names, &self.lookup, &mut self.columns, &mut self.seen, &ctx)
                     .map(|()| 1)
                     .map_err(|f| match f {
@@ -821,7 +841,14 @@ impl RowDecoder {
         let mut batches = std::mem::take(&mut self.ready);
         self.ready_rows = 0;
         if self.rows > 0 {
-            let arrays: Vec<_> = self.columns.iter_mut().map(|c| c.finish()).collect();
+            let rows = self.rows;
+            let unread = &self.unread;
+            let arrays: Vec<_> = (self.columns.iter_mut().enumerate())
+                .map(|(i, c)| match unread.get(i) {
+                    Some(true) => arrow::array::new_null_array(self.schema.field(i).data_type(), rows),
+                    _ => c.finish(),
+                })
+                .collect();
             let options = RecordBatchOptions::new().with_row_count(Some(self.rows));
             self.rows = 0;
             batches.push(RecordBatch::try_new_with_options(self.schema.clone(), arrays, &options).map_err(error)?);

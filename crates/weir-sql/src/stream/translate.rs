@@ -209,7 +209,13 @@ impl<'e> Translator<'e> {
                     _ => None,
                 };
                 let full = match &source.kind {
-                    TableKind::Table(def) => self.table(&scan.table_name, def)?,
+                    TableKind::Table(def) => match read_columns(def, scan) {
+                        Some(read) => {
+                            let def = crate::catalog::TableDef { read_columns: Some(read), ..def.as_ref().clone() };
+                            self.table(&scan.table_name, &def)?
+                        }
+                        None => self.table(&scan.table_name, def)?,
+                    },
                     TableKind::Versioned(v) => self.table(&scan.table_name, &v.table)?,
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
@@ -764,6 +770,41 @@ fn session_keys_match(w: &WindowProps, a: &datafusion_expr::logical_plan::Aggreg
     partition.sort_unstable();
     partition.dedup();
     keys == partition
+}
+
+/// The physical columns of `def` a scan reads: those it projects and filters on, and those
+/// its computed columns and watermark mention (by name, generously: reading one more column
+/// costs time, reading one fewer would be wrong); `None` when it reads all.
+fn read_columns(
+    def: &crate::catalog::TableDef,
+    scan: &datafusion_expr::TableScan,
+) -> Option<std::collections::BTreeSet<String>> {
+    let indices = scan.projection.as_ref()?;
+    let schema = scan.source.schema();
+    let mut read: std::collections::BTreeSet<String> =
+        indices.iter().filter_map(|&i| schema.fields().get(i).map(|f| f.name().clone())).collect();
+    for filter in &scan.filters {
+        read.extend(filter.column_refs().into_iter().map(|c| c.name.clone()));
+    }
+    let mut mentioned = String::new();
+    for c in &def.columns {
+        if let crate::catalog::ColumnSource::Computed(e) = &c.source {
+            mentioned.push_str(&format!(" {e} "));
+        }
+    }
+    if let Some((_, e)) = &def.watermark {
+        mentioned.push_str(&format!(" {e} "));
+    }
+    let words: std::collections::HashSet<String> =
+        mentioned.split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '$')).map(str::to_lowercase).collect();
+    for c in &def.columns {
+        if words.contains(&c.name.to_lowercase()) {
+            read.insert(c.name.clone());
+        }
+    }
+    let physical = def.columns.iter().filter(|c| matches!(c.source, crate::catalog::ColumnSource::Physical));
+    let all = physical.clone().all(|c| read.contains(&c.name));
+    (!all).then_some(read)
 }
 
 /// The input columns of a window TVF that a scan reading `indices` of its output needs —
