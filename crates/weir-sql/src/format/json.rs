@@ -79,6 +79,15 @@ impl<'a> Cur<'a> {
     fn string(&mut self) -> R<Cow<'a, str>> {
         self.i += 1;
         let start = self.i;
+        // Fastest path: the closing quote found by memchr (vectorized) with no escape and no
+        // control character before it; most keys and values are such.
+        if let Some(k) = memchr::memchr2(b'"', b'\\', &self.b[start..]) {
+            let end = start + k;
+            if self.b[end] == b'"' && self.b[start..end].iter().all(|&c| c >= 0x20) {
+                self.i = end + 1;
+                return Ok(Cow::Borrowed(&self.s[start..end]));
+            }
+        }
         // fast path: no escapes
         while self.i < self.b.len() {
             match self.b[self.i] {
