@@ -37,10 +37,16 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         }),
         // HEX(n | str): uppercase hex of a BIGINT (two's complement) or of a string's UTF-8 bytes.
         func("hex", (1, 1), &[Any], ret_utf8, hex),
+        // SIGN(x): -1, 0 or 1 in x's own type (INT for INT, DECIMAL(p, s) for DECIMAL(p, s)).
+        func("sign", (1, 1), &[Num], ret_first, sign),
         // TRUNCATE(x [, d]): x truncated (toward zero) to d decimal places (d < 0 zeroes integer digits).
         func("truncate", (1, 2), &[Num, Int], ret_first, truncate),
         // interval * n (Flink's `n * INTERVAL '1' DAY`; the planner rewrites the product to this call).
         func("interval_times", (2, 2), &[Any, Int], |t| Ok(t[0].clone()), interval_times),
+        // GREATEST / LEAST(a, b, …): the largest / smallest argument, NULL if any is NULL
+        // (DataFusion's skip NULLs).
+        func("greatest", (1, usize::MAX), &[Common], ret_first, greatest_least),
+        func("least", (1, usize::MAX), &[Common], ret_first, greatest_least),
         // IF(cond, a, b): a when cond is TRUE, else b (NULL cond → b). Rewritten to a lazy CASE.
         func("if", (3, 3), &[Bool, Common], |t| Ok(t[1].clone()), if_eval).with_simplify(if_simplify),
     ]
@@ -101,6 +107,38 @@ fn modulo(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let y = arrow::compute::cast(&a[1], &DataType::Float64)?;
     let (x, y) = (floats(&x), floats(&y));
     f64_rows(rows, |i| Ok(get(x, i).zip(get(y, i)).map(|(x, y)| x % y)))
+}
+
+fn greatest_least(f: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    use arrow::compute::kernels::{cmp, zip::zip};
+    let greatest = f.static_name() == "greatest";
+    let mut out = a[0].clone();
+    for x in &a[1..] {
+        let take = if greatest { cmp::gt(x, &out)? } else { cmp::lt(x, &out)? };
+        out = zip(&take, x, &out)?;
+    }
+    let nulls =
+        a.iter().fold(None, |acc, x| arrow::buffer::NullBuffer::union(acc.as_ref(), x.logical_nulls().as_ref()));
+    let data = out.to_data().into_builder().nulls(nulls).build()?;
+    Ok(arrow::array::make_array(data))
+}
+
+fn sign(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let x = arrow::compute::cast(&a[0], &DataType::Float64)?;
+    let x = floats(&x);
+    // Not f64::signum: that gives 1 for +0.
+    let out = f64_rows(rows, |i| {
+        Ok(get(x, i).map(|v| {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                v
+            }
+        }))
+    })?;
+    Ok(arrow::compute::cast(&out, a[0].data_type())?)
 }
 
 fn log(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {

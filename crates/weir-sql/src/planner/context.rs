@@ -111,12 +111,19 @@ impl<'a> PlanContext<'a> {
                 window_functions.insert(name.to_lowercase(), f.clone());
             }
         }
-        let expr_planners: Vec<Arc<dyn ExprPlanner>> = vec![
-            Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()),
+        // Flink's SUBSTRING / OVERLAY / EXTRACT syntax first, then DataFusion's planners.
+        let mut expr_planners: Vec<Arc<dyn ExprPlanner>> = Vec::new();
+        if let (Some(s), Some(o), Some(e)) =
+            (scalars.get("substring"), scalars.get("overlay"), scalars.get(crate::functions::datetime::EXTRACT))
+        {
+            expr_planners.push(Arc::new(super::FlinkSyntaxPlanner::new(s.clone(), o.clone(), e.clone())));
+        }
+        expr_planners.extend([
+            Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()) as Arc<dyn ExprPlanner>,
             Arc::new(datafusion_functions::unicode::planner::UnicodeFunctionPlanner),
             Arc::new(datafusion_functions::datetime::planner::DatetimeFunctionPlanner),
             Arc::new(datafusion_functions_aggregate::planner::AggregateFunctionPlanner),
-        ];
+        ]);
         let mut options = ConfigOptions::new();
         options.sql_parser.enable_ident_normalization = false;
         // `TIMESTAMP … WITH TIME ZONE` in a CAST is TIMESTAMP_LTZ, held as Timestamp(unit, "UTC").

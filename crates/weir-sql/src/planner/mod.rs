@@ -6,6 +6,7 @@ mod context;
 pub mod fixed_intervals;
 pub mod group_window;
 pub mod naming;
+mod syntax_planner;
 pub mod temporal;
 pub mod time_attribute;
 pub mod time_syntax;
@@ -21,6 +22,7 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use syntax_planner::FlinkSyntaxPlanner;
 pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
 
@@ -44,7 +46,8 @@ pub fn plan_query_in(catalog: &Catalog, query: &Query, functions: FunctionConfig
 /// Gives aggregates Flink's result types where DataFusion's differ: `AVG` of an integer
 /// column is an integer of the same type (the sum divided by the count, truncated), and
 /// `AVG` of a `DECIMAL(p, s)` is a `DECIMAL(38, max(6, s))` rounded half-up, as Flink
-/// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`. A
+/// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`; `STDDEV_*`
+/// and `VAR_*` of an integer column are of its type too. A
 /// projection above the aggregate casts its results, and the plan above is re-typed.
 fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
     use arrow::datatypes::DataType;
@@ -76,6 +79,17 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
                             let name = e.schema_name().to_string();
                             (Expr::AggregateFunction(f).alias(name), Some(DataType::Decimal128(38, target)))
                         }
+                        _ => (e.clone(), None),
+                    }
+                }
+                // The variance family keeps an integer argument's type, truncating (Flink
+                // reduces them to sums cast back to the argument's type).
+                Expr::AggregateFunction(f)
+                    if matches!(f.func.name(), "stddev" | "stddev_pop" | "var" | "var_pop")
+                        && f.params.args.len() == 1 =>
+                {
+                    match f.params.args[0].get_type(a.input.schema())? {
+                        t if t.is_integer() => (e.clone(), Some(t)),
                         _ => (e.clone(), None),
                     }
                 }

@@ -174,6 +174,8 @@ fn cast_target(t: &mut SqlType) {
         SqlType::Timestamp(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             *t = SqlType::Timestamp(Some(unit_precision(p.unwrap_or(6))), TimezoneInfo::None);
         }
+        // DataFusion knows TIME without a precision only.
+        SqlType::Time(Some(_), tz) => *t = SqlType::Time(None, *tz),
         _ => {}
     }
 }
