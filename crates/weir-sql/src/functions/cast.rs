@@ -13,6 +13,7 @@
 //! | STRING → TIMESTAMP, TIMESTAMP_LTZ | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
 //! | STRING → TINYINT…BIGINT | strict | surrounding blanks ignored, a fraction truncated (`'1.5'` → 1); anything else fails the job (NULL with TRY_CAST) |
 //! | BOOLEAN → STRING | `true` | `TRUE` |
+//! | DOUBLE, FLOAT → STRING | `10000000000` | Java's `Double.toString`: `1.0E10`, `0.1`, `1.0` |
 //! | BIGINT → INT (and other narrowing integer casts) | error on overflow | the low bits (`3000000000` → `-1294967296`) |
 //! | FLOAT/DOUBLE → INT, BIGINT | error on overflow | toward zero, saturating (`1e10` → `2147483647`), NaN → 0 |
 //! | STRING → DATE | ISO dates | `y[-m[-d]]`, text after a blank ignored (`'42'` → 0042-01-01) |
@@ -61,7 +62,7 @@ pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
         (f, Int8 | Int16 | Int32 | Int64 | Date32 | Time32(_) | Time64(_) | Decimal128(_, _)) if is_str(f) => true,
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
         (Float32 | Float64, Int8 | Int16 | Int32 | Int64) => true,
-        (Boolean, t) if is_str(t) => true,
+        (Boolean | Float32 | Float64, t) if is_str(t) => true,
         _ => false,
     }
 }
@@ -130,7 +131,7 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             let (v, unit) = raw(&arrow::compute::cast(&a[0], &Timestamp(*u, None))?, *u)?;
             ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
         }
-        (Timestamp(_, _), t) if is_str(t) => {
+        (Timestamp(_, _) | Float32 | Float64, t) if is_str(t) => {
             let out: StringArray = (0..rows)
                 .map(|i| {
                     (!a[0].is_null(i)).then(|| {

@@ -42,7 +42,7 @@ mod common;
 pub mod datetime;
 mod hash;
 pub mod json;
-mod math;
+pub mod math;
 pub mod proctime;
 mod string;
 pub mod time_zone;

@@ -161,6 +161,7 @@ impl<'a> PlanContext<'a> {
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
         super::naming::name_unnamed_items(&mut query);
+        super::naming::distinct_call_names(&mut query);
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
