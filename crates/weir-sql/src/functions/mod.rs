@@ -74,11 +74,20 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
 }
 
 /// Flink aggregate functions (LISTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's;
-/// `VARIANCE`, Flink's name for the sample variance).
+/// `VARIANCE`, Flink's name for the sample variance; `GROUPING_ID`).
 pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     let variance =
         datafusion_functions_aggregate::variance::var_samp_udaf().as_ref().clone().with_aliases(["variance"]);
-    vec![aggregate::listagg(), aggregate::first_value(), aggregate::last_value(), Arc::new(variance)]
+    // GROUPING_ID(a, b, …): DataFusion's GROUPING takes several arguments with the same meaning.
+    let grouping =
+        datafusion_functions_aggregate::grouping::grouping_udaf().as_ref().clone().with_aliases(["grouping_id"]);
+    vec![
+        aggregate::listagg(),
+        aggregate::first_value(),
+        aggregate::last_value(),
+        Arc::new(variance),
+        Arc::new(grouping),
+    ]
 }
 
 /// Names of DataFusion functions (or aliases) that [`flink_scalar_functions`] and
@@ -220,6 +229,8 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "second",
         "listagg",
         "sign",
+        "grouping",
+        "grouping_id",
         "greatest",
         "least",
         "str_to_map",

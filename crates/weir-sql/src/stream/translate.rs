@@ -24,6 +24,7 @@ use super::window_assign::{ProctimeAssign, WindowAssignOperator};
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, WindowKind};
 
+mod grouping_sets;
 mod join;
 mod lookup;
 mod over;
@@ -334,7 +335,10 @@ impl<'e> Translator<'e> {
                 if let Some(stream) = done {
                     return Ok(stream);
                 }
-                let stream = self.aggregate(a)?;
+                let stream = match a.group_expr.as_slice() {
+                    [Expr::GroupingSet(set)] => self.grouping_sets(a, set)?,
+                    _ => self.aggregate(a)?,
+                };
                 self.aggregates.borrow_mut().push((a.clone(), stream.clone()));
                 Ok(stream)
             }
