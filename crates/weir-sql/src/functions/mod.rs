@@ -38,6 +38,7 @@
 
 pub mod aggregate;
 pub mod cast;
+pub mod collection;
 mod common;
 pub mod datetime;
 mod hash;
@@ -70,6 +71,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.push(proctime::proctime());
     v.push(proctime::as_of_marker());
     v.extend(cast::udfs(cfg));
+    v.extend(collection::udfs());
     v
 }
 

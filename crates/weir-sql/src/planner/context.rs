@@ -88,6 +88,7 @@ impl<'a> PlanContext<'a> {
         let mut scalars = HashMap::new();
         for f in datafusion_functions::all_default_functions()
             .into_iter()
+            .chain(datafusion_functions_nested::all_default_nested_functions())
             .chain(crate::functions::flink_scalar_functions_with(functions))
         {
             for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
@@ -123,6 +124,9 @@ impl<'a> PlanContext<'a> {
             Arc::new(datafusion_functions::unicode::planner::UnicodeFunctionPlanner),
             Arc::new(datafusion_functions::datetime::planner::DatetimeFunctionPlanner),
             Arc::new(datafusion_functions_aggregate::planner::AggregateFunctionPlanner),
+            // `ARRAY[…]`, `arr[i]`, `map[k]`, `row.field`.
+            Arc::new(datafusion_functions_nested::planner::NestedFunctionPlanner),
+            Arc::new(datafusion_functions_nested::planner::FieldAccessPlanner),
         ]);
         let mut options = ConfigOptions::new();
         options.sql_parser.enable_ident_normalization = false;
@@ -162,11 +166,14 @@ impl<'a> PlanContext<'a> {
         let mut query = query.clone();
         super::naming::name_unnamed_items(&mut query);
         super::naming::distinct_call_names(&mut query);
+        super::unnest::rewrite_unnest(&mut query);
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
+        let plan = super::unnest::decorrelate_unnest(plan)?;
+        let plan = super::set_ops::bag_set_operations(plan)?;
         super::time_syntax::rewrite_casts(self, plan)
     }
 

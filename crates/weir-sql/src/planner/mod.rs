@@ -6,11 +6,13 @@ mod context;
 pub mod fixed_intervals;
 pub mod group_window;
 pub mod naming;
+pub mod set_ops;
 mod syntax_planner;
 pub mod temporal;
 pub mod time_attribute;
 pub mod time_syntax;
 pub mod tvf;
+pub mod unnest;
 
 use std::sync::Arc;
 
