@@ -125,6 +125,10 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "overlay",
     "greatest",
     "least",
+    "array_position",
+    "array_remove",
+    "map",
+    "row",
 ];
 
 /// Flink built-ins that DataFusion's default functions provide with Flink's semantics.
@@ -236,6 +240,15 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "greatest",
         "least",
         "str_to_map",
+        "cardinality",
+        "element",
+        "array_contains",
+        "array_distinct",
+        "array_position",
+        "array_remove",
+        "split",
+        "map",
+        "row",
         "regexp_replace",
         "overlay",
         "stddev",

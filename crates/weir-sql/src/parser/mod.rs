@@ -309,6 +309,17 @@ impl VisitorMut for Normalizer {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = expr {
             like_with_backslash(pattern, escape_char);
         }
+        // `(expr).field` reads as `(expr)['field']`: DataFusion takes a dot after a name only.
+        if let Expr::CompoundFieldAccess { root, access_chain } = expr {
+            if !matches!(root.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                for access in access_chain.iter_mut() {
+                    if let sqlparser::ast::AccessExpr::Dot(Expr::Identifier(id)) = access {
+                        let index = Expr::value(sqlparser::ast::Value::SingleQuotedString(id.value.clone()));
+                        *access = sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index });
+                    }
+                }
+            }
+        }
         ControlFlow::Continue(())
     }
 
