@@ -18,8 +18,8 @@ use super::window_tvf;
 /// identifiers are quoted with backticks only, `'…'` strings escape quotes by doubling them
 /// (no backslash escapes), `FOR SYSTEM_TIME AS OF` is allowed after a table name,
 /// `agg(…) FILTER (WHERE …)`, `OVER w` with `WINDOW w AS (…)`, `MATCH_RECOGNIZE`, named
-/// arguments with `=>`, `BETWEEN SYMMETRIC`, and the window table-valued functions (see
-/// [`window_tvf`]).
+/// arguments with `=>`, `BETWEEN SYMMETRIC`, the SQL/JSON clauses (`RETURNING`, `ON
+/// ERROR`, `IS JSON`, …), and the window table-valued functions (see [`window_tvf`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FlinkDialect;
 
@@ -84,6 +84,9 @@ impl Dialect for FlinkDialect {
     }
 
     fn parse_infix(&self, parser: &mut Parser, expr: &Expr, _precedence: u8) -> Option<Result<Expr, ParserError>> {
+        if super::json_syntax::at_is_json(parser) {
+            return Some(super::json_syntax::parse_is_json(parser, expr));
+        }
         let negated = is_word(&parser.peek_nth_token_ref(0).token, "NOT");
         let at = usize::from(negated);
         if !is_word(&parser.peek_nth_token_ref(at).token, "BETWEEN") {
@@ -103,6 +106,8 @@ impl Dialect for FlinkDialect {
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         if window_tvf::at_window_tvf(parser) {
             Some(window_tvf::parse_window_tvf(parser))
+        } else if super::json_syntax::at_json_call(parser) {
+            Some(super::json_syntax::parse_json_call(parser))
         } else if is_word(&parser.peek_nth_token_ref(0).token, "MAP")
             && parser.peek_nth_token_ref(1).token == Token::LBracket
         {

@@ -33,6 +33,7 @@
 pub mod ast;
 mod cursor;
 pub mod dialect;
+mod json_syntax;
 mod stmt;
 pub mod types;
 pub mod window_tvf;
