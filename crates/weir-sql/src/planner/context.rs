@@ -174,6 +174,8 @@ impl<'a> PlanContext<'a> {
         let plan = super::to_logical_plan(self, query)?;
         let plan = super::unnest::decorrelate_unnest(plan)?;
         let plan = super::set_ops::bag_set_operations(plan)?;
+        let plan = super::limit::limits_as_top_n(plan)?;
+        let plan = super::scalar_subquery::scalar_subqueries_as_joins(plan)?;
         super::time_syntax::rewrite_casts(self, plan)
     }
 

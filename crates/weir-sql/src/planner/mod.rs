@@ -5,7 +5,9 @@
 mod context;
 pub mod fixed_intervals;
 pub mod group_window;
+pub mod limit;
 pub mod naming;
+pub mod scalar_subquery;
 pub mod set_ops;
 mod syntax_planner;
 pub mod temporal;
