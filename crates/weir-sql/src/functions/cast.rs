@@ -13,8 +13,12 @@
 //! | STRING → TIMESTAMP, TIMESTAMP_LTZ | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
 //! | STRING → TINYINT…BIGINT | strict | surrounding blanks ignored, a fraction truncated (`'1.5'` → 1); anything else fails the job (NULL with TRY_CAST) |
 //! | BOOLEAN → STRING | `true` | `TRUE` |
+//! | DOUBLE, FLOAT → STRING | `10000000000` | Java's `Double.toString`: `1.0E10`, `0.1`, `1.0` |
 //! | BIGINT → INT (and other narrowing integer casts) | error on overflow | the low bits (`3000000000` → `-1294967296`) |
 //! | FLOAT/DOUBLE → INT, BIGINT | error on overflow | toward zero, saturating (`1e10` → `2147483647`), NaN → 0 |
+//! | STRING → DATE | ISO dates | `y[-m[-d]]`, text after a blank ignored (`'42'` → 0042-01-01) |
+//! | STRING → TIME | ISO times, also numbers | `h[:m[:s[.f]]]` within one day, else NULL |
+//! | STRING → DECIMAL | no exponent | Java's `BigDecimal` text (`'1e2'` → 100), rounded half-up |
 //!
 //! Casts Flink refuses at validation (numbers to and from TIMESTAMP / TIMESTAMP_LTZ) are
 //! refused by the planner with Flink's message ([`refused_cast`]).
@@ -55,10 +59,10 @@ pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
         (Timestamp(_, Some(_)), Date32 | Time32(_) | Time64(_)) | (Date32, Timestamp(_, Some(_))) => true,
         (Timestamp(_, _), t) if is_str(t) => true,
         (f, Timestamp(_, _)) if is_str(f) => true,
-        (f, Int8 | Int16 | Int32 | Int64) if is_str(f) => true,
+        (f, Int8 | Int16 | Int32 | Int64 | Date32 | Time32(_) | Time64(_) | Decimal128(_, _)) if is_str(f) => true,
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
         (Float32 | Float64, Int8 | Int16 | Int32 | Int64) => true,
-        (Boolean, t) if is_str(t) => true,
+        (Boolean | Float32 | Float64, t) if is_str(t) => true,
         _ => false,
     }
 }
@@ -127,7 +131,7 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             let (v, unit) = raw(&arrow::compute::cast(&a[0], &Timestamp(*u, None))?, *u)?;
             ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
         }
-        (Timestamp(_, _), t) if is_str(t) => {
+        (Timestamp(_, _) | Float32 | Float64, t) if is_str(t) => {
             let out: StringArray = (0..rows)
                 .map(|i| {
                     (!a[0].is_null(i)).then(|| {
@@ -192,6 +196,42 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                 }
             }
             Ok(arrow::compute::cast(&(Arc::new(Int64Array::from(out)) as ArrayRef), &to)?)
+        }
+        (f, Date32 | Time32(_) | Time64(_) | Decimal128(_, _)) if is_str(f) => {
+            let s = arrow::compute::cast(&a[0], &Utf8)?;
+            let s = strs(&s);
+            let what = match to {
+                Date32 => "DATE",
+                Decimal128(_, _) => "DECIMAL",
+                _ => "TIME",
+            };
+            let mut out = Vec::with_capacity(rows);
+            for i in 0..rows {
+                let Some(text) = get(s, i) else {
+                    out.push(None);
+                    continue;
+                };
+                let value = match to {
+                    Date32 => parse_date(text).map(i128::from),
+                    Decimal128(p, s) => parse_decimal(text, p, s),
+                    _ => parse_time(text).map(|ms| i128::from(ms) * 1_000_000),
+                };
+                match value {
+                    Some(v) => out.push(Some(v)),
+                    None if lenient => out.push(None),
+                    None => return exec_err!("Text '{text}' could not be parsed as a {what}"),
+                }
+            }
+            Ok(match to {
+                Date32 => Arc::new(arrow::array::Date32Array::from_iter(out.iter().map(|v| v.map(|v| v as i32)))),
+                Decimal128(p, s) => Arc::new(
+                    arrow::array::Decimal128Array::from_iter(out.iter().copied()).with_precision_and_scale(p, s)?,
+                ),
+                _ => {
+                    let nanos = arrow::array::Time64NanosecondArray::from_iter(out.iter().map(|v| v.map(|v| v as i64)));
+                    arrow::compute::cast(&(Arc::new(nanos) as ArrayRef), &to)?
+                }
+            })
         }
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => {
             // Java's narrowing: the low bits, as `(int) someLong`.
@@ -285,6 +325,120 @@ pub fn parse_timestamp(s: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(NaiveTime::from_hms_nano_opt(h, mi, se, nanos)?))
 }
 
+/// Java's `Integer.parseInt` of a trimmed part: an optional sign and digits, within `i32`.
+fn java_int(s: &str) -> Option<i32> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// Flink's CAST of a string to DATE (`DateTimeUtils.parseDate`): anything after the first
+/// blank is ignored, then `y[-m[-d]]` with blanks around each part allowed (`'42'` is
+/// 0042-01-01); an impossible date is NULL. Days since the epoch.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let s = match s.find(' ') {
+        Some(ws) if ws > 0 => &s[..ws],
+        _ => s,
+    };
+    let mut parts = s.splitn(3, '-');
+    let y = java_int(parts.next()?)?;
+    let m = parts.next().map_or(Some(1), java_int)?;
+    let d = parts.next().map_or(Some(1), java_int)?;
+    let date = NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?)?;
+    Some((date - NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days() as i32)
+}
+
+/// Flink's CAST of a string to TIME (`DateTimeUtils.parseTime`): `h[:m[:s[.fraction]]]` with
+/// an optional `+h[:m]` / `-h[:m]` zone that is added; a result outside one day is NULL.
+/// Milliseconds of the day.
+pub fn parse_time(v: &str) -> Option<i32> {
+    let (clock, zone) = match v.find(['-', '+']) {
+        Some(at) => (&v[..at], Some((if v[at..].starts_with('-') { -1 } else { 1 }, &v[at + 1..]))),
+        None => (v, None),
+    };
+    let (zone_h, zone_m) = match zone {
+        None => (0, 0),
+        Some((sign, z)) => match z.split_once(':') {
+            Some((h, m)) => (sign * java_int(h)?, sign * java_int(m)?),
+            None => (sign * java_int(z)?, 0),
+        },
+    };
+    let mut parts = clock.splitn(3, ':');
+    let hour = java_int(parts.next()?)?;
+    let minute = parts.next().map_or(Some(0), java_int)?;
+    let (second, milli) = match parts.next() {
+        None => (0, 0),
+        Some(rest) => match rest.split_once('.') {
+            None => (java_int(rest)?, 0),
+            Some((sec, frac)) => (java_int(sec)?, fraction_millis(frac.trim())),
+        },
+    };
+    let ms = i64::from(hour + zone_h) * 3_600_000
+        + i64::from(minute + zone_m) * 60_000
+        + i64::from(second) * 1000
+        + i64::from(milli);
+    (0..86_400_000).contains(&ms).then_some(ms as i32)
+}
+
+/// Milliseconds of a fraction's digits, rounded on the fourth (non-digits count as 0).
+fn fraction_millis(f: &str) -> i32 {
+    let digit = |c: u8| if c.is_ascii_digit() { i32::from(c - b'0') } else { 0 };
+    let b = f.as_bytes();
+    let mut r = 0;
+    for (i, m) in [100, 10, 1].into_iter().enumerate() {
+        let Some(&c) = b.get(i) else { return r };
+        r += m * digit(c);
+    }
+    if b.get(3).is_some_and(|&c| c >= b'5') {
+        r += 1;
+    }
+    r
+}
+
+/// Flink's CAST of a string to DECIMAL(p, s): Java's `BigDecimal` text (blanks around, a sign,
+/// digits with an optional point, an optional exponent), rounded half-up to `s` digits; NULL
+/// when the value needs more than `p` digits. The unscaled value.
+pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Option<i128> {
+    let t = text.trim();
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (mantissa, exponent) = match t.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.strip_prefix('+').unwrap_or(e).parse::<i32>().ok()?),
+        None => (t, 0),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && frac.is_empty() || !(whole.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    let digits = format!("{whole}{frac}");
+    let digits = digits.trim_start_matches('0');
+    // value = digits × 10^(exponent − len(frac)); we want it × 10^scale.
+    let shift = exponent - frac.len() as i32 + i32::from(scale);
+    let mut value: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    if shift >= 0 {
+        for _ in 0..shift {
+            value = value.checked_mul(10)?;
+        }
+    } else {
+        let drop = (-shift) as u32;
+        if drop > 38 {
+            value = 0;
+        } else {
+            let div = 10i128.pow(drop);
+            value = (value + div / 2) / div;
+        }
+    }
+    if value >= 10i128.pow(u32::from(precision)) {
+        return None;
+    }
+    Some(if negative { -value } else { value })
+}
+
 /// Flink's CAST of a string to an integer: blanks around ignored, an optional sign, digits, and
 /// an optional fraction that is dropped.
 pub fn parse_integer(s: &str) -> Option<i64> {
@@ -334,6 +488,45 @@ mod tests {
             [(" 12 ", Some(12)), ("1.5", Some(1)), ("-2.7", Some(-2)), ("abc", None), ("", None), ("1e3", None)]
         {
             assert_eq!(parse_integer(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn strings_to_dates_times_and_decimals_as_flink() {
+        let day = |y, m, d| {
+            (NaiveDate::from_ymd_opt(y, m, d).unwrap() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
+        };
+        for (s, want) in [
+            ("2024-02-29", Some(day(2024, 2, 29))),
+            ("42", Some(day(42, 1, 1))),
+            ("2024-3", Some(day(2024, 3, 1))),
+            ("2024-01-05 10:00:00", Some(day(2024, 1, 5))),
+            ("2023-02-29", None),
+            (" -17 ", None),
+            ("3.99", None),
+        ] {
+            assert_eq!(parse_date(s), want, "{s:?}");
+        }
+        for (s, want) in [
+            ("12:34:56", Some(45_296_000)),
+            ("7", Some(25_200_000)),
+            ("00:00:01.2345", Some(1_235)),
+            ("42", None),
+            ("2147483648", None),
+            ("abc", None),
+        ] {
+            assert_eq!(parse_time(s), want, "{s:?}");
+        }
+        for (s, p, sc, want) in [
+            ("1e2", 5, 2, Some(10_000)),
+            (" -17 ", 5, 2, Some(-1_700)),
+            ("0.005", 5, 2, Some(1)),
+            ("-0.005", 5, 2, Some(-1)),
+            ("1234", 5, 2, None),
+            ("abc", 5, 2, None),
+            (".5", 3, 1, Some(5)),
+        ] {
+            assert_eq!(parse_decimal(s, p, sc), want, "{s:?}");
         }
     }
 }

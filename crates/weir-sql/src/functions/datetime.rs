@@ -522,6 +522,9 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     {
         v.push(func(name, (1, 1), &[Time], ret_i64, extract));
     }
+    // EXTRACT(unit FROM t), planned as flink_extract('UNIT', t): a BIGINT field of a DATE,
+    // TIME, TIMESTAMP or TIMESTAMP_LTZ (see `field`).
+    v.push(func(EXTRACT, (2, 2), &[Str, Any], ret_i64, extract_unit));
     v.into_iter().map(|f| f.with_cfg(cfg).udf()).collect()
 }
 
@@ -905,25 +908,122 @@ fn convert_tz(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> 
 
 fn extract(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let col = TsCol::new(&a[0])?;
-    let name = f_name(f);
-    i64_rows(rows, |i| {
-        let Some(dt) = col.local(i, &f.cfg) else { return Ok(None) };
-        Ok(Some(match name {
-            "year" => dt.year() as i64,
-            "quarter" => (dt.month() as i64 + 2) / 3,
-            "month" => dt.month() as i64,
-            "week" => dt.iso_week().week() as i64,
-            "dayofyear" => dt.ordinal() as i64,
-            "dayofmonth" => dt.day() as i64,
-            "dayofweek" => dt.weekday().num_days_from_sunday() as i64 + 1,
-            "hour" => dt.hour() as i64,
-            "minute" => dt.minute() as i64,
-            _ => dt.second() as i64,
-        }))
+    let unit = match f_name(f) {
+        "dayofyear" => "DOY",
+        "dayofmonth" => "DAY",
+        "dayofweek" => "DOW",
+        other => other,
+    }
+    .to_ascii_uppercase();
+    i64_rows(rows, |i| match col.local(i, &f.cfg) {
+        Some(dt) => field(&unit, &dt),
+        None => Ok(None),
     })
+}
+
+/// Name of the function `EXTRACT(unit FROM t)` is planned as.
+pub const EXTRACT: &str = "flink_extract";
+
+fn extract_unit(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let units = strs(&a[0]);
+    if let DataType::Time32(_) | DataType::Time64(_) = a[1].data_type() {
+        // A TIME: its fields as those of that time on 1970-01-01.
+        let nanos = arrow::compute::cast(&a[1], &DataType::Time64(TimeUnit::Nanosecond))?;
+        let nanos = arrow::compute::cast(&nanos, &DataType::Int64)?;
+        let nanos = nanos.as_primitive::<Int64Type>();
+        return i64_rows(rows, |i| {
+            let (Some(unit), Some(n)) = (get(units, i), get(nanos, i)) else { return Ok(None) };
+            let dt = DateTime::from_timestamp_nanos(n).naive_utc();
+            match unit.to_ascii_uppercase().as_str() {
+                u @ ("HOUR" | "MINUTE" | "SECOND" | "MILLISECOND" | "MICROSECOND" | "NANOSECOND") => field(u, &dt),
+                u => exec_err!("EXTRACT({u} FROM …) of a TIME is not supported"),
+            }
+        });
+    }
+    let col = TsCol::new(&a[1])?;
+    i64_rows(rows, |i| match (get(units, i), col.local(i, &f.cfg)) {
+        (Some(unit), Some(dt)) => field(&unit.to_ascii_uppercase(), &dt),
+        _ => Ok(None),
+    })
+}
+
+/// Field `unit` of a wall clock, as Flink's `DateTimeUtils` computes it: the day and the time
+/// of day come from the epoch milliseconds by truncating division, so a time before 1970 off
+/// a whole day counts in the day after it with a negative time of day (Flink's answer, kept:
+/// `EXTRACT(HOUR FROM TIMESTAMP '1969-12-31 23:59:59.999')` is 0, its millisecond -1).
+/// DOW is 1 = Sunday … 7 = Saturday, ISODOW 1 = Monday … 7, WEEK the ISO week; MILLISECOND
+/// (MICROSECOND, NANOSECOND) counts within the second.
+fn field(unit: &str, dt: &NaiveDateTime) -> Result<Option<i64>> {
+    const DAY: i64 = 86_400_000;
+    let ms = dt.and_utc().timestamp_millis();
+    let (days, tod) = (ms / DAY, ms % DAY);
+    let sub_ms = i64::from(dt.nanosecond() % 1_000_000);
+    let Some(date) = NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|d| d.checked_add_signed(TimeDelta::days(days)))
+    else {
+        return Ok(None);
+    };
+    let year = i64::from(date.year());
+    Ok(Some(match unit {
+        "YEAR" => year,
+        "QUARTER" => (i64::from(date.month()) + 2) / 3,
+        "MONTH" => i64::from(date.month()),
+        "WEEK" => i64::from(date.iso_week().week()),
+        "DAY" => i64::from(date.day()),
+        "DOY" => i64::from(date.ordinal()),
+        "DOW" => i64::from(date.weekday().num_days_from_sunday()) + 1,
+        "ISODOW" => i64::from(date.weekday().number_from_monday()),
+        "ISOYEAR" => i64::from(date.iso_week().year()),
+        "DECADE" => year.div_euclid(10),
+        "CENTURY" => {
+            if year > 0 {
+                (year + 99) / 100
+            } else {
+                (year - 99) / 100
+            }
+        }
+        "MILLENNIUM" => {
+            if year > 0 {
+                (year + 999) / 1000
+            } else {
+                (year - 999) / 1000
+            }
+        }
+        "HOUR" => tod / 3_600_000,
+        "MINUTE" => tod % 3_600_000 / 60_000,
+        "SECOND" => tod % 60_000 / 1_000,
+        "MILLISECOND" => tod % 1_000,
+        "MICROSECOND" => tod % 1_000 * 1_000 + sub_ms / 1_000,
+        "NANOSECOND" => tod % 1_000 * 1_000_000 + sub_ms,
+        "EPOCH" => ms / 1_000,
+        other => return exec_err!("EXTRACT({other} FROM …) is not supported"),
+    }))
 }
 
 fn f_name(f: &FlinkScalar) -> &str {
     use datafusion_expr::ScalarUDFImpl;
     f.name()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracted_fields_follow_flink() {
+        let ts = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        for (unit, at, want) in [
+            ("MILLISECOND", "2024-02-28 23:59:59.123", 123),
+            ("DOW", "2024-02-28 00:00:00", 4),
+            ("ISODOW", "2024-02-25 00:00:00", 7),
+            ("WEEK", "2023-01-01 00:00:00", 52),
+            ("EPOCH", "1970-01-02 00:00:01", 86_401),
+            // Before 1970, off a whole day: Flink's truncating division counts the next day.
+            ("YEAR", "1969-12-31 23:59:59.999", 1970),
+            ("HOUR", "1969-12-31 23:59:59.999", 0),
+            ("MILLISECOND", "1969-12-31 23:59:59.999", -1),
+            ("YEAR", "1969-12-31 00:00:00", 1969),
+        ] {
+            assert_eq!(field(unit, &ts(at)).unwrap(), Some(want), "{unit} of {at}");
+        }
+    }
 }

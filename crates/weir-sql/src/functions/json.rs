@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::ArrayRef;
+use arrow::array::{Array, ArrayRef};
 use datafusion_common::Result;
 use datafusion_expr::ScalarUDF;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -259,6 +259,24 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         }),
         // JSON_EXISTS(json, path): whether path yields a non-null value; FALSE for invalid JSON.
         func("json_exists", (2, 2), s, ret_bool, json_exists),
+        // JSON_VALUE with clauses (see crate::parser's json_syntax): the scalar converted to
+        // the RETURNING type; a missing or non-scalar item, invalid JSON or a failed
+        // conversion follow ON ERROR (Flink 2.3 reads a missing path as an error, not as
+        // empty); a JSON null is NULL.
+        func("flink_json_value", (7, 7), &[Kind::Any], |t| Ok(t[2].clone()), flink_json_value),
+        // JSON_QUERY with clauses: the wrapper ('WITHOUT', 'CONDITIONAL', 'UNCONDITIONAL') and
+        // the ON EMPTY / ON ERROR behaviours ('NULL', 'ERROR', 'EMPTY ARRAY', 'EMPTY OBJECT').
+        func("flink_json_query", (5, 5), s, ret_utf8, flink_json_query),
+        // JSON_EXISTS … ON ERROR: what invalid JSON gives ('TRUE', 'FALSE', 'UNKNOWN', 'ERROR').
+        func("flink_json_exists", (3, 3), s, ret_bool, flink_json_exists),
+        // j IS JSON [VALUE | SCALAR | ARRAY | OBJECT]: FALSE for NULL.
+        func("flink_is_json", (2, 2), s, ret_bool, flink_is_json),
+        // JSON_OBJECT / JSON_ARRAY: flags 'NULL;…' or 'ABSENT;…' then per value 'j' (already
+        // JSON) or 'n'; object keys sorted, as Flink writes them.
+        func("flink_json_object", (1, usize::MAX), &[Kind::Any], ret_utf8, flink_json_object),
+        func("flink_json_array", (1, usize::MAX), &[Kind::Any], ret_utf8, flink_json_array),
+        // JSON_STRING(x): x as JSON text (numbers as numbers, strings quoted); NULL for NULL.
+        func("json_string", (1, 1), &[Kind::Any], ret_utf8, |_, a, n| str_rows(n, |i| Ok(value_json(&a[0], i, false)))),
     ]
     .into_iter()
     .map(FlinkScalar::udf)
@@ -277,5 +295,241 @@ fn json_exists(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef>
             Found::One(v) => *v != Json::Null,
             Found::Many(v) => !v.is_empty(),
         }))
+    })
+}
+
+/// How a document's item at a path came out.
+enum Item {
+    /// Invalid JSON or path, or no item at the path.
+    Error,
+    /// A JSON null.
+    Null,
+    /// One item.
+    Value(Json),
+    /// Several items (a wildcard).
+    Many(Vec<Json>),
+}
+
+fn item(doc: &str, path: &str) -> Item {
+    let (Ok(json), Some(segs)) = (serde_json::from_str::<Json>(doc), parse_path(path)) else { return Item::Error };
+    match eval(&json, &segs) {
+        Found::Missing => Item::Error,
+        Found::One(Json::Null) => Item::Null,
+        Found::One(v) => Item::Value(v.clone()),
+        Found::Many(v) => Item::Many(v.into_iter().cloned().collect()),
+    }
+}
+
+fn flink_json_value(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use arrow::array::StringArray;
+    let target = a[2].data_type().clone();
+    let text = |k: usize| arrow::compute::cast(&a[k], &arrow::datatypes::DataType::Utf8);
+    let (doc, path) = (text(0)?, text(1)?);
+    let (doc, path) = (strs(&doc), strs(&path));
+    // ON EMPTY (arguments 3 and 4) never applies: Flink 2.3 reads a missing path as an error.
+    let on_error = text(5)?;
+    let on_error = strs(&on_error);
+    // Each row: Ok(text) to convert, or the behaviour to apply (position of its default).
+    let mut texts: Vec<Option<String>> = Vec::with_capacity(rows);
+    let mut fallback: Vec<Option<usize>> = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (Some(d), Some(p)) = (get(doc, i), get(path, i)) else {
+            texts.push(None);
+            fallback.push(None);
+            continue;
+        };
+        match item(d, p) {
+            Item::Null => {
+                texts.push(None);
+                fallback.push(None);
+            }
+            Item::Value(v) if v.scalar_text().is_some() => {
+                texts.push(v.scalar_text());
+                fallback.push(None);
+            }
+            _ => {
+                texts.push(None);
+                fallback.push(Some(6));
+            }
+        }
+    }
+    let converted =
+        arrow::compute::cast(&(std::sync::Arc::new(StringArray::from(texts.clone())) as ArrayRef), &target)?;
+    // A text that did not convert follows ON ERROR too.
+    for (i, t) in texts.iter().enumerate() {
+        if t.is_some() && converted.is_null(i) {
+            fallback[i] = Some(6);
+        }
+    }
+    if fallback.iter().all(Option::is_none) {
+        return Ok(converted);
+    }
+    let default = arrow::compute::cast(&a[6], &target)?;
+    let null = arrow::array::new_null_array(&target, 1);
+    let mut picks: Vec<(usize, usize)> = Vec::with_capacity(rows);
+    for (i, f) in fallback.iter().enumerate() {
+        picks.push(match f {
+            None => (0, i),
+            Some(_) => match get(on_error, i).unwrap_or("NULL") {
+                "DEFAULT" => (1, if default.len() == 1 { 0 } else { i }),
+                "ERROR" => return exec_err_json("JSON_VALUE: no scalar at the path, or it does not convert"),
+                _ => (2, 0),
+            },
+        });
+    }
+    Ok(arrow::compute::interleave(&[converted.as_ref(), default.as_ref(), null.as_ref()], &picks)?)
+}
+
+fn exec_err_json<T>(message: &str) -> Result<T> {
+    Err(datafusion_common::DataFusionError::Execution(message.to_string()))
+}
+
+fn flink_json_query(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    // As for JSON_VALUE, a missing path follows ON ERROR, never ON EMPTY.
+    let (doc, path, wrapper, on_error) = (strs(&a[0]), strs(&a[1]), strs(&a[2]), strs(&a[4]));
+    str_rows(rows, |i| {
+        let (Some(d), Some(p)) = (get(doc, i), get(path, i)) else { return Ok(None) };
+        let wrapper = get(wrapper, i).unwrap_or("WITHOUT");
+        let found = match item(d, p) {
+            Item::Value(v) => Some(v),
+            Item::Null => Some(Json::Null),
+            Item::Many(v) => Some(Json::Arr(v)),
+            Item::Error => None,
+        };
+        let result = found.and_then(|v| match (wrapper, &v) {
+            ("UNCONDITIONAL", _) => Some(Json::Arr(vec![v])),
+            ("CONDITIONAL", Json::Arr(_) | Json::Obj(_)) => Some(v),
+            ("CONDITIONAL", _) => Some(Json::Arr(vec![v])),
+            (_, Json::Arr(_) | Json::Obj(_)) => Some(v),
+            _ => None,
+        });
+        match result {
+            Some(v) => Ok(Some(v.to_text())),
+            None => match get(on_error, i).unwrap_or("NULL") {
+                "EMPTY ARRAY" => Ok(Some("[]".into())),
+                "EMPTY OBJECT" => Ok(Some("{}".into())),
+                "ERROR" => exec_err_json("JSON_QUERY: no array or object at the path"),
+                _ => Ok(None),
+            },
+        }
+    })
+}
+
+fn flink_json_exists(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (doc, path, mode) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
+    bool_rows(rows, |i| {
+        let (Some(d), Some(p)) = (get(doc, i), get(path, i)) else { return Ok(None) };
+        let (Ok(json), Some(segs)) = (serde_json::from_str::<Json>(d), parse_path(p)) else {
+            return match get(mode, i).unwrap_or("FALSE") {
+                "TRUE" => Ok(Some(true)),
+                "UNKNOWN" => Ok(None),
+                "ERROR" => exec_err_json("JSON_EXISTS: invalid JSON"),
+                _ => Ok(Some(false)),
+            };
+        };
+        Ok(Some(match eval(&json, &segs) {
+            Found::Missing => false,
+            Found::One(v) => *v != Json::Null,
+            Found::Many(v) => !v.is_empty(),
+        }))
+    })
+}
+
+fn flink_is_json(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (doc, kind) = (strs(&a[0]), strs(&a[1]));
+    bool_rows(rows, |i| {
+        let Some(d) = get(doc, i) else { return Ok(Some(false)) };
+        let Ok(json) = serde_json::from_str::<Json>(d) else { return Ok(Some(false)) };
+        Ok(Some(match get(kind, i).unwrap_or("VALUE") {
+            "SCALAR" => !matches!(json, Json::Arr(_) | Json::Obj(_)),
+            "ARRAY" => matches!(json, Json::Arr(_)),
+            "OBJECT" => matches!(json, Json::Obj(_)),
+            _ => true,
+        }))
+    })
+}
+
+/// Row `i` of `a` as JSON text (`raw`: the value is JSON text already); `None` for NULL.
+fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
+    use arrow::array::AsArray;
+    use arrow::datatypes::DataType;
+    if a.is_null(i) {
+        return None;
+    }
+    if raw {
+        let text = arrow::compute::cast(&a.slice(i, 1), &DataType::Utf8).ok()?;
+        let text = strs(&text).value(0).to_string();
+        return Some(serde_json::from_str::<Json>(&text).map(|j| j.to_text()).unwrap_or(text));
+    }
+    Some(match a.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let t = arrow::compute::cast(&a.slice(i, 1), &DataType::Utf8).ok()?;
+            serde_json::to_string(strs(&t).value(0)).unwrap_or_default()
+        }
+        DataType::Boolean => a.as_boolean().value(i).to_string(),
+        DataType::Float32 | DataType::Float64 => {
+            let v = arrow::compute::cast(&a.slice(i, 1), &DataType::Float64).ok()?;
+            java_double(v.as_primitive::<arrow::datatypes::Float64Type>().value(0))
+        }
+        t if t.is_integer() || matches!(t, DataType::Decimal128(_, _)) => {
+            let t = arrow::compute::cast(&a.slice(i, 1), &DataType::Utf8).ok()?;
+            strs(&t).value(0).to_string()
+        }
+        _ => {
+            let mut s = String::new();
+            crate::format::render_value(a.as_ref(), i, &mut s);
+            serde_json::to_string(&s).unwrap_or_default()
+        }
+    })
+}
+
+/// The flags of a JSON constructor: whether NULLs are written, and which values are JSON.
+fn constructor_flags(a: &ArrayRef) -> (bool, Vec<bool>) {
+    let flags = strs(a);
+    let flags = if flags.is_empty() || flags.is_null(0) { "NULL;" } else { flags.value(0) };
+    let (nulls, raw) = flags.split_once(';').unwrap_or((flags, ""));
+    (nulls != "ABSENT", raw.chars().map(|c| c == 'j').collect())
+}
+
+fn flink_json_object(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (write_nulls, raw) = constructor_flags(&a[0]);
+    let keys: Vec<ArrayRef> = a[1..]
+        .iter()
+        .step_by(2)
+        .map(|k| arrow::compute::cast(k, &arrow::datatypes::DataType::Utf8))
+        .collect::<std::result::Result<_, _>>()?;
+    let values: Vec<&ArrayRef> = a[1..].iter().skip(1).step_by(2).collect();
+    str_rows(rows, |i| {
+        let mut entries: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+        for (n, (k, v)) in keys.iter().zip(&values).enumerate() {
+            if k.is_null(i) {
+                return exec_err_json("JSON_OBJECT: a key is NULL");
+            }
+            let value = value_json(v, i, raw.get(n).copied().unwrap_or(false));
+            if value.is_none() && !write_nulls {
+                continue;
+            }
+            entries.insert(strs(k).value(i).to_string(), value.unwrap_or_else(|| "null".into()));
+        }
+        let body: Vec<String> = entries
+            .into_iter()
+            .map(|(k, v)| format!("{}:{v}", serde_json::to_string(&k).unwrap_or_default()))
+            .collect();
+        Ok(Some(format!("{{{}}}", body.join(","))))
+    })
+}
+
+fn flink_json_array(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (write_nulls, raw) = constructor_flags(&a[0]);
+    str_rows(rows, |i| {
+        let mut items = Vec::new();
+        for (n, v) in a[1..].iter().enumerate() {
+            match value_json(v, i, raw.get(n).copied().unwrap_or(false)) {
+                Some(text) => items.push(text),
+                None if write_nulls => items.push("null".into()),
+                None => {}
+            }
+        }
+        Ok(Some(format!("[{}]", items.join(","))))
     })
 }

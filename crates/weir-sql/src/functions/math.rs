@@ -37,10 +37,18 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         }),
         // HEX(n | str): uppercase hex of a BIGINT (two's complement) or of a string's UTF-8 bytes.
         func("hex", (1, 1), &[Any], ret_utf8, hex),
+        // SIGN(x): -1, 0 or 1 in x's own type (INT for INT, DECIMAL(p, s) for DECIMAL(p, s)).
+        func("sign", (1, 1), &[Num], ret_first, sign),
         // TRUNCATE(x [, d]): x truncated (toward zero) to d decimal places (d < 0 zeroes integer digits).
         func("truncate", (1, 2), &[Num, Int], ret_first, truncate),
         // interval * n (Flink's `n * INTERVAL '1' DAY`; the planner rewrites the product to this call).
         func("interval_times", (2, 2), &[Any, Int], |t| Ok(t[0].clone()), interval_times),
+        // GREATEST / LEAST(a, b, …): the largest / smallest argument, NULL if any is NULL
+        // (DataFusion's skip NULLs).
+        func("greatest", (1, usize::MAX), &[Common], ret_first, greatest_least),
+        func("least", (1, usize::MAX), &[Common], ret_first, greatest_least),
+        // a / b with a DECIMAL operand (the planner rewrites the division to this call).
+        decimal_divide_fn(),
         // IF(cond, a, b): a when cond is TRUE, else b (NULL cond → b). Rewritten to a lazy CASE.
         func("if", (3, 3), &[Bool, Common], |t| Ok(t[1].clone()), if_eval).with_simplify(if_simplify),
     ]
@@ -101,6 +109,117 @@ fn modulo(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let y = arrow::compute::cast(&a[1], &DataType::Float64)?;
     let (x, y) = (floats(&x), floats(&y));
     f64_rows(rows, |i| Ok(get(x, i).zip(get(y, i)).map(|(x, y)| x % y)))
+}
+
+/// Name of the function a division with a DECIMAL operand is planned as.
+pub const DECIMAL_DIVIDE: &str = "flink_decimal_divide";
+
+fn decimal_divide_fn() -> FlinkScalar {
+    func(DECIMAL_DIVIDE, (2, 2), &[Kind::Any], |t| decimal_division_type(&t[0], &t[1]), decimal_divide)
+}
+
+/// `flink_decimal_divide` as a UDF, for the planner.
+pub fn decimal_divide_udf() -> Arc<ScalarUDF> {
+    decimal_divide_fn().udf()
+}
+
+/// An exact operand's type as a DECIMAL (integers as Flink widens them), `None` otherwise.
+pub fn as_decimal(t: &DataType) -> Option<(u8, i8)> {
+    Some(match t {
+        DataType::Decimal128(p, s) => (*p, *s),
+        DataType::Int8 => (3, 0),
+        DataType::Int16 => (5, 0),
+        DataType::Int32 => (10, 0),
+        DataType::Int64 => (19, 0),
+        _ => return None,
+    })
+}
+
+/// Flink's type of `DECIMAL(p1, s1) / DECIMAL(p2, s2)`: scale max(6, s1 + p2 + 1), precision
+/// p1 - s1 + s2 + scale, brought within 38 digits by giving up scale (down to 6).
+fn decimal_division_type(a: &DataType, b: &DataType) -> Result<DataType> {
+    let (Some((p1, s1)), Some((p2, s2))) = (as_decimal(a), as_decimal(b)) else {
+        return exec_err!("a DECIMAL division of {a} and {b}");
+    };
+    let (p1, s1, p2, s2) = (i32::from(p1), i32::from(s1), i32::from(p2), i32::from(s2));
+    let scale = 6.max(s1 + p2 + 1);
+    let precision = p1 - s1 + s2 + scale;
+    let (precision, scale) =
+        if precision <= 38 { (precision, scale) } else { (38, (38 - (precision - scale)).max(scale.min(6))) };
+    Ok(DataType::Decimal128(precision as u8, scale as i8))
+}
+
+/// Each quotient rounded half-up to the result's scale (Java's `BigDecimal.divide(…, scale,
+/// HALF_UP)`); NULL when it needs more digits than the result has; division by zero fails.
+fn decimal_divide(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use arrow::datatypes::i256;
+    let DataType::Decimal128(precision, scale) = decimal_division_type(a[0].data_type(), a[1].data_type())? else {
+        return exec_err!("a DECIMAL division");
+    };
+    let operand = |x: &ArrayRef| -> Result<(ArrayRef, i8)> {
+        let (p, s) = as_decimal(x.data_type()).expect("checked by the result type");
+        Ok((arrow::compute::cast(x, &DataType::Decimal128(p, s))?, s))
+    };
+    let ((x, s1), (y, s2)) = (operand(&a[0])?, operand(&a[1])?);
+    let (x, y) = (x.as_primitive::<Decimal128Type>(), y.as_primitive::<Decimal128Type>());
+    // x / 10^s1 ÷ y / 10^s2 = (x × 10^(scale − s1 + s2) / y) / 10^scale.
+    let shift = i32::from(scale) - i32::from(s1) + i32::from(s2);
+    let limit = i256::from_i128(10).wrapping_pow(u32::from(precision));
+    let ten = i256::from_i128(10);
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let (Some(n), Some(d)) = (get(x, i), get(y, i)) else {
+            out.push(None);
+            continue;
+        };
+        if d == 0 {
+            return exec_err!("Division by zero");
+        }
+        let (mut n, mut d) = (i256::from_i128(n), i256::from_i128(d));
+        if shift >= 0 {
+            n = n.wrapping_mul(ten.wrapping_pow(shift as u32));
+        } else {
+            d = d.wrapping_mul(ten.wrapping_pow((-shift) as u32));
+        }
+        let negative = (n < i256::ZERO) != (d < i256::ZERO);
+        let (n, d) = (n.wrapping_abs(), d.wrapping_abs());
+        let (q, r) = (n.wrapping_div(d), n.wrapping_rem(d));
+        let q = if r.wrapping_mul(i256::from_i128(2)) >= d { q.wrapping_add(i256::ONE) } else { q };
+        out.push(if q >= limit { None } else { q.to_i128().map(|q| if negative { -q } else { q }) });
+    }
+    Ok(Arc::new(arrow::array::Decimal128Array::from(out).with_precision_and_scale(precision, scale)?))
+}
+
+fn greatest_least(f: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    use arrow::compute::kernels::{cmp, zip::zip};
+    let greatest = f.static_name() == "greatest";
+    let mut out = a[0].clone();
+    for x in &a[1..] {
+        let take = if greatest { cmp::gt(x, &out)? } else { cmp::lt(x, &out)? };
+        out = zip(&take, x, &out)?;
+    }
+    let nulls =
+        a.iter().fold(None, |acc, x| arrow::buffer::NullBuffer::union(acc.as_ref(), x.logical_nulls().as_ref()));
+    let data = out.to_data().into_builder().nulls(nulls).build()?;
+    Ok(arrow::array::make_array(data))
+}
+
+fn sign(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let x = arrow::compute::cast(&a[0], &DataType::Float64)?;
+    let x = floats(&x);
+    // Not f64::signum: that gives 1 for +0.
+    let out = f64_rows(rows, |i| {
+        Ok(get(x, i).map(|v| {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                v
+            }
+        }))
+    })?;
+    Ok(arrow::compute::cast(&out, a[0].data_type())?)
 }
 
 fn log(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {

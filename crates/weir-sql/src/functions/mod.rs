@@ -22,11 +22,14 @@
 //! | `to_timestamp`, `to_date`, `date_format` (alias of to_char), `from_unixtime` | chrono/strftime formats | Java `SimpleDateFormat`/`DateTimeFormatter` patterns |
 //! | `now`, `current_timestamp`, `current_date`, `current_time`, `localtime`, `localtimestamp` | constant per query (UTC) | per row; TIMESTAMP_LTZ / the session zone's wall clock |
 //! | `first_value`, `last_value` (aggregates) | first/last row, NULLs included | first/last non-NULL value; retractable |
+//! | `regexp_replace` | first match only, `$n` group references | every match, replacement taken literally |
+//! | `greatest`, `least` | skip NULL arguments | NULL if any argument is NULL |
+//! | `overlay` | SQL standard | start outside the string → unchanged; tail dropped when start + len passes the end |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
 //! `concat_ws` (skips NULLs, NULL separator → NULL), `repeat`, `reverse`, `replace`, `upper`,
-//! `lower`, `trim`/`ltrim`/`rtrim`, `overlay`, `uuid`, `nvl` alias `ifnull`, `coalesce`, `nullif`,
-//! `regexp_replace`, `ln`, `log2`, `log10`, math functions, `position` (via the SQL planner → strpos).
+//! `lower`, `trim`/`ltrim`/`rtrim`, `uuid`, `nvl` alias `ifnull`, `coalesce`, `nullif`,
+//! `ln`, `log2`, `log10`, math functions, `position` (via the SQL planner → strpos).
 //!
 //! Time zones: functions that depend on the session zone (`TIMESTAMP_LTZ` rendering and field
 //! extraction, `UNIX_TIMESTAMP(str)`, `FROM_UNIXTIME`, casts between `TIMESTAMP` and
@@ -35,11 +38,12 @@
 
 pub mod aggregate;
 pub mod cast;
+pub mod collection;
 mod common;
 pub mod datetime;
 mod hash;
 pub mod json;
-mod math;
+pub mod math;
 pub mod proctime;
 mod string;
 pub mod time_zone;
@@ -67,12 +71,25 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.push(proctime::proctime());
     v.push(proctime::as_of_marker());
     v.extend(cast::udfs(cfg));
+    v.extend(collection::udfs());
     v
 }
 
-/// Flink aggregate functions (LISTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's).
+/// Flink aggregate functions (LISTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's;
+/// `VARIANCE`, Flink's name for the sample variance; `GROUPING_ID`).
 pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![aggregate::listagg(), aggregate::first_value(), aggregate::last_value()]
+    let variance =
+        datafusion_functions_aggregate::variance::var_samp_udaf().as_ref().clone().with_aliases(["variance"]);
+    // GROUPING_ID(a, b, …): DataFusion's GROUPING takes several arguments with the same meaning.
+    let grouping =
+        datafusion_functions_aggregate::grouping::grouping_udaf().as_ref().clone().with_aliases(["grouping_id"]);
+    vec![
+        aggregate::listagg(),
+        aggregate::first_value(),
+        aggregate::last_value(),
+        Arc::new(variance),
+        Arc::new(grouping),
+    ]
 }
 
 /// Names of DataFusion functions (or aliases) that [`flink_scalar_functions`] and
@@ -104,6 +121,14 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "localtimestamp",
     "first_value",
     "last_value",
+    "regexp_replace",
+    "overlay",
+    "greatest",
+    "least",
+    "array_position",
+    "array_remove",
+    "map",
+    "row",
 ];
 
 /// Flink built-ins that DataFusion's default functions provide with Flink's semantics.
@@ -126,9 +151,7 @@ const FROM_DATAFUSION: &[&str] = &[
     "degrees",
     "exp",
     "floor",
-    "greatest",
     "ifnull",
-    "least",
     "ln",
     "log10",
     "log2",
@@ -137,11 +160,9 @@ const FROM_DATAFUSION: &[&str] = &[
     "max",
     "min",
     "nullif",
-    "overlay",
     "pi",
     "position",
     "radians",
-    "regexp_replace",
     "repeat",
     "replace",
     "reverse",
@@ -213,6 +234,25 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "minute",
         "second",
         "listagg",
+        "sign",
+        "grouping",
+        "grouping_id",
+        "greatest",
+        "least",
+        "str_to_map",
+        "cardinality",
+        "element",
+        "array_contains",
+        "array_distinct",
+        "array_position",
+        "array_remove",
+        "split",
+        "map",
+        "row",
+        "regexp_replace",
+        "overlay",
+        "stddev",
+        "variance",
         "first_value",
         "last_value",
     ]);

@@ -28,6 +28,16 @@ pub(crate) fn functions() -> Vec<FlinkScalar> {
         // REGEXP_EXTRACT(str, regex [, idx]): group idx (default 0 = whole match, as Flink's
         // SqlFunctionUtils) of the first match; NULL if no match, bad regex or bad group.
         func("regexp_extract", (2, 3), &[S, S, I], ret_utf8, regexp_extract),
+        // REGEXP_REPLACE(str, regex, replacement): every match replaced by the replacement taken
+        // literally (Flink quotes it: no group references); NULL for an invalid regex.
+        func("regexp_replace", (3, 3), &[S], ret_utf8, regexp_replace),
+        // OVERLAY(str PLACING r FROM start [FOR len]): Flink's rule, str unchanged when start is
+        // outside 1..=length, the tail dropped when start + len passes the end or len <= 0.
+        func("overlay", (3, 4), &[S, S, I, I], ret_utf8, overlay),
+        // STR_TO_MAP(text [, pair_delimiter, key_value_delimiter]): a MAP<STRING, STRING>; the
+        // delimiters are Java regular expressions (',' and '=' by default), a pair without the
+        // key-value delimiter maps to NULL, later keys win.
+        func("str_to_map", (1, 3), &[S], ret_string_map, str_to_map),
         // REGEXP(str, regex): whether regex matches a substring of str; an empty or invalid regex → FALSE.
         func("regexp", (2, 2), &[S], ret_bool, regexp),
         // SPLIT_INDEX(str, sep, idx): idx-th (0-based) field of str split by the whole separator; NULL out of range.
@@ -95,6 +105,110 @@ fn regexp_extract(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
         }
         Ok(re.captures(s).and_then(|c| c.get(idx as usize)).map(|m| m.as_str().to_string()))
     })
+}
+
+fn regexp_replace(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, r, with) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
+    let mut cache = RegexCache::default();
+    str_rows(rows, |i| {
+        let (Some(s), Some(r), Some(with)) = (get(s, i), get(r, i), get(with, i)) else { return Ok(None) };
+        Ok(cache.get(r).map(|re| re.replace_all(s, regex::NoExpand(with)).into_owned()))
+    })
+}
+
+fn overlay(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, r, start) = (strs(&a[0]), strs(&a[1]), ints(&a[2]));
+    let len = a.get(3).map(ints);
+    str_rows(rows, |i| {
+        let (Some(s), Some(r), Some(start)) = (get(s, i), get(r, i), get(start, i)) else { return Ok(None) };
+        let len = match len {
+            Some(l) => match get(l, i) {
+                Some(l) => l,
+                None => return Ok(None),
+            },
+            None => r.chars().count() as i64,
+        };
+        let n = s.chars().count() as i64;
+        if start <= 0 || start > n {
+            return Ok(Some(s.to_string()));
+        }
+        let mut out: String = s.chars().take((start - 1) as usize).collect();
+        out.push_str(r);
+        if start + len <= n && len > 0 {
+            out.extend(s.chars().skip((start - 1 + len) as usize));
+        }
+        Ok(Some(out))
+    })
+}
+
+fn ret_string_map(_: &[DataType]) -> Result<DataType> {
+    Ok(string_map_type())
+}
+
+/// `MAP<STRING, STRING>` as Arrow holds it (the layout `MapBuilder` makes).
+fn string_map_type() -> DataType {
+    use arrow::datatypes::{Field, Fields};
+    let entries =
+        Fields::from(vec![Field::new("keys", DataType::Utf8, false), Field::new("values", DataType::Utf8, true)]);
+    DataType::Map(Arc::new(Field::new("entries", DataType::Struct(entries), false)), false)
+}
+
+/// Java's `String.split(regex)`: trailing empty parts dropped (all of them for `limit` 0).
+fn java_split<'a>(s: &'a str, re: &regex::Regex, limit: usize) -> Vec<&'a str> {
+    let mut parts: Vec<&str> = if limit == 0 { re.split(s).collect() } else { re.splitn(s, limit).collect() };
+    // A zero-width match at the start gives no leading empty part in Java.
+    if parts.len() > 1 && parts[0].is_empty() && re.find(s).is_some_and(|m| m.start() == 0 && m.end() == 0) {
+        parts.remove(0);
+    }
+    if limit == 0 {
+        while parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        if parts.len() == 1 && parts[0].is_empty() && !s.is_empty() {
+            parts.clear();
+        }
+    }
+    parts
+}
+
+fn str_to_map(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use arrow::array::{MapBuilder, StringBuilder};
+    let text = strs(&a[0]);
+    let pair_sep = a.get(1).map(strs);
+    let kv_sep = a.get(2).map(strs);
+    let (mut pairs_cache, mut kv_cache) = (RegexCache::default(), RegexCache::default());
+    let mut builder = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+    for i in 0..rows {
+        let pair = pair_sep.map_or(Some(","), |p| get(p, i));
+        let kv = kv_sep.map_or(Some("="), |p| get(p, i));
+        let (Some(text), Some(pair), Some(kv)) = (get(text, i), pair, kv) else {
+            builder.append(false)?;
+            continue;
+        };
+        let (Some(pair_re), Some(kv_re)) = (pairs_cache.get(pair).cloned(), kv_cache.get(kv)) else {
+            return exec_err!("STR_TO_MAP: invalid delimiter '{pair}' or '{kv}'");
+        };
+        let mut entries: Vec<(&str, Option<&str>)> = Vec::new();
+        if !text.is_empty() {
+            for part in java_split(text, &pair_re, 0) {
+                let kv = java_split(part, kv_re, 2);
+                let (key, value) = match kv.as_slice() {
+                    [k, v] => (*k, Some(*v)),
+                    _ => (part, None),
+                };
+                match entries.iter_mut().find(|(k, _)| *k == key) {
+                    Some(e) => e.1 = value,
+                    None => entries.push((key, value)),
+                }
+            }
+        }
+        for (k, v) in entries {
+            builder.keys().append_value(k);
+            builder.values().append_option(v);
+        }
+        builder.append(true)?;
+    }
+    Ok(Arc::new(builder.finish()))
 }
 
 fn regexp(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -452,4 +566,18 @@ fn parse_url_fn(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
         // First `key=value` pair; the value runs to the next '&'.
         Ok(q.split('&').find_map(|kv| kv.strip_prefix(key).and_then(|r| r.strip_prefix('='))).map(str::to_string))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_split_drops_trailing_empty_parts() {
+        let comma = regex::Regex::new(",").unwrap();
+        assert_eq!(java_split("a,b,,", &comma, 0), vec!["a", "b"]);
+        assert_eq!(java_split(",a", &comma, 0), vec!["", "a"]);
+        assert_eq!(java_split("c=", &regex::Regex::new("=").unwrap(), 2), vec!["c", ""]);
+        assert!(java_split(",,", &comma, 0).is_empty());
+    }
 }

@@ -18,7 +18,8 @@ use super::window_tvf;
 /// identifiers are quoted with backticks only, `'…'` strings escape quotes by doubling them
 /// (no backslash escapes), `FOR SYSTEM_TIME AS OF` is allowed after a table name,
 /// `agg(…) FILTER (WHERE …)`, `OVER w` with `WINDOW w AS (…)`, `MATCH_RECOGNIZE`, named
-/// arguments with `=>`, and the window table-valued functions (see [`window_tvf`]).
+/// arguments with `=>`, `BETWEEN SYMMETRIC`, the SQL/JSON clauses (`RETURNING`, `ON
+/// ERROR`, `IS JSON`, …), and the window table-valued functions (see [`window_tvf`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FlinkDialect;
 
@@ -82,9 +83,31 @@ impl Dialect for FlinkDialect {
         true
     }
 
+    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, _precedence: u8) -> Option<Result<Expr, ParserError>> {
+        if super::json_syntax::at_is_json(parser) {
+            return Some(super::json_syntax::parse_is_json(parser, expr));
+        }
+        let negated = is_word(&parser.peek_nth_token_ref(0).token, "NOT");
+        let at = usize::from(negated);
+        if !is_word(&parser.peek_nth_token_ref(at).token, "BETWEEN") {
+            return None;
+        }
+        let kind = &parser.peek_nth_token_ref(at + 1).token;
+        let symmetric = is_word(kind, "SYMMETRIC");
+        if !symmetric && !is_word(kind, "ASYMMETRIC") {
+            return None;
+        }
+        for _ in 0..at + 2 {
+            parser.next_token();
+        }
+        Some(parse_between_bounds(parser, expr, negated, symmetric))
+    }
+
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         if window_tvf::at_window_tvf(parser) {
             Some(window_tvf::parse_window_tvf(parser))
+        } else if super::json_syntax::at_json_call(parser) {
+            Some(super::json_syntax::parse_json_call(parser))
         } else if is_word(&parser.peek_nth_token_ref(0).token, "MAP")
             && parser.peek_nth_token_ref(1).token == Token::LBracket
         {
@@ -93,6 +116,38 @@ impl Dialect for FlinkDialect {
             None
         }
     }
+}
+
+/// The bounds of `expr [NOT] BETWEEN SYMMETRIC low AND high` (the keywords read): the
+/// symmetric form is `(expr BETWEEN low AND high) OR (expr BETWEEN high AND low)`.
+fn parse_between_bounds(parser: &mut Parser, expr: &Expr, negated: bool, symmetric: bool) -> Result<Expr, ParserError> {
+    use sqlparser::ast::{BinaryOperator, UnaryOperator};
+    use sqlparser::dialect::Precedence;
+    use sqlparser::keywords::Keyword;
+    let precedence = FLINK.prec_value(Precedence::Between);
+    let low = parser.parse_subexpr(precedence)?;
+    parser.expect_keyword_is(Keyword::AND)?;
+    let high = parser.parse_subexpr(precedence)?;
+    let between = |low: &Expr, high: &Expr| Expr::Between {
+        expr: Box::new(expr.clone()),
+        negated: false,
+        low: Box::new(low.clone()),
+        high: Box::new(high.clone()),
+    };
+    let test = if symmetric {
+        Expr::Nested(Box::new(Expr::BinaryOp {
+            left: Box::new(between(&low, &high)),
+            op: BinaryOperator::Or,
+            right: Box::new(between(&high, &low)),
+        }))
+    } else {
+        between(&low, &high)
+    };
+    Ok(if negated {
+        Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(Expr::Nested(Box::new(test))) }
+    } else {
+        test
+    })
 }
 
 /// Flink's map constructor `MAP[k1, v1, k2, v2, …]`, read as the call `MAP(k1, v1, k2, v2, …)`.

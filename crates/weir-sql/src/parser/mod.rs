@@ -15,7 +15,10 @@
 //!   the normal form described in [`window_tvf`];
 //! * interval units are singular: `INTERVAL '10' MINUTES` reads as `INTERVAL '10' MINUTE`
 //!   (`YEARS`, `MONTHS`, `WEEKS`, `DAYS`, `HOURS`, `MINUTES`, `SECONDS`, `MILLISECONDS`,
-//!   `MICROSECONDS`, `NANOSECONDS`);
+//!   `MICROSECONDS`, `NANOSECONDS`), and a range such as `INTERVAL '1 02:03:04.5' DAY TO
+//!   SECOND` is the plain interval `INTERVAL '1 days 2 hours 3 minutes 4.5 seconds'`;
+//! * a `LIKE` pattern literal is in DataFusion's form (a backslash escapes): Flink's
+//!   `ESCAPE` character becomes a backslash and a literal backslash is doubled;
 //! * Flink's map constructor `MAP['a', 1, 'b', 2]` is the call `MAP('a', 1, 'b', 2)` (keys
 //!   and values alternate); `ARRAY[…]` is sqlparser's `Expr::Array`;
 //! * Flink's `LATERAL TABLE(f(x))` becomes `TableFactor::Function { lateral: true, name: f,
@@ -30,6 +33,7 @@
 pub mod ast;
 mod cursor;
 pub mod dialect;
+mod json_syntax;
 mod stmt;
 pub mod types;
 pub mod window_tvf;
@@ -213,6 +217,80 @@ fn singular(field: &DateTimeField) -> Option<DateTimeField> {
     })
 }
 
+/// A `LIKE` pattern literal in DataFusion's form, where a backslash escapes: Flink's escape
+/// character (none unless `ESCAPE 'c'` is given, so a backslash is an ordinary character)
+/// becomes a backslash, and a literal backslash is doubled. Patterns that are not literals
+/// are left alone.
+fn like_with_backslash(pattern: &mut Expr, escape_char: &mut Option<sqlparser::ast::ValueWithSpan>) {
+    use sqlparser::ast::Value;
+    let Expr::Value(v) = pattern else { return };
+    let Value::SingleQuotedString(text) = &v.value else { return };
+    let escape = match escape_char.as_ref().map(|e| &e.value) {
+        None => None,
+        Some(Value::SingleQuotedString(e)) if e.chars().count() == 1 => e.chars().next(),
+        Some(_) => return,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            out.push('\\');
+            match chars.next() {
+                Some('\\') => out.push_str("\\\\"),
+                Some(next) => out.push(next),
+                None => {}
+            }
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    v.value = Value::SingleQuotedString(out);
+    *escape_char = None;
+}
+
+/// Flink's interval ranges (`INTERVAL '1 02:03:04.005' DAY TO SECOND`, `INTERVAL '2-3' YEAR TO
+/// MONTH`, …) as a plain interval DataFusion reads (`'1 days 2 hours 3 minutes 4.005 seconds'`).
+fn interval_range(interval: &sqlparser::ast::Interval) -> Option<sqlparser::ast::Interval> {
+    use sqlparser::ast::Value;
+    let (Some(first), Some(last)) = (&interval.leading_field, &interval.last_field) else { return None };
+    let Expr::Value(v) = interval.value.as_ref() else { return None };
+    let Value::SingleQuotedString(text) = &v.value else { return None };
+    let units = ["years", "months", "days", "hours", "minutes", "seconds"];
+    let index = |f: &DateTimeField| match f {
+        DateTimeField::Year => Some(0),
+        DateTimeField::Month => Some(1),
+        DateTimeField::Day => Some(2),
+        DateTimeField::Hour => Some(3),
+        DateTimeField::Minute => Some(4),
+        DateTimeField::Second => Some(5),
+        _ => None,
+    };
+    let (from, to) = (index(first)?, index(last)?);
+    if from >= to {
+        return None;
+    }
+    let text = text.trim();
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let parts: Vec<&str> = text.split([' ', ':', '-']).filter(|p| !p.is_empty()).collect();
+    if parts.len() != to - from + 1 || parts.iter().any(|p| p.parse::<f64>().is_err()) {
+        return None;
+    }
+    let sign = if negative { "-" } else { "" };
+    let plain: Vec<String> = parts.iter().zip(&units[from..=to]).map(|(n, unit)| format!("{sign}{n} {unit}")).collect();
+    Some(sqlparser::ast::Interval {
+        value: Box::new(Expr::Value(sqlparser::ast::ValueWithSpan::from(Value::SingleQuotedString(plain.join(" "))))),
+        leading_field: None,
+        leading_precision: None,
+        last_field: None,
+        fractional_seconds_precision: None,
+    })
+}
+
 struct Normalizer;
 
 impl VisitorMut for Normalizer {
@@ -223,6 +301,23 @@ impl VisitorMut for Normalizer {
             for field in [&mut interval.leading_field, &mut interval.last_field].into_iter().flatten() {
                 if let Some(s) = singular(field) {
                     *field = s;
+                }
+            }
+            if let Some(plain) = interval_range(interval) {
+                *interval = plain;
+            }
+        }
+        if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = expr {
+            like_with_backslash(pattern, escape_char);
+        }
+        // `(expr).field` reads as `(expr)['field']`: DataFusion takes a dot after a name only.
+        if let Expr::CompoundFieldAccess { root, access_chain } = expr {
+            if !matches!(root.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                for access in access_chain.iter_mut() {
+                    if let sqlparser::ast::AccessExpr::Dot(Expr::Identifier(id)) = access {
+                        let index = Expr::value(sqlparser::ast::Value::SingleQuotedString(id.value.clone()));
+                        *access = sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index });
+                    }
                 }
             }
         }
@@ -251,7 +346,8 @@ impl VisitorMut for Normalizer {
     }
 }
 
-/// Normalizes an expression or query (plural interval units, `LATERAL TABLE`).
+/// Normalizes an expression or query (plural interval units, interval ranges, `LIKE`
+/// patterns, `LATERAL TABLE`).
 pub fn normalize<T: VisitMut>(node: &mut T) {
     let _ = node.visit(&mut Normalizer);
 }

@@ -88,6 +88,7 @@ impl<'a> PlanContext<'a> {
         let mut scalars = HashMap::new();
         for f in datafusion_functions::all_default_functions()
             .into_iter()
+            .chain(datafusion_functions_nested::all_default_nested_functions())
             .chain(crate::functions::flink_scalar_functions_with(functions))
         {
             for name in std::iter::once(f.name()).chain(f.aliases().iter().map(String::as_str)) {
@@ -111,12 +112,22 @@ impl<'a> PlanContext<'a> {
                 window_functions.insert(name.to_lowercase(), f.clone());
             }
         }
-        let expr_planners: Vec<Arc<dyn ExprPlanner>> = vec![
-            Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()),
+        // Flink's SUBSTRING / OVERLAY / EXTRACT syntax first, then DataFusion's planners.
+        let mut expr_planners: Vec<Arc<dyn ExprPlanner>> = Vec::new();
+        if let (Some(s), Some(o), Some(e)) =
+            (scalars.get("substring"), scalars.get("overlay"), scalars.get(crate::functions::datetime::EXTRACT))
+        {
+            expr_planners.push(Arc::new(super::FlinkSyntaxPlanner::new(s.clone(), o.clone(), e.clone())));
+        }
+        expr_planners.extend([
+            Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()) as Arc<dyn ExprPlanner>,
             Arc::new(datafusion_functions::unicode::planner::UnicodeFunctionPlanner),
             Arc::new(datafusion_functions::datetime::planner::DatetimeFunctionPlanner),
             Arc::new(datafusion_functions_aggregate::planner::AggregateFunctionPlanner),
-        ];
+            // `ARRAY[…]`, `arr[i]`, `map[k]`, `row.field`.
+            Arc::new(datafusion_functions_nested::planner::NestedFunctionPlanner),
+            Arc::new(datafusion_functions_nested::planner::FieldAccessPlanner),
+        ]);
         let mut options = ConfigOptions::new();
         options.sql_parser.enable_ident_normalization = false;
         // `TIMESTAMP … WITH TIME ZONE` in a CAST is TIMESTAMP_LTZ, held as Timestamp(unit, "UTC").
@@ -154,11 +165,17 @@ impl<'a> PlanContext<'a> {
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
         super::naming::name_unnamed_items(&mut query);
+        super::naming::distinct_call_names(&mut query);
+        super::unnest::rewrite_unnest(&mut query);
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
+        let plan = super::unnest::decorrelate_unnest(plan)?;
+        let plan = super::set_ops::bag_set_operations(plan)?;
+        let plan = super::limit::limits_as_top_n(plan)?;
+        let plan = super::scalar_subquery::scalar_subqueries_as_joins(plan)?;
         super::time_syntax::rewrite_casts(self, plan)
     }
 

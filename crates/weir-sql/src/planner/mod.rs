@@ -5,11 +5,16 @@
 mod context;
 pub mod fixed_intervals;
 pub mod group_window;
+pub mod limit;
 pub mod naming;
+pub mod scalar_subquery;
+pub mod set_ops;
+mod syntax_planner;
 pub mod temporal;
 pub mod time_attribute;
 pub mod time_syntax;
 pub mod tvf;
+pub mod unnest;
 
 use std::sync::Arc;
 
@@ -21,6 +26,7 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use syntax_planner::FlinkSyntaxPlanner;
 pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
 
@@ -37,14 +43,108 @@ pub fn plan_query(catalog: &Catalog, query: &Query) -> Result<LogicalPlan> {
 pub fn plan_query_in(catalog: &Catalog, query: &Query, functions: FunctionConfig) -> Result<LogicalPlan> {
     let context = PlanContext::with_functions(catalog, functions);
     let plan = context.plan_query(query)?;
+    let plan = flink_decimal_division(plan)?;
     let plan = flink_result_types(plan)?;
     optimize(plan, context.options())
+}
+
+/// Divisions with a DECIMAL operand (the other one a DECIMAL or an integer) get Flink's result
+/// type and rounding (`flink_decimal_divide`, see [`crate::functions::math`]): DataFusion
+/// keeps fewer digits (`DECIMAL(8, 3) / DECIMAL(5, 2)` has scale 7 there, 9 in Flink) and
+/// truncates. Nodes above a rewritten expression are re-typed.
+fn flink_decimal_division(plan: LogicalPlan) -> Result<LogicalPlan> {
+    use crate::functions::math::{as_decimal, decimal_divide_udf};
+    use datafusion_common::tree_node::{Transformed, TreeNode};
+    use datafusion_expr::expr_rewriter::NamePreserver;
+    use datafusion_expr::{BinaryExpr, Expr, ExprSchemable, Operator};
+    let udf = decimal_divide_udf();
+    let rewritten = plan.transform_up_with_subqueries(|node| {
+        let schema = time_syntax::input_schema(&node)?;
+        let names = NamePreserver::new(&node);
+        let node = node.map_expressions(|e| {
+            let name = names.save(&e);
+            let rewritten = e.transform_up(|e| {
+                let Expr::BinaryExpr(BinaryExpr { left, op: Operator::Divide, right }) = &e else {
+                    return Ok(Transformed::no(e));
+                };
+                let (Some(l), Some(r)) = (flink_exact_type(left, &schema), flink_exact_type(right, &schema)) else {
+                    return Ok(Transformed::no(e));
+                };
+                let decimal =
+                    |t: &arrow::datatypes::DataType| matches!(t, arrow::datatypes::DataType::Decimal128(_, _));
+                if !(decimal(&l) || decimal(&r)) || as_decimal(&l).is_none() || as_decimal(&r).is_none() {
+                    return Ok(Transformed::no(e));
+                }
+                // Integer operands travel as the type Flink gives them.
+                let operand = |e: &Expr, t: &arrow::datatypes::DataType| {
+                    if t.is_integer() {
+                        e.clone().cast_to(t, &schema)
+                    } else {
+                        Ok(e.clone())
+                    }
+                };
+                let args = vec![operand(left, &l)?, operand(right, &r)?];
+                Ok(Transformed::yes(Expr::ScalarFunction(datafusion_expr::expr::ScalarFunction::new_udf(
+                    udf.clone(),
+                    args,
+                ))))
+            })?;
+            Ok(if rewritten.transformed { rewritten.update_data(|e| name.restore(e)) } else { rewritten })
+        })?;
+        // A child may have been re-typed.
+        node.transform_data(|n| n.recompute_schema().map(Transformed::yes))
+    });
+    rewritten.map(|t| t.data).map_err(plan_error)
+}
+
+/// The type Flink gives `e` where it is exact: an integer literal that fits in an INT is an
+/// INT (DataFusion makes every integer literal a BIGINT), and `NULLIF`, `COALESCE`,
+/// `IFNULL` and `CASE` take the widest Flink type of their values; other expressions keep
+/// DataFusion's type.
+fn flink_exact_type(
+    e: &datafusion_expr::Expr,
+    schema: &datafusion_common::DFSchema,
+) -> Option<arrow::datatypes::DataType> {
+    use arrow::datatypes::DataType;
+    use datafusion_common::ScalarValue;
+    use datafusion_expr::{Expr, ExprSchemable};
+    let wider = |a: DataType, b: DataType| match (
+        crate::functions::math::as_decimal(&a),
+        crate::functions::math::as_decimal(&b),
+    ) {
+        (Some((pa, _)), Some((pb, _))) if a.is_integer() && b.is_integer() => Some(if pa >= pb { a } else { b }),
+        _ => None,
+    };
+    let widest = |values: Vec<&Expr>| {
+        let types: Option<Vec<DataType>> = values.into_iter().map(|v| flink_exact_type(v, schema)).collect();
+        types?.into_iter().try_fold(DataType::Int8, wider)
+    };
+    let own = e.get_type(schema).ok()?;
+    if !own.is_integer() {
+        return Some(own);
+    }
+    match e {
+        Expr::Literal(ScalarValue::Int64(Some(v)), _) if i32::try_from(*v).is_ok() => Some(DataType::Int32),
+        Expr::Alias(a) => flink_exact_type(&a.expr, schema),
+        Expr::ScalarFunction(f) if matches!(f.func.name(), "nullif" | "coalesce" | "nvl" | "ifnull") => {
+            let values: Vec<&Expr> =
+                if f.func.name() == "nullif" { f.args.iter().take(1).collect() } else { f.args.iter().collect() };
+            widest(values).or(Some(own))
+        }
+        Expr::Case(c) => {
+            let values: Vec<&Expr> =
+                c.when_then_expr.iter().map(|(_, t)| t.as_ref()).chain(c.else_expr.as_deref()).collect();
+            widest(values).or(Some(own))
+        }
+        _ => Some(own),
+    }
 }
 
 /// Gives aggregates Flink's result types where DataFusion's differ: `AVG` of an integer
 /// column is an integer of the same type (the sum divided by the count, truncated), and
 /// `AVG` of a `DECIMAL(p, s)` is a `DECIMAL(38, max(6, s))` rounded half-up, as Flink
-/// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`. A
+/// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`; `STDDEV_*`
+/// and `VAR_*` of an integer column are of its type too. A
 /// projection above the aggregate casts its results, and the plan above is re-typed.
 fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
     use arrow::datatypes::DataType;
@@ -76,6 +176,17 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
                             let name = e.schema_name().to_string();
                             (Expr::AggregateFunction(f).alias(name), Some(DataType::Decimal128(38, target)))
                         }
+                        _ => (e.clone(), None),
+                    }
+                }
+                // The variance family keeps an integer argument's type, truncating (Flink
+                // reduces them to sums cast back to the argument's type).
+                Expr::AggregateFunction(f)
+                    if matches!(f.func.name(), "stddev" | "stddev_pop" | "var" | "var_pop")
+                        && f.params.args.len() == 1 =>
+                {
+                    match f.params.args[0].get_type(a.input.schema())? {
+                        t if t.is_integer() => (e.clone(), Some(t)),
                         _ => (e.clone(), None),
                     }
                 }

@@ -174,6 +174,8 @@ fn cast_target(t: &mut SqlType) {
         SqlType::Timestamp(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             *t = SqlType::Timestamp(Some(unit_precision(p.unwrap_or(6))), TimezoneInfo::None);
         }
+        // DataFusion knows TIME without a precision only.
+        SqlType::Time(Some(_), tz) => *t = SqlType::Time(None, *tz),
         _ => {}
     }
 }
@@ -265,12 +267,16 @@ fn extract_in_zone(
 }
 
 /// The schema a node's expressions are evaluated against: its inputs' columns.
-fn input_schema(node: &LogicalPlan) -> datafusion_common::Result<DFSchema> {
+pub(crate) fn input_schema(node: &LogicalPlan) -> datafusion_common::Result<DFSchema> {
     let inputs = node.inputs();
     let mut schema = match inputs.first() {
         Some(first) => first.schema().as_ref().clone(),
         None => return Ok(node.schema().as_ref().clone()),
     };
+    // The branches of a UNION share their column names and have no expressions to type.
+    if matches!(node, LogicalPlan::Union(_)) {
+        return Ok(schema);
+    }
     for other in &inputs[1..] {
         schema = schema.join(other.schema())?;
     }

@@ -21,6 +21,7 @@ pub mod regular_join;
 pub mod session_window;
 pub mod temporal_join;
 pub mod translate;
+pub mod unnest;
 pub mod watermark;
 pub mod window_agg;
 pub mod window_assign;

@@ -1,7 +1,7 @@
 //! Top-N and deduplication (Flink's `Rank` and `Deduplicate`): `ROW_NUMBER()`, `RANK()` or
 //! `DENSE_RANK()` over `PARTITION BY … ORDER BY …`, filtered to a range of ranks. Each
-//! partition keeps its rows in rank order; after a batch, the partitions it touched are
-//! ranked again and the difference from what was emitted before is sent as a changelog:
+//! partition keeps its rows in rank order; after each row, its partition is ranked again
+//! and the difference from what was emitted before is sent as a changelog:
 //! `+I` for a row entering the range, `-D` for one leaving it and, when the rank number is
 //! part of the output, `-U`/`+U` for a row whose rank changed. Folded, the output is the
 //! current top rows of every partition, as in Flink.
@@ -406,7 +406,7 @@ impl RankOperator {
 
     fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
         let (keys, sort, rows) = self.encoders.encode(&changes.rows)?;
-        let mut touched: Vec<&[u8]> = Vec::new();
+        let mut out = Vec::new();
         for i in 0..changes.len() {
             let key = keys.row(i).data();
             let partition = match self.partitions.get_mut(key) {
@@ -427,16 +427,13 @@ impl RankOperator {
             } else {
                 partition.retract(sort_key, rows.row(i).data())
             };
-            if changed && !touched.contains(&key) {
-                touched.push(key);
-            }
-        }
-        let mut out = Vec::new();
-        for key in touched {
-            let partition = self.partitions.get_mut(key).expect("touched");
-            partition.changes(&self.range, self.encoders.with_rank, &mut out);
-            if partition.is_empty() {
-                self.partitions.remove(key);
+            // Row by row, as Flink emits: an operator downstream that depends on the order
+            // of changes (LISTAGG, FIRST_VALUE) sees them as Flink's would.
+            if changed {
+                partition.changes(&self.range, self.encoders.with_rank, &mut out);
+                if partition.is_empty() {
+                    self.partitions.remove(key);
+                }
             }
         }
         Ok(out)

@@ -24,6 +24,7 @@ use super::window_assign::{ProctimeAssign, WindowAssignOperator};
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, WindowKind};
 
+mod grouping_sets;
 mod join;
 mod lookup;
 mod over;
@@ -342,7 +343,10 @@ impl<'e> Translator<'e> {
                 if let Some(stream) = done {
                     return Ok(stream);
                 }
-                let stream = self.aggregate(a)?;
+                let stream = match a.group_expr.as_slice() {
+                    [Expr::GroupingSet(set)] => self.grouping_sets(a, set)?,
+                    _ => self.aggregate(a)?,
+                };
                 self.aggregates.borrow_mut().push((a.clone(), stream.clone()));
                 Ok(stream)
             }
@@ -363,6 +367,7 @@ impl<'e> Translator<'e> {
                 }
                 Ok(Stream { data, schema: u.schema.clone(), updating, window: None, rowtime, origin: "Union".into() })
             }
+            LogicalPlan::Unnest(u) => self.unnest(u),
             LogicalPlan::Values(v) => {
                 let schema = Arc::new(v.schema.as_arrow().clone());
                 let empty = datafusion_common::DFSchema::empty();
@@ -425,6 +430,32 @@ impl<'e> Translator<'e> {
                 other.display().to_string().split(':').next().unwrap_or("This operation")
             ))),
         }
+    }
+
+    /// `UNNEST`: the input's rows repeated per element of their list columns (see
+    /// [`crate::planner::unnest`]).
+    fn unnest(&self, u: &datafusion_expr::logical_plan::Unnest) -> Result<Stream> {
+        if !u.struct_type_columns.is_empty() || u.list_type_columns.iter().any(|(_, l)| l.depth != 1) {
+            return Err(SqlError::unsupported("UNNEST of a ROW, or of nested arrays at once, is not supported"));
+        }
+        let input = self.translate(&u.input)?;
+        let lists: Vec<usize> = u.list_type_columns.iter().map(|(i, _)| *i).collect();
+        let sources = u.dependency_indices.clone();
+        let keep_empty = u.options.null_handling == datafusion_common::NullHandling::PreserveAndExpandEmpty;
+        let schema: SchemaRef = Arc::new(u.schema.as_arrow().clone());
+        let rowtime =
+            input.rowtime.and_then(|r| (!lists.contains(&r)).then(|| sources.iter().position(|&s| s == r)).flatten());
+        let data = input.data.transform("Correlate", move |_| {
+            Ok(super::unnest::UnnestOperator::new(lists.clone(), sources.clone(), keep_empty, schema.clone()))
+        });
+        Ok(Stream {
+            data: beside(&input.data, data),
+            schema: u.schema.clone(),
+            updating: input.updating,
+            window: None,
+            rowtime,
+            origin: "Correlate(UNNEST)".into(),
+        })
     }
 
     /// The stream of a catalog table, its columns qualified by `name`.

@@ -58,6 +58,35 @@ impl JoinParts {
     }
 }
 
+/// `x NOT IN (SELECT y …)` as Flink runs it: an anti join without equi-keys on `x = y OR x
+/// IS NULL OR y IS NULL`, so a NULL on either side removes the row, unless the subquery is
+/// empty (then every row stays, a NULL `x` too).
+fn null_aware_anti_join(join: &Join) -> Result<Join> {
+    let mut condition: Option<Expr> = None;
+    for (l, r) in &join.on {
+        let test = l.clone().eq(r.clone()).or(l.clone().is_null()).or(r.clone().is_null());
+        condition = Some(match condition {
+            Some(c) => c.and(test),
+            None => test,
+        });
+    }
+    let condition = match (condition, &join.filter) {
+        (Some(c), Some(f)) => Some(c.and(f.clone())),
+        (c, f) => c.or_else(|| f.clone()),
+    };
+    Join::try_new(
+        join.left.clone(),
+        join.right.clone(),
+        vec![],
+        condition,
+        JoinType::LeftAnti,
+        join.join_constraint,
+        join.null_equality,
+        false,
+    )
+    .map_err(crate::planner::plan_error)
+}
+
 impl Translator<'_> {
     /// The stream of a join.
     pub(super) fn join(&self, join: &Join) -> Result<Stream> {
@@ -67,12 +96,7 @@ impl Translator<'_> {
             JoinType::Right => JoinKind::Right,
             JoinType::Full => JoinKind::Full,
             JoinType::LeftSemi => JoinKind::LeftSemi,
-            JoinType::LeftAnti if join.null_aware => {
-                return Err(SqlError::unsupported(
-                    "NOT IN with a subquery (a null-aware anti join) is not supported in streaming queries yet; \
-                     use NOT EXISTS",
-                ))
-            }
+            JoinType::LeftAnti if join.null_aware => return self.join(&null_aware_anti_join(join)?),
             JoinType::LeftAnti => JoinKind::LeftAnti,
             other => {
                 return Err(SqlError::unsupported(format!("{other} joins are not supported in streaming queries")))

@@ -1,0 +1,281 @@
+//! Flink's collection functions that DataFusion lacks or defines differently: the rows
+//! `UNNEST` makes of an array or a map (see [`crate::planner::unnest`]), and the `ROW(…)`
+//! constructor with Flink's field names.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Int32Array, ListArray, StructArray};
+use arrow::buffer::OffsetBuffer;
+use arrow::datatypes::{DataType, Field, Fields};
+use datafusion_common::{exec_err, Result};
+use datafusion_expr::ScalarUDF;
+
+use super::common::{func, FlinkScalar, Kind};
+
+/// Name of the function giving `UNNEST`'s rows of an array or map.
+pub const UNNEST_ROWS: &str = "flink_unnest_rows";
+/// [`UNNEST_ROWS`] with a last field holding each element's 1-based position (`WITH ORDINALITY`).
+pub const UNNEST_ROWS_ORDINALITY: &str = "flink_unnest_rows_ordinality";
+
+/// Collection functions.
+pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
+    vec![
+        func(UNNEST_ROWS, (1, 1), &[Kind::Any], |t| rows_type(&t[0], false), unnest_rows).udf(),
+        func(UNNEST_ROWS_ORDINALITY, (1, 1), &[Kind::Any], |t| rows_type(&t[0], true), unnest_rows).udf(),
+        // ROW(a, b, …): a ROW whose fields are named EXPR$0, EXPR$1, … (Flink's names).
+        func("row", (1, usize::MAX), &[Kind::Any], row_type, row).udf(),
+        // MAP[k1, v1, k2, v2, …] (read as MAP(…)): a map; a later equal key wins.
+        func("map", (2, usize::MAX), &[Kind::Any], map_type, map).udf(),
+        // ELEMENT(array): the only element; NULL for an empty array; more than one fails.
+        func("element", (1, 1), &[Kind::Any], |t| element_type(&t[0]), element).udf(),
+        // ARRAY_POSITION(array, x): 1-based position of the first element equal to x; 0 if none.
+        func("array_position", (2, 2), &[Kind::Any], |_| Ok(DataType::Int32), array_position).udf(),
+        // SPLIT(str, delimiter): the parts between delimiters (commons-lang's
+        // splitByWholeSeparatorPreserveAllTokens: '' → [], an empty delimiter splits characters).
+        func(
+            "split",
+            (2, 2),
+            &[Kind::Str],
+            |_| Ok(DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))),
+            split,
+        )
+        .udf(),
+        // ARRAY_REMOVE(array, x): every element equal to x removed (DataFusion's removes the first).
+        Arc::new(
+            datafusion_functions_nested::remove::array_remove_all_udf().as_ref().clone().with_aliases(["array_remove"]),
+        ),
+    ]
+}
+
+fn row_type(t: &[DataType]) -> Result<DataType> {
+    let fields: Fields = t.iter().enumerate().map(|(i, t)| Field::new(format!("EXPR${i}"), t.clone(), true)).collect();
+    Ok(DataType::Struct(fields))
+}
+
+fn row(_: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    let types: Vec<DataType> = a.iter().map(|c| c.data_type().clone()).collect();
+    let DataType::Struct(fields) = row_type(&types)? else { unreachable!("a struct type") };
+    Ok(Arc::new(StructArray::try_new(fields, a.to_vec(), None)?))
+}
+
+/// The columns `UNNEST` gives per element: the element itself, the fields of a ROW element,
+/// or a map entry's key and value.
+fn element_fields(t: &DataType) -> Result<Vec<DataType>> {
+    Ok(match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => match f.data_type() {
+            DataType::Struct(fields) => fields.iter().map(|f| f.data_type().clone()).collect(),
+            other => vec![other.clone()],
+        },
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(fields) => fields.iter().map(|f| f.data_type().clone()).collect(),
+            other => return exec_err!("a map's entries of type {other}"),
+        },
+        other => return exec_err!("UNNEST takes an ARRAY or a MAP, not {other}"),
+    })
+}
+
+/// `ARRAY<ROW<f0, f1, …>>`: one row per element, the fields named `f0`, `f1`, ….
+fn rows_type(t: &DataType, ordinality: bool) -> Result<DataType> {
+    let mut types = element_fields(t)?;
+    if ordinality {
+        types.push(DataType::Int32);
+    }
+    let fields: Fields = types.into_iter().enumerate().map(|(i, t)| Field::new(format!("f{i}"), t, true)).collect();
+    Ok(DataType::List(Arc::new(Field::new("item", DataType::Struct(fields), true))))
+}
+
+fn unnest_rows(f: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    let ordinality = f.static_name() == UNNEST_ROWS_ORDINALITY;
+    let DataType::List(item) = rows_type(a[0].data_type(), ordinality)? else { unreachable!("a list type") };
+    let DataType::Struct(fields) = item.data_type().clone() else { unreachable!("a struct type") };
+    // The input as a list of its elements (a map is a list of its entries).
+    let input = match a[0].data_type() {
+        DataType::Map(_, _) => {
+            let m = a[0].as_map();
+            ListArray::new(
+                Arc::new(Field::new("item", m.entries().data_type().clone(), true)),
+                m.offsets().clone(),
+                Arc::new(m.entries().clone()),
+                m.nulls().cloned(),
+            )
+        }
+        DataType::List(_) => a[0].as_list::<i32>().clone(),
+        other => {
+            let l =
+                arrow::compute::cast(&a[0], &DataType::List(Arc::new(Field::new("item", element_type(other)?, true))))?;
+            l.as_list::<i32>().clone()
+        }
+    };
+    let values = input.values();
+    let mut columns: Vec<ArrayRef> = match values.data_type() {
+        DataType::Struct(_) => values.as_struct().columns().to_vec(),
+        _ => vec![values.clone()],
+    };
+    if ordinality {
+        let offsets = input.value_offsets();
+        let mut positions = vec![0i32; values.len()];
+        for w in offsets.windows(2) {
+            for (k, p) in positions[w[0] as usize..w[1] as usize].iter_mut().enumerate() {
+                *p = k as i32 + 1;
+            }
+        }
+        columns.push(Arc::new(Int32Array::from(positions)));
+    }
+    let columns: Vec<ArrayRef> = columns
+        .into_iter()
+        .zip(fields.iter())
+        .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c) } else { arrow::compute::cast(&c, f.data_type()) })
+        .collect::<std::result::Result<_, _>>()?;
+    let rows = StructArray::try_new(fields, columns, None)?;
+    Ok(Arc::new(ListArray::try_new(
+        item,
+        OffsetBuffer::new(input.offsets().inner().clone()),
+        Arc::new(rows),
+        input.nulls().cloned(),
+    )?))
+}
+
+fn element_type(t: &DataType) -> Result<DataType> {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => Ok(f.data_type().clone()),
+        DataType::Null => Ok(DataType::Null),
+        other => exec_err!("expected an ARRAY, not {other}"),
+    }
+}
+
+/// The argument as a `List` array (a NULL literal is a list of NULLs).
+fn as_list(a: &ArrayRef) -> Result<ListArray> {
+    Ok(match a.data_type() {
+        DataType::List(_) => a.as_list::<i32>().clone(),
+        DataType::Null => {
+            let t = DataType::List(Arc::new(Field::new("item", DataType::Null, true)));
+            arrow::compute::cast(a, &t)?.as_list::<i32>().clone()
+        }
+        t => {
+            let l = arrow::compute::cast(a, &DataType::List(Arc::new(Field::new("item", element_type(t)?, true))))?;
+            l.as_list::<i32>().clone()
+        }
+    })
+}
+
+fn element(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let list = as_list(&a[0])?;
+    let mut indices = Vec::with_capacity(rows);
+    for i in 0..list.len() {
+        indices.push(match (list.is_valid(i), list.value_length(i)) {
+            (false, _) | (true, 0) => None,
+            (true, 1) => Some(list.value_offsets()[i] as u32),
+            (true, _) => return exec_err!("ELEMENT: the array has more than one element"),
+        });
+    }
+    Ok(arrow::compute::take(list.values(), &arrow::array::UInt32Array::from(indices), None)?)
+}
+
+fn array_position(_: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    let list = as_list(&a[0])?;
+    let needle = arrow::compute::cast(&a[1], list.values().data_type())?;
+    let mut out = Vec::with_capacity(list.len());
+    for i in 0..list.len() {
+        if list.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        let values = list.value(i);
+        let one = arrow::array::Scalar::new(needle.slice(i, 1));
+        let equal = arrow::compute::kernels::cmp::not_distinct(&values, &one)?;
+        out.push(Some(equal.iter().position(|e| e == Some(true)).map_or(0, |p| p as i32 + 1)));
+    }
+    Ok(Arc::new(Int32Array::from(out)))
+}
+
+fn split(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use arrow::array::{ListBuilder, StringBuilder};
+    let (s, d) = (a[0].as_string::<i32>(), a[1].as_string::<i32>());
+    let mut builder = ListBuilder::new(StringBuilder::new());
+    for i in 0..rows {
+        if s.is_null(i) || d.is_null(i) {
+            builder.append(false);
+            continue;
+        }
+        let (s, d) = (s.value(i), d.value(i));
+        if d.is_empty() {
+            for c in s.chars() {
+                builder.values().append_value(c.to_string());
+            }
+        } else if !s.is_empty() {
+            for part in s.split(d) {
+                builder.values().append_value(part);
+            }
+        }
+        builder.append(true);
+    }
+    Ok(Arc::new(builder.finish()))
+}
+
+fn map_type(t: &[DataType]) -> Result<DataType> {
+    if !t.len().is_multiple_of(2) {
+        return exec_err!("MAP[…] needs keys and values in pairs, got {} arguments", t.len());
+    }
+    let common = |types: Vec<DataType>| {
+        datafusion_expr::type_coercion::binary::type_union_resolution(&types).unwrap_or(DataType::Null)
+    };
+    let keys = common(t.iter().step_by(2).cloned().collect());
+    let values = common(t.iter().skip(1).step_by(2).cloned().collect());
+    let entries = Fields::from(vec![Field::new("key", keys, false), Field::new("value", values, true)]);
+    Ok(DataType::Map(Arc::new(Field::new("entries", DataType::Struct(entries), false)), false))
+}
+
+fn map(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let types: Vec<DataType> = a.iter().map(|c| c.data_type().clone()).collect();
+    let DataType::Map(entries_field, _) = map_type(&types)? else { unreachable!("a map type") };
+    let DataType::Struct(entry_fields) = entries_field.data_type().clone() else { unreachable!("a struct type") };
+    let (key_type, value_type) = (entry_fields[0].data_type().clone(), entry_fields[1].data_type().clone());
+    let keys: Vec<ArrayRef> =
+        a.iter().step_by(2).map(|k| arrow::compute::cast(k, &key_type)).collect::<std::result::Result<_, _>>()?;
+    let values: Vec<ArrayRef> = a
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|v| arrow::compute::cast(v, &value_type))
+        .collect::<std::result::Result<_, _>>()?;
+    // Per row, the pairs in order with a repeated key keeping its last value: (array, row)
+    // indices into the arguments, laid out with `interleave`.
+    let mut key_at: Vec<(usize, usize)> = Vec::new();
+    let mut value_at: Vec<(usize, usize)> = Vec::new();
+    let mut offsets = vec![0i32];
+    for i in 0..rows {
+        let start = key_at.len();
+        for p in 0..keys.len() {
+            if keys[p].is_null(i) {
+                return exec_err!("MAP[…]: a key is NULL");
+            }
+            let same = (start..key_at.len()).find(|&e| {
+                let (q, r) = key_at[e];
+                let one = arrow::array::Scalar::new(keys[q].slice(r, 1));
+                arrow::compute::kernels::cmp::eq(&keys[p].slice(i, 1), &one).is_ok_and(|m| m.value(0))
+            });
+            match same {
+                Some(e) => value_at[e] = (p, i),
+                None => {
+                    key_at.push((p, i));
+                    value_at.push((p, i));
+                }
+            }
+        }
+        offsets.push(key_at.len() as i32);
+    }
+    let key_refs: Vec<&dyn Array> = keys.iter().map(|k| k.as_ref()).collect();
+    let value_refs: Vec<&dyn Array> = values.iter().map(|v| v.as_ref()).collect();
+    let entries = StructArray::try_new(
+        entry_fields,
+        vec![arrow::compute::interleave(&key_refs, &key_at)?, arrow::compute::interleave(&value_refs, &value_at)?],
+        None,
+    )?;
+    Ok(Arc::new(arrow::array::MapArray::try_new(
+        entries_field,
+        OffsetBuffer::new(offsets.into()),
+        entries,
+        None,
+        false,
+    )?))
+}
