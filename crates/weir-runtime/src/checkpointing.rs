@@ -494,10 +494,19 @@ impl JobCheckpoints {
             _ => None,
         });
         self.perform(decisions)?;
-        match last {
-            Some(id) if self.completed.contains(&id) => Ok(()),
-            _ => Err(JobError::Checkpoint("the job's final checkpoint did not complete".into())),
+        if !last.is_some_and(|id| self.completed.contains(&id)) {
+            return Err(JobError::Checkpoint("the job's final checkpoint did not complete".into()));
         }
+        // Checkpoints still being written were subsumed by the final one: once their
+        // writers are done, what they wrote to the shared area goes (rather than waiting
+        // for the next job on this storage to find it).
+        for writer in self.writers.0.drain(..) {
+            let _ = writer.join();
+        }
+        while let Ok(written) = self.written_rx.try_recv() {
+            self.on_written(written)?;
+        }
+        Ok(())
     }
 
     fn perform(&mut self, decisions: Vec<CoordinatorDecision>) -> Result<(), JobError> {
