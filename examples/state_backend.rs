@@ -13,30 +13,53 @@
 //! prints, per checkpoint, how long it took and how many bytes it needs and wrote; with
 //! `--incremental` the embedded backend's checkpoints write only the key groups changed
 //! since the last one. `--hot-keys H` sends every record after the first `--keys` (one per
-//! key) to only `H` keys, as a skewed workload does:
+//! key) to only `H` keys, as a skewed workload does; `--payload B` adds a value of `B`
+//! bytes per key (written with its first record), to make the state larger quickly;
+//! `--parallelism P` runs the keyed function in `P` subtasks.
 //!
 //! ```sh
 //! cargo run --release -p weir-examples --bin state_backend -- --backend embedded --keys 200000 --records 260000 \
 //!     --hot-keys 4 --checkpoint-dir /tmp/ck --incremental
 //! ```
+//!
+//! **Restore.** `--tail N` adds `N` records after `--records`, paced 1 ms apart, so the
+//! job is still running when its state is complete; `--stop-after-checkpoints C` stops
+//! it (as a failure) once `C` checkpoints completed during the tail, and `--savepoint`
+//! takes a savepoint during the tail and then stops it. `--restore latest` or
+//! `--restore chk-N` (in `--checkpoint-dir`) resumes such a run, at any `--parallelism`,
+//! with the same `--records`, `--keys`, `--hot-keys` and `--payload`; it prints the
+//! restored process's peak memory, which for the embedded backend stays near its budget
+//! whatever the state's size (a restore reads one key group at a time):
+//!
+//! ```sh
+//! state_backend --backend embedded --memory 16mb --keys 250000 --records 250000 --payload 500 --hot-keys 4 \
+//!     --parallelism 2 --checkpoint-dir /tmp/ck --incremental --tail 3000 --stop-after-checkpoints 2
+//! state_backend --backend embedded --memory 16mb --keys 250000 --records 250000 --payload 500 --hot-keys 4 \
+//!     --parallelism 4 --checkpoint-dir /tmp/ck --incremental --tail 3000 --restore latest
+//! ```
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use weir::connectors::BlackholeSink;
 use weir::prelude::*;
-use weir::StateBackendConfig;
-use weir_checkpoint::{CheckpointConfig, CheckpointStorage, LocalDirStorage};
-use weir_runtime::CheckpointSettings;
+use weir::{StateBackendConfig, StreamRecord};
+use weir_checkpoint::{CheckpointConfig, CheckpointId, CheckpointStorage, LocalDirStorage};
+use weir_runtime::restart::RestartStrategy;
+use weir_runtime::{CheckpointSettings, Emitter, Operator, Restore, SubtaskInfo};
 
-/// Per key: how many records, the last three, and per bucket of 16 values a sum.
+/// Per key: how many records, the last three, per bucket of 16 values a sum, and with
+/// `payload` bytes, a value written with the key's first record.
 #[derive(Clone, Default)]
 struct Track {
     count: Option<ValueState<u64>>,
     last: Option<ListState<u64>>,
     buckets: Option<MapState<u64, u64>>,
+    payload: usize,
+    payload_state: Option<ValueState<String>>,
 }
 
 impl KeyedProcessFunction<u64, u64, u64> for Track {
@@ -44,6 +67,9 @@ impl KeyedProcessFunction<u64, u64, u64> for Track {
         self.count = Some(ctx.get_state(&ValueStateDescriptor::new("count"))?);
         self.last = Some(ctx.get_list_state(&ListStateDescriptor::new("last"))?);
         self.buckets = Some(ctx.get_map_state(&MapStateDescriptor::new("buckets"))?);
+        if self.payload > 0 {
+            self.payload_state = Some(ctx.get_state(&ValueStateDescriptor::new("payload"))?);
+        }
         Ok(())
     }
 
@@ -56,6 +82,10 @@ impl KeyedProcessFunction<u64, u64, u64> for Track {
         let (count, last, buckets) = (self.count.unwrap(), self.last.unwrap(), self.buckets.unwrap());
         let n = count.value(ctx)?.unwrap_or(0) + 1;
         count.update(ctx, n)?;
+        if let (1, Some(payload)) = (n, self.payload_state) {
+            let key = *ctx.current_key();
+            payload.update(ctx, key.to_string().chars().cycle().take(self.payload).collect())?;
+        }
         let mut recent = last.get(ctx)?;
         if recent.len() == 3 {
             recent.remove(0);
@@ -69,6 +99,47 @@ impl KeyedProcessFunction<u64, u64, u64> for Track {
         Ok(())
     }
 }
+
+/// Passes records on; paces those after the first `records` (the tail) and stops the job
+/// when asked: after `stop_after` checkpoints completed during the tail, or when `halt`
+/// is set. Sets `reached` at the first record of the tail.
+struct Tail {
+    records: u64,
+    stop_after: Option<u64>,
+    reached: Arc<AtomicBool>,
+    halt: Arc<AtomicBool>,
+    completed: u64,
+    from: Option<u64>,
+}
+
+impl Operator for Tail {
+    type In = u64;
+    type Out = u64;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<u64>>, out: &mut Emitter<u64>) -> Result<(), BoxError> {
+        for record in batch.drain(..) {
+            if record.value >= self.records {
+                self.reached.store(true, Ordering::SeqCst);
+                let from = *self.from.get_or_insert(self.completed);
+                let enough = self.stop_after.is_some_and(|n| self.completed >= from + n);
+                if enough || self.halt.load(Ordering::SeqCst) {
+                    return Err(STOPPED.into());
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            out.emit(record);
+        }
+        Ok(())
+    }
+
+    fn notify_checkpoint_complete(&mut self, _: CheckpointId) -> Result<(), BoxError> {
+        self.completed += 1;
+        Ok(())
+    }
+}
+
+/// How the job fails when it is stopped as asked.
+const STOPPED: &str = "stopped as asked";
 
 fn arg(args: &[String], name: &str, default: &str) -> String {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
@@ -85,6 +156,15 @@ fn main() -> anyhow::Result<()> {
     let records: u64 = arg(&args, "--records", "2000000").parse()?;
     let keys: u64 = arg(&args, "--keys", "100000").parse()?;
     let hot: u64 = arg(&args, "--hot-keys", &keys.to_string()).parse()?;
+    let payload: usize = arg(&args, "--payload", "0").parse()?;
+    let parallelism: usize = arg(&args, "--parallelism", "1").parse()?;
+    let tail: u64 = arg(&args, "--tail", "0").parse()?;
+    let stop_after: Option<u64> = args
+        .iter()
+        .any(|a| a == "--stop-after-checkpoints")
+        .then(|| arg(&args, "--stop-after-checkpoints", "2").parse().expect("--stop-after-checkpoints takes a number"));
+    let savepoint = args.iter().any(|a| a == "--savepoint");
+    let restore = args.iter().position(|a| a == "--restore").and_then(|i| args.get(i + 1)).cloned();
     let incremental = args.iter().any(|a| a == "--incremental");
     let config = StateBackendConfig::from_options([
         ("state.backend.type", arg(&args, "--backend", "hashmap").as_str()),
@@ -92,7 +172,7 @@ fn main() -> anyhow::Result<()> {
         ("execution.checkpointing.incremental", if incremental { "true" } else { "false" }),
     ])
     .map_err(anyhow::Error::msg)?;
-    let mut env = StreamExecutionEnvironment::new().with_state_backend(config.clone());
+    let mut env = StreamExecutionEnvironment::new().with_state_backend(config.clone()).with_parallelism(parallelism);
     let checkpoints = args.iter().position(|a| a == "--checkpoint-dir").and_then(|i| args.get(i + 1)).cloned();
     let mut storage = None;
     if let Some(dir) = &checkpoints {
@@ -100,23 +180,68 @@ fn main() -> anyhow::Result<()> {
         let s = Arc::new(LocalDirStorage::new(dir)?);
         // Every checkpoint is kept, to be measured after the run.
         let config = CheckpointConfig { retained: 1_000_000, ..CheckpointConfig::every(interval) };
-        env = env.enable_checkpointing(CheckpointSettings { config, storage: s.clone(), restore: None });
+        let restore = match restore.as_deref() {
+            None => None,
+            Some("latest") => Some(Restore { storage: s.clone(), checkpoint: None }),
+            Some(chk) => {
+                let id =
+                    chk.trim_start_matches("chk-").parse().map_err(|_| anyhow::anyhow!("--restore latest|chk-N"))?;
+                Some(Restore { storage: s.clone(), checkpoint: Some(CheckpointId(id)) })
+            }
+        };
+        env = env
+            .enable_checkpointing(CheckpointSettings { config, storage: s.clone(), restore })
+            .with_restart_strategy(RestartStrategy::None);
         storage = Some(s);
+    } else if restore.is_some() || stop_after.is_some() || savepoint {
+        anyhow::bail!("--restore, --stop-after-checkpoints and --savepoint need --checkpoint-dir");
     }
-    env.from_sequence(0, records as i64 - 1)
+    let (reached, halt) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let (r, h) = (reached.clone(), halt.clone());
+    env.from_sequence(0, (records + tail) as i64 - 1)
+        .set_parallelism(1)
+        .uid("numbers")
         .map(move |x: i64| x as u64)
+        .set_parallelism(1)
+        .transform("Tail", move |_: &SubtaskInfo| {
+            let (reached, halt) = (r.clone(), h.clone());
+            Ok(Tail { records, stop_after, reached, halt, completed: 0, from: None })
+        })
+        .set_parallelism(1)
+        .uid("tail")
         .key_by(move |x: &u64| if *x < keys { *x } else { x % hot })
-        .process(Track::default())
+        .process(Track { payload, ..Track::default() })
+        .uid("track")
         .sink_to(BlackholeSink::new(), "blackhole");
     let started = Instant::now();
-    env.execute("state backend")?;
+    let (control, job) = env.execute_async("state backend")?;
+    if savepoint {
+        while !reached.load(Ordering::SeqCst) && !job.is_finished() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let id = control.trigger_savepoint(Duration::from_secs(600))?;
+        println!("savepoint chk-{} taken during the tail", id.0);
+        halt.store(true, Ordering::SeqCst);
+    }
+    let result = job.join().map_err(|_| anyhow::anyhow!("the job's thread panicked"))?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "backend {:?}: {records} records, {keys} keys in {secs:.2} s = {:.2} M records/s; peak RSS {} MiB",
-        config.kind,
-        records as f64 / secs / 1e6,
-        peak_rss_mib()
-    );
+    match result {
+        Ok(r) => {
+            if let Some(from) = r.restored_from {
+                println!("restored from chk-{} at parallelism {parallelism}", from.0);
+            }
+            println!(
+                "backend {:?}: {records} records, {keys} keys in {secs:.2} s = {:.2} M records/s; peak RSS {} MiB",
+                config.kind,
+                records as f64 / secs / 1e6,
+                peak_rss_mib()
+            );
+        }
+        Err(e) if e.to_string().contains(STOPPED) => {
+            println!("stopped as asked after {secs:.2} s; peak RSS {} MiB", peak_rss_mib());
+        }
+        Err(e) => return Err(e.into()),
+    }
     if let Some(storage) = storage {
         report_checkpoints(&storage)?;
     }

@@ -62,6 +62,51 @@ fn state_backend_runs_the_same_job_on_both_backends() {
 }
 
 #[test]
+fn state_backend_stops_during_its_tail_and_resumes_at_another_parallelism() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().to_str().unwrap();
+    let common = [
+        "--backend",
+        "embedded",
+        "--memory",
+        "8mb",
+        "--records",
+        "3000",
+        "--keys",
+        "3000",
+        "--hot-keys",
+        "4",
+        "--payload",
+        "64",
+        "--tail",
+        "100000",
+        "--incremental",
+        "--checkpoint-dir",
+        ck,
+        "--checkpoint-interval-ms",
+        "100",
+        "--stop-after-checkpoints",
+        "2",
+    ];
+    let rows = |stdout: &str| -> Vec<(f64, f64)> {
+        let row = |l: &str| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            (cells[2].parse().unwrap(), cells[3].parse().unwrap())
+        };
+        stdout.lines().filter(|l| l.starts_with("chk-")).map(row).collect()
+    };
+    let stdout = run(env!("CARGO_BIN_EXE_state_backend"), &[&common[..], &["--parallelism", "2"]].concat());
+    assert!(stdout.contains("stopped as asked"), "{stdout}");
+    let before = rows(&stdout).len();
+    let restored = ["--parallelism", "3", "--restore", "latest"];
+    let stdout = run(env!("CARGO_BIN_EXE_state_backend"), &[&common[..], &restored].concat());
+    assert!(stdout.contains("stopped as asked"), "{stdout}");
+    // The restored run's first checkpoint needs the whole state and wrote a small part of it.
+    let (needs, wrote) = *rows(&stdout).get(before).expect("a checkpoint after the restore");
+    assert!(needs > 0.1 && wrote * 4.0 < needs, "{stdout}");
+}
+
+#[test]
 fn unaligned_checkpoints_reports_both_modes() {
     for mode in ["aligned", "unaligned"] {
         let args = ["--mode", mode, "--records", "20000", "--pause-ms", "1", "--interval-ms", "50"];

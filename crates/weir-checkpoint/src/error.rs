@@ -90,6 +90,19 @@ pub enum CheckpointError {
         /// The size found.
         actual: u64,
     },
+    /// A read of a state file's range that reaches beyond its size: what points there is
+    /// damaged.
+    #[error("state file {path} has {size} bytes, bytes {offset}..{end} were asked for: the state that points there is damaged")]
+    OutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// Where the range starts.
+        offset: u64,
+        /// Where it ends (exclusive).
+        end: u64,
+    },
     /// No completed checkpoint with this id exists.
     #[error("no completed checkpoint {0}")]
     NotFound(CheckpointId),
@@ -117,6 +130,7 @@ impl CheckpointError {
             CheckpointError::Io { .. }
             | CheckpointError::CorruptManifest { .. }
             | CheckpointError::CorruptState { .. }
+            | CheckpointError::OutOfRange { .. }
             | CheckpointError::BadStatePath { .. } => ErrorKind::External,
         }
     }

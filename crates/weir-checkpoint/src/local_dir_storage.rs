@@ -26,7 +26,7 @@
 //! fsyncs), so it runs the same argument backwards.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::shared_files::{parse_path, StateFileArea, SHARED_DIR};
@@ -139,6 +139,23 @@ fn state_file(task: TaskId) -> String {
 }
 
 impl LocalDirStorage {
+    /// Where `checkpoint`'s task state `state` lies. The name comes from a file on disk:
+    /// it must never point outside the checkpoint.
+    fn task_state_path(&self, checkpoint: CheckpointId, state: &StateHandle) -> Result<PathBuf, CheckpointError> {
+        let plain = !state.file.is_empty()
+            && !state.file.contains(['/', '\\'])
+            && state.file != "."
+            && state.file != ".."
+            && state.file != MANIFEST;
+        if !plain {
+            return Err(CheckpointError::CorruptManifest {
+                checkpoint,
+                detail: format!("state file name {:?} is not a plain file name", state.file),
+            });
+        }
+        Ok(self.checkpoint_dir(checkpoint).join(&state.file))
+    }
+
     /// Where the state file `path` lies, its directory created.
     fn state_file_path(&self, path: &str) -> Result<PathBuf, CheckpointError> {
         let (dir, name) = match parse_path(path)? {
@@ -236,25 +253,37 @@ impl CheckpointStorage for LocalDirStorage {
     }
 
     fn read_task_state(&self, checkpoint: CheckpointId, state: &StateHandle) -> Result<Vec<u8>, CheckpointError> {
-        let dir = self.checkpoint_dir(checkpoint);
-        // The name comes from a file on disk: never let it point outside the checkpoint.
-        let plain = !state.file.is_empty()
-            && !state.file.contains(['/', '\\'])
-            && state.file != "."
-            && state.file != ".."
-            && state.file != MANIFEST;
-        if !plain {
-            return Err(CheckpointError::CorruptManifest {
-                checkpoint,
-                detail: format!("state file name {:?} is not a plain file name", state.file),
-            });
-        }
-        let path = dir.join(&state.file);
+        let path = self.task_state_path(checkpoint, state)?;
         let bytes = fs::read(&path).map_err(io_error("read", &path))?;
         if bytes.len() as u64 != state.size {
             return Err(CheckpointError::CorruptState { path, expected: state.size, actual: bytes.len() as u64 });
         }
         Ok(bytes)
+    }
+
+    fn read_task_state_range(
+        &self,
+        checkpoint: CheckpointId,
+        state: &StateHandle,
+        offset: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, CheckpointError> {
+        let path = self.task_state_path(checkpoint, state)?;
+        crate::storage::checked_range(&state.file, state.size, offset, len)?;
+        let mut file = File::open(&path).map_err(io_error("open", &path))?;
+        let actual = file.metadata().map_err(io_error("read", &path))?.len();
+        if actual != state.size {
+            return Err(CheckpointError::CorruptState { path, expected: state.size, actual });
+        }
+        file.seek(SeekFrom::Start(offset)).map_err(io_error("read", &path))?;
+        let mut bytes = vec![0; len as usize];
+        file.read_exact(&mut bytes).map_err(io_error("read", &path))?;
+        Ok(bytes)
+    }
+
+    fn location(&self) -> Option<String> {
+        let root = fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        Some(format!("file://{}", root.display()))
     }
 
     fn delete(&self, checkpoint: CheckpointId) -> Result<(), CheckpointError> {
@@ -387,6 +416,31 @@ mod tests {
         }
         fs::remove_file(&path).expect("rm");
         assert!(matches!(s.read_task_state(m.checkpoint, handle), Err(CheckpointError::Io { .. })));
+    }
+
+    #[test]
+    fn ranges_of_a_state_file_are_read_alone_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = LocalDirStorage::new(dir.path()).expect("storage");
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let handle = s.write_task_state(CheckpointId(1), TASKS[0], &bytes).expect("write");
+        for (offset, len) in [(0, 0), (0, 10_000), (4_321, 1_000), (9_999, 1)] {
+            let got = s.read_task_state_range(CheckpointId(1), &handle, offset, len).expect("range");
+            assert_eq!(got, &bytes[offset as usize..(offset + len) as usize], "{offset}+{len}");
+        }
+        let e = s.read_task_state_range(CheckpointId(1), &handle, 9_999, 2).expect_err("beyond the end");
+        assert!(matches!(e, CheckpointError::OutOfRange { size: 10_000, end: 10_001, .. }), "{e}");
+        // A file of another size than the manifest's is damaged, whatever range is read.
+        let shorter = StateHandle { size: 9_000, ..handle.clone() };
+        let e = s.read_task_state_range(CheckpointId(1), &shorter, 0, 10).expect_err("other size");
+        assert!(matches!(e, CheckpointError::CorruptState { actual: 10_000, .. }), "{e}");
+        let e = s.read_task_state_range(CheckpointId(1), &StateHandle::new("../x", 5), 0, 1).expect_err("escape");
+        assert!(matches!(e, CheckpointError::CorruptManifest { .. }), "{e}");
+        // The same directory under two names is one location; another directory is not.
+        let again = LocalDirStorage::new(dir.path().join(".")).expect("storage");
+        let other = LocalDirStorage::new(dir.path().join("other")).expect("storage");
+        assert_eq!(s.location(), again.location());
+        assert_ne!(s.location(), other.location());
     }
 
     #[test]

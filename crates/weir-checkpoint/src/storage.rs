@@ -115,6 +115,34 @@ pub trait CheckpointStorage: Send + Sync {
     /// A task's snapshot, checked against the size the manifest records.
     fn read_task_state(&self, checkpoint: CheckpointId, state: &StateHandle) -> Result<Vec<u8>, CheckpointError>;
 
+    /// `len` bytes of a task's snapshot from `offset`, without reading the rest: how a
+    /// restore reads a state file larger than memory piece by piece. The default reads
+    /// the whole file and keeps the range; both built-in storages read only the range.
+    ///
+    /// # Errors
+    /// As [`Self::read_task_state`]; a range beyond the size the manifest records is
+    /// [`CheckpointError::OutOfRange`].
+    fn read_task_state_range(
+        &self,
+        checkpoint: CheckpointId,
+        state: &StateHandle,
+        offset: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, CheckpointError> {
+        let bytes = self.read_task_state(checkpoint, state)?;
+        let end = checked_range(&state.file, state.size, offset, len)?;
+        Ok(bytes[offset as usize..end as usize].to_vec())
+    }
+
+    /// Where this storage keeps its files, as a name two storages share exactly when
+    /// they are the same place (a local directory's canonical path); `None` when that
+    /// cannot be told (then only the same storage object is the same place). A job
+    /// restored from a checkpoint of its own storage lists the restored checkpoint's
+    /// shared files again instead of writing them (see `docs/checkpoints.md`).
+    fn location(&self) -> Option<String> {
+        None
+    }
+
     /// Removes a checkpoint, completed or not, manifest first.
     fn delete(&self, checkpoint: CheckpointId) -> Result<(), CheckpointError>;
 
@@ -133,6 +161,15 @@ pub trait CheckpointStorage: Send + Sync {
             }
         }
         Ok(None)
+    }
+}
+
+/// The end of the range `offset..offset + len` of `file`, refused when it reaches beyond
+/// `size`.
+pub(crate) fn checked_range(file: &str, size: u64, offset: u64, len: u64) -> Result<u64, CheckpointError> {
+    match offset.checked_add(len) {
+        Some(end) if end <= size => Ok(end),
+        _ => Err(CheckpointError::OutOfRange { path: file.into(), size, offset, end: offset.saturating_add(len) }),
     }
 }
 

@@ -57,6 +57,10 @@ impl<O: Operator> Chained<O> {
                 JobError::Operator { location, source } => JobError::Restore(format!("operator {location}: {source}")),
                 other => other,
             })?;
+            // State left in storage is read when the operator asks for it.
+            if let Some(e) = state.read_error() {
+                return Err(JobError::Restore(format!("operator {}: {e}", self.location)));
+            }
         }
         let opened = guard(&self.location, || op.open(subtask));
         match opened {

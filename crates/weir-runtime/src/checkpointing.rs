@@ -30,11 +30,10 @@ use weir_core::{CheckpointBarrier, CheckpointId, SubtaskIndex, VertexId};
 use crate::graph::{RestoredCoordinator, VertexCoordinator};
 use crate::shared_state_registry::SharedStateRegistry;
 use crate::sink::Committer;
-use crate::snapshot::{
-    redistribute, OperatorSnapshot, OperatorStateReader, OperatorStateWriter, PendingTaskState, TaskState,
-};
+use crate::snapshot::{redistribute_stored, OperatorStateReader, OperatorStateWriter, PendingTaskState, TaskState};
+use crate::stored_task_state::{StoredOperator, StoredTaskState};
 use crate::task::{empty_state, TaskMessage};
-use crate::task_state_upload::{read_back, store_final, upload, Uploaded};
+use crate::task_state_upload::{store_final, upload, Uploaded};
 use crate::JobError;
 
 /// The subtask index under which a source's split enumerator acknowledges.
@@ -80,22 +79,30 @@ pub(crate) fn epoch_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// A checkpoint's task states, read back and indexed for restoring.
+/// A checkpoint's task states, read back and indexed for restoring. Large items stay in
+/// storage until an operator reads them ([`crate::restored_item`]).
 pub struct RestoredJob {
     /// The checkpoint.
     pub checkpoint: CheckpointId,
-    operators: HashMap<String, Vec<OperatorSnapshot>>,
+    operators: HashMap<String, Vec<StoredOperator>>,
     /// Operator ids of chain heads whose every old subtask had finished.
     finished_heads: BTreeSet<String>,
     enumerators: HashMap<String, Vec<u8>>,
+    /// The shared files the checkpoint lists, when the job checkpoints into the storage
+    /// they lie in: its first checkpoints may list them again.
+    reused_files: BTreeSet<String>,
 }
 
 impl RestoredJob {
-    /// Reads the checkpoint `restore` names.
+    /// Reads the checkpoint `restore` names, for a job that checkpoints into
+    /// `checkpoints` (when it does).
     ///
     /// # Errors
     /// A missing or corrupt checkpoint, naming it.
-    pub fn load(restore: &Restore) -> Result<Option<RestoredJob>, JobError> {
+    pub fn load(
+        restore: &Restore,
+        checkpoints: Option<&Arc<dyn CheckpointStorage>>,
+    ) -> Result<Option<RestoredJob>, JobError> {
         let storage = &restore.storage;
         let fail = |e: weir_checkpoint::CheckpointError| JobError::Restore(e.to_string());
         let manifest = match restore.checkpoint {
@@ -105,23 +112,27 @@ impl RestoredJob {
                 None => return Ok(None),
             },
         };
-        Self::from_manifest(storage.as_ref(), &manifest).map(Some)
+        let reusable = checkpoints.is_some_and(|c| same_storage(c, storage));
+        Self::from_manifest(storage, &manifest, reusable).map(Some)
     }
 
-    fn from_manifest(storage: &dyn CheckpointStorage, manifest: &Manifest) -> Result<RestoredJob, JobError> {
-        let mut operators: HashMap<String, Vec<OperatorSnapshot>> = HashMap::new();
+    fn from_manifest(
+        storage: &Arc<dyn CheckpointStorage>,
+        manifest: &Manifest,
+        reusable: bool,
+    ) -> Result<RestoredJob, JobError> {
+        let mut operators: HashMap<String, Vec<StoredOperator>> = HashMap::new();
         let mut heads: HashMap<String, bool> = HashMap::new();
         let mut enumerators = HashMap::new();
         for t in &manifest.tasks {
-            let bytes =
-                storage.read_task_state(manifest.checkpoint, &t.state).map_err(|e| JobError::Restore(e.to_string()))?;
-            let state = TaskState::from_bytes(&bytes)
-                .and_then(|mut s| read_back(storage, &mut s).map(|()| s))
+            let state = StoredTaskState::read(storage, manifest.checkpoint, &t.state, reusable)
                 .map_err(|e| JobError::Restore(format!("{} of {}: {e}", t.state.file, manifest.checkpoint)))?;
             if t.task.subtask.0 == COORDINATOR_SUBTASK {
                 for op in state.operators {
                     if let Some(e) = op.entries.into_iter().find(|e| e.name == ENUMERATOR) {
-                        enumerators.insert(op.operator_id, e.items.into_iter().next().unwrap_or_default());
+                        let item = e.items.into_iter().next().map(|i| i.read(None)).transpose();
+                        let bytes = item.map_err(|e| JobError::Restore(format!("{}: {e}", manifest.checkpoint)))?;
+                        enumerators.insert(op.operator_id, bytes.unwrap_or_default());
                     }
                 }
                 continue;
@@ -135,13 +146,17 @@ impl RestoredJob {
             }
         }
         let finished_heads = heads.into_iter().filter(|(_, f)| *f).map(|(id, _)| id).collect();
-        Ok(RestoredJob { checkpoint: manifest.checkpoint, operators, finished_heads, enumerators })
+        let reused_files = match reusable {
+            true => manifest.tasks.iter().flat_map(|t| t.state.shared.iter().cloned()).collect(),
+            false => BTreeSet::new(),
+        };
+        Ok(RestoredJob { checkpoint: manifest.checkpoint, operators, finished_heads, enumerators, reused_files })
     }
 
     /// The state of operator `id` for subtask `index` of `parallelism`.
     pub fn operator(&self, id: &str, index: usize, parallelism: usize) -> OperatorStateReader {
-        let old: Vec<&OperatorSnapshot> = self.operators.get(id).map(|v| v.iter().collect()).unwrap_or_default();
-        redistribute(&old, index, parallelism)
+        let old: Vec<&StoredOperator> = self.operators.get(id).map(|v| v.iter().collect()).unwrap_or_default();
+        redistribute_stored(&old, index, parallelism)
     }
 
     /// Whether the chain headed by operator `id` had finished.
@@ -159,6 +174,19 @@ impl RestoredJob {
     pub fn committables(&self, id: &str) -> Vec<Vec<u8>> {
         self.operator(id, 0, 1).list(crate::snapshot::COMMITTABLES).to_vec()
     }
+
+    /// The shared files of the checkpoint that the job's checkpoints may list again
+    /// (none unless it checkpoints into the storage they lie in).
+    pub fn reused_files(&self) -> &BTreeSet<String> {
+        &self.reused_files
+    }
+}
+
+/// Whether `a` and `b` keep their files in the same place: the same object, or the same
+/// [`CheckpointStorage::location`].
+fn same_storage(a: &Arc<dyn CheckpointStorage>, b: &Arc<dyn CheckpointStorage>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+        || matches!((a.location(), b.location()), (Some(x), Some(y)) if x == y)
 }
 
 /// What the completed checkpoints of one execution cost.
@@ -292,10 +320,14 @@ impl JobCheckpoints {
     }
 
     /// Commits `restored`'s committables and discards what earlier runs left pending
-    /// (before any task starts).
-    pub(crate) fn recover(&self, restored: Option<&RestoredJob>) -> Result<(), JobError> {
+    /// (before any task starts); keeps the restored checkpoint's shared files that this
+    /// job's checkpoints may list again.
+    pub(crate) fn recover(&mut self, restored: Option<&RestoredJob>) -> Result<(), JobError> {
         if !self.enabled() {
             return Ok(());
+        }
+        if let Some(r) = restored {
+            self.shared.on_restored(r.reused_files().iter().cloned());
         }
         for (id, committer) in &self.committers {
             let committed = restored.map(|r| r.committables(id)).unwrap_or_default();
@@ -462,10 +494,19 @@ impl JobCheckpoints {
             _ => None,
         });
         self.perform(decisions)?;
-        match last {
-            Some(id) if self.completed.contains(&id) => Ok(()),
-            _ => Err(JobError::Checkpoint("the job's final checkpoint did not complete".into())),
+        if !last.is_some_and(|id| self.completed.contains(&id)) {
+            return Err(JobError::Checkpoint("the job's final checkpoint did not complete".into()));
         }
+        // Checkpoints still being written were subsumed by the final one: once their
+        // writers are done, what they wrote to the shared area goes (rather than waiting
+        // for the next job on this storage to find it).
+        for writer in self.writers.0.drain(..) {
+            let _ = writer.join();
+        }
+        while let Ok(written) = self.written_rx.try_recv() {
+            self.on_written(written)?;
+        }
+        Ok(())
     }
 
     fn perform(&mut self, decisions: Vec<CoordinatorDecision>) -> Result<(), JobError> {
@@ -502,6 +543,8 @@ impl JobCheckpoints {
             }
             CoordinatorDecision::NotifyComplete(id) => {
                 self.shared.on_complete(id);
+                // Files kept while in use may be free now.
+                self.discard_shared(Vec::new())?;
                 self.acked.remove(&id);
                 let committables = self.committables.remove(&id).unwrap_or_default();
                 commit_all(&self.committers, committables.iter().map(|(op, c)| (op.as_str(), c.as_slice())))?;
@@ -534,17 +577,30 @@ impl JobCheckpoints {
                         candidates.extend(manifest.tasks.into_iter().flat_map(|t| t.state.shared));
                     }
                     storage.delete(id).map_err(fail)?;
-                    weir_checkpoint::shared_files::discard_unreferenced(
-                        storage.as_ref(),
-                        candidates,
-                        &self.shared.in_use(),
-                    )
-                    .map_err(fail)?;
+                    self.discard_shared(candidates)?;
                 }
                 Ok(vec![])
             }
             CoordinatorDecision::FailJob(why) => Err(JobError::Checkpoint(why)),
         }
+    }
+
+    /// Deletes those of `candidates` (and of the files kept earlier) that no retained
+    /// manifest lists and nothing in progress uses; keeps the ones in use for later.
+    fn discard_shared(&mut self, candidates: Vec<String>) -> Result<(), JobError> {
+        let Some(storage) = &self.storage else { return Ok(()) };
+        let mut candidates: BTreeSet<String> = candidates.into_iter().collect();
+        candidates.extend(self.shared.take_deferred());
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let in_use = self.shared.in_use();
+        let (kept, free): (BTreeSet<String>, BTreeSet<String>) =
+            candidates.into_iter().partition(|c| in_use.contains(c));
+        self.shared.defer(kept);
+        weir_checkpoint::shared_files::discard_unreferenced(storage.as_ref(), free, &in_use)
+            .map_err(|e| JobError::Checkpoint(e.to_string()))?;
+        Ok(())
     }
 
     fn notify(&self, message: TaskMessage) {

@@ -144,7 +144,7 @@ impl LocalExecutor {
         let mut earlier = Earlier::default();
         loop {
             let restored = match &restore {
-                Some(r) => RestoredJob::load(r)?.map(Arc::new),
+                Some(r) => RestoredJob::load(r, graph.checkpointing.as_ref().map(|c| &c.storage))?.map(Arc::new),
                 None => None,
             };
             let restored_from = restored.as_ref().map(|r| r.checkpoint);
@@ -516,7 +516,10 @@ fn build_vertex(
         max_parallelism: plan.max_parallelism[vi],
     };
     let id = operator_id(&graph, v);
-    let restored = spec.restored.as_ref().map(|r| r.operator(&id, spec.subtask, plan.parallelism[vi]));
+    let restored = spec
+        .restored
+        .as_ref()
+        .map(|r| r.operator(&id, spec.subtask, plan.parallelism[vi]).with_key_groups(subtask.key_group_range()));
     // A chain whose head had finished in the checkpoint does not run its operators again.
     let head = plan.chains[spec.chain].head;
     let finished_on_restore = spec.restored.as_ref().is_some_and(|r| r.finished(&operator_id(&graph, head)));

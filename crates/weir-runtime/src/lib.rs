@@ -22,6 +22,7 @@
 //! | [`in_flight`] | unaligned checkpoints: record codecs, captured and replayed in-flight records |
 //! | [`executor`] | runs a graph in this process, fails fast and cleanly |
 //! | [`checkpointing`], [`snapshot`], [`task_state_upload`] | the job's side of checkpoints, what a task stores, how it is written (key group by key group, incrementally) |
+//! | [`restored_item`] | restored state left in storage until an operator reads it (key group by key group) |
 //!
 //! Depends on `weir-core` (records, watermarks, key groups) and `weir-state` (keyed state).
 
@@ -41,10 +42,12 @@ pub mod partitioner;
 pub mod plan;
 pub mod record_writer;
 pub mod restart;
+pub mod restored_item;
 pub(crate) mod shared_state_registry;
 pub mod sink;
 pub mod snapshot;
 pub mod source;
+pub(crate) mod stored_task_state;
 pub mod task;
 pub mod task_state_upload;
 pub mod vertex;

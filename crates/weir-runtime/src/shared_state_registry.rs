@@ -14,6 +14,18 @@
 //!    Or it is discarded: the files it wrote are returned for deletion
 //!    ([`SharedStateRegistry::on_discarded`]).
 //!
+//! A job restored from a checkpoint of its own storage may list that checkpoint's shared
+//! files again: a key group restored from one and not written since is listed, not
+//! written ([`weir_state::KeyGroupCut::restored_file`]). Those files are in use from the
+//! start ([`SharedStateRegistry::on_restored`]) until the first checkpoint completes:
+//! from then on, a key group unchanged since the restore is listed by that checkpoint's
+//! manifest (every task with keyed state took part in it, and a key group unchanged at a
+//! later cut was unchanged at that one), and later checkpoints build on it as in step 2.
+//!
+//! A file that could not be deleted when its checkpoint was discarded because it was in
+//! use is kept for later ([`SharedStateRegistry::defer`]), and deleted once nothing uses
+//! it and no manifest lists it — so nothing is leaked.
+//!
 //! Invariant: a shared file a pending checkpoint refers to is either listed by a
 //! completed checkpoint's manifest or in [`SharedStateRegistry::in_use`], so deleting
 //! only files outside both never breaks a checkpoint that may still complete.
@@ -36,6 +48,10 @@ pub(crate) struct SharedStateRegistry {
     pending: BTreeMap<CheckpointId, Pending>,
     /// The files finished tasks' final states refer to: every later checkpoint lists them.
     finished: BTreeSet<String>,
+    /// The restored checkpoint's shared files, until the first checkpoint completes.
+    restored: BTreeSet<String>,
+    /// Files a discarded checkpoint listed that were in use then: deleted later.
+    deferred: BTreeSet<String>,
 }
 
 #[derive(Debug)]
@@ -82,13 +98,31 @@ impl SharedStateRegistry {
     }
 
     /// Checkpoint `id` completed (its manifest is written): later checkpoints build on
-    /// what it stored. A savepoint stores nothing to build on.
+    /// what it stored, and the restored checkpoint's files are no longer needed beyond
+    /// what its manifest lists. A savepoint stores nothing to build on.
     pub(crate) fn on_complete(&mut self, id: CheckpointId) {
         if let Some(pending) = self.pending.remove(&id) {
             if pending.kind == CheckpointKind::Checkpoint {
                 self.bases = pending.stored;
+                self.restored.clear();
             }
         }
+    }
+
+    /// The job was restored from a checkpoint whose shared `files` its checkpoints may
+    /// list again: they are in use until the first checkpoint completes.
+    pub(crate) fn on_restored(&mut self, files: impl IntoIterator<Item = String>) {
+        self.restored.extend(files);
+    }
+
+    /// Keeps `files`, which were to be deleted but are in use, to be deleted later.
+    pub(crate) fn defer(&mut self, files: impl IntoIterator<Item = String>) {
+        self.deferred.extend(files);
+    }
+
+    /// The files kept by [`Self::defer`], handed back to try again.
+    pub(crate) fn take_deferred(&mut self) -> BTreeSet<String> {
+        std::mem::take(&mut self.deferred)
     }
 
     /// Checkpoint `id` is discarded: the shared files its writers wrote, which no
@@ -102,11 +136,12 @@ impl SharedStateRegistry {
         self.finished.extend(files);
     }
 
-    /// Every shared file a pending checkpoint builds on or wrote, and those of finished
-    /// tasks' final states.
+    /// Every shared file a pending checkpoint builds on or wrote, those of finished
+    /// tasks' final states and, until the first checkpoint completes, those of the
+    /// restored checkpoint.
     pub(crate) fn in_use(&self) -> BTreeSet<String> {
         let pending = self.pending.values().flat_map(|p| p.builds_on.iter().chain(&p.written));
-        pending.chain(&self.finished).cloned().collect()
+        pending.chain(&self.finished).chain(&self.restored).cloned().collect()
     }
 }
 
@@ -172,5 +207,31 @@ mod tests {
         r.on_finished(["shared/f1".to_string()]);
         r.on_complete(cp(5));
         assert!(r.in_use().contains("shared/f1"));
+    }
+
+    #[test]
+    fn a_restored_checkpoints_files_are_in_use_until_a_checkpoint_completes() {
+        let mut r = SharedStateRegistry::default();
+        let cp = CheckpointId;
+        r.on_restored(["shared/c7-a".to_string(), "shared/c7-b".to_string()]);
+        assert_eq!(r.in_use().len(), 2, "before any checkpoint");
+        r.on_inject(cp(8), CheckpointKind::Checkpoint);
+        r.on_inject(cp(9), CheckpointKind::Savepoint);
+        r.on_written(cp(8), T, &uploaded(&["shared/c7-a", "shared/c8-b"], &["shared/c8-b"]));
+        r.on_complete(cp(9));
+        assert!(r.in_use().contains("shared/c7-b"), "a savepoint lists none of them");
+        assert!(r.on_discarded(cp(8)).contains(&"shared/c8-b".to_string()));
+        assert!(r.in_use().contains("shared/c7-a"), "an aborted checkpoint changes nothing");
+        r.on_inject(cp(10), CheckpointKind::Checkpoint);
+        r.on_written(cp(10), T, &uploaded(&["shared/c7-a", "shared/c10-b"], &["shared/c10-b"]));
+        r.on_complete(cp(10));
+        assert!(r.in_use().is_empty(), "checkpoint 10's manifest lists what is still needed");
+        r.on_inject(cp(11), CheckpointKind::Checkpoint);
+        assert_eq!(paths(&r.bases_for(cp(11), T)), ["shared/c7-a", "shared/c10-b"], "built on as any file");
+
+        // Deferred deletions come back once.
+        r.defer(["shared/x".to_string()]);
+        assert_eq!(r.take_deferred().into_iter().collect::<Vec<_>>(), ["shared/x"]);
+        assert!(r.take_deferred().is_empty());
     }
 }

@@ -20,11 +20,14 @@
 //! ([`TASK_STATE_FORMAT_VERSION`]) and described in `docs/checkpoints.md`.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-use weir_core::CheckpointId;
+use weir_core::{CheckpointId, KeyGroupRange};
 use weir_state::KeyGroupCut;
 
+use crate::restored_item::RestoredItem;
+use crate::stored_task_state::StoredOperator;
 use crate::BoxError;
 
 /// The format version of a [`TaskState`] that holds all its bytes itself (savepoints
@@ -415,10 +418,26 @@ impl PendingTaskState {
 }
 
 /// An operator's restored state, already redistributed for its new subtask.
+///
+/// Items may still lie in checkpoint storage ([`RestoredItem`]): [`Self::keyed`] and
+/// [`Self::list`] read an entry's items when it is first asked for; [`Self::keyed_items`]
+/// hands them over unread, to an operator that restores keyed state key group by key
+/// group. A read that fails gives no items; the error is kept ([`Self::read_error`]) and
+/// fails the restore once the operator has taken its state.
 #[derive(Debug, Clone, Default)]
 pub struct OperatorStateReader {
-    entries: BTreeMap<String, Vec<Vec<u8>>>,
+    entries: BTreeMap<String, ReaderEntry>,
     restored: bool,
+    /// The key groups of the restoring subtask, when known.
+    key_groups: Option<KeyGroupRange>,
+    failed: OnceLock<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ReaderEntry {
+    items: Vec<RestoredItem>,
+    /// The items' bytes, once read.
+    bytes: OnceLock<Vec<Vec<u8>>>,
 }
 
 impl OperatorStateReader {
@@ -429,7 +448,25 @@ impl OperatorStateReader {
 
     /// Restored entries (name → items for this subtask).
     pub fn new(entries: BTreeMap<String, Vec<Vec<u8>>>) -> Self {
-        OperatorStateReader { entries, restored: true }
+        let entries = entries
+            .into_iter()
+            .map(|(name, items)| (name, ReaderEntry { items: Vec::new(), bytes: OnceLock::from(items) }))
+            .collect();
+        OperatorStateReader { entries, restored: true, key_groups: None, failed: OnceLock::new() }
+    }
+
+    /// Restored entries whose items may still lie in storage.
+    pub(crate) fn from_items(entries: BTreeMap<String, Vec<RestoredItem>>) -> Self {
+        let entries =
+            entries.into_iter().map(|(name, items)| (name, ReaderEntry { items, bytes: OnceLock::new() })).collect();
+        OperatorStateReader { entries, restored: true, key_groups: None, failed: OnceLock::new() }
+    }
+
+    /// Says which key groups the restoring subtask owns: keyed state stored as a file per
+    /// key group is then read (by [`Self::keyed`]) for those key groups only.
+    pub fn with_key_groups(mut self, range: KeyGroupRange) -> Self {
+        self.key_groups = Some(range);
+        self
     }
 
     /// Whether the job resumed from a checkpoint or savepoint (even if this operator had
@@ -443,13 +480,35 @@ impl OperatorStateReader {
         self.items(name)
     }
 
+    /// The items of the keyed entry `name`, one per old subtask, without reading them:
+    /// for keyed state restored one key group at a time ([`RestoredItem::key_groups`]).
+    pub fn keyed_items(&self, name: &str) -> Vec<RestoredItem> {
+        let Some(entry) = self.entries.get(name) else { return Vec::new() };
+        match entry.bytes.get() {
+            Some(bytes) if entry.items.is_empty() => bytes.iter().map(|b| RestoredItem::bytes(b.clone())).collect(),
+            _ => entry.items.clone(),
+        }
+    }
+
     /// This subtask's items of the list or union entry `name`.
     pub fn list(&self, name: &str) -> &[Vec<u8>] {
         self.items(name)
     }
 
     fn items(&self, name: &str) -> &[Vec<u8>] {
-        self.entries.get(name).map(Vec::as_slice).unwrap_or(&[])
+        let Some(entry) = self.entries.get(name) else { return &[] };
+        entry.bytes.get_or_init(|| {
+            let read = entry.items.iter().map(|i| i.read(self.key_groups)).collect::<Result<Vec<_>, _>>();
+            read.unwrap_or_else(|e| {
+                let _ = self.failed.set(format!("state entry '{name}' cannot be read back: {e}"));
+                Vec::new()
+            })
+        })
+    }
+
+    /// The first failure to read an entry back from storage, if any.
+    pub fn read_error(&self) -> Option<&str> {
+        self.failed.get().map(String::as_str)
     }
 
     /// The names of the restored entries.
@@ -461,14 +520,20 @@ impl OperatorStateReader {
 /// Redistributes the snapshots one operator left in every old subtask for subtask `index`
 /// of `parallelism` new ones.
 pub fn redistribute(old: &[&OperatorSnapshot], index: usize, parallelism: usize) -> OperatorStateReader {
-    let mut entries: BTreeMap<String, Vec<Vec<u8>>> = BTreeMap::new();
+    let old: Vec<StoredOperator> = old.iter().map(|s| StoredOperator::from(*s)).collect();
+    redistribute_stored(&old.iter().collect::<Vec<_>>(), index, parallelism)
+}
+
+/// As [`redistribute`], over snapshots whose items may still lie in storage.
+pub(crate) fn redistribute_stored(old: &[&StoredOperator], index: usize, parallelism: usize) -> OperatorStateReader {
+    let mut entries: BTreeMap<String, Vec<RestoredItem>> = BTreeMap::new();
     let mut dealt: BTreeMap<String, usize> = BTreeMap::new();
     for snapshot in old {
         for e in &snapshot.entries {
             let slot = entries.entry(e.name.clone()).or_default();
             match e.distribution {
-                // Key-group files are read back into a `KeyGroups` blob when the checkpoint
-                // is loaded; were one left, the operator would refuse its bytes.
+                // A key-group file listing read from storage is read back as a `KeyGroups`
+                // blob (`RestoredItem::read`); one handed over as bytes stays a listing.
                 Distribution::KeyGroups | Distribution::KeyGroupFiles | Distribution::UnionList => {
                     slot.extend(e.items.iter().cloned())
                 }
@@ -484,7 +549,7 @@ pub fn redistribute(old: &[&OperatorSnapshot], index: usize, parallelism: usize)
             }
         }
     }
-    OperatorStateReader::new(entries)
+    OperatorStateReader::from_items(entries)
 }
 
 #[cfg(test)]

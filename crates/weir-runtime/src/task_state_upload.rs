@@ -1,5 +1,4 @@
-//! How a task's acknowledged state reaches checkpoint storage, on a writer thread, and
-//! how files it refers to are read back on restore.
+//! How a task's acknowledged state reaches checkpoint storage, on a writer thread.
 //!
 //! Most of a task state is small and written as one [`TaskState`] file. Keyed state of
 //! the embedded backend arrives as a cut ([`DeferredCut`]) and is written **key group
@@ -8,17 +7,18 @@
 //! | checkpoint | each key group with entries goes to | the task state holds |
 //! |---|---|---|
 //! | full (`incremental` off) | `chk-N/v<vertex>-<subtask>.o<op>.e<entry>.kg<g>` | a [`KeyGroupFiles`] listing (format 2) |
-//! | incremental | `shared/cN-v<vertex>-<subtask>.o<op>.e<entry>.kg<g>`, **only if changed** since the last completed checkpoint; otherwise the earlier file is listed again | a [`KeyGroupFiles`] listing (format 2); the manifest lists every `shared/` file |
-//! | savepoint | `chk-N/…` for as long as it takes to copy them, in order, into the task state file | the full `KeyedStateSnapshot` bytes (format 1, self-contained) |
+//! | incremental | `shared/cN-v<vertex>-<subtask>.o<op>.e<entry>.kg<g>`, **only if changed** since the last completed checkpoint (or since the restore, for the file it was restored from); otherwise the earlier file is listed again | a [`KeyGroupFiles`] listing (format 2); the manifest lists every `shared/` file |
+//! | savepoint | nowhere else: each key group is serialized twice, once for its size and once straight into the task state file | the full `KeyedStateSnapshot` bytes (format 1, self-contained) |
 //!
-//! On restore, [`read_back`] turns each listing into the bytes of a full
-//! `KeyedStateSnapshot` again — header, number of key groups, their chunks — so
-//! redistribution by key group and both backends work as with any checkpoint.
+//! On restore the listings are read back key group by key group when the operator asks
+//! ([`crate::restored_item`]), so redistribution by key group and both backends work as
+//! with any checkpoint.
 //!
 //! Invariant: the listing of checkpoint *N* names, for every key group with entries at
 //! cut *N*, a file holding exactly that key group at cut *N*: written now, or written by
 //! an earlier checkpoint of the same backend whose cut had the key group in the same
-//! state (no write in between, [`KeyGroupCut::changed_since`](weir_state::KeyGroupCut::changed_since)).
+//! state (no write in between, [`KeyGroupCut::changed_since`](weir_state::KeyGroupCut::changed_since)),
+//! or the file the key group was restored from, with no write since the restore.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -106,24 +106,12 @@ pub(crate) fn upload(
 ) -> Result<Uploaded, AbortReason> {
     let snapshot_failed = |e: BoxError| AbortReason::SnapshotFailed(format!("task {task}: {e}"));
     let (mut state, cuts) = state.complete_but_cuts().map_err(snapshot_failed)?;
+    if kind == CheckpointKind::Savepoint {
+        return upload_whole(storage, checkpoint, task, &state, cuts);
+    }
     let mut written = Vec::new();
-    let place = match kind {
-        CheckpointKind::Checkpoint => Place::Checkpoint(checkpoint),
-        CheckpointKind::Savepoint => Place::Savepoint(checkpoint),
-    };
+    let place = Place::Checkpoint(checkpoint);
     let result = write_cuts(storage, task, &state, cuts, bases, place, &mut written).and_then(|cuts| {
-        if kind == CheckpointKind::Savepoint {
-            let mut listings = cuts.listings;
-            listings.extend(listed_in(&state).map_err(snapshot_failed)?);
-            let handle = storage
-                .write_task_state_with(checkpoint, task, &mut |out| write_whole(out, &state, &listings, storage))
-                .map_err(storage_failed)?;
-            for path in written.drain(..) {
-                // Copied into the state file; one left behind goes with the savepoint.
-                let _ = storage.delete_file(&path);
-            }
-            return Ok(Uploaded { bytes: handle.size, handle, written: Vec::new(), stored: Vec::new() });
-        }
         let shared = list_in(&mut state, cuts.listings).map_err(snapshot_failed)?;
         let bytes = state.to_bytes().map_err(snapshot_failed)?;
         let mut handle = storage.write_task_state(checkpoint, task, &bytes).map_err(storage_failed)?;
@@ -141,6 +129,38 @@ pub(crate) fn upload(
             Err(reason)
         }
     }
+}
+
+/// Writes `state` with every cut and listing in full into its one state file (format 1,
+/// self-contained: a savepoint). Each cut's key groups are serialized twice, once to
+/// learn their sizes (the file states each entry's length before its bytes) and once
+/// into the file, so that nothing but the state file is written and no more than one
+/// key group is in memory.
+fn upload_whole(
+    storage: &dyn CheckpointStorage,
+    checkpoint: CheckpointId,
+    task: TaskId,
+    state: &TaskState,
+    cuts: Vec<(ItemIndex, DeferredCut)>,
+) -> Result<Uploaded, AbortReason> {
+    let snapshot_failed = |e: BoxError| AbortReason::SnapshotFailed(format!("task {task}: {e}"));
+    let mut wholes = BTreeMap::new();
+    for (at, DeferredCut { cut, .. }) in cuts {
+        let range = cut.range();
+        let mut sizes = Vec::new();
+        for key_group in range.start..=range.end {
+            let chunk = cut.key_group(key_group).map_err(|e| snapshot_failed(e.into()))?;
+            sizes.extend(chunk.map(|c| (key_group, c.len() as u64)));
+        }
+        wholes.insert(at, Whole::Cut { cut, sizes });
+    }
+    for (at, listing) in listed_in(state).map_err(snapshot_failed)? {
+        wholes.insert(at, Whole::Files(listing));
+    }
+    let handle = storage
+        .write_task_state_with(checkpoint, task, &mut |out| write_whole(out, state, &wholes, storage))
+        .map_err(storage_failed)?;
+    Ok(Uploaded { bytes: handle.size, handle, written: Vec::new(), stored: Vec::new() })
 }
 
 /// A finished task's final state, with its cuts written to the shared area once: what
@@ -183,10 +203,16 @@ fn storage_failed(e: weir_checkpoint::CheckpointError) -> AbortReason {
 enum Place {
     /// `shared/cN-…` if the cut is incremental, else `chk-N/…`.
     Checkpoint(CheckpointId),
-    /// `chk-N/…`, until they are copied into the task state file.
-    Savepoint(CheckpointId),
     /// `shared/fMS-…`: a finished task's, which every later checkpoint refers to.
     Final(u128),
+}
+
+/// A keyed entry's item given in full in a self-contained state file.
+enum Whole {
+    /// A cut, with the size of each key group that has entries.
+    Cut { cut: weir_state::KeyGroupCut, sizes: Vec<(usize, u64)> },
+    /// Files listed by a finished task's final state.
+    Files(KeyGroupFiles),
 }
 
 /// What [`write_cuts`] stored.
@@ -200,8 +226,10 @@ struct WrittenCuts {
 }
 
 /// Writes the key groups of `cuts` as files at `place` (one key group in memory at a
-/// time), reusing the files of `bases` for key groups unchanged since; `written`
-/// collects every file written.
+/// time), reusing the files of `bases` for key groups unchanged since — and, in an
+/// incremental checkpoint, the file a key group was restored from while it is unchanged
+/// since the restore ([`weir_state::KeyGroupCut::restored_file`]); `written` collects
+/// every file written.
 fn write_cuts(
     storage: &dyn CheckpointStorage,
     task: TaskId,
@@ -225,11 +253,15 @@ fn write_cuts(
                 files.extend(base.files.get(&key_group).cloned());
                 continue;
             }
+            if let Some(restored) = cut.restored_file(key_group).filter(|_| incremental) {
+                files.push(KeyGroupFile { key_group, path: restored.path.clone(), size: restored.size });
+                continue;
+            }
             let Some(chunk) = cut.key_group(key_group).map_err(snapshot_failed)? else { continue };
             let name = format!("v{}-{}.o{}.e{}.kg{key_group}", task.vertex.0, task.subtask.0, at.0, at.1);
             let path = match place {
                 Place::Checkpoint(id) if incremental => shared_path(&format!("c{}-{name}", id.0)),
-                Place::Checkpoint(id) | Place::Savepoint(id) => checkpoint_path(id, &name),
+                Place::Checkpoint(id) => checkpoint_path(id, &name),
                 Place::Final(ms) => shared_path(&format!("f{ms}-{name}")),
             };
             let size = storage.write_file(&path, &mut |o| o.write_all(&chunk)).map_err(storage_failed)?;
@@ -286,13 +318,14 @@ fn listed_in(state: &TaskState) -> Result<Vec<(ItemIndex, KeyGroupFiles)>, BoxEr
     Ok(out)
 }
 
-/// Streams the bincode of `state` (format 1) with the keyed entries of `listings` (as
-/// `KeyGroups`) given in full: each as the `KeyedStateSnapshot` bytes its files make up, copied one file at
-/// a time. Byte for byte what `TaskState::to_bytes` gives for the state held in memory.
+/// Streams the bincode of `state` (format 1) with the keyed entries of `wholes` (as
+/// `KeyGroups`) given in full: each as the `KeyedStateSnapshot` bytes its key groups make
+/// up, one key group at a time. Byte for byte what `TaskState::to_bytes` gives for the
+/// state held in memory.
 fn write_whole(
     out: &mut dyn Write,
     state: &TaskState,
-    listings: &BTreeMap<ItemIndex, KeyGroupFiles>,
+    wholes: &BTreeMap<ItemIndex, Whole>,
     storage: &dyn CheckpointStorage,
 ) -> std::io::Result<()> {
     fn put<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> std::io::Result<()> {
@@ -314,44 +347,36 @@ fn write_whole(
             put(out, &distribution)?;
             put(out, &(entry.items.len() as u64))?;
             for (i, item) in entry.items.iter().enumerate() {
-                let Some(listing) = listings.get(&(o, e, i)) else {
-                    put(out, item)?;
-                    continue;
-                };
-                let chunks: u64 = listing.files.iter().map(|f| f.size).sum();
-                put(out, &(listing.header.len() as u64 + 8 + chunks))?;
-                out.write_all(&listing.header)?;
-                put(out, &(listing.files.len() as u64))?;
-                for f in &listing.files {
-                    out.write_all(&storage.read_file(&f.path, f.size).map_err(std::io::Error::other)?)?;
+                match wholes.get(&(o, e, i)) {
+                    None => put(out, item)?,
+                    Some(Whole::Files(listing)) => {
+                        let chunks: u64 = listing.files.iter().map(|f| f.size).sum();
+                        put(out, &(listing.header.len() as u64 + 8 + chunks))?;
+                        out.write_all(&listing.header)?;
+                        put(out, &(listing.files.len() as u64))?;
+                        for f in &listing.files {
+                            out.write_all(&storage.read_file(&f.path, f.size).map_err(std::io::Error::other)?)?;
+                        }
+                    }
+                    Some(Whole::Cut { cut, sizes }) => {
+                        let chunks: u64 = sizes.iter().map(|(_, size)| size).sum();
+                        put(out, &(cut.header().len() as u64 + 8 + chunks))?;
+                        out.write_all(cut.header())?;
+                        put(out, &(sizes.len() as u64))?;
+                        for &(key_group, size) in sizes {
+                            let chunk = cut.key_group(key_group).map_err(std::io::Error::other)?.unwrap_or_default();
+                            if chunk.len() as u64 != size {
+                                // A read view does not change: this is a bug, not bad luck.
+                                return Err(std::io::Error::other(format!(
+                                    "key group {key_group} changed between two reads of one cut"
+                                )));
+                            }
+                            out.write_all(&chunk)?;
+                        }
+                    }
                 }
             }
         }
-    }
-    Ok(())
-}
-
-/// Reads the files `state`'s [`Distribution::KeyGroupFiles`] entries list back into
-/// `KeyGroups` entries holding the bytes of a full `KeyedStateSnapshot`.
-///
-/// # Errors
-/// A listing that does not decode, or a file missing or of another size.
-pub(crate) fn read_back(storage: &dyn CheckpointStorage, state: &mut TaskState) -> Result<(), BoxError> {
-    for entry in state.operators.iter_mut().flat_map(|op| op.entries.iter_mut()) {
-        if entry.distribution != Distribution::KeyGroupFiles {
-            continue;
-        }
-        for item in &mut entry.items {
-            let listing: KeyGroupFiles = bincode::deserialize(item)
-                .map_err(|e| format!("entry '{}' does not list key-group files: {e}", entry.name))?;
-            let mut bytes = listing.header;
-            bytes.extend((listing.files.len() as u64).to_le_bytes());
-            for f in &listing.files {
-                bytes.extend(storage.read_file(&f.path, f.size)?);
-            }
-            *item = bytes;
-        }
-        entry.distribution = Distribution::KeyGroups;
     }
     Ok(())
 }
@@ -365,6 +390,7 @@ mod tests {
 
     use super::*;
     use crate::snapshot::OperatorStateWriter;
+    use crate::stored_task_state::StoredTaskState;
 
     const MAX: usize = 32;
     const TASK: TaskId = TaskId::new(3, 0);
@@ -398,14 +424,12 @@ mod tests {
     }
 
     /// Reads the task state back as a restore does: the keyed blob as a snapshot.
-    fn restored(f: &Fixture, checkpoint: u64, handle: &StateHandle) -> KeyedStateSnapshot {
-        let bytes = f.storage.read_task_state(CheckpointId(checkpoint), handle).unwrap();
-        let mut state = TaskState::from_bytes(&bytes).unwrap();
-        read_back(&f.storage, &mut state).unwrap();
+    fn restored_snapshot(f: &Fixture, checkpoint: u64, handle: &StateHandle) -> KeyedStateSnapshot {
+        let storage: Arc<dyn CheckpointStorage> = Arc::new(f.storage.clone());
+        let state = StoredTaskState::read(&storage, CheckpointId(checkpoint), handle, false).unwrap();
         let op = &state.operators[0];
-        assert_eq!(op.entries[0].items, vec![vec![1, 2]]);
-        assert_eq!(op.entries[1].distribution, Distribution::KeyGroups);
-        KeyedStateSnapshot::from_bytes(&op.entries[1].items[0]).unwrap()
+        assert_eq!(op.entries[0].items[0].read(None).unwrap(), vec![1, 2]);
+        KeyedStateSnapshot::from_bytes(&op.entries[1].items[0].read(None).unwrap()).unwrap()
     }
 
     fn bases(uploaded: &Uploaded) -> Bases {
@@ -421,7 +445,7 @@ mod tests {
         let mut written = first.written.clone();
         written.sort();
         assert_eq!(first.handle.shared, written);
-        assert_eq!(restored(&f, 1, &first.handle), f.lsm.snapshot().unwrap());
+        assert_eq!(restored_snapshot(&f, 1, &first.handle), f.lsm.snapshot().unwrap());
 
         let key = "key-7".to_string();
         let n = f.lsm.register::<u64>("n", StateKind::Value).unwrap();
@@ -430,7 +454,46 @@ mod tests {
         assert_eq!(second.written.len(), 1, "one key group changed");
         assert_eq!(second.handle.shared.len(), MAX, "and refers to the others");
         assert!(second.bytes * 10 < first.bytes, "{} vs {}", second.bytes, first.bytes);
-        assert_eq!(restored(&f, 2, &second.handle), f.lsm.snapshot().unwrap());
+        assert_eq!(restored_snapshot(&f, 2, &second.handle), f.lsm.snapshot().unwrap());
+    }
+
+    #[test]
+    fn the_first_checkpoint_after_a_restore_lists_the_files_restored_from() {
+        let mut f = fixture();
+        let cp = CheckpointKind::Checkpoint;
+        let first = upload(&f.storage, CheckpointId(1), cp, TASK, pending(&mut f.lsm, true), &Bases::new()).unwrap();
+        let storage: Arc<dyn CheckpointStorage> = Arc::new(f.storage.clone());
+        for (reusable, incremental) in [(true, true), (false, true), (true, false)] {
+            // A new backend (a restarted job) restores checkpoint 1 and changes one key.
+            let state = StoredTaskState::read(&storage, CheckpointId(1), &first.handle, reusable).unwrap();
+            let work = tempfile::tempdir().unwrap();
+            let range = KeyGroupRange::for_operator(MAX, 1, 0);
+            let mut lsm = LsmKeyedStateBackend::<String>::open(work.path(), range, MemoryBudget::of(4 << 20)).unwrap();
+            let n = lsm.register::<u64>("n", StateKind::Value).unwrap();
+            let item = &state.operators[0].entries[1].items[0];
+            lsm.restore_key_groups(&mut *item.key_groups(range).unwrap()).unwrap();
+            let key = "key-7".to_string();
+            lsm.put(n, assign_to_key_group(&key, MAX), &key, 7_000u64).unwrap();
+
+            // Nothing to build on from the registry: only what the restore left.
+            let id = CheckpointId(2);
+            let next = upload(&f.storage, id, cp, TASK, pending(&mut lsm, incremental), &Bases::new()).unwrap();
+            let what = format!("reusable {reusable}, incremental {incremental}");
+            let restored: Vec<&String> = next.handle.shared.iter().filter(|p| p.starts_with("shared/c1-")).collect();
+            if reusable && incremental {
+                assert_eq!(next.written.len(), 1, "{what}: only the changed key group is written");
+                assert_eq!((restored.len(), next.handle.shared.len()), (MAX - 1, MAX), "{what}: the others are listed");
+                assert!(next.bytes * 10 < first.bytes, "{what}: {} vs {}", next.bytes, first.bytes);
+            } else {
+                assert!(restored.is_empty(), "{what}: no file of the restored checkpoint is listed");
+                assert!(next.bytes * 10 > first.bytes * 9, "{what}: written in full");
+            }
+            assert_eq!(restored_snapshot(&f, 2, &next.handle), lsm.snapshot().unwrap(), "{what}");
+            f.storage.delete(id).unwrap();
+            for file in &next.written {
+                f.storage.delete_file(file).unwrap();
+            }
+        }
     }
 
     #[test]
@@ -446,7 +509,7 @@ mod tests {
         )
         .unwrap();
         assert!(full.written.is_empty() && full.handle.shared.is_empty(), "own files, in chk-1/");
-        assert_eq!(restored(&f, 1, &full.handle), f.lsm.snapshot().unwrap());
+        assert_eq!(restored_snapshot(&f, 1, &full.handle), f.lsm.snapshot().unwrap());
 
         // A savepoint is one self-contained file in format 1, exactly the in-memory bytes.
         let expected = pending(&mut f.lsm, true).complete().unwrap().to_bytes().unwrap();
@@ -478,7 +541,7 @@ mod tests {
         let again = PendingTaskState::new(listing.clone());
         let ack = upload(&f.storage, CheckpointId(5), cp, TASK, again, &Bases::new()).unwrap();
         assert_eq!((ack.handle.shared.clone(), ack.written.len()), (files, 0));
-        assert_eq!(restored(&f, 5, &ack.handle), f.lsm.snapshot().unwrap());
+        assert_eq!(restored_snapshot(&f, 5, &ack.handle), f.lsm.snapshot().unwrap());
         // A savepoint copies them in: self-contained, format 1, the bytes held in memory.
         let sp = CheckpointKind::Savepoint;
         let ack = upload(&f.storage, CheckpointId(6), sp, TASK, PendingTaskState::new(listing), &Bases::new()).unwrap();

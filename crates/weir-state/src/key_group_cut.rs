@@ -13,9 +13,13 @@
 //! write before the cut. Key group `g` is unchanged between an earlier cut at epoch `b`
 //! and this one exactly when `written(g) <= b`: every write after cut `b` carries an
 //! epoch above `b`, and restoring or declaring a state counts as writing every key group.
+//!
+//! A key group restored from a file and not written since names that file
+//! ([`KeyGroupCut::restored_file`]): the first checkpoint after a restore can list it too.
 
 use weir_core::KeyGroupRange;
 
+use crate::key_group_source::StoredKeyGroup;
 use crate::lsm_backend::{serialize_cut, LsmState};
 use crate::{KeyGroupSnapshot, KeyedStateSnapshot, StateError, SNAPSHOT_FORMAT_VERSION};
 
@@ -52,6 +56,8 @@ pub struct KeyGroupCut {
     range: KeyGroupRange,
     source: (u64, u64),
     written: Vec<u64>,
+    /// Per key group: the file it was restored from, if unchanged since.
+    restored: Vec<Option<StoredKeyGroup>>,
     header: Vec<u8>,
 }
 
@@ -62,7 +68,7 @@ impl KeyGroupCut {
         states: Vec<LsmState>,
         range: KeyGroupRange,
         source: (u64, u64),
-        written: Vec<u64>,
+        (written, restored): (Vec<u64>, Vec<Option<StoredKeyGroup>>),
     ) -> Self {
         let empty = KeyedStateSnapshot {
             format_version: SNAPSHOT_FORMAT_VERSION,
@@ -72,7 +78,7 @@ impl KeyGroupCut {
         let mut header = bincode::serialize(&empty).expect("state declarations always encode");
         // Without the empty key-group list's length, which the writer supplies.
         header.truncate(header.len() - 8);
-        KeyGroupCut { _open: open, view, states, range, source, written, header }
+        KeyGroupCut { _open: open, view, states, range, source, written, restored, header }
     }
 
     /// The key groups of the cut.
@@ -98,6 +104,14 @@ impl KeyGroupCut {
             return true;
         }
         self.written[key_group - self.range.start] > base.1
+    }
+
+    /// The file of checkpoint storage `key_group` was restored from, when it has not been
+    /// written since: that file holds exactly what [`Self::key_group`] would give, so a
+    /// checkpoint may list it instead of writing the key group again.
+    pub fn restored_file(&self, key_group: usize) -> Option<&StoredKeyGroup> {
+        let at = key_group.checked_sub(self.range.start)?;
+        self.restored.get(at)?.as_ref()
     }
 
     /// The bincode of `key_group`'s [`KeyGroupSnapshot`], or `None` when it has no entries.

@@ -12,7 +12,9 @@ use std::hash::Hash;
 
 use weir_core::KeyGroupRange;
 
-use crate::{HeapKeyedStateBackend, Key, KeyedStateSnapshot, StateError, StateId, StateKind, StateValue};
+use crate::{
+    HeapKeyedStateBackend, Key, KeyGroupSource, KeyedStateSnapshot, StateError, StateId, StateKind, StateValue,
+};
 
 /// Keyed state of one subtask, organised by key group.
 ///
@@ -160,6 +162,30 @@ pub trait KeyedStateBackend<K: Key> {
     /// # Errors
     /// [`StateError::Restore`] or [`StateError::Store`].
     fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<(), StateError>;
+
+    /// Restores the owned key groups of one snapshot that `source` reads one key group at
+    /// a time; called once per old subtask's snapshot. The embedded backend writes each
+    /// key group into its store as it arrives — a restore never holds more than one key
+    /// group in memory — and keeps where an unchanged one lies
+    /// ([`RestoredKeyGroup::origin`](crate::RestoredKeyGroup::origin)) for its next
+    /// checkpoint. The default restores each key group as a snapshot of its own.
+    ///
+    /// # Errors
+    /// As [`Self::restore`], and the source's.
+    fn restore_key_groups(&mut self, source: &mut dyn KeyGroupSource) -> Result<(), StateError> {
+        let header = source.header().clone();
+        let one = |key_groups| KeyedStateSnapshot {
+            format_version: header.format_version,
+            states: header.states.clone(),
+            key_groups,
+        };
+        // The declarations are checked even when the source holds none of our key groups.
+        self.restore(&[one(Vec::new())])?;
+        while let Some(kg) = source.next_key_group()? {
+            self.restore(&[one(vec![kg.snapshot])])?;
+        }
+        Ok(())
+    }
 
     /// An estimate of the state's size in bytes (see each backend for what it counts).
     ///

@@ -26,7 +26,9 @@
 //! chosen by [`StateBackendConfig`] (`state.backend.type` = `hashmap` | `embedded`) —
 //! and the typed handles work over both. Both take a snapshot as a cheap cut on the
 //! task thread, serialized later on any thread ([`StateBackend::snapshot_async`]), and
-//! write the same [`KeyedStateSnapshot`] format, so state moves between them.
+//! write the same [`KeyedStateSnapshot`] format, so state moves between them. A restore
+//! reads a snapshot one key group at a time ([`KeyGroupSource`]), so the embedded
+//! backend restores state larger than memory.
 //!
 //! Values must be `serde`-serializable ([`StateValue`]) even though the heap backend
 //! never serializes them: the LSM backend and checkpoints do. For the same reason every access returns
@@ -39,6 +41,7 @@ pub mod error;
 pub mod handle;
 pub mod incremental_snapshot;
 pub mod key_group_cut;
+pub mod key_group_source;
 pub mod keyed_state_backend;
 pub mod lsm_backend;
 pub mod reducing;
@@ -57,6 +60,9 @@ pub use handle::{
 };
 pub use incremental_snapshot::IncrementalSnapshot;
 pub use key_group_cut::KeyGroupCut;
+pub use key_group_source::{
+    KeyGroupSource, RestoredKeyGroup, SkipRead, SnapshotHeader, SnapshotReader, StoredKeyGroup,
+};
 pub use keyed_state_backend::KeyedStateBackend;
 pub use lsm_backend::{LsmKeyedStateBackend, LsmMetrics, MemoryBudget};
 pub use reducing::{ReducingState, ReducingStateDescriptor};

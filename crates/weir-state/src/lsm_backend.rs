@@ -32,6 +32,15 @@
 //! [`KeyGroupCut`]: serialized one key group at a time (a checkpoint never holds more
 //! than one key group in memory), with the epoch of each key group's last write, so the
 //! writer can tell which key groups changed since any earlier cut of the same backend.
+//!
+//! # Restore
+//! [`KeyedStateBackend::restore_key_groups`] takes a snapshot one key group at a time
+//! and writes each into the store as it arrives (with the same write backpressure as
+//! any write), so restoring state larger than memory stays within the budget. A key group
+//! restored from a file of checkpoint storage whose snapshot declared exactly this
+//! backend's states keeps that file as its origin until it is next written: the next
+//! cut hands it to the checkpoint writer ([`KeyGroupCut::restored_file`]), which lists the
+//! file instead of writing the key group again.
 
 use std::any::type_name;
 use std::hash::Hash;
@@ -47,6 +56,7 @@ use weir_core::KeyGroupRange;
 
 use crate::incremental_snapshot::IncrementalSnapshot;
 use crate::key_group_cut::KeyGroupCut;
+use crate::key_group_source::{KeyGroupSource, RestoredKeyGroup, StoredKeyGroup};
 use crate::snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 use crate::{Key, KeyedStateBackend, StateError, StateId, StateKind, StateValue};
 
@@ -195,6 +205,9 @@ pub struct LsmKeyedStateBackend<K> {
     open_cuts: Arc<()>,
     /// Bytes written while a cut was open, which its read view may keep in memory.
     written_under_cut: u64,
+    /// Per owned key group: the file it was restored from and the epoch of the restore;
+    /// valid while the key group's last write is not later.
+    restored: Vec<Option<(StoredKeyGroup, u64)>>,
     _key: PhantomData<fn() -> K>,
 }
 
@@ -237,6 +250,7 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             last_cut: None,
             open_cuts: Arc::new(()),
             written_under_cut: 0,
+            restored: vec![None; range.len()],
             _key: PhantomData,
         })
     }
@@ -269,20 +283,28 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             // What earlier cuts' views held was released with them.
             self.written_under_cut = 0;
         }
+        let restored = self
+            .restored
+            .iter()
+            .zip(&self.written)
+            .map(|(restored, &written)| restored.as_ref().filter(|(_, at)| written <= *at).map(|(f, _)| f.clone()))
+            .collect();
         KeyGroupCut::new(
             (self.db.clone(), self.open_cuts.clone()),
             self.db.snapshot(),
             self.states.clone(),
             self.range,
             (self.id, epoch),
-            self.written.clone(),
+            (self.written.clone(), restored),
         )
     }
 
-    /// Counts every key group as written now: no earlier cut may stand in for it.
+    /// Counts every key group as written now: no earlier cut (nor restored file) may
+    /// stand in for it.
     fn touch_all(&mut self) {
         let epoch = self.epoch;
         self.written.iter_mut().for_each(|w| *w = epoch);
+        self.restored.iter_mut().for_each(|r| *r = None);
         self.force_full = true;
     }
 
@@ -400,14 +422,24 @@ impl<K: Key> LsmKeyedStateBackend<K> {
     }
 
     fn restore_snapshot(&mut self, snapshot: &KeyedStateSnapshot) -> Result<(), StateError> {
-        if snapshot.format_version > SNAPSHOT_FORMAT_VERSION {
+        let targets = self.targets(snapshot.format_version, &snapshot.states)?;
+        let range = self.range;
+        for kg in snapshot.key_groups.iter().filter(|kg| range.contains(kg.key_group)) {
+            self.restore_key_group(kg, &targets)?;
+        }
+        Ok(())
+    }
+
+    /// Per state of a snapshot (of `format_version`, declaring `states`), the declared
+    /// state it restores into.
+    fn targets(&self, format_version: u32, states: &[StateMeta]) -> Result<Vec<usize>, StateError> {
+        if format_version > SNAPSHOT_FORMAT_VERSION {
             return Err(StateError::Restore(format!(
-                "snapshot format {} is newer than this Weir's ({SNAPSHOT_FORMAT_VERSION})",
-                snapshot.format_version
+                "snapshot format {format_version} is newer than this Weir's ({SNAPSHOT_FORMAT_VERSION})"
             )));
         }
-        let mut targets = Vec::with_capacity(snapshot.states.len());
-        for meta in &snapshot.states {
+        let mut targets = Vec::with_capacity(states.len());
+        for meta in states {
             let target = self.states.iter().position(|s| s.meta.name == meta.name).ok_or_else(|| {
                 StateError::Restore(format!(
                     "state '{}' is in the snapshot but not declared by the operator",
@@ -423,25 +455,35 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             }
             targets.push(target);
         }
-        let range = self.range;
-        for kg in snapshot.key_groups.iter().filter(|kg| range.contains(kg.key_group)) {
-            let prefix = (kg.key_group as u16).to_be_bytes();
-            let mut batch = self.db.batch();
-            let mut written = 0;
-            for (blob, &target) in kg.tables.iter().zip(&targets) {
-                let state = &self.states[target];
-                for (suffix, value) in state.codec.entries_of_blob(blob).map_err(|e| {
-                    StateError::Restore(format!("state '{}', key group {}: {e}", state.meta.name, kg.key_group))
-                })? {
-                    let mut key = prefix.to_vec();
-                    key.extend(suffix);
-                    written += key.len() + value.len();
-                    batch.insert(&state.keyspace, key, value);
-                }
-            }
-            batch.commit().map_err(store_err)?;
-            self.mark(kg.key_group, written);
+        Ok(targets)
+    }
+
+    /// Writes one key group's entries (its tables in the order of `targets`) in one batch.
+    fn restore_key_group(&mut self, kg: &KeyGroupSnapshot, targets: &[usize]) -> Result<(), StateError> {
+        if kg.tables.len() != targets.len() {
+            return Err(StateError::Restore(format!(
+                "key group {} has {} tables for {} states",
+                kg.key_group,
+                kg.tables.len(),
+                targets.len()
+            )));
         }
+        let prefix = (kg.key_group as u16).to_be_bytes();
+        let mut batch = self.db.batch();
+        let mut written = 0;
+        for (blob, &target) in kg.tables.iter().zip(targets) {
+            let state = &self.states[target];
+            for (suffix, value) in state.codec.entries_of_blob(blob).map_err(|e| {
+                StateError::Restore(format!("state '{}', key group {}: {e}", state.meta.name, kg.key_group))
+            })? {
+                let mut key = prefix.to_vec();
+                key.extend(suffix);
+                written += key.len() + value.len();
+                batch.insert(&state.keyspace, key, value);
+            }
+        }
+        batch.commit().map_err(store_err)?;
+        self.mark(kg.key_group, written);
         Ok(())
     }
 }
@@ -647,6 +689,30 @@ impl<K: Key> KeyedStateBackend<K> for LsmKeyedStateBackend<K> {
         Ok(())
     }
 
+    /// Writes each key group into the store as it arrives (see "Restore" in the module
+    /// documentation). A key group read from a file keeps it as its origin when the
+    /// snapshot's header is exactly what this backend's cuts write, so the file's bytes
+    /// are what a checkpoint of the key group would hold.
+    fn restore_key_groups(&mut self, source: &mut dyn KeyGroupSource) -> Result<(), StateError> {
+        let header = source.header();
+        let targets = self.targets(header.format_version, &header.states)?;
+        let same_layout = header.format_version == SNAPSHOT_FORMAT_VERSION
+            && header.states.iter().eq(self.states.iter().map(|s| &s.meta));
+        let epoch = self.epoch;
+        while let Some(RestoredKeyGroup { snapshot, origin }) = source.next_key_group()? {
+            if !self.range.contains(snapshot.key_group) {
+                continue;
+            }
+            self.restore_key_group(&snapshot, &targets)?;
+            self.restored[snapshot.key_group - self.range.start] =
+                origin.filter(|_| same_layout).map(|origin| (origin, epoch));
+        }
+        // Writes from now on are later than the restore.
+        self.epoch += 1;
+        self.force_full = true;
+        Ok(())
+    }
+
     /// Bytes on disk plus bytes in memtables ([`LsmMetrics`]); on-disk bytes are after
     /// the LSM's own encoding and before compaction drops overwritten versions.
     fn estimated_size_bytes(&self) -> Result<u64, StateError> {
@@ -827,6 +893,83 @@ mod tests {
         let widened = other.cut_key_groups();
         assert!((0..MAX).all(|kg| widened.changed_since(again.source(), kg)));
         assert_eq!(assemble(&widened, &pieces(&widened, None)), other.snapshot().unwrap());
+    }
+
+    /// Reads a snapshot's bytes and says each key group lies in `shared/kg<N>`.
+    struct FromFiles<'a>(crate::SnapshotReader<&'a [u8]>);
+
+    impl crate::KeyGroupSource for FromFiles<'_> {
+        fn header(&self) -> &crate::SnapshotHeader {
+            self.0.header()
+        }
+        fn next_key_group(&mut self) -> Result<Option<RestoredKeyGroup>, StateError> {
+            Ok(self.0.next_key_group()?.map(|kg| {
+                let path = format!("shared/kg{}", kg.snapshot.key_group);
+                RestoredKeyGroup { origin: Some(StoredKeyGroup { path, size: 1 }), ..kg }
+            }))
+        }
+    }
+
+    #[test]
+    fn key_groups_restored_one_at_a_time_match_a_whole_restore_and_keep_their_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<String> = (0..400).map(|i| format!("k{i}")).collect();
+        // Two old subtasks' snapshots, as bytes.
+        let old: Vec<Vec<u8>> = (0..2)
+            .map(|i| {
+                let mut b = lsm(&dir, 2, i);
+                fill(&mut b, &keys);
+                b.snapshot().unwrap().to_bytes().unwrap()
+            })
+            .collect();
+        let whole: Vec<KeyedStateSnapshot> = old.iter().map(|b| KeyedStateSnapshot::from_bytes(b).unwrap()).collect();
+        for p in [1, 2, 3] {
+            let mut all = HashMap::new();
+            for i in 0..p {
+                let mut expected = HeapKeyedStateBackend::<String>::new(KeyGroupRange::for_operator(MAX, p, i));
+                declare(&mut expected);
+                expected.restore(&whole).unwrap();
+                let streamed = tempfile::tempdir().unwrap();
+                let mut b = lsm(&streamed, p, i);
+                declare(&mut b);
+                let range = b.key_group_range();
+                for bytes in &old {
+                    b.restore_key_groups(&mut FromFiles(crate::SnapshotReader::new(&bytes[..], range).unwrap()))
+                        .unwrap();
+                }
+                let got = read(&mut b);
+                assert_eq!(got, read(&mut expected), "p={p}, subtask {i}");
+                all.extend(got);
+                // Every restored key group names its file until it is written again.
+                let cut = b.cut_key_groups();
+                let with_entries: Vec<usize> =
+                    (range.start..=range.end).filter(|&kg| cut.key_group(kg).unwrap().is_some()).collect();
+                assert!(!with_entries.is_empty());
+                for &kg in &with_entries {
+                    assert_eq!(cut.restored_file(kg).map(|f| f.path.clone()), Some(format!("shared/kg{kg}")));
+                }
+                let (count, _, _) = declare(&mut b);
+                let k = keys.iter().find(|k| assign_to_key_group(*k, MAX) == with_entries[0]).unwrap();
+                b.put(count, with_entries[0], k, 1u64).unwrap();
+                let after = b.cut_key_groups();
+                assert_eq!(after.restored_file(with_entries[0]), None, "written since");
+                assert!(with_entries[1..].iter().all(|&kg| after.restored_file(kg).is_some()));
+                b.register::<u8>("new", StateKind::Value).unwrap();
+                assert!((0..MAX).all(|kg| b.cut_key_groups().restored_file(kg).is_none()), "a new state");
+            }
+            assert_eq!(all.len(), keys.len(), "p={p}: every key once");
+        }
+
+        // A snapshot whose states are declared in another order restores, but its files
+        // are not what this backend's cuts write: no origin.
+        let mut b = lsm(&dir, 1, 0);
+        b.register_map::<u32, i64>("by-hour").unwrap();
+        declare(&mut b);
+        let range = b.key_group_range();
+        b.restore_key_groups(&mut FromFiles(crate::SnapshotReader::new(&old[0][..], range).unwrap())).unwrap();
+        let cut = b.cut_key_groups();
+        assert!((0..MAX).all(|kg| cut.restored_file(kg).is_none()));
+        assert!(!read(&mut b).is_empty());
     }
 
     #[test]

@@ -15,8 +15,8 @@ use std::hash::Hash;
 use weir_core::KeyGroupRange;
 
 use crate::{
-    HeapKeyedStateBackend, Key, KeyGroupCut, KeyedStateBackend, KeyedStateSnapshot, LsmKeyedStateBackend, StateError,
-    StateId, StateKind, StateValue,
+    HeapKeyedStateBackend, Key, KeyGroupCut, KeyGroupSource, KeyedStateBackend, KeyedStateSnapshot,
+    LsmKeyedStateBackend, StateError, StateId, StateKind, StateValue,
 };
 
 /// The keyed state of one keyed operator subtask.
@@ -217,6 +217,10 @@ impl<K: Key> KeyedStateBackend<K> for StateBackend<K> {
 
     fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<(), StateError> {
         delegate!(self, b => KeyedStateBackend::restore(b, snapshots))
+    }
+
+    fn restore_key_groups(&mut self, source: &mut dyn KeyGroupSource) -> Result<(), StateError> {
+        delegate!(self, b => KeyedStateBackend::restore_key_groups(b, source))
     }
 
     fn estimated_size_bytes(&self) -> Result<u64, StateError> {

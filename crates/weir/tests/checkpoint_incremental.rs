@@ -246,11 +246,88 @@ fn incremental_checkpoints_store_changed_key_groups_and_restore_exactly() {
         let (ck2, state2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let restore = Restore { storage: storage.clone(), checkpoint: Some(third) };
         let own = Arc::new(LocalDirStorage::new(ck2.path()).unwrap());
-        let (env, out) = job(parallelism, own, 1, Some(restore), None, state2.path());
+        let (env, out) = job(parallelism, own.clone(), 1, Some(restore), None, state2.path());
         let result = execute_within(&env, "incremental: restored", LIMIT).unwrap();
         assert_eq!(result.restored_from, Some(third));
         assert_resumed_exactly(&out.take(), &format!("restored from {third} at parallelism {parallelism}"));
+        // Restored from another storage: its own checkpoints refer to none of those files.
+        let listed = weir_checkpoint::shared_files::referenced(own.as_ref()).unwrap();
+        let present: BTreeSet<String> = own.list_shared().unwrap().into_iter().collect();
+        assert!(listed.is_subset(&present), "{:?}", listed.difference(&present).collect::<Vec<_>>());
     }
+}
+
+/// The shared files the retained checkpoints of `storage` list, and those it holds.
+fn listed_and_present(storage: &LocalDirStorage) -> (BTreeSet<String>, BTreeSet<String>) {
+    let listed = weir_checkpoint::shared_files::referenced(storage).unwrap();
+    (listed, storage.list_shared().unwrap().into_iter().collect())
+}
+
+/// The checkpoint that wrote shared file `path` (`shared/c<N>-…`).
+fn writer(path: &str) -> Option<u64> {
+    path.strip_prefix("shared/c")?.split('-').next()?.parse().ok()
+}
+
+#[test]
+fn a_restored_job_lists_the_files_it_restored_from_and_a_crash_at_any_step_leaves_a_usable_checkpoint() {
+    let (ck, state_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let storage = Arc::new(LocalDirStorage::new(ck.path()).unwrap());
+    let latest = || storage.latest_completed().unwrap().unwrap();
+    let resume = || Some(Restore { storage: storage.clone(), checkpoint: None });
+
+    // 1. Incremental checkpoints during the tail; the job fails (no restart).
+    let (env, _) = job(2, storage.clone(), 1, None, Some(3), state_dir.path());
+    assert!(execute_within(&env, "restore: first run", LIMIT).unwrap_err().to_string().contains("injected failure"));
+    let restored = latest();
+    let state: u64 = restored.tasks.iter().flat_map(|t| &t.state.shared).map(|p| size(ck.path(), p)).sum();
+    assert!(state > KEYS as u64 * PAYLOAD as u64, "{state} bytes of state");
+
+    // 2. Restored at another parallelism, it fails before its first checkpoint: the
+    //    checkpoint it was restored from is still the restore point, and whole.
+    let (env, _) = job(3, storage.clone(), 1, resume(), Some(0), state_dir.path());
+    assert!(execute_within(&env, "restore: crash at once", LIMIT)
+        .unwrap_err()
+        .to_string()
+        .contains("injected failure"));
+    assert_eq!(latest().checkpoint, restored.checkpoint);
+
+    // 3. Restored again, it fails after its first checkpoint, with one retained: the
+    //    restored checkpoint is gone, the new one lists the files it did not change and
+    //    wrote little, and nothing is kept that no retained checkpoint lists.
+    let (env, _) = job(3, storage.clone(), 1, resume(), Some(1), state_dir.path());
+    assert!(execute_within(&env, "restore: crash after a checkpoint", LIMIT)
+        .unwrap_err()
+        .to_string()
+        .contains("injected"));
+    let after = latest();
+    assert!(after.checkpoint > restored.checkpoint);
+    assert!(storage.read_manifest(restored.checkpoint).is_err(), "the restored checkpoint was subsumed");
+    let shared: Vec<&String> = after.tasks.iter().flat_map(|t| &t.state.shared).collect();
+    let total: u64 = shared.iter().map(|p| size(ck.path(), p)).sum();
+    let old = shared.iter().filter(|p| writer(p).is_some_and(|w| w <= restored.checkpoint.0));
+    let reused: u64 = old.map(|p| size(ck.path(), p)).sum();
+    assert!(reused * 10 > total * 9, "{reused} of {total} bytes are files written before the restore");
+    let (listed, present) = listed_and_present(&storage);
+    assert!(listed.is_subset(&present), "every file the retained checkpoint lists is kept");
+    // Besides, only what a checkpoint in flight at the failure wrote (removed when the
+    // next job starts): every file only the restored checkpoint listed was deleted.
+    let unlisted: Vec<&String> = present.difference(&listed).collect();
+    assert!(unlisted.iter().all(|p| writer(p).is_some_and(|w| w > after.checkpoint.0)), "{unlisted:?}");
+    let written_since: u64 = present
+        .iter()
+        .filter(|p| writer(p).is_some_and(|w| w > restored.checkpoint.0))
+        .map(|p| size(ck.path(), p))
+        .sum();
+    assert!(written_since * 10 < total, "checkpoints after the restore wrote {written_since} of {total} bytes");
+
+    // 4. Restored from that checkpoint (which lists files of the first run), it resumes
+    //    exactly, and leaves only what its last checkpoint lists.
+    let (env, out) = job(2, storage.clone(), 1, resume(), None, state_dir.path());
+    let result = execute_within(&env, "restore: to the end", LIMIT).unwrap();
+    assert_eq!(result.restored_from, Some(after.checkpoint));
+    assert_resumed_exactly(&out.take(), "resumed from a checkpoint built on restored files");
+    let (listed, present) = listed_and_present(&storage);
+    assert_eq!(present, listed);
 }
 
 #[test]

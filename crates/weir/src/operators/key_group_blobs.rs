@@ -19,9 +19,12 @@ use std::hash::Hash;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use weir_core::KeyGroupRange;
+use weir_runtime::restored_item::RestoredItem;
 use weir_runtime::snapshot::OperatorStateWriter;
 use weir_runtime::BoxError;
-use weir_state::{HeapKeyedStateBackend, KeyedStateSnapshot, StateTable, TimerService, TimerSnapshot};
+use weir_state::{
+    HeapKeyedStateBackend, Key, KeyedStateBackend, KeyedStateSnapshot, StateTable, TimerService, TimerSnapshot,
+};
 
 /// The entry name of a keyed operator's state backend.
 pub(crate) const KEYED_STATE: &str = "keyed-state";
@@ -144,6 +147,27 @@ where
 /// Bytes that are not a keyed state snapshot.
 pub(crate) fn decode_backends(blobs: &[Vec<u8>]) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
     Ok(blobs.iter().map(|b| KeyedStateSnapshot::from_bytes(b)).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Restores into `backend` its key groups of the keyed state in `items` (the entry
+/// [`KEYED_STATE`], one item per old subtask, from
+/// [`OperatorStateReader::keyed_items`](weir_runtime::snapshot::OperatorStateReader::keyed_items)),
+/// one key group at a time: nothing is read before, only the backend's own key groups are
+/// read, and the embedded backend holds no more than one of them in memory. Call it once
+/// the operator's states are declared.
+///
+/// # Errors
+/// State that does not fit the declarations ([`weir_state::StateError::Restore`]) or
+/// storage that fails.
+pub(crate) fn restore_backend<K: Key>(
+    backend: &mut impl KeyedStateBackend<K>,
+    items: &[RestoredItem],
+) -> Result<(), BoxError> {
+    let range = backend.key_group_range();
+    for item in items {
+        backend.restore_key_groups(&mut *item.key_groups(range)?)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

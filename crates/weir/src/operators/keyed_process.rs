@@ -15,20 +15,20 @@
 //! comes again from upstream). On restore the timers come back at once, the keyed state
 //! only after the function's `open` — the backend can restore a state only once it is
 //! declared, and functions declare their states in `open`, which runs after
-//! `initialize_state`.
+//! `initialize_state`. The keyed state is read from storage only then, one key group at
+//! a time, so the embedded backend restores state larger than memory.
 
 use std::marker::PhantomData;
 
 use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::restored_item::RestoredItem;
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SideOutputs, SubtaskInfo};
-use weir_state::{
-    AsBackendRef, Key, KeyedStateBackend, KeyedStateSnapshot, StateBackend, StateBackendConfig, TimerService,
-};
+use weir_state::{AsBackendRef, Key, KeyedStateBackend, StateBackend, StateBackendConfig, TimerService};
 
-use super::key_group_blobs::{decode_backends, restore_timers, snapshot_timers, KEYED_STATE, TIMERS};
+use super::key_group_blobs::{restore_backend, restore_timers, snapshot_timers, KEYED_STATE, TIMERS};
 
 use crate::functions::{Collector, KeyedContext, KeyedProcessFunction, RuntimeContext, TimeDomain};
 
@@ -107,8 +107,9 @@ pub(crate) struct KeyedRuntime<K> {
     timers: TimerService<K, ()>,
     watermark: Watermark,
     max_parallelism: usize,
-    /// Keyed state read from a checkpoint, restored once the function declared its states.
-    pending: Vec<KeyedStateSnapshot>,
+    /// Keyed state of a checkpoint (not read yet), restored once the function declared
+    /// its states.
+    pending: Vec<RestoredItem>,
     /// `execution.checkpointing.incremental`: checkpoints store only the key groups of
     /// the embedded backend changed since the last completed one.
     incremental: bool,
@@ -139,7 +140,7 @@ impl<K: Key> KeyedRuntime<K> {
     /// State that does not decode.
     pub(crate) fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
         restore_timers(&mut self.timers, KeyedStateBackend::key_group_range(&self.backend), state.keyed(TIMERS))?;
-        self.pending = decode_backends(state.keyed(KEYED_STATE))?;
+        self.pending = state.keyed_items(KEYED_STATE);
         Ok(())
     }
 
@@ -155,7 +156,7 @@ impl<K: Key> KeyedRuntime<K> {
     ) -> Result<(), BoxError> {
         open(&mut RuntimeContext { subtask, backend: self.backend.backend_ref() })?;
         let pending = std::mem::take(&mut self.pending);
-        Ok(KeyedStateBackend::restore(&mut self.backend, &pending)?)
+        restore_backend(&mut self.backend, &pending)
     }
 
     /// Writes the keyed state and the timers, by key group. The keyed state is only cut
