@@ -22,7 +22,7 @@
 //! default) and [`LsmKeyedStateBackend`], an embedded LSM tree (fjall) on local disk for
 //! state larger than memory, with key-group-incremental snapshots
 //! ([`IncrementalSnapshot`]) and cuts a checkpoint writes key group by key group
-//! ([`KeyGroupCut`]). A keyed operator owns a [`StateBackend`] — either one,
+//! ([`KeyGroupCut`]); its timers can live there too ([`LsmTimerService`]). A keyed operator owns a [`StateBackend`] — either one,
 //! chosen by [`StateBackendConfig`] (`state.backend.type` = `hashmap` | `embedded`) —
 //! and the typed handles work over both. Both take a snapshot as a cheap cut on the
 //! task thread, serialized later on any thread ([`StateBackend::snapshot_async`]), and
@@ -44,6 +44,7 @@ pub mod key_group_cut;
 pub mod key_group_source;
 pub mod keyed_state_backend;
 pub mod lsm_backend;
+pub mod lsm_timer_service;
 pub mod reducing;
 pub mod snapshot;
 pub mod state_backend;
@@ -65,6 +66,7 @@ pub use key_group_source::{
 };
 pub use keyed_state_backend::KeyedStateBackend;
 pub use lsm_backend::{LsmKeyedStateBackend, LsmMetrics, MemoryBudget};
+pub use lsm_timer_service::{LsmTimerQueue, LsmTimerService};
 pub use reducing::{ReducingState, ReducingStateDescriptor};
 pub use snapshot::{KeyGroupSnapshot, KeyedStateSnapshot, StateMeta, SNAPSHOT_FORMAT_VERSION};
 pub use state_backend::{AsBackendRef, BackendRef, PendingSnapshot, StateBackend};

@@ -488,6 +488,95 @@ impl<K: Key> LsmKeyedStateBackend<K> {
     }
 }
 
+/// Sorted states: sets of entries per key group kept in the order of their bytes, which
+/// is what a timer queue in the store needs ([`LsmTimerService`](crate::LsmTimerService)).
+impl<K: Key> LsmKeyedStateBackend<K> {
+    /// Declares a **sorted** state: per key group, a set of `E` kept in the order of each
+    /// entry's bincode — for an `E` that starts with fixed-width big-endian fields (such
+    /// as `u64::to_be_bytes`), in the order of those fields.
+    ///
+    /// A snapshot holds it as a whole-value state keyed by `E` with `()` values (per key
+    /// group the bincode of `Vec<(E, ())>`), so it is checkpointed, restored and rescaled
+    /// with the other states.
+    ///
+    /// # Errors
+    /// As [`KeyedStateBackend::register`].
+    ///
+    /// # Example
+    /// ```
+    /// use weir_core::KeyGroupRange;
+    /// use weir_state::{LsmKeyedStateBackend, MemoryBudget};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut lsm = LsmKeyedStateBackend::<u64>::open(dir.path(), KeyGroupRange::for_operator(4, 1, 0), MemoryBudget::of(4 << 20)).unwrap();
+    /// let due = lsm.register_sorted::<([u8; 8], String)>("due").unwrap();
+    /// for (t, what) in [(30u64, "c"), (10, "a"), (20, "b")] {
+    ///     lsm.insert_sorted(due, 1, &(t.to_be_bytes(), what.to_string())).unwrap();
+    /// }
+    /// lsm.remove_sorted(due, 1, &(20u64.to_be_bytes(), "b".to_string())).unwrap();
+    /// let order: Vec<String> = lsm.sorted::<([u8; 8], String)>(due, 1, &[], &[]).map(|e| e.unwrap().1).collect();
+    /// assert_eq!(order, ["a", "c"]);
+    /// ```
+    pub fn register_sorted<E: Key>(&mut self, name: &str) -> Result<StateId, StateError> {
+        self.register_with(name, StateKind::Value, type_name::<E>(), Arc::new(WholeCodec::<E, ()>(PhantomData)), false)
+    }
+
+    fn sorted_key(&self, key_group: usize, entry: &impl Serialize) -> Result<Vec<u8>, StateError> {
+        debug_assert!(self.range.contains(key_group), "key group {key_group} outside {:?}", self.range);
+        let mut out = (key_group as u16).to_be_bytes().to_vec();
+        bincode::serialize_into(&mut out, entry).map_err(store_err)?;
+        Ok(out)
+    }
+
+    /// Adds `entry` (an `E` of the state, or anything with the same bincode) to
+    /// `key_group`'s set of the sorted state `id`; adding it again changes nothing.
+    ///
+    /// # Errors
+    /// [`StateError::Store`] when the store fails.
+    pub fn insert_sorted(&mut self, id: StateId, key_group: usize, entry: &impl Serialize) -> Result<(), StateError> {
+        let key = self.sorted_key(key_group, entry)?;
+        let written = key.len();
+        self.state(id).keyspace.insert(key, Vec::new()).map_err(store_err)?;
+        self.mark(key_group, written);
+        Ok(())
+    }
+
+    /// Removes `entry` from `key_group`'s set of the sorted state `id`.
+    ///
+    /// # Errors
+    /// [`StateError::Store`] when the store fails.
+    pub fn remove_sorted(&mut self, id: StateId, key_group: usize, entry: &impl Serialize) -> Result<(), StateError> {
+        let key = self.sorted_key(key_group, entry)?;
+        let written = key.len();
+        self.state(id).keyspace.remove(key).map_err(store_err)?;
+        self.mark(key_group, written);
+        Ok(())
+    }
+
+    /// The entries of `key_group`'s set whose bincode starts with `prefix`, in order,
+    /// from the first whose bincode is not below `from` (`&[]`: from the first).
+    ///
+    /// Starting after entries removed earlier, instead of at the prefix, spares reading
+    /// past their tombstones.
+    pub fn sorted<E: DeserializeOwned>(
+        &self,
+        id: StateId,
+        key_group: usize,
+        prefix: &[u8],
+        from: &[u8],
+    ) -> impl Iterator<Item = Result<E, StateError>> {
+        let mut within = (key_group as u16).to_be_bytes().to_vec();
+        within.extend_from_slice(prefix);
+        let mut lower = (key_group as u16).to_be_bytes().to_vec();
+        lower.extend_from_slice(if from > prefix { from } else { prefix });
+        self.state(id)
+            .keyspace
+            .range(lower..)
+            .map(|guard| guard.key().map_err(store_err))
+            .take_while(move |key| key.as_ref().map_or(true, |k| k.starts_with(&within)))
+            .map(|key| decode(&key?[2..]))
+    }
+}
+
 /// Serializes the given key groups of a read view into the heap backend's format:
 /// per state, the bincode of `Vec<(key, value)>` — for map states `Vec<(key, map)>` —
 /// assembled from the stored bytes without decoding values.

@@ -60,6 +60,45 @@ impl KeyedStateSnapshot {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::StateError> {
         bincode::deserialize(bytes).map_err(|e| crate::StateError::Restore(format!("not a keyed state snapshot: {e}")))
     }
+
+    /// Takes the state `name` out of the snapshot: its per key group blobs
+    /// (`(key group, blob)`, ascending), or `None` when the snapshot has no such state.
+    /// What remains restores as before, without it.
+    ///
+    /// For an operator that keeps some of its state in a backend in one configuration
+    /// and in structures of its own in another: it reads its own states itself and hands
+    /// the rest to the backend.
+    ///
+    /// # Example
+    /// ```
+    /// use weir_core::KeyGroupRange;
+    /// use weir_state::{HeapKeyedStateBackend, StateKind};
+    /// let mut backend = HeapKeyedStateBackend::<u32>::new(KeyGroupRange::for_operator(8, 1, 0));
+    /// let a = backend.register::<u64>("a", StateKind::Value).unwrap();
+    /// let b = backend.register::<u64>("b", StateKind::Value).unwrap();
+    /// backend.table_mut::<u64>(a).insert(3, &7, 70);
+    /// backend.table_mut::<u64>(b).insert(5, &9, 90);
+    /// let mut snapshot = backend.snapshot().unwrap();
+    /// let blobs = snapshot.take_state("b").unwrap();
+    /// assert_eq!(blobs.len(), 1);
+    /// let entries: Vec<(u32, u64)> = bincode::deserialize(&blobs[0].1).unwrap();
+    /// assert_eq!((blobs[0].0, entries), (5, vec![(9, 90)]));
+    /// assert_eq!(snapshot.states.len(), 1);
+    /// assert!(snapshot.take_state("b").is_none());
+    /// ```
+    pub fn take_state(&mut self, name: &str) -> Option<Vec<(usize, Vec<u8>)>> {
+        let index = self.states.iter().position(|s| s.name == name)?;
+        self.states.remove(index);
+        let mut blobs = Vec::new();
+        for kg in &mut self.key_groups {
+            let blob = kg.tables.remove(index);
+            if blob.as_slice() != crate::backend::EMPTY_BLOB {
+                blobs.push((kg.key_group, blob));
+            }
+        }
+        self.key_groups.retain(|kg| kg.tables.iter().any(|t| t.as_slice() != crate::backend::EMPTY_BLOB));
+        Some(blobs)
+    }
 }
 
 #[cfg(test)]

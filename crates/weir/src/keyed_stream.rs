@@ -61,7 +61,8 @@ where
     }
 
     /// Rolling reduce: emits, per record, `reduce(accumulated, record)` for its key (the
-    /// first record of a key as it is).
+    /// first record of a key as it is). The accumulated values are keyed state, in the
+    /// job's state backend.
     ///
     /// ```
     /// use weir::prelude::*;
@@ -87,9 +88,13 @@ where
         R: FnMut(T, T) -> T + Clone + Send + Sync + 'static,
     {
         let key_of = self.key_of.clone();
+        let backend = self.stream.env.state_backend_slot();
         // Reduced values are state, hence serializable: so are the records in flight.
         let stream = self.stream.with_record_serializer();
-        stream.transform(name, move |st: &SubtaskInfo| Ok(ReduceOperator::new(key_of.clone(), reduce.clone(), st)))
+        stream.transform(name, move |st: &SubtaskInfo| {
+            let config = backend.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            ReduceOperator::new(key_of.clone(), reduce.clone(), st, &config)
+        })
     }
 
     fn aggregate(&self, agg: Aggregation, pos: usize) -> DataStream<T>

@@ -11,8 +11,9 @@
 //! A rescale test takes a savepoint at parallelism 2 and resumes from it at parallelism
 //! 1 and 4: keyed state, windows and timers move with their key groups.
 //!
-//! Keyed process functions run on both state backends: the heap (`hashmap`) and the
-//! embedded LSM (`embedded`), whose snapshots restore into either.
+//! Keyed process functions, windows and rolling reductions run on both state backends:
+//! the heap (`hashmap`) and the embedded LSM (`embedded`; windows and rolling reductions
+//! with incremental checkpoints), whose snapshots restore into either.
 //!
 //! Inputs are read and prepared by one subtask up to the `key_by`, so the records of
 //! each key arrive in the same order in every run, and timestamps ascend, so no record
@@ -188,10 +189,29 @@ fn embedded() -> (StateBackendConfig, tempfile::TempDir) {
     (config, dir)
 }
 
+/// Where a run keeps its keyed state (and windows, and timers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StateIn {
+    Heap,
+    Embedded,
+    /// The embedded backend with incremental checkpoints: a restore reads key groups
+    /// written by several checkpoints.
+    EmbeddedIncremental,
+}
+
 impl Run {
     /// Keeps keyed state in the embedded backend instead of on the heap.
-    fn on_embedded_state(mut self) -> Run {
-        let (config, dir) = embedded();
+    fn on_embedded_state(self) -> Run {
+        self.on(StateIn::Embedded)
+    }
+
+    /// Keeps keyed state where `state` says.
+    fn on(mut self, state: StateIn) -> Run {
+        if state == StateIn::Heap {
+            return self;
+        }
+        let (mut config, dir) = embedded();
+        config.incremental = state == StateIn::EmbeddedIncremental;
         self.env = self.env.clone().with_state_backend(config);
         self._state_dir = Some(dir);
         self
@@ -311,12 +331,31 @@ where
     T: Data + Ord + std::fmt::Debug + Serialize + DeserializeOwned,
     F: Fn(&mut Run) -> DataStream<T>,
 {
+    assert_recovers_in(name, if embedded { StateIn::Embedded } else { StateIn::Heap }, build)
+}
+
+/// As [`assert_recovers`] on the heap and in the embedded backend with incremental
+/// checkpoints; asserts both commit the same records.
+fn assert_recovers_on_both<T, F>(name: &str, build: F) -> Vec<T>
+where
+    T: Data + Ord + std::fmt::Debug + Serialize + DeserializeOwned,
+    F: Fn(&mut Run) -> DataStream<T>,
+{
+    let heap = assert_recovers_in(name, StateIn::Heap, &build);
+    let embedded = assert_recovers_in(name, StateIn::EmbeddedIncremental, &build);
+    assert!(heap == embedded, "{name}: the embedded backend committed other records than the heap");
+    heap
+}
+
+/// As [`assert_recovers`], with keyed state where `state` says.
+fn assert_recovers_in<T, F>(name: &str, state: StateIn, build: F) -> Vec<T>
+where
+    T: Data + Ord + std::fmt::Debug + Serialize + DeserializeOwned,
+    F: Fn(&mut Run) -> DataStream<T>,
+{
     let mut outputs = Vec::new();
     for fail in [false, true] {
-        let mut run = Run::new(2, fail);
-        if embedded {
-            run = run.on_embedded_state();
-        }
+        let mut run = Run::new(2, fail).on(state);
         let committed = commit(&build(&mut run));
         let result = execute(&run.env, name);
         if fail {
@@ -429,7 +468,7 @@ fn check_buckets(embedded: bool) {
 
 #[test]
 fn rolling_sums_survive_a_failure() {
-    let got = assert_recovers("rolling sum", |run| {
+    let got = assert_recovers_on_both("rolling sum", |run| {
         run.numbers(1, N, "in")
             .map(|x: i64| (x % 5, x))
             .set_parallelism(1)
@@ -462,7 +501,7 @@ fn counted(run: &mut Run) -> KeyedStream<Counted, fn(&Counted) -> i64> {
 
 #[test]
 fn tumbling_windows_by_slicing_survive_a_failure() {
-    let got = assert_recovers("tumbling windows", |run| {
+    let got = assert_recovers_on_both("tumbling windows", |run| {
         counted(run)
             .window(TumblingEventTimeWindows::of(Duration::from_millis(50)))
             .reduce(|a, b| (a.0, a.1 + b.1, a.2 + b.2))
@@ -473,7 +512,7 @@ fn tumbling_windows_by_slicing_survive_a_failure() {
 
 #[test]
 fn sliding_windows_by_slicing_survive_a_failure() {
-    let got = assert_recovers("sliding windows", |run| {
+    let got = assert_recovers_on_both("sliding windows", |run| {
         counted(run)
             .window(SlidingEventTimeWindows::of(Duration::from_millis(100), Duration::from_millis(30)))
             .sum(2)
@@ -517,7 +556,7 @@ fn session_windows_survive_a_failure() {
     // A session closes 30 ms after its key's last record (a key sees a record every 5 ms
     // inside a run). Whenever the checkpoint is taken, some key's session has just seen
     // its last record and waits for its timer: it comes back from the checkpoint only.
-    let got = assert_recovers("session windows", |run| {
+    let got = assert_recovers_on_both("session windows", |run| {
         run.numbers(1, N, "in")
             .filter(|x: &i64| in_session_run(*x))
             .set_parallelism(1)
@@ -566,7 +605,7 @@ impl ProcessWindowFunction<i64, (i64, i64, i64), (i64, i64, usize, i64, u32), Ti
 #[test]
 fn process_window_functions_survive_a_failure() {
     // Sliding windows: at any checkpoint, five windows of each key hold records.
-    let got = assert_recovers("process windows", |run| {
+    let got = assert_recovers_on_both("process windows", |run| {
         counted(run)
             .window(SlidingEventTimeWindows::of(Duration::from_millis(100), Duration::from_millis(20)))
             .process(Describe::default())
@@ -580,7 +619,7 @@ fn process_window_functions_survive_a_failure() {
 
 #[test]
 fn count_windows_survive_a_failure() {
-    let got = assert_recovers("count windows", |run| {
+    let got = assert_recovers_on_both("count windows", |run| {
         counted(run).count_window(7).reduce(|a, b| (a.0, a.1 + b.1, a.2 + b.2)).uid("count-window")
     });
     assert!(got.iter().all(|w| w.1 == 7), "each window holds 7 records");
@@ -589,7 +628,7 @@ fn count_windows_survive_a_failure() {
 
 #[test]
 fn sliding_count_windows_with_an_evictor_survive_a_failure() {
-    let got = assert_recovers("sliding count windows", |run| {
+    let got = assert_recovers_on_both("sliding count windows", |run| {
         counted(run).count_window_sliding(5, 3).reduce(|a, b| (a.0, a.1 + b.1, a.2 + b.2)).uid("evicting")
     });
     assert_eq!(got.len(), 5 * (N as usize / 5 / 3));
@@ -619,7 +658,7 @@ fn interval_joins_survive_a_failure() {
 
 #[test]
 fn window_joins_survive_a_failure() {
-    let got = assert_recovers("window join", |run| {
+    let got = assert_recovers_on_both("window join", |run| {
         let a = run.numbers(1, N, "a");
         let b = run.numbers(1, N, "b").filter(|x: &i64| x % 2 == 0).set_parallelism(1);
         a.join(&b)
@@ -783,13 +822,13 @@ fn expected_running() -> Vec<Row> {
 // ---------------------------------------------------------------------------------------
 // Rescaling from a savepoint.
 
-/// An output of the rescale job: `(0, key, sum, 0)`, `(1, key, window start, count)` or
-/// `(2, key, count, sum)`.
+/// An output of the rescale job: `(0, key, sum, 0)`, `(1, key, window start, count)`,
+/// `(2, key, count, sum)`, `(3, key, window end, count)` or `(4, key, count, sum)`.
 type Row = (u8, i64, i64, i64);
 
 /// The rescale job: rolling sums per key (13 keys), per-key counts of 100 ms windows,
-/// and a keyed process function's running counts and sums (11 keys; the state backend's
-/// state).
+/// a keyed process function's running counts and sums (11 keys), per-key counts of
+/// sliding windows (by slicing) and per-key counts and sums of sessions.
 fn rescale_job(run: &mut Run) -> DataStream<Row> {
     let numbers = run.numbers(1, N, "in");
     let sums = numbers
@@ -812,22 +851,48 @@ fn rescale_job(run: &mut Run) -> DataStream<Row> {
         ))
         .uid("windows");
     let running = numbers.key_by(|x: &i64| x % 11).process(Running::default()).uid("running");
-    sums.union(&windows).union(&running)
+    // Windows by slicing: `(3, key, window end, count)`.
+    let sliced = numbers
+        .map(|x: i64| (x % 7, 1i64))
+        .set_parallelism(1)
+        .key_by(|t: &(i64, i64)| t.0)
+        .window(SlidingEventTimeWindows::of(Duration::from_millis(200), Duration::from_millis(100)))
+        .reduce(|a, b| (a.0, a.1 + b.1))
+        .uid("sliced")
+        .process(ProcessFn::new(|(key, n): (i64, i64), ctx: &mut Context, out: &mut Collector<Row>| {
+            out.collect((3, key, ctx.timestamp().ok_or("a window result has a timestamp")? + 1, n));
+            Ok(())
+        }));
+    // Sessions (merging windows): `(4, key, count, sum)`.
+    let sessions = numbers
+        .filter(|x: &i64| in_session_run(*x))
+        .set_parallelism(1)
+        .map(|x: i64| (x % 5, 1i64, x))
+        .set_parallelism(1)
+        .key_by(|t: &(i64, i64, i64)| t.0)
+        .window(EventTimeSessionWindows::with_gap(Duration::from_millis(30)))
+        .aggregate(CountSum)
+        .uid("sessions")
+        .map(|(key, count, sum): (i64, i64, i64)| (4u8, key, count, sum));
+    sums.union(&windows).union(&running).union(&sliced).union(&sessions)
 }
 
 #[test]
 fn a_savepoint_resumes_at_another_parallelism() {
-    savepoint_then_resume(false, [(1, false), (4, false)]);
+    // Heap to heap, and into the embedded backend (windows, sums and keyed state move
+    // from the heap's formats into the store).
+    savepoint_then_resume(false, &[(1, false), (4, false), (4, true)]);
 }
 
 #[test]
 fn a_savepoint_of_embedded_state_resumes_at_another_parallelism_on_either_backend() {
-    savepoint_then_resume(true, [(1, false), (3, true)]);
+    // Back to the heap, and in the embedded backend at 1 and 4.
+    savepoint_then_resume(true, &[(1, false), (1, true), (4, true)]);
 }
 
 /// Takes a savepoint at parallelism 2 (keyed state in the embedded backend when
 /// `embedded`), then resumes from it at each `(parallelism, embedded)` of `resumes`.
-fn savepoint_then_resume(embedded: bool, resumes: [(usize, bool); 2]) {
+fn savepoint_then_resume(embedded: bool, resumes: &[(usize, bool)]) {
     // What an uninterrupted run emits: each key's rolling sums, each window's count.
     let mut expected = Vec::new();
     let mut totals = [0i64; 13];
@@ -840,6 +905,20 @@ fn savepoint_then_resume(embedded: bool, resumes: [(usize, bool); 2]) {
         expected.push((1, key, start, count as i64));
     }
     expected.extend(expected_running());
+    for key in 0..7 {
+        for end in (100..=N + 200).step_by(100) {
+            let count = (end - 200..end).filter(|x| (1..=N).contains(x) && x % 7 == key).count() as i64;
+            if count > 0 {
+                expected.push((3, key, end, count));
+            }
+        }
+    }
+    let mut sessions: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+    for x in (1..=N).filter(|x| in_session_run(*x)) {
+        let s = sessions.entry((x % 5, (x + 20 * (x % 5)) / 100)).or_default();
+        *s = (s.0 + 1, s.1 + x);
+    }
+    expected.extend(sessions.iter().map(|((key, _), (count, sum))| (4u8, *key, *count, *sum)));
     let expected = sorted(expected);
 
     // Take a savepoint at parallelism 2 while the paced input is about a quarter read.
@@ -891,7 +970,7 @@ fn savepoint_then_resume(embedded: bool, resumes: [(usize, bool); 2]) {
     let at_savepoint: BTreeMap<(u64, u64), Vec<Row>> =
         committed.lock().unwrap().iter().filter(|((_, c), _)| *c < savepoint.0).map(|(k, v)| (*k, v.clone())).collect();
     assert!(!at_savepoint.is_empty(), "checkpoints before the savepoint committed output");
-    for (parallelism, embedded) in resumes {
+    for &(parallelism, embedded) in resumes {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(LocalDirStorage::new(dir.path()).unwrap());
         let from = Arc::new(LocalDirStorage::new(&savepoints).unwrap());

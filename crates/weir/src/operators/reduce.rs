@@ -1,13 +1,17 @@
 //! Keyed rolling reduce: `reduce`, `sum`, `min`, `max`, `min_by`, `max_by`.
 //!
-//! The accumulated values are keyed state; checkpoints write them by key group, so a
-//! job resumes with them at any parallelism.
+//! The accumulated values are keyed state, in the backend the job configures: on the
+//! heap, updated in place, or in the embedded backend (one read and one write per
+//! record), for more keys than memory holds. Checkpoints write them by key group — the
+//! embedded backend's key group by key group through its cut, incrementally when
+//! configured — in the same snapshot format either way, so a job resumes with them at
+//! any parallelism, on either backend.
 
 use weir_core::key_group::assign_to_key_group;
 use weir_core::StreamRecord;
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{HeapKeyedStateBackend, Key, StateId, StateKind, StateValue};
+use weir_state::{Key, KeyedStateBackend, StateBackend, StateBackendConfig, StateId, StateKind, StateValue};
 
 use super::key_group_blobs::{decode_backends, snapshot_backend, KEYED_STATE};
 
@@ -17,27 +21,33 @@ use super::key_group_blobs::{decode_backends, snapshot_backend, KEYED_STATE};
 pub struct ReduceOperator<K, T, KS, R> {
     key_of: KS,
     reduce: R,
-    backend: HeapKeyedStateBackend<K>,
+    backend: StateBackend<K>,
     state: StateId,
     max_parallelism: usize,
+    /// `execution.checkpointing.incremental` (embedded backend).
+    incremental: bool,
     _t: std::marker::PhantomData<fn(T)>,
 }
 
 impl<K: Key, T: StateValue, KS, R> ReduceOperator<K, T, KS, R> {
-    /// Reduces with `reduce` per key of `key_of`, as `subtask`.
-    pub fn new(key_of: KS, reduce: R, subtask: &SubtaskInfo) -> Self {
-        let mut backend = HeapKeyedStateBackend::new(subtask.key_group_range());
-        let state = backend
-            .register::<Option<T>>("_reduce", StateKind::Value)
-            .expect("a fresh backend has no conflicting state");
-        ReduceOperator {
+    /// Reduces with `reduce` per key of `key_of`, as `subtask`, in the backend `config`
+    /// describes.
+    ///
+    /// # Errors
+    /// When the embedded backend cannot open its working directory.
+    pub fn new(key_of: KS, reduce: R, subtask: &SubtaskInfo, config: &StateBackendConfig) -> Result<Self, BoxError> {
+        let owner = format!("{}-{}", subtask.name, subtask.index);
+        let mut backend = config.create(subtask.key_group_range(), &owner)?;
+        let state = backend.register::<Option<T>>("_reduce", StateKind::Value)?;
+        Ok(ReduceOperator {
             key_of,
             reduce,
             backend,
             state,
             max_parallelism: subtask.max_parallelism,
+            incremental: config.incremental,
             _t: std::marker::PhantomData,
-        }
+        })
     }
 }
 
@@ -57,23 +67,46 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        snapshot_backend(&mut self.backend, state);
+        match &mut self.backend {
+            StateBackend::Heap(backend) => snapshot_backend(backend, state),
+            StateBackend::Embedded(backend) => state.keyed_cut(KEYED_STATE, backend.cut_key_groups(), self.incremental),
+        }
         Ok(())
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<T>) -> Result<(), BoxError> {
-        let table = self.backend.table_mut::<Option<T>>(self.state);
         let records = out.records();
-        for r in batch.drain(..) {
-            let key = (self.key_of)(&r.value);
-            let key_group = assign_to_key_group(&key, self.max_parallelism);
-            let slot = table.get_or_insert_with(key_group, &key, || None);
-            let next = match slot.take() {
-                Some(acc) => (self.reduce)(acc, r.value),
-                None => r.value,
-            };
-            records.push(StreamRecord { value: next.clone(), timestamp: r.timestamp });
-            *slot = Some(next);
+        match &mut self.backend {
+            StateBackend::Heap(backend) => {
+                let table = backend.table_mut::<Option<T>>(self.state);
+                for r in batch.drain(..) {
+                    let key = (self.key_of)(&r.value);
+                    let key_group = assign_to_key_group(&key, self.max_parallelism);
+                    let slot = table.get_or_insert_with(key_group, &key, || None);
+                    let next = match slot.take() {
+                        Some(acc) => (self.reduce)(acc, r.value),
+                        None => r.value,
+                    };
+                    records.push(StreamRecord { value: next.clone(), timestamp: r.timestamp });
+                    *slot = Some(next);
+                }
+            }
+            StateBackend::Embedded(backend) => {
+                let range = backend.key_group_range();
+                for r in batch.drain(..) {
+                    let key = (self.key_of)(&r.value);
+                    let key_group = assign_to_key_group(&key, self.max_parallelism);
+                    if !range.contains(key_group) {
+                        return Err(format!("key group {key_group} is not this subtask's ({range:?})").into());
+                    }
+                    let next = match backend.get::<Option<T>>(self.state, key_group, &key)?.flatten() {
+                        Some(acc) => (self.reduce)(acc, r.value),
+                        None => r.value,
+                    };
+                    backend.put(self.state, key_group, &key, Some(next.clone()))?;
+                    records.push(StreamRecord { value: next, timestamp: r.timestamp });
+                }
+            }
         }
         Ok(())
     }

@@ -6,12 +6,14 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use weir_runtime::SubtaskInfo;
-use weir_state::{Key, StateValue};
+use weir_state::{Key, StateBackendKind, StateValue};
 
 use super::assigner::millis;
 use super::evictor::{EvictorSlot, NoEvictor, WithEvictor};
 use super::function::contents::{Aggregator, EmitResult, Incremental, ProcessAll, ProcessResult, Reducer};
-use super::operator::slicing_operator::SlicingWindowOperator;
+use super::operator::by_backend::ByBackend;
+use super::operator::embedded_window_operator::EmbeddedWindowOperator;
+use super::operator::slicing_operator::{EmbeddedSlicingWindowOperator, SlicingWindowOperator};
 use super::operator::window_operator::WindowOperator;
 use super::operator::WindowSettings;
 use super::{
@@ -537,8 +539,18 @@ where
         };
         self.check();
         let (key_of, settings, contents) = (self.keyed.key_of.clone(), self.settings(), EmitResult(incremental));
+        let backend = self.keyed.stream.env.state_backend_slot();
         let stream = self.keyed.stream.transform(&format!("Sliced{name}"), move |st: &SubtaskInfo| {
-            Ok(SlicingWindowOperator::new(key_of.clone(), contents.clone(), spec, settings.clone(), st))
+            let config = backend.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let (key_of, contents, settings) = (key_of.clone(), contents.clone(), settings.clone());
+            Ok(match config.kind {
+                StateBackendKind::HashMap => {
+                    ByBackend::Heap(SlicingWindowOperator::new(key_of, contents, spec, settings, st))
+                }
+                StateBackendKind::Embedded => ByBackend::Embedded(EmbeddedSlicingWindowOperator::embedded(
+                    key_of, contents, spec, settings, st, &config,
+                )?),
+            })
         });
         self.finish(stream)
     }
@@ -554,15 +566,25 @@ where
         let contents = self.evictor.clone().wrap::<K, C>(contents, codec);
         let (key_of, assigner, trigger, settings) =
             (self.keyed.key_of.clone(), self.assigner.clone(), self.trigger.clone(), self.settings());
+        let backend = self.keyed.stream.env.state_backend_slot();
         let stream = self.keyed.stream.transform(name, move |st: &SubtaskInfo| {
-            Ok(WindowOperator::new(
-                key_of.clone(),
-                assigner.clone(),
-                trigger.clone(),
-                contents.clone(),
-                settings.clone(),
-                st,
-            ))
+            let config = backend.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let (key_of, assigner, trigger, contents) =
+                (key_of.clone(), assigner.clone(), trigger.clone(), contents.clone());
+            Ok(match config.kind {
+                StateBackendKind::HashMap => {
+                    ByBackend::Heap(WindowOperator::new(key_of, assigner, trigger, contents, settings.clone(), st))
+                }
+                StateBackendKind::Embedded => ByBackend::Embedded(EmbeddedWindowOperator::new(
+                    key_of,
+                    assigner,
+                    trigger,
+                    contents,
+                    settings.clone(),
+                    st,
+                    &config,
+                )?),
+            })
         });
         self.finish(stream)
     }

@@ -140,4 +140,12 @@ where
         }
         Ok(values.into_iter().zip(timestamps).map(|(value, timestamp)| StreamRecord { value, timestamp }).collect())
     }
+
+    fn keeps_elements(&self) -> bool {
+        true
+    }
+
+    fn emit_changes_elements(&self) -> bool {
+        true
+    }
 }

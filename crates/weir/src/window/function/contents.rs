@@ -81,6 +81,21 @@ pub trait WindowContents<K, T, W>: Clone + Send + Sync + 'static {
     /// # Errors
     /// Bytes that are not contents of this window function.
     fn load(&self, bytes: &[u8]) -> Result<Self::Acc, BoxError>;
+
+    /// Whether the contents are the window's elements in arrival order, which `add`
+    /// appends to and `merge` concatenates (a process function without pre-aggregation,
+    /// an evictor). The embedded backend then stores a window's contents in chunks,
+    /// appending each element without reading the window (Flink's list state), and
+    /// reads them back as `merge` of the chunks' `load` in order.
+    fn keeps_elements(&self) -> bool {
+        false
+    }
+
+    /// Whether `emit` may change kept elements (an evictor removes some); when false, a
+    /// firing leaves the stored elements as they are.
+    fn emit_changes_elements(&self) -> bool {
+        false
+    }
 }
 
 /// An incremental function: the contents are one accumulated value with a result.
@@ -314,5 +329,9 @@ where
 
     fn load(&self, bytes: &[u8]) -> Result<Vec<T>, BoxError> {
         self.codec.decode(bytes)
+    }
+
+    fn keeps_elements(&self) -> bool {
+        true
     }
 }

@@ -4,7 +4,7 @@
 
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, SideOutputs};
-use weir_state::{BackendRef, HeapKeyedStateBackend, KeyedStateContext};
+use weir_state::{AsBackendRef, BackendRef, KeyedStateContext, StateBackend};
 
 use crate::functions::{Collector, RuntimeContext};
 use crate::window::Window;
@@ -21,7 +21,7 @@ pub struct WindowContext<'a, K, W> {
     pub(crate) key: &'a K,
     pub(crate) key_group: usize,
     pub(crate) window: &'a W,
-    pub(crate) backend: &'a mut HeapKeyedStateBackend<WindowStateKey<K, W>>,
+    pub(crate) backend: &'a mut StateBackend<WindowStateKey<K, W>>,
     pub(crate) sides: &'a mut SideOutputs,
     pub(crate) watermark: i64,
     pub(crate) processing_time: i64,
@@ -77,14 +77,14 @@ impl<K: Clone, W: Window> WindowContext<'_, K, W> {
 /// A scope of keyed state — one window of a key, or the whole key — to pass to
 /// `ValueState`, `ListState` and `MapState` handles (Flink's `KeyedStateStore`).
 pub struct KeyedStateStore<'c, K, W> {
-    backend: &'c mut HeapKeyedStateBackend<WindowStateKey<K, W>>,
+    backend: &'c mut StateBackend<WindowStateKey<K, W>>,
     key: WindowStateKey<K, W>,
     key_group: usize,
 }
 
 impl<K, W> KeyedStateContext<WindowStateKey<K, W>> for KeyedStateStore<'_, K, W> {
     fn state_parts(&mut self) -> (BackendRef<'_, WindowStateKey<K, W>>, &WindowStateKey<K, W>, usize) {
-        (BackendRef::Heap(self.backend), &self.key, self.key_group)
+        (self.backend.backend_ref(), &self.key, self.key_group)
     }
 }
 

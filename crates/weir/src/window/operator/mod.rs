@@ -3,8 +3,22 @@
 //! `EvictingWindowOperator`), [`slicing_operator::SlicingWindowOperator`] for tumbling
 //! and sliding windows with the default trigger, no evictor and an incremental
 //! function.
+//!
+//! Each keeps its windows and timers where the job's keyed state lives
+//! (`state.backend.type`): on the heap, or in the embedded backend for state larger than
+//! memory — the general operator as [`embedded_window_operator::EmbeddedWindowOperator`],
+//! the slicing operator over an embedded slice store. A subtask builds one variant
+//! ([`by_backend::ByBackend`]); [`window_core::WindowCore`] is what both variants of the
+//! general operator share, [`stored_windows`] how either's checkpoint restores into the
+//! other.
 
+pub mod by_backend;
+pub mod embedded_window_operator;
+pub(crate) mod slice_store;
 pub mod slicing_operator;
+pub(crate) mod stored_windows;
+pub(crate) mod timer_store;
+pub(crate) mod window_core;
 pub mod window_operator;
 
 use weir_core::StreamRecord;

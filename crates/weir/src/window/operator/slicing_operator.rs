@@ -17,10 +17,16 @@
 //! (Results equal up to the order in which a reduce function sees its inputs, so the
 //! function must be associative and commutative — as for any incremental aggregation.)
 //!
+//! The slices and timers are in a [`SliceStore`]: on the heap, or — with the embedded
+//! backend — one stored value per key (its slices, pending fire times and cleanup time)
+//! and timers in the backend ([`EmbeddedSlicingWindowOperator`]). The heap variant's code
+//! is what it was before the store was a parameter: the heap store's methods are
+//! inlined to the table access and never fail.
+//!
 //! Checkpoints write, by key group, every key's slices (accumulators as the window
-//! function saves them), its pending fire times and cleanup time, and the timer service.
+//! function saves them), its pending fire times and cleanup time, and the timers (see
+//! [`slice_store`](super::slice_store) for each store's entries).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 
 use weir_core::key_group::assign_to_key_group;
@@ -28,51 +34,18 @@ use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{BackendRef, HeapKeyedStateBackend, Key, StateTable, Timer, TimerQueue, TimerService};
+use weir_state::{
+    AsBackendRef, HeapKeyedStateBackend, Key, KeyedStateBackend, KeyedStateSnapshot, StateBackend, StateBackendConfig,
+    StateTable, Timer, TimerService,
+};
 
+use super::slice_store::{EmbeddedSlices, KeySlices, SliceBackend, SliceStore, SliceTimer};
+use super::timer_store::TimerStore;
 use super::{missing_timestamp, Out, WindowSettings};
-use crate::functions::RuntimeContext;
-use crate::operators::key_group_blobs::{restore_timers, snapshot_timers, KeyGroupBlobs, TIMERS};
+use crate::functions::{RuntimeContext, TimeDomain};
 use crate::window::assigner::SliceSpec;
-use crate::window::function::{FireScope, WindowContents, WindowContext, WindowStateKey};
+use crate::window::function::{FireScope, WindowContents, WindowContext};
 use crate::window::TimeWindow;
-
-/// What a slicing timer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-enum SliceTimer {
-    /// The end (max timestamp) of a window to emit.
-    Fire,
-    /// The time the key's newest slice can be dropped.
-    Cleanup,
-}
-
-/// The slices of one key.
-struct KeySlices<A> {
-    /// Slice start → accumulator.
-    slices: BTreeMap<i64, Option<A>>,
-    /// Pending fire timers (window max timestamps).
-    fire_timers: BTreeSet<i64>,
-    cleanup_timer: Option<i64>,
-}
-
-impl<A> Default for KeySlices<A> {
-    fn default() -> Self {
-        KeySlices { slices: BTreeMap::new(), fire_timers: BTreeSet::new(), cleanup_timer: None }
-    }
-}
-
-impl<A> KeySlices<A> {
-    fn is_idle(&self) -> bool {
-        self.slices.is_empty() && self.fire_timers.is_empty() && self.cleanup_timer.is_none()
-    }
-}
-
-/// The checkpoint entry holding the keys' slices.
-const SLICES: &str = "slices";
-
-/// A key's slices as a checkpoint holds them: `(slice start, saved accumulator)`, the
-/// pending fire times, the cleanup time.
-type SavedSlices = (Vec<(i64, Option<Vec<u8>>)>, BTreeSet<i64>, Option<i64>);
 
 /// The window grid, in milliseconds.
 #[derive(Debug, Clone, Copy)]
@@ -122,10 +95,13 @@ fn gcd(a: i64, b: i64) -> i64 {
     }
 }
 
-/// Tumbling or sliding windows over slices, with an incremental window function.
-pub struct SlicingWindowOperator<K, T, KS, C>
+/// Tumbling or sliding windows over slices, with an incremental window function; the
+/// slices and timers in the store `ST` (the heap's by default).
+pub(crate) struct SlicingWindowOperator<K, T, KS, C, ST = HeapSlices<K, <C as WindowContents<K, T, TimeWindow>>::Acc>>
 where
+    K: Key,
     C: WindowContents<K, T, TimeWindow>,
+    ST: SliceStore<K, C::Acc>,
 {
     key_of: KS,
     contents: C,
@@ -133,14 +109,24 @@ where
     event_time: bool,
     allowed_lateness: i64,
     settings: WindowSettings,
-    keys: StateTable<K, KeySlices<C::Acc>>,
-    /// Unused by incremental functions; the window context needs one.
-    backend: HeapKeyedStateBackend<WindowStateKey<K, TimeWindow>>,
-    timers: TimerService<K, SliceTimer>,
+    keys: ST,
+    timers: ST::Timers,
+    /// Unused by incremental functions (the window context needs one); in the embedded
+    /// store, the slices and timers.
+    backend: SliceBackend<K>,
     watermark: i64,
     max_parallelism: usize,
+    /// The backend's state read from a checkpoint, restored after `open`.
+    pending: Vec<KeyedStateSnapshot>,
     _t: PhantomData<fn(T)>,
 }
+
+/// The heap's slice store.
+pub(crate) type HeapSlices<K, A> = StateTable<K, KeySlices<A>>;
+
+/// The slicing operator with slices and timers in the embedded backend.
+pub(crate) type EmbeddedSlicingWindowOperator<K, T, KS, C> =
+    SlicingWindowOperator<K, T, KS, C, EmbeddedSlices<<C as WindowContents<K, T, TimeWindow>>::Acc>>;
 
 impl<K, T, KS, C> SlicingWindowOperator<K, T, KS, C>
 where
@@ -149,7 +135,7 @@ where
     KS: Fn(&T) -> K + Send + 'static,
     C: WindowContents<K, T, TimeWindow>,
 {
-    /// A slicing operator for windows of `spec`, as `subtask`.
+    /// A slicing operator for windows of `spec`, as `subtask`, on the heap.
     pub(crate) fn new(
         key_of: KS,
         contents: C,
@@ -158,6 +144,61 @@ where
         subtask: &SubtaskInfo,
     ) -> Self {
         let range = subtask.key_group_range();
+        let backend = StateBackend::Heap(HeapKeyedStateBackend::new(range));
+        SlicingWindowOperator::with_store(
+            key_of,
+            contents,
+            spec,
+            settings,
+            subtask,
+            (StateTable::new(range), TimerService::default(), backend),
+        )
+    }
+}
+
+impl<K, T, KS, C> EmbeddedSlicingWindowOperator<K, T, KS, C>
+where
+    K: Key,
+    T: Send + 'static,
+    KS: Fn(&T) -> K + Send + 'static,
+    C: WindowContents<K, T, TimeWindow>,
+{
+    /// A slicing operator for windows of `spec`, as `subtask`, in the embedded backend
+    /// `config` describes.
+    ///
+    /// # Errors
+    /// When the backend cannot open its working directory.
+    pub(crate) fn embedded(
+        key_of: KS,
+        contents: C,
+        spec: SliceSpec,
+        settings: WindowSettings,
+        subtask: &SubtaskInfo,
+        config: &StateBackendConfig,
+    ) -> Result<Self, BoxError> {
+        let owner = format!("{}-{}", subtask.name, subtask.index);
+        let mut backend = config.create(subtask.key_group_range(), &owner)?;
+        let (keys, timers) = EmbeddedSlices::declare(&mut backend, config)?;
+        Ok(SlicingWindowOperator::with_store(key_of, contents, spec, settings, subtask, (keys, timers, backend)))
+    }
+}
+
+impl<K, T, KS, C, ST> SlicingWindowOperator<K, T, KS, C, ST>
+where
+    K: Key,
+    T: Send + 'static,
+    KS: Fn(&T) -> K + Send + 'static,
+    C: WindowContents<K, T, TimeWindow>,
+    ST: SliceStore<K, C::Acc>,
+{
+    fn with_store(
+        key_of: KS,
+        contents: C,
+        spec: SliceSpec,
+        settings: WindowSettings,
+        subtask: &SubtaskInfo,
+        (keys, timers, backend): (ST, ST::Timers, SliceBackend<K>),
+    ) -> Self {
         SlicingWindowOperator {
             key_of,
             contents,
@@ -165,20 +206,23 @@ where
             event_time: spec.event_time,
             allowed_lateness: if spec.event_time { settings.allowed_lateness } else { 0 },
             settings,
-            keys: StateTable::new(range),
-            backend: HeapKeyedStateBackend::new(range),
-            timers: TimerService::default(),
+            keys,
+            timers,
+            backend,
             watermark: i64::MIN,
             max_parallelism: subtask.max_parallelism,
+            pending: Vec::new(),
             _t: PhantomData,
         }
     }
 
-    fn queue(&mut self) -> &mut TimerQueue<K, SliceTimer> {
+    /// The domain of the fire timers.
+    #[inline]
+    fn domain(&self) -> TimeDomain {
         if self.event_time {
-            &mut self.timers.event_time
+            TimeDomain::EventTime
         } else {
-            &mut self.timers.processing_time
+            TimeDomain::ProcessingTime
         }
     }
 
@@ -207,7 +251,7 @@ where
         let key = (self.key_of)(&value);
         let key_group = assign_to_key_group(&key, self.max_parallelism);
         self.backend.check_key_group(key_group)?;
-        let state = self.keys.get_or_insert_with(key_group, &key, KeySlices::default);
+        let state = self.keys.get_or_insert(&self.backend, key_group, &key, &self.contents)?;
         let slice = state.slices.entry(g.slice_start(time)).or_insert(None);
         self.contents.add(slice, value, timestamp);
 
@@ -252,14 +296,17 @@ where
         } else {
             None
         };
+        self.keys.save(&mut self.backend, key_group, &key, &self.contents)?;
+        let domain = self.domain();
         if let Some(t) = register_fire {
-            self.queue().register(t, &key, &SliceTimer::Fire);
+            self.timers.register(&mut self.backend, domain, t, &key, key_group, &SliceTimer::Fire)?;
         }
         if let Some((old, new)) = register_cleanup {
+            let (timers, backend) = (&mut self.timers, &mut self.backend);
             if let Some(old) = old {
-                self.timers.event_time.delete(old, &key, &SliceTimer::Cleanup);
+                timers.delete(backend, TimeDomain::EventTime, old, &key, key_group, &SliceTimer::Cleanup)?;
             }
-            self.timers.event_time.register(new, &key, &SliceTimer::Cleanup);
+            timers.register(backend, TimeDomain::EventTime, new, &key, key_group, &SliceTimer::Cleanup)?;
         }
         Ok(())
     }
@@ -267,7 +314,7 @@ where
     fn on_timer(&mut self, timer: Timer<K, SliceTimer>, now: i64, out: &mut Out<'_, C::Out>) -> Result<(), BoxError> {
         let Timer { timestamp, key, namespace } = timer;
         let key_group = assign_to_key_group(&key, self.max_parallelism);
-        let Some(state) = self.keys.get_mut(key_group, &key) else { return Ok(()) };
+        let Some(state) = self.keys.get(&self.backend, key_group, &key, &self.contents)? else { return Ok(()) };
         let g = self.grid;
         let lateness = self.allowed_lateness;
         let mut next = None;
@@ -310,12 +357,22 @@ where
             }
             state.slices.pop_first();
         }
-        let idle = next.is_none() && state.is_idle();
-        if idle {
-            self.keys.remove(key_group, &key);
+        if next.is_none() && state.is_idle() {
+            self.keys.remove(&mut self.backend, key_group, &key)?;
+        } else {
+            self.keys.save(&mut self.backend, key_group, &key, &self.contents)?;
         }
         if let Some(t) = next {
-            self.queue().register(t, &key, &SliceTimer::Fire);
+            let domain = self.domain();
+            self.timers.register(&mut self.backend, domain, t, &key, key_group, &SliceTimer::Fire)?;
+        }
+        Ok(())
+    }
+
+    /// Fires the timers of `domain` due at `time`.
+    fn fire(&mut self, domain: TimeDomain, time: i64, now: i64, out: &mut Out<'_, C::Out>) -> Result<(), BoxError> {
+        while let Some(timer) = self.timers.pop_due(&mut self.backend, domain, time)? {
+            self.on_timer(timer, now, out)?;
         }
         Ok(())
     }
@@ -325,7 +382,7 @@ where
 #[allow(clippy::too_many_arguments)]
 fn emit_window<K, T, C: WindowContents<K, T, TimeWindow>>(
     contents: &mut C,
-    backend: &mut HeapKeyedStateBackend<WindowStateKey<K, TimeWindow>>,
+    backend: &mut SliceBackend<K>,
     state: &KeySlices<C::Acc>,
     key: &K,
     key_group: usize,
@@ -357,53 +414,31 @@ fn emit_window<K, T, C: WindowContents<K, T, TimeWindow>>(
     contents.emit(acc, &mut scope)
 }
 
-impl<K, T, KS, C> Operator for SlicingWindowOperator<K, T, KS, C>
+impl<K, T, KS, C, ST> Operator for SlicingWindowOperator<K, T, KS, C, ST>
 where
     K: Key,
     T: Send + 'static,
     KS: Fn(&T) -> K + Send + 'static,
     C: WindowContents<K, T, TimeWindow>,
+    ST: SliceStore<K, C::Acc>,
 {
     type In = T;
     type Out = C::Out;
 
     fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
-        let range = self.backend.key_group_range();
-        let (contents, keys) = (&self.contents, &mut self.keys);
-        KeyGroupBlobs::restore(
-            state.keyed(SLICES),
-            range,
-            "window slices",
-            |key_group, key: K, (slices, fire_timers, cleanup_timer): SavedSlices| {
-                let slices = slices
-                    .into_iter()
-                    .map(|(start, acc)| Ok((start, acc.map(|bytes| contents.load(&bytes)).transpose()?)))
-                    .collect::<Result<BTreeMap<_, _>, BoxError>>()?;
-                keys.insert(key_group, &key, KeySlices { slices, fire_timers, cleanup_timer });
-                Ok(())
-            },
-        )?;
-        restore_timers(&mut self.timers, range, state.keyed(TIMERS))
+        self.pending = self.keys.restore(&mut self.timers, &mut self.backend, &self.contents, state)?;
+        Ok(())
     }
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.contents.open(&mut RuntimeContext { subtask, backend: BackendRef::Heap(&mut self.backend) })
+        self.contents.open(&mut RuntimeContext { subtask, backend: self.backend.backend_ref() })?;
+        let pending = std::mem::take(&mut self.pending);
+        self.backend.restore(&pending)?;
+        self.keys.restored(&mut self.timers, &mut self.backend)
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
-        // The backend stays empty: only incremental functions are computed by slicing.
-        let contents = &self.contents;
-        let slices = KeyGroupBlobs::of_table(&self.keys, self.backend.key_group_range(), |key| {
-            let slices = key
-                .slices
-                .iter()
-                .map(|(start, acc)| Ok((*start, acc.as_ref().map(|acc| contents.save(acc)).transpose()?)))
-                .collect::<Result<Vec<_>, BoxError>>()?;
-            Ok((slices, &key.fire_timers, key.cleanup_timer))
-        })?;
-        state.keyed(SLICES, slices);
-        state.keyed(TIMERS, snapshot_timers(&self.timers, self.max_parallelism)?);
-        Ok(())
+        self.keys.snapshot(&mut self.timers, &mut self.backend, &self.contents, self.max_parallelism, state)
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<T>>, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {
@@ -421,26 +456,19 @@ where
         let now = out.now_ms();
         {
             let (records, sides) = out.parts();
-            let mut out = Out { records, sides };
-            while let Some(timer) = self.timers.event_time.pop_due(watermark.0) {
-                self.on_timer(timer, now, &mut out)?;
-            }
+            self.fire(TimeDomain::EventTime, watermark.0, now, &mut Out { records, sides })?;
         }
         out.emit_watermark(watermark);
         Ok(())
     }
 
     fn next_processing_timer(&mut self) -> Option<i64> {
-        self.timers.processing_time.next_timestamp()
+        self.timers.next_timestamp(TimeDomain::ProcessingTime)
     }
 
     fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {
         let (records, sides) = out.parts();
-        let mut out = Out { records, sides };
-        while let Some(timer) = self.timers.processing_time.pop_due(now_ms) {
-            self.on_timer(timer, now_ms, &mut out)?;
-        }
-        Ok(())
+        self.fire(TimeDomain::ProcessingTime, now_ms, now_ms, &mut Out { records, sides })
     }
 }
 

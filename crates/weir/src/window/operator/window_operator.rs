@@ -34,195 +34,32 @@ use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
-use weir_state::{BackendRef, HeapKeyedStateBackend, Key, KeyedStateSnapshot, StateTable, Timer, TimerService};
+use weir_state::{
+    AsBackendRef, HeapKeyedStateBackend, Key, KeyedStateBackend, KeyedStateSnapshot, StateBackend, StateTable, Timer,
+    TimerService,
+};
 
+use super::stored_windows::{self, SavedWindow, WINDOWS};
+use super::window_core::{WindowCore, WindowEntry};
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::{RuntimeContext, TimeDomain};
 use crate::operators::key_group_blobs::{
     decode_backends, restore_timers, snapshot_backend, snapshot_timers, KeyGroupBlobs, KEYED_STATE, TIMERS,
 };
 use crate::window::assigner::WindowAssignerContext;
-use crate::window::function::{FireScope, WindowContents, WindowContext, WindowStateKey};
-use crate::window::trigger::TimerOp;
-use crate::window::{Trigger, TriggerContext, TriggerResult, Window, WindowAssigner};
-
-/// One open window of a key.
-pub(crate) struct WindowEntry<A, S> {
-    /// The contents; `None` before the first element and after a purge.
-    contents: Option<A>,
-    trigger_state: S,
-    /// The timers registered in the timer service for this (key, window).
-    timers: Vec<(TimeDomain, i64)>,
-}
-
-impl<A, S> WindowEntry<A, S> {
-    /// The trigger's view of this window: its state and timers, the operator's clocks,
-    /// and the list its timer requests go to.
-    #[inline]
-    fn trigger_context<'a>(&'a mut self, watermark: i64, now: i64, ops: &'a mut Vec<TimerOp>) -> TriggerContext<'a, S> {
-        TriggerContext {
-            state: &mut self.trigger_state,
-            watermark,
-            processing_time: now,
-            registered: &mut self.timers,
-            ops,
-        }
-    }
-}
-
-impl<A, S: Default> Default for WindowEntry<A, S> {
-    fn default() -> Self {
-        WindowEntry { contents: None, trigger_state: S::default(), timers: Vec::new() }
-    }
-}
+use crate::window::function::WindowContents;
+use crate::window::{Trigger, WindowAssigner};
 
 type KeyWindows<W, A, S> = HashMap<W, WindowEntry<A, S>, StableBuildHasher>;
-
-/// The checkpoint entry holding the open windows.
-const WINDOWS: &str = "windows";
-
-/// One open window as a checkpoint holds it: the window, its contents (as the window
-/// function saved them), its trigger state and its timers.
-type SavedWindow<W, S> = (W, Option<Vec<u8>>, S, Vec<(TimeDomain, i64)>);
 
 /// The open windows of every key of the subtask, by key group.
 type WindowTable<K, W, A, S> = StateTable<K, KeyWindows<W, A, S>>;
 
-/// The part of the operator that acts on one window at a time, separate from the
-/// per-key window maps so both can be borrowed at once.
-struct Core<K, T, W, TR, C> {
-    trigger: TR,
-    contents: C,
-    timers: TimerService<K, W>,
-    backend: HeapKeyedStateBackend<WindowStateKey<K, W>>,
-    ops: Vec<TimerOp>,
-    watermark: i64,
-    event_time: bool,
-    merging: bool,
-    allowed_lateness: i64,
-    _t: PhantomData<fn(T)>,
-}
+/// The heap operator's window core: timers in a [`TimerService`].
+type HeapCore<K, T, W, TR, C> = WindowCore<K, T, W, TR, C, TimerService<K, W>>;
 
-impl<K, T, W, TR, C> Core<K, T, W, TR, C>
-where
-    K: Key,
-    W: Window,
-    TR: Trigger<T, W>,
-    C: WindowContents<K, T, W>,
-{
-    /// When the window's state is dropped: event time `max_timestamp + allowed lateness`
-    /// (saturating), processing time `max_timestamp`.
-    #[inline]
-    fn cleanup_time(&self, window: &W) -> i64 {
-        if self.event_time {
-            window.max_timestamp().saturating_add(self.allowed_lateness)
-        } else {
-            window.max_timestamp()
-        }
-    }
-
-    /// Whether the window was cleaned up already (only event-time windows can be).
-    #[inline]
-    fn is_window_late(&self, window: &W) -> bool {
-        self.event_time && self.cleanup_time(window) <= self.watermark
-    }
-
-    /// Whether a record skipped by all its windows counts as late (Flink's
-    /// `isElementLate`).
-    #[inline]
-    fn is_element_late(&self, timestamp: i64) -> bool {
-        self.event_time && timestamp.saturating_add(self.allowed_lateness) <= self.watermark
-    }
-
-    /// Sends the timer requests of the last trigger call to the timer service.
-    #[inline]
-    fn apply_ops(&mut self, key: &K, window: &W) {
-        for op in self.ops.drain(..) {
-            match op {
-                TimerOp::Register(TimeDomain::EventTime, t) => self.timers.event_time.register(t, key, window),
-                TimerOp::Register(TimeDomain::ProcessingTime, t) => {
-                    self.timers.processing_time.register(t, key, window)
-                }
-                TimerOp::Delete(TimeDomain::EventTime, t) => self.timers.event_time.delete(t, key, window),
-                TimerOp::Delete(TimeDomain::ProcessingTime, t) => self.timers.processing_time.delete(t, key, window),
-            };
-        }
-    }
-
-    /// Registers the window's cleanup timer (none for windows that never end).
-    #[inline]
-    fn register_cleanup(&mut self, key: &K, window: &W, entry: &mut WindowEntry<C::Acc, TR::State>) {
-        let time = self.cleanup_time(window);
-        if time == i64::MAX {
-            return;
-        }
-        let domain = if self.event_time { TimeDomain::EventTime } else { TimeDomain::ProcessingTime };
-        if !entry.timers.contains(&(domain, time)) {
-            entry.timers.push((domain, time));
-            self.ops.push(TimerOp::Register(domain, time));
-            self.apply_ops(key, window);
-        }
-    }
-
-    /// Deletes every timer still registered for the window.
-    fn delete_timers(&mut self, key: &K, window: &W, entry: &mut WindowEntry<C::Acc, TR::State>) {
-        for (domain, t) in entry.timers.drain(..) {
-            self.ops.push(TimerOp::Delete(domain, t));
-        }
-        self.apply_ops(key, window);
-    }
-
-    /// Emits the window if the trigger fired, purges it if it said so.
-    #[allow(clippy::too_many_arguments)]
-    fn act(
-        &mut self,
-        result: TriggerResult,
-        key: &K,
-        key_group: usize,
-        window: &W,
-        entry: &mut WindowEntry<C::Acc, TR::State>,
-        now: i64,
-        out: &mut Out<'_, C::Out>,
-    ) -> Result<(), BoxError> {
-        if result.is_fire() {
-            if let Some(acc) = entry.contents.as_mut() {
-                let (contents, mut scope) = self.scope(key, key_group, window, now, out);
-                contents.emit(acc, &mut scope)?;
-            }
-        }
-        if result.is_purge() {
-            entry.contents = None;
-        }
-        Ok(())
-    }
-
-    /// The window function and what it sees when `window` of `key` fires.
-    fn scope<'s>(
-        &'s mut self,
-        key: &'s K,
-        key_group: usize,
-        window: &'s W,
-        now: i64,
-        out: &'s mut Out<'_, C::Out>,
-    ) -> (&'s mut C, FireScope<'s, K, W, C::Out>) {
-        let scope = FireScope {
-            ctx: WindowContext {
-                key,
-                key_group,
-                window,
-                backend: &mut self.backend,
-                sides: &mut *out.sides,
-                watermark: self.watermark,
-                processing_time: now,
-                merging: self.merging,
-            },
-            records: &mut *out.records,
-        };
-        (&mut self.contents, scope)
-    }
-}
-
-/// The general window operator: any assigner, trigger, evictor and window function.
+/// The general window operator: any assigner, trigger, evictor and window function,
+/// with windows and timers on the heap.
 pub struct WindowOperator<K, T, KS, A, TR, C>
 where
     A: WindowAssigner<T>,
@@ -231,7 +68,7 @@ where
 {
     key_of: KS,
     assigner: A,
-    core: Core<K, T, A::W, TR, C>,
+    core: HeapCore<K, T, A::W, TR, C>,
     windows: WindowTable<K, A::W, C::Acc, TR::State>,
     settings: WindowSettings,
     max_parallelism: usize,
@@ -268,11 +105,11 @@ where
         let merging = assigner.is_merging();
         WindowOperator {
             key_of,
-            core: Core {
+            core: WindowCore {
                 trigger,
                 contents,
                 timers: TimerService::default(),
-                backend: HeapKeyedStateBackend::new(range),
+                backend: StateBackend::Heap(HeapKeyedStateBackend::new(range)),
                 ops: Vec::new(),
                 watermark: i64::MIN,
                 event_time,
@@ -353,9 +190,9 @@ where
             &mut entry.trigger_context(core.watermark, now, &mut core.ops),
         );
         core.contents.add(&mut entry.contents, element, timestamp);
-        core.apply_ops(key, &window);
+        core.apply_ops(key, key_group, &window)?;
         core.act(result, key, key_group, &window, entry, now, out)?;
-        core.register_cleanup(key, &window, entry);
+        core.register_cleanup(key, key_group, &window, entry)?;
         Ok(())
     }
 
@@ -380,22 +217,7 @@ where
                 // An existing window swallows the new one: nothing moves.
                 continue;
             }
-            let core = &mut self.core;
-            if core.event_time && core.cleanup_time(&cover) <= core.watermark {
-                return Err(format!(
-                    "the end timestamp of an event-time window cannot become earlier than the current watermark by \
-                     merging (watermark {}, window {cover:?})",
-                    core.watermark
-                )
-                .into());
-            }
-            if !core.event_time && cover.max_timestamp() <= now {
-                return Err(format!(
-                    "the end timestamp of a processing-time window cannot become earlier than the current processing \
-                     time by merging (time {now}, window {cover:?})"
-                )
-                .into());
-            }
+            self.core.check_merge(&cover, now)?;
             let mut old: Vec<_> = merged
                 .into_iter()
                 .map(|m| {
@@ -403,20 +225,7 @@ where
                     (m, entry)
                 })
                 .collect();
-            let mut target = WindowEntry::default();
-            for (_, entry) in &mut old {
-                if let Some(acc) = entry.contents.take() {
-                    core.contents.merge(&mut target.contents, acc);
-                }
-            }
-            let states = old.iter().map(|(_, e)| e.trigger_state.clone()).collect();
-            core.trigger.on_merge(&cover, states, &mut target.trigger_context(core.watermark, now, &mut core.ops));
-            core.apply_ops(key, &cover);
-            for (m, mut entry) in old {
-                core.trigger.clear(&m, &mut entry.trigger_context(core.watermark, now, &mut core.ops));
-                core.apply_ops(key, &m);
-                core.delete_timers(key, &m, &mut entry);
-            }
+            let target = self.core.merge_entries(key, key_group, &cover, &mut old, now)?;
             key_windows.insert(cover, target);
         }
         Ok(result)
@@ -434,45 +243,29 @@ where
         let key_group = assign_to_key_group(&key, self.max_parallelism);
         let Some(key_windows) = self.windows.get_mut(key_group, &key) else { return Ok(()) };
         let Some(entry) = key_windows.get_mut(&window) else { return Ok(()) };
-        if let Some(i) = entry.timers.iter().position(|t| *t == (domain, timestamp)) {
-            entry.timers.swap_remove(i);
-        }
         let core = &mut self.core;
-        let mut ctx = entry.trigger_context(core.watermark, now, &mut core.ops);
-        let result = match domain {
-            TimeDomain::EventTime => core.trigger.on_event_time(timestamp, &window, &mut ctx),
-            TimeDomain::ProcessingTime => core.trigger.on_processing_time(timestamp, &window, &mut ctx),
-        };
-        core.apply_ops(&key, &window);
+        let result = core.on_timer(entry, &key, key_group, &window, domain, timestamp, now)?;
         core.act(result, &key, key_group, &window, entry, now, out)?;
-        let cleanup_domain = (domain == TimeDomain::EventTime) == core.event_time;
-        if cleanup_domain && timestamp == core.cleanup_time(&window) {
+        if core.is_cleanup(&window, domain, timestamp) {
             let mut entry = key_windows.remove(&window).expect("the entry was found above");
             if key_windows.is_empty() {
                 self.windows.remove(key_group, &key);
             }
-            self.clear_window(&key, key_group, &window, &mut entry, now, out)?;
+            self.core.clear_window(&key, key_group, &window, &mut entry, now, out)?;
         }
         Ok(())
     }
 
-    /// Drops a window at its cleanup time: its trigger is cleared, its timers deleted,
-    /// the window function's `clear` called (Flink's `clearAllState`).
-    fn clear_window(
-        &mut self,
-        key: &K,
-        key_group: usize,
-        window: &A::W,
-        entry: &mut WindowEntry<C::Acc, TR::State>,
-        now: i64,
-        out: &mut Out<'_, C::Out>,
-    ) -> Result<(), BoxError> {
-        let core = &mut self.core;
-        core.trigger.clear(window, &mut entry.trigger_context(core.watermark, now, &mut core.ops));
-        core.apply_ops(key, window);
-        core.delete_timers(key, window, entry);
-        let (contents, mut scope) = core.scope(key, key_group, window, now, out);
-        contents.clear(&mut scope)
+    /// Fires the timers of `domain` due at `time`.
+    fn fire(&mut self, domain: TimeDomain, time: i64, now: i64, out: &mut Out<'_, C::Out>) -> Result<(), BoxError> {
+        loop {
+            let due = match domain {
+                TimeDomain::EventTime => self.core.timers.event_time.pop_due(time),
+                TimeDomain::ProcessingTime => self.core.timers.processing_time.pop_due(time),
+            };
+            let Some(timer) = due else { return Ok(()) };
+            self.on_timer(timer, domain, now, out)?;
+        }
     }
 }
 
@@ -506,12 +299,25 @@ where
             },
         )?;
         restore_timers(&mut self.core.timers, range, state.keyed(TIMERS))?;
-        self.pending = decode_backends(state.keyed(KEYED_STATE))?;
+        let mut pending = decode_backends(state.keyed(KEYED_STATE))?;
+        // A checkpoint of the embedded variant holds the windows and timers as states of
+        // its backend: they come here instead.
+        let contents = &mut self.core.contents;
+        let timers = stored_windows::take_embedded::<K, T, A::W, C, TR::State>(
+            &mut pending,
+            range,
+            contents,
+            |key_group, key, window, entry| {
+                windows.get_or_insert_with(key_group, &key, KeyWindows::default).insert(window, entry);
+            },
+        )?;
+        self.core.timers.restore(range, &timers)?;
+        self.pending = pending;
         Ok(())
     }
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
-        self.core.contents.open(&mut RuntimeContext { subtask, backend: BackendRef::Heap(&mut self.core.backend) })?;
+        self.core.contents.open(&mut RuntimeContext { subtask, backend: self.core.backend.backend_ref() })?;
         let pending = std::mem::take(&mut self.pending);
         Ok(self.core.backend.restore(&pending)?)
     }
@@ -529,7 +335,10 @@ where
         })?;
         state.keyed(WINDOWS, windows);
         state.keyed(TIMERS, snapshot_timers(&self.core.timers, self.max_parallelism)?);
-        snapshot_backend(&mut self.core.backend, state);
+        let StateBackend::Heap(backend) = &mut self.core.backend else {
+            unreachable!("the heap window operator's backend is the heap")
+        };
+        snapshot_backend(backend, state);
         Ok(())
     }
 
@@ -548,10 +357,7 @@ where
         let now = out.now_ms();
         {
             let (records, sides) = out.parts();
-            let mut out = Out { records, sides };
-            while let Some(timer) = self.core.timers.event_time.pop_due(watermark.0) {
-                self.on_timer(timer, TimeDomain::EventTime, now, &mut out)?;
-            }
+            self.fire(TimeDomain::EventTime, watermark.0, now, &mut Out { records, sides })?;
         }
         out.emit_watermark(watermark);
         Ok(())
@@ -563,10 +369,6 @@ where
 
     fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<C::Out>) -> Result<(), BoxError> {
         let (records, sides) = out.parts();
-        let mut out = Out { records, sides };
-        while let Some(timer) = self.core.timers.processing_time.pop_due(now_ms) {
-            self.on_timer(timer, TimeDomain::ProcessingTime, now_ms, &mut out)?;
-        }
-        Ok(())
+        self.fire(TimeDomain::ProcessingTime, now_ms, now_ms, &mut Out { records, sides })
     }
 }
