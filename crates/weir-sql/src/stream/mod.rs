@@ -19,6 +19,7 @@ pub mod rank;
 pub mod regular_join;
 pub mod session_window;
 pub mod temporal_join;
+pub mod temporal_sort;
 pub mod translate;
 pub mod unnest;
 pub mod watermark;
