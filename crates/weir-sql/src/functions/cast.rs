@@ -19,6 +19,7 @@
 //! | STRING → DATE | ISO dates | `y[-m[-d]]`, text after a blank ignored (`'42'` → 0042-01-01) |
 //! | STRING → TIME | ISO times, also numbers | `h[:m[:s[.f]]]` within one day, else NULL |
 //! | STRING → DECIMAL | no exponent | Java's `BigDecimal` text (`'1e2'` → 100), rounded half-up |
+//! | DOUBLE, DECIMAL, integers → DECIMAL | error on overflow; a double's binary value | NULL on overflow; a double's shortest decimal text (`2.675` → 2.68), rounded half-up |
 //!
 //! Casts Flink refuses at validation (numbers to and from TIMESTAMP / TIMESTAMP_LTZ) are
 //! refused by the planner with Flink's message ([`refused_cast`]).
@@ -63,6 +64,7 @@ pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
         (Float32 | Float64, Int8 | Int16 | Int32 | Int64) => true,
         (Boolean | Float32 | Float64, t) if is_str(t) => true,
+        (Float32 | Float64 | Decimal128(_, _) | Int8 | Int16 | Int32 | Int64, Decimal128(_, _)) => true,
         _ => false,
     }
 }
@@ -232,6 +234,32 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                     arrow::compute::cast(&(Arc::new(nanos) as ArrayRef), &to)?
                 }
             })
+        }
+        (Float32 | Float64 | Decimal128(_, _) | Int8 | Int16 | Int32 | Int64, Decimal128(p, sc)) => {
+            let values: Vec<Option<i128>> = match &from {
+                Float32 | Float64 => {
+                    // Through the shortest decimal text, as Java's BigDecimal.valueOf(double):
+                    // 2.675 rounds to 2.68, not to the 2.67 its binary value would give.
+                    let v = arrow::compute::cast(&a[0], &Float64)?;
+                    let v = v.as_primitive::<arrow::datatypes::Float64Type>();
+                    v.iter()
+                        .map(|x| x.filter(|x| x.is_finite()).and_then(|x| parse_decimal(&format!("{x}"), *p, *sc)))
+                        .collect()
+                }
+                _ => {
+                    let (from_scale, raw) = match &from {
+                        Decimal128(_, s) => (*s, a[0].as_primitive::<arrow::datatypes::Decimal128Type>().clone()),
+                        _ => (
+                            0,
+                            arrow::compute::cast(&a[0], &Decimal128(38, 0))?
+                                .as_primitive::<arrow::datatypes::Decimal128Type>()
+                                .clone(),
+                        ),
+                    };
+                    raw.iter().map(|x| x.and_then(|x| rescale(x, from_scale, *p, *sc))).collect()
+                }
+            };
+            Ok(Arc::new(arrow::array::Decimal128Array::from(values).with_precision_and_scale(*p, *sc)?))
         }
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => {
             // Java's narrowing: the low bits, as `(int) someLong`.
@@ -439,6 +467,24 @@ pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
+/// An unscaled decimal of scale `from` at scale `scale`, rounded half-up (away from zero);
+/// `None` when it needs more than `precision` digits (Flink's CAST gives NULL then).
+pub fn rescale(value: i128, from: i8, precision: u8, scale: i8) -> Option<i128> {
+    let shift = i32::from(scale) - i32::from(from);
+    let scaled = if shift >= 0 {
+        value.checked_mul(10i128.checked_pow(shift as u32)?)?
+    } else {
+        let div = 10i128.checked_pow((-shift) as u32)?;
+        let (q, r) = (value / div, value % div);
+        if r.abs() * 2 >= div {
+            q + value.signum()
+        } else {
+            q
+        }
+    };
+    (scaled.abs() < 10i128.pow(u32::from(precision))).then_some(scaled)
+}
+
 /// Flink's CAST of a string to an integer: blanks around ignored, an optional sign, digits, and
 /// an optional fraction that is dropped.
 pub fn parse_integer(s: &str) -> Option<i64> {
@@ -528,5 +574,10 @@ mod tests {
         ] {
             assert_eq!(parse_decimal(s, p, sc), want, "{s:?}");
         }
+        // 12.345 / -12.355 / 999.995 as DECIMAL(5, 2): half-up away from zero, NULL past 5 digits.
+        assert_eq!(rescale(12_345, 3, 5, 2), Some(1_235));
+        assert_eq!(rescale(-12_355, 3, 5, 2), Some(-1_236));
+        assert_eq!(rescale(999_995, 3, 5, 2), None);
+        assert_eq!(rescale(7, 0, 5, 2), Some(700));
     }
 }

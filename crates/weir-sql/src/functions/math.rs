@@ -37,6 +37,10 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         }),
         // HEX(n | str): uppercase hex of a BIGINT (two's complement) or of a string's UTF-8 bytes.
         func("hex", (1, 1), &[Any], ret_utf8, hex),
+        // CEIL / FLOOR(x): integers and floats keep their type; DECIMAL(p, s) becomes
+        // DECIMAL(p - s + 1, 0) (DataFusion keeps the scale and can overflow).
+        func("ceil", (1, 1), &[Num], ret_ceil_floor, ceil_floor),
+        func("floor", (1, 1), &[Num], ret_ceil_floor, ceil_floor),
         // SIGN(x): -1, 0 or 1 in x's own type (INT for INT, DECIMAL(p, s) for DECIMAL(p, s)).
         func("sign", (1, 1), &[Num], ret_first, sign),
         // TRUNCATE(x [, d]): x truncated (toward zero) to d decimal places (d < 0 zeroes integer digits).
@@ -202,6 +206,44 @@ fn greatest_least(f: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<Array
         a.iter().fold(None, |acc, x| arrow::buffer::NullBuffer::union(acc.as_ref(), x.logical_nulls().as_ref()));
     let data = out.to_data().into_builder().nulls(nulls).build()?;
     Ok(arrow::array::make_array(data))
+}
+
+fn ret_ceil_floor(t: &[DataType]) -> Result<DataType> {
+    Ok(match &t[0] {
+        DataType::Decimal128(p, s) if *s > 0 => DataType::Decimal128((*p as i16 - *s as i16 + 1).min(38) as u8, 0),
+        other => other.clone(),
+    })
+}
+
+fn ceil_floor(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let ceil = f.static_name() == "ceil";
+    match a[0].data_type() {
+        DataType::Decimal128(_, s) if *s > 0 => {
+            let DataType::Decimal128(p, _) = ret_ceil_floor(&[a[0].data_type().clone()])? else { unreachable!() };
+            let div = 10i128.pow(*s as u32);
+            let x = a[0].as_primitive::<Decimal128Type>();
+            let out: arrow::array::Decimal128Array = (0..rows)
+                .map(|i| {
+                    get(x, i).map(|v| {
+                        let q = v.div_euclid(div);
+                        if ceil && v.rem_euclid(div) != 0 {
+                            q + 1
+                        } else {
+                            q
+                        }
+                    })
+                })
+                .collect();
+            Ok(Arc::new(out.with_precision_and_scale(p, 0)?))
+        }
+        DataType::Float32 | DataType::Float64 => {
+            let x = arrow::compute::cast(&a[0], &DataType::Float64)?;
+            let x = floats(&x);
+            let out = f64_rows(rows, |i| Ok(get(x, i).map(|v| if ceil { v.ceil() } else { v.floor() })))?;
+            Ok(arrow::compute::cast(&out, a[0].data_type())?)
+        }
+        _ => Ok(a[0].clone()),
+    }
 }
 
 fn sign(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {

@@ -24,6 +24,7 @@
 //! | `first_value`, `last_value` (aggregates) | first/last row, NULLs included | first/last non-NULL value; retractable |
 //! | `regexp_replace` | first match only, `$n` group references | every match, replacement taken literally |
 //! | `greatest`, `least` | skip NULL arguments | NULL if any argument is NULL |
+//! | `ceil`, `floor` | DECIMAL keeps its scale | DECIMAL(p, s) → DECIMAL(p - s + 1, 0) |
 //! | `overlay` | SQL standard | start outside the string → unchanged; tail dropped when start + len passes the end |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
@@ -125,6 +126,8 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "overlay",
     "greatest",
     "least",
+    "ceil",
+    "floor",
     "array_position",
     "array_remove",
     "map",
@@ -139,7 +142,6 @@ const FROM_DATAFUSION: &[&str] = &[
     "atan",
     "atan2",
     "avg",
-    "ceil",
     "char_length",
     "character_length",
     "coalesce",
@@ -150,7 +152,6 @@ const FROM_DATAFUSION: &[&str] = &[
     "count",
     "degrees",
     "exp",
-    "floor",
     "ifnull",
     "ln",
     "log10",
@@ -239,6 +240,8 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "grouping_id",
         "greatest",
         "least",
+        "ceil",
+        "floor",
         "str_to_map",
         "cardinality",
         "element",

@@ -172,6 +172,7 @@ impl<'a> PlanContext<'a> {
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
+        let plan = super::literals::int_literals(plan)?;
         let plan = super::unnest::decorrelate_unnest(plan)?;
         let plan = super::set_ops::bag_set_operations(plan)?;
         let plan = super::limit::limits_as_top_n(plan)?;

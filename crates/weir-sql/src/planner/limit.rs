@@ -25,9 +25,10 @@ pub fn limits_as_top_n(plan: LogicalPlan) -> Result<LogicalPlan> {
         else {
             return Ok(Transformed::no(node));
         };
+        // Without an order every row ties with every other, and ties keep arrival order.
         let (input, order) = match limit.input.as_ref() {
             LogicalPlan::Sort(sort) => (sort.input.as_ref().clone(), sort.expr.clone()),
-            other => (other.clone(), Vec::new()),
+            other => (other.clone(), vec![lit(0i32).sort(true, false)]),
         };
         let columns: Vec<Expr> = input.schema().columns().into_iter().map(Expr::Column).collect();
         let row_number = Expr::WindowFunction(Box::new(WindowFunction {
@@ -36,7 +37,7 @@ pub fn limits_as_top_n(plan: LogicalPlan) -> Result<LogicalPlan> {
                 args: vec![],
                 partition_by: vec![],
                 order_by: order.clone(),
-                window_frame: WindowFrame::new(if order.is_empty() { None } else { Some(false) }),
+                window_frame: WindowFrame::new(Some(false)),
                 filter: None,
                 null_treatment: None,
                 distinct: false,

@@ -6,6 +6,7 @@ mod context;
 pub mod fixed_intervals;
 pub mod group_window;
 pub mod limit;
+pub mod literals;
 pub mod naming;
 pub mod scalar_subquery;
 pub mod set_ops;

@@ -47,6 +47,7 @@ const UNITS: [&str; 12] = [
 ///   and TIMESTAMPDIFF;
 /// * `FLOOR(t TO unit)` / `CEIL(t TO unit)` → `flink_floor(t, 'UNIT')` / `flink_ceil(…)`;
 /// * a `TIMESTAMP '…'` literal gets the precision of its fraction digits;
+/// * `CAST(x AS CHAR(n))` pads to `n` characters and `CAST(x AS VARCHAR(n))` cuts to `n`;
 /// * the target of a `CAST`: `TIMESTAMP_LTZ(p)` → `TIMESTAMP(p) WITH TIME ZONE` (Arrow's
 ///   `Timestamp(unit, "UTC")`), and precisions rounded up to the Arrow unit that holds them
 ///   (`TIMESTAMP` alone is `TIMESTAMP(6)`, as in Flink). Unlike a column's type
@@ -57,6 +58,10 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
     impl VisitorMut for Units {
         type Break = ();
         fn pre_visit_expr(&mut self, expr: &mut sqlparser::ast::Expr) -> ControlFlow<()> {
+            if let Some(sized) = sized_string_cast(expr) {
+                *expr = sized;
+                return ControlFlow::Continue(());
+            }
             if let sqlparser::ast::Expr::Cast { data_type, .. } = expr {
                 cast_target(data_type);
                 return ControlFlow::Continue(());
@@ -107,6 +112,43 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
         }
     }
     let _ = query.visit(&mut Units);
+}
+
+/// `CAST(x AS CHAR(n))` as `RPAD(CAST(x AS STRING), n, ' ')` and `CAST(x AS VARCHAR(n))` as
+/// `LEFT(CAST(x AS STRING), n)`: Flink pads a CHAR and cuts both to their length,
+/// DataFusion keeps any string as it is. (`TRY_CAST` alike.)
+fn sized_string_cast(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr> {
+    use sqlparser::ast::{CharacterLength, Expr as Ast};
+    let Ast::Cast { kind, expr: inner, data_type, format, array } = expr else { return None };
+    let (pad, length) = match data_type {
+        SqlType::Char(l) | SqlType::Character(l) => (true, l.as_ref()),
+        SqlType::Varchar(l) | SqlType::CharacterVarying(l) => (false, l.as_ref()),
+        _ => return None,
+    };
+    let length = match length {
+        Some(CharacterLength::IntegerLength { length, .. }) => *length,
+        None if pad => 1,
+        _ => return None,
+    };
+    let text = Ast::Cast {
+        kind: kind.clone(),
+        expr: inner.clone(),
+        data_type: SqlType::String(None),
+        format: format.clone(),
+        array: *array,
+    };
+    let sql = if pad { format!("rpad(NULL, {length}, ' ')") } else { format!("left(NULL, {length})") };
+    let mut call = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
+        .try_with_sql(&sql)
+        .ok()?
+        .parse_expr()
+        .ok()?;
+    if let Ast::Function(f) = &mut call {
+        if let FunctionArguments::List(list) = &mut f.args {
+            list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(text));
+        }
+    }
+    Some(call)
 }
 
 /// `name(inner, 'UNIT')` as an AST call.

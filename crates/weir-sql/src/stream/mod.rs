@@ -20,6 +20,7 @@ pub mod record_codec;
 pub mod regular_join;
 pub mod session_window;
 pub mod temporal_join;
+pub mod temporal_sort;
 pub mod translate;
 pub mod unnest;
 pub mod watermark;

@@ -368,6 +368,7 @@ impl<'e> Translator<'e> {
                 Ok(Stream { data, schema: u.schema.clone(), updating, window: None, rowtime, origin: "Union".into() })
             }
             LogicalPlan::Unnest(u) => self.unnest(u),
+            LogicalPlan::Sort(s) => self.temporal_sort(s),
             LogicalPlan::Values(v) => {
                 let schema = Arc::new(v.schema.as_arrow().clone());
                 let empty = datafusion_common::DFSchema::empty();
@@ -455,6 +456,54 @@ impl<'e> Translator<'e> {
             window: None,
             rowtime,
             origin: "Correlate(UNNEST)".into(),
+        })
+    }
+
+    /// `ORDER BY rowtime [ASC], …` (Flink's temporal sort); any other order is refused with
+    /// Flink's message (an order with `LIMIT` is a Top-N, see [`crate::planner::limit`]).
+    fn temporal_sort(&self, s: &datafusion_expr::logical_plan::Sort) -> Result<Stream> {
+        let input = self.translate(&s.input)?;
+        let on_rowtime = match (s.expr.first(), input.rowtime) {
+            (Some(first), Some(rowtime)) if first.asc => match strip_alias(&first.expr) {
+                Expr::Column(c) => input.schema.index_of_column(c).ok() == Some(rowtime),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !on_rowtime || s.fetch.is_some() {
+            return Err(SqlError::unsupported("Sort on a non-time-attribute field is not supported."));
+        }
+        if input.updating {
+            return Err(SqlError::unsupported(format!(
+                "Sort on a time attribute needs an insert-only input, but its input is updating (from {})",
+                input.origin
+            )));
+        }
+        let time = input.rowtime.expect("checked");
+        let keys = s.expr[1..]
+            .iter()
+            .map(|k| Ok((physical(&k.expr, &input.schema, &self.props)?, !k.asc, k.nulls_first)))
+            .collect::<Result<Vec<_>>>()?;
+        let schema: SchemaRef = Arc::new(input.schema.as_arrow().clone());
+        let data = self
+            .exchange(&input, vec![], 1)
+            .transform("TemporalSort", move |_| {
+                super::temporal_sort::TemporalSortOperator::new(time, keys.clone(), schema.clone())
+            })
+            .set_parallelism(1);
+        let data = self.stateful(
+            data,
+            "temporal-sort",
+            "TemporalSort",
+            Some("the rows held for the watermark are not checkpointed yet".into()),
+        );
+        Ok(Stream {
+            data,
+            schema: input.schema.clone(),
+            updating: false,
+            window: None,
+            rowtime: Some(time),
+            origin: "TemporalSort".into(),
         })
     }
 

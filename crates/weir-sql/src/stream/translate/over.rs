@@ -230,6 +230,15 @@ impl Translator<'_> {
             w.start.is_some_and(|s| partition_columns.contains(&Some(s)))
                 && w.end.is_some_and(|e| partition_columns.contains(&Some(e)))
         });
+        // Flink 2.3 ranks streams by ROW_NUMBER only (RANK and DENSE_RANK are refused).
+        if top.kind != RankKind::RowNumber {
+            let name = if top.kind == RankKind::Rank { "RANK()" } else { "DENSE_RANK()" };
+            return Err(SqlError::unsupported(if windowed.is_some() {
+                format!("{name} function is not supported on Window TopN currently, only ROW_NUMBER() is supported.")
+            } else {
+                format!("{name} on streaming table is not supported currently")
+            }));
+        }
         let out_schema: SchemaRef = Arc::new(window.schema.as_arrow().clone());
         let parallelism = if partition.is_empty() { 1 } else { self.parallelism };
         let data = self.exchange(&input, partition.clone(), parallelism);

@@ -1,0 +1,73 @@
+//! Queries Apache Flink 2.3 refuses are refused here too, with Flink's reason (each checked
+//! against Flink 2.3 with the peer harness's probe): a Flink user gets the same answer from
+//! both engines, not a result Flink would never give.
+
+use weir_sql::session::{JobSettings, ResultSink, Session};
+
+struct Quiet;
+
+impl ResultSink for Quiet {
+    fn row(&mut self, _: &str) {}
+    fn message(&mut self, _: &str) {}
+}
+
+const DDL: &str = "CREATE TABLE s (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+  WITH ('connector' = 'datagen', 'number-of-rows' = '3');
+";
+
+/// The message of the error the statement gives after [`DDL`].
+fn refusal(statement: &str) -> String {
+    let script = format!("{DDL}{statement}");
+    let mut session = Session::new(JobSettings::default());
+    let e = session.execute_script(&script, &mut Quiet).expect_err("Flink refuses this statement");
+    e.message
+}
+
+#[test]
+fn rank_and_dense_rank_top_n_are_refused_on_streams() {
+    let e = refusal("SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY k ORDER BY v DESC) AS r FROM s) WHERE r <= 2;");
+    assert!(e.contains("RANK() on streaming table is not supported currently"), "{e}");
+    let e = refusal(
+        "SELECT * FROM (SELECT *, DENSE_RANK() OVER (PARTITION BY k ORDER BY v DESC) AS r FROM s) WHERE r <= 2;",
+    );
+    assert!(e.contains("DENSE_RANK() on streaming table is not supported currently"), "{e}");
+}
+
+#[test]
+fn window_top_n_takes_row_number_only() {
+    let e = refusal(
+        "SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY window_start, window_end ORDER BY v DESC) AS r
+         FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '10' SECOND))) WHERE r <= 2;",
+    );
+    assert!(
+        e.contains("RANK() function is not supported on Window TopN currently, only ROW_NUMBER() is supported"),
+        "{e}"
+    );
+    let e = refusal(
+        "SELECT * FROM (SELECT *, DENSE_RANK() OVER (PARTITION BY window_start, window_end ORDER BY v DESC) AS r
+         FROM TABLE(TUMBLE(TABLE s, DESCRIPTOR(ts), INTERVAL '10' SECOND))) WHERE r <= 2;",
+    );
+    assert!(e.contains("DENSE_RANK() function is not supported on Window TopN currently"), "{e}");
+}
+
+#[test]
+fn order_by_a_column_that_is_not_a_time_attribute_is_refused() {
+    let e = refusal("SELECT k, v FROM s ORDER BY v;");
+    assert!(e.contains("Sort on a non-time-attribute field is not supported."), "{e}");
+}
+
+#[test]
+fn over_aggregates_must_share_one_window() {
+    let e = refusal(
+        "SELECT k, SUM(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW),
+           COUNT(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1' SECOND PRECEDING AND CURRENT ROW) FROM s;",
+    );
+    assert!(e.contains("All aggregates must be computed on the same window"), "{e}");
+}
+
+#[test]
+fn integer_division_by_zero_fails() {
+    // Flink refuses the literal at planning; here the job fails on the first row.
+    let e = refusal("SELECT v / 0 FROM s;");
+    assert!(e.to_lowercase().contains("divide by zero") || e.contains("Division by zero"), "{e}");
+}
