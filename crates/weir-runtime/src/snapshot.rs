@@ -11,7 +11,7 @@
 //! | [`Distribution::KeyGroups`] | one blob holding its key groups | every old subtask's blob; it keeps the key groups it owns |
 //! | [`Distribution::SplitList`] | a list of items | an even share (round robin) of all items |
 //! | [`Distribution::UnionList`] | a list of items | all items of all old subtasks |
-//! | [`Distribution::KeyGroupFiles`] | keyed state as one file per key group ([`crate::task_state_upload`]) | as `KeyGroups`, read back first |
+//! | [`Distribution::KeyGroupFiles`] | keyed state as one file per key group ([`crate::task_state_upload`]) | as `KeyGroups`: the files of its key groups, read when it restores ([`crate::restored_item`]) |
 //!
 //! Operators are matched by their stable id: the user's `uid`, or one derived from the
 //! vertex's position and name (stable when the same program runs again).
@@ -52,8 +52,9 @@ pub enum Distribution {
     /// Union list state: every restoring subtask gets every item.
     UnionList,
     /// Keyed state stored as files, one per key group: the only item is a
-    /// [`KeyGroupFiles`](crate::task_state_upload::KeyGroupFiles) naming them. Restore reads
-    /// the files back into one `KeyGroups` blob (format version 2 and later).
+    /// [`KeyGroupFiles`](crate::task_state_upload::KeyGroupFiles) naming them (format
+    /// version 2 and later). A restoring subtask reads the files of its key groups when it
+    /// restores: one at a time, or as one `KeyGroups` blob of them.
     KeyGroupFiles,
 }
 
