@@ -27,9 +27,10 @@
 //! it (as a failure) once `C` checkpoints completed during the tail, and `--savepoint`
 //! takes a savepoint during the tail and then stops it. `--restore latest` or
 //! `--restore chk-N` (in `--checkpoint-dir`) resumes such a run, at any `--parallelism`,
-//! with the same `--records`, `--keys`, `--hot-keys` and `--payload`; it prints the
-//! restored process's peak memory, which for the embedded backend stays near its budget
-//! whatever the state's size (a restore reads one key group at a time):
+//! with the same `--records`, `--keys`, `--hot-keys`, `--payload` and `--tail`; it prints
+//! how long the restore took (until every subtask took its first record) and the peak
+//! memory by then, which for the embedded backend stays near its budget whatever the
+//! state's size (a restore reads one key group at a time):
 //!
 //! ```sh
 //! state_backend --backend embedded --memory 16mb --keys 250000 --records 250000 --payload 500 --hot-keys 4 \
@@ -40,8 +41,8 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use weir::connectors::BlackholeSink;
@@ -60,7 +61,16 @@ struct Track {
     buckets: Option<MapState<u64, u64>>,
     payload: usize,
     payload_state: Option<ValueState<String>>,
+    /// This subtask has taken a record.
+    started: bool,
 }
+
+/// When the job started, and, once every subtask of the keyed function has taken its
+/// first record (after restoring its state), how long that took (ms) and the peak
+/// resident memory by then (MiB): what a restore costs.
+static STARTED: OnceLock<Instant> = OnceLock::new();
+static READY_MS: AtomicU64 = AtomicU64::new(0);
+static READY_PEAK_MIB: AtomicU64 = AtomicU64::new(0);
 
 impl KeyedProcessFunction<u64, u64, u64> for Track {
     fn open(&mut self, ctx: &mut RuntimeContext<u64>) -> Result<(), BoxError> {
@@ -79,6 +89,12 @@ impl KeyedProcessFunction<u64, u64, u64> for Track {
         ctx: &mut KeyedContext<u64>,
         out: &mut Collector<u64>,
     ) -> Result<(), BoxError> {
+        if !self.started {
+            self.started = true;
+            let ms = STARTED.get().map_or(0, |t| t.elapsed().as_millis() as u64);
+            READY_MS.fetch_max(ms, Ordering::SeqCst);
+            READY_PEAK_MIB.fetch_max(peak_rss_mib(), Ordering::SeqCst);
+        }
         let (count, last, buckets) = (self.count.unwrap(), self.last.unwrap(), self.buckets.unwrap());
         let n = count.value(ctx)?.unwrap_or(0) + 1;
         count.update(ctx, n)?;
@@ -213,7 +229,7 @@ fn main() -> anyhow::Result<()> {
         .process(Track { payload, ..Track::default() })
         .uid("track")
         .sink_to(BlackholeSink::new(), "blackhole");
-    let started = Instant::now();
+    let started = *STARTED.get_or_init(Instant::now);
     let (control, job) = env.execute_async("state backend")?;
     if savepoint {
         while !reached.load(Ordering::SeqCst) && !job.is_finished() {
@@ -225,6 +241,10 @@ fn main() -> anyhow::Result<()> {
     }
     let result = job.join().map_err(|_| anyhow::anyhow!("the job's thread panicked"))?;
     let secs = started.elapsed().as_secs_f64();
+    if restore.is_some() {
+        let (ms, peak) = (READY_MS.load(Ordering::SeqCst), READY_PEAK_MIB.load(Ordering::SeqCst));
+        println!("restored: every subtask took its first record {ms} ms after the start; peak RSS by then {peak} MiB");
+    }
     match result {
         Ok(r) => {
             if let Some(from) = r.restored_from {
@@ -249,8 +269,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Per completed checkpoint: trigger to manifest written, the bytes it needs (its task
-/// states and every file they list) and the bytes it wrote (those no earlier checkpoint
-/// already had).
+/// states and every file they list) and the bytes it wrote (those no earlier retained
+/// checkpoint lists).
 fn report_checkpoints(storage: &LocalDirStorage) -> anyhow::Result<()> {
     let root = storage.root();
     let size = |path: &Path| std::fs::metadata(path).map_or(0, |m| m.len());
@@ -269,7 +289,7 @@ fn report_checkpoints(storage: &LocalDirStorage) -> anyhow::Result<()> {
         let wrote = own + shared_bytes(&mut shared.difference(&before));
         let mib = |b: u64| b as f64 / (1 << 20) as f64;
         println!("{} | {} | {:.2} | {:.2}", stored.id, took.as_millis(), mib(needs), mib(wrote));
-        before = shared;
+        before.extend(shared);
     }
     Ok(())
 }

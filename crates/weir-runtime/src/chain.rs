@@ -63,6 +63,10 @@ impl<O: Operator> Chained<O> {
             }
         }
         let opened = guard(&self.location, || op.open(subtask));
+        // State a restored operator read in `open` (from a kept clone of the reader).
+        if let Some(e) = restored.and_then(OperatorStateReader::read_error).filter(|_| opened.is_ok()) {
+            return Err(JobError::Restore(format!("operator {}: {e}", self.location)));
+        }
         match opened {
             // Keyed state is bound to its declarations in `open`; a snapshot that does not
             // fit them is a restore failure, not one a restart could mend.

@@ -437,5 +437,13 @@ mod tests {
             let bytes = item.read(Some(range)).unwrap();
             assert_eq!(KeyedStateSnapshot::from_bytes(&bytes).unwrap(), only(&whole, range));
         }
+
+        // A listed file that is gone fails the restore, naming the key group and the file.
+        let state = StoredTaskState::read(&storage, CheckpointId(1), &handle, true).unwrap();
+        counting.delete_file("shared/c1-v2-0.o0.e0.kg5").unwrap();
+        let range = KeyGroupRange::for_operator(MAX, 1, 0);
+        let mut source = state.operators[0].entries[0].items[0].key_groups(range).unwrap();
+        let e = std::iter::from_fn(|| source.next_key_group().transpose()).find_map(Result::err).unwrap();
+        assert!(matches!(&e, StateError::Store(m) if m.contains("key group 5") && m.contains("kg5")), "{e}");
     }
 }

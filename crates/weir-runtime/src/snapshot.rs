@@ -11,7 +11,7 @@
 //! | [`Distribution::KeyGroups`] | one blob holding its key groups | every old subtask's blob; it keeps the key groups it owns |
 //! | [`Distribution::SplitList`] | a list of items | an even share (round robin) of all items |
 //! | [`Distribution::UnionList`] | a list of items | all items of all old subtasks |
-//! | [`Distribution::KeyGroupFiles`] | keyed state as one file per key group ([`crate::task_state_upload`]) | as `KeyGroups`, read back first |
+//! | [`Distribution::KeyGroupFiles`] | keyed state as one file per key group ([`crate::task_state_upload`]) | as `KeyGroups`: the files of its key groups, read when it restores ([`crate::restored_item`]) |
 //!
 //! Operators are matched by their stable id: the user's `uid`, or one derived from the
 //! vertex's position and name (stable when the same program runs again).
@@ -20,7 +20,7 @@
 //! ([`TASK_STATE_FORMAT_VERSION`]) and described in `docs/checkpoints.md`.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use weir_core::{CheckpointId, KeyGroupRange};
@@ -52,8 +52,9 @@ pub enum Distribution {
     /// Union list state: every restoring subtask gets every item.
     UnionList,
     /// Keyed state stored as files, one per key group: the only item is a
-    /// [`KeyGroupFiles`](crate::task_state_upload::KeyGroupFiles) naming them. Restore reads
-    /// the files back into one `KeyGroups` blob (format version 2 and later).
+    /// [`KeyGroupFiles`](crate::task_state_upload::KeyGroupFiles) naming them (format
+    /// version 2 and later). A restoring subtask reads the files of its key groups when it
+    /// restores: one at a time, or as one `KeyGroups` blob of them.
     KeyGroupFiles,
 }
 
@@ -423,21 +424,23 @@ impl PendingTaskState {
 /// [`Self::list`] read an entry's items when it is first asked for; [`Self::keyed_items`]
 /// hands them over unread, to an operator that restores keyed state key group by key
 /// group. A read that fails gives no items; the error is kept ([`Self::read_error`]) and
-/// fails the restore once the operator has taken its state.
+/// fails the restore once the operator has taken its state (in `initialize_state`, or
+/// in `open` from a clone of the reader kept until then: clones share what was read and
+/// the error).
 #[derive(Debug, Clone, Default)]
 pub struct OperatorStateReader {
     entries: BTreeMap<String, ReaderEntry>,
     restored: bool,
     /// The key groups of the restoring subtask, when known.
     key_groups: Option<KeyGroupRange>,
-    failed: OnceLock<String>,
+    failed: Arc<OnceLock<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct ReaderEntry {
     items: Vec<RestoredItem>,
     /// The items' bytes, once read.
-    bytes: OnceLock<Vec<Vec<u8>>>,
+    bytes: Arc<OnceLock<Vec<Vec<u8>>>>,
 }
 
 impl OperatorStateReader {
@@ -450,16 +453,16 @@ impl OperatorStateReader {
     pub fn new(entries: BTreeMap<String, Vec<Vec<u8>>>) -> Self {
         let entries = entries
             .into_iter()
-            .map(|(name, items)| (name, ReaderEntry { items: Vec::new(), bytes: OnceLock::from(items) }))
+            .map(|(name, items)| (name, ReaderEntry { items: Vec::new(), bytes: Arc::new(OnceLock::from(items)) }))
             .collect();
-        OperatorStateReader { entries, restored: true, key_groups: None, failed: OnceLock::new() }
+        OperatorStateReader { entries, restored: true, key_groups: None, failed: Arc::default() }
     }
 
     /// Restored entries whose items may still lie in storage.
     pub(crate) fn from_items(entries: BTreeMap<String, Vec<RestoredItem>>) -> Self {
         let entries =
-            entries.into_iter().map(|(name, items)| (name, ReaderEntry { items, bytes: OnceLock::new() })).collect();
-        OperatorStateReader { entries, restored: true, key_groups: None, failed: OnceLock::new() }
+            entries.into_iter().map(|(name, items)| (name, ReaderEntry { items, bytes: Arc::default() })).collect();
+        OperatorStateReader { entries, restored: true, key_groups: None, failed: Arc::default() }
     }
 
     /// Says which key groups the restoring subtask owns: keyed state stored as a file per

@@ -97,17 +97,19 @@ pub struct LsmMetrics {
     pub cache_bytes: u64,
 }
 
-/// One stored entry: the key after the key-group prefix, and the value.
-type LsmEntry = (Vec<u8>, Vec<u8>);
-
 /// Knows a state's types where the byte-level code needs them.
 trait Codec: Send + Sync {
     /// Length of the bincode key at the start of `suffix` (the LSM key after the key
     /// group).
     fn key_len(&self, suffix: &[u8]) -> Result<usize, StateError>;
-    /// The LSM entries `(key suffix, value)` of one state's snapshot blob.
-    fn entries_of_blob(&self, blob: &[u8]) -> Result<Vec<LsmEntry>, StateError>;
+    /// Calls `entry(key suffix parts, value)` for each LSM entry of one state's snapshot
+    /// blob, in order, without holding more than one entry decoded: the blob's bytes are
+    /// the entries' bytes, only their boundaries need the types.
+    fn for_each_entry(&self, blob: &[u8], entry: EntrySink<'_>) -> Result<(), StateError>;
 }
+
+/// Takes one LSM entry: the parts of its key after the key group, and its value.
+type EntrySink<'a> = &'a mut dyn FnMut(&[&[u8]], &[u8]) -> Result<(), StateError>;
 
 struct WholeCodec<K, S>(PhantomData<fn() -> (K, S)>);
 struct MapCodec<K, UK, UV>(PhantomData<fn() -> K>, PhantomData<fn() -> (UK, UV)>);
@@ -118,17 +120,30 @@ fn key_len<K: DeserializeOwned>(suffix: &[u8]) -> Result<usize, StateError> {
     Ok(suffix.len() - rest.len())
 }
 
-fn encode(value: &impl Serialize) -> Result<Vec<u8>, StateError> {
-    bincode::serialize(value).map_err(|e| StateError::Snapshot(e.to_string()))
+/// Splits the bincode of one `T` off the front of `rest`.
+fn take<'a, T: DeserializeOwned>(rest: &mut &'a [u8]) -> Result<&'a [u8], StateError> {
+    let bytes = *rest;
+    bincode::deserialize_from::<_, T>(&mut *rest)
+        .map_err(|e| StateError::Restore(format!("undecodable entry: {e}")))?;
+    Ok(&bytes[..bytes.len() - rest.len()])
+}
+
+/// Reads a sequence's length off the front of `rest`.
+fn count(rest: &mut &[u8]) -> Result<u64, StateError> {
+    bincode::deserialize_from(&mut *rest).map_err(|e| StateError::Restore(format!("undecodable entries: {e}")))
 }
 
 impl<K: Key, S: StateValue> Codec for WholeCodec<K, S> {
     fn key_len(&self, suffix: &[u8]) -> Result<usize, StateError> {
         key_len::<K>(suffix)
     }
-    fn entries_of_blob(&self, blob: &[u8]) -> Result<Vec<LsmEntry>, StateError> {
-        let entries: Vec<(K, S)> = bincode::deserialize(blob).map_err(|e| StateError::Restore(e.to_string()))?;
-        entries.iter().map(|(k, s)| Ok((encode(k)?, encode(s)?))).collect()
+    /// The blob is `Vec<(K, S)>`: each entry is `K`'s bytes then `S`'s.
+    fn for_each_entry(&self, mut blob: &[u8], entry: EntrySink<'_>) -> Result<(), StateError> {
+        for _ in 0..count(&mut blob)? {
+            let key = take::<K>(&mut blob)?;
+            entry(&[key], take::<S>(&mut blob)?)?;
+        }
+        Ok(())
     }
 }
 
@@ -136,21 +151,23 @@ impl<K: Key, UK: StateValue + Hash + Eq, UV: StateValue> Codec for MapCodec<K, U
     fn key_len(&self, suffix: &[u8]) -> Result<usize, StateError> {
         key_len::<K>(suffix)
     }
-    fn entries_of_blob(&self, blob: &[u8]) -> Result<Vec<LsmEntry>, StateError> {
-        let entries: Vec<(K, Vec<(UK, UV)>)> =
-            bincode::deserialize(blob).map_err(|e| StateError::Restore(e.to_string()))?;
-        let mut out = Vec::new();
-        for (k, map) in &entries {
-            let k = encode(k)?;
-            for (uk, uv) in map {
-                let mut key = k.clone();
-                key.extend(encode(uk)?);
-                out.push((key, encode(uv)?));
+    /// The blob is `Vec<(K, map)>`, each map its length then `(UK, UV)` pairs: an entry's
+    /// key is `K`'s bytes then `UK`'s, its value `UV`'s.
+    fn for_each_entry(&self, mut blob: &[u8], entry: EntrySink<'_>) -> Result<(), StateError> {
+        for _ in 0..count(&mut blob)? {
+            let key = take::<K>(&mut blob)?;
+            for _ in 0..count(&mut blob)? {
+                let user_key = take::<UK>(&mut blob)?;
+                entry(&[key, user_key], take::<UV>(&mut blob)?)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
+
+/// How many bytes of a restored key group are written in one batch, at most (then the
+/// restore waits, as any write, for the memtables to fit the budget).
+const RESTORE_BATCH_BYTES: usize = 1 << 20;
 
 /// A declared state: what a snapshot needs of it, shareable with the serializing thread.
 #[derive(Clone)]
@@ -367,10 +384,8 @@ impl<K: Key> LsmKeyedStateBackend<K> {
     ///    what the task writes during a slow checkpoint.
     fn mark(&mut self, key_group: usize, bytes: usize) {
         self.written[key_group - self.range.start] = self.epoch;
-        let limit = 2 * self.budget.memtable_bytes * self.states.len().max(1) as u64;
-        while self.db.write_buffer_size() > limit {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        let limit = self.memtable_limit();
+        wait_for_memtables(&self.db, limit);
         if Arc::strong_count(&self.open_cuts) == 1 {
             self.written_under_cut = 0;
             return;
@@ -379,6 +394,11 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         while self.written_under_cut > limit && Arc::strong_count(&self.open_cuts) > 1 {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+
+    /// The memtable bytes of all states the budget allows: an active and a sealed one each.
+    fn memtable_limit(&self) -> u64 {
+        2 * self.budget.memtable_bytes * self.states.len().max(1) as u64
     }
 
     fn register_with(
@@ -458,7 +478,9 @@ impl<K: Key> LsmKeyedStateBackend<K> {
         Ok(targets)
     }
 
-    /// Writes one key group's entries (its tables in the order of `targets`) in one batch.
+    /// Writes one key group's entries (its tables in the order of `targets`), in batches
+    /// of at most [`RESTORE_BATCH_BYTES`], waiting after each as any write does: a
+    /// restore holds the key group's bytes and one batch, never the key group decoded.
     fn restore_key_group(&mut self, kg: &KeyGroupSnapshot, targets: &[usize]) -> Result<(), StateError> {
         if kg.tables.len() != targets.len() {
             return Err(StateError::Restore(format!(
@@ -469,21 +491,32 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             )));
         }
         let prefix = (kg.key_group as u16).to_be_bytes();
-        let mut batch = self.db.batch();
-        let mut written = 0;
+        let (db, limit) = (self.db.clone(), self.memtable_limit());
+        let mut batch = db.batch();
+        let (mut pending, mut written) = (0, 0);
         for (blob, &target) in kg.tables.iter().zip(targets) {
             let state = &self.states[target];
-            for (suffix, value) in state.codec.entries_of_blob(blob).map_err(|e| {
-                StateError::Restore(format!("state '{}', key group {}: {e}", state.meta.name, kg.key_group))
-            })? {
-                let mut key = prefix.to_vec();
-                key.extend(suffix);
-                written += key.len() + value.len();
-                batch.insert(&state.keyspace, key, value);
-            }
+            let keyspace = &state.keyspace;
+            state
+                .codec
+                .for_each_entry(blob, &mut |parts, value| {
+                    let mut key = prefix.to_vec();
+                    parts.iter().for_each(|p| key.extend_from_slice(p));
+                    pending += key.len() + value.len();
+                    batch.insert(keyspace, key, value.to_vec());
+                    if pending >= RESTORE_BATCH_BYTES {
+                        std::mem::replace(&mut batch, db.batch()).commit().map_err(store_err)?;
+                        written += std::mem::take(&mut pending);
+                        wait_for_memtables(&db, limit);
+                    }
+                    Ok(())
+                })
+                .map_err(|e| {
+                    StateError::Restore(format!("state '{}', key group {}: {e}", state.meta.name, kg.key_group))
+                })?;
         }
         batch.commit().map_err(store_err)?;
-        self.mark(kg.key_group, written);
+        self.mark(kg.key_group, written + pending);
         Ok(())
     }
 }
@@ -574,6 +607,14 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             .map(|guard| guard.key().map_err(store_err))
             .take_while(move |key| key.as_ref().map_or(true, |k| k.starts_with(&within)))
             .map(|key| decode(&key?[2..]))
+    }
+}
+
+/// Waits until the memtables of `db` fit `limit`: fjall flushes sealed memtables in the
+/// background but does not bound how many pile up when writes outrun the flushes.
+fn wait_for_memtables(db: &Database, limit: u64) {
+    while db.write_buffer_size() > limit {
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 
@@ -1059,6 +1100,35 @@ mod tests {
         let cut = b.cut_key_groups();
         assert!((0..MAX).all(|kg| cut.restored_file(kg).is_none()));
         assert!(!read(&mut b).is_empty());
+    }
+
+    #[test]
+    fn key_groups_larger_than_a_restore_batch_come_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut old = lsm(&dir, 1, 0);
+        let blob = old.register::<String>("blob", StateKind::Value).unwrap();
+        let tags = old.register_map::<u32, String>("tags").unwrap();
+        // About 1.25 MiB per key group, in a value state and a map state.
+        for i in 0..4_000u32 {
+            let key = format!("k{i}");
+            let kg = assign_to_key_group(&key, MAX);
+            old.put(blob, kg, &key, key.repeat(1_000 / key.len())).unwrap();
+            for t in 0..4 {
+                old.put_entry(tags, kg, &key, t, format!("{t}").repeat(1_000)).unwrap();
+            }
+        }
+        let snapshot = old.snapshot().unwrap();
+        assert!(snapshot
+            .key_groups
+            .iter()
+            .all(|kg| kg.tables.iter().map(Vec::len).sum::<usize>() > RESTORE_BATCH_BYTES));
+        let mut new = lsm(&dir, 2, 1);
+        new.register::<String>("blob", StateKind::Value).unwrap();
+        new.register_map::<u32, String>("tags").unwrap();
+        new.restore(std::slice::from_ref(&snapshot)).unwrap();
+        let range = new.key_group_range();
+        let owned: Vec<_> = snapshot.key_groups.iter().filter(|kg| range.contains(kg.key_group)).cloned().collect();
+        assert_eq!(new.snapshot().unwrap().key_groups, owned);
     }
 
     #[test]
