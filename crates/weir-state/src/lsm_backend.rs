@@ -424,10 +424,13 @@ impl<K: Key> LsmKeyedStateBackend<K> {
             .db
             .keyspace(&format!("state-{}", self.states.len()), || {
                 // Values of 1 KiB and more go to blob files, so compaction moves only keys
-                // and pointers instead of rewriting large values again and again.
+                // and pointers instead of rewriting large values again and again. A write
+                // is not handed to the OS on its own (the journal is flushed with its
+                // buffer): durability comes from checkpoints, not from the journal.
                 KeyspaceCreateOptions::default()
                     .max_memtable_size(memtable)
                     .with_kv_separation(Some(KvSeparationOptions::default()))
+                    .manual_journal_persist(true)
             })
             .map_err(store_err)?;
         self.states.push(LsmState {
