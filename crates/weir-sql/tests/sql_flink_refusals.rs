@@ -71,3 +71,15 @@ fn integer_division_by_zero_fails() {
     let e = refusal("SELECT v / 0 FROM s;");
     assert!(e.to_lowercase().contains("divide by zero") || e.contains("Division by zero"), "{e}");
 }
+
+#[test]
+fn lead_is_refused_in_stream_mode() {
+    let e = refusal("SELECT k, LEAD(v) OVER (PARTITION BY k ORDER BY ts) FROM s;");
+    assert!(e.contains("LEAD Function is not supported in stream mode."), "{e}");
+}
+
+#[test]
+fn count_distinct_of_two_fields_is_refused() {
+    let e = refusal("SELECT k, COUNT(DISTINCT k, v) FROM s GROUP BY k;");
+    assert!(e.contains("We now only support the count of one field."), "{e}");
+}

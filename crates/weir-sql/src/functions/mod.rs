@@ -44,6 +44,7 @@ mod common;
 pub mod datetime;
 mod hash;
 pub mod json;
+pub mod lag;
 pub mod math;
 pub mod proctime;
 mod string;

@@ -678,6 +678,9 @@ impl<'e> Translator<'e> {
             .map(|e| {
                 let name = e.schema_name().to_string();
                 match strip_alias(e) {
+                    Expr::AggregateFunction(af) if af.func.name() == "count" && af.params.args.len() > 1 => {
+                        Err(SqlError::unsupported("We now only support the count of one field."))
+                    }
                     Expr::AggregateFunction(af) => {
                         let args = af
                             .params

@@ -331,6 +331,12 @@ impl Translator<'_> {
 
     /// A window node that is not a filtered ranking: an OVER aggregation.
     pub(super) fn window(&self, window: &Window) -> Result<Stream> {
+        // LAG is an aggregate over the partition's rows so far in a stream, as in Flink.
+        // FIRST_VALUE / LAST_VALUE resolve to DataFusion's window functions; Flink's are the
+        // aggregates (first / last non-NULL value).
+        let lag = crate::functions::lag::lag();
+        let first_value = crate::functions::aggregate::first_value();
+        let last_value = crate::functions::aggregate::last_value();
         let mut functions = Vec::new();
         for e in &window.window_expr {
             let Expr::WindowFunction(f) = strip_alias(e) else {
@@ -345,6 +351,18 @@ impl Translator<'_> {
                          WHERE rn <= 3",
                         udf.name().to_uppercase()
                     )))
+                }
+                WindowFunctionDefinition::WindowUDF(udf) if udf.name().eq_ignore_ascii_case("lag") => {
+                    functions.push((e, &lag, &f.params))
+                }
+                WindowFunctionDefinition::WindowUDF(udf) if udf.name().eq_ignore_ascii_case("first_value") => {
+                    functions.push((e, &first_value, &f.params))
+                }
+                WindowFunctionDefinition::WindowUDF(udf) if udf.name().eq_ignore_ascii_case("last_value") => {
+                    functions.push((e, &last_value, &f.params))
+                }
+                WindowFunctionDefinition::WindowUDF(udf) if udf.name().eq_ignore_ascii_case("lead") => {
+                    return Err(SqlError::unsupported("LEAD Function is not supported in stream mode."))
                 }
                 WindowFunctionDefinition::WindowUDF(udf) => {
                     return Err(SqlError::unsupported(format!(
