@@ -79,13 +79,17 @@ impl<'a> Cur<'a> {
     fn string(&mut self) -> R<Cow<'a, str>> {
         self.i += 1;
         let start = self.i;
-        // Fastest path: the closing quote found by memchr (vectorized) with no escape and no
-        // control character before it; most keys and values are such.
+        // Fastest path: the closing quote or the first escape found by memchr (vectorized),
+        // with no control character before it; most keys and values have no escape.
         if let Some(k) = memchr::memchr2(b'"', b'\\', &self.b[start..]) {
             let end = start + k;
-            if self.b[end] == b'"' && self.b[start..end].iter().all(|&c| c >= 0x20) {
-                self.i = end + 1;
-                return Ok(Cow::Borrowed(&self.s[start..end]));
+            if self.b[start..end].iter().all(|&c| c >= 0x20) {
+                if self.b[end] == b'"' {
+                    self.i = end + 1;
+                    return Ok(Cow::Borrowed(&self.s[start..end]));
+                }
+                // An escape: the loops below go on from it, not from the start again.
+                self.i = end;
             }
         }
         // fast path: no escapes
@@ -844,4 +848,30 @@ impl JsonWriter<'_> {
 #[inline]
 fn int(x: i64, out: &mut Vec<u8>) {
     let _ = write!(out, "{x}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The string at the start of `text` and where the cursor ends, or the error.
+    fn string(text: &str) -> Result<(String, usize), String> {
+        let mut cur = Cur::new(text);
+        match cur.string() {
+            Ok(s) => Ok((s.into_owned(), cur.i)),
+            Err(Fail::Syntax(m) | Fail::Convert(m)) => Err(m),
+        }
+    }
+
+    #[test]
+    fn strings_with_and_without_escapes_are_read_whole() {
+        assert_eq!(string(r#""plain" rest"#).unwrap(), ("plain".into(), 7));
+        assert_eq!(string(r#""" x"#).unwrap(), ("".into(), 2));
+        assert_eq!(string(r#""a\"b\\c\n" x"#).unwrap(), ("a\"b\\c\n".into(), 11));
+        assert_eq!(string(r#""\u00e9t\u00e9""#).unwrap(), ("été".into(), 15));
+        assert_eq!(string(r#""\ud83d\ude00!""#).unwrap(), ("😀!".into(), 15));
+        assert!(string("\"a\u{1}b\"").unwrap_err().contains("control character"));
+        assert!(string(r#""a\"b\u0001"#).unwrap_err().contains("closing the string"));
+        assert!(string(r#""open"#).unwrap_err().contains("closing the string"));
+    }
 }

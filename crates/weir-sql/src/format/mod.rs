@@ -679,9 +679,12 @@ impl RowDecoder {
                     fail_on_missing: self.options.json.fail_on_missing_field,
                     ignore_errors: self.options.json.ignore_parse_errors,
                 };
-                self.seen.clear();
-                self.seen.extend_from_slice(&self.unread);
-                self.seen.resize(self.names.len(), false);
+                // Unread columns count as seen: their fields are skipped.
+                if self.unread.is_empty() {
+                    self.seen.fill(false);
+                } else {
+                    self.seen.copy_from_slice(&self.unread);
+                }
                 json::read_record(text, &self.names, &self.lookup, &mut self.columns, &mut self.seen, &ctx)
                     .map(|()| 1)
                     .map_err(|f| match f {

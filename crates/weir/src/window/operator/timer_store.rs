@@ -7,7 +7,10 @@
 
 use std::hash::Hash;
 
-use weir_state::{Key, LsmKeyedStateBackend, LsmTimerService, StateBackend, StateError, Timer, TimerService};
+use weir_state::{
+    Key, LsmKeyedStateBackend, LsmTimerQueue, LsmTimerService, StateBackend, StateError, Timer, TimerQueue,
+    TimerService,
+};
 
 use crate::functions::TimeDomain;
 
@@ -71,10 +74,7 @@ where
         _: usize,
         namespace: &N,
     ) -> Result<(), StateError> {
-        match domain {
-            TimeDomain::EventTime => self.event_time.register(time, key, namespace),
-            TimeDomain::ProcessingTime => self.processing_time.register(time, key, namespace),
-        };
+        heap_queue(self, domain).register(time, key, namespace);
         Ok(())
     }
 
@@ -88,10 +88,7 @@ where
         _: usize,
         namespace: &N,
     ) -> Result<(), StateError> {
-        match domain {
-            TimeDomain::EventTime => self.event_time.delete(time, key, namespace),
-            TimeDomain::ProcessingTime => self.processing_time.delete(time, key, namespace),
-        };
+        heap_queue(self, domain).delete(time, key, namespace);
         Ok(())
     }
 
@@ -102,18 +99,21 @@ where
         domain: TimeDomain,
         time: i64,
     ) -> Result<Option<Timer<K, N>>, StateError> {
-        Ok(match domain {
-            TimeDomain::EventTime => self.event_time.pop_due(time),
-            TimeDomain::ProcessingTime => self.processing_time.pop_due(time),
-        })
+        Ok(heap_queue(self, domain).pop_due(time))
     }
 
     #[inline]
     fn next_timestamp(&mut self, domain: TimeDomain) -> Option<i64> {
-        match domain {
-            TimeDomain::EventTime => self.event_time.next_timestamp(),
-            TimeDomain::ProcessingTime => self.processing_time.next_timestamp(),
-        }
+        heap_queue(self, domain).next_timestamp()
+    }
+}
+
+/// The queue of `domain`'s timers on the heap.
+#[inline]
+fn heap_queue<K, N>(timers: &mut TimerService<K, N>, domain: TimeDomain) -> &mut TimerQueue<K, N> {
+    match domain {
+        TimeDomain::EventTime => &mut timers.event_time,
+        TimeDomain::ProcessingTime => &mut timers.processing_time,
     }
 }
 
@@ -122,6 +122,14 @@ pub(crate) fn embedded<BK>(backend: &mut StateBackend<BK>) -> Result<&mut LsmKey
     match backend {
         StateBackend::Embedded(b) => Ok(b),
         StateBackend::Heap(_) => Err(StateError::Store("timers in the embedded backend need that backend".into())),
+    }
+}
+
+/// The queue of `domain`'s timers.
+fn queue<K, N>(timers: &mut LsmTimerService<K, N>, domain: TimeDomain) -> &mut LsmTimerQueue<K, N> {
+    match domain {
+        TimeDomain::EventTime => &mut timers.event_time,
+        TimeDomain::ProcessingTime => &mut timers.processing_time,
     }
 }
 
@@ -135,11 +143,7 @@ impl<K: Key, N: Key, BK: Key> TimerStore<K, N, BK> for LsmTimerService<K, N> {
         key_group: usize,
         namespace: &N,
     ) -> Result<(), StateError> {
-        let b = embedded(backend)?;
-        match domain {
-            TimeDomain::EventTime => self.event_time.register(b, time, key, key_group, namespace),
-            TimeDomain::ProcessingTime => self.processing_time.register(b, time, key, key_group, namespace),
-        }
+        queue(self, domain).register(embedded(backend)?, time, key, key_group, namespace)
     }
 
     fn delete(
@@ -151,11 +155,7 @@ impl<K: Key, N: Key, BK: Key> TimerStore<K, N, BK> for LsmTimerService<K, N> {
         key_group: usize,
         namespace: &N,
     ) -> Result<(), StateError> {
-        let b = embedded(backend)?;
-        match domain {
-            TimeDomain::EventTime => self.event_time.delete(b, time, key, key_group, namespace),
-            TimeDomain::ProcessingTime => self.processing_time.delete(b, time, key, key_group, namespace),
-        }
+        queue(self, domain).delete(embedded(backend)?, time, key, key_group, namespace)
     }
 
     fn pop_due(
@@ -164,17 +164,10 @@ impl<K: Key, N: Key, BK: Key> TimerStore<K, N, BK> for LsmTimerService<K, N> {
         domain: TimeDomain,
         time: i64,
     ) -> Result<Option<Timer<K, N>>, StateError> {
-        let b = embedded(backend)?;
-        match domain {
-            TimeDomain::EventTime => self.event_time.pop_due(b, time),
-            TimeDomain::ProcessingTime => self.processing_time.pop_due(b, time),
-        }
+        queue(self, domain).pop_due(embedded(backend)?, time)
     }
 
     fn next_timestamp(&mut self, domain: TimeDomain) -> Option<i64> {
-        match domain {
-            TimeDomain::EventTime => self.event_time.next_timestamp(),
-            TimeDomain::ProcessingTime => self.processing_time.next_timestamp(),
-        }
+        queue(self, domain).next_timestamp()
     }
 }
