@@ -1,5 +1,5 @@
 //! [`StateBackend`]: the keyed state a keyed operator owns, on the heap or in the
-//! embedded LSM, chosen by configuration ([`StateBackendConfig`]) — the operator and the
+//! embedded LSM, chosen by configuration ([`StateBackendConfig`](crate::StateBackendConfig)) — the operator and the
 //! user's state handles do not care which.
 //!
 //! A closed enum rather than a trait object: every state access is one `match` on a
@@ -8,7 +8,7 @@
 //!
 //! Handles reach the backend through a [`BackendRef`], the borrowed form of the same
 //! choice, which any context can hand out ([`AsBackendRef`]) — also over a bare
-//! [`HeapKeyedStateBackend`], as the window operators do.
+//! [`HeapKeyedStateBackend`].
 
 use std::hash::Hash;
 

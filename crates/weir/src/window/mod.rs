@@ -32,6 +32,10 @@
 //!   added to exactly one slice of `gcd(size, slide)`, and a window combines its slices
 //!   when it fires, so a sliding window costs what a tumbling one does per record.
 //!
+//! Both keep their state where the job's keyed state lives (`state.backend.type`): on
+//! the heap, or in the embedded backend — windows, trigger states, timers and the window
+//! function's state — for state larger than memory (see [`operator`]).
+//!
 //! Results carry the window's [`Window::max_timestamp`] as their event time, so windows
 //! can be chained. A record is late when every window it belongs to has passed its end
 //! plus the allowed lateness (by the watermark); it is then dropped and counted

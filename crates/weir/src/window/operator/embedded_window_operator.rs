@@ -4,10 +4,10 @@
 //! `WindowOperator` on its RocksDB backend.
 //!
 //! It does what [`WindowOperator`](super::window_operator::WindowOperator) does, window
-//! by window through the same [`WindowCore`]; only where a window lives differs. Per
+//! by window through the same `WindowCore`; only where a window lives differs. Per
 //! record and window:
 //! 1. the window's row is read (`(key, Some(window))` → accumulator or chunk count,
-//!    trigger state, timers — see [`stored_windows`]);
+//!    trigger state, timers — see `stored_windows`);
 //! 2. the trigger sees the element and the element is added: folded into the
 //!    accumulator, or — for contents that keep elements — appended as a new chunk without
 //!    reading the others (Flink's list state); a firing reads the chunks back;
@@ -21,7 +21,7 @@
 //! Timers are in the backend too ([`LsmTimerService`]). Checkpoints write the backend's
 //! cut — windows, timers and the window function's state, key group by key group and
 //! incrementally when configured. A checkpoint of either store restores into either
-//! ([`stored_windows`]).
+//! (`stored_windows`).
 //!
 //! Invariant, as on the heap: a window's row exists exactly as long as the window is
 //! open, and every stored timer of (key, window) is listed in its row.

@@ -1,6 +1,6 @@
 //! The two runtime operators behind windows, chosen when the job is built:
 //! [`window_operator::WindowOperator`] for every window (Flink's `WindowOperator` and
-//! `EvictingWindowOperator`), [`slicing_operator::SlicingWindowOperator`] for tumbling
+//! `EvictingWindowOperator`), [`slicing_operator`] for tumbling
 //! and sliding windows with the default trigger, no evictor and an incremental
 //! function.
 //!
@@ -8,8 +8,8 @@
 //! (`state.backend.type`): on the heap, or in the embedded backend for state larger than
 //! memory — the general operator as [`embedded_window_operator::EmbeddedWindowOperator`],
 //! the slicing operator over an embedded slice store. A subtask builds one variant
-//! ([`by_backend::ByBackend`]); [`window_core::WindowCore`] is what both variants of the
-//! general operator share, [`stored_windows`] how either's checkpoint restores into the
+//! ([`by_backend::ByBackend`]); `WindowCore` is what both variants of the
+//! general operator share, `stored_windows` how either's checkpoint restores into the
 //! other.
 
 pub mod by_backend;

@@ -1,4 +1,4 @@
-//! [`SlicingWindowOperator`]: tumbling and sliding windows computed from slices, so a
+//! `SlicingWindowOperator`: tumbling and sliding windows computed from slices, so a
 //! record costs the same whatever `size / slide` is.
 //!
 //! Time is cut into slices of `gcd(size, slide)` on the windows' grid; every window is
@@ -17,15 +17,15 @@
 //! (Results equal up to the order in which a reduce function sees its inputs, so the
 //! function must be associative and commutative — as for any incremental aggregation.)
 //!
-//! The slices and timers are in a [`SliceStore`]: on the heap, or — with the embedded
+//! The slices and timers are in a `SliceStore`: on the heap, or — with the embedded
 //! backend — one stored value per key (its slices, pending fire times and cleanup time)
-//! and timers in the backend ([`EmbeddedSlicingWindowOperator`]). The heap variant's code
+//! and timers in the backend (`EmbeddedSlicingWindowOperator`). The heap variant's code
 //! is what it was before the store was a parameter: the heap store's methods are
 //! inlined to the table access and never fail.
 //!
 //! Checkpoints write, by key group, every key's slices (accumulators as the window
 //! function saves them), its pending fire times and cleanup time, and the timers (see
-//! [`slice_store`](super::slice_store) for each store's entries).
+//! `slice_store` for each store's entries).
 
 use std::marker::PhantomData;
 

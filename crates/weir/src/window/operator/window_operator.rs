@@ -24,7 +24,12 @@
 //! Checkpoints write, by key group: every key's open windows (contents, trigger state,
 //! listed timers — merged session windows are ordinary entries), the timer service, and
 //! the window function's keyed state. Entries and timers come from the same moment, so
-//! the invariant holds after a restore at any parallelism.
+//! the invariant holds after a restore at any parallelism. A checkpoint of the embedded
+//! variant ([`EmbeddedWindowOperator`](super::embedded_window_operator::EmbeddedWindowOperator))
+//! restores here too: its windows and timers are read out of its backend's snapshot.
+//!
+//! This is the operator of jobs whose keyed state is on the heap (`hashmap`, the
+//! default); the window logic both variants share is `WindowCore`.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
