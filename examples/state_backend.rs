@@ -2,7 +2,8 @@
 //!
 //! A keyed job keeps per key a count (value state), the last few values (list state)
 //! and a map of value buckets (map state) over `--records` records of `--keys` keys, and
-//! prints its throughput and the process's peak resident memory:
+//! prints its throughput and the process's peak resident memory (or, with `--job
+//! window`, keeps window contents; see below):
 //!
 //! ```sh
 //! cargo run --release -p weir-examples --bin state_backend -- --backend hashmap --records 5000000 --keys 100000
@@ -37,6 +38,17 @@
 //!     --parallelism 2 --checkpoint-dir /tmp/ck --incremental --tail 3000 --stop-after-checkpoints 2
 //! state_backend --backend embedded --memory 16mb --keys 250000 --records 250000 --payload 500 --hot-keys 4 \
 //!     --parallelism 4 --checkpoint-dir /tmp/ck --incremental --tail 3000 --restore latest
+//! ```
+//!
+//! With `--job window` the state is window contents instead: records of `--keys` keys,
+//! each carrying `--payload` bytes, at event times 0, 1, 2, … ms, in tumbling event-time
+//! windows of `--window-ms` whose process function sees every element (so a window keeps
+//! all of them until it fires). With windows longer than the input, all of it is open
+//! window contents when the input ends — `--records` × `--payload` bytes of state:
+//!
+//! ```sh
+//! cargo run --release -p weir-examples --bin state_backend -- --job window --backend embedded --memory 8mb \
+//!     --records 131072 --keys 16384 --payload 1024 --window-ms 1000000000
 //! ```
 
 use std::collections::BTreeSet;
@@ -157,6 +169,37 @@ impl Operator for Tail {
 /// How the job fails when it is stopped as asked.
 const STOPPED: &str = "stopped as asked";
 
+/// Per fired window: its key, how many elements it held and their payload bytes.
+type Fired = (u64, u64, u64);
+
+/// The window job: `records` records of `keys` keys with `payload` bytes each, at event
+/// times 0, 1, … ms, in tumbling windows of `window_ms` that keep every element.
+fn window_job(
+    env: &StreamExecutionEnvironment,
+    records: u64,
+    keys: u64,
+    payload: usize,
+    window_ms: u64,
+) -> weir::connectors::CollectHandle<Fired> {
+    env.from_sequence(0, records as i64 - 1)
+        .map(move |x: i64| (x as u64 % keys, x, x.to_string().chars().cycle().take(payload).collect()))
+        .assign_timestamps_and_watermarks(
+            WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|r: &(u64, i64, String), _| r.1),
+        )
+        .key_by(|r: &(u64, i64, String)| r.0)
+        .window(TumblingEventTimeWindows::of(Duration::from_millis(window_ms)))
+        .process(ProcessWindowFn::new(
+            |key: &u64,
+             _: &mut WindowContext<u64, TimeWindow>,
+             e: &[(u64, i64, String)],
+             out: &mut Collector<Fired>| {
+                out.collect((*key, e.len() as u64, e.iter().map(|r| r.2.len() as u64).sum()));
+                Ok(())
+            },
+        ))
+        .collect()
+}
+
 fn arg(args: &[String], name: &str, default: &str) -> String {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| default.to_string())
 }
@@ -214,21 +257,33 @@ fn main() -> anyhow::Result<()> {
     }
     let (reached, halt) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
     let (r, h) = (reached.clone(), halt.clone());
-    env.from_sequence(0, (records + tail) as i64 - 1)
-        .set_parallelism(1)
-        .uid("numbers")
-        .map(move |x: i64| x as u64)
-        .set_parallelism(1)
-        .transform("Tail", move |_: &SubtaskInfo| {
-            let (reached, halt) = (r.clone(), h.clone());
-            Ok(Tail { records, stop_after, reached, halt, completed: 0, from: None })
-        })
-        .set_parallelism(1)
-        .uid("tail")
-        .key_by(move |x: &u64| if *x < keys { *x } else { x % hot })
-        .process(Track { payload, ..Track::default() })
-        .uid("track")
-        .sink_to(BlackholeSink::new(), "blackhole");
+    let job = arg(&args, "--job", "keyed");
+    let windows = match job.as_str() {
+        "keyed" => {
+            env.from_sequence(0, (records + tail) as i64 - 1)
+                .set_parallelism(1)
+                .uid("numbers")
+                .map(move |x: i64| x as u64)
+                .set_parallelism(1)
+                .transform("Tail", move |_: &SubtaskInfo| {
+                    let (reached, halt) = (r.clone(), h.clone());
+                    Ok(Tail { records, stop_after, reached, halt, completed: 0, from: None })
+                })
+                .set_parallelism(1)
+                .uid("tail")
+                .key_by(move |x: &u64| if *x < keys { *x } else { x % hot })
+                .process(Track { payload, ..Track::default() })
+                .uid("track")
+                .sink_to(BlackholeSink::new(), "blackhole");
+            None
+        }
+        "window" => {
+            let payload: usize = arg(&args, "--payload", "1024").parse()?;
+            let window_ms: u64 = arg(&args, "--window-ms", "1000000000").parse()?;
+            Some(window_job(&env, records, keys, payload, window_ms))
+        }
+        other => anyhow::bail!("--job {other}: use keyed or window"),
+    };
     let started = *STARTED.get_or_init(Instant::now);
     let (control, job) = env.execute_async("state backend")?;
     if savepoint {
@@ -261,6 +316,16 @@ fn main() -> anyhow::Result<()> {
             println!("stopped as asked after {secs:.2} s; peak RSS {} MiB", peak_rss_mib());
         }
         Err(e) => return Err(e.into()),
+    }
+    if let Some(windows) = windows {
+        let fired = windows.take();
+        let elements: u64 = fired.iter().map(|w| w.1).sum();
+        let bytes: u64 = fired.iter().map(|w| w.2).sum();
+        println!(
+            "windows {}: {elements} elements, {:.1} MiB of contents",
+            fired.len(),
+            bytes as f64 / (1 << 20) as f64
+        );
     }
     if let Some(storage) = storage {
         report_checkpoints(&storage)?;

@@ -61,6 +61,28 @@ fn state_backend_runs_the_same_job_on_both_backends() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("hashmap, embedded or fjall"));
 }
 
+/// The peak resident memory a `state_backend` run printed, in MiB.
+fn peak_rss_mib(stdout: &str) -> u64 {
+    let (_, rest) = stdout.split_once("peak RSS ").expect("the run prints its peak RSS");
+    rest.split_whitespace().next().and_then(|n| n.parse().ok()).expect("peak RSS in MiB")
+}
+
+#[test]
+fn state_backend_keeps_window_contents_beyond_its_budget_out_of_memory() {
+    // 48 MiB of open window contents (every window fires at the end of the input): the
+    // heap holds all of it; the embedded backend, with a budget of 4 MiB, its files do.
+    let run_on = |backend: &str| {
+        let args = ["--job", "window", "--backend", backend, "--memory", "4mb", "--records", "12288"];
+        let stdout =
+            run(env!("CARGO_BIN_EXE_state_backend"), &[&args[..], &["--keys", "4096", "--payload", "4096"]].concat());
+        assert!(stdout.contains("windows 4096: 12288 elements, 48.0 MiB of contents"), "{backend}: {stdout}");
+        peak_rss_mib(&stdout)
+    };
+    let (heap, embedded) = (run_on("hashmap"), run_on("embedded"));
+    assert!(heap > 48, "the heap holds the 48 MiB of contents (peak RSS {heap} MiB)");
+    assert!(embedded < 36, "the embedded backend keeps them out of memory (peak RSS {embedded} MiB)");
+}
+
 #[test]
 fn state_backend_stops_during_its_tail_and_resumes_at_another_parallelism() {
     let dir = tempfile::tempdir().unwrap();
