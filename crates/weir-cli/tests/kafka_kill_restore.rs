@@ -283,12 +283,12 @@ fn kafka_to_kafka_windows_exactly_once_where_the_broker_commits_transactions() {
     let properties = KafkaProperties::new(&broker.bootstrap_servers());
     match probe_transactions(&properties, "probe").expect("the probe gets an answer from the broker") {
         TransactionSupport::Unsupported(why) => {
-            eprintln!(
-                "\n################################################################################\n\
-                 ## KAFKA -> WEIR -> KAFKA EXACTLY-ONCE NOT VERIFIED: the broker cannot commit\n\
-                 ## transactions ({why}).\n\
-                 ## The at-least-once variant ran instead (see the other test of this file).\n\
-                 ################################################################################\n"
+            weir_testkit::report_unverified(
+                "KAFKA -> WEIR -> KAFKA EXACTLY-ONCE",
+                &format!(
+                    "the broker cannot commit transactions ({why}). The at-least-once variant ran instead \
+                     (see the other test of this file)."
+                ),
             );
         }
         TransactionSupport::Commits => {

@@ -282,10 +282,12 @@ fn start_modes_choose_where_reading_begins() {
     if answer == 6 {
         assert_eq!(by_time, ["v6", "v7", "v8", "v9"]);
     } else {
-        eprintln!(
-            "\n!!!! TIMESTAMP START MODE ONLY PARTLY VERIFIED: the broker answers offset {answer} for time 7000 \
-             (tansu 0.6 ignores the time in ListOffsets; Kafka answers 6). The source starts where the broker \
-             says, which is all Weir decides.\n"
+        weir_testkit::report_unverified(
+            "KAFKA TIMESTAMP START MODE",
+            &format!(
+                "the broker answers offset {answer} for time 7000 (tansu 0.6 ignores the time in ListOffsets; \
+                 Kafka answers 6). The source starts where the broker says, which is all Weir decides."
+            ),
         );
     }
     let specific = BTreeMap::from([(("modes".to_string(), 0), 8)]);
@@ -488,7 +490,10 @@ fn the_transaction_probe_tells_the_cases_apart() {
             assert_eq!(d.records(), ["weir transaction probe"]);
         }
         TransactionSupport::Unsupported(why) => {
-            eprintln!("\n!!!! this broker cannot commit transactions: {why}\n");
+            weir_testkit::report_unverified(
+                "KAFKA TRANSACTIONS",
+                &format!("this broker cannot commit transactions: {why}"),
+            );
             assert!(!why.is_empty());
         }
     }
@@ -507,12 +512,12 @@ fn exactly_once_commits_each_checkpoint_when_the_broker_can() {
     broker.create_topic("eo-probe", 1);
     let properties = KafkaProperties::new(&broker.bootstrap_servers());
     if let TransactionSupport::Unsupported(why) = probe_transactions(&properties, "eo-probe").unwrap() {
-        eprintln!(
-            "\n################################################################################\n\
-             ## EXACTLY-ONCE KAFKA SINK NOT VERIFIED: the broker cannot commit transactions\n\
-             ## ({why}).\n\
-             ## Run this test against a broker with EndTxn (Apache Kafka, Redpanda) to verify it.\n\
-             ################################################################################\n"
+        weir_testkit::report_unverified(
+            "EXACTLY-ONCE KAFKA SINK",
+            &format!(
+                "the broker cannot commit transactions ({why}). Run this test against a broker with EndTxn \
+                 (Apache Kafka, Redpanda) to verify it."
+            ),
         );
         // What can be checked here: the writer pre-commits into a transaction, and the
         // commit that the broker refuses fails the job with the transaction's name.
@@ -589,12 +594,12 @@ fn a_transaction_pre_committed_before_a_crash_is_recovered_exactly_once() {
         c
     };
     if let TransactionSupport::Unsupported(why) = probe_transactions(&properties, "eo-crash-probe").unwrap() {
-        eprintln!(
-            "\n################################################################################\n\
-             ## KAFKA TRANSACTION RECOVERY NOT VERIFIED: the broker cannot commit transactions\n\
-             ## ({why}).\n\
-             ## Run this test against a broker with EndTxn (Apache Kafka, Redpanda) to verify it.\n\
-             ################################################################################\n"
+        weir_testkit::report_unverified(
+            "KAFKA TRANSACTION RECOVERY",
+            &format!(
+                "the broker cannot commit transactions ({why}). Run this test against a broker with EndTxn \
+                 (Apache Kafka, Redpanda) to verify it."
+            ),
         );
         // What runs here: the committable carries the records; a new run's committer seals
         // the crashed run's ids, looks for the transaction and, where it must write the

@@ -8,3 +8,20 @@
 
 pub mod kafka;
 pub mod postgres;
+
+use std::io::Write;
+
+/// Says loudly, in the test run's output, that a test could not verify something here (the
+/// test broker lacks a feature, say) — so a pass never hides it.
+///
+/// libtest captures `print!`/`eprint!` of passing tests; this writes to the process's
+/// standard error directly, which it does not capture, so the banner shows in every run
+/// (`cargo test` and CI alike).
+pub fn report_unverified(what: &str, why: &str) {
+    let rule = "#".repeat(80);
+    let banner = format!("\n{rule}\n## {what} NOT VERIFIED\n## {why}\n{rule}\n");
+    let mut err = std::io::stderr().lock();
+    // A banner that cannot be written cannot be reported either.
+    let _ = err.write_all(banner.as_bytes());
+    let _ = err.flush();
+}
