@@ -199,7 +199,7 @@ fn killed_sql_job_restored_at_other_parallelisms_commits_exactly_the_answer() {
 const JOIN_ROWS: i64 = 20_000;
 
 /// Each sink of [`join_script`] and the statement that fills it.
-const JOIN_INSERTS: [(&str, &str); 4] = [
+const JOIN_INSERTS: [(&str, &str); 5] = [
     (
         "interval_out",
         "INSERT INTO interval_out SELECT a.id, b.id FROM gen AS a, gen AS b
@@ -227,11 +227,12 @@ const JOIN_INSERTS: [(&str, &str); 4] = [
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
            FROM (SELECT id % 5 AS g, COUNT(*) AS c FROM gen GROUP BY id % 5)",
     ),
+    ("sort_out", "INSERT INTO sort_out SELECT id FROM gen ORDER BY ts, id DESC"),
 ];
 
 /// A statement set of the operators whose state is rows waiting for time: an interval
-/// join, a window join, an event-time temporal join, and an OVER aggregation of an
-/// updating input (`sink.changelog-mode = 'all'`).
+/// join, a window join, an event-time temporal join, an OVER aggregation of an
+/// updating input (`sink.changelog-mode = 'all'`), and a temporal sort (`ORDER BY ts`).
 fn join_script(out: &Path) -> String {
     let sink = |name: &str, columns: &str, changelog: bool| {
         let mode = if changelog { ", 'sink.changelog-mode' = 'all'" } else { "" };
@@ -259,11 +260,13 @@ fn join_script(out: &Path) -> String {
          {window}
          {temporal}
          {over}
+         {sort}
          EXECUTE STATEMENT SET BEGIN {{STATEMENTS}}; END;",
         interval = sink("interval_out", "a BIGINT, b BIGINT", false),
         window = sink("window_out", "ws TIMESTAMP(3), k BIGINT, c BIGINT, s BIGINT", false),
         temporal = sink("temporal_out", "a BIGINT, v BIGINT", false),
         over = sink("over_out", "g BIGINT, c BIGINT, s BIGINT", true),
+        sort = sink("sort_out", "id BIGINT", false),
     );
     let statements: Vec<&str> = JOIN_INSERTS.iter().filter(|(sink, _)| selected(sink)).map(|(_, s)| *s).collect();
     script.replace("{STATEMENTS}", &statements.join(";\n"))
@@ -360,6 +363,7 @@ fn expected_join_outputs() -> Vec<SinkRows> {
         ("window_out", vec!["ws", "k", "c", "s"], int_rows(window)),
         ("temporal_out", vec!["a", "v"], int_rows(temporal)),
         ("over_out", vec!["g", "c", "s"], int_rows(over)),
+        ("sort_out", vec!["id"], int_rows((1..=n).map(|id| vec![id]))),
     ];
     all.into_iter().filter(|(sink, _, _)| selected(sink)).collect()
 }

@@ -491,12 +491,7 @@ impl<'e> Translator<'e> {
                 super::temporal_sort::TemporalSortOperator::new(time, keys.clone(), schema.clone())
             })
             .set_parallelism(1);
-        let data = self.stateful(
-            data,
-            "temporal-sort",
-            "TemporalSort",
-            Some("the rows held for the watermark are not checkpointed yet".into()),
-        );
+        let data = self.stateful(data, "temporal-sort", "TemporalSort", None);
         Ok(Stream {
             data,
             schema: input.schema.clone(),
