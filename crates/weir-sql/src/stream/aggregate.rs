@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use arrow::datatypes::DataType;
 use datafusion_expr::{Accumulator, GroupsAccumulator};
 use datafusion_functions_aggregate_common::aggregate::groups_accumulator::GroupsAccumulatorAdapter;
 use datafusion_physical_expr::aggregate::AggregateFunctionExpr;
@@ -19,6 +20,23 @@ pub struct AggCall {
     pub function: Arc<AggregateFunctionExpr>,
     /// The `FILTER` condition.
     pub filter: Option<Arc<dyn PhysicalExpr>>,
+    /// For a `DISTINCT` call of one argument: the same call without `DISTINCT`, which a
+    /// distinct aggregate over an updating input is built on ([`DistinctWithRetract`]).
+    pub plain: Option<PlainOfDistinct>,
+}
+
+/// A `DISTINCT` call's function without `DISTINCT`, and the type of its argument.
+#[derive(Debug, Clone)]
+pub struct PlainOfDistinct {
+    /// `SUM(x)` for `SUM(DISTINCT x)`.
+    pub function: Arc<AggregateFunctionExpr>,
+    /// The type of `x`.
+    pub argument: DataType,
+}
+
+/// The functions whose `DISTINCT` form over an updating input is [`DistinctWithRetract`].
+fn counts_distinct_values(name: &str) -> bool {
+    matches!(name, "count" | "sum" | "avg")
 }
 
 impl AggCall {
@@ -53,6 +71,10 @@ impl AggCall {
                 let data_type = self.function.field().data_type().clone();
                 return Ok(Box::new(MinMaxWithRetract::new(name == "max", data_type)?));
             }
+            if let (true, Some(plain)) = (self.function.is_distinct() && counts_distinct_values(&name), &self.plain) {
+                let inner = plain.function.create_sliding_accumulator()?;
+                return Ok(Box::new(DistinctWithRetract::new(inner, plain.argument.clone())?));
+            }
             let acc = self.function.create_sliding_accumulator()?;
             if !acc.supports_retract_batch() || sliding_is_fifo(self.function.fun().name()) {
                 return Err(format!(
@@ -73,9 +95,10 @@ impl AggCall {
     /// into a fresh accumulator must continue as the original would. Accumulators of an
     /// insert-only input are DataFusion's partial-aggregation ones, whose state is exact.
     /// Of the retracting ones, COUNT, SUM and AVG keep sums and counts, and LISTAGG,
-    /// FIRST_VALUE and LAST_VALUE their values and pending retractions — exact; a DISTINCT
-    /// one keeps only the set of values, not how often each was seen, so a restored one
-    /// would forget a value while copies of it remain.
+    /// FIRST_VALUE and LAST_VALUE their values and pending retractions — exact; so do
+    /// COUNT, SUM and AVG with DISTINCT ([`DistinctWithRetract`] keeps each value with how
+    /// often it occurs). Other DISTINCT ones keep only the set of values, not how often each
+    /// was seen, so a restored one would forget a value while copies of it remain.
     ///
     /// # Errors
     /// The reason, naming the function.
@@ -90,6 +113,9 @@ impl AggCall {
         }
         // MinMaxWithRetract exports every value with its count; DISTINCT changes nothing.
         if matches!(name.as_str(), "min" | "max") {
+            return Ok(());
+        }
+        if distinct && counts_distinct_values(&name) && self.plain.is_some() {
             return Ok(());
         }
         Err(format!(
@@ -215,6 +241,136 @@ impl Accumulator for MinMaxWithRetract {
     }
 }
 
+/// COUNT, SUM or AVG of `DISTINCT x` over a changelog: every current value of `x` with how
+/// often it occurs, and the plain aggregate over the distinct values — a value enters it when
+/// its count goes from 0 to 1 and leaves when it falls back to 0 (as Flink's distinct
+/// aggregates keep a map of values to counts). The state is the values with their counts,
+/// exact, so a restored accumulator retracts as the original would; the plain aggregate is
+/// rebuilt from the values.
+#[derive(Debug)]
+pub struct DistinctWithRetract {
+    plain: Box<dyn Accumulator>,
+    converter: arrow::row::RowConverter,
+    counts: std::collections::BTreeMap<arrow::row::OwnedRow, u64>,
+    data_type: arrow::datatypes::DataType,
+}
+
+impl DistinctWithRetract {
+    /// Distinct values of `data_type` fed into `plain` (a retracting accumulator).
+    pub fn new(plain: Box<dyn Accumulator>, data_type: arrow::datatypes::DataType) -> Result<Self, BoxError> {
+        let converter = arrow::row::RowConverter::new(vec![arrow::row::SortField::new(data_type.clone())])?;
+        Ok(DistinctWithRetract { plain, converter, counts: std::collections::BTreeMap::new(), data_type })
+    }
+
+    /// The values of `values[0]` (cast to the argument's type) as rows.
+    fn column_and_rows(&self, values: &[ArrayRef]) -> datafusion_common::Result<(ArrayRef, arrow::row::Rows)> {
+        let column =
+            values.first().ok_or_else(|| datafusion_common::DataFusionError::Internal("no argument".into()))?;
+        let column = arrow::compute::cast(column, &self.data_type)?;
+        let rows = self.converter.convert_columns(std::slice::from_ref(&column))?;
+        Ok((column, rows))
+    }
+
+    /// Adds one occurrence of each non-null value; the plain aggregate gets the new ones.
+    fn add(
+        &mut self,
+        column: &ArrayRef,
+        rows: &arrow::row::Rows,
+        times: impl Fn(usize) -> u64,
+    ) -> datafusion_common::Result<()> {
+        let mut entering = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if column.is_null(i) {
+                continue;
+            }
+            let count = self.counts.entry(row.owned()).or_insert(0);
+            if *count == 0 {
+                entering.push(i as u32);
+            }
+            *count += times(i);
+        }
+        if !entering.is_empty() {
+            let taken = arrow::compute::take(column.as_ref(), &arrow::array::UInt32Array::from(entering), None)?;
+            self.plain.update_batch(&[taken])?;
+        }
+        Ok(())
+    }
+}
+
+impl Accumulator for DistinctWithRetract {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let (column, rows) = self.column_and_rows(values)?;
+        self.add(&column, &rows, |_| 1)
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let (column, rows) = self.column_and_rows(values)?;
+        let mut leaving = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if column.is_null(i) {
+                continue;
+            }
+            let key = row.owned();
+            // A value never seen retracts nothing (as MinMaxWithRetract).
+            if let Some(n) = self.counts.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.counts.remove(&key);
+                    leaving.push(i as u32);
+                }
+            }
+        }
+        if !leaving.is_empty() {
+            let taken = arrow::compute::take(column.as_ref(), &arrow::array::UInt32Array::from(leaving), None)?;
+            self.plain.retract_batch(&[taken])?;
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> datafusion_common::Result<datafusion_common::ScalarValue> {
+        self.plain.evaluate()
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+            + self.plain.size()
+            + self.counts.keys().map(|r| r.row().as_ref().len() + 32).sum::<usize>()
+    }
+
+    /// Every value with its count: two lists.
+    fn state(&mut self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
+        use datafusion_common::ScalarValue;
+        let columns = self.converter.convert_rows(self.counts.keys().map(|r| r.row()))?;
+        let values = (0..columns[0].len())
+            .map(|i| ScalarValue::try_from_array(&columns[0], i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let counts: Vec<ScalarValue> = self.counts.values().map(|n| ScalarValue::UInt64(Some(*n))).collect();
+        Ok(vec![
+            ScalarValue::List(ScalarValue::new_list_nullable(&values, &self.data_type)),
+            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &arrow::datatypes::DataType::UInt64)),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion_common::Result<()> {
+        use arrow::array::AsArray;
+        let (Some(values), Some(counts)) = (states.first(), states.get(1)) else {
+            return datafusion_common::internal_err!("a DISTINCT aggregate's state has two lists");
+        };
+        let (values, counts) = (values.as_list::<i32>(), counts.as_list::<i32>());
+        for i in 0..values.len() {
+            let (column, rows) = self.column_and_rows(&[values.value(i)])?;
+            let c = counts.value(i);
+            let c = c.as_primitive::<arrow::datatypes::UInt64Type>();
+            self.add(&column, &rows, |j| c.value(j))?;
+        }
+        Ok(())
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+}
+
 /// A column of `len` copies of `value`.
 pub fn repeat(value: &ArrayRef, len: usize) -> Result<ArrayRef, BoxError> {
     let indices = arrow::array::UInt32Array::from(vec![0u32; len]);
@@ -258,5 +414,59 @@ mod min_max_tests {
         min.update_batch(&col(&[Some(-1), Some(4)])).unwrap();
         min.retract_batch(&col(&[Some(7)])).unwrap();
         assert_eq!(min.evaluate().unwrap(), ScalarValue::Int64(Some(-1)), "an unknown value retracts nothing");
+    }
+}
+
+#[cfg(test)]
+mod distinct_tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Int64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion_common::ScalarValue;
+    use datafusion_expr::Accumulator;
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use datafusion_physical_expr::expressions::col;
+
+    use super::DistinctWithRetract;
+
+    fn col_of(v: &[Option<i64>]) -> Vec<ArrayRef> {
+        vec![Arc::new(Int64Array::from(v.to_vec()))]
+    }
+
+    /// `SUM(DISTINCT x)` over a changelog of BIGINTs.
+    fn sum_distinct() -> DistinctWithRetract {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let plain = AggregateExprBuilder::new(
+            datafusion_functions_aggregate::sum::sum_udaf(),
+            vec![col("x", &schema).expect("column")],
+        )
+        .schema(schema)
+        .alias("s")
+        .build()
+        .expect("sum");
+        DistinctWithRetract::new(plain.create_sliding_accumulator().expect("sliding"), DataType::Int64).unwrap()
+    }
+
+    #[test]
+    fn a_value_counts_until_its_last_copy_is_retracted_also_after_a_restore() {
+        let mut acc = sum_distinct();
+        acc.update_batch(&col_of(&[Some(5), Some(9), None, Some(9), Some(5), Some(5)])).unwrap();
+        assert_eq!(acc.evaluate().unwrap(), ScalarValue::Int64(Some(14)));
+        acc.retract_batch(&col_of(&[Some(9), Some(5)])).unwrap();
+        assert_eq!(acc.evaluate().unwrap(), ScalarValue::Int64(Some(14)), "one 9 and two 5s are left");
+        // A restored copy goes on as the original: it knows there is one 9 and two 5s.
+        let state = acc.state().unwrap();
+        let arrays: Vec<ArrayRef> = state.iter().map(|s| s.to_array().unwrap()).collect();
+        let mut restored = sum_distinct();
+        restored.merge_batch(&arrays).unwrap();
+        for a in [&mut acc, &mut restored] {
+            assert_eq!(a.evaluate().unwrap(), ScalarValue::Int64(Some(14)));
+            a.retract_batch(&col_of(&[Some(9), Some(5)])).unwrap();
+            assert_eq!(a.evaluate().unwrap(), ScalarValue::Int64(Some(5)), "the last 9 is gone, a 5 is left");
+            a.update_batch(&col_of(&[Some(2), Some(2)])).unwrap();
+            a.retract_batch(&col_of(&[Some(5), Some(7)])).unwrap();
+            assert_eq!(a.evaluate().unwrap(), ScalarValue::Int64(Some(2)), "an unknown 7 retracts nothing");
+        }
     }
 }

@@ -328,6 +328,7 @@ mod tests {
                 AggregateExprBuilder::new(f, v.clone()).schema(input.clone()).alias(name).build().unwrap(),
             ),
             filter: None,
+            plain: None,
         };
         let calls = vec![
             call(datafusion_functions_aggregate::sum::sum_udaf(), "s"),

@@ -460,7 +460,7 @@ mod tests {
         .alias("s")
         .build()
         .expect("sum");
-        AggCall { function: Arc::new(function), filter: None }
+        AggCall { function: Arc::new(function), filter: None, plain: None }
     }
 
     /// Feeds `batches` of (time, value) rows through one partition; the sums per row.
@@ -551,6 +551,7 @@ mod restore_tests {
                 AggregateExprBuilder::new(f, v.clone()).schema(input.clone()).alias("x").build().unwrap(),
             ),
             filter: None,
+            plain: None,
         };
         let calls = vec![
             call(datafusion_functions_aggregate::sum::sum_udaf()),

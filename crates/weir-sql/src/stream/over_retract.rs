@@ -496,7 +496,7 @@ mod tests {
         .alias("s")
         .build()
         .expect("sum");
-        let call = AggCall { function: Arc::new(function), filter: None };
+        let call = AggCall { function: Arc::new(function), filter: None, plain: None };
         let mut fields = schema.fields().to_vec();
         fields.push(Arc::new(Field::new("s", DataType::Int64, true)));
         OverRetractOperator::new(

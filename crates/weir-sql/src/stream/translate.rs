@@ -13,7 +13,7 @@ use datafusion_physical_expr::aggregate::AggregateExprBuilder;
 use datafusion_physical_expr::{create_physical_expr, PhysicalExpr};
 use weir::{DataStream, StreamExecutionEnvironment};
 
-use super::aggregate::AggCall;
+use super::aggregate::{AggCall, PlainOfDistinct};
 use super::batch::Changes;
 use super::calc::CalcOperator;
 use super::exchange::{KeyEncoder, KeySplitOperator};
@@ -683,15 +683,25 @@ impl<'e> Translator<'e> {
                             .iter()
                             .map(|x| physical(x, in_schema, &self.props))
                             .collect::<Result<Vec<_>>>()?;
-                        let function = AggregateExprBuilder::new(af.func.clone(), args)
-                            .schema(arrow_in.clone())
-                            .alias(name)
-                            .with_distinct(af.params.distinct)
-                            .build()
-                            .map_err(crate::planner::plan_error)?;
+                        let build = |distinct: bool| {
+                            AggregateExprBuilder::new(af.func.clone(), args.clone())
+                                .schema(arrow_in.clone())
+                                .alias(name.clone())
+                                .with_distinct(distinct)
+                                .build()
+                                .map_err(crate::planner::plan_error)
+                        };
+                        let function = build(af.params.distinct)?;
+                        let plain = match args.as_slice() {
+                            [argument] if af.params.distinct => Some(PlainOfDistinct {
+                                function: Arc::new(build(false)?),
+                                argument: argument.data_type(&arrow_in).map_err(crate::planner::plan_error)?,
+                            }),
+                            _ => None,
+                        };
                         let filter =
                             af.params.filter.as_ref().map(|f| physical(f, in_schema, &self.props)).transpose()?;
-                        Ok(AggCall { function: Arc::new(function), filter })
+                        Ok(AggCall { function: Arc::new(function), filter, plain })
                     }
                     other => Err(SqlError::unsupported(format!("Unsupported aggregate expression '{other}'"))),
                 }

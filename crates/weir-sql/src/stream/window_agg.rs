@@ -403,7 +403,7 @@ mod tests {
             1,
             2,
             vec![GroupColumn::Key(0), GroupColumn::Start],
-            vec![AggCall { function: Arc::new(count), filter: None }],
+            vec![AggCall { function: Arc::new(count), filter: None, plain: None }],
             output,
         )
         .with_proctime(WindowKind::Tumble { size: 10_000, offset: 0 });
@@ -509,7 +509,7 @@ mod restore_tests {
             .with_distinct(true)
             .build()
             .unwrap();
-        let calls = [sum, distinct].map(|f| AggCall { function: Arc::new(f), filter: None }).to_vec();
+        let calls = [sum, distinct].map(|f| AggCall { function: Arc::new(f), filter: None, plain: None }).to_vec();
         let out = Arc::new(Schema::new(vec![
             Field::new("k", DataType::Int64, true),
             ts("window_start"),

@@ -425,7 +425,7 @@ impl Translator<'_> {
                     .with_distinct(p.distinct)
                     .build()
                     .map_err(crate::planner::plan_error)?;
-                Ok(AggCall { function: Arc::new(function), filter: None })
+                Ok(AggCall { function: Arc::new(function), filter: None, plain: None })
             })
             .collect::<Result<Vec<_>>>()?;
         if frame != OverFrame::Rows(None) && frame != OverFrame::Range(None) {
