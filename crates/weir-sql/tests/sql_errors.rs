@@ -72,3 +72,11 @@ INSERT INTO totals SELECT customer, SUM(amount) FROM orders GROUP BY customer;",
     assert!(e.contains("Table sink 'totals' doesn't support consuming update changes"), "{e}");
     assert!(e.contains("GroupAggregate(groupBy=[orders.customer])"), "{e}");
 }
+
+#[test]
+fn json_query_returning_anything_but_strings_is_refused() {
+    let e = error("SELECT JSON_QUERY(customer, '$.a' RETURNING INT) FROM orders;");
+    assert!(e.contains("RETURNING STRING or ARRAY<STRING>"), "{e}");
+    let e = error("SELECT JSON_QUERY(customer, '$.a' RETURNING ARRAY<STRING> EMPTY OBJECT ON ERROR) FROM orders;");
+    assert!(e.contains("cannot return EMPTY OBJECT"), "{e}");
+}

@@ -219,6 +219,11 @@ fn eval<'a>(root: &'a Json, segs: &[Seg]) -> Found<'a> {
                 _ => {}
             }
         }
+        // A path step before any wildcard that finds nothing: the path is missing (as in
+        // Flink); after a wildcard, items without it are skipped.
+        if next.is_empty() && !many && *seg != Seg::Wild {
+            return Found::Missing;
+        }
         many |= *seg == Seg::Wild;
         cur = next;
     }
@@ -267,6 +272,20 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         // JSON_QUERY with clauses: the wrapper ('WITHOUT', 'CONDITIONAL', 'UNCONDITIONAL') and
         // the ON EMPTY / ON ERROR behaviours ('NULL', 'ERROR', 'EMPTY ARRAY', 'EMPTY OBJECT').
         func("flink_json_query", (5, 5), s, ret_utf8, flink_json_query),
+        // JSON_QUERY … RETURNING ARRAY<STRING>: the same, the array's elements as strings.
+        func(
+            "flink_json_query_array",
+            (5, 5),
+            s,
+            |_| {
+                Ok(arrow::datatypes::DataType::List(Arc::new(arrow::datatypes::Field::new(
+                    "element",
+                    arrow::datatypes::DataType::Utf8,
+                    true,
+                ))))
+            },
+            flink_json_query_array,
+        ),
         // JSON_EXISTS … ON ERROR: what invalid JSON gives ('TRUE', 'FALSE', 'UNKNOWN', 'ERROR').
         func("flink_json_exists", (3, 3), s, ret_bool, flink_json_exists),
         // j IS JSON [VALUE | SCALAR | ARRAY | OBJECT]: FALSE for NULL.
@@ -384,25 +403,30 @@ fn exec_err_json<T>(message: &str) -> Result<T> {
     Err(datafusion_common::DataFusionError::Execution(message.to_string()))
 }
 
+/// JSON_QUERY's item at `path` of `doc` after the wrapper (`WITHOUT`, `CONDITIONAL`,
+/// `UNCONDITIONAL`); `None` is an error (invalid JSON or path, nothing or a JSON null at the
+/// path — Flink 2.3 treats both as errors — or a scalar without a wrapper).
+fn query_item(doc: &str, path: &str, wrapper: &str) -> Option<Json> {
+    let found = match item(doc, path) {
+        Item::Value(v) => v,
+        Item::Many(v) => Json::Arr(v),
+        Item::Null | Item::Error => return None,
+    };
+    match (wrapper, found) {
+        ("UNCONDITIONAL", v) => Some(Json::Arr(vec![v])),
+        ("CONDITIONAL", v @ (Json::Arr(_) | Json::Obj(_))) => Some(v),
+        ("CONDITIONAL", v) => Some(Json::Arr(vec![v])),
+        (_, v @ (Json::Arr(_) | Json::Obj(_))) => Some(v),
+        _ => None,
+    }
+}
+
 fn flink_json_query(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     // As for JSON_VALUE, a missing path follows ON ERROR, never ON EMPTY.
     let (doc, path, wrapper, on_error) = (strs(&a[0]), strs(&a[1]), strs(&a[2]), strs(&a[4]));
     str_rows(rows, |i| {
         let (Some(d), Some(p)) = (get(doc, i), get(path, i)) else { return Ok(None) };
-        let wrapper = get(wrapper, i).unwrap_or("WITHOUT");
-        let found = match item(d, p) {
-            Item::Value(v) => Some(v),
-            Item::Null => Some(Json::Null),
-            Item::Many(v) => Some(Json::Arr(v)),
-            Item::Error => None,
-        };
-        let result = found.and_then(|v| match (wrapper, &v) {
-            ("UNCONDITIONAL", _) => Some(Json::Arr(vec![v])),
-            ("CONDITIONAL", Json::Arr(_) | Json::Obj(_)) => Some(v),
-            ("CONDITIONAL", _) => Some(Json::Arr(vec![v])),
-            (_, Json::Arr(_) | Json::Obj(_)) => Some(v),
-            _ => None,
-        });
+        let result = query_item(d, p, get(wrapper, i).unwrap_or("WITHOUT"));
         match result {
             Some(v) => Ok(Some(v.to_text())),
             None => match get(on_error, i).unwrap_or("NULL") {
@@ -413,6 +437,40 @@ fn flink_json_query(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<Arra
             },
         }
     })
+}
+
+/// JSON_QUERY … RETURNING ARRAY<STRING>: the array at the path (an object there is an
+/// error), each element a string — a JSON string as its text, a JSON null as NULL, any
+/// other value as JSON text — as Flink gives them.
+fn flink_json_query_array(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    use arrow::array::{ListBuilder, StringBuilder};
+    let (doc, path, wrapper, on_error) = (strs(&a[0]), strs(&a[1]), strs(&a[2]), strs(&a[4]));
+    let field = arrow::datatypes::Field::new("element", arrow::datatypes::DataType::Utf8, true);
+    let mut out = ListBuilder::new(StringBuilder::new()).with_field(Arc::new(field));
+    for i in 0..rows {
+        let (Some(d), Some(p)) = (get(doc, i), get(path, i)) else {
+            out.append(false);
+            continue;
+        };
+        match query_item(d, p, get(wrapper, i).unwrap_or("WITHOUT")) {
+            Some(Json::Arr(elements)) => {
+                for e in elements {
+                    match e {
+                        Json::Null => out.values().append_null(),
+                        Json::Str(s) => out.values().append_value(s),
+                        other => out.values().append_value(other.to_text()),
+                    }
+                }
+                out.append(true);
+            }
+            _ => match get(on_error, i).unwrap_or("NULL") {
+                "EMPTY ARRAY" => out.append(true),
+                "ERROR" => return exec_err_json("JSON_QUERY: no array at the path"),
+                _ => out.append(false),
+            },
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn flink_json_exists(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {

@@ -157,16 +157,20 @@ fn json_value(parser: &mut Parser, doc: Expr, path: Expr) -> Result<Expr, Parser
 }
 
 fn json_query(parser: &mut Parser, doc: Expr, path: Expr) -> Result<Expr, ParserError> {
+    let mut returning_array = false;
     let mut wrapper = "WITHOUT";
     let mut on_empty = "NULL";
     let mut on_error = "NULL";
     let mut clauses = false;
     loop {
         if eat(parser, "RETURNING") {
-            let t = parser.parse_data_type()?;
-            if !matches!(t, sqlparser::ast::DataType::String(_) | sqlparser::ast::DataType::Varchar(_)) {
-                return parser.expected("RETURNING STRING (other types are not supported)", parser.peek_token());
-            }
+            use sqlparser::ast::{ArrayElemTypeDef, DataType};
+            let is_string = |t: &DataType| matches!(t, DataType::String(_) | DataType::Varchar(_));
+            returning_array = match parser.parse_data_type()? {
+                t if is_string(&t) => false,
+                DataType::Array(ArrayElemTypeDef::AngleBracket(e)) if is_string(&e) => true,
+                _ => return parser.expected("RETURNING STRING or ARRAY<STRING>", parser.peek_token()),
+            };
         } else if eat(parser, "WITHOUT") {
             eat(parser, "ARRAY");
             expect(parser, "WRAPPER")?;
@@ -207,6 +211,15 @@ fn json_query(parser: &mut Parser, doc: Expr, path: Expr) -> Result<Expr, Parser
     }
     if !clauses {
         return Ok(call("json_query", vec![doc, path]));
+    }
+    if returning_array {
+        if on_empty == "EMPTY OBJECT" || on_error == "EMPTY OBJECT" {
+            return Err(ParserError::ParserError(
+                "JSON_QUERY … RETURNING ARRAY<STRING> cannot return EMPTY OBJECT; use NULL, EMPTY ARRAY or ERROR"
+                    .into(),
+            ));
+        }
+        return Ok(call("flink_json_query_array", vec![doc, path, text(wrapper), text(on_empty), text(on_error)]));
     }
     Ok(call("flink_json_query", vec![doc, path, text(wrapper), text(on_empty), text(on_error)]))
 }
