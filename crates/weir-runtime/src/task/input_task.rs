@@ -23,7 +23,7 @@ use weir_checkpoint::{AbortReason, AlignerDecision, BarrierAligner};
 use weir_core::{CheckpointBarrier, CheckpointMode, StreamElement, Watermark, WatermarkStatus};
 
 use crate::channel::{Priority, Received};
-use crate::in_flight::{InFlightBatch, UNTIL_BARRIER};
+use crate::in_flight::{ReplayBatch, UNTIL_BARRIER};
 use crate::output::Output;
 use crate::task::input::InputChannel;
 use crate::task::unaligned::{Capture, InFlightTarget};
@@ -35,7 +35,7 @@ pub struct InputTask<In> {
     channels: Vec<Box<dyn InputChannel<In>>>,
     head: Box<dyn Output<In>>,
     /// In-flight records of the checkpoint the task was restored from, pushed first.
-    replay: Vec<InFlightBatch>,
+    replay: Vec<ReplayBatch>,
     /// The unaligned checkpoint whose in-flight records are being captured.
     capture: Option<Capture>,
     /// Per channel: where its end of input is, once its producer announced it.
@@ -62,7 +62,7 @@ impl<In: Send + 'static> InputTask<In> {
 
     /// Stores in-flight records of unaligned checkpoints as `target` says, and first
     /// replays `replay` (what the checkpoint restored from holds for this task).
-    pub fn with_in_flight(mut self, target: InFlightTarget, replay: Vec<InFlightBatch>) -> Self {
+    pub fn with_in_flight(mut self, target: InFlightTarget, replay: Vec<ReplayBatch>) -> Self {
         self.target = target;
         self.replay = replay;
         self
@@ -79,9 +79,11 @@ impl<In: Send + 'static> InputTask<In> {
                 ))
             })?;
             let mut batch = channel
-                .decode(&stored.bytes)
+                .decode(&stored.bytes, &stored.keep)
                 .map_err(|e| JobError::Restore(format!("in-flight records of '{}': {e}", self.target.head_id)))?;
-            self.head.push(&mut batch)?;
+            if !batch.is_empty() {
+                self.head.push(&mut batch)?;
+            }
         }
         Ok(())
     }

@@ -22,7 +22,7 @@
 
 use weir_core::CheckpointBarrier;
 
-use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, IN_FLIGHT};
+use crate::in_flight::{in_flight_operator_id, ChannelSource, InFlightBatch, InFlightState, IN_FLIGHT};
 use crate::snapshot::{OperatorStateWriter, PendingTaskState};
 use crate::task::input::InputChannel;
 use crate::BoxError;
@@ -36,6 +36,8 @@ pub struct InFlightTarget {
     pub subtask: usize,
     /// The vertex's parallelism.
     pub parallelism: usize,
+    /// Where each input channel's records come from, stored with them.
+    pub sources: Vec<ChannelSource>,
 }
 
 /// One unaligned checkpoint being captured.
@@ -90,6 +92,7 @@ impl Capture {
             parallelism: target.parallelism as u32,
             channels: channels.len() as u32,
             batches,
+            sources: target.sources.clone(),
         };
         let mut writer = OperatorStateWriter::new(self.barrier.id);
         writer.union(IN_FLIGHT, vec![bincode::serialize(&stored)?]);
@@ -119,7 +122,9 @@ mod tests {
     use super::*;
     use crate::channel::{cancellation, local_channel, Canceller, ChannelSender, Priority};
     use crate::graph::TypedReceiver;
-    use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, RecordCodec, IN_FLIGHT};
+    use crate::in_flight::{
+        in_flight_operator_id, ChannelSource, InFlightBatch, InFlightState, Keep, RecordCodec, ReplayBatch, IN_FLIGHT,
+    };
     use crate::output::Output;
     use crate::snapshot::TaskState;
     use crate::task::input::{Direct, InputAdapter};
@@ -172,7 +177,13 @@ mod tests {
         _canceller: Canceller,
     }
 
-    fn fixture(channels: usize, replay: Vec<InFlightBatch>) -> Fixture {
+    /// Channel `c` comes from subtask `c` of one producer.
+    fn sources(channels: usize) -> Vec<ChannelSource> {
+        let source = |c: usize| ChannelSource { input: 0, edge: 0, producer: "up".into(), producer_subtask: c as u32 };
+        (0..channels).map(source).collect()
+    }
+
+    fn fixture(channels: usize, replay: Vec<ReplayBatch>) -> Fixture {
         let (canceller, cancel) = cancellation();
         let mut senders = Vec::new();
         let mut inputs = Vec::new();
@@ -183,7 +194,7 @@ mod tests {
             inputs.push(Direct.adapt(Box::new(TypedReceiver { channel: rx, codec: Some(codec()) })).unwrap());
         }
         let log = Arc::new(Mutex::new(Vec::new()));
-        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1 };
+        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1, sources: sources(channels) };
         let task = InputTask::new(inputs, Box::new(Recorder(log.clone()))).with_in_flight(target, replay);
         let (_, mailbox) = bounded(1);
         let (reports_tx, reports) = bounded(16);
@@ -209,7 +220,8 @@ mod tests {
         let id = in_flight_operator_id("head");
         let Some(op) = state.operators.into_iter().find(|o| o.operator_id == id) else { return Vec::new() };
         let entry = op.entries.into_iter().find(|e| e.name == IN_FLIGHT).expect("the in-flight entry");
-        let stored: InFlightState = bincode::deserialize(&entry.items[0]).unwrap();
+        let stored = InFlightState::decode(&entry.items[0]).unwrap();
+        assert_eq!(stored.sources.len(), stored.channels as usize, "each channel's source is stored");
         let decode = |b: &InFlightBatch| codec().decode(&b.bytes).unwrap().into_iter().map(|r| r.value).collect();
         stored.batches.iter().map(|b| (b.channel, decode(b))).collect()
     }
@@ -271,7 +283,7 @@ mod tests {
     fn a_restored_task_replays_its_in_flight_records_before_any_new_input() {
         let stored = |channel: u32, values: &[u32]| {
             let batch: Vec<StreamRecord<u32>> = values.iter().map(|&v| StreamRecord::new(v)).collect();
-            InFlightBatch { channel, bytes: codec().encode(&batch).unwrap() }
+            ReplayBatch { channel, bytes: codec().encode(&batch).unwrap(), keep: Keep::All }
         };
         let replay = vec![stored(1, &[7, 8]), stored(0, &[9])];
         let mut f = fixture(2, replay);
@@ -398,7 +410,7 @@ mod tests {
             producers.push(std::thread::spawn(move || produce(c as u32, tx, trx, batches, seed, cancel)));
         }
         let log = Arc::new(Mutex::new(Vec::new()));
-        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1 };
+        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1, sources: sources(channels) };
         let task = InputTask::new(inputs, Box::new(Recorder(log.clone()))).with_in_flight(target, Vec::new());
         let (announce, mailbox) = bounded(64);
         let (reports_tx, reports) = crossbeam_channel::unbounded();
