@@ -127,7 +127,10 @@ impl<T, K: Hash, F: FnMut(&T) -> K + Send> ChannelSelector<T> for KeyGroupSelect
 /// assert_eq!(of.key_group(&(7, "a"), 128), of.key_group(&(7, "b"), 128));
 /// assert!(of.key_group(&(7, "a"), 128) < 128);
 /// ```
-pub struct KeyGroupOf<T>(Arc<dyn Fn(&T, usize) -> usize + Send + Sync>);
+pub struct KeyGroupOf<T>(Arc<KeyGroupFn<T>>);
+
+/// A record and a number of key groups to the record's key group.
+type KeyGroupFn<T> = dyn Fn(&T, usize) -> usize + Send + Sync;
 
 impl<T> Clone for KeyGroupOf<T> {
     fn clone(&self) -> Self {
