@@ -30,7 +30,7 @@ use weir_core::{CheckpointId, StreamRecord};
 
 use crate::{BoxError, JobError};
 
-mod redistribution;
+pub mod redistribution;
 
 pub use redistribution::{EdgeRouting, Keep, ReplayBatch, ReplayLayout};
 
