@@ -8,6 +8,10 @@
 //!   holding in-flight records; it commits exactly the failure-free answer. Restored from
 //!   that checkpoint at parallelism 1 and 3, its in-flight records dealt out by key group,
 //!   it commits the rest of that answer, nothing lost and nothing twice.
+//! - With an alignment timeout, checkpoints start aligned: a job under backpressure
+//!   switches to unaligned and stores in-flight records, completing its checkpoints in
+//!   time; one whose timeout is never reached stores none; failed once, a job commits
+//!   exactly the failure-free answer.
 //! - A job with an edge whose records cannot be stored is refused, naming the edge.
 
 mod harness;
@@ -69,17 +73,23 @@ impl SinkWriter<(i64, i64)> for SlowWriter {
 /// barrier that has to wait behind it. Checkpoints every 100 ms, each given 1 s, no
 /// failed checkpoint tolerated, no restart.
 fn backpressured(mode: CheckpointMode, dir: &Path) -> Result<weir::JobExecutionResult, JobError> {
+    backpressured_aligned_for(mode, 0, dir)
+}
+
+/// [`backpressured`] with an alignment timeout (unaligned mode).
+fn backpressured_aligned_for(
+    mode: CheckpointMode,
+    aligned_timeout_ms: u64,
+    dir: &Path,
+) -> Result<weir::JobExecutionResult, JobError> {
+    let mut settings = settings(mode, 100, std::env::var("UC_TIMEOUT").map_or(1_000, |v| v.parse().unwrap()), dir);
+    settings.config.aligned_timeout_ms = aligned_timeout_ms;
     let env = StreamExecutionEnvironment::new()
         .with_parallelism(2)
         .with_batch_size(16)
         .with_channel_capacity(200)
         .with_restart_strategy(RestartStrategy::None)
-        .enable_checkpointing(settings(
-            mode,
-            100,
-            std::env::var("UC_TIMEOUT").map_or(1_000, |v| v.parse().unwrap()),
-            dir,
-        ));
+        .enable_checkpointing(settings);
     env.from_sequence(1, 30_000)
         .map(|x: i64| (x % 16, x))
         .key_by(|t: &(i64, i64)| t.0)
@@ -202,7 +212,7 @@ const N: i64 = 3_000;
 /// so each key's records keep their order); keyed by `v % 10` at parallelism 2, running
 /// sums per key, then a slow (and, with `fail`, once failing) step and a commit sink.
 fn exactly_once_run(fail: bool, dir: &Path) -> (weir::JobExecutionResult, Committed) {
-    let (result, committed) = exactly_once_job(fail, dir, 2, None);
+    let (result, committed) = exactly_once_job(fail, dir, 2, None, 0);
     (result.unwrap_or_else(|e| panic!("failed: {e}")), committed)
 }
 
@@ -216,8 +226,10 @@ fn exactly_once_job(
     dir: &Path,
     parallelism: usize,
     restore: Option<CheckpointId>,
+    aligned_timeout_ms: u64,
 ) -> (Result<weir::JobExecutionResult, JobError>, Committed) {
     let mut settings = settings(CheckpointMode::Unaligned, 10, 10_000, dir);
+    settings.config.aligned_timeout_ms = aligned_timeout_ms;
     settings.restore = restore.map(|id| Restore { storage: settings.storage.clone(), checkpoint: Some(id) });
     let env = StreamExecutionEnvironment::new()
         .with_parallelism(parallelism)
@@ -336,7 +348,7 @@ fn a_job_restored_from_unaligned_checkpoints_commits_exactly_the_failure_free_ou
             let file = file.unwrap();
             std::fs::copy(file.path(), target.join(file.file_name())).unwrap();
         }
-        let (result, after) = exactly_once_job(false, copy.path(), parallelism, Some(from));
+        let (result, after) = exactly_once_job(false, copy.path(), parallelism, Some(from), 0);
         let result = result.unwrap_or_else(|e| panic!("restored at parallelism {parallelism}: {e}"));
         assert_eq!((result.restored_from, result.restarts), (Some(from), 0));
         let mut all = before.clone();
@@ -344,6 +356,53 @@ fn a_job_restored_from_unaligned_checkpoints_commits_exactly_the_failure_free_ou
         let all = records(&all);
         assert!(all == want, "{from} restored at parallelism {parallelism}: {}", difference(&want, &all));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Alignment timeout.
+
+/// In-flight records stored by each of `result`'s completed checkpoints under `dir`.
+fn stored_per_checkpoint(result: &weir::JobExecutionResult, dir: &Path) -> Vec<usize> {
+    result.completed_checkpoints.iter().map(|&id| in_flight_records(dir, id)).collect()
+}
+
+#[test]
+fn with_an_alignment_timeout_checkpoints_switch_to_unaligned_only_when_alignment_takes_too_long() {
+    // Under backpressure alignment takes seconds: after 50 ms the checkpoints switch to
+    // unaligned, store in-flight records and complete within their 1 s.
+    let dir = tempfile::tempdir().unwrap();
+    let result = backpressured_aligned_for(CheckpointMode::Unaligned, 50, dir.path())
+        .unwrap_or_else(|e| panic!("a checkpoint with an alignment timeout failed under backpressure: {e}"));
+    let stats = &result.checkpoint_stats;
+    assert!(stats.completed >= 5, "only {} checkpoints completed", stats.completed);
+    assert!(stats.max_duration_ms < 1_000, "{stats:?}");
+    let stored = stored_per_checkpoint(&result, dir.path());
+    assert!(stored.iter().any(|&n| n > 0), "no checkpoint switched to unaligned: {stored:?}");
+
+    // A timeout never reached: every checkpoint is aligned, nothing in flight is stored.
+    let dir = tempfile::tempdir().unwrap();
+    let (result, committed) = exactly_once_job(false, dir.path(), 2, None, 600_000);
+    let result = result.unwrap_or_else(|e| panic!("aligned in time: {e}"));
+    assert!(result.completed_checkpoints.len() > 2, "checkpoints were taken: {result:?}");
+    let stored = stored_per_checkpoint(&result, dir.path());
+    assert!(stored.iter().all(|&n| n == 0), "an aligned checkpoint stored in-flight records: {stored:?}");
+    let want = expected();
+    let got = records(&committed);
+    assert!(got == want, "aligned in time: {}", difference(&want, &got));
+}
+
+#[test]
+fn a_job_with_an_alignment_timeout_restored_after_a_failure_commits_exactly_the_failure_free_output() {
+    // A timeout of a few milliseconds under the slow step: some checkpoints align in
+    // time, others switch halfway.
+    let want = expected();
+    let dir = tempfile::tempdir().unwrap();
+    let (result, committed) = exactly_once_job(true, dir.path(), 2, None, 5);
+    let result = result.unwrap_or_else(|e| panic!("failed: {e}"));
+    assert_eq!(result.restarts, 1, "the injected failure restarts the job once");
+    assert!(result.restored_from.is_some(), "the restart resumes from a checkpoint");
+    let got = records(&committed);
+    assert!(got == want, "across the restore: {}", difference(&want, &got));
 }
 
 // ---------------------------------------------------------------------------------------
