@@ -203,6 +203,58 @@ impl BarrierAligner {
         Ok(out)
     }
 
+    /// The alignment timeout of `barrier` (unaligned, with an alignment timeout, which the
+    /// task feeds as aligned while it aligns) has passed: its checkpoint becomes unaligned.
+    /// The snapshot is triggered now, the open channels whose barrier has not arrived
+    /// persist their records until it does, and blocked channels are released; it then
+    /// finishes as an unaligned checkpoint. If no channel has delivered the barrier yet,
+    /// the checkpoint starts here (older pending ones are subsumed). Nothing happens for a
+    /// checkpoint already finished, unaligned, or older than a pending one.
+    ///
+    /// ```
+    /// use weir_checkpoint::{AlignerDecision::*, BarrierAligner, CheckpointBarrier, CheckpointId, CheckpointMode};
+    /// let u = CheckpointBarrier::new(CheckpointId(1), 0, CheckpointMode::Unaligned).with_aligned_timeout(5);
+    /// let a = CheckpointBarrier { mode: CheckpointMode::AlignedExactlyOnce, ..u };
+    /// let mut aligner = BarrierAligner::new(2);
+    /// aligner.on_barrier(0, a)?;
+    /// assert_eq!(aligner.on_alignment_timeout(u), vec![TriggerSnapshot(u), StartPersistingChannel(1), UnblockAll]);
+    /// assert_eq!(aligner.on_barrier(1, u)?, vec![StopPersistingChannel(1), FinishChannelState(u.id)]);
+    /// # Ok::<(), weir_checkpoint::CheckpointError>(())
+    /// ```
+    pub fn on_alignment_timeout(&mut self, barrier: CheckpointBarrier) -> Vec<AlignerDecision> {
+        let mut out = Vec::new();
+        let id = barrier.id;
+        let unaligned = CheckpointBarrier { mode: CheckpointMode::Unaligned, ..barrier };
+        if id <= self.done_up_to || self.pending.last().is_some_and(|p| p.barrier.id > id) {
+            return out;
+        }
+        let arrived = match self.pending.iter_mut().find(|p| p.barrier.id == id) {
+            Some(p) if p.barrier.mode != CheckpointMode::AlignedExactlyOnce => return out,
+            Some(p) => {
+                p.barrier.mode = CheckpointMode::Unaligned;
+                p.arrived.clone()
+            }
+            None => {
+                for older in std::mem::take(&mut self.pending) {
+                    self.abort(older, AbortReason::Subsumed { by: id }, &mut out);
+                }
+                let arrived = vec![false; self.ended.len()];
+                self.pending.push(Pending { barrier: unaligned, arrived: arrived.clone() });
+                arrived
+            }
+        };
+        out.push(AlignerDecision::TriggerSnapshot(unaligned));
+        for (c, arrived) in arrived.into_iter().enumerate() {
+            if !arrived && !self.ended[c] {
+                self.persisting[c] = true;
+                out.push(AlignerDecision::StartPersistingChannel(c));
+            }
+        }
+        self.unblock_all(&mut out);
+        self.settle(&mut out);
+        out
+    }
+
     /// Checkpoint `checkpoint` was cancelled (a cancellation marker from upstream, or the
     /// coordinator's abort notice).
     ///
@@ -351,6 +403,7 @@ mod tests {
         B(usize, u64, CheckpointMode),
         End(usize),
         Cancel(u64),
+        Timeout(u64),
     }
     use Ev::*;
 
@@ -359,6 +412,7 @@ mod tests {
             B(c, id, mode) => a.on_barrier(c, barrier(id, mode)),
             End(c) => a.on_end_of_input(c),
             Cancel(id) => Ok(a.on_cancel(CheckpointId(id))),
+            Timeout(id) => Ok(a.on_alignment_timeout(barrier(id, Unaligned))),
         }
     }
 
@@ -535,6 +589,47 @@ mod tests {
                     // Records between barriers 1 and 2 on channel 1 are before barrier 2: still persisted.
                     (B(1, 1, Unaligned), vec![]),
                     (B(1, 2, Unaligned), vec![StopPersistingChannel(1), FinishChannelState(CheckpointId(2))]),
+                ],
+            ),
+            (
+                "aligned with a timeout: the timeout switches it to unaligned, the rest persist",
+                3,
+                vec![
+                    (B(0, 1, Aligned), vec![BlockChannel(0)]),
+                    (End(2), vec![]),
+                    (Timeout(1), vec![t(1, Unaligned), StartPersistingChannel(1), UnblockAll]),
+                    (Timeout(1), vec![]),
+                    (B(1, 1, Aligned), vec![StopPersistingChannel(1), FinishChannelState(CheckpointId(1))]),
+                    (Timeout(1), vec![]),
+                ],
+            ),
+            (
+                "aligned with a timeout: no channel reached it, an older one was aligning",
+                2,
+                vec![
+                    (B(0, 1, Aligned), vec![BlockChannel(0)]),
+                    (
+                        Timeout(2),
+                        vec![
+                            abort(1, subsumed(2)),
+                            UnblockAll,
+                            t(2, Unaligned),
+                            StartPersistingChannel(0),
+                            StartPersistingChannel(1),
+                        ],
+                    ),
+                    (Timeout(1), vec![]),
+                    (B(1, 2, Unaligned), vec![StopPersistingChannel(1)]),
+                    (End(0), vec![StopPersistingChannel(0), FinishChannelState(CheckpointId(2))]),
+                ],
+            ),
+            (
+                "aligned with a timeout: aligned in time, the timeout comes too late",
+                2,
+                vec![
+                    (B(0, 1, Aligned), vec![BlockChannel(0)]),
+                    (B(1, 1, Aligned), vec![t(1, Aligned), UnblockAll]),
+                    (Timeout(1), vec![]),
                 ],
             ),
             (

@@ -31,6 +31,10 @@ pub struct CheckpointConfig {
     pub retained: usize,
     /// The alignment mode of periodic checkpoints (savepoints are always aligned).
     pub mode: CheckpointMode,
+    /// Unaligned mode: above 0, checkpoints start aligned and a task switches to unaligned
+    /// when this many milliseconds have passed since the checkpoint's trigger
+    /// (`aligned-checkpoint-timeout`, default 0: unaligned from the start).
+    pub aligned_timeout_ms: u64,
 }
 
 impl CheckpointConfig {
@@ -45,7 +49,13 @@ impl CheckpointConfig {
             tolerable_failures: 0,
             retained: 1,
             mode: CheckpointMode::AlignedExactlyOnce,
+            aligned_timeout_ms: 0,
         }
+    }
+
+    /// The barrier of periodic checkpoint `id`, triggered at `now_ms`, in this mode.
+    pub fn barrier(&self, id: crate::CheckpointId, now_ms: u64) -> crate::CheckpointBarrier {
+        crate::CheckpointBarrier::new(id, now_ms, self.mode).with_aligned_timeout(self.aligned_timeout_ms)
     }
 
     /// Checks the settings make sense together.

@@ -180,7 +180,7 @@ impl CheckpointCoordinator {
         }
         if self.periodic_due(now_ms) {
             self.next_due_ms = now_ms.saturating_add(self.config.interval_ms);
-            let barrier = CheckpointBarrier::new(self.next_id, now_ms, self.config.mode);
+            let barrier = self.config.barrier(self.next_id, now_ms);
             self.trigger(barrier, &mut out);
         }
         out
@@ -199,7 +199,7 @@ impl CheckpointCoordinator {
     pub fn trigger_checkpoint(&mut self, now_ms: u64) -> Vec<CoordinatorDecision> {
         let mut out = Vec::new();
         self.next_due_ms = now_ms.saturating_add(self.config.interval_ms);
-        self.trigger(CheckpointBarrier::new(self.next_id, now_ms, self.config.mode), &mut out);
+        self.trigger(self.config.barrier(self.next_id, now_ms), &mut out);
         out
     }
 
@@ -665,6 +665,7 @@ mod tests {
                 tolerable_failures: rng.below(3) as u32,
                 retained: 1 + rng.below(3) as usize,
                 mode: CheckpointMode::AlignedExactlyOnce,
+                aligned_timeout_ms: 0,
             };
             let mut c = CheckpointCoordinator::new(config.clone(), tasks, &[], 0).expect("valid");
             let mut seen = Observer::default();

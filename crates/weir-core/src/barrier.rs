@@ -101,12 +101,44 @@ pub struct CheckpointBarrier {
     pub kind: CheckpointKind,
     /// How tasks align on this barrier.
     pub mode: CheckpointMode,
+    /// Unaligned mode only: above 0, a task aligns on the barrier as in aligned mode, and
+    /// switches to unaligned once this many milliseconds have passed since
+    /// `timestamp_ms` (Flink's `execution.checkpointing.aligned-checkpoint-timeout`,
+    /// which Flink also carries in its barrier). 0: unaligned from the start.
+    #[serde(default)]
+    pub aligned_timeout_ms: u64,
 }
 
 impl CheckpointBarrier {
     /// The barrier of periodic checkpoint `id`.
     pub const fn new(id: CheckpointId, timestamp_ms: u64, mode: CheckpointMode) -> Self {
-        CheckpointBarrier { id, timestamp_ms, kind: CheckpointKind::Checkpoint, mode }
+        CheckpointBarrier { id, timestamp_ms, kind: CheckpointKind::Checkpoint, mode, aligned_timeout_ms: 0 }
+    }
+
+    /// The barrier with an alignment timeout (see [`Self::aligned_timeout_ms`]); ignored
+    /// unless the mode is unaligned.
+    ///
+    /// ```
+    /// use weir_core::{CheckpointBarrier, CheckpointId, CheckpointMode};
+    /// let b = CheckpointBarrier::new(CheckpointId(3), 1_000, CheckpointMode::Unaligned).with_aligned_timeout(50);
+    /// assert_eq!(b.alignment_deadline_ms(), Some(1_050));
+    /// let b = CheckpointBarrier::new(CheckpointId(3), 1_000, CheckpointMode::AlignedExactlyOnce).with_aligned_timeout(50);
+    /// assert_eq!(b.alignment_deadline_ms(), None);
+    /// ```
+    pub const fn with_aligned_timeout(mut self, aligned_timeout_ms: u64) -> Self {
+        self.aligned_timeout_ms = aligned_timeout_ms;
+        self
+    }
+
+    /// When a task aligning on this unaligned barrier switches to unaligned (epoch
+    /// milliseconds); `None` when it never aligns (unaligned from the start, or another mode).
+    pub const fn alignment_deadline_ms(&self) -> Option<u64> {
+        match self.mode {
+            CheckpointMode::Unaligned if self.aligned_timeout_ms > 0 => {
+                Some(self.timestamp_ms.saturating_add(self.aligned_timeout_ms))
+            }
+            _ => None,
+        }
     }
 
     /// The barrier of savepoint `id`. Savepoints are always aligned, whatever the job's
@@ -122,6 +154,7 @@ impl CheckpointBarrier {
             timestamp_ms,
             kind: CheckpointKind::Savepoint,
             mode: CheckpointMode::AlignedExactlyOnce,
+            aligned_timeout_ms: 0,
         }
     }
 }

@@ -27,7 +27,7 @@ use crate::error::panic_message;
 use crate::graph::{
     BuiltVertex, ErasedOutput, ErasedReceiver, ErasedSender, JobGraph, Port, VertexBuild, VertexCoordinator,
 };
-use crate::in_flight::{in_flight_operator_id, InFlightState};
+use crate::in_flight::{in_flight_operator_id, ChannelSource, EdgeRouting, ReplayLayout};
 use crate::plan::{Chain, ExecutionPlan};
 use crate::record_writer::WriterContext;
 use crate::restart::{RestartDecision, RestartStrategy, RestartTracker};
@@ -523,10 +523,29 @@ fn build_vertex(
     // A chain whose head had finished in the checkpoint does not run its operators again.
     let head = plan.chains[spec.chain].head;
     let finished_on_restore = spec.restored.as_ref().is_some_and(|r| r.finished(&operator_id(&graph, head)));
+    let (channel_sources, edges) = match &inputs {
+        Some(_) => channel_sources(&graph, &plan, v, spec.subtask),
+        None => (Vec::new(), Vec::new()),
+    };
+    if let Some(channels) = inputs.as_ref().filter(|c| c.len() != channel_sources.len()) {
+        return Err(JobError::Internal(format!(
+            "'{}' has {} input channels, but its edges make {}",
+            vertex.name,
+            channels.len(),
+            channel_sources.len()
+        )));
+    }
     let in_flight = match (&spec.restored, &inputs) {
-        (Some(r), Some(channels)) => {
+        (Some(r), Some(_)) => {
             let stored = r.operator(&in_flight_operator_id(&id), spec.subtask, plan.parallelism[vi]);
-            InFlightState::for_subtask(&stored, spec.subtask, plan.parallelism[vi], channels.len())?
+            let layout = ReplayLayout {
+                operator: id.clone(),
+                subtask: spec.subtask,
+                parallelism: plan.parallelism[vi],
+                channels: channel_sources.clone(),
+                edges,
+            };
+            layout.replay(&stored)?
         }
         _ => Vec::new(),
     };
@@ -542,5 +561,38 @@ fn build_vertex(
         coordinator: spec.coordinators[vi].clone(),
         clock: graph.clock.clone(),
         in_flight,
+        channel_sources,
     })
+}
+
+/// Where each input channel of subtask `subtask` of the task headed by `v` comes from, in
+/// the order `run_once` makes them (edges in the graph's order, then producing subtasks),
+/// and the routing of each edge into `v`, by its place among them.
+fn channel_sources(
+    graph: &JobGraph,
+    plan: &ExecutionPlan,
+    v: VertexId,
+    subtask: usize,
+) -> (Vec<ChannelSource>, Vec<EdgeRouting>) {
+    let mut sources = Vec::new();
+    let mut edges = Vec::new();
+    let into = graph.edges.iter().enumerate().filter(|(_, e)| e.target == v);
+    for (ordinal, (ei, e)) in into.enumerate() {
+        edges.push(EdgeRouting::of(&plan.partitioners[ei], plan.max_parallelism[v.0 as usize]));
+        if plan.chained[ei] {
+            continue;
+        }
+        let producer = operator_id(graph, e.source);
+        for i in 0..plan.parallelism[e.source.0 as usize] {
+            if plan.targets(graph, ei, i).contains(&subtask) {
+                sources.push(ChannelSource {
+                    input: e.input as u32,
+                    edge: ordinal as u32,
+                    producer: producer.clone(),
+                    producer_subtask: i as u32,
+                });
+            }
+        }
+    }
+    (sources, edges)
 }

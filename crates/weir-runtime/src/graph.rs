@@ -22,7 +22,7 @@ use crate::config::ExecutionConfig;
 use crate::in_flight::RecordCodec;
 use crate::operator::SideChannel;
 use crate::output::Output;
-use crate::partitioner::{FirstChannel, Random, RoundRobin};
+use crate::partitioner::{ErasedKeyGroupOf, FirstChannel, Random, RoundRobin};
 use crate::record_writer::{BroadcastWriter, RecordWriter, WriterContext};
 use crate::sink::Committer;
 use crate::snapshot::OperatorStateReader;
@@ -113,8 +113,10 @@ pub enum Partitioner {
     Broadcast,
     /// Everything to consumer 0.
     Global,
-    /// By the key's key group (`key_by`).
-    KeyBy(WriterFn),
+    /// By the key's key group (`key_by`): the writer, and the key group of a record (a
+    /// [`crate::partitioner::KeyGroupOf`] of the edge's record type), with which a restore
+    /// at another parallelism deals out the edge's in-flight records.
+    KeyBy(WriterFn, ErasedKeyGroupOf),
     /// By a user function.
     Custom(WriterFn),
 }
@@ -129,7 +131,7 @@ impl Partitioner {
             Partitioner::Shuffle => "SHUFFLE",
             Partitioner::Broadcast => "BROADCAST",
             Partitioner::Global => "GLOBAL",
-            Partitioner::KeyBy(_) => "HASH",
+            Partitioner::KeyBy(..) => "HASH",
             Partitioner::Custom(_) => "CUSTOM",
         }
     }
@@ -295,7 +297,7 @@ impl<T: Clone + Send + 'static> StreamType for TypedStream<T> {
     ) -> Result<ErasedOutput, JobError> {
         let n = senders.len();
         let out: Box<dyn Output<T>> = match partitioner {
-            Partitioner::KeyBy(make) | Partitioner::Custom(make) => return make(senders, ctx),
+            Partitioner::KeyBy(make, _) | Partitioner::Custom(make) => return make(senders, ctx),
             Partitioner::Broadcast => Box::new(BroadcastWriter::new(downcast_senders::<T>(senders)?, ctx)),
             Partitioner::Forward | Partitioner::Global => {
                 Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, FirstChannel, ctx))
@@ -348,7 +350,10 @@ pub struct VertexBuild {
     pub finished_on_restore: bool,
     /// When the vertex heads a task resumed from an unaligned checkpoint: the in-flight
     /// records stored for it, to push into the chain before any new input.
-    pub in_flight: Vec<crate::in_flight::InFlightBatch>,
+    pub in_flight: Vec<crate::in_flight::ReplayBatch>,
+    /// When the vertex heads a task: where each of its input channels comes from (stored
+    /// with in-flight records).
+    pub channel_sources: Vec<crate::in_flight::ChannelSource>,
 }
 
 /// A vertex's job-level coordinator (a source's split enumerator) as the executor sees it.

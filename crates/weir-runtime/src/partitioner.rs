@@ -11,7 +11,9 @@
 //! | key-by | all to all | the owner of the key's key group |
 //! | custom | all to all | the user's function of the key |
 
+use std::any::Any;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
 
@@ -113,6 +115,49 @@ impl<T, K: Hash, F: FnMut(&T) -> K + Send> ChannelSelector<T> for KeyGroupSelect
     }
 }
 
+/// The key group of a record of a keyed edge, among a given number of key groups: what a
+/// restore at another parallelism needs to send each in-flight record of the edge to the
+/// subtask that now owns its key's state (the key selector of [`KeyGroupSelector`],
+/// without the parallelism).
+///
+/// # Example
+/// ```
+/// use weir_runtime::partitioner::KeyGroupOf;
+/// let of = KeyGroupOf::new(|v: &(u32, &str)| v.0);
+/// assert_eq!(of.key_group(&(7, "a"), 128), of.key_group(&(7, "b"), 128));
+/// assert!(of.key_group(&(7, "a"), 128) < 128);
+/// ```
+pub struct KeyGroupOf<T>(Arc<KeyGroupFn<T>>);
+
+/// A record and a number of key groups to the record's key group.
+type KeyGroupFn<T> = dyn Fn(&T, usize) -> usize + Send + Sync;
+
+impl<T> Clone for KeyGroupOf<T> {
+    fn clone(&self) -> Self {
+        KeyGroupOf(self.0.clone())
+    }
+}
+
+impl<T: 'static> KeyGroupOf<T> {
+    /// The key groups of `key_of`'s keys, as [`KeyGroupSelector`] assigns them.
+    pub fn new<K: Hash>(key_of: impl Fn(&T) -> K + Send + Sync + 'static) -> Self {
+        KeyGroupOf(Arc::new(move |value, max_parallelism| assign_to_key_group(&key_of(value), max_parallelism)))
+    }
+
+    /// The key group of `value` among `max_parallelism` key groups.
+    pub fn key_group(&self, value: &T, max_parallelism: usize) -> usize {
+        (self.0)(value, max_parallelism)
+    }
+
+    /// Erased, as the job graph carries it ([`crate::graph::Partitioner::KeyBy`]).
+    pub fn erase(self) -> ErasedKeyGroupOf {
+        Arc::new(self)
+    }
+}
+
+/// A [`KeyGroupOf<T>`] with `T` hidden.
+pub type ErasedKeyGroupOf = Arc<dyn Any + Send + Sync>;
+
 /// A user's partitioner: `f(record, n)` must return a channel in `0..n`.
 #[derive(Debug, Clone)]
 pub struct CustomSelector<F> {
@@ -155,6 +200,16 @@ mod tests {
             counts[ChannelSelector::<u8>::select(&mut r, &0)] += 1;
         }
         assert!(counts.iter().all(|&c| (9_000..11_000).contains(&c)), "{counts:?}");
+    }
+
+    #[test]
+    fn key_group_of_agrees_with_the_selector() {
+        let of = KeyGroupOf::new(|v: &u64| *v);
+        let mut s = KeyGroupSelector::new(|v: &u64| *v, 128, 3);
+        for k in 0..1000u64 {
+            let owner = operator_index_for_key_group(128, 3, of.key_group(&k, 128));
+            assert_eq!(owner, s.select(&k));
+        }
     }
 
     #[test]

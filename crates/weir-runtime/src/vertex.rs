@@ -99,7 +99,12 @@ where
                         adapter.adapt(rx)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                let target = InFlightTarget { head_id, subtask: b.subtask.index, parallelism: b.subtask.parallelism };
+                let target = InFlightTarget {
+                    head_id,
+                    subtask: b.subtask.index,
+                    parallelism: b.subtask.parallelism,
+                    sources: b.channel_sources,
+                };
                 let task = InputTask::new(channels, head).with_in_flight(target, b.in_flight);
                 Ok(BuiltVertex::Task(Box::new(task)))
             }

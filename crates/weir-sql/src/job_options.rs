@@ -30,8 +30,9 @@ pub const LEGACY_CHECKPOINT_DIR: &str = "state.checkpoints.dir";
 pub const CHECKPOINT_UNALIGNED: &str = "execution.checkpointing.unaligned.enabled";
 /// `execution.checkpointing.unaligned` (the older name of the above).
 pub const LEGACY_CHECKPOINT_UNALIGNED: &str = "execution.checkpointing.unaligned";
-/// `execution.checkpointing.aligned-checkpoint-timeout`: only `0` (unaligned from the
-/// start) is supported.
+/// `execution.checkpointing.aligned-checkpoint-timeout`: with unaligned checkpoints, above
+/// `0` a checkpoint starts aligned and switches to unaligned when alignment takes longer
+/// (`0`, the default: unaligned from the start).
 pub const ALIGNED_CHECKPOINT_TIMEOUT: &str = "execution.checkpointing.aligned-checkpoint-timeout";
 /// `execution.checkpointing.num-retained`.
 pub const CHECKPOINT_RETAINED: &str = "execution.checkpointing.num-retained";
@@ -104,15 +105,11 @@ pub fn check(key: &str, value: &str) -> Result<()> {
         MINI_BATCH_ENABLED | CHECKPOINT_UNALIGNED | LEGACY_CHECKPOINT_UNALIGNED if flag(value).is_none() => {
             return bad(format!("'{value}' is neither true nor false"));
         }
-        ALIGNED_CHECKPOINT_TIMEOUT => match parse_duration_ms(value) {
-            Err(e) => return bad(e),
-            Ok(0) => {}
-            Ok(_) => {
-                return bad("starting aligned and switching to unaligned after a timeout is not supported yet: \
-                            leave it at 0 (unaligned checkpoints from the start) or turn them off"
-                    .into())
+        ALIGNED_CHECKPOINT_TIMEOUT => {
+            if let Err(e) = parse_duration_ms(value) {
+                return bad(e);
             }
-        },
+        }
         CHECKPOINT_DIR | LEGACY_CHECKPOINT_DIR | SAVEPOINT_PATH if value.trim().is_empty() => {
             return bad("a path is needed".into());
         }
@@ -208,6 +205,10 @@ pub fn checkpoint_settings(
         None => settings.config.mode == CheckpointMode::Unaligned,
     };
     settings.config.mode = checkpoint_mode(exactly_once, unaligned);
+    if let Some(v) = option(ALIGNED_CHECKPOINT_TIMEOUT) {
+        settings.config.aligned_timeout_ms =
+            parse_duration_ms(&v).map_err(|e| SqlError::option(format!("'{ALIGNED_CHECKPOINT_TIMEOUT}': {e}")))? as u64;
+    }
     if let Some(n) = option(CHECKPOINT_RETAINED) {
         settings.config.retained =
             n.trim().parse().map_err(|_| SqlError::option(format!("'{CHECKPOINT_RETAINED}'")))?;
@@ -265,13 +266,12 @@ mod tests {
             (MINI_BATCH_SIZE, "-3"),
             (CHECKPOINT_DIR, " "),
             (CHECKPOINT_UNALIGNED, "maybe"),
-            (ALIGNED_CHECKPOINT_TIMEOUT, "30 s"),
+            (ALIGNED_CHECKPOINT_TIMEOUT, "soon"),
         ] {
             let err = check(k, v).unwrap_err().to_string();
             assert!(err.contains(k), "{k}={v}: {err}");
         }
-        let err = check(ALIGNED_CHECKPOINT_TIMEOUT, "30 s").unwrap_err().to_string();
-        assert!(err.contains("not supported"), "{err}");
+        check(ALIGNED_CHECKPOINT_TIMEOUT, "30 s").unwrap();
         check(ALIGNED_CHECKPOINT_TIMEOUT, "0 ms").unwrap();
         check(CHECKPOINT_MODE, "at-least-once").unwrap();
         check(MINI_BATCH_LATENCY, "5 s").unwrap();
@@ -300,7 +300,11 @@ mod tests {
         assert_eq!(checkpoint_settings(None, get(&opts)).unwrap().unwrap().config.mode, CheckpointMode::AtLeastOnce);
         opts.insert(CHECKPOINT_MODE.into(), "EXACTLY_ONCE".into());
         let s = checkpoint_settings(None, get(&opts)).unwrap().unwrap();
-        assert_eq!(s.config.mode, CheckpointMode::Unaligned);
+        assert_eq!((s.config.mode, s.config.aligned_timeout_ms), (CheckpointMode::Unaligned, 0));
+        opts.insert(ALIGNED_CHECKPOINT_TIMEOUT.into(), "30 s".into());
+        let timed = checkpoint_settings(None, get(&opts)).unwrap().unwrap();
+        assert_eq!(timed.config.aligned_timeout_ms, 30_000);
+        opts.remove(ALIGNED_CHECKPOINT_TIMEOUT);
         // The command line's unaligned mode holds unless a SET turns it off.
         opts.remove(CHECKPOINT_UNALIGNED);
         assert_eq!(checkpoint_settings(Some(&s), get(&opts)).unwrap().unwrap().config.mode, CheckpointMode::Unaligned);

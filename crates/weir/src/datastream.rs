@@ -9,7 +9,7 @@ use weir_core::Either;
 use weir_runtime::graph::{downcast_senders, erase_output, SidePort, StreamType, TypedStream};
 use weir_runtime::in_flight::RecordCodec;
 use weir_runtime::operator::{SideBuffer, SideChannel};
-use weir_runtime::partitioner::{CustomSelector, KeyGroupSelector};
+use weir_runtime::partitioner::{CustomSelector, KeyGroupOf, KeyGroupSelector};
 use weir_runtime::record_writer::RecordWriter;
 use weir_runtime::task::input::{Direct, InputAdapter, MapInput};
 use weir_runtime::vertex::{main_output, OperatorVertex};
@@ -192,7 +192,8 @@ impl<T: Data> DataStream<T> {
                 Ok(erase_output::<T>(Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, sel, ctx))))
             },
         );
-        KeyedStream::new(self.with_partitioner(Partitioner::KeyBy(writer)), key_of)
+        let key_group_of = KeyGroupOf::new(key_of.clone()).erase();
+        KeyedStream::new(self.with_partitioner(Partitioner::KeyBy(writer, key_group_of)), key_of)
     }
 
     /// Merges this stream with `other` (same type): the result has the records of both.

@@ -5,7 +5,13 @@
 //!   fails its aligned checkpoints and completes its unaligned ones.
 //! - Exactly once: a job with a keyed exchange at parallelism 2 fed by two sources, its
 //!   reducers backpressured, is failed once and restored from an unaligned checkpoint
-//!   holding in-flight records; it commits exactly the failure-free answer.
+//!   holding in-flight records; it commits exactly the failure-free answer. Restored from
+//!   that checkpoint at parallelism 1 and 3, its in-flight records dealt out by key group,
+//!   it commits the rest of that answer, nothing lost and nothing twice.
+//! - With an alignment timeout, checkpoints start aligned: a job under backpressure
+//!   switches to unaligned and stores in-flight records, completing its checkpoints in
+//!   time; one whose timeout is never reached stores none; failed once, a job commits
+//!   exactly the failure-free answer.
 //! - A job with an edge whose records cannot be stored is refused, naming the edge.
 
 mod harness;
@@ -67,17 +73,23 @@ impl SinkWriter<(i64, i64)> for SlowWriter {
 /// barrier that has to wait behind it. Checkpoints every 100 ms, each given 1 s, no
 /// failed checkpoint tolerated, no restart.
 fn backpressured(mode: CheckpointMode, dir: &Path) -> Result<weir::JobExecutionResult, JobError> {
+    backpressured_aligned_for(mode, 0, dir)
+}
+
+/// [`backpressured`] with an alignment timeout (unaligned mode).
+fn backpressured_aligned_for(
+    mode: CheckpointMode,
+    aligned_timeout_ms: u64,
+    dir: &Path,
+) -> Result<weir::JobExecutionResult, JobError> {
+    let mut settings = settings(mode, 100, std::env::var("UC_TIMEOUT").map_or(1_000, |v| v.parse().unwrap()), dir);
+    settings.config.aligned_timeout_ms = aligned_timeout_ms;
     let env = StreamExecutionEnvironment::new()
         .with_parallelism(2)
         .with_batch_size(16)
         .with_channel_capacity(200)
         .with_restart_strategy(RestartStrategy::None)
-        .enable_checkpointing(settings(
-            mode,
-            100,
-            std::env::var("UC_TIMEOUT").map_or(1_000, |v| v.parse().unwrap()),
-            dir,
-        ));
+        .enable_checkpointing(settings);
     env.from_sequence(1, 30_000)
         .map(|x: i64| (x % 16, x))
         .key_by(|t: &(i64, i64)| t.0)
@@ -199,19 +211,25 @@ const N: i64 = 3_000;
 /// Source A sends the even numbers below 2N, source B the odd ones (each at parallelism 1,
 /// so each key's records keep their order); keyed by `v % 10` at parallelism 2, running
 /// sums per key, then a slow (and, with `fail`, once failing) step and a commit sink.
-fn exactly_once_run(fail: bool, dir: &Path) -> (weir::JobExecutionResult, Vec<(i64, i64)>) {
-    let (result, committed) = exactly_once_job(fail, dir, 2, None);
+fn exactly_once_run(fail: bool, dir: &Path) -> (weir::JobExecutionResult, Committed) {
+    let (result, committed) = exactly_once_job(fail, dir, 2, None, 0);
     (result.unwrap_or_else(|e| panic!("failed: {e}")), committed)
 }
 
-/// The job of [`exactly_once_run`] at `parallelism`, resumed from checkpoint `restore`.
+/// Committed records, by `(writer id, checkpoint)`, as one run committed them.
+type Committed = BTreeMap<(u64, u64), Vec<(i64, i64)>>;
+
+/// The job of [`exactly_once_run`] at `parallelism`, resumed from checkpoint `restore`:
+/// its result and what it committed, by writer and checkpoint.
 fn exactly_once_job(
     fail: bool,
     dir: &Path,
     parallelism: usize,
     restore: Option<CheckpointId>,
-) -> (Result<weir::JobExecutionResult, JobError>, Vec<(i64, i64)>) {
+    aligned_timeout_ms: u64,
+) -> (Result<weir::JobExecutionResult, JobError>, Committed) {
     let mut settings = settings(CheckpointMode::Unaligned, 10, 10_000, dir);
+    settings.config.aligned_timeout_ms = aligned_timeout_ms;
     settings.restore = restore.map(|id| Restore { storage: settings.storage.clone(), checkpoint: Some(id) });
     let env = StreamExecutionEnvironment::new()
         .with_parallelism(parallelism)
@@ -241,8 +259,13 @@ fn exactly_once_job(
         })
         .sink_to(CommitSink(destination.clone()), "commit");
     let result = execute_within(&env, "exactly once", LIMIT);
-    let committed = sorted(destination.lock().unwrap().values().flatten().copied().collect());
+    let committed = destination.lock().unwrap().clone();
     (result, committed)
+}
+
+/// Every committed record, sorted.
+fn records(committed: &Committed) -> Vec<(i64, i64)> {
+    sorted(committed.values().flatten().copied().collect())
 }
 
 /// Per key `v % 10`: the running sums of its values in ascending order.
@@ -281,7 +304,7 @@ fn in_flight_records(dir: &Path, id: CheckpointId) -> usize {
             let state = TaskState::from_bytes(&std::fs::read(&path).unwrap()).unwrap();
             for op in state.operators.iter().filter(|o| o.operator_id.ends_with(IN_FLIGHT)) {
                 for item in op.entries.iter().flat_map(|e| &e.items) {
-                    let stored: InFlightState = bincode::deserialize(item).unwrap();
+                    let stored = InFlightState::decode(item).unwrap();
                     total += stored.batches.len();
                 }
             }
@@ -297,31 +320,89 @@ fn a_job_restored_from_unaligned_checkpoints_commits_exactly_the_failure_free_ou
     let (result, clean) = exactly_once_run(false, dir.path());
     assert_eq!(result.restarts, 0);
     assert!(result.completed_checkpoints.len() > 2, "checkpoints were taken during the run: {result:?}");
+    let clean = records(&clean);
     assert!(clean == want, "failure-free run: {}", difference(&want, &clean));
 
     let dir = tempfile::tempdir().unwrap();
-    let (result, restored) = exactly_once_run(true, dir.path());
+    let (result, committed) = exactly_once_run(true, dir.path());
     assert_eq!(result.restarts, 1, "the injected failure restarts the job once");
     let from = result.restored_from.expect("the restart resumes from a checkpoint");
     let stored = in_flight_records(dir.path(), from);
     assert!(stored > 0, "{from} held no in-flight records: the restore replayed nothing");
+    let restored = records(&committed);
     assert!(restored == want, "across the restore: {}", difference(&want, &restored));
 
-    // That checkpoint holds in-flight records per subtask: at another parallelism it is
-    // refused (rescale through a savepoint), at its own it resumes.
-    let copy = tempfile::tempdir().unwrap();
-    let source = dir.path().join(format!("chk-{}", from.0));
-    let target = copy.path().join(format!("chk-{}", from.0));
-    std::fs::create_dir(&target).unwrap();
-    for file in std::fs::read_dir(&source).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), target.join(file.file_name())).unwrap();
+    // What the run had committed up to that checkpoint (committables of later checkpoints
+    // are all from after the restart).
+    let before: Committed = committed.into_iter().filter(|((_, checkpoint), _)| *checkpoint <= from.0).collect();
+    // The same checkpoint resumed at other parallelisms: the keyed exchange's in-flight
+    // records are dealt out to the subtasks that now own their keys' sums, so the job
+    // commits exactly the rest of the answer (it commits the checkpoint's own committables
+    // again, under the same writer and checkpoint, which is idempotent).
+    for parallelism in [3, 1, 2] {
+        let copy = tempfile::tempdir().unwrap();
+        let source = dir.path().join(format!("chk-{}", from.0));
+        let target = copy.path().join(format!("chk-{}", from.0));
+        std::fs::create_dir(&target).unwrap();
+        for file in std::fs::read_dir(&source).unwrap() {
+            let file = file.unwrap();
+            std::fs::copy(file.path(), target.join(file.file_name())).unwrap();
+        }
+        let (result, after) = exactly_once_job(false, copy.path(), parallelism, Some(from), 0);
+        let result = result.unwrap_or_else(|e| panic!("restored at parallelism {parallelism}: {e}"));
+        assert_eq!((result.restored_from, result.restarts), (Some(from), 0));
+        let mut all = before.clone();
+        all.extend(after);
+        let all = records(&all);
+        assert!(all == want, "{from} restored at parallelism {parallelism}: {}", difference(&want, &all));
     }
-    let (result, _) = exactly_once_job(false, copy.path(), 3, Some(from));
-    let err = result.expect_err("restored at parallelism 3").to_string();
-    assert!(err.contains("unaligned checkpoint") && err.contains("parallelism of 2"), "{err}");
-    let (result, _) = exactly_once_job(false, copy.path(), 2, Some(from));
-    assert_eq!(result.unwrap().restored_from, Some(from));
+}
+
+// ---------------------------------------------------------------------------------------
+// Alignment timeout.
+
+/// In-flight records stored by each of `result`'s completed checkpoints under `dir`.
+fn stored_per_checkpoint(result: &weir::JobExecutionResult, dir: &Path) -> Vec<usize> {
+    result.completed_checkpoints.iter().map(|&id| in_flight_records(dir, id)).collect()
+}
+
+#[test]
+fn with_an_alignment_timeout_checkpoints_switch_to_unaligned_only_when_alignment_takes_too_long() {
+    // Under backpressure alignment takes seconds: after 50 ms the checkpoints switch to
+    // unaligned, store in-flight records and complete within their 1 s.
+    let dir = tempfile::tempdir().unwrap();
+    let result = backpressured_aligned_for(CheckpointMode::Unaligned, 50, dir.path())
+        .unwrap_or_else(|e| panic!("a checkpoint with an alignment timeout failed under backpressure: {e}"));
+    let stats = &result.checkpoint_stats;
+    assert!(stats.completed >= 5, "only {} checkpoints completed", stats.completed);
+    assert!(stats.max_duration_ms < 1_000, "{stats:?}");
+    let stored = stored_per_checkpoint(&result, dir.path());
+    assert!(stored.iter().any(|&n| n > 0), "no checkpoint switched to unaligned: {stored:?}");
+
+    // A timeout never reached: every checkpoint is aligned, nothing in flight is stored.
+    let dir = tempfile::tempdir().unwrap();
+    let (result, committed) = exactly_once_job(false, dir.path(), 2, None, 600_000);
+    let result = result.unwrap_or_else(|e| panic!("aligned in time: {e}"));
+    assert!(result.completed_checkpoints.len() > 2, "checkpoints were taken: {result:?}");
+    let stored = stored_per_checkpoint(&result, dir.path());
+    assert!(stored.iter().all(|&n| n == 0), "an aligned checkpoint stored in-flight records: {stored:?}");
+    let want = expected();
+    let got = records(&committed);
+    assert!(got == want, "aligned in time: {}", difference(&want, &got));
+}
+
+#[test]
+fn a_job_with_an_alignment_timeout_restored_after_a_failure_commits_exactly_the_failure_free_output() {
+    // A timeout of a few milliseconds under the slow step: some checkpoints align in
+    // time, others switch halfway.
+    let want = expected();
+    let dir = tempfile::tempdir().unwrap();
+    let (result, committed) = exactly_once_job(true, dir.path(), 2, None, 5);
+    let result = result.unwrap_or_else(|e| panic!("failed: {e}"));
+    assert_eq!(result.restarts, 1, "the injected failure restarts the job once");
+    assert!(result.restored_from.is_some(), "the restart resumes from a checkpoint");
+    let got = records(&committed);
+    assert!(got == want, "across the restore: {}", difference(&want, &got));
 }
 
 // ---------------------------------------------------------------------------------------

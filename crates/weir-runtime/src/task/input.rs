@@ -11,7 +11,7 @@ use weir_core::{StreamElement, StreamRecord};
 
 use crate::channel::{ChannelReceiver, Received};
 use crate::graph::{downcast_receiver, ErasedReceiver, TypedReceiver};
-use crate::in_flight::{ChannelCapture, RecordCodec, UNTIL_BARRIER};
+use crate::in_flight::{ChannelCapture, Keep, RecordCodec, UNTIL_BARRIER};
 use crate::{BoxError, JobError};
 
 /// One input channel yielding the head's input type `In`.
@@ -41,11 +41,13 @@ pub trait InputChannel<In>: Send {
     /// # Errors
     /// A batch that could not be encoded.
     fn take_captured(&mut self) -> Result<Vec<Vec<u8>>, BoxError>;
-    /// A stored batch, decoded and converted to the head's input.
+    /// A stored batch, decoded, with the records `keep` says (a restore at another
+    /// parallelism keeps a keyed edge's records of the task's key groups), converted to
+    /// the head's input.
     ///
     /// # Errors
     /// Bytes that do not decode, or an edge without a codec.
-    fn decode(&self, bytes: &[u8]) -> Result<Vec<StreamRecord<In>>, BoxError>;
+    fn decode(&self, bytes: &[u8], keep: &Keep) -> Result<Vec<StreamRecord<In>>, BoxError>;
 }
 
 /// Turns an erased channel of some vertex input into an [`InputChannel<In>`].
@@ -98,11 +100,16 @@ impl<T> Capturing<T> {
         }
     }
 
-    fn decode(&self, bytes: &[u8]) -> Result<Vec<StreamRecord<T>>, BoxError> {
-        match &self.codec {
-            Some(c) => c.decode(bytes),
-            None => Err("in-flight records of an edge without a record serializer".into()),
-        }
+    fn decode(&self, bytes: &[u8], keep: &Keep) -> Result<Vec<StreamRecord<T>>, BoxError>
+    where
+        T: 'static,
+    {
+        let mut batch = match &self.codec {
+            Some(c) => c.decode(bytes)?,
+            None => return Err("in-flight records of an edge without a record serializer".into()),
+        };
+        keep.retain(&mut batch)?;
+        Ok(batch)
     }
 }
 
@@ -141,8 +148,8 @@ impl<T: Send + 'static> InputChannel<T> for DirectChannel<T> {
     fn take_captured(&mut self) -> Result<Vec<Vec<u8>>, BoxError> {
         self.0.capture.take()
     }
-    fn decode(&self, bytes: &[u8]) -> Result<Vec<StreamRecord<T>>, BoxError> {
-        self.0.decode(bytes)
+    fn decode(&self, bytes: &[u8], keep: &Keep) -> Result<Vec<StreamRecord<T>>, BoxError> {
+        self.0.decode(bytes, keep)
     }
 }
 
@@ -215,8 +222,8 @@ impl<T: Send + 'static, In: Send + 'static, F: Fn(T) -> In + Send + 'static> Inp
     fn take_captured(&mut self) -> Result<Vec<Vec<u8>>, BoxError> {
         self.rx.capture.take()
     }
-    fn decode(&self, bytes: &[u8]) -> Result<Vec<StreamRecord<In>>, BoxError> {
-        Ok(self.map(self.rx.decode(bytes)?))
+    fn decode(&self, bytes: &[u8], keep: &Keep) -> Result<Vec<StreamRecord<In>>, BoxError> {
+        Ok(self.map(self.rx.decode(bytes, keep)?))
     }
 }
 

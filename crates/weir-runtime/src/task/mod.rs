@@ -28,6 +28,7 @@ pub mod input;
 pub mod input_task;
 pub mod source_task;
 pub mod unaligned;
+pub(crate) mod watermark_valve;
 
 /// What every task loop needs from the runtime.
 #[derive(Debug, Clone)]

@@ -22,7 +22,7 @@
 
 use weir_core::CheckpointBarrier;
 
-use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, IN_FLIGHT};
+use crate::in_flight::{in_flight_operator_id, ChannelSource, InFlightBatch, InFlightState, IN_FLIGHT};
 use crate::snapshot::{OperatorStateWriter, PendingTaskState};
 use crate::task::input::InputChannel;
 use crate::BoxError;
@@ -36,6 +36,8 @@ pub struct InFlightTarget {
     pub subtask: usize,
     /// The vertex's parallelism.
     pub parallelism: usize,
+    /// Where each input channel's records come from, stored with them.
+    pub sources: Vec<ChannelSource>,
 }
 
 /// One unaligned checkpoint being captured.
@@ -90,6 +92,7 @@ impl Capture {
             parallelism: target.parallelism as u32,
             channels: channels.len() as u32,
             batches,
+            sources: target.sources.clone(),
         };
         let mut writer = OperatorStateWriter::new(self.barrier.id);
         writer.union(IN_FLIGHT, vec![bincode::serialize(&stored)?]);
@@ -119,7 +122,9 @@ mod tests {
     use super::*;
     use crate::channel::{cancellation, local_channel, Canceller, ChannelSender, Priority};
     use crate::graph::TypedReceiver;
-    use crate::in_flight::{in_flight_operator_id, InFlightBatch, InFlightState, RecordCodec, IN_FLIGHT};
+    use crate::in_flight::{
+        in_flight_operator_id, ChannelSource, InFlightBatch, InFlightState, Keep, RecordCodec, ReplayBatch, IN_FLIGHT,
+    };
     use crate::output::Output;
     use crate::snapshot::TaskState;
     use crate::task::input::{Direct, InputAdapter};
@@ -172,7 +177,13 @@ mod tests {
         _canceller: Canceller,
     }
 
-    fn fixture(channels: usize, replay: Vec<InFlightBatch>) -> Fixture {
+    /// Channel `c` comes from subtask `c` of one producer.
+    fn sources(channels: usize) -> Vec<ChannelSource> {
+        let source = |c: usize| ChannelSource { input: 0, edge: 0, producer: "up".into(), producer_subtask: c as u32 };
+        (0..channels).map(source).collect()
+    }
+
+    fn fixture(channels: usize, replay: Vec<ReplayBatch>) -> Fixture {
         let (canceller, cancel) = cancellation();
         let mut senders = Vec::new();
         let mut inputs = Vec::new();
@@ -183,7 +194,7 @@ mod tests {
             inputs.push(Direct.adapt(Box::new(TypedReceiver { channel: rx, codec: Some(codec()) })).unwrap());
         }
         let log = Arc::new(Mutex::new(Vec::new()));
-        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1 };
+        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1, sources: sources(channels) };
         let task = InputTask::new(inputs, Box::new(Recorder(log.clone()))).with_in_flight(target, replay);
         let (_, mailbox) = bounded(1);
         let (reports_tx, reports) = bounded(16);
@@ -209,7 +220,8 @@ mod tests {
         let id = in_flight_operator_id("head");
         let Some(op) = state.operators.into_iter().find(|o| o.operator_id == id) else { return Vec::new() };
         let entry = op.entries.into_iter().find(|e| e.name == IN_FLIGHT).expect("the in-flight entry");
-        let stored: InFlightState = bincode::deserialize(&entry.items[0]).unwrap();
+        let stored = InFlightState::decode(&entry.items[0]).unwrap();
+        assert_eq!(stored.sources.len(), stored.channels as usize, "each channel's source is stored");
         let decode = |b: &InFlightBatch| codec().decode(&b.bytes).unwrap().into_iter().map(|r| r.value).collect();
         stored.batches.iter().map(|b| (b.channel, decode(b))).collect()
     }
@@ -249,6 +261,74 @@ mod tests {
         assert!(matches!(f.reports.try_recv(), Ok(TaskReport::Finished { .. })));
     }
 
+    /// The barrier of checkpoint `id` at position `after`, triggered now, aligned for at
+    /// most `timeout_ms`.
+    fn aligned_for(id: u64, after: u64, timeout_ms: u64) -> Priority {
+        let now = crate::checkpointing::epoch_ms();
+        let barrier = CheckpointBarrier::new(CheckpointId(id), now, CheckpointMode::Unaligned);
+        Priority::Barrier { barrier: barrier.with_aligned_timeout(timeout_ms), after }
+    }
+
+    #[test]
+    fn with_an_alignment_timeout_a_checkpoint_aligned_in_time_stores_nothing() {
+        let mut f = fixture(2, Vec::new());
+        let cancel = f.env.cancel.clone();
+        f.senders[0].send(records(&[1, 2]), &cancel).unwrap();
+        f.senders[0].send(records(&[3]), &cancel).unwrap();
+        f.senders[0].send_priority(aligned_for(1, 2, 600_000), &cancel).unwrap();
+        f.senders[0].send(records(&[4]), &cancel).unwrap();
+        f.senders[1].send(records(&[10]), &cancel).unwrap();
+        f.senders[1].send_priority(aligned_for(1, 1, 600_000), &cancel).unwrap();
+        f.senders[1].send(records(&[11]), &cancel).unwrap();
+        for s in &mut f.senders {
+            s.send(StreamElement::EndOfInput, &cancel).unwrap();
+        }
+        Box::new(f.task).run(&f.env).unwrap();
+        let log = f.log.lock().unwrap().clone();
+        let at = log.iter().position(|l| l == "barrier 1").expect("snapshotted");
+        let mut before: Vec<&str> = log[..at].iter().map(String::as_str).collect();
+        before.sort();
+        assert_eq!(before, ["1", "10", "2", "3"], "aligned: exactly the records before the barriers first: {log:?}");
+        let Ok(TaskReport::Ack { state, .. }) = f.reports.try_recv() else { panic!("no ack") };
+        assert!(in_flight(state.complete().unwrap()).is_empty(), "aligned: nothing in flight is stored");
+    }
+
+    #[test]
+    fn with_an_alignment_timeout_a_late_barrier_switches_the_checkpoint_to_unaligned() {
+        let f = fixture(2, Vec::new());
+        let Fixture { task, mut senders, log, env, reports, _canceller } = f;
+        let cancel = env.cancel.clone();
+        // Channel 0 is at its barrier at once (and blocked); channel 1's barrier is late.
+        senders[0].send_priority(aligned_for(1, 0, 30), &cancel).unwrap();
+        senders[0].send(records(&[1]), &cancel).unwrap();
+        senders[1].send(records(&[10]), &cancel).unwrap();
+        let runner = std::thread::spawn(move || Box::new(task).run(&env));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !log.lock().unwrap().iter().any(|l| l == "barrier 1") {
+            assert!(std::time::Instant::now() < deadline, "the timeout never took the snapshot");
+            std::thread::sleep(std::time::Duration::from_millis(2)); // polling a condition with a deadline
+        }
+        // After the snapshot and before its barrier: in flight.
+        senders[1].send(records(&[11]), &cancel).unwrap();
+        senders[1].send_priority(aligned_for(1, 2, 30), &cancel).unwrap();
+        senders[1].send(records(&[12]), &cancel).unwrap();
+        for s in &mut senders {
+            s.send(StreamElement::EndOfInput, &cancel).unwrap();
+        }
+        runner.join().unwrap().unwrap();
+        let log = log.lock().unwrap().clone();
+        let at = log.iter().position(|l| l == "barrier 1").expect("snapshotted");
+        let processed: Vec<u32> = log[..at].iter().filter_map(|l| l.parse().ok()).collect();
+        assert!(!processed.contains(&1), "channel 0 stayed blocked after its barrier until the switch: {log:?}");
+        let Ok(TaskReport::Ack { state, .. }) = reports.try_recv() else { panic!("no ack") };
+        let stored = in_flight(state.complete().unwrap());
+        assert!(stored.iter().all(|(c, _)| *c == 1), "{stored:?}");
+        let mut before: Vec<u32> = processed.into_iter().chain(stored.into_iter().flat_map(|(_, v)| v)).collect();
+        before.sort();
+        assert_eq!(before, [10, 11], "exactly the records before the barriers: {log:?}");
+        assert_eq!(log.iter().filter(|l| l.parse::<u32>().is_ok()).count(), 4, "every record processed once");
+    }
+
     #[test]
     fn a_barrier_at_the_head_of_its_channel_captures_the_other_channels_until_theirs() {
         let mut f = fixture(2, Vec::new());
@@ -271,7 +351,7 @@ mod tests {
     fn a_restored_task_replays_its_in_flight_records_before_any_new_input() {
         let stored = |channel: u32, values: &[u32]| {
             let batch: Vec<StreamRecord<u32>> = values.iter().map(|&v| StreamRecord::new(v)).collect();
-            InFlightBatch { channel, bytes: codec().encode(&batch).unwrap() }
+            ReplayBatch { channel, bytes: codec().encode(&batch).unwrap(), keep: Keep::All }
         };
         let replay = vec![stored(1, &[7, 8]), stored(0, &[9])];
         let mut f = fixture(2, replay);
@@ -330,7 +410,7 @@ mod tests {
     fn produce(
         channel: u32,
         mut tx: ChannelSender<u32>,
-        triggers: Receiver<u64>,
+        triggers: Receiver<CheckpointBarrier>,
         batches: u64,
         seed: u64,
         cancel: crate::channel::CancelToken,
@@ -349,12 +429,13 @@ mod tests {
             sent.positions.push(values);
         };
         for _ in 0..batches {
-            for id in triggers.try_iter() {
+            for barrier in triggers.try_iter() {
+                let id = barrier.id.0;
                 // A record writer with a partly filled batch counts it before the barrier
                 // and sends it right after.
                 let partial = rng.below(2) == 0;
                 let after = tx.sent() + u64::from(partial);
-                tx.send_priority(unaligned(id, after), &cancel).unwrap();
+                tx.send_priority(Priority::Barrier { barrier, after }, &cancel).unwrap();
                 sent.barriers.insert(id, after);
                 if partial {
                     let values = batch(&mut rng);
@@ -379,7 +460,9 @@ mod tests {
         sent
     }
 
-    fn randomized_run(seed: u64) {
+    /// A run of `seed`; barriers carry an alignment timeout of `aligned_timeout_ms` (0:
+    /// unaligned from the start).
+    fn randomized_run(seed: u64, aligned_timeout_ms: u64) {
         let mut rng = Rng(seed | 1);
         let channels = 1 + rng.below(3) as usize;
         let (canceller, cancel) = cancellation();
@@ -398,7 +481,7 @@ mod tests {
             producers.push(std::thread::spawn(move || produce(c as u32, tx, trx, batches, seed, cancel)));
         }
         let log = Arc::new(Mutex::new(Vec::new()));
-        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1 };
+        let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1, sources: sources(channels) };
         let task = InputTask::new(inputs, Box::new(Recorder(log.clone()))).with_in_flight(target, Vec::new());
         let (announce, mailbox) = bounded(64);
         let (reports_tx, reports) = crossbeam_channel::unbounded();
@@ -417,10 +500,12 @@ mod tests {
         let checkpoints = 1 + rng.below(12);
         for id in 1..=checkpoints {
             std::thread::sleep(std::time::Duration::from_micros(rng.below(1500)));
+            let now = crate::checkpointing::epoch_ms();
+            let barrier = CheckpointBarrier::new(CheckpointId(id), now, CheckpointMode::Unaligned)
+                .with_aligned_timeout(aligned_timeout_ms);
             for t in &triggers {
-                let _ = t.send(id);
+                let _ = t.send(barrier);
             }
-            let barrier = CheckpointBarrier::new(CheckpointId(id), 0, CheckpointMode::Unaligned);
             let _ = announce.send(crate::task::TaskMessage::Barrier(barrier));
         }
         let sent: Vec<Sent> = producers.into_iter().map(|p| p.join().unwrap()).collect();
@@ -467,7 +552,17 @@ mod tests {
     #[test]
     fn randomized_schedules_store_exactly_the_records_before_each_barrier() {
         for seed in 1..=300u64 {
-            randomized_run(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            randomized_run(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), 0);
+        }
+    }
+
+    #[test]
+    fn randomized_schedules_with_an_alignment_timeout_store_exactly_the_records_before_each_barrier() {
+        // Timeouts from "already passed" to "never": checkpoints that align in time, ones
+        // that switch to unaligned halfway, and ones unaligned from the start.
+        for seed in 1..=300u64 {
+            let timeout = [1, 2, 5, 60_000][(seed % 4) as usize];
+            randomized_run(seed.wrapping_mul(0x2545_f491_4f6c_dd1d), timeout);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! In-flight records of unaligned checkpoints: how an edge's records are turned into bytes
 //! ([`RecordCodec`]), what one input channel keeps while a checkpoint captures it
-//! ([`ChannelCapture`]), and what a task stores and replays ([`InFlightState`]).
+//! ([`ChannelCapture`]), what a task stores ([`InFlightState`]), and what it replays on
+//! restore, at any parallelism ([`ReplayBatch`]).
 //!
 //! # Which side stores them
 //! Only the consuming side. A barrier of an unaligned checkpoint overtakes the batches
@@ -14,16 +15,24 @@
 //! # Restoring
 //! A restored task pushes its stored batches into its chain before it reads any channel.
 //! The batches of one channel keep their order; batches of different channels may
-//! interleave in any order, as they may in any run. In-flight records are stored per
-//! subtask, so a checkpoint that holds some is restored only at the parallelism it was
-//! taken at (rescale through a savepoint, which is always aligned).
+//! interleave in any order, as they may in any run. At the parallelism the checkpoint was
+//! taken at, each subtask replays what it stored itself. At another, every new subtask
+//! reads what all old subtasks stored and keeps its share, as the edge would have routed
+//! it ([`redistribution`]): a keyed edge's records by key group, so each reaches the
+//! subtask that now owns its key's state; each batch of a rebalance, rescale, shuffle or
+//! forward edge on one subtask; a broadcast edge's as each new subtask's old counterpart
+//! saw them. For that, each stored state names the edge and producer of each of its
+//! channels ([`ChannelSource`]).
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use weir_core::{CheckpointId, StreamRecord};
 
-use crate::snapshot::OperatorStateReader;
 use crate::{BoxError, JobError};
+
+pub mod redistribution;
+
+pub use redistribution::{EdgeRouting, Keep, ReplayBatch, ReplayLayout};
 
 /// The entry under which a task stores its in-flight records, in an operator snapshot of
 /// its own (see [`in_flight_operator_id`]).
@@ -191,6 +200,22 @@ pub struct InFlightBatch {
     pub bytes: Vec<u8>,
 }
 
+/// Where the records of one input channel of a task come from: stored with its in-flight
+/// records, so that a restore at another parallelism (where the task's channels are
+/// others) knows each batch's edge, and so how to deal its records out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelSource {
+    /// The vertex input the channel feeds (0, or 1 for the second input of `connect`).
+    pub input: u32,
+    /// The edge: its place among the edges into the vertex, in the job graph's order.
+    pub edge: u32,
+    /// The producing vertex's operator id (checked on restore: the edge must still come
+    /// from it).
+    pub producer: String,
+    /// The producing subtask.
+    pub producer_subtask: u32,
+}
+
 /// The in-flight records one subtask stored with a checkpoint (bincode, one item of the
 /// union entry [`IN_FLIGHT`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,68 +230,72 @@ pub struct InFlightState {
     pub channels: u32,
     /// The batches, in the order the task took them.
     pub batches: Vec<InFlightBatch>,
+    /// Where each input channel's records came from, by channel index. Empty in states
+    /// written before it was stored (those restore only at their own parallelism and
+    /// channel layout).
+    pub sources: Vec<ChannelSource>,
+}
+
+/// An [`InFlightState`] as stored before it held its channels' sources.
+#[derive(Deserialize)]
+struct WithoutSources {
+    checkpoint: CheckpointId,
+    subtask: u32,
+    parallelism: u32,
+    channels: u32,
+    batches: Vec<InFlightBatch>,
 }
 
 impl InFlightState {
-    /// The batches subtask `subtask` of `parallelism`, with `channels` input channels,
-    /// replays from its head's restored union entry.
+    /// Reads a stored state back, in either form: with its channels' sources, or as
+    /// written before they were stored (whose bytes end before them; bincode does not mind
+    /// trailing bytes, so the newer form is tried first).
     ///
     /// # Errors
-    /// [`JobError::Restore`] when the checkpoint holds in-flight records of another
-    /// parallelism or channel layout, or they do not decode.
-    pub fn for_subtask(
-        restored: &OperatorStateReader,
-        subtask: usize,
-        parallelism: usize,
-        channels: usize,
-    ) -> Result<Vec<InFlightBatch>, JobError> {
-        let mut mine = Vec::new();
-        for item in restored.list(IN_FLIGHT) {
-            let state: InFlightState = bincode::deserialize(item)
-                .map_err(|e| JobError::Restore(format!("in-flight records do not decode: {e}")))?;
-            if state.batches.is_empty() {
-                continue;
-            }
-            if state.parallelism as usize != parallelism || state.channels as usize != channels {
-                return Err(JobError::Restore(format!(
-                    "{} is an unaligned checkpoint holding in-flight records of a parallelism of {} ({} input \
-                     channels); it can be restored only at that parallelism, not at {parallelism} ({channels} \
-                     channels). To rescale, restore it at its parallelism and take a savepoint (always aligned)",
-                    state.checkpoint, state.parallelism, state.channels
-                )));
-            }
-            if state.subtask as usize == subtask {
-                mine.extend(state.batches);
-            }
+    /// [`JobError::Restore`] for bytes that are neither.
+    pub fn decode(bytes: &[u8]) -> Result<InFlightState, JobError> {
+        if let Ok(state) = bincode::deserialize::<InFlightState>(bytes) {
+            return Ok(state);
         }
-        Ok(mine)
+        let old: WithoutSources = bincode::deserialize(bytes)
+            .map_err(|e| JobError::Restore(format!("in-flight records do not decode: {e}")))?;
+        Ok(InFlightState {
+            checkpoint: old.checkpoint,
+            subtask: old.subtask,
+            parallelism: old.parallelism,
+            channels: old.channels,
+            batches: old.batches,
+            sources: Vec::new(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
 
-    fn stored(subtask: u32, parallelism: u32, batches: &[u8]) -> Vec<u8> {
-        let batches = batches.iter().map(|&b| InFlightBatch { channel: 0, bytes: vec![b] }).collect();
-        let state = InFlightState { checkpoint: CheckpointId(4), subtask, parallelism, channels: 2, batches };
-        bincode::serialize(&state).unwrap()
-    }
-
     #[test]
-    fn each_subtask_gets_its_own_batches_and_another_parallelism_is_refused() {
-        let items = vec![stored(0, 2, &[1, 2]), stored(1, 2, &[3])];
-        let reader = OperatorStateReader::new(BTreeMap::from([(IN_FLIGHT.to_string(), items)]));
-        let bytes = |b: Vec<InFlightBatch>| b.into_iter().map(|b| b.bytes[0]).collect::<Vec<_>>();
-        assert_eq!(bytes(InFlightState::for_subtask(&reader, 0, 2, 2).unwrap()), vec![1, 2]);
-        assert_eq!(bytes(InFlightState::for_subtask(&reader, 1, 2, 2).unwrap()), vec![3]);
-        let err = InFlightState::for_subtask(&reader, 0, 3, 2).unwrap_err().to_string();
-        assert!(err.contains("chk-4 is an unaligned checkpoint") && err.contains("savepoint"), "{err}");
-        // Nothing in flight: any parallelism will do.
-        let empty = OperatorStateReader::new(BTreeMap::from([(IN_FLIGHT.to_string(), vec![stored(0, 2, &[])])]));
-        assert!(InFlightState::for_subtask(&empty, 0, 5, 1).unwrap().is_empty());
+    fn a_state_written_without_sources_still_decodes() {
+        #[derive(Serialize)]
+        struct Old {
+            checkpoint: CheckpointId,
+            subtask: u32,
+            parallelism: u32,
+            channels: u32,
+            batches: Vec<InFlightBatch>,
+        }
+        let batches = vec![InFlightBatch { channel: 1, bytes: vec![7, 8] }];
+        let old =
+            Old { checkpoint: CheckpointId(3), subtask: 1, parallelism: 2, channels: 2, batches: batches.clone() };
+        let state = InFlightState::decode(&bincode::serialize(&old).unwrap()).unwrap();
+        assert_eq!((state.subtask, state.parallelism, state.channels), (1, 2, 2));
+        assert_eq!((&state.batches, state.sources.len()), (&batches, 0));
+
+        let source = ChannelSource { input: 0, edge: 0, producer: "Map#0".into(), producer_subtask: 1 };
+        let new = InFlightState { sources: vec![source.clone(); 2], ..state };
+        let back = InFlightState::decode(&bincode::serialize(&new).unwrap()).unwrap();
+        assert_eq!(back, new);
+        assert!(InFlightState::decode(b"\x01").unwrap_err().to_string().contains("do not decode"));
     }
 
     #[test]
