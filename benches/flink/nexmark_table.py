@@ -48,7 +48,17 @@ def main():
         w_rate = float(w["events_per_cpu_s"]) if "events_per_cpu_s" in w else 0
         d_rate = float(d["events_per_cpu_s"]) if "events_per_cpu_s" in d else 0
         ratio = f"{w_rate / f_rate:.1f}×" if f_rate and w_rate else "—"
-        verdict = c.get("verdict", "—").split(" sha256=")[0]
+        v = c.get("verdict", "—")
+        if v.startswith("equal"):
+            rows = v.split("rows=")[1].split()[0]
+            what = v.split("compared=")[1].split(" sha256=")[0].strip("'")
+            verdict = f"yes ({int(rows):,} rows" + ("" if what == "all columns" else f"; {what}") + ")"
+        elif v.startswith("DIFFERENT"):
+            verdict = "no: " + v.splitlines()[0].split(" compared=")[0].replace("DIFFERENT ", "")
+        elif v.startswith("not compared"):
+            verdict = "not compared (Flink: error)" if '"status": "error"' in v else "not compared"
+        else:
+            verdict = v
         print(f"| {q} | {f_cell} | {fmt_mib(f.get('peak_rss_mib')) if f_rate else '—'} | {fmt_rate(w_rate)}{note if w_rate else ''} "
               f"| {fmt_mib(w.get('peak_rss_mib')) if w_rate else '—'} | {fmt_rate(d_rate)} | {ratio} | {verdict} |")
 
