@@ -14,8 +14,9 @@
 #        RECORDS (JSON lines of every run; default $WEIR_PEERS/out/sql_vs_flink.jsonl),
 #        FLINK_TIMEOUT (seconds, default 600: a Flink run killed after it is recorded as such),
 #        WEIR (the weir binary; default: built here with cargo build --release)
-#        check only: FLINK_ONLY=1 runs Flink alone and keeps its results; REUSE_FLINK=1 then
-#        compares Weir with those kept results instead of running Flink again
+#        FLINK_ONLY=1 runs Flink alone (check: and keeps its results); WEIR_ONLY=1 (bench) runs
+#        Weir alone; REUSE_FLINK=1 (check) compares Weir with the kept Flink results instead
+#        of running Flink again
 #
 # Flink runs benches/flink/nexmark_sql_flink.py in the peers' venv (made by
 # $PEERS/flink/run.sh): the same SQL script as Weir with the tables' WITH options pointed at
@@ -134,9 +135,12 @@ for q in $QUERIES; do
     record compare "$q" "{}" "$(python3 -c 'import json,sys; print(json.dumps({"verdict": sys.argv[1], "events": sys.argv[2]}))' "$verdict" "$EVENTS")"
     [[ "${KEEP:-0}" == 1 ]] || rm -rf "$fo" "$fo.json" "$wo"
   else
-    fl="$(flink "$q" bench)"
-    record flink-bench "$q" "$fl" "{\"events\": \"$EVENTS\"}"
-    echo "$q flink: ${fl:0:400}"
+    if [[ "${WEIR_ONLY:-0}" != 1 ]]; then
+      fl="$(flink "$q" bench)"
+      record flink-bench "$q" "$fl" "{\"events\": \"$EVENTS\"}"
+      echo "$q flink: ${fl:0:400}"
+    fi
+    [[ "${FLINK_ONLY:-0}" == 1 ]] && continue
     wl="$(weir "$q" sql)"
     record weir-sql-bench "$q" "$wl" "{\"events\": \"$EVENTS\"}"
     echo "$q weir sql: $wl"
