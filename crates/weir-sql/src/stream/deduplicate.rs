@@ -94,7 +94,9 @@ impl FirstRowOperator {
             }
         }
         if !first.is_empty() {
-            out.emit(StreamRecord { value: self.encoders.output(&first)?, timestamp });
+            for value in self.encoders.outputs(&first)? {
+                out.emit(StreamRecord { value, timestamp });
+            }
         }
         Ok(())
     }
@@ -142,7 +144,9 @@ impl FirstRowOperator {
         }
         ready.sort_by_key(|(time, _)| *time);
         let rows: Vec<_> = ready.into_iter().map(|(_, row)| (row, 1, RowKind::Insert)).collect();
-        out.emit(StreamRecord { value: self.encoders.output(&rows)?, timestamp: up_to });
+        for value in self.encoders.outputs(&rows)? {
+            out.emit(StreamRecord { value, timestamp: up_to });
+        }
         Ok(())
     }
 }

@@ -59,6 +59,9 @@ pub struct RankRange {
 /// A change of a ranked row: the row's bytes, its rank and the kind of change.
 pub type RankedChange = (Arc<[u8]>, u64, RowKind);
 
+/// The most row data [`RankEncoders::outputs`] puts into one output batch.
+pub const OUTPUT_BATCH_BYTES: usize = 16 << 20;
+
 /// A partition's rows by sort key; rows with equal keys in tie order.
 type SortedRows = BTreeMap<Box<[u8]>, VecDeque<Arc<[u8]>>>;
 
@@ -371,6 +374,25 @@ impl RankEncoders {
         ))
     }
 
+    /// Ranked rows as output batches of at most [`OUTPUT_BATCH_BYTES`] of row data each: one
+    /// input batch can rank out many times its size (every row shifted by a new first one is
+    /// retracted and sent again), and one Arrow string column holds at most 2 GiB.
+    pub fn outputs(&self, rows: &[RankedChange]) -> Result<Vec<Changes>, BoxError> {
+        let mut batches = Vec::new();
+        let (mut start, mut bytes) = (0, 0);
+        for (i, (row, _, _)) in rows.iter().enumerate() {
+            if i > start && bytes + row.len() > OUTPUT_BATCH_BYTES {
+                batches.push(self.output(&rows[start..i])?);
+                (start, bytes) = (i, 0);
+            }
+            bytes += row.len();
+        }
+        if start < rows.len() {
+            batches.push(self.output(&rows[start..])?);
+        }
+        Ok(batches)
+    }
+
     /// A batch of ranked rows as output.
     pub fn output(&self, rows: &[RankedChange]) -> Result<Changes, BoxError> {
         let parser = self.rows.parser();
@@ -466,7 +488,9 @@ impl Operator for RankOperator {
         for record in batch.drain(..) {
             let rows = self.apply(&record.value)?;
             if !rows.is_empty() {
-                out.emit(StreamRecord { value: self.encoders.output(&rows)?, timestamp: record.timestamp });
+                for value in self.encoders.outputs(&rows)? {
+                    out.emit(StreamRecord { value, timestamp: record.timestamp });
+                }
             }
         }
         Ok(())
@@ -580,6 +604,30 @@ mod restore_tests {
         let out = bigints(&["k", "v", "rn"]);
         let range = RankRange { kind: RankKind::RowNumber, start: 1, end: 2, newest_first: false };
         RankOperator::new(RankEncoders::new(keys, sort, &input, out, true).unwrap(), range, true)
+    }
+
+    #[test]
+    fn output_is_cut_into_batches_of_bounded_size_in_order() {
+        let encoders = operator().encoders;
+        let input = bigints(&["k", "v"]);
+        let one: Vec<[i64; 2]> = vec![[1, 2]];
+        let (_, _, encoded) = encoders.encode(&rows(&input, &[(I, one[0].as_slice())]).rows).unwrap();
+        let row: Arc<[u8]> = encoded.row(0).data().into();
+        // Enough rows for three batches.
+        let n = 2 * OUTPUT_BATCH_BYTES / row.len() + 5;
+        let changes: Vec<RankedChange> = (0..n).map(|i| (row.clone(), i as u64, RowKind::Insert)).collect();
+        let batches = encoders.outputs(&changes).unwrap();
+        assert_eq!(batches.len(), 3);
+        let mut next_rank = 0u64;
+        for b in &batches {
+            let ranks = b.rows.column(2).as_any().downcast_ref::<arrow::array::Int64Array>().unwrap();
+            for r in ranks.values() {
+                assert_eq!(*r as u64, next_rank, "rows keep their order across batches");
+                next_rank += 1;
+            }
+        }
+        assert_eq!(next_rank as usize, n);
+        assert!(encoders.outputs(&[]).unwrap().is_empty());
     }
 
     #[test]

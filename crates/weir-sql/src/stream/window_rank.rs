@@ -98,7 +98,9 @@ impl WindowRankOperator {
                 rows.extend(partition.ranked(&self.range).into_iter().map(|(row, rank)| (row, rank, RowKind::Insert)));
             }
             if !rows.is_empty() {
-                out.emit(StreamRecord { value: self.encoders.output(&rows)?, timestamp: end - 1 });
+                for value in self.encoders.outputs(&rows)? {
+                    out.emit(StreamRecord { value, timestamp: end - 1 });
+                }
             }
         }
         Ok(())
