@@ -71,6 +71,28 @@ pub fn bytes_column<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> ArrayRef 
     Arc::new(BinaryArray::from_iter_values(values))
 }
 
+/// The most bytes [`chunks`] puts into one state batch: well below the 2 GiB an Arrow
+/// binary column can hold.
+pub const STATE_BATCH_BYTES: usize = 256 << 20;
+
+/// Entries `0..sizes.len()` cut into consecutive ranges of at most [`STATE_BATCH_BYTES`]
+/// (an entry larger than that gets a range of its own), one state batch each.
+pub fn chunks(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, size) in sizes.iter().enumerate() {
+        if i > start && bytes + size > STATE_BATCH_BYTES {
+            ranges.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < sizes.len() {
+        ranges.push(start..sizes.len());
+    }
+    ranges
+}
+
 /// Writes `batches` (all of one schema) as the keyed entry [`KEYED_ROWS`].
 ///
 /// # Errors
@@ -288,6 +310,15 @@ mod tests {
         all.sort();
         assert_eq!(seen, all);
         assert_eq!(read_watermark(&OperatorStateReader::empty()), None);
+    }
+
+    #[test]
+    fn chunks_stay_under_the_limit_and_cover_every_entry_in_order() {
+        let big = STATE_BATCH_BYTES / 2 + 1;
+        assert_eq!(chunks(&[]), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(chunks(&[1, 2, 3]), vec![0..3]);
+        assert_eq!(chunks(&[big, big, 1, big]), vec![0..1, 1..3, 3..4]);
+        assert_eq!(chunks(&[STATE_BATCH_BYTES * 2, 1]), vec![0..1, 1..2], "an oversized entry stands alone");
     }
 
     #[test]

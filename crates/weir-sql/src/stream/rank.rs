@@ -239,15 +239,18 @@ pub(crate) fn write_partitions<'p>(
         ends.push(end.unwrap_or(i64::MIN));
         bytes.push(p.to_bytes()?);
     }
-    let batches = if keys.is_empty() {
-        Vec::new()
-    } else {
-        let columns: Vec<(String, ArrayRef)> = vec![
-            ("window_end".into(), Arc::new(arrow::array::Int64Array::from(ends))),
-            ("partition".into(), keyed_state::bytes_column(bytes.iter().map(Vec::as_slice))),
-        ];
-        vec![keyed_state::state_batch(keys, columns)?]
-    };
+    // Large state (q19 keeps every auction's rows) goes in several batches.
+    let sizes: Vec<usize> = keys.iter().zip(&bytes).map(|(k, b)| k.len() + b.len()).collect();
+    let batches = keyed_state::chunks(&sizes)
+        .into_iter()
+        .map(|r| {
+            let columns: Vec<(String, ArrayRef)> = vec![
+                ("window_end".into(), Arc::new(arrow::array::Int64Array::from(ends[r.clone()].to_vec()))),
+                ("partition".into(), keyed_state::bytes_column(bytes[r.clone()].iter().map(Vec::as_slice))),
+            ];
+            keyed_state::state_batch(keys[r].iter().copied(), columns)
+        })
+        .collect::<Result<Vec<_>, BoxError>>()?;
     keyed_state::write_keyed(state, &batches)
 }
 
