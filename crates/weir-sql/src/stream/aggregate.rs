@@ -133,151 +133,34 @@ fn sliding_is_fifo(name: &str) -> bool {
     matches!(name.to_lowercase().as_str(), "min" | "max" | "first_value" | "last_value")
 }
 
-/// MIN or MAX over a changelog: every current value with how often it occurs, so a
-/// retraction of any earlier row takes out exactly its value (as Flink's
-/// `MinWithRetractAggFunction` keeps a map of values to counts). Values are kept as Arrow
-/// row bytes, whose order is the values' order.
+/// Every current value of an argument with how often it occurs, for aggregates over a
+/// changelog (a retraction may take out any earlier row). Values are kept as Arrow row
+/// bytes, whose order is the values' order. The state — the values and their counts, two
+/// lists — is exact, so a restored copy retracts as the original would.
 #[derive(Debug)]
-pub struct MinMaxWithRetract {
-    max: bool,
-    converter: arrow::row::RowConverter,
-    values: std::collections::BTreeMap<arrow::row::OwnedRow, u64>,
-    data_type: arrow::datatypes::DataType,
-}
-
-impl MinMaxWithRetract {
-    /// MAX when `max`, else MIN, of values of `data_type`.
-    pub fn new(max: bool, data_type: arrow::datatypes::DataType) -> Result<Self, BoxError> {
-        let converter = arrow::row::RowConverter::new(vec![arrow::row::SortField::new(data_type.clone())])?;
-        Ok(MinMaxWithRetract { max, converter, values: std::collections::BTreeMap::new(), data_type })
-    }
-
-    fn rows(&self, values: &[ArrayRef]) -> datafusion_common::Result<arrow::row::Rows> {
-        let column =
-            values.first().ok_or_else(|| datafusion_common::DataFusionError::Internal("no argument".into()))?;
-        let column = arrow::compute::cast(column, &self.data_type)?;
-        Ok(self.converter.convert_columns(&[column])?)
-    }
-}
-
-impl Accumulator for MinMaxWithRetract {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
-        let rows = self.rows(values)?;
-        for (i, row) in rows.iter().enumerate() {
-            if values[0].is_valid(i) {
-                *self.values.entry(row.owned()).or_insert(0) += 1;
-            }
-        }
-        Ok(())
-    }
-
-    fn retract_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
-        let rows = self.rows(values)?;
-        for (i, row) in rows.iter().enumerate() {
-            if !values[0].is_valid(i) {
-                continue;
-            }
-            let key = row.owned();
-            if let Some(n) = self.values.get_mut(&key) {
-                *n -= 1;
-                if *n == 0 {
-                    self.values.remove(&key);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn evaluate(&mut self) -> datafusion_common::Result<datafusion_common::ScalarValue> {
-        let chosen = if self.max { self.values.keys().next_back() } else { self.values.keys().next() };
-        match chosen {
-            Some(row) => {
-                let columns = self.converter.convert_rows([row.row()])?;
-                datafusion_common::ScalarValue::try_from_array(&columns[0], 0)
-            }
-            None => datafusion_common::ScalarValue::try_from(&self.data_type),
-        }
-    }
-
-    fn size(&self) -> usize {
-        std::mem::size_of_val(self) + self.values.keys().map(|r| r.row().as_ref().len() + 24).sum::<usize>()
-    }
-
-    /// Every value with its count: two lists, exact, so a restored accumulator retracts as
-    /// the original would.
-    fn state(&mut self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
-        use datafusion_common::ScalarValue;
-        let columns = self.converter.convert_rows(self.values.keys().map(|r| r.row()))?;
-        let values = (0..columns[0].len())
-            .map(|i| ScalarValue::try_from_array(&columns[0], i))
-            .collect::<Result<Vec<_>, _>>()?;
-        let counts: Vec<ScalarValue> = self.values.values().map(|n| ScalarValue::UInt64(Some(*n))).collect();
-        Ok(vec![
-            ScalarValue::List(ScalarValue::new_list_nullable(&values, &self.data_type)),
-            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &arrow::datatypes::DataType::UInt64)),
-        ])
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion_common::Result<()> {
-        use arrow::array::AsArray;
-        let (Some(values), Some(counts)) = (states.first(), states.get(1)) else {
-            return datafusion_common::internal_err!("MIN/MAX state has two lists");
-        };
-        let (values, counts) = (values.as_list::<i32>(), counts.as_list::<i32>());
-        for i in 0..values.len() {
-            let v = values.value(i);
-            let c = counts.value(i);
-            let c = c.as_primitive::<arrow::datatypes::UInt64Type>();
-            let rows = self.rows(&[v])?;
-            for (j, row) in rows.iter().enumerate() {
-                *self.values.entry(row.owned()).or_insert(0) += c.value(j);
-            }
-        }
-        Ok(())
-    }
-
-    fn supports_retract_batch(&self) -> bool {
-        true
-    }
-}
-
-/// COUNT, SUM or AVG of `DISTINCT x` over a changelog: every current value of `x` with how
-/// often it occurs, and the plain aggregate over the distinct values — a value enters it when
-/// its count goes from 0 to 1 and leaves when it falls back to 0 (as Flink's distinct
-/// aggregates keep a map of values to counts). The state is the values with their counts,
-/// exact, so a restored accumulator retracts as the original would; the plain aggregate is
-/// rebuilt from the values.
-#[derive(Debug)]
-pub struct DistinctWithRetract {
-    plain: Box<dyn Accumulator>,
+struct ValueCounts {
     converter: arrow::row::RowConverter,
     counts: std::collections::BTreeMap<arrow::row::OwnedRow, u64>,
-    data_type: arrow::datatypes::DataType,
+    data_type: DataType,
 }
 
-impl DistinctWithRetract {
-    /// Distinct values of `data_type` fed into `plain` (a retracting accumulator).
-    pub fn new(plain: Box<dyn Accumulator>, data_type: arrow::datatypes::DataType) -> Result<Self, BoxError> {
+impl ValueCounts {
+    fn new(data_type: DataType) -> Result<Self, BoxError> {
         let converter = arrow::row::RowConverter::new(vec![arrow::row::SortField::new(data_type.clone())])?;
-        Ok(DistinctWithRetract { plain, converter, counts: std::collections::BTreeMap::new(), data_type })
+        Ok(ValueCounts { converter, counts: std::collections::BTreeMap::new(), data_type })
     }
 
-    /// The values of `values[0]` (cast to the argument's type) as rows.
-    fn column_and_rows(&self, values: &[ArrayRef]) -> datafusion_common::Result<(ArrayRef, arrow::row::Rows)> {
+    /// The argument `values[0]`, cast to the values' type.
+    fn column(&self, values: &[ArrayRef]) -> datafusion_common::Result<ArrayRef> {
         let column =
             values.first().ok_or_else(|| datafusion_common::DataFusionError::Internal("no argument".into()))?;
-        let column = arrow::compute::cast(column, &self.data_type)?;
-        let rows = self.converter.convert_columns(std::slice::from_ref(&column))?;
-        Ok((column, rows))
+        Ok(arrow::compute::cast(column, &self.data_type)?)
     }
 
-    /// Adds one occurrence of each non-null value; the plain aggregate gets the new ones.
-    fn add(
-        &mut self,
-        column: &ArrayRef,
-        rows: &arrow::row::Rows,
-        times: impl Fn(usize) -> u64,
-    ) -> datafusion_common::Result<()> {
+    /// Adds `times(i)` occurrences of each non-null value `i` of `column`; the positions of
+    /// the values that were not there before.
+    fn add(&mut self, column: &ArrayRef, times: impl Fn(usize) -> u64) -> datafusion_common::Result<Vec<u32>> {
+        let rows = self.converter.convert_columns(std::slice::from_ref(column))?;
         let mut entering = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if column.is_null(i) {
@@ -289,29 +172,19 @@ impl DistinctWithRetract {
             }
             *count += times(i);
         }
-        if !entering.is_empty() {
-            let taken = arrow::compute::take(column.as_ref(), &arrow::array::UInt32Array::from(entering), None)?;
-            self.plain.update_batch(&[taken])?;
-        }
-        Ok(())
-    }
-}
-
-impl Accumulator for DistinctWithRetract {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
-        let (column, rows) = self.column_and_rows(values)?;
-        self.add(&column, &rows, |_| 1)
+        Ok(entering)
     }
 
-    fn retract_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
-        let (column, rows) = self.column_and_rows(values)?;
+    /// Takes one occurrence of each non-null value of `column` out (a value never seen takes
+    /// out nothing); the positions of the values that are gone now.
+    fn remove(&mut self, column: &ArrayRef) -> datafusion_common::Result<Vec<u32>> {
+        let rows = self.converter.convert_columns(std::slice::from_ref(column))?;
         let mut leaving = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if column.is_null(i) {
                 continue;
             }
             let key = row.owned();
-            // A value never seen retracts nothing (as MinMaxWithRetract).
             if let Some(n) = self.counts.get_mut(&key) {
                 *n -= 1;
                 if *n == 0 {
@@ -320,25 +193,21 @@ impl Accumulator for DistinctWithRetract {
                 }
             }
         }
-        if !leaving.is_empty() {
-            let taken = arrow::compute::take(column.as_ref(), &arrow::array::UInt32Array::from(leaving), None)?;
-            self.plain.retract_batch(&[taken])?;
-        }
-        Ok(())
+        Ok(leaving)
     }
 
-    fn evaluate(&mut self) -> datafusion_common::Result<datafusion_common::ScalarValue> {
-        self.plain.evaluate()
+    /// The value of `row` as a scalar.
+    fn scalar(&self, row: &arrow::row::OwnedRow) -> datafusion_common::Result<datafusion_common::ScalarValue> {
+        let columns = self.converter.convert_rows([row.row()])?;
+        datafusion_common::ScalarValue::try_from_array(&columns[0], 0)
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-            + self.plain.size()
-            + self.counts.keys().map(|r| r.row().as_ref().len() + 32).sum::<usize>()
+        self.counts.keys().map(|r| r.row().as_ref().len() + 32).sum()
     }
 
     /// Every value with its count: two lists.
-    fn state(&mut self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
+    fn state(&self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
         use datafusion_common::ScalarValue;
         let columns = self.converter.convert_rows(self.counts.keys().map(|r| r.row()))?;
         let values = (0..columns[0].len())
@@ -347,23 +216,147 @@ impl Accumulator for DistinctWithRetract {
         let counts: Vec<ScalarValue> = self.counts.values().map(|n| ScalarValue::UInt64(Some(*n))).collect();
         Ok(vec![
             ScalarValue::List(ScalarValue::new_list_nullable(&values, &self.data_type)),
-            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &arrow::datatypes::DataType::UInt64)),
+            ScalarValue::List(ScalarValue::new_list_nullable(&counts, &DataType::UInt64)),
         ])
     }
 
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion_common::Result<()> {
+    /// Adds the values of states written by [`Self::state`]; calls `entered` with the
+    /// values of each state that were not there before.
+    fn merge(
+        &mut self,
+        states: &[ArrayRef],
+        mut entered: impl FnMut(&ArrayRef, Vec<u32>) -> datafusion_common::Result<()>,
+    ) -> datafusion_common::Result<()> {
         use arrow::array::AsArray;
         let (Some(values), Some(counts)) = (states.first(), states.get(1)) else {
-            return datafusion_common::internal_err!("a DISTINCT aggregate's state has two lists");
+            return datafusion_common::internal_err!("the state of values with counts has two lists");
         };
         let (values, counts) = (values.as_list::<i32>(), counts.as_list::<i32>());
         for i in 0..values.len() {
-            let (column, rows) = self.column_and_rows(&[values.value(i)])?;
+            let column = self.column(&[values.value(i)])?;
             let c = counts.value(i);
             let c = c.as_primitive::<arrow::datatypes::UInt64Type>();
-            self.add(&column, &rows, |j| c.value(j))?;
+            let new = self.add(&column, |j| c.value(j))?;
+            entered(&column, new)?;
         }
         Ok(())
+    }
+}
+
+/// MIN or MAX over a changelog: every current value with how often it occurs
+/// ([`ValueCounts`]), so a retraction of any earlier row takes out exactly its value (as
+/// Flink's `MinWithRetractAggFunction` keeps a map of values to counts).
+#[derive(Debug)]
+pub struct MinMaxWithRetract {
+    max: bool,
+    values: ValueCounts,
+}
+
+impl MinMaxWithRetract {
+    /// MAX when `max`, else MIN, of values of `data_type`.
+    pub fn new(max: bool, data_type: DataType) -> Result<Self, BoxError> {
+        Ok(MinMaxWithRetract { max, values: ValueCounts::new(data_type)? })
+    }
+}
+
+impl Accumulator for MinMaxWithRetract {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let column = self.values.column(values)?;
+        self.values.add(&column, |_| 1).map(drop)
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let column = self.values.column(values)?;
+        self.values.remove(&column).map(drop)
+    }
+
+    fn evaluate(&mut self) -> datafusion_common::Result<datafusion_common::ScalarValue> {
+        let counts = &self.values.counts;
+        match if self.max { counts.keys().next_back() } else { counts.keys().next() } {
+            Some(row) => self.values.scalar(row),
+            None => datafusion_common::ScalarValue::try_from(&self.values.data_type),
+        }
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.values.size()
+    }
+
+    fn state(&mut self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
+        self.values.state()
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion_common::Result<()> {
+        self.values.merge(states, |_, _| Ok(()))
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+}
+
+/// COUNT, SUM or AVG of `DISTINCT x` over a changelog: every current value of `x` with how
+/// often it occurs ([`ValueCounts`]), and the plain aggregate over the distinct values — a
+/// value enters it when its count goes from 0 to 1 and leaves when it falls back to 0 (as
+/// Flink's distinct aggregates keep a map of values to counts). The plain aggregate is
+/// rebuilt from the values on restore.
+#[derive(Debug)]
+pub struct DistinctWithRetract {
+    plain: Box<dyn Accumulator>,
+    values: ValueCounts,
+}
+
+impl DistinctWithRetract {
+    /// Distinct values of `data_type` fed into `plain` (a retracting accumulator).
+    pub fn new(plain: Box<dyn Accumulator>, data_type: DataType) -> Result<Self, BoxError> {
+        Ok(DistinctWithRetract { plain, values: ValueCounts::new(data_type)? })
+    }
+}
+
+/// The values of `column` at `positions`.
+fn take(column: &ArrayRef, positions: Vec<u32>) -> datafusion_common::Result<ArrayRef> {
+    Ok(arrow::compute::take(column.as_ref(), &arrow::array::UInt32Array::from(positions), None)?)
+}
+
+impl Accumulator for DistinctWithRetract {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let column = self.values.column(values)?;
+        let entering = self.values.add(&column, |_| 1)?;
+        if entering.is_empty() {
+            return Ok(());
+        }
+        self.plain.update_batch(&[take(&column, entering)?])
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let column = self.values.column(values)?;
+        let leaving = self.values.remove(&column)?;
+        if leaving.is_empty() {
+            return Ok(());
+        }
+        self.plain.retract_batch(&[take(&column, leaving)?])
+    }
+
+    fn evaluate(&mut self) -> datafusion_common::Result<datafusion_common::ScalarValue> {
+        self.plain.evaluate()
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.plain.size() + self.values.size()
+    }
+
+    fn state(&mut self) -> datafusion_common::Result<Vec<datafusion_common::ScalarValue>> {
+        self.values.state()
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> datafusion_common::Result<()> {
+        let plain = &mut self.plain;
+        self.values.merge(states, |column, entering| {
+            if entering.is_empty() {
+                return Ok(());
+            }
+            plain.update_batch(&[take(column, entering)?])
+        })
     }
 
     fn supports_retract_batch(&self) -> bool {

@@ -105,3 +105,23 @@ pub fn cast_to(column: ArrayRef, data_type: &arrow::datatypes::DataType) -> Resu
         Ok(arrow::compute::cast(&column, data_type)?)
     }
 }
+
+/// Items of the given sizes cut into consecutive ranges whose sizes add up to at most
+/// `limit` (an item larger than that gets a range of its own): how an operator keeps the
+/// batches it builds under Arrow's 2 GiB per column.
+pub fn size_chunks(sizes: impl IntoIterator<Item = usize>, limit: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes, mut end) = (0, 0, 0);
+    for (i, size) in sizes.into_iter().enumerate() {
+        if i > start && bytes + size > limit {
+            ranges.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+        end = i + 1;
+    }
+    if start < end {
+        ranges.push(start..end);
+    }
+    ranges
+}

@@ -78,19 +78,7 @@ pub const STATE_BATCH_BYTES: usize = 256 << 20;
 /// Entries `0..sizes.len()` cut into consecutive ranges of at most [`STATE_BATCH_BYTES`]
 /// (an entry larger than that gets a range of its own), one state batch each.
 pub fn chunks(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, size) in sizes.iter().enumerate() {
-        if i > start && bytes + size > STATE_BATCH_BYTES {
-            ranges.push(start..i);
-            (start, bytes) = (i, 0);
-        }
-        bytes += size;
-    }
-    if start < sizes.len() {
-        ranges.push(start..sizes.len());
-    }
-    ranges
+    super::batch::size_chunks(sizes.iter().copied(), STATE_BATCH_BYTES)
 }
 
 /// Writes `batches` (all of one schema) as the keyed entry [`KEYED_ROWS`].
@@ -224,6 +212,15 @@ impl PendingRestore {
         if state.is_restored() {
             self.0 = Some(state.clone());
         }
+    }
+
+    /// What an event-time operator does in `initialize_state`: takes the restored event-time
+    /// progress into `watermark` and keeps `state` for `open`.
+    pub fn keep_with_watermark(&mut self, state: &OperatorStateReader, watermark: &mut i64) {
+        if let Some(w) = read_watermark(state) {
+            *watermark = w;
+        }
+        self.keep(state);
     }
 
     /// The kept state, once.

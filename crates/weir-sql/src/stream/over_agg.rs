@@ -398,10 +398,7 @@ impl Operator for OverAggOperator {
     type Out = Changes;
 
     fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
-        if let Some(w) = keyed_state::read_watermark(state) {
-            self.watermark = w;
-        }
-        self.restore.keep(state);
+        self.restore.keep_with_watermark(state, &mut self.watermark);
         Ok(())
     }
 

@@ -381,19 +381,10 @@ impl RankEncoders {
     /// input batch can rank out many times its size (every row shifted by a new first one is
     /// retracted and sent again), and one Arrow string column holds at most 2 GiB.
     pub fn outputs(&self, rows: &[RankedChange]) -> Result<Vec<Changes>, BoxError> {
-        let mut batches = Vec::new();
-        let (mut start, mut bytes) = (0, 0);
-        for (i, (row, _, _)) in rows.iter().enumerate() {
-            if i > start && bytes + row.len() > OUTPUT_BATCH_BYTES {
-                batches.push(self.output(&rows[start..i])?);
-                (start, bytes) = (i, 0);
-            }
-            bytes += row.len();
-        }
-        if start < rows.len() {
-            batches.push(self.output(&rows[start..])?);
-        }
-        Ok(batches)
+        super::batch::size_chunks(rows.iter().map(|(row, _, _)| row.len()), OUTPUT_BATCH_BYTES)
+            .into_iter()
+            .map(|r| self.output(&rows[r]))
+            .collect()
     }
 
     /// A batch of ranked rows as output.
