@@ -17,7 +17,11 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "flink"))
+from jvm_proc import cpu_seconds, jvm_pid  # noqa: E402
 
 QUERIES = {
     # q11: bids per bidder session (10 s gap)
@@ -37,28 +41,6 @@ QUERIES = {
                        INTERVAL '{slide}' SECOND, INTERVAL '{size}' SECOND))
                    GROUP BY auction, window_start, window_end"""),
 }
-
-
-def jvm_pid():
-    me = os.getpid()
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                parent = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{p}/cmdline", "rb") as f:
-                if parent == me and b"java" in f.read():
-                    return int(p)
-        except (OSError, ValueError):
-            pass
-    return None
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def canon_value(v):

@@ -34,6 +34,8 @@ import re
 import sys
 import time
 
+from jvm_proc import cpu_seconds, jvm_pid, vm_hwm_mib
+
 APPEND = {"q0", "q1", "q2", "q3", "q7", "q8", "q10", "q11", "q12", "q13", "q14", "q20", "q21", "q22"}
 FILES = {"person": "persons.jsonl", "auction": "auctions.jsonl", "bid": "bids.jsonl"}
 NEXMARK_CONF = {
@@ -122,36 +124,6 @@ def prepare(query, data, mode, out_dir, work):
     return setup, final, columns, updating
 
 
-def jvm_pid():
-    me = os.getpid()
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                parent = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{p}/cmdline", "rb") as f:
-                if parent == me and b"java" in f.read():
-                    return int(p)
-        except (OSError, ValueError):
-            pass
-    return None
-
-
-def cpu_s(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def vm_hwm_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--query", required=True)
@@ -195,7 +167,7 @@ def main():
     try:
         for st in setup:
             t_env.execute_sql(st)
-        cpu0, t0 = cpu_s(pid), time.time()
+        cpu0, t0 = cpu_seconds(pid), time.time()
         if a.mode == "check" and updating:
             from pyflink.java_gateway import get_gateway
             res = t_env.sql_query(final).execute()
@@ -213,7 +185,7 @@ def main():
             res = t_env.execute_sql(final)
             res.wait()
         rec["job_s"] = round(time.time() - t0, 3)
-        rec["jvm_cpu_job_s"] = round(cpu_s(pid) - cpu0, 2)
+        rec["jvm_cpu_job_s"] = round(cpu_seconds(pid) - cpu0, 2)
         try:
             jr = res.get_job_client().get_job_execution_result().result()
             rec["net_runtime_s"] = round(jr.get_net_runtime() / 1000.0, 3)
@@ -224,7 +196,7 @@ def main():
         lines = [ln.strip() for ln in str(e).splitlines() if ln.strip() and not ln.strip().startswith("at ")]
         rec["status"] = "error"
         rec["error"] = " | ".join(lines[:6])[:1500]
-    rec["jvm_cpu_total_s"] = round(cpu_s(pid), 2)
+    rec["jvm_cpu_total_s"] = round(cpu_seconds(pid), 2)
     rec["peak_rss_mib"] = round(vm_hwm_mib(pid), 1)
     line = json.dumps(rec)
     print(line, flush=True)
