@@ -49,6 +49,9 @@ pub struct JobExecutionResult {
     pub savepoints: Vec<CheckpointId>,
     /// How often the job restarted after a failure.
     pub restarts: u32,
+    /// Why: the failure that ended each attempt that was restarted, oldest first (Flink's
+    /// exception history).
+    pub failures: Vec<String>,
     /// The checkpoint the last execution resumed from, if any.
     pub restored_from: Option<CheckpointId>,
     /// What the last execution's checkpoints cost.
@@ -142,6 +145,7 @@ impl LocalExecutor {
         let mut restore = graph.checkpointing.as_ref().and_then(|c| c.restore.clone());
         // Checkpoints and savepoints completed by attempts that then failed and restarted.
         let mut earlier = Earlier::default();
+        let mut failures = Vec::new();
         loop {
             let restored = match &restore {
                 Some(r) => RestoredJob::load(r, graph.checkpointing.as_ref().map(|c| &c.storage))?.map(Arc::new),
@@ -157,6 +161,7 @@ impl LocalExecutor {
                         completed_checkpoints: earlier.completed.iter().chain(&jc.completed).copied().collect(),
                         savepoints: earlier.savepoints.iter().chain(&jc.savepoints).copied().collect(),
                         restarts: restarts.restarts(),
+                        failures,
                         restored_from,
                         checkpoint_stats: jc.stats,
                     })
@@ -165,6 +170,8 @@ impl LocalExecutor {
                 Err(e) => match restarts.on_failure(epoch_ms()) {
                     RestartDecision::GiveUp => return Err(e),
                     RestartDecision::Restart(delay) => {
+                        tracing::warn!(job = %graph.name, error = %e, ?delay, "job failed; restarting");
+                        failures.push(e.to_string());
                         std::thread::sleep(delay);
                         // Resume from the newest completed checkpoint (this run's or an
                         // earlier one's); with none, from what the job was started with.

@@ -1,4 +1,4 @@
-"""Makes the Avro and Parquet fixtures of tests/format_avro.rs and tests/format_parquet.rs
+"""Makes the Avro and Parquet fixtures of tests/integration/format_avro.rs and tests/integration/format_parquet.rs
 with independent implementations (fastavro, pyarrow), so Weir's readers are checked against
 files Weir did not write. Apache Flink's own Avro/Parquet jars are not in the peer install
 (pyflink/lib has no flink-sql-avro or flink-sql-parquet), so Flink cannot write them here.
