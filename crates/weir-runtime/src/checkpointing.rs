@@ -241,6 +241,8 @@ pub(crate) struct JobCheckpoints {
     writers: SnapshotWriters,
     written_tx: Sender<WrittenState>,
     written_rx: Receiver<WrittenState>,
+    /// Writer threads still writing, per checkpoint.
+    writing: BTreeMap<CheckpointId, usize>,
     /// What incremental checkpoints build on, and the shared files pending ones use.
     shared: SharedStateRegistry,
 }
@@ -253,16 +255,38 @@ pub(crate) struct WrittenState {
 }
 
 /// The threads writing task states of one execution of a job.
-#[derive(Default)]
-struct SnapshotWriters(Vec<std::thread::JoinHandle<()>>);
+struct SnapshotWriters {
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Checkpoints given up while writers were still writing into their directories:
+    /// each is deleted when its last writer is done (deleting it earlier races with the
+    /// writer, which fails the delete or leaves a half-written directory behind).
+    discard_when_written: BTreeSet<CheckpointId>,
+    storage: Option<Arc<dyn CheckpointStorage>>,
+}
 
 impl Drop for SnapshotWriters {
     /// Waits for the writer threads, so that a restarted job never finds a late write of
-    /// the previous attempt in a checkpoint directory it reuses.
+    /// the previous attempt in a checkpoint directory it reuses; then deletes the
+    /// checkpoints given up while they were written (a failed attempt ends without
+    /// hearing from their writers).
     fn drop(&mut self) {
-        for w in self.0.drain(..) {
+        for w in self.threads.drain(..) {
             let _ = w.join();
         }
+        if let Some(storage) = &self.storage {
+            for id in std::mem::take(&mut self.discard_when_written) {
+                discard_checkpoint(storage.as_ref(), id);
+            }
+        }
+    }
+}
+
+/// Deletes checkpoint `id`'s directory. Cleaning up is not part of any checkpoint's
+/// guarantee, so a failure is logged rather than failing the job (as in Flink): the
+/// checkpoint has no manifest any more, so nothing restores from what is left.
+fn discard_checkpoint(storage: &dyn CheckpointStorage, id: CheckpointId) {
+    if let Err(e) = storage.delete(id) {
+        tracing::warn!(checkpoint = %id, error = %e, "could not discard the checkpoint's files");
     }
 }
 
@@ -293,6 +317,8 @@ impl JobCheckpoints {
             );
             storage = Some(s.storage.clone());
         }
+        let writers =
+            SnapshotWriters { threads: Vec::new(), discard_when_written: BTreeSet::new(), storage: storage.clone() };
         Ok(JobCheckpoints {
             coordinator,
             storage,
@@ -307,9 +333,10 @@ impl JobCheckpoints {
             savepoint_waiters: Vec::new(),
             stats: CheckpointStats::default(),
             sizes: BTreeMap::new(),
-            writers: SnapshotWriters::default(),
+            writers,
             written_tx,
             written_rx,
+            writing: BTreeMap::new(),
             shared: SharedStateRegistry::default(),
         })
     }
@@ -405,8 +432,9 @@ impl JobCheckpoints {
                 let _ = tx.send(WrittenState { task, checkpoint, result });
             })
             .map_err(|e| JobError::Internal(format!("cannot start a snapshot writer: {e}")))?;
-        self.writers.0.retain(|w| !w.is_finished());
-        self.writers.0.push(writer);
+        self.writers.threads.retain(|w| !w.is_finished());
+        self.writers.threads.push(writer);
+        *self.writing.entry(checkpoint).or_default() += 1;
         Ok(())
     }
 
@@ -420,6 +448,17 @@ impl JobCheckpoints {
     /// ignores it.
     pub(crate) fn on_written(&mut self, written: WrittenState) -> Result<(), JobError> {
         let WrittenState { task, checkpoint, result } = written;
+        if let Some(n) = self.writing.get_mut(&checkpoint) {
+            *n -= 1;
+            if *n == 0 {
+                self.writing.remove(&checkpoint);
+                if self.writers.discard_when_written.remove(&checkpoint) {
+                    if let Some(storage) = &self.storage {
+                        discard_checkpoint(storage.as_ref(), checkpoint);
+                    }
+                }
+            }
+        }
         let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(()) };
         if !c.pending().contains(&checkpoint) {
             // Given up meanwhile: what it wrote to the shared area belongs to nothing.
@@ -500,7 +539,7 @@ impl JobCheckpoints {
         // Checkpoints still being written were subsumed by the final one: once their
         // writers are done, what they wrote to the shared area goes (rather than waiting
         // for the next job on this storage to find it).
-        for writer in self.writers.0.drain(..) {
+        for writer in self.writers.threads.drain(..) {
             let _ = writer.join();
         }
         while let Ok(written) = self.written_rx.try_recv() {
@@ -570,13 +609,16 @@ impl JobCheckpoints {
             }
             CoordinatorDecision::DiscardCheckpoint(id) => {
                 if let Some(storage) = &self.storage {
-                    let fail = |e: weir_checkpoint::CheckpointError| JobError::Checkpoint(e.to_string());
                     // The shared files it lists (completed) or wrote (aborted) may go, once it is.
                     let mut candidates = self.shared.on_discarded(id);
                     if let Ok(manifest) = storage.read_manifest(id) {
                         candidates.extend(manifest.tasks.into_iter().flat_map(|t| t.state.shared));
                     }
-                    storage.delete(id).map_err(fail)?;
+                    if self.writing.contains_key(&id) {
+                        self.writers.discard_when_written.insert(id);
+                    } else {
+                        discard_checkpoint(storage.as_ref(), id);
+                    }
                     self.discard_shared(candidates)?;
                 }
                 Ok(vec![])

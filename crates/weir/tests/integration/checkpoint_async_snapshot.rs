@@ -188,3 +188,76 @@ fn a_heap_cut_serialized_elsewhere_while_the_state_changes_equals_the_state_at_t
     assert!(got == expected, "the cut's snapshot differs from the state at the cut");
     assert_ne!(backend.snapshot().unwrap(), expected, "the state did change meanwhile");
 }
+
+/// Counts records and serializes each snapshot slowly (`delay`), so checkpoints with a
+/// shorter timeout expire while their states are still being written.
+struct SlowSnapshots {
+    count: u64,
+    delay: Duration,
+}
+
+impl Operator for SlowSnapshots {
+    type In = i64;
+    type Out = i64;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<i64>>, out: &mut Emitter<i64>) -> Result<(), BoxError> {
+        for r in batch.drain(..) {
+            self.count += 1;
+            if self.count.is_multiple_of(8) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            out.emit(r);
+        }
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        let (cut, delay) = (self.count, self.delay);
+        if state.checkpoint_id() == CheckpointId::FINAL {
+            state.keyed("count", bincode::serialize(&cut)?);
+            return Ok(());
+        }
+        state.keyed_async(
+            "count",
+            Box::new(move || {
+                std::thread::sleep(delay);
+                Ok(bincode::serialize(&cut)?)
+            }),
+        );
+        Ok(())
+    }
+}
+
+#[test]
+fn checkpoints_that_expire_while_their_states_are_written_are_discarded_without_failing_the_job() {
+    // Checkpoints time out after 20 ms while each state takes 60 ms to write: the
+    // coordinator gives them up while writer threads still write into their directories.
+    // Deleting a directory under a writer failed the job ("Directory not empty") or left a
+    // directory without a manifest behind.
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(LocalDirStorage::new(dir.path()).unwrap());
+    let mut config = CheckpointConfig::every(10);
+    config.timeout_ms = 20;
+    config.tolerable_failures = u32::MAX;
+    let settings = CheckpointSettings { config, storage, restore: None };
+    let env = StreamExecutionEnvironment::new()
+        .with_parallelism(2)
+        .with_restart_strategy(weir_runtime::restart::RestartStrategy::None)
+        .enable_checkpointing(settings);
+    let delay = Duration::from_millis(60);
+    env.from_sequence(1, 6_000)
+        .transform("SlowSnapshots", move |_: &SubtaskInfo| Ok(SlowSnapshots { count: 0, delay }))
+        .uid("slow")
+        .sink_to(weir::connectors::BlackholeSink::default(), "blackhole");
+    let result = env.execute("expiring checkpoints").unwrap_or_else(|e| panic!("the job failed: {e}"));
+    assert_eq!((result.restarts, result.failures.len()), (0, 0), "{:?}", result.failures);
+    let given_up =
+        result.completed_checkpoints.last().map_or(0, |last| last.0 as usize - result.completed_checkpoints.len());
+    assert!(given_up > 0, "no checkpoint expired: {:?}", result.completed_checkpoints);
+    for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("chk-") {
+            assert!(entry.path().join("_metadata").exists(), "{name} was left behind without a manifest");
+        }
+    }
+}

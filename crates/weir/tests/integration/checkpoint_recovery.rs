@@ -362,7 +362,7 @@ where
             assert_eq!(result.restarts, 1, "{name}: the injected failure restarts the job once: {:?}", result.failures);
             assert!(result.restored_from.is_some(), "{name}: the restart resumes from a checkpoint");
         } else {
-            assert_eq!(result.restarts, 0, "{name}");
+            assert_eq!(result.restarts, 0, "{name}: {:?}", result.failures);
             assert!(result.completed_checkpoints.len() > 1, "{name}: checkpoints were taken during the run");
         }
         let got = visible(&committed);
