@@ -181,6 +181,8 @@ pub struct OperatorStateWriter {
     deferred: Vec<(usize, usize, DeferredBytes)>,
     /// Keyed entries still to be written key group by key group: (entry index, cut).
     cuts: Vec<(usize, DeferredCut)>,
+    /// Whether what is written is stored (see [`Self::stores_state`]).
+    stores_state: bool,
 }
 
 impl std::fmt::Debug for OperatorStateWriter {
@@ -197,7 +199,26 @@ impl std::fmt::Debug for OperatorStateWriter {
 impl OperatorStateWriter {
     /// A writer for `checkpoint`.
     pub fn new(checkpoint: CheckpointId) -> Self {
-        OperatorStateWriter { checkpoint, entries: Vec::new(), deferred: Vec::new(), cuts: Vec::new() }
+        OperatorStateWriter {
+            checkpoint,
+            entries: Vec::new(),
+            deferred: Vec::new(),
+            cuts: Vec::new(),
+            stores_state: true,
+        }
+    }
+
+    /// A writer for the final snapshot of a task of a job that does not checkpoint: only
+    /// its committables are used ([`Self::stores_state`] is false).
+    pub fn committables_only() -> Self {
+        OperatorStateWriter { stores_state: false, ..OperatorStateWriter::new(CheckpointId::FINAL) }
+    }
+
+    /// Whether the state written here is stored. It is not at the end of a job without
+    /// checkpoints, where only committables matter: an operator with large state should
+    /// then skip serializing it (writing it anyway is correct, only wasted work).
+    pub fn stores_state(&self) -> bool {
+        self.stores_state
     }
 
     /// Keyed state of the embedded backend, written by the job key group by key group,
@@ -317,6 +338,8 @@ pub struct PendingTaskState {
     deferred: Vec<(usize, usize, usize, DeferredBytes)>,
     /// Keyed entries to write key group by key group: (operator index, entry index, cut).
     cuts: Vec<(usize, usize, DeferredCut)>,
+    /// False when only the committables will be used (the end of a job without checkpoints).
+    stores_state: bool,
 }
 
 impl std::fmt::Debug for PendingTaskState {
@@ -343,7 +366,18 @@ impl Default for PendingTaskState {
 impl PendingTaskState {
     /// A snapshot starting from `state` (already complete).
     pub fn new(state: TaskState) -> Self {
-        PendingTaskState { state, deferred: Vec::new(), cuts: Vec::new() }
+        PendingTaskState { state, deferred: Vec::new(), cuts: Vec::new(), stores_state: true }
+    }
+
+    /// Only the committables of this snapshot will be used: operators are asked to skip
+    /// their state ([`OperatorStateWriter::stores_state`]).
+    pub fn set_committables_only(&mut self) {
+        self.stores_state = false;
+    }
+
+    /// Whether the state in this snapshot is stored.
+    pub fn stores_state(&self) -> bool {
+        self.stores_state
     }
 
     /// Adds an operator's complete state.

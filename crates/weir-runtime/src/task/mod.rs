@@ -122,6 +122,9 @@ impl TaskEnv {
     /// Reports the end of the task, with the final state of `head`'s chain added to `state`.
     pub(crate) fn finished<T>(&self, mut state: PendingTaskState, head: &mut dyn Output<T>) -> Result<(), JobError> {
         state.set_finished();
+        if !self.checkpointing {
+            state.set_committables_only();
+        }
         head.snapshot_finished(&mut state)?;
         let state = if self.checkpointing {
             // The task has nothing left to do: serialize its final state here, but for

@@ -188,6 +188,10 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        if !state.stores_state() {
+            // The job ends without checkpoints: nobody reads this state.
+            return Ok(());
+        }
         snapshot_backend(&mut self.backend, state);
         state.keyed(TIMERS, snapshot_timers(&self.cleanup, self.max_parallelism)?);
         Ok(())

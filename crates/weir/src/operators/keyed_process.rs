@@ -74,6 +74,10 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        if !state.stores_state() {
+            // The job ends without checkpoints: nobody reads this state.
+            return Ok(());
+        }
         self.keyed.snapshot_state(state)
     }
 
@@ -168,6 +172,10 @@ impl<K: Key> KeyedRuntime<K> {
     /// Timers that cannot be encoded (the keyed state's errors come later, declining the
     /// checkpoint).
     pub(crate) fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        if !state.stores_state() {
+            // The job ends without checkpoints: nobody reads this state.
+            return Ok(());
+        }
         match self.backend.cut_key_groups() {
             Some(cut) => state.keyed_cut(KEYED_STATE, cut, self.incremental),
             None => {

@@ -67,6 +67,10 @@ where
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        if !state.stores_state() {
+            // The job ends without checkpoints: nobody reads this state.
+            return Ok(());
+        }
         match &mut self.backend {
             StateBackend::Heap(backend) => snapshot_backend(backend, state),
             StateBackend::Embedded(backend) => state.keyed_cut(KEYED_STATE, backend.cut_key_groups(), self.incremental),

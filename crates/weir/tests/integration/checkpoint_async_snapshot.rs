@@ -261,3 +261,49 @@ fn checkpoints_that_expire_while_their_states_are_written_are_discarded_without_
         }
     }
 }
+
+/// Records, at each snapshot, whether its state is stored.
+struct AsksWhetherStored(Arc<Mutex<Vec<(CheckpointId, bool)>>>);
+
+impl Operator for AsksWhetherStored {
+    type In = i64;
+    type Out = i64;
+
+    fn process(&mut self, batch: &mut Vec<StreamRecord<i64>>, out: &mut Emitter<i64>) -> Result<(), BoxError> {
+        batch.drain(..).for_each(|r| out.emit(r));
+        Ok(())
+    }
+
+    fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
+        self.0.lock().unwrap().push((state.checkpoint_id(), state.stores_state()));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_job_without_checkpoints_asks_no_operator_to_store_its_final_state() {
+    let asked = |checkpointing: bool| {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut env = StreamExecutionEnvironment::new();
+        let dir = tempfile::tempdir().unwrap();
+        if checkpointing {
+            let storage = Arc::new(LocalDirStorage::new(dir.path()).unwrap());
+            env = env.enable_checkpointing(CheckpointSettings {
+                config: CheckpointConfig::every(60_000),
+                storage,
+                restore: None,
+            });
+        }
+        let s = seen.clone();
+        env.from_sequence(1, 100)
+            .transform("Asks", move |_: &SubtaskInfo| Ok(AsksWhetherStored(s.clone())))
+            .sink_to(weir::connectors::BlackholeSink::default(), "blackhole");
+        env.execute("final state").unwrap();
+        let seen = seen.lock().unwrap().clone();
+        seen
+    };
+    // Only the committables of the final snapshot are used: serializing state is waste.
+    assert_eq!(asked(false), vec![(CheckpointId::FINAL, false)]);
+    // With checkpoints the final state goes into the job's last checkpoint.
+    assert_eq!(asked(true), vec![(CheckpointId::FINAL, true)]);
+}
