@@ -22,7 +22,9 @@
 //! barrier's position is known stores its records up to it, the others until their
 //! barrier arrives, and the blocked channels are released. Aligned in time, the task
 //! forwards the barrier still unaligned (with its timeout), so each task downstream
-//! decides for itself.
+//! decides for itself. A checkpoint the task learns of only from the job's announcement
+//! (every producer finished first) is aligned the same way, on barrier positions just
+//! before the channels' ends.
 //!
 //! Watermarks: the task's watermark is the minimum over its channels' latest
 //! watermarks, where a finished channel counts as the end of time
@@ -279,7 +281,9 @@ impl<In: Send + 'static> InputTask<In> {
 
     /// The job announced an unaligned checkpoint (to every task). It matters only when
     /// every open channel's producer has finished, so no barrier will come: the
-    /// checkpoint then starts here, its barrier counting as placed before each end.
+    /// checkpoint then starts here, its barrier counting as placed before each end. With
+    /// an alignment timeout it starts aligned on those positions, as if the barrier had
+    /// come on each channel's priority lane; without, unaligned at once.
     fn on_announced(
         &mut self,
         env: &TaskEnv,
@@ -302,7 +306,27 @@ impl<In: Send + 'static> InputTask<In> {
         // Or its barrier came with an alignment timeout and is being aligned on: the
         // channel is taken up to it, or the timeout starts it there.
         let aligning = self.positions.iter().flatten().any(|(b, _)| b.id >= barrier.id);
-        if started || aligning || aligner.pending().contains(&barrier.id) || aligner.is_blocked(first) {
+        if started || aligning || aligner.pending().contains(&barrier.id) {
+            return Ok(());
+        }
+        if let Some(deadline) = barrier.alignment_deadline_ms() {
+            // With an alignment timeout it starts aligned, as if its barrier had come on
+            // every open channel's priority lane, placed before the end: each channel
+            // counts when the task has taken it up to its end, and the timeout switches
+            // the checkpoint to unaligned with these positions.
+            if self.aligning.is_none_or(|(a, _)| a.id < barrier.id) {
+                self.aligning = Some((barrier, deadline));
+            }
+            for &c in &open {
+                let end = self.ends[c].expect("every open channel announced its end");
+                self.positions[c].push_back((barrier, end));
+            }
+            for &c in &open {
+                self.reach(env, aligner, c)?;
+            }
+            return Ok(());
+        }
+        if aligner.is_blocked(first) {
             return Ok(());
         }
         let decisions = aligner.on_barrier(first, barrier).map_err(alignment)?;

@@ -174,6 +174,8 @@ mod tests {
         log: Arc<Mutex<Vec<String>>>,
         env: TaskEnv,
         reports: Receiver<TaskReport>,
+        /// The job's side of the task's mailbox: checkpoints announced to every task.
+        announce: crossbeam_channel::Sender<crate::task::TaskMessage>,
         _canceller: Canceller,
     }
 
@@ -196,7 +198,7 @@ mod tests {
         let log = Arc::new(Mutex::new(Vec::new()));
         let target = InFlightTarget { head_id: "head".into(), subtask: 0, parallelism: 1, sources: sources(channels) };
         let task = InputTask::new(inputs, Box::new(Recorder(log.clone()))).with_in_flight(target, replay);
-        let (_, mailbox) = bounded(1);
+        let (announce, mailbox) = bounded(4);
         let (reports_tx, reports) = bounded(16);
         let env = TaskEnv {
             cancel,
@@ -208,7 +210,7 @@ mod tests {
             reports: reports_tx,
             checkpointing: true,
         };
-        Fixture { task, senders, log, env, reports, _canceller: canceller }
+        Fixture { task, senders, log, env, reports, announce, _canceller: canceller }
     }
 
     fn unaligned(id: u64, after: u64) -> Priority {
@@ -296,7 +298,7 @@ mod tests {
     #[test]
     fn with_an_alignment_timeout_a_late_barrier_switches_the_checkpoint_to_unaligned() {
         let f = fixture(2, Vec::new());
-        let Fixture { task, mut senders, log, env, reports, _canceller } = f;
+        let Fixture { task, mut senders, log, env, reports, _canceller, .. } = f;
         let cancel = env.cancel.clone();
         // Channel 0 is at its barrier at once (and blocked); channel 1's barrier is late.
         senders[0].send_priority(aligned_for(1, 0, 30), &cancel).unwrap();
@@ -327,6 +329,70 @@ mod tests {
         before.sort();
         assert_eq!(before, [10, 11], "exactly the records before the barriers: {log:?}");
         assert_eq!(log.iter().filter(|l| l.parse::<u32>().is_ok()).count(), 4, "every record processed once");
+    }
+
+    #[test]
+    fn with_an_alignment_timeout_a_checkpoint_announced_after_every_producer_finished_stores_nothing() {
+        // Both producers finished (their ends announced ahead of what they left queued)
+        // before checkpoint 1 was triggered: it reaches the task only by the job's
+        // announcement. Its timeout is never reached, so it is aligned: the task takes
+        // each channel up to its end before the snapshot, and stores nothing in flight.
+        let mut f = fixture(2, Vec::new());
+        let cancel = f.env.cancel.clone();
+        f.senders[0].send(records(&[1, 2]), &cancel).unwrap();
+        f.senders[0].send(records(&[3]), &cancel).unwrap();
+        f.senders[1].send(records(&[10]), &cancel).unwrap();
+        for s in &mut f.senders {
+            let after = s.sent();
+            s.send_priority(Priority::End { after }, &cancel).unwrap();
+            s.send(StreamElement::EndOfInput, &cancel).unwrap();
+        }
+        let Priority::Barrier { barrier, .. } = aligned_for(1, 0, 600_000) else { unreachable!() };
+        f.announce.send(crate::task::TaskMessage::Barrier(barrier)).unwrap();
+        Box::new(f.task).run(&f.env).unwrap();
+        let log = f.log.lock().unwrap().clone();
+        let at = log.iter().position(|l| l == "barrier 1").expect("snapshotted");
+        let mut before: Vec<&str> = log[..at].iter().map(String::as_str).collect();
+        before.sort();
+        assert_eq!(before, ["1", "10", "2", "3"], "aligned: every record before the ends first: {log:?}");
+        let Ok(TaskReport::Ack { checkpoint, state, .. }) = f.reports.try_recv() else { panic!("no ack") };
+        assert_eq!(checkpoint, CheckpointId(1));
+        assert_eq!(in_flight(state.complete().unwrap()), vec![], "aligned: nothing in flight is stored");
+    }
+
+    #[test]
+    fn with_an_alignment_timeout_a_checkpoint_announced_after_every_producer_finished_switches_at_the_timeout() {
+        // As above, but the task is stuck behind the queued records past the timeout:
+        // the checkpoint switches to unaligned and stores what is queued before the ends.
+        let f = fixture(2, Vec::new());
+        let Fixture { task, mut senders, log, env, reports, announce, _canceller } = f;
+        let cancel = env.cancel.clone();
+        senders[0].send(records(&[1]), &cancel).unwrap();
+        senders[1].send(records(&[10]), &cancel).unwrap();
+        let Priority::Barrier { barrier, .. } = aligned_for(1, 0, 30) else { unreachable!() };
+        announce.send(crate::task::TaskMessage::Barrier(barrier)).unwrap();
+        let runner = std::thread::spawn(move || Box::new(task).run(&env));
+        // Channel 0 ends now; channel 1's producer announces its end only after the
+        // timeout, with a batch still to come before it.
+        let after = senders[0].sent();
+        senders[0].send_priority(Priority::End { after }, &cancel).unwrap();
+        senders[0].send(StreamElement::EndOfInput, &cancel).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(60)); // past the 30 ms timeout
+        let after = senders[1].sent() + 1;
+        senders[1].send_priority(Priority::End { after }, &cancel).unwrap();
+        senders[1].send(records(&[11]), &cancel).unwrap();
+        senders[1].send(StreamElement::EndOfInput, &cancel).unwrap();
+        runner.join().unwrap().unwrap();
+        let log = log.lock().unwrap().clone();
+        let at = log.iter().position(|l| l == "barrier 1").expect("snapshotted");
+        let processed: Vec<u32> = log[..at].iter().filter_map(|l| l.parse().ok()).collect();
+        let Ok(TaskReport::Ack { state, .. }) = reports.try_recv() else { panic!("no ack") };
+        let stored = in_flight(state.complete().unwrap());
+        assert!(!stored.is_empty(), "switched to unaligned at the timeout: {log:?}");
+        let mut before: Vec<u32> = processed.into_iter().chain(stored.into_iter().flat_map(|(_, v)| v)).collect();
+        before.sort();
+        assert_eq!(before, [1, 10, 11], "exactly the records before the ends: {log:?}");
+        assert_eq!(log.iter().filter(|l| l.parse::<u32>().is_ok()).count(), 3, "every record processed once");
     }
 
     #[test]
@@ -460,6 +526,9 @@ mod tests {
         sent
     }
 
+    /// An alignment timeout no run reaches.
+    const NEVER_MS: u64 = 60_000;
+
     /// A run of `seed`; barriers carry an alignment timeout of `aligned_timeout_ms` (0:
     /// unaligned from the start).
     fn randomized_run(seed: u64, aligned_timeout_ms: u64) {
@@ -521,6 +590,10 @@ mod tests {
             let at = log.iter().position(|l| *l == mark).expect("an acknowledged checkpoint was snapshotted");
             let mut got: Vec<u32> = log[..at].iter().filter_map(|l| l.parse().ok()).collect();
             let stored = in_flight(state.complete().unwrap());
+            // A timeout the run never reaches: every checkpoint is aligned.
+            if aligned_timeout_ms >= NEVER_MS {
+                assert!(stored.is_empty(), "seed {seed}: aligned checkpoint {id} stored in-flight records {stored:?}");
+            }
             got.extend(stored.into_iter().flat_map(|(_, v)| v));
             got.sort_unstable();
             let mut want: Vec<u32> = sent.iter().flat_map(|s| s.before(id)).collect();
@@ -561,7 +634,7 @@ mod tests {
         // Timeouts from "already passed" to "never": checkpoints that align in time, ones
         // that switch to unaligned halfway, and ones unaligned from the start.
         for seed in 1..=300u64 {
-            let timeout = [1, 2, 5, 60_000][(seed % 4) as usize];
+            let timeout = [1, 2, 5, NEVER_MS][(seed % 4) as usize];
             randomized_run(seed.wrapping_mul(0x2545_f491_4f6c_dd1d), timeout);
         }
     }
