@@ -284,6 +284,9 @@ fn print_report(r: &nexmark::RunReport, args: &RunArgs, checkpointing: bool) {
         }
         if r.restarts > 0 {
             println!("restarts         {:>14}", r.restarts);
+            for (i, why) in r.failures.iter().enumerate() {
+                println!("  failure {}: {why}", i + 1);
+            }
         }
     }
     println!(

@@ -160,6 +160,8 @@ pub struct RunReport {
     pub restored_from: Option<u64>,
     /// Restarts after failures.
     pub restarts: u32,
+    /// The failure behind each restart, oldest first.
+    pub failures: Vec<String>,
 }
 
 impl RunReport {
@@ -293,6 +295,7 @@ pub fn run(spec: &RunSpec) -> Result<RunReport, JobError> {
         checkpoint_stats: result.checkpoint_stats.clone(),
         restored_from: result.restored_from.map(|c| c.0),
         restarts: result.restarts,
+        failures: result.failures.clone(),
     })
 }
 

@@ -189,6 +189,7 @@ pub fn run(spec: &SqlRunSpec) -> anyhow::Result<RunReport> {
         checkpoint_stats: session.last_job().map(|j| j.checkpoint_stats.clone()).unwrap_or_default(),
         restored_from: session.last_job().and_then(|j| j.restored_from).map(|c| c.0),
         restarts: session.last_job().map_or(0, |j| j.restarts),
+        failures: session.last_job().map(|j| j.failures.clone()).unwrap_or_default(),
     })
 }
 

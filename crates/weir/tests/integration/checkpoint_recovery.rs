@@ -361,6 +361,11 @@ where
         if fail {
             assert_eq!(result.restarts, 1, "{name}: the injected failure restarts the job once: {:?}", result.failures);
             assert!(result.restored_from.is_some(), "{name}: the restart resumes from a checkpoint");
+            assert!(
+                result.failures[0].contains("injected failure"),
+                "{name}: the cause is kept: {:?}",
+                result.failures
+            );
         } else {
             assert_eq!(result.restarts, 0, "{name}: {:?}", result.failures);
             assert!(result.completed_checkpoints.len() > 1, "{name}: checkpoints were taken during the run");
