@@ -89,9 +89,10 @@ impl<O: Operator> Chained<O> {
     }
 
     fn snapshot_into(&mut self, checkpoint: CheckpointId, task: &mut PendingTaskState) -> Result<(), JobError> {
-        let mut writer = match task.stores_state() {
-            true => OperatorStateWriter::new(checkpoint),
-            false => OperatorStateWriter::committables_only(),
+        let mut writer = if task.stores_state() {
+            OperatorStateWriter::new(checkpoint)
+        } else {
+            OperatorStateWriter::committables_only()
         };
         let op = &mut self.operator;
         guard(&self.location, || op.snapshot_state(&mut writer))?;

@@ -241,8 +241,6 @@ pub(crate) struct JobCheckpoints {
     writers: SnapshotWriters,
     written_tx: Sender<WrittenState>,
     written_rx: Receiver<WrittenState>,
-    /// Writer threads still writing, per checkpoint.
-    writing: BTreeMap<CheckpointId, usize>,
     /// What incremental checkpoints build on, and the shared files pending ones use.
     shared: SharedStateRegistry,
 }
@@ -254,14 +252,67 @@ pub(crate) struct WrittenState {
     result: Result<Uploaded, weir_checkpoint::AbortReason>,
 }
 
-/// The threads writing task states of one execution of a job.
+/// The threads writing task states of one execution of a job, and the checkpoint
+/// directories they still write into.
 struct SnapshotWriters {
     threads: Vec<std::thread::JoinHandle<()>>,
+    /// Writers not yet reported back, per checkpoint.
+    writing: BTreeMap<CheckpointId, usize>,
     /// Checkpoints given up while writers were still writing into their directories:
     /// each is deleted when its last writer is done (deleting it earlier races with the
     /// writer, which fails the delete or leaves a half-written directory behind).
     discard_when_written: BTreeSet<CheckpointId>,
     storage: Option<Arc<dyn CheckpointStorage>>,
+}
+
+impl SnapshotWriters {
+    fn new(storage: Option<Arc<dyn CheckpointStorage>>) -> Self {
+        SnapshotWriters {
+            threads: Vec::new(),
+            writing: BTreeMap::new(),
+            discard_when_written: BTreeSet::new(),
+            storage,
+        }
+    }
+
+    /// `thread` writes a task state of `checkpoint`.
+    fn started(&mut self, checkpoint: CheckpointId, thread: std::thread::JoinHandle<()>) {
+        self.threads.retain(|w| !w.is_finished());
+        self.threads.push(thread);
+        *self.writing.entry(checkpoint).or_default() += 1;
+    }
+
+    /// A writer of `checkpoint` reported back: the last one lets a given-up checkpoint go.
+    fn reported(&mut self, checkpoint: CheckpointId) {
+        let Some(n) = self.writing.get_mut(&checkpoint) else { return };
+        *n -= 1;
+        if *n == 0 {
+            self.writing.remove(&checkpoint);
+            if self.discard_when_written.remove(&checkpoint) {
+                self.discard(checkpoint);
+            }
+        }
+    }
+
+    /// Deletes checkpoint `id`'s directory now, or when its last writer is done.
+    /// Cleaning up is not part of any checkpoint's guarantee, so a failure is logged
+    /// rather than failing the job (as in Flink): the checkpoint has no manifest any more,
+    /// so nothing restores from what is left.
+    fn discard(&mut self, id: CheckpointId) {
+        let Some(storage) = &self.storage else { return };
+        if self.writing.contains_key(&id) {
+            self.discard_when_written.insert(id);
+        } else if let Err(e) = storage.delete(id) {
+            tracing::warn!(checkpoint = %id, error = %e, "could not discard the checkpoint's files");
+        }
+    }
+
+    /// Waits for every writer thread.
+    fn join(&mut self) {
+        for w in self.threads.drain(..) {
+            let _ = w.join();
+        }
+    }
 }
 
 impl Drop for SnapshotWriters {
@@ -270,23 +321,11 @@ impl Drop for SnapshotWriters {
     /// checkpoints given up while they were written (a failed attempt ends without
     /// hearing from their writers).
     fn drop(&mut self) {
-        for w in self.threads.drain(..) {
-            let _ = w.join();
+        self.join();
+        self.writing.clear();
+        for id in std::mem::take(&mut self.discard_when_written) {
+            self.discard(id);
         }
-        if let Some(storage) = &self.storage {
-            for id in std::mem::take(&mut self.discard_when_written) {
-                discard_checkpoint(storage.as_ref(), id);
-            }
-        }
-    }
-}
-
-/// Deletes checkpoint `id`'s directory. Cleaning up is not part of any checkpoint's
-/// guarantee, so a failure is logged rather than failing the job (as in Flink): the
-/// checkpoint has no manifest any more, so nothing restores from what is left.
-fn discard_checkpoint(storage: &dyn CheckpointStorage, id: CheckpointId) {
-    if let Err(e) = storage.delete(id) {
-        tracing::warn!(checkpoint = %id, error = %e, "could not discard the checkpoint's files");
     }
 }
 
@@ -317,8 +356,7 @@ impl JobCheckpoints {
             );
             storage = Some(s.storage.clone());
         }
-        let writers =
-            SnapshotWriters { threads: Vec::new(), discard_when_written: BTreeSet::new(), storage: storage.clone() };
+        let writers = SnapshotWriters::new(storage.clone());
         Ok(JobCheckpoints {
             coordinator,
             storage,
@@ -336,7 +374,6 @@ impl JobCheckpoints {
             writers,
             written_tx,
             written_rx,
-            writing: BTreeMap::new(),
             shared: SharedStateRegistry::default(),
         })
     }
@@ -432,9 +469,7 @@ impl JobCheckpoints {
                 let _ = tx.send(WrittenState { task, checkpoint, result });
             })
             .map_err(|e| JobError::Internal(format!("cannot start a snapshot writer: {e}")))?;
-        self.writers.threads.retain(|w| !w.is_finished());
-        self.writers.threads.push(writer);
-        *self.writing.entry(checkpoint).or_default() += 1;
+        self.writers.started(checkpoint, writer);
         Ok(())
     }
 
@@ -448,17 +483,7 @@ impl JobCheckpoints {
     /// ignores it.
     pub(crate) fn on_written(&mut self, written: WrittenState) -> Result<(), JobError> {
         let WrittenState { task, checkpoint, result } = written;
-        if let Some(n) = self.writing.get_mut(&checkpoint) {
-            *n -= 1;
-            if *n == 0 {
-                self.writing.remove(&checkpoint);
-                if self.writers.discard_when_written.remove(&checkpoint) {
-                    if let Some(storage) = &self.storage {
-                        discard_checkpoint(storage.as_ref(), checkpoint);
-                    }
-                }
-            }
-        }
+        self.writers.reported(checkpoint);
         let (Some(c), Some(storage)) = (&mut self.coordinator, &self.storage) else { return Ok(()) };
         if !c.pending().contains(&checkpoint) {
             // Given up meanwhile: what it wrote to the shared area belongs to nothing.
@@ -539,9 +564,7 @@ impl JobCheckpoints {
         // Checkpoints still being written were subsumed by the final one: once their
         // writers are done, what they wrote to the shared area goes (rather than waiting
         // for the next job on this storage to find it).
-        for writer in self.writers.threads.drain(..) {
-            let _ = writer.join();
-        }
+        self.writers.join();
         while let Ok(written) = self.written_rx.try_recv() {
             self.on_written(written)?;
         }
@@ -614,11 +637,7 @@ impl JobCheckpoints {
                     if let Ok(manifest) = storage.read_manifest(id) {
                         candidates.extend(manifest.tasks.into_iter().flat_map(|t| t.state.shared));
                     }
-                    if self.writing.contains_key(&id) {
-                        self.writers.discard_when_written.insert(id);
-                    } else {
-                        discard_checkpoint(storage.as_ref(), id);
-                    }
+                    self.writers.discard(id);
                     self.discard_shared(candidates)?;
                 }
                 Ok(vec![])

@@ -169,7 +169,6 @@ impl Operator for FirstRowOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let pending = self.pending.iter().map(|(k, (t, r))| (k.as_ref(), *t, r.as_ref(), 0));

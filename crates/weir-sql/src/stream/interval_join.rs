@@ -320,7 +320,6 @@ impl Operator for IntervalJoinOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         keyed_state::write_keyed(state, &self.snapshot_rows()?)?;

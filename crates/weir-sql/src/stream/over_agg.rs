@@ -411,7 +411,6 @@ impl Operator for OverAggOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         keyed_state::write_keyed_as(state, PENDING, &self.snapshot_pending()?)?;

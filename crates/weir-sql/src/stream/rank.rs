@@ -476,7 +476,6 @@ impl Operator for RankOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         write_partitions(state, self.partitions.iter().map(|(k, p)| (None, k.as_ref(), p)))

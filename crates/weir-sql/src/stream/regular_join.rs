@@ -375,7 +375,6 @@ impl Operator for RegularJoinOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let (mut keys, mut sides, mut rows, mut counts, mut matches, mut updated) =

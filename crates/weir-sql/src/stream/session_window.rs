@@ -421,7 +421,6 @@ impl Operator for SessionWindowOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let batches: Vec<RecordBatch> = self.snapshot_rows()?.into_iter().collect();

@@ -308,7 +308,6 @@ impl Operator for TemporalJoinOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let [waiting, versions] = self.snapshot_batches()?;

@@ -131,7 +131,6 @@ impl Operator for TemporalSortOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let entries: Vec<(i64, &HeldRow)> =

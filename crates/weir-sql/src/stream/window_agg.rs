@@ -302,7 +302,6 @@ impl Operator for WindowAggOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let mut batches = Vec::with_capacity(self.windows.len());

@@ -235,7 +235,6 @@ impl Operator for WindowJoinOperator {
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         let [left, right] = self.snapshot_sides()?;

@@ -75,7 +75,6 @@ where
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         self.keyed.snapshot_state(state)
@@ -173,7 +172,6 @@ impl<K: Key> KeyedRuntime<K> {
     /// checkpoint).
     pub(crate) fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         match self.backend.cut_key_groups() {

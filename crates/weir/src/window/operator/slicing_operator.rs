@@ -439,7 +439,6 @@ where
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {
         if !state.stores_state() {
-            // The job ends without checkpoints: nobody reads this state.
             return Ok(());
         }
         self.keys.snapshot(&mut self.timers, &mut self.backend, &self.contents, self.max_parallelism, state)
