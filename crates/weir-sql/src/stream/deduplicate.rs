@@ -174,16 +174,18 @@ impl Operator for FirstRowOperator {
         let pending = self.pending.iter().map(|(k, (t, r))| (k.as_ref(), *t, r.as_ref(), 0));
         let emitted = self.emitted.iter().map(|k| (k.as_ref(), i64::MIN, &[][..], 1));
         let entries: Vec<(&[u8], i64, &[u8], i64)> = pending.chain(emitted).collect();
-        let batches = if entries.is_empty() {
-            Vec::new()
-        } else {
-            let columns: Vec<(String, ArrayRef)> = vec![
-                ("time".into(), Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.1)))),
-                ("row".into(), keyed_state::bytes_column(entries.iter().map(|e| e.2))),
-                ("emitted".into(), Arc::new(Int64Array::from_iter_values(entries.iter().map(|e| e.3)))),
-            ];
-            vec![keyed_state::state_batch(entries.iter().map(|e| e.0), columns)?]
-        };
+        let batches = keyed_state::batches_of(
+            &entries,
+            |e| e.0.len() + e.2.len(),
+            |run| {
+                let columns: Vec<(String, ArrayRef)> = vec![
+                    ("time".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.1)))),
+                    ("row".into(), keyed_state::bytes_column(run.iter().map(|e| e.2))),
+                    ("emitted".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.3)))),
+                ];
+                keyed_state::state_batch(run.iter().map(|e| e.0), columns)
+            },
+        )?;
         keyed_state::write_keyed(state, &batches)?;
         keyed_state::write_watermark(state, self.watermark);
         Ok(())
@@ -246,7 +248,9 @@ mod tests {
         let mut reference = Harness::new(operator(), &clock);
         reference.feed(batch(&(0..20).map(|i| (i % 6, 10 + i)).collect::<Vec<_>>()));
         assert_eq!(reference.watermark(12).len(), 3, "keys 0, 1 and 2 are emitted");
-        let snapshot = reference.snapshot();
+        // State batches of at most 32 bytes: the keys are written in several.
+        let snapshot = crate::stream::keyed_state::with_batch_limit(32, || reference.snapshot());
+        assert!(crate::stream::keyed_state::tests::batches_in(&snapshot, crate::stream::keyed_state::KEYED_ROWS) > 1);
         let next = batch(&(0..20).map(|i| (i % 9, 11 + i)).collect::<Vec<_>>());
         let expected = sorted([reference.feed(next.clone()), reference.watermark(100)].concat());
         for parallelism in [1, 2, 3] {

@@ -143,39 +143,46 @@ impl Operator for GroupAggOperator {
         if !state.stores_state() {
             return Ok(());
         }
-        let n = self.groups.len();
-        let mut keys = Vec::with_capacity(n);
-        let mut rows = Vec::with_capacity(n);
-        let mut updated = Vec::with_capacity(n);
-        let mut acc_states: Vec<Vec<Vec<ScalarValue>>> = vec![Vec::with_capacity(n); self.calls.len()];
-        let mut outs: Vec<Vec<ScalarValue>> = vec![Vec::with_capacity(n); self.calls.len()];
+        // Per group: key, rows, updated, each call's accumulator state and emitted value.
+        type Entry<'k> = (&'k [u8], i64, i64, Vec<Vec<ScalarValue>>, Vec<ScalarValue>);
+        let mut entries: Vec<Entry> = Vec::with_capacity(self.groups.len());
         for (key, group) in self.groups.iter_mut() {
-            keys.push(key.as_ref());
-            rows.push(group.rows);
-            updated.push(group.updated);
             let emitted = group.emitted.as_ref().expect("a kept group has emitted its result");
-            for (c, acc) in group.accumulators.iter_mut().enumerate() {
-                acc_states[c].push(acc.state()?);
-                outs[c].push(emitted[c].clone());
-            }
+            let states = group.accumulators.iter_mut().map(|acc| acc.state()).collect::<Result<Vec<_>, _>>()?;
+            entries.push((key.as_ref(), group.rows, group.updated, states, emitted.clone()));
         }
-        let mut columns: Vec<(String, ArrayRef)> = vec![
-            ("rows".into(), std::sync::Arc::new(arrow::array::Int64Array::from(rows))),
-            ("updated".into(), std::sync::Arc::new(arrow::array::Int64Array::from(updated))),
-        ];
-        if n > 0 {
-            for (c, states) in acc_states.into_iter().enumerate() {
-                let fields = states[0].len();
-                for j in 0..fields {
+        let calls = self.calls.len();
+        let batches = keyed_state::batches_of(
+            &entries,
+            |(key, _, _, states, outs)| {
+                key.len()
+                    + states.iter().flatten().map(ScalarValue::size).sum::<usize>()
+                    + outs.iter().map(ScalarValue::size).sum::<usize>()
+            },
+            |run| {
+                let mut columns: Vec<(String, ArrayRef)> = vec![
+                    (
+                        "rows".into(),
+                        std::sync::Arc::new(arrow::array::Int64Array::from_iter_values(run.iter().map(|e| e.1))),
+                    ),
+                    (
+                        "updated".into(),
+                        std::sync::Arc::new(arrow::array::Int64Array::from_iter_values(run.iter().map(|e| e.2))),
+                    ),
+                ];
+                for c in 0..calls {
+                    for j in 0..run[0].3[c].len() {
+                        let column = keyed_state::scalar_column(run.iter().map(|e| e.3[c][j].clone()))?
+                            .expect("a run has entries");
+                        columns.push((format!("acc{c}_{j}"), column));
+                    }
                     let column =
-                        keyed_state::scalar_column(states.iter().map(|s| s[j].clone()))?.expect("there are groups");
-                    columns.push((format!("acc{c}_{j}"), column));
+                        keyed_state::scalar_column(run.iter().map(|e| e.4[c].clone()))?.expect("a run has entries");
+                    columns.push((format!("out{c}"), column));
                 }
-                let column = keyed_state::scalar_column(outs[c].drain(..))?.expect("there are groups");
-                columns.push((format!("out{c}"), column));
-            }
-        }
-        let batches = if n > 0 { vec![keyed_state::state_batch(keys, columns)?] } else { Vec::new() };
+                keyed_state::state_batch(run.iter().map(|e| e.0), columns)
+            },
+        )?;
         keyed_state::write_keyed(state, &batches)
     }
 
@@ -363,7 +370,9 @@ mod tests {
         let input = batches();
         let mut reference = Harness::new(operator(true, None), &clock);
         reference.feed(input[0].clone());
-        let snapshot = reference.snapshot();
+        // State batches of at most 32 bytes: the groups are written in several.
+        let snapshot = crate::stream::keyed_state::with_batch_limit(32, || reference.snapshot());
+        assert!(crate::stream::keyed_state::tests::batches_in(&snapshot, crate::stream::keyed_state::KEYED_ROWS) > 1);
         let expected: Vec<Vec<String>> = input[1..].iter().map(|b| sorted(reference.feed(b.clone()))).collect();
         assert!(expected[0].iter().any(|l| l.starts_with("-U[3")), "{expected:?}");
         for parallelism in [1, 2, 3] {

@@ -114,31 +114,27 @@ impl IntervalJoinOperator {
         }
     }
 
-    /// The stored rows as one state batch (none when nothing is stored).
+    /// The stored rows as state batches (none when nothing is stored).
     fn snapshot_rows(&self) -> Result<Vec<arrow::array::RecordBatch>, BoxError> {
-        let (mut keys, mut sides, mut times, mut rows, mut matched) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut entries = Vec::new();
         for (side, buckets) in self.state.iter().enumerate() {
             for (key, bucket) in buckets {
-                for stored in bucket {
-                    keys.push(key.as_ref());
-                    sides.push(side as i64);
-                    times.push(stored.time);
-                    rows.push(stored.row.as_ref());
-                    matched.push(stored.matched);
-                }
+                entries.extend(bucket.iter().map(|stored| (key.as_ref(), side as i64, stored)));
             }
         }
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let columns: Vec<(String, ArrayRef)> = vec![
-            ("side".into(), Arc::new(Int64Array::from(sides))),
-            ("time".into(), Arc::new(Int64Array::from(times))),
-            ("row".into(), keyed_state::bytes_column(rows)),
-            ("matched".into(), Arc::new(BooleanArray::from(matched))),
-        ];
-        Ok(vec![keyed_state::state_batch(keys, columns)?])
+        keyed_state::batches_of(
+            &entries,
+            |(key, _, stored)| key.len() + stored.row.len(),
+            |run| {
+                let columns: Vec<(String, ArrayRef)> = vec![
+                    ("side".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.1)))),
+                    ("time".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.2.time)))),
+                    ("row".into(), keyed_state::bytes_column(run.iter().map(|e| e.2.row.as_ref()))),
+                    ("matched".into(), Arc::new(run.iter().map(|e| Some(e.2.matched)).collect::<BooleanArray>())),
+                ];
+                keyed_state::state_batch(run.iter().map(|e| e.0), columns)
+            },
+        )
     }
 
     /// Puts back the rows of the key groups `subtask` owns.
@@ -443,7 +439,9 @@ mod tests {
         apply(&mut reference, Side::Left, &[(1, 1000), (2, 1000), (3, 2000), (4, 9000)]);
         apply(&mut reference, Side::Right, &[(1, 3000), (5, 4000)]);
         lines(reference.expire(1500).expect("expire"));
-        let snapshot = snapshot_of(&mut reference);
+        // State batches of at most 32 bytes: the rows are written in several.
+        let snapshot = crate::stream::keyed_state::with_batch_limit(32, || snapshot_of(&mut reference));
+        assert!(crate::stream::keyed_state::tests::batches_in(&snapshot, crate::stream::keyed_state::KEYED_ROWS) > 1);
         let next = [(Side::Right, 2, 5000), (Side::Left, 5, 1000), (Side::Right, 3, 8000), (Side::Right, 4, 9500)];
         let mut expected: Vec<String> =
             next.iter().flat_map(|(side, k, t)| apply(&mut reference, *side, &[(*k, *t)])).collect();

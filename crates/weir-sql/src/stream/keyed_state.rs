@@ -78,7 +78,48 @@ pub const STATE_BATCH_BYTES: usize = 256 << 20;
 /// Entries `0..sizes.len()` cut into consecutive ranges of at most [`STATE_BATCH_BYTES`]
 /// (an entry larger than that gets a range of its own), one state batch each.
 pub fn chunks(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
-    super::batch::size_chunks(sizes.iter().copied(), STATE_BATCH_BYTES)
+    super::batch::size_chunks(sizes.iter().copied(), batch_limit())
+}
+
+/// The state batches of `entries`: they are cut by `size` (an entry's bytes in the batch's
+/// variable-length columns) into runs of at most [`STATE_BATCH_BYTES`], and `batch` builds
+/// one batch of each run, so no binary column of a large state reaches Arrow's 2 GiB.
+///
+/// # Errors
+/// What `batch` returns.
+pub fn batches_of<E>(
+    entries: &[E],
+    size: impl Fn(&E) -> usize,
+    mut batch: impl FnMut(&[E]) -> Result<RecordBatch, BoxError>,
+) -> Result<Vec<RecordBatch>, BoxError> {
+    let sizes: Vec<usize> = entries.iter().map(size).collect();
+    chunks(&sizes).into_iter().map(|r| batch(&entries[r])).collect()
+}
+
+#[cfg(not(test))]
+fn batch_limit() -> usize {
+    STATE_BATCH_BYTES
+}
+
+#[cfg(test)]
+thread_local! {
+    /// A smaller limit for the tests of this crate, so they cut small states into batches.
+    static BATCH_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(STATE_BATCH_BYTES) };
+}
+
+#[cfg(test)]
+fn batch_limit() -> usize {
+    BATCH_LIMIT.with(|l| l.get())
+}
+
+/// Runs `f` with state batches of at most `limit` bytes (tests of operators with states
+/// that would need gigabytes to be cut for real).
+#[cfg(test)]
+pub(crate) fn with_batch_limit<T>(limit: usize, f: impl FnOnce() -> T) -> T {
+    let old = BATCH_LIMIT.with(|l| l.replace(limit));
+    let out = f();
+    BATCH_LIMIT.with(|l| l.set(old));
+    out
 }
 
 /// Writes `batches` (all of one schema) as the keyed entry [`KEYED_ROWS`].
@@ -271,10 +312,21 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use weir_core::CheckpointId;
     use weir_runtime::snapshot::{redistribute, OperatorSnapshot};
+
+    /// How many state batches the keyed entry `name` of `snapshot` holds.
+    pub(crate) fn batches_in(snapshot: &OperatorSnapshot, name: &str) -> usize {
+        let reader = redistribute(&[snapshot], 0, 1);
+        reader
+            .keyed(name)
+            .iter()
+            .filter(|blob| !blob.is_empty())
+            .map(|blob| arrow::ipc::reader::StreamReader::try_new(Cursor::new(blob.as_slice()), None).unwrap().count())
+            .sum()
+    }
 
     fn subtask(index: usize, parallelism: usize) -> SubtaskInfo {
         SubtaskInfo { name: "t".into(), index, parallelism, max_parallelism: 128 }

@@ -179,27 +179,37 @@ impl OverRetractOperator {
         })
     }
 
-    /// Every partition's rows, in order, as one state batch: the partition key, the ORDER BY
+    /// Every partition's rows, in order, as state batches: the partition key, the ORDER BY
     /// key, the time, the row, and one column per aggregate with the values last shown.
     fn snapshot_rows(&self) -> Result<Vec<RecordBatch>, BoxError> {
-        let entries = || self.partitions.iter().flat_map(|(key, p)| p.entries.iter().map(move |e| (key, e)));
-        if entries().next().is_none() {
-            return Ok(Vec::new());
-        }
-        let mut columns: Vec<(String, ArrayRef)> = vec![
-            ("order".into(), keyed_state::bytes_column(entries().map(|(_, e)| e.key.as_ref()))),
-            ("time".into(), Arc::new(arrow::array::Int64Array::from_iter_values(entries().map(|(_, e)| e.time)))),
-            ("row".into(), keyed_state::bytes_column(entries().map(|(_, e)| e.row.as_ref()))),
-        ];
-        for c in 0..self.calls.len() {
-            let shown = entries().map(|(_, e)| {
-                e.shown.as_ref().map(|v| v[c].clone()).ok_or("an OVER row without a shown result between batches")
-            });
-            let values = shown.collect::<Result<Vec<_>, _>>()?;
-            let column = keyed_state::scalar_column(values)?.expect("there are entries");
-            columns.push((format!("agg{c}"), column));
-        }
-        Ok(vec![keyed_state::state_batch(entries().map(|(k, _)| k.as_ref()), columns)?])
+        let entries: Vec<(&[u8], &Entry)> =
+            self.partitions.iter().flat_map(|(key, p)| p.entries.iter().map(move |e| (key.as_ref(), e))).collect();
+        keyed_state::batches_of(
+            &entries,
+            |(key, e)| key.len() + e.key.len() + e.row.len(),
+            |run| {
+                let mut columns: Vec<(String, ArrayRef)> = vec![
+                    ("order".into(), keyed_state::bytes_column(run.iter().map(|(_, e)| e.key.as_ref()))),
+                    (
+                        "time".into(),
+                        Arc::new(arrow::array::Int64Array::from_iter_values(run.iter().map(|(_, e)| e.time))),
+                    ),
+                    ("row".into(), keyed_state::bytes_column(run.iter().map(|(_, e)| e.row.as_ref()))),
+                ];
+                for c in 0..self.calls.len() {
+                    let shown = run.iter().map(|(_, e)| {
+                        e.shown
+                            .as_ref()
+                            .map(|v| v[c].clone())
+                            .ok_or("an OVER row without a shown result between batches")
+                    });
+                    let values = shown.collect::<Result<Vec<_>, _>>()?;
+                    let column = keyed_state::scalar_column(values)?.expect("a run has entries");
+                    columns.push((format!("agg{c}"), column));
+                }
+                keyed_state::state_batch(run.iter().map(|(k, _)| *k), columns)
+            },
+        )
     }
 
     /// Puts back the partitions of the key groups `subtask` owns, rows in their order.
@@ -646,7 +656,9 @@ mod tests {
         let mut reference = operator(OverFrame::Rows(Some(1)));
         let mut table = Vec::new();
         fold(&mut table, &apply(&mut reference, &[(I, 1, 10, 1), (I, 1, 20, 10), (I, 2, 5, 7), (I, 3, 1, 2)]));
-        let snapshot = snapshot_of(&mut reference);
+        // State batches of at most 32 bytes: the rows are written in several, in order.
+        let snapshot = crate::stream::keyed_state::with_batch_limit(32, || snapshot_of(&mut reference));
+        assert!(crate::stream::keyed_state::tests::batches_in(&snapshot, crate::stream::keyed_state::KEYED_ROWS) > 1);
         let next = [(D, 1, 10, 1), (I, 2, 3, 100), (UB, 3, 1, 2), (UA, 3, 2, 5), (I, 4, 1, 1)];
         let mut expected = table.clone();
         for row in next {

@@ -377,32 +377,28 @@ impl Operator for RegularJoinOperator {
         if !state.stores_state() {
             return Ok(());
         }
-        let (mut keys, mut sides, mut rows, mut counts, mut matches, mut updated) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut entries = Vec::new();
         for (side, buckets) in self.state.iter().enumerate() {
             for (key, bucket) in buckets {
                 for (row, entry) in bucket {
-                    keys.push(key.as_ref());
-                    sides.push(side as i64);
-                    rows.push(row.as_ref());
-                    counts.push(entry.count);
-                    matches.push(entry.matches);
-                    updated.push(entry.updated);
+                    entries.push((key.as_ref(), side as i64, row.as_ref(), entry));
                 }
             }
         }
-        let batches = if keys.is_empty() {
-            Vec::new()
-        } else {
-            let columns: Vec<(String, ArrayRef)> = vec![
-                ("side".into(), Arc::new(Int64Array::from(sides))),
-                ("row".into(), keyed_state::bytes_column(rows)),
-                ("count".into(), Arc::new(Int64Array::from(counts))),
-                ("matches".into(), Arc::new(Int64Array::from(matches))),
-                ("updated".into(), Arc::new(Int64Array::from(updated))),
-            ];
-            vec![keyed_state::state_batch(keys, columns)?]
-        };
+        let batches = keyed_state::batches_of(
+            &entries,
+            |(key, _, row, _)| key.len() + row.len(),
+            |run| {
+                let columns: Vec<(String, ArrayRef)> = vec![
+                    ("side".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.1)))),
+                    ("row".into(), keyed_state::bytes_column(run.iter().map(|e| e.2))),
+                    ("count".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.3.count)))),
+                    ("matches".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.3.matches)))),
+                    ("updated".into(), Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.3.updated)))),
+                ];
+                keyed_state::state_batch(run.iter().map(|e| e.0), columns)
+            },
+        )?;
         keyed_state::write_keyed(state, &batches)
     }
 
@@ -472,6 +468,19 @@ mod tests {
 
     #[test]
     fn a_restored_join_matches_and_pads_as_the_uninterrupted_one() {
+        restored_join_matches_the_uninterrupted_one(keyed_state::STATE_BATCH_BYTES, 1);
+    }
+
+    #[test]
+    fn a_join_state_larger_than_a_batch_is_written_in_several_and_restored_whole() {
+        // 29 stored rows of about 15 bytes each: cut into batches of at most 64 bytes.
+        restored_join_matches_the_uninterrupted_one(64, 7);
+    }
+
+    /// Snapshots a full join with state batches of at most `limit` bytes (checking they are
+    /// at least `min_batches`), restores it at parallelism 1, 2 and 3, and checks every
+    /// restored subtask answers as the uninterrupted join does.
+    fn restored_join_matches_the_uninterrupted_one(limit: usize, min_batches: usize) {
         use crate::stream::operator_harness::subtask;
         let mut reference = join(JoinKind::Full);
         let left: Vec<(RowKind, Option<i32>, String)> = (0..20).map(|i| (I, Some(i % 7), format!("l{i}"))).collect();
@@ -483,8 +492,10 @@ mod tests {
         apply(&mut reference, Side::Left, &as_refs(&left));
         apply(&mut reference, Side::Right, &as_refs(&right));
         let mut w = OperatorStateWriter::new(weir_core::CheckpointId(1));
-        reference.snapshot_state(&mut w).unwrap();
+        keyed_state::with_batch_limit(limit, || reference.snapshot_state(&mut w)).unwrap();
         let snapshot = weir_runtime::snapshot::OperatorSnapshot { operator_id: "j".into(), entries: w.into_entries() };
+        let batches = keyed_state::tests::batches_in(&snapshot, keyed_state::KEYED_ROWS);
+        assert!(batches >= min_batches, "{batches} state batches, expected at least {min_batches}");
         let buckets = reference.state[0].len() + reference.state[1].len();
         // Then, one row at a time: a retraction that unpads, new matches, a new key.
         let next = [

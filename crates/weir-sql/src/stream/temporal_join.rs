@@ -109,42 +109,41 @@ impl TemporalJoinOperator {
 
     /// The waiting rows and the versions as state batches.
     fn snapshot_batches(&self) -> Result<[Vec<RecordBatch>; 2], BoxError> {
-        let (mut keys, mut times, mut matches, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (time, waiting) in &self.waiting {
-            for w in waiting {
-                keys.push(w.key.as_ref());
-                times.push(*time);
-                matches.push(w.matches);
-                rows.push(w.row.as_ref());
-            }
-        }
-        let waiting = if keys.is_empty() {
-            Vec::new()
-        } else {
-            let columns: Vec<(String, ArrayRef)> = vec![
-                ("time".into(), std::sync::Arc::new(Int64Array::from(times))),
-                ("matches".into(), std::sync::Arc::new(BooleanArray::from(matches))),
-                ("row".into(), keyed_state::bytes_column(rows)),
-            ];
-            vec![keyed_state::state_batch(keys, columns)?]
-        };
-        let (mut keys, mut times, mut versions) = (Vec::new(), Vec::new(), Vec::new());
-        for (key, history) in &self.versions {
-            for (time, version) in history {
-                keys.push(key.as_ref());
-                times.push(*time);
-                versions.push(version.as_deref());
-            }
-        }
-        let versions = if keys.is_empty() {
-            Vec::new()
-        } else {
-            let columns: Vec<(String, ArrayRef)> = vec![
-                ("time".into(), std::sync::Arc::new(Int64Array::from(times))),
-                ("version".into(), std::sync::Arc::new(BinaryArray::from(versions))),
-            ];
-            vec![keyed_state::state_batch(keys, columns)?]
-        };
+        let waiting: Vec<(i64, &Waiting)> =
+            self.waiting.iter().flat_map(|(time, waiting)| waiting.iter().map(move |w| (*time, w))).collect();
+        let waiting = keyed_state::batches_of(
+            &waiting,
+            |(_, w)| w.key.len() + w.row.len(),
+            |run| {
+                let columns: Vec<(String, ArrayRef)> = vec![
+                    ("time".into(), std::sync::Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.0)))),
+                    (
+                        "matches".into(),
+                        std::sync::Arc::new(run.iter().map(|e| Some(e.1.matches)).collect::<BooleanArray>()),
+                    ),
+                    ("row".into(), keyed_state::bytes_column(run.iter().map(|e| e.1.row.as_ref()))),
+                ];
+                keyed_state::state_batch(run.iter().map(|e| e.1.key.as_ref()), columns)
+            },
+        )?;
+        // Key, time, version (none: the key was deleted then).
+        type Version<'a> = (&'a [u8], i64, Option<&'a [u8]>);
+        let versions: Vec<Version> = self
+            .versions
+            .iter()
+            .flat_map(|(key, history)| history.iter().map(move |(time, v)| (key.as_ref(), *time, v.as_deref())))
+            .collect();
+        let versions = keyed_state::batches_of(
+            &versions,
+            |(key, _, v)| key.len() + v.map_or(0, <[u8]>::len),
+            |run| {
+                let columns: Vec<(String, ArrayRef)> = vec![
+                    ("time".into(), std::sync::Arc::new(Int64Array::from_iter_values(run.iter().map(|e| e.1)))),
+                    ("version".into(), std::sync::Arc::new(run.iter().map(|e| e.2).collect::<BinaryArray>())),
+                ];
+                keyed_state::state_batch(run.iter().map(|e| e.0), columns)
+            },
+        )?;
         Ok([waiting, versions])
     }
 
@@ -420,7 +419,9 @@ mod tests {
         add(&mut reference, Side::Right, &[(I, 1, 10, 1000), (I, 1, 20, 3000), (I, 2, 7, 500)]);
         add(&mut reference, Side::Left, &[(I, 1, 1, 500), (I, 1, 2, 2000), (I, 2, 3, 4000), (I, 3, 4, 100)]);
         assert_eq!(fire(&mut reference, 600), ["4@0.100 -> ", "1@0.500 -> "]);
-        let snapshot = snapshot_of(&mut reference);
+        // State batches of at most 32 bytes: rows and versions are written in several.
+        let snapshot = crate::stream::keyed_state::with_batch_limit(32, || snapshot_of(&mut reference));
+        assert!(crate::stream::keyed_state::tests::batches_in(&snapshot, VERSIONS) > 1);
         let next = [(Side::Left, (I, 1, 5, 3500)), (Side::Right, (D, 2, 7, 3800)), (Side::Left, (I, 2, 6, 3900))];
         for (side, row) in next {
             add(&mut reference, side, &[row]);
