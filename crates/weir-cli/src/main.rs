@@ -15,6 +15,11 @@ use weir_connectors::nexmark::{write_dir, NexmarkConfig};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log level of the messages written to stderr: error, warn, info (completed and
+    /// aborted checkpoints, restarts), debug or trace; or a filter such as
+    /// `weir_runtime=info`. The RUST_LOG environment variable takes precedence.
+    #[arg(long, global = true, default_value = "warn")]
+    log_level: String,
 }
 
 #[derive(Subcommand)]
@@ -148,6 +153,10 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = init_logging(&cli.log_level) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Nexmark(args) => match args.action {
             Some(NexmarkAction::Generate(g)) => generate(g),
@@ -167,6 +176,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes the runtime's log messages to stderr, filtered by RUST_LOG when it is set and by
+/// `level` otherwise.
+fn init_logging(level: &str) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let (source, filter) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => ("RUST_LOG", v),
+        _ => ("--log-level", level.to_string()),
+    };
+    // A bare word would be taken as a module name (every level of module `loud`): only the
+    // levels are bare words here.
+    let bare = !filter.contains(['=', ',', ':', '[']);
+    if bare && !["off", "error", "warn", "info", "debug", "trace"].contains(&filter.trim().to_lowercase().as_str()) {
+        return Err(format!("{source} '{filter}' is not a log level: use error, warn, info, debug or trace"));
+    }
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).map_err(|e| {
+        format!("{source} '{filter}' is not a log level or filter ({e}); use error, warn, info, debug or trace")
+    })?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    Ok(())
 }
 
 fn generate(args: GenerateArgs) -> anyhow::Result<()> {

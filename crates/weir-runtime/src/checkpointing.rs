@@ -598,6 +598,13 @@ impl JobCheckpoints {
                             s.last_size_bytes = size;
                             s.max_size_bytes = s.max_size_bytes.max(size);
                         }
+                        tracing::info!(
+                            checkpoint = %manifest.checkpoint,
+                            kind = ?manifest.kind,
+                            bytes = size,
+                            duration_ms = took,
+                            "completed checkpoint"
+                        );
                         c.on_storage_written(manifest.checkpoint, now)
                     }
                     Err(e) => c.on_storage_failed(manifest.checkpoint, e.to_string(), now),
@@ -623,6 +630,7 @@ impl JobCheckpoints {
                 Ok(vec![])
             }
             CoordinatorDecision::NotifyAborted(id, reason) => {
+                tracing::info!(checkpoint = %id, %reason, "checkpoint aborted");
                 self.sizes.remove(&id);
                 self.answer_savepoint(id, Err(JobError::Checkpoint(format!("savepoint {id} failed: {reason}"))));
                 self.acked.remove(&id);

@@ -318,3 +318,44 @@ fn q5_q8_q11_match_answers_computed_from_their_sql() {
     got.sort();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn log_level_info_reports_each_completed_checkpoint_on_stderr_and_a_bad_level_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ck, out) = (dir.path().join("ck"), dir.path().join("out"));
+    let args = [
+        "nexmark",
+        "--query",
+        "q5",
+        "--events",
+        "200000",
+        "--checkpoint-dir",
+        ck.to_str().unwrap(),
+        "--checkpoint-interval",
+        "100ms",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    let quiet = weir(&args);
+    assert!(quiet.status.success());
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("completed checkpoint"), "warn is the default");
+
+    std::fs::remove_dir_all(&ck).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    let info = weir(&[&args[..], &["--log-level", "info"]].concat());
+    assert!(info.status.success(), "{}", String::from_utf8_lossy(&info.stderr));
+    let stderr = String::from_utf8_lossy(&info.stderr);
+    let logged = stderr.lines().filter(|l| l.contains("INFO") && l.contains("completed checkpoint")).count();
+    let stdout = String::from_utf8_lossy(&info.stdout);
+    let counted: usize = stderr
+        .lines()
+        .chain(stdout.lines())
+        .find_map(|l| l.strip_prefix("checkpoints").map(|n| n.trim().parse().unwrap()))
+        .expect("the run reports its checkpoints");
+    assert!(counted >= 1 && logged == counted, "{logged} logged, {counted} counted:\n{stderr}");
+
+    let bad = weir(&["--log-level", "loud", "nexmark", "--query", "q0", "--events", "10"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--log-level 'loud' is not a log level"), "{err}");
+}
