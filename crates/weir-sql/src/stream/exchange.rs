@@ -1,13 +1,19 @@
 //! Keyed exchanges of batches: each batch is cut into one part per consuming subtask, by
 //! the key groups of its rows' keys, so that keyed state lives where Flink would put it.
+//!
+//! The edge routes a part by the subtask index the cut wrote into it, computed for the
+//! parallelism the job was planned at. An unaligned checkpoint's parts in flight are cut
+//! again by key group when it is restored at another parallelism ([`exchange_resplit`]).
 
 use std::sync::Arc;
 
 use arrow::array::UInt32Array;
+use arrow::datatypes::SchemaRef;
 use arrow::row::{RowConverter, SortField};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
 use weir_core::StreamRecord;
+use weir_runtime::partitioner::{Resplit, ResplitTarget};
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::{to_array, Changes};
@@ -58,6 +64,34 @@ pub fn key_group_of(key: &[u8], max_parallelism: usize) -> usize {
     assign_to_key_group(key, max_parallelism)
 }
 
+/// How the in-flight batches of an exchange by `keys` over rows of `schema` are dealt out
+/// when an unaligned checkpoint is restored at another parallelism: each new subtask
+/// replays the rows whose keys' key groups it owns now, routed to it, as
+/// [`KeySplitOperator`] would have cut them (so they meet the keyed state it restored).
+pub fn exchange_resplit(keys: Vec<Arc<dyn PhysicalExpr>>, schema: SchemaRef) -> Resplit<Changes> {
+    Resplit::new(move |changes: Changes, to: &ResplitTarget| {
+        // Only a restore comes here, once per stored batch: the encoder is made for it.
+        let keys = KeyEncoder::new(keys.clone(), &schema)?;
+        let range = to.key_groups();
+        let rows = keys.encode(&changes.rows)?;
+        let owned =
+            rows.iter().enumerate().filter(|(_, row)| range.contains(key_group_of(row.as_ref(), to.max_parallelism)));
+        let indices: Vec<u32> = owned.map(|(i, _)| i as u32).collect();
+        routed_part(&changes, indices, to.subtask)
+    })
+}
+
+/// The rows `indices` of `changes`, routed to subtask `target` (nothing when there are none).
+fn routed_part(changes: &Changes, indices: Vec<u32>, target: usize) -> Result<Option<Changes>, BoxError> {
+    if indices.is_empty() {
+        return Ok(None);
+    }
+    let mut part =
+        if indices.len() == changes.len() { changes.clone() } else { changes.take(&UInt32Array::from(indices))? };
+    part.route = target as u32;
+    Ok(Some(part))
+}
+
 /// Routes each row to the subtask owning its key's key group.
 pub struct KeySplitOperator {
     keys: KeyEncoder,
@@ -90,16 +124,9 @@ impl Operator for KeySplitOperator {
                 parts[operator_index_for_key_group(self.max_parallelism, self.parallelism, kg)].push(i as u32);
             }
             for (target, indices) in parts.into_iter().enumerate() {
-                if indices.is_empty() {
-                    continue;
+                if let Some(part) = routed_part(&changes, indices, target)? {
+                    out.emit(StreamRecord { value: part, timestamp: record.timestamp });
                 }
-                let mut part = if indices.len() == changes.len() {
-                    changes.clone()
-                } else {
-                    changes.take(&UInt32Array::from(indices))?
-                };
-                part.route = target as u32;
-                out.emit(StreamRecord { value: part, timestamp: record.timestamp });
             }
         }
         Ok(())
