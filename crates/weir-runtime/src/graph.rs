@@ -22,7 +22,7 @@ use crate::config::ExecutionConfig;
 use crate::in_flight::RecordCodec;
 use crate::operator::SideChannel;
 use crate::output::Output;
-use crate::partitioner::{ErasedKeyGroupOf, FirstChannel, Random, RoundRobin};
+use crate::partitioner::{ErasedKeyGroupOf, ErasedResplit, FirstChannel, Random, RoundRobin};
 use crate::record_writer::{BroadcastWriter, RecordWriter, WriterContext};
 use crate::sink::Committer;
 use crate::snapshot::OperatorStateReader;
@@ -117,8 +117,11 @@ pub enum Partitioner {
     /// [`crate::partitioner::KeyGroupOf`] of the edge's record type), with which a restore
     /// at another parallelism deals out the edge's in-flight records.
     KeyBy(WriterFn, ErasedKeyGroupOf),
-    /// By a user function.
-    Custom(WriterFn),
+    /// By a user function: the writer, and, when the function routes by something a
+    /// restore at another parallelism can compute again, how to deal out the edge's
+    /// in-flight records then (a [`crate::partitioner::Resplit`] of the edge's record type;
+    /// without it such records restore only at the old parallelism).
+    Custom(WriterFn, Option<ErasedResplit>),
 }
 
 impl Partitioner {
@@ -132,7 +135,7 @@ impl Partitioner {
             Partitioner::Broadcast => "BROADCAST",
             Partitioner::Global => "GLOBAL",
             Partitioner::KeyBy(..) => "HASH",
-            Partitioner::Custom(_) => "CUSTOM",
+            Partitioner::Custom(..) => "CUSTOM",
         }
     }
 
@@ -297,7 +300,7 @@ impl<T: Clone + Send + 'static> StreamType for TypedStream<T> {
     ) -> Result<ErasedOutput, JobError> {
         let n = senders.len();
         let out: Box<dyn Output<T>> = match partitioner {
-            Partitioner::KeyBy(make, _) | Partitioner::Custom(make) => return make(senders, ctx),
+            Partitioner::KeyBy(make, _) | Partitioner::Custom(make, _) => return make(senders, ctx),
             Partitioner::Broadcast => Box::new(BroadcastWriter::new(downcast_senders::<T>(senders)?, ctx)),
             Partitioner::Forward | Partitioner::Global => {
                 Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, FirstChannel, ctx))

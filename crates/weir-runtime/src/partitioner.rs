@@ -10,12 +10,19 @@
 //! | global | all to all | subtask 0 |
 //! | key-by | all to all | the owner of the key's key group |
 //! | custom | all to all | the user's function of the key |
+//!
+//! A custom partitioner may also say how to deal out its in-flight records again at another
+//! parallelism ([`Resplit`]); the others' rule is fixed by their kind
+//! (`crate::in_flight::redistribution`).
 
 use std::any::Any;
 use std::hash::Hash;
 use std::sync::Arc;
 
 use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
+use weir_core::KeyGroupRange;
+
+use crate::BoxError;
 
 /// Picks the channel of one record among the writer's `n` channels.
 pub trait ChannelSelector<T>: Send {
@@ -180,6 +187,86 @@ impl<T, F: FnMut(&T, usize) -> usize + Send> ChannelSelector<T> for CustomSelect
         (self.f)(value, self.n)
     }
 }
+
+/// A subtask of a vertex restored at another parallelism, as a [`Resplit`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResplitTarget {
+    /// The subtask's index.
+    pub subtask: usize,
+    /// The vertex's parallelism now.
+    pub parallelism: usize,
+    /// The vertex's number of key groups.
+    pub max_parallelism: usize,
+}
+
+impl ResplitTarget {
+    /// The key groups the subtask owns now.
+    pub fn key_groups(&self) -> KeyGroupRange {
+        KeyGroupRange::for_operator(self.max_parallelism, self.parallelism, self.subtask)
+    }
+}
+
+/// How a custom partitioner's in-flight records are dealt out again when an unaligned
+/// checkpoint is restored at another parallelism: given one stored record and a new
+/// subtask, the part of the record that subtask replays.
+///
+/// # Contract
+/// Over the subtasks `0..parallelism` of one [`ResplitTarget`] layout, the parts must add
+/// up to the record, each piece exactly once (a record that is itself a batch of rows, as
+/// SQL's are, may be cut). A piece belongs to the subtask the partitioner would route it
+/// to at the new parallelism, and for a keyed consumer that is the owner of its key's key
+/// group ([`ResplitTarget::key_groups`]), where the restore put the key's state. A plain
+/// custom partitioner without a `Resplit` may route by the old parallelism, so its
+/// in-flight records are refused at another one.
+///
+/// # Errors
+/// What the function returns (a record it cannot cut fails the restore).
+///
+/// # Concurrency
+/// Called from the task threads of all restoring subtasks, only while they restore.
+///
+/// # Example
+/// ```
+/// use weir_runtime::partitioner::{Resplit, ResplitTarget};
+/// // Records of (key group, value), kept by the subtask owning the key group.
+/// let resplit = Resplit::new(|r: (usize, u32), to: &ResplitTarget| Ok(to.key_groups().contains(r.0).then_some(r)));
+/// let first = ResplitTarget { subtask: 0, parallelism: 2, max_parallelism: 128 };
+/// assert_eq!(resplit.part((5, 7), &first).unwrap(), Some((5, 7)));
+/// assert_eq!(resplit.part((100, 7), &first).unwrap(), None);
+/// ```
+pub struct Resplit<T>(Arc<ResplitFn<T>>);
+
+/// A record and a new subtask to the part of the record it replays.
+type ResplitFn<T> = dyn Fn(T, &ResplitTarget) -> Result<Option<T>, BoxError> + Send + Sync;
+
+impl<T> Clone for Resplit<T> {
+    fn clone(&self) -> Self {
+        Resplit(self.0.clone())
+    }
+}
+
+impl<T: 'static> Resplit<T> {
+    /// Deals out records by `part` (see the contract).
+    pub fn new(part: impl Fn(T, &ResplitTarget) -> Result<Option<T>, BoxError> + Send + Sync + 'static) -> Self {
+        Resplit(Arc::new(part))
+    }
+
+    /// The part of `record` that `target` replays, if any.
+    ///
+    /// # Errors
+    /// When the function fails.
+    pub fn part(&self, record: T, target: &ResplitTarget) -> Result<Option<T>, BoxError> {
+        (self.0)(record, target)
+    }
+
+    /// Erased, as the job graph carries it ([`crate::graph::Partitioner::Custom`]).
+    pub fn erase(self) -> ErasedResplit {
+        Arc::new(self)
+    }
+}
+
+/// A [`Resplit<T>`] with `T` hidden.
+pub type ErasedResplit = Arc<dyn Any + Send + Sync>;
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use weir_core::Either;
 use weir_runtime::graph::{downcast_senders, erase_output, SidePort, StreamType, TypedStream};
 use weir_runtime::in_flight::RecordCodec;
 use weir_runtime::operator::{SideBuffer, SideChannel};
-use weir_runtime::partitioner::{CustomSelector, KeyGroupOf, KeyGroupSelector};
+use weir_runtime::partitioner::{CustomSelector, KeyGroupOf, KeyGroupSelector, Resplit};
 use weir_runtime::record_writer::RecordWriter;
 use weir_runtime::task::input::{Direct, InputAdapter, MapInput};
 use weir_runtime::vertex::{main_output, OperatorVertex};
@@ -280,7 +280,62 @@ impl<T: Data> DataStream<T> {
     }
 
     /// Sends each record to `partitioner(key_of(record), n)` of `n` consumers.
+    ///
+    /// An unaligned checkpoint holding records in flight on this edge restores only at the
+    /// parallelism it was taken at, since the function may route by it; see
+    /// [`Self::partition_custom_rescalable`].
     pub fn partition_custom<K, P, KS>(&self, partitioner: P, key_of: KS) -> DataStream<T>
+    where
+        P: Fn(&K, usize) -> usize + Clone + Send + Sync + 'static,
+        KS: Fn(&T) -> K + Clone + Send + Sync + 'static,
+        K: Hash,
+    {
+        self.custom_partitioner(partitioner, key_of, None)
+    }
+
+    /// [`Self::partition_custom`], with `resplit` saying which part of a record in flight
+    /// each subtask replays when an unaligned checkpoint is restored at another parallelism
+    /// (see [`crate::Resplit`]'s contract): SQL's keyed exchanges, which route batches cut
+    /// by key group, recompute their rows' key groups with it.
+    ///
+    /// ```
+    /// use weir::prelude::*;
+    /// use weir::{Resplit, ResplitTarget};
+    /// use weir_core::key_group::{assign_to_key_group, operator_index_for_key_group};
+    /// let env = StreamExecutionEnvironment::new();
+    /// // Routed by key group, as key_by would, so a restore can deal them out again.
+    /// let resplit = Resplit::new(|v: i64, to: &ResplitTarget| {
+    ///     Ok(to.key_groups().contains(assign_to_key_group(&v, to.max_parallelism)).then_some(v))
+    /// });
+    /// let got = env
+    ///     .from_sequence(1, 10)
+    ///     .with_record_serializer()
+    ///     .partition_custom_rescalable(
+    ///         |k: &usize, n: usize| operator_index_for_key_group(128, n, *k),
+    ///         |v: &i64| assign_to_key_group(v, 128),
+    ///         resplit,
+    ///     )
+    ///     .map(|v| v * 2)
+    ///     .set_parallelism(3)
+    ///     .collect();
+    /// env.execute("rescalable").unwrap();
+    /// assert_eq!(got.take().len(), 10);
+    /// ```
+    pub fn partition_custom_rescalable<K, P, KS>(
+        &self,
+        partitioner: P,
+        key_of: KS,
+        resplit: Resplit<T>,
+    ) -> DataStream<T>
+    where
+        P: Fn(&K, usize) -> usize + Clone + Send + Sync + 'static,
+        KS: Fn(&T) -> K + Clone + Send + Sync + 'static,
+        K: Hash,
+    {
+        self.custom_partitioner(partitioner, key_of, Some(resplit))
+    }
+
+    fn custom_partitioner<K, P, KS>(&self, partitioner: P, key_of: KS, resplit: Option<Resplit<T>>) -> DataStream<T>
     where
         P: Fn(&K, usize) -> usize + Clone + Send + Sync + 'static,
         KS: Fn(&T) -> K + Clone + Send + Sync + 'static,
@@ -294,7 +349,7 @@ impl<T: Data> DataStream<T> {
                 Ok(erase_output::<T>(Box::new(RecordWriter::new(downcast_senders::<T>(senders)?, sel, ctx))))
             },
         );
-        self.with_partitioner(Partitioner::Custom(writer))
+        self.with_partitioner(Partitioner::Custom(writer, resplit.map(Resplit::erase)))
     }
 
     /// The side output `tag` of the operator that produced this stream.

@@ -72,6 +72,7 @@ pub use keyed_stream::KeyedStream;
 pub use side_output::OutputTag;
 pub use weir_connectors as connectors;
 pub use weir_core::{Either, StreamRecord, Watermark};
+pub use weir_runtime::partitioner::{Resplit, ResplitTarget};
 pub use weir_runtime::watermark::{WatermarkGenerator, WatermarkOutput, WatermarkStrategy};
 pub use weir_runtime::{BoxError, Clock, ExecutionConfig, JobError, JobExecutionResult, ManualClock};
 pub use weir_state::{

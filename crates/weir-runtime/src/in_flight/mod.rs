@@ -21,7 +21,8 @@
 //! it ([`redistribution`]): a keyed edge's records by key group, so each reaches the
 //! subtask that now owns its key's state; each batch of a rebalance, rescale, shuffle or
 //! forward edge on one subtask; a broadcast edge's as each new subtask's old counterpart
-//! saw them. For that, each stored state names the edge and producer of each of its
+//! saw them; a custom edge's cut by its [`crate::partitioner::Resplit`] (SQL's batches by
+//! their rows' key groups), or refused without one. For that, each stored state names the edge and producer of each of its
 //! channels ([`ChannelSource`]).
 
 use serde::de::DeserializeOwned;

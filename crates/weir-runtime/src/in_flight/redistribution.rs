@@ -18,20 +18,22 @@
 //! | broadcast | all that old subtask `j % old parallelism` stored (each new subtask sees each record in flight once, as the copy of the broadcast state it restores saw them) |
 //! | global | subtask 0: everything |
 //! | forward, rescale, rebalance, shuffle | the `k`-th such batch when `k % n == j`, counting over all old subtasks |
-//! | custom | refused: a user's function may route by the old parallelism (SQL's exchanges do) |
+//! | custom with a [`Resplit`] (SQL's keyed exchanges) | every stored record of the edge, cut to the part the `Resplit` gives `j` (for SQL: the rows of its key groups) |
+//! | custom without | refused: a user's function may route by the old parallelism |
 //!
 //! 4. The task pushes them into its chain before it reads any channel, each decoded by a
 //!    channel of the same edge.
 //!
 //! Invariant: every stored record is replayed exactly once across the new subtasks (a
-//! broadcast edge's: once by each new subtask), and a keyed record by the subtask that owns
-//! its key group; the batches of one old channel are replayed in their order.
+//! broadcast edge's: once by each new subtask; a re-split one's: each of its parts once),
+//! and a keyed record by the subtask that owns its key group; the batches of one old
+//! channel are replayed in their order.
 
 use weir_core::{KeyGroupRange, StreamRecord};
 
 use super::{ChannelSource, InFlightBatch, InFlightState, IN_FLIGHT};
 use crate::graph::Partitioner;
-use crate::partitioner::{ErasedKeyGroupOf, KeyGroupOf};
+use crate::partitioner::{ErasedKeyGroupOf, ErasedResplit, KeyGroupOf, Resplit, ResplitTarget};
 use crate::snapshot::OperatorStateReader;
 use crate::{BoxError, JobError};
 
@@ -52,6 +54,13 @@ pub enum EdgeRouting {
     Global,
     /// To any one subtask (forward, rescale, rebalance, shuffle).
     Spread,
+    /// By a user's function that says how to deal out its records again.
+    Resplit {
+        /// The records' parts per new subtask (a [`Resplit`] of the edge's record type).
+        resplit: ErasedResplit,
+        /// The consuming vertex's number of key groups.
+        max_parallelism: usize,
+    },
     /// By a user's function, which Weir cannot ask again at another parallelism.
     Custom,
 }
@@ -69,7 +78,8 @@ impl EdgeRouting {
             Partitioner::Forward | Partitioner::Rescale | Partitioner::Rebalance | Partitioner::Shuffle => {
                 EdgeRouting::Spread
             }
-            Partitioner::Custom(_) => EdgeRouting::Custom,
+            Partitioner::Custom(_, Some(resplit)) => EdgeRouting::Resplit { resplit: resplit.clone(), max_parallelism },
+            Partitioner::Custom(_, None) => EdgeRouting::Custom,
         }
     }
 }
@@ -81,6 +91,7 @@ impl std::fmt::Debug for EdgeRouting {
             EdgeRouting::Broadcast => f.write_str("Broadcast"),
             EdgeRouting::Global => f.write_str("Global"),
             EdgeRouting::Spread => f.write_str("Spread"),
+            EdgeRouting::Resplit { max_parallelism, .. } => write!(f, "Resplit({max_parallelism})"),
             EdgeRouting::Custom => f.write_str("Custom"),
         }
     }
@@ -100,6 +111,13 @@ pub enum Keep {
         /// The key groups the subtask owns.
         range: KeyGroupRange,
     },
+    /// The part of each record a custom partitioner's [`Resplit`] gives the subtask.
+    Resplit {
+        /// A [`Resplit`] of the edge's record type.
+        resplit: ErasedResplit,
+        /// The subtask.
+        target: ResplitTarget,
+    },
 }
 
 impl std::fmt::Debug for Keep {
@@ -107,23 +125,49 @@ impl std::fmt::Debug for Keep {
         match self {
             Keep::All => f.write_str("All"),
             Keep::KeyGroups { range, .. } => write!(f, "KeyGroups({}..={})", range.start, range.end),
+            Keep::Resplit { target, .. } => write!(f, "Resplit({} of {})", target.subtask, target.parallelism),
         }
     }
 }
 
 impl Keep {
-    /// Drops the records of `batch` the subtask does not keep. Only a restore runs it, so
-    /// its downcast costs nothing on the way records usually take.
+    /// Drops the records (or, re-split, the parts of records) of `batch` the subtask does
+    /// not keep. Only a restore runs it, so its downcast costs nothing on the way records
+    /// usually take.
     ///
     /// # Errors
-    /// When the key selector is of another record type than the batch (a Weir bug).
+    /// When the key selector or re-split is of another record type than the batch (a Weir
+    /// bug), or a re-split fails.
     pub fn retain<T: 'static>(&self, batch: &mut Vec<StreamRecord<T>>) -> Result<(), BoxError> {
-        let Keep::KeyGroups { key_group_of, max_parallelism, range } = self else { return Ok(()) };
-        let of = key_group_of.downcast_ref::<KeyGroupOf<T>>().ok_or_else(|| {
-            format!("the key selector of a keyed edge does not take records of type {}", std::any::type_name::<T>())
-        })?;
-        batch.retain(|r| range.contains(of.key_group(&r.value, *max_parallelism)));
-        Ok(())
+        match self {
+            Keep::All => Ok(()),
+            Keep::KeyGroups { key_group_of, max_parallelism, range } => {
+                let of = key_group_of.downcast_ref::<KeyGroupOf<T>>().ok_or_else(|| {
+                    format!(
+                        "the key selector of a keyed edge does not take records of type {}",
+                        std::any::type_name::<T>()
+                    )
+                })?;
+                batch.retain(|r| range.contains(of.key_group(&r.value, *max_parallelism)));
+                Ok(())
+            }
+            Keep::Resplit { resplit, target } => {
+                let resplit = resplit.downcast_ref::<Resplit<T>>().ok_or_else(|| {
+                    format!(
+                        "the re-split of a custom edge does not take records of type {}",
+                        std::any::type_name::<T>()
+                    )
+                })?;
+                let mut kept = Vec::with_capacity(batch.len());
+                for record in batch.drain(..) {
+                    if let Some(value) = resplit.part(record.value, target)? {
+                        kept.push(StreamRecord { value, timestamp: record.timestamp });
+                    }
+                }
+                *batch = kept;
+                Ok(())
+            }
+        }
     }
 }
 
@@ -170,8 +214,8 @@ impl ReplayLayout {
     /// # Errors
     /// [`JobError::Restore`] when the states were stored without their channels' sources
     /// and the parallelism or channels differ, when an edge is gone or comes from another
-    /// producer, or when a custom partitioner's records would have to be dealt out at
-    /// another parallelism.
+    /// producer, or when the records of a custom partitioner without a [`Resplit`] would
+    /// have to be dealt out at another parallelism.
     pub fn share(&self, mut states: Vec<InFlightState>) -> Result<Vec<ReplayBatch>, JobError> {
         states.retain(|s| !s.batches.is_empty());
         states.sort_by_key(|s| s.subtask);
@@ -213,12 +257,22 @@ impl ReplayLayout {
                             spread += 1;
                             ((spread - 1) % n == self.subtask).then_some(Keep::All)
                         }
+                        // The function may have routed a record anywhere (SQL's join without
+                        // keys sends all to one owner): every subtask reads every record.
+                        EdgeRouting::Resplit { resplit, max_parallelism } => Some(Keep::Resplit {
+                            resplit: resplit.clone(),
+                            target: ResplitTarget {
+                                subtask: self.subtask,
+                                parallelism: n,
+                                max_parallelism: *max_parallelism,
+                            },
+                        }),
                         EdgeRouting::Custom => {
                             return Err(JobError::Restore(format!(
                                 "{checkpoint} holds in-flight records of an edge into '{}' partitioned by a custom \
                                  partitioner, which Weir cannot deal out again at another parallelism ({old} then, \
                                  {n} now): restore it at parallelism {old} and take a savepoint (always aligned) to \
-                                 rescale",
+                                 rescale, or partition with `partition_custom_rescalable`, which says how",
                                 self.operator
                             )))
                         }
@@ -313,6 +367,7 @@ mod tests {
     const REBALANCE: u32 = 2;
     const GLOBAL: u32 = 3;
     const CUSTOM: u32 = 4;
+    const RESPLIT: u32 = 5;
 
     fn codec() -> RecordCodec<Rec> {
         RecordCodec::serde()
@@ -329,7 +384,51 @@ mod tests {
             EdgeRouting::Spread,
             EdgeRouting::Global,
             EdgeRouting::Custom,
+            EdgeRouting::Resplit { resplit: resplit().erase(), max_parallelism: MAX_P },
         ]
+    }
+
+    /// A record of the re-split edge, as SQL's are: the subtask it was routed to and a
+    /// batch of rows (key, place in what its old channel stored).
+    type Part = (u32, Vec<Rec>);
+
+    fn part_codec() -> RecordCodec<Part> {
+        RecordCodec::serde()
+    }
+
+    /// SQL's re-split: the rows of the subtask's key groups, routed to it.
+    fn resplit() -> Resplit<Part> {
+        Resplit::new(|(_, rows): Part, to: &ResplitTarget| {
+            let range = to.key_groups();
+            let rows: Vec<Rec> = rows.into_iter().filter(|r| range.contains(assign(r.0))).collect();
+            Ok((!rows.is_empty()).then_some((to.subtask as u32, rows)))
+        })
+    }
+
+    /// What old subtask `subtask` of `old` stored on the re-split edge: from each of two
+    /// producers, `parts` parts of three rows of keys the old subtask owned, two parts a batch.
+    fn stored_parts(subtask: u32, old: u32, parts: usize) -> InFlightState {
+        let sources = channels(&[RESPLIT], 2);
+        let mut batches = Vec::new();
+        for c in 0..sources.len() {
+            let mut rows: Vec<Rec> = Vec::new();
+            let mut key = 1000 * c as u64 + subtask as u64;
+            while rows.len() < 3 * parts {
+                key += 1;
+                if operator_index_for_key_group(MAX_P, old as usize, assign(key)) == subtask as usize {
+                    rows.push((key, rows.len() as u64));
+                }
+            }
+            let parts: Vec<StreamRecord<Part>> = rows
+                .chunks(3)
+                .map(|r| StreamRecord { value: (subtask, r.to_vec()), timestamp: r[0].1 as i64 })
+                .collect();
+            for batch in parts.chunks(2) {
+                batches.push(InFlightBatch { channel: c as u32, bytes: part_codec().encode(batch).unwrap() });
+            }
+        }
+        // The sources name edge RESPLIT among the vertex's edges (see `routings`).
+        InFlightState { checkpoint: CheckpointId(9), subtask, parallelism: old, channels: 2, batches, sources }
     }
 
     /// One channel per edge in `edges`, from `producers` subtasks of each edge's producer.
@@ -494,6 +593,72 @@ mod tests {
         first.sort();
         assert_eq!(first, all_stored(&states, GLOBAL));
         assert!(replayed[1].is_empty() && replayed[2].is_empty());
+    }
+
+    #[test]
+    fn a_custom_edge_with_a_resplit_replays_each_row_once_by_the_owner_of_its_key_group() {
+        for (old, n) in [(2u32, 1usize), (2, 3), (3, 2), (1, 4), (2, 2)] {
+            let states: Vec<InFlightState> = (0..old).map(|s| stored_parts(s, old, 5)).collect();
+            let mut want = Vec::new();
+            for s in &states {
+                for b in &s.batches {
+                    let producer = s.sources[b.channel as usize].producer_subtask;
+                    for part in part_codec().decode(&b.bytes).unwrap() {
+                        want.extend(part.value.1.into_iter().map(|row| ((s.subtask, producer), row)));
+                    }
+                }
+            }
+            want.sort();
+            let mut all = Vec::new();
+            for j in 0..n {
+                let l = layout(j, n, &[RESPLIT], 2);
+                // Old channel (old subtask, producer) -> the place of the last row replayed.
+                let mut last: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+                for r in l.share(states.clone()).unwrap() {
+                    let decoder = &l.channels[r.channel as usize];
+                    assert_eq!(decoder.edge, RESPLIT, "decoded by a channel of its own edge");
+                    let mut batch = part_codec().decode(&r.bytes).unwrap();
+                    r.keep.retain(&mut batch).unwrap();
+                    // Which old channel: the rows' keys are unique to it.
+                    let from = states
+                        .iter()
+                        .flat_map(|s| s.batches.iter().map(move |b| (s, b)))
+                        .find(|(_, b)| b.bytes == r.bytes)
+                        .map(|(s, b)| (s.subtask, s.sources[b.channel as usize].producer_subtask))
+                        .expect("a stored batch");
+                    for part in batch {
+                        assert_eq!(part.value.0 as usize, j, "p{old} -> p{n}: the part is routed to its subtask");
+                        assert_eq!(part.timestamp, part.value.1[0].1 as i64 / 3 * 3, "the timestamp stays");
+                        for row in part.value.1 {
+                            let owner = operator_index_for_key_group(MAX_P, n, assign(row.0));
+                            assert_eq!(owner, j, "p{old} -> p{n}: key {} replayed by subtask {j}", row.0);
+                            if let Some(&prev) = last.get(&from) {
+                                assert!(row.1 > prev, "p{old} -> p{n}: {from:?} replayed out of order");
+                            }
+                            last.insert(from, row.1);
+                            all.push((from, row));
+                        }
+                    }
+                }
+            }
+            all.sort();
+            assert_eq!(all, want, "p{old} -> p{n}: each row once");
+        }
+    }
+
+    #[test]
+    fn a_failing_resplit_fails_the_restore_with_its_error() {
+        let states = vec![stored_parts(0, 2, 2), stored_parts(1, 2, 2)];
+        let failing = Resplit::new(|_: Part, _: &ResplitTarget| Err::<Option<Part>, BoxError>("cannot cut".into()));
+        let mut l = layout(0, 3, &[RESPLIT], 2);
+        l.edges[RESPLIT as usize] = EdgeRouting::Resplit { resplit: failing.erase(), max_parallelism: MAX_P };
+        let r = l.share(states).unwrap().remove(0);
+        let mut batch = part_codec().decode(&r.bytes).unwrap();
+        assert_eq!(r.keep.retain(&mut batch).unwrap_err().to_string(), "cannot cut");
+        // A re-split of another record type is a Weir bug, named as such.
+        let mut other: Vec<StreamRecord<Rec>> = vec![StreamRecord::new((1, 0))];
+        let err = r.keep.retain(&mut other).unwrap_err().to_string();
+        assert!(err.contains("does not take records of type"), "{err}");
     }
 
     #[test]

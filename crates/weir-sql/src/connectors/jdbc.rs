@@ -491,12 +491,16 @@ pub fn add_sink(
             .iter()
             .map(|&i| Arc::new(datafusion_physical_expr::expressions::Column::new(schema.field(i).name(), i)) as _)
             .collect();
+        let resplit = crate::stream::exchange::exchange_resplit(keys.clone(), schema.clone());
         let split = data.transform("KeyBy", move |_| {
             let keys = crate::stream::exchange::KeyEncoder::new(keys.clone(), &schema)?;
             Ok(crate::stream::exchange::KeySplitOperator::new(keys, parallelism, max_parallelism))
         });
-        crate::stream::translate::beside(&data, split)
-            .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |c: &Changes| c.route)
+        crate::stream::translate::beside(&data, split).partition_custom_rescalable(
+            |route: &u32, n: usize| (*route as usize).min(n - 1),
+            |c: &Changes| c.route,
+            resplit,
+        )
     } else {
         data
     };

@@ -16,7 +16,7 @@ use weir::{DataStream, StreamExecutionEnvironment};
 use super::aggregate::{AggCall, PlainOfDistinct};
 use super::batch::Changes;
 use super::calc::CalcOperator;
-use super::exchange::{KeyEncoder, KeySplitOperator};
+use super::exchange::{exchange_resplit, KeyEncoder, KeySplitOperator};
 use super::group_agg::GroupAggOperator;
 use super::session_window::SessionWindowOperator;
 use super::window_agg::{GroupColumn, WindowAggOperator};
@@ -622,11 +622,15 @@ impl<'e> Translator<'e> {
     fn exchange(&self, stream: &Stream, keys: Vec<Arc<dyn PhysicalExpr>>, parallelism: usize) -> DataStream<Changes> {
         let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
         let max_p = self.max_parallelism;
+        let resplit = exchange_resplit(keys.clone(), schema.clone());
         let split = stream.data.transform("KeyBy", move |_| {
             Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, parallelism, max_p))
         });
-        beside(&stream.data, split)
-            .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |c: &Changes| c.route)
+        beside(&stream.data, split).partition_custom_rescalable(
+            |route: &u32, n: usize| (*route as usize).min(n - 1),
+            |c: &Changes| c.route,
+            resplit,
+        )
     }
 
     /// The `SESSION` window TVF over `input`: rows held per partition key until their

@@ -36,6 +36,7 @@ mod sql_kafka_avro;
 mod sql_over_errors;
 mod sql_over_updating;
 mod sql_proctime;
+mod sql_rescale_in_flight;
 mod sql_scenarios;
 mod sql_socket;
 mod sql_source_connectors;

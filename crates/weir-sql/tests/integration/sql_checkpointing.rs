@@ -6,7 +6,7 @@ use std::path::Path;
 
 use weir_sql::session::{JobSettings, ResultSink, Session};
 
-struct Quiet;
+pub(crate) struct Quiet;
 
 impl ResultSink for Quiet {
     fn row(&mut self, _: &str) {}
@@ -19,7 +19,7 @@ fn run(sql: &str) -> Result<Session, String> {
     Ok(session)
 }
 
-fn tables(out: &Path, rows: u64, rate: u64) -> String {
+pub(crate) fn tables(out: &Path, rows: u64, rate: u64) -> String {
     format!(
         "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '{rate}',
            'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '{rows}');
@@ -31,7 +31,7 @@ fn tables(out: &Path, rows: u64, rate: u64) -> String {
 
 /// The last value of each key in a changelog of JSON lines, read from the part files
 /// (`part-<run>-<subtask>-<n>`) of each writer in order.
-fn final_rows(dir: &Path) -> Vec<(i64, i64, i64)> {
+pub(crate) fn final_rows(dir: &Path) -> Vec<(i64, i64, i64)> {
     let mut table = std::collections::BTreeMap::new();
     let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     let order = |p: &std::path::PathBuf| {
@@ -63,7 +63,7 @@ fn final_rows(dir: &Path) -> Vec<(i64, i64, i64)> {
     table.into_iter().map(|(k, (c, s))| (k, c, s)).collect()
 }
 
-fn expected(rows: i64, keys: i64) -> Vec<(i64, i64, i64)> {
+pub(crate) fn expected(rows: i64, keys: i64) -> Vec<(i64, i64, i64)> {
     (0..keys)
         .map(|k| {
             let ids: Vec<i64> = (1..=rows).filter(|i| i % keys == k).collect();
@@ -251,7 +251,7 @@ fn state_ttl_is_accepted_and_a_long_one_changes_nothing() {
 }
 
 /// In-flight records stored by checkpoint `id` under `dir`, in all.
-fn in_flight_batches(dir: &Path, id: weir_core::CheckpointId) -> usize {
+pub(crate) fn in_flight_batches(dir: &Path, id: weir_core::CheckpointId) -> usize {
     use weir_runtime::in_flight::{InFlightState, IN_FLIGHT};
     let mut total = 0;
     for file in std::fs::read_dir(dir.join(format!("chk-{}", id.0))).unwrap() {

@@ -26,7 +26,7 @@ use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
 use crate::session::JobSettings;
-use crate::stream::exchange::{KeyEncoder, KeySplitOperator};
+use crate::stream::exchange::{exchange_resplit, KeyEncoder, KeySplitOperator};
 use crate::stream::keyed_state::{self, PendingRestore};
 use crate::stream::translate::beside;
 use crate::stream::Changes;
@@ -46,11 +46,15 @@ pub fn normalize(
     let (parallelism, max_p) = (settings.parallelism, settings.max_parallelism);
     let split_schema = schema.clone();
     let split_keys = keys.clone();
+    let resplit = exchange_resplit(keys.clone(), schema.clone());
     let split = rows.transform("KeyBy", move |_| {
         Ok(KeySplitOperator::new(KeyEncoder::new(split_keys.clone(), &split_schema)?, parallelism, max_p))
     });
-    let routed = beside(rows, split)
-        .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |c: &Changes| c.route);
+    let routed = beside(rows, split).partition_custom_rescalable(
+        |route: &u32, n: usize| (*route as usize).min(n - 1),
+        |c: &Changes| c.route,
+        resplit,
+    );
     let schema = schema.clone();
     let fields: Vec<SortField> = schema.fields().iter().map(|f| SortField::new(f.data_type().clone())).collect();
     RowConverter::new(fields.clone())

@@ -20,12 +20,12 @@ use datafusion_expr::logical_plan::Join;
 use datafusion_expr::utils::split_conjunction;
 use datafusion_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator as BinaryOp};
 use datafusion_physical_expr::PhysicalExpr;
-use weir::DataStream;
+use weir::{DataStream, Resplit, ResplitTarget};
 
 use super::{physical, strip_alias, Stream, Translator};
 use crate::error::{Result, SqlError};
 use crate::planner::{StreamTableSource, TableKind, VersionedTable};
-use crate::stream::exchange::{KeyEncoder, KeySplitOperator};
+use crate::stream::exchange::{exchange_resplit, KeyEncoder, KeySplitOperator};
 use crate::stream::interval_join::{IntervalBounds, IntervalJoinOperator};
 use crate::stream::join::{JoinInput, JoinKey, JoinKind, RowCodec, Side, TagOperator};
 use crate::stream::regular_join::RegularJoinOperator;
@@ -294,19 +294,36 @@ impl Translator<'_> {
             let group = crate::stream::exchange::key_group_of(&[], self.max_parallelism);
             let owner =
                 weir_core::key_group::operator_index_for_key_group(self.max_parallelism, self.parallelism, group);
-            return at_input(stream.data.transform("Tag", move |_| Ok(TagOperator(side)))).partition_custom(
+            // At another parallelism the batches in flight go to the new owner of that key.
+            let resplit = Resplit::new(|input: JoinInput, to: &ResplitTarget| {
+                Ok(to
+                    .key_groups()
+                    .contains(crate::stream::exchange::key_group_of(&[], to.max_parallelism))
+                    .then_some(input))
+            });
+            return at_input(stream.data.transform("Tag", move |_| Ok(TagOperator(side)))).partition_custom_rescalable(
                 |owner: &u32, n: usize| (*owner as usize).min(n - 1),
                 move |_: &JoinInput| owner as u32,
+                resplit,
             );
         }
         let schema: SchemaRef = Arc::new(stream.schema.as_arrow().clone());
         let keys = keys.to_vec();
         let max_p = self.max_parallelism;
+        let changes = exchange_resplit(keys.clone(), schema.clone());
+        let resplit = Resplit::new(move |input: JoinInput, to: &ResplitTarget| {
+            let side = input.side;
+            Ok(changes.part(input.changes, to)?.map(|changes| JoinInput { side, changes }))
+        });
         let split = stream.data.transform("KeyBy", move |_| {
             Ok(KeySplitOperator::new(KeyEncoder::new(keys.clone(), &schema)?, routing, max_p))
         });
         at_input(super::beside(&stream.data, split).transform("Tag", move |_| Ok(TagOperator(side))))
-            .partition_custom(|route: &u32, n: usize| (*route as usize).min(n - 1), |j: &JoinInput| j.changes.route)
+            .partition_custom_rescalable(
+                |route: &u32, n: usize| (*route as usize).min(n - 1),
+                |j: &JoinInput| j.changes.route,
+                resplit,
+            )
     }
 }
 
