@@ -619,10 +619,11 @@ impl RowDecoder {
 
     /// Leaves the columns not named in `read` unread (Flink's projection pushdown into a
     /// format): their values are skipped, not decoded, and the batches hold NULL for them.
-    /// Only the `json` format reads fewer columns (the others read all, as before), and only
-    /// nullable columns are left out. Missing-field checks apply to the columns read.
+    /// Only the `json` format (its fields skipped) and `parquet` (its column chunks not
+    /// decoded) read fewer columns; the others read all. Only nullable columns are left out.
+    /// Missing-field checks apply to the columns read.
     pub fn read_only(mut self, read: &std::collections::BTreeSet<String>) -> Self {
-        if self.options.kind == FormatKind::Json {
+        if matches!(self.options.kind, FormatKind::Json | FormatKind::Parquet) {
             self.unread = self.schema.fields().iter().map(|f| f.is_nullable() && !read.contains(f.name())).collect();
             if !self.unread.contains(&true) {
                 self.unread.clear();
