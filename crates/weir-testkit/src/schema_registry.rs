@@ -55,8 +55,8 @@ pub struct SchemaRegistry {
 
 impl SchemaRegistry {
     /// Starts a registry over `broker` on a free port, with the extra command-line `args`
-    /// (e.g. `["--require-auth", "--basic-user", "u:p"]`), and waits until it answers
-    /// `GET /subjects`.
+    /// (e.g. `["--require-auth", "--basic-user", "u:p"]`, whose credentials the helper's own
+    /// requests then send), and waits until it answers `GET /subjects`.
     ///
     /// # Panics
     /// When the registry is not installed ("run .ci/setup-schema-registry") or does not
@@ -100,7 +100,8 @@ impl SchemaRegistry {
             if let Ok(Some(status)) = registry.child.try_wait() {
                 panic!("{BINARY} exited with {status}: {}", registry.log());
             }
-            if let Ok((200, _)) = registry.request("GET", "/subjects", None) {
+            // 401: it answers, but wants credentials the helper was not given (bearer tokens).
+            if let Ok((200 | 401, _)) = registry.request("GET", "/subjects", None) {
                 return registry;
             }
             if Instant::now() > deadline {

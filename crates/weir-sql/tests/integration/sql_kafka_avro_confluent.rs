@@ -186,6 +186,30 @@ fn basic_authentication_is_sent_to_the_registry() {
     assert_eq!(run(&format!("{t} SELECT v FROM s;"), 1).unwrap(), ["+I[5]"]);
     let anonymous = table(&broker, &registry, "s", "v INT", "secure", "");
     let e = run(&format!("{anonymous} INSERT INTO s VALUES (6);"), 1).unwrap_err().to_string();
+    assert!(e.contains("cannot register the schema under subject 'secure-value'") && e.contains("HTTP 401"), "{e}");
+    let wrong = auth.replace("s3cret", "guess");
+    let e = run(&format!("{} SELECT v FROM s;", table(&broker, &registry, "s", "v INT", "secure", &wrong)), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("answered GET /schemas/ids/") && e.contains("HTTP 401"), "{e}");
+}
+
+#[test]
+fn bearer_tokens_are_sent_to_the_registry() {
+    let broker = KafkaBroker::start();
+    // The registry's development mode takes unsigned JWTs (alg none) with a subject and an
+    // expiry: {"alg":"none"} . {"sub":"weir","exp":4102444800} (the year 2100) .
+    let registry = SchemaRegistry::start(&broker, &["--require-auth", "--bearer", "unsecured"]);
+    broker.create_topic("tokens", 1);
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ3ZWlyIiwiZXhwIjo0MTAyNDQ0ODAwfQ.";
+    let auth = format!(
+        ", 'avro-confluent.bearer-auth.credentials-source' = 'STATIC_TOKEN', 'avro-confluent.bearer-auth.token' = '{token}'"
+    );
+    let t = table(&broker, &registry, "b", "v INT", "tokens", &auth);
+    run(&format!("{t} INSERT INTO b VALUES (7);"), 1).unwrap();
+    assert_eq!(run(&format!("{t} SELECT v FROM b;"), 1).unwrap(), ["+I[7]"]);
+    let anonymous = table(&broker, &registry, "b", "v INT", "tokens", "");
+    let e = run(&format!("{anonymous} SELECT v FROM b;"), 1).unwrap_err().to_string();
     assert!(e.contains("HTTP 401"), "{e}");
 }
 
