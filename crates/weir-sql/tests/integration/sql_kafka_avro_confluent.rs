@@ -89,6 +89,47 @@ fn avro_confluent_keys_and_values_round_trip_through_kafka_and_the_registry() {
 }
 
 #[test]
+fn upsert_kafka_keys_and_values_in_avro_confluent_give_the_latest_row_per_key() {
+    let broker = KafkaBroker::start();
+    let registry = SchemaRegistry::start(&broker, &[]);
+    broker.create_topic("totals", 1);
+    // Flink's documented shape: each format with its own `key.` / `value.` options.
+    let totals = format!(
+        "CREATE TABLE totals (k STRING, n BIGINT, PRIMARY KEY (k) NOT ENFORCED) WITH (
+           'connector' = 'upsert-kafka', 'topic' = 'totals', 'properties.bootstrap.servers' = '{}',
+           'key.format' = 'avro-confluent', 'key.avro-confluent.url' = '{url}',
+           'value.format' = 'avro-confluent', 'value.avro-confluent.url' = '{url}',
+           'scan.bounded.mode' = 'latest-offset', 'properties.batch.num.messages' = '1');",
+        broker.bootstrap_servers(),
+        url = registry.url()
+    );
+    let sql = format!(
+        "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'rows-per-second' = '1000000',
+           'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '30');
+         {totals}
+         INSERT INTO totals SELECT CONCAT('k', CAST(id % 3 AS STRING)), COUNT(*) FROM gen GROUP BY id % 3;"
+    );
+    run(&sql, 1).unwrap();
+    let (key_id, value_id) = (registered_id(&registry, "totals-key", 1), registered_id(&registry, "totals-value", 1));
+    let raw = consume_raw(&broker, "totals");
+    assert!(
+        raw.iter().all(|(k, v)| id_of(k.as_ref().unwrap()) == key_id && id_of(v.as_ref().unwrap()) == value_id),
+        "{raw:?}"
+    );
+    let mut latest = std::collections::BTreeMap::new();
+    for r in run(&format!("{totals} SELECT k, n FROM totals;"), 1).unwrap() {
+        let body = r[3..r.len() - 1].to_string();
+        let key = body.split(", ").next().unwrap().to_string();
+        match &r[..2] {
+            "+I" | "+U" => latest.insert(key, body),
+            _ => latest.remove(&key),
+        };
+    }
+    let expected: Vec<String> = ["k0, 10", "k1, 10", "k2, 10"].map(String::from).to_vec();
+    assert_eq!(latest.into_values().collect::<Vec<_>>(), expected);
+}
+
+#[test]
 fn an_unknown_schema_id_names_topic_partition_offset_and_id() {
     let broker = KafkaBroker::start();
     let registry = SchemaRegistry::start(&broker, &[]);
