@@ -16,8 +16,9 @@ use serde_json::{json, Value};
 
 use super::schema::{AvroType, Record};
 
-/// Options of the `avro-confluent` format (Flink's names, `avro-confluent.` prefix).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Options of the `avro-confluent` format (Flink's names, `avro-confluent.` prefix). Its
+/// `Debug` leaves the credentials out.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ConfluentOptions {
     /// `avro-confluent.url` (required): the registry's base URL(s), comma-separated.
     pub url: Option<String>,
@@ -28,6 +29,17 @@ pub struct ConfluentOptions {
     pub basic_user_info: Option<String>,
     /// `avro-confluent.bearer-auth.token`, sent as `Authorization: Bearer`.
     pub bearer_token: Option<String>,
+}
+
+impl std::fmt::Debug for ConfluentOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfluentOptions")
+            .field("url", &self.url)
+            .field("subject", &self.subject)
+            .field("basic_user_info", &self.basic_user_info.as_ref().map(|_| "<hidden>"))
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
 }
 
 /// The keys of the `avro-confluent` format that Weir reads.
@@ -131,14 +143,20 @@ pub(crate) enum RegistryError {
     Failed(String),
 }
 
-/// A Confluent-compatible schema registry.
-#[derive(Debug, Clone)]
+/// A Confluent-compatible schema registry (its `Debug` shows the URL only).
+#[derive(Clone)]
 pub(crate) struct Registry {
     endpoints: Vec<Endpoint>,
     /// As given, for messages.
     url: String,
     /// The `Authorization` header's value, if any.
     authorization: Option<String>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Registry({})", self.url)
+    }
 }
 
 /// How long connecting to, and then waiting for, the registry may take.
@@ -471,5 +489,17 @@ mod tests {
         assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(percent_encode("my topic-value"), "my%20topic-value");
+    }
+
+    #[test]
+    fn credentials_stay_out_of_debug_output() {
+        let mut o = ConfluentOptions::default();
+        o.set("avro-confluent.url", "http://r:8081").unwrap();
+        o.set("avro-confluent.basic-auth.user-info", "me:hunter2").unwrap();
+        let shown = format!("{o:?} {:?}", o.registry().unwrap());
+        assert!(shown.contains("http://r:8081") && !shown.contains("hunter2"), "{shown}");
+        o.set("avro-confluent.bearer-auth.token", "t0k3n").unwrap();
+        assert!(o.registry().unwrap_err().contains("not both"));
+        assert!(!format!("{o:?}").contains("t0k3n"));
     }
 }
