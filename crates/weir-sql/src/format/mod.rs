@@ -618,6 +618,10 @@ impl RowDecoder {
         };
         let confluent = match options.kind {
             FormatKind::AvroConfluent => {
+                // The writers' schemas come from the registry; deriving the table's own
+                // refuses columns Avro cannot hold now, not at the first message.
+                avro::derived_record(&schema, &options.avro)
+                    .map_err(|e| SqlError::unsupported(format!("format 'avro-confluent': {e}")))?;
                 Some(avro::confluent::WriterSchemas::new(options.confluent.registry().map_err(SqlError::option)?))
             }
             _ => None,

@@ -271,6 +271,14 @@ fn avro_confluent_option_errors() {
     assert!(e.contains("'avro-confluent.ssl.truststore.location'") && e.contains("no TLS"), "{e}");
     let e = sql_common::error(&t(", 'avro-confluent.url' = 'http://r', 'avro-confluent.nope' = '1'"));
     assert!(e.contains("supported: avro-confluent.url"), "{e}");
+    // Columns Avro cannot hold are refused when the table is read, before any message (the
+    // topic is empty) and without asking the registry (nothing listens on port 1).
+    let broker = KafkaBroker::start();
+    broker.create_topic("empty", 1);
+    let extra = ", 'avro-confluent.url' = 'http://127.0.0.1:1'";
+    let read = sql_common::kafka::kafka_table(&broker, "t", "v INTERVAL DAY", "empty", "avro-confluent", extra);
+    let e = run(&format!("{read} SELECT v FROM t;"), 1).unwrap_err().to_string();
+    assert!(e.contains("format 'avro-confluent'") && e.contains("'v'"), "{e}");
     let e = sql_common::error(
         "CREATE TABLE f (v INT) WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'avro-confluent',
            'avro-confluent.url' = 'http://r');",
