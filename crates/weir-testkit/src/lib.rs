@@ -2,12 +2,15 @@
 //!
 //! * [`kafka`]: a Kafka-protocol broker (`tansu`).
 //! * [`postgres`]: a PostgreSQL server from Debian's packages.
+//! * [`schema_registry`]: a Confluent-compatible schema registry (`crabka-schema-registry`)
+//!   over the Kafka broker.
 //!
 //! The `.ci/` set-up scripts install the servers; a test that finds a server missing fails
 //! with the command that installs it — it never passes silently.
 
 pub mod kafka;
 pub mod postgres;
+pub mod schema_registry;
 
 use std::io::Write;
 

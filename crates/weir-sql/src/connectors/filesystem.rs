@@ -68,7 +68,14 @@ fn path_of(table: &TableDef) -> Result<String> {
 pub(crate) fn format_options(table: &TableDef) -> Result<FormatOptions> {
     let format = table.required_option("format")?;
     let options: Vec<(String, String)> = table.options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    FormatOptions::from_options(format, &options)
+    let options = FormatOptions::from_options(format, &options)?;
+    if options.kind == crate::format::FormatKind::AvroConfluent {
+        return Err(SqlError::unsupported(format!(
+            "Table '{}': format 'avro-confluent' is for Kafka messages (as in Flink); files take 'avro'",
+            table.name
+        )));
+    }
+    Ok(options)
 }
 
 /// The rows of a filesystem table's files (its physical columns): every file under the path,

@@ -231,8 +231,16 @@ fn format_options(table: &TableDef, format: &str, prefix: &str, plain: bool) -> 
             _ => None,
         })
         .collect();
-    FormatOptions::from_options(format, &options)
-        .map_err(|e| SqlError::option(format!("{} (table '{}', {prefix}format)", e.message, table.name)))
+    let mut options = FormatOptions::from_options(format, &options)
+        .map_err(|e| SqlError::option(format!("{} (table '{}', {prefix}format)", e.message, table.name)))?;
+    // Flink's default subject: `<topic>-value` / `<topic>-key`, when the table has one topic.
+    if options.kind == crate::format::FormatKind::AvroConfluent && options.confluent.subject.is_none() {
+        if let Some(topic) = table.option("topic").filter(|t| !t.contains(';')) {
+            let role = if prefix == "key." { "key" } else { "value" };
+            options.confluent.subject = Some(format!("{}-{role}", topic.trim()));
+        }
+    }
+    Ok(options)
 }
 
 impl KafkaTable {

@@ -39,6 +39,12 @@ fn settings(table: &TableDef) -> Result<Settings> {
     };
     let options: Vec<(String, String)> = table.options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let format = FormatOptions::from_options(table.required_option("format")?, &options)?;
+    if format.kind == crate::format::FormatKind::AvroConfluent {
+        return Err(SqlError::unsupported(format!(
+            "Table '{}': format 'avro-confluent' is for Kafka messages (as in Flink)",
+            table.name
+        )));
+    }
     Ok(Settings { host, port, delimiter, format })
 }
 

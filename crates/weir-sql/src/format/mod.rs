@@ -49,7 +49,7 @@ use crate::changelog::{kind_at, RowKind};
 use crate::error::{ErrorKind, SqlError};
 use crate::stream::Changes;
 
-pub use avro::{avro_schema_json, AvroCodec, AvroOptions};
+pub use avro::{avro_schema_json, AvroCodec, AvroOptions, ConfluentOptions};
 use builder::{ColumnBuilder, Values};
 pub use bulk::{BulkEncoder, BulkPart};
 pub use parquet::ParquetOptions;
@@ -74,6 +74,9 @@ pub enum FormatKind {
     Avro,
     /// `'format' = 'parquet'`: Parquet files (filesystem only).
     Parquet,
+    /// `'format' = 'avro-confluent'`: Kafka messages in Confluent's wire format (magic byte,
+    /// schema id, Avro binary record), the schemas kept in a schema registry.
+    AvroConfluent,
 }
 
 impl FormatKind {
@@ -87,6 +90,7 @@ impl FormatKind {
             FormatKind::CanalJson => "canal-json",
             FormatKind::Avro => "avro",
             FormatKind::Parquet => "parquet",
+            FormatKind::AvroConfluent => "avro-confluent",
         }
     }
 
@@ -100,12 +104,12 @@ impl FormatKind {
     /// a union with `null`, a NOT NULL one is not), so a decoder must be given the columns'
     /// declared nullability to read what a writer of the same table wrote.
     pub fn encodes_nullability(self) -> bool {
-        matches!(self, FormatKind::Avro)
+        matches!(self, FormatKind::Avro | FormatKind::AvroConfluent)
     }
 
     /// Whether records of the format are bytes rather than text.
     fn is_binary(self) -> bool {
-        matches!(self, FormatKind::Avro | FormatKind::Parquet)
+        matches!(self, FormatKind::Avro | FormatKind::Parquet | FormatKind::AvroConfluent)
     }
 
     /// Whether records of the format are changelog rows (a source in it is updating).
@@ -242,6 +246,8 @@ pub struct FormatOptions {
     pub avro: AvroOptions,
     /// `parquet.*` (used when `kind` is Parquet).
     pub parquet: ParquetOptions,
+    /// `avro-confluent.*` (used when `kind` is AvroConfluent).
+    pub confluent: ConfluentOptions,
     /// What a record that cannot be read does (Weir's `scan.bad-records`).
     pub bad_records: BadRecordPolicy,
 }
@@ -295,7 +301,8 @@ const CANAL_KEYS: &[&str] = &[
 ];
 
 /// The prefixes of format keys: a key with one of them belongs to a format, not to the connector.
-const FORMAT_PREFIXES: [&str; 7] = ["json.", "csv.", "raw.", "debezium-json.", "canal-json.", "avro.", "parquet."];
+const FORMAT_PREFIXES: [&str; 8] =
+    ["json.", "csv.", "raw.", "debezium-json.", "canal-json.", "avro.", "parquet.", "avro-confluent."];
 
 /// Whether `key` is read by the formats (a format's own key, or Weir's `scan.bad-records*`),
 /// so a connector's option check leaves it to [`FormatOptions::from_options`].
@@ -314,6 +321,7 @@ impl FormatOptions {
             cdc: CdcOptions::default(),
             avro: AvroOptions::default(),
             parquet: ParquetOptions::default(),
+            confluent: ConfluentOptions::default(),
             bad_records: BadRecordPolicy::Fail,
         }
     }
@@ -332,10 +340,11 @@ impl FormatOptions {
             "canal-json" => FormatKind::CanalJson,
             "avro" => FormatKind::Avro,
             "parquet" => FormatKind::Parquet,
+            "avro-confluent" => FormatKind::AvroConfluent,
             other => {
                 return Err(SqlError::option(format!(
                     "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw', 'debezium-json', \
-                     'canal-json', 'avro', 'parquet'"
+                     'canal-json', 'avro', 'parquet', 'avro-confluent'"
                 )))
             }
         };
@@ -348,10 +357,15 @@ impl FormatOptions {
             FormatKind::CanalJson => CANAL_KEYS,
             FormatKind::Avro => AVRO_KEYS,
             FormatKind::Parquet => parquet::PARQUET_KEYS,
+            FormatKind::AvroConfluent => avro::confluent::CONFLUENT_KEYS,
         };
         f.bad_records = BadRecordPolicy::from_options(options)?;
         for (key, value) in options {
             if !FORMAT_PREFIXES.iter().any(|p| key.starts_with(p)) {
+                continue;
+            }
+            if kind == FormatKind::AvroConfluent && key.starts_with("avro-confluent.") {
+                f.confluent.set(key, value).map_err(SqlError::option)?;
                 continue;
             }
             if !supported.contains(&key.as_str()) {
@@ -453,6 +467,9 @@ impl FormatOptions {
                 _ => unreachable!("key checked against the supported list"),
             }
         }
+        if kind == FormatKind::AvroConfluent && f.confluent.url.is_none() {
+            return Err(SqlError::option("Format 'avro-confluent' needs the option 'avro-confluent.url'"));
+        }
         if f.ignore_parse_errors() && f.bad_records != BadRecordPolicy::Fail {
             return Err(SqlError::option(format!(
                 "'{}.ignore-parse-errors' = 'true' already skips bad records; leave it out to use 'scan.bad-records'",
@@ -474,7 +491,7 @@ impl FormatOptions {
         match self.kind {
             FormatKind::Json | FormatKind::DebeziumJson | FormatKind::CanalJson => self.json.ignore_parse_errors,
             FormatKind::Csv => self.csv.ignore_parse_errors,
-            FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet => false,
+            FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet | FormatKind::AvroConfluent => false,
         }
     }
 }
@@ -532,6 +549,8 @@ pub struct RowDecoder {
     skipped: u64,
     /// The record schema derived from the columns (Avro).
     avro: Option<avro::schema::Record>,
+    /// The writers' schemas by id, from the schema registry (`avro-confluent`).
+    confluent: Option<avro::confluent::WriterSchemas>,
     /// Whole batches read from files (Parquet), ahead of the rows in the builders.
     ready: Vec<RecordBatch>,
     ready_rows: usize,
@@ -597,6 +616,16 @@ impl RowDecoder {
             ),
             _ => None,
         };
+        let confluent = match options.kind {
+            FormatKind::AvroConfluent => {
+                // The writers' schemas come from the registry; deriving the table's own
+                // refuses columns Avro cannot hold now, not at the first message.
+                avro::derived_record(&schema, &options.avro)
+                    .map_err(|e| SqlError::unsupported(format!("format 'avro-confluent': {e}")))?;
+                Some(avro::confluent::WriterSchemas::new(options.confluent.registry().map_err(SqlError::option)?))
+            }
+            _ => None,
+        };
         Ok(RowDecoder {
             schema,
             options,
@@ -611,6 +640,7 @@ impl RowDecoder {
             dead_letters,
             skipped: 0,
             avro,
+            confluent,
             ready: Vec::new(),
             ready_rows: 0,
             unread: Vec::new(),
@@ -619,10 +649,11 @@ impl RowDecoder {
 
     /// Leaves the columns not named in `read` unread (Flink's projection pushdown into a
     /// format): their values are skipped, not decoded, and the batches hold NULL for them.
-    /// Only the `json` format reads fewer columns (the others read all, as before), and only
-    /// nullable columns are left out. Missing-field checks apply to the columns read.
+    /// Only the `json` format (its fields skipped) and `parquet` (its column chunks not
+    /// decoded) read fewer columns; the others read all. Only nullable columns are left out.
+    /// Missing-field checks apply to the columns read.
     pub fn read_only(mut self, read: &std::collections::BTreeSet<String>) -> Self {
-        if self.options.kind == FormatKind::Json {
+        if matches!(self.options.kind, FormatKind::Json | FormatKind::Parquet) {
             self.unread = self.schema.fields().iter().map(|f| f.is_nullable() && !read.contains(f.name())).collect();
             if !self.unread.contains(&true) {
                 self.unread.clear();
@@ -646,6 +677,30 @@ impl RowDecoder {
                     avro::binary::read_record(&mut r, record, &mut self.columns).and_then(|()| match r.at_end() {
                         true => Ok(1),
                         false => Err(format!("{} bytes after the end of the record", line.len() - r.pos)),
+                    });
+                return self.settle(result, line, origin);
+            }
+            FormatKind::AvroConfluent => {
+                let (id, body) = match avro::confluent::split(line) {
+                    Ok(parts) => parts,
+                    Err(e) => return self.settle(Err(e), line, origin),
+                };
+                let writers = self.confluent.as_mut().expect("an avro-confluent decoder has its registry");
+                let record = match writers.get(id, &self.names, &self.schema) {
+                    Ok(r) => r,
+                    Err(avro::confluent::RegistryError::UnknownId(e)) => return self.settle(Err(e), line, origin),
+                    Err(avro::confluent::RegistryError::Failed(e)) => {
+                        return Err(SqlError::new(ErrorKind::Execution, format!("At {}: {e}", origin())))
+                    }
+                };
+                let mut r = avro::binary::Reader::new(body);
+                let result =
+                    avro::binary::read_record(&mut r, record, &mut self.columns).and_then(|()| match r.at_end() {
+                        true => Ok(1),
+                        false => Err(format!(
+                            "{} bytes after the end of the record (writer schema id {id})",
+                            body.len() - r.pos
+                        )),
                     });
                 return self.settle(result, line, origin);
             }
@@ -734,7 +789,7 @@ impl RowDecoder {
                 col.mark_valid();
                 Ok(1)
             }
-            FormatKind::Avro | FormatKind::Parquet => unreachable!("read above"),
+            FormatKind::Avro | FormatKind::Parquet | FormatKind::AvroConfluent => unreachable!("read above"),
         };
         self.settle(result, line, origin)
     }
@@ -786,7 +841,7 @@ impl RowDecoder {
             record
         };
         let hint = match self.options.kind {
-            FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet => {
+            FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet | FormatKind::AvroConfluent => {
                 " ('scan.bad-records' = 'skip' / 'dead-letter' skip such records)".to_string()
             }
             kind => format!(
@@ -891,6 +946,9 @@ pub struct RowEncoder {
     json_keys: Vec<Vec<u8>>,
     /// The record schema derived from the columns (Avro).
     avro: Option<avro::schema::Record>,
+    /// `avro-confluent`: the schema registry, and the id of the derived schema once it is
+    /// registered (at the first row written).
+    confluent: Option<(avro::confluent::Registry, Option<u32>)>,
 }
 
 impl RowEncoder {
@@ -902,10 +960,14 @@ impl RowEncoder {
             ));
         }
         let avro = match options.kind {
-            FormatKind::Avro => Some(
+            FormatKind::Avro | FormatKind::AvroConfluent => Some(
                 avro::derived_record(&schema, &options.avro)
-                    .map_err(|e| SqlError::unsupported(format!("format 'avro': {e}")))?,
+                    .map_err(|e| SqlError::unsupported(format!("format '{}': {e}", options.kind.name())))?,
             ),
+            _ => None,
+        };
+        let confluent = match options.kind {
+            FormatKind::AvroConfluent => Some((options.confluent.registry().map_err(SqlError::option)?, None)),
             _ => None,
         };
         if options.kind == FormatKind::Raw
@@ -931,7 +993,27 @@ impl RowEncoder {
                 k
             })
             .collect();
-        Ok(RowEncoder { schema, options, json_keys, avro })
+        Ok(RowEncoder { schema, options, json_keys, avro, confluent })
+    }
+
+    /// `avro-confluent`: the registry's id of the derived schema, registered under the
+    /// subject the first time.
+    fn schema_id(&mut self) -> Result<u32, SqlError> {
+        let (registry, id) = self.confluent.as_mut().expect("an avro-confluent encoder has its registry");
+        if let Some(id) = id {
+            return Ok(*id);
+        }
+        let subject = self.options.confluent.subject.as_deref().ok_or_else(|| {
+            SqlError::option(
+                "Format 'avro-confluent' needs the option 'avro-confluent.subject' to write (the Kafka connector \
+                 defaults it to '<topic>-value' / '<topic>-key' when the table has one topic)",
+            )
+        })?;
+        let record = self.avro.as_ref().expect("an Avro encoder has its record schema");
+        let json = avro::schema::AvroType::Record(record.clone()).to_json().to_string();
+        let got = registry.register(subject, &json).map_err(|e| SqlError::new(ErrorKind::Execution, e))?;
+        *id = Some(got);
+        Ok(got)
     }
 
     /// Whether each row is written as a line with its line end (false for Avro's binary
@@ -1030,6 +1112,19 @@ impl RowEncoder {
                 for i in 0..rows {
                     avro::write_row(record, batch, i, out).map_err(|e| {
                         SqlError::new(ErrorKind::Execution, format!("cannot write a row in format 'avro': {e}"))
+                    })?;
+                }
+            }
+            FormatKind::AvroConfluent => {
+                let id = self.schema_id()?;
+                let record = self.avro.as_ref().expect("an Avro encoder has its record schema");
+                for i in 0..rows {
+                    avro::confluent::write_header(id, out);
+                    avro::write_row(record, batch, i, out).map_err(|e| {
+                        SqlError::new(
+                            ErrorKind::Execution,
+                            format!("cannot write a row in format 'avro-confluent': {e}"),
+                        )
                     })?;
                 }
             }

@@ -1,5 +1,6 @@
 //! The `parquet` format (files only): reading every row group of a file into batches of the
-//! table's columns (matched by name, cast to the table's types), and the options Flink passes
+//! table's columns (matched by name, cast to the table's types; only the columns a query
+//! reads are decoded), and the options Flink passes
 //! to Parquet's writer (`parquet.compression`, `parquet.block.size`, …).
 
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
@@ -134,16 +135,31 @@ impl ParquetPart {
 
 /// Every row of the Parquet file `bytes`, as batches of `schema`: columns found by name and
 /// cast to the table's types; a column the file lacks is NULL (an error when NOT NULL).
-pub(crate) fn read_file(bytes: Vec<u8>, schema: &SchemaRef) -> Result<Vec<RecordBatch>, String> {
+///
+/// Only the file's columns that a column of `schema` reads are decoded (a Parquet projection):
+/// `unread` marks, per column of `schema`, those the query does not use (empty: all are read),
+/// which come out NULL; the file's columns that no column names are not decoded either.
+pub(crate) fn read_file(bytes: Vec<u8>, schema: &SchemaRef, unread: &[bool]) -> Result<Vec<RecordBatch>, String> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(|e| e.to_string())?;
+    // The file's top-level Arrow fields are its Parquet root columns, in order.
     let file_schema = builder.schema().clone();
-    let reader = builder.build().map_err(|e| e.to_string())?;
+    let is_read = |i: usize| !unread.get(i).copied().unwrap_or(false);
+    let roots = (schema.fields().iter().enumerate())
+        .filter(|&(i, _)| is_read(i))
+        .filter_map(|(_, field)| file_schema.index_of(field.name()).ok());
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder.with_projection(mask).build().map_err(|e| e.to_string())?;
     let mut batches = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
+        let batch_schema = batch.schema();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-        for field in schema.fields() {
-            let column = match file_schema.index_of(field.name()) {
+        for (i, field) in schema.fields().iter().enumerate() {
+            if !is_read(i) {
+                columns.push(new_null_array(field.data_type(), batch.num_rows()));
+                continue;
+            }
+            let column = match batch_schema.index_of(field.name()) {
                 Ok(i) => {
                     let c = batch.column(i);
                     if c.data_type() == field.data_type() {

@@ -14,7 +14,7 @@ impl RowDecoder {
     /// schema does not fit the columns fails whatever the policy.
     pub fn decode_file(&mut self, bytes: Vec<u8>, origin: &dyn Fn() -> String) -> Result<(), SqlError> {
         match self.options.kind {
-            FormatKind::Parquet => match super::parquet::read_file(bytes, &self.schema) {
+            FormatKind::Parquet => match super::parquet::read_file(bytes, &self.schema, &self.unread) {
                 Ok(batches) => {
                     self.ready_rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
                     self.ready.extend(batches);

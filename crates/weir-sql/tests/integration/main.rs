@@ -33,6 +33,7 @@ mod sql_jdbc_datastream;
 mod sql_joins;
 mod sql_kafka;
 mod sql_kafka_avro;
+mod sql_kafka_avro_confluent;
 mod sql_over_errors;
 mod sql_over_updating;
 mod sql_proctime;

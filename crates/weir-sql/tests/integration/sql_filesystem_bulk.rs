@@ -127,6 +127,84 @@ fn a_partitioned_parquet_table_is_written_in_flink_layout_and_read_back() {
     assert_eq!(rows, ["+I[1, 2024-01-01]", "+I[2, 2024-01-02]", "+I[3, null]", "+I[4, 2024-01-01]"]);
 }
 
+/// A Parquet file (uncompressed, plain encoded) with columns `id`, `note`, `n` (whose column
+/// chunk is overwritten with garbage, so decoding it fails) and `l` (a list of ints, which the
+/// table declares INT: casting it fails).
+fn parquet_with_a_corrupt_and_an_incompatible_column() -> Vec<u8> {
+    use arrow::array::{Int32Array, Int32Builder, ListBuilder};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    let mut l = ListBuilder::new(Int32Builder::new());
+    l.values().append_value(7);
+    l.append(true);
+    l.append(true);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, true),
+        Field::new("note", DataType::Utf8, true),
+        Field::new("n", DataType::Int32, true),
+        Field::new("l", DataType::List(Arc::new(Field::new("item", DataType::Int32, true))), true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec!["fine", "also fine"])),
+            Arc::new(Int32Array::from(vec![5, 6])),
+            Arc::new(l.finish()),
+        ],
+    )
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
+        .build();
+    let mut w = ArrowWriter::try_new(Vec::new(), schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    let mut bytes = w.into_inner().unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes.clone())).unwrap();
+    let (start, len) = builder.metadata().row_group(0).column(2).byte_range();
+    assert_eq!(builder.metadata().row_group(0).column(2).column_path().string(), "n");
+    bytes[start as usize..(start + len) as usize].fill(0xff);
+    bytes
+}
+
+#[test]
+fn parquet_decodes_only_the_columns_a_query_uses() {
+    // As the json format does, Parquet gets the query's projection: the column chunks of the
+    // columns no query reads are not decoded (nor cast), so a corrupt chunk or a column of a
+    // type the table cannot read fails only the queries that read it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.parquet"), parquet_with_a_corrupt_and_an_incompatible_column()).unwrap();
+    let table = format!(
+        "CREATE TABLE t (id BIGINT, note STRING, n INT, l INT, k AS id * 10)
+           WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'parquet');",
+        dir.path().display()
+    );
+    for (query, expected) in [
+        ("SELECT id, note FROM t", &["+I[1, fine]", "+I[2, also fine]"][..]),
+        ("SELECT note FROM t WHERE id > 1", &["+I[also fine]"]),
+        ("SELECT k FROM t", &["+I[10]", "+I[20]"]),
+        ("SELECT COUNT(*) FROM t", &["+I[2]"]),
+    ] {
+        let mut rows = run(&format!("{table} {query};"), 1).unwrap_or_else(|e| panic!("{query}: {e}"));
+        rows.sort();
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(rows, expected, "{query}");
+    }
+    // Reading `n` (in the projection or a filter) decodes the corrupt chunk; reading `l` casts.
+    for (query, error) in [
+        ("SELECT id, n FROM t", "t.parquet: Parquet argument error: Parquet error"),
+        ("SELECT id FROM t WHERE n > 0", "t.parquet: Parquet argument error: Parquet error"),
+        ("SELECT * FROM t", "t.parquet: Parquet argument error: Parquet error"),
+        ("SELECT l FROM t", "column 'l' of type List(Int32) cannot be read as Int32"),
+    ] {
+        let err = run(&format!("{table} {query};"), 1).unwrap_err().to_string();
+        assert!(err.contains(error), "{query}: {err}");
+    }
+}
+
 #[test]
 fn a_checkpointed_job_commits_complete_parquet_and_avro_parts_at_each_checkpoint() {
     for format in ["parquet", "avro"] {

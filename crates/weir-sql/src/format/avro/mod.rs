@@ -13,9 +13,11 @@
 //! matched to the table's columns by name.
 
 pub(crate) mod binary;
+pub(crate) mod confluent;
 pub(crate) mod container;
 pub(crate) mod schema;
 
+pub use confluent::ConfluentOptions;
 pub use container::AvroCodec;
 
 use arrow::array::Array;
