@@ -176,14 +176,16 @@ fn integral(v: In<'_>, min: i64, max: i64) -> Option<i64> {
     if let Some(x) = parse_java_long(t) {
         return (min..=max).contains(&x).then_some(x);
     }
-    if let In::Num(n) = v {
-        let f: f64 = n.parse().ok()?;
-        let t = f.trunc();
-        if t >= min as f64 && t <= max as f64 {
-            return Some(t as i64);
+    // Only a number with a fraction or exponent is a double to Jackson: an integer too large
+    // for a long is a BigInteger, which converts to no long (Long.parseLong then fails).
+    match v {
+        In::Num(n) if n.contains(['.', 'e', 'E']) => {
+            let f: f64 = n.parse().ok()?;
+            let t = f.trunc();
+            (t >= min as f64 && t <= max as f64).then_some(t as i64)
         }
+        _ => None,
     }
-    None
 }
 
 /// `Long.parseLong`: optional sign, decimal digits only.
@@ -642,6 +644,10 @@ mod tests {
         let long = |v: In<'_>| integral(v, i64::MIN, i64::MAX);
         assert_eq!(long(In::Num("-9223372036854775808")), Some(i64::MIN));
         assert_eq!(long(In::Str("\t9223372036854775807\n")), Some(i64::MAX));
+        // an integer beyond a long is refused (Jackson: a BigInteger), not cut to the limit
+        assert_eq!(long(In::Num("9223372036854775808")), None);
+        assert_eq!(long(In::Num("-9223372036854775809")), None);
+        assert_eq!(int(In::Num("99999999999999999999")), None);
         assert_eq!(long(In::Num("1.5e3")), Some(1500));
     }
 }
