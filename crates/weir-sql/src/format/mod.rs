@@ -723,7 +723,7 @@ impl RowDecoder {
         };
         let result = match self.options.kind {
             FormatKind::Json => {
-                if text.trim().is_empty() {
+                if blank(text) {
                     return Ok(());
                 }
                 let ctx = json::Ctx {
@@ -747,7 +747,7 @@ impl RowDecoder {
                     })
             }
             FormatKind::DebeziumJson | FormatKind::CanalJson => {
-                if text.trim().is_empty() {
+                if blank(text) {
                     return Ok(());
                 }
                 let ctx = json::Ctx {
@@ -773,7 +773,7 @@ impl RowDecoder {
                 }
             }
             FormatKind::Csv => {
-                if text.trim().is_empty() || (self.options.csv.allow_comments && text.starts_with('#')) {
+                if blank(text) || (self.options.csv.allow_comments && text.starts_with('#')) {
                     return Ok(());
                 }
                 csv::read_record(text, &mut self.splitter, &mut self.columns, &self.options.csv).map(|()| 1)
@@ -951,6 +951,15 @@ fn all_ascii(b: &[u8]) -> bool {
             | u64::from_le_bytes(y.try_into().expect("eight bytes"));
     }
     high & 0x8080_8080_8080_8080 == 0 && chunks.remainder().iter().all(|&c| c < 0x80)
+}
+
+/// Whether the line is only white space (Unicode's, as `str::trim`); a line starting with a
+/// visible ASCII character (nearly all) is decided by that byte alone.
+fn blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(&c) if c > b' ' && c < 0x80 => false,
+        _ => text.trim().is_empty(),
+    }
 }
 
 fn strip_line_end(line: &[u8]) -> &[u8] {
@@ -1198,5 +1207,25 @@ mod tests {
         assert_eq!(utf8(text.as_bytes()), Ok(text));
         let cut = &text.as_bytes()[..24];
         assert_eq!(utf8(cut).unwrap_err().valid_up_to(), 23);
+    }
+
+    #[test]
+    fn blank_lines_are_those_trim_empties() {
+        for text in [
+            "",
+            " ",
+            "\t \u{b}\u{c}",
+            "\u{a0}",
+            "\u{2003}\u{3000}",
+            "\u{85}",
+            " {}",
+            "{",
+            "x",
+            "\u{1f}",
+            "é",
+            " \u{a0}x",
+        ] {
+            assert_eq!(blank(text), text.trim().is_empty(), "{text:?}");
+        }
     }
 }
