@@ -269,7 +269,10 @@ impl Operator for DecodeOperator {
     ) -> std::result::Result<(), BoxError> {
         for record in batch.drain(..) {
             let line = record.value;
-            if self.file.as_ref() != Some(&line.path) {
+            // The same file is the same `Arc` (the reader hands out one per file): comparing
+            // pointers first spares a comparison of path components per line.
+            let same_file = self.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, &line.path) || *f == line.path);
+            if !same_file {
                 self.emit(out)?;
                 self.file = Some(line.path.clone());
             }

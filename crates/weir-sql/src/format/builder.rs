@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::text::DayCache;
 use arrow::array::{
     ArrayRef, BooleanArray, GenericBinaryArray, GenericStringArray, ListArray, MapArray, PrimitiveArray, StructArray,
 };
@@ -66,6 +67,8 @@ pub(crate) struct ColumnBuilder {
     pub(crate) values: Values,
     valid: Vec<bool>,
     nulls: usize,
+    /// The last date a TIMESTAMP column read (see [`DayCache`]).
+    pub(crate) day_cache: DayCache,
 }
 
 impl ColumnBuilder {
@@ -117,6 +120,7 @@ impl ColumnBuilder {
             values,
             valid: Vec::new(),
             nulls: 0,
+            day_cache: DayCache::default(),
         })
     }
 

@@ -37,8 +37,11 @@ impl<'a> Cur<'a> {
 
     #[inline]
     fn ws(&mut self) {
-        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
+        // Compact JSON has none: one comparison decides (every JSON white space is below '!').
+        if self.b.get(self.i).is_some_and(|&c| c <= b' ') {
+            while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+                self.i += 1;
+            }
         }
     }
 
@@ -79,31 +82,18 @@ impl<'a> Cur<'a> {
     fn string(&mut self) -> R<Cow<'a, str>> {
         self.i += 1;
         let start = self.i;
-        // Fastest path: the closing quote or the first escape found by memchr (vectorized),
-        // with no control character before it; most keys and values have no escape.
-        if let Some(k) = memchr::memchr2(b'"', b'\\', &self.b[start..]) {
-            let end = start + k;
-            if self.b[start..end].iter().all(|&c| c >= 0x20) {
-                if self.b[end] == b'"' {
-                    self.i = end + 1;
-                    return Ok(Cow::Borrowed(&self.s[start..end]));
-                }
-                // An escape: the loops below go on from it, not from the start again.
-                self.i = end;
+        // Fast path: one pass to the first quote, backslash or control character; most keys
+        // and values end at a quote with no escape and are borrowed from the line.
+        self.i = start + special_at(&self.b[start..]);
+        match self.peek() {
+            Some(b'"') => {
+                let s = &self.s[start..self.i];
+                self.i += 1;
+                return Ok(Cow::Borrowed(s));
             }
-        }
-        // fast path: no escapes
-        while self.i < self.b.len() {
-            match self.b[self.i] {
-                b'"' => {
-                    let s = &self.s[start..self.i];
-                    self.i += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                c if c < 0x20 => return self.syntax("no control character inside a string"),
-                _ => self.i += 1,
-            }
+            Some(c) if c < 0x20 => return self.syntax("no control character inside a string"),
+            // an escape, or the end of the line: the loop below goes on from there
+            _ => {}
         }
         let mut out = String::from(&self.s[start..self.i]);
         loop {
@@ -147,9 +137,7 @@ impl<'a> Cur<'a> {
                 _ => {
                     // copy a run of plain characters (whole UTF-8 sequences)
                     let start = self.i;
-                    while self.i < self.b.len() && !matches!(self.b[self.i], b'"' | b'\\') && self.b[self.i] >= 0x20 {
-                        self.i += 1;
-                    }
+                    self.i = start + special_at(&self.b[start..]);
                     out.push_str(&self.s[start..self.i]);
                 }
             }
@@ -344,6 +332,36 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// The index of the first byte of `b` that ends a plain run inside a JSON string — a quote,
+/// a backslash or a control character (below 0x20) — or `b.len()` when there is none.
+///
+/// Eight bytes at a time (SWAR): keys and most values are short, where a vectorized search's
+/// set-up costs more than it saves, and one pass finds all three kinds of byte.
+#[inline]
+pub(crate) fn special_at(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+        // The high bit of a byte is set for a zero byte (`x - 1` borrows, `!x` keeps the high
+        // bit of bytes below 0x80); a borrow can only mark bytes after a real hit, so the
+        // lowest mark is exact.
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let found = zero(w ^ (ONES * b'"' as u64))
+            | zero(w ^ (ONES * b'\\' as u64))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !matches!(b[i], b'"' | b'\\') && b[i] >= 0x20 {
+        i += 1;
+    }
+    i
+}
+
 /// Settings a value read needs.
 pub(crate) struct Ctx {
     pub(crate) dialect: Dialect,
@@ -353,8 +371,8 @@ pub(crate) struct Ctx {
 
 /// Reads one value into `col`. On a conversion failure under ignore-parse-errors the value
 /// becomes NULL; the cursor always ends after the value when the JSON is well-formed.
+/// The cursor is on the value (white space skipped by the caller).
 fn read_field(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
-    cur.ws();
     let start = cur.i;
     let len = col.len();
     match read_value(cur, col, ctx) {
@@ -487,12 +505,33 @@ fn scalar(col: &mut ColumnBuilder, v: In<'_>, ctx: &Ctx) -> R<()> {
 
 /// Name → column lookup of the top level.
 pub(crate) struct Lookup {
-    map: HashMap<Box<str>, usize>,
+    map: HashMap<Box<str>, usize, foldhash::fast::RandomState>,
+    /// Per column: its name has no quote, backslash or control character, so a key written
+    /// as exactly its bytes is that name (see [`key_is`]).
+    plain: Vec<bool>,
 }
 
 impl Lookup {
     pub(crate) fn new(names: &[&str]) -> Self {
-        Lookup { map: names.iter().enumerate().map(|(i, n)| (Box::from(*n), i)).collect() }
+        Lookup {
+            map: names.iter().enumerate().map(|(i, n)| (Box::from(*n), i)).collect(),
+            plain: names.iter().map(|n| special_at(n.as_bytes()) == n.len()).collect(),
+        }
+    }
+}
+
+/// Whether the string at the cursor (on its opening quote) is the `plain` name `name`, written
+/// without escapes; the cursor then moves past it. A key that is `name` with escapes is not
+/// recognized here (the caller reads it as any other key).
+#[inline]
+fn key_is(cur: &mut Cur<'_>, name: &[u8]) -> bool {
+    let from = cur.i + 1;
+    let end = from + name.len();
+    if cur.b.get(end) == Some(&b'"') && same_bytes(&cur.b[from..end], name) {
+        cur.i = end + 1;
+        true
+    } else {
+        false
     }
 }
 
@@ -518,25 +557,38 @@ pub(crate) fn read_object<N: AsRef<str>>(
             if cur.peek() != Some(b'"') {
                 return cur.syntax("a field name");
             }
-            let key = cur.string()?;
-            cur.eat(b':', "':'")?;
-            cur.ws();
-            // fields usually come in schema order: try the next one first
-            let idx = if guess < names.len() && names[guess].as_ref() == key.as_ref() {
-                Some(guess)
-            } else {
-                match lookup {
-                    Some(l) => l.map.get(key.as_ref()).copied(),
-                    None => names.iter().position(|n| n.as_ref() == key.as_ref()),
+            // Fields usually come in schema order: try the next one first, at the top level
+            // straight against the line's bytes (no scan for the string's end first).
+            let idx = match lookup {
+                Some(l) if guess < names.len() && l.plain[guess] && key_is(cur, names[guess].as_ref().as_bytes()) => {
+                    Some(guess)
+                }
+                _ => {
+                    let key = cur.string()?;
+                    if guess < names.len() && names[guess].as_ref() == key.as_ref() {
+                        Some(guess)
+                    } else {
+                        match lookup {
+                            Some(l) => l.map.get(key.as_ref()).copied(),
+                            None => names.iter().position(|n| n.as_ref() == key.as_ref()),
+                        }
+                    }
                 }
             };
+            cur.eat(b':', "':'")?;
+            cur.ws();
             match idx {
-                Some(k) if !seen[k] => {
-                    seen[k] = true;
+                Some(k) => {
+                    // An unread column's field (seen from the start) still moves the guess on.
                     guess = k + 1;
-                    read_field(cur, &mut children[k], ctx)?;
+                    if seen[k] {
+                        cur.skip()?;
+                    } else {
+                        seen[k] = true;
+                        read_field(cur, &mut children[k], ctx)?;
+                    }
                 }
-                _ => cur.skip()?,
+                None => cur.skip()?,
             }
             cur.ws();
             match cur.peek() {
@@ -558,6 +610,31 @@ pub(crate) fn read_object<N: AsRef<str>>(
         }
     }
     Ok(())
+}
+
+/// Whether `a` and `b` (of the same length) hold the same bytes: a few word compares for the
+/// short names of columns, where a call to `memcmp` costs more than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len();
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"));
+    if n >= 8 {
+        // whole words, the last one overlapping the one before
+        let mut at = 0;
+        while at + 8 < n {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
 }
 
 /// Reads one top-level record; trailing text other than whitespace is an error. `seen` says
@@ -873,5 +950,133 @@ mod tests {
         assert!(string("\"a\u{1}b\"").unwrap_err().contains("control character"));
         assert!(string(r#""a\"b\u0001"#).unwrap_err().contains("closing the string"));
         assert!(string(r#""open"#).unwrap_err().contains("closing the string"));
+    }
+
+    /// The first quote, backslash or control character, one byte at a time.
+    fn special_at_slowly(b: &[u8]) -> usize {
+        b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len())
+    }
+
+    #[test]
+    fn special_at_finds_the_first_quote_backslash_or_control_character() {
+        // Every length up to 24, the special byte at every place, over plain fillers that
+        // include bytes one bit away from the specials (0xA2 = 0x22 | 0x80, 0xDC = 0x5C | 0x80)
+        // and the bounds around 0x20 (0x20 and 0x7F are plain, 0x1F and 0x00 are not).
+        let fillers = [b'a', b' ', 0x7F, 0xA2, 0xDC, 0x80, 0xFF, 0x21, 0x5D, 0x23];
+        let specials = [b'"', b'\\', 0x00, 0x1F, b'\n', b'\t'];
+        for len in 0..24 {
+            for filler in fillers {
+                let plain = vec![filler; len];
+                assert_eq!(special_at(&plain), len, "{plain:?}");
+                for at in 0..len {
+                    for special in specials {
+                        let mut b = plain.clone();
+                        b[at] = special;
+                        assert_eq!(special_at(&b), at, "{b:?}");
+                        // a second special after the first does not move the answer
+                        if at + 1 < len {
+                            b[len - 1] = b'"';
+                            assert_eq!(special_at(&b), special_at_slowly(&b), "{b:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // real text: UTF-8 sequences are plain
+        for text in ["été 😀 ünïcödé \u{7FF}\u{FFFF}", "channel-2743\"", "https://www.nexmark.com/a?b=1\\u0041"]
+        {
+            assert_eq!(special_at(text.as_bytes()), special_at_slowly(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn long_strings_with_escapes_and_errors_past_the_first_eight_bytes() {
+        assert_eq!(string(r#""0123456789abcdef" x"#).unwrap(), ("0123456789abcdef".into(), 18));
+        assert_eq!(
+            string(r#""0123456789\"abcdef\\0123456789\/x" ,"#).unwrap(),
+            ("0123456789\"abcdef\\0123456789/x".into(), 35)
+        );
+        assert_eq!(string("\"0123456789é😀\\u00e9\" x").unwrap(), ("0123456789é😀é".into(), 24));
+        // a control character after an escape, and before any: both refused where they are
+        let err = string("\"0123456789\\n0123456789\u{1f}\"").unwrap_err();
+        assert!(err.contains("control character") && err.contains("character 24"), "{err}");
+        let err = string("\"0123456789\u{0}\"").unwrap_err();
+        assert!(err.contains("control character") && err.contains("character 12"), "{err}");
+        assert!(string(r#""0123456789abcdef\"#).unwrap_err().contains("an escape"));
+        assert!(string(r#""0123456789abcdef\q""#).unwrap_err().contains("a valid escape"));
+        assert!(string(r#""0123456789abcdef"#).unwrap_err().contains("closing the string"));
+    }
+
+    fn decode(schema: arrow::datatypes::SchemaRef, lines: &[&str]) -> Result<arrow::record_batch::RecordBatch, String> {
+        use crate::format::{FormatKind, FormatOptions, RowDecoder};
+        let mut d = RowDecoder::new(schema, FormatOptions::new(FormatKind::Json)).map_err(|e| e.message)?;
+        for l in lines {
+            d.decode_line(l.as_bytes(), &|| "test".to_string()).map_err(|e| e.message)?;
+        }
+        Ok(d.flush().map_err(|e| e.message)?.expect("rows"))
+    }
+
+    fn column(batch: &arrow::record_batch::RecordBatch, i: usize) -> Vec<Option<String>> {
+        use arrow::array::Array as _;
+        let text = arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Utf8).unwrap();
+        let text = text.as_any().downcast_ref::<arrow::array::StringArray>().unwrap();
+        (0..text.len()).map(|k| text.is_valid(k).then(|| text.value(k).to_string())).collect()
+    }
+
+    #[test]
+    fn keys_are_matched_in_any_order_spelling_and_repetition() {
+        use arrow::datatypes::{DataType, Field, Schema};
+        let schema = std::sync::Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("ab", DataType::Utf8, true),
+            Field::new("q\"b\\", DataType::Utf8, true),
+            Field::new("é", DataType::Int32, true),
+        ]));
+        let lines = [
+            // schema order
+            r#"{"a": 1, "ab": "x", "q\"b\\": "y", "é": 4}"#,
+            // reversed, an unknown key and a key that is a column name's prefix or extension
+            r#"{"é": 5, "abc": "no", "q\"b\\": "z", "ab": "w", "a": 2, "": 0}"#,
+            // escaped spellings of the names, and a repeated key (the first value counts)
+            r#"{"\u0061": 3, "a": 30, "\u0061b": "v", "q\u0022b\u005c": "u", "\u00e9": 6}"#,
+            // missing fields are NULL; an empty object
+            r#"{"ab": null}"#,
+            r#"{}"#,
+            // a key cut off right after a name's bytes
+            r#"{"a" : 7,"ab":"t"}"#,
+        ];
+        let batch = decode(schema, &lines).unwrap();
+        let some = |v: &[Option<&str>]| v.iter().map(|x| x.map(str::to_string)).collect::<Vec<_>>();
+        assert_eq!(column(&batch, 0), some(&[Some("1"), Some("2"), Some("3"), None, None, Some("7")]));
+        assert_eq!(column(&batch, 1), some(&[Some("x"), Some("w"), Some("v"), None, None, Some("t")]));
+        assert_eq!(column(&batch, 2), some(&[Some("y"), Some("z"), Some("u"), None, None, None]));
+        assert_eq!(column(&batch, 3), some(&[Some("4"), Some("5"), Some("6"), None, None, None]));
+        // a name's bytes followed by more of the key, or a broken line, is not that name
+        assert!(decode(batch.schema(), &[r#"{"a"#]).unwrap_err().contains("closing the string"));
+        assert!(decode(batch.schema(), &[r#"{"a":1,"ab"#]).unwrap_err().contains("closing the string"));
+    }
+
+    #[test]
+    fn unread_columns_are_skipped_and_the_rest_still_read() {
+        use crate::format::{FormatKind, FormatOptions, RowDecoder};
+        use arrow::datatypes::{DataType, Field, Schema};
+        let schema = std::sync::Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("c", DataType::Utf8, true),
+            Field::new("d", DataType::Int64, true),
+        ]));
+        let read = ["a", "d"].iter().map(|s| s.to_string()).collect();
+        let mut d = RowDecoder::new(schema, FormatOptions::new(FormatKind::Json)).unwrap().read_only(&read);
+        for l in [r#"{"a":1,"b":"x","c":[1,{"z":"\""}],"d":4}"#, r#"{"d":5,"c":"y","b":"z","a":2}"#, r#"{"b":"only"}"#]
+        {
+            d.decode_line(l.as_bytes(), &|| "test".to_string()).unwrap();
+        }
+        let batch = d.flush().unwrap().unwrap();
+        let some = |v: &[Option<&str>]| v.iter().map(|x| x.map(str::to_string)).collect::<Vec<_>>();
+        assert_eq!(column(&batch, 0), some(&[Some("1"), Some("2"), None]));
+        assert_eq!(column(&batch, 1), some(&[None, None, None]));
+        assert_eq!(column(&batch, 2), some(&[None, None, None]));
+        assert_eq!(column(&batch, 3), some(&[Some("4"), Some("5"), None]));
     }
 }

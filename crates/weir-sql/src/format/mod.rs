@@ -710,7 +710,7 @@ impl RowDecoder {
             _ => {}
         }
         let line = strip_line_end(line);
-        let text = match std::str::from_utf8(line) {
+        let text = match utf8(line) {
             Ok(t) => t,
             Err(e) if self.options.kind == FormatKind::Raw && self.columns.len() == 1 => {
                 if matches!(self.columns[0].values, Values::Binary { .. }) {
@@ -723,7 +723,7 @@ impl RowDecoder {
         };
         let result = match self.options.kind {
             FormatKind::Json => {
-                if text.trim().is_empty() {
+                if blank(text) {
                     return Ok(());
                 }
                 let ctx = json::Ctx {
@@ -747,7 +747,7 @@ impl RowDecoder {
                     })
             }
             FormatKind::DebeziumJson | FormatKind::CanalJson => {
-                if text.trim().is_empty() {
+                if blank(text) {
                     return Ok(());
                 }
                 let ctx = json::Ctx {
@@ -773,7 +773,7 @@ impl RowDecoder {
                 }
             }
             FormatKind::Csv => {
-                if text.trim().is_empty() || (self.options.csv.allow_comments && text.starts_with('#')) {
+                if blank(text) || (self.options.csv.allow_comments && text.starts_with('#')) {
                     return Ok(());
                 }
                 csv::read_record(text, &mut self.splitter, &mut self.columns, &self.options.csv).map(|()| 1)
@@ -927,6 +927,38 @@ impl RowDecoder {
     /// The schema of the batches.
     pub fn schema(&self) -> &SchemaRef {
         &self.schema
+    }
+}
+
+/// `line` as text: an all-ASCII line (most are) by a check of whole words, others by
+/// [`std::str::from_utf8`], whose error says where the bad byte is.
+fn utf8(line: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if all_ascii(line) {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(line) });
+    }
+    std::str::from_utf8(line)
+}
+
+/// Whether every byte is below 0x80: sixteen bytes a step, no early exit (lines are short,
+/// and most are all ASCII), half the instructions of `<[u8]>::is_ascii` on Nexmark's lines.
+fn all_ascii(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(16);
+    let mut high = 0u64;
+    for c in &mut chunks {
+        let (x, y) = c.split_at(8);
+        high |= u64::from_le_bytes(x.try_into().expect("eight bytes"))
+            | u64::from_le_bytes(y.try_into().expect("eight bytes"));
+    }
+    high & 0x8080_8080_8080_8080 == 0 && chunks.remainder().iter().all(|&c| c < 0x80)
+}
+
+/// Whether the line is only white space (Unicode's, as `str::trim`); a line starting with a
+/// visible ASCII character (nearly all) is decided by that byte alone.
+fn blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(&c) if c > b' ' && c < 0x80 => false,
+        _ => text.trim().is_empty(),
     }
 }
 
@@ -1149,5 +1181,51 @@ impl RowEncoder {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_text_exactly_when_std_says_so() {
+        // all lengths around the 16-byte steps, a non-ASCII byte at every place
+        for len in 0..40 {
+            let plain = vec![b'x'; len];
+            assert_eq!(utf8(&plain).map(str::len), Ok(len));
+            for at in 0..len {
+                for bad in [0x80u8, 0xC3, 0xFF] {
+                    let mut b = plain.clone();
+                    b[at] = bad;
+                    assert!(!all_ascii(&b), "{b:?}");
+                    assert_eq!(utf8(&b), std::str::from_utf8(&b), "{b:?}");
+                }
+            }
+        }
+        let text = "0123456789abcdef été 😀 0123456789";
+        assert_eq!(utf8(text.as_bytes()), Ok(text));
+        let cut = &text.as_bytes()[..24];
+        assert_eq!(utf8(cut).unwrap_err().valid_up_to(), 23);
+    }
+
+    #[test]
+    fn blank_lines_are_those_trim_empties() {
+        for text in [
+            "",
+            " ",
+            "\t \u{b}\u{c}",
+            "\u{a0}",
+            "\u{2003}\u{3000}",
+            "\u{85}",
+            " {}",
+            "{",
+            "x",
+            "\u{1f}",
+            "é",
+            " \u{a0}x",
+        ] {
+            assert_eq!(blank(text), text.trim().is_empty(), "{text:?}");
+        }
     }
 }

@@ -144,7 +144,7 @@ pub(crate) fn push_scalar(col: &mut ColumnBuilder, v: In<'_>, dialect: Dialect) 
             let ltz = tz.is_some();
             let unit = *unit;
             let s = v.text();
-            let (days, nanos) = parse_timestamp(s, dialect, ltz).ok_or_else(|| {
+            let (days, nanos) = parse_timestamp_cached(s, dialect, ltz, &mut col.day_cache).ok_or_else(|| {
                 let expect = match (dialect, ltz) {
                     (Dialect::JsonSql, false) => "TIMESTAMP ('yyyy-MM-dd HH:mm:ss[.fff]')",
                     (Dialect::JsonSql, true) => "TIMESTAMP_LTZ ('yyyy-MM-dd HH:mm:ss[.fff]Z')",
@@ -168,18 +168,24 @@ pub(crate) fn push_scalar(col: &mut ColumnBuilder, v: In<'_>, dialect: Dialect) 
 /// INT / BIGINT as Jackson's `canConvertToInt()`/`asInt()` then `Integer.parseInt(text.trim())`:
 /// a JSON number with a fraction or exponent is truncated when in range.
 fn integral(v: In<'_>, min: i64, max: i64) -> Option<i64> {
-    let t = v.text();
-    if let Some(x) = parse_java_long(t.trim()) {
+    // A JSON number has no white space around it: only the other inputs are trimmed.
+    let t = match v {
+        In::Num(n) => n,
+        other => other.text().trim(),
+    };
+    if let Some(x) = parse_java_long(t) {
         return (min..=max).contains(&x).then_some(x);
     }
-    if let In::Num(n) = v {
-        let f: f64 = n.parse().ok()?;
-        let t = f.trunc();
-        if t >= min as f64 && t <= max as f64 {
-            return Some(t as i64);
+    // Only a number with a fraction or exponent is a double to Jackson: an integer too large
+    // for a long is a BigInteger, which converts to no long (Long.parseLong then fails).
+    match v {
+        In::Num(n) if n.contains(['.', 'e', 'E']) => {
+            let f: f64 = n.parse().ok()?;
+            let t = f.trunc();
+            (t >= min as f64 && t <= max as f64).then_some(t as i64)
         }
+        _ => None,
     }
-    None
 }
 
 /// `Long.parseLong`: optional sign, decimal digits only.
@@ -192,6 +198,18 @@ pub(crate) fn parse_java_long(s: &str) -> Option<i64> {
     };
     if digits.is_empty() {
         return None;
+    }
+    if digits.len() <= 18 {
+        // 18 digits cannot overflow an i64: no checked arithmetic per digit
+        let mut acc: i64 = 0;
+        for &c in digits {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            acc = acc * 10 + d as i64;
+        }
+        return Some(if neg { -acc } else { acc });
     }
     let mut acc: i64 = 0;
     for &c in digits {
@@ -445,10 +463,38 @@ fn time_prefix(b: &[u8], need_seconds: bool) -> Option<(i64, usize)> {
     Some((((h as i64 * 60 + mi as i64) * 60 + sec as i64) * 1_000_000_000 + nanos, i))
 }
 
+/// The last `yyyy-MM-dd` a column read and its day number: rows of a file mostly share their
+/// date, and reading it costs more than comparing ten bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DayCache {
+    /// The date's text and its day number.
+    last: Option<([u8; 10], i32)>,
+}
+
 /// A timestamp as (day number, nanoseconds of the day).
+#[cfg(test)]
 pub(crate) fn parse_timestamp(s: &str, dialect: Dialect, ltz: bool) -> Option<(i32, i64)> {
+    parse_timestamp_cached(s, dialect, ltz, &mut DayCache::default())
+}
+
+/// [`parse_timestamp`], its date taken from `cache` when it is the cached one (strict
+/// `yyyy-MM-dd` only: the json dialects), and cached otherwise.
+pub(crate) fn parse_timestamp_cached(s: &str, dialect: Dialect, ltz: bool, cache: &mut DayCache) -> Option<(i32, i64)> {
     let b = s.as_bytes();
-    let (days, used) = date_prefix(b, dialect == Dialect::Csv)?;
+    let strict = dialect != Dialect::Csv;
+    let (days, used) = match (b.get(..10), &cache.last) {
+        (Some(date), Some((text, day))) if strict && date == text => (*day, 10),
+        _ => {
+            let (days, used) = date_prefix(b, !strict)?;
+            if strict {
+                // a strict date is exactly ten bytes
+                let mut text = [0u8; 10];
+                text.copy_from_slice(&b[..10]);
+                cache.last = Some((text, days));
+            }
+            (days, used)
+        }
+    };
     let sep = match dialect {
         Dialect::JsonIso => b'T',
         _ => b' ',
@@ -511,4 +557,97 @@ pub(crate) fn base64_decode(s: &str, out: &mut Vec<u8>) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_dates_give_what_parsing_gives() {
+        let mut cache = DayCache::default();
+        let cases = [
+            "2024-01-01 00:00:00.190",
+            "2024-01-01 23:59:59.999",
+            "2024-01-01 24:00:00",
+            "2024-01-01T00:00:00",
+            "2024-01-01 00:00:00Z",
+            "2024-01-02 00:00:00.1",
+            "2024-01-01 00:00",
+            "2024-02-30 00:00:00",
+            "2024-01-01",
+            "2024-01-0",
+            "\0\0\0\0\0\0\0\0\0\0 00:00:00",
+            "\0\0\0\0\0\0\0\0\0\0 00:00:00.5",
+            "1969-12-31 23:59:59.999999999",
+            "1969-12-31 00:00:01",
+            "2024-1-1 00:00:00",
+        ];
+        // every case after every other, so each one meets a cache holding the one before
+        for dialect in [Dialect::JsonSql, Dialect::JsonIso, Dialect::Csv] {
+            for ltz in [false, true] {
+                for before in cases {
+                    for s in cases {
+                        parse_timestamp_cached(before, dialect, ltz, &mut cache);
+                        let cached = parse_timestamp_cached(s, dialect, ltz, &mut cache);
+                        assert_eq!(cached, parse_timestamp(s, dialect, ltz), "{s:?} after {before:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(parse_timestamp("2024-01-01 00:00:00.190", Dialect::JsonSql, false), Some((19_723, 190_000_000)));
+    }
+
+    #[test]
+    fn java_longs_at_the_limits() {
+        let cases: &[(&str, Option<i64>)] = &[
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("+7", Some(7)),
+            ("007", Some(7)),
+            ("999999999999999999", Some(999_999_999_999_999_999)),
+            ("-999999999999999999", Some(-999_999_999_999_999_999)),
+            ("1000000000000000000", Some(1_000_000_000_000_000_000)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("9223372036854775808", None),
+            ("-9223372036854775809", None),
+            ("00000000000000000000009", Some(9)),
+            ("", None),
+            ("-", None),
+            ("+", None),
+            ("--1", None),
+            ("1a", None),
+            ("1.0", None),
+            ("1e3", None),
+            (" 1", None),
+            ("12345678901234567/", None),
+            ("12345678901234567:", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_java_long(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn integral_numbers_trim_text_only_and_truncate_fractions_in_range() {
+        let int = |v: In<'_>| integral(v, i32::MIN as i64, i32::MAX as i64);
+        assert_eq!(int(In::Num("2147483647")), Some(2_147_483_647));
+        assert_eq!(int(In::Num("-2147483648")), Some(-2_147_483_648));
+        assert_eq!(int(In::Num("2147483648")), None);
+        assert_eq!(int(In::Num("1.9")), Some(1));
+        assert_eq!(int(In::Num("-1.5e2")), Some(-150));
+        assert_eq!(int(In::Num("3e10")), None);
+        assert_eq!(int(In::Str(" 42 ")), Some(42));
+        assert_eq!(int(In::Str("1.5")), None);
+        assert_eq!(int(In::Bool(true)), None);
+        let long = |v: In<'_>| integral(v, i64::MIN, i64::MAX);
+        assert_eq!(long(In::Num("-9223372036854775808")), Some(i64::MIN));
+        assert_eq!(long(In::Str("\t9223372036854775807\n")), Some(i64::MAX));
+        // an integer beyond a long is refused (Jackson: a BigInteger), not cut to the limit
+        assert_eq!(long(In::Num("9223372036854775808")), None);
+        assert_eq!(long(In::Num("-9223372036854775809")), None);
+        assert_eq!(int(In::Num("99999999999999999999")), None);
+        assert_eq!(long(In::Num("1.5e3")), Some(1500));
+    }
 }
