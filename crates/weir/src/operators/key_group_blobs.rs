@@ -140,58 +140,13 @@ where
     state.keyed_async(KEYED_STATE, Box::new(move || Ok(serialize()?.to_bytes()?)));
 }
 
-/// This subtask's key groups of the keyed state in `items` (the entry [`KEYED_STATE`], one
-/// item per old subtask), read one key group at a time as [`restore_backend`] reads them,
-/// as one snapshot per item: for a heap operator that takes structures of its own out of
-/// the snapshots (an embedded checkpoint's windows) before its backend restores the rest.
-/// Only the key groups in `range` are read, so the snapshots hold no more than the heap
-/// will.
+/// The keyed state snapshots of `blobs` (written by [`snapshot_backend`]), to restore
+/// once the operator's states are declared.
 ///
 /// # Errors
-/// Items that are not keyed state snapshots, or storage that fails.
-pub(crate) fn read_key_groups(
-    items: &[RestoredItem],
-    range: KeyGroupRange,
-) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
-    let mut snapshots = Vec::with_capacity(items.len());
-    for item in items {
-        let mut source = item.key_groups(range)?;
-        let header = source.header().clone();
-        let mut key_groups = Vec::new();
-        while let Some(kg) = source.next_key_group()? {
-            key_groups.push(kg.snapshot);
-        }
-        snapshots.push(KeyedStateSnapshot { format_version: header.format_version, states: header.states, key_groups });
-    }
-    Ok(snapshots)
-}
-
-/// Keyed state of a checkpoint, kept until the operator's states are declared.
-#[derive(Debug)]
-pub(crate) enum PendingKeyedState {
-    /// Not read yet: [`restore_backend`] reads it one key group at a time.
-    Unread(Vec<RestoredItem>),
-    /// Already read by [`read_key_groups`] (only this subtask's key groups).
-    Read(Vec<KeyedStateSnapshot>),
-}
-
-impl Default for PendingKeyedState {
-    fn default() -> Self {
-        PendingKeyedState::Unread(Vec::new())
-    }
-}
-
-impl PendingKeyedState {
-    /// Restores the state into `backend`, whose states are declared now.
-    ///
-    /// # Errors
-    /// As [`restore_backend`].
-    pub(crate) fn restore_into<K: Key>(self, backend: &mut impl KeyedStateBackend<K>) -> Result<(), BoxError> {
-        match self {
-            PendingKeyedState::Unread(items) => restore_backend(backend, &items),
-            PendingKeyedState::Read(snapshots) => Ok(backend.restore(&snapshots)?),
-        }
-    }
+/// Bytes that are not a keyed state snapshot.
+pub(crate) fn decode_backends(blobs: &[Vec<u8>]) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
+    Ok(blobs.iter().map(|b| KeyedStateSnapshot::from_bytes(b)).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Restores into `backend` its key groups of the keyed state in `items` (the entry
@@ -267,44 +222,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("windows in the checkpoint do not decode"), "{err}");
-    }
-
-    #[test]
-    fn read_key_groups_reads_only_the_subtasks_key_groups_and_every_header() {
-        // Keyed state of 2 old subtasks, as items; subtask 0 of 4 owns keys of only one.
-        let items: Vec<RestoredItem> = (0..2)
-            .map(|i| {
-                let mut heap = HeapKeyedStateBackend::<u64>::new(KeyGroupRange::for_operator(MAX, 2, i));
-                let id = heap.register::<u64>("n", weir_state::StateKind::Value).unwrap();
-                for k in 0..500u64 {
-                    let kg = assign_to_key_group(&k, MAX);
-                    if KeyedStateBackend::key_group_range(&heap).contains(kg) {
-                        KeyedStateBackend::put(&mut heap, id, kg, &k, k).unwrap();
-                    }
-                }
-                RestoredItem::bytes(KeyedStateBackend::snapshot(&heap).unwrap().to_bytes().unwrap())
-            })
-            .collect();
-        let range = KeyGroupRange::for_operator(MAX, 4, 0);
-        let snapshots = read_key_groups(&items, range).unwrap();
-        assert_eq!(snapshots.len(), 2, "one snapshot per old subtask");
-        assert!(snapshots.iter().all(|s| s.states.len() == 1), "the declarations even without our key groups");
-        let read: Vec<usize> = snapshots.iter().flat_map(|s| s.key_groups.iter().map(|kg| kg.key_group)).collect();
-        assert!(!read.is_empty() && read.iter().all(|kg| range.contains(*kg)), "{read:?}");
-        assert!(snapshots[1].key_groups.is_empty(), "old subtask 1 holds none of them");
-
-        // Either way of keeping them restores the same state.
-        let mut heaps = [(); 2].map(|_| HeapKeyedStateBackend::<u64>::new(range));
-        for heap in &mut heaps {
-            heap.register::<u64>("n", weir_state::StateKind::Value).unwrap();
-        }
-        PendingKeyedState::Unread(items).restore_into(&mut heaps[0]).unwrap();
-        PendingKeyedState::Read(snapshots).restore_into(&mut heaps[1]).unwrap();
-        let [a, b] = heaps.map(|h| KeyedStateBackend::snapshot(&h).unwrap());
-        assert!(!a.key_groups.is_empty());
-        assert_eq!(a, b);
-
-        let err = read_key_groups(&[RestoredItem::bytes(vec![1, 2])], range).unwrap_err();
-        assert!(err.to_string().contains("not a keyed state snapshot"), "{err}");
     }
 }
