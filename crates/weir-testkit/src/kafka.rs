@@ -11,7 +11,6 @@
 //! ```
 
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -75,14 +74,7 @@ impl KafkaBroker {
             let out = std::fs::File::create(&log).expect("the broker's log file");
             let err = out.try_clone().expect("the broker's log file");
             let mut command = Command::new(&binary);
-            // A test process that is killed (or whose thread ends) takes its broker with it.
-            // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-            unsafe {
-                command.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
+            crate::dies_with_parent(&mut command);
             let mut child = command
                 .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url])
                 .args(["--storage-engine", "memory://tansu/"])

@@ -13,6 +13,20 @@ pub mod postgres;
 pub mod schema_registry;
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// Makes the server `command` starts die with the test process: a test that is killed (or
+/// whose thread ends) takes its broker or registry with it.
+pub(crate) fn dies_with_parent(command: &mut Command) -> &mut Command {
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    }
+}
 
 /// Says loudly, in the test run's output, that a test could not verify something here (the
 /// test broker lacks a feature, say) — so a pass never hides it.

@@ -13,7 +13,6 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -76,13 +75,7 @@ impl SchemaRegistry {
         let out = std::fs::File::create(&log).expect("the registry's log file");
         let err = out.try_clone().expect("the registry's log file");
         let mut command = Command::new(&binary);
-        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        crate::dies_with_parent(&mut command);
         let listen = format!("127.0.0.1:{port}");
         let child = command
             .args(["--bootstrap-servers", &broker.bootstrap_servers(), "--listen-addr", &listen])

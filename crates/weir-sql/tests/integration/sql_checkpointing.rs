@@ -251,18 +251,29 @@ fn state_ttl_is_accepted_and_a_long_one_changes_nothing() {
     assert_eq!(final_rows(&out), expected(500, 4));
 }
 
-/// In-flight records stored by checkpoint `id` under `dir`, in all.
+/// In-flight batches stored by checkpoint `id` under `dir`, in all.
 pub(crate) fn in_flight_batches(dir: &Path, id: weir_core::CheckpointId) -> usize {
+    in_flight_by_edge(dir, id).values().sum()
+}
+
+/// The batches checkpoint `id` under `ck` holds in flight, by edge (`producer -> consumer`
+/// operator ids). SQL's keyed exchanges leave a key split (`KeyBy`, or a join input's `Tag`
+/// after it): custom edges, which a restore at another parallelism must cut again.
+pub(crate) fn in_flight_by_edge(ck: &Path, id: weir_core::CheckpointId) -> std::collections::BTreeMap<String, usize> {
     use weir_runtime::in_flight::{InFlightState, IN_FLIGHT};
-    let mut total = 0;
-    for file in std::fs::read_dir(dir.join(format!("chk-{}", id.0))).unwrap() {
+    let mut total = std::collections::BTreeMap::new();
+    for file in std::fs::read_dir(ck.join(format!("chk-{}", id.0))).unwrap() {
         let path = file.unwrap().path();
         if path.extension().is_some_and(|e| e == "state") {
             let state = weir_runtime::snapshot::TaskState::from_bytes(&std::fs::read(&path).unwrap()).unwrap();
             for op in state.operators.iter().filter(|o| o.operator_id.ends_with(IN_FLIGHT)) {
                 for item in op.entries.iter().flat_map(|e| &e.items) {
                     let stored: InFlightState = bincode::deserialize(item).unwrap();
-                    total += stored.batches.len();
+                    let into = op.operator_id.trim_end_matches(IN_FLIGHT).trim_end_matches('/');
+                    for b in &stored.batches {
+                        let from = &stored.sources[b.channel as usize].producer;
+                        *total.entry(format!("{from} -> {into}")).or_default() += 1;
+                    }
                 }
             }
         }

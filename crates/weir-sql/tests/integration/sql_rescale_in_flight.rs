@@ -12,7 +12,7 @@ use weir_runtime::restart::RestartStrategy;
 use weir_sql::catalog::UserFunction;
 use weir_sql::session::{JobSettings, Session};
 
-use super::sql_checkpointing::{expected, final_rows, in_flight_batches, tables, Quiet};
+use super::sql_checkpointing::{expected, final_rows, in_flight_batches, in_flight_by_edge, tables, Quiet};
 
 const ROWS: u64 = 20_000;
 /// Enough keys that most new subtasks own keys of both old ones.
@@ -74,31 +74,6 @@ fn latest_completed(ck: &Path) -> Option<CheckpointId> {
     let dirs = std::fs::read_dir(ck).ok()?.flatten().filter(|e| e.path().join("_metadata").exists());
     let ids = dirs.filter_map(|e| e.file_name().to_str()?.strip_prefix("chk-")?.parse::<u64>().ok());
     ids.max().map(CheckpointId)
-}
-
-/// The batches checkpoint `id` under `ck` holds in flight, by edge (`producer -> consumer`
-/// operator ids). SQL's keyed exchanges leave a key split (`KeyBy`, or a join input's `Tag`
-/// after it): custom edges, which a restore at another parallelism must cut again.
-fn in_flight_by_edge(ck: &Path, id: CheckpointId) -> std::collections::BTreeMap<String, usize> {
-    use weir_runtime::in_flight::{InFlightState, IN_FLIGHT};
-    let mut total = std::collections::BTreeMap::new();
-    for file in std::fs::read_dir(ck.join(format!("chk-{}", id.0))).unwrap() {
-        let path = file.unwrap().path();
-        if path.extension().is_some_and(|e| e == "state") {
-            let state = weir_runtime::snapshot::TaskState::from_bytes(&std::fs::read(&path).unwrap()).unwrap();
-            for op in state.operators.iter().filter(|o| o.operator_id.ends_with(IN_FLIGHT)) {
-                for item in op.entries.iter().flat_map(|e| &e.items) {
-                    let stored: InFlightState = bincode::deserialize(item).unwrap();
-                    let into = op.operator_id.trim_end_matches(IN_FLIGHT).trim_end_matches('/');
-                    for b in &stored.batches {
-                        let from = &stored.sources[b.channel as usize].producer;
-                        *total.entry(format!("{from} -> {into}")).or_default() += 1;
-                    }
-                }
-            }
-        }
-    }
-    total
 }
 
 /// Runs `query` at parallelism 2 until it fails for good after a checkpoint, then resumes
