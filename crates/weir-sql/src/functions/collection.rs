@@ -121,18 +121,27 @@ fn unnest_rows(f: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef
         }
         columns.push(Arc::new(Int32Array::from(positions)));
     }
+    // A NULL ROW element gives no row in Flink (a NULL scalar element gives one).
+    let mut offsets = OffsetBuffer::new(input.offsets().inner().clone());
+    if matches!(values.data_type(), DataType::Struct(_)) && values.null_count() > 0 {
+        let bounds = input.value_offsets();
+        let (first, last) = (bounds[0] as usize, bounds[bounds.len() - 1] as usize);
+        let kept: arrow::array::BooleanArray = (first..last).map(|i| Some(values.is_valid(i))).collect();
+        offsets = OffsetBuffer::from_lengths(
+            bounds.windows(2).map(|w| (w[0] as usize..w[1] as usize).filter(|&i| values.is_valid(i)).count()),
+        );
+        columns = columns
+            .iter()
+            .map(|c| arrow::compute::filter(&c.slice(first, last - first), &kept))
+            .collect::<std::result::Result<_, _>>()?;
+    }
     let columns: Vec<ArrayRef> = columns
         .into_iter()
         .zip(fields.iter())
         .map(|(c, f)| if c.data_type() == f.data_type() { Ok(c) } else { arrow::compute::cast(&c, f.data_type()) })
         .collect::<std::result::Result<_, _>>()?;
     let rows = StructArray::try_new(fields, columns, None)?;
-    Ok(Arc::new(ListArray::try_new(
-        item,
-        OffsetBuffer::new(input.offsets().inner().clone()),
-        Arc::new(rows),
-        input.nulls().cloned(),
-    )?))
+    Ok(Arc::new(ListArray::try_new(item, offsets, Arc::new(rows), input.nulls().cloned())?))
 }
 
 fn element_type(t: &DataType) -> Result<DataType> {

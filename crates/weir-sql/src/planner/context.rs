@@ -166,11 +166,12 @@ impl<'a> PlanContext<'a> {
         let mut query = query.clone();
         super::naming::name_unnamed_items(&mut query);
         super::naming::distinct_call_names(&mut query);
-        super::unnest::rewrite_unnest(&mut query);
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
+        // After the relations above are in place: an UNNEST's argument is planned against them.
+        super::unnest::rewrite_unnest(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
         let plan = super::literals::int_literals(plan)?;
         let plan = super::unnest::decorrelate_unnest(plan)?;

@@ -20,73 +20,251 @@ use datafusion_common::tree_node::{Transformed, TreeNode};
 use datafusion_common::{NullHandling, ScalarValue, UnnestOptions};
 use datafusion_expr::logical_plan::{Filter, Join, JoinType, Projection, Subquery, SubqueryAlias};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
-use sqlparser::ast::{Ident, Query, TableAlias, TableFactor, VisitMut, VisitorMut};
+use arrow::datatypes::DataType;
+use sqlparser::ast::{
+    Cte, Expr as SqlExpr, Ident, Query, SelectItem, SetExpr, Spanned, TableAlias, TableAliasColumnDef, TableFactor,
+    TableWithJoins, VisitMut, VisitorMut, With,
+};
+use sqlparser::tokenizer::Span;
+use sqlparser::ast::helpers::attached_token::AttachedToken;
 
-use crate::error::Result;
+use super::PlanContext;
+use crate::error::{Result, SqlError};
 use crate::functions::collection::{UNNEST_ROWS, UNNEST_ROWS_ORDINALITY};
+use crate::parser::ast::Position;
+use crate::types::FlinkType;
 
-/// Rewrites every `UNNEST(e) [WITH ORDINALITY] AS t(c1, …)` in `query` (see the module docs).
-/// An `UNNEST` without column names is left to DataFusion.
-pub fn rewrite_unnest(query: &mut Query) {
-    struct Unnests;
-    impl VisitorMut for Unnests {
+/// Rewrites every `UNNEST(e) [WITH ORDINALITY] [AS t[(c1, …)]]` in `query` (see the module docs).
+///
+/// The columns an `UNNEST` gives depend on the type of `e`, so `e` is first planned alone
+/// against what stands left of the `UNNEST` in its `FROM` (see [`element_columns`]): that
+/// names the columns of an `UNNEST` without column names as Flink does, and finds an argument
+/// that is no collection, or a column list of the wrong length. Where `e` cannot be planned
+/// alone (it refers to an enclosing query), a named `UNNEST` is rewritten unchecked and an
+/// unnamed one is left to DataFusion.
+///
+/// # Errors
+/// A validation error, at the argument or the column list, when `e` is not an ARRAY or a MAP
+/// or when the column list's length differs from the number of columns the `UNNEST` gives.
+pub fn rewrite_unnest(context: &PlanContext<'_>, query: &mut Query) -> Result<()> {
+    let mut walk = Walk { context, ctes: Vec::new(), unnamed: 0 };
+    walk.query(query)?;
+    // UNNESTs in expressions' subqueries, not reached by the walk.
+    struct Named;
+    impl VisitorMut for Named {
         type Break = ();
         fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
-            let TableFactor::UNNEST { alias: Some(alias), array_exprs, with_offset: false, with_ordinality, .. } =
-                factor
-            else {
-                return ControlFlow::Continue(());
-            };
-            if alias.columns.is_empty() || array_exprs.len() != 1 {
-                return ControlFlow::Continue(());
-            }
-            // Not the UNNEST this rewrite makes.
-            if matches!(&array_exprs[0], sqlparser::ast::Expr::Function(f) if f.name.to_string().starts_with(UNNEST_ROWS))
-            {
-                return ControlFlow::Continue(());
-            }
-            let function = if *with_ordinality { UNNEST_ROWS_ORDINALITY } else { UNNEST_ROWS };
-            let items: Vec<String> = (0..alias.columns.len()).map(|i| format!("__u['f{i}'] AS c{i}")).collect();
-            let sql = format!("SELECT {} FROM UNNEST({function}(NULL)) AS __x(__u)", items.join(", "));
-            let Ok(mut subquery) = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
-                .try_with_sql(&sql)
-                .and_then(|mut p| p.parse_query())
-            else {
-                return ControlFlow::Continue(());
-            };
-            let array = array_exprs[0].clone();
-            let names: Vec<Ident> = alias.columns.iter().map(|c| c.name.clone()).collect();
-            struct Fill(Option<sqlparser::ast::Expr>);
-            impl VisitorMut for Fill {
-                type Break = ();
-                fn pre_visit_expr(&mut self, e: &mut sqlparser::ast::Expr) -> ControlFlow<()> {
-                    if matches!(e, sqlparser::ast::Expr::Value(v) if v.value == sqlparser::ast::Value::Null) {
-                        if let Some(array) = self.0.take() {
-                            *e = array;
-                        }
-                    }
-                    ControlFlow::Continue(())
-                }
-            }
-            let mut fill = Fill(Some(array));
-            let _ = subquery.visit(&mut fill);
-            if let sqlparser::ast::SetExpr::Select(select) = subquery.body.as_mut() {
-                for (item, name) in select.projection.iter_mut().zip(&names) {
-                    if let sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } = item {
-                        *alias = name.clone();
-                    }
-                }
-            }
-            *factor = TableFactor::Derived {
-                lateral: true,
-                subquery,
-                alias: Some(TableAlias { explicit: true, name: alias.name.clone(), columns: vec![], at: None }),
-                sample: None,
-            };
+            rewrite_factor(factor);
             ControlFlow::Continue(())
         }
     }
-    let _ = query.visit(&mut Unnests);
+    let _ = query.visit(&mut Named);
+    Ok(())
+}
+
+/// The walk over a query's `FROM` clauses, left to right, with the common table expressions
+/// in scope.
+struct Walk<'c, 'a> {
+    context: &'c PlanContext<'a>,
+    ctes: Vec<Cte>,
+    /// How many `UNNEST`s without an alias were given one (their aliases must differ).
+    unnamed: usize,
+}
+
+impl Walk<'_, '_> {
+    fn query(&mut self, query: &mut Query) -> Result<()> {
+        let scope = self.ctes.len();
+        if let Some(with) = &mut query.with {
+            for cte in &mut with.cte_tables {
+                self.query(&mut cte.query)?;
+                self.ctes.push(cte.clone());
+            }
+        }
+        let result = self.set_expr(&mut query.body);
+        self.ctes.truncate(scope);
+        result
+    }
+
+    fn set_expr(&mut self, body: &mut SetExpr) -> Result<()> {
+        match body {
+            SetExpr::Select(select) => self.from(&mut select.from, &[]),
+            SetExpr::Query(query) => self.query(query),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr(left)?;
+                self.set_expr(right)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The relations of a `FROM` list, each with what stands left of it (`outer`, then the
+    /// earlier items of `from`).
+    fn from(&mut self, from: &mut [TableWithJoins], outer: &[TableWithJoins]) -> Result<()> {
+        for i in 0..from.len() {
+            let mut left: Vec<TableWithJoins> = outer.iter().chain(&from[..i]).cloned().collect();
+            self.factor(&mut from[i].relation, &left)?;
+            left.push(TableWithJoins { relation: from[i].relation.clone(), joins: Vec::new() });
+            for j in 0..from[i].joins.len() {
+                self.factor(&mut from[i].joins[j].relation, &left)?;
+                let joined = from[i].joins[j].clone();
+                left.last_mut().expect("the item just pushed").joins.push(joined);
+            }
+        }
+        Ok(())
+    }
+
+    fn factor(&mut self, factor: &mut TableFactor, left: &[TableWithJoins]) -> Result<()> {
+        match factor {
+            TableFactor::Derived { subquery, .. } => return self.query(subquery),
+            TableFactor::NestedJoin { table_with_joins, .. } => {
+                return self.from(std::slice::from_mut(table_with_joins.as_mut()), left)
+            }
+            TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality, .. }
+                if array_exprs.len() == 1 && !is_rewritten(&array_exprs[0]) =>
+            {
+                if let Some(t) = self.argument_type(&array_exprs[0], left) {
+                    let columns = element_columns(&t, *with_ordinality).ok_or_else(|| {
+                        let name = FlinkType::from_arrow(&t, true).map_or_else(|| t.to_string(), |t| t.to_string());
+                        at(
+                            SqlError::validation(format!(
+                                "Cannot apply 'UNNEST' to arguments of type 'UNNEST(<{name}>)'. Supported form(s): \
+                                 'UNNEST(<ARRAY>)', 'UNNEST(<MAP>)'"
+                            )),
+                            array_exprs[0].span(),
+                        )
+                    })?;
+                    let alias = alias.get_or_insert_with(|| {
+                        self.unnamed += 1;
+                        TableAlias {
+                            explicit: false,
+                            name: Ident::new(format!("__unnest{}", self.unnamed)),
+                            columns: vec![],
+                            at: None,
+                        }
+                    });
+                    if alias.columns.is_empty() {
+                        alias.columns = columns
+                            .into_iter()
+                            .map(|c| TableAliasColumnDef { name: Ident::new(c), data_type: None })
+                            .collect();
+                    } else if alias.columns.len() != columns.len() {
+                        let names: Vec<String> = columns.iter().map(|c| format!("'{c}'")).collect();
+                        return Err(at(
+                            SqlError::validation(format!(
+                                "List of column aliases must have same degree as table; table has {} columns ({}), \
+                                 whereas alias list has {} columns",
+                                columns.len(),
+                                names.join(", "),
+                                alias.columns.len()
+                            )),
+                            alias.columns[0].name.span,
+                        ));
+                    }
+                }
+                rewrite_factor(factor);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The type of `e` planned in a query over `left` alone, if it plans.
+    fn argument_type(&self, e: &SqlExpr, left: &[TableWithJoins]) -> Option<DataType> {
+        let mut probe = parse_query("SELECT NULL")?;
+        if !self.ctes.is_empty() {
+            probe.with =
+                Some(With { with_token: AttachedToken::empty(), recursive: false, cte_tables: self.ctes.clone() });
+        }
+        let SetExpr::Select(select) = probe.body.as_mut() else { return None };
+        select.projection = vec![SelectItem::UnnamedExpr(e.clone())];
+        select.from = left.to_vec();
+        let plan = super::to_logical_plan(self.context, probe).ok()?;
+        Some(plan.schema().field(0).data_type().clone())
+    }
+}
+
+/// The names Flink gives the columns of an `UNNEST` of a `t`: a map's `KEY` and `VALUE`, the
+/// fields of an array's ROW elements, `EXPR$0` for other elements, then `ORDINALITY`; `None`
+/// when `t` is no collection.
+pub fn element_columns(t: &DataType, ordinality: bool) -> Option<Vec<String>> {
+    let mut columns: Vec<String> = match t {
+        DataType::Map(_, _) => vec!["KEY".into(), "VALUE".into()],
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => match f.data_type() {
+            DataType::Struct(fields) => fields.iter().map(|f| f.name().clone()).collect(),
+            _ => vec!["EXPR$0".into()],
+        },
+        _ => return None,
+    };
+    if ordinality {
+        columns.push("ORDINALITY".into());
+    }
+    Some(columns)
+}
+
+/// `error` at the start of `span`, when the span is known.
+fn at(error: SqlError, span: Span) -> SqlError {
+    if span.start.line == 0 {
+        return error;
+    }
+    error.at(Position { line: span.start.line, column: span.start.column })
+}
+
+fn parse_query(sql: &str) -> Option<Query> {
+    sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_query())
+        .ok()
+        .map(|q| *q)
+}
+
+/// Whether `e` is the argument this rewrite makes.
+fn is_rewritten(e: &SqlExpr) -> bool {
+    matches!(e, SqlExpr::Function(f) if f.name.to_string().starts_with(UNNEST_ROWS))
+}
+
+/// `factor` as the lateral derived table of the module docs, when it is an `UNNEST` of one
+/// collection with column names; otherwise unchanged.
+fn rewrite_factor(factor: &mut TableFactor) {
+    let TableFactor::UNNEST { alias: Some(alias), array_exprs, with_offset: false, with_ordinality, .. } = factor
+    else {
+        return;
+    };
+    if alias.columns.is_empty() || array_exprs.len() != 1 || is_rewritten(&array_exprs[0]) {
+        return;
+    }
+    let function = if *with_ordinality { UNNEST_ROWS_ORDINALITY } else { UNNEST_ROWS };
+    let items: Vec<String> = (0..alias.columns.len()).map(|i| format!("__u['f{i}'] AS c{i}")).collect();
+    let sql = format!("SELECT {} FROM UNNEST({function}(NULL)) AS __x(__u)", items.join(", "));
+    let Some(mut subquery) = parse_query(&sql) else { return };
+    let array = array_exprs[0].clone();
+    let names: Vec<Ident> = alias.columns.iter().map(|c| c.name.clone()).collect();
+    struct Fill(Option<SqlExpr>);
+    impl VisitorMut for Fill {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut SqlExpr) -> ControlFlow<()> {
+            if matches!(e, SqlExpr::Value(v) if v.value == sqlparser::ast::Value::Null) {
+                if let Some(array) = self.0.take() {
+                    *e = array;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut fill = Fill(Some(array));
+    let _ = subquery.visit(&mut fill);
+    if let SetExpr::Select(select) = subquery.body.as_mut() {
+        for (item, name) in select.projection.iter_mut().zip(&names) {
+            if let SelectItem::ExprWithAlias { alias, .. } = item {
+                *alias = name.clone();
+            }
+        }
+    }
+    *factor = TableFactor::Derived {
+        lateral: true,
+        subquery: Box::new(subquery),
+        alias: Some(TableAlias { explicit: true, name: alias.name.clone(), columns: vec![], at: None }),
+        sample: None,
+    };
 }
 
 /// Replaces each join of a plan with a correlated `UNNEST` subquery by an `Unnest` over the

@@ -80,3 +80,29 @@ fn json_query_returning_anything_but_strings_is_refused() {
     let e = error("SELECT JSON_QUERY(customer, '$.a' RETURNING ARRAY<STRING> EMPTY OBJECT ON ERROR) FROM orders;");
     assert!(e.contains("cannot return EMPTY OBJECT"), "{e}");
 }
+
+#[test]
+fn unnest_of_a_non_collection_or_with_a_wrong_column_list_is_refused_where_it_is() {
+    let tables = "CREATE TABLE bags (id INT, tags ARRAY<STRING>, qty MAP<STRING, INT>)
+  WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'json');
+";
+    let e = error(&format!("{tables}SELECT * FROM bags CROSS JOIN UNNEST(id);"));
+    assert!(
+        e.contains(
+            "line 6, column 38: Cannot apply 'UNNEST' to arguments of type 'UNNEST(<INT>)'. Supported form(s): \
+             'UNNEST(<ARRAY>)', 'UNNEST(<MAP>)'"
+        ),
+        "{e}"
+    );
+    assert!(e.ends_with("  SELECT * FROM bags CROSS JOIN UNNEST(id);\n                                       ^"), "{e}");
+    let e = error(&format!("{tables}SELECT k FROM bags CROSS JOIN UNNEST(qty) AS m(k);"));
+    assert!(
+        e.contains(
+            "line 6, column 48: List of column aliases must have same degree as table; table has 2 columns \
+             ('KEY', 'VALUE'), whereas alias list has 1 columns"
+        ),
+        "{e}"
+    );
+    let e = error(&format!("{tables}SELECT * FROM bags CROSS JOIN UNNEST(tags) WITH ORDINALITY AS t(tag, pos, x);"));
+    assert!(e.contains("table has 2 columns ('EXPR$0', 'ORDINALITY'), whereas alias list has 3 columns"), "{e}");
+}
