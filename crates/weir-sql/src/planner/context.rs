@@ -166,6 +166,8 @@ impl<'a> PlanContext<'a> {
         let mut query = query.clone();
         super::naming::name_unnamed_items(&mut query);
         super::naming::distinct_call_names(&mut query);
+        super::literals::int_values(&mut query);
+        super::literals::double_literals(&mut query);
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         tvf::replace_window_tvfs(self, &mut query)?;

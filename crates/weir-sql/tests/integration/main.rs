@@ -42,3 +42,4 @@ mod sql_scenarios;
 mod sql_socket;
 mod sql_source_connectors;
 mod sql_time_zone;
+mod sql_values;
