@@ -1,5 +1,5 @@
-//! Flink aggregate functions whose semantics DataFusion lacks: LISTAGG, and FIRST_VALUE /
-//! LAST_VALUE as "first/last non-NULL value by arrival". All three accumulators support
+//! Flink aggregate functions whose semantics DataFusion lacks: LISTAGG, COLLECT, and FIRST_VALUE
+//! / LAST_VALUE as "first/last non-NULL value by arrival". All four accumulators support
 //! retraction (Flink's `...WithRetract` variants): they keep the accepted values in arrival order;
 //! retracting removes the earliest equal value, and a retraction that arrives before its value is
 //! remembered and cancels that value when it comes.
@@ -15,11 +15,12 @@ use datafusion_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Vo
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Which {
     ListAgg,
+    Collect,
     First,
     Last,
 }
 
-/// LISTAGG / FIRST_VALUE / LAST_VALUE.
+/// LISTAGG / COLLECT / FIRST_VALUE / LAST_VALUE.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct FlinkAggregate {
     which: Which,
@@ -41,6 +42,12 @@ pub fn listagg() -> Arc<AggregateUDF> {
     Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::ListAgg)))
 }
 
+/// `COLLECT(expr)`: the MULTISET of the non-NULL values (empty, never NULL, when there are none).
+/// A MULTISET is held as a list (as a `MULTISET<T>` column is), its elements in arrival order.
+pub fn collect() -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::Collect)))
+}
+
 /// `FIRST_VALUE(expr)`: the first non-NULL value seen (replaces DataFusion's, which keeps NULLs).
 pub fn first_value() -> Arc<AggregateUDF> {
     Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::First)))
@@ -55,6 +62,7 @@ impl AggregateUDFImpl for FlinkAggregate {
     fn name(&self) -> &str {
         match self.which {
             Which::ListAgg => "listagg",
+            Which::Collect => "collect",
             Which::First => "first_value",
             Which::Last => "last_value",
         }
@@ -75,6 +83,10 @@ impl AggregateUDFImpl for FlinkAggregate {
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         match self.which {
             Which::ListAgg => Ok(DataType::Utf8),
+            Which::Collect => match arg_types.first() {
+                Some(t) => Ok(DataType::List(Arc::new(Field::new_list_field(t.clone(), true)))),
+                None => plan_err!("COLLECT expects one argument"),
+            },
             _ => match arg_types.first() {
                 Some(t) => Ok(t.clone()),
                 None => plan_err!("{} expects one argument", self.name()),
@@ -82,10 +94,24 @@ impl AggregateUDFImpl for FlinkAggregate {
         }
     }
 
+    fn is_nullable(&self) -> bool {
+        // COLLECT of no value is an empty MULTISET.
+        self.which != Which::Collect
+    }
+
+    fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
+        match (self.which, data_type) {
+            (Which::Collect, DataType::List(item)) => {
+                Ok(ScalarValue::List(ScalarValue::new_list_nullable(&[], item.data_type())))
+            }
+            _ => ScalarValue::try_from(data_type),
+        }
+    }
+
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(BagAccumulator {
             which: self.which,
-            data_type: acc_args.return_field.data_type().clone(),
+            data_type: element_type(self.which, acc_args.return_field.data_type()),
             values: Vec::new(),
             pending: Vec::new(),
             sep: None,
@@ -93,13 +119,21 @@ impl AggregateUDFImpl for FlinkAggregate {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let t = args.return_field.data_type().clone();
+        let t = element_type(self.which, args.return_field.data_type());
         let list = |name: &str| Arc::new(Field::new_list(name, Field::new_list_field(t.clone(), true), true));
         let mut fields = vec![list(&format!("{}[values]", args.name)), list(&format!("{}[pending]", args.name))];
         if self.which == Which::ListAgg {
             fields.push(Arc::new(Field::new(format!("{}[sep]", args.name), DataType::Utf8, true)));
         }
         Ok(fields)
+    }
+}
+
+/// The type of the values an accumulator keeps: COLLECT's elements, else the result's type.
+fn element_type(which: Which, result: &DataType) -> DataType {
+    match (which, result) {
+        (Which::Collect, DataType::List(item)) => item.data_type().clone(),
+        _ => result.clone(),
     }
 }
 
@@ -185,6 +219,9 @@ impl Accumulator for BagAccumulator {
         let pick = match self.which {
             Which::First => self.values.first(),
             Which::Last => self.values.last(),
+            Which::Collect => {
+                return Ok(ScalarValue::List(ScalarValue::new_list_nullable(&self.values, &self.data_type)));
+            }
             Which::ListAgg => {
                 if self.values.is_empty() {
                     return Ok(ScalarValue::Utf8(None));

@@ -87,6 +87,7 @@ pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         datafusion_functions_aggregate::grouping::grouping_udaf().as_ref().clone().with_aliases(["grouping_id"]);
     vec![
         aggregate::listagg(),
+        aggregate::collect(),
         aggregate::first_value(),
         aggregate::last_value(),
         Arc::new(variance),

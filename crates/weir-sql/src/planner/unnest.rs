@@ -16,17 +16,17 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use arrow::datatypes::DataType;
 use datafusion_common::tree_node::{Transformed, TreeNode};
 use datafusion_common::{NullHandling, ScalarValue, UnnestOptions};
 use datafusion_expr::logical_plan::{Filter, Join, JoinType, Projection, Subquery, SubqueryAlias};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
-use arrow::datatypes::DataType;
+use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
     Cte, Expr as SqlExpr, Ident, Query, SelectItem, SetExpr, Spanned, TableAlias, TableAliasColumnDef, TableFactor,
     TableWithJoins, VisitMut, VisitorMut, With,
 };
 use sqlparser::tokenizer::Span;
-use sqlparser::ast::helpers::attached_token::AttachedToken;
 
 use super::PlanContext;
 use crate::error::{Result, SqlError};

@@ -1,8 +1,8 @@
-//! LISTAGG, FIRST_VALUE, LAST_VALUE accumulators, including retraction and state merging.
+//! LISTAGG, COLLECT, FIRST_VALUE, LAST_VALUE accumulators, including retraction and state merging.
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion_common::ScalarValue;
 use datafusion_expr::function::AccumulatorArgs;
@@ -132,4 +132,36 @@ fn datafusion_first_value_differs() {
         .unwrap();
     a.update_batch(&[ints(&[None, Some(3)])]).unwrap();
     assert_eq!(a.evaluate().unwrap(), ScalarValue::Int64(None));
+}
+
+/// The elements of a COLLECT result (a MULTISET held as a list), sorted.
+fn multiset(v: ScalarValue) -> Vec<Option<i64>> {
+    let ScalarValue::List(list) = v else { panic!("a list: {v:?}") };
+    assert!(!list.is_null(0), "COLLECT is never NULL");
+    let values = list.value(0);
+    let values = values.as_any().downcast_ref::<Int64Array>().expect("BIGINT elements");
+    let mut out: Vec<Option<i64>> = values.iter().collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn collect_keeps_every_non_null_value_and_retracts_one_copy() {
+    let mut a = acc("collect", &[DataType::Int64]);
+    assert_eq!(multiset(a.evaluate().unwrap()), vec![], "empty, not NULL");
+    a.update_batch(&[ints(&[Some(3), None, Some(1), Some(3)])]).unwrap();
+    assert_eq!(multiset(a.evaluate().unwrap()), vec![Some(1), Some(3), Some(3)]);
+    a.retract_batch(&[ints(&[Some(3)])]).unwrap();
+    assert_eq!(multiset(a.evaluate().unwrap()), vec![Some(1), Some(3)]);
+    // A retraction ahead of its value cancels it when it comes.
+    a.retract_batch(&[ints(&[Some(7)])]).unwrap();
+    a.update_batch(&[ints(&[Some(7), Some(7)])]).unwrap();
+    assert_eq!(multiset(a.evaluate().unwrap()), vec![Some(1), Some(3), Some(7)]);
+    // The state restores the same multiset, pending retractions included.
+    let state: Vec<ArrayRef> = a.state().unwrap().into_iter().map(|s| s.to_array().unwrap()).collect();
+    let mut b = acc("collect", &[DataType::Int64]);
+    b.merge_batch(&state).unwrap();
+    b.retract_batch(&[ints(&[Some(1), Some(9)])]).unwrap();
+    b.update_batch(&[ints(&[Some(9)])]).unwrap();
+    assert_eq!(multiset(b.evaluate().unwrap()), vec![Some(3), Some(7)]);
 }

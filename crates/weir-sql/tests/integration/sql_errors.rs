@@ -94,7 +94,10 @@ fn unnest_of_a_non_collection_or_with_a_wrong_column_list_is_refused_where_it_is
         ),
         "{e}"
     );
-    assert!(e.ends_with("  SELECT * FROM bags CROSS JOIN UNNEST(id);\n                                       ^"), "{e}");
+    assert!(
+        e.ends_with("  SELECT * FROM bags CROSS JOIN UNNEST(id);\n                                       ^"),
+        "{e}"
+    );
     let e = error(&format!("{tables}SELECT k FROM bags CROSS JOIN UNNEST(qty) AS m(k);"));
     assert!(
         e.contains(
