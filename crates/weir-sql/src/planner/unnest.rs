@@ -1,12 +1,14 @@
 //! Flink's `CROSS JOIN UNNEST(…)`, `LEFT JOIN UNNEST(…) ON TRUE` and `FROM t, UNNEST(…)`: each
 //! row of the left side joined with the rows of a collection it holds.
 //!
-//! 1. Before planning, [`rewrite_unnest`] turns `UNNEST(e) [WITH ORDINALITY] AS t(c1, …)`
-//!    into the lateral derived table `LATERAL (SELECT __u['f0'] AS c1, … FROM
-//!    UNNEST(flink_unnest_rows(e)) AS __x(__u)) AS t`: `flink_unnest_rows` makes one row per
-//!    element — the element, the fields of a ROW element, a map entry's key and value, and the
-//!    position with `WITH ORDINALITY` (see [`crate::functions::collection`]) — which DataFusion
-//!    unnests as a list.
+//! 1. Before planning, [`rewrite_unnest`] plans `e` of each `UNNEST(e)` alone, over what
+//!    stands left of it, to learn its columns (Flink's names when the query gives none: a
+//!    map's `KEY` and `VALUE`, a ROW element's fields, `EXPR$0`, `ORDINALITY`). It then turns
+//!    `UNNEST(e) [WITH ORDINALITY] AS t(c1, …)` into the lateral derived table `LATERAL
+//!    (SELECT __u['f0'] AS c1, … FROM UNNEST(flink_unnest_rows(e)) AS __x(__u)) AS t`:
+//!    `flink_unnest_rows` makes one row per element — the element, the fields of a ROW element
+//!    (none for a NULL ROW), a map entry's key and value, and the position with `WITH
+//!    ORDINALITY` (see [`crate::functions::collection`]) — which DataFusion unnests as a list.
 //! 2. DataFusion plans a lateral `UNNEST` as a join with a correlated subquery over a one-row
 //!    relation. After planning, [`decorrelate_unnest`] puts the left side in place of that
 //!    relation, so the plan is an `Unnest` over the left side (its columns carried through): no
@@ -390,4 +392,40 @@ fn requalified(
         })
         .collect();
     Ok(LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan))?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::{Field, Fields};
+
+    #[test]
+    fn columns_are_named_after_the_collection_as_flink_names_them() {
+        let list = |t: DataType| DataType::List(Arc::new(Field::new("item", t, true)));
+        let row = DataType::Struct(Fields::from(vec![
+            Field::new("item", DataType::Utf8, true),
+            Field::new("n", DataType::Int32, true),
+        ]));
+        let entries = Field::new(
+            "entries",
+            DataType::Struct(Fields::from(vec![
+                Field::new("key", DataType::Utf8, false),
+                Field::new("value", DataType::Int32, true),
+            ])),
+            false,
+        );
+        let map = DataType::Map(Arc::new(entries), false);
+        let cases: [(DataType, bool, Option<&[&str]>); 6] = [
+            (map.clone(), false, Some(&["KEY", "VALUE"])),
+            (map, true, Some(&["KEY", "VALUE", "ORDINALITY"])),
+            (list(row), false, Some(&["item", "n"])),
+            (list(DataType::Utf8), false, Some(&["EXPR$0"])),
+            (list(DataType::Int32), true, Some(&["EXPR$0", "ORDINALITY"])),
+            (DataType::Int32, false, None),
+        ];
+        for (t, ordinality, expected) in cases {
+            let expected = expected.map(|names| names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+            assert_eq!(element_columns(&t, ordinality), expected, "{t}");
+        }
+    }
 }
