@@ -1,7 +1,8 @@
 //! `VALUES` typed as Flink types it (checked against Flink 2.3's resolved schema of the same
 //! query): a column of INT-sized integer literals is an INT, a larger integer makes it a
 //! BIGINT, decimals widen to the largest integer part and scale across rows, an integer next to
-//! a decimal counts as a `DECIMAL(10, 0)`, and a column is NOT NULL unless a row holds a NULL.
+//! a decimal counts as a `DECIMAL(10, 0)`, and a column is NOT NULL unless a row holds a NULL;
+//! an approximate literal (`1.5E0`) is a DOUBLE, in `VALUES` or not.
 //! (Flink's `CHAR(n)` / `VARCHAR(n)` of string literals are `STRING` here: Weir keeps no
 //! string lengths.)
 
@@ -24,9 +25,14 @@ impl ResultSink for Lines {
 
 /// `(name, type, nullable)` of each column of a view over `values`, as `DESCRIBE` shows them.
 fn described(values: &str) -> Vec<(String, String, String)> {
+    described_query(&format!("SELECT * FROM {values}"))
+}
+
+/// `(name, type, nullable)` of each column of a view of `query`, as `DESCRIBE` shows them.
+fn described_query(query: &str) -> Vec<(String, String, String)> {
     let mut session = Session::new(JobSettings::default());
     let mut out = Lines::default();
-    let script = format!("CREATE VIEW v AS SELECT * FROM {values}; DESCRIBE v;");
+    let script = format!("CREATE VIEW v AS {query}; DESCRIBE v;");
     session.execute_script(&script, &mut out).unwrap_or_else(|e| panic!("{}", e.render(&script)));
     let table = out.messages.last().expect("DESCRIBE prints a table").clone();
     table
@@ -72,6 +78,13 @@ fn integers_next_to_decimals_and_doubles_widen_as_in_flink() {
         described("(VALUES (1.0E0, 2), (2.5E0, 3)) AS t(a, b)"),
         vec![column("a", "DOUBLE", false), column("b", "INT", false)]
     );
+}
+
+#[test]
+fn approximate_literals_are_doubles_everywhere() {
+    let columns = described_query("SELECT 1.5E0 AS a, 2e3 * 2 AS b, 1.5 AS c");
+    let types: Vec<&str> = columns.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(types, vec!["DOUBLE", "DOUBLE", "DECIMAL(2, 1)"]);
 }
 
 #[test]
