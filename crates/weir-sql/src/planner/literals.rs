@@ -7,36 +7,40 @@
 //! `OFFSET` counts and the arguments of window functions (offsets of `LAG` / `LEAD`). A
 //! rewritten expression keeps its old name, so nodes above still find it.
 //!
+//! Approximate literals (`1.5E0`) are DOUBLEs, as in Flink ([`double_literals`]; DataFusion
+//! would read them as DECIMALs).
+//!
 //! `VALUES` rows are typed before planning instead ([`int_values`]): DataFusion gives each
 //! column of a `VALUES` the common type of its rows and casts every row to it while planning,
 //! so a literal must be an INT before then. As in Flink, a column of INT-sized integers is an
 //! INT, one with a larger integer a BIGINT, and one mixing integers and decimals a DECIMAL wide
 //! enough for both (`1` and `1.5` give `DECIMAL(11, 1)`).
 
+use std::ops::ControlFlow;
+
 use datafusion_common::tree_node::{Transformed, TreeNode};
 use datafusion_common::ScalarValue;
 use datafusion_expr::expr_rewriter::NamePreserver;
 use datafusion_expr::{Expr, LogicalPlan};
-
-use std::ops::ControlFlow;
-
 use sqlparser::ast::{CastKind, DataType as SqlType, Query, SetExpr, UnaryOperator, Value, VisitMut, VisitorMut};
 
 use crate::error::Result;
 
-/// `query` with its approximate numeric literals (`1.5E0`, `2e3`) cast to DOUBLE, as Flink
-/// types them (DataFusion reads every number with a point or an exponent as a DECIMAL).
+/// `query` with its approximate numeric literals (`1.5E0`, `2e3`) as DOUBLEs, as Flink types
+/// them (DataFusion reads every number with a point or an exponent as a DECIMAL). The digits
+/// are cast from text, so a literal beyond DECIMAL's 38 digits (`1e300`) is a DOUBLE too.
 pub fn double_literals(query: &mut Query) {
     struct Literals;
     impl VisitorMut for Literals {
         type Break = ();
         fn post_visit_expr(&mut self, e: &mut sqlparser::ast::Expr) -> ControlFlow<()> {
             let sqlparser::ast::Expr::Value(v) = &*e else { return ControlFlow::Continue(()) };
-            if matches!(&v.value, Value::Number(n, false) if n.contains(['e', 'E'])) {
-                let literal = std::mem::replace(e, sqlparser::ast::Expr::value(Value::Null));
+            let Value::Number(n, false) = &v.value else { return ControlFlow::Continue(()) };
+            if n.contains(['e', 'E']) {
+                let text = Value::SingleQuotedString(n.clone());
                 *e = sqlparser::ast::Expr::Cast {
                     kind: CastKind::Cast,
-                    expr: Box::new(literal),
+                    expr: Box::new(sqlparser::ast::Expr::value(text)),
                     data_type: SqlType::Double(sqlparser::ast::ExactNumberInfo::None),
                     format: None,
                     array: false,

@@ -82,9 +82,14 @@ fn integers_next_to_decimals_and_doubles_widen_as_in_flink() {
 
 #[test]
 fn approximate_literals_are_doubles_everywhere() {
-    let columns = described_query("SELECT 1.5E0 AS a, 2e3 * 2 AS b, 1.5 AS c");
+    let columns = described_query("SELECT 1.5E0 AS a, 2e3 * 2 AS b, 1.5 AS c, 1e300 AS d");
     let types: Vec<&str> = columns.iter().map(|(_, t, _)| t.as_str()).collect();
-    assert_eq!(types, vec!["DOUBLE", "DOUBLE", "DECIMAL(2, 1)"]);
+    assert_eq!(types, vec!["DOUBLE", "DOUBLE", "DECIMAL(2, 1)", "DOUBLE"]);
+    let mut session = Session::new(JobSettings::default());
+    let mut out = Lines::default();
+    let script = "SELECT 2e3 * 2, 1.5E0 / 2, 1e300 * 10;";
+    session.execute_script(script, &mut out).unwrap_or_else(|e| panic!("{}", e.render(script)));
+    assert_eq!(out.rows, vec!["+I[4000.0, 0.75, 1.0E301]"]);
 }
 
 #[test]
