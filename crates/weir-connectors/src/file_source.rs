@@ -86,6 +86,18 @@ impl FileSource {
         self
     }
 
+    /// Whether each file is one record ([`FileSource::whole_files`]).
+    pub fn reads_whole_files(&self) -> bool {
+        self.whole_files
+    }
+
+    /// The same files, but their lines handed out many at a time, as
+    /// [`FileChunk`](crate::file_chunk::FileChunk)s, without an allocation or copy per line:
+    /// for readers that decode lines in bulk. Positions and checkpoints are the same.
+    pub fn chunked(self) -> crate::file_chunk::FileChunkSource {
+        crate::file_chunk::FileChunkSource::new(self)
+    }
+
     /// Makes the source unbounded: it lists the directory again every `interval` and reads
     /// the files that appeared.
     pub fn monitor(mut self, interval: Duration) -> Self {

@@ -22,6 +22,7 @@
 //! | [`kafka`] | [`kafka::KafkaSource`] and [`kafka::KafkaSink`] (at-least-once or transactional) |
 //! | [`text_file`] | [`TextFileSource`]: lines of a file or of every file in a directory |
 //! | [`file_source`] | [`FileSource`](file_source::FileSource): lines with file and line, nested directories, continuous monitoring |
+//! | [`file_chunk`] | [`FileChunkSource`](file_chunk::FileChunkSource): the same, many lines per record without a copy per line |
 //! | [`collection`] | [`CollectionSource`]: the elements of a `Vec` |
 //! | [`sequence`] | [`NumberSequenceSource`]: an inclusive range of numbers (Flink's `fromSequence`) |
 //! | [`enumerator`] | [`StaticSplitEnumerator`]: split *i* to reader *i* mod *p* |
@@ -41,6 +42,7 @@
 pub mod collection;
 pub mod enumerator;
 pub mod error;
+pub mod file_chunk;
 pub mod file_source;
 pub mod jdbc;
 pub mod kafka;

@@ -5,6 +5,8 @@
 //! no `read` system calls and no copies (copying page-cache pages into a buffer was 40 %
 //! of the time of reading Nexmark JSON). Consumed ranges are released from the mapping
 //! as reading advances, so the process's resident memory does not grow with the file.
+//! [`LineReader::next_chunk`] hands out many lines at once as a [`FileChunk`]: for a mapped
+//! file a range of the mapping, shared, so no line is copied or allocated on its own.
 //! Anything else (a pipe, a device) is read through a large buffer.
 //!
 //! A mapped file must not be truncated while it is read; the sources read finished
@@ -13,10 +15,12 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use memmap2::{Advice, Mmap};
 
 use crate::error::ConnectorError;
+use crate::file_chunk::{ChunkBytes, FileChunk};
 
 /// Read buffer size for files that cannot be mapped: large, so a reader makes few system
 /// calls.
@@ -38,8 +42,17 @@ pub struct FilePosition {
 
 #[derive(Debug)]
 enum Backing {
-    Mapped { map: Mmap, pos: usize, released: usize },
-    Buffered { reader: BufReader<File>, buf: Vec<u8>, offset: u64 },
+    /// Shared with the [`FileChunk`]s that borrow ranges of it.
+    Mapped {
+        map: Arc<Mmap>,
+        pos: usize,
+        released: usize,
+    },
+    Buffered {
+        reader: BufReader<File>,
+        buf: Vec<u8>,
+        offset: u64,
+    },
     Empty,
 }
 
@@ -119,8 +132,9 @@ impl LineReader {
         let backing = if meta.is_file() && meta.len() == 0 && position.offset == 0 {
             Backing::Empty
         } else if meta.is_file() {
-            // SAFETY: the mapping is read-only and private to this reader; the sources
-            // only read files that are complete (see the module docs on truncation).
+            // SAFETY: the mapping is read-only and shared only with the chunks this reader
+            // hands out, which read it too; the sources only read files that are complete
+            // (see the module docs on truncation).
             let map = unsafe { Mmap::map(&file) }.map_err(|e| ConnectorError::io("map", path, e))?;
             // Only a hint: reading works the same when the kernel ignores it.
             let _ = map.advise(Advice::Sequential);
@@ -129,7 +143,7 @@ impl LineReader {
                 let past = format!("position {pos} is past the end ({} bytes)", map.len());
                 return Err(ConnectorError::io("resume", path, std::io::Error::other(past)));
             }
-            Backing::Mapped { map, pos, released: 0 }
+            Backing::Mapped { map: Arc::new(map), pos, released: 0 }
         } else {
             let mut file = file;
             if position.offset > 0 {
@@ -171,19 +185,7 @@ impl LineReader {
                 let len = memchr_newline(rest).map_or(rest.len(), |i| i + 1);
                 let start = *pos;
                 *pos += len;
-                if *pos - *released >= RELEASE_BYTES {
-                    let page = page_size();
-                    let upto = (start / page) * page;
-                    if upto > *released {
-                        // SAFETY: the mapping is a read-only file mapping: dropping pages
-                        // only means they are read from the page cache again if touched,
-                        // and this reader never goes back before `start`.
-                        let _ = unsafe {
-                            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, upto - *released)
-                        };
-                        *released = upto;
-                    }
-                }
+                release_read_part(map, start, *pos, released);
                 &map[start..start + len]
             }
             Backing::Buffered { reader, buf, offset } => {
@@ -207,6 +209,62 @@ impl LineReader {
         Ok(Some(Line { bytes: &raw[..end], path: &self.path, number: self.number }))
     }
 
+    /// The next lines, as one [`FileChunk`] of `path` (the file's name as the caller shares
+    /// it): at least one line and at most `max_lines`, and no line after the first that
+    /// would start at `max_bytes` or beyond (one line longer than that is one chunk).
+    /// `None` at the end of the file. A mapped file's chunk borrows the mapping (no copy);
+    /// otherwise the lines are read into the chunk's own buffer. The position afterwards is
+    /// the start of the line after the chunk, as after reading its lines one by one.
+    ///
+    /// # Errors
+    /// [`ConnectorError::Io`] on a read failure.
+    pub fn next_chunk(
+        &mut self,
+        path: &Arc<Path>,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> Result<Option<FileChunk>, ConnectorError> {
+        let mut ends = Vec::with_capacity(max_lines.min(4096));
+        let bytes = match &mut self.backing {
+            Backing::Empty => return Ok(None),
+            Backing::Mapped { map, pos, released } => {
+                let start = *pos;
+                let all: &[u8] = map;
+                let mut end = start;
+                while end < all.len() && ends.len() < max_lines && (ends.is_empty() || end - start < max_bytes) {
+                    let rest = &all[end..];
+                    end += memchr_newline(rest).map_or(rest.len(), |i| i + 1);
+                    ends.push(end - start);
+                }
+                if ends.is_empty() {
+                    return Ok(None);
+                }
+                *pos = end;
+                release_read_part(map, start, end, released);
+                ChunkBytes::Mapped { map: map.clone(), start, end }
+            }
+            Backing::Buffered { reader, offset, .. } => {
+                let mut buf = Vec::new();
+                while ends.len() < max_lines && (ends.is_empty() || buf.len() < max_bytes) {
+                    let n =
+                        reader.read_until(b'\n', &mut buf).map_err(|e| ConnectorError::io("read", &self.path, e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    *offset += n as u64;
+                    ends.push(buf.len());
+                }
+                if ends.is_empty() {
+                    return Ok(None);
+                }
+                ChunkBytes::Owned(buf)
+            }
+        };
+        let first_line = self.number + 1;
+        self.number += ends.len() as u64;
+        Ok(Some(FileChunk::of_lines(path.clone(), first_line, bytes, ends)))
+    }
+
     /// The file being read.
     pub fn path(&self) -> &Path {
         &self.path
@@ -215,6 +273,23 @@ impl LineReader {
     /// Number of lines read so far.
     pub fn lines_read(&self) -> u64 {
         self.number
+    }
+}
+
+/// Releases the pages of `map` before `start` (the first byte still to be handed out) once
+/// `RELEASE_BYTES` were read past the last release; `pos` is the new read position.
+fn release_read_part(map: &Mmap, start: usize, pos: usize, released: &mut usize) {
+    if pos - *released >= RELEASE_BYTES {
+        let page = page_size();
+        let upto = (start / page) * page;
+        if upto > *released {
+            // SAFETY: the mapping is a read-only file mapping: dropping pages only means
+            // they are read from the page cache again if touched (by this reader, which
+            // never goes back before `start`, or by a chunk still borrowing them).
+            let _ =
+                unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, *released, upto - *released) };
+            *released = upto;
+        }
     }
 }
 

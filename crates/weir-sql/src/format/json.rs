@@ -189,6 +189,35 @@ impl<'a> Cur<'a> {
         Ok(&self.s[start..self.i])
     }
 
+    /// An integer of at most 18 digits at the cursor, not followed by a fraction or an
+    /// exponent, read in the same pass that finds its end; `None`, with the cursor not moved,
+    /// for any other number (or no number), which [`Cur::number`] then reads. Gives what
+    /// [`Cur::number`] and `Long.parseLong` give together.
+    #[inline]
+    fn small_integer(&mut self) -> Option<i64> {
+        let b = self.b;
+        let mut i = self.i;
+        let neg = b.get(i) == Some(&b'-');
+        i += neg as usize;
+        let start = i;
+        let mut acc: i64 = 0;
+        while let Some(&c) = b.get(i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            // Wraps only past 18 digits, which are refused below.
+            acc = acc.wrapping_mul(10).wrapping_add(d as i64);
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || digits > 18 || matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        self.i = i;
+        Some(if neg { -acc } else { acc })
+    }
+
     /// Skips one value.
     fn skip(&mut self) -> R<()> {
         self.ws();
@@ -408,6 +437,30 @@ fn read_value(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
             scalar(col, In::Str(&s), ctx)
         }
         Some(b'-' | b'0'..=b'9') => {
+            // BIGINT and INT columns of plain integers (most numbers): one pass, no text.
+            match &mut col.values {
+                Values::I64(out) => {
+                    if let Some(x) = cur.small_integer() {
+                        out.push(x);
+                        col.mark_valid();
+                        return Ok(());
+                    }
+                }
+                Values::I32(out) => {
+                    let start = cur.i;
+                    match cur.small_integer().map(i32::try_from) {
+                        Some(Ok(x)) => {
+                            out.push(x);
+                            col.mark_valid();
+                            return Ok(());
+                        }
+                        // Out of INT's range: the general path says so.
+                        Some(Err(_)) => cur.i = start,
+                        None => {}
+                    }
+                }
+                _ => {}
+            }
             let n = cur.number()?;
             scalar(col, In::Num(n), ctx)
         }
@@ -1078,5 +1131,73 @@ mod tests {
         assert_eq!(column(&batch, 1), some(&[None, None, None]));
         assert_eq!(column(&batch, 2), some(&[None, None, None]));
         assert_eq!(column(&batch, 3), some(&[Some("4"), Some("5"), None]));
+    }
+
+    #[test]
+    fn small_integers_read_in_one_pass_agree_with_the_general_path() {
+        let cases = [
+            "0",
+            "7",
+            "-0",
+            "-7",
+            "42,",
+            "123456789012345678}",
+            "-123456789012345678",
+            "1234567890123456789",
+            "99999999999999999999",
+            "1.5",
+            "1e3",
+            "-2E1",
+            "12.",
+            "-",
+            "-a",
+            "",
+            "x",
+            "0123",
+            "5 ",
+            "-9223372036854775808",
+        ];
+        for text in cases {
+            let mut fast = Cur::new(text);
+            let got = fast.small_integer();
+            let mut general = Cur::new(text);
+            let want = general.number().ok().and_then(|n| crate::format::text::parse_java_long(n).map(|x| (x, n)));
+            match got {
+                // The same value and end, and only for plain integers of up to 18 digits.
+                Some(x) => {
+                    let (v, n) = want.unwrap_or_else(|| panic!("{text:?}: fast {x}, general none"));
+                    assert_eq!((x, fast.i), (v, general.i), "{text:?}");
+                    assert!(!n.contains(['.', 'e', 'E']) && n.trim_start_matches('-').len() <= 18, "{text:?}");
+                }
+                None => {
+                    assert_eq!(fast.i, 0, "{text:?}: the cursor must not move");
+                    let plain = want.is_some_and(|(_, n)| !n.contains(['.', 'e', 'E']));
+                    assert!(!plain || text.trim_start_matches('-').len() > 18, "{text:?}: missed {want:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn integer_columns_read_plain_and_other_numbers_as_before() {
+        use arrow::datatypes::{DataType, Field, Schema};
+        let schema = std::sync::Arc::new(Schema::new(vec![
+            Field::new("l", DataType::Int64, true),
+            Field::new("i", DataType::Int32, true),
+        ]));
+        let lines = [
+            r#"{"l": -12, "i": 2147483647}"#,
+            r#"{"l": 1.9e1, "i": -2147483648}"#,
+            r#"{"l": 123456789012345678, "i": 3.7}"#,
+            r#"{"l": 9223372036854775807, "i": -0}"#,
+        ];
+        let batch = decode(schema.clone(), &lines).unwrap();
+        let some = |v: &[&str]| v.iter().map(|x| Some(x.to_string())).collect::<Vec<_>>();
+        assert_eq!(column(&batch, 0), some(&["-12", "19", "123456789012345678", "9223372036854775807"]));
+        assert_eq!(column(&batch, 1), some(&["2147483647", "-2147483648", "3", "0"]));
+        let err = decode(schema.clone(), &[r#"{"i": 2147483648}"#]).unwrap_err();
+        assert!(err.contains("field 'i'") && err.contains("INT"), "{err}");
+        assert!(decode(schema.clone(), &[r#"{"l": 9223372036854775808}"#]).unwrap_err().contains("BIGINT"));
+        assert!(decode(schema, &[r#"{"l": 12.}"#]).unwrap_err().contains("a digit after '.'"));
     }
 }

@@ -54,7 +54,7 @@ use builder::{ColumnBuilder, Values};
 pub use bulk::{BulkEncoder, BulkPart};
 pub use parquet::ParquetOptions;
 pub use render::{java_double, java_float, print_row, render_value, render_value_in};
-pub use stream::decode_files;
+pub use stream::{decode_files, FileRecord};
 
 /// The formats Weir reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,17 +18,38 @@ fn schema() -> Arc<Schema> {
 
 /// Runs the decoding job over `dir` and returns `(id, name)` rows sorted by id.
 fn decode(dir: &std::path::Path, options: FormatOptions, parallelism: usize) -> Result<Vec<(i32, String)>, JobError> {
+    let by_line = decode_as(dir, options.clone(), parallelism, false);
+    // Lines a chunk at a time (`FileSource::chunked`) decode to the same rows and errors.
+    let by_chunk = decode_as(dir, options, parallelism, true);
+    match (&by_line, &by_chunk) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("by line {by_line:?}, by chunk {by_chunk:?}"),
+    }
+    by_line
+}
+
+fn decode_as(
+    dir: &std::path::Path,
+    options: FormatOptions,
+    parallelism: usize,
+    chunked: bool,
+) -> Result<Vec<(i32, String)>, JobError> {
     let env = StreamExecutionEnvironment::new().with_parallelism(parallelism);
-    let lines = env.from_source(FileSource::new(dir), WatermarkStrategy::no_watermarks(), "files");
+    let files = FileSource::new(dir);
+    let rows = if chunked {
+        decode_files(&env.from_source(files.chunked(), WatermarkStrategy::no_watermarks(), "files"), schema(), options)
+    } else {
+        decode_files(&env.from_source(files, WatermarkStrategy::no_watermarks(), "files"), schema(), options)
+    };
     let sink = CollectSink::new();
     let handle = sink.handle();
-    decode_files(&lines, schema(), options)
-        .map(|c| {
-            let ids: &Int32Array = c.rows.column(0).as_primitive::<Int32Type>();
-            let names = c.rows.column(1).as_string::<i32>();
-            (0..c.len()).map(|i| (ids.value(i), names.value(i).to_string())).collect::<Vec<_>>()
-        })
-        .sink_to(sink, "collect");
+    rows.map(|c| {
+        let ids: &Int32Array = c.rows.column(0).as_primitive::<Int32Type>();
+        let names = c.rows.column(1).as_string::<i32>();
+        (0..c.len()).map(|i| (ids.value(i), names.value(i).to_string())).collect::<Vec<_>>()
+    })
+    .sink_to(sink, "collect");
     env.execute("decode")?;
     let mut rows: Vec<(i32, String)> = handle.take().into_iter().flatten().collect();
     rows.sort();
