@@ -11,6 +11,7 @@ pub mod interval_join;
 pub mod join;
 pub mod keyed_state;
 pub mod lookup_join;
+pub mod native_agg;
 #[cfg(test)]
 pub(crate) mod operator_harness;
 pub mod over_agg;
