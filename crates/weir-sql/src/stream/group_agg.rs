@@ -181,7 +181,8 @@ impl GroupAggOperator {
         let mut out_keys: Vec<u32> = Vec::with_capacity(touched.len() * 2);
         let mut out_kinds = Vec::with_capacity(touched.len() * 2);
         let mut out_values: Vec<NativeValue> = Vec::with_capacity(touched.len() * 2 * calls);
-        let mut olds = old.chunks_exact(calls);
+        // Where the next old result starts in `old` (`calls` values each; none without calls).
+        let mut next_old = 0;
         let mut new: Vec<NativeValue> = Vec::with_capacity(calls);
         for (first_row, had) in touched {
             let group = self.groups.get(keys.row(first_row as usize).data()).expect("touched in this batch");
@@ -193,7 +194,8 @@ impl GroupAggOperator {
                 out_values.extend_from_slice(&new);
                 continue;
             }
-            let before = olds.next().expect("an old result per group that had one");
+            let before = &old[next_old..next_old + calls];
+            next_old += calls;
             if before != new.as_slice() {
                 out_keys.extend([first_row, first_row]);
                 out_kinds.extend([RowKind::UpdateBefore, RowKind::UpdateAfter]);
@@ -598,6 +600,25 @@ mod tests {
                 assert_eq!(sorted(feed_keyed(&mut b, &[0], inserts(&third))), want, "slots p{p}");
             }
         }
+    }
+
+    /// `SELECT DISTINCT k` (a grouping without calls) emits each key once, in place too.
+    #[test]
+    fn a_grouping_without_calls_emits_each_key_once() {
+        let clock = ManualClock::new(0);
+        let input = bigints(&["k", "v"]);
+        let make = || {
+            let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+            GroupAggOperator::new(keys, Vec::new(), false, bigints(&["k"]))
+        };
+        let mut in_place = Harness::new(make().computed_in_place(&input), &clock);
+        let mut accumulators = Harness::new(make(), &clock);
+        assert!(in_place.op.native.is_some());
+        for b in [[[1i64, 1], [2, 2], [1, 3]], [[2, 4], [3, 5], [3, 6]]] {
+            let b = rows(&input, &b.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>());
+            assert_eq!(in_place.feed(b.clone()), accumulators.feed(b));
+        }
+        assert_eq!(in_place.feed(rows(&input, &[(I, &[4, 0]), (I, &[1, 0])])), ["+I[4]"]);
     }
 
     #[test]
