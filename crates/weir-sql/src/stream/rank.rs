@@ -286,6 +286,9 @@ fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out
     }
 }
 
+/// A row with its rank.
+type Ranked = (Arc<[u8]>, u64);
+
 /// Lists up to this long (old and new together) are matched pairwise instead of by a hash
 /// map: a Top-N's few rows, with no allocation but the results.
 const SMALL_DIFF: usize = 64;
@@ -298,11 +301,7 @@ fn same(a: &(Arc<[u8]>, u64), b: &(Arc<[u8]>, u64), with_rank: bool) -> bool {
 
 /// The rows of `old` not in `new` and of `new` not in `old` (as multisets), each in its
 /// list's order: pairwise, for short lists.
-fn unmatched_small(
-    old: &[(Arc<[u8]>, u64)],
-    new: &[(Arc<[u8]>, u64)],
-    with_rank: bool,
-) -> (Vec<(Arc<[u8]>, u64)>, Vec<(Arc<[u8]>, u64)>) {
+fn unmatched_small(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool) -> (Vec<Ranked>, Vec<Ranked>) {
     let mut matched = [false; SMALL_DIFF];
     let mut removed = Vec::new();
     for e in old {
@@ -318,11 +317,7 @@ fn unmatched_small(
 }
 
 /// As [`unmatched_small`], by counting the rows in a hash map.
-fn unmatched(
-    old: &[(Arc<[u8]>, u64)],
-    new: &[(Arc<[u8]>, u64)],
-    with_rank: bool,
-) -> (Vec<(Arc<[u8]>, u64)>, Vec<(Arc<[u8]>, u64)>) {
+fn unmatched(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool) -> (Vec<Ranked>, Vec<Ranked>) {
     let key = |(row, rank): &(Arc<[u8]>, u64)| (row.clone(), if with_rank { *rank } else { 0 });
     let mut count: HashMap<(Arc<[u8]>, u64), i64> = HashMap::with_capacity(old.len() + new.len());
     for e in new {

@@ -11,6 +11,12 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+/// A row with its sort key.
+type Keyed = (Box<[u8]>, Arc<[u8]>);
+
+/// The rows of one sort key in tie order.
+type Ties = VecDeque<Arc<[u8]>>;
+
 /// The most rows a partition keeps in one sorted `Vec`.
 pub const FEW: usize = 64;
 
@@ -18,9 +24,9 @@ pub const FEW: usize = 64;
 #[derive(Debug)]
 pub enum SortedRows {
     /// (sort key, row), ordered by key then tie order.
-    Few(Vec<(Box<[u8]>, Arc<[u8]>)>),
+    Few(Vec<Keyed>),
     /// Sort key → the rows in tie order.
-    Many(BTreeMap<Box<[u8]>, VecDeque<Arc<[u8]>>>),
+    Many(BTreeMap<Box<[u8]>, Ties>),
 }
 
 impl Default for SortedRows {
@@ -50,7 +56,7 @@ impl SortedRows {
                 };
                 v.insert(at, (key.into(), row.into()));
                 if v.len() > FEW {
-                    let mut many: BTreeMap<Box<[u8]>, VecDeque<Arc<[u8]>>> = BTreeMap::new();
+                    let mut many: BTreeMap<Box<[u8]>, Ties> = BTreeMap::new();
                     for (k, r) in v.drain(..) {
                         many.entry(k).or_default().push_back(r);
                     }
@@ -162,16 +168,19 @@ impl SortedRows {
     }
 }
 
+/// A sort key and the rows of its ties not read yet.
+type TiesLeft<'a> = (&'a [u8], std::collections::vec_deque::Iter<'a, Arc<[u8]>>);
+
 /// The rows of a [`SortedRows`] in rank order, with their sort keys.
 pub enum Iter<'a> {
     /// Over the sorted `Vec`.
-    Few(std::slice::Iter<'a, (Box<[u8]>, Arc<[u8]>)>),
+    Few(std::slice::Iter<'a, Keyed>),
     /// Over the map: the keys, and the tie list being read.
     Many {
         /// The keys not read yet.
-        keys: std::collections::btree_map::Iter<'a, Box<[u8]>, VecDeque<Arc<[u8]>>>,
+        keys: std::collections::btree_map::Iter<'a, Box<[u8]>, Ties>,
         /// The current key and what is left of its rows.
-        current: Option<(&'a [u8], std::collections::vec_deque::Iter<'a, Arc<[u8]>>)>,
+        current: Option<TiesLeft<'a>>,
     },
 }
 
