@@ -10,6 +10,10 @@
 //! Checkpoints hold, per group, its key, row count, last update, last emitted result and
 //! the accumulators' states ([`super::keyed_state`]); a restored accumulator is a fresh one
 //! merged with its state, which [`AggCall::check_restorable`] vouches is exact.
+//!
+//! Over an insert-only input whose calls are all COUNT, SUM, MIN, MAX or AVG of numbers,
+//! the groups keep [`Slot`]s instead of accumulators ([`super::native_agg`]): the same
+//! results and checkpoint state, without a per-group `take`, virtual call and scalar.
 
 use std::collections::HashMap;
 
@@ -25,6 +29,7 @@ use super::aggregate::AggCall;
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
+use super::native_agg::{self, NativeInput, NativeKind, NativeValue, Slot};
 use crate::changelog::RowKind;
 use crate::stream::KeyMap;
 
@@ -32,7 +37,12 @@ use crate::stream::KeyMap;
 type Run = (bool, Vec<u32>);
 
 struct Group {
+    /// The calls' accumulators (none when the operator computes them in `slots`).
     accumulators: Vec<Box<dyn Accumulator>>,
+    /// The calls' states when computed in place ([`GroupAggOperator::native`]).
+    slots: Box<[Slot]>,
+    /// The last input batch (of [`GroupAggOperator::batches`]) that touched the group.
+    batch: u64,
     rows: i64,
     emitted: Option<Vec<ScalarValue>>,
     /// Processing time (epoch ms) of the last change, for the state TTL.
@@ -51,6 +61,10 @@ pub struct GroupAggOperator {
     /// When expired groups are next swept out.
     next_sweep: i64,
     restore: PendingRestore,
+    /// The calls' kinds when all are computed in place ([`super::native_agg`]).
+    native: Option<Vec<NativeKind>>,
+    /// Input batches seen (marks the groups a batch touched).
+    batches: u64,
 }
 
 impl GroupAggOperator {
@@ -66,7 +80,28 @@ impl GroupAggOperator {
             ttl_ms: None,
             next_sweep: i64::MIN,
             restore: PendingRestore::default(),
+            native: None,
+            batches: 0,
         }
+    }
+
+    /// Computes the calls in place when the input (of `input`'s columns) is insert-only
+    /// and every call is one [`NativeKind`] covers; otherwise keeps DataFusion's
+    /// accumulators.
+    pub fn computed_in_place(mut self, input: &arrow::datatypes::Schema) -> Self {
+        self.native = if self.retracting { None } else { NativeKind::of_all(&self.calls, input) };
+        self
+    }
+
+    /// A new group.
+    fn group(&self, now: i64) -> Result<Group, BoxError> {
+        let (accumulators, slots) = match &self.native {
+            Some(kinds) => (Vec::new(), vec![Slot::default(); kinds.len()].into_boxed_slice()),
+            None => {
+                (self.calls.iter().map(|c| c.accumulator(self.retracting)).collect::<Result<_, _>>()?, Box::default())
+            }
+        };
+        Ok(Group { accumulators, slots, batch: 0, rows: 0, emitted: None, updated: now })
     }
 
     /// Forgets a group not updated for `ttl_ms` of processing time (`None`: never).
@@ -90,6 +125,116 @@ impl GroupAggOperator {
         self.next_sweep = now.saturating_add((ttl / 2).max(1));
     }
 
+    /// One insert-only batch into the groups' slots: each row updates its group's slots in
+    /// place; then each group the batch touched, in the order first seen, emits its new
+    /// result (`+I`, or `-U` old / `+U` new when it changed) — what the accumulator path
+    /// emits.
+    fn process_in_place(&mut self, changes: &Changes, now: i64) -> Result<Option<Changes>, BoxError> {
+        let kinds = self.native.as_ref().expect("called for slots only");
+        if (0..changes.len()).any(|i| !changes.kind(i).is_accumulate()) {
+            return Err("a retraction reached a group aggregation planned for an insert-only input".into());
+        }
+        let batch = &changes.rows;
+        let keys = self.keys.encode(batch)?;
+        let inputs = kinds
+            .iter()
+            .zip(&self.calls)
+            .map(|(kind, call)| NativeInput::new(*kind, call, batch))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batches += 1;
+        let this = self.batches;
+        let calls = kinds.len();
+        // Per group touched: its first row, whether it had a result, and that result.
+        let mut touched: Vec<(u32, bool)> = Vec::new();
+        let mut old: Vec<NativeValue> = Vec::new();
+        for i in 0..batch.num_rows() {
+            let key = keys.row(i).data();
+            let group = match self.groups.get_mut(key) {
+                Some(g) => g,
+                None => {
+                    let g = self.group(now)?;
+                    self.groups.entry(key.into()).or_insert(g)
+                }
+            };
+            if group.batch != this {
+                group.batch = this;
+                if self.ttl_ms.is_some_and(|ttl| group.updated.saturating_add(ttl) <= now) {
+                    // Forgotten: starts afresh.
+                    group.slots.iter_mut().for_each(|s| *s = Slot::default());
+                    group.rows = 0;
+                    group.emitted = None;
+                }
+                group.updated = now;
+                let had = group.emitted.is_some();
+                touched.push((i as u32, had));
+                if had {
+                    old.extend(kinds.iter().zip(group.slots.iter()).map(|(k, s)| s.value(*k)));
+                }
+                group.emitted = Some(Vec::new());
+            }
+            group.rows += 1;
+            for (input, slot) in inputs.iter().zip(group.slots.iter_mut()) {
+                input.update(slot, i);
+            }
+        }
+        // The changes: key row and values (`calls` per change), in emission order.
+        let mut out_keys: Vec<u32> = Vec::with_capacity(touched.len() * 2);
+        let mut out_kinds = Vec::with_capacity(touched.len() * 2);
+        let mut out_values: Vec<NativeValue> = Vec::with_capacity(touched.len() * 2 * calls);
+        // Where the next old result starts in `old` (`calls` values each; none without calls).
+        let mut next_old = 0;
+        let mut new: Vec<NativeValue> = Vec::with_capacity(calls);
+        for (first_row, had) in touched {
+            let group = self.groups.get(keys.row(first_row as usize).data()).expect("touched in this batch");
+            new.clear();
+            new.extend(kinds.iter().zip(group.slots.iter()).map(|(k, s)| s.value(*k)));
+            if !had {
+                out_keys.push(first_row);
+                out_kinds.push(RowKind::Insert);
+                out_values.extend_from_slice(&new);
+                continue;
+            }
+            let before = &old[next_old..next_old + calls];
+            next_old += calls;
+            if before != new.as_slice() {
+                out_keys.extend([first_row, first_row]);
+                out_kinds.extend([RowKind::UpdateBefore, RowKind::UpdateAfter]);
+                out_values.extend_from_slice(before);
+                out_values.extend_from_slice(&new);
+            }
+        }
+        if out_keys.is_empty() {
+            return Ok(None);
+        }
+        let value_columns = kinds
+            .iter()
+            .enumerate()
+            .map(|(c, kind)| native_agg::column_of(*kind, out_values.iter().skip(c).step_by(calls).copied()))
+            .collect();
+        self.output(&keys, &out_keys, value_columns, out_kinds).map(Some)
+    }
+
+    /// The output rows: the keys of `rows` of `keys`, then `values` (one column per call).
+    fn output(
+        &self,
+        keys: &arrow::row::Rows,
+        rows: &[u32],
+        values: Vec<ArrayRef>,
+        kinds: Vec<RowKind>,
+    ) -> Result<Changes, BoxError> {
+        let mut key_columns = self.keys.converter().convert_rows(rows.iter().map(|&i| keys.row(i as usize)))?;
+        // Without GROUP BY the encoder's one constant column is not part of the output.
+        let nkeys = self.schema.fields().len() - self.calls.len();
+        key_columns.truncate(nkeys);
+        let mut columns = Vec::with_capacity(self.schema.fields().len());
+        for (i, c) in key_columns.into_iter().chain(values).enumerate() {
+            columns.push(cast_to(c, self.schema.field(i).data_type())?);
+        }
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(kinds.len()));
+        let rows = arrow::array::RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
+        Ok(Changes::with_kinds(rows, kinds))
+    }
+
     fn restore_groups(&mut self, state: &OperatorStateReader, subtask: &SubtaskInfo) -> Result<(), BoxError> {
         for batch in keyed_state::read_keyed(state, subtask)? {
             let keys = keyed_state::keys_of(&batch)?;
@@ -106,16 +251,22 @@ impl GroupAggOperator {
                 emitted.push(keyed_state::column(&batch, &format!("out{c}"))?.clone());
             }
             for i in 0..batch.num_rows() {
-                let mut accumulators = Vec::with_capacity(self.calls.len());
-                let mut values = Vec::with_capacity(self.calls.len());
-                for (c, call) in self.calls.iter().enumerate() {
-                    let mut acc = call.accumulator(self.retracting)?;
-                    acc.merge_batch(&keyed_state::row_slices(&states[c], i))?;
-                    accumulators.push(acc);
-                    values.push(ScalarValue::try_from_array(&emitted[c], i)?);
+                let mut group = self.group(updated.value(i))?;
+                group.rows = rows.value(i);
+                if let Some(kinds) = &self.native {
+                    for (c, kind) in kinds.iter().enumerate() {
+                        group.slots[c] = Slot::from_state(*kind, &states[c], i)?;
+                    }
+                    // The output is the slots' value: nothing else to keep.
+                    group.emitted = Some(Vec::new());
+                } else {
+                    let mut values = Vec::with_capacity(self.calls.len());
+                    for (c, acc) in group.accumulators.iter_mut().enumerate() {
+                        acc.merge_batch(&keyed_state::row_slices(&states[c], i))?;
+                        values.push(ScalarValue::try_from_array(&emitted[c], i)?);
+                    }
+                    group.emitted = Some(values);
                 }
-                let group =
-                    Group { accumulators, rows: rows.value(i), emitted: Some(values), updated: updated.value(i) };
                 self.groups.insert(keys.value(i).into(), group);
             }
         }
@@ -147,9 +298,17 @@ impl Operator for GroupAggOperator {
         type Entry<'k> = (&'k [u8], i64, i64, Vec<Vec<ScalarValue>>, Vec<ScalarValue>);
         let mut entries: Vec<Entry> = Vec::with_capacity(self.groups.len());
         for (key, group) in self.groups.iter_mut() {
-            let emitted = group.emitted.as_ref().expect("a kept group has emitted its result");
-            let states = group.accumulators.iter_mut().map(|acc| acc.state()).collect::<Result<Vec<_>, _>>()?;
-            entries.push((key.as_ref(), group.rows, group.updated, states, emitted.clone()));
+            let (states, emitted) = match &self.native {
+                Some(kinds) => (
+                    kinds.iter().zip(group.slots.iter()).map(|(k, s)| s.state(*k)).collect(),
+                    kinds.iter().zip(group.slots.iter()).map(|(k, s)| s.scalar(*k)).collect(),
+                ),
+                None => (
+                    group.accumulators.iter_mut().map(|acc| acc.state()).collect::<Result<Vec<_>, _>>()?,
+                    group.emitted.clone().expect("a kept group has emitted its result"),
+                ),
+            };
+            entries.push((key.as_ref(), group.rows, group.updated, states, emitted));
         }
         let calls = self.calls.len();
         let batches = keyed_state::batches_of(
@@ -191,6 +350,12 @@ impl Operator for GroupAggOperator {
         self.sweep(now);
         for record in batch.drain(..) {
             let changes = record.value;
+            if self.native.is_some() {
+                if let Some(rows) = self.process_in_place(&changes, now)? {
+                    out.emit(StreamRecord { value: rows, timestamp: record.timestamp });
+                }
+                continue;
+            }
             let batch = &changes.rows;
             let keys = self.keys.encode(batch)?;
             let arguments = self.calls.iter().map(|c| c.arguments(batch)).collect::<Result<Vec<_>, _>>()?;
@@ -225,9 +390,8 @@ impl Operator for GroupAggOperator {
                     if key_runs.iter().all(|(accumulate, _)| !accumulate) {
                         continue;
                     }
-                    let accumulators =
-                        self.calls.iter().map(|c| c.accumulator(self.retracting)).collect::<Result<_, _>>()?;
-                    self.groups.insert(key.into(), Group { accumulators, rows: 0, emitted: None, updated: now });
+                    let group = self.group(now)?;
+                    self.groups.insert(key.into(), group);
                 }
                 let group = self.groups.get_mut(key).expect("present");
                 group.updated = now;
@@ -296,22 +460,11 @@ impl Operator for GroupAggOperator {
             if out_keys.is_empty() {
                 continue;
             }
-            let mut key_columns = self.keys.converter().convert_rows(out_keys.iter().map(|&i| keys.row(i as usize)))?;
-            // Without GROUP BY the encoder's one constant column is not part of the output.
-            let nkeys = self.schema.fields().len() - self.calls.len();
-            key_columns.truncate(nkeys);
-            let mut columns = Vec::with_capacity(self.schema.fields().len());
-            for (i, c) in key_columns.into_iter().enumerate() {
-                columns.push(cast_to(c, self.schema.field(i).data_type())?);
-            }
-            for c in 0..self.calls.len() {
-                let column = ScalarValue::iter_to_array(out_values.iter().map(|v| v[c].clone()))?;
-                columns.push(cast_to(column, self.schema.field(nkeys + c).data_type())?);
-            }
-            let n = out_kinds.len();
-            let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
-            let rows = arrow::array::RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
-            out.emit(StreamRecord { value: Changes::with_kinds(rows, out_kinds), timestamp: record.timestamp });
+            let values = (0..self.calls.len())
+                .map(|c| ScalarValue::iter_to_array(out_values.iter().map(|v| v[c].clone())))
+                .collect::<Result<Vec<_>, _>>()?;
+            let value = self.output(&keys, &out_keys, values, out_kinds)?;
+            out.emit(StreamRecord { value, timestamp: record.timestamp });
         }
         Ok(())
     }
@@ -408,6 +561,80 @@ mod tests {
         let mut restored = restore_all(|| operator(true, Some(1_000)), &clock, &snapshot, 2);
         let got = sorted(feed_keyed(&mut restored, &[0], rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])));
         assert_eq!(got, sorted(vec!["+I[2, 1, 1]".into(), "-U[1, 15, 2]".into(), "+U[1, 16, 3]".into()]));
+    }
+
+    /// `operator(false, ttl)` with the calls computed in place.
+    fn in_place(ttl_ms: Option<i64>) -> GroupAggOperator {
+        let op = operator(false, ttl_ms).computed_in_place(&bigints(&["k", "v"]));
+        assert!(op.native.is_some(), "SUM and COUNT of BIGINT are computed in place");
+        op
+    }
+
+    #[test]
+    fn slots_emit_what_the_accumulators_emit_and_checkpoints_cross_over() {
+        let clock = ManualClock::new(0);
+        let s = bigints(&["k", "v"]);
+        let inserts = |owned: &[[i64; 2]]| rows(&s, &owned.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>());
+        let first: Vec<[i64; 2]> = (0..40).map(|i| [i % 9, i]).collect();
+        // Key 2 gets a 0 (its sum stays, its count grows); key 20 is new.
+        let second = inserts(&[[2, 0], [20, 5], [3, 1], [20, 6], [3, -1]]);
+        let third: Vec<[i64; 2]> = (0..30).map(|i| [i % 13, 2 * i]).collect();
+        let mut accumulators = Harness::new(operator(false, None), &clock);
+        let mut slots = Harness::new(in_place(None), &clock);
+        for b in [inserts(&first), second.clone()] {
+            assert_eq!(slots.feed(b.clone()), accumulators.feed(b));
+        }
+        assert!(slots.feed(second.clone()).iter().any(|l| l.starts_with("-U[20, 11, 2]")));
+        accumulators.feed(second);
+        let from_slots = slots.snapshot();
+        let from_accumulators = accumulators.snapshot();
+        let expected = accumulators.feed(inserts(&third));
+        assert_eq!(slots.feed(inserts(&third)), expected);
+        // Either checkpoint restores into either kind of operator.
+        for snapshot in [&from_slots, &from_accumulators] {
+            for p in [1, 3] {
+                let mut a = restore_all(|| operator(false, None), &clock, snapshot, p);
+                let mut b = restore_all(|| in_place(None), &clock, snapshot, p);
+                let want = sorted(expected.clone());
+                assert_eq!(sorted(feed_keyed(&mut a, &[0], inserts(&third))), want, "accumulators p{p}");
+                assert_eq!(sorted(feed_keyed(&mut b, &[0], inserts(&third))), want, "slots p{p}");
+            }
+        }
+    }
+
+    /// `SELECT DISTINCT k` (a grouping without calls) emits each key once, in place too.
+    #[test]
+    fn a_grouping_without_calls_emits_each_key_once() {
+        let clock = ManualClock::new(0);
+        let input = bigints(&["k", "v"]);
+        let make = || {
+            let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+            GroupAggOperator::new(keys, Vec::new(), false, bigints(&["k"]))
+        };
+        let mut in_place = Harness::new(make().computed_in_place(&input), &clock);
+        let mut accumulators = Harness::new(make(), &clock);
+        assert!(in_place.op.native.is_some());
+        for b in [[[1i64, 1], [2, 2], [1, 3]], [[2, 4], [3, 5], [3, 6]]] {
+            let b = rows(&input, &b.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>());
+            assert_eq!(in_place.feed(b.clone()), accumulators.feed(b));
+        }
+        assert_eq!(in_place.feed(rows(&input, &[(I, &[4, 0]), (I, &[1, 0])])), ["+I[4]"]);
+    }
+
+    #[test]
+    fn slots_forget_a_group_after_the_ttl_and_refuse_retractions() {
+        let clock = ManualClock::new(1_000);
+        let s = bigints(&["k", "v"]);
+        let mut h = Harness::new(in_place(Some(1_000)), &clock);
+        assert_eq!(h.feed(rows(&s, &[(I, &[1, 10]), (I, &[2, 20])])), ["+I[1, 10, 1]", "+I[2, 20, 1]"]);
+        clock.advance(600);
+        assert_eq!(h.feed(rows(&s, &[(I, &[1, 5])])), ["-U[1, 10, 1]", "+U[1, 15, 2]"]);
+        clock.set(2_000);
+        assert_eq!(h.feed(rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])), ["+I[2, 1, 1]", "-U[1, 15, 2]", "+U[1, 16, 3]"]);
+        let mut batch = vec![StreamRecord::new(rows(&s, &[(UB, &[1, 1])]))];
+        let mut out = Emitter::new(Vec::new(), std::sync::Arc::new(clock.clone()));
+        let err = h.op.process(&mut batch, &mut out).unwrap_err();
+        assert!(err.to_string().contains("insert-only"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod interval_join;
 pub mod join;
 pub mod keyed_state;
 pub mod lookup_join;
+pub mod native_agg;
 #[cfg(test)]
 pub(crate) mod operator_harness;
 pub mod over_agg;
@@ -19,6 +20,7 @@ pub mod rank;
 pub mod record_codec;
 pub mod regular_join;
 pub mod session_window;
+pub mod sorted_rows;
 pub mod temporal_join;
 pub mod temporal_sort;
 pub mod translate;

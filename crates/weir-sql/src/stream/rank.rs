@@ -14,7 +14,7 @@
 //! Checkpoints hold each partition — its rows by sort key and what was last emitted — as
 //! bytes under its partition key ([`super::keyed_state`]).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, UInt64Array};
@@ -28,6 +28,7 @@ use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use super::batch::{cast_to, to_array, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
+use super::sorted_rows::SortedRows;
 use crate::changelog::RowKind;
 use crate::stream::KeyMap;
 
@@ -62,13 +63,10 @@ pub type RankedChange = (Arc<[u8]>, u64, RowKind);
 /// The most row data [`RankEncoders::outputs`] puts into one output batch.
 pub const OUTPUT_BATCH_BYTES: usize = 16 << 20;
 
-/// A partition's rows by sort key; rows with equal keys in tie order.
-type SortedRows = BTreeMap<Box<[u8]>, VecDeque<Arc<[u8]>>>;
-
 /// The rows of one partition in rank order, and the ranked rows last emitted for it.
 #[derive(Debug, Default)]
 pub struct Partition {
-    /// Sort key → the rows' bytes in tie order.
+    /// The rows' bytes by sort key, ties in tie order.
     rows: SortedRows,
     /// How many rows `rows` holds.
     count: usize,
@@ -84,43 +82,32 @@ impl Partition {
         if (self.count as u64) < range.end {
             return true;
         }
-        let Some((last, _)) = self.rows.last_key_value() else { return true };
+        let Some(last) = self.rows.last_key() else { return true };
         match range.kind {
             // A tie goes after the last row unless the newest come first.
-            RankKind::RowNumber => key < last.as_ref() || (range.newest_first && key == last.as_ref()),
-            RankKind::Rank | RankKind::DenseRank => key <= last.as_ref(),
+            RankKind::RowNumber => key < last || (range.newest_first && key == last),
+            RankKind::Rank | RankKind::DenseRank => key <= last,
         }
     }
 
     /// Adds a row after (or, newest first, before) the rows with an equal sort key.
     pub fn insert(&mut self, key: &[u8], row: &[u8], range: &RankRange) {
-        let peers = match self.rows.get_mut(key) {
-            Some(peers) => peers,
-            None => self.rows.entry(key.into()).or_default(),
-        };
-        if range.newest_first {
-            peers.push_front(row.into());
-        } else {
-            peers.push_back(row.into());
-        }
+        self.rows.insert(key, row, range.newest_first);
         self.count += 1;
     }
 
     /// Removes one row equal to `row` with sort key `key`; false when there is none.
     pub fn retract(&mut self, key: &[u8], row: &[u8]) -> bool {
-        let Some(peers) = self.rows.get_mut(key) else { return false };
-        let Some(at) = peers.iter().position(|r| r.as_ref() == row) else { return false };
-        peers.remove(at);
-        if peers.is_empty() {
-            self.rows.remove(key);
+        if !self.rows.remove(key, row) {
+            return false;
         }
         self.count -= 1;
         true
     }
 
     /// Every row with its sort key, in rank order.
-    fn iter(&self) -> impl Iterator<Item = (&[u8], &Arc<[u8]>)> {
-        self.rows.iter().flat_map(|(key, peers)| peers.iter().map(move |row| (key.as_ref(), row)))
+    fn iter(&self) -> super::sorted_rows::Iter<'_> {
+        self.rows.iter()
     }
 
     /// The rows within `range` with their ranks, in rank order.
@@ -173,12 +160,8 @@ impl Partition {
                 keep
             }
         };
-        while self.count > keep {
-            let Some(mut last) = self.rows.last_entry() else { break };
-            last.get_mut().pop_back();
-            if last.get().is_empty() {
-                last.remove();
-            }
+        while self.count > keep && !self.rows.is_empty() {
+            self.rows.pop_last();
             self.count -= 1;
         }
     }
@@ -188,8 +171,8 @@ impl Partition {
     /// the result count.
     pub fn changes(&mut self, range: &RankRange, with_rank: bool, out: &mut Vec<RankedChange>) {
         let now = self.ranked(range);
-        let old = std::mem::replace(&mut self.emitted, now);
-        diff(&old, &self.emitted, with_rank, out);
+        diff(&self.emitted, &now, with_rank, out);
+        self.emitted = now;
     }
 
     /// Whether the partition holds nothing and shows nothing.
@@ -202,8 +185,7 @@ impl Partition {
     /// # Errors
     /// The encoder's (never in practice).
     pub fn to_bytes(&self) -> Result<Vec<u8>, BoxError> {
-        let rows: Vec<(&[u8], Vec<&[u8]>)> =
-            self.rows.iter().map(|(k, v)| (k.as_ref(), v.iter().map(|r| r.as_ref()).collect())).collect();
+        let rows = self.rows.groups();
         let emitted: Vec<(&[u8], u64)> = self.emitted.iter().map(|(r, n)| (r.as_ref(), *n)).collect();
         Ok(bincode::serialize(&(rows, emitted))?)
     }
@@ -216,11 +198,8 @@ impl Partition {
         type Stored = (Vec<(Vec<u8>, Vec<Vec<u8>>)>, Vec<(Vec<u8>, u64)>);
         let (rows, emitted): Stored = bincode::deserialize(bytes)
             .map_err(|e| format!("a Top-N partition in the checkpoint does not decode: {e}"))?;
-        let mut p = Partition::default();
-        for (key, tied) in rows {
-            p.count += tied.len();
-            p.rows.insert(key.into(), tied.into_iter().map(Arc::from).collect());
-        }
+        let mut p = Partition { count: rows.iter().map(|(_, tied)| tied.len()).sum(), ..Partition::default() };
+        p.rows = SortedRows::from_groups(rows);
         p.emitted = emitted.into_iter().map(|(r, n)| (Arc::from(r), n)).collect();
         Ok(p)
     }
@@ -277,28 +256,11 @@ pub(crate) fn read_partitions(
 /// The changelog from `old` to `new` ranked rows (both multisets of rows).
 fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out: &mut Vec<RankedChange>) {
     // Count (row, rank) — or just rows — in both; what is left over changed.
-    let key = |(row, rank): &(Arc<[u8]>, u64)| (row.clone(), if with_rank { *rank } else { 0 });
-    let mut count: HashMap<(Arc<[u8]>, u64), i64> = HashMap::with_capacity(old.len() + new.len());
-    for e in new {
-        *count.entry(key(e)).or_default() += 1;
-    }
-    let mut removed = Vec::new();
-    for e in old {
-        let c = count.entry(key(e)).or_default();
-        if *c > 0 {
-            *c -= 1;
-        } else {
-            removed.push(e.clone());
-        }
-    }
-    let mut added: Vec<(Arc<[u8]>, u64)> = Vec::new();
-    for e in new {
-        let c = count.get_mut(&key(e)).expect("counted");
-        if *c > 0 {
-            *c -= 1;
-            added.push(e.clone());
-        }
-    }
+    let (removed, added) = if old.len() + new.len() <= SMALL_DIFF {
+        unmatched_small(old, new, with_rank)
+    } else {
+        unmatched(old, new, with_rank)
+    };
     // A row that only moved is an update of its rank (the changes of one partition are
     // few: at most the range's rows).
     let mut taken = vec![false; added.len()];
@@ -322,6 +284,63 @@ fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out
             out.push((row, rank, RowKind::Insert));
         }
     }
+}
+
+/// A row with its rank.
+type Ranked = (Arc<[u8]>, u64);
+
+/// Lists up to this long (old and new together) are matched pairwise instead of by a hash
+/// map: a Top-N's few rows, with no allocation but the results.
+const SMALL_DIFF: usize = 64;
+
+/// Whether two ranked rows are the same (`with_rank`: at the same rank).
+#[inline]
+fn same(a: &(Arc<[u8]>, u64), b: &(Arc<[u8]>, u64), with_rank: bool) -> bool {
+    (!with_rank || a.1 == b.1) && (Arc::ptr_eq(&a.0, &b.0) || a.0 == b.0)
+}
+
+/// The rows of `old` not in `new` and of `new` not in `old` (as multisets), each in its
+/// list's order: pairwise, for short lists.
+fn unmatched_small(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool) -> (Vec<Ranked>, Vec<Ranked>) {
+    let mut matched = [false; SMALL_DIFF];
+    let mut removed = Vec::new();
+    for e in old {
+        // The last copies match, so the first copies of a row that are new come out as
+        // added (as the hash map's counts have it).
+        match (0..new.len()).rev().find(|&j| !matched[j] && same(e, &new[j], with_rank)) {
+            Some(j) => matched[j] = true,
+            None => removed.push(e.clone()),
+        }
+    }
+    let added = new.iter().zip(matched).filter(|(_, m)| !m).map(|(e, _)| e.clone()).collect();
+    (removed, added)
+}
+
+/// As [`unmatched_small`], by counting the rows in a hash map.
+fn unmatched(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool) -> (Vec<Ranked>, Vec<Ranked>) {
+    let key = |(row, rank): &(Arc<[u8]>, u64)| (row.clone(), if with_rank { *rank } else { 0 });
+    let mut count: HashMap<(Arc<[u8]>, u64), i64> = HashMap::with_capacity(old.len() + new.len());
+    for e in new {
+        *count.entry(key(e)).or_default() += 1;
+    }
+    let mut removed = Vec::new();
+    for e in old {
+        let c = count.entry(key(e)).or_default();
+        if *c > 0 {
+            *c -= 1;
+        } else {
+            removed.push(e.clone());
+        }
+    }
+    let mut added = Vec::new();
+    for e in new {
+        let c = count.get_mut(&key(e)).expect("counted");
+        if *c > 0 {
+            *c -= 1;
+            added.push(e.clone());
+        }
+    }
+    (removed, added)
 }
 
 /// How rows are encoded for ranking: partition key, sort key and the whole row.
@@ -368,13 +387,24 @@ impl RankEncoders {
 
     /// The partition keys, sort keys and whole rows of `batch`.
     pub fn encode(&self, batch: &RecordBatch) -> Result<(Rows, Rows, Rows), BoxError> {
+        let (keys, sort) = self.encode_keys(batch)?;
+        Ok((keys, sort, self.rows.convert_columns(batch.columns())?))
+    }
+
+    /// The partition keys and sort keys of `batch`.
+    pub fn encode_keys(&self, batch: &RecordBatch) -> Result<(Rows, Rows), BoxError> {
         let n = batch.num_rows();
         let sort = self.sort.iter().map(|e| to_array(e.evaluate(batch)?, n)).collect::<Result<Vec<_>, BoxError>>()?;
-        Ok((
-            self.partition.encode(batch)?,
-            self.sort_converter.convert_columns(&sort)?,
-            self.rows.convert_columns(batch.columns())?,
-        ))
+        Ok((self.partition.encode(batch)?, self.sort_converter.convert_columns(&sort)?))
+    }
+
+    /// The whole rows `indices` (ascending) of `batch`, in that order.
+    pub fn encode_rows(&self, batch: &RecordBatch, indices: &[u32]) -> Result<Rows, BoxError> {
+        if indices.len() == batch.num_rows() {
+            return Ok(self.rows.convert_columns(batch.columns())?);
+        }
+        let indices = arrow::array::UInt32Array::from(indices.to_vec());
+        Ok(self.rows.convert_columns(&super::batch::take_all(batch, &indices)?)?)
     }
 
     /// Ranked rows as output batches of at most [`OUTPUT_BATCH_BYTES`] of row data each: one
@@ -421,6 +451,9 @@ impl RankOperator {
     }
 
     fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
+        if !self.retracting && (0..changes.len()).all(|i| changes.kind(i).is_accumulate()) {
+            return self.apply_inserts(changes);
+        }
         let (keys, sort, rows) = self.encoders.encode(&changes.rows)?;
         let mut out = Vec::new();
         for i in 0..changes.len() {
@@ -450,6 +483,39 @@ impl RankOperator {
                 if partition.is_empty() {
                     self.partitions.remove(key);
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Self::apply`] for an insert-only input, where a partition keeps only its top rows.
+    /// A row its partition does not admit before the batch is not admitted later in it
+    /// either (rows only come in, so the bar only rises): only the rows admitted before the
+    /// batch are encoded whole (q19 ranks most bids out at once).
+    fn apply_inserts(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
+        let (keys, sort) = self.encoders.encode_keys(&changes.rows)?;
+        let candidates: Vec<u32> = (0..changes.len() as u32)
+            .filter(|&i| {
+                let (key, sort_key) = (keys.row(i as usize).data(), sort.row(i as usize).data());
+                self.partitions.get(key).is_none_or(|p| p.admits(sort_key, &self.range))
+            })
+            .collect();
+        let mut out = Vec::new();
+        if candidates.is_empty() {
+            return Ok(out);
+        }
+        let rows = self.encoders.encode_rows(&changes.rows, &candidates)?;
+        for (c, &i) in candidates.iter().enumerate() {
+            let key = keys.row(i as usize).data();
+            let partition = match self.partitions.get_mut(key) {
+                Some(p) => p,
+                None => self.partitions.entry(key.into()).or_default(),
+            };
+            let sort_key = sort.row(i as usize).data();
+            if partition.admits(sort_key, &self.range) {
+                partition.insert(sort_key, rows.row(c).data(), &self.range);
+                partition.truncate(&self.range);
+                partition.changes(&self.range, self.encoders.with_rank, &mut out);
             }
         }
         Ok(out)
@@ -601,6 +667,62 @@ mod restore_tests {
         let out = bigints(&["k", "v", "rn"]);
         let range = RankRange { kind: RankKind::RowNumber, start: 1, end: 2, newest_first: false };
         RankOperator::new(RankEncoders::new(keys, sort, &input, out, true).unwrap(), range, true)
+    }
+
+    /// `operator()` with another range, over an insert-only input when not `retracting`.
+    fn ranking(kind: RankKind, end: u64, newest_first: bool, retracting: bool) -> RankOperator {
+        let input = bigints(&["k", "v"]);
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        let sort = vec![(columns(&input, &[1]).remove(0), true, false)];
+        let out = bigints(&["k", "v", "rn"]);
+        let range = RankRange { kind, start: 1, end, newest_first };
+        RankOperator::new(RankEncoders::new(keys, sort, &input, out, true).unwrap(), range, retracting)
+    }
+
+    /// Over inserts, the Top-N that keeps only its top rows (and encodes only the rows its
+    /// partitions admit before each batch) emits exactly what the one keeping every row
+    /// does: rows rejected before the batch, rows admitted and pushed out within it, ties.
+    #[test]
+    fn insert_only_top_n_emits_what_the_retracting_one_does() {
+        let clock = ManualClock::new(0);
+        let s = bigints(&["k", "v"]);
+        let batches: Vec<Vec<[i64; 2]>> = vec![
+            (0..12).map(|i| [i % 3, (i * 7) % 10]).collect(),
+            // Mostly below each partition's top: rejected before the batch.
+            (0..12).map(|i| [i % 3, i % 4]).collect(),
+            // Admitted before the batch, then pushed out by a later row of it; ties.
+            vec![[0, 8], [0, 9], [0, 10], [0, 10], [1, 9], [5, 1], [5, 1], [1, 100]],
+        ];
+        for (kind, end, newest_first) in
+            [(RankKind::RowNumber, 2, false), (RankKind::RowNumber, 1, true), (RankKind::Rank, 3, false)]
+        {
+            let mut kept = Harness::new(ranking(kind, end, newest_first, false), &clock);
+            let mut all = Harness::new(ranking(kind, end, newest_first, true), &clock);
+            for b in &batches {
+                let changes = rows(&s, &b.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>());
+                assert_eq!(kept.feed(changes.clone()), all.feed(changes), "{kind:?} top {end}");
+            }
+            let held: usize = kept.op.partitions.values().map(|p| p.count).sum();
+            assert!(held <= 16, "only the top rows of the 4 partitions are kept: {held}");
+        }
+    }
+
+    #[test]
+    fn small_and_large_diffs_find_the_same_changes() {
+        let row = |b: u8| -> Arc<[u8]> { Arc::from(vec![b; 3]) };
+        // Lists with repeats, moves and rows entering and leaving.
+        let lists: Vec<Vec<(Arc<[u8]>, u64)>> = (0..6u8)
+            .map(|seed| (0..(seed as u64 * 3)).map(|i| (row((i as u8 * (seed + 1)) % 7), i % 4 + 1)).collect())
+            .collect();
+        for old in &lists {
+            for new in &lists {
+                for with_rank in [false, true] {
+                    let small = unmatched_small(old, new, with_rank);
+                    let large = unmatched(old, new, with_rank);
+                    assert_eq!(small, large, "{old:?} → {new:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -834,6 +834,7 @@ impl<'e> Translator<'e> {
                     retracting,
                     out_schema.clone(),
                 )
+                .computed_in_place(&arrow_in)
                 .with_state_ttl(ttl))
             })
             .set_parallelism(parallelism);
