@@ -223,4 +223,43 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("windows in the checkpoint do not decode"), "{err}");
     }
+
+    #[test]
+    fn read_key_groups_reads_only_the_subtasks_key_groups_and_every_header() {
+        // Keyed state of 2 old subtasks, as items; subtask 0 of 4 owns keys of only one.
+        let items: Vec<RestoredItem> = (0..2)
+            .map(|i| {
+                let mut heap = HeapKeyedStateBackend::<u64>::new(KeyGroupRange::for_operator(MAX, 2, i));
+                let id = heap.register::<u64>("n", weir_state::StateKind::Value).unwrap();
+                for k in 0..500u64 {
+                    let kg = assign_to_key_group(&k, MAX);
+                    if KeyedStateBackend::key_group_range(&heap).contains(kg) {
+                        KeyedStateBackend::put(&mut heap, id, kg, &k, k).unwrap();
+                    }
+                }
+                RestoredItem::bytes(KeyedStateBackend::snapshot(&heap).unwrap().to_bytes().unwrap())
+            })
+            .collect();
+        let range = KeyGroupRange::for_operator(MAX, 4, 0);
+        let snapshots = read_key_groups(&items, range).unwrap();
+        assert_eq!(snapshots.len(), 2, "one snapshot per old subtask");
+        assert!(snapshots.iter().all(|s| s.states.len() == 1), "the declarations even without our key groups");
+        let read: Vec<usize> = snapshots.iter().flat_map(|s| s.key_groups.iter().map(|kg| kg.key_group)).collect();
+        assert!(!read.is_empty() && read.iter().all(|kg| range.contains(*kg)), "{read:?}");
+        assert!(snapshots[1].key_groups.is_empty(), "old subtask 1 holds none of them");
+
+        // Either way of keeping them restores the same state.
+        let mut heaps = [(); 2].map(|_| HeapKeyedStateBackend::<u64>::new(range));
+        for heap in &mut heaps {
+            heap.register::<u64>("n", weir_state::StateKind::Value).unwrap();
+        }
+        PendingKeyedState::Unread(items).restore_into(&mut heaps[0]).unwrap();
+        PendingKeyedState::Read(snapshots).restore_into(&mut heaps[1]).unwrap();
+        let [a, b] = heaps.map(|h| KeyedStateBackend::snapshot(&h).unwrap());
+        assert!(!a.key_groups.is_empty());
+        assert_eq!(a, b);
+
+        let err = read_key_groups(&[RestoredItem::bytes(vec![1, 2])], range).unwrap_err();
+        assert!(err.to_string().contains("not a keyed state snapshot"), "{err}");
+    }
 }
