@@ -18,7 +18,8 @@
 //! Each side's buffer is keyed state (one sorted map from timestamp to records per key),
 //! so a record finds its matches with one range lookup instead of scanning the buffer.
 //! Checkpoints write both buffers and the cleanup timers by key group; the watermark is
-//! not written (as in Flink, it comes again from upstream).
+//! not written (as in Flink, it comes again from upstream). A restore reads the buffers
+//! of the subtask's own key groups only, one key group at a time.
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ use weir_state::{HeapKeyedStateBackend, Key, StateError, StateId, StateKind, Sta
 use crate::functions::Collector;
 use crate::join::{JoinBounds, JoinContext, JoinSide, ProcessJoinFunction};
 use crate::operators::key_group_blobs::{
-    decode_backends, restore_timers, snapshot_backend, snapshot_timers, KEYED_STATE, TIMERS,
+    restore_backend, restore_timers, snapshot_backend, snapshot_timers, KEYED_STATE, TIMERS,
 };
 
 /// One side's buffered records of one key, by timestamp, in arrival order per timestamp.
@@ -178,8 +179,9 @@ where
     type Out = O;
 
     fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
-        // Both buffers are declared when the operator is made, so they restore at once.
-        self.backend.restore(&decode_backends(state.keyed(KEYED_STATE))?)?;
+        // Both buffers are declared when the operator is made, so they restore at once, one
+        // key group at a time (the other subtasks' key groups are not read).
+        restore_backend(&mut self.backend, &state.keyed_items(KEYED_STATE))?;
         restore_timers(&mut self.cleanup, self.backend.key_group_range(), state.keyed(TIMERS))
     }
 

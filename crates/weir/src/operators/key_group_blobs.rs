@@ -140,13 +140,58 @@ where
     state.keyed_async(KEYED_STATE, Box::new(move || Ok(serialize()?.to_bytes()?)));
 }
 
-/// The keyed state snapshots of `blobs` (written by [`snapshot_backend`]), to restore
-/// once the operator's states are declared.
+/// This subtask's key groups of the keyed state in `items` (the entry [`KEYED_STATE`], one
+/// item per old subtask), read one key group at a time as [`restore_backend`] reads them,
+/// as one snapshot per item: for a heap operator that takes structures of its own out of
+/// the snapshots (an embedded checkpoint's windows) before its backend restores the rest.
+/// Only the key groups in `range` are read, so the snapshots hold no more than the heap
+/// will.
 ///
 /// # Errors
-/// Bytes that are not a keyed state snapshot.
-pub(crate) fn decode_backends(blobs: &[Vec<u8>]) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
-    Ok(blobs.iter().map(|b| KeyedStateSnapshot::from_bytes(b)).collect::<Result<Vec<_>, _>>()?)
+/// Items that are not keyed state snapshots, or storage that fails.
+pub(crate) fn read_key_groups(
+    items: &[RestoredItem],
+    range: KeyGroupRange,
+) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
+    let mut snapshots = Vec::with_capacity(items.len());
+    for item in items {
+        let mut source = item.key_groups(range)?;
+        let header = source.header().clone();
+        let mut key_groups = Vec::new();
+        while let Some(kg) = source.next_key_group()? {
+            key_groups.push(kg.snapshot);
+        }
+        snapshots.push(KeyedStateSnapshot { format_version: header.format_version, states: header.states, key_groups });
+    }
+    Ok(snapshots)
+}
+
+/// Keyed state of a checkpoint, kept until the operator's states are declared.
+#[derive(Debug)]
+pub(crate) enum PendingKeyedState {
+    /// Not read yet: [`restore_backend`] reads it one key group at a time.
+    Unread(Vec<RestoredItem>),
+    /// Already read by [`read_key_groups`] (only this subtask's key groups).
+    Read(Vec<KeyedStateSnapshot>),
+}
+
+impl Default for PendingKeyedState {
+    fn default() -> Self {
+        PendingKeyedState::Unread(Vec::new())
+    }
+}
+
+impl PendingKeyedState {
+    /// Restores the state into `backend`, whose states are declared now.
+    ///
+    /// # Errors
+    /// As [`restore_backend`].
+    pub(crate) fn restore_into<K: Key>(self, backend: &mut impl KeyedStateBackend<K>) -> Result<(), BoxError> {
+        match self {
+            PendingKeyedState::Unread(items) => restore_backend(backend, &items),
+            PendingKeyedState::Read(snapshots) => Ok(backend.restore(&snapshots)?),
+        }
+    }
 }
 
 /// Restores into `backend` its key groups of the keyed state in `items` (the entry

@@ -5,7 +5,8 @@
 //! record), for more keys than memory holds. Checkpoints write them by key group — the
 //! embedded backend's key group by key group through its cut, incrementally when
 //! configured — in the same snapshot format either way, so a job resumes with them at
-//! any parallelism, on either backend.
+//! any parallelism, on either backend. A restore reads only the subtask's own key groups,
+//! one at a time, so the embedded backend restores more values than memory holds.
 
 use weir_core::key_group::assign_to_key_group;
 use weir_core::StreamRecord;
@@ -13,7 +14,7 @@ use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use weir_state::{Key, KeyedStateBackend, StateBackend, StateBackendConfig, StateId, StateKind, StateValue};
 
-use super::key_group_blobs::{decode_backends, snapshot_backend, KEYED_STATE};
+use super::key_group_blobs::{restore_backend, snapshot_backend, KEYED_STATE};
 
 /// Keeps one accumulated value per key and emits it after every record (Flink's
 /// `StreamGroupedReduceOperator`): the first record of a key is emitted as it is, each
@@ -62,8 +63,9 @@ where
     type Out = T;
 
     fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
-        // The one state is declared when the operator is made, so it restores at once.
-        Ok(self.backend.restore(&decode_backends(state.keyed(KEYED_STATE))?)?)
+        // The one state is declared when the operator is made, so it restores at once, one
+        // key group at a time.
+        restore_backend(&mut self.backend, &state.keyed_items(KEYED_STATE))
     }
 
     fn snapshot_state(&mut self, state: &mut OperatorStateWriter) -> Result<(), BoxError> {

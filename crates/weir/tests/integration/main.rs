@@ -18,6 +18,7 @@ mod keyed_connect;
 mod keyed_state;
 mod parallelism;
 mod partitioners;
+mod restore_by_key_group;
 mod side_outputs_broadcast;
 mod sources_sinks;
 mod termination;

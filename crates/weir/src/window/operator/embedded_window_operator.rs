@@ -21,7 +21,9 @@
 //! Timers are in the backend too ([`LsmTimerService`]). Checkpoints write the backend's
 //! cut — windows, timers and the window function's state, key group by key group and
 //! incrementally when configured. A checkpoint of either store restores into either
-//! (`stored_windows`).
+//! (`stored_windows`); the backend's part of it is read after `open`, only the
+//! subtask's own key groups and one at a time, so window state larger than memory
+//! restores within the budget too.
 //!
 //! Invariant, as on the heap: a window's row exists exactly as long as the window is
 //! open, and every stored timer of (key, window) is listed in its row.
@@ -32,11 +34,12 @@ use std::marker::PhantomData;
 use weir_core::key_group::assign_to_key_group;
 use weir_core::record::NO_TIMESTAMP;
 use weir_core::{StreamRecord, Watermark};
+use weir_runtime::restored_item::RestoredItem;
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use weir_state::{
-    AsBackendRef, Key, KeyedStateBackend, KeyedStateSnapshot, LsmKeyedStateBackend, LsmTimerService,
-    StateBackendConfig, StateId, StateKind, Timer, TimerSnapshot,
+    AsBackendRef, Key, KeyedStateBackend, LsmKeyedStateBackend, LsmTimerService, StateBackendConfig, StateId,
+    StateKind, Timer, TimerSnapshot,
 };
 
 use super::stored_windows::{ChunkId, Row, SavedWindow, CHUNKS, ROWS, SETS, TIMER_STATE, WINDOWS};
@@ -44,7 +47,7 @@ use super::timer_store::{embedded, TimerStore};
 use super::window_core::{WindowCore, WindowEntry};
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::{RuntimeContext, TimeDomain};
-use crate::operators::key_group_blobs::{decode_backends, KeyGroupBlobs, KEYED_STATE, TIMERS};
+use crate::operators::key_group_blobs::{restore_backend, KeyGroupBlobs, KEYED_STATE, TIMERS};
 use crate::window::assigner::WindowAssignerContext;
 use crate::window::function::{WindowContents, WindowStateKey};
 use crate::window::{Trigger, TriggerResult, WindowAssigner};
@@ -115,9 +118,9 @@ where
     assigned: Vec<A::W>,
     candidates: Vec<A::W>,
     merges: Vec<(A::W, Vec<A::W>)>,
-    /// The backend's state read from a checkpoint, restored after `open` declared the
-    /// window function's states.
-    pending: Vec<KeyedStateSnapshot>,
+    /// The backend's state in a checkpoint (not read yet), restored one key group at a
+    /// time after `open` declared the window function's states.
+    pending: Vec<RestoredItem>,
     _t: PhantomData<fn(T)>,
 }
 
@@ -607,14 +610,14 @@ where
 
     fn initialize_state(&mut self, state: &OperatorStateReader) -> Result<(), BoxError> {
         self.restore_heap_windows(state)?;
-        self.pending = decode_backends(state.keyed(KEYED_STATE))?;
+        self.pending = state.keyed_items(KEYED_STATE);
         Ok(())
     }
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
         self.core.contents.open(&mut RuntimeContext { subtask, backend: self.core.backend.backend_ref() })?;
         let pending = std::mem::take(&mut self.pending);
-        self.core.backend.restore(&pending)?;
+        restore_backend(&mut self.core.backend, &pending)?;
         let b = embedded(&mut self.core.backend)?;
         self.core.timers.reload(b)?;
         Ok(())

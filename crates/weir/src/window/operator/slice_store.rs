@@ -9,8 +9,9 @@
 //! | embedded | state [`SLICE_STATE`] of the backend: `(key, None)` → [`SavedSlices`] | state [`SLICE_TIMERS`] |
 //!
 //! The embedded store's states are written with the backend's cut (entry `keyed-state`,
-//! key group by key group, incrementally when configured). A checkpoint of either store
-//! restores into either: the accumulators are `WindowContents::save` bytes in both.
+//! key group by key group, incrementally when configured), and restored the same way:
+//! after `open`, the subtask's own key groups only, one at a time. A checkpoint of either
+//! store restores into either: the accumulators are `WindowContents::save` bytes in both.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,7 +26,7 @@ use weir_state::{
 
 use super::timer_store::{embedded, TimerStore};
 use crate::operators::key_group_blobs::{
-    decode_backends, restore_timers, snapshot_timers, KeyGroupBlobs, KEYED_STATE, TIMERS,
+    read_key_groups, restore_timers, snapshot_timers, KeyGroupBlobs, PendingKeyedState, KEYED_STATE, TIMERS,
 };
 use crate::window::function::{WindowContents, WindowStateKey};
 use crate::window::TimeWindow;
@@ -155,14 +156,15 @@ pub(crate) trait SliceStore<K: Key, A>: Sized + Send + 'static {
     ) -> Result<(), BoxError>;
 
     /// Reads the slices and timers of a checkpoint of either store; returns the
-    /// backend's state, to restore after `open`.
+    /// backend's state, to restore after `open` (the embedded store's unread, to restore
+    /// one key group at a time).
     fn restore<T, C: WindowContents<K, T, TimeWindow, Acc = A>>(
         &mut self,
         timers: &mut Self::Timers,
         backend: &mut SliceBackend<K>,
         contents: &C,
         state: &OperatorStateReader,
-    ) -> Result<Vec<KeyedStateSnapshot>, BoxError>;
+    ) -> Result<PendingKeyedState, BoxError>;
 
     /// The backend's state was restored.
     fn restored(&mut self, timers: &mut Self::Timers, backend: &mut SliceBackend<K>) -> Result<(), BoxError>;
@@ -257,20 +259,22 @@ impl<K: Key, A: Send + 'static> SliceStore<K, A> for StateTable<K, KeySlices<A>>
         backend: &mut SliceBackend<K>,
         contents: &C,
         state: &OperatorStateReader,
-    ) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
+    ) -> Result<PendingKeyedState, BoxError> {
         let range = backend.key_group_range();
         KeyGroupBlobs::restore(state.keyed(SLICES), range, "window slices", |key_group, key: K, saved| {
             self.insert(key_group, &key, load(contents, saved)?);
             Ok(())
         })?;
         restore_timers(timers, range, state.keyed(TIMERS))?;
-        let mut pending = decode_backends(state.keyed(KEYED_STATE))?;
+        // Only this subtask's key groups are read; a checkpoint of the embedded store holds
+        // the slices and timers in them.
+        let mut pending = read_key_groups(&state.keyed_items(KEYED_STATE), range)?;
         let from_embedded = take_embedded(&mut pending, range, |key_group, key: K, saved| {
             self.insert(key_group, &key, load(contents, saved)?);
             Ok(())
         })?;
         timers.restore(range, &from_embedded)?;
-        Ok(pending)
+        Ok(PendingKeyedState::Read(pending))
     }
 
     fn restored(&mut self, _: &mut Self::Timers, _: &mut SliceBackend<K>) -> Result<(), BoxError> {
@@ -370,7 +374,7 @@ impl<K: Key, A: Send + 'static> SliceStore<K, A> for EmbeddedSlices<A> {
         backend: &mut SliceBackend<K>,
         _: &C,
         state: &OperatorStateReader,
-    ) -> Result<Vec<KeyedStateSnapshot>, BoxError> {
+    ) -> Result<PendingKeyedState, BoxError> {
         let range = backend.key_group_range();
         let b = embedded(backend)?;
         // A checkpoint of the heap store: its slices and timers are entries of their own.
@@ -389,7 +393,7 @@ impl<K: Key, A: Send + 'static> SliceStore<K, A> for EmbeddedSlices<A> {
             .map(|bytes| decode::<TimerSnapshot>("timers", bytes))
             .collect::<Result<Vec<_>, _>>()?;
         timers.restore_from_heap(b, range, &heap_timers)?;
-        decode_backends(state.keyed(KEYED_STATE))
+        Ok(PendingKeyedState::Unread(state.keyed_items(KEYED_STATE)))
     }
 
     fn restored(&mut self, timers: &mut Self::Timers, backend: &mut SliceBackend<K>) -> Result<(), BoxError> {

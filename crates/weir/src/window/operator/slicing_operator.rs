@@ -35,14 +35,14 @@ use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 use weir_state::{
-    AsBackendRef, HeapKeyedStateBackend, Key, KeyedStateBackend, KeyedStateSnapshot, StateBackend, StateBackendConfig,
-    StateTable, Timer, TimerService,
+    AsBackendRef, HeapKeyedStateBackend, Key, StateBackend, StateBackendConfig, StateTable, Timer, TimerService,
 };
 
 use super::slice_store::{EmbeddedSlices, KeySlices, SliceBackend, SliceStore, SliceTimer};
 use super::timer_store::TimerStore;
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::{RuntimeContext, TimeDomain};
+use crate::operators::key_group_blobs::PendingKeyedState;
 use crate::window::assigner::SliceSpec;
 use crate::window::function::{FireScope, WindowContents, WindowContext};
 use crate::window::TimeWindow;
@@ -116,8 +116,8 @@ where
     backend: SliceBackend<K>,
     watermark: i64,
     max_parallelism: usize,
-    /// The backend's state read from a checkpoint, restored after `open`.
-    pending: Vec<KeyedStateSnapshot>,
+    /// The backend's state in a checkpoint, restored after `open`.
+    pending: PendingKeyedState,
     _t: PhantomData<fn(T)>,
 }
 
@@ -211,7 +211,7 @@ where
             backend,
             watermark: i64::MIN,
             max_parallelism: subtask.max_parallelism,
-            pending: Vec::new(),
+            pending: PendingKeyedState::default(),
             _t: PhantomData,
         }
     }
@@ -432,8 +432,7 @@ where
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
         self.contents.open(&mut RuntimeContext { subtask, backend: self.backend.backend_ref() })?;
-        let pending = std::mem::take(&mut self.pending);
-        self.backend.restore(&pending)?;
+        std::mem::take(&mut self.pending).restore_into(&mut self.backend)?;
         self.keys.restored(&mut self.timers, &mut self.backend)
     }
 

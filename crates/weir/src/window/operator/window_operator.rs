@@ -26,7 +26,8 @@
 //! the window function's keyed state. Entries and timers come from the same moment, so
 //! the invariant holds after a restore at any parallelism. A checkpoint of the embedded
 //! variant ([`EmbeddedWindowOperator`](super::embedded_window_operator::EmbeddedWindowOperator))
-//! restores here too: its windows and timers are read out of its backend's snapshot.
+//! restores here too: its windows and timers are read out of its backend's snapshot, of
+//! which only the subtask's own key groups are read.
 //!
 //! This is the operator of jobs whose keyed state is on the heap (`hashmap`, the
 //! default); the window logic both variants share is `WindowCore`.
@@ -49,7 +50,7 @@ use super::window_core::{WindowCore, WindowEntry};
 use super::{missing_timestamp, Out, WindowSettings};
 use crate::functions::{RuntimeContext, TimeDomain};
 use crate::operators::key_group_blobs::{
-    decode_backends, restore_timers, snapshot_backend, snapshot_timers, KeyGroupBlobs, KEYED_STATE, TIMERS,
+    read_key_groups, restore_timers, snapshot_backend, snapshot_timers, KeyGroupBlobs, KEYED_STATE, TIMERS,
 };
 use crate::window::assigner::WindowAssignerContext;
 use crate::window::function::WindowContents;
@@ -304,9 +305,9 @@ where
             },
         )?;
         restore_timers(&mut self.core.timers, range, state.keyed(TIMERS))?;
-        let mut pending = decode_backends(state.keyed(KEYED_STATE))?;
-        // A checkpoint of the embedded variant holds the windows and timers as states of
-        // its backend: they come here instead.
+        // Only this subtask's key groups are read. A checkpoint of the embedded variant
+        // holds the windows and timers as states of its backend: they come here instead.
+        let mut pending = read_key_groups(&state.keyed_items(KEYED_STATE), range)?;
         let contents = &mut self.core.contents;
         let timers = stored_windows::take_embedded::<K, T, A::W, C, TR::State>(
             &mut pending,
