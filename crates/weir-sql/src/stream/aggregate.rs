@@ -112,7 +112,9 @@ impl AggCall {
         }
         let name = self.function.fun().name().to_lowercase();
         let distinct = self.function.is_distinct();
-        if !distinct && matches!(name.as_str(), "count" | "sum" | "avg" | "listagg" | "first_value" | "last_value") {
+        if !distinct
+            && matches!(name.as_str(), "count" | "sum" | "avg" | "listagg" | "collect" | "first_value" | "last_value")
+        {
             return Ok(());
         }
         // VarianceWithRetract takes its state back exactly.

@@ -170,6 +170,25 @@ fn distinct_aggregates_of_an_updating_input_are_checkpointed() {
 }
 
 #[test]
+fn collect_of_an_updating_input_is_checkpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, ck) = (dir.path().join("out"), dir.path().join("ck"));
+    // As above: keys move from the group of count 428 to that of 429 as rows arrive, each
+    // move retracting the key from one multiset and adding it to the other.
+    let sql = format!(
+        "SET 'execution.checkpointing.interval' = '30 ms'; SET 'execution.checkpointing.dir' = '{}';
+         {} INSERT INTO sums SELECT c, CARDINALITY(COLLECT(k)), SUM(k) FROM
+           (SELECT id % 7 AS k, COUNT(*) AS c FROM gen GROUP BY id % 7) GROUP BY c;",
+        ck.display(),
+        tables(&out, 3000, 6000)
+    );
+    let session = run(&sql).unwrap();
+    let job = session.last_job().expect("a job ran");
+    assert!(job.completed_checkpoints.len() >= 2, "checkpoints: {:?}", job.completed_checkpoints);
+    assert_eq!(final_rows(&out), vec![(428, 3, 11), (429, 4, 10)]);
+}
+
+#[test]
 fn an_over_aggregation_of_an_updating_input_is_checkpointed() {
     let dir = tempfile::tempdir().unwrap();
     let (out, ck) = (dir.path().join("out"), dir.path().join("ck"));
