@@ -9,8 +9,6 @@
 //! position between two chunks is exactly the one the line-by-line reader would have
 //! recorded after the chunk's last line.
 
-use std::collections::VecDeque;
-use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,9 +16,7 @@ use memmap2::Mmap;
 use weir_core::StreamRecord;
 use weir_runtime::{Boundedness, BoxError, ReadStatus, ReaderOutput, Source, SourceReader, SubtaskInfo};
 
-use crate::error::ConnectorError;
-use crate::file_source::{FileEnumerator, FileSource, FileSplit};
-use crate::line_reader::LineReader;
+use crate::file_source::{FileEnumerator, FileSource, FileSplit, ReaderFiles};
 
 /// At most this many bytes of lines in a chunk (a longer line is a chunk of its own).
 pub const CHUNK_MAX_BYTES: usize = 4 << 20;
@@ -196,21 +192,14 @@ impl Source for FileChunkSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<FileChunkReader, BoxError> {
-        Ok(FileChunkReader {
-            pending: VecDeque::new(),
-            current: None,
-            split_id: 0,
-            whole_files: self.files.reads_whole_files(),
-        })
+        Ok(FileChunkReader { files: ReaderFiles::default(), whole_files: self.files.reads_whole_files() })
     }
 }
 
 /// Reads its files one after another, a chunk of up to `max` lines per poll.
 #[derive(Debug)]
 pub struct FileChunkReader {
-    pending: VecDeque<FileSplit>,
-    current: Option<(FileSplit, Arc<Path>, LineReader)>,
-    split_id: u64,
+    files: ReaderFiles,
     whole_files: bool,
 }
 
@@ -219,16 +208,12 @@ impl SourceReader for FileChunkReader {
     type Split = FileSplit;
 
     fn add_split(&mut self, split: FileSplit) -> Result<(), BoxError> {
-        self.pending.push_back(split);
+        self.files.add(split);
         Ok(())
     }
 
     fn snapshot_state(&mut self) -> Result<Vec<FileSplit>, BoxError> {
-        let current = self
-            .current
-            .as_ref()
-            .map(|(split, _, lines)| FileSplit { resume: Some(lines.position()), ..split.clone() });
-        Ok(current.into_iter().chain(self.pending.iter().cloned()).collect())
+        Ok(self.files.snapshot())
     }
 
     /// One chunk (or, for whole files, up to `max` files) per poll: `max` bounds the lines
@@ -239,39 +224,19 @@ impl SourceReader for FileChunkReader {
         }
         if self.whole_files {
             let mut produced = 0;
-            while produced < max {
-                let Some(split) = self.pending.pop_front() else { break };
-                self.split_id += 1;
-                out.start_split(self.split_id);
-                // A resumed whole file was read before the checkpoint (files are read at once).
-                if split.resume.is_none_or(|p| p.offset == 0) {
-                    let bytes = fs::read(&split.path).map_err(|e| ConnectorError::io("read", &split.path, e))?;
-                    out.push(StreamRecord::new(FileChunk::whole_file(Arc::from(split.path.as_path()), bytes)));
-                }
-                out.finish_split(self.split_id);
+            while produced < max && self.files.read_whole_file(out, FileChunk::whole_file)? {
                 produced += 1;
             }
             return Ok(if produced > 0 { ReadStatus::MoreAvailable } else { ReadStatus::NeedsSplit });
         }
         loop {
-            if self.current.is_none() {
-                let Some(split) = self.pending.pop_front() else { return Ok(ReadStatus::NeedsSplit) };
-                let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?;
-                let path: Arc<Path> = Arc::from(split.path.as_path());
-                self.current = Some((split, path, lines));
-                self.split_id += 1;
-                out.start_split(self.split_id);
-            }
-            let (_, path, lines) = self.current.as_mut().expect("a file is open");
+            let Some((path, lines)) = self.files.open(out)? else { return Ok(ReadStatus::NeedsSplit) };
             match lines.next_chunk(path, max, CHUNK_MAX_BYTES)? {
                 Some(chunk) => {
                     out.push(StreamRecord::new(chunk));
                     return Ok(ReadStatus::MoreAvailable);
                 }
-                None => {
-                    self.current = None;
-                    out.finish_split(self.split_id);
-                }
+                None => self.files.close(out),
             }
         }
     }
@@ -279,13 +244,14 @@ impl SourceReader for FileChunkReader {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::io::Write;
     use std::path::PathBuf;
 
     use weir_runtime::{SplitAssignment, SplitEnumerator};
 
     use super::*;
-    use crate::line_reader::FilePosition;
+    use crate::line_reader::{FilePosition, LineReader};
 
     const CONTENTS: &[&[u8]] = &[
         b"",

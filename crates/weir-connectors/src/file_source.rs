@@ -169,7 +169,7 @@ impl Source for FileSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<Self::Reader, BoxError> {
-        Ok(FileReader { pending: VecDeque::new(), current: None, split_id: 0, whole_files: self.whole_files })
+        Ok(FileReader { files: ReaderFiles::default(), whole_files: self.whole_files })
     }
 }
 
@@ -262,29 +262,78 @@ impl SplitEnumerator for FileEnumerator {
     }
 }
 
-/// Reads its files one after another.
-#[derive(Debug)]
-pub struct FileReader {
+/// A reader's files: the splits still to read and the one open, with the id of its
+/// current split in the reader's output. Shared by [`FileReader`] (a record per line) and
+/// [`FileChunkReader`](crate::file_chunk::FileChunkReader) (a record per chunk of lines).
+#[derive(Debug, Default)]
+pub(crate) struct ReaderFiles {
     pending: VecDeque<FileSplit>,
     current: Option<(FileSplit, Arc<Path>, LineReader)>,
     split_id: u64,
-    whole_files: bool,
 }
 
-impl FileReader {
-    /// Reads the next pending file as one record; `false` when none is pending.
-    fn read_whole_file(&mut self, out: &mut ReaderOutput<FileLine>) -> Result<bool, BoxError> {
+impl ReaderFiles {
+    pub(crate) fn add(&mut self, split: FileSplit) {
+        self.pending.push_back(split);
+    }
+
+    /// The open file at its current position, then the pending ones.
+    pub(crate) fn snapshot(&self) -> Vec<FileSplit> {
+        let current = self
+            .current
+            .as_ref()
+            .map(|(split, _, lines)| FileSplit { resume: Some(lines.position()), ..split.clone() });
+        current.into_iter().chain(self.pending.iter().cloned()).collect()
+    }
+
+    /// Reads the next pending file whole, as the record `wrap` makes of its path and bytes;
+    /// `false` when none is pending.
+    pub(crate) fn read_whole_file<T>(
+        &mut self,
+        out: &mut ReaderOutput<T>,
+        wrap: impl FnOnce(Arc<Path>, Vec<u8>) -> T,
+    ) -> Result<bool, BoxError> {
         let Some(split) = self.pending.pop_front() else { return Ok(false) };
         self.split_id += 1;
         out.start_split(self.split_id);
         // A resumed whole file was read before the checkpoint (files are read at once).
         if split.resume.is_none_or(|p| p.offset == 0) {
             let bytes = fs::read(&split.path).map_err(|e| ConnectorError::io("read", &split.path, e))?;
-            out.push(StreamRecord::new(FileLine { path: Arc::from(split.path.as_path()), line: 0, bytes }));
+            out.push(StreamRecord::new(wrap(Arc::from(split.path.as_path()), bytes)));
         }
         out.finish_split(self.split_id);
         Ok(true)
     }
+
+    /// The open file, opening the next pending one (at its resume position) if none is;
+    /// `None` when no file is left.
+    pub(crate) fn open<T>(
+        &mut self,
+        out: &mut ReaderOutput<T>,
+    ) -> Result<Option<(&Arc<Path>, &mut LineReader)>, BoxError> {
+        if self.current.is_none() {
+            let Some(split) = self.pending.pop_front() else { return Ok(None) };
+            let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?;
+            let path: Arc<Path> = Arc::from(split.path.as_path());
+            self.current = Some((split, path, lines));
+            self.split_id += 1;
+            out.start_split(self.split_id);
+        }
+        Ok(self.current.as_mut().map(|(_, path, lines)| (&*path, lines)))
+    }
+
+    /// The open file is read to its end.
+    pub(crate) fn close<T>(&mut self, out: &mut ReaderOutput<T>) {
+        self.current = None;
+        out.finish_split(self.split_id);
+    }
+}
+
+/// Reads its files one after another.
+#[derive(Debug)]
+pub struct FileReader {
+    files: ReaderFiles,
+    whole_files: bool,
 }
 
 impl SourceReader for FileReader {
@@ -292,47 +341,32 @@ impl SourceReader for FileReader {
     type Split = FileSplit;
 
     fn add_split(&mut self, split: FileSplit) -> Result<(), BoxError> {
-        self.pending.push_back(split);
+        self.files.add(split);
         Ok(())
     }
 
     fn snapshot_state(&mut self) -> Result<Vec<FileSplit>, BoxError> {
-        let current = self
-            .current
-            .as_ref()
-            .map(|(split, _, lines)| FileSplit { resume: Some(lines.position()), ..split.clone() });
-        Ok(current.into_iter().chain(self.pending.iter().cloned()).collect())
+        Ok(self.files.snapshot())
     }
 
     fn poll_next(&mut self, out: &mut ReaderOutput<FileLine>, max: usize) -> Result<ReadStatus, BoxError> {
         let mut produced = 0;
         while produced < max {
             if self.whole_files {
-                if !self.read_whole_file(out)? {
+                if !self.files.read_whole_file(out, |path, bytes| FileLine { path, line: 0, bytes })? {
                     break;
                 }
                 produced += 1;
                 continue;
             }
-            if self.current.is_none() {
-                let Some(split) = self.pending.pop_front() else { break };
-                let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?;
-                let path: Arc<Path> = Arc::from(split.path.as_path());
-                self.current = Some((split, path, lines));
-                self.split_id += 1;
-                out.start_split(self.split_id);
-            }
-            let (_, path, lines) = self.current.as_mut().expect("a file is open");
+            let Some((path, lines)) = self.files.open(out)? else { break };
             match lines.next_line()? {
                 Some(line) => {
                     let record = FileLine { path: path.clone(), line: line.number, bytes: line.bytes.to_vec() };
                     out.push(StreamRecord::new(record));
                     produced += 1;
                 }
-                None => {
-                    self.current = None;
-                    out.finish_split(self.split_id);
-                }
+                None => self.files.close(out),
             }
         }
         Ok(if produced > 0 || max == 0 { ReadStatus::MoreAvailable } else { ReadStatus::NeedsSplit })
