@@ -255,6 +255,11 @@ impl<R: SourceReader, E: SplitEnumerator<Split = R::Split>> TaskBody for SourceT
                             guard(&self.location, || reader.add_split(split))?;
                         }
                         SplitAssignment::NotYet => {
+                            // Idle until a split comes: the others' event time moves on.
+                            if let Some(wm) = &mut self.watermarks {
+                                let e = wm.splits.no_split_available();
+                                self.pass_on(e)?;
+                            }
                             self.head.flush()?;
                             if env.cancel.wait(SPLIT_WAIT) {
                                 return Err(JobError::Cancelled);

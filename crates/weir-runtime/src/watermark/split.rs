@@ -2,8 +2,17 @@
 //!
 //! Each split a reader reads has its own generator (and idleness timer); the source's
 //! watermark is the minimum over its live splits that are not idle. So one slow split
-//! holds event time back, a finished or idle one does not. When every split is idle —
-//! or the reader has none — the source is idle.
+//! holds event time back, a finished or idle one does not. When every split is idle, the
+//! source is idle.
+//!
+//! A reader without splits keeps the watermark and the status it had (as Flink's
+//! combined watermark does when no split output is left): a reader between two splits,
+//! or one that finished its last split and is about to hear that there are no more, is
+//! not idle — were it, tasks downstream would move on with the other readers' watermarks
+//! and whatever it or the tasks after it still hold (its next split's records, windows
+//! waiting for its watermark) would arrive late. It becomes idle when the enumerator has
+//! no split for it ([`SplitWatermarks::no_split_available`]), or once the strategy's idle
+//! timeout has passed without a split.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +44,10 @@ pub struct SplitWatermarks<T: 'static> {
     splits: BTreeMap<u64, SplitState<T>>,
     current: Watermark,
     idle: bool,
+    /// The enumerator has no split for the reader now.
+    waiting_for_split: bool,
+    /// With an idle timeout: counts the time the reader has no split.
+    without_split: Option<IdlenessTimer>,
     output: WatermarkOutput,
 }
 
@@ -46,13 +59,24 @@ impl<T: 'static> SplitWatermarks<T> {
             splits: BTreeMap::new(),
             current: Watermark::MIN,
             idle: false,
+            waiting_for_split: false,
+            without_split: None,
             output: WatermarkOutput::default(),
         }
+    }
+
+    /// The enumerator has no split for the reader now (it asked and was told "not yet"):
+    /// without splits, the source is idle until it gets one.
+    pub fn no_split_available(&mut self) -> Emission {
+        self.waiting_for_split = true;
+        self.combine()
     }
 
     /// `split` was given to the reader: it holds the watermark back from now on, before its
     /// first record (until it is idle, when the strategy has an idle timeout).
     pub fn split_assigned(&mut self, split: u64) -> Emission {
+        self.waiting_for_split = false;
+        self.without_split = None;
         let strategy = &self.strategy;
         self.splits.entry(split).or_insert_with(|| SplitState {
             generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
@@ -66,6 +90,8 @@ impl<T: 'static> SplitWatermarks<T> {
     /// Assigns timestamps to records of `split` and lets its generator see them.
     pub fn on_records(&mut self, split: u64, batch: &mut [StreamRecord<T>], now_ms: i64) -> Emission {
         self.strategy.assign(batch, now_ms);
+        self.waiting_for_split = false;
+        self.without_split = None;
         let strategy = &self.strategy;
         let state = self.splits.entry(split).or_insert_with(|| SplitState {
             generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
@@ -101,6 +127,14 @@ impl<T: 'static> SplitWatermarks<T> {
                 state.idle = t.check_if_idle(now_ms);
             }
         }
+        if self.splits.is_empty() {
+            if let Some(timeout) = self.strategy.idleness() {
+                let timer = self.without_split.get_or_insert_with(|| IdlenessTimer::new(timeout.as_millis() as i64));
+                if timer.check_if_idle(now_ms) {
+                    self.waiting_for_split = true;
+                }
+            }
+        }
         self.combine()
     }
 
@@ -109,7 +143,7 @@ impl<T: 'static> SplitWatermarks<T> {
         self.strategy.is_ingestion_time()
     }
 
-    /// Whether the source is idle (all its splits idle, or none).
+    /// Whether the source is idle.
     pub fn is_idle(&self) -> bool {
         self.idle
     }
@@ -118,7 +152,7 @@ impl<T: 'static> SplitWatermarks<T> {
         let active = self.splits.values().filter(|s| !s.idle);
         let min = active.map(|s| s.watermark).min();
         let mut emission = Emission::default();
-        let idle = min.is_none();
+        let idle = if self.splits.is_empty() { self.idle || self.waiting_for_split } else { min.is_none() };
         if idle != self.idle {
             self.idle = idle;
             emission.idle = Some(idle);
@@ -190,5 +224,36 @@ mod tests {
         }
         assert!(became_idle);
         assert_eq!(w.on_records(1, &mut batch(&[2_000]), 0).idle, Some(false));
+    }
+
+    #[test]
+    fn a_reader_without_splits_is_idle_only_when_no_split_is_available() {
+        let mut w = SplitWatermarks::new(WatermarkStrategy::<()>::for_monotonous_timestamps());
+        w.on_records(0, &mut batch(&[100]), 0);
+        assert_eq!(w.on_periodic_emit(0).watermark, Some(Watermark(99)));
+        // Its last split read, the reader keeps its watermark and stays active: the next
+        // split, or the end, comes from the enumerator.
+        assert_eq!(w.split_finished(0), Emission::default());
+        assert_eq!(w.on_periodic_emit(1_000), Emission::default());
+        assert!(!w.is_idle());
+        // The next split's records are not behind the watermark it passed on.
+        assert_eq!(w.on_records(1, &mut batch(&[150]), 0).idle, None);
+        w.split_finished(1);
+        // The enumerator has nothing for it now: idle, until a split comes.
+        assert_eq!(w.no_split_available().idle, Some(true));
+        assert_eq!(w.on_periodic_emit(2_000), Emission::default());
+        assert_eq!(w.split_assigned(2).idle, Some(false));
+    }
+
+    #[test]
+    fn a_reader_without_splits_is_idle_after_the_idle_timeout() {
+        let strategy = WatermarkStrategy::<()>::for_monotonous_timestamps().with_idleness(Duration::from_millis(100));
+        let mut w = SplitWatermarks::new(strategy);
+        w.on_records(0, &mut batch(&[100]), 0);
+        w.split_finished(0);
+        assert_eq!(w.on_periodic_emit(0).idle, None);
+        assert_eq!(w.on_periodic_emit(50).idle, None);
+        assert_eq!(w.on_periodic_emit(100).idle, Some(true));
+        assert_eq!(w.on_records(1, &mut batch(&[200]), 0).idle, Some(false));
     }
 }

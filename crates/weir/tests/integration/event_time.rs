@@ -268,12 +268,13 @@ fn the_final_watermark_arrives_exactly_when_the_input_ends() {
 fn the_final_watermark_arrives_even_when_the_input_was_idle_before_it_ended() {
     let env = StreamExecutionEnvironment::new().with_buffer_timeout(Some(Duration::ZERO));
     let (release, released) = flag();
-    // The reader finishes its only split, so the source is idle (no split holds event
-    // time), then waits before it ends.
+    // The reader finishes its only split and waits before it ends: with no split for
+    // the idle timeout, the source is idle.
     let mut script = one_per_poll(0, &[(1, 10), (2, 20)]);
     script.push(Step::Finish(0));
     script.push(Step::WaitUntil(released));
-    let source = env.from_source(ScriptSource::new(vec![script]), every_record_bounded(0), "idle at the end");
+    let strategy = every_record_bounded(0).with_idleness(Duration::from_millis(50));
+    let source = env.from_source(ScriptSource::new(vec![script]), strategy, "idle at the end");
     let (_, log) = record(&source.rebalance(), "watermarks");
     let job = {
         let env = env.clone();
@@ -285,6 +286,47 @@ fn the_final_watermark_arrives_even_when_the_input_was_idle_before_it_ended() {
     job.join().unwrap().unwrap();
     assert_eq!(log.watermarks(0), vec![9, 19, MAX]);
     assert_max_once_at_the_end(&log.of(0));
+}
+
+#[test]
+fn a_reader_between_splits_is_not_idle_so_its_next_split_is_not_late() {
+    let env = StreamExecutionEnvironment::new().with_buffer_timeout(Some(Duration::ZERO));
+    let (release, released) = flag();
+    let log = event_time_script::Log::new();
+    // Reader 0 finishes split 0 at 20 and, once reader 1 is far ahead (or 300 ms have
+    // passed), reads split 1 from 30. Had it been idle in between, the task downstream
+    // would have taken reader 1's watermark and split 1 would arrive behind it.
+    let far_ahead: Cond = {
+        let log = log.clone();
+        let since = Arc::new(std::sync::Mutex::new(None::<Instant>));
+        Arc::new(move || {
+            let started = *since.lock().unwrap().get_or_insert_with(Instant::now);
+            log.last_watermark(0).is_some_and(|w| w >= 999) || started.elapsed() > Duration::from_millis(300)
+        })
+    };
+    let mut first = one_per_poll(0, &[(1, 10), (2, 20)]);
+    first.push(Step::Finish(0));
+    first.push(Step::WaitUntil(far_ahead));
+    first.extend(one_per_poll(1, &[(3, 30), (4, 40)]));
+    first.push(Step::Finish(1));
+    let mut second = one_per_poll(2, &[(5, 1_000), (6, 2_000)]);
+    second.push(Step::WaitUntil(released));
+    let source = env
+        .from_source(ScriptSource::new(vec![first, second]), every_record_bounded(0), "two readers")
+        .set_parallelism(2);
+    event_time_script::record_to(&source.rebalance(), "watermarks", &log);
+    let job = {
+        let env = env.clone();
+        std::thread::spawn(move || env.execute("between splits"))
+    };
+    log.wait_for("every record", |l| l.records(0).len() == 6);
+    release.store(true, Ordering::SeqCst);
+    job.join().unwrap().unwrap();
+    let seen = log.of(0);
+    assert_monotonic_and_nothing_behind(&seen);
+    assert!(!seen.contains(&Seen::Status(weir_core::WatermarkStatus::Idle)), "{seen:?}");
+    assert_eq!(log.watermarks(0).last(), Some(&MAX));
+    assert_max_once_at_the_end(&seen);
 }
 
 /// Per record `(key, ts)`: event-time timers at `ts + 20` and at the next multiple of
