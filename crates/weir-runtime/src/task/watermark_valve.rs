@@ -1,9 +1,17 @@
 //! The watermark of a task with several input channels (Flink's `StatusWatermarkValve`):
-//! the minimum over its channels' latest watermarks, where a finished channel counts as
-//! the end of time. It is passed on only when it advances, so it is monotonic even if
-//! channels' watermarks are not in step.
+//! the minimum over its channels' latest watermarks, passed on only when it advances, so
+//! it is monotonic even if channels' watermarks are not in step.
 //!
-//! Invariant: the watermark passed on never exceeds any unfinished channel's watermark.
+//! As in Flink: an idle channel does not hold the watermark back, and its watermarks are
+//! ignored while it is idle. A channel that becomes active again behind the task's
+//! watermark holds nothing back until it has caught up with it (it is not "aligned"
+//! before). When every channel is idle, the task is idle — and, if the last channel to go
+//! idle was the one holding the watermark, the watermark first moves to the highest of
+//! the channels' watermarks, since none of them will advance now. Unlike Flink, a finished
+//! channel counts as the end of time only for the minimum: when the other channels are
+//! idle, it does not end event time for them (their records may still come).
+//!
+//! Invariant: the watermark passed on never decreases.
 
 use weir_core::{Watermark, WatermarkStatus};
 
@@ -14,72 +22,122 @@ pub(crate) struct ValveOutput {
     pub(crate) status: Option<WatermarkStatus>,
 }
 
-/// Per-channel watermarks and statuses, and the combined watermark (Flink's
-/// `StatusWatermarkValve`).
-///
-/// The combined watermark is the minimum over channels that are neither idle nor
-/// finished. When every unfinished channel is idle, the task is idle (and passes that
-/// on) without advancing event time; when one becomes active again, so is the task.
-/// Invariant: the combined watermark never decreases and never exceeds the watermark of
-/// an active, unfinished channel.
+#[derive(Clone, Copy)]
+struct Channel {
+    watermark: Watermark,
+    idle: bool,
+    /// Counts for the minimum: active and not behind the task's watermark.
+    aligned: bool,
+    finished: bool,
+}
+
+/// Per-channel watermarks and statuses, and the combined watermark.
 pub(crate) struct WatermarkValve {
-    watermarks: Vec<Watermark>,
-    idle: Vec<bool>,
-    finished: Vec<bool>,
+    channels: Vec<Channel>,
     current: Watermark,
-    task_idle: bool,
+    idle: bool,
 }
 
 impl WatermarkValve {
     pub(crate) fn new(channels: usize) -> Self {
-        WatermarkValve {
-            watermarks: vec![Watermark::MIN; channels],
-            idle: vec![false; channels],
-            finished: vec![false; channels],
-            current: Watermark::MIN,
-            task_idle: false,
-        }
+        let channel = Channel { watermark: Watermark::MIN, idle: false, aligned: true, finished: false };
+        WatermarkValve { channels: vec![channel; channels], current: Watermark::MIN, idle: false }
     }
 
     /// Records `watermark` on `channel`.
     pub(crate) fn on_watermark(&mut self, channel: usize, watermark: Watermark) -> ValveOutput {
-        if watermark > self.watermarks[channel] {
-            self.watermarks[channel] = watermark;
+        let mut out = ValveOutput::default();
+        let ch = &mut self.channels[channel];
+        if ch.idle || ch.finished || watermark <= ch.watermark {
+            return out;
         }
-        self.combine()
+        ch.watermark = watermark;
+        if !ch.aligned && watermark >= self.current {
+            ch.aligned = true;
+        }
+        self.advance_to_min(&mut out);
+        out
     }
 
     /// Records a status change of `channel`.
     pub(crate) fn on_status(&mut self, channel: usize, status: WatermarkStatus) -> ValveOutput {
-        self.idle[channel] = status == WatermarkStatus::Idle;
-        self.combine()
+        let mut out = ValveOutput::default();
+        let current = self.current;
+        let ch = &mut self.channels[channel];
+        if ch.finished {
+            return out;
+        }
+        match status {
+            WatermarkStatus::Idle if !ch.idle => {
+                ch.idle = true;
+                ch.aligned = false;
+                let held_back = ch.watermark == current;
+                if self.open_channels().all(|c| c.idle) {
+                    // Nothing will advance now: event time moves to where the channels got.
+                    if held_back {
+                        let max = self.open_channels().map(|c| c.watermark).max();
+                        self.advance(max, &mut out);
+                    }
+                    self.idle = true;
+                    out.status = Some(WatermarkStatus::Idle);
+                } else if held_back {
+                    self.advance_to_min(&mut out);
+                }
+            }
+            WatermarkStatus::Active if ch.idle => {
+                ch.idle = false;
+                ch.aligned = ch.watermark >= current;
+                if self.idle {
+                    self.idle = false;
+                    out.status = Some(WatermarkStatus::Active);
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     /// `channel` has ended.
     pub(crate) fn on_end(&mut self, channel: usize) -> ValveOutput {
-        self.finished[channel] = true;
-        self.combine()
-    }
-
-    fn combine(&mut self) -> ValveOutput {
         let mut out = ValveOutput::default();
-        let n = self.watermarks.len();
-        let unfinished = (0..n).filter(|&c| !self.finished[c]);
-        let active: Vec<usize> = unfinished.clone().filter(|&c| !self.idle[c]).collect();
-        let any_unfinished = unfinished.count() > 0;
-        let idle = any_unfinished && active.is_empty();
-        if idle != self.task_idle {
-            self.task_idle = idle;
-            out.status = Some(if idle { WatermarkStatus::Idle } else { WatermarkStatus::Active });
+        let ch = &mut self.channels[channel];
+        if ch.finished {
+            return out;
         }
-        let min = if any_unfinished { active.iter().map(|&c| self.watermarks[c]).min() } else { Some(Watermark::MAX) };
-        if let Some(min) = min {
-            if min > self.current {
-                self.current = min;
-                out.watermark = Some(min);
+        ch.finished = true;
+        ch.aligned = false;
+        if self.open_channels().next().is_none() {
+            self.advance(Some(Watermark::MAX), &mut out);
+            if self.idle {
+                self.idle = false;
+                out.status = Some(WatermarkStatus::Active);
             }
+        } else if self.open_channels().all(|c| c.idle) {
+            if !self.idle {
+                self.idle = true;
+                out.status = Some(WatermarkStatus::Idle);
+            }
+        } else {
+            self.advance_to_min(&mut out);
         }
         out
+    }
+
+    fn open_channels(&self) -> impl Iterator<Item = &Channel> + '_ {
+        self.channels.iter().filter(|c| !c.finished)
+    }
+
+    /// Passes on the minimum over the aligned channels, if it advanced.
+    fn advance_to_min(&mut self, out: &mut ValveOutput) {
+        let min = self.open_channels().filter(|c| c.aligned).map(|c| c.watermark).min();
+        self.advance(min, out);
+    }
+
+    fn advance(&mut self, to: Option<Watermark>, out: &mut ValveOutput) {
+        if let Some(w) = to.filter(|&w| w > self.current) {
+            self.current = w;
+            out.watermark = Some(w);
+        }
     }
 }
 
@@ -137,5 +195,34 @@ mod tests {
         assert_eq!(wm(v.on_watermark(1, Watermark::MAX)), None);
         let out = v.on_end(1);
         assert_eq!(out, ValveOutput { watermark: Some(Watermark::MAX), status: Some(WatermarkStatus::Active) });
+    }
+
+    #[test]
+    fn when_every_channel_is_idle_event_time_moves_to_the_highest_watermark() {
+        let mut v = WatermarkValve::new(2);
+        v.on_watermark(0, Watermark(10));
+        assert_eq!(wm(v.on_watermark(1, Watermark(30))), Some(10));
+        // The channel ahead goes idle: channel 0 still holds event time at 10.
+        assert_eq!(v.on_status(1, WatermarkStatus::Idle), ValveOutput::default());
+        // Now nothing will advance: the task flushes to 30, then is idle.
+        assert_eq!(
+            v.on_status(0, WatermarkStatus::Idle),
+            ValveOutput { watermark: Some(Watermark(30)), status: Some(WatermarkStatus::Idle) }
+        );
+    }
+
+    #[test]
+    fn a_channel_active_again_behind_holds_nothing_back_until_it_has_caught_up() {
+        let mut v = WatermarkValve::new(2);
+        v.on_watermark(0, Watermark(10));
+        assert_eq!(wm(v.on_watermark(1, Watermark(10))), Some(10));
+        v.on_status(1, WatermarkStatus::Idle);
+        assert_eq!(wm(v.on_watermark(1, Watermark(40))), None, "an idle channel's watermarks are ignored");
+        assert_eq!(wm(v.on_watermark(0, Watermark(50))), Some(50));
+        assert_eq!(v.on_status(1, WatermarkStatus::Active), ValveOutput::default());
+        // Channel 1 is at 10, behind 50: not counted until it reaches 50.
+        assert_eq!(wm(v.on_watermark(0, Watermark(60))), Some(60));
+        assert_eq!(wm(v.on_watermark(1, Watermark(70))), None);
+        assert_eq!(wm(v.on_watermark(0, Watermark(80))), Some(70));
     }
 }
