@@ -218,9 +218,9 @@ fn cond(f: impl Fn() -> bool + Send + Sync + 'static) -> Cond {
 
 #[test]
 fn after_the_watermark_passes_late_records_join_nothing() {
-    // Periodic emission every 5 ms lets the right source, before it reads anything,
-    // declare itself idle (no split holds event time), so the left one drives the join's
-    // watermark on its own.
+    // Periodic emission every 5 ms and a 20 ms idle timeout let the right source, while
+    // it reads nothing, declare itself idle, so the left one drives the join's watermark
+    // on its own.
     let env = StreamExecutionEnvironment::new()
         .with_buffer_timeout(Some(Duration::ZERO))
         .with_auto_watermark_interval(Duration::from_millis(5));
@@ -241,7 +241,8 @@ fn after_the_watermark_passes_late_records_join_nothing() {
         Step::Emit(0, vec![rec(1, 100)]),
         Step::Emit(0, vec![rec(9, 120)]), // watermark 119
         Step::WaitUntil(late_rights(1)),
-        Step::Emit(0, vec![rec(9, 200)]), // watermark 199: left 100 is gone
+        Step::Emit(0, vec![rec(9, 200)]), // watermark 199 once right is idle: left 100 is gone
+        Step::WaitUntil(watermark_at_least(199)),
         Step::Emit(0, vec![rec(1, 150)]), // late left: 150 < 199
         Step::WaitUntil(late_rights(2)),
     ];
@@ -250,14 +251,15 @@ fn after_the_watermark_passes_late_records_join_nothing() {
         // 120 is on time (not below 119) and left 100 still buffered: joins. 99 is late,
         // although left 100 would match it: dropped to the side output.
         Step::Emit(0, vec![rec(1, 120), rec(1, 99)]),
-        Step::Finish(0), // idle again
+        Step::Finish(0), // idle again after the timeout
         Step::WaitUntil(watermark_at_least(199)),
         Step::Emit(0, vec![rec(1, 110)]), // would match left 100, which is gone; late anyway
     ];
     let side_left = OutputTag::<(u32, i64)>::new("late lefts");
     let side_right = OutputTag::<(u32, i64)>::new("late rights");
     let left = env.from_source(ScriptSource::new(vec![left_script]), every_record_bounded(0), "left");
-    let right = env.from_source(ScriptSource::new(vec![right_script]), every_record_bounded(0), "right");
+    let idle_when_quiet = every_record_bounded(0).with_idleness(Duration::from_millis(20));
+    let right = env.from_source(ScriptSource::new(vec![right_script]), idle_when_quiet, "right");
     let joined = left
         .key_by(|r: &(u32, i64)| r.0)
         .interval_join(&right.key_by(|r: &(u32, i64)| r.0))
