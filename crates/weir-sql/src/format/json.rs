@@ -802,27 +802,25 @@ pub(crate) fn write_json_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let b = s.as_bytes();
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            c if c < 0x20 => b"",
-            _ => continue,
-        };
+    loop {
+        // The plain run up to the next byte to escape, copied whole.
+        let i = start + special_at(&b[start..]);
         out.extend_from_slice(&b[start..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{:04X}", c);
-        } else {
-            out.extend_from_slice(esc);
+        let Some(&c) = b.get(i) else { break };
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            c => {
+                let _ = write!(out, "\\u{:04X}", c);
+            }
         }
         start = i + 1;
     }
-    out.extend_from_slice(&b[start..]);
     out.push(b'"');
 }
 
@@ -975,9 +973,25 @@ impl JsonWriter<'_> {
     }
 }
 
+/// Appends `x` in decimal (without the formatting machinery: every integer column of every
+/// written row comes here).
 #[inline]
 fn int(x: i64, out: &mut Vec<u8>) {
-    let _ = write!(out, "{x}");
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = x.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if x < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 #[cfg(test)]
@@ -990,6 +1004,32 @@ mod tests {
         match cur.string() {
             Ok(s) => Ok((s.into_owned(), cur.i)),
             Err(Fail::Syntax(m) | Fail::Convert(m)) => Err(m),
+        }
+    }
+
+    #[test]
+    fn integers_are_written_in_decimal() {
+        for x in [0, 7, -7, 10, 1_000_000, -1_234_567_890_123, i64::MAX, i64::MIN] {
+            let mut out = b"x".to_vec();
+            int(x, &mut out);
+            assert_eq!(out, format!("x{x}").into_bytes());
+        }
+    }
+
+    #[test]
+    fn strings_are_written_escaped_as_jackson_does() {
+        for (s, want) in [
+            ("", r#""""#),
+            ("plain text longer than eight bytes", r#""plain text longer than eight bytes""#),
+            ("a\"b\\c", r#""a\"b\\c""#),
+            ("line\nbreak\r\ttab\u{8}\u{c}", r#""line\nbreak\r\ttab\b\f""#),
+            ("\u{1}x\u{1f}", r#""\u0001x\u001F""#),
+            ("é\u{7f}\"", "\"é\u{7f}\\\"\""),
+            ("0123456789abcdef\"", r#""0123456789abcdef\"""#),
+        ] {
+            let mut out = Vec::new();
+            write_json_string(s, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{s:?}");
         }
     }
 

@@ -3,9 +3,12 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray};
+use arrow::array::{
+    Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray, StringBuilder,
+};
 use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
 use chrono::FixedOffset;
 
@@ -325,6 +328,32 @@ pub(crate) fn str_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<St
     Ok(Arc::new(StringArray::from(v?)))
 }
 
+/// Collects row results that borrow from the arguments into a `Utf8` array, without a
+/// `String` per row.
+pub(crate) fn str_rows_ref<'a>(rows: usize, mut f: impl FnMut(usize) -> Result<Option<&'a str>>) -> Result<ArrayRef> {
+    let mut out = StringBuilder::with_capacity(rows, 0);
+    for i in 0..rows {
+        out.append_option(f(i)?);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// Collects row results into a `Utf8` array, each written by `f` into one reused buffer
+/// (cleared before each row); `f` returns whether the row has a value (else NULL).
+pub(crate) fn str_rows_buf(rows: usize, mut f: impl FnMut(usize, &mut String) -> Result<bool>) -> Result<ArrayRef> {
+    let mut out = StringBuilder::with_capacity(rows, 0);
+    let mut buf = String::new();
+    for i in 0..rows {
+        buf.clear();
+        if f(i, &mut buf)? {
+            out.append_value(&buf);
+        } else {
+            out.append_null();
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
 /// Collects row results into an `Int64` array.
 pub(crate) fn i64_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<i64>>) -> Result<ArrayRef> {
     let v: Result<Vec<Option<i64>>> = (0..rows).map(&mut f).collect();
@@ -372,19 +401,124 @@ pub(crate) fn ret_first(t: &[DataType]) -> Result<DataType> {
     }
 }
 
-/// A small cache for regular expressions that are usually constant across rows.
+/// Regular expressions compiled on this thread, by pattern (Flink keeps such a cache per
+/// thread too: `SqlFunctionUtils`' regex cache). Compiling a pattern costs far more than
+/// matching a short string, and a query's patterns are usually literals: one per batch
+/// without this.
+const COMPILED_PER_THREAD: usize = 32;
+
+thread_local! {
+    static COMPILED: std::cell::RefCell<Vec<(String, Option<Rc<regex::Regex>>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `pattern` compiled, from this thread's cache; `None` when it does not compile.
+fn compiled(pattern: &str) -> Option<Rc<regex::Regex>> {
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, re)) = cache.iter().find(|(p, _)| p == pattern) {
+            return re.clone();
+        }
+        let re = regex::Regex::new(pattern).ok().map(Rc::new);
+        if cache.len() == COMPILED_PER_THREAD {
+            cache.remove(0);
+        }
+        cache.push((pattern.to_string(), re.clone()));
+        re
+    })
+}
+
+/// The pattern of the previous row and its compiled form, for regular expressions that are
+/// usually constant across rows (compiled once per thread, see [`compiled`]).
 #[derive(Default)]
 pub(crate) struct RegexCache {
-    last: Option<(String, Option<regex::Regex>)>,
+    last: Option<(String, Option<Compiled>)>,
+}
+
+/// A compiled pattern and room for its groups' positions, reused from row to row.
+struct Compiled {
+    regex: Rc<regex::Regex>,
+    groups: regex::CaptureLocations,
 }
 
 impl RegexCache {
-    /// The compiled pattern, `None` when it does not compile (Flink logs and returns NULL/false).
-    pub(crate) fn get(&mut self, pattern: &str) -> Option<&regex::Regex> {
+    fn entry(&mut self, pattern: &str) -> Option<&mut Compiled> {
         let hit = matches!(&self.last, Some((p, _)) if p == pattern);
         if !hit {
-            self.last = Some((pattern.to_string(), regex::Regex::new(pattern).ok()));
+            let compiled = compiled(pattern).map(|regex| Compiled { groups: regex.capture_locations(), regex });
+            self.last = Some((pattern.to_string(), compiled));
         }
-        self.last.as_ref().and_then(|(_, r)| r.as_ref())
+        self.last.as_mut().and_then(|(_, c)| c.as_mut())
+    }
+
+    /// The compiled pattern, `None` when it does not compile (Flink logs and returns NULL/false).
+    pub(crate) fn get(&mut self, pattern: &str) -> Option<&regex::Regex> {
+        self.entry(pattern).map(|c| &*c.regex)
+    }
+
+    /// Group `group` (0: the whole match) of the first match of `pattern` in `s`; `None` when
+    /// the pattern does not compile, nothing matches, or the group does not exist or takes no
+    /// part in the match.
+    pub(crate) fn group<'s>(&mut self, pattern: &str, s: &'s str, group: usize) -> Option<&'s str> {
+        let c = self.entry(pattern)?;
+        c.regex.captures_read(&mut c.groups, s)?;
+        c.groups.get(group).map(|(start, end)| &s[start..end])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_cache_compiles_once_per_thread_and_keeps_failures() {
+        let mut a = RegexCache::default();
+        let first = a.get("a+b").map(|r| r as *const regex::Regex);
+        let mut b = RegexCache::default();
+        let again = b.get("a+b").map(|r| r as *const regex::Regex);
+        assert!(first.is_some());
+        assert_eq!(first, again, "the same compiled regex from the thread's cache");
+        assert!(a.get("(").is_none());
+        assert!(a.get("(").is_none());
+        assert!(a.get("a+b").is_some_and(|r| r.is_match("xaab")));
+    }
+
+    #[test]
+    fn regex_groups_as_captures_give_them() {
+        let mut cache = RegexCache::default();
+        let p = "(&|^)channel_id=([^&]*)";
+        for s in ["a?x=1&channel_id=99&y", "channel_id=7", "channel_id=", "nothing", "&channel_id"] {
+            let want = regex::Regex::new(p).unwrap().captures(s);
+            for g in 0..4 {
+                let want = want.as_ref().and_then(|c| c.get(g)).map(|m| m.as_str());
+                assert_eq!(cache.group(p, s, g), want, "{s} group {g}");
+            }
+        }
+        assert_eq!(cache.group("(a)|(b)", "b", 1), None, "a group outside the match");
+        assert_eq!(cache.group("(", "(", 0), None, "a pattern that does not compile");
+    }
+
+    #[test]
+    fn thread_cache_keeps_the_newest_patterns() {
+        for i in 0..COMPILED_PER_THREAD + 5 {
+            assert!(compiled(&format!("x{i}")).is_some_and(|r| r.is_match(&format!("ax{i}"))));
+        }
+        COMPILED.with(|c| assert_eq!(c.borrow().len(), COMPILED_PER_THREAD));
+        assert!(compiled("x0").is_some_and(|r| r.is_match("x0")));
+    }
+
+    #[test]
+    fn string_rows_from_borrowed_and_written_values() {
+        let input = StringArray::from(vec![Some("a/b"), None, Some("c")]);
+        let out = str_rows_ref(3, |i| Ok(get(&input, i).and_then(|s| s.split('/').nth(1)))).unwrap();
+        assert_eq!(strs(&out).iter().collect::<Vec<_>>(), vec![Some("b"), None, None]);
+        let out = str_rows_buf(3, |i, buf| {
+            let Some(s) = get(&input, i) else { return Ok(false) };
+            buf.push_str(s);
+            buf.push('!');
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(strs(&out).iter().collect::<Vec<_>>(), vec![Some("a/b!"), None, Some("c!")]);
     }
 }

@@ -10,7 +10,8 @@ use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
 
 use super::common::{
-    bool_rows, func, get, ints, map_str, ret_bool, ret_i32, ret_utf8, str_rows, strs, FlinkScalar, Kind, RegexCache,
+    bool_rows, func, get, ints, map_str, ret_bool, ret_i32, ret_utf8, str_rows, str_rows_ref, strs, FlinkScalar, Kind,
+    RegexCache,
 };
 use super::hash;
 
@@ -90,7 +91,7 @@ fn regexp_extract(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
     let (s, r) = (strs(&a[0]), strs(&a[1]));
     let idx = a.get(2).map(ints);
     let mut cache = RegexCache::default();
-    str_rows(rows, |i| {
+    str_rows_ref(rows, |i| {
         let (Some(s), Some(r)) = (get(s, i), get(r, i)) else { return Ok(None) };
         let idx = match idx {
             Some(ix) => match get(ix, i) {
@@ -99,11 +100,10 @@ fn regexp_extract(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
             },
             None => 0,
         };
-        let Some(re) = cache.get(r) else { return Ok(None) };
         if idx < 0 {
             return Ok(None);
         }
-        Ok(re.captures(s).and_then(|c| c.get(idx as usize)).map(|m| m.as_str().to_string()))
+        Ok(cache.group(r, s, idx as usize))
     })
 }
 
@@ -225,7 +225,7 @@ fn regexp(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
 
 fn split_index(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let (s, sep, idx) = (strs(&a[0]), strs(&a[1]), ints(&a[2]));
-    str_rows(rows, |i| {
+    str_rows_ref(rows, |i| {
         let (Some(s), Some(sep), Some(idx)) = (get(s, i), get(sep, i), get(idx, i)) else { return Ok(None) };
         if idx < 0 || s.is_empty() {
             return Ok(None);
@@ -236,7 +236,7 @@ fn split_index(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef>
         } else {
             s.split(sep).nth(idx as usize)
         };
-        Ok(part.map(str::to_string))
+        Ok(part)
     })
 }
 
