@@ -21,9 +21,10 @@
 //! Checkpoints hold every stored row with its side, join key, count, match count and last
 //! write, each key's rows in their order ([`super::keyed_state`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Int64Array, UInt32Array};
+use arrow::array::{new_null_array, ArrayRef, BooleanArray, Int64Array, RecordBatch, RecordBatchOptions, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Row;
 use datafusion_physical_expr::PhysicalExpr;
@@ -32,8 +33,9 @@ use weir_core::StreamRecord;
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
+use super::batch::cast_to;
 use super::batch::Changes;
-use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, JoinedRows, RowCodec, Side};
+use super::join::{condition_mask, pair_batch, JoinInput, JoinKey, JoinKind, RowCodec, Side};
 use super::keyed_state::{self, PendingRestore};
 use crate::changelog::RowKind;
 use crate::stream::KeyMap;
@@ -145,75 +147,93 @@ impl RegularJoinOperator {
         let batch = &changes.rows;
         let n = batch.num_rows();
         let keys = self.keys[s].encode(batch)?;
-        let rows = self.codecs[s].encode(batch)?;
         self.expire(&keys, n);
         let now = self.now;
 
-        // Candidates: each input row with every stored row of its key on the other side.
-        // The other side's buckets keep their layout while this batch is applied (only
-        // their match counts change), so a slot names a stored row throughout.
-        let mut cand_row: Vec<u32> = Vec::new();
-        let mut cand_slot: Vec<u32> = Vec::new();
-        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(n);
+        // The other side's stored rows of the batch's keys, each key's once however many
+        // input rows share it (a bid batch holds many bids of one auction): `stored` names
+        // each by the first input row of its key and its slot in the bucket. The other
+        // side's buckets keep their layout while this batch is applied (only their match
+        // counts change), so a slot names a stored row throughout.
+        let mut stored: Vec<(u32, u32)> = Vec::new();
+        let mut first_seen: HashMap<&[u8], (u32, u32), foldhash::fast::RandomState> = HashMap::default();
+        // Per input row: where its candidates (every stored row of its key) start in
+        // `stored`, and how many there are.
+        let mut spans: Vec<(u32, u32)> = Vec::with_capacity(n);
         for i in 0..n {
-            let start = cand_row.len();
-            if let Some(bucket) = keys.get(i).and_then(|k| self.state[o].get(k)) {
-                cand_row.extend(std::iter::repeat_n(i as u32, bucket.len()));
-                cand_slot.extend(0..bucket.len() as u32);
-            }
-            ranges.push((start, cand_row.len()));
-        }
-        let mask = match &self.condition {
-            Some(condition) if !cand_row.is_empty() => {
-                let idx = UInt32Array::from(cand_row.clone());
-                let own = super::batch::take_all(batch, &idx)?;
-                let mut stored: Vec<Row<'_>> = Vec::with_capacity(cand_row.len());
-                for (i, &(a, b)) in ranges.iter().enumerate() {
-                    if a == b {
-                        continue;
-                    }
-                    let bucket = keys.get(i).and_then(|k| self.state[o].get(k)).expect("candidates come from it");
-                    for &slot in &cand_slot[a..b] {
-                        let (bytes, _) = bucket.get_index(slot as usize).expect("slot in bucket");
-                        stored.push(self.codecs[o].parse(bytes));
-                    }
+            let Some(key) = keys.get(i) else {
+                spans.push((0, 0));
+                continue;
+            };
+            let span = *first_seen.entry(key).or_insert_with(|| match self.state[o].get(key) {
+                Some(bucket) => {
+                    let start = stored.len() as u32;
+                    stored.extend((0..bucket.len() as u32).map(|slot| (i as u32, slot)));
+                    (start, bucket.len() as u32)
                 }
-                let other = self.codecs[o].decode(stored)?;
+                None => (0, 0),
+            });
+            spans.push(span);
+        }
+        // Candidates in input order: row i's are `starts[i]..starts[i] + spans[i].1`.
+        let mut starts: Vec<usize> = Vec::with_capacity(n);
+        let mut candidates = 0usize;
+        for &(_, len) in &spans {
+            starts.push(candidates);
+            candidates += len as usize;
+        }
+        // With a condition every stored candidate is decoded once, for the condition and
+        // the output; without one only those the output names, after the batch.
+        let mut stored_columns: Option<Vec<ArrayRef>> = None;
+        let mask = match &self.condition {
+            Some(condition) if candidates > 0 => {
+                let mut cand_row: Vec<u32> = Vec::with_capacity(candidates);
+                let mut cand_stored: Vec<u32> = Vec::with_capacity(candidates);
+                for (i, &(start, len)) in spans.iter().enumerate() {
+                    cand_row.extend(std::iter::repeat_n(i as u32, len as usize));
+                    cand_stored.extend(start..start + len);
+                }
+                let all: Vec<u32> = (0..stored.len() as u32).collect();
+                let decoded = self.decode_stored(o, &keys, &stored, &all)?;
+                let own = super::batch::take_all(batch, &UInt32Array::from(cand_row))?;
+                let idx = UInt32Array::from(cand_stored);
+                let other =
+                    decoded.iter().map(|c| arrow::compute::take(c, &idx, None)).collect::<Result<Vec<_>, _>>()?;
+                stored_columns = Some(decoded);
                 let (left, right) = if side == Side::Left { (own, other) } else { (other, own) };
-                Some(condition_mask(condition, &pair_batch(&self.pair_schema, left, right, cand_row.len())?)?)
+                Some(condition_mask(condition, &pair_batch(&self.pair_schema, left, right, candidates)?)?)
             }
             _ => None,
         };
         let matched = |c: usize| mask.as_ref().is_none_or(|m: &BooleanArray| m.value(c));
 
-        let mut out = JoinedRows::new(&self.codecs);
+        // Rows of the own side are stored as bytes; only rows with a key are.
+        let rows = self.codecs[s].encode(batch)?;
+        let mut out = Picks::default();
         let [left_state, right_state] = &mut self.state;
         let (own_state, other_state) =
             if side == Side::Left { (left_state, right_state) } else { (right_state, left_state) };
-        let other_codec = &self.codecs[o];
-        let joined = |out: &mut JoinedRows, kind: RowKind, own: Row<'_>, other: Row<'_>, times: usize| match side {
-            Side::Left => out.push(kind, Some(own), Some(other), times),
-            Side::Right => out.push(kind, Some(other), Some(own), times),
-        };
         let semi = self.kind == JoinKind::LeftSemi;
-        for (i, &(a, b)) in ranges.iter().enumerate() {
+        for i in 0..n {
+            let (start, len) = spans[i];
+            let (a, b) = (starts[i], starts[i] + len as usize);
+            let own = i as u32;
             let input_kind = changes.kind(i);
             let accumulate = input_kind.is_accumulate();
-            let row = rows.row(i);
             let key = keys.get(i);
             let mut other_bucket = if a < b { key.and_then(|k| other_state.get_mut(k)) } else { None };
             let mut total = 0;
             if let Some(bucket) = &other_bucket {
                 for c in (a..b).filter(|&c| matched(c)) {
-                    total += bucket[cand_slot[c] as usize].count;
+                    total += bucket[c - a].count;
                 }
             }
-            // Each matched stored row of the other side, with its bytes and entry.
-            let mut each_match = |f: &mut dyn FnMut(&[u8], &mut Entry)| {
+            // Each matched stored row of the other side: its index in `stored`, its entry.
+            let mut each_match = |f: &mut dyn FnMut(u32, &mut Entry)| {
                 if let Some(bucket) = other_bucket.as_mut() {
                     for c in (a..b).filter(|&c| matched(c)) {
-                        let (bytes, entry) = bucket.get_index_mut(cand_slot[c] as usize).expect("slot in bucket");
-                        f(bytes, entry);
+                        let (_, entry) = bucket.get_index_mut(c - a).expect("slot in bucket");
+                        f(start + (c - a) as u32, entry);
                     }
                 }
             };
@@ -221,12 +241,12 @@ impl RegularJoinOperator {
             if accumulate {
                 if self.kind.is_semi_or_anti() {
                     match side {
-                        Side::Left if (total > 0) == semi => out.push(RowKind::Insert, Some(row), None, 1),
+                        Side::Left if (total > 0) == semi => out.push(RowKind::Insert, Some(own), None, 1),
                         Side::Left => {}
-                        Side::Right => each_match(&mut |bytes, e| {
+                        Side::Right => each_match(&mut |d, e| {
                             if e.matches == 0 {
                                 let kind = if semi { RowKind::Insert } else { RowKind::Delete };
-                                out.push(kind, Some(other_codec.parse(bytes)), None, e.count as usize);
+                                out.push(kind, None, Some(d), e.count as usize);
                             }
                             e.matches += 1;
                             e.updated = now;
@@ -234,42 +254,37 @@ impl RegularJoinOperator {
                     }
                 } else if total == 0 {
                     if self.kind.is_outer(side) {
-                        out.push_padded(RowKind::Insert, side, row, 1);
+                        out.push(RowKind::Insert, Some(own), None, 1);
                     }
                 } else {
                     let other_outer = self.kind.is_outer(side.other());
                     let kind = if self.kind == JoinKind::Inner { input_kind } else { RowKind::Insert };
                     if other_outer {
-                        each_match(&mut |bytes, e| {
+                        each_match(&mut |d, e| {
                             if e.matches == 0 {
-                                out.push_padded(
-                                    RowKind::Delete,
-                                    side.other(),
-                                    other_codec.parse(bytes),
-                                    e.count as usize,
-                                );
+                                out.push(RowKind::Delete, None, Some(d), e.count as usize);
                             }
                             e.matches += 1;
                             e.updated = now;
                         });
                     }
-                    each_match(&mut |bytes, e| joined(&mut out, kind, row, other_codec.parse(bytes), e.count as usize));
+                    each_match(&mut |d, e| out.push(kind, Some(own), Some(d), e.count as usize));
                 }
                 if let Some(key) = key {
-                    store(own_state, key, row.as_ref(), total, now);
+                    store(own_state, key, rows.row(i).as_ref(), total, now);
                 }
             } else {
                 if let Some(key) = key {
-                    retract(own_state, key, row.as_ref(), now);
+                    retract(own_state, key, rows.row(i).as_ref(), now);
                 }
                 if self.kind.is_semi_or_anti() {
                     match side {
-                        Side::Left if (total > 0) == semi => out.push(RowKind::Delete, Some(row), None, 1),
+                        Side::Left if (total > 0) == semi => out.push(RowKind::Delete, Some(own), None, 1),
                         Side::Left => {}
-                        Side::Right => each_match(&mut |bytes, e| {
+                        Side::Right => each_match(&mut |d, e| {
                             if e.matches == 1 {
                                 let kind = if semi { RowKind::Delete } else { RowKind::Insert };
-                                out.push(kind, Some(other_codec.parse(bytes)), None, e.count as usize);
+                                out.push(kind, None, Some(d), e.count as usize);
                             }
                             e.matches = (e.matches - 1).max(0);
                             e.updated = now;
@@ -277,20 +292,15 @@ impl RegularJoinOperator {
                     }
                 } else if total == 0 {
                     if self.kind.is_outer(side) {
-                        out.push_padded(RowKind::Delete, side, row, 1);
+                        out.push(RowKind::Delete, Some(own), None, 1);
                     }
                 } else {
                     let kind = if self.kind == JoinKind::Inner { input_kind } else { RowKind::Delete };
-                    each_match(&mut |bytes, e| joined(&mut out, kind, row, other_codec.parse(bytes), e.count as usize));
+                    each_match(&mut |d, e| out.push(kind, Some(own), Some(d), e.count as usize));
                     if self.kind.is_outer(side.other()) {
-                        each_match(&mut |bytes, e| {
+                        each_match(&mut |d, e| {
                             if e.matches == 1 {
-                                out.push_padded(
-                                    RowKind::Insert,
-                                    side.other(),
-                                    other_codec.parse(bytes),
-                                    e.count as usize,
-                                );
+                                out.push(RowKind::Insert, None, Some(d), e.count as usize);
                             }
                             e.matches = (e.matches - 1).max(0);
                             e.updated = now;
@@ -299,10 +309,121 @@ impl RegularJoinOperator {
                 }
             }
         }
-        if out.is_empty() {
+        if out.kinds.is_empty() {
             return Ok(None);
         }
-        Ok(Some(out.finish(&self.codecs, &self.schema, self.kind.is_semi_or_anti())?))
+        let other_columns = match stored_columns {
+            Some(columns) => Some(columns),
+            None if out.other.iter().any(Option::is_some) => {
+                // Only the stored rows the output names, each once, in first use order.
+                let mut compact = vec![u32::MAX; stored.len()];
+                let mut used: Vec<u32> = Vec::new();
+                for d in out.other.iter_mut().flatten() {
+                    if compact[*d as usize] == u32::MAX {
+                        compact[*d as usize] = used.len() as u32;
+                        used.push(*d);
+                    }
+                    *d = compact[*d as usize];
+                }
+                Some(self.decode_stored(o, &keys, &stored, &used)?)
+            }
+            None => None,
+        };
+        Ok(Some(self.output(side, batch, other_columns.as_deref(), out)?))
+    }
+
+    /// The columns of the `stored` rows `which` (indices into `stored`) of the other side
+    /// `o`, where `stored` names each by an input row of its key (`keys`) and its slot.
+    fn decode_stored(
+        &self,
+        o: usize,
+        keys: &super::join::BatchKeys,
+        stored: &[(u32, u32)],
+        which: &[u32],
+    ) -> Result<Vec<ArrayRef>, BoxError> {
+        let codec = &self.codecs[o];
+        let mut rows: Vec<Row<'_>> = Vec::with_capacity(which.len());
+        let mut bucket: Option<(u32, &Bucket)> = None;
+        for &d in which {
+            let (first, slot) = stored[d as usize];
+            let b = match bucket {
+                Some((row, b)) if row == first => b,
+                _ => {
+                    let key = keys.get(first as usize).expect("a stored row was found under this key");
+                    let b = self.state[o].get(key).expect("the key's bucket stays while a batch is applied");
+                    bucket = Some((first, b));
+                    b
+                }
+            };
+            let (bytes, _) = b.get_index(slot as usize).expect("slot in bucket");
+            rows.push(codec.parse(bytes));
+        }
+        codec.decode(rows)
+    }
+
+    /// The output batch of `picks` for input `batch` on `side`: the own side's columns taken
+    /// from the batch, the other side's from `other` (the decoded stored rows the picks
+    /// name), nulls where a pick is `None`.
+    fn output(
+        &self,
+        side: Side,
+        batch: &RecordBatch,
+        other: Option<&[ArrayRef]>,
+        picks: Picks,
+    ) -> Result<Changes, BoxError> {
+        let rows = picks.kinds.len();
+        let own_columns = || -> Result<Vec<ArrayRef>, BoxError> {
+            let in_order = rows == batch.num_rows() && picks.own.iter().enumerate().all(|(i, p)| *p == Some(i as u32));
+            if in_order {
+                return Ok(batch.columns().to_vec());
+            }
+            let idx = UInt32Array::from(picks.own.clone());
+            Ok(super::batch::take_all(batch, &idx)?)
+        };
+        let other_columns = || -> Result<Vec<ArrayRef>, BoxError> {
+            let schema = self.codecs[side.other().index()].schema();
+            match other {
+                Some(columns) => {
+                    let idx = UInt32Array::from(picks.other.clone());
+                    Ok(columns.iter().map(|c| arrow::compute::take(c, &idx, None)).collect::<Result<Vec<_>, _>>()?)
+                }
+                None => Ok(schema.fields().iter().map(|f| new_null_array(f.data_type(), rows)).collect()),
+            }
+        };
+        let left_only = self.kind.is_semi_or_anti();
+        let columns = match (side, left_only) {
+            (Side::Left, true) => own_columns()?,
+            (Side::Right, true) => other_columns()?,
+            (Side::Left, false) => own_columns()?.into_iter().chain(other_columns()?).collect(),
+            (Side::Right, false) => other_columns()?.into_iter().chain(own_columns()?).collect(),
+        };
+        let columns = columns
+            .into_iter()
+            .zip(self.schema.fields())
+            .map(|(c, f)| cast_to(c, f.data_type()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        let batch = RecordBatch::try_new_with_options(self.schema.clone(), columns, &options)?;
+        Ok(Changes::with_kinds(batch, picks.kinds))
+    }
+}
+
+/// Output rows under assembly, by reference: each names its kind, a row of the input batch
+/// (or nulls) and a stored row of the other side by its index in the batch's stored rows
+/// (or nulls).
+#[derive(Default)]
+struct Picks {
+    kinds: Vec<RowKind>,
+    own: Vec<Option<u32>>,
+    other: Vec<Option<u32>>,
+}
+
+impl Picks {
+    /// Adds `times` rows of `kind` joining input row `own` and stored row `other`.
+    fn push(&mut self, kind: RowKind, own: Option<u32>, other: Option<u32>, times: usize) {
+        self.kinds.extend(std::iter::repeat_n(kind, times));
+        self.own.extend(std::iter::repeat_n(own, times));
+        self.other.extend(std::iter::repeat_n(other, times));
     }
 }
 
@@ -433,6 +554,11 @@ mod tests {
     }
 
     fn join(kind: JoinKind) -> RegularJoinOperator {
+        join_where(kind, None)
+    }
+
+    /// A join of `kind` with the residual `condition` over (k, v, k, w).
+    fn join_where(kind: JoinKind, condition: Option<Arc<dyn PhysicalExpr>>) -> RegularJoinOperator {
         let (l, r) = (side_schema("v"), side_schema("w"));
         let key = |s: &SchemaRef| JoinKey::new(vec![Arc::new(Column::new("k", 0))], s, false).expect("key");
         let fields: Vec<Field> =
@@ -440,7 +566,7 @@ mod tests {
         let pair = Arc::new(Schema::new(fields));
         let out = if kind.is_semi_or_anti() { l.clone() } else { pair.clone() };
         let codecs = [RowCodec::new(l.clone()).expect("codec"), RowCodec::new(r.clone()).expect("codec")];
-        RegularJoinOperator::new(kind, [key(&l), key(&r)], codecs, None, pair, out)
+        RegularJoinOperator::new(kind, [key(&l), key(&r)], codecs, condition, pair, out)
     }
 
     /// Applies `rows` (kind, key, value) arriving on `side`; the output as `+I[1, a, , ]` lines.
@@ -572,6 +698,43 @@ mod tests {
         assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, 1, x]"]);
         assert_eq!(apply(&mut op, Side::Left, &[(D, Some(1), "a")]), ["-D[1, a, 1, x]", "+I[, , 1, x]"]);
         assert_eq!(apply(&mut op, Side::Left, &[(D, None, "n")]), ["-D[, n, , ]"]);
+    }
+
+    #[test]
+    fn the_condition_picks_among_the_stored_rows_of_each_key() {
+        use datafusion_physical_expr::expressions::BinaryExpr;
+        // ON l.k = r.k AND l.v < r.w
+        let less = BinaryExpr::new(
+            Arc::new(Column::new("v", 1)),
+            datafusion_expr::Operator::Lt,
+            Arc::new(Column::new("w", 3)),
+        );
+        for kind in [JoinKind::Inner, JoinKind::Left] {
+            let mut op = join_where(kind, Some(Arc::new(less.clone())));
+            apply(&mut op, Side::Left, &[(I, Some(1), "a"), (I, Some(1), "c"), (I, Some(2), "z")]);
+            // Several input rows of one key in a batch, each with its own matches.
+            let out = apply(
+                &mut op,
+                Side::Right,
+                &[(I, Some(1), "b"), (I, Some(2), "y"), (I, Some(1), "d"), (I, Some(1), "b")],
+            );
+            let mut want = vec!["+I[1, a, 1, b]", "+I[1, a, 1, d]", "+I[1, c, 1, d]", "+I[1, a, 1, b]"];
+            if kind == JoinKind::Left {
+                // "a" and "c" were padded until their first match; "z" stays padded.
+                want = vec![
+                    "-D[1, a, , ]",
+                    "+I[1, a, 1, b]",
+                    "-D[1, c, , ]",
+                    "+I[1, a, 1, d]",
+                    "+I[1, c, 1, d]",
+                    "+I[1, a, 1, b]",
+                ];
+            }
+            assert_eq!(out, want, "{kind:?}");
+            // From the other side: a left row meets the right rows the condition lets through.
+            let out = apply(&mut op, Side::Left, &[(I, Some(1), "c"), (D, Some(1), "a")]);
+            assert_eq!(out, ["+I[1, c, 1, d]", "-D[1, a, 1, b]", "-D[1, a, 1, b]", "-D[1, a, 1, d]"], "{kind:?}");
+        }
     }
 
     #[test]
