@@ -378,7 +378,7 @@ impl RegularJoinOperator {
                 return Ok(batch.columns().to_vec());
             }
             let idx = UInt32Array::from(picks.own.clone());
-            Ok(super::batch::take_all(batch, &idx)?)
+            super::batch::take_all(batch, &idx)
         };
         let other_columns = || -> Result<Vec<ArrayRef>, BoxError> {
             let schema = self.codecs[side.other().index()].schema();
