@@ -125,21 +125,12 @@ fn push_num(out: &mut String, v: i64, width: usize) {
         let _ = write!(out, "{v:0width$}");
         return;
     }
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = v as u64;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for _ in (digits.len() - at)..width {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(v);
+    for _ in digits.len()..width {
         out.push('0');
     }
-    out.extend(digits[at..].iter().map(|d| char::from(*d)));
+    out.push_str(digits);
 }
 
 /// [`format_java`] with the pattern already split into `toks` (`pattern` only names it in an
