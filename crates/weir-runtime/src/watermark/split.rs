@@ -44,8 +44,9 @@ pub struct SplitWatermarks<T: 'static> {
     splits: BTreeMap<u64, SplitState<T>>,
     current: Watermark,
     idle: bool,
-    /// The enumerator has no split for the reader now.
-    waiting_for_split: bool,
+    /// Without splits the reader is idle: the enumerator has none for it now, or the idle
+    /// timeout passed without one.
+    idle_without_split: bool,
     /// With an idle timeout: counts the time the reader has no split.
     without_split: Option<IdlenessTimer>,
     output: WatermarkOutput,
@@ -59,7 +60,7 @@ impl<T: 'static> SplitWatermarks<T> {
             splits: BTreeMap::new(),
             current: Watermark::MIN,
             idle: false,
-            waiting_for_split: false,
+            idle_without_split: false,
             without_split: None,
             output: WatermarkOutput::default(),
         }
@@ -68,15 +69,20 @@ impl<T: 'static> SplitWatermarks<T> {
     /// The enumerator has no split for the reader now (it asked and was told "not yet"):
     /// without splits, the source is idle until it gets one.
     pub fn no_split_available(&mut self) -> Emission {
-        self.waiting_for_split = true;
+        self.idle_without_split = true;
         self.combine()
+    }
+
+    /// The reader has a split again: it no longer counts time without one.
+    fn has_split(&mut self) {
+        self.idle_without_split = false;
+        self.without_split = None;
     }
 
     /// `split` was given to the reader: it holds the watermark back from now on, before its
     /// first record (until it is idle, when the strategy has an idle timeout).
     pub fn split_assigned(&mut self, split: u64) -> Emission {
-        self.waiting_for_split = false;
-        self.without_split = None;
+        self.has_split();
         let strategy = &self.strategy;
         self.splits.entry(split).or_insert_with(|| SplitState {
             generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
@@ -90,8 +96,7 @@ impl<T: 'static> SplitWatermarks<T> {
     /// Assigns timestamps to records of `split` and lets its generator see them.
     pub fn on_records(&mut self, split: u64, batch: &mut [StreamRecord<T>], now_ms: i64) -> Emission {
         self.strategy.assign(batch, now_ms);
-        self.waiting_for_split = false;
-        self.without_split = None;
+        self.has_split();
         let strategy = &self.strategy;
         let state = self.splits.entry(split).or_insert_with(|| SplitState {
             generator: strategy.create_generator().expect("a watermark strategy that makes watermarks"),
@@ -131,7 +136,7 @@ impl<T: 'static> SplitWatermarks<T> {
             if let Some(timeout) = self.strategy.idleness() {
                 let timer = self.without_split.get_or_insert_with(|| IdlenessTimer::new(timeout.as_millis() as i64));
                 if timer.check_if_idle(now_ms) {
-                    self.waiting_for_split = true;
+                    self.idle_without_split = true;
                 }
             }
         }
@@ -152,7 +157,7 @@ impl<T: 'static> SplitWatermarks<T> {
         let active = self.splits.values().filter(|s| !s.idle);
         let min = active.map(|s| s.watermark).min();
         let mut emission = Emission::default();
-        let idle = if self.splits.is_empty() { self.idle || self.waiting_for_split } else { min.is_none() };
+        let idle = if self.splits.is_empty() { self.idle || self.idle_without_split } else { min.is_none() };
         if idle != self.idle {
             self.idle = idle;
             emission.idle = Some(idle);
