@@ -192,7 +192,7 @@ impl Source for FileChunkSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<FileChunkReader, BoxError> {
-        Ok(FileChunkReader { files: ReaderFiles::default(), whole_files: self.files.reads_whole_files() })
+        Ok(FileChunkReader { files: self.files.reader_files(), whole_files: self.files.reads_whole_files() })
     }
 }
 

@@ -31,7 +31,7 @@ use weir_runtime::{
 };
 
 use crate::error::ConnectorError;
-use crate::line_reader::{FilePosition, LineReader};
+use crate::line_reader::{FilePosition, LineReader, RecordQuotes};
 
 /// One line of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,7 @@ pub struct FileSource {
     path: PathBuf,
     monitor: Option<Duration>,
     whole_files: bool,
+    quotes: Option<RecordQuotes>,
 }
 
 /// A file to read, from its start or from a checkpointed position.
@@ -75,7 +76,7 @@ pub struct FileSplit {
 impl FileSource {
     /// A bounded source over `path` (a file or a directory).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileSource { path: path.into(), monitor: None, whole_files: false }
+        FileSource { path: path.into(), monitor: None, whole_files: false, quotes: None }
     }
 
     /// Makes each file one record (line number 0, the file's bytes) instead of one record per
@@ -89,6 +90,19 @@ impl FileSource {
     /// Whether each file is one record ([`FileSource::whole_files`]).
     pub fn reads_whole_files(&self) -> bool {
         self.whole_files
+    }
+
+    /// Makes a record end at a line end outside quoted fields only, as `quotes` says, so a
+    /// CSV field may hold line breaks ([`LineReader::quoted`]): a "line" of this source is
+    /// then one record, and line numbers count records.
+    pub fn quoted_records(mut self, quotes: RecordQuotes) -> Self {
+        self.quotes = Some(quotes);
+        self
+    }
+
+    /// The files' readers: their splits, opened as this source's options say.
+    pub(crate) fn reader_files(&self) -> ReaderFiles {
+        ReaderFiles { quotes: self.quotes, ..ReaderFiles::default() }
     }
 
     /// The same files, but their lines handed out many at a time, as
@@ -169,7 +183,7 @@ impl Source for FileSource {
     }
 
     fn create_reader(&self, _subtask: &SubtaskInfo) -> Result<Self::Reader, BoxError> {
-        Ok(FileReader { files: ReaderFiles::default(), whole_files: self.whole_files })
+        Ok(FileReader { files: self.reader_files(), whole_files: self.whole_files })
     }
 }
 
@@ -270,6 +284,7 @@ pub(crate) struct ReaderFiles {
     pending: VecDeque<FileSplit>,
     current: Option<(FileSplit, Arc<Path>, LineReader)>,
     split_id: u64,
+    quotes: Option<RecordQuotes>,
 }
 
 impl ReaderFiles {
@@ -313,7 +328,7 @@ impl ReaderFiles {
     ) -> Result<Option<(&Arc<Path>, &mut LineReader)>, BoxError> {
         if self.current.is_none() {
             let Some(split) = self.pending.pop_front() else { return Ok(None) };
-            let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?;
+            let lines = LineReader::open_at(&split.path, split.resume.unwrap_or_default())?.quoted(self.quotes);
             let path: Arc<Path> = Arc::from(split.path.as_path());
             self.current = Some((split, path, lines));
             self.split_id += 1;

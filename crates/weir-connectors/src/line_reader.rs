@@ -40,6 +40,87 @@ pub struct FilePosition {
     pub lines_before: u64,
 }
 
+/// How a quoted field is written, for files whose records may hold line breaks inside
+/// quotes (CSV): a record then ends at the first line end outside a quoted field. A quote
+/// opens a field only where the field starts (after a delimiter or at the record's start);
+/// inside one, a doubled quote or the escape character followed by any byte stays inside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordQuotes {
+    /// The quote character.
+    pub quote: u8,
+    /// The field delimiter.
+    pub delimiter: u8,
+    /// The escape character, if any.
+    pub escape: Option<u8>,
+}
+
+/// Where a record scan stands between two pieces of a record (a buffered reader reads a
+/// record one line at a time).
+#[derive(Debug, Clone, Copy)]
+struct QuoteScan {
+    quotes: RecordQuotes,
+    /// Inside a quoted field.
+    open: bool,
+    /// The next byte starts a field.
+    field_start: bool,
+    /// The last byte was an escape character or a quote inside a quoted field, whose
+    /// meaning depends on the next byte.
+    pending: Option<u8>,
+}
+
+impl QuoteScan {
+    fn new(quotes: RecordQuotes) -> Self {
+        QuoteScan { quotes, open: false, field_start: true, pending: None }
+    }
+
+    /// The length of `bytes` up to and including the line end that ends the record, or
+    /// `None` when the record goes on past `bytes`.
+    fn feed(&mut self, bytes: &[u8]) -> Option<usize> {
+        let q = self.quotes;
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            i += 1;
+            match self.pending.take() {
+                // The escaped byte is part of the field, whatever it is.
+                Some(e) if Some(e) == q.escape && e != q.quote => continue,
+                // A quote followed by a quote is one quote inside the field.
+                Some(_) if c == q.quote => continue,
+                // Otherwise that quote closed the field; `c` is read outside it.
+                Some(_) => self.open = false,
+                None => {}
+            }
+            if self.open {
+                if c == q.quote || Some(c) == q.escape {
+                    self.pending = Some(c);
+                }
+                continue;
+            }
+            match c {
+                b'\n' => return Some(i),
+                c if c == q.delimiter => {
+                    self.field_start = true;
+                    continue;
+                }
+                c if c == q.quote && self.field_start => self.open = true,
+                _ => {}
+            }
+            self.field_start = false;
+        }
+        None
+    }
+}
+
+/// The length of the next record of `rest` (through its line end; all of `rest` when it has
+/// none): a line, or with `quotes` a record whose quoted fields may hold line ends.
+fn record_len(rest: &[u8], quotes: Option<RecordQuotes>) -> usize {
+    let end = match quotes {
+        None => memchr_newline(rest).map(|i| i + 1),
+        Some(q) => QuoteScan::new(q).feed(rest),
+    };
+    end.unwrap_or(rest.len())
+}
+
 #[derive(Debug)]
 enum Backing {
     /// Shared with the [`FileChunk`]s that borrow ranges of it.
@@ -74,6 +155,7 @@ pub struct LineReader {
     path: PathBuf,
     backing: Backing,
     number: u64,
+    quotes: Option<RecordQuotes>,
 }
 
 /// One line, borrowed from its [`LineReader`], with where it came from.
@@ -156,7 +238,39 @@ impl LineReader {
                 offset: position.offset,
             }
         };
-        Ok(LineReader { path: path.to_path_buf(), backing, number: position.lines_before })
+        Ok(LineReader { path: path.to_path_buf(), backing, number: position.lines_before, quotes: None })
+    }
+
+    /// Makes a record end only at a line end outside quoted fields, as `quotes` says (CSV
+    /// fields may hold line breaks): each [`Line`] is then one record, which may span
+    /// several lines of the file, and line numbers count records.
+    pub fn quoted(mut self, quotes: Option<RecordQuotes>) -> Self {
+        self.quotes = quotes;
+        self
+    }
+
+    /// Reads one record (through its line end) into `buf` from `reader`; the bytes read
+    /// (0 at the end of the file).
+    fn read_record(
+        reader: &mut BufReader<File>,
+        buf: &mut Vec<u8>,
+        quotes: Option<RecordQuotes>,
+        path: &Path,
+    ) -> Result<usize, ConnectorError> {
+        let mut scan = quotes.map(QuoteScan::new);
+        let mut total = 0;
+        loop {
+            let from = buf.len();
+            let n = reader.read_until(b'\n', buf).map_err(|e| ConnectorError::io("read", path, e))?;
+            total += n;
+            let done = match &mut scan {
+                None => true,
+                Some(scan) => n == 0 || scan.feed(&buf[from..]).is_some(),
+            };
+            if done {
+                return Ok(total);
+            }
+        }
     }
 
     /// Where the next line starts.
@@ -182,7 +296,7 @@ impl LineReader {
                 if rest.is_empty() {
                     return Ok(None);
                 }
-                let len = memchr_newline(rest).map_or(rest.len(), |i| i + 1);
+                let len = record_len(rest, self.quotes);
                 let start = *pos;
                 *pos += len;
                 release_read_part(map, start, *pos, released);
@@ -190,7 +304,7 @@ impl LineReader {
             }
             Backing::Buffered { reader, buf, offset } => {
                 buf.clear();
-                let n = reader.read_until(b'\n', buf).map_err(|e| ConnectorError::io("read", &self.path, e))?;
+                let n = Self::read_record(reader, buf, self.quotes, &self.path)?;
                 if n == 0 {
                     return Ok(None);
                 }
@@ -232,8 +346,7 @@ impl LineReader {
                 let all: &[u8] = map;
                 let mut end = start;
                 while end < all.len() && ends.len() < max_lines && (ends.is_empty() || end - start < max_bytes) {
-                    let rest = &all[end..];
-                    end += memchr_newline(rest).map_or(rest.len(), |i| i + 1);
+                    end += record_len(&all[end..], self.quotes);
                     ends.push(end - start);
                 }
                 if ends.is_empty() {
@@ -246,8 +359,7 @@ impl LineReader {
             Backing::Buffered { reader, offset, .. } => {
                 let mut buf = Vec::new();
                 while ends.len() < max_lines && (ends.is_empty() || buf.len() < max_bytes) {
-                    let n =
-                        reader.read_until(b'\n', &mut buf).map_err(|e| ConnectorError::io("read", &self.path, e))?;
+                    let n = Self::read_record(reader, &mut buf, self.quotes, &self.path)?;
                     if n == 0 {
                         break;
                     }
@@ -353,5 +465,81 @@ mod tests {
 
         let missing = LineReader::open(Path::new("/no/such/file")).unwrap_err();
         assert!(missing.to_string().starts_with("cannot open /no/such/file"), "{missing}");
+    }
+
+    const CSV: RecordQuotes = RecordQuotes { quote: b'"', delimiter: b',', escape: Some(b'\\') };
+
+    /// Records of `content` with `CSV` quotes, read from a mapped file line by line and in
+    /// chunks of one and of all records, and (through a pipe) buffered: all must agree.
+    fn records_of(content: &[u8]) -> Vec<Vec<u8>> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(content).unwrap();
+        let mut reader = LineReader::open(file.path()).unwrap().quoted(Some(CSV));
+        let mut by_line = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            assert_eq!(line.number, by_line.len() as u64 + 1, "records are numbered");
+            by_line.push(line.bytes.to_vec());
+        }
+        let path: Arc<Path> = Arc::from(file.path());
+        for max_lines in [1, 1000] {
+            let mut reader = LineReader::open(file.path()).unwrap().quoted(Some(CSV));
+            let mut chunked = Vec::new();
+            while let Some(chunk) = reader.next_chunk(&path, max_lines, 1 << 20).unwrap() {
+                chunked.extend(chunk.lines().map(|(_, l)| l.to_vec()));
+            }
+            assert_eq!(chunked, by_line, "chunks of {max_lines}: {content:?}");
+            assert_eq!(reader.position().offset, content.len() as u64);
+        }
+        // A named pipe is read through the buffer, not mapped.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let writer = {
+            let (content, fifo) = (content.to_vec(), fifo.clone());
+            std::thread::spawn(move || std::fs::write(fifo, content).unwrap())
+        };
+        let mut reader = LineReader::open(&fifo).unwrap().quoted(Some(CSV));
+        let mut buffered = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            buffered.push(line.bytes.to_vec());
+        }
+        writer.join().unwrap();
+        assert_eq!(buffered, by_line, "buffered: {content:?}");
+        by_line
+    }
+
+    #[test]
+    fn quoted_records_span_line_ends_inside_quotes_only() {
+        let cases: &[(&[u8], &[&[u8]])] = &[
+            (b"1,\"multi\nline\",2\n3,x,4\n", &[b"1,\"multi\nline\",2", b"3,x,4"]),
+            // a doubled quote stays inside the field; the line end after it is inside too
+            (b"1,\"a\"\"\nb\"\n2\n", &[b"1,\"a\"\"\nb\"", b"2"]),
+            // an escaped quote stays inside the field
+            (b"\"a\\\"\nb\"\nc\n", &[b"\"a\\\"\nb\"", b"c"]),
+            // a quote inside an unquoted field is a plain character
+            (b"ab\"c,d\ne\n", &[b"ab\"c,d", b"e"]),
+            // a quote at a field's start after the delimiter opens it
+            (b"x,\"y\r\nz\"\r\nw", &[b"x,\"y\r\nz\"", b"w"]),
+            // an unclosed quote runs to the end of the file: one record, for the format to refuse
+            (b"1,\"open\n2,b\n", &[b"1,\"open\n2,b"]),
+        ];
+        for &(content, expected) in cases {
+            let want: Vec<Vec<u8>> = expected.iter().map(|l| l.to_vec()).collect();
+            assert_eq!(records_of(content), want, "{content:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_records_resume_at_a_record_boundary() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"1,\"a\nb\"\n2,\"c\nd\"\n3,e\n").unwrap();
+        let mut reader = LineReader::open(file.path()).unwrap().quoted(Some(CSV));
+        reader.next_line().unwrap().unwrap();
+        let at = reader.position();
+        assert_eq!(at, FilePosition { offset: 8, lines_before: 1 });
+        let mut resumed = LineReader::open_at(file.path(), at).unwrap().quoted(Some(CSV));
+        let second = resumed.next_line().unwrap().unwrap();
+        assert_eq!((second.bytes, second.number), (&b"2,\"c\nd\""[..], 2));
+        assert_eq!(resumed.next_line().unwrap().unwrap().bytes, b"3,e");
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use arrow::datatypes::SchemaRef;
 use weir_connectors::file_chunk::FileChunk;
 use weir_connectors::file_source::FileSource;
+use weir_connectors::line_reader::RecordQuotes;
 
 use weir::{DataStream, StreamExecutionEnvironment};
 use weir_core::StreamRecord;
@@ -19,7 +20,7 @@ use weir_runtime::{BoxError, Emitter, Operator};
 use crate::catalog::TableDef;
 use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
-use crate::format::{BulkEncoder, BulkPart, FormatOptions, RowDecoder, RowEncoder};
+use crate::format::{BulkEncoder, BulkPart, FormatKind, FormatOptions, RowDecoder, RowEncoder};
 use crate::session::JobSettings;
 use crate::stream::translate::Stream;
 use crate::stream::Changes;
@@ -95,6 +96,14 @@ pub fn open(env: &StreamExecutionEnvironment, table: &TableDef, settings: &JobSe
     let mut source = FileSource::new(&path);
     if whole_files {
         source = source.whole_files();
+    }
+    if options.kind == FormatKind::Csv && !options.csv.disable_quote_character {
+        // A quoted CSV field may hold line breaks: records end at line ends outside quotes.
+        source = source.quoted_records(RecordQuotes {
+            quote: options.csv.quote_character,
+            delimiter: options.csv.field_delimiter,
+            escape: options.csv.escape_character,
+        });
     }
     let monitor = monitor_interval(table)?;
     if let Some(interval) = monitor {

@@ -1,5 +1,5 @@
-//! Flink's `csv` format: one record per line, fields by position, written as Flink's
-//! Jackson-CSV-based writer does.
+//! Flink's `csv` format: one record per line (a quoted field may span lines), fields by
+//! position, written as Flink's Jackson-CSV-based writer does.
 
 use std::io::Write as _;
 
@@ -29,7 +29,8 @@ impl Splitter {
         Splitter { fields: Vec::new(), buf: String::new() }
     }
 
-    /// Splits `line`; a quoted field that does not end on this line is an error.
+    /// Splits `line` (one record, which may hold line breaks inside quoted fields); a quoted
+    /// field that does not end in the record is an error.
     fn split(&mut self, line: &str, o: &CsvOptions) -> Result<(), String> {
         self.fields.clear();
         self.buf.clear();
@@ -70,7 +71,7 @@ impl Splitter {
                     }
                 }
                 if !closed {
-                    return Err(format!("quoted field starting at character {} is not closed on its line", start + 1));
+                    return Err(format!("quoted field starting at character {} is not closed", start + 1));
                 }
                 // text after the closing quote up to the delimiter belongs to the field
                 let run = i;
@@ -142,7 +143,10 @@ pub(crate) fn read_record(
 ) -> Result<(), String> {
     sp.split(line, o)?;
     let n = sp.fields.len();
-    if n != columns.len() && !o.ignore_parse_errors {
+    // Surplus fields are a parse error even with csv.ignore-parse-errors (which then skips
+    // the record, as Flink's reader refuses a row wider than its schema); missing ones are
+    // NULL under that option.
+    if n > columns.len() || (n < columns.len() && !o.ignore_parse_errors) {
         return Err(format!("Row length mismatch. {} fields expected but was {n}.", columns.len()));
     }
     for (k, col) in columns.iter_mut().enumerate() {

@@ -1,4 +1,4 @@
--- CSV input: quoted fields with commas, doubled quotes, empty fields ('' for a
+-- CSV input: quoted fields with commas, doubled quotes and a line break, empty fields ('' for a
 -- STRING), a custom delimiter, null literal and comment lines, and csv.ignore-parse-errors
 -- nulling bad or empty numbers and short rows.
 CREATE TABLE a (id INT, s STRING, n INT, x DOUBLE, b BOOLEAN, ts TIMESTAMP(3))
