@@ -257,6 +257,7 @@ impl Translator<'_> {
         }
 
         let updating = left.updating || right.updating || !matches!(kind, JoinKind::Inner | JoinKind::LeftSemi);
+        let insert_only = [!left.updating, !right.updating];
         let parts = Arc::new(parts);
         let ttl = self.state_ttl_ms;
         let data = inputs
@@ -269,6 +270,7 @@ impl Translator<'_> {
                     parts.pair_schema.clone(),
                     parts.out_schema.clone(),
                 )
+                .with_insert_only_inputs(insert_only)
                 .with_state_ttl(ttl))
             })
             .set_parallelism(parallelism);
