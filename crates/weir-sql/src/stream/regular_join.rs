@@ -891,7 +891,8 @@ mod tests {
             v
         };
         // Batches alternating sides; repeated rows, NULL keys, keys on one side only.
-        let batches: Vec<(Side, Vec<(RowKind, Option<i32>, &str)>)> = vec![
+        type Rows<'a> = Vec<(RowKind, Option<i32>, &'a str)>;
+        let batches: Vec<(Side, Rows)> = vec![
             (Side::Left, vec![(I, Some(1), "b"), (I, Some(1), "b"), (I, None, "n"), (I, Some(2), "d")]),
             (Side::Right, vec![(I, Some(1), "c"), (I, Some(3), "x"), (I, Some(1), "a"), (I, Some(1), "c")]),
             (Side::Left, vec![(I, Some(3), "a"), (I, Some(1), "a"), (I, Some(4), "q")]),
