@@ -5,11 +5,12 @@
 //! `AS OF` column, for the streaming planner to find under the join.
 //!
 //! The versioned relation is a table with a primary key and a watermark, or a **versioned
-//! view** (Flink's "Versioned Views"): a view deduplicating an append-only relation, keeping
-//! the last (or first) row per key ordered by its rowtime attribute,
-//! `WHERE ROW_NUMBER() OVER (PARTITION BY k ORDER BY rowtime DESC) = 1`. Flink infers its
-//! primary key (the `PARTITION BY` columns) and keeps its rowtime, which is all a versioned
-//! table needs; each row it emits is a new version of its key.
+//! view** (Flink's "Versioned Views"): typically a view deduplicating an append-only
+//! relation, keeping the last row per key ordered by its rowtime attribute,
+//! `WHERE ROW_NUMBER() OVER (PARTITION BY k ORDER BY rowtime DESC) = 1`. Flink infers a
+//! primary key (the `PARTITION BY` columns) for any such `ROW_NUMBER() = 1` and the rowtime
+//! attribute passes through it, which is all a versioned table needs; each row the view
+//! emits is a new version of its key.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -225,13 +226,22 @@ fn version_source(context: &PlanContext<'_>, name: &str) -> Result<(Arc<TableDef
              view; '{name}' is neither"
         )));
     };
-    let Some(VersionedView { key, time }) = versioned_view(&view.plan) else {
-        return Err(SqlError::validation(format!(
-            "Temporal Table Join requires primary key in versioned table, but no primary key can be found. The view \
-             '{name}' is not a versioned view: that is a deduplication keeping the last (or first) row per key ordered \
-             by its rowtime attribute, as in SELECT … FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY rowtime \
-             DESC) AS rn FROM t) WHERE rn = 1"
-        )));
+    let VersionedView { key, time } = match versioned_view(&view.plan) {
+        Ok(versioned) => versioned,
+        Err(NotVersioned::Key) => {
+            return Err(SqlError::validation(format!(
+                "Temporal Table Join requires primary key in versioned table, but no primary key can be found. \
+                 The view '{name}' has none: a versioned view keeps one row per key, as a deduplication does: \
+                 SELECT … FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY rowtime DESC) AS rn FROM t) \
+                 WHERE rn = 1"
+            )))
+        }
+        Err(NotVersioned::Time) => {
+            return Err(SqlError::validation(format!(
+                "Event-Time Temporal Table Join requires both primary key and row time attribute in versioned \
+                 table, but no row time attribute can be found. The view '{name}' does not keep one"
+            )))
+        }
     };
     let def = TableDef {
         name: name.to_string(),
@@ -253,11 +263,21 @@ struct VersionedView {
     time: String,
 }
 
-/// The key and version time of `plan` when it is a deduplication keeping the last (or
-/// first) row per key ordered by a rowtime attribute (`ROW_NUMBER() OVER (PARTITION BY k
-/// ORDER BY rowtime DESC) = 1`, under projections, filters and aliases that keep the key and
-/// time columns).
-fn versioned_view(plan: &LogicalPlan) -> Option<VersionedView> {
+/// Why a view is not versioned, in Flink's words.
+#[derive(Debug, PartialEq)]
+enum NotVersioned {
+    /// No primary key can be inferred.
+    Key,
+    /// A key, but no rowtime attribute.
+    Time,
+}
+
+/// The key and version time of `plan` when it is a versioned view: one row per key, as a
+/// `ROW_NUMBER() OVER (PARTITION BY k ORDER BY …) = 1` makes (Flink infers the primary key
+/// `k` from it; ordered by the rowtime, it is a deduplication), under projections, filters
+/// and aliases that keep the key and a rowtime attribute (the version time: the `ORDER BY`
+/// column when it is one).
+fn versioned_view(plan: &LogicalPlan) -> std::result::Result<VersionedView, NotVersioned> {
     // The nodes from the top down to the ranking window.
     let mut above = Vec::new();
     let mut node = plan;
@@ -268,34 +288,37 @@ fn versioned_view(plan: &LogicalPlan) -> Option<VersionedView> {
                 above.push(node);
                 node = node.inputs()[0];
             }
-            _ => return None,
+            _ => return Err(NotVersioned::Key),
         }
     };
-    let [window_expr] = window.window_expr.as_slice() else { return None };
-    let datafusion_expr::Expr::WindowFunction(f) = strip_cast(window_expr) else { return None };
-    let WindowFunctionDefinition::WindowUDF(udf) = &f.fun else { return None };
+    let [window_expr] = window.window_expr.as_slice() else { return Err(NotVersioned::Key) };
+    let datafusion_expr::Expr::WindowFunction(f) = strip_cast(window_expr) else { return Err(NotVersioned::Key) };
+    let WindowFunctionDefinition::WindowUDF(udf) = &f.fun else { return Err(NotVersioned::Key) };
     if !udf.name().eq_ignore_ascii_case("row_number") || f.params.partition_by.is_empty() {
-        return None;
+        return Err(NotVersioned::Key);
     }
     let input_schema = window.input.schema();
     let index = |e: &datafusion_expr::Expr| match passed_column(e) {
         Some(c) => input_schema.index_of_column(c).ok(),
         None => None,
     };
-    let key: Vec<usize> = f.params.partition_by.iter().map(index).collect::<Option<_>>()?;
-    let [order] = f.params.order_by.as_slice() else { return None };
-    let time = index(&order.expr)?;
+    let key: Vec<usize> = f.params.partition_by.iter().map(index).collect::<Option<_>>().ok_or(NotVersioned::Key)?;
+    // The rowtime attributes of the input, the ORDER BY column first.
     let mut rowtimes = Vec::new();
     super::time_attribute::rowtime_names(&window.input, &mut rowtimes);
-    let time_field = input_schema.field(time);
-    if !matches!(time_field.data_type(), arrow::datatypes::DataType::Timestamp(..))
-        || !rowtimes.contains(time_field.name())
-    {
-        return None;
-    }
-    // Follow the key, the time and the row number up to the view's output; a filter keeps
+    let is_rowtime = |i: usize| {
+        let field = input_schema.field(i);
+        matches!(field.data_type(), arrow::datatypes::DataType::Timestamp(..)) && rowtimes.contains(field.name())
+    };
+    let order = match f.params.order_by.as_slice() {
+        [order] => index(&order.expr).filter(|&i| is_rowtime(i)),
+        _ => None,
+    };
+    let times: Vec<usize> =
+        order.into_iter().chain((0..input_schema.fields().len()).filter(|&i| is_rowtime(i))).collect();
+    // Follow the key, the times and the row number up to the view's output; a filter keeps
     // the first row number only.
-    let mut columns: Vec<Option<usize>> = key.iter().chain([&time]).map(|&i| Some(i)).collect();
+    let mut columns: Vec<Option<usize>> = key.iter().chain(&times).map(|&i| Some(i)).collect();
     let mut rank = Some(window.schema.fields().len() - 1);
     let mut kept_first = false;
     for node in above.iter().rev() {
@@ -318,13 +341,14 @@ fn versioned_view(plan: &LogicalPlan) -> Option<VersionedView> {
             _ => {}
         }
     }
+    let name = |i: usize| plan.schema().field(i).name().clone();
+    let (key, times) = columns.split_at(key.len());
+    let key: Vec<String> = key.iter().map(|i| i.map(name)).collect::<Option<_>>().ok_or(NotVersioned::Key)?;
     if !kept_first {
-        return None;
+        return Err(NotVersioned::Key);
     }
-    let names: Vec<String> =
-        columns.into_iter().map(|i| i.map(|i| plan.schema().field(i).name().clone())).collect::<Option<_>>()?;
-    let (time, key) = names.split_last()?;
-    Some(VersionedView { key: key.to_vec(), time: time.clone() })
+    let time = times.iter().flatten().next().map(|&i| name(i)).ok_or(NotVersioned::Time)?;
+    Ok(VersionedView { key, time })
 }
 
 /// Whether `conjunct` keeps the first row number only (`rn = 1`, `rn <= 1`, `rn < 2`), the
@@ -406,20 +430,22 @@ mod tests {
     }
 
     #[test]
-    fn a_rowtime_deduplication_is_a_versioned_view() {
+    fn a_single_row_per_key_with_a_rowtime_is_a_versioned_view() {
         let versioned =
             |select: &str, order: &str, filter: &str| versioned_view(&view_plan(&dedup(select, order, filter)));
-        let key_and_time = |key: &str, time: &str| Some(VersionedView { key: vec![key.into()], time: time.into() });
+        let key_and_time = |key: &str, time: &str| Ok(VersionedView { key: vec![key.into()], time: time.into() });
         assert_eq!(versioned("cur, rate, ts", "ts DESC", "rn = 1"), key_and_time("cur", "ts"));
         assert_eq!(versioned("*", "ts DESC", "rn <= 1 AND rate > 0"), key_and_time("cur", "ts"));
         assert_eq!(versioned("cur AS c, ts AS t, rate", "ts DESC", "1 = rn"), key_and_time("c", "t"));
         assert_eq!(versioned("cur, rate, ts", "ts", "rn = 1"), key_and_time("cur", "ts"));
-        // Not versioned: no single row per key, no rowtime order, the key or the time dropped.
-        assert_eq!(versioned("cur, rate, ts", "ts DESC", "rn <= 2"), None);
-        assert_eq!(versioned("cur, rate, ts", "n DESC", "rn = 1"), None);
-        assert_eq!(versioned("cur, rate, ts", "rate DESC", "rn = 1"), None);
-        assert_eq!(versioned("rate, ts", "ts DESC", "rn = 1"), None);
-        assert_eq!(versioned("cur, rate", "ts DESC", "rn = 1"), None);
-        assert_eq!(versioned_view(&view_plan("SELECT cur, rate, ts FROM log")), None);
+        // Ordered by a value or by a timestamp that is no rowtime: still one row per key.
+        assert_eq!(versioned("cur, rate, ts", "rate DESC", "rn = 1"), key_and_time("cur", "ts"));
+        assert_eq!(versioned("cur, rate, ts, n", "n DESC", "rn = 1"), key_and_time("cur", "ts"));
+        // No key: more rows per key, the key dropped, no ranking.
+        assert_eq!(versioned("cur, rate, ts", "ts DESC", "rn <= 2"), Err(NotVersioned::Key));
+        assert_eq!(versioned("rate, ts", "ts DESC", "rn = 1"), Err(NotVersioned::Key));
+        assert_eq!(versioned_view(&view_plan("SELECT cur, rate, ts FROM log")), Err(NotVersioned::Key));
+        // A key, but the rowtime dropped.
+        assert_eq!(versioned("cur, rate, n", "ts DESC", "rn = 1"), Err(NotVersioned::Time));
     }
 }

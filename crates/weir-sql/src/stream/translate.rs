@@ -239,7 +239,11 @@ impl<'e> Translator<'e> {
                             )
                             .map_err(crate::planner::plan_error)?;
                             let data = beside(&stream.data, stream.data.map(new_versions));
-                            Stream { data, schema: Arc::new(schema), ..stream }
+                            // The version time: a rowtime attribute the view passes on (see
+                            // `crate::planner::temporal`), whichever operator made its rows.
+                            let rowtime =
+                                v.table.watermark.as_ref().and_then(|(c, _)| stream.schema.as_arrow().index_of(c).ok());
+                            Stream { data, schema: Arc::new(schema), rowtime, ..stream }
                         }
                         None => self.table(&scan.table_name, &v.table)?,
                     },

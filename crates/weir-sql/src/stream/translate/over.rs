@@ -284,13 +284,6 @@ impl Translator<'_> {
             }
         } else {
             let retracting = input.updating;
-            // Deduplication keeping the last row on rowtime keeps the time attribute (the
-            // changelog of a versioned view, see `crate::planner::temporal`).
-            let keep_last_on_rowtime = dedup
-                && !retracting
-                && dedup_order
-                    .as_ref()
-                    .is_some_and(|(c, asc)| !asc && in_schema.index_of_column(c).ok() == input.rowtime);
             let data = data
                 .transform("Rank", move |_| Ok(RankOperator::new(encoders()?, range, retracting)))
                 .set_parallelism(parallelism);
@@ -300,7 +293,7 @@ impl Translator<'_> {
                 schema: window.schema.clone(),
                 updating: true,
                 window: None,
-                rowtime: input.rowtime.filter(|_| keep_last_on_rowtime),
+                rowtime: None,
                 origin: "Rank".into(),
             }
         };
