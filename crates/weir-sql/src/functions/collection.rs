@@ -1,6 +1,6 @@
 //! Flink's collection functions that DataFusion lacks or defines differently: the rows
 //! `UNNEST` makes of an array or a map (see [`crate::planner::unnest`]), and the `ROW(…)`
-//! constructor with Flink's field names.
+//! constructor with Flink's field names, `CARDINALITY` as an INT.
 
 use std::sync::Arc;
 
@@ -26,6 +26,9 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         func("row", (1, usize::MAX), &[Kind::Any], row_type, row).udf(),
         // MAP[k1, v1, k2, v2, …] (read as MAP(…)): a map; a later equal key wins.
         func("map", (2, usize::MAX), &[Kind::Any], map_type, map).udf(),
+        // CARDINALITY(array | map | multiset): the number of elements, an INT as in Flink
+        // (DataFusion's is a BIGINT UNSIGNED, which an array subscript does not take).
+        func("cardinality", (1, 1), &[Kind::Any], |_| Ok(DataType::Int32), cardinality).udf(),
         // ELEMENT(array): the only element; NULL for an empty array; more than one fails.
         func("element", (1, 1), &[Kind::Any], |t| element_type(&t[0]), element).udf(),
         // ARRAY_POSITION(array, x): 1-based position of the first element equal to x; 0 if none.
@@ -180,6 +183,26 @@ fn element(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     Ok(arrow::compute::take(list.values(), &arrow::array::UInt32Array::from(indices), None)?)
 }
 
+fn cardinality(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let c = &a[0];
+    let lengths: Int32Array = match c.data_type() {
+        DataType::List(_) => c.as_list::<i32>().iter().map(|v| v.map(|v| v.len() as i32)).collect(),
+        DataType::LargeList(_) => c.as_list::<i64>().iter().map(|v| v.map(|v| v.len() as i32)).collect(),
+        DataType::FixedSizeList(_, n) => {
+            let list = c.as_fixed_size_list();
+            (0..list.len()).map(|i| list.is_valid(i).then_some(*n)).collect()
+        }
+        DataType::Map(_, _) => {
+            let map = c.as_map();
+            let offsets = map.value_offsets();
+            (0..map.len()).map(|i| map.is_valid(i).then(|| offsets[i + 1] - offsets[i])).collect()
+        }
+        DataType::Null => Int32Array::new_null(rows),
+        other => return exec_err!("CARDINALITY takes an ARRAY, a MAP or a MULTISET, not {other}"),
+    };
+    Ok(Arc::new(lengths))
+}
+
 fn array_position(_: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
     let list = as_list(&a[0])?;
     let needle = arrow::compute::cast(&a[1], list.values().data_type())?;
@@ -287,4 +310,39 @@ fn map(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         None,
         false,
     )?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Builder, ListBuilder, MapBuilder, StringBuilder};
+
+    fn count(a: ArrayRef) -> Vec<Option<i32>> {
+        let f = func("cardinality", (1, 1), &[Kind::Any], |_| Ok(DataType::Int32), cardinality);
+        let rows = a.len();
+        let out = cardinality(&f, &[a], rows).expect("cardinality");
+        assert_eq!(out.data_type(), &DataType::Int32);
+        out.as_primitive::<arrow::datatypes::Int32Type>().iter().collect()
+    }
+
+    #[test]
+    fn cardinality_is_an_int_and_null_for_null() {
+        let mut list = ListBuilder::new(Int32Builder::new());
+        list.append_value([Some(1), None, Some(3)]);
+        list.append_value([]);
+        list.append_null();
+        assert_eq!(count(Arc::new(list.finish())), [Some(3), Some(0), None]);
+
+        let mut map = MapBuilder::new(None, StringBuilder::new(), Int32Builder::new());
+        map.keys().append_value("a");
+        map.values().append_value(1);
+        map.keys().append_value("b");
+        map.values().append_null();
+        map.append(true).expect("map");
+        map.append(false).expect("null map");
+        map.append(true).expect("empty map");
+        assert_eq!(count(Arc::new(map.finish())), [Some(2), None, Some(0)]);
+
+        assert_eq!(count(Arc::new(arrow::array::NullArray::new(2))), [None, None]);
+    }
 }

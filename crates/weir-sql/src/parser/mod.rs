@@ -310,14 +310,18 @@ impl VisitorMut for Normalizer {
         if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = expr {
             like_with_backslash(pattern, escape_char);
         }
-        // `(expr).field` reads as `(expr)['field']`: DataFusion takes a dot after a name only.
+        // `(expr).field` and `arr[i].field` read as `(expr)['field']` and `arr[i]['field']`:
+        // DataFusion takes a dot after a name only.
         if let Expr::CompoundFieldAccess { root, access_chain } = expr {
-            if !matches!(root.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                for access in access_chain.iter_mut() {
-                    if let sqlparser::ast::AccessExpr::Dot(Expr::Identifier(id)) = access {
+            let mut after_name = matches!(root.as_ref(), Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            for access in access_chain.iter_mut() {
+                match access {
+                    sqlparser::ast::AccessExpr::Dot(Expr::Identifier(id)) if !after_name => {
                         let index = Expr::value(sqlparser::ast::Value::SingleQuotedString(id.value.clone()));
                         *access = sqlparser::ast::AccessExpr::Subscript(sqlparser::ast::Subscript::Index { index });
                     }
+                    sqlparser::ast::AccessExpr::Subscript(_) => after_name = false,
+                    _ => {}
                 }
             }
         }
@@ -373,5 +377,24 @@ fn normalize_statement(statement: &mut Statement) {
         }
         Statement::Explain(inner) => normalize_statement(&mut inner.node),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_after_a_subscript_or_an_expression_is_read_by_name() {
+        let cases = [
+            ("items[1].sku", "items[1]['sku']"),
+            ("items[1].addr.city", "items[1]['addr']['city']"),
+            ("(ROW(a, b)).EXPR$0", "(ROW(a, b))['EXPR$0']"),
+            ("r.addr.city", "r.addr.city"),
+            ("m['k'][2]", "m['k'][2]"),
+        ];
+        for (sql, normalized) in cases {
+            assert_eq!(parse_expression(sql).expect("parse").to_string(), normalized, "{sql}");
+        }
     }
 }

@@ -61,6 +61,46 @@ impl TableSource for StreamTableSource {
     }
 }
 
+/// Whether `a` and `b` compute the same: equal plans whose scans read the same relations.
+///
+/// DataFusion's plan equality compares a `TableScan` by its name, schema and pushed-down
+/// parts, not by the relation behind it, and stand-in names (`__window_0`) are numbered per
+/// statement: two views' window TVFs over different tables, or over one table with
+/// different sizes, can have equal scans. Sub-plan reuse must compare the relations too.
+pub fn same_plan(a: &LogicalPlan, b: &LogicalPlan) -> bool {
+    a == b && {
+        let (x, y) = (scanned_sources(a), scanned_sources(b));
+        x.len() == y.len() && x.iter().zip(&y).all(|(x, y)| same_source(x.as_ref(), y.as_ref()))
+    }
+}
+
+/// The relations `plan` scans, in plan order (subqueries included).
+fn scanned_sources(plan: &LogicalPlan) -> Vec<Arc<dyn TableSource>> {
+    use datafusion_common::tree_node::TreeNodeRecursion;
+    let mut sources = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            sources.push(scan.source.clone());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    sources
+}
+
+/// Whether two scanned relations are the same one.
+fn same_source(a: &dyn TableSource, b: &dyn TableSource) -> bool {
+    let (Some(x), Some(y)) = (a.downcast_ref::<StreamTableSource>(), b.downcast_ref::<StreamTableSource>()) else {
+        return std::ptr::addr_eq(a as *const dyn TableSource, b as *const dyn TableSource);
+    };
+    match (&x.kind, &y.kind) {
+        (TableKind::Table(x), TableKind::Table(y)) => Arc::ptr_eq(x, y),
+        (TableKind::View(x), TableKind::View(y)) => Arc::ptr_eq(x, y) || same_plan(x, y),
+        (TableKind::Window(x), TableKind::Window(y)) => Arc::ptr_eq(x, y) || x.same_as(y),
+        (TableKind::Versioned(x), TableKind::Versioned(y)) => Arc::ptr_eq(x, y) || x.same_as(y),
+        _ => false,
+    }
+}
+
 /// Resolves names for DataFusion's SQL planner.
 pub struct PlanContext<'a> {
     catalog: &'a Catalog,
@@ -170,11 +210,18 @@ impl<'a> PlanContext<'a> {
         super::literals::double_literals(&mut query);
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
+        self.plan_rewritten(query)
+    }
+
+    /// Plans `query` whose syntax is already rewritten (see [`Self::plan_query`]): from the
+    /// window TVFs on. A window TVF over a `WITH` query plans its input this way.
+    pub(crate) fn plan_rewritten(&self, mut query: Query) -> Result<LogicalPlan> {
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
         // After the relations above are in place: an UNNEST's argument is planned against them.
         super::unnest::rewrite_unnest(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
+        let plan = super::map_access::map_lookups(plan)?;
         let plan = super::literals::int_literals(plan)?;
         let plan = super::unnest::decorrelate_unnest(plan)?;
         let plan = super::set_ops::bag_set_operations(plan)?;
@@ -195,7 +242,7 @@ impl<'a> PlanContext<'a> {
             return Some(Arc::new(StreamTableSource::new(
                 name.to_string(),
                 TableKind::Versioned(v.clone()),
-                v.table.schema(),
+                v.schema(),
             )));
         }
         if let Some(t) = self.catalog.table(name) {
@@ -287,5 +334,52 @@ pub fn unknown_relation(catalog: &Catalog, name: &str) -> SqlError {
     match closest(name, names) {
         Some(near) => SqlError::validation(format!("Object '{name}' not found; did you mean '{near}'?")),
         None => SqlError::validation(format!("Object '{name}' not found")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(ddl: &str) -> Catalog {
+        struct Quiet;
+        impl crate::session::ResultSink for Quiet {
+            fn row(&mut self, _: &str) {}
+            fn message(&mut self, _: &str) {}
+        }
+        let mut session = crate::session::Session::new(Default::default());
+        session.execute_script(ddl, &mut Quiet).expect("ddl");
+        session.catalog().clone()
+    }
+
+    fn plan(catalog: &Catalog, sql: &str) -> LogicalPlan {
+        let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
+        else {
+            panic!("a query")
+        };
+        crate::planner::plan_query(catalog, &query).expect("plan")
+    }
+
+    #[test]
+    fn plans_alike_over_different_relations_are_not_the_same() {
+        let catalog = catalog(
+            "CREATE TABLE a (u STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');
+             CREATE TABLE b (u STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');",
+        );
+        let windowed = |table: &str, size: u32| {
+            plan(
+                &catalog,
+                &format!(
+                    "SELECT window_start, u, COUNT(*) FROM TABLE(TUMBLE(TABLE {table}, DESCRIPTOR(ts), INTERVAL \
+                     '{size}' SECOND)) GROUP BY window_start, window_end, u"
+                ),
+            )
+        };
+        // Each statement names its window `__window_0`: the plans compare equal.
+        let (a, b, a5, again) = (windowed("a", 10), windowed("b", 10), windowed("a", 5), windowed("a", 10));
+        assert!(a == b && a == a5);
+        assert!(!same_plan(&a, &b), "another table");
+        assert!(!same_plan(&a, &a5), "another window size");
+        assert!(same_plan(&a, &again));
     }
 }

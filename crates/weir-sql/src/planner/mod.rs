@@ -7,6 +7,7 @@ pub mod fixed_intervals;
 pub mod group_window;
 pub mod limit;
 pub mod literals;
+pub mod map_access;
 pub mod naming;
 pub mod scalar_subquery;
 pub mod set_ops;
@@ -26,7 +27,7 @@ use datafusion_optimizer::optimizer::{Optimizer, OptimizerContext, OptimizerRule
 use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
-pub use context::{unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use context::{same_plan, unknown_relation, PlanContext, StreamTableSource, TableKind};
 pub use syntax_planner::FlinkSyntaxPlanner;
 pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};

@@ -43,7 +43,10 @@ pub fn is_proctime(plan: &LogicalPlan, index: usize) -> bool {
             match &source.kind {
                 TableKind::Table(def) => def.columns.get(index).is_some_and(is_proctime_column),
                 TableKind::View(view) => is_proctime(view, index),
-                TableKind::Versioned(v) => v.table.columns.get(index).is_some_and(is_proctime_column),
+                TableKind::Versioned(v) => match &v.view {
+                    Some(view) => is_proctime(view, index),
+                    None => v.table.columns.get(index).is_some_and(is_proctime_column),
+                },
                 TableKind::Window(tvf) => {
                     let n = tvf.input.schema().fields().len();
                     if index < n {
@@ -81,6 +84,28 @@ pub fn is_proctime(plan: &LogicalPlan, index: usize) -> bool {
             .and_then(passed_column)
             .is_some_and(|c| c.name == super::tvf::WINDOW_COLUMNS[2] && column_is_proctime(&a.input, c)),
         _ => false,
+    }
+}
+
+/// The names of the rowtime attributes `plan` reads: the watermark columns of its tables
+/// and the time columns of its window TVFs.
+pub fn rowtime_names(plan: &LogicalPlan, names: &mut Vec<String>) {
+    if let LogicalPlan::TableScan(scan) = plan {
+        if let Some(source) = scan.source.downcast_ref::<StreamTableSource>() {
+            match &source.kind {
+                TableKind::Table(def) => names.extend(def.watermark.iter().map(|(c, _)| c.clone())),
+                TableKind::Versioned(v) => names.extend(v.table.watermark.iter().map(|(c, _)| c.clone())),
+                TableKind::View(view) => rowtime_names(view, names),
+                TableKind::Window(tvf) => {
+                    names.push(tvf.time_column.clone());
+                    names.push("window_time".into());
+                    rowtime_names(&tvf.input, names);
+                }
+            }
+        }
+    }
+    for input in plan.inputs() {
+        rowtime_names(input, names);
     }
 }
 

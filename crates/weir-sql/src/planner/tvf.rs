@@ -12,8 +12,8 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion_expr::LogicalPlan;
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, TableAlias, TableFactor, VisitMut,
-    VisitorMut,
+    Cte, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Query, SetExpr, TableAlias, TableFactor, VisitMut,
+    VisitorMut, With,
 };
 
 use super::context::PlanContext;
@@ -85,9 +85,20 @@ pub const WINDOW_COLUMNS: [&str; 3] = ["window_start", "window_end", "window_tim
 pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Result<()> {
     struct Replacer<'c, 'a> {
         context: &'c PlanContext<'a>,
+        /// The `WITH` queries in scope, outermost first, as written (before their own
+        /// window TVFs were replaced).
+        ctes: Vec<Vec<Cte>>,
     }
     impl VisitorMut for Replacer<'_, '_> {
         type Break = SqlError;
+        fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<SqlError> {
+            self.ctes.push(query.with.as_ref().map(|w| w.cte_tables.clone()).unwrap_or_default());
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _query: &mut Query) -> ControlFlow<SqlError> {
+            self.ctes.pop();
+            ControlFlow::Continue(())
+        }
         fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<SqlError> {
             let TableFactor::TableFunction { expr: Expr::Function(f), alias } = factor else {
                 return ControlFlow::Continue(());
@@ -100,7 +111,7 @@ pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Resu
                 FunctionArguments::List(list) => list.args.clone(),
                 _ => Vec::new(),
             };
-            let tvf = match window_tvf(self.context, &name, &args) {
+            let tvf = match window_tvf(self.context, &self.ctes, &name, &args) {
                 Ok(tvf) => tvf,
                 Err(e) => return ControlFlow::Break(e),
             };
@@ -113,7 +124,7 @@ pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Resu
             }
         }
     }
-    match query.visit(&mut Replacer { context }) {
+    match query.visit(&mut Replacer { context, ctes: Vec::new() }) {
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
     }
@@ -121,9 +132,9 @@ pub fn replace_window_tvfs(context: &PlanContext<'_>, query: &mut Query) -> Resu
 
 impl WindowTvf {
     /// Whether `other` windows the same input the same way (how it was written aside).
-    fn same_as(&self, other: &WindowTvf) -> bool {
+    pub(crate) fn same_as(&self, other: &WindowTvf) -> bool {
         self.kind == other.kind
-            && self.input == other.input
+            && super::context::same_plan(&self.input, &other.input)
             && self.time_column == other.time_column
             && self.schema == other.schema
             && self.proctime == other.proctime
@@ -165,7 +176,7 @@ pub(super) fn stand_in_factor(name: &str) -> Option<TableFactor> {
     select.from.into_iter().next().map(|t| t.relation)
 }
 
-fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Result<WindowTvf> {
+fn window_tvf(context: &PlanContext<'_>, ctes: &[Vec<Cte>], name: &str, args: &[FunctionArg]) -> Result<WindowTvf> {
     // Positional and named arguments, in Flink's parameter order.
     let params: &[&str] = match name {
         "TUMBLE" => &["DATA", "TIMECOL", "SIZE", "OFFSET"],
@@ -254,13 +265,52 @@ fn window_tvf(context: &PlanContext<'_>, name: &str, args: &[FunctionArg]) -> Re
             _ => return Err(SqlError::validation(format!("Bad table name '{input_name}' in {name}"))),
         }
     };
-    if context.catalog().table(&input_name).is_none() && context.catalog().view(&input_name).is_none() {
-        return Err(super::context::unknown_relation(context.catalog(), &input_name));
-    }
-    let input = super::to_logical_plan(context, *input_query)?;
-    let input = super::time_syntax::rewrite_casts(context, input)?;
+    let input = match with_in_scope(ctes, &input_name) {
+        // A `WITH` query: planned with the `WITH` queries it may read, its own window TVFs
+        // replaced in turn.
+        Some(with) => {
+            let mut query = *input_query;
+            query.with = Some(With {
+                with_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                recursive: false,
+                cte_tables: with,
+            });
+            // Type-checked and finished as a view's plan is (see `super::plan_query_in`).
+            let plan = context.plan_rewritten(query)?;
+            let plan = super::flink_result_types(super::flink_decimal_division(plan)?)?;
+            super::optimize(plan, context.options())?
+        }
+        None => {
+            if context.catalog().table(&input_name).is_none() && context.catalog().view(&input_name).is_none() {
+                return Err(super::context::unknown_relation(context.catalog(), &input_name));
+            }
+            let input = super::to_logical_plan(context, *input_query)?;
+            super::time_syntax::rewrite_casts(context, input)?
+        }
+    };
     let call = format!("{name}(TABLE {input_name}, …)");
     Ok(in_session_zone(context, window_over(input, &input_name, name, kind, time_column, call)?))
+}
+
+/// The `WITH` queries a query reading the `WITH` query `name` needs, in order, when `name`
+/// is one in scope (`ctes`: the scopes, outermost first): those of the outer scopes, and in
+/// the scope defining `name` those up to it. A name bound again in an inner scope hides the
+/// outer one.
+fn with_in_scope(ctes: &[Vec<Cte>], name: &str) -> Option<Vec<Cte>> {
+    let scope = ctes.iter().rposition(|scope| scope.iter().any(|c| c.alias.name.value == name))?;
+    let mut with: Vec<Cte> = Vec::new();
+    for (i, outer) in ctes[..=scope].iter().enumerate() {
+        let end = if i == scope {
+            outer.iter().position(|c| c.alias.name.value == name).expect("found above") + 1
+        } else {
+            outer.len()
+        };
+        for cte in &outer[..end] {
+            with.retain(|c| c.alias.name.value != cte.alias.name.value);
+            with.push(cte.clone());
+        }
+    }
+    Some(with)
 }
 
 /// `tvf` aligned to the session zone of `context` if its time attribute is a TIMESTAMP_LTZ.
@@ -429,5 +479,67 @@ pub fn interval_ms(expr: &Expr) -> Result<i64> {
             let u = words.next().ok_or_else(bad)?.to_uppercase();
             Ok((n * unit_ms(&u).ok_or_else(bad)? as f64).round() as i64)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctes(sql: &str) -> Vec<Cte> {
+        let dialect = sqlparser::dialect::GenericDialect {};
+        let statements = sqlparser::parser::Parser::parse_sql(&dialect, sql).expect("parse");
+        let Some(sqlparser::ast::Statement::Query(q)) = statements.into_iter().next() else { panic!("a query") };
+        q.with.map(|w| w.cte_tables).unwrap_or_default()
+    }
+
+    fn names(with: Option<Vec<Cte>>) -> Option<Vec<String>> {
+        with.map(|w| w.iter().map(|c| c.alias.name.value.clone()).collect())
+    }
+
+    #[test]
+    fn a_with_query_is_read_with_those_before_it_and_those_outside() {
+        let outer = ctes("WITH o AS (SELECT 1), x AS (SELECT 2) SELECT 1");
+        let inner = ctes("WITH a AS (SELECT 1), b AS (SELECT 2), c AS (SELECT 3) SELECT 1");
+        let scopes = [outer, inner];
+        assert_eq!(names(with_in_scope(&scopes, "b")), Some(vec!["o".into(), "x".into(), "a".into(), "b".into()]));
+        assert_eq!(names(with_in_scope(&scopes, "x")), Some(vec!["o".into(), "x".into()]));
+        assert_eq!(names(with_in_scope(&scopes, "t")), None);
+        // An inner `x` hides the outer one.
+        let shadowing = [ctes("WITH x AS (SELECT 1), y AS (SELECT 2) SELECT 1"), ctes("WITH x AS (SELECT 3) SELECT 1")];
+        let with = with_in_scope(&shadowing, "x").expect("in scope");
+        assert_eq!(names(Some(with.clone())), Some(vec!["y".into(), "x".into()]));
+        assert_eq!(with[1].query.to_string(), "SELECT 3");
+    }
+
+    #[test]
+    fn a_window_over_a_with_query_is_planned() {
+        struct Quiet;
+        impl crate::session::ResultSink for Quiet {
+            fn row(&mut self, _: &str) {}
+            fn message(&mut self, _: &str) {}
+        }
+        let mut session = crate::session::Session::new(Default::default());
+        let ddl =
+            "CREATE TABLE t (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');";
+        session.execute_script(ddl, &mut Quiet).expect("create");
+        let plan = |sql: &str| {
+            let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
+            else {
+                panic!("a query")
+            };
+            crate::planner::plan_query(session.catalog(), &query)
+        };
+        // A cascade: a window over a WITH query that windows a WITH query before it.
+        let cascade = "WITH x AS (SELECT k, v * 2 AS v, ts FROM t WHERE v > 0),
+                small AS (SELECT k, window_time AS wt, SUM(v) AS s
+                  FROM TABLE(TUMBLE(TABLE x, DESCRIPTOR(ts), INTERVAL '5' SECOND))
+                  GROUP BY k, window_start, window_end, window_time)
+            SELECT window_start, k, SUM(s) FROM TABLE(HOP(TABLE small, DESCRIPTOR(wt), INTERVAL '10' SECOND, \
+                       INTERVAL '20' SECOND))
+            GROUP BY window_start, window_end, k";
+        plan(cascade).expect("planned");
+        let unknown = "SELECT window_start FROM TABLE(TUMBLE(TABLE nowhere, DESCRIPTOR(ts), INTERVAL '5' SECOND))";
+        assert!(plan(unknown).expect_err("unknown").to_string().contains("Object 'nowhere' not found"));
     }
 }

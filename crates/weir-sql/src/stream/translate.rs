@@ -107,6 +107,18 @@ pub(crate) fn beside<I: weir::Data, O: weir::Data>(input: &DataStream<I>, output
     }
 }
 
+/// The rows of a versioned view's changelog that are versions: every row it adds. The rows
+/// it retracts are versions replaced, not keys deleted (the deduplication of an append-only
+/// input never deletes a key), so they must not end a key's history in a temporal join.
+fn new_versions(changes: Changes) -> Changes {
+    let Some(kinds) = &changes.kinds else { return changes };
+    let mask: arrow::array::BooleanArray = kinds
+        .iter()
+        .map(|k| Some(k.is_some_and(|k| crate::changelog::RowKind::from_code(k).is_accumulate())))
+        .collect();
+    changes.filter(&mask).expect("a mask as long as the batch")
+}
+
 fn strip_alias(expr: &Expr) -> &Expr {
     match expr {
         Expr::Alias(a) => strip_alias(&a.expr),
@@ -217,7 +229,24 @@ impl<'e> Translator<'e> {
                         }
                         None => self.table(&scan.table_name, def)?,
                     },
-                    TableKind::Versioned(v) => self.table(&scan.table_name, &v.table)?,
+                    TableKind::Versioned(v) => match &v.view {
+                        Some(view) => {
+                            let stream = self.translate(view)?;
+                            // Qualified by the stand-in's name, as the scan's schema is.
+                            let schema = datafusion_common::DFSchema::try_from_qualified_schema(
+                                scan.table_name.clone(),
+                                stream.schema.as_arrow(),
+                            )
+                            .map_err(crate::planner::plan_error)?;
+                            let data = beside(&stream.data, stream.data.map(new_versions));
+                            // The version time: a rowtime attribute the view passes on (see
+                            // `crate::planner::temporal`), whichever operator made its rows.
+                            let rowtime =
+                                v.table.watermark.as_ref().and_then(|(c, _)| stream.schema.as_arrow().index_of(c).ok());
+                            Stream { data, schema: Arc::new(schema), rowtime, ..stream }
+                        }
+                        None => self.table(&scan.table_name, &v.table)?,
+                    },
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
                         let input = self.translate(&tvf.input)?;
@@ -339,7 +368,13 @@ impl<'e> Translator<'e> {
                 Ok(Stream { schema: a.schema.clone(), ..input })
             }
             LogicalPlan::Aggregate(a) => {
-                let done = self.aggregates.borrow().iter().find(|(b, _)| b == a).map(|(_, s)| s.clone());
+                // Equal plans may still read different relations (see `same_plan`).
+                let done = self
+                    .aggregates
+                    .borrow()
+                    .iter()
+                    .find(|(b, _)| b == a && crate::planner::same_plan(&b.input, &a.input))
+                    .map(|(_, s)| s.clone());
                 if let Some(stream) = done {
                     return Ok(stream);
                 }

@@ -83,3 +83,16 @@ fn count_distinct_of_two_fields_is_refused() {
     let e = refusal("SELECT k, COUNT(DISTINCT k, v) FROM s GROUP BY k;");
     assert!(e.contains("We now only support the count of one field."), "{e}");
 }
+
+#[test]
+fn a_view_read_for_system_time_as_of_must_have_a_primary_key() {
+    // Flink infers one for a ROW_NUMBER() = 1 view (a versioned view), not for a filter.
+    let e = refusal(
+        "CREATE VIEW r AS SELECT k, v, ts FROM s WHERE v > 0;
+         SELECT s.k, r.v FROM s JOIN r FOR SYSTEM_TIME AS OF s.ts ON s.k = r.k;",
+    );
+    assert!(
+        e.contains("Temporal Table Join requires primary key in versioned table, but no primary key can be found"),
+        "{e}"
+    );
+}

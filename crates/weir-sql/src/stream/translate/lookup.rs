@@ -85,6 +85,13 @@ impl Translator<'_> {
             }
             return Ok(None);
         }
+        if versioned.view.is_some() {
+            return Err(SqlError::unsupported(format!(
+                "Processing-time temporal join is not supported yet: the versioned view '{}' can be read FOR \
+                 SYSTEM_TIME AS OF the left input's rowtime only",
+                table.name
+            )));
+        }
         if table.connector()? != "jdbc" {
             bounded(table)?;
         }

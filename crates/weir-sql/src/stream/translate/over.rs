@@ -15,7 +15,6 @@ use datafusion_physical_expr::aggregate::AggregateExprBuilder;
 
 use super::{physical, strip_alias, Stream, Translator};
 use crate::error::{Result, SqlError};
-use crate::planner::{StreamTableSource, TableKind};
 use crate::stream::aggregate::AggCall;
 use crate::stream::deduplicate::FirstRowOperator;
 use crate::stream::exchange::KeyEncoder;
@@ -132,28 +131,6 @@ fn top_n(filter: &Filter) -> Option<TopN<'_>> {
     })
 }
 
-/// The names of the rowtime attributes `plan` reads: the watermark columns of its tables
-/// and the time columns of its window TVFs.
-fn rowtime_names(plan: &LogicalPlan, names: &mut Vec<String>) {
-    if let LogicalPlan::TableScan(scan) = plan {
-        if let Some(source) = scan.source.downcast_ref::<StreamTableSource>() {
-            match &source.kind {
-                TableKind::Table(def) => names.extend(def.watermark.iter().map(|(c, _)| c.clone())),
-                TableKind::Versioned(v) => names.extend(v.table.watermark.iter().map(|(c, _)| c.clone())),
-                TableKind::View(view) => rowtime_names(view, names),
-                TableKind::Window(tvf) => {
-                    names.push(tvf.time_column.clone());
-                    names.push("window_time".into());
-                    rowtime_names(&tvf.input, names);
-                }
-            }
-        }
-    }
-    for input in plan.inputs() {
-        rowtime_names(input, names);
-    }
-}
-
 /// The single rowtime column `order_by` sorts on, with its direction (ascending: true).
 fn rowtime_order(window: &Window, order_by: &[datafusion_expr::SortExpr]) -> Option<(Column, bool)> {
     let [sort] = order_by else { return None };
@@ -163,7 +140,7 @@ fn rowtime_order(window: &Window, order_by: &[datafusion_expr::SortExpr]) -> Opt
         return None;
     }
     let mut names = Vec::new();
-    rowtime_names(&window.input, &mut names);
+    crate::planner::time_attribute::rowtime_names(&window.input, &mut names);
     names.contains(&c.name).then(|| (c.clone(), sort.asc))
 }
 

@@ -22,5 +22,5 @@ SELECT id,
   SPLIT_INDEX(csv, ',', 1),
   SPLIT_INDEX(csv, ',', 3),
   CARDINALITY(SPLIT(csv, ',')),
-  SPLIT(csv, ',')[CAST(CARDINALITY(SPLIT(csv, ',')) AS INT)]
+  SPLIT(csv, ',')[CARDINALITY(SPLIT(csv, ','))]
 FROM t;
