@@ -48,6 +48,13 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     ]
 }
 
+/// `flink_cast` in a UTC session, for rewrites that narrow integers (Flink's casts wrap) after
+/// the casts of the query were planned.
+pub fn flink_cast_udf() -> Arc<ScalarUDF> {
+    let ret = |t: &[DataType]| Ok(t[1].clone());
+    func(CAST, (2, 2), &[Kind::Any], ret, cast).udf()
+}
+
 fn is_str(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }

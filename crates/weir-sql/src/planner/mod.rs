@@ -2,6 +2,7 @@
 //! catalog, Flink's window table-valued functions, type coercion and the rewrites that
 //! keep streaming semantics.
 
+pub mod common_type;
 mod context;
 pub mod fixed_intervals;
 pub mod group_window;
@@ -44,6 +45,7 @@ pub fn plan_query(catalog: &Catalog, query: &Query) -> Result<LogicalPlan> {
 pub fn plan_query_in(catalog: &Catalog, query: &Query, functions: FunctionConfig) -> Result<LogicalPlan> {
     let context = PlanContext::with_functions(catalog, functions);
     let plan = context.plan_query(query)?;
+    let plan = common_type::approximate_common_types(plan)?;
     let plan = flink_decimal_division(plan)?;
     let plan = flink_result_types(plan)?;
     optimize(plan, context.options())
@@ -141,7 +143,10 @@ fn flink_exact_type(
     }
 }
 
-/// Gives aggregates Flink's result types where DataFusion's differ: `AVG` of an integer
+/// Gives aggregates Flink's result types where DataFusion's differ: `SUM` keeps its
+/// argument's type (a TINYINT, SMALLINT or INT sum wraps at that width, a FLOAT sum is a
+/// FLOAT, a `DECIMAL(p, s)` sum a `DECIMAL(38, s)`; DataFusion sums into BIGINT, DOUBLE and
+/// `DECIMAL(p + 10, s)`), `AVG` of a FLOAT is a FLOAT, `AVG` of an integer
 /// column is an integer of the same type (the sum divided by the count, truncated), and
 /// `AVG` of a `DECIMAL(p, s)` is a `DECIMAL(38, max(6, s))` rounded half-up, as Flink
 /// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`; `STDDEV_*`
@@ -163,9 +168,19 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
                 inner = &alias.expr;
             }
             let (expr, result) = match inner {
+                Expr::AggregateFunction(f) if f.func.name() == "sum" && f.params.args.len() == 1 => {
+                    match f.params.args[0].get_type(a.input.schema())? {
+                        t @ (DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Float32) => {
+                            (e.clone(), Some(t))
+                        }
+                        DataType::Decimal128(_, s) => (e.clone(), Some(DataType::Decimal128(38, s))),
+                        _ => (e.clone(), None),
+                    }
+                }
                 Expr::AggregateFunction(f) if f.func.name() == "avg" && f.params.args.len() == 1 => {
                     match f.params.args[0].get_type(a.input.schema())? {
                         t if t.is_integer() => (e.clone(), Some(t)),
+                        DataType::Float32 => (e.clone(), Some(DataType::Float32)),
                         DataType::Decimal128(p, s) if s >= 0 => {
                             // Averaged with at least one digit more than the result keeps,
                             // so the cast to the result's scale rounds the exact value.
@@ -207,14 +222,30 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
             .columns()
             .into_iter()
             .enumerate()
-            .map(|(i, c)| match i.checked_sub(groups).and_then(|j| casts[j].clone()) {
-                Some(t) => {
-                    let name = c.name.clone();
-                    cast(Expr::Column(c), t).alias(name)
-                }
-                None => Expr::Column(c),
+            .map(|(i, c)| {
+                Ok(match i.checked_sub(groups).and_then(|j| casts[j].clone()) {
+                    Some(t) => {
+                        let name = c.name.clone();
+                        let column = Expr::Column(c);
+                        // A BIGINT sum narrowed to its argument's width wraps, as Flink's
+                        // arithmetic in that width does (Arrow's cast would fail).
+                        let wraps = matches!(t, DataType::Int8 | DataType::Int16 | DataType::Int32)
+                            && column.get_type(node.schema()).is_ok_and(|f| f == DataType::Int64);
+                        if wraps {
+                            let target = Expr::Literal(datafusion_common::ScalarValue::try_from(&t)?, None);
+                            Expr::ScalarFunction(datafusion_expr::expr::ScalarFunction::new_udf(
+                                crate::functions::cast::flink_cast_udf(),
+                                vec![column, target],
+                            ))
+                            .alias(name)
+                        } else {
+                            cast(column, t).alias(name)
+                        }
+                    }
+                    None => Expr::Column(c),
+                })
             })
-            .collect();
+            .collect::<datafusion_common::Result<_>>()?;
         let projection = datafusion_expr::Projection::try_new(exprs, Arc::new(node))?;
         Ok(Transformed::yes(LogicalPlan::Projection(projection)))
     });
