@@ -83,3 +83,18 @@ fn count_distinct_of_two_fields_is_refused() {
     let e = refusal("SELECT k, COUNT(DISTINCT k, v) FROM s GROUP BY k;");
     assert!(e.contains("We now only support the count of one field."), "{e}");
 }
+
+#[test]
+fn json_value_returns_string_boolean_int_or_double_only() {
+    for (t, name) in [
+        ("BIGINT", "BIGINT"),
+        ("SMALLINT", "SMALLINT"),
+        ("FLOAT", "FLOAT"),
+        ("DECIMAL(10, 2)", "DECIMAL(10, 2)"),
+        ("DATE", "DATE"),
+        ("TIMESTAMP(3)", "TIMESTAMP(3)"),
+    ] {
+        let e = refusal(&format!("SELECT JSON_VALUE(k, '$.a' RETURNING {t}) FROM s;"));
+        assert!(e.contains(&format!("Unsupported type '{name}' for RETURNING in JSON_VALUE().")), "{t}: {e}");
+    }
+}
