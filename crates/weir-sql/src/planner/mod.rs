@@ -222,6 +222,9 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
             .columns()
             .into_iter()
             .enumerate()
+            // GROUPING SETS' internal id stays below: type coercion resolves GROUPING() into a
+            // projection of its own that drops it.
+            .filter(|(_, c)| c.name != datafusion_expr::Aggregate::INTERNAL_GROUPING_ID)
             .map(|(i, c)| {
                 Ok(match i.checked_sub(groups).and_then(|j| casts[j].clone()) {
                     Some(t) => {
