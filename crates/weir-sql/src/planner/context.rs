@@ -234,6 +234,10 @@ impl ContextProvider for PlanContext<'_> {
         &self.expr_planners
     }
 
+    fn get_type_planner(&self) -> Option<Arc<dyn datafusion_expr::planner::TypePlanner>> {
+        Some(Arc::new(crate::types::FlinkTypePlanner))
+    }
+
     fn get_function_meta(&self, name: &str) -> Option<Arc<ScalarUDF>> {
         if let Some(UserFunction::Scalar(f)) = self.catalog.function(name) {
             return Some(f.clone());
