@@ -532,7 +532,7 @@ fn flink_is_json(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRe
 }
 
 /// Row `i` of `a` as JSON text (`raw`: the value is JSON text already); `None` for NULL.
-fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
+pub(crate) fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
     use arrow::array::AsArray;
     use arrow::datatypes::DataType;
     if a.is_null(i) {
@@ -632,7 +632,7 @@ fn iso_local(text: &str) -> String {
 }
 
 /// The flags of a JSON constructor: whether NULLs are written, and which values are JSON.
-fn constructor_flags(a: &ArrayRef) -> (bool, Vec<bool>) {
+pub(crate) fn constructor_flags(a: &ArrayRef) -> (bool, Vec<bool>) {
     let flags = strs(a);
     let flags = if flags.is_empty() || flags.is_null(0) { "NULL;" } else { flags.value(0) };
     let (nulls, raw) = flags.split_once(';').unwrap_or((flags, ""));

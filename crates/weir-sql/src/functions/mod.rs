@@ -81,7 +81,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v
 }
 
-/// Flink aggregate functions (LISTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's;
+/// Flink aggregate functions (LISTAGG; JSON_ARRAYAGG, JSON_OBJECTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's;
 /// `VARIANCE`, Flink's name for the sample variance; `GROUPING_ID`).
 pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     let variance =
@@ -94,6 +94,8 @@ pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         aggregate::collect(),
         aggregate::first_value(),
         aggregate::last_value(),
+        aggregate::json_arrayagg(),
+        aggregate::json_objectagg(),
         Arc::new(variance),
         Arc::new(grouping),
     ]
@@ -216,6 +218,8 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "json_value",
         "json_query",
         "json_exists",
+        "json_arrayagg",
+        "json_objectagg",
         "date_format",
         "to_timestamp",
         "to_timestamp_ltz",
