@@ -1,6 +1,7 @@
 //! Flink's common type where a DECIMAL meets a DOUBLE or FLOAT: DOUBLE (Calcite's
 //! `leastRestrictive`, and Flink's arithmetic), in comparisons, arithmetic, the values of
-//! `CASE` / `COALESCE` / `IF` / `NULLIF` / `GREATEST` / `LEAST`, `IN` lists, `BETWEEN` and
+//! `CASE` / `COALESCE` / `IF` / `GREATEST` / `LEAST`, `IN` lists, `BETWEEN`, the comparison of
+//! `NULLIF` (whose value keeps its first argument's type) and
 //! the columns of a `UNION`. DataFusion takes `DECIMAL(30, 15)` there, which prints
 //! `1.500000000000000` for Flink's `1.5` and fails on values beyond 10^15.
 //!
@@ -109,8 +110,23 @@ fn operands(e: Expr, schema: &DFSchema) -> datafusion_common::Result<Transformed
             values.extend(else_expr.as_deref_mut());
             changed | widen(values)
         }
+        // NULLIF(a, b) compares as DOUBLE but keeps a's type: CASE WHEN a = b THEN NULL ELSE a END.
+        Expr::ScalarFunction(ScalarFunction { func, args }) if func.name() == "nullif" && args.len() == 2 => {
+            let (a, mut b) = (args[0].clone(), args[1].clone());
+            let mut compared = a.clone();
+            if !widen(vec![&mut compared, &mut b]) {
+                return Ok(Transformed::no(e));
+            }
+            let null = Expr::Literal(datafusion_common::ScalarValue::Null, None);
+            let equal = Expr::BinaryExpr(BinaryExpr::new(Box::new(compared), Operator::Eq, Box::new(b)));
+            return Ok(Transformed::yes(Expr::Case(Case::new(
+                None,
+                vec![(Box::new(equal), Box::new(null))],
+                Some(Box::new(a)),
+            ))));
+        }
         Expr::ScalarFunction(ScalarFunction { func, args }) => match func.name() {
-            "coalesce" | "nvl" | "ifnull" | "nullif" | "greatest" | "least" => widen(args.iter_mut().collect()),
+            "coalesce" | "nvl" | "ifnull" | "greatest" | "least" => widen(args.iter_mut().collect()),
             "if" if args.len() == 3 => widen(args.iter_mut().skip(1).collect()),
             _ => false,
         },
@@ -201,5 +217,28 @@ mod tests {
         for (types, expected) in cases {
             assert_eq!(approximate_wins(types.iter()), *expected, "{types:?}");
         }
+    }
+
+    #[test]
+    fn decimal_operands_become_double_and_nullif_keeps_its_type() {
+        use arrow::datatypes::{Field, Schema};
+        use datafusion_expr::col;
+        let schema = DFSchema::try_from(Schema::new(vec![
+            Field::new("d", DataType::Decimal128(4, 2), true),
+            Field::new("x", DataType::Float64, true),
+            Field::new("i", DataType::Int32, true),
+        ]))
+        .expect("a schema");
+        let rewritten = |e: Expr| operands(e, &schema).expect("rewritten");
+        let lt = rewritten(col("d").lt(col("x")));
+        assert!(lt.transformed);
+        let Expr::BinaryExpr(b) = &lt.data else { panic!("{}", lt.data) };
+        assert_eq!(b.left.get_type(&schema).expect("typed"), DataType::Float64);
+        // DECIMAL with INT keeps DataFusion's rule.
+        assert!(!rewritten(col("d").lt(col("i"))).transformed);
+        let nullif = datafusion_functions::core::expr_fn::nullif(col("d"), col("x"));
+        let out = rewritten(nullif);
+        assert!(matches!(out.data, Expr::Case(_)), "{}", out.data);
+        assert_eq!(out.data.get_type(&schema).expect("typed"), DataType::Decimal128(4, 2));
     }
 }

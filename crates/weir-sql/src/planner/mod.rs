@@ -45,7 +45,6 @@ pub fn plan_query(catalog: &Catalog, query: &Query) -> Result<LogicalPlan> {
 pub fn plan_query_in(catalog: &Catalog, query: &Query, functions: FunctionConfig) -> Result<LogicalPlan> {
     let context = PlanContext::with_functions(catalog, functions);
     let plan = context.plan_query(query)?;
-    let plan = common_type::approximate_common_types(plan)?;
     let plan = flink_decimal_division(plan)?;
     let plan = flink_result_types(plan)?;
     optimize(plan, context.options())
