@@ -9,7 +9,7 @@
 //! | `CHAR(n)` `VARCHAR(n)` `STRING` | `Utf8` |
 //! | `BINARY(n)` `VARBINARY(n)` `BYTES` | `Binary` |
 //! | `DATE` | `Date32` |
-//! | `TIME(p)` | `Time32(Millisecond)` (p ≤ 3) or `Time64(Microsecond/Nanosecond)` |
+//! | `TIME(p)` | `Time32(Second)` (`TIME` = `TIME(0)`), `Time32(Millisecond)` (p ≤ 3) or `Time64(Microsecond/Nanosecond)` |
 //! | `TIMESTAMP(p)` | `Timestamp(unit of p, None)` |
 //! | `TIMESTAMP_LTZ(p)` | `Timestamp(unit of p, "UTC")` |
 //! | `INTERVAL …` | `Interval(MonthDayNano)` |
@@ -101,11 +101,7 @@ impl FlinkType {
             TypeKind::Char(_) | TypeKind::Varchar(_) => DataType::Utf8,
             TypeKind::Binary(_) | TypeKind::Varbinary(_) => DataType::Binary,
             TypeKind::Date => DataType::Date32,
-            TypeKind::Time(p) => match p {
-                0..=3 => DataType::Time32(TimeUnit::Millisecond),
-                4..=6 => DataType::Time64(TimeUnit::Microsecond),
-                _ => DataType::Time64(TimeUnit::Nanosecond),
-            },
+            TypeKind::Time(p) => time_type(u64::from(*p)),
             TypeKind::Timestamp(p) => DataType::Timestamp(time_unit(*p), None),
             TypeKind::TimestampLtz(p) => DataType::Timestamp(time_unit(*p), Some(Arc::from("UTC"))),
             TypeKind::IntervalYearMonth | TypeKind::IntervalDayTime => DataType::Interval(IntervalUnit::MonthDayNano),
@@ -143,7 +139,8 @@ impl FlinkType {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => TypeKind::Varchar(MAX_LENGTH),
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView => TypeKind::Varbinary(MAX_LENGTH),
             DataType::Date32 | DataType::Date64 => TypeKind::Date,
-            DataType::Time32(_) => TypeKind::Time(0),
+            DataType::Time32(TimeUnit::Second) => TypeKind::Time(0),
+            DataType::Time32(_) => TypeKind::Time(3),
             DataType::Time64(TimeUnit::Microsecond) => TypeKind::Time(6),
             DataType::Time64(_) => TypeKind::Time(9),
             DataType::Timestamp(unit, tz) => {
@@ -181,6 +178,37 @@ impl FlinkType {
             _ => return None,
         };
         Some(FlinkType { kind, nullable })
+    }
+}
+
+/// The Arrow type of `TIME(p)`: whole seconds for TIME(0), so that a value truncates and
+/// prints as Flink's does.
+pub fn time_type(precision: u64) -> DataType {
+    match precision {
+        0 => DataType::Time32(TimeUnit::Second),
+        1..=3 => DataType::Time32(TimeUnit::Millisecond),
+        4..=6 => DataType::Time64(TimeUnit::Microsecond),
+        _ => DataType::Time64(TimeUnit::Nanosecond),
+    }
+}
+
+/// Gives DataFusion's SQL planner Flink's `TIME(p)` (DataFusion knows `TIME` without a
+/// precision only, as nanoseconds): `CAST(x AS TIME)` is a TIME(0) and drops the fraction.
+#[derive(Debug, Default)]
+pub struct FlinkTypePlanner;
+
+impl datafusion_expr::planner::TypePlanner for FlinkTypePlanner {
+    fn plan_type_field(
+        &self,
+        t: &sqlparser::ast::DataType,
+    ) -> datafusion_common::Result<Option<arrow::datatypes::FieldRef>> {
+        use sqlparser::ast::{DataType as SqlType, TimezoneInfo};
+        Ok(match t {
+            SqlType::Time(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+                Some(Arc::new(Field::new("", time_type(p.unwrap_or(0)), true)))
+            }
+            _ => None,
+        })
     }
 }
 

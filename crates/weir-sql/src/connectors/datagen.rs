@@ -398,7 +398,8 @@ impl DatagenOperator {
                         for &row in positions {
                             t.append_value(((now - (unit(row, c, 0) * past as f64) as i64) % 86_400_000) as i32);
                         }
-                        Arc::new(t.finish())
+                        // TIME(0) is held in seconds.
+                        arrow::compute::cast(&(Arc::new(t.finish()) as ArrayRef), &f.data_type)?
                     }
                     _ => ts,
                 }

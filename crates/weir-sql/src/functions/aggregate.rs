@@ -1,5 +1,6 @@
-//! Flink aggregate functions whose semantics DataFusion lacks: LISTAGG, COLLECT, and FIRST_VALUE
-//! / LAST_VALUE as "first/last non-NULL value by arrival". All four accumulators support
+//! Flink aggregate functions whose semantics DataFusion lacks: LISTAGG, COLLECT, FIRST_VALUE
+//! / LAST_VALUE as "first/last non-NULL value by arrival", and JSON_ARRAYAGG / JSON_OBJECTAGG
+//! (values kept as their JSON text, as JSON_ARRAY / JSON_OBJECT write them). All accumulators support
 //! retraction (Flink's `...WithRetract` variants): they keep the accepted values in arrival order;
 //! retracting removes the earliest equal value, and a retraction that arrives before its value is
 //! remembered and cancels that value when it comes.
@@ -18,6 +19,8 @@ enum Which {
     Collect,
     First,
     Last,
+    JsonArrayAgg,
+    JsonObjectAgg,
 }
 
 /// LISTAGG / COLLECT / FIRST_VALUE / LAST_VALUE.
@@ -30,7 +33,9 @@ pub struct FlinkAggregate {
 impl FlinkAggregate {
     fn new(which: Which) -> Self {
         let signature = match which {
-            Which::ListAgg => Signature::user_defined(Volatility::Immutable),
+            Which::ListAgg | Which::JsonArrayAgg | Which::JsonObjectAgg => {
+                Signature::user_defined(Volatility::Immutable)
+            }
             _ => Signature::any(1, Volatility::Immutable),
         };
         FlinkAggregate { which, signature }
@@ -58,9 +63,25 @@ pub fn last_value() -> Arc<AggregateUDF> {
     Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::Last)))
 }
 
+/// `JSON_ARRAYAGG(v [{NULL | ABSENT} ON NULL])`, called as `json_arrayagg(v, flags)` (flags
+/// as the parser writes them for JSON_ARRAY: `'ABSENT;n'`): a JSON array of the values in
+/// arrival order, `[]` when there are none.
+pub fn json_arrayagg() -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::JsonArrayAgg)))
+}
+
+/// `JSON_OBJECTAGG([KEY] k VALUE v [{NULL | ABSENT} ON NULL])`, called as
+/// `json_objectagg(k, v, flags)`: a JSON object of the pairs, keys sorted, `{}` when there are
+/// none; a NULL or repeated key fails, as in Flink.
+pub fn json_objectagg() -> Arc<AggregateUDF> {
+    Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::JsonObjectAgg)))
+}
+
 impl AggregateUDFImpl for FlinkAggregate {
     fn name(&self) -> &str {
         match self.which {
+            Which::JsonArrayAgg => "json_arrayagg",
+            Which::JsonObjectAgg => "json_objectagg",
             Which::ListAgg => "listagg",
             Which::Collect => "collect",
             Which::First => "first_value",
@@ -76,13 +97,21 @@ impl AggregateUDFImpl for FlinkAggregate {
         match (self.which, arg_types.len()) {
             (Which::ListAgg, 1 | 2) => Ok(vec![DataType::Utf8; arg_types.len()]),
             (Which::ListAgg, n) => plan_err!("LISTAGG expects 1 or 2 arguments, got {n}"),
+            (Which::JsonArrayAgg, 2) | (Which::JsonObjectAgg, 3) => {
+                let mut t = arg_types.to_vec();
+                *t.last_mut().expect("the flags") = DataType::Utf8;
+                Ok(t)
+            }
+            (Which::JsonArrayAgg | Which::JsonObjectAgg, n) => {
+                plan_err!("{} got {n} arguments", self.name().to_uppercase())
+            }
             _ => Ok(arg_types.to_vec()),
         }
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         match self.which {
-            Which::ListAgg => Ok(DataType::Utf8),
+            Which::ListAgg | Which::JsonArrayAgg | Which::JsonObjectAgg => Ok(DataType::Utf8),
             Which::Collect => match arg_types.first() {
                 Some(t) => Ok(DataType::List(Arc::new(Field::new_list_field(t.clone(), true)))),
                 None => plan_err!("COLLECT expects one argument"),
@@ -95,8 +124,8 @@ impl AggregateUDFImpl for FlinkAggregate {
     }
 
     fn is_nullable(&self) -> bool {
-        // COLLECT of no value is an empty MULTISET.
-        self.which != Which::Collect
+        // COLLECT of no value is an empty MULTISET, the JSON aggregates' an empty array or object.
+        !matches!(self.which, Which::Collect | Which::JsonArrayAgg | Which::JsonObjectAgg)
     }
 
     fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
@@ -104,6 +133,8 @@ impl AggregateUDFImpl for FlinkAggregate {
             (Which::Collect, DataType::List(item)) => {
                 Ok(ScalarValue::List(ScalarValue::new_list_nullable(&[], item.data_type())))
             }
+            (Which::JsonArrayAgg, _) => Ok(ScalarValue::Utf8(Some("[]".into()))),
+            (Which::JsonObjectAgg, _) => Ok(ScalarValue::Utf8(Some("{}".into()))),
             _ => ScalarValue::try_from(data_type),
         }
     }
@@ -190,8 +221,67 @@ fn list_values(a: &ArrayRef, row: usize) -> Result<Vec<ScalarValue>> {
     (0..v.len()).map(|i| ScalarValue::try_from_array(&v, i)).collect()
 }
 
+/// The JSON aggregates' entries of a batch, in row order: an element's JSON text
+/// (JSON_ARRAYAGG), or `"key":value` (JSON_OBJECTAGG); rows skipped by ABSENT ON NULL left out.
+fn json_entries(which: Which, values: &[ArrayRef]) -> Result<Vec<ScalarValue>> {
+    let flags = values.last().expect("the flags");
+    let (write_nulls, raw) = super::json::constructor_flags(flags);
+    let raw = raw.first().copied().unwrap_or(false);
+    let value = &values[values.len() - 2];
+    let mut out = Vec::with_capacity(value.len());
+    for i in 0..value.len() {
+        let text = super::json::value_json(value, i, raw);
+        if text.is_none() && !write_nulls {
+            continue;
+        }
+        let text = text.unwrap_or_else(|| "null".into());
+        out.push(ScalarValue::Utf8(Some(match which {
+            Which::JsonObjectAgg => {
+                let keys = arrow::compute::cast(&values[0], &DataType::Utf8)?;
+                let keys = keys.as_string::<i32>();
+                if keys.is_null(i) {
+                    return datafusion_common::exec_err!("JSON_OBJECTAGG: a key is NULL");
+                }
+                format!("{}:{text}", serde_json::to_string(keys.value(i)).unwrap_or_default())
+            }
+            _ => text,
+        })));
+    }
+    Ok(out)
+}
+
+/// The JSON text of a JSON aggregate's entries.
+fn json_result(which: Which, entries: &[ScalarValue]) -> Result<ScalarValue> {
+    let text = |v: &ScalarValue| match v {
+        ScalarValue::Utf8(Some(s)) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut parts: Vec<String> = entries.iter().map(text).collect();
+    if which == Which::JsonArrayAgg {
+        return Ok(ScalarValue::Utf8(Some(format!("[{}]", parts.join(",")))));
+    }
+    // The key of `"key":value` is the JSON string up to its closing quote.
+    let key = |entry: &str| -> String {
+        let mut de = serde_json::Deserializer::from_str(entry).into_iter::<String>();
+        de.next().and_then(|k| k.ok()).unwrap_or_default()
+    };
+    parts.sort_by_cached_key(|p| key(p));
+    for pair in parts.windows(2) {
+        if key(&pair[0]) == key(&pair[1]) {
+            return datafusion_common::exec_err!("JSON_OBJECTAGG: duplicate key '{}'", key(&pair[0]));
+        }
+    }
+    Ok(ScalarValue::Utf8(Some(format!("{{{}}}", parts.join(",")))))
+}
+
 impl Accumulator for BagAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        if matches!(self.which, Which::JsonArrayAgg | Which::JsonObjectAgg) {
+            for v in json_entries(self.which, values)? {
+                self.add(v);
+            }
+            return Ok(());
+        }
         let col = &values[0];
         for i in 0..col.len() {
             if col.is_valid(i) {
@@ -202,6 +292,12 @@ impl Accumulator for BagAccumulator {
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        if matches!(self.which, Which::JsonArrayAgg | Which::JsonObjectAgg) {
+            for v in json_entries(self.which, values)? {
+                self.remove(v);
+            }
+            return Ok(());
+        }
         let col = &values[0];
         for i in 0..col.len() {
             if col.is_valid(i) {
@@ -222,6 +318,7 @@ impl Accumulator for BagAccumulator {
             Which::Collect => {
                 return Ok(ScalarValue::List(ScalarValue::new_list_nullable(&self.values, &self.data_type)));
             }
+            Which::JsonArrayAgg | Which::JsonObjectAgg => return json_result(self.which, &self.values),
             Which::ListAgg => {
                 if self.values.is_empty() {
                     return Ok(ScalarValue::Utf8(None));
@@ -277,5 +374,66 @@ impl Accumulator for BagAccumulator {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, StringArray};
+
+    fn json_acc(which: Which) -> BagAccumulator {
+        BagAccumulator { which, data_type: DataType::Utf8, values: Vec::new(), pending: Vec::new(), sep: None }
+    }
+
+    fn text(v: ScalarValue) -> String {
+        match v {
+            ScalarValue::Utf8(Some(s)) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn flags(f: &str, n: usize) -> ArrayRef {
+        Arc::new(StringArray::from(vec![f; n]))
+    }
+
+    #[test]
+    fn json_arrayagg_keeps_arrival_order_and_retracts() {
+        let mut acc = json_acc(Which::JsonArrayAgg);
+        let v: ArrayRef = Arc::new(Int32Array::from(vec![Some(1), None, Some(3), Some(1)]));
+        acc.update_batch(&[v.clone(), flags("ABSENT;n", 4)]).unwrap();
+        assert_eq!(text(acc.evaluate().unwrap()), "[1,3,1]");
+        let one: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        acc.retract_batch(&[one, flags("ABSENT;n", 1)]).unwrap();
+        assert_eq!(text(acc.evaluate().unwrap()), "[3,1]");
+        let mut nulls = json_acc(Which::JsonArrayAgg);
+        nulls.update_batch(&[v, flags("NULL;n", 4)]).unwrap();
+        assert_eq!(text(nulls.evaluate().unwrap()), "[1,null,3,1]");
+        // A checkpoint's state restores into a fresh accumulator.
+        let state: Vec<ArrayRef> = acc.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
+        let mut restored = json_acc(Which::JsonArrayAgg);
+        restored.merge_batch(&state).unwrap();
+        assert_eq!(text(restored.evaluate().unwrap()), "[3,1]");
+    }
+
+    #[test]
+    fn json_objectagg_sorts_keys_and_refuses_duplicates() {
+        let mut acc = json_acc(Which::JsonObjectAgg);
+        let k: ArrayRef = Arc::new(StringArray::from(vec!["y", "x", "z"]));
+        let v: ArrayRef = Arc::new(Int32Array::from(vec![Some(2), Some(1), None]));
+        acc.update_batch(&[k.clone(), v.clone(), flags("NULL;n", 3)]).unwrap();
+        assert_eq!(text(acc.evaluate().unwrap()), r#"{"x":1,"y":2,"z":null}"#);
+        let mut absent = json_acc(Which::JsonObjectAgg);
+        absent.update_batch(&[k, v, flags("ABSENT;n", 3)]).unwrap();
+        assert_eq!(text(absent.evaluate().unwrap()), r#"{"x":1,"y":2}"#);
+        let again_k: ArrayRef = Arc::new(StringArray::from(vec!["x"]));
+        let again_v: ArrayRef = Arc::new(Int32Array::from(vec![5]));
+        absent.update_batch(&[again_k.clone(), again_v.clone(), flags("ABSENT;n", 1)]).unwrap();
+        assert!(absent.evaluate().is_err());
+        let old_v: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        absent.retract_batch(&[again_k, old_v, flags("ABSENT;n", 1)]).unwrap();
+        assert_eq!(text(absent.evaluate().unwrap()), r#"{"x":5,"y":2}"#);
+        let null_key: ArrayRef = Arc::new(StringArray::from(vec![None::<&str>]));
+        assert!(json_acc(Which::JsonObjectAgg).update_batch(&[null_key, again_v, flags("NULL;n", 1)]).is_err());
     }
 }

@@ -48,6 +48,61 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     ]
 }
 
+/// A TIMESTAMP (`v` in `unit`) cast to `to` — DATE, TIME(p) or TIMESTAMP(0) — as Flink casts
+/// it: through epoch milliseconds divided toward zero, so that a time before 1970 rounds up
+/// (1969-12-31 10:00 is DATE 1970-01-01, 1969-12-31 23:59:59.999 is TIME(0) 00:00:00 and
+/// TIMESTAMP(0) 1970-01-01 00:00:00); a TIME is then taken within its day.
+fn truncated(v: i64, unit: TimeUnit, to: &DataType) -> i64 {
+    const DAY_MS: i64 = 86_400_000;
+    let per_second: i64 = match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    };
+    let millis = if unit == TimeUnit::Second { v * 1000 } else { v.div_euclid(per_second / 1000) };
+    let within_day = |x: i64, day: i64| if x % day < 0 { x % day + day } else { x % day };
+    match to {
+        DataType::Date32 => millis / DAY_MS,
+        DataType::Time32(TimeUnit::Second) => within_day(millis / 1000, DAY_MS / 1000),
+        DataType::Time32(_) => within_day(millis, DAY_MS),
+        DataType::Time64(TimeUnit::Microsecond) => within_day(millis, DAY_MS) * 1000 + sub_milli(v, unit) / 1000,
+        DataType::Time64(_) => within_day(millis, DAY_MS) * 1_000_000 + sub_milli(v, unit),
+        _ => millis / 1000,
+    }
+}
+
+/// The nanoseconds below the millisecond of a timestamp `v` in `unit`.
+fn sub_milli(v: i64, unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Microsecond => v.rem_euclid(1000) * 1000,
+        TimeUnit::Nanosecond => v.rem_euclid(1_000_000),
+        _ => 0,
+    }
+}
+
+/// A TIME as Flink's CAST to STRING prints it: `HH:mm:ss` for TIME(0) (`whole`), else with
+/// the fraction's trailing zeros dropped but at least one digit (`07:08:09.5`, `07:08:09.0`).
+fn time_text(nanos: i64, whole: bool) -> String {
+    let secs = nanos.div_euclid(1_000_000_000);
+    let fraction = nanos.rem_euclid(1_000_000_000);
+    let mut text = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    if !whole {
+        let digits = format!("{fraction:09}");
+        let digits = digits.trim_end_matches('0');
+        text.push('.');
+        text.push_str(if digits.is_empty() { "0" } else { digits });
+    }
+    text
+}
+
+/// `flink_cast` in a UTC session, for rewrites that narrow integers (Flink's casts wrap) after
+/// the casts of the query were planned.
+pub fn flink_cast_udf() -> Arc<ScalarUDF> {
+    let ret = |t: &[DataType]| Ok(t[1].clone());
+    func(CAST, (2, 2), &[Kind::Any], ret, cast).udf()
+}
+
 fn is_str(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
@@ -58,12 +113,15 @@ pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
     match (from, to) {
         (Timestamp(_, None), Timestamp(_, Some(_))) | (Timestamp(_, Some(_)), Timestamp(_, None)) => true,
         (Timestamp(_, Some(_)), Date32 | Time32(_) | Time64(_)) | (Date32, Timestamp(_, Some(_))) => true,
+        (Timestamp(u, None), Date32 | Time32(_) | Time64(_) | Timestamp(TimeUnit::Second, None)) => {
+            *u != TimeUnit::Second || !matches!(to, Timestamp(_, _))
+        }
         (Timestamp(_, _), t) if is_str(t) => true,
         (f, Timestamp(_, _)) if is_str(f) => true,
         (f, Int8 | Int16 | Int32 | Int64 | Date32 | Time32(_) | Time64(_) | Decimal128(_, _)) if is_str(f) => true,
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
         (Float32 | Float64, Int8 | Int16 | Int32 | Int64) => true,
-        (Boolean | Float32 | Float64, t) if is_str(t) => true,
+        (Boolean | Float32 | Float64 | Time32(_) | Time64(_), t) if is_str(t) => true,
         (Float32 | Float64 | Decimal128(_, _) | Int8 | Int16 | Int32 | Int64, Decimal128(_, _)) => true,
         _ => false,
     }
@@ -143,6 +201,24 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
                     })
                 })
                 .collect();
+            Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
+        }
+        (Timestamp(u, None), Date32 | Time32(_) | Time64(_) | Timestamp(TimeUnit::Second, None)) => {
+            let v = arrow::compute::cast(&a[0], &Int64)?;
+            let v = v.as_primitive::<Int64Type>();
+            let out: Int64Array = (0..rows).map(|i| (!v.is_null(i)).then(|| truncated(v.value(i), *u, &to))).collect();
+            Ok(match to {
+                Date32 => Arc::new(arrow::array::Date32Array::from_iter(out.iter().map(|v| v.map(|v| v as i32)))),
+                Time32(_) => arrow::compute::cast(&arrow::compute::cast(&out, &Int32)?, &to)?,
+                _ => arrow::compute::cast(&out, &to)?,
+            })
+        }
+        (Time32(_) | Time64(_), t) if is_str(t) => {
+            let nanos = arrow::compute::cast(&a[0], &Time64(TimeUnit::Nanosecond))?;
+            let nanos = nanos.as_primitive::<arrow::datatypes::Time64NanosecondType>();
+            let whole = matches!(from, Time32(TimeUnit::Second));
+            let out: StringArray =
+                (0..rows).map(|i| (!nanos.is_null(i)).then(|| time_text(nanos.value(i), whole))).collect();
             Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
         }
         (f, Timestamp(u, tz)) if is_str(f) => {
@@ -509,6 +585,37 @@ pub fn parse_integer(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_before_1970_truncate_toward_zero_as_in_flink() {
+        let ms = TimeUnit::Millisecond;
+        // 1969-12-31 23:59:59.999 and 1969-12-31 10:00:00.
+        let (late, ten) = (-1, -14 * 3_600_000);
+        assert_eq!(truncated(late, ms, &DataType::Date32), 0);
+        assert_eq!(truncated(ten, ms, &DataType::Date32), 0);
+        assert_eq!(truncated(late, ms, &DataType::Time32(TimeUnit::Second)), 0);
+        assert_eq!(truncated(ten, ms, &DataType::Time32(TimeUnit::Second)), 36_000);
+        assert_eq!(truncated(late, ms, &DataType::Time32(ms)), 86_399_999);
+        assert_eq!(truncated(late, ms, &DataType::Timestamp(TimeUnit::Second, None)), 0);
+        // After 1970 nothing changes: 2024-03-05 07:08:09.120.
+        let v = 1_709_622_489_120;
+        assert_eq!(truncated(v, ms, &DataType::Date32), 19_787);
+        assert_eq!(truncated(v, ms, &DataType::Time32(TimeUnit::Second)), 7 * 3600 + 8 * 60 + 9);
+        assert_eq!(
+            truncated(v * 1000 + 5, TimeUnit::Microsecond, &DataType::Time64(TimeUnit::Microsecond)),
+            25_689_120_005
+        );
+    }
+
+    #[test]
+    fn times_print_as_flinks_cast_to_string() {
+        let at = |h: i64, m: i64, s: i64, ms: i64| ((h * 3600 + m * 60 + s) * 1000 + ms) * 1_000_000;
+        assert_eq!(time_text(at(7, 8, 9, 0), true), "07:08:09");
+        assert_eq!(time_text(at(7, 8, 9, 500), false), "07:08:09.5");
+        assert_eq!(time_text(at(7, 8, 9, 120), false), "07:08:09.12");
+        assert_eq!(time_text(at(10, 0, 0, 0), false), "10:00:00.0");
+        assert_eq!(time_text(at(23, 59, 59, 999), false), "23:59:59.999");
+    }
 
     #[test]
     fn strings_to_timestamps_as_flink() {

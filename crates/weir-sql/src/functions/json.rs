@@ -158,7 +158,9 @@ impl Json {
 #[derive(Debug, Clone, PartialEq)]
 enum Seg {
     Key(String),
-    Index(usize),
+    /// An array position; a negative one counts from the end (-1 is the last), as in
+    /// Flink's JsonPath.
+    Index(i64),
     Wild,
 }
 
@@ -213,7 +215,10 @@ fn eval<'a>(root: &'a Json, segs: &[Seg]) -> Found<'a> {
         for v in cur {
             match (seg, v) {
                 (Seg::Key(k), Json::Obj(m)) => next.extend(m.iter().rev().find(|(key, _)| key == k).map(|(_, x)| x)),
-                (Seg::Index(i), Json::Arr(a)) => next.extend(a.get(*i)),
+                (Seg::Index(i), Json::Arr(a)) => {
+                    let at = if *i < 0 { a.len() as i64 + i } else { *i };
+                    next.extend(usize::try_from(at).ok().and_then(|at| a.get(at)))
+                }
                 (Seg::Wild, Json::Arr(a)) => next.extend(a.iter()),
                 (Seg::Wild, Json::Obj(m)) => next.extend(m.iter().map(|(_, x)| x)),
                 _ => {}
@@ -268,7 +273,7 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         // the RETURNING type; a missing or non-scalar item, invalid JSON or a failed
         // conversion follow ON ERROR (Flink 2.3 reads a missing path as an error, not as
         // empty); a JSON null is NULL.
-        func("flink_json_value", (7, 7), &[Kind::Any], |t| Ok(t[2].clone()), flink_json_value),
+        func("flink_json_value", (7, 7), &[Kind::Any], json_value_type, flink_json_value),
         // JSON_QUERY with clauses: the wrapper ('WITHOUT', 'CONDITIONAL', 'UNCONDITIONAL') and
         // the ON EMPTY / ON ERROR behaviours ('NULL', 'ERROR', 'EMPTY ARRAY', 'EMPTY OBJECT').
         func("flink_json_query", (5, 5), s, ret_utf8, flink_json_query),
@@ -327,6 +332,25 @@ enum Item {
     Value(Json),
     /// Several items (a wildcard).
     Many(Vec<Json>),
+}
+
+/// The RETURNING type of `JSON_VALUE`: STRING, BOOLEAN, INT or DOUBLE; Flink refuses the
+/// others at planning, with this message.
+fn json_value_type(t: &[arrow::datatypes::DataType]) -> Result<arrow::datatypes::DataType> {
+    use arrow::datatypes::DataType;
+    match &t[2] {
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Boolean
+        | DataType::Int32
+        | DataType::Float64 => Ok(t[2].clone()),
+        other => {
+            let name =
+                crate::types::FlinkType::from_arrow(other, true).map_or_else(|| other.to_string(), |f| f.to_string());
+            datafusion_common::plan_err!("Unsupported type '{name}' for RETURNING in JSON_VALUE().")
+        }
+    }
 }
 
 fn item(doc: &str, path: &str) -> Item {
@@ -508,7 +532,7 @@ fn flink_is_json(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRe
 }
 
 /// Row `i` of `a` as JSON text (`raw`: the value is JSON text already); `None` for NULL.
-fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
+pub(crate) fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
     use arrow::array::AsArray;
     use arrow::datatypes::DataType;
     if a.is_null(i) {
@@ -533,6 +557,42 @@ fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
             let t = arrow::compute::cast(&a.slice(i, 1), &DataType::Utf8).ok()?;
             strs(&t).value(0).to_string()
         }
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) => {
+            let items = list_value(a, i)?;
+            let items: Vec<String> =
+                (0..items.len()).map(|j| value_json(&items, j, false).unwrap_or_else(|| "null".into())).collect();
+            format!("[{}]", items.join(","))
+        }
+        DataType::Struct(fields) => {
+            let row = a.as_struct();
+            let entries: Vec<String> = fields
+                .iter()
+                .zip(row.columns())
+                .map(|(f, c)| {
+                    let v = value_json(c, i, false).unwrap_or_else(|| "null".into());
+                    format!("{}:{v}", serde_json::to_string(f.name()).unwrap_or_default())
+                })
+                .collect();
+            format!("{{{}}}", entries.join(","))
+        }
+        DataType::Map(_, _) => {
+            let entries = a.as_map().value(i);
+            let (keys, values) = (entries.column(0), entries.column(1));
+            let body: Vec<String> = (0..entries.len())
+                .map(|j| {
+                    let mut key = String::new();
+                    crate::format::render_value(keys.as_ref(), j, &mut key);
+                    let v = value_json(values, j, false).unwrap_or_else(|| "null".into());
+                    format!("{}:{v}", serde_json::to_string(&key).unwrap_or_default())
+                })
+                .collect();
+            format!("{{{}}}", body.join(","))
+        }
+        DataType::Timestamp(_, None) | DataType::Date32 | DataType::Time32(_) | DataType::Time64(_) => {
+            let mut s = String::new();
+            crate::format::render_value(a.as_ref(), i, &mut s);
+            serde_json::to_string(&iso_local(&s)).unwrap_or_default()
+        }
         _ => {
             let mut s = String::new();
             crate::format::render_value(a.as_ref(), i, &mut s);
@@ -541,8 +601,38 @@ fn value_json(a: &ArrayRef, i: usize, raw: bool) -> Option<String> {
     })
 }
 
+/// Element `i` of a list array, as an array.
+fn list_value(a: &ArrayRef, i: usize) -> Option<ArrayRef> {
+    use arrow::array::AsArray;
+    use arrow::datatypes::DataType;
+    Some(match a.data_type() {
+        DataType::List(_) => a.as_list::<i32>().value(i),
+        DataType::LargeList(_) => a.as_list::<i64>().value(i),
+        DataType::FixedSizeList(_, _) => a.as_fixed_size_list().value(i),
+        _ => return None,
+    })
+}
+
+/// A date, time or timestamp as Flink's JSON functions write it (Java's ISO `toString`
+/// through Jackson): `2024-01-02T03:04:05.678`, a 'T' between date and time, seconds always,
+/// the fraction without trailing zeros and none when it is zero.
+fn iso_local(text: &str) -> String {
+    let text = text.replacen(' ', "T", 1);
+    match text.split_once('.') {
+        Some((whole, fraction)) => {
+            let fraction = fraction.trim_end_matches('0');
+            if fraction.is_empty() {
+                whole.to_string()
+            } else {
+                format!("{whole}.{fraction}")
+            }
+        }
+        None => text,
+    }
+}
+
 /// The flags of a JSON constructor: whether NULLs are written, and which values are JSON.
-fn constructor_flags(a: &ArrayRef) -> (bool, Vec<bool>) {
+pub(crate) fn constructor_flags(a: &ArrayRef) -> (bool, Vec<bool>) {
     let flags = strs(a);
     let flags = if flags.is_empty() || flags.is_null(0) { "NULL;" } else { flags.value(0) };
     let (nulls, raw) = flags.split_once(';').unwrap_or((flags, ""));
@@ -590,4 +680,45 @@ fn flink_json_array(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<Arra
         }
         Ok(Some(format!("[{}]", items.join(","))))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_indexes_count_from_the_end() {
+        let doc: Json = serde_json::from_str(r#"{"a":[1,2,3]}"#).expect("valid JSON");
+        let at = |p: &str| match eval(&doc, &parse_path(p).expect("a valid path")) {
+            Found::One(v) => v.scalar_text(),
+            _ => None,
+        };
+        assert_eq!(at("$.a[-1]").as_deref(), Some("3"));
+        assert_eq!(at("$.a[-3]").as_deref(), Some("1"));
+        assert_eq!(at("$.a[-4]"), None);
+        assert_eq!(at("$.a[0]").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn temporal_values_in_iso_form() {
+        assert_eq!(iso_local("2024-01-02 03:04:05.678"), "2024-01-02T03:04:05.678");
+        assert_eq!(iso_local("2024-01-02 03:04:00.000"), "2024-01-02T03:04:00");
+        assert_eq!(iso_local("2024-01-02 03:04:05.120"), "2024-01-02T03:04:05.12");
+        assert_eq!(iso_local("2024-01-02"), "2024-01-02");
+    }
+
+    #[test]
+    fn nested_values_as_json() {
+        use arrow::array::{ListArray, StringArray, StructArray};
+        use arrow::datatypes::{DataType, Field, Int32Type};
+        let list: ArrayRef =
+            Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), None]), Some(vec![])]));
+        assert_eq!(value_json(&list, 0, false).as_deref(), Some("[1,null]"));
+        assert_eq!(value_json(&list, 1, false).as_deref(), Some("[]"));
+        let row: ArrayRef = Arc::new(StructArray::from(vec![(
+            Arc::new(Field::new("s", DataType::Utf8, true)),
+            Arc::new(StringArray::from(vec!["x"])) as ArrayRef,
+        )]));
+        assert_eq!(value_json(&row, 0, false).as_deref(), Some(r#"{"s":"x"}"#));
+    }
 }

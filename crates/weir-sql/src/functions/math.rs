@@ -43,8 +43,7 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         func("floor", (1, 1), &[Num], ret_ceil_floor, ceil_floor),
         // SIGN(x): -1, 0 or 1 in x's own type (INT for INT, DECIMAL(p, s) for DECIMAL(p, s)).
         func("sign", (1, 1), &[Num], ret_first, sign),
-        // TRUNCATE(x [, d]): x truncated (toward zero) to d decimal places (d < 0 zeroes integer digits).
-        func("truncate", (1, 2), &[Num, Int], ret_first, truncate),
+        // TRUNCATE(x [, d]) is in `rounding.rs`, with ROUND.
         // interval * n (Flink's `n * INTERVAL '1' DAY`; the planner rewrites the product to this call).
         func("interval_times", (2, 2), &[Any, Int], |t| Ok(t[0].clone()), interval_times),
         // GREATEST / LEAST(a, b, …): the largest / smallest argument, NULL if any is NULL
@@ -95,10 +94,47 @@ fn interval_times(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
 }
 
 fn ret_mod(t: &[DataType]) -> Result<DataType> {
+    if let Some(t) = decimal_mod_type(&t[0], &t[1]) {
+        return Ok(t);
+    }
     Ok(if t[0].is_integer() && t[1].is_integer() { t[1].clone() } else { DataType::Float64 })
 }
 
+/// Flink's type of `MOD(a, b)` with a DECIMAL operand and an exact other one:
+/// `DECIMAL(min(p1 - s1, p2 - s2) + s, s)` with `s = max(s1, s2)` (integers as Flink widens
+/// them); `None` for other operands.
+fn decimal_mod_type(a: &DataType, b: &DataType) -> Option<DataType> {
+    if !matches!(a, DataType::Decimal128(_, _)) && !matches!(b, DataType::Decimal128(_, _)) {
+        return None;
+    }
+    let ((p1, s1), (p2, s2)) = (as_decimal(a)?, as_decimal(b)?);
+    let scale = s1.max(s2).max(0);
+    let digits = (i16::from(p1) - i16::from(s1)).min(i16::from(p2) - i16::from(s2)).max(1);
+    Some(DataType::Decimal128((digits + i16::from(scale)).min(38) as u8, scale))
+}
+
+/// `MOD` of DECIMALs computed exactly: both operands at the result's scale, the remainder
+/// with the dividend's sign (Java's `BigDecimal.remainder`).
+fn decimal_mod(a: &[ArrayRef], result: &DataType) -> Result<ArrayRef> {
+    let DataType::Decimal128(precision, scale) = *result else { return exec_err!("a DECIMAL MOD") };
+    let operand = |x: &ArrayRef| arrow::compute::cast(x, &DataType::Decimal128(38, scale));
+    let (x, y) = (operand(&a[0])?, operand(&a[1])?);
+    let (x, y) = (x.as_primitive::<Decimal128Type>(), y.as_primitive::<Decimal128Type>());
+    let mut out = Vec::with_capacity(x.len());
+    for i in 0..x.len() {
+        out.push(match (get(x, i), get(y, i)) {
+            (Some(_), Some(0)) => return exec_err!("MOD: division by zero"),
+            (Some(x), Some(y)) => Some(x % y),
+            _ => None,
+        });
+    }
+    Ok(Arc::new(arrow::array::Decimal128Array::from(out).with_precision_and_scale(precision, scale)?))
+}
+
 fn modulo(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    if let Some(t) = decimal_mod_type(a[0].data_type(), a[1].data_type()) {
+        return decimal_mod(a, &t);
+    }
     if a[0].data_type().is_integer() && a[1].data_type().is_integer() {
         let x = arrow::compute::cast(&a[0], &DataType::Int64)?;
         let y = arrow::compute::cast(&a[1], &DataType::Int64)?;
@@ -374,71 +410,6 @@ fn hex(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     str_rows(rows, |i| Ok(get(s, i).map(|s| s.bytes().map(|b| format!("{b:02X}")).collect())))
 }
 
-/// Truncates the shortest decimal representation of `v` (Flink goes through `BigDecimal.valueOf`).
-pub(crate) fn truncate_f64(v: f64, d: i64) -> f64 {
-    if !v.is_finite() {
-        return v;
-    }
-    let text = format!("{}", v.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let out = if d >= 0 {
-        format!("{int}.{}", &frac[..frac.len().min(d as usize)])
-    } else {
-        let zeros = (-d) as usize;
-        if int.len() <= zeros {
-            "0".to_string()
-        } else {
-            format!("{}{}", &int[..int.len() - zeros], "0".repeat(zeros))
-        }
-    };
-    let r: f64 = out.trim_end_matches('.').parse().unwrap_or(0.0);
-    if r == 0.0 {
-        0.0
-    } else {
-        r.copysign(v)
-    }
-}
-
-fn truncate(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let d = a.get(1).map(ints);
-    let digits = |i: usize| match d {
-        Some(d) => get(d, i),
-        None => Some(0),
-    };
-    match a[0].data_type() {
-        t if t.is_integer() => {
-            let x = arrow::compute::cast(&a[0], &DataType::Int64)?;
-            let x = ints(&x);
-            i64_rows(rows, |i| {
-                let (Some(v), Some(d)) = (get(x, i), digits(i)) else { return Ok(None) };
-                if d >= 0 {
-                    return Ok(Some(v));
-                }
-                Ok(Some(10i64.checked_pow((-d) as u32).map_or(0, |p| v / p * p)))
-            })
-        }
-        DataType::Decimal128(_, scale) => {
-            let scale = *scale as i64;
-            let x = a[0].as_primitive::<Decimal128Type>();
-            let out: Vec<Option<i128>> = (0..rows)
-                .map(|i| {
-                    let (v, d) = (get(x, i)?, digits(i)?);
-                    if d >= scale {
-                        return Some(v);
-                    }
-                    Some(10i128.checked_pow((scale - d) as u32).map_or(0, |p| v / p * p))
-                })
-                .collect();
-            Ok(Arc::new(arrow::array::Decimal128Array::from(out).with_data_type(a[0].data_type().clone())))
-        }
-        _ => {
-            let x = arrow::compute::cast(&a[0], &DataType::Float64)?;
-            let x = floats(&x);
-            f64_rows(rows, |i| Ok(get(x, i).zip(digits(i)).map(|(v, d)| truncate_f64(v, d))))
-        }
-    }
-}
-
 fn if_eval(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let c = bools(&a[0]);
     let mask: BooleanArray = (0..rows).map(|i| Some(get(c, i).unwrap_or(false))).collect();
@@ -458,11 +429,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn truncate_decimal_text() {
-        assert_eq!(truncate_f64(0.29, 2), 0.29);
-        assert_eq!(truncate_f64(42.345, 2), 42.34);
-        assert_eq!(truncate_f64(-42.345, 1), -42.3);
-        assert_eq!(truncate_f64(1234.5, -2), 1200.0);
-        assert_eq!(truncate_f64(12.5, -2), 0.0);
+    fn decimal_mod_is_exact_with_the_dividends_sign() {
+        use arrow::array::Decimal128Array;
+        let d = DataType::Decimal128(4, 2);
+        assert_eq!(decimal_mod_type(&d, &DataType::Int32), Some(DataType::Decimal128(4, 2)));
+        assert_eq!(decimal_mod_type(&DataType::Int32, &DataType::Int32), None);
+        assert_eq!(decimal_mod_type(&d, &DataType::Float64), None);
+        let x: ArrayRef = Arc::new(Decimal128Array::from(vec![10, 9999, -255]).with_data_type(d.clone()));
+        let one: ArrayRef = Arc::new(Int32Array::from(vec![1, 1, 1]));
+        let t = ret_mod(&[d.clone(), DataType::Int32]).expect("a type");
+        let r = decimal_mod(&[x, one], &t).expect("computed");
+        let r = r.as_primitive::<Decimal128Type>();
+        assert_eq!(r.values().to_vec(), vec![10, 99, -55]);
     }
 }

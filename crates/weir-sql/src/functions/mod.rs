@@ -25,10 +25,12 @@
 //! | `regexp_replace` | first match only, `$n` group references | every match, replacement taken literally |
 //! | `greatest`, `least` | skip NULL arguments | NULL if any argument is NULL |
 //! | `ceil`, `floor` | DECIMAL keeps its scale | DECIMAL(p, s) → DECIMAL(p - s + 1, 0) |
+//! | `round` | binary rounding of DOUBLE (`ROUND(1.005E0, 2)` = 1.0), -0.0, INT overflow fails | on the decimal text (1.01), never -0.0, INT wraps |
+//! | `replace` | empty search string → input unchanged | Java's `String.replace`: `REPLACE('ab', '', '#')` = `'#a#b#'` |
 //! | `overlay` | SQL standard | start outside the string → unchanged; tail dropped when start + len passes the end |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
-//! `concat_ws` (skips NULLs, NULL separator → NULL), `repeat`, `reverse`, `replace`, `upper`,
+//! `concat_ws` (skips NULLs, NULL separator → NULL), `repeat`, `reverse`, `upper`,
 //! `lower`, `trim`/`ltrim`/`rtrim`, `uuid`, `nvl` alias `ifnull`, `coalesce`, `nullif`,
 //! `ln`, `log2`, `log10`, math functions, `position` (via the SQL planner → strpos).
 //!
@@ -47,6 +49,7 @@ pub mod json;
 pub mod lag;
 pub mod math;
 pub mod proctime;
+mod rounding;
 mod string;
 pub mod time_zone;
 
@@ -68,6 +71,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     let mut v = string::udfs();
     v.extend(hash::udfs());
     v.extend(math::udfs());
+    v.extend(rounding::udfs());
     v.extend(json::udfs());
     v.extend(datetime::udfs(cfg));
     v.push(proctime::proctime());
@@ -77,7 +81,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v
 }
 
-/// Flink aggregate functions (LISTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's;
+/// Flink aggregate functions (LISTAGG; JSON_ARRAYAGG, JSON_OBJECTAGG; FIRST_VALUE and LAST_VALUE replacing DataFusion's;
 /// `VARIANCE`, Flink's name for the sample variance; `GROUPING_ID`).
 pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     let variance =
@@ -90,6 +94,8 @@ pub fn flink_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
         aggregate::collect(),
         aggregate::first_value(),
         aggregate::last_value(),
+        aggregate::json_arrayagg(),
+        aggregate::json_objectagg(),
         Arc::new(variance),
         Arc::new(grouping),
     ]
@@ -130,6 +136,8 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "least",
     "ceil",
     "floor",
+    "round",
+    "replace",
     "array_position",
     "array_remove",
     "map",
@@ -167,7 +175,6 @@ const FROM_DATAFUSION: &[&str] = &[
     "position",
     "radians",
     "repeat",
-    "replace",
     "reverse",
     "rtrim",
     "sin",
@@ -206,10 +213,13 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "bin",
         "hex",
         "truncate",
+        "round",
         "if",
         "json_value",
         "json_query",
         "json_exists",
+        "json_arrayagg",
+        "json_objectagg",
         "date_format",
         "to_timestamp",
         "to_timestamp_ltz",

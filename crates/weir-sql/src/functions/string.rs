@@ -32,6 +32,10 @@ pub(crate) fn functions() -> Vec<FlinkScalar> {
         // REGEXP_REPLACE(str, regex, replacement): every match replaced by the replacement taken
         // literally (Flink quotes it: no group references); NULL for an invalid regex.
         func("regexp_replace", (3, 3), &[S], ret_utf8, regexp_replace),
+        // REPLACE(str, search, replacement): every occurrence replaced, as Java's
+        // String.replace: an empty search string inserts the replacement before every
+        // character and at the end (DataFusion's returns str unchanged).
+        func("replace", (3, 3), &[S], ret_utf8, replace),
         // OVERLAY(str PLACING r FROM start [FOR len]): Flink's rule, str unchanged when start is
         // outside 1..=length, the tail dropped when start + len passes the end or len <= 0.
         func("overlay", (3, 4), &[S, S, I, I], ret_utf8, overlay),
@@ -114,6 +118,12 @@ fn regexp_replace(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
         let (Some(s), Some(r), Some(with)) = (get(s, i), get(r, i), get(with, i)) else { return Ok(None) };
         Ok(cache.get(r).map(|re| re.replace_all(s, regex::NoExpand(with)).into_owned()))
     })
+}
+
+fn replace(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, from, to) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
+    // Rust's `str::replace` with an empty pattern matches at every character boundary, as Java's.
+    str_rows(rows, |i| Ok(get(s, i).zip(get(from, i)).zip(get(to, i)).map(|((s, f), t)| s.replace(f, t))))
 }
 
 fn overlay(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -579,5 +589,15 @@ mod tests {
         assert_eq!(java_split(",a", &comma, 0), vec!["", "a"]);
         assert_eq!(java_split("c=", &regex::Regex::new("=").unwrap(), 2), vec!["c", ""]);
         assert!(java_split(",,", &comma, 0).is_empty());
+    }
+
+    #[test]
+    fn replace_of_an_empty_string_is_javas() {
+        let f = functions().into_iter().find(|f| f.static_name() == "replace").expect("replace");
+        let col = |v: Vec<&str>| Arc::new(arrow::array::StringArray::from(v)) as ArrayRef;
+        let out = replace(&f, &[col(vec!["abc", "", "aXbX"]), col(vec!["", "", "X"]), col(vec!["#", "#", ""])], 3)
+            .expect("replaced");
+        let out = strs(&out);
+        assert_eq!((0..3).map(|i| out.value(i)).collect::<Vec<_>>(), vec!["#a#b#c#", "#", "ab"]);
     }
 }

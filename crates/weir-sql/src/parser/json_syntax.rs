@@ -14,7 +14,9 @@
 //!   `flink_json_array('ABSENT;nj', v1, v2)`: the flags say what a NULL value does and which
 //!   values are JSON already (`j`: a `JSON_OBJECT`, `JSON_ARRAY` or `JSON_QUERY` inside,
 //!   embedded as JSON rather than as a string);
-//! * `j IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]` → `[NOT] flink_is_json(j, 'VALUE')`.
+//! * `j IS [NOT] JSON [VALUE | SCALAR | ARRAY | OBJECT]` → `[NOT] flink_is_json(j, 'VALUE')`;
+//! * the aggregates `JSON_ARRAYAGG(v [… ON NULL])` → `json_arrayagg(v, 'ABSENT;n')` and
+//!   `JSON_OBJECTAGG([KEY] k VALUE v [… ON NULL])` → `json_objectagg(k, v, 'NULL;n')`.
 
 use sqlparser::ast::{CastKind, Expr, UnaryOperator, Value};
 use sqlparser::parser::{Parser, ParserError};
@@ -23,7 +25,8 @@ use sqlparser::tokenizer::Token;
 use super::cursor::is_word;
 use super::window_tvf::call;
 
-const CALLS: [&str; 5] = ["JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_OBJECT", "JSON_ARRAY"];
+const CALLS: [&str; 7] =
+    ["JSON_VALUE", "JSON_QUERY", "JSON_EXISTS", "JSON_OBJECT", "JSON_ARRAY", "JSON_ARRAYAGG", "JSON_OBJECTAGG"];
 
 /// Whether the parser is at one of the JSON calls with clauses.
 pub(crate) fn at_json_call(parser: &Parser) -> bool {
@@ -83,6 +86,7 @@ pub(crate) fn parse_json_call(parser: &mut Parser) -> Result<Expr, ParserError> 
     let expr = match name.as_str() {
         "JSON_OBJECT" => json_object(parser)?,
         "JSON_ARRAY" => json_array(parser)?,
+        "JSON_ARRAYAGG" | "JSON_OBJECTAGG" => json_aggregate(parser, name == "JSON_OBJECTAGG")?,
         _ => {
             let doc = parser.parse_expr()?;
             parser.expect_token(&Token::Comma)?;
@@ -286,6 +290,22 @@ fn json_object(parser: &mut Parser) -> Result<Expr, ParserError> {
     }
     args.insert(0, text(&format!("{nulls};{flags}")));
     Ok(call("flink_json_object", args))
+}
+
+/// The arguments of `JSON_ARRAYAGG` / `JSON_OBJECTAGG` (`object`), up to the closing parenthesis.
+fn json_aggregate(parser: &mut Parser, object: bool) -> Result<Expr, ParserError> {
+    let mut args = Vec::new();
+    if object {
+        eat(parser, "KEY");
+        args.push(parser.parse_expr()?);
+        expect(parser, "VALUE")?;
+    }
+    let value = parser.parse_expr()?;
+    let flag = is_json_value(&value);
+    args.push(value);
+    let nulls = on_null(parser)?.unwrap_or(if object { "NULL" } else { "ABSENT" });
+    args.push(text(&format!("{nulls};{flag}")));
+    Ok(call(if object { "json_objectagg" } else { "json_arrayagg" }, args))
 }
 
 fn json_array(parser: &mut Parser) -> Result<Expr, ParserError> {

@@ -227,6 +227,8 @@ impl<'a> PlanContext<'a> {
         let plan = super::set_ops::bag_set_operations(plan)?;
         let plan = super::limit::limits_as_top_n(plan)?;
         let plan = super::scalar_subquery::scalar_subqueries_as_joins(plan)?;
+        // Before the casts: a CAST sees the DOUBLE a DECIMAL/DOUBLE mix becomes.
+        let plan = super::common_type::approximate_common_types(plan)?;
         super::time_syntax::rewrite_casts(self, plan)
     }
 
@@ -279,6 +281,10 @@ impl ContextProvider for PlanContext<'_> {
 
     fn get_expr_planners(&self) -> &[Arc<dyn ExprPlanner>] {
         &self.expr_planners
+    }
+
+    fn get_type_planner(&self) -> Option<Arc<dyn datafusion_expr::planner::TypePlanner>> {
+        Some(Arc::new(crate::types::FlinkTypePlanner))
     }
 
     fn get_function_meta(&self, name: &str) -> Option<Arc<ScalarUDF>> {

@@ -2,6 +2,7 @@
 //! catalog, Flink's window table-valued functions, type coercion and the rewrites that
 //! keep streaming semantics.
 
+pub mod common_type;
 mod context;
 pub mod fixed_intervals;
 pub mod group_window;
@@ -142,7 +143,10 @@ fn flink_exact_type(
     }
 }
 
-/// Gives aggregates Flink's result types where DataFusion's differ: `AVG` of an integer
+/// Gives aggregates Flink's result types where DataFusion's differ: `SUM` keeps its
+/// argument's type (a TINYINT, SMALLINT or INT sum wraps at that width, a FLOAT sum is a
+/// FLOAT, a `DECIMAL(p, s)` sum a `DECIMAL(38, s)`; DataFusion sums into BIGINT, DOUBLE and
+/// `DECIMAL(p + 10, s)`), `AVG` of a FLOAT is a FLOAT, `AVG` of an integer
 /// column is an integer of the same type (the sum divided by the count, truncated), and
 /// `AVG` of a `DECIMAL(p, s)` is a `DECIMAL(38, max(6, s))` rounded half-up, as Flink
 /// computes them — not DataFusion's DOUBLE and truncated `DECIMAL(p + 4, s + 4)`; `STDDEV_*`
@@ -155,6 +159,9 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
     let cast = |e: Expr, t: DataType| Expr::Cast(datafusion_expr::Cast::new(Box::new(e), t));
     let rewritten = plan.transform_up(|node| {
         let node = node.recompute_schema()?;
+        if let LogicalPlan::Window(w) = &node {
+            return Ok(Transformed::yes(window_result_types(w)?.unwrap_or(node)));
+        }
         let LogicalPlan::Aggregate(a) = &node else { return Ok(Transformed::yes(node)) };
         let mut casts = Vec::with_capacity(a.aggr_expr.len());
         let mut aggr_expr = Vec::with_capacity(a.aggr_expr.len());
@@ -164,9 +171,19 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
                 inner = &alias.expr;
             }
             let (expr, result) = match inner {
+                Expr::AggregateFunction(f) if f.func.name() == "sum" && f.params.args.len() == 1 => {
+                    match f.params.args[0].get_type(a.input.schema())? {
+                        t @ (DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Float32) => {
+                            (e.clone(), Some(t))
+                        }
+                        DataType::Decimal128(_, s) => (e.clone(), Some(DataType::Decimal128(38, s))),
+                        _ => (e.clone(), None),
+                    }
+                }
                 Expr::AggregateFunction(f) if f.func.name() == "avg" && f.params.args.len() == 1 => {
                     match f.params.args[0].get_type(a.input.schema())? {
                         t if t.is_integer() => (e.clone(), Some(t)),
+                        DataType::Float32 => (e.clone(), Some(DataType::Float32)),
                         DataType::Decimal128(p, s) if s >= 0 => {
                             // Averaged with at least one digit more than the result keeps,
                             // so the cast to the result's scale rounds the exact value.
@@ -208,18 +225,92 @@ fn flink_result_types(plan: LogicalPlan) -> Result<LogicalPlan> {
             .columns()
             .into_iter()
             .enumerate()
-            .map(|(i, c)| match i.checked_sub(groups).and_then(|j| casts[j].clone()) {
-                Some(t) => {
-                    let name = c.name.clone();
-                    cast(Expr::Column(c), t).alias(name)
-                }
-                None => Expr::Column(c),
+            // GROUPING SETS' internal id stays below: type coercion resolves GROUPING() into a
+            // projection of its own that drops it.
+            .filter(|(_, c)| c.name != datafusion_expr::Aggregate::INTERNAL_GROUPING_ID)
+            .map(|(i, c)| {
+                Ok(match i.checked_sub(groups).and_then(|j| casts[j].clone()) {
+                    Some(t) => result_cast(c, t, node.schema())?,
+                    None => Expr::Column(c),
+                })
             })
-            .collect();
+            .collect::<datafusion_common::Result<_>>()?;
         let projection = datafusion_expr::Projection::try_new(exprs, Arc::new(node))?;
         Ok(Transformed::yes(LogicalPlan::Projection(projection)))
     });
     rewritten.map(|t| t.data).map_err(plan_error)
+}
+
+/// Column `c` of `schema` as an aggregate result of type `t`, keeping its name. A BIGINT sum
+/// narrowed to its argument's width wraps, as Flink's arithmetic in that width does (Arrow's
+/// cast would fail).
+fn result_cast(
+    c: datafusion_common::Column,
+    t: arrow::datatypes::DataType,
+    schema: &datafusion_common::DFSchema,
+) -> datafusion_common::Result<datafusion_expr::Expr> {
+    use arrow::datatypes::DataType;
+    use datafusion_expr::{Expr, ExprSchemable};
+    let name = c.name.clone();
+    let column = Expr::Column(c);
+    let wraps = matches!(t, DataType::Int8 | DataType::Int16 | DataType::Int32)
+        && column.get_type(schema).is_ok_and(|f| f == DataType::Int64);
+    Ok(if wraps {
+        let target = Expr::Literal(datafusion_common::ScalarValue::try_from(&t)?, None);
+        Expr::ScalarFunction(datafusion_expr::expr::ScalarFunction::new_udf(
+            crate::functions::cast::flink_cast_udf(),
+            vec![column, target],
+        ))
+        .alias(name)
+    } else {
+        Expr::Cast(datafusion_expr::Cast::new(Box::new(column), t)).alias(name)
+    })
+}
+
+/// [`flink_result_types`] for OVER aggregates: `SUM` keeps its argument's type, `AVG` of an
+/// integer or FLOAT too. A projection above the window casts; `None` when nothing changes.
+fn window_result_types(w: &datafusion_expr::logical_plan::Window) -> datafusion_common::Result<Option<LogicalPlan>> {
+    use arrow::datatypes::DataType;
+    use datafusion_expr::{Expr, ExprSchemable, WindowFunctionDefinition};
+    let casts: Vec<Option<DataType>> = w
+        .window_expr
+        .iter()
+        .map(|e| {
+            let mut inner = e;
+            while let Expr::Alias(alias) = inner {
+                inner = &alias.expr;
+            }
+            let Expr::WindowFunction(f) = inner else { return Ok(None) };
+            let WindowFunctionDefinition::AggregateUDF(u) = &f.fun else { return Ok(None) };
+            if f.params.args.len() != 1 || f.params.distinct {
+                return Ok(None);
+            }
+            let arg = f.params.args[0].get_type(w.input.schema())?;
+            Ok(match (u.name(), arg) {
+                ("sum", t @ (DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Float32)) => Some(t),
+                ("sum", DataType::Decimal128(_, s)) => Some(DataType::Decimal128(38, s)),
+                ("avg", t) if t.is_integer() || t == DataType::Float32 => Some(t),
+                _ => None,
+            })
+        })
+        .collect::<datafusion_common::Result<_>>()?;
+    if casts.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let node = LogicalPlan::Window(w.clone());
+    let inputs = w.input.schema().fields().len();
+    let exprs: Vec<Expr> = node
+        .schema()
+        .columns()
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| match i.checked_sub(inputs).and_then(|j| casts[j].clone()) {
+            Some(t) => result_cast(c, t, node.schema()),
+            None => Ok(Expr::Column(c)),
+        })
+        .collect::<datafusion_common::Result<_>>()?;
+    let projection = datafusion_expr::Projection::try_new(exprs, Arc::new(node))?;
+    Ok(Some(LogicalPlan::Projection(projection)))
 }
 
 /// Type coercion and the optimiser rules that keep a plan's streaming meaning: filters and

@@ -75,6 +75,11 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
                     ts.data_type = SqlType::Timestamp(Some(digits), TimezoneInfo::None);
                     cast_target(&mut ts.data_type);
                 }
+                // So is a TIME literal's (`TIME '07:08:09.5'` is a TIME(1)).
+                if let (SqlType::Time(None, tz), Value::SingleQuotedString(text)) = (&ts.data_type, &ts.value.value) {
+                    let digits = text.trim().rsplit_once('.').map_or(0, |(_, f)| f.len() as u64);
+                    ts.data_type = SqlType::Time(Some(digits), *tz);
+                }
                 return ControlFlow::Continue(());
             }
             if let Some(call) = interval_times_call(expr) {
@@ -216,8 +221,7 @@ fn cast_target(t: &mut SqlType) {
         SqlType::Timestamp(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             *t = SqlType::Timestamp(Some(unit_precision(p.unwrap_or(6))), TimezoneInfo::None);
         }
-        // DataFusion knows TIME without a precision only.
-        SqlType::Time(Some(_), tz) => *t = SqlType::Time(None, *tz),
+        // TIME(p) is planned by `crate::types::FlinkTypePlanner`.
         _ => {}
     }
 }

@@ -97,8 +97,8 @@ impl AggCall {
     /// Whether a checkpoint can hold this call's accumulator exactly: its `state()` merged
     /// into a fresh accumulator must continue as the original would. Accumulators of an
     /// insert-only input are DataFusion's partial-aggregation ones, whose state is exact.
-    /// Of the retracting ones, COUNT, SUM and AVG keep sums and counts, LISTAGG,
-    /// FIRST_VALUE and LAST_VALUE their values and pending retractions, and the variance
+    /// Of the retracting ones, COUNT, SUM and AVG keep sums and counts, LISTAGG, COLLECT,
+    /// FIRST_VALUE, LAST_VALUE and the JSON aggregates their values and pending retractions, and the variance
     /// family its count, mean and sum of squared deviations — exact; so do
     /// COUNT, SUM and AVG with DISTINCT ([`DistinctWithRetract`] keeps each value with how
     /// often it occurs). Other DISTINCT ones keep only the set of values, not how often each
@@ -113,7 +113,18 @@ impl AggCall {
         let name = self.function.fun().name().to_lowercase();
         let distinct = self.function.is_distinct();
         if !distinct
-            && matches!(name.as_str(), "count" | "sum" | "avg" | "listagg" | "collect" | "first_value" | "last_value")
+            && matches!(
+                name.as_str(),
+                "count"
+                    | "sum"
+                    | "avg"
+                    | "listagg"
+                    | "collect"
+                    | "first_value"
+                    | "last_value"
+                    | "json_arrayagg"
+                    | "json_objectagg"
+            )
         {
             return Ok(());
         }

@@ -310,3 +310,29 @@ fn the_datastream_api_writes_and_reads_avro_and_parquet_files() {
         assert_eq!(rows, expected, "{kind:?}");
     }
 }
+
+#[test]
+fn time_columns_of_both_precisions_are_written_and_read_back() {
+    // TIME is TIME(0), held in seconds; TIME(3) in milliseconds.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.json"), "{\"id\":1,\"t0\":\"12:34:56\",\"t3\":\"12:34:56.789\"}\n{\"id\":2}\n")
+        .unwrap();
+    for format in ["avro", "parquet", "json", "csv"] {
+        let out = dir.path().join(format);
+        let sql = format!(
+            "CREATE TABLE src (id INT, t0 TIME, t3 TIME(3)) WITH ('connector' = 'filesystem', 'path' = '{}/in.json', 'format' = 'json');
+             CREATE TABLE dst (id INT, t0 TIME, t3 TIME(3)) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = '{format}');
+             INSERT INTO dst SELECT * FROM src;
+             SELECT id, t0, t3, CAST(t0 AS STRING), CAST(t3 AS STRING) FROM dst;",
+            dir.path().display(),
+            out.display()
+        );
+        let mut rows = run(&sql, 1).unwrap();
+        rows.sort();
+        assert_eq!(
+            rows,
+            ["+I[1, 12:34:56, 12:34:56.789, 12:34:56, 12:34:56.789]", "+I[2, null, null, null, null]"],
+            "{format}"
+        );
+    }
+}

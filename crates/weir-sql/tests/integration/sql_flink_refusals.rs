@@ -96,3 +96,18 @@ fn a_view_read_for_system_time_as_of_must_have_a_primary_key() {
         "{e}"
     );
 }
+
+#[test]
+fn json_value_returns_string_boolean_int_or_double_only() {
+    for (t, name) in [
+        ("BIGINT", "BIGINT"),
+        ("SMALLINT", "SMALLINT"),
+        ("FLOAT", "FLOAT"),
+        ("DECIMAL(10, 2)", "DECIMAL(10, 2)"),
+        ("DATE", "DATE"),
+        ("TIMESTAMP(3)", "TIMESTAMP(3)"),
+    ] {
+        let e = refusal(&format!("SELECT JSON_VALUE(k, '$.a' RETURNING {t}) FROM s;"));
+        assert!(e.contains(&format!("Unsupported type '{name}' for RETURNING in JSON_VALUE().")), "{t}: {e}");
+    }
+}

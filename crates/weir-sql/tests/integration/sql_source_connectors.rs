@@ -72,3 +72,12 @@ fn datagen_option_errors_say_what_is_wrong() {
     let e = error("CREATE TABLE g (id INT) WITH ('connector' = 'datagen', 'rows-per-second' = '0');");
     assert!(e.contains("'rows-per-second' of table 'g' must be positive"), "{e}");
 }
+
+#[test]
+fn datagen_fills_time_columns_of_both_precisions() {
+    // TIME (= TIME(0)) is held in seconds, TIME(3) in milliseconds.
+    let sql = "CREATE TABLE g (t0 TIME, t3 TIME(3)) WITH ('connector' = 'datagen', 'number-of-rows' = '50',
+        'rows-per-second' = '1000000');
+      SELECT COUNT(t0), COUNT(t3), MIN(t0) >= TIME '00:00:00', MAX(t3) <= TIME '23:59:59.999' FROM g;";
+    assert_eq!(last(&run(sql, 1).unwrap()), "[50, 50, true, true]");
+}

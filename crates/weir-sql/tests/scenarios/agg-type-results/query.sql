@@ -1,5 +1,5 @@
--- Aggregate result types made visible as STRING: SUM of TINYINT / SMALLINT (within their
--- types), SUM of an INT, AVG of SMALLINT and INT (integer), SUM / AVG of
+-- Aggregate result types made visible as STRING: SUM of TINYINT / SMALLINT (overflowing their
+-- type?), SUM of an INT that overflows, AVG of SMALLINT and INT (integer), SUM / AVG of
 -- DECIMAL(5, 2), SUM / AVG of FLOAT; MIN / MAX of TIME, strings with empty and non-ASCII
 -- values, timestamps; COUNT(DISTINCT) of a DECIMAL; a group of only NULLs.
 CREATE TABLE t (g STRING, ti TINYINT, si SMALLINT, i INT, `dec` DECIMAL(5, 2), f FLOAT, tm TIME(0), s STRING, ts TIMESTAMP(3))
@@ -13,8 +13,8 @@ SELECT g,
   CAST(AVG(i) AS STRING) AS avg_i,
   CAST(SUM(`dec`) AS STRING) AS sum_dec,
   CAST(AVG(`dec`) AS STRING) AS avg_dec,
-  SUM(f) AS sum_f,
-  AVG(f) AS avg_f,
+  CAST(SUM(f) AS STRING) AS sum_f,
+  CAST(AVG(f) AS STRING) AS avg_f,
   CAST(MIN(tm) AS STRING) AS min_tm,
   CAST(MAX(tm) AS STRING) AS max_tm,
   MIN(s) AS min_s,

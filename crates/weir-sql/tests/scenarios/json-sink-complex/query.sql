@@ -19,6 +19,6 @@ SELECT id,
   ARRAY[id, id * 10],
   MAP['p', price],
   tags,
-  JSON_OBJECT('name' VALUE name, 'price' VALUE price, 'flag' VALUE id > 1),
-  JSON_ARRAY(price, CAST(price AS DOUBLE), id / 2.0, name)
+  JSON_OBJECT('name' VALUE name, 'price' VALUE price, 'flag' VALUE id > 1, 'ts' VALUE ts),
+  JSON_ARRAY(price, CAST(price AS DOUBLE), id / 2.0, tags)
 FROM t;

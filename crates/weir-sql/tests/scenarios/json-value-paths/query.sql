@@ -27,5 +27,5 @@ SELECT id,
   JSON_EXISTS(j, '$.user.tags[1]'),
   JSON_VALUE(j, 'strict $.nope' DEFAULT 'err' ON ERROR),
   TRY_CAST(JSON_VALUE(j, '$.dt') AS DATE),
-  JSON_VALUE(j, '$.list[2].v')
+  JSON_VALUE(j, '$.list[-1].v')
 FROM t;
