@@ -354,11 +354,11 @@ impl IntervalJoinOperator {
             let mut any = false;
             if a < b {
                 let store = keys.get(i).and_then(|k| other_state.get_mut(k)).expect("candidates come from it");
-                for c in a..b {
+                for (c, &slot) in (a..b).zip(&cand_slot[a..b]) {
                     if mask.as_ref().is_some_and(|m| !m.value(c)) {
                         continue;
                     }
-                    let stored = &mut store.rows[cand_slot[c] as usize];
+                    let stored = &mut store.rows[slot as usize];
                     stored.matched = true;
                     any = true;
                     let other = other_codec.parse(&stored.row);
