@@ -40,6 +40,9 @@ pub const CHECKPOINT_RETAINED: &str = "execution.checkpointing.num-retained";
 pub const SAVEPOINT_PATH: &str = "execution.savepoint.path";
 /// `table.exec.state.ttl`.
 pub const STATE_TTL: &str = "table.exec.state.ttl";
+/// How much longer than needed an interval join keeps a stored row before its cleanup timer
+/// drops it (`0` by default, as Flink's).
+pub const INTERVAL_JOIN_MIN_CLEANUP: &str = "table.exec.interval-join.min-cleanup-interval";
 /// How long a source split may go without rows before it stops holding the watermark back
 /// (`0`: never, Flink's default).
 pub const SOURCE_IDLE_TIMEOUT: &str = "table.exec.source.idle-timeout";
@@ -88,7 +91,7 @@ pub fn parse_duration_ms(text: &str) -> std::result::Result<i64, String> {
 pub fn check(key: &str, value: &str) -> Result<()> {
     let bad = |why: String| Err(SqlError::option(format!("'{key}': {why}")));
     match key {
-        CHECKPOINT_INTERVAL | STATE_TTL | MINI_BATCH_LATENCY | SOURCE_IDLE_TIMEOUT => {
+        CHECKPOINT_INTERVAL | STATE_TTL | MINI_BATCH_LATENCY | SOURCE_IDLE_TIMEOUT | INTERVAL_JOIN_MIN_CLEANUP => {
             if let Err(e) = parse_duration_ms(value) {
                 return bad(e);
             }

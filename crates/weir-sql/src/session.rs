@@ -28,6 +28,8 @@ pub struct JobSettings {
     pub state_ttl_ms: Option<i64>,
     /// `table.exec.source.idle-timeout` in milliseconds (`None`: splits never go idle).
     pub source_idle_timeout_ms: Option<i64>,
+    /// `table.exec.interval-join.min-cleanup-interval` in milliseconds (0 by default).
+    pub interval_join_min_cleanup_ms: i64,
     /// The session time zone (`table.local-time-zone`; UTC by default, where Flink takes the
     /// JVM's zone): how TIMESTAMP_LTZ values are shown and read as wall clocks.
     pub local_time_zone: LocalTimeZone,
@@ -40,6 +42,7 @@ impl Default for JobSettings {
             max_parallelism: weir_core::key_group::DEFAULT_MAX_PARALLELISM,
             state_ttl_ms: None,
             source_idle_timeout_ms: None,
+            interval_join_min_cleanup_ms: 0,
             local_time_zone: LocalTimeZone::Utc,
         }
     }
@@ -310,6 +313,9 @@ impl Session {
                         if k == crate::job_options::SOURCE_IDLE_TIMEOUT {
                             self.settings.source_idle_timeout_ms = None;
                         }
+                        if k == crate::job_options::INTERVAL_JOIN_MIN_CLEANUP {
+                            self.settings.interval_join_min_cleanup_ms = 0;
+                        }
                         if k == "table.local-time-zone" {
                             self.settings.local_time_zone = LocalTimeZone::default();
                         }
@@ -318,6 +324,7 @@ impl Session {
                         self.options.clear();
                         self.settings.state_ttl_ms = None;
                         self.settings.source_idle_timeout_ms = None;
+                        self.settings.interval_join_min_cleanup_ms = 0;
                         self.settings.local_time_zone = LocalTimeZone::default();
                     }
                 }
@@ -342,6 +349,10 @@ impl Session {
         if key == crate::job_options::SOURCE_IDLE_TIMEOUT {
             let ms = crate::job_options::parse_duration_ms(value).map_err(SqlError::option)?;
             self.settings.source_idle_timeout_ms = (ms > 0).then_some(ms);
+        }
+        if key == crate::job_options::INTERVAL_JOIN_MIN_CLEANUP {
+            let ms = crate::job_options::parse_duration_ms(value).map_err(SqlError::option)?;
+            self.settings.interval_join_min_cleanup_ms = ms.max(0);
         }
         if key == "parallelism.default" {
             self.settings.parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
@@ -557,6 +568,7 @@ impl Session {
         let open = move |table: &TableDef| crate::connectors::open_source(env, table, &settings);
         let translator = Translator::new(env, self.settings.parallelism, self.settings.max_parallelism, &open)
             .with_state_ttl(self.settings.state_ttl_ms)
+            .with_interval_join_min_cleanup(self.settings.interval_join_min_cleanup_ms)
             .with_uid_prefix(format!("sql-{statement}-"));
         let stream = translator.translate(plan)?;
         Ok((stream, translator.not_checkpointable()))
@@ -767,4 +779,33 @@ pub fn table_text(header: &[&str], rows: &[Vec<String>]) -> String {
     out.push(border);
     out.push(format!("{} row{} in set", rows.len(), if rows.len() == 1 { "" } else { "s" }));
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Quiet;
+
+    impl ResultSink for Quiet {
+        fn row(&mut self, _: &str) {}
+        fn message(&mut self, _: &str) {}
+    }
+
+    /// `table.exec.interval-join.min-cleanup-interval` reaches the job settings (and from
+    /// them the translator's interval joins), is checked as a duration, and RESET clears it.
+    #[test]
+    fn the_interval_join_cleanup_interval_is_set_checked_and_reset() {
+        let mut session = Session::new(JobSettings::default());
+        let key = crate::job_options::INTERVAL_JOIN_MIN_CLEANUP;
+        session.execute_script(&format!("SET '{key}' = '10 s';"), &mut Quiet).unwrap();
+        assert_eq!(session.settings.interval_join_min_cleanup_ms, 10_000);
+        let e = session.execute_script(&format!("SET '{key}' = 'soon';"), &mut Quiet).unwrap_err();
+        assert!(e.to_string().contains(key), "{e}");
+        assert_eq!(session.settings.interval_join_min_cleanup_ms, 10_000, "a refused value changes nothing");
+        session.execute_script(&format!("RESET '{key}';"), &mut Quiet).unwrap();
+        assert_eq!(session.settings.interval_join_min_cleanup_ms, 0);
+        session.execute_script(&format!("SET '{key}' = '1 min'; RESET;"), &mut Quiet).unwrap();
+        assert_eq!(session.settings.interval_join_min_cleanup_ms, 0);
+    }
 }

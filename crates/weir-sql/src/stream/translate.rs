@@ -80,6 +80,8 @@ pub struct Translator<'e> {
     pub open_table: &'e dyn Fn(&crate::catalog::TableDef) -> Result<DataStream<Changes>>,
     /// `table.exec.state.ttl` in milliseconds.
     state_ttl_ms: Option<i64>,
+    /// `table.exec.interval-join.min-cleanup-interval` in milliseconds.
+    interval_join_min_cleanup_ms: i64,
     /// Starts the uid of every stateful operator (one prefix per statement of a job).
     uid_prefix: String,
     /// Stateful operators so far, for their uids.
@@ -145,6 +147,7 @@ impl<'e> Translator<'e> {
             props: ExecutionProps::new(),
             open_table,
             state_ttl_ms: None,
+            interval_join_min_cleanup_ms: 0,
             uid_prefix: "sql-".into(),
             stateful: std::cell::Cell::new(0),
             aggregates: std::cell::RefCell::default(),
@@ -155,6 +158,13 @@ impl<'e> Translator<'e> {
     /// Group aggregations and regular joins forget state `ttl_ms` after its last change.
     pub fn with_state_ttl(mut self, ttl_ms: Option<i64>) -> Self {
         self.state_ttl_ms = ttl_ms;
+        self
+    }
+
+    /// Interval joins keep stored rows `ms` longer before their cleanup timers drop them
+    /// (`table.exec.interval-join.min-cleanup-interval`).
+    pub fn with_interval_join_min_cleanup(mut self, ms: i64) -> Self {
+        self.interval_join_min_cleanup_ms = ms;
         self
     }
 

@@ -239,6 +239,7 @@ impl Translator<'_> {
         };
         if let (Some(times), Some(bounds)) = (times, bounds) {
             let parts = Arc::new(parts);
+            let min_cleanup = self.interval_join_min_cleanup_ms;
             let data = inputs
                 .transform("IntervalJoin", move |_| {
                     Ok(IntervalJoinOperator::new(
@@ -250,7 +251,8 @@ impl Translator<'_> {
                         parts.condition.clone(),
                         parts.pair_schema.clone(),
                         parts.out_schema.clone(),
-                    ))
+                    )
+                    .with_min_cleanup_interval(min_cleanup))
                 })
                 .set_parallelism(parallelism);
             return Ok(finish(data, "interval-join", "IntervalJoin", false, Some(times[0])));
