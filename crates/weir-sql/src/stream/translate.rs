@@ -73,6 +73,9 @@ pub struct Translator<'e> {
     /// Set while translating the input of an aggregation: a processing-time window TVF
     /// reached through projections and filters only leaves the assignment to it.
     defer_proctime_windows: std::cell::Cell<bool>,
+    /// Set by each ranking (Top-N, deduplication) to whether its input is updating: the last
+    /// one set is the outermost of a plan just translated (read by versioned views).
+    ranked_updating_input: std::cell::Cell<Option<bool>>,
     parallelism: usize,
     max_parallelism: usize,
     props: ExecutionProps,
@@ -142,6 +145,7 @@ impl<'e> Translator<'e> {
             env,
             clock: env.clock(),
             defer_proctime_windows: std::cell::Cell::new(false),
+            ranked_updating_input: std::cell::Cell::new(None),
             parallelism,
             max_parallelism,
             props: ExecutionProps::new(),
@@ -241,7 +245,17 @@ impl<'e> Translator<'e> {
                     },
                     TableKind::Versioned(v) => match &v.view {
                         Some(view) => {
+                            self.ranked_updating_input.set(None);
                             let stream = self.translate(view)?;
+                            if self.ranked_updating_input.get() == Some(true) {
+                                // Its retractions would be deletes of keys, which the
+                                // versions below (the rows it adds) leave out.
+                                return Err(SqlError::unsupported(format!(
+                                    "The versioned view '{}' read FOR SYSTEM_TIME AS OF ranks an updating input; \
+                                     Weir supports versioned views over insert-only input only",
+                                    v.table.name
+                                )));
+                            }
                             // Qualified by the stand-in's name, as the scan's schema is.
                             let schema = datafusion_common::DFSchema::try_from_qualified_schema(
                                 scan.table_name.clone(),

@@ -214,3 +214,27 @@ fn a_window_join_of_different_windows_is_refused() {
     .expect_err("different windows");
     assert!(e.message.contains("same windows on both sides"), "{}", e.message);
 }
+
+/// A versioned view over an updating input (here a Debezium changelog) would need its
+/// deletes to end a key's history; its ranking's retractions are replaced versions only over
+/// an insert-only input, so Weir refuses the other case rather than drop the deletes.
+#[test]
+fn a_versioned_view_over_an_updating_input_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for table in ["rates_cdc", "orders"] {
+        std::fs::write(dir.path().join(format!("{table}.jsonl")), "").expect("input file");
+    }
+    let script = "
+CREATE TABLE rates_cdc (currency STRING, cents INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+  WITH ('connector' = 'filesystem', 'path' = '${DIR}/rates_cdc.jsonl', 'format' = 'debezium-json');
+CREATE TABLE orders (id BIGINT, currency STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts)
+  WITH ('connector' = 'filesystem', 'path' = '${DIR}/orders.jsonl', 'format' = 'json');
+CREATE VIEW latest AS SELECT currency, cents, ts FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY currency ORDER BY ts DESC) AS rn FROM rates_cdc) WHERE rn = 1;
+SELECT o.id, r.cents FROM orders o JOIN latest FOR SYSTEM_TIME AS OF o.ts AS r ON o.currency = r.currency;
+"
+    .replace("${DIR}", &dir.path().display().to_string());
+    let mut session = Session::new(JobSettings::default());
+    let e = session.execute_script(&script, &mut Text::default()).expect_err("refused").to_string();
+    assert!(e.contains("versioned view") && e.contains("updating input"), "{e}");
+}

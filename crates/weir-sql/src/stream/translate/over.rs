@@ -161,6 +161,7 @@ impl Translator<'_> {
         // A window TVF below is read by the ranking, not by an enclosing aggregation.
         self.defer_proctime_windows.set(false);
         let input = self.translate(&window.input)?;
+        self.ranked_updating_input.set(Some(input.updating));
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
         let with_rank = consumer
