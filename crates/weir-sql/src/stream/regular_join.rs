@@ -131,7 +131,7 @@ impl BucketMut<'_> {
     }
 
     /// Updates the entry of the row in `slot` (an appended row keeps only its match count).
-    fn update(&mut self, slot: usize, f: &mut dyn FnMut(&mut Entry)) {
+    fn update(&mut self, slot: usize, f: impl FnOnce(&mut Entry)) {
         match self {
             BucketMut::Indexed(b) => f(b.get_index_mut(slot).expect("slot in bucket").1),
             BucketMut::Appended(rows) => {
@@ -140,6 +140,31 @@ impl BucketMut<'_> {
                 f(&mut entry);
                 row.matches = clamp_matches(entry.matches);
             }
+        }
+    }
+}
+
+/// One key's stored rows on one side, for reading.
+#[derive(Clone, Copy)]
+enum KeyRows<'a> {
+    Indexed(&'a Bucket),
+    Appended(&'a [Stored], &'a Arena),
+}
+
+impl<'a> KeyRows<'a> {
+    /// How many distinct rows there are.
+    fn len(self) -> usize {
+        match self {
+            KeyRows::Indexed(b) => b.len(),
+            KeyRows::Appended(rows, _) => rows.len(),
+        }
+    }
+
+    /// The bytes of the row in `slot`.
+    fn row(self, slot: usize) -> &'a [u8] {
+        match self {
+            KeyRows::Indexed(b) => b.get_index(slot).expect("slot in bucket").0,
+            KeyRows::Appended(rows, arena) => arena.get(&rows[slot]),
         }
     }
 }
@@ -153,11 +178,11 @@ impl SideRows {
         }
     }
 
-    /// How many distinct stored rows `key` has (`None`: none).
-    fn len_of(&self, key: &[u8]) -> Option<usize> {
+    /// The stored rows of `key`, if it has any.
+    fn key_rows(&self, key: &[u8]) -> Option<KeyRows<'_>> {
         match self {
-            SideRows::Indexed(map) => map.get(key).map(IndexMap::len),
-            SideRows::Appended { keys, .. } => keys.get(key).map(Vec::len),
+            SideRows::Indexed(map) => map.get(key).map(KeyRows::Indexed),
+            SideRows::Appended { keys, arena } => keys.get(key).map(|rows| KeyRows::Appended(rows, arena)),
         }
     }
 
@@ -165,14 +190,6 @@ impl SideRows {
         match self {
             SideRows::Indexed(map) => map.get_mut(key).map(BucketMut::Indexed),
             SideRows::Appended { keys, .. } => keys.get_mut(key).map(|rows| BucketMut::Appended(rows)),
-        }
-    }
-
-    /// The bytes of the row in `slot` of `key`.
-    fn row(&self, key: &[u8], slot: usize) -> Option<&[u8]> {
-        match self {
-            SideRows::Indexed(map) => map.get(key)?.get_index(slot).map(|(row, _)| row.as_ref()),
-            SideRows::Appended { keys, arena } => keys.get(key)?.get(slot).map(|r| arena.get(r)),
         }
     }
 
@@ -389,7 +406,7 @@ impl RegularJoinOperator {
                 spans.push((0, 0));
                 continue;
             };
-            let span = *first_seen.entry(key).or_insert_with(|| match self.state[o].len_of(key) {
+            let span = *first_seen.entry(key).or_insert_with(|| match self.state[o].key_rows(key).map(KeyRows::len) {
                 Some(len) => {
                     let start = stored.len() as u32;
                     stored.extend((0..len as u32).map(|slot| (i as u32, slot)));
@@ -457,7 +474,7 @@ impl RegularJoinOperator {
                 if let Some(bucket) = other_bucket.as_mut() {
                     for c in (a..b).filter(|&c| matched(c)) {
                         let d = start + (c - a) as u32;
-                        bucket.update(c - a, &mut |entry| f(d, entry));
+                        bucket.update(c - a, |entry| f(d, entry));
                     }
                 }
             };
@@ -567,11 +584,20 @@ impl RegularJoinOperator {
     ) -> Result<Vec<ArrayRef>, BoxError> {
         let codec = &self.codecs[o];
         let mut rows: Vec<Row<'_>> = Vec::with_capacity(which.len());
+        // Consecutive rows mostly share a key: it is looked up once per run.
+        let mut current: Option<(u32, KeyRows<'_>)> = None;
         for &d in which {
             let (first, slot) = stored[d as usize];
-            let key = keys.get(first as usize).expect("a stored row was found under this key");
-            let bytes = self.state[o].row(key, slot as usize).expect("a key's rows stay while a batch is applied");
-            rows.push(codec.parse(bytes));
+            let key_rows = match current {
+                Some((row, key_rows)) if row == first => key_rows,
+                _ => {
+                    let key = keys.get(first as usize).expect("a stored row was found under this key");
+                    let key_rows = self.state[o].key_rows(key).expect("a key's rows stay while a batch is applied");
+                    current = Some((first, key_rows));
+                    key_rows
+                }
+            };
+            rows.push(codec.parse(key_rows.row(slot as usize)));
         }
         codec.decode(rows)
     }
