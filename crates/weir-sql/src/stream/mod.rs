@@ -23,6 +23,7 @@ pub mod session_window;
 pub mod sorted_rows;
 pub mod temporal_join;
 pub mod temporal_sort;
+pub mod top_one;
 pub mod translate;
 pub mod unnest;
 pub mod watermark;

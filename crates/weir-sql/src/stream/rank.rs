@@ -29,6 +29,7 @@ use super::batch::{cast_to, to_array, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
 use super::sorted_rows::SortedRows;
+use super::top_one::{Offered, TopOneRows};
 use crate::changelog::RowKind;
 use crate::stream::KeyMap;
 
@@ -190,6 +191,20 @@ impl Partition {
         Ok(bincode::serialize(&(rows, emitted))?)
     }
 
+    /// The bytes [`Partition::to_bytes`] gives for a partition holding and showing one row
+    /// (a Top-1 of an insert-only input), without building it.
+    ///
+    /// # Errors
+    /// The encoder's (never in practice).
+    pub fn one_row_bytes(sort: &[u8], row: &[u8]) -> Result<Vec<u8>, BoxError> {
+        Ok(bincode::serialize(&(vec![(sort, vec![row])], vec![(row, 1u64)]))?)
+    }
+
+    /// The first row in rank order, with its sort key.
+    pub fn first(&self) -> Option<(&[u8], &[u8])> {
+        self.iter().next().map(|(key, row)| (key, row.as_ref()))
+    }
+
     /// A partition read back from [`Partition::to_bytes`].
     ///
     /// # Errors
@@ -210,13 +225,23 @@ pub(crate) fn write_partitions<'p>(
     state: &mut OperatorStateWriter,
     partitions: impl Iterator<Item = (Option<i64>, &'p [u8], &'p Partition)>,
 ) -> Result<(), BoxError> {
-    let mut keys = Vec::new();
-    let mut ends = Vec::new();
-    let mut bytes = Vec::new();
-    for (end, key, p) in partitions {
+    let encoded =
+        partitions.map(|(end, key, p)| Ok((end, key, p.to_bytes()?))).collect::<Result<Vec<_>, BoxError>>()?;
+    write_partition_bytes(state, encoded)
+}
+
+/// Writes partitions already encoded as [`Partition::to_bytes`] does: (window end, key, bytes).
+fn write_partition_bytes(
+    state: &mut OperatorStateWriter,
+    partitions: Vec<(Option<i64>, &[u8], Vec<u8>)>,
+) -> Result<(), BoxError> {
+    let mut keys = Vec::with_capacity(partitions.len());
+    let mut ends = Vec::with_capacity(partitions.len());
+    let mut bytes = Vec::with_capacity(partitions.len());
+    for (end, key, b) in partitions {
         keys.push(key);
         ends.push(end.unwrap_or(i64::MIN));
-        bytes.push(p.to_bytes()?);
+        bytes.push(b);
     }
     // Large state (q19 keeps every auction's rows) goes in several batches.
     let sizes: Vec<usize> = keys.iter().zip(&bytes).map(|(k, b)| k.len() + b.len()).collect();
@@ -410,17 +435,17 @@ impl RankEncoders {
     /// Ranked rows as output batches of at most [`OUTPUT_BATCH_BYTES`] of row data each: one
     /// input batch can rank out many times its size (every row shifted by a new first one is
     /// retracted and sent again), and one Arrow string column holds at most 2 GiB.
-    pub fn outputs(&self, rows: &[RankedChange]) -> Result<Vec<Changes>, BoxError> {
-        super::batch::size_chunks(rows.iter().map(|(row, _, _)| row.len()), OUTPUT_BATCH_BYTES)
+    pub fn outputs<R: AsRef<[u8]>>(&self, rows: &[(R, u64, RowKind)]) -> Result<Vec<Changes>, BoxError> {
+        super::batch::size_chunks(rows.iter().map(|(row, _, _)| row.as_ref().len()), OUTPUT_BATCH_BYTES)
             .into_iter()
             .map(|r| self.output(&rows[r]))
             .collect()
     }
 
     /// A batch of ranked rows as output.
-    pub fn output(&self, rows: &[RankedChange]) -> Result<Changes, BoxError> {
+    pub fn output<R: AsRef<[u8]>>(&self, rows: &[(R, u64, RowKind)]) -> Result<Changes, BoxError> {
         let parser = self.rows.parser();
-        let mut columns = self.rows.convert_rows(rows.iter().map(|(r, _, _)| parser.parse(r)))?;
+        let mut columns = self.rows.convert_rows(rows.iter().map(|(r, _, _)| parser.parse(r.as_ref())))?;
         let ranks: ArrayRef = Arc::new(UInt64Array::from_iter_values(rows.iter().map(|(_, rank, _)| *rank)));
         columns.push(ranks);
         let columns = columns
@@ -441,13 +466,88 @@ pub struct RankOperator {
     /// The input retracts rows: keep all of them.
     retracting: bool,
     partitions: KeyMap<Partition>,
+    /// The rows of a Top-1 of an insert-only input (`partitions` stays empty then).
+    top_one: Option<TopOneRows>,
     restore: PendingRestore,
 }
 
 impl RankOperator {
     /// Ranking with `encoders` within `range`; `retracting`: the input is updating.
     pub fn new(encoders: RankEncoders, range: RankRange, retracting: bool) -> Self {
-        RankOperator { encoders, range, retracting, partitions: KeyMap::default(), restore: PendingRestore::default() }
+        let top_one = !retracting && range.kind == RankKind::RowNumber && (range.start, range.end) == (1, 1);
+        RankOperator {
+            encoders,
+            range,
+            retracting,
+            partitions: KeyMap::default(),
+            top_one: top_one.then(TopOneRows::default),
+            restore: PendingRestore::default(),
+        }
+    }
+
+    /// Applies `changes` and emits what they change.
+    fn process_changes(
+        &mut self,
+        changes: &Changes,
+        out: &mut Emitter<Changes>,
+        timestamp: i64,
+    ) -> Result<(), BoxError> {
+        if self.top_one.is_some() {
+            return self.apply_top_one(changes, out, timestamp);
+        }
+        let rows = self.apply(changes)?;
+        if !rows.is_empty() {
+            for value in self.encoders.outputs(&rows)? {
+                out.emit(StreamRecord { value, timestamp });
+            }
+        }
+        Ok(())
+    }
+
+    /// A Top-1 of an insert-only input: each row either becomes its key's row (`+I`, after
+    /// `-D` of the row it replaces, as the general ranking emits) or changes nothing. As in
+    /// [`Self::apply_inserts`], only rows their key admits before the batch are encoded whole.
+    fn apply_top_one(&mut self, changes: &Changes, out: &mut Emitter<Changes>, timestamp: i64) -> Result<(), BoxError> {
+        if let Some(i) = (0..changes.len()).find(|&i| !changes.kind(i).is_accumulate()) {
+            return Err(format!("Top-1 of an insert-only input received a {:?} change", changes.kind(i)).into());
+        }
+        let newest_first = self.range.newest_first;
+        let top = self.top_one.as_mut().expect("a Top-1");
+        let (keys, sort) = self.encoders.encode_keys(&changes.rows)?;
+        let candidates: Vec<u32> = (0..changes.len() as u32)
+            .filter(|&i| top.admits(keys.row(i as usize).data(), sort.row(i as usize).data(), newest_first))
+            .collect();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let rows = self.encoders.encode_rows(&changes.rows, &candidates)?;
+        // The changes' rows, one after the other: (start, end, kind) into `bytes`.
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut spans: Vec<(usize, usize, RowKind)> = Vec::with_capacity(candidates.len());
+        let mut scratch = Vec::new();
+        for (c, &i) in candidates.iter().enumerate() {
+            let (key, sort_key, row) = (keys.row(i as usize).data(), sort.row(i as usize).data(), rows.row(c).data());
+            let mut push = |data: &[u8], kind: RowKind| {
+                spans.push((bytes.len(), bytes.len() + data.len(), kind));
+                bytes.extend_from_slice(data);
+            };
+            match top.offer(key, sort_key, row, newest_first, &mut scratch) {
+                Offered::First => push(row, RowKind::Insert),
+                // Equal rows: nothing to show.
+                Offered::Replaced(old) if old == row => {}
+                Offered::Replaced(old) => {
+                    push(old, RowKind::Delete);
+                    push(row, RowKind::Insert);
+                }
+                Offered::Kept => {}
+            }
+        }
+        let changed: Vec<(&[u8], u64, RowKind)> =
+            spans.iter().map(|&(start, end, kind)| (&bytes[start..end], 1, kind)).collect();
+        for value in self.encoders.outputs(&changed)? {
+            out.emit(StreamRecord { value, timestamp });
+        }
+        Ok(())
     }
 
     fn apply(&mut self, changes: &Changes) -> Result<Vec<RankedChange>, BoxError> {
@@ -533,8 +633,19 @@ impl Operator for RankOperator {
 
     fn open(&mut self, subtask: &SubtaskInfo) -> Result<(), BoxError> {
         if let Some(state) = self.restore.take() {
+            let mut scratch = Vec::new();
             for (_, key, partition) in read_partitions(&state, subtask)? {
-                self.partitions.insert(key, partition);
+                match &mut self.top_one {
+                    // Written by either layout: a Top-1 partition holds its one row first.
+                    Some(top) => {
+                        if let Some((sort, row)) = partition.first() {
+                            top.offer(&key, sort, row, self.range.newest_first, &mut scratch);
+                        }
+                    }
+                    None => {
+                        self.partitions.insert(key, partition);
+                    }
+                }
             }
         }
         Ok(())
@@ -544,17 +655,23 @@ impl Operator for RankOperator {
         if !state.stores_state() {
             return Ok(());
         }
-        write_partitions(state, self.partitions.iter().map(|(k, p)| (None, k.as_ref(), p)))
+        match &self.top_one {
+            // The same bytes as a partition holding the one row, so that either layout
+            // restores what the other wrote.
+            Some(top) => {
+                let encoded = top
+                    .iter()
+                    .map(|(key, sort, row)| Ok((None, key, Partition::one_row_bytes(sort, row)?)))
+                    .collect::<Result<Vec<_>, BoxError>>()?;
+                write_partition_bytes(state, encoded)
+            }
+            None => write_partitions(state, self.partitions.iter().map(|(k, p)| (None, k.as_ref(), p))),
+        }
     }
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
-            let rows = self.apply(&record.value)?;
-            if !rows.is_empty() {
-                for value in self.encoders.outputs(&rows)? {
-                    out.emit(StreamRecord { value, timestamp: record.timestamp });
-                }
-            }
+            self.process_changes(&record.value, out, record.timestamp)?;
         }
         Ok(())
     }
@@ -657,6 +774,8 @@ mod restore_tests {
 
     use super::*;
     use crate::changelog::RowKind::{Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+    use weir_runtime::snapshot::OperatorSnapshot;
+
     use crate::stream::operator_harness::{bigints, columns, feed_keyed, restore_all, rows, sorted, Harness};
 
     /// `ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) <= 2` over an updating (k, v).
@@ -693,9 +812,12 @@ mod restore_tests {
             // Admitted before the batch, then pushed out by a later row of it; ties.
             vec![[0, 8], [0, 9], [0, 10], [0, 10], [1, 9], [5, 1], [5, 1], [1, 100]],
         ];
-        for (kind, end, newest_first) in
-            [(RankKind::RowNumber, 2, false), (RankKind::RowNumber, 1, true), (RankKind::Rank, 3, false)]
-        {
+        for (kind, end, newest_first) in [
+            (RankKind::RowNumber, 2, false),
+            (RankKind::RowNumber, 1, true),
+            (RankKind::RowNumber, 1, false),
+            (RankKind::Rank, 3, false),
+        ] {
             let mut kept = Harness::new(ranking(kind, end, newest_first, false), &clock);
             let mut all = Harness::new(ranking(kind, end, newest_first, true), &clock);
             for b in &batches {
@@ -704,6 +826,55 @@ mod restore_tests {
             }
             let held: usize = kept.op.partitions.values().map(|p| p.count).sum();
             assert!(held <= 16, "only the top rows of the 4 partitions are kept: {held}");
+        }
+    }
+
+    /// A Top-1 of an insert-only input keeps its rows in [`TopOneRows`]: it emits what the
+    /// general layout emits (ties of different rows both ways included), and its checkpoints
+    /// are the general layout's, so each restores what the other wrote.
+    #[test]
+    fn top_one_layout_matches_and_restores_the_general_one() {
+        let clock = ManualClock::new(0);
+        // (k, v, x): ranked by v descending within k; x tells tied rows apart.
+        let s = bigints(&["k", "v", "x"]);
+        let operator = |newest_first: bool, general: bool| {
+            let keys = KeyEncoder::new(columns(&s, &[0]), &s).unwrap();
+            let sort = vec![(columns(&s, &[1]).remove(0), true, false)];
+            let range = RankRange { kind: RankKind::RowNumber, start: 1, end: 1, newest_first };
+            let encoders = RankEncoders::new(keys, sort, &s, bigints(&["k", "v", "x", "rn"]), false).unwrap();
+            let mut op = RankOperator::new(encoders, range, false);
+            assert!(op.top_one.is_some());
+            if general {
+                op.top_one = None;
+            }
+            op
+        };
+        let feed = |b: Vec<[i64; 3]>| rows(&s, &b.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>());
+        // Key 50 meets a tie of a different row in the second batch.
+        let first = feed((0..30).map(|i| [i % 7, (i * 5) % 4, i]).chain([[50, 3, 0]]).collect());
+        let next = feed((0..30).map(|i| [i % 9, (i * 3) % 5, 100 + i]).chain([[50, 3, 999], [50, 2, 5]]).collect());
+        for newest_first in [false, true] {
+            let top = || operator(newest_first, false);
+            let general = || operator(newest_first, true);
+            let mut reference = Harness::new(general(), &clock);
+            let mut layout = Harness::new(top(), &clock);
+            let emitted = reference.feed(first.clone());
+            assert_eq!(layout.feed(first.clone()), emitted, "newest first {newest_first}");
+            let (general_state, top_state) = (reference.snapshot(), layout.snapshot());
+            let expected = sorted(reference.feed(next.clone()));
+            // Ties replace the row held only when the newest come first.
+            let replaced_by_tie = expected.iter().any(|l| l == "+I[50, 3, 999, 1]");
+            assert!(expected.iter().any(|l| l.starts_with("-D")), "{expected:?}");
+            assert_eq!(replaced_by_tie, newest_first, "{expected:?}");
+            let cases: [(&OperatorSnapshot, &dyn Fn() -> RankOperator); 3] =
+                [(&general_state, &top), (&top_state, &top), (&top_state, &general)];
+            for (snapshot, restore) in cases {
+                for parallelism in [1, 2] {
+                    let mut restored = restore_all(restore, &clock, snapshot, parallelism);
+                    let got = sorted(feed_keyed(&mut restored, &[0], next.clone()));
+                    assert_eq!(got, expected, "newest first {newest_first}, p{parallelism}");
+                }
+            }
         }
     }
 
@@ -746,7 +917,7 @@ mod restore_tests {
             }
         }
         assert_eq!(next_rank as usize, n);
-        assert!(encoders.outputs(&[]).unwrap().is_empty());
+        assert!(encoders.outputs::<Arc<[u8]>>(&[]).unwrap().is_empty());
     }
 
     #[test]
