@@ -3,13 +3,15 @@
 
 use std::sync::Arc;
 
+use arrow::array::RecordBatch;
 use arrow::array::{Array, BooleanArray};
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion_physical_expr::PhysicalExpr;
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::{BoxError, Emitter, Operator};
 
 use super::batch::{cast_to, is_all_true, to_array, Changes};
+use super::common_subexpr::{self, Shared};
 
 /// Keeps the rows where `filter` holds and computes `projection` over them.
 pub struct CalcOperator {
@@ -19,6 +21,8 @@ pub struct CalcOperator {
     /// When the expressions read `CURRENT_WATERMARK`: the input extended by one column that
     /// holds this operator's current watermark, and that watermark.
     watermark: Option<(SchemaRef, i64)>,
+    /// Repeated subexpressions, computed once per batch.
+    shared: Shared,
 }
 
 impl CalcOperator {
@@ -28,7 +32,15 @@ impl CalcOperator {
         projection: Option<Vec<Arc<dyn PhysicalExpr>>>,
         schema: SchemaRef,
     ) -> Self {
-        CalcOperator { filter, projection, schema, watermark: None }
+        CalcOperator { filter, projection, schema, watermark: None, shared: Shared::default() }
+    }
+
+    /// Computes the subexpressions the filter and projection repeat once per batch (see
+    /// [`super::common_subexpr`]), over an input of `width` columns. Called last.
+    pub fn with_shared_subexpressions(mut self, width: usize) -> Self {
+        let width = width + usize::from(self.watermark.is_some());
+        self.shared = common_subexpr::share(&mut self.filter, &mut self.projection, width);
+        self
     }
 
     /// The expressions read this operator's current watermark (`CURRENT_WATERMARK`) as a last
@@ -41,14 +53,23 @@ impl CalcOperator {
 
     /// Applies the calc to one batch; `None` when no row remains.
     pub fn apply(&self, mut changes: Changes) -> Result<Option<Changes>, BoxError> {
+        // The rows the projection reads, when the filter computed shared columns for it.
+        let mut read = None;
         if let Some(filter) = &self.filter {
-            let mask = to_array(filter.evaluate(&self.input(&changes)?)?, changes.len())?;
+            let rows = extended(self.input(&changes)?, &self.shared.before_filter)?;
+            let mask = to_array(filter.evaluate(&rows)?, changes.len())?;
             let mask = mask.as_any().downcast_ref::<BooleanArray>().ok_or("a filter must be a boolean expression")?;
+            let shares = self.projection.is_some() && !self.shared.before_filter.is_empty();
             if !is_all_true(mask) {
                 // NULL counts as false.
                 let mask =
                     if mask.null_count() > 0 { arrow::compute::prep_null_mask_filter(mask) } else { mask.clone() };
                 changes = changes.filter(&mask)?;
+                if shares {
+                    read = Some(arrow::compute::filter_record_batch(&rows, &mask)?);
+                }
+            } else if shares {
+                read = Some(rows);
             }
         }
         if changes.is_empty() {
@@ -56,10 +77,13 @@ impl CalcOperator {
         }
         if let Some(projection) = &self.projection {
             let n = changes.len();
-            let columns = projection
-                .iter()
-                .map(|e| to_array(e.evaluate(&self.input(&changes)?)?, n))
-                .collect::<Result<Vec<_>, BoxError>>()?;
+            let rows = match read {
+                Some(rows) => rows,
+                None => self.input(&changes)?,
+            };
+            let rows = extended(rows, &self.shared.before_projection)?;
+            let columns =
+                projection.iter().map(|e| to_array(e.evaluate(&rows)?, n)).collect::<Result<Vec<_>, BoxError>>()?;
             let columns = columns
                 .into_iter()
                 .zip(self.schema.fields())
@@ -81,6 +105,22 @@ impl CalcOperator {
         let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(changes.len()));
         Ok(arrow::record_batch::RecordBatch::try_new_with_options(extended.clone(), columns, &options)?)
     }
+}
+
+/// `rows` with the values of `exprs` appended as columns, each expression reading the
+/// columns before it.
+fn extended(mut rows: RecordBatch, exprs: &[Arc<dyn PhysicalExpr>]) -> Result<RecordBatch, BoxError> {
+    for (i, expr) in exprs.iter().enumerate() {
+        let n = rows.num_rows();
+        let value = to_array(expr.evaluate(&rows)?, n)?;
+        let mut fields = rows.schema().fields().to_vec();
+        fields.push(Arc::new(Field::new(format!("__shared_{i}"), value.data_type().clone(), true)));
+        let mut columns = rows.columns().to_vec();
+        columns.push(value);
+        let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
+        rows = RecordBatch::try_new_with_options(Arc::new(Schema::new(fields)), columns, &options)?;
+    }
+    Ok(rows)
 }
 
 impl Operator for CalcOperator {

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod batch;
 pub mod calc;
+pub mod common_subexpr;
 pub mod deduplicate;
 pub mod exchange;
 pub mod group_agg;

@@ -666,12 +666,14 @@ impl<'e> Translator<'e> {
             (Some(_), None) => "Filter",
             _ => "Projection",
         };
+        let width = input.schema.fields().len();
         let data = input.data.transform(name, move |_| {
             let calc = CalcOperator::new(filter.clone(), projection.clone(), arrow_schema.clone());
-            Ok(match &extended {
+            let calc = match &extended {
                 Some(e) => calc.with_watermark_column(e.clone()),
                 None => calc,
-            })
+            };
+            Ok(calc.with_shared_subexpressions(width))
         });
         let data = beside(&input.data, data);
         Ok(Stream { data, schema: out_schema, updating: input.updating, window, rowtime, origin: input.origin })
