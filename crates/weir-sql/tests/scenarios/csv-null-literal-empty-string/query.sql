@@ -1,5 +1,5 @@
--- 'csv.null-literal' = '' makes an empty field NULL for every type (STRING included), while a
--- quoted empty field "" stays an empty string for STRING; a semicolon delimiter and comments.
+-- 'csv.null-literal' = '' makes an empty field NULL for every type (STRING included), and a
+-- quoted empty field "" too (Flink compares the unquoted text); a semicolon delimiter, comments.
 CREATE TABLE t (id INT, s STRING, n INT, b BOOLEAN, d DECIMAL(5, 2), ts TIMESTAMP(3))
 WITH ('connector' = 'filesystem', 'path' = '${DATA}/t.csv', 'format' = 'csv',
       'csv.null-literal' = '', 'csv.field-delimiter' = ';', 'csv.allow-comments' = 'true');
