@@ -244,10 +244,32 @@ fn split_index(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef>
         let part = if sep.is_empty() {
             s.split(char::is_whitespace).nth(idx as usize)
         } else {
-            s.split(sep).nth(idx as usize)
+            nth_piece(s, sep, idx as usize)
         };
         Ok(part)
     })
+}
+
+/// The `n`-th (from 0) piece of `s` cut at every occurrence of `sep` (not empty), as
+/// `s.split(sep).nth(n)` — found with `memchr` (Nexmark q22 splits every URL three times at
+/// `/`, where `str::split`'s general searcher took a fifth of the query's time).
+fn nth_piece<'a>(s: &'a str, sep: &str, n: usize) -> Option<&'a str> {
+    let mut start = 0;
+    let mut found = 0;
+    let mut cut = |at: usize, len: usize| -> Option<&'a str> {
+        if found == n {
+            return Some(&s[start..at]);
+        }
+        found += 1;
+        start = at + len;
+        None
+    };
+    // Matches start and end on character boundaries: `sep` is valid UTF-8.
+    let piece = match sep.as_bytes() {
+        [byte] => memchr::memchr_iter(*byte, s.as_bytes()).find_map(|at| cut(at, 1)),
+        bytes => memchr::memmem::find_iter(s.as_bytes(), bytes).find_map(|at| cut(at, bytes.len())),
+    };
+    piece.or_else(|| (found == n).then(|| &s[start..]))
 }
 
 /// Flink `substringSQL` over code points.
@@ -581,6 +603,19 @@ fn parse_url_fn(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_are_those_of_str_split() {
+        let texts =
+            ["", "/", "//", "a", "a/b", "/a/b/", "https://www.nexmark.com/a/b/item.htm", "é/ü//ñ", "abab", "aXXbXXXc"];
+        for text in texts {
+            for sep in ["/", "XX", "ab", "é", "b"] {
+                for n in 0..6 {
+                    assert_eq!(nth_piece(text, sep, n), text.split(sep).nth(n), "{text:?} {sep:?} {n}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn java_split_drops_trailing_empty_parts() {
