@@ -12,6 +12,7 @@ pub mod map_access;
 pub mod naming;
 pub mod scalar_subquery;
 pub mod set_ops;
+pub mod similar_to;
 mod syntax_planner;
 pub mod temporal;
 pub mod time_attribute;
