@@ -208,6 +208,7 @@ impl<'a> PlanContext<'a> {
         super::naming::distinct_call_names(&mut query);
         super::literals::int_values(&mut query);
         super::literals::double_literals(&mut query);
+        super::row_in::row_in_subqueries(&mut query)?;
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         self.plan_rewritten(query)

@@ -10,6 +10,7 @@ pub mod limit;
 pub mod literals;
 pub mod map_access;
 pub mod naming;
+pub mod row_in;
 pub mod scalar_subquery;
 pub mod set_ops;
 pub mod similar_to;
