@@ -229,6 +229,7 @@ impl<'a> PlanContext<'a> {
         let plan = super::limit::limits_as_top_n(plan)?;
         let plan = super::scalar_subquery::scalar_subqueries_as_joins(plan)?;
         let plan = super::similar_to::similar_to_regexes(plan)?;
+        super::string_comparisons::check_string_comparisons(&plan)?;
         // Before the casts: a CAST sees the DOUBLE a DECIMAL/DOUBLE mix becomes.
         let plan = super::common_type::approximate_common_types(plan)?;
         super::time_syntax::rewrite_casts(self, plan)

@@ -14,6 +14,7 @@ pub mod row_in;
 pub mod scalar_subquery;
 pub mod set_ops;
 pub mod similar_to;
+pub mod string_comparisons;
 mod syntax_planner;
 pub mod temporal;
 pub mod time_attribute;
