@@ -98,14 +98,11 @@ fn refused(e: &Expr, schema: &DFSchema) -> Option<SqlError> {
         })
     };
     match e {
-        Expr::BinaryExpr(BinaryExpr { left, op, right })
-            if matches!(
-                op,
-                Operator::Eq | Operator::NotEq | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom
-            ) =>
-        {
-            pair(left, right)
-        }
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Eq | Operator::NotEq | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom,
+            right,
+        }) => pair(left, right),
         Expr::ScalarFunction(ScalarFunction { func, args }) if func.name() == "nullif" && args.len() == 2 => {
             pair(&args[0], &args[1])
         }
