@@ -4,7 +4,13 @@
 //! retraction (Flink's `...WithRetract` variants): they keep the accepted values in arrival order;
 //! retracting removes the earliest equal value, and a retraction that arrives before its value is
 //! remembered and cancels that value when it comes.
+//!
+//! With `DISTINCT` (LISTAGG, COLLECT, FIRST_VALUE, LAST_VALUE, JSON_ARRAYAGG) an accumulator
+//! counts the copies of each value, as Flink's distinct aggregates do: a value enters the
+//! aggregate when its count becomes positive (so the values keep the order in which they
+//! entered) and leaves it when its last copy is retracted.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray};
@@ -140,13 +146,8 @@ impl AggregateUDFImpl for FlinkAggregate {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(BagAccumulator {
-            which: self.which,
-            data_type: element_type(self.which, acc_args.return_field.data_type()),
-            values: Vec::new(),
-            pending: Vec::new(),
-            sep: None,
-        }))
+        let data_type = element_type(self.which, acc_args.return_field.data_type());
+        Ok(Box::new(BagAccumulator::new(self.which, data_type, acc_args.is_distinct)))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -155,6 +156,10 @@ impl AggregateUDFImpl for FlinkAggregate {
         let mut fields = vec![list(&format!("{}[values]", args.name)), list(&format!("{}[pending]", args.name))];
         if self.which == Which::ListAgg {
             fields.push(Arc::new(Field::new(format!("{}[sep]", args.name), DataType::Utf8, true)));
+        }
+        if args.is_distinct {
+            let copies = Field::new_list_field(DataType::Int64, true);
+            fields.push(Arc::new(Field::new_list(format!("{}[copies]", args.name), copies, true)));
         }
         Ok(fields)
     }
@@ -176,10 +181,49 @@ struct BagAccumulator {
     values: Vec<ScalarValue>,
     pending: Vec<ScalarValue>,
     sep: Option<String>,
+    /// For a `DISTINCT` call: copies added minus copies retracted, per value (no zero
+    /// counts). `values` holds the values whose count is positive, in the order they became
+    /// positive; a negative count is retractions waiting for their values (`pending` stays
+    /// empty).
+    copies: Option<HashMap<ScalarValue, i64>>,
 }
 
 impl BagAccumulator {
+    fn new(which: Which, data_type: DataType, distinct: bool) -> Self {
+        BagAccumulator {
+            which,
+            data_type,
+            values: Vec::new(),
+            pending: Vec::new(),
+            sep: None,
+            copies: distinct.then(HashMap::new),
+        }
+    }
+
+    /// Adds `delta` copies of `v` to a `DISTINCT` call's counts: `v` enters the values when
+    /// its count becomes positive and leaves them when it no longer is.
+    fn count_copies(&mut self, v: ScalarValue, delta: i64) {
+        let copies = self.copies.as_mut().expect("a DISTINCT call");
+        let before = copies.get(&v).copied().unwrap_or(0);
+        let after = before + delta;
+        if before <= 0 && after > 0 {
+            self.values.push(v.clone());
+        } else if before > 0 && after <= 0 {
+            if let Some(k) = self.values.iter().position(|p| *p == v) {
+                self.values.remove(k);
+            }
+        }
+        if after == 0 {
+            copies.remove(&v);
+        } else {
+            copies.insert(v, after);
+        }
+    }
+
     fn add(&mut self, v: ScalarValue) {
+        if self.copies.is_some() {
+            return self.count_copies(v, 1);
+        }
         match self.pending.iter().position(|p| *p == v) {
             Some(k) => {
                 self.pending.remove(k);
@@ -189,6 +233,9 @@ impl BagAccumulator {
     }
 
     fn remove(&mut self, v: ScalarValue) {
+        if self.copies.is_some() {
+            return self.count_copies(v, -1);
+        }
         match self.values.iter().position(|p| *p == v) {
             Some(k) => {
                 self.values.remove(k);
@@ -343,29 +390,56 @@ impl Accumulator for BagAccumulator {
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
             + self.values.iter().chain(self.pending.iter()).map(ScalarValue::size).sum::<usize>()
+            + self.copies.as_ref().map_or(0, |c| c.keys().map(|v| v.size() + 8).sum())
             + self.sep.as_ref().map_or(0, String::capacity)
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        // A DISTINCT call's pending list holds the values with negative counts, and a last
+        // list the counts of the values, then of the pending ones.
+        let (pending, counts) = match &self.copies {
+            None => (self.pending.clone(), None),
+            Some(copies) => {
+                let pending: Vec<ScalarValue> =
+                    copies.iter().filter(|(_, n)| **n < 0).map(|(v, _)| v.clone()).collect();
+                let counts: Vec<ScalarValue> =
+                    self.values.iter().chain(&pending).map(|v| ScalarValue::Int64(copies.get(v).copied())).collect();
+                (pending, Some(counts))
+            }
+        };
         let mut s = vec![
             ScalarValue::List(ScalarValue::new_list_nullable(&self.values, &self.data_type)),
-            ScalarValue::List(ScalarValue::new_list_nullable(&self.pending, &self.data_type)),
+            ScalarValue::List(ScalarValue::new_list_nullable(&pending, &self.data_type)),
         ];
         if self.which == Which::ListAgg {
             s.push(ScalarValue::Utf8(self.sep.clone()));
+        }
+        if let Some(counts) = counts {
+            s.push(ScalarValue::List(ScalarValue::new_list_nullable(&counts, &DataType::Int64)));
         }
         Ok(s)
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let sep = if self.which == Which::ListAgg { states.get(2) } else { None };
+        let counts = if self.copies.is_some() { states.last() } else { None };
         for row in 0..states[0].len() {
-            for v in list_values(&states[0], row)? {
-                self.add(v);
+            let (values, pending) = (list_values(&states[0], row)?, list_values(&states[1], row)?);
+            match counts {
+                Some(counts) => {
+                    let counts = list_values(counts, row)?;
+                    for (v, n) in values.into_iter().chain(pending).zip(counts) {
+                        if let ScalarValue::Int64(Some(n)) = n {
+                            self.count_copies(v, n);
+                        }
+                    }
+                }
+                None => {
+                    values.into_iter().for_each(|v| self.add(v));
+                    pending.into_iter().for_each(|v| self.remove(v));
+                }
             }
-            for v in list_values(&states[1], row)? {
-                self.remove(v);
-            }
-            if let Some(s) = states.get(2) {
+            if let Some(s) = sep {
                 if s.is_valid(row) {
                     if let ScalarValue::Utf8(Some(x)) = ScalarValue::try_from_array(s, row)? {
                         self.sep = Some(x);
@@ -383,7 +457,7 @@ mod tests {
     use arrow::array::{Int32Array, StringArray};
 
     fn json_acc(which: Which) -> BagAccumulator {
-        BagAccumulator { which, data_type: DataType::Utf8, values: Vec::new(), pending: Vec::new(), sep: None }
+        BagAccumulator::new(which, DataType::Utf8, false)
     }
 
     fn text(v: ScalarValue) -> String {
@@ -435,5 +509,60 @@ mod tests {
         assert_eq!(text(absent.evaluate().unwrap()), r#"{"x":5,"y":2}"#);
         let null_key: ArrayRef = Arc::new(StringArray::from(vec![None::<&str>]));
         assert!(json_acc(Which::JsonObjectAgg).update_batch(&[null_key, again_v, flags("NULL;n", 1)]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod distinct_tests {
+    use super::*;
+    use arrow::array::StringArray;
+
+    fn strings(v: &[Option<&str>]) -> Vec<ArrayRef> {
+        vec![Arc::new(StringArray::from(v.to_vec()))]
+    }
+
+    fn listagg(acc: &mut BagAccumulator) -> Option<String> {
+        match acc.evaluate().unwrap() {
+            ScalarValue::Utf8(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn distinct_values_keep_the_order_they_entered_in_until_their_last_copy_is_retracted() {
+        let mut acc = BagAccumulator::new(Which::ListAgg, DataType::Utf8, true);
+        acc.update_batch(&strings(&[Some("home"), Some("cart"), None, Some("home")])).unwrap();
+        assert_eq!(listagg(&mut acc).as_deref(), Some("home,cart"));
+        acc.retract_batch(&strings(&[Some("home")])).unwrap();
+        assert_eq!(listagg(&mut acc).as_deref(), Some("home,cart"), "one home is left");
+        // A retraction before its value waits for it; a restored copy knows the counts.
+        acc.retract_batch(&strings(&[Some("shop")])).unwrap();
+        let state: Vec<ArrayRef> = acc.state().unwrap().iter().map(|s| s.to_array().unwrap()).collect();
+        let mut restored = BagAccumulator::new(Which::ListAgg, DataType::Utf8, true);
+        restored.merge_batch(&state).unwrap();
+        for a in [&mut acc, &mut restored] {
+            a.retract_batch(&strings(&[Some("home")])).unwrap();
+            assert_eq!(listagg(a).as_deref(), Some("cart"), "the last home is gone");
+            a.update_batch(&strings(&[Some("shop"), Some("home")])).unwrap();
+            assert_eq!(listagg(a).as_deref(), Some("cart,home"), "shop cancels its retraction, home comes back last");
+            a.retract_batch(&strings(&[Some("cart"), Some("home")])).unwrap();
+            assert_eq!(listagg(a), None);
+        }
+    }
+
+    #[test]
+    fn distinct_first_and_last_value_and_collect() {
+        let values = strings(&[Some("b"), Some("a"), Some("b")]);
+        let mut first = BagAccumulator::new(Which::First, DataType::Utf8, true);
+        let mut last = BagAccumulator::new(Which::Last, DataType::Utf8, true);
+        let mut collect = BagAccumulator::new(Which::Collect, DataType::Utf8, true);
+        for acc in [&mut first, &mut last, &mut collect] {
+            acc.update_batch(&values).unwrap();
+        }
+        assert_eq!(first.evaluate().unwrap(), ScalarValue::Utf8(Some("b".into())));
+        assert_eq!(last.evaluate().unwrap(), ScalarValue::Utf8(Some("a".into())), "b entered first");
+        let expected =
+            ScalarValue::new_list_nullable(&[ScalarValue::from("b"), ScalarValue::from("a")], &DataType::Utf8);
+        assert_eq!(collect.evaluate().unwrap(), ScalarValue::List(expected));
     }
 }

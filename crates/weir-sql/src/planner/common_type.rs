@@ -161,23 +161,30 @@ fn compares_or_computes(op: &Operator) -> bool {
 }
 
 /// A `UNION` whose branches give one column a DECIMAL and a FLOAT/DOUBLE: each branch's
-/// DECIMAL cast to DOUBLE in a projection above it. `None` when no column mixes them.
+/// DECIMAL cast to DOUBLE in a projection above it. The branches are those of the whole
+/// `UNION ALL` chain — `a UNION ALL b UNION ALL c` is planned as nested unions, and Flink's
+/// type is the common type of all of them — which becomes one flat union. `None` when no
+/// column mixes them and the union is flat.
 fn union_columns(u: &datafusion_expr::Union) -> datafusion_common::Result<Option<LogicalPlan>> {
+    let mut branches = Vec::with_capacity(u.inputs.len());
+    u.inputs.iter().for_each(|input| union_branches(input, &mut branches));
     let columns = u.schema.fields().len();
     let widened: Vec<bool> = (0..columns)
         .map(|i| {
             let types: Vec<&DataType> =
-                u.inputs.iter().filter_map(|p| p.schema().fields().get(i).map(|f| f.data_type())).collect();
+                branches.iter().filter_map(|p| p.schema().fields().get(i).map(|f| f.data_type())).collect();
             approximate_wins(types.iter().copied())
         })
         .collect();
-    if !widened.contains(&true) {
+    if !widened.contains(&true) && branches.len() == u.inputs.len() {
         return Ok(None);
     }
-    let inputs = u
-        .inputs
+    let inputs = branches
         .iter()
         .map(|input| {
+            if !widened.contains(&true) {
+                return Ok(input.clone());
+            }
             let exprs: Vec<Expr> = input
                 .schema()
                 .iter()
@@ -196,6 +203,14 @@ fn union_columns(u: &datafusion_expr::Union) -> datafusion_common::Result<Option
         })
         .collect::<datafusion_common::Result<Vec<_>>>()?;
     Ok(Some(LogicalPlan::Union(datafusion_expr::Union::try_new_with_loose_types(inputs)?)))
+}
+
+/// The branches of the `UNION ALL` chain `plan` is part of (itself when it is no union).
+fn union_branches(plan: &Arc<LogicalPlan>, out: &mut Vec<Arc<LogicalPlan>>) {
+    match plan.as_ref() {
+        LogicalPlan::Union(u) => u.inputs.iter().for_each(|input| union_branches(input, out)),
+        _ => out.push(plan.clone()),
+    }
 }
 
 #[cfg(test)]
@@ -240,5 +255,38 @@ mod tests {
         let out = rewritten(nullif);
         assert!(matches!(out.data, Expr::Case(_)), "{}", out.data);
         assert_eq!(out.data.get_type(&schema).expect("typed"), DataType::Decimal128(4, 2));
+    }
+
+    /// The final plan of `sql` over `a(d DECIMAL(5, 2))` and `b(x DOUBLE)`.
+    fn plan(sql: &str) -> LogicalPlan {
+        struct Quiet;
+        impl crate::session::ResultSink for Quiet {
+            fn row(&mut self, _: &str) {}
+            fn message(&mut self, _: &str) {}
+        }
+        let mut session = crate::session::Session::new(Default::default());
+        let ddl = "CREATE TABLE a (d DECIMAL(5, 2)) WITH ('connector' = 'filesystem', 'path' = 'a', 'format' = 'json');
+                   CREATE TABLE b (x DOUBLE) WITH ('connector' = 'filesystem', 'path' = 'b', 'format' = 'json');";
+        session.execute_script(ddl, &mut Quiet).expect("create");
+        let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
+        else {
+            panic!("a query")
+        };
+        crate::planner::plan_query(session.catalog(), &query).expect("plan")
+    }
+
+    #[test]
+    fn a_union_of_many_branches_takes_the_common_type_of_all() {
+        let branches = [
+            "SELECT d AS m FROM a UNION ALL SELECT x FROM b UNION ALL SELECT 2 FROM a",
+            "SELECT d AS m FROM a UNION ALL SELECT x FROM b UNION ALL SELECT x FROM b",
+            "SELECT 2 AS m FROM a UNION ALL SELECT d FROM a UNION ALL SELECT x FROM b",
+            "SELECT d AS m FROM a UNION ALL SELECT 2 FROM a UNION ALL SELECT d FROM a UNION ALL SELECT x FROM b",
+            "SELECT d AS m FROM a UNION ALL (SELECT x FROM b UNION ALL SELECT 2 FROM a)",
+        ];
+        for sql in branches {
+            let plan = plan(sql);
+            assert_eq!(plan.schema().field(0).data_type(), &DataType::Float64, "{sql}\n{}", plan.display_indent());
+        }
     }
 }

@@ -208,6 +208,7 @@ impl<'a> PlanContext<'a> {
         super::naming::distinct_call_names(&mut query);
         super::literals::int_values(&mut query);
         super::literals::double_literals(&mut query);
+        super::row_in::row_in_subqueries(&mut query)?;
         super::time_syntax::rewrite_temporal_syntax(&mut query);
         super::group_window::rewrite_group_windows(self, &mut query)?;
         self.plan_rewritten(query)
@@ -227,6 +228,8 @@ impl<'a> PlanContext<'a> {
         let plan = super::set_ops::bag_set_operations(plan)?;
         let plan = super::limit::limits_as_top_n(plan)?;
         let plan = super::scalar_subquery::scalar_subqueries_as_joins(plan)?;
+        let plan = super::similar_to::similar_to_regexes(plan)?;
+        super::string_comparisons::check_string_comparisons(&plan)?;
         // Before the casts: a CAST sees the DOUBLE a DECIMAL/DOUBLE mix becomes.
         let plan = super::common_type::approximate_common_types(plan)?;
         super::time_syntax::rewrite_casts(self, plan)

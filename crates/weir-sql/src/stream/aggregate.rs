@@ -98,7 +98,8 @@ impl AggCall {
     /// into a fresh accumulator must continue as the original would. Accumulators of an
     /// insert-only input are DataFusion's partial-aggregation ones, whose state is exact.
     /// Of the retracting ones, COUNT, SUM and AVG keep sums and counts, LISTAGG, COLLECT,
-    /// FIRST_VALUE, LAST_VALUE and the JSON aggregates their values and pending retractions, and the variance
+    /// FIRST_VALUE, LAST_VALUE and the JSON aggregates their values and pending retractions
+    /// (with DISTINCT also how often each value was seen), and the variance
     /// family its count, mean and sum of squared deviations — exact; so do
     /// COUNT, SUM and AVG with DISTINCT ([`DistinctWithRetract`] keeps each value with how
     /// often it occurs). Other DISTINCT ones keep only the set of values, not how often each
@@ -112,20 +113,15 @@ impl AggCall {
         }
         let name = self.function.fun().name().to_lowercase();
         let distinct = self.function.is_distinct();
-        if !distinct
-            && matches!(
-                name.as_str(),
-                "count"
-                    | "sum"
-                    | "avg"
-                    | "listagg"
-                    | "collect"
-                    | "first_value"
-                    | "last_value"
-                    | "json_arrayagg"
-                    | "json_objectagg"
-            )
-        {
+        if !distinct && matches!(name.as_str(), "count" | "sum" | "avg") {
+            return Ok(());
+        }
+        // Weir's own bag accumulators (functions/aggregate.rs) keep their values, pending
+        // retractions and, with DISTINCT, the count of each value.
+        if matches!(
+            name.as_str(),
+            "listagg" | "collect" | "first_value" | "last_value" | "json_arrayagg" | "json_objectagg"
+        ) {
             return Ok(());
         }
         // VarianceWithRetract takes its state back exactly.
@@ -149,7 +145,10 @@ impl AggCall {
 }
 
 /// DataFusion's sliding MIN and MAX retract in arrival order only (window frames); a
-/// changelog may retract any earlier row.
+/// changelog may retract any earlier row. FIRST_VALUE and LAST_VALUE (Weir's own) could
+/// retract any row, but their result over a changelog depends on the order of its changes,
+/// and a group aggregate upstream folds a key's rows of a batch into one change where Flink
+/// emits one per row — so the answer would differ from Flink's; they stay refused.
 fn sliding_is_fifo(name: &str) -> bool {
     matches!(name.to_lowercase().as_str(), "min" | "max" | "first_value" | "last_value")
 }

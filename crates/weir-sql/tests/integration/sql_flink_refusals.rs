@@ -111,3 +111,13 @@ fn json_value_returns_string_boolean_int_or_double_only() {
         assert!(e.contains(&format!("Unsupported type '{name}' for RETURNING in JSON_VALUE().")), "{t}: {e}");
     }
 }
+
+#[test]
+fn strings_compared_for_equality_with_numbers_are_refused() {
+    let e = refusal("SELECT k FROM s WHERE k = 1;");
+    assert!(e.contains("implicit type conversion between VARCHAR and INTEGER is not supported now"), "{e}");
+    let e = refusal("SELECT k FROM s WHERE v <> '1';");
+    assert!(e.contains("implicit type conversion between INTEGER and CHAR is not supported now"), "{e}");
+    let e = refusal("SELECT k FROM s WHERE k IN ('1', 2);");
+    assert!(e.contains("Values in expression list must have compatible types"), "{e}");
+}
