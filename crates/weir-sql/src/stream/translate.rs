@@ -376,6 +376,10 @@ impl<'e> Translator<'e> {
                     if let Some(top) = self.top_n(f, Some(&p.expr))? {
                         return self.calc(top, None, Some(&p.expr), Some(p.schema.clone()));
                     }
+                    // One Calc, as Flink's: the filter and the projection share what they
+                    // both compute (see `common_subexpr`).
+                    let input = self.translate(&f.input)?;
+                    return self.calc(input, Some(&f.predicate), Some(&p.expr), Some(p.schema.clone()));
                 }
                 let input = self.translate(&p.input)?;
                 self.calc(input, None, Some(&p.expr), Some(p.schema.clone()))
