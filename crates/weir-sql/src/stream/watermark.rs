@@ -302,6 +302,15 @@ impl Operator for WatermarkOperator {
             }
             let marks = millis(&to_array(self.expr.evaluate(&changes.rows)?, n)?)?;
             let times = millis(changes.rows.column(self.rowtime))?;
+            if times.null_count() > 0 {
+                // As Flink's WatermarkAssignerOperator: the job fails on such a row.
+                let column = changes.rows.schema().field(self.rowtime).name().clone();
+                return Err(format!(
+                    "RowTime field should not be null, please convert it to a non-null long value \
+                     (a row of the rowtime column '{column}' is NULL)"
+                )
+                .into());
+            }
             let mut from = 0;
             for i in 0..n {
                 self.enter(ids.as_ref().map_or(0, |ids| ids.value(i)), now);

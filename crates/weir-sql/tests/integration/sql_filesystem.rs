@@ -277,3 +277,23 @@ fn json_reads_only_the_columns_a_query_uses() {
         assert!(err.contains("not a number"), "{query}: {err}");
     }
 }
+
+/// A row whose rowtime is NULL fails the job, as Flink's watermark assigner does, naming the
+/// column; the same row in a table without a watermark is read.
+#[test]
+fn a_null_rowtime_fails_the_job_naming_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.jsonl");
+    std::fs::write(&file, "{\"k\":\"a\",\"ts\":\"2024-05-01 10:00:01\"}\n{\"k\":\"b\",\"ts\":null}\n").unwrap();
+    let table = |watermark: &str| {
+        format!(
+            "CREATE TABLE t (k STRING, ts TIMESTAMP(3){watermark}) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = 'json');
+             SELECT k FROM t;",
+            file.display()
+        )
+    };
+    let e = run(&table(", WATERMARK FOR ts AS ts"), 1).unwrap_err().to_string();
+    assert!(e.contains("RowTime field should not be null") && e.contains("'ts'"), "{e}");
+    let rows = run(&table(""), 1).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+}
