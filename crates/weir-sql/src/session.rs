@@ -184,6 +184,14 @@ impl Session {
             }
             Statement::CreateView { name, columns, query, if_not_exists, .. } => {
                 let name = object_name(name)?;
+                if columns.is_empty() {
+                    if let Some(repeated) = crate::planner::naming::repeated_name(query) {
+                        // Flink's words: a view's columns must be named apart.
+                        return Err(SqlError::validation(format!(
+                            "A column with the same name `{repeated}` has been defined."
+                        )));
+                    }
+                }
                 let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
                 let plan = if columns.is_empty() {
                     plan

@@ -111,3 +111,12 @@ fn json_value_returns_string_boolean_int_or_double_only() {
         assert!(e.contains(&format!("Unsupported type '{name}' for RETURNING in JSON_VALUE().")), "{t}: {e}");
     }
 }
+
+#[test]
+fn a_view_must_name_its_columns_apart() {
+    // A query's result renames a repeated column (`v`, `v0`); a view's columns do not.
+    let e = refusal("CREATE VIEW w AS SELECT k, v, v FROM s;");
+    assert!(e.contains("A column with the same name `v` has been defined"), "{e}");
+    let e = refusal("CREATE VIEW w AS SELECT k AS x, v AS x FROM s;");
+    assert!(e.contains("A column with the same name `x` has been defined"), "{e}");
+}
