@@ -140,18 +140,10 @@ pub fn open_source(
 pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> Result<Stream> {
     let sink = table.sink_schema();
     let fields = stream.schema.fields();
-    if !columns.is_empty() {
-        let listed: Vec<&str> = columns.iter().map(|c| c.value.as_str()).collect();
-        let in_order: Vec<&str> = sink.fields().iter().map(|f| f.name().as_str()).collect();
-        if listed != in_order {
-            return Err(SqlError::unsupported(format!(
-                "INSERT INTO '{}' with a column list other than all columns in order ({}) is not supported yet",
-                table.name,
-                in_order.join(", ")
-            )));
-        }
+    if !columns.is_empty() && fields.len() != columns.len() {
+        return Err(SqlError::validation("Number of columns must match number of query columns"));
     }
-    if fields.len() != sink.fields().len() {
+    if fields.len() != sink.fields().len() && columns.is_empty() {
         return Err(SqlError::validation(format!(
             "Column types of query result and sink for '{}' do not match.\nCause: Different number of columns.\n\n\
              Query schema: [{}]\nSink schema:  [{}]",
@@ -160,6 +152,8 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             sink.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
         )));
     }
+    // For each sink column, the query column written into it (`None`: NULL).
+    let sources = sink_sources(&sink, columns)?;
     if stream.updating && table.connector()? == "filesystem" && !filesystem::writes_changelog(table)? {
         return Err(SqlError::unsupported(format!(
             "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
@@ -169,7 +163,8 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
     if table.connector()? == "jdbc" {
         jdbc::check_sink_input(table, stream.updating, &stream.origin)?;
     }
-    for (q, s) in fields.iter().zip(sink.fields()) {
+    for (source, s) in sources.iter().zip(sink.fields()) {
+        let Some(q) = source.map(|i| &fields[i]) else { continue };
         if !arrow::compute::can_cast_types(q.data_type(), s.data_type()) {
             return Err(SqlError::validation(format!(
                 "Column types of query result and sink for '{}' do not match: column '{}' is {} but the sink's '{}' is {}",
@@ -182,11 +177,20 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
         }
     }
     // The sink's names and types: a projection of the columns, cast by the calc.
-    let columns: Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>> = fields
+    let columns = sources
         .iter()
-        .enumerate()
-        .map(|(i, f)| Arc::new(datafusion_physical_expr::expressions::Column::new(f.name(), i)) as _)
-        .collect();
+        .zip(sink.fields())
+        .map(|(source, s)| -> Result<Arc<dyn datafusion_physical_expr::PhysicalExpr>> {
+            Ok(match source {
+                Some(i) => Arc::new(datafusion_physical_expr::expressions::Column::new(fields[*i].name(), *i)),
+                None => {
+                    let null = datafusion_common::ScalarValue::try_from(s.data_type())
+                        .map_err(|e| SqlError::validation(e.to_string()))?;
+                    Arc::new(datafusion_physical_expr::expressions::Literal::new(null))
+                }
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let data = crate::stream::translate::beside(
         &stream.data,
         stream
@@ -194,6 +198,33 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone()))),
     );
     Ok(Stream { data, ..stream })
+}
+
+/// For each column of `sink` (the columns a table writes), the position of the query column
+/// written into it: all in order without a column list; with one (`INSERT INTO t (b, a)`),
+/// the listed columns by name and NULL for the others, as Flink fills them. A column not
+/// listed must be nullable.
+fn sink_sources(sink: &arrow::datatypes::Schema, columns: &[Ident]) -> Result<Vec<Option<usize>>> {
+    if columns.is_empty() {
+        return Ok((0..sink.fields().len()).map(Some).collect());
+    }
+    let mut sources = vec![None; sink.fields().len()];
+    for (i, listed) in columns.iter().enumerate() {
+        let Some(at) = sink.fields().iter().position(|f| f.name() == &listed.value) else {
+            return Err(SqlError::validation(format!("Unknown target column '{}'", listed.value)));
+        };
+        if sources[at].is_some() {
+            return Err(SqlError::validation(format!("Target column '{}' is assigned more than once", listed.value)));
+        }
+        sources[at] = Some(i);
+    }
+    if let Some(f) = sink.fields().iter().zip(&sources).find(|(f, s)| s.is_none() && !f.is_nullable()).map(|(f, _)| f) {
+        return Err(SqlError::validation(format!(
+            "Column '{}' has no default value and does not allow NULLs",
+            f.name()
+        )));
+    }
+    Ok(sources)
 }
 
 /// Adds the sink of `table` for `stream`.
@@ -290,4 +321,40 @@ pub fn collect_changes(
     let rendered = crate::stream::translate::beside(data, rendered);
     rendered.global().sink_to(sink, "Collect").set_parallelism(1);
     handle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    fn sink() -> Schema {
+        Schema::new(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("c", DataType::Float64, true),
+        ])
+    }
+
+    fn idents(names: &[&str]) -> Vec<Ident> {
+        names.iter().map(|n| Ident::new(*n)).collect()
+    }
+
+    #[test]
+    fn a_column_list_maps_by_name_and_fills_the_rest_with_null() {
+        assert_eq!(sink_sources(&sink(), &[]).unwrap(), [Some(0), Some(1), Some(2)]);
+        assert_eq!(sink_sources(&sink(), &idents(&["b", "a"])).unwrap(), [Some(1), Some(0), None]);
+        assert_eq!(sink_sources(&sink(), &idents(&["c", "a", "b"])).unwrap(), [Some(1), Some(2), Some(0)]);
+    }
+
+    #[test]
+    fn a_column_list_is_checked_as_flink_checks_it() {
+        let e = sink_sources(&sink(), &idents(&["a", "x"])).unwrap_err();
+        assert!(e.message.contains("Unknown target column 'x'"), "{}", e.message);
+        let e = sink_sources(&sink(), &idents(&["a", "a"])).unwrap_err();
+        assert!(e.message.contains("Target column 'a' is assigned more than once"), "{}", e.message);
+        let strict = Schema::new(vec![Field::new("a", DataType::Int32, true), Field::new("n", DataType::Int32, false)]);
+        let e = sink_sources(&strict, &idents(&["a"])).unwrap_err();
+        assert!(e.message.contains("Column 'n' has no default value and does not allow NULLs"), "{}", e.message);
+    }
 }
