@@ -218,7 +218,7 @@ fn read_json_rows(dir: &Path, columns: &[(String, Class)], rows: &mut Vec<Row>) 
             continue;
         }
         for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-            let object: serde_json::Value = serde_json::from_str(line).unwrap();
+            let object: serde_json::Value = serde_json::from_str(&decimals_as_text(line)).unwrap();
             let object = object.as_object().unwrap();
             let by_lower: BTreeMap<String, &serde_json::Value> =
                 object.iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
@@ -231,6 +231,89 @@ fn read_json_rows(dir: &Path, columns: &[(String, Class)], rows: &mut Vec<Row>) 
             );
         }
     }
+}
+
+/// `line` with each number that has a fraction or an exponent turned into a string holding
+/// Python's `str(Decimal(text))` of it, as canon.py reads Flink's files (`parse_float=Decimal`):
+/// serde_json would read `1.50` and `1E+2` as doubles and lose how they were written.
+fn decimals_as_text(line: &str) -> String {
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_string {
+            // Up to and with the next quote or escape (both ASCII, so on a char boundary).
+            let at = bytes[i..].iter().position(|b| matches!(b, b'"' | b'\\')).map_or(bytes.len(), |p| i + p);
+            let end = match bytes.get(at) {
+                Some(b'\\') => (at + 2).min(bytes.len()),
+                Some(_) => {
+                    in_string = false;
+                    at + 1
+                }
+                None => at,
+            };
+            out.push_str(&line[i..end]);
+            i = end;
+        } else if c == b'-' || c.is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                i += 1;
+            }
+            let number = &line[start..i];
+            if number.contains(['.', 'e', 'E']) {
+                out.push('"');
+                out.push_str(&python_decimal(number));
+                out.push('"');
+            } else {
+                out.push_str(number);
+            }
+        } else {
+            in_string = c == b'"';
+            out.push(c as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Python's `str(Decimal(text))`: the digits as written, in plain notation unless the
+/// exponent is positive or the value is below 1E-6.
+fn python_decimal(text: &str) -> String {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match rest.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i64>().expect("an exponent")),
+        None => (rest, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int_part}{frac_part}");
+    let digits = match all.trim_start_matches('0') {
+        "" => "0",
+        d => d,
+    };
+    let exp = exponent - frac_part.len() as i64;
+    let left_digits = exp + digits.len() as i64;
+    let dot = if exp <= 0 && left_digits > -6 { left_digits } else { 1 };
+    let mut s = String::from(if negative { "-" } else { "" });
+    if dot <= 0 {
+        s.push_str("0.");
+        s.push_str(&"0".repeat((-dot) as usize));
+        s.push_str(digits);
+    } else if dot >= digits.len() as i64 {
+        s.push_str(digits);
+        s.push_str(&"0".repeat((dot - digits.len() as i64) as usize));
+    } else {
+        s.push_str(&digits[..dot as usize]);
+        s.push('.');
+        s.push_str(&digits[dot as usize..]);
+    }
+    if left_digits != dot {
+        s.push_str(&format!("E{:+}", left_digits - dot));
+    }
+    s
 }
 
 /// The final table of a print-style changelog.
