@@ -375,6 +375,9 @@ impl Session {
         if key == "table.local-time-zone" {
             self.settings.local_time_zone = LocalTimeZone::parse(value).map_err(SqlError::option)?;
         }
+        if key == crate::connectors::sink_conversion::NOT_NULL_ENFORCER {
+            crate::connectors::sink_conversion::NotNullEnforcer::parse(value)?;
+        }
         self.options.insert(key.to_string(), value.to_string());
         Ok(())
     }
@@ -614,7 +617,11 @@ impl Session {
                     blockers.join("; ")
                 )));
             }
-            let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
+            let enforcer = match self.options.get(crate::connectors::sink_conversion::NOT_NULL_ENFORCER) {
+                Some(v) => crate::connectors::sink_conversion::NotNullEnforcer::parse(v)?,
+                None => Default::default(),
+            };
+            let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns, enforcer)?;
             let rows = self.rows_written.clone();
             let counted = stream.data.map(move |c: Changes| {
                 rows.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);

@@ -8,6 +8,7 @@ pub mod jdbc;
 pub mod kafka;
 pub mod nexmark;
 pub mod partition_commit;
+pub mod sink_conversion;
 pub mod socket;
 
 use std::sync::Arc;
@@ -18,7 +19,6 @@ use weir::{DataStream, StreamExecutionEnvironment};
 use crate::catalog::{ColumnSource, TableDef};
 use crate::error::{Result, SqlError};
 use crate::session::JobSettings;
-use crate::stream::calc::CalcOperator;
 use crate::stream::translate::Stream;
 use crate::stream::watermark::{SplitBoard, WatermarkOperator};
 use crate::stream::Changes;
@@ -136,8 +136,14 @@ pub fn open_source(
 }
 
 /// The query's rows as the sink's columns: names and types of `table` (Flink casts on
-/// insert), in `columns` order when listed.
-pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> Result<Stream> {
+/// insert), in `columns` order when listed; a NULL in a `NOT NULL` column fails the job or
+/// drops the row, as `enforcer` says.
+pub fn conform_to_sink(
+    stream: Stream,
+    table: &TableDef,
+    columns: &[Ident],
+    enforcer: sink_conversion::NotNullEnforcer,
+) -> Result<Stream> {
     let sink = table.sink_schema();
     let fields = stream.schema.fields();
     if !columns.is_empty() && fields.len() != columns.len() {
@@ -163,16 +169,23 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
     if table.connector()? == "jdbc" {
         jdbc::check_sink_input(table, stream.updating, &stream.origin)?;
     }
-    for (source, s) in sources.iter().zip(sink.fields()) {
+    for (position, (source, s)) in sources.iter().zip(sink.fields()).enumerate() {
         let Some(q) = source.map(|i| &fields[i]) else { continue };
-        if !arrow::compute::can_cast_types(q.data_type(), s.data_type()) {
+        if !sink_conversion::implicit_cast(q.data_type(), s.data_type()) {
+            let shown = |f: &arrow::datatypes::Field| {
+                let ty = crate::types::FlinkType::from_arrow(f.data_type(), f.is_nullable())
+                    .map_or_else(|| f.data_type().to_string(), |t| t.to_string());
+                format!("{}: {ty}", f.name())
+            };
+            let sink_types = table.sink_columns().map(|c| format!("{}: {}", c.name, c.ty)).collect::<Vec<_>>();
             return Err(SqlError::validation(format!(
-                "Column types of query result and sink for '{}' do not match: column '{}' is {} but the sink's '{}' is {}",
+                "Column types of query result and sink for '{}' do not match.\nCause: Incompatible types for sink \
+                 column '{}' at position {}.\n\nQuery schema: [{}]\nSink schema:  [{}]",
                 table.name,
-                q.name(),
-                q.data_type(),
                 s.name(),
-                s.data_type()
+                position + 1,
+                fields.iter().map(|f| shown(f)).collect::<Vec<_>>().join(", "),
+                sink_types.join(", ")
             )));
         }
     }
@@ -191,11 +204,10 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let conversion = sink_conversion::SinkConversionPlan::new(table, sink, columns, enforcer);
     let data = crate::stream::translate::beside(
         &stream.data,
-        stream
-            .data
-            .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone()))),
+        stream.data.transform("SinkConversion", move |_| Ok(conversion.operator())),
     );
     Ok(Stream { data, ..stream })
 }

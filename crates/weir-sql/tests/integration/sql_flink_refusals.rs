@@ -120,3 +120,32 @@ fn a_view_must_name_its_columns_apart() {
     let e = refusal("CREATE VIEW w AS SELECT k AS x, v AS x FROM s;");
     assert!(e.contains("A column with the same name `x` has been defined"), "{e}");
 }
+
+#[test]
+fn a_sink_column_takes_only_what_flink_casts_implicitly() {
+    for (column, value) in
+        [("a STRING", "v"), ("a INT", "k"), ("a INT", "v > 0"), ("a TIMESTAMP(3)", "CAST(ts AS DATE)")]
+    {
+        let e = refusal(&format!(
+            "CREATE TABLE o ({column}) WITH ('connector' = 'blackhole');\nINSERT INTO o SELECT {value} FROM s;"
+        ));
+        assert!(e.contains("Cause: Incompatible types for sink column 'a' at position 1."), "{column} <- {value}: {e}");
+    }
+}
+
+#[test]
+fn a_null_written_into_a_not_null_column_fails_the_job_unless_dropped() {
+    let e = refusal(
+        "CREATE TABLE o (a INT NOT NULL, k STRING) WITH ('connector' = 'blackhole');
+         INSERT INTO o SELECT CASE WHEN v = v THEN NULL ELSE 1 END, k FROM s;",
+    );
+    assert!(
+        e.contains(
+            "Column 'a' is NOT NULL, however, a null value is being written into it. You can set job configuration \
+             'table.exec.sink.not-null-enforcer'='DROP' to suppress this exception and drop such records silently."
+        ),
+        "{e}"
+    );
+    let e = refusal("SET 'table.exec.sink.not-null-enforcer' = 'SKIP';");
+    assert!(e.contains("Possible values: [ERROR, DROP]"), "{e}");
+}
