@@ -149,3 +149,62 @@ fn a_null_written_into_a_not_null_column_fails_the_job_unless_dropped() {
     let e = refusal("SET 'table.exec.sink.not-null-enforcer' = 'SKIP';");
     assert!(e.contains("Possible values: [ERROR, DROP]"), "{e}");
 }
+
+#[test]
+fn create_table_like_refuses_what_it_cannot_merge() {
+    const BASE: &str = "CREATE TABLE base (id INT, v INT, v2 AS v * 2, ts TIMESTAMP(3),
+        WATERMARK FOR ts AS ts - INTERVAL '1' SECOND, PRIMARY KEY (id) NOT ENFORCED) PARTITIONED BY (v)
+        WITH ('connector' = 'filesystem', 'path' = '/tmp/x', 'format' = 'json');\n";
+    for (derived, message) in [
+        (
+            "CREATE TABLE d WITH ('path' = '/tmp/y') LIKE base (INCLUDING ALL);",
+            "There already exists an option ['path' -> '/tmp/x']  in the base table. You might want to specify \
+             EXCLUDING OPTIONS or OVERWRITING OPTIONS.",
+        ),
+        (
+            "CREATE TABLE d (WATERMARK FOR ts AS ts) LIKE base;",
+            "There already exists a watermark spec for column 'ts' in the base table. You might want to specify \
+             EXCLUDING WATERMARKS or OVERWRITING WATERMARKS.",
+        ),
+        (
+            "CREATE TABLE d (PRIMARY KEY (v) NOT ENFORCED) LIKE base;",
+            "The base table already has a primary key. You might want to specify EXCLUDING CONSTRAINTS.",
+        ),
+        (
+            "CREATE TABLE d (v2 AS v * 3) LIKE base;",
+            "A generated column named 'v2' already exists in the base table. You might want to specify EXCLUDING \
+             GENERATED or OVERWRITING GENERATED.",
+        ),
+        ("CREATE TABLE d (v BIGINT) LIKE base;", "A column named 'v' already exists in the base table."),
+        (
+            "CREATE TABLE d (x INT) PARTITIONED BY (x) LIKE base;",
+            "The base table already has partitions defined. You might want to specify EXCLUDING PARTITIONS.",
+        ),
+    ] {
+        let e = refusal(&format!("{BASE}{derived}"));
+        assert!(e.contains(message), "{derived}: {e}");
+    }
+}
+
+#[test]
+fn create_table_like_merges_as_flink_does() {
+    const BASE: &str = "CREATE TABLE base (id INT, v INT, v2 AS v * 2, ts TIMESTAMP(3),
+        WATERMARK FOR ts AS ts - INTERVAL '1' SECOND, PRIMARY KEY (id) NOT ENFORCED) PARTITIONED BY (v)
+        WITH ('connector' = 'filesystem', 'path' = '/tmp/x', 'format' = 'json');\n";
+    // Accepted where Flink accepts: each statement would otherwise be refused.
+    for derived in [
+        "CREATE TABLE d WITH ('path' = '/tmp/y') LIKE base;",
+        "CREATE TABLE d WITH ('path' = '/tmp/y') LIKE base (INCLUDING ALL OVERWRITING OPTIONS);",
+        "CREATE TABLE d (WATERMARK FOR ts AS ts) LIKE base (OVERWRITING WATERMARKS);",
+        "CREATE TABLE d (v2 AS v * 3) LIKE base (OVERWRITING GENERATED);",
+        "CREATE TABLE d (v2 AS v * 3) LIKE base (EXCLUDING GENERATED);",
+        "CREATE TABLE d (x INT) PARTITIONED BY (x) LIKE base (EXCLUDING PARTITIONS);",
+        "CREATE TABLE d (PRIMARY KEY (v) NOT ENFORCED) LIKE base (EXCLUDING CONSTRAINTS);",
+        "CREATE TABLE d (WATERMARK FOR ts AS ts) LIKE base (EXCLUDING ALL);",
+    ] {
+        let mut session = Session::new(JobSettings::default());
+        session
+            .execute_script(&format!("{DDL}{BASE}{derived}"), &mut Quiet)
+            .unwrap_or_else(|e| panic!("{derived}: {e}"));
+    }
+}
