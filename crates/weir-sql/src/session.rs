@@ -462,6 +462,21 @@ impl Session {
                 }
             }
         }
+        // One metadata key feeds one column (Flink's rule; others may compute from it).
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        for c in &table.columns {
+            if let ColumnSource::Metadata { key, .. } = &c.source {
+                if let Some((first, _)) = keys.iter().find(|(_, k)| k == key) {
+                    return Err(SqlError::validation(format!(
+                        "The column `{first}` and `{}` in the table are both from the same metadata key '{key}'. \
+                         Please specify one of the columns as the metadata column and use the computed column \
+                         syntax to specify the others.",
+                        c.name
+                    )));
+                }
+                keys.push((&c.name, key));
+            }
+        }
         // Computed columns: typed by planning them over the other columns.
         let computed: Vec<usize> = (0..table.columns.len())
             .filter(|i| matches!(table.columns[*i].source, ColumnSource::Computed(_)))

@@ -86,7 +86,8 @@ pub fn open_source(
     settings: &JobSettings,
 ) -> Result<DataStream<Changes>> {
     let kafka = matches!(table.connector()?, "kafka" | "upsert-kafka");
-    if !kafka && table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
+    let has_metadata = matches!(table.connector()?, "kafka" | "upsert-kafka" | "filesystem");
+    if !has_metadata && table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
         return Err(SqlError::unsupported(format!(
             "Table '{}' declares metadata columns, which the {} connector does not provide",
             table.name,

@@ -208,3 +208,21 @@ fn create_table_like_merges_as_flink_does() {
             .unwrap_or_else(|e| panic!("{derived}: {e}"));
     }
 }
+
+#[test]
+fn filesystem_metadata_keys_are_flinks_and_each_feeds_one_column() {
+    let e = refusal(
+        "CREATE TABLE f (id INT, p STRING METADATA FROM 'file.bogus' VIRTUAL)
+           WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'csv');",
+    );
+    assert!(
+        e.contains("Invalid metadata key 'file.bogus' in column 'p' of table 'f'")
+            && e.contains("file.path\nfile.name\nfile.size\nfile.modification-time"),
+        "{e}"
+    );
+    let e = refusal(
+        "CREATE TABLE f (id INT, a BIGINT METADATA FROM 'file.size' VIRTUAL, b INT METADATA FROM 'file.size' VIRTUAL)
+           WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'csv');",
+    );
+    assert!(e.contains("The column `a` and `b` in the table are both from the same metadata key 'file.size'."), "{e}");
+}
