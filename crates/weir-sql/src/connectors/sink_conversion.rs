@@ -136,6 +136,10 @@ impl SinkConversion {
     /// `changes` (already cast) with NULLs and lengths enforced; `None` when every row was
     /// dropped.
     fn enforce(&self, mut changes: Changes) -> Result<Option<Changes>, BoxError> {
+        if self.rules.iter().all(|r| !r.not_null && r.length.is_none()) {
+            // Nothing to enforce: the cast rows are already in the sink's (all nullable) schema.
+            return Ok(Some(changes));
+        }
         let mut keep: Option<BooleanArray> = None;
         for (rule, column) in self.rules.iter().zip(changes.rows.columns()) {
             if !rule.not_null || column.null_count() == 0 {
