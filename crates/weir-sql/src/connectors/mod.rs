@@ -160,7 +160,9 @@ pub fn conform_to_sink(
         )));
     }
     // For each sink column, the query column written into it (`None`: NULL).
-    let sources = sink_sources(&sink, columns)?;
+    let required: Vec<bool> =
+        table.sink_columns().map(|c| !c.ty.nullable || table.primary_key.contains(&c.name)).collect();
+    let sources = sink_sources(&sink, &required, columns)?;
     if stream.updating && table.connector()? == "filesystem" && !filesystem::writes_changelog(table)? {
         return Err(SqlError::unsupported(format!(
             "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
@@ -216,8 +218,8 @@ pub fn conform_to_sink(
 /// For each column of `sink` (the columns a table writes), the position of the query column
 /// written into it: all in order without a column list; with one (`INSERT INTO t (b, a)`),
 /// the listed columns by name and NULL for the others, as Flink fills them. A column not
-/// listed must be nullable.
-fn sink_sources(sink: &arrow::datatypes::Schema, columns: &[Ident]) -> Result<Vec<Option<usize>>> {
+/// listed must not be `required` (NOT NULL or in the primary key).
+fn sink_sources(sink: &arrow::datatypes::Schema, required: &[bool], columns: &[Ident]) -> Result<Vec<Option<usize>>> {
     if columns.is_empty() {
         return Ok((0..sink.fields().len()).map(Some).collect());
     }
@@ -231,7 +233,9 @@ fn sink_sources(sink: &arrow::datatypes::Schema, columns: &[Ident]) -> Result<Ve
         }
         sources[at] = Some(i);
     }
-    if let Some(f) = sink.fields().iter().zip(&sources).find(|(f, s)| s.is_none() && !f.is_nullable()).map(|(f, _)| f) {
+    let left_out =
+        sink.fields().iter().zip(&sources).zip(required).find(|((_, s), required)| s.is_none() && **required);
+    if let Some(((f, _), _)) = left_out {
         return Err(SqlError::validation(format!(
             "Column '{}' has no default value and does not allow NULLs",
             f.name()
@@ -355,19 +359,21 @@ mod tests {
 
     #[test]
     fn a_column_list_maps_by_name_and_fills_the_rest_with_null() {
-        assert_eq!(sink_sources(&sink(), &[]).unwrap(), [Some(0), Some(1), Some(2)]);
-        assert_eq!(sink_sources(&sink(), &idents(&["b", "a"])).unwrap(), [Some(1), Some(0), None]);
-        assert_eq!(sink_sources(&sink(), &idents(&["c", "a", "b"])).unwrap(), [Some(1), Some(2), Some(0)]);
+        let free = [false; 3];
+        assert_eq!(sink_sources(&sink(), &free, &[]).unwrap(), [Some(0), Some(1), Some(2)]);
+        assert_eq!(sink_sources(&sink(), &free, &idents(&["b", "a"])).unwrap(), [Some(1), Some(0), None]);
+        assert_eq!(sink_sources(&sink(), &free, &idents(&["c", "a", "b"])).unwrap(), [Some(1), Some(2), Some(0)]);
     }
 
     #[test]
     fn a_column_list_is_checked_as_flink_checks_it() {
-        let e = sink_sources(&sink(), &idents(&["a", "x"])).unwrap_err();
+        let free = [false; 3];
+        let e = sink_sources(&sink(), &free, &idents(&["a", "x"])).unwrap_err();
         assert!(e.message.contains("Unknown target column 'x'"), "{}", e.message);
-        let e = sink_sources(&sink(), &idents(&["a", "a"])).unwrap_err();
+        let e = sink_sources(&sink(), &free, &idents(&["a", "a"])).unwrap_err();
         assert!(e.message.contains("Target column 'a' is assigned more than once"), "{}", e.message);
-        let strict = Schema::new(vec![Field::new("a", DataType::Int32, true), Field::new("n", DataType::Int32, false)]);
-        let e = sink_sources(&strict, &idents(&["a"])).unwrap_err();
-        assert!(e.message.contains("Column 'n' has no default value and does not allow NULLs"), "{}", e.message);
+        // A NOT NULL or primary key column left out.
+        let e = sink_sources(&sink(), &[false, false, true], &idents(&["a", "b"])).unwrap_err();
+        assert!(e.message.contains("Column 'c' has no default value and does not allow NULLs"), "{}", e.message);
     }
 }

@@ -101,7 +101,12 @@ impl SinkConversionPlan {
     ) -> Self {
         let rules: Arc<[ColumnRule]> = table
             .sink_columns()
-            .map(|c| ColumnRule { name: c.name.clone(), not_null: !c.ty.nullable, length: length_of(&c.ty.kind) })
+            .map(|c| ColumnRule {
+                name: c.name.clone(),
+                // A primary key column is NOT NULL in Flink, declared so or not.
+                not_null: !c.ty.nullable || table.primary_key.contains(&c.name),
+                length: length_of(&c.ty.kind),
+            })
             .collect();
         let relaxed = Arc::new(Schema::new(
             schema.fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>(),
@@ -415,6 +420,35 @@ mod tests {
         for (from, to) in refused {
             assert!(!implicit_cast(&from, &to), "{from} -> {to}");
         }
+    }
+
+    #[test]
+    fn a_primary_key_column_is_not_null_for_the_sink() {
+        let t = TableDef {
+            name: "o".into(),
+            columns: vec![
+                crate::catalog::Column {
+                    name: "id".into(),
+                    ty: crate::types::FlinkType::nullable(TypeKind::Int),
+                    source: crate::catalog::ColumnSource::Physical,
+                },
+                crate::catalog::Column {
+                    name: "s".into(),
+                    ty: crate::types::FlinkType::nullable(TypeKind::Varchar(MAX_LENGTH)),
+                    source: crate::catalog::ColumnSource::Physical,
+                },
+            ],
+            watermark: None,
+            primary_key: vec!["id".into()],
+            partitioned_by: Vec::new(),
+            options: Default::default(),
+            comment: None,
+            read_columns: None,
+        };
+        let plan = SinkConversionPlan::new(&t, t.sink_schema(), Vec::new(), NotNullEnforcer::Drop);
+        assert!(plan.rules[0].not_null && !plan.rules[1].not_null);
+        let kept = plan.operator().enforce(batch(vec![Some(1), None], vec![Some("a"), Some("b")])).unwrap().unwrap();
+        assert_eq!(kept.len(), 1);
     }
 
     #[test]

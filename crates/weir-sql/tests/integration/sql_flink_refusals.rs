@@ -146,6 +146,12 @@ fn a_null_written_into_a_not_null_column_fails_the_job_unless_dropped() {
         ),
         "{e}"
     );
+    // A primary key column is NOT NULL, declared so or not.
+    let e = refusal(
+        "CREATE TABLE o (a INT, k STRING, PRIMARY KEY (a) NOT ENFORCED) WITH ('connector' = 'blackhole');
+         INSERT INTO o SELECT CASE WHEN v = v THEN NULL ELSE 1 END, k FROM s;",
+    );
+    assert!(e.contains("Column 'a' is NOT NULL, however, a null value is being written into it."), "{e}");
     let e = refusal("SET 'table.exec.sink.not-null-enforcer' = 'SKIP';");
     assert!(e.contains("Possible values: [ERROR, DROP]"), "{e}");
 }
