@@ -378,6 +378,15 @@ impl Session {
         if key == crate::connectors::sink_conversion::NOT_NULL_ENFORCER {
             crate::connectors::sink_conversion::NotNullEnforcer::parse(value)?;
         }
+        // Both values cut and pad alike in Flink 2.3: its cast to a sink's CHAR(n) / VARCHAR(n)
+        // already does, so the option changes nothing there nor here; only its value is checked.
+        if key == "table.exec.sink.type-length-enforcer"
+            && !matches!(value.trim().to_uppercase().as_str(), "IGNORE" | "TRIM_PAD")
+        {
+            return Err(SqlError::option(format!(
+                "Could not parse value '{value}' for key '{key}'. Possible values: [IGNORE, TRIM_PAD]"
+            )));
+        }
         self.options.insert(key.to_string(), value.to_string());
         Ok(())
     }

@@ -154,6 +154,8 @@ fn a_null_written_into_a_not_null_column_fails_the_job_unless_dropped() {
     assert!(e.contains("Column 'a' is NOT NULL, however, a null value is being written into it."), "{e}");
     let e = refusal("SET 'table.exec.sink.not-null-enforcer' = 'SKIP';");
     assert!(e.contains("Possible values: [ERROR, DROP]"), "{e}");
+    let e = refusal("SET 'table.exec.sink.type-length-enforcer' = 'CUT';");
+    assert!(e.contains("Possible values: [IGNORE, TRIM_PAD]"), "{e}");
 }
 
 #[test]
