@@ -101,17 +101,18 @@ impl TableDef {
     }
 
     /// The columns a sink writes: physical and non-virtual metadata.
+    pub fn sink_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(|c| match c.source {
+            ColumnSource::Physical => true,
+            ColumnSource::Metadata { is_virtual, .. } => !is_virtual,
+            ColumnSource::Computed(_) => false,
+        })
+    }
+
+    /// The [`Self::sink_columns`] as an Arrow schema.
     pub fn sink_schema(&self) -> SchemaRef {
         Arc::new(Schema::new(
-            self.columns
-                .iter()
-                .filter(|c| match c.source {
-                    ColumnSource::Physical => true,
-                    ColumnSource::Metadata { is_virtual, .. } => !is_virtual,
-                    ColumnSource::Computed(_) => false,
-                })
-                .map(|c| Field::new(&c.name, c.ty.to_arrow(), c.ty.nullable))
-                .collect::<Vec<_>>(),
+            self.sink_columns().map(|c| Field::new(&c.name, c.ty.to_arrow(), c.ty.nullable)).collect::<Vec<_>>(),
         ))
     }
 

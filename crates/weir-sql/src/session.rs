@@ -184,6 +184,14 @@ impl Session {
             }
             Statement::CreateView { name, columns, query, if_not_exists, .. } => {
                 let name = object_name(name)?;
+                if columns.is_empty() {
+                    if let Some(repeated) = crate::planner::naming::repeated_name(query) {
+                        // Flink's words: a view's columns must be named apart.
+                        return Err(SqlError::validation(format!(
+                            "A column with the same name `{repeated}` has been defined."
+                        )));
+                    }
+                }
                 let plan = crate::planner::plan_query_in(&self.catalog, query, self.settings.function_config())?;
                 let plan = if columns.is_empty() {
                     plan
@@ -367,6 +375,18 @@ impl Session {
         if key == "table.local-time-zone" {
             self.settings.local_time_zone = LocalTimeZone::parse(value).map_err(SqlError::option)?;
         }
+        if key == crate::connectors::sink_conversion::NOT_NULL_ENFORCER {
+            crate::connectors::sink_conversion::NotNullEnforcer::parse(value)?;
+        }
+        // Both values cut and pad alike in Flink 2.3: its cast to a sink's CHAR(n) / VARCHAR(n)
+        // already does, so the option changes nothing there nor here; only its value is checked.
+        if key == "table.exec.sink.type-length-enforcer"
+            && !matches!(value.trim().to_uppercase().as_str(), "IGNORE" | "TRIM_PAD")
+        {
+            return Err(SqlError::option(format!(
+                "Could not parse value '{value}' for key '{key}'. Possible values: [IGNORE, TRIM_PAD]"
+            )));
+        }
         self.options.insert(key.to_string(), value.to_string());
         Ok(())
     }
@@ -377,24 +397,39 @@ impl Session {
 
     fn table_def(&self, create: &CreateTable) -> Result<TableDef> {
         let name = object_name(&create.name)?;
-        let mut table = match &create.like {
-            Some(like) => {
-                let source = object_name(&like.source)?;
+        let like = match &create.like {
+            Some(like) => Some(LikeMerging::new(&like.options)?),
+            None => None,
+        };
+        let mut table = match (&create.like, &like) {
+            (Some(clause), Some(merging)) => {
+                let source = object_name(&clause.source)?;
                 let base = self.existing_table(&source)?.as_ref().clone();
-                let excluding =
-                    |feature: &str| like.options.iter().any(|(s, f)| s == "EXCLUDING" && (f == feature || f == "ALL"));
+                let kept = |feature: &str| merging.strategy(feature) != "EXCLUDING";
                 TableDef {
                     name: name.clone(),
-                    columns: base.columns.clone(),
-                    watermark: if excluding("WATERMARKS") { None } else { base.watermark.clone() },
-                    primary_key: if excluding("CONSTRAINTS") { Vec::new() } else { base.primary_key.clone() },
-                    partitioned_by: if excluding("PARTITIONS") { Vec::new() } else { base.partitioned_by.clone() },
-                    options: if excluding("OPTIONS") { BTreeMap::new() } else { base.options.clone() },
+                    columns: base
+                        .columns
+                        .iter()
+                        .filter(|c| match c.source {
+                            ColumnSource::Physical => true,
+                            ColumnSource::Computed(_) => kept("GENERATED"),
+                            ColumnSource::Metadata { .. } => kept("METADATA"),
+                        })
+                        .cloned()
+                        .collect(),
+                    watermark: if kept("WATERMARKS") { base.watermark.clone() } else { None },
+                    primary_key: if kept("CONSTRAINTS") { base.primary_key.clone() } else { Vec::new() },
+                    // Flink 2.3 keeps the base's PARTITIONED BY even under EXCLUDING PARTITIONS
+                    // or EXCLUDING ALL (its SHOW CREATE TABLE prints it); only the derived
+                    // table's own list replaces it.
+                    partitioned_by: base.partitioned_by.clone(),
+                    options: if kept("OPTIONS") { base.options.clone() } else { BTreeMap::new() },
                     comment: base.comment.clone(),
                     read_columns: None,
                 }
             }
-            None => TableDef {
+            _ => TableDef {
                 name: name.clone(),
                 columns: Vec::new(),
                 watermark: None,
@@ -405,10 +440,8 @@ impl Session {
                 read_columns: None,
             },
         };
+        let inherited = table.columns.len();
         for c in &create.columns {
-            if table.column(&c.name.value).is_some() {
-                return Err(SqlError::validation(format!("Column '{}' is declared twice in '{name}'", c.name.value)));
-            }
             let (ty, source) = match &c.kind {
                 ColumnKind::Physical(ty) => (ty.clone(), ColumnSource::Physical),
                 ColumnKind::Metadata { ty, key, is_virtual } => (
@@ -423,7 +456,35 @@ impl Session {
                     (FlinkType::nullable(crate::types::TypeKind::Int), ColumnSource::Computed(expr.clone()))
                 }
             };
-            table.columns.push(Column { name: c.name.value.clone(), ty, source });
+            let column = Column { name: c.name.value.clone(), ty, source };
+            match table.columns.iter().position(|t| t.name == c.name.value) {
+                None => table.columns.push(column),
+                Some(at) if at < inherited => {
+                    let merging = like.as_ref().expect("inherited columns come from LIKE");
+                    table.columns[at] = merging.column(&table.columns[at], column)?;
+                }
+                Some(_) => {
+                    return Err(SqlError::validation(format!(
+                        "Column '{}' is declared twice in '{name}'",
+                        c.name.value
+                    )))
+                }
+            }
+        }
+        // One metadata key feeds one column (Flink's rule; others may compute from it).
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        for c in &table.columns {
+            if let ColumnSource::Metadata { key, .. } = &c.source {
+                if let Some((first, _)) = keys.iter().find(|(_, k)| k == key) {
+                    return Err(SqlError::validation(format!(
+                        "The column `{first}` and `{}` in the table are both from the same metadata key '{key}'. \
+                         Please specify one of the columns as the metadata column and use the computed column \
+                         syntax to specify the others.",
+                        c.name
+                    )));
+                }
+                keys.push((&c.name, key));
+            }
         }
         // Computed columns: typed by planning them over the other columns.
         let computed: Vec<usize> = (0..table.columns.len())
@@ -457,9 +518,22 @@ impl Session {
                     column.ty
                 )));
             }
+            if let (Some(merging), Some((base, _))) = (&like, &table.watermark) {
+                if *base == w.column.value && merging.strategy("WATERMARKS") == "INCLUDING" {
+                    return Err(SqlError::validation(format!(
+                        "There already exists a watermark spec for column '{base}' in the base table. You might \
+                         want to specify EXCLUDING WATERMARKS or OVERWRITING WATERMARKS."
+                    )));
+                }
+            }
             table.watermark = Some((w.column.value.clone(), w.expr.clone()));
         }
         if !create.primary_key.is_empty() {
+            if like.is_some() && !table.primary_key.is_empty() {
+                return Err(SqlError::validation(
+                    "The base table already has a primary key. You might want to specify EXCLUDING CONSTRAINTS.",
+                ));
+            }
             table.primary_key = create.primary_key.iter().map(|i| i.value.clone()).collect();
         }
         for k in &table.primary_key {
@@ -468,9 +542,25 @@ impl Session {
             }
         }
         if !create.partitioned_by.is_empty() {
+            if like.as_ref().is_some_and(|m| m.strategy("PARTITIONS") == "INCLUDING")
+                && !table.partitioned_by.is_empty()
+            {
+                return Err(SqlError::validation(
+                    "The base table already has partitions defined. You might want to specify EXCLUDING PARTITIONS.",
+                ));
+            }
             table.partitioned_by = create.partitioned_by.iter().map(|i| i.value.clone()).collect();
         }
         for (k, v) in &create.options {
+            if like.as_ref().is_some_and(|m| m.strategy("OPTIONS") == "INCLUDING") {
+                if let Some(base) = table.options.get(k) {
+                    // Flink's words, its two blanks included.
+                    return Err(SqlError::validation(format!(
+                        "There already exists an option ['{k}' -> '{base}']  in the base table. You might want to \
+                         specify EXCLUDING OPTIONS or OVERWRITING OPTIONS."
+                    )));
+                }
+            }
             table.options.insert(k.clone(), v.clone());
         }
         if let Some(options) = self.table_options.get(&name) {
@@ -606,7 +696,11 @@ impl Session {
                     blockers.join("; ")
                 )));
             }
-            let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns)?;
+            let enforcer = match self.options.get(crate::connectors::sink_conversion::NOT_NULL_ENFORCER) {
+                Some(v) => crate::connectors::sink_conversion::NotNullEnforcer::parse(v)?,
+                None => Default::default(),
+            };
+            let mut stream = crate::connectors::conform_to_sink(stream, &table, &insert.columns, enforcer)?;
             let rows = self.rows_written.clone();
             let counted = stream.data.map(move |c: Changes| {
                 rows.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -643,6 +737,67 @@ impl Session {
             out.change(kind, &values);
         }
         Ok(())
+    }
+}
+
+/// How `CREATE TABLE … LIKE base (…)` merges each feature of the base table, as Flink's
+/// `MergeTableLikeUtil` decides it: the defaults (`INCLUDING` everything, `OVERWRITING
+/// OPTIONS`), then each written option in order, `… ALL` setting every feature and a later
+/// specific one overriding it (`EXCLUDING ALL INCLUDING WATERMARKS`).
+struct LikeMerging {
+    /// `(feature, strategy)` for CONSTRAINTS, GENERATED, METADATA, OPTIONS, PARTITIONS and
+    /// WATERMARKS.
+    strategies: [(&'static str, String); 6],
+}
+
+impl LikeMerging {
+    const FEATURES: [&'static str; 6] = ["CONSTRAINTS", "GENERATED", "METADATA", "OPTIONS", "PARTITIONS", "WATERMARKS"];
+
+    fn new(options: &[(String, String)]) -> Result<Self> {
+        let mut strategies = Self::FEATURES
+            .map(|f| (f, if f == "OPTIONS" { "OVERWRITING".to_string() } else { "INCLUDING".to_string() }));
+        for (strategy, feature) in options {
+            if strategy == "OVERWRITING" && matches!(feature.as_str(), "ALL" | "CONSTRAINTS" | "PARTITIONS") {
+                return Err(SqlError::validation(format!(
+                    "Illegal merging strategy 'OVERWRITING' for '{feature}' option."
+                )));
+            }
+            for (f, s) in &mut strategies {
+                if feature == "ALL" || f == feature {
+                    *s = strategy.clone();
+                }
+            }
+        }
+        Ok(LikeMerging { strategies })
+    }
+
+    /// `INCLUDING`, `EXCLUDING` or `OVERWRITING` for `feature`.
+    fn strategy(&self, feature: &str) -> &str {
+        self.strategies.iter().find(|(f, _)| *f == feature).map_or("INCLUDING", |(_, s)| s.as_str())
+    }
+
+    /// The column a derived table's `derived` makes of the base's `base` of the same name: a
+    /// computed or metadata column replaces its like under `OVERWRITING`; anything else is
+    /// refused with Flink's message.
+    fn column(&self, base: &Column, derived: Column) -> Result<Column> {
+        let (kind, feature) = match (&base.source, &derived.source) {
+            (ColumnSource::Computed(_), ColumnSource::Computed(_)) => ("generated", "GENERATED"),
+            (ColumnSource::Metadata { .. }, ColumnSource::Metadata { .. }) => ("metadata", "METADATA"),
+            _ => {
+                return Err(SqlError::validation(format!(
+                    "A column named '{}' already exists in the base table.",
+                    base.name
+                )))
+            }
+        };
+        if self.strategy(feature) == "OVERWRITING" {
+            return Ok(derived);
+        }
+        Err(SqlError::validation(format!(
+            "A {kind} column named '{}' already exists in the base table. You might want to specify EXCLUDING \
+             {feature} or OVERWRITING {feature}.",
+            base.name
+        )))
     }
 }
 

@@ -17,7 +17,7 @@ use weir::{DataStream, StreamExecutionEnvironment};
 use weir_core::StreamRecord;
 use weir_runtime::{BoxError, Emitter, Operator};
 
-use crate::catalog::TableDef;
+use crate::catalog::{ColumnSource, TableDef};
 use crate::changelog::RowKind;
 use crate::error::{Result, SqlError};
 use crate::format::{BulkEncoder, BulkPart, FormatKind, FormatOptions, RowDecoder, RowEncoder};
@@ -164,6 +164,56 @@ struct Partitions {
     default_name: String,
     /// The table's path: only directories under it name partitions.
     root: std::path::PathBuf,
+    /// The metadata columns, by their position in [`Self::full_schema`].
+    metadata: Vec<(usize, FileMetadata)>,
+    /// The physical and metadata columns in declared order: what the source gives.
+    full_schema: SchemaRef,
+}
+
+/// What a filesystem table's metadata column reads: Flink's `FileSystemTableSource`
+/// metadata keys, each the same for all rows of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileMetadata {
+    /// `file.path`: the file's full path.
+    Path,
+    /// `file.name`: the file's name.
+    Name,
+    /// `file.size`: its length in bytes.
+    Size,
+    /// `file.modification-time`: when it was last modified (TIMESTAMP_LTZ(3)).
+    ModificationTime,
+}
+
+/// The metadata keys in Flink's order.
+const METADATA_KEYS: [(&str, FileMetadata); 4] = [
+    ("file.path", FileMetadata::Path),
+    ("file.name", FileMetadata::Name),
+    ("file.size", FileMetadata::Size),
+    ("file.modification-time", FileMetadata::ModificationTime),
+];
+
+impl FileMetadata {
+    /// The value for `file`'s rows, of Flink's type for the key.
+    fn value(self, file: &Path) -> std::result::Result<datafusion_common::ScalarValue, BoxError> {
+        use datafusion_common::ScalarValue;
+        let stat = || std::fs::metadata(file).map_err(|e| format!("metadata of {}: {e}", file.display()));
+        Ok(match self {
+            FileMetadata::Path => ScalarValue::Utf8(Some(file.display().to_string())),
+            FileMetadata::Name => {
+                ScalarValue::Utf8(Some(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()))
+            }
+            FileMetadata::Size => ScalarValue::Int64(Some(stat()?.len() as i64)),
+            FileMetadata::ModificationTime => {
+                let modified =
+                    stat()?.modified().map_err(|e| format!("modification time of {}: {e}", file.display()))?;
+                let ms = match modified.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(d) => d.as_millis() as i64,
+                    Err(e) => -(e.duration().as_millis() as i64),
+                };
+                ScalarValue::TimestampMillisecond(Some(ms), Some("UTC".into()))
+            }
+        })
+    }
 }
 
 /// Flink's `partition.default-name` default.
@@ -181,12 +231,35 @@ impl Partitions {
         }
         let file_fields: Vec<_> =
             physical.fields().iter().filter(|f| !table.partitioned_by.contains(f.name())).cloned().collect();
+        let mut metadata = Vec::new();
+        let mut full_fields = Vec::new();
+        for c in table.columns.iter() {
+            match &c.source {
+                ColumnSource::Computed(_) => continue,
+                ColumnSource::Metadata { key, .. } => {
+                    let Some((_, m)) = METADATA_KEYS.iter().find(|(k, _)| k == key) else {
+                        return Err(SqlError::validation(format!(
+                            "Invalid metadata key '{key}' in column '{}' of table '{}'. The filesystem connector \
+                             supports the following metadata keys for reading:\n{}",
+                            c.name,
+                            table.name,
+                            METADATA_KEYS.map(|(k, _)| k).join("\n")
+                        )));
+                    };
+                    metadata.push((full_fields.len(), *m));
+                }
+                ColumnSource::Physical => {}
+            }
+            full_fields.push(arrow::datatypes::Field::new(&c.name, c.ty.to_arrow(), c.ty.nullable));
+        }
         Ok(Partitions {
             table_schema: physical.clone(),
             file_schema: Arc::new(arrow::datatypes::Schema::new(file_fields)),
             keys: table.partitioned_by.clone(),
             default_name: table.option("partition.default-name").unwrap_or(DEFAULT_PARTITION_NAME).to_string(),
             root: std::path::PathBuf::from(path_of(table)?),
+            metadata,
+            full_schema: Arc::new(arrow::datatypes::Schema::new(full_fields)),
         })
     }
 
@@ -206,8 +279,31 @@ impl Partitions {
         values
     }
 
-    /// `rows` (file columns) with the partition columns of `file` put in their places.
+    /// `rows` (file columns) with the partition and metadata columns of `file` put in their
+    /// places.
     fn complete(&self, changes: Changes, file: &Path) -> std::result::Result<Changes, BoxError> {
+        let changes = self.with_partition_values(changes, file)?;
+        if self.metadata.is_empty() {
+            return Ok(changes);
+        }
+        let n = changes.len();
+        let mut physical = changes.rows.columns().iter();
+        let mut metadata = self.metadata.iter().peekable();
+        let mut columns = Vec::with_capacity(self.full_schema.fields().len());
+        for (i, field) in self.full_schema.fields().iter().enumerate() {
+            match metadata.next_if(|(at, _)| *at == i) {
+                Some((_, m)) => {
+                    let value = m.value(file)?.to_array_of_size(n)?;
+                    columns.push(arrow::compute::cast(&value, field.data_type())?);
+                }
+                None => columns.push(physical.next().expect("physical columns in table order").clone()),
+            }
+        }
+        changes.with_columns(self.full_schema.clone(), columns)
+    }
+
+    /// `rows` (file columns) with the partition columns of `file` put in their places.
+    fn with_partition_values(&self, changes: Changes, file: &Path) -> std::result::Result<Changes, BoxError> {
         if self.keys.is_empty() {
             return Ok(changes);
         }
@@ -617,5 +713,70 @@ impl weir_connectors::sink::PartFormat<Changes> for BulkBatchEncoder {
             Some(layout) if !value.is_empty() => layout.path_of(value, 0),
             _ => String::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Column;
+    use crate::types::{FlinkType, TypeKind};
+    use arrow::array::{Array, AsArray, Int32Array, RecordBatch};
+
+    fn table(columns: Vec<Column>) -> TableDef {
+        TableDef {
+            name: "t".into(),
+            columns,
+            watermark: None,
+            primary_key: Vec::new(),
+            partitioned_by: Vec::new(),
+            options: [("connector", "filesystem"), ("path", "/tmp"), ("format", "csv")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            comment: None,
+            read_columns: None,
+        }
+    }
+
+    fn column(name: &str, kind: TypeKind, source: ColumnSource) -> Column {
+        Column { name: name.into(), ty: FlinkType::nullable(kind), source }
+    }
+
+    fn metadata(key: &str) -> ColumnSource {
+        ColumnSource::Metadata { key: key.into(), is_virtual: true }
+    }
+
+    #[test]
+    fn metadata_columns_take_the_files_values_in_their_declared_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("part-a.csv");
+        std::fs::write(&file, "1\n2\n").unwrap();
+        let t = table(vec![
+            column("name", TypeKind::Varchar(crate::types::MAX_LENGTH), metadata("file.name")),
+            column("id", TypeKind::Int, ColumnSource::Physical),
+            column("size", TypeKind::Int, metadata("file.size")),
+            column("path", TypeKind::Varchar(crate::types::MAX_LENGTH), metadata("file.path")),
+            column("at", TypeKind::TimestampLtz(3), metadata("file.modification-time")),
+        ]);
+        let partitions = Partitions::of(&t, &t.physical_schema()).unwrap();
+        let rows = RecordBatch::try_new(t.physical_schema(), vec![Arc::new(Int32Array::from(vec![1, 2]))]).unwrap();
+        let out = partitions.complete(Changes::inserts(rows), &file).unwrap().rows;
+        assert_eq!(
+            out.schema().fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>(),
+            ["name", "id", "size", "path", "at"]
+        );
+        assert_eq!(out.column(0).as_string::<i32>().value(1), "part-a.csv");
+        assert_eq!(out.column(1).as_primitive::<arrow::datatypes::Int32Type>().value(1), 2);
+        assert_eq!(out.column(2).as_primitive::<arrow::datatypes::Int32Type>().value(0), 4);
+        assert_eq!(out.column(3).as_string::<i32>().value(0), file.display().to_string());
+        assert!(!out.column(4).is_null(0));
+    }
+
+    #[test]
+    fn an_unknown_metadata_key_is_refused_naming_the_known_ones() {
+        let t = table(vec![column("x", TypeKind::Int, metadata("offset"))]);
+        let e = Partitions::of(&t, &t.physical_schema()).err().expect("refused");
+        assert!(e.message.contains("Invalid metadata key 'offset' in column 'x' of table 't'"), "{}", e.message);
     }
 }

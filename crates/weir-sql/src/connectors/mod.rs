@@ -8,6 +8,7 @@ pub mod jdbc;
 pub mod kafka;
 pub mod nexmark;
 pub mod partition_commit;
+pub mod sink_conversion;
 pub mod socket;
 
 use std::sync::Arc;
@@ -18,7 +19,6 @@ use weir::{DataStream, StreamExecutionEnvironment};
 use crate::catalog::{ColumnSource, TableDef};
 use crate::error::{Result, SqlError};
 use crate::session::JobSettings;
-use crate::stream::calc::CalcOperator;
 use crate::stream::translate::Stream;
 use crate::stream::watermark::{SplitBoard, WatermarkOperator};
 use crate::stream::Changes;
@@ -86,7 +86,8 @@ pub fn open_source(
     settings: &JobSettings,
 ) -> Result<DataStream<Changes>> {
     let kafka = matches!(table.connector()?, "kafka" | "upsert-kafka");
-    if !kafka && table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
+    let has_metadata = matches!(table.connector()?, "kafka" | "upsert-kafka" | "filesystem");
+    if !has_metadata && table.columns.iter().any(|c| matches!(c.source, ColumnSource::Metadata { .. })) {
         return Err(SqlError::unsupported(format!(
             "Table '{}' declares metadata columns, which the {} connector does not provide",
             table.name,
@@ -136,22 +137,20 @@ pub fn open_source(
 }
 
 /// The query's rows as the sink's columns: names and types of `table` (Flink casts on
-/// insert), in `columns` order when listed.
-pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> Result<Stream> {
+/// insert), in `columns` order when listed; a NULL in a `NOT NULL` column fails the job or
+/// drops the row, as `enforcer` says.
+pub fn conform_to_sink(
+    stream: Stream,
+    table: &TableDef,
+    columns: &[Ident],
+    enforcer: sink_conversion::NotNullEnforcer,
+) -> Result<Stream> {
     let sink = table.sink_schema();
     let fields = stream.schema.fields();
-    if !columns.is_empty() {
-        let listed: Vec<&str> = columns.iter().map(|c| c.value.as_str()).collect();
-        let in_order: Vec<&str> = sink.fields().iter().map(|f| f.name().as_str()).collect();
-        if listed != in_order {
-            return Err(SqlError::unsupported(format!(
-                "INSERT INTO '{}' with a column list other than all columns in order ({}) is not supported yet",
-                table.name,
-                in_order.join(", ")
-            )));
-        }
+    if !columns.is_empty() && fields.len() != columns.len() {
+        return Err(SqlError::validation("Number of columns must match number of query columns"));
     }
-    if fields.len() != sink.fields().len() {
+    if fields.len() != sink.fields().len() && columns.is_empty() {
         return Err(SqlError::validation(format!(
             "Column types of query result and sink for '{}' do not match.\nCause: Different number of columns.\n\n\
              Query schema: [{}]\nSink schema:  [{}]",
@@ -160,6 +159,10 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
             sink.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
         )));
     }
+    // For each sink column, the query column written into it (`None`: NULL).
+    let required: Vec<bool> =
+        table.sink_columns().map(|c| !c.ty.nullable || table.primary_key.contains(&c.name)).collect();
+    let sources = sink_sources(&sink, &required, columns)?;
     if stream.updating && table.connector()? == "filesystem" && !filesystem::writes_changelog(table)? {
         return Err(SqlError::unsupported(format!(
             "Table sink '{}' doesn't support consuming update changes which is produced by node {}",
@@ -169,31 +172,76 @@ pub fn conform_to_sink(stream: Stream, table: &TableDef, columns: &[Ident]) -> R
     if table.connector()? == "jdbc" {
         jdbc::check_sink_input(table, stream.updating, &stream.origin)?;
     }
-    for (q, s) in fields.iter().zip(sink.fields()) {
-        if !arrow::compute::can_cast_types(q.data_type(), s.data_type()) {
+    for (position, (source, s)) in sources.iter().zip(sink.fields()).enumerate() {
+        let Some(q) = source.map(|i| &fields[i]) else { continue };
+        if !sink_conversion::implicit_cast(q.data_type(), s.data_type()) {
+            let shown = |f: &arrow::datatypes::Field| {
+                let ty = crate::types::FlinkType::from_arrow(f.data_type(), f.is_nullable())
+                    .map_or_else(|| f.data_type().to_string(), |t| t.to_string());
+                format!("{}: {ty}", f.name())
+            };
+            let sink_types = table.sink_columns().map(|c| format!("{}: {}", c.name, c.ty)).collect::<Vec<_>>();
             return Err(SqlError::validation(format!(
-                "Column types of query result and sink for '{}' do not match: column '{}' is {} but the sink's '{}' is {}",
+                "Column types of query result and sink for '{}' do not match.\nCause: Incompatible types for sink \
+                 column '{}' at position {}.\n\nQuery schema: [{}]\nSink schema:  [{}]",
                 table.name,
-                q.name(),
-                q.data_type(),
                 s.name(),
-                s.data_type()
+                position + 1,
+                fields.iter().map(|f| shown(f)).collect::<Vec<_>>().join(", "),
+                sink_types.join(", ")
             )));
         }
     }
     // The sink's names and types: a projection of the columns, cast by the calc.
-    let columns: Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>> = fields
+    let columns = sources
         .iter()
-        .enumerate()
-        .map(|(i, f)| Arc::new(datafusion_physical_expr::expressions::Column::new(f.name(), i)) as _)
-        .collect();
+        .zip(sink.fields())
+        .map(|(source, s)| -> Result<Arc<dyn datafusion_physical_expr::PhysicalExpr>> {
+            Ok(match source {
+                Some(i) => Arc::new(datafusion_physical_expr::expressions::Column::new(fields[*i].name(), *i)),
+                None => {
+                    let null = datafusion_common::ScalarValue::try_from(s.data_type())
+                        .map_err(|e| SqlError::validation(e.to_string()))?;
+                    Arc::new(datafusion_physical_expr::expressions::Literal::new(null))
+                }
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let conversion = sink_conversion::SinkConversionPlan::new(table, sink, columns, enforcer);
     let data = crate::stream::translate::beside(
         &stream.data,
-        stream
-            .data
-            .transform("SinkConversion", move |_| Ok(CalcOperator::new(None, Some(columns.clone()), sink.clone()))),
+        stream.data.transform("SinkConversion", move |_| Ok(conversion.operator())),
     );
     Ok(Stream { data, ..stream })
+}
+
+/// For each column of `sink` (the columns a table writes), the position of the query column
+/// written into it: all in order without a column list; with one (`INSERT INTO t (b, a)`),
+/// the listed columns by name and NULL for the others, as Flink fills them. A column not
+/// listed must not be `required` (NOT NULL or in the primary key).
+fn sink_sources(sink: &arrow::datatypes::Schema, required: &[bool], columns: &[Ident]) -> Result<Vec<Option<usize>>> {
+    if columns.is_empty() {
+        return Ok((0..sink.fields().len()).map(Some).collect());
+    }
+    let mut sources = vec![None; sink.fields().len()];
+    for (i, listed) in columns.iter().enumerate() {
+        let Some(at) = sink.fields().iter().position(|f| f.name() == &listed.value) else {
+            return Err(SqlError::validation(format!("Unknown target column '{}'", listed.value)));
+        };
+        if sources[at].is_some() {
+            return Err(SqlError::validation(format!("Target column '{}' is assigned more than once", listed.value)));
+        }
+        sources[at] = Some(i);
+    }
+    let left_out =
+        sink.fields().iter().zip(&sources).zip(required).find(|((_, s), required)| s.is_none() && **required);
+    if let Some(((f, _), _)) = left_out {
+        return Err(SqlError::validation(format!(
+            "Column '{}' has no default value and does not allow NULLs",
+            f.name()
+        )));
+    }
+    Ok(sources)
 }
 
 /// Adds the sink of `table` for `stream`.
@@ -290,4 +338,42 @@ pub fn collect_changes(
     let rendered = crate::stream::translate::beside(data, rendered);
     rendered.global().sink_to(sink, "Collect").set_parallelism(1);
     handle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::{DataType, Field, Schema};
+
+    fn sink() -> Schema {
+        Schema::new(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("c", DataType::Float64, true),
+        ])
+    }
+
+    fn idents(names: &[&str]) -> Vec<Ident> {
+        names.iter().map(|n| Ident::new(*n)).collect()
+    }
+
+    #[test]
+    fn a_column_list_maps_by_name_and_fills_the_rest_with_null() {
+        let free = [false; 3];
+        assert_eq!(sink_sources(&sink(), &free, &[]).unwrap(), [Some(0), Some(1), Some(2)]);
+        assert_eq!(sink_sources(&sink(), &free, &idents(&["b", "a"])).unwrap(), [Some(1), Some(0), None]);
+        assert_eq!(sink_sources(&sink(), &free, &idents(&["c", "a", "b"])).unwrap(), [Some(1), Some(2), Some(0)]);
+    }
+
+    #[test]
+    fn a_column_list_is_checked_as_flink_checks_it() {
+        let free = [false; 3];
+        let e = sink_sources(&sink(), &free, &idents(&["a", "x"])).unwrap_err();
+        assert!(e.message.contains("Unknown target column 'x'"), "{}", e.message);
+        let e = sink_sources(&sink(), &free, &idents(&["a", "a"])).unwrap_err();
+        assert!(e.message.contains("Target column 'a' is assigned more than once"), "{}", e.message);
+        // A NOT NULL or primary key column left out.
+        let e = sink_sources(&sink(), &[false, false, true], &idents(&["a", "b"])).unwrap_err();
+        assert!(e.message.contains("Column 'c' has no default value and does not allow NULLs"), "{}", e.message);
+    }
 }

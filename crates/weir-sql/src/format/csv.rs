@@ -154,9 +154,9 @@ pub(crate) fn read_record(
             col.push_null()?;
             continue;
         }
-        let (text, quoted) = sp.text(line, k);
+        let (text, _) = sp.text(line, k);
         let len = col.len();
-        if let Err(e) = read_field(col, text, quoted, o) {
+        if let Err(e) = read_field(col, text, o) {
             if !o.ignore_parse_errors {
                 return Err(format!("field '{}': {e}", col.name));
             }
@@ -167,22 +167,21 @@ pub(crate) fn read_record(
     Ok(())
 }
 
-fn is_null(text: &str, quoted: bool, col: &ColumnBuilder, o: &CsvOptions) -> bool {
-    if o.null_literal.as_deref() == Some(text) {
-        return true;
-    }
-    text.is_empty() && !quoted && !matches!(col.values, Values::Utf8 { .. })
-}
-
-fn read_field(col: &mut ColumnBuilder, text: &str, quoted: bool, o: &CsvOptions) -> Result<(), String> {
-    if is_null(text, quoted, col, o) {
-        return col.push_null();
-    }
+/// Reads one field's text into `col` as Flink's CSV format converts it (Jackson's CSV nodes,
+/// then `CsvToRowDataConverters`):
+///
+/// - the `csv.null-literal` text is NULL, for any type but ARRAY and ROW; an empty field is
+///   not NULL: a string is empty, a BOOLEAN false (`Boolean.parseBoolean`), BYTES empty, and
+///   any other type fails to parse (NULL under `csv.ignore-parse-errors`);
+/// - an ARRAY is split on `csv.array-element-delimiter` before the null literal applies, so it
+///   is never NULL: `NULL` is `[NULL]`, an empty field `[]`;
+/// - a ROW is NULL when empty, otherwise split the same way into exactly its fields.
+fn read_field(col: &mut ColumnBuilder, text: &str, o: &CsvOptions) -> Result<(), String> {
     match &mut col.values {
         Values::List { offsets, child, .. } => {
             if !text.is_empty() {
                 for e in text.split(o.array_element_delimiter.as_str()) {
-                    read_field(child, e, false, o)?;
+                    read_field(child, e, o)?;
                 }
             }
             offsets.push(child.len() as i32);
@@ -190,16 +189,20 @@ fn read_field(col: &mut ColumnBuilder, text: &str, quoted: bool, o: &CsvOptions)
             Ok(())
         }
         Values::Struct { children, .. } => {
-            let mut parts = text.split(o.array_element_delimiter.as_str());
-            for c in children.iter_mut() {
-                match parts.next() {
-                    Some(p) => read_field(c, p, false, o)?,
-                    None => c.push_null()?,
-                }
+            if text.is_empty() {
+                return col.push_null();
+            }
+            let parts = text.split(o.array_element_delimiter.as_str()).count();
+            if parts != children.len() {
+                return Err(format!("Row length mismatch. {} fields expected but was {parts}.", children.len()));
+            }
+            for (c, p) in children.iter_mut().zip(text.split(o.array_element_delimiter.as_str())) {
+                read_field(c, p, o)?;
             }
             col.mark_valid();
             Ok(())
         }
+        _ if o.null_literal.as_deref() == Some(text) => col.push_null(),
         _ => push_scalar(col, In::Str(text), Dialect::Csv),
     }
 }
@@ -359,5 +362,83 @@ impl<'o> CsvWriter<'o> {
             self.field(c, i, out);
         }
         let _ = out.write_all(b"\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, ArrayRef, ListArray};
+    use arrow::datatypes::{DataType, Field, Fields};
+    use std::sync::Arc;
+
+    /// The column `text` makes of a field of type `t` (rendered), or the error.
+    fn field(t: DataType, text: &str, o: &CsvOptions) -> Result<String, String> {
+        let mut col = ColumnBuilder::new("v", &t, true)?;
+        read_field(&mut col, text, o)?;
+        let array: ArrayRef = col.finish();
+        if array.is_null(0) {
+            return Ok("NULL".into());
+        }
+        if let Some(list) = array.as_any().downcast_ref::<ListArray>() {
+            let values = list.value(0);
+            let shown: Vec<String> = (0..values.len())
+                .map(|i| if values.is_null(i) { "NULL".into() } else { render_value(&values, i) })
+                .collect();
+            return Ok(format!("[{}]", shown.join(", ")));
+        }
+        Ok(render_value(&array, 0))
+    }
+
+    fn render_value(a: &ArrayRef, i: usize) -> String {
+        let mut s = String::new();
+        crate::format::render_value_in(a.as_ref(), i, crate::functions::LocalTimeZone::Utc, &mut s);
+        s
+    }
+
+    #[test]
+    fn an_empty_field_is_not_null_but_read_as_its_type_reads_it() {
+        let o = CsvOptions::default();
+        assert_eq!(field(DataType::Utf8, "", &o).unwrap(), "");
+        assert_eq!(field(DataType::Boolean, "", &o).unwrap(), "false");
+        assert_eq!(field(DataType::Boolean, " ", &o).unwrap(), "false");
+        for t in [DataType::Int8, DataType::Int32, DataType::Float64, DataType::Decimal128(10, 2), DataType::Date32] {
+            assert!(field(t.clone(), "", &o).is_err(), "{t}");
+        }
+        let null_word = CsvOptions { null_literal: Some("NULL".into()), ..CsvOptions::default() };
+        assert!(field(DataType::Int32, "", &null_word).is_err());
+        assert_eq!(field(DataType::Int32, "NULL", &null_word).unwrap(), "NULL");
+        let null_empty = CsvOptions { null_literal: Some(String::new()), ..CsvOptions::default() };
+        assert_eq!(field(DataType::Int32, "", &null_empty).unwrap(), "NULL");
+        assert_eq!(field(DataType::Boolean, "", &null_empty).unwrap(), "NULL");
+    }
+
+    #[test]
+    fn an_array_is_split_before_the_null_literal_applies() {
+        let strings = DataType::List(Arc::new(Field::new("element", DataType::Utf8, true)));
+        let ints = DataType::List(Arc::new(Field::new("element", DataType::Int32, true)));
+        let o = CsvOptions { null_literal: Some("NULL".into()), ..CsvOptions::default() };
+        assert_eq!(field(strings.clone(), "NULL", &o).unwrap(), "[NULL]");
+        assert_eq!(field(ints.clone(), "NULL", &o).unwrap(), "[NULL]");
+        assert_eq!(field(strings.clone(), "", &o).unwrap(), "[]");
+        assert_eq!(field(strings.clone(), "a;NULL", &o).unwrap(), "[a, NULL]");
+        let null_empty = CsvOptions { null_literal: Some(String::new()), ..CsvOptions::default() };
+        assert_eq!(field(strings, "", &null_empty).unwrap(), "[]");
+        // An empty element of a number array does not parse.
+        assert!(field(ints, ";", &CsvOptions::default()).is_err());
+    }
+
+    #[test]
+    fn a_row_is_null_when_empty_and_otherwise_has_exactly_its_fields() {
+        let row = DataType::Struct(Fields::from(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Utf8, true),
+        ]));
+        let o = CsvOptions { null_literal: Some("NULL".into()), ..CsvOptions::default() };
+        assert_eq!(field(row.clone(), "", &o).unwrap(), "NULL");
+        assert!(field(row.clone(), "NULL", &o)
+            .unwrap_err()
+            .contains("Row length mismatch. 2 fields expected but was 1."));
+        assert_eq!(field(row, "1;x", &o).unwrap(), "(1, x)");
     }
 }

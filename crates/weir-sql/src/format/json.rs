@@ -862,13 +862,14 @@ impl JsonWriter<'_> {
                 self.number_or_quoted(v[i].is_finite(), out);
             }
             Typed::Dec(v, s) => {
-                // Jackson's node factory strips trailing zeros; BigDecimal.toString may then be
-                // scientific (1E+2) unless json.encode.decimal-as-plain-number
-                let (u, sc) = strip_trailing_zeros(v[i], *s as i32);
+                // Jackson's node factory strips trailing zeros, and BigDecimal.toString may then
+                // be scientific (1E+2); with json.encode.decimal-as-plain-number Flink writes
+                // the value with the column's scale instead (1.50, 0.00).
                 self.scratch.clear();
                 if self.opts.decimal_as_plain_number {
-                    decimal_plain(u, sc, &mut self.scratch);
+                    decimal_plain(v[i], *s as i32, &mut self.scratch);
                 } else {
+                    let (u, sc) = strip_trailing_zeros(v[i], *s as i32);
                     decimal_java(u, sc, &mut self.scratch);
                 }
                 out.extend_from_slice(self.scratch.as_bytes());
@@ -1000,6 +1001,29 @@ mod tests {
             int(x, &mut out);
             assert_eq!(out, format!("x{x}").into_bytes());
         }
+    }
+
+    #[test]
+    fn decimals_are_written_stripped_or_with_their_scale_as_plain_numbers() {
+        use arrow::array::Decimal128Array;
+        let values = Decimal128Array::from(vec![150, 0, 10_000, -5, 1_000_000_000_000])
+            .with_precision_and_scale(20, 2)
+            .expect("a valid decimal type");
+        let col = Col::new(&values);
+        let written = |opts: &crate::format::JsonOptions| -> Vec<String> {
+            let mut w = JsonWriter { opts, scratch: String::new() };
+            (0..values.len())
+                .map(|i| {
+                    let mut out = Vec::new();
+                    w.value(&col, i, &mut out);
+                    String::from_utf8(out).expect("utf-8")
+                })
+                .collect()
+        };
+        let default = crate::format::JsonOptions::default();
+        assert_eq!(written(&default), ["1.5", "0", "1E+2", "-0.05", "1E+10"]);
+        let plain = crate::format::JsonOptions { decimal_as_plain_number: true, ..default };
+        assert_eq!(written(&plain), ["1.50", "0.00", "100.00", "-0.05", "10000000000.00"]);
     }
 
     #[test]

@@ -130,11 +130,13 @@ impl Cursor<'_> {
                 TypeKind::Decimal(p as u8, s as i8)
             }
             "BOOLEAN" => TypeKind::Boolean,
-            "CHAR" | "CHARACTER" => TypeKind::Char(self.length(&token, "CHAR")?),
-            "VARCHAR" => TypeKind::Varchar(self.length(&token, "VARCHAR")?),
+            "CHAR" | "CHARACTER" => TypeKind::Char(self.length(&token, "CHAR", 1)?),
+            // Without a length VARCHAR and VARBINARY are STRING and BYTES in Flink's DDL
+            // (its type system's default precision), CHAR and BINARY have length 1.
+            "VARCHAR" => TypeKind::Varchar(self.length(&token, "VARCHAR", MAX_LENGTH)?),
             "STRING" => TypeKind::Varchar(MAX_LENGTH),
-            "BINARY" => TypeKind::Binary(self.length(&token, "BINARY")?),
-            "VARBINARY" => TypeKind::Varbinary(self.length(&token, "VARBINARY")?),
+            "BINARY" => TypeKind::Binary(self.length(&token, "BINARY", 1)?),
+            "VARBINARY" => TypeKind::Varbinary(self.length(&token, "VARBINARY", MAX_LENGTH)?),
             "BYTES" => TypeKind::Varbinary(MAX_LENGTH),
             "DATE" => TypeKind::Date,
             "TIME" => {
@@ -215,10 +217,15 @@ impl Cursor<'_> {
         }
     }
 
-    /// `(n)` of `CHAR` and kin (default 1, at least 1).
-    fn length(&mut self, token: &sqlparser::tokenizer::TokenWithSpan, name: &str) -> Result<u32, SqlError> {
+    /// `(n)` of `CHAR` and kin (`default` without it, at least 1).
+    fn length(
+        &mut self,
+        token: &sqlparser::tokenizer::TokenWithSpan,
+        name: &str,
+        default: u32,
+    ) -> Result<u32, SqlError> {
         if !self.eat(&Token::LParen) {
-            return Ok(1);
+            return Ok(default);
         }
         let n = self.number(&format!("the length of {name}"))?;
         self.expect(&Token::RParen, &format!("after the length of {name}"))?;

@@ -8,21 +8,50 @@
 //! `AVG(CAST(q AS DOUBLE))` in one query would be two aggregates of one name;
 //! [`distinct_call_names`] gives such casts a visible name.
 
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, VisitMut, VisitorMut};
 
 /// Names the unnamed expression items of every `SELECT` in `query` (subqueries too).
+///
+/// The outermost select list's names are also made unique as Flink makes a result's
+/// (`SELECT id, name, id` yields `id, name, id0`); a nested query keeps repeated names, as
+/// in Flink, where reading one of them from outside is ambiguous.
 pub fn name_unnamed_items(query: &mut Query) {
-    struct Names;
+    /// Whether the next query visited is the outermost one (visits go outside in).
+    struct Names {
+        outermost: bool,
+    }
     impl VisitorMut for Names {
         type Break = ();
         fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-            name_items(&mut query.body);
+            name_items(&mut query.body, std::mem::take(&mut self.outermost));
             ControlFlow::Continue(())
         }
     }
-    let _ = query.visit(&mut Names);
+    let _ = query.visit(&mut Names { outermost: true });
+}
+
+/// The first name the outermost select list of `query` repeats (`id` in `SELECT id, name,
+/// id`), `*` items aside: a view's columns must be named apart.
+pub fn repeated_name(query: &Query) -> Option<String> {
+    fn first_select(body: &SetExpr) -> Option<&sqlparser::ast::Select> {
+        match body {
+            SetExpr::Select(s) => Some(s),
+            SetExpr::Query(q) => first_select(&q.body),
+            SetExpr::SetOperation { left, .. } => first_select(left),
+            _ => None,
+        }
+    }
+    let select = first_select(&query.body)?;
+    let mut used = HashSet::new();
+    select
+        .projection
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| derived_name(item, i))
+        .find(|name| !used.insert(name.clone()))
 }
 
 /// Calls in `query` that differ only by a `CAST` of an argument (`AVG(q)`, `AVG(CAST(q AS
@@ -106,24 +135,56 @@ pub fn distinct_call_names(query: &mut Query) {
     let _ = query.visit(&mut Rename(clashing));
 }
 
-fn name_items(body: &mut SetExpr) {
+/// Names the unnamed expressions of the select lists in `body`; with `unique`, also makes
+/// the names unique as Calcite does for a result: a name already taken becomes `name0`,
+/// then `name1`, … (`SqlValidatorUtil.uniquify` with its `EXPR_SUGGESTER`).
+fn name_items(body: &mut SetExpr, unique: bool) {
     match body {
         SetExpr::Select(select) => {
+            let mut used: HashSet<String> = HashSet::new();
             for (i, item) in select.projection.iter_mut().enumerate() {
-                let SelectItem::UnnamedExpr(expr) = item else { continue };
-                if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                    continue;
+                let Some(derived) = derived_name(item, i) else { continue };
+                let name = if unique { uniquify(&derived, &mut used) } else { derived.clone() };
+                let renamed = name != derived;
+                match item {
+                    SelectItem::UnnamedExpr(Expr::Identifier(_) | Expr::CompoundIdentifier(_)) if !renamed => {}
+                    SelectItem::UnnamedExpr(expr) => {
+                        let expr = std::mem::replace(expr, Expr::value(sqlparser::ast::Value::Null));
+                        *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(name) };
+                    }
+                    SelectItem::ExprWithAlias { alias, .. } if renamed => *alias = Ident::new(name),
+                    _ => {}
                 }
-                let expr = std::mem::replace(expr, Expr::value(sqlparser::ast::Value::Null));
-                *item = SelectItem::ExprWithAlias { expr, alias: Ident::new(format!("EXPR${i}")) };
             }
         }
         SetExpr::SetOperation { left, right, .. } => {
-            name_items(left);
-            name_items(right);
+            name_items(left, unique);
+            name_items(right, unique);
         }
+        SetExpr::Query(q) if unique => name_items(&mut q.body, unique),
         _ => {}
     }
+}
+
+/// The name Calcite derives for the `i`th select item: its alias, a column's own name, or
+/// `EXPR$i`; `None` for a `*`, whose names are known only against the schema.
+fn derived_name(item: &SelectItem, i: usize) -> Option<String> {
+    match item {
+        SelectItem::UnnamedExpr(Expr::Identifier(id)) => Some(id.value.clone()),
+        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(|p| p.value.clone()),
+        SelectItem::UnnamedExpr(_) => Some(format!("EXPR${i}")),
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+        _ => None,
+    }
+}
+
+/// `name` if not yet in `used`, else the first of `name0`, `name1`, … that is not; the
+/// result is added to `used`.
+fn uniquify(name: &str, used: &mut HashSet<String>) -> String {
+    if used.insert(name.to_string()) {
+        return name.to_string();
+    }
+    (0..).map(|n| format!("{name}{n}")).find(|candidate| used.insert(candidate.clone())).expect("some suffix is free")
 }
 
 #[cfg(test)]
@@ -162,5 +223,31 @@ mod tests {
             named("SELECT x FROM (SELECT a * 2 FROM t) UNION ALL SELECT 1"),
             "SELECT x FROM (SELECT a * 2 AS EXPR$0 FROM t) UNION ALL SELECT 1 AS EXPR$0"
         );
+    }
+
+    #[test]
+    fn repeated_names_get_a_counter_as_calcite_uniquifies_them() {
+        assert_eq!(named("SELECT id, name, id FROM t"), "SELECT id, name, id AS id0 FROM t");
+        assert_eq!(named("SELECT id, t.id, s.id FROM t, s"), "SELECT id, t.id AS id0, s.id AS id1 FROM t, s");
+        // A name taken by an earlier item is skipped.
+        assert_eq!(named("SELECT id0, id, id FROM t"), "SELECT id0, id, id AS id1 FROM t");
+        assert_eq!(named("SELECT a AS x, b AS x FROM t"), "SELECT a AS x, b AS x0 FROM t");
+        assert_eq!(named("SELECT a + 1, b AS EXPR$0 FROM t"), "SELECT a + 1 AS EXPR$0, b AS EXPR$00 FROM t");
+        // Only the result's names: a nested query keeps its repeated names, as in Flink.
+        assert_eq!(
+            named("SELECT name, name FROM (SELECT name, name, a + 1 FROM t)"),
+            "SELECT name, name AS name0 FROM (SELECT name, name, a + 1 AS EXPR$2 FROM t)"
+        );
+    }
+
+    #[test]
+    fn a_repeated_name_of_the_result_is_found() {
+        let query = |sql: &str| match Parser::parse_sql(&GenericDialect {}, sql).expect("parses").remove(0) {
+            sqlparser::ast::Statement::Query(q) => q,
+            _ => panic!("a query"),
+        };
+        assert_eq!(repeated_name(&query("SELECT id, name, t.id FROM t")), Some("id".into()));
+        assert_eq!(repeated_name(&query("SELECT a AS x, b AS x FROM t")), Some("x".into()));
+        assert_eq!(repeated_name(&query("SELECT id, name FROM (SELECT id, id FROM t)")), None);
     }
 }

@@ -373,7 +373,8 @@ fn encodes_as_flink_json() {
         r#"{"id":null,"name":"x","price":1E+2,"ratio":"NaN","ts":"2025-01-01 00:00:00","ltz":null,"day":null,"tod":"12:34:56.5","ok":false}"#
     );
 
-    // plain decimals, ISO timestamps, null fields left out
+    // plain decimals (with the column's scale, as Flink writes them), ISO timestamps, null
+    // fields left out
     let o = opts(
         "json",
         &[
@@ -389,7 +390,7 @@ fn encodes_as_flink_json() {
     let second = text.lines().nth(1).unwrap();
     assert_eq!(
         second,
-        r#"{"name":"x","price":100,"ratio":"NaN","ts":"2025-01-01T00:00:00","tod":"12:34:56.5","ok":false}"#
+        r#"{"name":"x","price":100.00,"ratio":"NaN","ts":"2025-01-01T00:00:00","tod":"12:34:56.5","ok":false}"#
     );
     assert!(text.lines().next().unwrap().contains(r#""ltz":"2025-01-01T00:00:00.005Z""#));
 }

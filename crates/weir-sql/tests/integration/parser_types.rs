@@ -34,7 +34,11 @@ fn scalar_types() {
         ("CHAR", TypeKind::Char(1)),
         ("CHAR(3)", TypeKind::Char(3)),
         ("VARCHAR(20)", TypeKind::Varchar(20)),
+        // Flink's DDL: VARCHAR and VARBINARY without a length are STRING and BYTES.
+        ("VARCHAR", TypeKind::Varchar(MAX_LENGTH)),
         ("STRING", TypeKind::Varchar(MAX_LENGTH)),
+        ("BINARY", TypeKind::Binary(1)),
+        ("VARBINARY", TypeKind::Varbinary(MAX_LENGTH)),
         ("BINARY(4)", TypeKind::Binary(4)),
         ("VARBINARY(8)", TypeKind::Varbinary(8)),
         ("BYTES", TypeKind::Varbinary(MAX_LENGTH)),

@@ -319,9 +319,12 @@ fn time_columns_of_both_precisions_are_written_and_read_back() {
         .unwrap();
     for format in ["avro", "parquet", "json", "csv"] {
         let out = dir.path().join(format);
+        // CSV writes NULL as its null literal, empty by default, and an empty TIME field does
+        // not read back (Flink fails on it too): a null literal makes the round trip.
+        let null_literal = if format == "csv" { ", 'csv.null-literal' = 'null'" } else { "" };
         let sql = format!(
             "CREATE TABLE src (id INT, t0 TIME, t3 TIME(3)) WITH ('connector' = 'filesystem', 'path' = '{}/in.json', 'format' = 'json');
-             CREATE TABLE dst (id INT, t0 TIME, t3 TIME(3)) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = '{format}');
+             CREATE TABLE dst (id INT, t0 TIME, t3 TIME(3)) WITH ('connector' = 'filesystem', 'path' = '{}', 'format' = '{format}'{null_literal});
              INSERT INTO dst SELECT * FROM src;
              SELECT id, t0, t3, CAST(t0 AS STRING), CAST(t3 AS STRING) FROM dst;",
             dir.path().display(),

@@ -121,3 +121,126 @@ fn strings_compared_for_equality_with_numbers_are_refused() {
     let e = refusal("SELECT k FROM s WHERE k IN ('1', 2);");
     assert!(e.contains("Values in expression list must have compatible types"), "{e}");
 }
+
+#[test]
+fn a_view_must_name_its_columns_apart() {
+    // A query's result renames a repeated column (`v`, `v0`); a view's columns do not.
+    let e = refusal("CREATE VIEW w AS SELECT k, v, v FROM s;");
+    assert!(e.contains("A column with the same name `v` has been defined"), "{e}");
+    let e = refusal("CREATE VIEW w AS SELECT k AS x, v AS x FROM s;");
+    assert!(e.contains("A column with the same name `x` has been defined"), "{e}");
+}
+
+#[test]
+fn a_sink_column_takes_only_what_flink_casts_implicitly() {
+    for (column, value) in
+        [("a STRING", "v"), ("a INT", "k"), ("a INT", "v > 0"), ("a TIMESTAMP(3)", "CAST(ts AS DATE)")]
+    {
+        let e = refusal(&format!(
+            "CREATE TABLE o ({column}) WITH ('connector' = 'blackhole');\nINSERT INTO o SELECT {value} FROM s;"
+        ));
+        assert!(e.contains("Cause: Incompatible types for sink column 'a' at position 1."), "{column} <- {value}: {e}");
+    }
+}
+
+#[test]
+fn a_null_written_into_a_not_null_column_fails_the_job_unless_dropped() {
+    let e = refusal(
+        "CREATE TABLE o (a INT NOT NULL, k STRING) WITH ('connector' = 'blackhole');
+         INSERT INTO o SELECT CASE WHEN v = v THEN NULL ELSE 1 END, k FROM s;",
+    );
+    assert!(
+        e.contains(
+            "Column 'a' is NOT NULL, however, a null value is being written into it. You can set job configuration \
+             'table.exec.sink.not-null-enforcer'='DROP' to suppress this exception and drop such records silently."
+        ),
+        "{e}"
+    );
+    // A primary key column is NOT NULL, declared so or not.
+    let e = refusal(
+        "CREATE TABLE o (a INT, k STRING, PRIMARY KEY (a) NOT ENFORCED) WITH ('connector' = 'blackhole');
+         INSERT INTO o SELECT CASE WHEN v = v THEN NULL ELSE 1 END, k FROM s;",
+    );
+    assert!(e.contains("Column 'a' is NOT NULL, however, a null value is being written into it."), "{e}");
+    let e = refusal("SET 'table.exec.sink.not-null-enforcer' = 'SKIP';");
+    assert!(e.contains("Possible values: [ERROR, DROP]"), "{e}");
+    let e = refusal("SET 'table.exec.sink.type-length-enforcer' = 'CUT';");
+    assert!(e.contains("Possible values: [IGNORE, TRIM_PAD]"), "{e}");
+}
+
+#[test]
+fn create_table_like_refuses_what_it_cannot_merge() {
+    const BASE: &str = "CREATE TABLE base (id INT, v INT, v2 AS v * 2, ts TIMESTAMP(3),
+        WATERMARK FOR ts AS ts - INTERVAL '1' SECOND, PRIMARY KEY (id) NOT ENFORCED) PARTITIONED BY (v)
+        WITH ('connector' = 'filesystem', 'path' = '/tmp/x', 'format' = 'json');\n";
+    for (derived, message) in [
+        (
+            "CREATE TABLE d WITH ('path' = '/tmp/y') LIKE base (INCLUDING ALL);",
+            "There already exists an option ['path' -> '/tmp/x']  in the base table. You might want to specify \
+             EXCLUDING OPTIONS or OVERWRITING OPTIONS.",
+        ),
+        (
+            "CREATE TABLE d (WATERMARK FOR ts AS ts) LIKE base;",
+            "There already exists a watermark spec for column 'ts' in the base table. You might want to specify \
+             EXCLUDING WATERMARKS or OVERWRITING WATERMARKS.",
+        ),
+        (
+            "CREATE TABLE d (PRIMARY KEY (v) NOT ENFORCED) LIKE base;",
+            "The base table already has a primary key. You might want to specify EXCLUDING CONSTRAINTS.",
+        ),
+        (
+            "CREATE TABLE d (v2 AS v * 3) LIKE base;",
+            "A generated column named 'v2' already exists in the base table. You might want to specify EXCLUDING \
+             GENERATED or OVERWRITING GENERATED.",
+        ),
+        ("CREATE TABLE d (v BIGINT) LIKE base;", "A column named 'v' already exists in the base table."),
+        (
+            "CREATE TABLE d (x INT) PARTITIONED BY (x) LIKE base;",
+            "The base table already has partitions defined. You might want to specify EXCLUDING PARTITIONS.",
+        ),
+    ] {
+        let e = refusal(&format!("{BASE}{derived}"));
+        assert!(e.contains(message), "{derived}: {e}");
+    }
+}
+
+#[test]
+fn create_table_like_merges_as_flink_does() {
+    const BASE: &str = "CREATE TABLE base (id INT, v INT, v2 AS v * 2, ts TIMESTAMP(3),
+        WATERMARK FOR ts AS ts - INTERVAL '1' SECOND, PRIMARY KEY (id) NOT ENFORCED) PARTITIONED BY (v)
+        WITH ('connector' = 'filesystem', 'path' = '/tmp/x', 'format' = 'json');\n";
+    // Accepted where Flink accepts: each statement would otherwise be refused.
+    for derived in [
+        "CREATE TABLE d WITH ('path' = '/tmp/y') LIKE base;",
+        "CREATE TABLE d WITH ('path' = '/tmp/y') LIKE base (INCLUDING ALL OVERWRITING OPTIONS);",
+        "CREATE TABLE d (WATERMARK FOR ts AS ts) LIKE base (OVERWRITING WATERMARKS);",
+        "CREATE TABLE d (v2 AS v * 3) LIKE base (OVERWRITING GENERATED);",
+        "CREATE TABLE d (v2 AS v * 3) LIKE base (EXCLUDING GENERATED);",
+        "CREATE TABLE d (x INT) PARTITIONED BY (x) LIKE base (EXCLUDING PARTITIONS);",
+        "CREATE TABLE d (PRIMARY KEY (v) NOT ENFORCED) LIKE base (EXCLUDING CONSTRAINTS);",
+        "CREATE TABLE d (WATERMARK FOR ts AS ts) LIKE base (EXCLUDING ALL);",
+    ] {
+        let mut session = Session::new(JobSettings::default());
+        session
+            .execute_script(&format!("{DDL}{BASE}{derived}"), &mut Quiet)
+            .unwrap_or_else(|e| panic!("{derived}: {e}"));
+    }
+}
+
+#[test]
+fn filesystem_metadata_keys_are_flinks_and_each_feeds_one_column() {
+    let e = refusal(
+        "CREATE TABLE f (id INT, p STRING METADATA FROM 'file.bogus' VIRTUAL)
+           WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'csv');",
+    );
+    assert!(
+        e.contains("Invalid metadata key 'file.bogus' in column 'p' of table 'f'")
+            && e.contains("file.path\nfile.name\nfile.size\nfile.modification-time"),
+        "{e}"
+    );
+    let e = refusal(
+        "CREATE TABLE f (id INT, a BIGINT METADATA FROM 'file.size' VIRTUAL, b INT METADATA FROM 'file.size' VIRTUAL)
+           WITH ('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'csv');",
+    );
+    assert!(e.contains("The column `a` and `b` in the table are both from the same metadata key 'file.size'."), "{e}");
+}

@@ -1,6 +1,5 @@
 -- CSV with ARRAY columns split on 'csv.array-element-delimiter', a null literal for whole
--- fields, comment lines, and array elements that are empty. (A whole array field that is the null
--- literal or empty is not here: Flink reads it as [null] / [], never NULL.)
+-- fields, comment lines, and array elements that are the null literal or empty.
 CREATE TABLE t (
   id INT,
   tags ARRAY<STRING>,

@@ -1,0 +1,6 @@
+-- Flink 2.3 cuts and pads a sink's VARCHAR(3) / CHAR(5) under IGNORE as under TRIM_PAD:
+-- its implicit cast to the sink's type does, before the enforcer.
+SET 'table.exec.sink.type-length-enforcer' = 'IGNORE';
+CREATE TABLE t (id INT, s STRING) WITH ('connector' = 'filesystem', 'path' = '${DATA}/t.csv', 'format' = 'csv');
+CREATE TABLE `out` (id INT, v3 VARCHAR(3), c5 CHAR(5)) WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'json');
+INSERT INTO `out` SELECT id, s, CAST(s AS CHAR(2)) FROM t;

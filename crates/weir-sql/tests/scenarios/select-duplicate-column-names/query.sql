@@ -1,0 +1,2 @@
+CREATE TABLE t (id INT, name STRING) WITH ('connector' = 'filesystem', 'path' = '${DATA}/t.csv', 'format' = 'csv');
+SELECT id, name, id FROM t;
