@@ -455,6 +455,16 @@ impl<T: Data> DataStream<T> {
         self.single_operator().and_then(|r| self.env.vertex_parallelism(r.vertex))
     }
 
+    /// The parallelism all the operators this stream comes from run at: that of its one
+    /// operator, or the one every input of a union (or side output) shares; `None` when
+    /// they differ. An operator reading the stream at this parallelism receives each
+    /// upstream subtask's records through one channel, in order.
+    pub fn common_parallelism(&self) -> Option<usize> {
+        let mut each = self.refs.iter().map(|r| self.env.vertex_parallelism(r.vertex));
+        let first = each.next()??;
+        each.all(|p| p == Some(first)).then_some(first)
+    }
+
     /// Sets the parallelism of the operator that produced this stream.
     pub fn set_parallelism(self, parallelism: usize) -> Self {
         self.configure("set_parallelism", |v| v.parallelism = Some(parallelism))

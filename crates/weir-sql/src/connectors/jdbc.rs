@@ -483,7 +483,7 @@ pub fn add_sink(
     name: &str,
 ) -> Result<()> {
     let settings = settings(table)?;
-    let data = if !table.primary_key.is_empty() && data.parallelism() != Some(parallelism) {
+    let data = if !table.primary_key.is_empty() && data.common_parallelism() != Some(parallelism) {
         let schema = table.sink_schema();
         let keys: Vec<Arc<dyn datafusion_physical_expr::PhysicalExpr>> = settings
             .table

@@ -210,7 +210,7 @@ pub fn add_sink(
         Some(p) => Some(p.trim().parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {
             SqlError::option(format!("Option 'sink.parallelism' of table '{}' must be a positive number", table.name))
         })?),
-        None => stream.data.parallelism(),
+        None => stream.data.common_parallelism(),
     }
     .unwrap_or(settings.parallelism);
     match table.connector()? {

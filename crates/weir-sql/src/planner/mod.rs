@@ -355,6 +355,7 @@ pub(crate) fn plan_error(e: datafusion_common::DataFusionError) -> SqlError {
         .to_string();
     let text = flink_type_names(&text);
     let text = no_matching_signature(&text).unwrap_or(text);
+    let text = unsupported_node(&text).unwrap_or(text);
     let error = match e {
         datafusion_common::DataFusionError::NotImplemented(_) => SqlError::unsupported(text),
         _ => SqlError::validation(text),
@@ -363,6 +364,18 @@ pub(crate) fn plan_error(e: datafusion_common::DataFusionError) -> SqlError {
         Some(p) => error.at(p),
         None => error,
     }
+}
+
+/// DataFusion's report of a syntax tree node it cannot plan (which dumps the whole node),
+/// said in one line naming the construct.
+fn unsupported_node(text: &str) -> Option<String> {
+    let rest = &text[text.find("Unsupported ast node ")? + "Unsupported ast node ".len()..];
+    let node: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    Some(match node.as_str() {
+        "MatchRecognize" => "MATCH_RECOGNIZE (pattern recognition) is not supported yet".to_string(),
+        "" => return None,
+        other => format!("The SQL construct '{other}' is not supported yet"),
+    })
 }
 
 /// DataFusion's long report of a call matching no signature, said as Flink says it:

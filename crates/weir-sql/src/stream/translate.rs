@@ -106,7 +106,7 @@ fn physical(expr: &Expr, schema: &DFSchemaRef, props: &ExecutionProps) -> Result
 /// no exchange run beside their input, chained, as Flink's planner places them — so a
 /// changelog keeps its order, and rows stay in the order their watermarks were made in.
 pub(crate) fn beside<I: weir::Data, O: weir::Data>(input: &DataStream<I>, output: DataStream<O>) -> DataStream<O> {
-    match input.parallelism() {
+    match input.common_parallelism() {
         Some(p) => output.set_parallelism(p),
         None => output,
     }
@@ -376,6 +376,10 @@ impl<'e> Translator<'e> {
                     if let Some(top) = self.top_n(f, Some(&p.expr))? {
                         return self.calc(top, None, Some(&p.expr), Some(p.schema.clone()));
                     }
+                    // One Calc, as Flink's: the filter and the projection share what they
+                    // both compute (see `common_subexpr`).
+                    let input = self.translate(&f.input)?;
+                    return self.calc(input, Some(&f.predicate), Some(&p.expr), Some(p.schema.clone()));
                 }
                 let input = self.translate(&p.input)?;
                 self.calc(input, None, Some(&p.expr), Some(p.schema.clone()))
@@ -423,6 +427,12 @@ impl<'e> Translator<'e> {
                     if s.rowtime != rowtime {
                         rowtime = None;
                     }
+                }
+                // Changelogs at different parallelisms meet in one subtask: an operator at
+                // another parallelism would deal one input's changes out round-robin, and
+                // a retraction could overtake the row it retracts.
+                if updating && data.common_parallelism().is_none() {
+                    data = data.map(|c: Changes| c).name("UnionChangelogs").set_parallelism(1);
                 }
                 Ok(Stream { data, schema: u.schema.clone(), updating, window: None, rowtime, origin: "Union".into() })
             }

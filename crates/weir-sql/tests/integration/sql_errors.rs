@@ -109,3 +109,13 @@ fn unnest_of_a_non_collection_or_with_a_wrong_column_list_is_refused_where_it_is
     let e = error(&format!("{tables}SELECT * FROM bags CROSS JOIN UNNEST(tags) WITH ORDINALITY AS t(tag, pos, x);"));
     assert!(e.contains("table has 2 columns ('EXPR$0', 'ORDINALITY'), whereas alias list has 3 columns"), "{e}");
 }
+
+#[test]
+fn match_recognize_is_refused_in_one_line_naming_it() {
+    let e = error(
+        "SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY customer ORDER BY ts MEASURES A.id AS a \
+         ONE ROW PER MATCH PATTERN (A B) DEFINE A AS A.amount > 0);",
+    );
+    assert!(e.contains("line 4") && e.contains("MATCH_RECOGNIZE (pattern recognition) is not supported yet"), "{e}");
+    assert!(!e.contains("Ident {"), "no syntax tree dump: {e}");
+}

@@ -174,6 +174,9 @@ fn canonical(raw: Raw<'_>, class: Class) -> Option<String> {
 fn python_json(v: &serde_json::Value, out: &mut String) {
     use serde_json::Value;
     match v {
+        Value::String(s) if s.starts_with(DECIMAL_MARK) => {
+            out.push_str(&Value::String(s[DECIMAL_MARK.len()..].to_string()).to_string())
+        }
         Value::Number(n) if !(n.is_i64() || n.is_u64()) => out.push_str(&Value::String(n.to_string()).to_string()),
         Value::Array(items) => {
             out.push('[');
@@ -203,6 +206,132 @@ fn python_json(v: &serde_json::Value, out: &mut String) {
     }
 }
 
+/// Prefix of a string standing for a DECIMAL number of a nested value (see
+/// [`mark_nested_decimals`]).
+const DECIMAL_MARK: &str = "\u{0}D:";
+
+/// `line` (a JSON object) with each number that has a fraction or exponent inside a nested
+/// value replaced by a string of [`DECIMAL_MARK`] and the number as Python's `Decimal` writes
+/// it: canon.py reads them as `Decimal` and writes their text, which depends on how the
+/// number was written (`1E+8`, `100000000.0`), not only on its value.
+fn mark_nested_decimals(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            '-' | '0'..='9' if depth >= 2 => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = chars.peek() {
+                    if !matches!(d, '0'..='9' | '.' | 'e' | 'E' | '+' | '-') {
+                        break;
+                    }
+                    end = j + d.len_utf8();
+                    chars.next();
+                }
+                let number = &line[i..end];
+                if number.contains(['.', 'e', 'E']) {
+                    out.push_str(
+                        &serde_json::Value::String(format!("{DECIMAL_MARK}{}", python_decimal(number))).to_string(),
+                    );
+                } else {
+                    out.push_str(number);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A JSON number's text as Python's `str(Decimal(text))`: the digits as written (leading
+/// zeros dropped), plain when the exponent is at most 0 and the adjusted exponent at least
+/// -6, else scientific with `E+n` / `E-n`.
+fn python_decimal(number: &str) -> String {
+    let (negative, rest) = match number.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, number),
+    };
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(k) => (&rest[..k], rest[k + 1..].parse::<i64>().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let trimmed = digits.trim_start_matches('0');
+    let digits = if trimmed.is_empty() { "0" } else { trimmed };
+    let exponent = exp - fraction.len() as i64;
+    let adjusted = exponent + digits.len() as i64 - 1;
+    let mut text = String::from(if negative { "-" } else { "" });
+    if exponent <= 0 && adjusted >= -6 {
+        let point = digits.len() as i64 + exponent;
+        if exponent == 0 {
+            text.push_str(digits);
+        } else if point <= 0 {
+            text.push_str("0.");
+            text.push_str(&"0".repeat((-point) as usize));
+            text.push_str(digits);
+        } else {
+            text.push_str(&digits[..point as usize]);
+            text.push('.');
+            text.push_str(&digits[point as usize..]);
+        }
+    } else {
+        text.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            text.push('.');
+            text.push_str(&digits[1..]);
+        }
+        text.push_str(&format!("E{}{}", if adjusted < 0 { "-" } else { "+" }, adjusted.abs()));
+    }
+    text
+}
+
+#[test]
+fn nested_decimals_are_written_as_python_writes_them() {
+    for (json, python) in [
+        ("1.5E20", "1.5E+20"),
+        ("1.5e+20", "1.5E+20"),
+        ("1E+8", "1E+8"),
+        ("100000000.0", "100000000.0"),
+        ("1.5E-9", "1.5E-9"),
+        ("0.001234567125", "0.001234567125"),
+        ("0.0", "0.0"),
+        ("-0.0", "-0.0"),
+        ("0.00", "0.00"),
+        ("1.50", "1.50"),
+        ("-0.0001", "-0.0001"),
+        ("1e-7", "1E-7"),
+        ("12345678900000.0", "12345678900000.0"),
+    ] {
+        assert_eq!(python_decimal(json), python, "{json}");
+    }
+    let line = r#"{"a": 1.5, "b": [1.5, 2, "x\"1.5"], "c": {"d": -2.50e1}}"#;
+    let marked: serde_json::Value = serde_json::from_str(&mark_nested_decimals(line)).unwrap();
+    assert_eq!(marked["a"], serde_json::json!(1.5), "a column's own number stays a number");
+    let mut text = String::new();
+    python_json(&marked["b"], &mut text);
+    assert_eq!(text, r#"["1.5", 2, "x\"1.5"]"#);
+    text.clear();
+    python_json(&marked["c"], &mut text);
+    assert_eq!(text, r#"{"d": "-25.0"}"#);
+}
+
 type Row = Vec<Option<String>>;
 
 /// Rows of JSON-lines files under `dir` (recursively), skipping files not yet committed.
@@ -218,7 +347,7 @@ fn read_json_rows(dir: &Path, columns: &[(String, Class)], rows: &mut Vec<Row>) 
             continue;
         }
         for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-            let object: serde_json::Value = serde_json::from_str(line).unwrap();
+            let object: serde_json::Value = serde_json::from_str(&mark_nested_decimals(line)).unwrap();
             let object = object.as_object().unwrap();
             let by_lower: BTreeMap<String, &serde_json::Value> =
                 object.iter().map(|(k, v)| (k.to_lowercase(), v)).collect();

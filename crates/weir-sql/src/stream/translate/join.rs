@@ -290,7 +290,7 @@ impl Translator<'_> {
         routing: usize,
         side: Side,
     ) -> DataStream<JoinInput> {
-        let at_input = |out: DataStream<JoinInput>| match stream.data.parallelism() {
+        let at_input = |out: DataStream<JoinInput>| match stream.data.common_parallelism() {
             Some(p) => out.set_parallelism(p),
             None => out,
         };
