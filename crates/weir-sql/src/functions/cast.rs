@@ -13,6 +13,9 @@
 //! | STRING → TIMESTAMP, TIMESTAMP_LTZ | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
 //! | STRING → TINYINT…BIGINT | strict | surrounding blanks ignored, a fraction truncated (`'1.5'` → 1); anything else fails the job (NULL with TRY_CAST) |
 //! | BOOLEAN → STRING | `true` | `TRUE` |
+//! | INTERVAL → STRING | ISO text | `+1 00:00:00.000`, `+1-02` |
+//! | ROW, MAP, ARRAY → STRING | refused (ROW, MAP) | `(a, NULL)`, `{k=v}`, `[1, NULL]`: each element cast to STRING, NULL as `NULL` |
+//! | BYTES → STRING | error on invalid UTF-8 | UTF-8 decoded, malformed bytes as U+FFFD |
 //! | DOUBLE, FLOAT → STRING | `10000000000` | Java's `Double.toString`: `1.0E10`, `0.1`, `1.0` |
 //! | BIGINT → INT (and other narrowing integer casts) | error on overflow | the low bits (`3000000000` → `-1294967296`) |
 //! | FLOAT/DOUBLE → INT, BIGINT | error on overflow | toward zero, saturating (`1e10` → `2147483647`), NaN → 0 |
@@ -147,6 +150,7 @@ pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
         (Timestamp(_, _), t) if is_str(t) => true,
         (List(_) | LargeList(_) | FixedSizeList(_, _) | Struct(_) | Map(_, _), t) if is_str(t) => true,
         (Binary | LargeBinary | BinaryView | FixedSizeBinary(_), t) if is_str(t) => true,
+        (Interval(arrow::datatypes::IntervalUnit::MonthDayNano), t) if is_str(t) => true,
         (f, Timestamp(_, _)) if is_str(f) => true,
         (f, Int8 | Int16 | Int32 | Int64 | Date32 | Time32(_) | Time64(_) | Decimal128(_, _)) if is_str(f) => true,
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
@@ -236,7 +240,9 @@ fn cast_values(f: &FlinkScalar, input: &ArrayRef, to: &DataType, rows: usize) ->
             let (v, unit) = raw(&arrow::compute::cast(&a[0], &Timestamp(*u, None))?, *u)?;
             ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
         }
-        (Timestamp(_, _) | Float32 | Float64, t) if is_str(t) => {
+        (Timestamp(_, _) | Float32 | Float64 | Interval(arrow::datatypes::IntervalUnit::MonthDayNano), t)
+            if is_str(t) =>
+        {
             let out: StringArray = (0..rows)
                 .map(|i| {
                     (!a[0].is_null(i)).then(|| {
@@ -893,6 +899,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(texts(Arc::new(map)), [Some("{a=1.5, b=NULL}".into()), Some("{}".into())]);
+        // Intervals as Flink writes them (`[+1 00:00:00.000]` inside an ARRAY).
+        let days = arrow::array::IntervalMonthDayNanoArray::from(vec![
+            arrow::datatypes::IntervalMonthDayNano::new(0, 1, 0),
+            arrow::datatypes::IntervalMonthDayNano::new(14, 0, 0),
+        ]);
+        assert_eq!(texts(Arc::new(days)), [Some("+1 00:00:00.000".into()), Some("+1-02".into())]);
     }
 
     #[test]
