@@ -1148,7 +1148,7 @@ mod tests {
         let millis = [base, base + 1, base + 999, base + 1000, base + 1, base - 1, base - 1000];
         let patterns = ["HH:mm:ss", "HH:mm:ss", "HH:mm:ss.SSS", "HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "ss", "ss"];
         for (zone, ltz) in [("UTC", false), ("America/New_York", true), ("Asia/Kolkata", true)] {
-            let cfg = FunctionConfig { zone: LocalTimeZone::parse(zone).unwrap(), ..FunctionConfig::utc() };
+            let cfg = FunctionConfig { zone: LocalTimeZone::parse(zone).unwrap() };
             let mut values: Vec<Option<i64>> = millis.iter().copied().map(Some).collect();
             values.insert(2, None);
             let mut fmts: Vec<Option<&str>> = patterns.iter().copied().map(Some).collect();
@@ -1160,10 +1160,10 @@ mod tests {
             let out = date_format(&f, &[input.clone(), fmt], input.len()).unwrap();
             let out = out.as_string::<i32>();
             let col = TsCol::new(&input).unwrap();
-            for i in 0..input.len() {
+            for (i, pattern) in fmts.iter().enumerate() {
                 let want = col.local(i, &cfg).map(|dt| {
                     let shown = if ltz { cfg.zone.offset_at_utc(&cfg.zone.to_utc(&dt)) } else { 0 };
-                    format_java(&dt, fmts[i].unwrap(), Mode::Dtf, shown).unwrap()
+                    format_java(&dt, pattern.unwrap(), Mode::Dtf, shown).unwrap()
                 });
                 assert_eq!(get(out, i).map(str::to_owned), want, "row {i} in {zone}");
             }
