@@ -607,6 +607,30 @@ mod tests {
         op.finish(&mut out).unwrap();
         assert_eq!(fired(&mut out), vec![]);
     }
+    #[test]
+    fn rows_take_the_slice_of_their_earliest_window() {
+        // HOP(slide 2 s, size 6 s): each row has three windows; rows at 1 s and 4.5 s.
+        let hop = WindowKind::Hop { slide: 2_000, size: 6_000, offset: 0 };
+        let starts = [-4_000, -2_000, 0, 0, 2_000, 4_000];
+        let ends = [2_000, 4_000, 6_000, 6_000, 8_000, 10_000];
+        assert_eq!(slice_ends(&hop, &starts, &ends), [2_000, 2_000, 2_000, 6_000, 6_000, 6_000]);
+        // CUMULATE(step 2 s, max 6 s): a row at 1 s (windows ending 2, 4, 6 s), one at 3 s
+        // (4, 6 s), one at 5 s (6 s), then one at 13 s in the next window.
+        let cumulate = WindowKind::Cumulate { step: 2_000, max_size: 6_000, offset: 0 };
+        let starts = [0, 0, 0, 0, 0, 0, 12_000];
+        let ends = [2_000, 4_000, 6_000, 4_000, 6_000, 6_000, 14_000];
+        assert_eq!(slice_ends(&cumulate, &starts, &ends), [2_000, 2_000, 2_000, 4_000, 4_000, 6_000, 14_000]);
+    }
+
+    #[test]
+    fn only_order_sensitive_aggregates_keep_slices() {
+        for name in ["LISTAGG", "array_agg", "collect", "json_arrayagg"] {
+            assert!(order_sensitive(name), "{name}");
+        }
+        for name in ["count", "sum", "max"] {
+            assert!(!order_sensitive(name), "{name}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -690,31 +714,6 @@ mod restore_tests {
                 got.extend(h.watermark(100));
             }
             assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
-        }
-    }
-
-    #[test]
-    fn rows_take_the_slice_of_their_earliest_window() {
-        // HOP(slide 2 s, size 6 s): each row has three windows; rows at 1 s and 4.5 s.
-        let hop = WindowKind::Hop { slide: 2_000, size: 6_000, offset: 0 };
-        let starts = [-4_000, -2_000, 0, 0, 2_000, 4_000];
-        let ends = [2_000, 4_000, 6_000, 6_000, 8_000, 10_000];
-        assert_eq!(slice_ends(&hop, &starts, &ends), [2_000, 2_000, 2_000, 6_000, 6_000, 6_000]);
-        // CUMULATE(step 2 s, max 6 s): a row at 1 s (windows ending 2, 4, 6 s), one at 3 s
-        // (4, 6 s), one at 5 s (6 s), then one at 13 s in the next window.
-        let cumulate = WindowKind::Cumulate { step: 2_000, max_size: 6_000, offset: 0 };
-        let starts = [0, 0, 0, 0, 0, 0, 12_000];
-        let ends = [2_000, 4_000, 6_000, 4_000, 6_000, 6_000, 14_000];
-        assert_eq!(slice_ends(&cumulate, &starts, &ends), [2_000, 2_000, 2_000, 4_000, 4_000, 6_000, 14_000]);
-    }
-
-    #[test]
-    fn only_order_sensitive_aggregates_keep_slices() {
-        for name in ["LISTAGG", "array_agg", "collect", "json_arrayagg"] {
-            assert!(order_sensitive(name), "{name}");
-        }
-        for name in ["count", "sum", "max"] {
-            assert!(!order_sensitive(name), "{name}");
         }
     }
 }
