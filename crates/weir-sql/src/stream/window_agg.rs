@@ -716,4 +716,53 @@ mod restore_tests {
             assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
         }
     }
+
+    /// `ARRAY_AGG(v) … GROUP BY k, window_start` over HOP(2 s, 4 s) windows.
+    fn array_agg_over_hop() -> WindowAggOperator {
+        let input = input();
+        let agg = AggregateExprBuilder::new(
+            datafusion_functions_aggregate::array_agg::array_agg_udaf(),
+            columns(&input, &[1]),
+        )
+        .schema(input.clone())
+        .alias("a")
+        .build()
+        .unwrap();
+        let list = agg.field().data_type().clone();
+        let out = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            ts("window_start"),
+            Field::new("a", list, true),
+        ]));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        let calls = vec![AggCall { function: Arc::new(agg), filter: None, plain: None }];
+        WindowAggOperator::new(keys, 2, 3, vec![GroupColumn::Key(0), GroupColumn::Start], calls, out)
+            .with_window_kind(&WindowKind::Hop { slide: 2_000, size: 4_000, offset: 0 })
+    }
+
+    /// One row `(k, v)` at time `t` as the HOP(2 s, 4 s) TVF emits it: once per window,
+    /// earliest end first.
+    fn hop_row(k: i64, v: i64, t: i64) -> Changes {
+        let slice_start = t - t.rem_euclid(2_000);
+        let owned = [[k, v, slice_start - 2_000, slice_start + 2_000], [k, v, slice_start, slice_start + 4_000]];
+        rows(&input(), &[(I, owned[0].as_slice()), (I, owned[1].as_slice())])
+    }
+
+    #[test]
+    fn hop_windows_merge_their_slices_latest_first_across_a_restore() {
+        // Flink 2.3: rows v=1 @0.1 s, v=2 @2.1 s, v=3 @1.5 s give [2, 1, 3] in [0 s, 4 s): the
+        // slice [2 s, 4 s) first, then [0 s, 2 s) in arrival order.
+        let clock = ManualClock::new(0);
+        let mut reference = Harness::new(array_agg_over_hop(), &clock);
+        reference.feed(hop_row(7, 1, 100));
+        reference.feed(hop_row(7, 2, 2_100));
+        let snapshot = reference.snapshot();
+        reference.feed(hop_row(7, 3, 1_500));
+        let expected = reference.watermark(10_000);
+        assert!(expected.iter().any(|l| l.contains("[2, 1, 3]")), "{expected:?}");
+        assert!(expected.iter().any(|l| l.contains("[1, 3]")), "{expected:?}");
+        let mut restored = restore_all(array_agg_over_hop, &clock, &snapshot, 1);
+        restored[0].feed(hop_row(7, 3, 1_500));
+        assert_eq!(restored[0].watermark(10_000), expected);
+    }
 }
