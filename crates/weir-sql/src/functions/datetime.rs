@@ -1160,10 +1160,10 @@ mod tests {
             let out = date_format(&f, &[input.clone(), fmt], input.len()).unwrap();
             let out = out.as_string::<i32>();
             let col = TsCol::new(&input).unwrap();
-            for (i, pattern) in fmts.iter().enumerate() {
+            for (i, fmt) in fmts.iter().enumerate() {
                 let want = col.local(i, &cfg).map(|dt| {
                     let shown = if ltz { cfg.zone.offset_at_utc(&cfg.zone.to_utc(&dt)) } else { 0 };
-                    format_java(&dt, pattern.unwrap(), Mode::Dtf, shown).unwrap()
+                    format_java(&dt, fmt.unwrap(), Mode::Dtf, shown).unwrap()
                 });
                 assert_eq!(get(out, i).map(str::to_owned), want, "row {i} in {zone}");
             }
