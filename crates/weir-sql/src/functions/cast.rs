@@ -13,6 +13,9 @@
 //! | STRING → TIMESTAMP, TIMESTAMP_LTZ | many formats | `yyyy-M-d[ H:m:s[.f…]]` only (a day past the month's end clamps, `24:00:00` is the next day); anything else fails the job (NULL with TRY_CAST); LTZ read in the session zone |
 //! | STRING → TINYINT…BIGINT | strict | surrounding blanks ignored, a fraction truncated (`'1.5'` → 1); anything else fails the job (NULL with TRY_CAST) |
 //! | BOOLEAN → STRING | `true` | `TRUE` |
+//! | INTERVAL → STRING | ISO text | `+1 00:00:00.000`, `+1-02` |
+//! | ROW, MAP, ARRAY → STRING | refused (ROW, MAP) | `(a, NULL)`, `{k=v}`, `[1, NULL]`: each element cast to STRING, NULL as `NULL` |
+//! | BYTES → STRING | error on invalid UTF-8 | UTF-8 decoded, malformed bytes as U+FFFD |
 //! | DOUBLE, FLOAT → STRING | `10000000000` | Java's `Double.toString`: `1.0E10`, `0.1`, `1.0` |
 //! | BIGINT → INT (and other narrowing integer casts) | error on overflow | the low bits (`3000000000` → `-1294967296`) |
 //! | FLOAT/DOUBLE → INT, BIGINT | error on overflow | toward zero, saturating (`1e10` → `2147483647`), NaN → 0 |
@@ -39,13 +42,41 @@ pub const CAST: &str = "flink_cast";
 /// Name of the function a Flink `TRY_CAST` is rewritten into.
 pub const TRY_CAST: &str = "flink_try_cast";
 
-/// `flink_cast` and `flink_try_cast` for a session.
+/// Name of the function that fits the bytes of a `CAST(x AS BINARY(n))` (`pad` TRUE) or
+/// `CAST(x AS VARBINARY(n))` (`pad` FALSE): `fit_bytes(bytes, n, pad)`.
+pub const FIT_BYTES: &str = "flink_fit_bytes";
+
+/// `flink_cast`, `flink_try_cast` and `flink_fit_bytes` for a session.
 pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     let ret = |t: &[DataType]| Ok(t[1].clone());
     vec![
         func(CAST, (2, 2), &[Kind::Any], ret, cast).with_cfg(cfg).udf(),
         func(TRY_CAST, (2, 2), &[Kind::Any], ret, cast).with_cfg(cfg).udf(),
+        func(FIT_BYTES, (3, 3), &[Kind::Any, Kind::Int, Kind::Bool], |_| Ok(DataType::Binary), fit_bytes).udf(),
     ]
+}
+
+/// Flink's CAST to BINARY(n) / VARBINARY(n): longer values are cut to `n` bytes, and BINARY
+/// pads shorter ones with zero bytes.
+fn fit_bytes(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let bytes = arrow::compute::cast(&a[0], &DataType::Binary)?;
+    let (lengths, pads) = (a[1].as_primitive::<Int64Type>(), a[2].as_boolean());
+    let mut out = arrow::array::BinaryBuilder::with_capacity(rows, bytes.get_buffer_memory_size());
+    let mut value = Vec::new();
+    for i in 0..rows {
+        let (Some(b), Some(n), Some(pad)) = (bytes_at(&bytes, i), get(lengths, i), get(pads, i)) else {
+            out.append_null();
+            continue;
+        };
+        let n = usize::try_from(n).unwrap_or(0);
+        value.clear();
+        value.extend_from_slice(&b[..b.len().min(n)]);
+        if pad {
+            value.resize(n, 0);
+        }
+        out.append_value(&value);
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// A TIMESTAMP (`v` in `unit`) cast to `to` — DATE, TIME(p) or TIMESTAMP(0) — as Flink casts
@@ -117,6 +148,9 @@ pub fn flink_cast_needed(from: &DataType, to: &DataType) -> bool {
             *u != TimeUnit::Second || !matches!(to, Timestamp(_, _))
         }
         (Timestamp(_, _), t) if is_str(t) => true,
+        (List(_) | LargeList(_) | FixedSizeList(_, _) | Struct(_) | Map(_, _), t) if is_str(t) => true,
+        (Binary | LargeBinary | BinaryView | FixedSizeBinary(_), t) if is_str(t) => true,
+        (Interval(arrow::datatypes::IntervalUnit::MonthDayNano), t) if is_str(t) => true,
         (f, Timestamp(_, _)) if is_str(f) => true,
         (f, Int8 | Int16 | Int32 | Int64 | Date32 | Time32(_) | Time64(_) | Decimal128(_, _)) if is_str(f) => true,
         (Int16 | Int32 | Int64, Int8 | Int16 | Int32) => from.primitive_width() > to.primitive_width(),
@@ -169,11 +203,26 @@ fn shift(v: &Int64Array, unit: TimeUnit, f: impl Fn(i64) -> i64) -> Int64Array {
 }
 
 fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    cast_values(f, &a[0], a[1].data_type(), rows)
+}
+
+/// `input` (`rows` long) cast to `to` as Flink casts it.
+fn cast_values(f: &FlinkScalar, input: &ArrayRef, to: &DataType, rows: usize) -> Result<ArrayRef> {
     use DataType::*;
     let zone = f.cfg.zone;
     let lenient = f.static_name() == TRY_CAST;
-    let (from, to) = (a[0].data_type().clone(), a[1].data_type().clone());
+    let a = std::slice::from_ref(input);
+    let (from, to) = (input.data_type().clone(), to.clone());
     match (&from, &to) {
+        (List(_) | LargeList(_) | FixedSizeList(_, _) | Struct(_) | Map(_, _), t) if is_str(t) => {
+            let out = nested_text(f, input)?;
+            Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
+        }
+        (Binary | LargeBinary | BinaryView | FixedSizeBinary(_), t) if is_str(t) => {
+            // Flink decodes the bytes as UTF-8, a malformed sequence becoming U+FFFD.
+            let out: StringArray = (0..rows).map(|i| bytes_at(input, i).map(String::from_utf8_lossy)).collect();
+            Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
+        }
         (Timestamp(_, None), Timestamp(u, Some(_))) => {
             let (v, unit) = raw(&a[0], *u)?;
             ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
@@ -191,7 +240,9 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             let (v, unit) = raw(&arrow::compute::cast(&a[0], &Timestamp(*u, None))?, *u)?;
             ltz(shift(&v, unit, |ms| zone.local_millis_to_utc(ms)), unit, &to)
         }
-        (Timestamp(_, _) | Float32 | Float64, t) if is_str(t) => {
+        (Timestamp(_, _) | Float32 | Float64 | Interval(arrow::datatypes::IntervalUnit::MonthDayNano), t)
+            if is_str(t) =>
+        {
             let out: StringArray = (0..rows)
                 .map(|i| {
                     (!a[0].is_null(i)).then(|| {
@@ -369,6 +420,116 @@ fn cast(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
             Ok(arrow::compute::cast(&(Arc::new(out) as ArrayRef), &to)?)
         }
         _ => Ok(arrow::compute::cast(&a[0], &to)?),
+    }
+}
+
+/// Row `i` of a binary array, `None` when NULL.
+fn bytes_at(a: &ArrayRef, i: usize) -> Option<&[u8]> {
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        DataType::Binary => a.as_binary::<i32>().value(i),
+        DataType::LargeBinary => a.as_binary::<i64>().value(i),
+        DataType::BinaryView => a.as_binary_view().value(i),
+        _ => a.as_fixed_size_binary().value(i),
+    })
+}
+
+/// An ARRAY, MULTISET, MAP or ROW as Flink's CAST to STRING writes it: `[e1, e2]`, `{k=v}`,
+/// `(f1, f2)`, each element cast to STRING as on its own and a NULL element written `NULL`.
+fn nested_text(f: &FlinkScalar, input: &ArrayRef) -> Result<StringArray> {
+    use DataType::*;
+    let rows = input.len();
+    // Each child is cast once as a whole (not element by element); the rows then only join
+    // the children's texts.
+    let text = |child: &ArrayRef| -> Result<StringArray> {
+        let t = cast_values(f, child, &Utf8, child.len())?;
+        Ok(t.as_string::<i32>().clone())
+    };
+    let push = |out: &mut String, t: &StringArray, k: usize| {
+        out.push_str(if t.is_null(k) { "NULL" } else { t.value(k) });
+    };
+    let mut out = arrow::array::StringBuilder::with_capacity(rows, rows * 16);
+    let mut line = String::new();
+    match input.data_type() {
+        Struct(_) => {
+            let s = input.as_struct();
+            let fields: Vec<StringArray> = s.columns().iter().map(text).collect::<Result<_>>()?;
+            for i in 0..rows {
+                if s.is_null(i) {
+                    out.append_null();
+                    continue;
+                }
+                line.clear();
+                line.push('(');
+                for (n, t) in fields.iter().enumerate() {
+                    if n > 0 {
+                        line.push_str(", ");
+                    }
+                    push(&mut line, t, i);
+                }
+                line.push(')');
+                out.append_value(&line);
+            }
+        }
+        Map(_, _) => {
+            let m = input.as_map();
+            let (keys, values) = (text(m.keys())?, text(m.values())?);
+            let offsets = m.value_offsets();
+            for i in 0..rows {
+                if m.is_null(i) {
+                    out.append_null();
+                    continue;
+                }
+                line.clear();
+                line.push('{');
+                for (n, k) in (offsets[i] as usize..offsets[i + 1] as usize).enumerate() {
+                    if n > 0 {
+                        line.push_str(", ");
+                    }
+                    push(&mut line, &keys, k);
+                    line.push('=');
+                    push(&mut line, &values, k);
+                }
+                line.push('}');
+                out.append_value(&line);
+            }
+        }
+        _ => {
+            let list = arrow::compute::cast(
+                input,
+                &LargeList(Arc::new(arrow::datatypes::Field::new_list_field(list_element(input.data_type()), true))),
+            )?;
+            let list = list.as_list::<i64>();
+            let elements = text(list.values())?;
+            let offsets = list.value_offsets();
+            for i in 0..rows {
+                if list.is_null(i) {
+                    out.append_null();
+                    continue;
+                }
+                line.clear();
+                line.push('[');
+                for (n, k) in (offsets[i] as usize..offsets[i + 1] as usize).enumerate() {
+                    if n > 0 {
+                        line.push_str(", ");
+                    }
+                    push(&mut line, &elements, k);
+                }
+                line.push(']');
+                out.append_value(&line);
+            }
+        }
+    }
+    Ok(out.finish())
+}
+
+/// The element type of a list type.
+fn list_element(t: &DataType) -> DataType {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => f.data_type().clone(),
+        other => other.clone(),
     }
 }
 
@@ -686,5 +847,84 @@ mod tests {
         assert_eq!(rescale(-12_355, 3, 5, 2), Some(-1_236));
         assert_eq!(rescale(999_995, 3, 5, 2), None);
         assert_eq!(rescale(7, 0, 5, 2), Some(700));
+    }
+
+    fn flink_cast_fn() -> FlinkScalar {
+        func(CAST, (2, 2), &[Kind::Any], |t| Ok(t[1].clone()), cast)
+    }
+
+    fn texts(a: ArrayRef) -> Vec<Option<String>> {
+        let out = cast_values(&flink_cast_fn(), &a, &DataType::Utf8, a.len()).unwrap();
+        out.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn rows_arrays_and_maps_cast_to_string_as_flink() {
+        use arrow::array::{BooleanArray, Int32Array, ListArray, MapArray, StructArray};
+        use arrow::datatypes::{Field, Fields, Int32Type};
+        // ROW(a STRING, b INT, c BOOLEAN): (x, 1, TRUE), (NULL, 2, NULL), NULL.
+        let fields = Fields::from(vec![
+            Field::new("a", DataType::Utf8, true),
+            Field::new("b", DataType::Int32, true),
+            Field::new("c", DataType::Boolean, true),
+        ]);
+        let row = StructArray::new(
+            fields,
+            vec![
+                Arc::new(StringArray::from(vec![Some("x"), None, Some("y")])),
+                Arc::new(Int32Array::from(vec![1, 2, 3])),
+                Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+            ],
+            Some(vec![true, true, false].into()),
+        );
+        assert_eq!(texts(Arc::new(row)), [Some("(x, 1, TRUE)".into()), Some("(NULL, 2, NULL)".into()), None]);
+        // ARRAY<INT>: [1, NULL], [], NULL; ARRAY<ARRAY<INT>>: [[1], [2, 3]].
+        let list =
+            ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), None]), Some(vec![]), None]);
+        assert_eq!(texts(Arc::new(list)), [Some("[1, NULL]".into()), Some("[]".into()), None]);
+        let inner =
+            ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1)]), Some(vec![Some(2), Some(3)])]);
+        let outer = ListArray::new(
+            Arc::new(Field::new_list_field(inner.data_type().clone(), true)),
+            arrow::buffer::OffsetBuffer::from_lengths([2]),
+            Arc::new(inner),
+            None,
+        );
+        assert_eq!(texts(Arc::new(outer)), [Some("[[1], [2, 3]]".into())]);
+        // MAP<STRING, DOUBLE>: {a=1.5, b=NULL}, {} (doubles as Java prints them).
+        let map = MapArray::new_from_strings(
+            ["a", "b"].into_iter(),
+            &arrow::array::Float64Array::from(vec![Some(1.5), None]),
+            &[0, 2, 2],
+        )
+        .unwrap();
+        assert_eq!(texts(Arc::new(map)), [Some("{a=1.5, b=NULL}".into()), Some("{}".into())]);
+        // Intervals as Flink writes them (`[+1 00:00:00.000]` inside an ARRAY).
+        let days = arrow::array::IntervalMonthDayNanoArray::from(vec![
+            arrow::datatypes::IntervalMonthDayNano::new(0, 1, 0),
+            arrow::datatypes::IntervalMonthDayNano::new(14, 0, 0),
+        ]);
+        assert_eq!(texts(Arc::new(days)), [Some("+1 00:00:00.000".into()), Some("+1-02".into())]);
+    }
+
+    #[test]
+    fn bytes_cast_to_string_decode_utf8_and_fit_binary_lengths() {
+        let bytes: ArrayRef =
+            Arc::new(arrow::array::BinaryArray::from(vec![Some(b"hi".as_ref()), Some(&[0xc3][..]), None]));
+        assert_eq!(texts(bytes.clone()), [Some("hi".into()), Some("\u{fffd}".into()), None]);
+        let fit = |n: i64, pad: bool| {
+            let f = func(FIT_BYTES, (3, 3), &[Kind::Any], |_| Ok(DataType::Binary), fit_bytes);
+            let args = [
+                bytes.clone(),
+                Arc::new(Int64Array::from(vec![n; 3])) as ArrayRef,
+                Arc::new(arrow::array::BooleanArray::from(vec![pad; 3])) as ArrayRef,
+            ];
+            let out = fit_bytes(&f, &args, 3).unwrap();
+            out.as_binary::<i32>().iter().map(|v| v.map(<[u8]>::to_vec)).collect::<Vec<_>>()
+        };
+        // BINARY(4) pads with zero bytes, BINARY(1) and VARBINARY(1) cut.
+        assert_eq!(fit(4, true), [Some(b"hi\0\0".to_vec()), Some(vec![0xc3, 0, 0, 0]), None]);
+        assert_eq!(fit(1, true), [Some(b"h".to_vec()), Some(vec![0xc3]), None]);
+        assert_eq!(fit(4, false), [Some(b"hi".to_vec()), Some(vec![0xc3]), None]);
     }
 }

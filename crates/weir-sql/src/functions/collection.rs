@@ -279,7 +279,10 @@ fn map(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         let start = key_at.len();
         for p in 0..keys.len() {
             if keys[p].is_null(i) {
-                return exec_err!("MAP[…]: a key is NULL");
+                // Flink keeps a NULL key as an entry (`{null=1}`); an Arrow map cannot hold one.
+                return exec_err!(
+                    "MAP[…]: a NULL key is not supported (Flink keeps it as an entry; Weir's maps, Arrow maps, cannot hold a NULL key). Filter or COALESCE the key first."
+                );
             }
             let same = (start..key_at.len()).find(|&e| {
                 let (q, r) = key_at[e];

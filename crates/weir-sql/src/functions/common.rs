@@ -62,6 +62,9 @@ pub(crate) enum Kind {
     Time,
     /// A string or a DATE/TIMESTAMP (kept as is).
     StrOrTime,
+    /// Character or binary string: BINARY/VARBINARY → `Binary`, anything else as [`Kind::Str`]
+    /// (read with [`map_bytes`]).
+    Bytes,
     /// Anything, unchanged.
     Any,
     /// All `Common` positions are coerced to one common type (the branches of `IF`).
@@ -210,6 +213,10 @@ fn coerce(name: &str, kind: Kind, t: &DataType) -> Result<DataType> {
     let ok = match kind {
         Kind::Any | Kind::Common => Some(t.clone()),
         Kind::Str => Some(Utf8),
+        Kind::Bytes => match t {
+            Binary | LargeBinary | BinaryView | FixedSizeBinary(_) | Null => Some(Binary),
+            _ => Some(Utf8),
+        },
         Kind::Int => (t.is_integer() || matches!(t, Null | Decimal128(_, 0) | Decimal256(_, 0))).then_some(Int64),
         Kind::Float => (t.is_numeric() || *t == Null).then_some(Float64),
         Kind::Bool => matches!(t, Boolean | Null).then_some(Boolean),
@@ -376,6 +383,18 @@ pub(crate) fn bool_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<b
 pub(crate) fn map_str(args: &[ArrayRef], rows: usize, f: impl Fn(&str) -> Option<String>) -> Result<ArrayRef> {
     let a = strs(&args[0]);
     str_rows(rows, |i| Ok(get(a, i).and_then(&f)))
+}
+
+/// Applies `f` to the bytes of each non-NULL row of a [`Kind::Bytes`] argument (a string's
+/// UTF-8 bytes).
+pub(crate) fn map_bytes(args: &[ArrayRef], rows: usize, f: impl Fn(&[u8]) -> Option<String>) -> Result<ArrayRef> {
+    match args[0].data_type() {
+        DataType::Binary => {
+            let a = args[0].as_binary::<i32>();
+            str_rows(rows, |i| Ok(get(a, i).and_then(&f)))
+        }
+        _ => map_str(args, rows, |s| f(s.as_bytes())),
+    }
 }
 
 /// Return-type rules usable as [`RetFn`].

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use arrow::array::ArrayRef;
+use arrow::array::{ArrayRef, AsArray};
 use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
 
-use super::common::{func, get, ints, map_str, ret_utf8, str_rows, strs, FlinkScalar, Kind};
+use super::common::{func, get, ints, map_bytes, ret_utf8, str_rows, FlinkScalar, Kind};
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -333,27 +333,34 @@ fn digest(bits: usize, data: &[u8]) -> Option<String> {
 }
 
 fn sha2(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let (s, bits) = (strs(&a[0]), ints(&a[1]));
+    let bits = ints(&a[1]);
+    let text = a[0].as_string_opt::<i32>();
+    let bytes = a[0].as_binary_opt::<i32>();
     str_rows(rows, |i| {
-        let (Some(s), Some(bits)) = (get(s, i), get(bits, i)) else { return Ok(None) };
+        let s = match (text, bytes) {
+            (Some(t), _) => get(t, i).map(str::as_bytes),
+            (_, Some(b)) => get(b, i),
+            _ => None,
+        };
+        let (Some(s), Some(bits)) = (s, get(bits, i)) else { return Ok(None) };
         if ![224, 256, 384, 512].contains(&bits) {
             return exec_err!("SHA2: unsupported hash length {bits}; expected 224, 256, 384 or 512");
         }
-        Ok(digest(bits as usize, s.as_bytes()))
+        Ok(digest(bits as usize, s))
     })
 }
 
 /// Digest functions: MD5, SHA1, SHA224, SHA256, SHA384, SHA512 (string → lowercase hex), SHA2(str, bits).
 pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
-    let s: &'static [Kind] = &[Kind::Str];
+    let s: &'static [Kind] = &[Kind::Bytes];
     vec![
-        func("md5", (1, 1), s, ret_utf8, |_, a, n| map_str(a, n, |s| digest(5, s.as_bytes()))),
-        func("sha1", (1, 1), s, ret_utf8, |_, a, n| map_str(a, n, |s| digest(1, s.as_bytes()))),
-        func("sha224", (1, 1), s, ret_utf8, |_, a, n| map_str(a, n, |s| digest(224, s.as_bytes()))),
-        func("sha256", (1, 1), s, ret_utf8, |_, a, n| map_str(a, n, |s| digest(256, s.as_bytes()))),
-        func("sha384", (1, 1), s, ret_utf8, |_, a, n| map_str(a, n, |s| digest(384, s.as_bytes()))),
-        func("sha512", (1, 1), s, ret_utf8, |_, a, n| map_str(a, n, |s| digest(512, s.as_bytes()))),
-        func("sha2", (2, 2), &[Kind::Str, Kind::Int], ret_utf8, sha2),
+        func("md5", (1, 1), s, ret_utf8, |_, a, n| map_bytes(a, n, |b| digest(5, b))),
+        func("sha1", (1, 1), s, ret_utf8, |_, a, n| map_bytes(a, n, |b| digest(1, b))),
+        func("sha224", (1, 1), s, ret_utf8, |_, a, n| map_bytes(a, n, |b| digest(224, b))),
+        func("sha256", (1, 1), s, ret_utf8, |_, a, n| map_bytes(a, n, |b| digest(256, b))),
+        func("sha384", (1, 1), s, ret_utf8, |_, a, n| map_bytes(a, n, |b| digest(384, b))),
+        func("sha512", (1, 1), s, ret_utf8, |_, a, n| map_bytes(a, n, |b| digest(512, b))),
+        func("sha2", (2, 2), &[Kind::Bytes, Kind::Int], ret_utf8, sha2),
     ]
     .into_iter()
     .map(FlinkScalar::udf)

@@ -27,6 +27,7 @@
 //! | `ceil`, `floor` | DECIMAL keeps its scale | DECIMAL(p, s) → DECIMAL(p - s + 1, 0) |
 //! | `round` | binary rounding of DOUBLE (`ROUND(1.005E0, 2)` = 1.0), -0.0, INT overflow fails | on the decimal text (1.01), never -0.0, INT wraps |
 //! | `replace` | empty search string → input unchanged | Java's `String.replace`: `REPLACE('ab', '', '#')` = `'#a#b#'` |
+//! | `encode`, `decode` | base64 / hex text | a string's bytes in a Java charset and back (`ENCODE(s, 'UTF-16LE')`) |
 //! | `overlay` | SQL standard | start outside the string → unchanged; tail dropped when start + len passes the end |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
@@ -41,6 +42,7 @@
 
 pub mod aggregate;
 pub mod cast;
+mod charset;
 pub mod collection;
 mod common;
 pub mod datetime;
@@ -78,6 +80,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.push(proctime::as_of_marker());
     v.extend(cast::udfs(cfg));
     v.extend(collection::udfs());
+    v.extend(charset::udfs());
     v
 }
 
@@ -142,6 +145,8 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "array_remove",
     "map",
     "row",
+    "encode",
+    "decode",
 ];
 
 /// Flink built-ins that DataFusion's default functions provide with Flink's semantics.
@@ -270,6 +275,8 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "variance",
         "first_value",
         "last_value",
+        "encode",
+        "decode",
     ]);
     names.sort_unstable();
     names.dedup();

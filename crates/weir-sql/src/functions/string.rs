@@ -10,8 +10,8 @@ use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
 
 use super::common::{
-    bool_rows, func, get, ints, map_str, ret_bool, ret_i32, ret_utf8, str_rows, str_rows_ref, strs, FlinkScalar, Kind,
-    RegexCache,
+    bool_rows, func, get, ints, map_bytes, map_str, ret_bool, ret_i32, ret_utf8, str_rows, str_rows_ref, strs,
+    FlinkScalar, Kind, RegexCache,
 };
 use super::hash;
 
@@ -76,8 +76,11 @@ pub(crate) fn functions() -> Vec<FlinkScalar> {
         func("is_decimal", (1, 1), &[Kind::Any], ret_bool, |_, a, n| is_check(a, n, Check::Decimal)),
         // ELT(idx, e1, e2, ...): the idx-th (1-based) expression; NULL if idx is NULL or out of range.
         func("elt", (2, usize::MAX), &[I, S], ret_utf8, elt),
-        // TO_BASE64(str) / FROM_BASE64(str): standard padded Base64 of the UTF-8 bytes; invalid input → NULL.
-        func("to_base64", (1, 1), &[S], ret_utf8, |_, a, n| map_str(a, n, |s| Some(hash::base64_encode(s.as_bytes())))),
+        // TO_BASE64(str or bytes) / FROM_BASE64(str): standard padded Base64 of the bytes (a
+        // string's UTF-8 bytes); invalid input → NULL.
+        func("to_base64", (1, 1), &[Kind::Bytes], ret_utf8, |_, a, n| {
+            map_bytes(a, n, |b| Some(hash::base64_encode(b)))
+        }),
         func("from_base64", (1, 1), &[S], ret_utf8, |_, a, n| {
             map_str(a, n, |s| hash::base64_decode(s).and_then(|b| String::from_utf8(b).ok()))
         }),

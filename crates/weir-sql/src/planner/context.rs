@@ -157,7 +157,9 @@ impl<'a> PlanContext<'a> {
         if let (Some(s), Some(o), Some(e)) =
             (scalars.get("substring"), scalars.get("overlay"), scalars.get(crate::functions::datetime::EXTRACT))
         {
-            expr_planners.push(Arc::new(super::FlinkSyntaxPlanner::new(s.clone(), o.clone(), e.clone())));
+            expr_planners.push(Arc::new(
+                super::FlinkSyntaxPlanner::new(s.clone(), o.clone(), e.clone()).with_map(scalars.get("map").cloned()),
+            ));
         }
         expr_planners.extend([
             Arc::new(datafusion_functions::core::planner::CoreFunctionPlanner::default()) as Arc<dyn ExprPlanner>,

@@ -17,12 +17,20 @@ pub struct FlinkSyntaxPlanner {
     substring: Arc<ScalarUDF>,
     overlay: Arc<ScalarUDF>,
     extract: Arc<ScalarUDF>,
+    map: Option<Arc<ScalarUDF>>,
 }
 
 impl FlinkSyntaxPlanner {
     /// A planner calling these functions (as registered for the session).
     pub fn new(substring: Arc<ScalarUDF>, overlay: Arc<ScalarUDF>, extract: Arc<ScalarUDF>) -> Self {
-        FlinkSyntaxPlanner { substring, overlay, extract }
+        FlinkSyntaxPlanner { substring, overlay, extract, map: None }
+    }
+
+    /// `MAP[k1, v1, …]` (and `map(k1, v1, …)`) calls `map`, Flink's constructor (a repeated
+    /// key keeps its last value), instead of DataFusion's `make_map`.
+    pub fn with_map(mut self, map: Option<Arc<ScalarUDF>>) -> Self {
+        self.map = map;
+        self
     }
 }
 
@@ -41,5 +49,12 @@ impl ExprPlanner for FlinkSyntaxPlanner {
 
     fn plan_overlay(&self, args: Vec<Expr>) -> Result<PlannerResult<Vec<Expr>>> {
         call(&self.overlay, args)
+    }
+
+    fn plan_make_map(&self, args: Vec<Expr>) -> Result<PlannerResult<Vec<Expr>>> {
+        match &self.map {
+            Some(map) => call(map, args),
+            None => Ok(PlannerResult::Original(args)),
+        }
     }
 }

@@ -47,7 +47,8 @@ const UNITS: [&str; 12] = [
 ///   and TIMESTAMPDIFF;
 /// * `FLOOR(t TO unit)` / `CEIL(t TO unit)` → `flink_floor(t, 'UNIT')` / `flink_ceil(…)`;
 /// * a `TIMESTAMP '…'` literal gets the precision of its fraction digits;
-/// * `CAST(x AS CHAR(n))` pads to `n` characters and `CAST(x AS VARCHAR(n))` cuts to `n`;
+/// * `CAST(x AS CHAR(n))` pads to `n` characters and `CAST(x AS VARCHAR(n))` cuts to `n`; the
+///   same for `BINARY(n)` (zero bytes) and `VARBINARY(n)`, and `BYTES` is Arrow's `Binary`;
 /// * the target of a `CAST`: `TIMESTAMP_LTZ(p)` → `TIMESTAMP(p) WITH TIME ZONE` (Arrow's
 ///   `Timestamp(unit, "UTC")`), and precisions rounded up to the Arrow unit that holds them
 ///   (`TIMESTAMP` alone is `TIMESTAMP(6)`, as in Flink). Unlike a column's type
@@ -125,6 +126,9 @@ pub fn rewrite_temporal_syntax(query: &mut Query) {
 fn sized_string_cast(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr> {
     use sqlparser::ast::{CharacterLength, Expr as Ast};
     let Ast::Cast { kind, expr: inner, data_type, format, array } = expr else { return None };
+    if let Some(call) = sized_binary_cast(expr) {
+        return Some(call);
+    }
     let (pad, length) = match data_type {
         SqlType::Char(l) | SqlType::Character(l) => (true, l.as_ref()),
         SqlType::Varchar(l) | SqlType::CharacterVarying(l) => (false, l.as_ref()),
@@ -151,6 +155,38 @@ fn sized_string_cast(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr
     if let Ast::Function(f) = &mut call {
         if let FunctionArguments::List(list) = &mut f.args {
             list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(text));
+        }
+    }
+    Some(call)
+}
+
+/// `CAST(x AS BINARY(n))` as `flink_fit_bytes(CAST(x AS BYTES), n, TRUE)` (cut or padded with
+/// zero bytes to `n`) and `CAST(x AS VARBINARY(n))` as `flink_fit_bytes(…, n, FALSE)` (cut):
+/// Arrow's binary type has no length. `BINARY` alone is `BINARY(1)`, as in Flink.
+fn sized_binary_cast(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr> {
+    use sqlparser::ast::{BinaryLength, Expr as Ast};
+    let Ast::Cast { kind, expr: inner, data_type, format, array } = expr else { return None };
+    let (pad, length) = match data_type {
+        SqlType::Binary(n) => (true, n.unwrap_or(1)),
+        SqlType::Varbinary(Some(BinaryLength::IntegerLength { length })) => (false, *length),
+        _ => return None,
+    };
+    let bytes = Ast::Cast {
+        kind: kind.clone(),
+        expr: inner.clone(),
+        data_type: SqlType::Bytea,
+        format: format.clone(),
+        array: *array,
+    };
+    let sql = format!("{}(NULL, {length}, {})", crate::functions::cast::FIT_BYTES, if pad { "TRUE" } else { "FALSE" });
+    let mut call = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
+        .try_with_sql(&sql)
+        .ok()?
+        .parse_expr()
+        .ok()?;
+    if let Ast::Function(f) = &mut call {
+        if let FunctionArguments::List(list) = &mut f.args {
+            list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(bytes));
         }
     }
     Some(call)
@@ -220,6 +256,14 @@ fn cast_target(t: &mut SqlType) {
         }
         SqlType::Timestamp(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
             *t = SqlType::Timestamp(Some(unit_precision(p.unwrap_or(6))), TimezoneInfo::None);
+        }
+        // BYTES and VARBINARY are Arrow's variable-length binary (a VARBINARY(n) or BINARY(n)
+        // was rewritten by `sized_binary_cast`).
+        SqlType::Custom(name, modifiers) if modifiers.is_empty() && name.to_string().eq_ignore_ascii_case("BYTES") => {
+            *t = SqlType::Bytea;
+        }
+        SqlType::Bytes(None) | SqlType::Varbinary(None | Some(sqlparser::ast::BinaryLength::Max)) => {
+            *t = SqlType::Bytea;
         }
         // TIME(p) is planned by `crate::types::FlinkTypePlanner`.
         _ => {}

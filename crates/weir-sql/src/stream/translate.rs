@@ -816,6 +816,7 @@ impl<'e> Translator<'e> {
             }
             let (start, end) = (w.start.expect("checked"), w.end.expect("checked"));
             let proctime = w.proctime.then(|| w.kind.clone());
+            let kind = w.kind.clone();
             let zone = w.zone;
             let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
             let data = self.exchange(&input, keys.clone(), parallelism);
@@ -835,7 +836,8 @@ impl<'e> Translator<'e> {
                         calls.clone(),
                         schema.clone(),
                     )
-                    .in_time_zone(zone);
+                    .in_time_zone(zone)
+                    .with_window_kind(&kind);
                     Ok(match &proctime {
                         Some(kind) => operator.with_proctime(kind.clone()),
                         None => operator,

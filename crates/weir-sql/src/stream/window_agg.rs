@@ -9,8 +9,18 @@
 //! clock reaches its end. Rows are never late: a window is fired only when the clock has
 //! passed its end, and later rows fall in later windows. Watermarks pass through.
 //!
+//! Order-sensitive aggregates (LISTAGG, ARRAY_AGG, COLLECT, JSON_ARRAYAGG, …) in HOP and
+//! CUMULATE windows see the rows in Flink's order, which follows its slices (a window is
+//! cut into slices of the slide or step; each slice accumulates in arrival order, and a
+//! window merges its slices when it fires): a HOP window takes its slices latest first, a
+//! CUMULATE window earliest first. Such a window keeps one group set per slice
+//! ([`WindowAggOperator::with_window_kind`]), merged in that order when it fires. A row's
+//! slice is the end of its earliest window: the TVF emits each row's windows one after
+//! another, earliest end first.
+//!
 //! Checkpoints hold every open window's keys with their accumulators' states (one state
-//! batch per window, see [`super::keyed_state`]) and the watermark that judges lateness.
+//! batch per window and slice, see [`super::keyed_state`]) and the watermark that judges
+//! lateness.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,6 +62,10 @@ struct WindowGroups {
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
 }
 
+/// A window's groups: `(window end, window start, slice end)`; the slice end is the window
+/// end unless the window keeps its slices apart.
+type WindowKey = (i64, i64, i64);
+
 /// Aggregates rows per window and key.
 pub struct WindowAggOperator {
     keys: KeyEncoder,
@@ -60,7 +74,9 @@ pub struct WindowAggOperator {
     group_columns: Vec<GroupColumn>,
     calls: Vec<AggCall>,
     schema: SchemaRef,
-    windows: BTreeMap<(i64, i64), WindowGroups>,
+    windows: BTreeMap<WindowKey, WindowGroups>,
+    /// The windows, when their slices are kept apart for order-sensitive aggregates.
+    sliced: Option<WindowKind>,
     watermark: i64,
     restore: PendingRestore,
     /// The windows when they are of processing time.
@@ -95,7 +111,21 @@ impl WindowAggOperator {
             proctime: None,
             fire_at_end: true,
             zone: None,
+            sliced: None,
         }
+    }
+
+    /// The windows are of `kind`: for HOP and CUMULATE windows with an order-sensitive
+    /// aggregate, rows are kept per slice and merged in Flink's order (see the module docs).
+    pub fn with_window_kind(mut self, kind: &WindowKind) -> Self {
+        let ordered = self.calls.iter().any(|c| order_sensitive(c.function.fun().name()));
+        let sliceable = match *kind {
+            WindowKind::Hop { slide, size, .. } => slide > 0 && size % slide == 0 && size > slide,
+            WindowKind::Cumulate { step, max_size, .. } => step > 0 && max_size > step,
+            _ => false,
+        };
+        self.sliced = (ordered && sliceable).then(|| kind.clone());
+        self
     }
 
     /// Window bounds are wall-clock readings of `zone`: a window ends when the watermark (an
@@ -135,9 +165,14 @@ impl WindowAggOperator {
             let keys = keyed_state::keys_of(&batch)?;
             let ends = keyed_state::i64_column(&batch, "window_end")?;
             let starts = keyed_state::i64_column(&batch, "window_start")?;
-            let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
+            // Checkpoints taken before slices were kept have none: one slice per window.
+            let slices =
+                batch.column_by_name("slice_end").is_some().then(|| keyed_state::i64_column(&batch, "slice_end"));
+            let slices = slices.transpose()?;
+            let mut by_window: BTreeMap<WindowKey, Vec<u32>> = BTreeMap::new();
             for i in 0..batch.num_rows() {
-                by_window.entry((ends.value(i), starts.value(i))).or_default().push(i as u32);
+                let slice = slices.map_or(ends.value(i), |s| s.value(i));
+                by_window.entry((ends.value(i), starts.value(i), slice)).or_default().push(i as u32);
             }
             let parser = self.keys.converter().parser();
             for (window, rows) in by_window {
@@ -178,21 +213,31 @@ impl WindowAggOperator {
         let batch = &changes.rows;
         let keys = self.keys.encode(batch)?;
         // Rows by window, late rows left out.
-        let mut by_window: BTreeMap<(i64, i64), Vec<u32>> = BTreeMap::new();
+        let mut by_window: BTreeMap<WindowKey, Vec<u32>> = BTreeMap::new();
         match &self.proctime {
-            Some(kind) => windows_of(kind, now, |s, e| {
-                by_window.insert((e, s), (0..batch.num_rows() as u32).collect());
-            }),
+            Some(kind) => {
+                // All rows of the batch fall in the slice ending with the earliest window.
+                let mut slice = None;
+                windows_of(kind, now, |s, e| {
+                    let slice = if self.sliced.is_some() { *slice.get_or_insert(e) } else { e };
+                    by_window.insert((e, s, slice), (0..batch.num_rows() as u32).collect());
+                })
+            }
             None => {
                 let starts = millis(batch.column(self.start))?;
                 let ends = millis(batch.column(self.end))?;
+                let slices = match &self.sliced {
+                    Some(kind) => slice_ends(kind, starts.values(), ends.values()),
+                    None => Vec::new(),
+                };
                 let watermark = self.wall_clock(self.watermark);
                 for i in 0..batch.num_rows() {
                     let end = ends.value(i);
                     if end - 1 <= watermark {
                         continue;
                     }
-                    by_window.entry((end, starts.value(i))).or_default().push(i as u32);
+                    let slice = slices.get(i).copied().unwrap_or(end);
+                    by_window.entry((end, starts.value(i), slice)).or_default().push(i as u32);
                 }
             }
         }
@@ -247,12 +292,51 @@ impl WindowAggOperator {
         Ok(())
     }
 
+    /// Removes the groups of window `(end, start)`, its slices merged in Flink's order.
+    fn take_window(&mut self, end: i64, start: i64) -> Result<WindowGroups, BoxError> {
+        let mut slices = Vec::new();
+        while let Some(entry) = self.windows.first_entry() {
+            if (entry.key().0, entry.key().1) != (end, start) {
+                break;
+            }
+            slices.push(entry.remove());
+        }
+        if slices.len() == 1 {
+            return Ok(slices.pop().expect("one slice"));
+        }
+        // Slices come earliest first; a HOP window merges them latest first.
+        if matches!(self.sliced, Some(WindowKind::Hop { .. })) {
+            slices.reverse();
+        }
+        let mut merged = self.new_groups()?;
+        for mut slice in slices {
+            let mut group_of = Vec::with_capacity(slice.index.len());
+            for key in slice.keys.iter() {
+                let g = match merged.index.get(key.as_ref()) {
+                    Some(g) => *g,
+                    None => {
+                        let g = merged.index.len() as u32;
+                        merged.index.insert(key.as_ref().into(), g);
+                        merged.keys.push(key);
+                        g
+                    }
+                };
+                group_of.push(g as usize);
+            }
+            let total = merged.index.len();
+            for (acc, into) in slice.accumulators.iter_mut().zip(merged.accumulators.iter_mut()) {
+                into.merge_batch(&acc.state(EmitTo::All)?, &group_of, total)?;
+            }
+        }
+        Ok(merged)
+    }
+
     fn fire(&mut self, up_to: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
-        while let Some((&(end, start), _)) = self.windows.first_key_value() {
+        while let Some((&(end, start, _), _)) = self.windows.first_key_value() {
             if end - 1 > up_to {
                 break;
             }
-            let mut groups = self.windows.remove(&(end, start)).expect("present");
+            let mut groups = self.take_window(end, start)?;
             let n = groups.index.len();
             let key_columns = self.keys.converter().convert_rows(groups.keys.iter())?;
             let start_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![start]));
@@ -305,7 +389,7 @@ impl Operator for WindowAggOperator {
             return Ok(());
         }
         let mut batches = Vec::with_capacity(self.windows.len());
-        for (&(end, start), groups) in self.windows.iter_mut() {
+        for (&(end, start, slice), groups) in self.windows.iter_mut() {
             let n = groups.index.len();
             if n == 0 {
                 continue;
@@ -313,6 +397,7 @@ impl Operator for WindowAggOperator {
             let mut columns: Vec<(String, ArrayRef)> = vec![
                 ("window_end".into(), Arc::new(Int64Array::from(vec![end; n]))),
                 ("window_start".into(), Arc::new(Int64Array::from(vec![start; n]))),
+                ("slice_end".into(), Arc::new(Int64Array::from(vec![slice; n]))),
             ];
             let all: Vec<usize> = (0..n).collect();
             for (c, acc) in groups.accumulators.iter_mut().enumerate() {
@@ -357,7 +442,7 @@ impl Operator for WindowAggOperator {
 
     fn next_processing_timer(&mut self) -> Option<i64> {
         self.proctime.as_ref()?;
-        self.windows.first_key_value().map(|((end, _), _)| *end)
+        self.windows.first_key_value().map(|((end, _, _), _)| *end)
     }
 
     fn on_processing_time(&mut self, now_ms: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
@@ -365,6 +450,59 @@ impl Operator for WindowAggOperator {
         // already fall in the next window.
         self.fire(now_ms - 1, out)
     }
+}
+
+/// Whether an aggregate's result depends on the order of its rows (Flink's order then follows
+/// the window's slices).
+fn order_sensitive(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "listagg"
+            | "array_agg"
+            | "collect"
+            | "json_arrayagg"
+            | "json_objectagg"
+            | "first_value"
+            | "last_value"
+            | "string_agg"
+    )
+}
+
+/// The slice end of each row of a HOP or CUMULATE TVF's output (`starts`, `ends` of each
+/// row's window): the end of the earliest window of the input row it came from. The TVF
+/// emits an input row's windows one after another, earliest end first — for HOP exactly
+/// `size / slide` of them, for CUMULATE those of one start, each `step` after the previous.
+/// Rows that do not form such a run (none are expected) count as their own slice.
+fn slice_ends(kind: &WindowKind, starts: &[i64], ends: &[i64]) -> Vec<i64> {
+    let rows = ends.len();
+    let mut out = Vec::with_capacity(rows);
+    match *kind {
+        WindowKind::Hop { slide, size, .. } => {
+            let n = (size / slide) as usize;
+            let mut i = 0;
+            while i < rows {
+                let run = i + n <= rows
+                    && (1..n).all(|j| {
+                        ends[i + j] == ends[i] + j as i64 * slide && starts[i + j] == starts[i] + j as i64 * slide
+                    });
+                let len = if run { n } else { 1 };
+                out.extend(std::iter::repeat_n(ends[i], len));
+                i += len;
+            }
+        }
+        WindowKind::Cumulate { step, .. } => {
+            let mut slice = i64::MIN;
+            for i in 0..rows {
+                let continues = i > 0 && starts[i] == starts[i - 1] && ends[i] == ends[i - 1] + step;
+                if !continues {
+                    slice = ends[i];
+                }
+                out.push(slice);
+            }
+        }
+        _ => out.extend_from_slice(ends),
+    }
+    out
 }
 
 #[cfg(test)]
@@ -469,6 +607,30 @@ mod tests {
         op.finish(&mut out).unwrap();
         assert_eq!(fired(&mut out), vec![]);
     }
+    #[test]
+    fn rows_take_the_slice_of_their_earliest_window() {
+        // HOP(slide 2 s, size 6 s): each row has three windows; rows at 1 s and 4.5 s.
+        let hop = WindowKind::Hop { slide: 2_000, size: 6_000, offset: 0 };
+        let starts = [-4_000, -2_000, 0, 0, 2_000, 4_000];
+        let ends = [2_000, 4_000, 6_000, 6_000, 8_000, 10_000];
+        assert_eq!(slice_ends(&hop, &starts, &ends), [2_000, 2_000, 2_000, 6_000, 6_000, 6_000]);
+        // CUMULATE(step 2 s, max 6 s): a row at 1 s (windows ending 2, 4, 6 s), one at 3 s
+        // (4, 6 s), one at 5 s (6 s), then one at 13 s in the next window.
+        let cumulate = WindowKind::Cumulate { step: 2_000, max_size: 6_000, offset: 0 };
+        let starts = [0, 0, 0, 0, 0, 0, 12_000];
+        let ends = [2_000, 4_000, 6_000, 4_000, 6_000, 6_000, 14_000];
+        assert_eq!(slice_ends(&cumulate, &starts, &ends), [2_000, 2_000, 2_000, 4_000, 4_000, 6_000, 14_000]);
+    }
+
+    #[test]
+    fn only_order_sensitive_aggregates_keep_slices() {
+        for name in ["LISTAGG", "array_agg", "collect", "json_arrayagg"] {
+            assert!(order_sensitive(name), "{name}");
+        }
+        for name in ["count", "sum", "max"] {
+            assert!(!order_sensitive(name), "{name}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -553,5 +715,54 @@ mod restore_tests {
             }
             assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
         }
+    }
+
+    /// `ARRAY_AGG(v) … GROUP BY k, window_start` over HOP(2 s, 4 s) windows.
+    fn array_agg_over_hop() -> WindowAggOperator {
+        let input = input();
+        let agg = AggregateExprBuilder::new(
+            datafusion_functions_aggregate::array_agg::array_agg_udaf(),
+            columns(&input, &[1]),
+        )
+        .schema(input.clone())
+        .alias("a")
+        .build()
+        .unwrap();
+        let list = agg.field().data_type().clone();
+        let out = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            ts("window_start"),
+            Field::new("a", list, true),
+        ]));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        let calls = vec![AggCall { function: Arc::new(agg), filter: None, plain: None }];
+        WindowAggOperator::new(keys, 2, 3, vec![GroupColumn::Key(0), GroupColumn::Start], calls, out)
+            .with_window_kind(&WindowKind::Hop { slide: 2_000, size: 4_000, offset: 0 })
+    }
+
+    /// One row `(k, v)` at time `t` as the HOP(2 s, 4 s) TVF emits it: once per window,
+    /// earliest end first.
+    fn hop_row(k: i64, v: i64, t: i64) -> Changes {
+        let slice_start = t - t.rem_euclid(2_000);
+        let owned = [[k, v, slice_start - 2_000, slice_start + 2_000], [k, v, slice_start, slice_start + 4_000]];
+        rows(&input(), &[(I, owned[0].as_slice()), (I, owned[1].as_slice())])
+    }
+
+    #[test]
+    fn hop_windows_merge_their_slices_latest_first_across_a_restore() {
+        // Flink 2.3: rows v=1 @0.1 s, v=2 @2.1 s, v=3 @1.5 s give [2, 1, 3] in [0 s, 4 s): the
+        // slice [2 s, 4 s) first, then [0 s, 2 s) in arrival order.
+        let clock = ManualClock::new(0);
+        let mut reference = Harness::new(array_agg_over_hop(), &clock);
+        reference.feed(hop_row(7, 1, 100));
+        reference.feed(hop_row(7, 2, 2_100));
+        let snapshot = reference.snapshot();
+        reference.feed(hop_row(7, 3, 1_500));
+        let expected = reference.watermark(10_000);
+        assert!(expected.iter().any(|l| l.contains("[2, 1, 3]")), "{expected:?}");
+        assert!(expected.iter().any(|l| l.contains("[1, 3]")), "{expected:?}");
+        let mut restored = restore_all(array_agg_over_hop, &clock, &snapshot, 1);
+        restored[0].feed(hop_row(7, 3, 1_500));
+        assert_eq!(restored[0].watermark(10_000), expected);
     }
 }

@@ -11,10 +11,10 @@ CREATE TABLE ev (
   WATERMARK FOR ts AS ts - INTERVAL '0.5' SECOND
 ) WITH ('connector' = 'filesystem', 'path' = '${DATA}/ev.jsonl', 'format' = 'json');
 
-CREATE TABLE `out` (src STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE, min_id INT, max_id INT)
+CREATE TABLE `out` (src STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total DOUBLE, ids STRING)
 WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'json');
 
 INSERT INTO `out`
-SELECT src, window_start, window_end, COUNT(*), SUM(amount), MIN(id), MAX(id)
+SELECT src, window_start, window_end, COUNT(*), SUM(amount), LISTAGG(CAST(id AS STRING), ' ')
 FROM TABLE(HOP(TABLE ev, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '4' SECOND))
 GROUP BY src, window_start, window_end;
