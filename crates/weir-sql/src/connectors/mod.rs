@@ -76,7 +76,7 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
 pub fn reads_changelog(table: &TableDef) -> bool {
     let format = table.option("format").or_else(|| table.option("value.format"));
     table.option("connector") == Some("upsert-kafka")
-        || format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json"))
+        || format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json" | "maxwell-json"))
 }
 
 /// The stream of `table`'s rows (all columns, with its watermarks).

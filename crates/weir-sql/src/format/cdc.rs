@@ -1,4 +1,4 @@
-//! Flink's changelog formats over JSON: `debezium-json` and `canal-json`. A message becomes
+//! Flink's changelog formats over JSON: `debezium-json`, `canal-json` and `maxwell-json`. A message becomes
 //! one or more changelog rows (`+I`, `-U`/`+U` from an update's before and after, `-D`), read
 //! into the same column builders as `json`; a changelog is written back as Flink writes it
 //! (updates as a delete of the old row and an insert of the new one).
@@ -131,6 +131,36 @@ pub(crate) fn read_canal(text: &str, filter: &CanalFilter, t: &mut Target<'_>) -
     }
 }
 
+/// Reads one Maxwell message (`data` one row object, `old` the changed fields' old values);
+/// returns the number of rows appended (0 for filtered messages).
+pub(crate) fn read_maxwell(text: &str, filter: &CanalFilter, t: &mut Target<'_>) -> Result<usize, String> {
+    let top = object_fields(text)?;
+    for (pattern, name) in [(&filter.database, "database"), (&filter.table, "table")] {
+        if let Some(re) = pattern {
+            let value = field(&top, name).and_then(string_value);
+            if !value.is_some_and(|v| re.is_match(&v)) {
+                return Ok(0);
+            }
+        }
+    }
+    let kind = field(&top, "type").and_then(string_value);
+    let data = || field(&top, "data").ok_or("the \"data\" field is null");
+    match kind.as_deref() {
+        Some("insert") => push_all(t, RowKind::Insert, &[data()?]),
+        Some("delete") => push_all(t, RowKind::Delete, &[data()?]),
+        Some("update") => {
+            let new = data()?;
+            // "old" holds only the changed fields (none: the row is as it was).
+            let old = field(&top, "old").unwrap_or("{}");
+            t.push(RowKind::UpdateBefore, &merge_objects(old, new))?;
+            t.push(RowKind::UpdateAfter, new)?;
+            Ok(2)
+        }
+        Some(other) => Err(format!("Unknown \"type\" value \"{other}\"")),
+        None => Err("Unknown \"type\" value \"null\"".into()),
+    }
+}
+
 fn push_all(t: &mut Target<'_>, kind: RowKind, rows: &[&str]) -> Result<usize, String> {
     for row in rows {
         t.push(kind, row)?;
@@ -165,6 +195,14 @@ pub(crate) fn canal_envelope(kind: RowKind) -> (&'static str, &'static str) {
     match kind {
         RowKind::Insert | RowKind::UpdateAfter => ("{\"data\":[", "],\"type\":\"INSERT\"}\n"),
         RowKind::UpdateBefore | RowKind::Delete => ("{\"data\":[", "],\"type\":\"DELETE\"}\n"),
+    }
+}
+
+/// See [`debezium_envelope`].
+pub(crate) fn maxwell_envelope(kind: RowKind) -> (&'static str, &'static str) {
+    match kind {
+        RowKind::Insert | RowKind::UpdateAfter => ("{\"data\":", ",\"type\":\"insert\"}\n"),
+        RowKind::UpdateBefore | RowKind::Delete => ("{\"data\":", ",\"type\":\"delete\"}\n"),
     }
 }
 

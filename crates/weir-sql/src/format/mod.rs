@@ -69,6 +69,8 @@ pub enum FormatKind {
     DebeziumJson,
     /// `'format' = 'canal-json'`: Canal change events (`+I`, `-U`/`+U`, `-D`).
     CanalJson,
+    /// `'format' = 'maxwell-json'`: Maxwell change events (`+I`, `-U`/`+U`, `-D`).
+    MaxwellJson,
     /// `'format' = 'avro'`: one record per message in Avro's binary encoding, or Avro object
     /// container files; the schema is derived from the table's columns.
     Avro,
@@ -88,6 +90,7 @@ impl FormatKind {
             FormatKind::Raw => "raw",
             FormatKind::DebeziumJson => "debezium-json",
             FormatKind::CanalJson => "canal-json",
+            FormatKind::MaxwellJson => "maxwell-json",
             FormatKind::Avro => "avro",
             FormatKind::Parquet => "parquet",
             FormatKind::AvroConfluent => "avro-confluent",
@@ -114,7 +117,7 @@ impl FormatKind {
 
     /// Whether records of the format are changelog rows (a source in it is updating).
     pub fn is_changelog(self) -> bool {
-        matches!(self, FormatKind::DebeziumJson | FormatKind::CanalJson)
+        matches!(self, FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson)
     }
 }
 
@@ -300,9 +303,20 @@ const CANAL_KEYS: &[&str] = &[
     "canal-json.table.include",
 ];
 
+const MAXWELL_KEYS: &[&str] = &[
+    "maxwell-json.ignore-parse-errors",
+    "maxwell-json.timestamp-format.standard",
+    "maxwell-json.map-null-key.mode",
+    "maxwell-json.map-null-key.literal",
+    "maxwell-json.encode.decimal-as-plain-number",
+    "maxwell-json.encode.ignore-null-fields",
+    "maxwell-json.database.include",
+    "maxwell-json.table.include",
+];
+
 /// The prefixes of format keys: a key with one of them belongs to a format, not to the connector.
-const FORMAT_PREFIXES: [&str; 8] =
-    ["json.", "csv.", "raw.", "debezium-json.", "canal-json.", "avro.", "parquet.", "avro-confluent."];
+const FORMAT_PREFIXES: [&str; 9] =
+    ["json.", "csv.", "raw.", "debezium-json.", "canal-json.", "maxwell-json.", "avro.", "parquet.", "avro-confluent."];
 
 /// Whether `key` is read by the formats (a format's own key, or Weir's `scan.bad-records*`),
 /// so a connector's option check leaves it to [`FormatOptions::from_options`].
@@ -338,13 +352,14 @@ impl FormatOptions {
             "raw" => FormatKind::Raw,
             "debezium-json" => FormatKind::DebeziumJson,
             "canal-json" => FormatKind::CanalJson,
+            "maxwell-json" => FormatKind::MaxwellJson,
             "avro" => FormatKind::Avro,
             "parquet" => FormatKind::Parquet,
             "avro-confluent" => FormatKind::AvroConfluent,
             other => {
                 return Err(SqlError::option(format!(
                     "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw', 'debezium-json', \
-                     'canal-json', 'avro', 'parquet', 'avro-confluent'"
+                     'canal-json', 'maxwell-json', 'avro', 'parquet', 'avro-confluent'"
                 )))
             }
         };
@@ -355,6 +370,7 @@ impl FormatOptions {
             FormatKind::Raw => RAW_KEYS,
             FormatKind::DebeziumJson => DEBEZIUM_KEYS,
             FormatKind::CanalJson => CANAL_KEYS,
+            FormatKind::MaxwellJson => MAXWELL_KEYS,
             FormatKind::Avro => AVRO_KEYS,
             FormatKind::Parquet => parquet::PARQUET_KEYS,
             FormatKind::AvroConfluent => avro::confluent::CONFLUENT_KEYS,
@@ -378,7 +394,7 @@ impl FormatOptions {
             let b = || parse_bool(key, value);
             // The changelog formats take the JSON options under their own prefix.
             let json_key = match kind {
-                FormatKind::DebeziumJson | FormatKind::CanalJson => {
+                FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
                     format!("json.{}", &key[kind.name().len() + 1..])
                 }
                 _ => key.clone(),
@@ -489,7 +505,9 @@ impl FormatOptions {
 
     fn ignore_parse_errors(&self) -> bool {
         match self.kind {
-            FormatKind::Json | FormatKind::DebeziumJson | FormatKind::CanalJson => self.json.ignore_parse_errors,
+            FormatKind::Json | FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
+                self.json.ignore_parse_errors
+            }
             FormatKind::Csv => self.csv.ignore_parse_errors,
             FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet | FormatKind::AvroConfluent => false,
         }
@@ -746,7 +764,7 @@ impl RowDecoder {
                         json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
                     })
             }
-            FormatKind::DebeziumJson | FormatKind::CanalJson => {
+            FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
                 if blank(text) {
                     return Ok(());
                 }
@@ -766,10 +784,10 @@ impl RowDecoder {
                     kinds: &mut self.kinds,
                     ctx: &ctx,
                 };
-                if self.options.kind == FormatKind::DebeziumJson {
-                    cdc::read_debezium(text, self.options.cdc.schema_include, &mut target)
-                } else {
-                    cdc::read_canal(text, &self.canal, &mut target)
+                match self.options.kind {
+                    FormatKind::DebeziumJson => cdc::read_debezium(text, self.options.cdc.schema_include, &mut target),
+                    FormatKind::MaxwellJson => cdc::read_maxwell(text, &self.canal, &mut target),
+                    _ => cdc::read_canal(text, &self.canal, &mut target),
                 }
             }
             FormatKind::Csv => {
@@ -1119,14 +1137,14 @@ impl RowEncoder {
                     out.push(b'\n');
                 }
             }
-            FormatKind::DebeziumJson | FormatKind::CanalJson => {
+            FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
                 let mut w = json::JsonWriter { opts: &self.options.json, scratch: String::new() };
                 for i in 0..rows {
                     let kind = kind_at(kinds, i);
-                    let (open, close) = if self.options.kind == FormatKind::DebeziumJson {
-                        cdc::debezium_envelope(kind)
-                    } else {
-                        cdc::canal_envelope(kind)
+                    let (open, close) = match self.options.kind {
+                        FormatKind::DebeziumJson => cdc::debezium_envelope(kind),
+                        FormatKind::MaxwellJson => cdc::maxwell_envelope(kind),
+                        _ => cdc::canal_envelope(kind),
                     };
                     out.extend_from_slice(open.as_bytes());
                     self.json_object(&mut w, &cols, i, None, out);

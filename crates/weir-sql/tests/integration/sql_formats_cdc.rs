@@ -1,4 +1,4 @@
-//! The changelog formats (`debezium-json`, `canal-json`) and the bad-record policies from SQL,
+//! The changelog formats (`debezium-json`, `canal-json`, `maxwell-json`) and the bad-record policies from SQL,
 //! over files: what a query sees, what a sink writes, and what a malformed record does under
 //! each `scan.bad-records` policy.
 
@@ -130,11 +130,33 @@ fn canal_messages_are_changelog_rows_with_old_values_filled_in() {
 }
 
 #[test]
+fn maxwell_messages_are_changelog_rows_with_old_values_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let maxwell = r#"{"database":"shop","table":"products","type":"insert","data":{"id":1,"name":"apple","price":1.5}}
+{"database":"shop","table":"products","type":"update","data":{"id":1,"name":"apple","price":1.75},"old":{"price":1.5}}
+{"database":"shop","table":"orders","type":"insert","data":{"id":9,"name":"other","price":9}}
+{"database":"shop","table":"products","type":"delete","data":{"id":1,"name":"apple","price":1.75}}
+"#;
+    let path = write(dir.path(), "maxwell.json", maxwell);
+    let sql = format!(
+        "CREATE TABLE products (id INT, name STRING, price DOUBLE)
+         WITH ('connector' = 'filesystem', 'path' = '{path}', 'format' = 'maxwell-json',
+               'maxwell-json.table.include' = 'prod.*');
+         SELECT * FROM products;"
+    );
+    let rows = run(&sql, 1).unwrap();
+    assert_eq!(rows, ["+I[1, apple, 1.5]", "-U[1, apple, 1.5]", "+U[1, apple, 1.75]", "-D[1, apple, 1.75]"]);
+    let bad = write(dir.path(), "bad.json", r#"{"table":"products","type":"truncate","data":{"id":1}}"#);
+    let e = run(&sql.replace(&path, &bad), 1).unwrap_err().to_string();
+    assert!(e.contains("Unknown \"type\" value \"truncate\""), "{e}");
+}
+
+#[test]
 fn a_changelog_written_as_debezium_and_canal_json_reads_back_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let input =
         write(dir.path(), "orders.json", "{\"k\":\"a\",\"v\":1}\n{\"k\":\"b\",\"v\":2}\n{\"k\":\"a\",\"v\":3}\n");
-    for format in ["debezium-json", "canal-json"] {
+    for format in ["debezium-json", "canal-json", "maxwell-json"] {
         let out = dir.path().join(format);
         let sql = format!(
             "CREATE TABLE orders (k STRING, v INT) WITH ('connector' = 'filesystem', 'path' = '{input}', 'format' = 'json');
@@ -156,6 +178,8 @@ fn a_changelog_written_as_debezium_and_canal_json_reads_back_the_same() {
                     "d" => (v["before"].clone(), false),
                     other => panic!("op {other} in {line}"),
                 }
+            } else if format == "maxwell-json" {
+                (v["data"].clone(), v["type"] == "insert")
             } else {
                 assert_eq!(v["data"].as_array().unwrap().len(), 1, "{line}");
                 (v["data"][0].clone(), v["type"] == "INSERT")
