@@ -80,10 +80,21 @@ pub(crate) fn read_debezium(text: &str, schema_include: bool, t: &mut Target<'_>
     }
 }
 
-/// Filters of `canal-json.database.include` / `canal-json.table.include` (whole-name matches).
+/// Filters of `canal-json.database.include` / `canal-json.table.include` (and Maxwell's; whole-name matches).
 pub(crate) struct CanalFilter {
     pub(crate) database: Option<regex::Regex>,
     pub(crate) table: Option<regex::Regex>,
+}
+
+impl CanalFilter {
+    /// Whether a message with the top-level `fields` passes the database and table filters.
+    fn includes(&self, fields: &[(Cow<'_, str>, &str)]) -> bool {
+        [(&self.database, "database"), (&self.table, "table")].into_iter().all(|(pattern, name)| {
+            pattern
+                .as_ref()
+                .is_none_or(|re| field(fields, name).and_then(string_value).is_some_and(|v| re.is_match(&v)))
+        })
+    }
 }
 
 /// Reads one Canal message; returns the number of rows appended (0 for DDL and filtered
@@ -93,13 +104,8 @@ pub(crate) fn read_canal(text: &str, filter: &CanalFilter, t: &mut Target<'_>) -
     if field(&top, "isDdl").map(str::trim) == Some("true") {
         return Ok(0);
     }
-    for (pattern, name) in [(&filter.database, "database"), (&filter.table, "table")] {
-        if let Some(re) = pattern {
-            let value = field(&top, name).and_then(string_value);
-            if !value.is_some_and(|v| re.is_match(&v)) {
-                return Ok(0);
-            }
-        }
+    if !filter.includes(&top) {
+        return Ok(0);
     }
     let kind = field(&top, "type").and_then(string_value);
     let data =
@@ -135,13 +141,8 @@ pub(crate) fn read_canal(text: &str, filter: &CanalFilter, t: &mut Target<'_>) -
 /// returns the number of rows appended (0 for filtered messages).
 pub(crate) fn read_maxwell(text: &str, filter: &CanalFilter, t: &mut Target<'_>) -> Result<usize, String> {
     let top = object_fields(text)?;
-    for (pattern, name) in [(&filter.database, "database"), (&filter.table, "table")] {
-        if let Some(re) = pattern {
-            let value = field(&top, name).and_then(string_value);
-            if !value.is_some_and(|v| re.is_match(&v)) {
-                return Ok(0);
-            }
-        }
+    if !filter.includes(&top) {
+        return Ok(0);
     }
     let kind = field(&top, "type").and_then(string_value);
     let data = || field(&top, "data").ok_or("the \"data\" field is null");

@@ -147,14 +147,20 @@ fn sized_string_cast(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr
         array: *array,
     };
     let sql = if pad { format!("rpad(NULL, {length}, ' ')") } else { format!("left(NULL, {length})") };
+    call_on(&sql, text)
+}
+
+/// The call `template` (SQL whose first argument is a placeholder) with `first` as its first
+/// argument.
+fn call_on(template: &str, first: sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr> {
     let mut call = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
-        .try_with_sql(&sql)
+        .try_with_sql(template)
         .ok()?
         .parse_expr()
         .ok()?;
-    if let Ast::Function(f) = &mut call {
+    if let sqlparser::ast::Expr::Function(f) = &mut call {
         if let FunctionArguments::List(list) = &mut f.args {
-            list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(text));
+            list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(first));
         }
     }
     Some(call)
@@ -179,17 +185,7 @@ fn sized_binary_cast(expr: &sqlparser::ast::Expr) -> Option<sqlparser::ast::Expr
         array: *array,
     };
     let sql = format!("{}(NULL, {length}, {})", crate::functions::cast::FIT_BYTES, if pad { "TRUE" } else { "FALSE" });
-    let mut call = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
-        .try_with_sql(&sql)
-        .ok()?
-        .parse_expr()
-        .ok()?;
-    if let Ast::Function(f) = &mut call {
-        if let FunctionArguments::List(list) = &mut f.args {
-            list.args[0] = FunctionArg::Unnamed(FunctionArgExpr::Expr(bytes));
-        }
-    }
-    Some(call)
+    call_on(&sql, bytes)
 }
 
 /// `name(inner, 'UNIT')` as an AST call.
