@@ -259,20 +259,11 @@ mod tests {
 
     /// The final plan of `sql` over `a(d DECIMAL(5, 2))` and `b(x DOUBLE)`.
     fn plan(sql: &str) -> LogicalPlan {
-        struct Quiet;
-        impl crate::session::ResultSink for Quiet {
-            fn row(&mut self, _: &str) {}
-            fn message(&mut self, _: &str) {}
-        }
-        let mut session = crate::session::Session::new(Default::default());
-        let ddl = "CREATE TABLE a (d DECIMAL(5, 2)) WITH ('connector' = 'filesystem', 'path' = 'a', 'format' = 'json');
-                   CREATE TABLE b (x DOUBLE) WITH ('connector' = 'filesystem', 'path' = 'b', 'format' = 'json');";
-        session.execute_script(ddl, &mut Quiet).expect("create");
-        let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
-        else {
-            panic!("a query")
-        };
-        crate::planner::plan_query(session.catalog(), &query).expect("plan")
+        let catalog = crate::planner::test_support::catalog(
+            "CREATE TABLE a (d DECIMAL(5, 2)) WITH ('connector' = 'filesystem', 'path' = 'a', 'format' = 'json');
+             CREATE TABLE b (x DOUBLE) WITH ('connector' = 'filesystem', 'path' = 'b', 'format' = 'json');",
+        );
+        crate::planner::test_support::plan(&catalog, sql).expect("plan")
     }
 
     #[test]

@@ -352,23 +352,10 @@ pub fn unknown_relation(catalog: &Catalog, name: &str) -> SqlError {
 mod tests {
     use super::*;
 
-    fn catalog(ddl: &str) -> Catalog {
-        struct Quiet;
-        impl crate::session::ResultSink for Quiet {
-            fn row(&mut self, _: &str) {}
-            fn message(&mut self, _: &str) {}
-        }
-        let mut session = crate::session::Session::new(Default::default());
-        session.execute_script(ddl, &mut Quiet).expect("ddl");
-        session.catalog().clone()
-    }
+    use crate::planner::test_support::catalog;
 
     fn plan(catalog: &Catalog, sql: &str) -> LogicalPlan {
-        let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
-        else {
-            panic!("a query")
-        };
-        crate::planner::plan_query(catalog, &query).expect("plan")
+        crate::planner::test_support::plan(catalog, sql).expect("plan")
     }
 
     #[test]

@@ -61,20 +61,11 @@ mod tests {
     use super::*;
 
     fn plan(sql: &str) -> LogicalPlan {
-        struct Quiet;
-        impl crate::session::ResultSink for Quiet {
-            fn row(&mut self, _: &str) {}
-            fn message(&mut self, _: &str) {}
-        }
-        let mut session = crate::session::Session::new(Default::default());
-        let ddl = "CREATE TABLE t (k STRING, m MAP<STRING, INT>) WITH ('connector' = 'filesystem', 'path' = 'in', \
-                   'format' = 'json');";
-        session.execute_script(ddl, &mut Quiet).expect("create");
-        let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
-        else {
-            panic!("a query")
-        };
-        crate::planner::plan_query(session.catalog(), &query).expect("plan")
+        let catalog = crate::planner::test_support::catalog(
+            "CREATE TABLE t (k STRING, m MAP<STRING, INT>) WITH ('connector' = 'filesystem', 'path' = 'in', \
+             'format' = 'json');",
+        );
+        crate::planner::test_support::plan(&catalog, sql).expect("plan")
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub mod time_syntax;
 pub mod tvf;
 pub mod unnest;
 
+/// What the planner's unit tests share: a catalog made by DDL, and queries planned over it.
+#[cfg(test)]
+pub(crate) mod test_support;
+
 use std::sync::Arc;
 
 use datafusion_common::config::ConfigOptions;

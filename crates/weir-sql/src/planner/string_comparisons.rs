@@ -120,21 +120,12 @@ fn refused(e: &Expr, schema: &DFSchema) -> Option<SqlError> {
 mod tests {
     /// Flink's refusal of `WHERE condition` over `t`, if planning refuses it.
     fn refusal(condition: &str) -> Option<String> {
-        struct Quiet;
-        impl crate::session::ResultSink for Quiet {
-            fn row(&mut self, _: &str) {}
-            fn message(&mut self, _: &str) {}
-        }
-        let mut session = crate::session::Session::new(Default::default());
-        let ddl = "CREATE TABLE t (s STRING, v INT, d DECIMAL(5, 2), x DOUBLE, b BOOLEAN, dt DATE) \
-                   WITH ('connector' = 'filesystem', 'path' = 't', 'format' = 'json');";
-        session.execute_script(ddl, &mut Quiet).expect("create");
+        let catalog = crate::planner::test_support::catalog(
+            "CREATE TABLE t (s STRING, v INT, d DECIMAL(5, 2), x DOUBLE, b BOOLEAN, dt DATE) \
+             WITH ('connector' = 'filesystem', 'path' = 't', 'format' = 'json');",
+        );
         let sql = format!("SELECT s FROM t WHERE {condition}");
-        let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(&sql).expect("parse").node
-        else {
-            panic!("a query")
-        };
-        crate::planner::plan_query(session.catalog(), &query).err().map(|e| e.message)
+        crate::planner::test_support::plan(&catalog, &sql).err().map(|e| e.message)
     }
 
     #[test]

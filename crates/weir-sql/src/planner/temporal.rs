@@ -408,18 +408,11 @@ mod tests {
     use super::*;
 
     fn view_plan(query: &str) -> Arc<LogicalPlan> {
-        struct Quiet;
-        impl crate::session::ResultSink for Quiet {
-            fn row(&mut self, _: &str) {}
-            fn message(&mut self, _: &str) {}
-        }
-        let mut session = crate::session::Session::new(Default::default());
         let ddl = format!(
             "CREATE TABLE log (cur STRING, rate INT, ts TIMESTAMP(3), n TIMESTAMP(3), WATERMARK FOR ts AS ts) \
              WITH ('connector' = 'datagen'); CREATE VIEW v AS {query};"
         );
-        session.execute_script(&ddl, &mut Quiet).expect("ddl");
-        session.catalog().view("v").expect("created").plan.clone()
+        crate::planner::test_support::catalog(&ddl).view("v").expect("created").plan.clone()
     }
 
     fn dedup(select: &str, order: &str, filter: &str) -> String {

@@ -514,22 +514,10 @@ mod tests {
 
     #[test]
     fn a_window_over_a_with_query_is_planned() {
-        struct Quiet;
-        impl crate::session::ResultSink for Quiet {
-            fn row(&mut self, _: &str) {}
-            fn message(&mut self, _: &str) {}
-        }
-        let mut session = crate::session::Session::new(Default::default());
-        let ddl =
-            "CREATE TABLE t (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');";
-        session.execute_script(ddl, &mut Quiet).expect("create");
-        let plan = |sql: &str| {
-            let crate::parser::ast::Statement::Query(query) = crate::parser::parse_statement(sql).expect("parse").node
-            else {
-                panic!("a query")
-            };
-            crate::planner::plan_query(session.catalog(), &query)
-        };
+        let catalog = crate::planner::test_support::catalog(
+            "CREATE TABLE t (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'datagen');",
+        );
+        let plan = |sql: &str| crate::planner::test_support::plan(&catalog, sql);
         // A cascade: a window over a WITH query that windows a WITH query before it.
         let cascade = "WITH x AS (SELECT k, v * 2 AS v, ts FROM t WHERE v > 0),
                 small AS (SELECT k, window_time AS wt, SUM(v) AS s
