@@ -274,17 +274,32 @@ impl<'e> Translator<'e> {
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
                         let input = self.translate(&tvf.input)?;
-                        if input.updating {
-                            return Err(SqlError::unsupported(format!(
-                                "{} needs an insert-only input, but its input is updating (from {})",
-                                tvf.call, input.origin
-                            )));
-                        }
+                        let updating = input.updating;
                         let time = input
                             .schema
                             .as_arrow()
                             .index_of(&tvf.time_column)
                             .map_err(|e| SqlError::validation(e.to_string()))?;
+                        // An aggregation's result has no time attribute (Flink's rule): its
+                        // changes cannot be windowed. (Insert-only inputs are not checked.)
+                        if updating && !tvf.proctime && input.rowtime != Some(time) {
+                            let field = input.schema.field(time);
+                            let shown = crate::types::FlinkType::from_arrow(field.data_type(), true)
+                                .map_or_else(|| field.data_type().to_string(), |t| t.to_string());
+                            return Err(SqlError::validation(format!(
+                                "The window function requires the timecol is a time attribute type, but is {shown}."
+                            )));
+                        }
+                        // Over an updating input each change keeps its kind: a window
+                        // aggregation takes retractions back from the windows of their time.
+                        let session = matches!(tvf.kind, WindowKind::Session { .. });
+                        if input.updating && (tvf.proctime || session) {
+                            let what = if session { "A SESSION window" } else { "A processing-time window" };
+                            return Err(SqlError::unsupported(format!(
+                                "{what} ({}) needs an insert-only input in Weir, but its input is updating (from {})",
+                                tvf.call, input.origin
+                            )));
+                        }
                         let (input, time, tvf_schema) = match &kept {
                             Some((kept, _)) => self.narrow_window_input(input, time, tvf, kept)?,
                             None => (input, time, tvf.schema.clone()),
@@ -323,7 +338,7 @@ impl<'e> Translator<'e> {
                                 )
                                 .map_err(crate::planner::plan_error)?,
                             ),
-                            updating: false,
+                            updating,
                             window: Some(WindowProps {
                                 start: Some(n),
                                 end: Some(n + 1),
@@ -796,9 +811,12 @@ impl<'e> Translator<'e> {
                 && session_keys_match(w, a, in_schema)
         });
         if let Some(w) = window {
-            if input.updating {
-                return Err(SqlError::unsupported("Window aggregation over an updating input is not supported"));
+            // Over an updating input the accumulators take retractions back.
+            let retracting = input.updating;
+            for c in calls.iter().filter(|_| retracting) {
+                c.accumulator(true).map_err(|e| SqlError::unsupported(e.to_string()))?;
             }
+            let blocker = calls.iter().find_map(|c| c.check_restorable(retracting).err());
             let mut keys = Vec::new();
             let mut group_columns = Vec::new();
             for e in &a.group_expr {
@@ -837,14 +855,15 @@ impl<'e> Translator<'e> {
                         schema.clone(),
                     )
                     .in_time_zone(zone)
-                    .with_window_kind(&kind);
+                    .with_window_kind(&kind)
+                    .with_retraction(retracting);
                     Ok(match &proctime {
                         Some(kind) => operator.with_proctime(kind.clone()),
                         None => operator,
                     })
                 })
                 .set_parallelism(parallelism);
-            let data = self.stateful(data, "window-aggregate", &description, None);
+            let data = self.stateful(data, "window-aggregate", &description, blocker);
             let position = |g: GroupColumn| {
                 a.group_expr.iter().position(|e| {
                     let idx = column_index(e);

@@ -18,6 +18,14 @@
 //! slice is the end of its earliest window: the TVF emits each row's windows one after
 //! another, earliest end first.
 //!
+//! Over an updating input (a CDC source; [`WindowAggOperator::with_retraction`]) a
+//! retraction (`-U`, `-D`) goes to the windows of the retracted row's own time and takes
+//! its values back from the accumulators there, as Flink 2.x does; each group counts its
+//! rows (accumulated minus retracted), and a group whose count is zero when its window
+//! fires emits nothing. As in the group aggregation, a retraction finds the group's rows or
+//! nothing: one beyond them (a changelog that retracts what it never added) is ignored. Retractions of windows already fired are late and dropped, like
+//! late rows. The result stays insert-only: a window fires once.
+//!
 //! Checkpoints hold every open window's keys with their accumulators' states (one state
 //! batch per window and slice, see [`super::keyed_state`]) and the watermark that judges
 //! lateness.
@@ -28,7 +36,8 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BooleanArray, Int64Array, TimestampMillisecondArray, UInt32Array};
 use arrow::datatypes::SchemaRef;
 use arrow::row::Rows;
-use datafusion_expr::{EmitTo, GroupsAccumulator};
+use datafusion_common::ScalarValue;
+use datafusion_expr::{Accumulator, EmitTo, GroupsAccumulator};
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
@@ -59,7 +68,39 @@ pub enum GroupColumn {
 struct WindowGroups {
     index: KeyMap<u32>,
     keys: Rows,
-    accumulators: Vec<Box<dyn GroupsAccumulator>>,
+    accumulators: Accumulators,
+}
+
+/// The accumulators of a window's groups.
+enum Accumulators {
+    /// Over an insert-only input: one accumulator of all groups per call.
+    Groups(Vec<Box<dyn GroupsAccumulator>>),
+    /// Over an updating input: per group, one accumulator per call that can retract.
+    Retracting(Vec<RetractingGroup>),
+}
+
+/// A group of a window over an updating input.
+struct RetractingGroup {
+    accumulators: Vec<Box<dyn Accumulator>>,
+    /// Rows accumulated minus rows retracted.
+    rows: i64,
+}
+
+impl WindowGroups {
+    /// The group of `key`, added (with fresh accumulators of `calls`) when new.
+    fn group(&mut self, key: arrow::row::Row<'_>, calls: &[AggCall]) -> Result<usize, BoxError> {
+        if let Some(g) = self.index.get(key.as_ref()) {
+            return Ok(*g as usize);
+        }
+        let g = self.index.len();
+        self.index.insert(key.as_ref().into(), g as u32);
+        self.keys.push(key);
+        if let Accumulators::Retracting(groups) = &mut self.accumulators {
+            let accumulators = calls.iter().map(|c| c.accumulator(true)).collect::<Result<_, _>>()?;
+            groups.push(RetractingGroup { accumulators, rows: 0 });
+        }
+        Ok(g)
+    }
 }
 
 /// A window's groups: `(window end, window start, slice end)`; the slice end is the window
@@ -85,6 +126,8 @@ pub struct WindowAggOperator {
     fire_at_end: bool,
     /// The zone whose wall clock window bounds show (TIMESTAMP_LTZ windows).
     zone: Option<LocalTimeZone>,
+    /// Whether the input is updating: groups keep retracting accumulators.
+    retracting: bool,
 }
 
 impl WindowAggOperator {
@@ -112,7 +155,14 @@ impl WindowAggOperator {
             fire_at_end: true,
             zone: None,
             sliced: None,
+            retracting: false,
         }
+    }
+
+    /// The input is updating: retractions take their rows back from the windows of their
+    /// time (see the module docs).
+    pub fn with_retraction(self, retracting: bool) -> Self {
+        WindowAggOperator { retracting, ..self }
     }
 
     /// The windows are of `kind`: for HOP and CUMULATE windows with an order-sensitive
@@ -156,7 +206,11 @@ impl WindowAggOperator {
     }
 
     fn new_groups(&self) -> Result<WindowGroups, BoxError> {
-        let accumulators = self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?;
+        let accumulators = if self.retracting {
+            Accumulators::Retracting(Vec::new())
+        } else {
+            Accumulators::Groups(self.calls.iter().map(|c| c.groups_accumulator()).collect::<Result<_, _>>()?)
+        };
         Ok(WindowGroups { index: KeyMap::default(), keys: self.keys.converter().empty_rows(64, 1024), accumulators })
     }
 
@@ -174,6 +228,16 @@ impl WindowAggOperator {
                 let slice = slices.map_or(ends.value(i), |s| s.value(i));
                 by_window.entry((ends.value(i), starts.value(i), slice)).or_default().push(i as u32);
             }
+            let counts = match self.retracting {
+                true => Some(keyed_state::i64_column(&batch, "rows").map_err(|e| {
+                    format!("{e}: the checkpoint is of a window aggregation over an insert-only input")
+                })?),
+                false => None,
+            };
+            // Per call, its state columns.
+            let call_states: Vec<Vec<&ArrayRef>> = (0..self.calls.len())
+                .map(|c| (0..).map_while(|j| batch.column_by_name(&format!("acc{c}_{j}"))).collect())
+                .collect();
             let parser = self.keys.converter().parser();
             for (window, rows) in by_window {
                 if !self.windows.contains_key(&window) {
@@ -183,26 +247,32 @@ impl WindowAggOperator {
                 let groups = self.windows.get_mut(&window).expect("present");
                 let mut group_of = Vec::with_capacity(rows.len());
                 for &i in &rows {
-                    let key = keys.value(i as usize);
-                    let g = match groups.index.get(key) {
-                        Some(g) => *g,
-                        None => {
-                            let g = groups.index.len() as u32;
-                            groups.index.insert(key.into(), g);
-                            groups.keys.push(parser.parse(key));
-                            g
-                        }
-                    };
-                    group_of.push(g as usize);
+                    group_of.push(groups.group(parser.parse(keys.value(i as usize)), &self.calls)?);
                 }
-                let idx = UInt32Array::from(rows);
-                let total = groups.index.len();
-                for (c, acc) in groups.accumulators.iter_mut().enumerate() {
-                    let states = (0..)
-                        .map_while(|j| batch.column_by_name(&format!("acc{c}_{j}")))
-                        .map(|col| arrow::compute::take(col, &idx, None))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    acc.merge_batch(&states, &group_of, total)?;
+                match &mut groups.accumulators {
+                    Accumulators::Groups(accumulators) => {
+                        let idx = UInt32Array::from(rows);
+                        let total = groups.index.len();
+                        for (c, acc) in accumulators.iter_mut().enumerate() {
+                            let states = call_states[c]
+                                .iter()
+                                .map(|col| arrow::compute::take(col, &idx, None))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            acc.merge_batch(&states, &group_of, total)?;
+                        }
+                    }
+                    Accumulators::Retracting(retracting) => {
+                        let counts = counts.expect("read when retracting");
+                        for (&i, &g) in rows.iter().zip(&group_of) {
+                            let group = &mut retracting[g];
+                            group.rows += counts.value(i as usize);
+                            for (c, acc) in group.accumulators.iter_mut().enumerate() {
+                                let states: Vec<ArrayRef> =
+                                    call_states[c].iter().map(|col| col.slice(i as usize, 1)).collect();
+                                acc.merge_batch(&states)?;
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -255,38 +325,69 @@ impl WindowAggOperator {
             let groups = self.windows.get_mut(&window).expect("present");
             let mut group_of = Vec::with_capacity(rows.len());
             for &i in &rows {
-                let key = keys.row(i as usize);
-                let g = match groups.index.get(key.as_ref()) {
-                    Some(g) => *g,
-                    None => {
-                        let g = groups.index.len() as u32;
-                        groups.index.insert(key.as_ref().into(), g);
-                        groups.keys.push(key);
-                        g
-                    }
-                };
-                group_of.push(g as usize);
+                group_of.push(groups.group(keys.row(i as usize), &self.calls)?);
             }
-            let total = groups.index.len();
-            let indices = (!whole).then(|| UInt32Array::from(rows));
-            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
-                let (values, filter): (Vec<ArrayRef>, Option<BooleanArray>) = match &indices {
-                    None => (arguments[c].clone(), filters[c].clone()),
-                    Some(idx) => (
-                        arguments[c].iter().map(|a| arrow::compute::take(a, idx, None)).collect::<Result<_, _>>()?,
-                        match &filters[c] {
-                            Some(f) => Some(
-                                arrow::compute::take(f, idx, None)?
-                                    .as_any()
-                                    .downcast_ref::<BooleanArray>()
-                                    .ok_or("filter")?
-                                    .clone(),
-                            ),
-                            None => None,
-                        },
-                    ),
-                };
-                acc.update_batch(&values, &group_of, filter.as_ref(), total)?;
+            match &mut groups.accumulators {
+                Accumulators::Groups(accumulators) => {
+                    let total = groups.index.len();
+                    let indices = (!whole).then(|| UInt32Array::from(rows));
+                    for (c, acc) in accumulators.iter_mut().enumerate() {
+                        let (values, filter) = match &indices {
+                            None => (arguments[c].clone(), filters[c].clone()),
+                            Some(idx) => take_call_input(&arguments[c], filters[c].as_ref(), idx)?,
+                        };
+                        acc.update_batch(&values, &group_of, filter.as_ref(), total)?;
+                    }
+                }
+                Accumulators::Retracting(retracting) => {
+                    // Per group, its rows in arrival order cut into runs that all accumulate
+                    // or all retract.
+                    let mut runs: BTreeMap<usize, Vec<(bool, Vec<u32>)>> = BTreeMap::new();
+                    for (&i, &g) in rows.iter().zip(&group_of) {
+                        let accumulate = changes.kind(i as usize).is_accumulate();
+                        let group_runs = runs.entry(g).or_default();
+                        match group_runs.last_mut() {
+                            Some((a, run)) if *a == accumulate => run.push(i),
+                            _ => group_runs.push((accumulate, vec![i])),
+                        }
+                    }
+                    for (g, group_runs) in runs {
+                        let group = &mut retracting[g];
+                        for (accumulate, mut run) in group_runs {
+                            // As the group aggregation: a retraction finds the group's rows
+                            // or nothing.
+                            if !accumulate {
+                                let live = usize::try_from(group.rows).unwrap_or(0);
+                                if live == 0 {
+                                    continue;
+                                }
+                                run.truncate(live);
+                            }
+                            let idx = UInt32Array::from(run);
+                            for (c, acc) in group.accumulators.iter_mut().enumerate() {
+                                let (mut values, filter) = take_call_input(&arguments[c], filters[c].as_ref(), &idx)?;
+                                if let Some(mask) = &filter {
+                                    values = values
+                                        .iter()
+                                        .map(|v| arrow::compute::filter(v, mask))
+                                        .collect::<Result<_, _>>()?;
+                                }
+                                if accumulate {
+                                    acc.update_batch(&values)?;
+                                } else {
+                                    acc.retract_batch(&values)?;
+                                }
+                            }
+                            let n = idx.len() as i64;
+                            group.rows += if accumulate { n } else { -n };
+                            if group.rows == 0 {
+                                // Emptied: the next row starts afresh.
+                                group.accumulators =
+                                    self.calls.iter().map(|c| c.accumulator(true)).collect::<Result<_, _>>()?;
+                            }
+                        }
+                    }
+                }
             }
         }
         Ok(())
@@ -309,26 +410,61 @@ impl WindowAggOperator {
             slices.reverse();
         }
         let mut merged = self.new_groups()?;
-        for mut slice in slices {
+        for slice in slices {
             let mut group_of = Vec::with_capacity(slice.index.len());
             for key in slice.keys.iter() {
-                let g = match merged.index.get(key.as_ref()) {
-                    Some(g) => *g,
-                    None => {
-                        let g = merged.index.len() as u32;
-                        merged.index.insert(key.as_ref().into(), g);
-                        merged.keys.push(key);
-                        g
-                    }
-                };
-                group_of.push(g as usize);
+                group_of.push(merged.group(key, &self.calls)?);
             }
             let total = merged.index.len();
-            for (acc, into) in slice.accumulators.iter_mut().zip(merged.accumulators.iter_mut()) {
-                into.merge_batch(&acc.state(EmitTo::All)?, &group_of, total)?;
+            match (slice.accumulators, &mut merged.accumulators) {
+                (Accumulators::Groups(mut from), Accumulators::Groups(into)) => {
+                    for (acc, into) in from.iter_mut().zip(into.iter_mut()) {
+                        into.merge_batch(&acc.state(EmitTo::All)?, &group_of, total)?;
+                    }
+                }
+                (Accumulators::Retracting(from), Accumulators::Retracting(into)) => {
+                    for (mut group, g) in from.into_iter().zip(group_of) {
+                        let into = &mut into[g];
+                        into.rows += group.rows;
+                        for (acc, into) in group.accumulators.iter_mut().zip(into.accumulators.iter_mut()) {
+                            let states =
+                                acc.state()?.into_iter().map(|v| v.to_array()).collect::<Result<Vec<_>, _>>()?;
+                            into.merge_batch(&states)?;
+                        }
+                    }
+                }
+                _ => unreachable!("all groups of an operator keep the same accumulators"),
             }
         }
         Ok(merged)
+    }
+
+    /// A fired window's results: how many groups emit, their key columns and one column per
+    /// call. A group over an updating input whose rows were all retracted emits nothing.
+    fn results(&self, groups: WindowGroups) -> Result<(usize, Vec<ArrayRef>, Vec<ArrayRef>), BoxError> {
+        match groups.accumulators {
+            Accumulators::Groups(mut accumulators) => {
+                let key_columns = self.keys.converter().convert_rows(groups.keys.iter())?;
+                let values = accumulators.iter_mut().map(|acc| acc.evaluate(EmitTo::All)).collect::<Result<_, _>>()?;
+                Ok((groups.index.len(), key_columns, values))
+            }
+            Accumulators::Retracting(mut retracting) => {
+                let live: Vec<usize> = (0..retracting.len()).filter(|&g| retracting[g].rows != 0).collect();
+                let key_columns = self.keys.converter().convert_rows(live.iter().map(|&g| groups.keys.row(g)))?;
+                let mut values = Vec::with_capacity(self.calls.len());
+                for (c, call) in self.calls.iter().enumerate() {
+                    let mut results = Vec::with_capacity(live.len());
+                    for &g in &live {
+                        results.push(retracting[g].accumulators[c].evaluate()?);
+                    }
+                    values.push(match results.is_empty() {
+                        true => arrow::array::new_empty_array(call.function.field().data_type()),
+                        false => ScalarValue::iter_to_array(results)?,
+                    });
+                }
+                Ok((live.len(), key_columns, values))
+            }
+        }
     }
 
     fn fire(&mut self, up_to: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
@@ -336,9 +472,11 @@ impl WindowAggOperator {
             if end - 1 > up_to {
                 break;
             }
-            let mut groups = self.take_window(end, start)?;
-            let n = groups.index.len();
-            let key_columns = self.keys.converter().convert_rows(groups.keys.iter())?;
+            let groups = self.take_window(end, start)?;
+            let (n, key_columns, values) = self.results(groups)?;
+            if n == 0 {
+                continue;
+            }
             let start_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![start]));
             let end_col: ArrayRef = Arc::new(TimestampMillisecondArray::from(vec![end]));
             let time = match self.zone {
@@ -356,8 +494,7 @@ impl WindowAggOperator {
                 };
                 columns.push(cast_to(column, self.schema.field(i).data_type())?);
             }
-            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
-                let column = acc.evaluate(EmitTo::All)?;
+            for (c, column) in values.into_iter().enumerate() {
                 columns.push(cast_to(column, self.schema.field(self.group_columns.len() + c).data_type())?);
             }
             let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(n));
@@ -399,13 +536,37 @@ impl Operator for WindowAggOperator {
                 ("window_start".into(), Arc::new(Int64Array::from(vec![start; n]))),
                 ("slice_end".into(), Arc::new(Int64Array::from(vec![slice; n]))),
             ];
-            let all: Vec<usize> = (0..n).collect();
-            for (c, acc) in groups.accumulators.iter_mut().enumerate() {
-                // Taking the state empties the accumulator; it is merged straight back.
-                let states = acc.state(EmitTo::All)?;
-                acc.merge_batch(&states, &all, n)?;
-                for (j, s) in states.into_iter().enumerate() {
-                    columns.push((format!("acc{c}_{j}"), s));
+            match &mut groups.accumulators {
+                Accumulators::Groups(accumulators) => {
+                    let all: Vec<usize> = (0..n).collect();
+                    for (c, acc) in accumulators.iter_mut().enumerate() {
+                        // Taking the state empties the accumulator; it is merged straight back.
+                        let states = acc.state(EmitTo::All)?;
+                        acc.merge_batch(&states, &all, n)?;
+                        for (j, s) in states.into_iter().enumerate() {
+                            columns.push((format!("acc{c}_{j}"), s));
+                        }
+                    }
+                }
+                Accumulators::Retracting(retracting) => {
+                    columns.push((
+                        "rows".into(),
+                        Arc::new(Int64Array::from_iter_values(retracting.iter().map(|g| g.rows))),
+                    ));
+                    let mut states: Vec<Vec<Vec<ScalarValue>>> = vec![Vec::new(); self.calls.len()];
+                    for group in retracting.iter_mut() {
+                        for (c, acc) in group.accumulators.iter_mut().enumerate() {
+                            states[c].push(acc.state()?);
+                        }
+                    }
+                    for (c, call_states) in states.into_iter().enumerate() {
+                        let width = call_states.first().map_or(0, Vec::len);
+                        for j in 0..width {
+                            let column = keyed_state::scalar_column(call_states.iter().map(|s| s[j].clone()))?
+                                .expect("a window keeps groups");
+                            columns.push((format!("acc{c}_{j}"), column));
+                        }
+                    }
                 }
             }
             batches.push(keyed_state::state_batch(groups.keys.iter().map(|r| r.data()), columns)?);
@@ -450,6 +611,22 @@ impl Operator for WindowAggOperator {
         // already fall in the next window.
         self.fire(now_ms - 1, out)
     }
+}
+
+/// A call's argument columns and `FILTER` mask at the rows `idx`.
+fn take_call_input(
+    arguments: &[ArrayRef],
+    filter: Option<&BooleanArray>,
+    idx: &UInt32Array,
+) -> Result<(Vec<ArrayRef>, Option<BooleanArray>), BoxError> {
+    let values = arguments.iter().map(|a| arrow::compute::take(a, idx, None)).collect::<Result<_, _>>()?;
+    let filter = match filter {
+        Some(f) => {
+            Some(arrow::compute::take(f, idx, None)?.as_any().downcast_ref::<BooleanArray>().ok_or("filter")?.clone())
+        }
+        None => None,
+    };
+    Ok((values, filter))
 }
 
 /// Whether an aggregate's result depends on the order of its rows (Flink's order then follows
@@ -764,5 +941,103 @@ mod restore_tests {
         let mut restored = restore_all(array_agg_over_hop, &clock, &snapshot, 1);
         restored[0].feed(hop_row(7, 3, 1_500));
         assert_eq!(restored[0].watermark(10_000), expected);
+    }
+}
+
+#[cfg(test)]
+mod retraction_tests {
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion_physical_expr::aggregate::AggregateExprBuilder;
+    use weir_runtime::ManualClock;
+
+    use super::*;
+    use crate::changelog::RowKind::{self, Delete as D, Insert as I, UpdateAfter as UA, UpdateBefore as UB};
+    use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
+
+    fn ts(name: &str) -> Field {
+        Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, None), true)
+    }
+
+    fn input() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            Field::new("v", DataType::Int64, true),
+            ts("window_start"),
+            ts("window_end"),
+        ]))
+    }
+
+    /// `SUM(v), COUNT(v), MAX(v) … GROUP BY k, window_start` over an updating input.
+    fn operator() -> WindowAggOperator {
+        let input = input();
+        let v = columns(&input, &[1]);
+        let call = |udaf, alias: &str| {
+            let f = AggregateExprBuilder::new(udaf, v.clone()).schema(input.clone()).alias(alias).build().unwrap();
+            AggCall { function: Arc::new(f), filter: None, plain: None }
+        };
+        let calls = vec![
+            call(datafusion_functions_aggregate::sum::sum_udaf(), "s"),
+            call(datafusion_functions_aggregate::count::count_udaf(), "n"),
+            call(datafusion_functions_aggregate::min_max::max_udaf(), "m"),
+        ];
+        let out = Arc::new(Schema::new(vec![
+            Field::new("k", DataType::Int64, true),
+            ts("window_start"),
+            Field::new("s", DataType::Int64, true),
+            Field::new("n", DataType::Int64, false),
+            Field::new("m", DataType::Int64, true),
+        ]));
+        let keys = KeyEncoder::new(columns(&input, &[0]), &input).unwrap();
+        WindowAggOperator::new(keys, 2, 3, vec![GroupColumn::Key(0), GroupColumn::Start], calls, out)
+            .with_retraction(true)
+    }
+
+    /// Changes `(kind, k, v)` in the window `[start, start + 10)`.
+    fn changes(values: &[(RowKind, i64, i64)], start: i64) -> Changes {
+        let owned: Vec<(RowKind, [i64; 4])> =
+            values.iter().map(|&(kind, k, v)| (kind, [k, v, start, start + 10])).collect();
+        let r: Vec<_> = owned.iter().map(|(kind, r)| (*kind, r.as_slice())).collect();
+        rows(&input(), &r)
+    }
+
+    #[test]
+    fn retractions_take_their_rows_back_and_an_emptied_group_emits_nothing() {
+        let clock = ManualClock::new(0);
+        let mut h = Harness::new(operator(), &clock);
+        assert!(h.feed(changes(&[(I, 1, 5), (I, 1, 7), (I, 2, 3)], 0)).is_empty());
+        // The 7 becomes a 9, and key 2 loses its only row.
+        h.feed(changes(&[(UB, 1, 7), (UA, 1, 9), (D, 2, 3)], 0));
+        // A retraction of a row never seen takes nothing back.
+        h.feed(changes(&[(D, 3, 4), (I, 3, 4)], 0));
+        let fired = sorted(h.watermark(9));
+        assert_eq!(fired.len(), 2, "{fired:?}");
+        assert!(fired[0].starts_with("+I[1, ") && fired[0].ends_with(", 14, 2, 9]"), "{fired:?}");
+        assert!(fired[1].starts_with("+I[3, ") && fired[1].ends_with(", 4, 1, 4]"), "{fired:?}");
+        // A retraction for a window already fired is late: dropped.
+        assert!(h.feed(changes(&[(D, 1, 5)], 0)).is_empty());
+        assert!(h.watermark(100).is_empty());
+    }
+
+    #[test]
+    fn retracting_windows_restore_at_any_parallelism() {
+        let clock = ManualClock::new(0);
+        let mut reference = Harness::new(operator(), &clock);
+        let first: Vec<(RowKind, i64, i64)> = (0..40).map(|i| (I, i % 7, i)).collect();
+        reference.feed(changes(&first, 0));
+        reference.feed(changes(&first, 10));
+        let snapshot = reference.snapshot();
+        // Take back every row of keys 0 and 1 in the first window, and one of key 2.
+        let second: Vec<(RowKind, i64, i64)> =
+            (0..40).filter(|i| i % 7 < 2 || *i == 2).map(|i| (D, i % 7, i)).collect();
+        let expected = sorted([reference.feed(changes(&second, 0)), reference.watermark(100)].concat());
+        assert_eq!(expected.len(), 5 + 7, "{expected:?}");
+        for parallelism in [1, 2, 3] {
+            let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
+            let mut got = feed_keyed(&mut restored, &[0], changes(&second, 0));
+            for h in &mut restored {
+                got.extend(h.watermark(100));
+            }
+            assert_eq!(sorted(got), expected, "at parallelism {parallelism}");
+        }
     }
 }

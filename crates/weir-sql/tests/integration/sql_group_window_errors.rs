@@ -16,6 +16,10 @@ CREATE TABLE clicks (
   WATERMARK FOR ts AS ts - INTERVAL '3' SECOND
 ) WITH ('connector' = 'filesystem', 'path' = '${DATA}', 'format' = 'json');
 CREATE VIEW last_click AS SELECT `user`, MAX(ts) AS ts FROM clicks GROUP BY `user`;
+CREATE TABLE click_changes (
+  `user` STRING, page STRING, ms INT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '3' SECOND
+) WITH ('connector' = 'filesystem', 'path' = '${DATA}', 'format' = 'debezium-json');
 ";
 
 /// The error of the last statement of `sql`, run after the tables above.
@@ -99,17 +103,39 @@ fn misused_group_windows_are_explained() {
 #[test]
 fn windows_over_updating_inputs_are_refused() {
     let cases: &[(&str, &str)] = &[
+        // An aggregation's result has no time attribute (Flink's message).
         (
             "SELECT `user`, SESSION_END(ts, INTERVAL '5' SECOND), COUNT(*) FROM last_click \
              GROUP BY `user`, SESSION(ts, INTERVAL '5' SECOND)",
-            "GROUP BY SESSION(ts, INTERVAL '5' SECOND) needs an insert-only input, but its input is updating \
-             (from GroupAggregate(groupBy=[",
+            "The window function requires the timecol is a time attribute type, but is TIMESTAMP(3).",
         ),
         (
             "SELECT `user`, window_start, window_end, COUNT(*) \
-             FROM TABLE(SESSION(TABLE last_click PARTITION BY `user`, DESCRIPTOR(ts), INTERVAL '5' SECOND)) \
+             FROM TABLE(TUMBLE(TABLE last_click, DESCRIPTOR(ts), INTERVAL '5' SECOND)) \
              GROUP BY `user`, window_start, window_end",
-            "SESSION(TABLE last_click, …) needs an insert-only input, but its input is updating",
+            "The window function requires the timecol is a time attribute type, but is TIMESTAMP(3).",
+        ),
+        // Flink 2.3 windows a CDC source's changes by SESSION too; Weir only by TUMBLE, HOP
+        // and CUMULATE so far.
+        (
+            "SELECT `user`, window_start, window_end, COUNT(*) \
+             FROM TABLE(SESSION(TABLE click_changes PARTITION BY `user`, DESCRIPTOR(ts), INTERVAL '5' SECOND)) \
+             GROUP BY `user`, window_start, window_end",
+            "A SESSION window (SESSION(TABLE click_changes, …)) needs an insert-only input in Weir, but its input \
+             is updating",
+        ),
+        // Flink refuses these over a changelog: StreamPhysicalWindowJoin (WindowRank) "doesn't
+        // support consuming update and delete changes".
+        (
+            "SELECT l.`user` FROM TABLE(TUMBLE(TABLE click_changes, DESCRIPTOR(ts), INTERVAL '5' SECOND)) l \
+             JOIN TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '5' SECOND)) r \
+             ON l.window_start = r.window_start AND l.window_end = r.window_end AND l.`user` = r.`user`",
+            "A window join needs insert-only inputs, but an input is updating",
+        ),
+        (
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY ms) AS rn \
+             FROM TABLE(TUMBLE(TABLE click_changes, DESCRIPTOR(ts), INTERVAL '5' SECOND))) WHERE rn <= 2",
+            "Window Top-N needs an insert-only input, but its input is updating",
         ),
     ];
     for (sql, expected) in cases {

@@ -212,6 +212,12 @@ impl Translator<'_> {
         }
 
         if let Some((_, _, windows)) = window_pairs {
+            if let Some(side) = [&left, &right].into_iter().find(|s| s.updating) {
+                return Err(SqlError::unsupported(format!(
+                    "A window join needs insert-only inputs, but an input is updating (from {})",
+                    side.origin
+                )));
+            }
             let parts = Arc::new(parts);
             let data = inputs
                 .transform("WindowJoin", move |_| {

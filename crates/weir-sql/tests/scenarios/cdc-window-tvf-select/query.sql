@@ -1,0 +1,7 @@
+CREATE TABLE events (
+  id INT, k STRING, v INT, ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '10' SECOND
+) WITH ('connector' = 'filesystem', 'path' = '${DATA}/events.json', 'format' = 'debezium-json',
+        'debezium-json.timestamp-format.standard' = 'ISO-8601');
+
+SELECT * FROM TABLE(TUMBLE(TABLE events, DESCRIPTOR(ts), INTERVAL '10' SECOND));
