@@ -15,6 +15,10 @@
 //! Flink merges first and then drops the merged window if it is late, which is the same
 //! thing because sessions passed by the watermark have already fired.
 //!
+//! Over an updating input (a CDC source) each change keeps its kind: a retraction opens,
+//! joins and merges sessions by its own time as a row does (as Flink's merging windows
+//! assign every change), and the window aggregation downstream takes it back.
+//!
 //! State is plain owned data: the input batches still referenced, and per key its open
 //! sessions as lists of row references. A checkpoint writes every held row once, with its
 //! key and session bounds, each key's rows in arrival order ([`super::keyed_state`]); a
@@ -23,7 +27,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, TimestampMillisecondArray};
+use arrow::array::{Array, ArrayRef, Int64Array, Int8Array, RecordBatch, TimestampMillisecondArray};
 use arrow::datatypes::{Schema, SchemaRef};
 use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
@@ -155,6 +159,8 @@ struct KeyState {
 
 struct HeldBatch {
     rows: RecordBatch,
+    /// The kind of each row (none: all inserts).
+    kinds: Option<Int8Array>,
     /// Rows of the batch still in open sessions.
     live: usize,
 }
@@ -263,6 +269,9 @@ impl SessionWindowOperator {
             let arrays: Vec<&dyn Array> = held.iter().map(|b| b.column(c).as_ref()).collect();
             columns.push((format!("c{c}"), arrow::compute::interleave(&arrays, &indices)?));
         }
+        if let Some(kinds) = self.kinds_at(&used, &indices) {
+            columns.push(("kind".into(), Arc::new(kinds)));
+        }
         Ok(Some(keyed_state::state_batch(keys, columns)?))
     }
 
@@ -276,6 +285,10 @@ impl SessionWindowOperator {
                 .map(|c| keyed_state::column(&batch, &format!("c{c}")).cloned())
                 .collect::<Result<Vec<_>, _>>()?;
             let rows = RecordBatch::try_new(schema.clone(), columns)?;
+            let kinds = match batch.column_by_name("kind") {
+                Some(k) => Some(k.as_any().downcast_ref::<Int8Array>().ok_or("a session row's kind")?.clone()),
+                None => None,
+            };
             let held = self.next_batch;
             self.next_batch += 1;
             for i in 0..batch.num_rows() {
@@ -293,12 +306,25 @@ impl SessionWindowOperator {
                 }
             }
             let live = rows.num_rows();
-            self.batches.insert(held, HeldBatch { rows, live });
+            self.batches.insert(held, HeldBatch { rows, kinds, live });
         }
         Ok(())
     }
 
-    fn add(&mut self, rows: RecordBatch) -> Result<(), BoxError> {
+    /// The kinds of the held rows at `indices` (slots of the batches `used`); none when all
+    /// are inserts.
+    fn kinds_at(&self, used: &[u64], indices: &[(usize, usize)]) -> Option<Int8Array> {
+        let kinds: Vec<Option<&Int8Array>> = used.iter().map(|b| self.batches[b].kinds.as_ref()).collect();
+        if kinds.iter().all(Option::is_none) {
+            return None;
+        }
+        Some(Int8Array::from_iter_values(
+            indices.iter().map(|&(slot, row)| crate::changelog::kind_at(kinds[slot], row) as i8),
+        ))
+    }
+
+    fn add(&mut self, changes: Changes) -> Result<(), BoxError> {
+        let Changes { rows, kinds, .. } = changes;
         let times = millis(rows.column(self.time))?;
         let encoded = self.keys.as_ref().map(|k| k.encode(&rows)).transpose()?;
         let batch = self.next_batch;
@@ -332,7 +358,7 @@ impl SessionWindowOperator {
             }
         }
         if live > 0 {
-            self.batches.insert(batch, HeldBatch { rows, live });
+            self.batches.insert(batch, HeldBatch { rows, kinds, live });
         }
         Ok(())
     }
@@ -389,6 +415,7 @@ impl SessionWindowOperator {
         let window_time: ArrayRef = Arc::new(TimestampMillisecondArray::from(times));
         columns.push(arrow::compute::cast(&window_time, &time_type)?);
         let rows = RecordBatch::try_new(self.schema.clone(), columns)?;
+        let kinds = self.kinds_at(&used, &indices);
         // Release the batches no open session refers to any more.
         for &(slot, _) in &indices {
             let batch = used[slot];
@@ -398,7 +425,7 @@ impl SessionWindowOperator {
                 self.batches.remove(&batch);
             }
         }
-        out.emit(StreamRecord { value: Changes::inserts(rows), timestamp: last_end - 1 });
+        out.emit(StreamRecord { value: Changes { rows, kinds, route: 0 }, timestamp: last_end - 1 });
         Ok(())
     }
 }
@@ -431,7 +458,7 @@ impl Operator for SessionWindowOperator {
 
     fn process(&mut self, batch: &mut Vec<StreamRecord<Changes>>, _out: &mut Emitter<Changes>) -> Result<(), BoxError> {
         for record in batch.drain(..) {
-            self.add(record.value.rows)?;
+            self.add(record.value)?;
         }
         Ok(())
     }
@@ -573,7 +600,7 @@ mod restore_tests {
     use weir_runtime::ManualClock;
 
     use super::*;
-    use crate::changelog::RowKind::Insert as I;
+    use crate::changelog::RowKind::{self, Delete as D, Insert as I, UpdateAfter as UA, UpdateBefore as UB};
     use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, Harness};
 
     fn ts(name: &str) -> Field {
@@ -632,5 +659,33 @@ mod restore_tests {
             }
             assert_eq!(by_key(got), expected, "at parallelism {parallelism}");
         }
+    }
+
+    #[test]
+    fn changes_keep_their_kinds_through_sessions_and_a_restore() {
+        let clock = ManualClock::new(0);
+        let changes = |values: &[(RowKind, i64, i64)]| {
+            let owned: Vec<(RowKind, [i64; 2])> = values.iter().map(|&(kind, k, t)| (kind, [k, t])).collect();
+            rows(&input(), &owned.iter().map(|(kind, r)| (*kind, r.as_slice())).collect::<Vec<_>>())
+        };
+        let mut reference = Harness::new(operator(), &clock);
+        reference.feed(changes(&[(I, 1, 0), (I, 1, 5), (UB, 1, 5), (UA, 1, 12)]));
+        assert!(reference.watermark(0).is_empty());
+        let snapshot = reference.snapshot();
+        // A retraction bridging into the open session, and one too late for any.
+        let next = changes(&[(D, 1, 20), (D, 2, -100)]);
+        let expected = [reference.feed(next.clone()), reference.watermark(1_000)].concat();
+        let kinds: Vec<&str> = expected.iter().map(|l| &l[..2]).collect();
+        assert_eq!(kinds, ["+I", "+I", "-U", "+U", "-D"], "{expected:?}");
+        assert!(
+            expected.iter().all(|l| l.contains(", 1970-01-01 00:00:00.000, 1970-01-01 00:00:00.030")),
+            "{expected:?}"
+        );
+        let mut restored = restore_all(operator, &clock, &snapshot, 2);
+        let mut got = feed_keyed(&mut restored, &[0], next);
+        for h in &mut restored {
+            got.extend(h.watermark(1_000));
+        }
+        assert_eq!(got, expected);
     }
 }

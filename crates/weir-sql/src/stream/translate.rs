@@ -291,12 +291,12 @@ impl<'e> Translator<'e> {
                             )));
                         }
                         // Over an updating input each change keeps its kind: a window
-                        // aggregation takes retractions back from the windows of their time.
-                        let session = matches!(tvf.kind, WindowKind::Session { .. });
-                        if input.updating && (tvf.proctime || session) {
-                            let what = if session { "A SESSION window" } else { "A processing-time window" };
+                        // aggregation takes retractions back from the windows of their time
+                        // (a retraction joins and merges sessions as a row does, as in Flink).
+                        if input.updating && tvf.proctime {
                             return Err(SqlError::unsupported(format!(
-                                "{what} ({}) needs an insert-only input in Weir, but its input is updating (from {})",
+                                "A processing-time window ({}) needs an insert-only input in Weir, but its input is \
+                                 updating (from {})",
                                 tvf.call, input.origin
                             )));
                         }

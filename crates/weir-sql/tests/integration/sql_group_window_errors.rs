@@ -115,15 +115,6 @@ fn windows_over_updating_inputs_are_refused() {
              GROUP BY `user`, window_start, window_end",
             "The window function requires the timecol is a time attribute type, but is TIMESTAMP(3).",
         ),
-        // Flink 2.3 windows a CDC source's changes by SESSION too; Weir only by TUMBLE, HOP
-        // and CUMULATE so far.
-        (
-            "SELECT `user`, window_start, window_end, COUNT(*) \
-             FROM TABLE(SESSION(TABLE click_changes PARTITION BY `user`, DESCRIPTOR(ts), INTERVAL '5' SECOND)) \
-             GROUP BY `user`, window_start, window_end",
-            "A SESSION window (SESSION(TABLE click_changes, …)) needs an insert-only input in Weir, but its input \
-             is updating",
-        ),
         // Flink refuses these over a changelog: StreamPhysicalWindowJoin (WindowRank) "doesn't
         // support consuming update and delete changes".
         (
