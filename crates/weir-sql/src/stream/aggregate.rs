@@ -150,7 +150,24 @@ impl AggCall {
 /// and a group aggregate upstream folds a key's rows of a batch into one change where Flink
 /// emits one per row — so the answer would differ from Flink's; they stay refused.
 fn sliding_is_fifo(name: &str) -> bool {
-    matches!(name.to_lowercase().as_str(), "min" | "max" | "first_value" | "last_value")
+    matches!(name.to_lowercase().as_str(), "min" | "max")
+}
+
+/// Whether an aggregate's result depends on the order of its rows: in a window Flink's order
+/// follows the window's slices; over an updating input it follows every change the input
+/// makes (see [`super::group_agg::GroupAggOperator::with_changes_per_row`]).
+pub fn order_sensitive(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "listagg"
+            | "array_agg"
+            | "collect"
+            | "json_arrayagg"
+            | "json_objectagg"
+            | "first_value"
+            | "last_value"
+            | "string_agg"
+    )
 }
 
 /// Every current value of an argument with how often it occurs, for aggregates over a

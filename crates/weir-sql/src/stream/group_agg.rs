@@ -65,6 +65,8 @@ pub struct GroupAggOperator {
     native: Option<Vec<NativeKind>>,
     /// Input batches seen (marks the groups a batch touched).
     batches: u64,
+    /// Whether each input row's change is emitted on its own (not folded per batch).
+    per_row: bool,
 }
 
 impl GroupAggOperator {
@@ -82,14 +84,28 @@ impl GroupAggOperator {
             restore: PendingRestore::default(),
             native: None,
             batches: 0,
+            per_row: false,
         }
+    }
+
+    /// Emits the change of each input row on its own, as Flink does without mini-batches: a
+    /// key's result after every row (`-U` old, `+U` new), not once per batch. An aggregate
+    /// downstream whose result depends on the order of its input (FIRST_VALUE, LAST_VALUE,
+    /// LISTAGG…) then sees the changes Flink's sees. Folding (the default) gives the same
+    /// final results with fewer changes.
+    pub fn with_changes_per_row(mut self, per_row: bool) -> Self {
+        self.per_row = per_row;
+        if per_row {
+            self.native = None;
+        }
+        self
     }
 
     /// Computes the calls in place when the input (of `input`'s columns) is insert-only
     /// and every call is one [`NativeKind`] covers; otherwise keeps DataFusion's
     /// accumulators.
     pub fn computed_in_place(mut self, input: &arrow::datatypes::Schema) -> Self {
-        self.native = if self.retracting { None } else { NativeKind::of_all(&self.calls, input) };
+        self.native = if self.retracting || self.per_row { None } else { NativeKind::of_all(&self.calls, input) };
         self
     }
 
@@ -367,6 +383,11 @@ impl Operator for GroupAggOperator {
             for i in 0..batch.num_rows() {
                 let key = keys.row(i).data();
                 let accumulate = changes.kind(i).is_accumulate();
+                if self.per_row {
+                    // Each row on its own: its key's change follows it at once.
+                    by_key.push((key, vec![(accumulate, vec![i as u32])]));
+                    continue;
+                }
                 let s = *slot.entry(key).or_insert_with(|| {
                     by_key.push((key, Vec::new()));
                     by_key.len() - 1
@@ -561,6 +582,22 @@ mod tests {
         let mut restored = restore_all(|| operator(true, Some(1_000)), &clock, &snapshot, 2);
         let got = sorted(feed_keyed(&mut restored, &[0], rows(&s, &[(I, &[2, 1]), (I, &[1, 1])])));
         assert_eq!(got, sorted(vec!["+I[2, 1, 1]".into(), "-U[1, 15, 2]".into(), "+U[1, 16, 3]".into()]));
+    }
+
+    #[test]
+    fn changes_per_row_emit_each_rows_change_as_flink_does_without_mini_batches() {
+        let clock = ManualClock::new(0);
+        let s = bigints(&["k", "v"]);
+        let batch = rows(&s, &[(I, &[1, 10]), (I, &[2, 20]), (I, &[1, 5]), (UB, &[1, 10])]);
+        let mut folded = Harness::new(operator(true, None), &clock);
+        assert_eq!(folded.feed(batch.clone()), ["+I[1, 5, 1]", "+I[2, 20, 1]"]);
+        let per_row = operator(true, None).with_changes_per_row(true).computed_in_place(&s);
+        assert!(per_row.native.is_none(), "per row, nothing is folded in place");
+        let mut per_row = Harness::new(per_row, &clock);
+        assert_eq!(
+            per_row.feed(batch),
+            ["+I[1, 10, 1]", "+I[2, 20, 1]", "-U[1, 10, 1]", "+U[1, 15, 2]", "-U[1, 15, 2]", "+U[1, 5, 1]"]
+        );
     }
 
     /// `operator(false, ttl)` with the calls computed in place.

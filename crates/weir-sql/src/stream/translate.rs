@@ -73,6 +73,9 @@ pub struct Translator<'e> {
     /// Set while translating the input of an aggregation: a processing-time window TVF
     /// reached through projections and filters only leaves the assignment to it.
     defer_proctime_windows: std::cell::Cell<bool>,
+    /// Set while translating the input of an aggregate whose result depends on the order
+    /// of its rows: group aggregations there emit each row's change on their own.
+    changes_per_row: std::cell::Cell<bool>,
     /// Set by each ranking (Top-N, deduplication) to whether its input is updating: the last
     /// one set is the outermost of a plan just translated (read by versioned views).
     ranked_updating_input: std::cell::Cell<Option<bool>>,
@@ -145,6 +148,7 @@ impl<'e> Translator<'e> {
             env,
             clock: env.clock(),
             defer_proctime_windows: std::cell::Cell::new(false),
+            changes_per_row: std::cell::Cell::new(false),
             ranked_updating_input: std::cell::Cell::new(None),
             parallelism,
             max_parallelism,
@@ -752,7 +756,16 @@ impl<'e> Translator<'e> {
 
     fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
         self.defer_proctime_windows.set(true);
+        // An order-sensitive aggregate over an updating input sees every change the group
+        // aggregations below it make, row by row, as in Flink.
+        let per_row = self.changes_per_row.get();
+        let ordered = a.aggr_expr.iter().any(|e| match strip_alias(e) {
+            Expr::AggregateFunction(af) => super::aggregate::order_sensitive(af.func.name()),
+            _ => false,
+        });
+        self.changes_per_row.set(per_row || ordered);
         let input = self.translate(&a.input);
+        self.changes_per_row.set(per_row);
         self.defer_proctime_windows.set(false);
         let input = input?;
         let in_schema = &input.schema;
@@ -926,6 +939,7 @@ impl<'e> Translator<'e> {
                     retracting,
                     out_schema.clone(),
                 )
+                .with_changes_per_row(per_row)
                 .computed_in_place(&arrow_in)
                 .with_state_ttl(ttl))
             })

@@ -42,7 +42,7 @@ use weir_core::{StreamRecord, Watermark};
 use weir_runtime::snapshot::{OperatorStateReader, OperatorStateWriter};
 use weir_runtime::{BoxError, Emitter, Operator, SubtaskInfo};
 
-use super::aggregate::{repeat, AggCall};
+use super::aggregate::{order_sensitive, repeat, AggCall};
 use super::batch::{cast_to, Changes};
 use super::exchange::KeyEncoder;
 use super::keyed_state::{self, PendingRestore};
@@ -627,22 +627,6 @@ fn take_call_input(
         None => None,
     };
     Ok((values, filter))
-}
-
-/// Whether an aggregate's result depends on the order of its rows (Flink's order then follows
-/// the window's slices).
-fn order_sensitive(name: &str) -> bool {
-    matches!(
-        name.to_ascii_lowercase().as_str(),
-        "listagg"
-            | "array_agg"
-            | "collect"
-            | "json_arrayagg"
-            | "json_objectagg"
-            | "first_value"
-            | "last_value"
-            | "string_agg"
-    )
 }
 
 /// The slice end of each row of a HOP or CUMULATE TVF's output (`starts`, `ends` of each
