@@ -74,8 +74,9 @@ pub struct Translator<'e> {
     /// reached through projections and filters only leaves the assignment to it.
     defer_proctime_windows: std::cell::Cell<bool>,
     /// Set while translating the input of an aggregate whose result depends on the order
-    /// of its rows: group aggregations there emit each row's change on their own.
-    changes_per_row: std::cell::Cell<bool>,
+    /// of its rows, or of a Top-N (tied rows rank by arrival): group aggregations there emit
+    /// each row's change on their own.
+    pub(crate) changes_per_row: std::cell::Cell<bool>,
     /// Set by each ranking (Top-N, deduplication) to whether its input is updating: the last
     /// one set is the outermost of a plan just translated (read by versioned views).
     ranked_updating_input: std::cell::Cell<Option<bool>>,

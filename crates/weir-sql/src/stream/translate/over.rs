@@ -160,7 +160,12 @@ impl Translator<'_> {
         let window = top.window;
         // A window TVF below is read by the ranking, not by an enclosing aggregation.
         self.defer_proctime_windows.set(false);
-        let input = self.translate(&window.input)?;
+        // Tied rows rank in the order their latest change came: the group aggregations below
+        // emit every row's change, as Flink's do.
+        let per_row = self.changes_per_row.replace(true);
+        let input = self.translate(&window.input);
+        self.changes_per_row.set(per_row);
+        let input = input?;
         self.ranked_updating_input.set(Some(input.updating));
         let in_schema = &input.schema;
         let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
