@@ -233,6 +233,9 @@ impl Session {
                 out.message("[INFO] Execute statement succeeded.");
             }
             Statement::CreateFunction { name, identifier, if_not_exists, .. } => {
+                // Functions belong to the session, but a named database must exist, as in Flink.
+                let path = self.catalog.path(name)?;
+                self.catalog.existing_database(&path.catalog, &path.database)?;
                 self.catalog.create_function(&object_name(name)?, identifier, *if_not_exists)?;
                 out.message("[INFO] Execute statement succeeded.");
             }

@@ -185,6 +185,7 @@ fn catalog_refusals_carry_flinks_words_and_the_position() {
         ("SHOW TABLES FROM nope;", "Database 'default_catalog'.'nope' doesn't exist."),
         ("SHOW COLUMNS FROM nope;", "Tables or views with the identifier 'default_catalog.default_database.nope' doesn't exist."),
         ("DROP TABLE db9.t;", "Table with identifier 'default_catalog.db9.t' does not exist."),
+        ("CREATE FUNCTION nope.f AS 'f';", "Database nope does not exist in Catalog default_catalog."),
         ("DROP VIEW v;", "View with identifier 'default_catalog.default_database.v' does not exist."),
         (
             "CREATE TABLE t (a INT) {T};\nSHOW CREATE VIEW t;",
