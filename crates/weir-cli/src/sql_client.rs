@@ -32,7 +32,9 @@ HELP        Prints this help.
 QUIT/EXIT   Quits the SQL client.
 SET         Sets a session option: SET 'key' = 'value'; lists them all: SET;
 RESET       Resets a session option to its default: RESET 'key';
-SHOW        SHOW TABLES; SHOW VIEWS; SHOW FUNCTIONS;
+SHOW        SHOW CATALOGS; SHOW DATABASES; SHOW TABLES [FROM db] [LIKE 'p%']; SHOW VIEWS;
+            SHOW COLUMNS FROM t; SHOW FUNCTIONS; SHOW CURRENT CATALOG | DATABASE;
+USE         USE CATALOG c; USE [c.]db;
 DESCRIBE    Describes a table or view: DESCRIBE name;
 EXPLAIN     Shows the plan of a query: EXPLAIN SELECT …;
 

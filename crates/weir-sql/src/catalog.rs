@@ -1,5 +1,5 @@
-//! The session's catalog: tables, views and user functions by name, as Flink's default
-//! catalog and database hold them.
+//! The session's catalog: tables, views and user functions by name, in Flink's catalogs and
+//! databases (`default_catalog`.`default_database` to begin with).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,6 +10,10 @@ use sqlparser::ast::{Expr, ObjectName};
 
 use crate::error::{Result, SqlError};
 use crate::types::FlinkType;
+
+pub mod namespace;
+
+pub use namespace::{Database, InMemoryCatalog, ObjectPath};
 
 /// The names of Flink's default catalog and database, which may prefix table names.
 pub const DEFAULT_CATALOG: &str = "default_catalog";
@@ -186,95 +190,102 @@ impl UserFunction {
     }
 }
 
-/// Tables, views and functions of a session.
-#[derive(Debug, Default, Clone)]
+/// Tables, views and functions of a session, in Flink's namespaces: catalogs holding
+/// databases holding tables and views (see [`namespace`]). Unqualified names resolve in the
+/// current catalog and database; functions belong to the session.
+#[derive(Debug, Clone)]
 pub struct Catalog {
-    tables: BTreeMap<String, Arc<TableDef>>,
-    views: BTreeMap<String, Arc<ViewDef>>,
+    /// The catalogs by name, `default_catalog` first made.
+    catalogs: BTreeMap<String, InMemoryCatalog>,
+    /// The current catalog (`USE CATALOG`).
+    current_catalog: String,
+    /// The current database of the current catalog (`USE`).
+    current_database: String,
     /// Functions available to `CREATE FUNCTION … AS 'identifier'`, by identifier.
     registered: BTreeMap<String, UserFunction>,
     /// Functions created in the session, by lower-case name.
     functions: BTreeMap<String, UserFunction>,
 }
 
-/// The table name within `name`, which may be qualified by Flink's default catalog and
-/// database.
-pub fn object_name(name: &ObjectName) -> Result<String> {
-    let parts: Vec<String> = name.0.iter().map(|p| p.to_string().trim_matches('`').to_string()).collect();
-    match parts.as_slice() {
-        [table] => Ok(table.clone()),
-        [db, table] if db == DEFAULT_DATABASE => Ok(table.clone()),
-        [cat, db, table] if cat == DEFAULT_CATALOG && db == DEFAULT_DATABASE => Ok(table.clone()),
-        _ => Err(SqlError::validation(format!(
-            "Object '{name}' is not in the current catalog '{DEFAULT_CATALOG}' and database '{DEFAULT_DATABASE}'"
-        ))),
+impl Default for Catalog {
+    fn default() -> Self {
+        let mut catalogs = BTreeMap::new();
+        catalogs.insert(DEFAULT_CATALOG.to_string(), InMemoryCatalog::new(DEFAULT_DATABASE));
+        Catalog {
+            catalogs,
+            current_catalog: DEFAULT_CATALOG.to_string(),
+            current_database: DEFAULT_DATABASE.to_string(),
+            registered: BTreeMap::new(),
+            functions: BTreeMap::new(),
+        }
     }
 }
 
+/// The parts of `name` as written, back quotes removed.
+pub fn name_parts(name: &ObjectName) -> Vec<String> {
+    name.0.iter().map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone())).collect()
+}
+
+/// The object name within `name` (its last part), whatever catalog and database qualify it.
+pub fn object_name(name: &ObjectName) -> Result<String> {
+    name_parts(name).pop().ok_or_else(|| SqlError::validation("An object name cannot be empty"))
+}
+
 impl Catalog {
-    /// Adds `table`; an existing table or view of that name is an error unless
-    /// `if_not_exists`.
+    /// Adds `table` to the current database; an existing table or view of that name is an
+    /// error unless `if_not_exists`.
     pub fn create_table(&mut self, table: TableDef, if_not_exists: bool) -> Result<()> {
-        if self.tables.contains_key(&table.name) || self.views.contains_key(&table.name) {
-            if if_not_exists {
-                return Ok(());
-            }
-            return Err(SqlError::validation(format!("Table or view '{}' already exists", table.name)));
-        }
-        self.tables.insert(table.name.clone(), Arc::new(table));
-        Ok(())
+        let path = self.path_in_current(&table.name);
+        self.create_table_at(&path, table, if_not_exists)
     }
 
-    /// Replaces the definition of an existing table (`ALTER TABLE`).
+    /// Replaces the definition of an existing table of the current database.
     pub fn replace_table(&mut self, table: TableDef) {
-        self.tables.insert(table.name.clone(), Arc::new(table));
+        let path = self.path_in_current(&table.name);
+        self.replace_table_at(&path, table);
     }
 
-    /// Adds `view`.
+    /// Adds `view` to the current database.
     pub fn create_view(&mut self, view: ViewDef, if_not_exists: bool) -> Result<()> {
-        if self.tables.contains_key(&view.name) || self.views.contains_key(&view.name) {
-            if if_not_exists {
-                return Ok(());
-            }
-            return Err(SqlError::validation(format!("Table or view '{}' already exists", view.name)));
-        }
-        self.views.insert(view.name.clone(), Arc::new(view));
-        Ok(())
+        let path = self.path_in_current(&view.name);
+        self.create_view_at(&path, view, if_not_exists)
     }
 
-    /// The table called `name`.
+    /// The table called `name` in the current database.
     pub fn table(&self, name: &str) -> Option<&Arc<TableDef>> {
-        self.tables.get(name)
+        self.table_at(&self.path_in_current(name))
     }
 
-    /// The view called `name`.
+    /// The view called `name` in the current database.
     pub fn view(&self, name: &str) -> Option<&Arc<ViewDef>> {
-        self.views.get(name)
+        self.view_at(&self.path_in_current(name))
     }
 
-    /// Removes table `name`; whether it existed.
+    /// Removes table `name` of the current database; whether it existed.
     pub fn drop_table(&mut self, name: &str) -> bool {
-        self.tables.remove(name).is_some()
+        let path = self.path_in_current(name);
+        self.drop_table_at(&path)
     }
 
-    /// Removes view `name`; whether it existed.
+    /// Removes view `name` of the current database; whether it existed.
     pub fn drop_view(&mut self, name: &str) -> bool {
-        self.views.remove(name).is_some()
+        let path = self.path_in_current(name);
+        self.drop_view_at(&path)
     }
 
-    /// Table names, sorted.
+    /// Table names of the current database, sorted.
     pub fn table_names(&self) -> Vec<String> {
-        self.tables.keys().cloned().collect()
+        self.current().map(|d| d.tables.keys().cloned().collect()).unwrap_or_default()
     }
 
-    /// View names, sorted.
+    /// View names of the current database, sorted.
     pub fn view_names(&self) -> Vec<String> {
-        self.views.keys().cloned().collect()
+        self.current().map(|d| d.views.keys().cloned().collect()).unwrap_or_default()
     }
 
-    /// Table and view names, for "did you mean" suggestions.
+    /// Table and view names of the current database, for "did you mean" suggestions.
     pub fn relation_names(&self) -> impl Iterator<Item = &String> {
-        self.tables.keys().chain(self.views.keys())
+        self.current().into_iter().flat_map(|d| d.tables.keys().chain(d.views.keys()))
     }
 
     /// Makes a Rust function available to `CREATE FUNCTION name AS 'identifier'`.

@@ -9,13 +9,16 @@ use datafusion_expr::LogicalPlan;
 use sqlparser::ast::Query;
 use weir::{DataStream, StreamExecutionEnvironment};
 
-use crate::catalog::{object_name, Catalog, Column, ColumnSource, TableDef, UserFunction, ViewDef};
+use crate::catalog::{object_name, Catalog, Column, ColumnSource, ObjectPath, TableDef, UserFunction, ViewDef};
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::functions::{FunctionConfig, LocalTimeZone};
-use crate::parser::ast::{ColumnKind, CreateTable, Insert, Located, ObjectKind, ShowWhat, Statement};
+use crate::parser::ast::{CreateTable, Insert, Located, ObjectKind, Statement};
 use crate::stream::translate::{Stream, Translator};
 use crate::stream::Changes;
 use crate::types::FlinkType;
+
+mod alter_table;
+mod namespaces;
 
 /// How jobs of the session run.
 #[derive(Debug, Clone)]
@@ -178,12 +181,16 @@ impl Session {
     pub fn execute(&mut self, statement: &Located<Statement>, out: &mut dyn ResultSink) -> Result<()> {
         match &statement.node {
             Statement::CreateTable(create) => {
+                let path = self.catalog.path(&create.name)?;
+                self.catalog.existing_database(&path.catalog, &path.database)?;
                 let table = self.table_def(create)?;
-                self.catalog.create_table(table, create.if_not_exists)?;
+                self.catalog.create_table_at(&path, table, create.if_not_exists)?;
                 out.message("[INFO] Execute statement succeeded.");
             }
             Statement::CreateView { name, columns, query, if_not_exists, .. } => {
-                let name = object_name(name)?;
+                let path = self.catalog.path(name)?;
+                self.catalog.existing_database(&path.catalog, &path.database)?;
+                let name = path.name.clone();
                 if columns.is_empty() {
                     if let Some(repeated) = crate::planner::naming::repeated_name(query) {
                         // Flink's words: a view's columns must be named apart.
@@ -222,75 +229,75 @@ impl Session {
                     columns: columns.iter().map(|c| c.value.clone()).collect(),
                     plan: Arc::new(plan),
                 };
-                self.catalog.create_view(view, *if_not_exists)?;
+                self.catalog.create_view_at(&path, view, *if_not_exists)?;
                 out.message("[INFO] Execute statement succeeded.");
             }
             Statement::CreateFunction { name, identifier, if_not_exists, .. } => {
+                // Functions belong to the session, but a named database must exist, as in Flink.
+                let path = self.catalog.path(name)?;
+                self.catalog.existing_database(&path.catalog, &path.database)?;
                 self.catalog.create_function(&object_name(name)?, identifier, *if_not_exists)?;
                 out.message("[INFO] Execute statement succeeded.");
             }
             Statement::Drop { kind, name, if_exists } => {
-                let name = object_name(name)?;
-                let existed = match kind {
-                    ObjectKind::Table => self.catalog.drop_table(&name),
-                    ObjectKind::View => self.catalog.drop_view(&name),
-                    ObjectKind::Function => self.catalog.drop_function(&name),
+                // Flink's words for what was not there.
+                let missing = match kind {
+                    ObjectKind::Table => {
+                        let path = self.catalog.path(name)?;
+                        (!self.catalog.drop_table_at(&path))
+                            .then(|| format!("Table with identifier '{path}' does not exist."))
+                    }
+                    ObjectKind::View => {
+                        let path = self.catalog.path(name)?;
+                        (!self.catalog.drop_view_at(&path))
+                            .then(|| format!("View with identifier '{path}' does not exist."))
+                    }
+                    ObjectKind::Function => (!self.catalog.drop_function(&object_name(name)?))
+                        .then(|| format!("Function '{name}' does not exist")),
                 };
-                if !existed && !if_exists {
-                    return Err(SqlError::validation(format!("'{name}' does not exist")));
+                if let (Some(missing), false) = (missing, if_exists) {
+                    return Err(SqlError::validation(missing));
                 }
                 out.message("[INFO] Execute statement succeeded.");
             }
             Statement::AlterTableSet { name, options } => {
-                let name = object_name(name)?;
-                let mut table = self.existing_table(&name)?.as_ref().clone();
+                let (path, table) = self.altered_table(name)?;
+                let mut table = table.as_ref().clone();
                 for (k, v) in options {
                     table.options.insert(k.clone(), v.clone());
                 }
-                self.catalog.replace_table(table);
+                self.catalog.replace_table_at(&path, table);
                 out.message("[INFO] Execute statement succeeded.");
             }
             Statement::AlterTableRename { name, to } => {
-                let name = object_name(name)?;
-                let mut table = self.existing_table(&name)?.as_ref().clone();
-                table.name = object_name(to)?;
-                self.catalog.create_table(table, false)?;
-                self.catalog.drop_table(&name);
+                let (path, table) = self.altered_table(name)?;
+                let table = table.as_ref().clone();
+                // Flink renames within the table's database, whatever qualifies the new name.
+                let renamed = ObjectPath { name: object_name(to)?, ..path.clone() };
+                self.catalog.create_table_at(&renamed, table, false)?;
+                self.catalog.drop_table_at(&path);
                 out.message("[INFO] Execute statement succeeded.");
             }
-            Statement::Show(what) => {
-                let (header, names) = match what {
-                    ShowWhat::Tables => ("table name", {
-                        let mut n = self.catalog.table_names();
-                        n.extend(self.catalog.view_names());
-                        n.sort();
-                        n
-                    }),
-                    ShowWhat::Views => ("view name", self.catalog.view_names()),
-                    ShowWhat::Functions { user_only } => ("function name", {
-                        let mut n = self.catalog.function_names();
-                        if !user_only {
-                            n.extend(crate::functions::flink_function_names().into_iter().map(str::to_string));
-                            n.sort();
-                            n.dedup();
-                        }
-                        n
-                    }),
-                    ShowWhat::CreateTable(name) => {
-                        let name = object_name(name)?;
-                        let table = self.existing_table(&name)?;
-                        out.message(&show_create_table(table));
-                        return Ok(());
-                    }
-                };
-                out.message(&crate::session::table_text(
-                    &[header],
-                    &names.into_iter().map(|n| vec![n]).collect::<Vec<_>>(),
-                ));
+            Statement::AlterTable { name, change } => {
+                let (path, table) = self.altered_table(name)?;
+                let table = self.alter_table(table, change)?;
+                self.catalog.replace_table_at(&path, table);
+                out.message("[INFO] Execute statement succeeded.");
             }
+            Statement::CreateCatalog { .. }
+            | Statement::DropCatalog { .. }
+            | Statement::UseCatalog(_)
+            | Statement::CreateDatabase { .. }
+            | Statement::DropDatabase { .. }
+            | Statement::AlterDatabase { .. }
+            | Statement::UseDatabase(_) => {
+                self.execute_namespace(&statement.node)?;
+                out.message("[INFO] Execute statement succeeded.");
+            }
+            Statement::Show(what) => out.message(&self.show(what)?),
             Statement::Describe(name) => {
-                let name = object_name(name)?;
-                out.message(&self.describe(&name)?);
+                let path = self.catalog.path(name)?;
+                out.message(&self.describe(&path)?);
             }
             Statement::Explain(inner) => {
                 let text = match &inner.node {
@@ -391,8 +398,25 @@ impl Session {
         Ok(())
     }
 
-    fn existing_table(&self, name: &str) -> Result<&Arc<TableDef>> {
-        self.catalog.table(name).ok_or_else(|| crate::planner::unknown_relation(&self.catalog, name))
+    /// The table `name` (`t`, `db.t` or `cat.db.t`), or the planner's error for an unknown
+    /// relation.
+    fn existing_table(&self, name: &sqlparser::ast::ObjectName) -> Result<&Arc<TableDef>> {
+        let path = self.catalog.path(name)?;
+        self.catalog
+            .table_at(&path)
+            .ok_or_else(|| crate::planner::unknown_relation_at(&self.catalog, &path, name.0.len()))
+    }
+
+    /// The table an `ALTER TABLE` changes, with Flink's errors for a missing one or a view.
+    fn altered_table(&self, name: &sqlparser::ast::ObjectName) -> Result<(ObjectPath, Arc<TableDef>)> {
+        let path = self.catalog.path(name)?;
+        if self.catalog.view_at(&path).is_some() {
+            return Err(SqlError::validation("ALTER TABLE for a view is not allowed"));
+        }
+        let table = self.catalog.table_at(&path).cloned().ok_or_else(|| {
+            SqlError::validation(format!("Table {} doesn't exist or is a temporary table.", path.quoted()))
+        })?;
+        Ok((path, table))
     }
 
     fn table_def(&self, create: &CreateTable) -> Result<TableDef> {
@@ -403,8 +427,7 @@ impl Session {
         };
         let mut table = match (&create.like, &like) {
             (Some(clause), Some(merging)) => {
-                let source = object_name(&clause.source)?;
-                let base = self.existing_table(&source)?.as_ref().clone();
+                let base = self.existing_table(&clause.source)?.as_ref().clone();
                 let kept = |feature: &str| merging.strategy(feature) != "EXCLUDING";
                 TableDef {
                     name: name.clone(),
@@ -442,21 +465,7 @@ impl Session {
         };
         let inherited = table.columns.len();
         for c in &create.columns {
-            let (ty, source) = match &c.kind {
-                ColumnKind::Physical(ty) => (ty.clone(), ColumnSource::Physical),
-                ColumnKind::Metadata { ty, key, is_virtual } => (
-                    ty.clone(),
-                    ColumnSource::Metadata {
-                        key: key.clone().unwrap_or_else(|| c.name.value.clone()),
-                        is_virtual: *is_virtual,
-                    },
-                ),
-                // The type of a computed column is worked out below, once all columns are known.
-                ColumnKind::Computed(expr) => {
-                    (FlinkType::nullable(crate::types::TypeKind::Int), ColumnSource::Computed(expr.clone()))
-                }
-            };
-            let column = Column { name: c.name.value.clone(), ty, source };
+            let column = alter_table::column_of(c);
             match table.columns.iter().position(|t| t.name == c.name.value) {
                 None => table.columns.push(column),
                 Some(at) if at < inherited => {
@@ -573,8 +582,14 @@ impl Session {
         Ok(table)
     }
 
-    fn describe(&self, name: &str) -> Result<String> {
-        if let Some(t) = self.catalog.table(name) {
+    fn describe(&self, path: &ObjectPath) -> Result<String> {
+        let (header, rows) = self.describe_rows(path)?;
+        Ok(table_text(header, &rows))
+    }
+
+    /// The columns of `DESCRIBE` (and `SHOW COLUMNS`): the header and a row per column.
+    fn describe_rows(&self, path: &ObjectPath) -> Result<(&'static [&'static str], Vec<Vec<String>>)> {
+        if let Some(t) = self.catalog.table_at(path) {
             let rows: Vec<Vec<String>> = t
                 .columns
                 .iter()
@@ -605,9 +620,9 @@ impl Session {
                     vec![c.name.clone(), ty, c.ty.nullable.to_string().to_uppercase(), key, extras, watermark]
                 })
                 .collect();
-            return Ok(table_text(&["name", "type", "null", "key", "extras", "watermark"], &rows));
+            return Ok((&["name", "type", "null", "key", "extras", "watermark"], rows));
         }
-        if let Some(v) = self.catalog.view(name) {
+        if let Some(v) = self.catalog.view_at(path) {
             let rows: Vec<Vec<String>> = v
                 .plan
                 .schema()
@@ -624,9 +639,9 @@ impl Session {
                     vec![f.name().clone(), ty, f.is_nullable().to_string().to_uppercase()]
                 })
                 .collect();
-            return Ok(table_text(&["name", "type", "null"], &rows));
+            return Ok((&["name", "type", "null"], rows));
         }
-        Err(crate::planner::unknown_relation(&self.catalog, name))
+        Err(SqlError::validation(format!("Tables or views with the identifier '{path}' doesn't exist.")))
     }
 
     fn explain(&self, query: &Query) -> Result<String> {
@@ -685,8 +700,7 @@ impl Session {
             env = env.with_restart_strategy(r.clone());
         }
         for (statement, insert) in inserts.iter().enumerate() {
-            let name = object_name(&insert.table)?;
-            let table = self.existing_table(&name)?.clone();
+            let table = self.existing_table(&insert.table)?.clone();
             let plan = crate::planner::plan_query_in(&self.catalog, &insert.query, self.settings.function_config())?;
             let (stream, blockers) = self.translate_statement(&env, &plan, statement)?;
             if checkpointing.is_some() && !blockers.is_empty() {
@@ -882,32 +896,6 @@ pub(crate) fn watermark_expr(
     .map_err(crate::planner::plan_error)?;
     let rowtime = table.columns.iter().position(|c| c.name == *column).expect("checked at creation");
     Ok(Some((rowtime, physical)))
-}
-
-/// `SHOW CREATE TABLE`.
-fn show_create_table(t: &TableDef) -> String {
-    let mut lines: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| match &c.source {
-            ColumnSource::Physical => format!("  `{}` {}", c.name, c.ty),
-            ColumnSource::Computed(e) => format!("  `{}` AS {e}", c.name),
-            ColumnSource::Metadata { key, is_virtual } => {
-                format!("  `{}` {} METADATA FROM '{key}'{}", c.name, c.ty, if *is_virtual { " VIRTUAL" } else { "" })
-            }
-        })
-        .collect();
-    if let Some((col, e)) = &t.watermark {
-        lines.push(format!("  WATERMARK FOR `{col}` AS {e}"));
-    }
-    if !t.primary_key.is_empty() {
-        lines.push(format!(
-            "  PRIMARY KEY ({}) NOT ENFORCED",
-            t.primary_key.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    let options: Vec<String> = t.options.iter().map(|(k, v)| format!("  '{k}' = '{v}'")).collect();
-    format!("CREATE TABLE `{}` (\n{}\n) WITH (\n{}\n)", t.name, lines.join(",\n"), options.join(",\n"))
 }
 
 /// A table as Flink's client prints one: `+----+` borders, padded cells.

@@ -80,7 +80,62 @@ pub enum Statement {
         /// The new name.
         to: ObjectName,
     },
-    /// `SHOW TABLES | VIEWS | FUNCTIONS | CREATE TABLE name`.
+    /// `ALTER TABLE name ADD | MODIFY | DROP | RENAME col TO | RESET …`: a change of the
+    /// table's schema or options.
+    AlterTable {
+        /// Table name.
+        name: ObjectName,
+        /// The change.
+        change: AlterTableChange,
+    },
+    /// `CREATE CATALOG [IF NOT EXISTS] name WITH (…)`.
+    CreateCatalog {
+        /// Catalog name.
+        name: Ident,
+        /// `WITH` options (`'type'` chooses the kind).
+        options: Vec<(String, String)>,
+        /// `IF NOT EXISTS` was written.
+        if_not_exists: bool,
+    },
+    /// `DROP CATALOG [IF EXISTS] name`.
+    DropCatalog {
+        /// Catalog name.
+        name: Ident,
+        /// `IF EXISTS` was written.
+        if_exists: bool,
+    },
+    /// `USE CATALOG name`.
+    UseCatalog(Ident),
+    /// `CREATE DATABASE [IF NOT EXISTS] [cat.]db [COMMENT '…'] [WITH (…)]`.
+    CreateDatabase {
+        /// Database name, maybe qualified by its catalog.
+        name: ObjectName,
+        /// `COMMENT '…'`.
+        comment: Option<String>,
+        /// `WITH` properties.
+        properties: Vec<(String, String)>,
+        /// `IF NOT EXISTS` was written.
+        if_not_exists: bool,
+    },
+    /// `DROP DATABASE [IF EXISTS] [cat.]db [RESTRICT | CASCADE]`.
+    DropDatabase {
+        /// Database name, maybe qualified by its catalog.
+        name: ObjectName,
+        /// `IF EXISTS` was written.
+        if_exists: bool,
+        /// `CASCADE`: its tables and views go too (`RESTRICT`, the default, refuses them).
+        cascade: bool,
+    },
+    /// `ALTER DATABASE [cat.]db SET (…)`.
+    AlterDatabase {
+        /// Database name, maybe qualified by its catalog.
+        name: ObjectName,
+        /// Properties added or replaced.
+        properties: Vec<(String, String)>,
+    },
+    /// `USE [cat.]db`.
+    UseDatabase(ObjectName),
+    /// `SHOW CATALOGS | DATABASES | TABLES | VIEWS | COLUMNS | FUNCTIONS | CURRENT … | CREATE …`.
     Show(ShowWhat),
     /// `DESCRIBE name` / `DESC name`.
     Describe(ObjectName),
@@ -114,10 +169,42 @@ pub enum ObjectKind {
 /// What `SHOW` lists.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShowWhat {
-    /// `SHOW TABLES`.
-    Tables,
-    /// `SHOW VIEWS`.
-    Views,
+    /// `SHOW CATALOGS [[NOT] LIKE 'pattern']`.
+    Catalogs(Option<LikePattern>),
+    /// `SHOW CURRENT CATALOG`.
+    CurrentCatalog,
+    /// `SHOW DATABASES [FROM|IN catalog] [[NOT] LIKE 'pattern']`.
+    Databases {
+        /// The catalog listed (the current one when `None`).
+        from: Option<Ident>,
+        /// The names kept.
+        like: Option<LikePattern>,
+    },
+    /// `SHOW CURRENT DATABASE`.
+    CurrentDatabase,
+    /// `SHOW TABLES [FROM|IN [cat.]db] [[NOT] LIKE 'pattern']` (views included, as in Flink).
+    Tables {
+        /// The database listed (the current one when `None`).
+        from: Option<ObjectName>,
+        /// The names kept.
+        like: Option<LikePattern>,
+    },
+    /// `SHOW VIEWS [FROM|IN [cat.]db] [[NOT] LIKE 'pattern']`.
+    Views {
+        /// The database listed (the current one when `None`).
+        from: Option<ObjectName>,
+        /// The names kept.
+        like: Option<LikePattern>,
+    },
+    /// `SHOW COLUMNS FROM|IN table [[NOT] LIKE 'pattern']`.
+    Columns {
+        /// The table or view.
+        table: ObjectName,
+        /// The column names kept.
+        like: Option<LikePattern>,
+    },
+    /// `SHOW CREATE VIEW name`.
+    CreateView(ObjectName),
     /// `SHOW FUNCTIONS` (`USER` only user functions).
     Functions {
         /// `SHOW USER FUNCTIONS`.
@@ -125,6 +212,80 @@ pub enum ShowWhat {
     },
     /// `SHOW CREATE TABLE name`.
     CreateTable(ObjectName),
+}
+
+/// `[NOT] LIKE 'pattern'` of a `SHOW` statement (SQL `LIKE`: `%` any run, `_` one character).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikePattern {
+    /// The pattern.
+    pub pattern: String,
+    /// `NOT LIKE`.
+    pub negated: bool,
+}
+
+impl LikePattern {
+    /// Whether `name` is kept: it matches the pattern (or, for `NOT LIKE`, does not).
+    pub fn keeps(&self, name: &str) -> bool {
+        like_matches(&self.pattern.chars().collect::<Vec<_>>(), &name.chars().collect::<Vec<_>>()) != self.negated
+    }
+}
+
+/// SQL `LIKE` of a whole text: `%` matches any run of characters, `_` one, `\` escapes
+/// the next; case counts, as in Flink's `SHOW … LIKE`.
+fn like_matches(pattern: &[char], text: &[char]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some(('%', rest)) => (0..=text.len()).any(|i| like_matches(rest, &text[i..])),
+        Some(('_', rest)) => !text.is_empty() && like_matches(rest, &text[1..]),
+        Some(('\\', [escaped, rest @ ..])) => text.first() == Some(escaped) && like_matches(rest, &text[1..]),
+        Some((c, rest)) => text.first() == Some(c) && like_matches(rest, &text[1..]),
+    }
+}
+
+/// A schema change of `ALTER TABLE`.
+#[derive(Debug, Clone)]
+pub enum AlterTableChange {
+    /// `ADD col … | ADD (…)`: columns (with where they go), a watermark, a primary key.
+    Add(Vec<SchemaItem>),
+    /// `MODIFY col … | MODIFY (…)`: the same kinds, replacing existing ones.
+    Modify(Vec<SchemaItem>),
+    /// `DROP col | DROP (c1, c2)`.
+    DropColumns(Vec<Ident>),
+    /// `DROP WATERMARK`.
+    DropWatermark,
+    /// `DROP PRIMARY KEY` (or `DROP CONSTRAINT name`).
+    DropPrimaryKey,
+    /// `RENAME col TO new`.
+    RenameColumn {
+        /// The column renamed.
+        from: Ident,
+        /// Its new name.
+        to: Ident,
+    },
+    /// `RESET ('k', …)`: options removed.
+    Reset(Vec<String>),
+}
+
+/// One element of `ALTER TABLE … ADD|MODIFY (…)`.
+#[derive(Debug, Clone)]
+pub enum SchemaItem {
+    /// A column and where it goes.
+    Column(ColumnDef, ColumnPosition),
+    /// `WATERMARK FOR col AS expr`.
+    Watermark(WatermarkDef),
+    /// `[CONSTRAINT name] PRIMARY KEY (…) NOT ENFORCED`.
+    PrimaryKey(Vec<Ident>),
+}
+
+/// Where an added or modified column goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnPosition {
+    /// Where it was (`MODIFY`) or last (`ADD`).
+    Default,
+    /// `FIRST`.
+    First,
+    /// `AFTER col`.
+    After(Ident),
 }
 
 /// `INSERT INTO`.

@@ -25,15 +25,16 @@
 //!   args: [x] }` (sqlparser alone would read it as a function named `TABLE`).
 //!
 //! Not supported (each reported with a clear error): `CREATE TABLE … AS SELECT`,
-//! `CREATE OR REPLACE`, `INSERT … PARTITION (…)`, `DISTRIBUTED BY`, catalogs and databases
-//! (`USE`, `CREATE CATALOG`…), `ALTER TABLE` other than `SET (…)` and `RENAME TO`,
-//! `SHOW` other than tables, views, functions and `CREATE TABLE`, `USING JAR`, the `RAW`
-//! type. Hints (`/*+ OPTIONS(…) */`) are comments and are ignored.
+//! `CREATE OR REPLACE`, `INSERT … PARTITION (…)`, `DISTRIBUTED BY`, `ALTER TABLE IF EXISTS`,
+//! `ALTER VIEW`, modules (`USE MODULES`, `LOAD MODULE`), `SHOW` of modules, jobs, jars or
+//! partitions, `SHOW FUNCTIONS … LIKE`, `USING JAR`, the `RAW` type. Hints (`/*+ OPTIONS(…) */`) are comments and are ignored.
 
+mod alter_table;
 pub mod ast;
 mod cursor;
 pub mod dialect;
 mod json_syntax;
+mod namespace;
 mod stmt;
 pub mod types;
 pub mod window_tvf;

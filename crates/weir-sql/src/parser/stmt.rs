@@ -4,20 +4,20 @@ use sqlparser::ast::{Ident, ObjectName, Query};
 use sqlparser::tokenizer::Token;
 
 use super::ast::{
-    ColumnDef, ColumnKind, CreateTable, Insert, LikeClause, Located, ObjectKind, ShowWhat, Statement, WatermarkDef,
+    ColumnDef, ColumnKind, CreateTable, Insert, LikeClause, Located, ObjectKind, Statement, WatermarkDef,
 };
 use super::cursor::{describe, position, Cursor};
 use crate::error::SqlError;
 
 /// Statement keywords Flink has that Weir does not run.
 const UNSUPPORTED_STATEMENTS: &[&str] = &[
-    "USE", "LOAD", "UNLOAD", "ADD", "REMOVE", "ANALYZE", "TRUNCATE", "DELETE", "UPDATE", "CALL", "STOP", "COMPILE",
-    "REPLACE", "MERGE",
+    "LOAD", "UNLOAD", "ADD", "REMOVE", "ANALYZE", "TRUNCATE", "DELETE", "UPDATE", "CALL", "STOP", "COMPILE", "REPLACE",
+    "MERGE",
 ];
 
 /// The statements this parser knows, for the unknown-statement message.
 const KNOWN: &str = "CREATE, DROP, ALTER, INSERT, EXECUTE, SELECT, WITH, VALUES, SET, RESET, SHOW, DESCRIBE, \
-                     EXPLAIN, BEGIN STATEMENT SET, QUIT";
+                     EXPLAIN, USE, BEGIN STATEMENT SET, QUIT";
 
 /// Where a query may start.
 fn starts_query(token: &Token) -> bool {
@@ -102,6 +102,10 @@ impl Cursor<'_> {
                 self.expect(&Token::SemiColon, "after BEGIN STATEMENT SET")?;
                 self.statement_set_body()
             }
+            "USE" => {
+                self.next();
+                self.use_statement()
+            }
             "QUIT" | "EXIT" => {
                 self.next();
                 Ok(Statement::Quit)
@@ -119,14 +123,14 @@ impl Cursor<'_> {
     }
 
     /// An object name, with a clear message when there is none.
-    fn object_name(&mut self, what: &str, context: &str) -> Result<ObjectName, SqlError> {
+    pub(super) fn object_name(&mut self, what: &str, context: &str) -> Result<ObjectName, SqlError> {
         if !matches!(self.peek().token, Token::Word(_)) {
             return Err(self.expected(what, context));
         }
         self.sql(|p| p.parse_object_name(false))
     }
 
-    fn identifier(&mut self, what: &str, context: &str) -> Result<Ident, SqlError> {
+    pub(super) fn identifier(&mut self, what: &str, context: &str) -> Result<Ident, SqlError> {
         if !matches!(self.peek().token, Token::Word(_)) {
             return Err(self.expected(what, context));
         }
@@ -134,7 +138,7 @@ impl Cursor<'_> {
     }
 
     /// `(a, b, …)`.
-    fn identifier_list(&mut self, context: &str) -> Result<Vec<Ident>, SqlError> {
+    pub(super) fn identifier_list(&mut self, context: &str) -> Result<Vec<Ident>, SqlError> {
         self.expect(&Token::LParen, context)?;
         let mut list = Vec::new();
         loop {
@@ -147,11 +151,11 @@ impl Cursor<'_> {
         }
     }
 
-    fn if_not_exists(&mut self) -> bool {
+    pub(super) fn if_not_exists(&mut self) -> bool {
         self.eat_words(&["IF", "NOT", "EXISTS"])
     }
 
-    fn unsupported_here(&self, message: impl Into<String>) -> SqlError {
+    pub(super) fn unsupported_here(&self, message: impl Into<String>) -> SqlError {
         SqlError::unsupported(message).at(position(self.here()))
     }
 
@@ -210,12 +214,16 @@ impl Cursor<'_> {
             }
             return Ok(Statement::CreateFunction { name, identifier, language, temporary, if_not_exists });
         }
-        for kind in ["CATALOG", "DATABASE", "MODEL"] {
-            if self.is_word(kind) {
-                return Err(self.unsupported_here(format!("CREATE {kind} is not supported by Weir")));
-            }
+        if self.eat_word("CATALOG") {
+            return self.create_catalog();
         }
-        Err(self.expected("TABLE, VIEW or FUNCTION", "after CREATE"))
+        if self.eat_word("DATABASE") {
+            return self.create_database();
+        }
+        if self.is_word("MODEL") {
+            return Err(self.unsupported_here("CREATE MODEL is not supported by Weir"));
+        }
+        Err(self.expected("TABLE, VIEW, FUNCTION, CATALOG or DATABASE", "after CREATE"))
     }
 
     fn create_table(&mut self, temporary: bool) -> Result<CreateTable, SqlError> {
@@ -319,7 +327,7 @@ impl Cursor<'_> {
     }
 
     /// `NOT ENFORCED` after a primary key.
-    fn not_enforced(&mut self) -> Result<(), SqlError> {
+    pub(super) fn not_enforced(&mut self) -> Result<(), SqlError> {
         if self.eat_words(&["NOT", "ENFORCED"]) {
             return Ok(());
         }
@@ -330,7 +338,7 @@ impl Cursor<'_> {
         Err(self.expected("NOT ENFORCED", "after PRIMARY KEY (Flink only supports NOT ENFORCED primary keys)"))
     }
 
-    fn column(&mut self, table: &mut CreateTable) -> Result<ColumnDef, SqlError> {
+    pub(super) fn column(&mut self, table: &mut CreateTable) -> Result<ColumnDef, SqlError> {
         let name = self.identifier("a column name, WATERMARK or PRIMARY KEY", "in the column list")?;
         if self.eat_word("AS") {
             let expr = self.sql(|p| p.parse_expr())?;
@@ -369,7 +377,7 @@ impl Cursor<'_> {
         Ok(ColumnDef { name, kind, comment })
     }
 
-    fn comment(&mut self) -> Result<Option<String>, SqlError> {
+    pub(super) fn comment(&mut self) -> Result<Option<String>, SqlError> {
         if self.eat_word("COMMENT") {
             Ok(Some(self.string_literal("a quoted comment", "after COMMENT")?))
         } else {
@@ -378,7 +386,7 @@ impl Cursor<'_> {
     }
 
     /// `('k' = 'v', …)`.
-    fn options(&mut self, context: &str) -> Result<Vec<(String, String)>, SqlError> {
+    pub(super) fn options(&mut self, context: &str) -> Result<Vec<(String, String)>, SqlError> {
         self.expect(&Token::LParen, context)?;
         let mut options = Vec::new();
         if self.eat(&Token::RParen) {
@@ -469,13 +477,15 @@ impl Cursor<'_> {
             ObjectKind::View
         } else if self.eat_word("FUNCTION") {
             ObjectKind::Function
+        } else if !temporary && self.eat_word("CATALOG") {
+            return self.drop_catalog();
+        } else if !temporary && self.eat_word("DATABASE") {
+            return self.drop_database();
         } else {
-            for kind in ["CATALOG", "DATABASE", "MODEL"] {
-                if self.is_word(kind) {
-                    return Err(self.unsupported_here(format!("DROP {kind} is not supported by Weir")));
-                }
+            if self.is_word("MODEL") {
+                return Err(self.unsupported_here("DROP MODEL is not supported by Weir"));
             }
-            return Err(self.expected("TABLE, VIEW or FUNCTION", "after DROP"));
+            return Err(self.expected("TABLE, VIEW, FUNCTION, CATALOG or DATABASE", "after DROP"));
         };
         let if_exists = self.eat_words(&["IF", "EXISTS"]);
         let name = self.object_name("a name", "after DROP")?;
@@ -483,13 +493,16 @@ impl Cursor<'_> {
     }
 
     fn alter(&mut self) -> Result<Statement, SqlError> {
+        if self.eat_word("DATABASE") {
+            return self.alter_database();
+        }
         if !self.eat_word("TABLE") {
-            for kind in ["VIEW", "FUNCTION", "CATALOG", "DATABASE", "MODEL"] {
+            for kind in ["VIEW", "FUNCTION", "CATALOG", "MODEL"] {
                 if self.is_word(kind) {
                     return Err(self.unsupported_here(format!("ALTER {kind} is not supported by Weir")));
                 }
             }
-            return Err(self.expected("TABLE", "after ALTER"));
+            return Err(self.expected("TABLE or DATABASE", "after ALTER"));
         }
         if self.is_word("IF") {
             return Err(self.unsupported_here("ALTER TABLE IF EXISTS is not supported by Weir"));
@@ -505,40 +518,8 @@ impl Cursor<'_> {
             let to = self.object_name("the new table name", "after RENAME TO")?;
             return Ok(Statement::AlterTableRename { name, to });
         }
-        for op in ["ADD", "MODIFY", "DROP", "RESET", "RENAME"] {
-            if self.is_word(op) {
-                return Err(self.unsupported_here(format!(
-                    "ALTER TABLE … {op} is not supported by Weir; only SET (…) and RENAME TO are"
-                )));
-            }
-        }
-        Err(self.expected("SET or RENAME TO", "after the table name"))
-    }
-
-    fn show(&mut self) -> Result<Statement, SqlError> {
-        let what = if self.eat_word("TABLES") {
-            ShowWhat::Tables
-        } else if self.eat_word("VIEWS") {
-            ShowWhat::Views
-        } else if self.eat_word("FUNCTIONS") {
-            ShowWhat::Functions { user_only: false }
-        } else if self.eat_words(&["USER", "FUNCTIONS"]) {
-            ShowWhat::Functions { user_only: true }
-        } else if self.eat_words(&["CREATE", "TABLE"]) {
-            ShowWhat::CreateTable(self.object_name("a table name", "after SHOW CREATE TABLE")?)
-        } else {
-            return match &self.peek().token {
-                Token::Word(w) => Err(self.unsupported_here(format!(
-                    "SHOW {} is not supported by Weir; expected TABLES, VIEWS, FUNCTIONS, USER FUNCTIONS or CREATE TABLE",
-                    w.value.to_ascii_uppercase()
-                ))),
-                _ => Err(self.expected("TABLES, VIEWS, FUNCTIONS, USER FUNCTIONS or CREATE TABLE", "after SHOW")),
-            };
-        };
-        if self.is_word("FROM") || self.is_word("IN") || self.is_word("LIKE") || self.is_word("NOT") {
-            return Err(self.unsupported_here("SHOW … FROM/IN/LIKE is not supported by Weir"));
-        }
-        Ok(Statement::Show(what))
+        let change = self.alter_table_change()?;
+        Ok(Statement::AlterTable { name, change })
     }
 
     fn explain(&mut self) -> Result<Statement, SqlError> {

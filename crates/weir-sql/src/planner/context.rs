@@ -12,7 +12,7 @@ use datafusion_expr::{AggregateUDF, HigherOrderUDF, LogicalPlan, ScalarUDF, Tabl
 use sqlparser::ast::Query;
 
 use super::tvf::{self, WindowTvf};
-use crate::catalog::{Catalog, TableDef, UserFunction};
+use crate::catalog::{Catalog, ObjectPath, TableDef, UserFunction};
 use crate::error::{Result, SqlError};
 use crate::functions::FunctionConfig;
 use crate::suggest::closest;
@@ -237,7 +237,8 @@ impl<'a> PlanContext<'a> {
         super::time_syntax::rewrite_casts(self, plan)
     }
 
-    fn relation(&self, name: &str) -> Option<Arc<dyn TableSource>> {
+    /// A stand-in relation of the query being planned (a window TVF's or a versioned table's).
+    fn stand_in(&self, name: &str) -> Option<Arc<dyn TableSource>> {
         if let Some(w) = self.windows.borrow().get(name) {
             return Some(Arc::new(StreamTableSource::new(
                 name.to_string(),
@@ -252,10 +253,16 @@ impl<'a> PlanContext<'a> {
                 v.schema(),
             )));
         }
-        if let Some(t) = self.catalog.table(name) {
+        None
+    }
+
+    /// The catalog table or view at `path`.
+    fn relation(&self, path: &ObjectPath) -> Option<Arc<dyn TableSource>> {
+        let name = &path.name;
+        if let Some(t) = self.catalog.table_at(path) {
             return Some(Arc::new(StreamTableSource::new(name.to_string(), TableKind::Table(t.clone()), t.schema())));
         }
-        if let Some(v) = self.catalog.view(name) {
+        if let Some(v) = self.catalog.view_at(path) {
             let schema = Arc::new(v.plan.schema().as_arrow().clone());
             return Some(Arc::new(StreamTableSource::new(name.to_string(), TableKind::View(v.plan.clone()), schema)));
         }
@@ -265,25 +272,19 @@ impl<'a> PlanContext<'a> {
 
 impl ContextProvider for PlanContext<'_> {
     fn get_table_source(&self, name: TableReference) -> datafusion_common::Result<Arc<dyn TableSource>> {
-        let table = name.table();
-        let qualified_ok = match (name.catalog(), name.schema()) {
-            (None, None) => true,
-            (None, Some(db)) => db == crate::catalog::DEFAULT_DATABASE,
-            (Some(c), Some(db)) => c == crate::catalog::DEFAULT_CATALOG && db == crate::catalog::DEFAULT_DATABASE,
-            _ => false,
-        };
-        if qualified_ok {
-            if let Some(source) = self.relation(table) {
+        let parts: Vec<String> =
+            [name.catalog(), name.schema(), Some(name.table())].into_iter().flatten().map(str::to_string).collect();
+        if parts.len() == 1 {
+            if let Some(source) = self.stand_in(&parts[0]) {
                 return Ok(source);
             }
         }
-        let names: Vec<&str> = self.catalog.relation_names().map(String::as_str).collect();
-        match closest(table, names) {
-            Some(near) => plan_err!("Object '{table}' not found; did you mean '{near}'?"),
-            None => plan_err!("Object '{table}' not found"),
+        let path = self.catalog.path_of_parts(&parts).expect("a table reference has at most three parts");
+        if let Some(source) = self.relation(&path) {
+            return Ok(source);
         }
+        plan_err!("{}", unknown_relation_at(self.catalog, &path, parts.len()).message)
     }
-
     fn get_expr_planners(&self) -> &[Arc<dyn ExprPlanner>] {
         &self.expr_planners
     }
@@ -339,13 +340,35 @@ impl ContextProvider for PlanContext<'_> {
     }
 }
 
-/// An error for a relation that is not in the catalog.
+/// An error for a relation that is not in the current database.
 pub fn unknown_relation(catalog: &Catalog, name: &str) -> SqlError {
-    let names: Vec<&str> = catalog.relation_names().map(String::as_str).collect();
-    match closest(name, names) {
-        Some(near) => SqlError::validation(format!("Object '{name}' not found; did you mean '{near}'?")),
-        None => SqlError::validation(format!("Object '{name}' not found")),
-    }
+    unknown_relation_at(catalog, &catalog.path_in_current(name), 1)
+}
+
+/// Calcite's error for the relation at `path`, written with `written` parts: the first part
+/// that does not exist, within what it was looked for in; a missing table of the current
+/// database suggests the closest name there.
+pub fn unknown_relation_at(catalog: &Catalog, path: &ObjectPath, written: usize) -> SqlError {
+    let ObjectPath { catalog: cat, database: db, name } = path;
+    let message = if catalog.database_names(cat).is_err() {
+        // Written `cat.db.t` (a `db.t` always names the current catalog, which exists).
+        format!("Object '{cat}' not found")
+    } else if catalog.database(cat, db).is_none() {
+        if written == 3 {
+            format!("Object '{db}' not found within '{cat}'")
+        } else {
+            format!("Object '{db}' not found")
+        }
+    } else if written > 1 {
+        format!("Object '{name}' not found within '{cat}.{db}'")
+    } else {
+        let names: Vec<&str> = catalog.relation_names().map(String::as_str).collect();
+        match closest(name, names) {
+            Some(near) => format!("Object '{name}' not found; did you mean '{near}'?"),
+            None => format!("Object '{name}' not found"),
+        }
+    };
+    SqlError::validation(message)
 }
 
 #[cfg(test)]

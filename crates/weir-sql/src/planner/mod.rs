@@ -35,7 +35,7 @@ use datafusion_optimizer::optimizer::{Optimizer, OptimizerContext, OptimizerRule
 use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
-pub use context::{same_plan, unknown_relation, PlanContext, StreamTableSource, TableKind};
+pub use context::{same_plan, unknown_relation, unknown_relation_at, PlanContext, StreamTableSource, TableKind};
 pub use syntax_planner::FlinkSyntaxPlanner;
 pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};

@@ -124,8 +124,8 @@ fn bind_versions(context: &PlanContext<'_>, body: &mut SetExpr) {
                     else {
                         continue;
                     };
-                    let table_name = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone());
-                    let Some(Ok((table, _))) = table_name.as_deref().map(|n| version_source(context, n)) else {
+                    let path = context.catalog().path(name);
+                    let Some(Ok((table, _))) = path.ok().map(|p| version_source(context, &p)) else {
                         continue;
                     };
                     let qualifier = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Ident::new(&table.name));
@@ -206,21 +206,24 @@ fn versioned(
             )))
         }
     };
-    let table_name =
-        name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_else(|| name.to_string());
+    let path = context.catalog().path(name)?;
     // Whether it is versioned (a primary key and a watermark) or read whole by a lookup
     // join depends on the AS OF column, known once the join is planned.
-    let (table, view) = version_source(context, &table_name)?;
+    let (table, view) = version_source(context, &path)?;
     Ok(VersionedTable { table, view, as_of })
 }
 
 /// The relation `name` read `FOR SYSTEM_TIME AS OF`: a catalog table, or a versioned view
 /// with its description as a table.
-fn version_source(context: &PlanContext<'_>, name: &str) -> Result<(Arc<TableDef>, Option<Arc<LogicalPlan>>)> {
-    if let Some(table) = context.catalog().table(name) {
+fn version_source(
+    context: &PlanContext<'_>,
+    path: &crate::catalog::ObjectPath,
+) -> Result<(Arc<TableDef>, Option<Arc<LogicalPlan>>)> {
+    let name = &path.name;
+    if let Some(table) = context.catalog().table_at(path) {
         return Ok((table.clone(), None));
     }
-    let Some(view) = context.catalog().view(name) else {
+    let Some(view) = context.catalog().view_at(path) else {
         return Err(SqlError::unsupported(format!(
             "FOR SYSTEM_TIME AS OF needs a table (a versioned one, or a bounded one for a lookup join) or a versioned \
              view; '{name}' is neither"

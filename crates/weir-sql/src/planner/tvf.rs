@@ -232,7 +232,12 @@ fn window_tvf(context: &PlanContext<'_>, ctes: &[Vec<Cte>], name: &str, args: &[
             return Err(SqlError::validation(format!("{name} needs its {p} argument")));
         }
     }
-    let input_name = column_name(&values[0].as_ref().map(|e| e.to_string()).unwrap_or_default());
+    // The input's name, maybe qualified (`TABLE db.t`, `TABLE cat.db.t`).
+    let input_parts: Vec<String> = column_name(&values[0].as_ref().map(|e| e.to_string()).unwrap_or_default())
+        .split('.')
+        .map(|p| p.trim_matches('`').trim_matches('"').to_string())
+        .collect();
+    let input_name = input_parts.join(".");
     let time_column = match &values[1] {
         Some(Expr::Function(f)) if f.name.to_string().eq_ignore_ascii_case("DESCRIPTOR") => match &f.args {
             FunctionArguments::List(list) if list.args.len() == 1 => column_name(&list.args[0].to_string()),
@@ -257,7 +262,7 @@ fn window_tvf(context: &PlanContext<'_>, ctes: &[Vec<Cte>], name: &str, args: &[
     // The input, planned as `SELECT * FROM input`.
     let input_query = {
         let dialect = sqlparser::dialect::GenericDialect {};
-        let sql = format!("SELECT * FROM {}", quote(&input_name));
+        let sql = format!("SELECT * FROM {}", input_parts.iter().map(|p| quote(p)).collect::<Vec<_>>().join("."));
         let statements = sqlparser::parser::Parser::parse_sql(&dialect, &sql)
             .map_err(|e| SqlError::validation(format!("Bad table name '{input_name}' in {name}: {e}")))?;
         match statements.into_iter().next() {
@@ -281,8 +286,12 @@ fn window_tvf(context: &PlanContext<'_>, ctes: &[Vec<Cte>], name: &str, args: &[
             super::optimize(plan, context.options())?
         }
         None => {
-            if context.catalog().table(&input_name).is_none() && context.catalog().view(&input_name).is_none() {
-                return Err(super::context::unknown_relation(context.catalog(), &input_name));
+            let catalog = context.catalog();
+            let path = catalog.path_of_parts(&input_parts).ok_or_else(|| {
+                SqlError::validation(format!("Bad table name '{input_name}' in {name}: too many parts"))
+            })?;
+            if catalog.table_at(&path).is_none() && catalog.view_at(&path).is_none() {
+                return Err(super::context::unknown_relation_at(catalog, &path, input_parts.len()));
             }
             let input = super::to_logical_plan(context, *input_query)?;
             super::time_syntax::rewrite_casts(context, input)?

@@ -18,6 +18,7 @@ mod parser_errors;
 mod parser_statements;
 mod parser_types;
 mod parser_window_tvf;
+mod sql_catalogs;
 mod sql_checkpointing;
 mod sql_errors;
 mod sql_expressions;

@@ -84,9 +84,11 @@ fn unknown_statement() {
     assert_eq!(at(&e), (3, 3));
     assert!(e.render(sql).ends_with("\n    FROBNICATE TABLE t;\n    ^"));
 
-    let e = error("USE CATALOG c");
+    let e = error("USE MODULES core");
     assert_eq!(e.kind, ErrorKind::Unsupported);
-    assert_eq!(e.message, "USE statements are not supported by Weir");
+    assert_eq!(e.message, "USE MODULES is not supported by Weir");
+    let e = error("LOAD MODULE hive");
+    assert_eq!(e.message, "LOAD statements are not supported by Weir");
 }
 
 #[test]
@@ -113,7 +115,11 @@ fn query_errors_point_into_the_script() {
 #[test]
 fn statement_errors() {
     for (sql, message, column) in [
-        ("CREATE TABEL t (a INT)", "Expected TABLE, VIEW or FUNCTION after CREATE, found 'TABEL'", 8),
+        (
+            "CREATE TABEL t (a INT)",
+            "Expected TABLE, VIEW, FUNCTION, CATALOG or DATABASE after CREATE, found 'TABEL'",
+            8,
+        ),
         (
             "CREATE TABLE t (a INT PRIMARY KEY)",
             "Expected NOT ENFORCED after PRIMARY KEY (Flink only supports NOT ENFORCED primary keys), found ')'",
@@ -135,9 +141,25 @@ fn statement_errors() {
         ("INSERT INTO t FROM s", "Expected a query (SELECT, WITH or VALUES) after INSERT INTO t, found 'FROM'", 15),
         ("SET 'a' 'b'", "Expected '=' after the key 'a' in SET, found the string 'b'", 9),
         ("SET 'a' =", "Expected a value after '=' for the key 'a', found the end of the statement", 10),
-        ("SHOW TABLES LIKE 'x'", "SHOW … FROM/IN/LIKE is not supported by Weir", 13),
-        ("DROP INDEX i", "Expected TABLE, VIEW or FUNCTION after DROP, found 'INDEX'", 6),
-        ("ALTER TABLE t ADD c INT", "ALTER TABLE … ADD is not supported by Weir; only SET (…) and RENAME TO are", 15),
+        ("SHOW FUNCTIONS LIKE 'x'", "SHOW FUNCTIONS … FROM/IN/LIKE is not supported by Weir", 16),
+        ("SHOW TABLES ILIKE 'x'", "Expected the end of the statement, found 'ILIKE'", 13),
+        ("SHOW TABLES LIKE x", "Expected a quoted pattern after LIKE, found 'x'", 18),
+        ("SHOW COLUMNS t", "Expected FROM or IN after SHOW COLUMNS, found 't'", 14),
+        ("CREATE CATALOG c WITH (type = 'x')", "Option keys are quoted strings: write 'type' instead of type", 24),
+        ("DROP DATABASE db RESTRICT CASCADE", "Expected the end of the statement, found 'CASCADE'", 27),
+        (
+            "ALTER DATABASE db RESET ('k')",
+            "Expected SET after the database name (ALTER DATABASE only SETs properties), found 'RESET'",
+            19,
+        ),
+        ("ALTER TABLE t ADD (a INT AFTER)", "Expected a column name after ADD … AFTER, found ')'", 31),
+        ("ALTER TABLE t RENAME a b", "Expected TO after RENAME a, found 'b'", 24),
+        (
+            "ALTER TABLE t FROB",
+            "Expected SET, RESET, ADD, MODIFY, DROP or RENAME after the table name, found 'FROB'",
+            15,
+        ),
+        ("DROP INDEX i", "Expected TABLE, VIEW, FUNCTION, CATALOG or DATABASE after DROP, found 'INDEX'", 6),
         (
             "CREATE TABLE t (a INT) WITH ('k' = 'v') AS SELECT 1",
             "CREATE TABLE … AS SELECT is not supported by Weir; create the table, then INSERT INTO it",

@@ -1,7 +1,9 @@
 //! The statements of Flink's dialect.
 
 use sqlparser::ast::{Expr, SetExpr};
-use weir_sql::parser::ast::{ColumnKind, ObjectKind, Position, ShowWhat, Statement};
+use weir_sql::parser::ast::{
+    AlterTableChange, ColumnKind, ColumnPosition, LikePattern, ObjectKind, Position, SchemaItem, ShowWhat, Statement,
+};
 use weir_sql::parser::{parse_script, parse_statement};
 use weir_sql::types::{FlinkType, TypeKind, MAX_LENGTH};
 
@@ -222,8 +224,8 @@ fn drop_and_alter() {
 
 #[test]
 fn show_describe_quit() {
-    assert!(matches!(one("SHOW TABLES"), Statement::Show(ShowWhat::Tables)));
-    assert!(matches!(one("show views"), Statement::Show(ShowWhat::Views)));
+    assert!(matches!(one("SHOW TABLES"), Statement::Show(ShowWhat::Tables { from: None, like: None })));
+    assert!(matches!(one("show views"), Statement::Show(ShowWhat::Views { from: None, like: None })));
     assert!(matches!(one("SHOW FUNCTIONS"), Statement::Show(ShowWhat::Functions { user_only: false })));
     assert!(matches!(one("SHOW USER FUNCTIONS"), Statement::Show(ShowWhat::Functions { user_only: true })));
     match one("SHOW CREATE TABLE db.t") {
@@ -423,4 +425,104 @@ fn plural_interval_units_are_singular() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn catalog_and_database_statements() {
+    match one("CREATE CATALOG IF NOT EXISTS `my cat` WITH ('type' = 'generic_in_memory')") {
+        Statement::CreateCatalog { name, options, if_not_exists } => {
+            assert_eq!((name.value.as_str(), if_not_exists), ("my cat", true));
+            assert_eq!(options, [("type".to_string(), "generic_in_memory".to_string())]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(one("DROP CATALOG IF EXISTS c"), Statement::DropCatalog { if_exists: true, .. }));
+    assert!(matches!(one("USE CATALOG c"), Statement::UseCatalog(n) if n.value == "c"));
+    // `USE catalog` alone names a database called `catalog`, as in Flink.
+    assert!(matches!(one("USE catalog"), Statement::UseDatabase(n) if n.to_string() == "catalog"));
+    assert!(matches!(one("USE c.db"), Statement::UseDatabase(n) if n.to_string() == "c.db"));
+    match one("CREATE DATABASE IF NOT EXISTS c.db COMMENT 'first' WITH ('k' = 'v')") {
+        Statement::CreateDatabase { name, comment, properties, if_not_exists } => {
+            assert_eq!(name.to_string(), "c.db");
+            assert_eq!((comment.as_deref(), properties.len(), if_not_exists), (Some("first"), 1, true));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(one("DROP DATABASE db"), Statement::DropDatabase { cascade: false, if_exists: false, .. }));
+    assert!(matches!(one("DROP DATABASE db RESTRICT"), Statement::DropDatabase { cascade: false, .. }));
+    assert!(matches!(
+        one("DROP DATABASE IF EXISTS db CASCADE"),
+        Statement::DropDatabase { cascade: true, if_exists: true, .. }
+    ));
+    assert!(
+        matches!(one("ALTER DATABASE db SET ('k' = 'v')"), Statement::AlterDatabase { properties, .. } if properties.len() == 1)
+    );
+}
+
+#[test]
+fn show_statements_of_namespaces() {
+    let like = |p: &str, negated| Some(LikePattern { pattern: p.into(), negated });
+    assert_eq!(show("SHOW CATALOGS"), ShowWhat::Catalogs(None));
+    assert_eq!(show("SHOW CATALOGS NOT LIKE 'c%'"), ShowWhat::Catalogs(like("c%", true)));
+    assert_eq!(show("SHOW CURRENT CATALOG"), ShowWhat::CurrentCatalog);
+    assert_eq!(show("SHOW CURRENT DATABASE"), ShowWhat::CurrentDatabase);
+    assert!(
+        matches!(show("SHOW DATABASES IN c LIKE 'd%'"), ShowWhat::Databases { from: Some(c), like: Some(_) } if c.value == "c")
+    );
+    match show("SHOW TABLES FROM c.db NOT LIKE 't_'") {
+        ShowWhat::Tables { from: Some(db), like: l } => {
+            assert_eq!((db.to_string(), l), ("c.db".into(), like("t_", true)))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(show("SHOW VIEWS IN db"), ShowWhat::Views { from: Some(_), like: None }));
+    assert!(matches!(show("SHOW COLUMNS IN db.t LIKE '%id'"), ShowWhat::Columns { like: Some(_), .. }));
+    assert!(matches!(show("SHOW CREATE VIEW `c`.`db`.`v`"), ShowWhat::CreateView(n) if n.0.len() == 3));
+}
+
+fn show(sql: &str) -> ShowWhat {
+    match one(sql) {
+        Statement::Show(what) => what,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn alter(sql: &str) -> AlterTableChange {
+    match one(sql) {
+        Statement::AlterTable { change, .. } => change,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn alter_table_schema_changes() {
+    match alter(
+        "ALTER TABLE t ADD (e INT FIRST, f AS a * 2 AFTER b, WATERMARK FOR ts AS ts, PRIMARY KEY (e) NOT ENFORCED)",
+    ) {
+        AlterTableChange::Add(items) => {
+            assert!(matches!(&items[0], SchemaItem::Column(c, ColumnPosition::First) if c.name.value == "e"));
+            assert!(
+                matches!(&items[1], SchemaItem::Column(c, ColumnPosition::After(b)) if matches!(c.kind, ColumnKind::Computed(_)) && b.value == "b")
+            );
+            assert!(matches!(&items[2], SchemaItem::Watermark(w) if w.column.value == "ts"));
+            assert!(matches!(&items[3], SchemaItem::PrimaryKey(k) if k.len() == 1));
+        }
+        other => panic!("{other:?}"),
+    }
+    match alter("ALTER TABLE t ADD c INT PRIMARY KEY NOT ENFORCED") {
+        AlterTableChange::Add(items) => {
+            assert!(matches!(items.as_slice(), [SchemaItem::Column(..), SchemaItem::PrimaryKey(_)]))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(alter("ALTER TABLE t MODIFY b VARCHAR(10)"), AlterTableChange::Modify(i) if i.len() == 1));
+    assert!(matches!(alter("ALTER TABLE t DROP (a, b)"), AlterTableChange::DropColumns(c) if c.len() == 2));
+    assert!(matches!(alter("ALTER TABLE t DROP a"), AlterTableChange::DropColumns(c) if c.len() == 1));
+    assert!(matches!(alter("ALTER TABLE t DROP WATERMARK"), AlterTableChange::DropWatermark));
+    assert!(matches!(alter("ALTER TABLE t DROP PRIMARY KEY"), AlterTableChange::DropPrimaryKey));
+    assert!(matches!(alter("ALTER TABLE t DROP CONSTRAINT pk"), AlterTableChange::DropPrimaryKey));
+    assert!(
+        matches!(alter("ALTER TABLE t RENAME a TO b"), AlterTableChange::RenameColumn { from, to } if from.value == "a" && to.value == "b")
+    );
+    assert!(matches!(alter("ALTER TABLE t RESET ('k1', 'k2')"), AlterTableChange::Reset(k) if k == ["k1", "k2"]));
 }
