@@ -38,6 +38,19 @@ fn unnamed_expressions_are_named_expr_by_position() {
 }
 
 #[test]
+fn a_star_beside_other_items_names_repeated_columns_as_flink_does() {
+    // Flink 2.3's names (scenarios select-star-then-columns, select-columns-then-star).
+    let t = "CREATE TABLE t (id INT, name STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '1');
+             CREATE TABLE u (id INT, name STRING) WITH ('connector' = 'datagen', 'number-of-rows' = '1');";
+    let out = query(&format!("{t} SELECT *, id, name AS id0, UPPER(name) FROM t;"));
+    assert_eq!(out.columns, ["id", "name", "id0", "id00", "EXPR$4"]);
+    let out = query(&format!("{t} SELECT id, * FROM t;"));
+    assert_eq!(out.columns, ["id", "id0", "name"]);
+    let out = query(&format!("{t} SELECT t.id, u.*, t.id + 1, t.* FROM t, u WHERE t.id = u.id OR TRUE;"));
+    assert_eq!(out.columns, ["id", "id0", "name", "EXPR$3", "id1", "name0"]);
+}
+
+#[test]
 fn a_view_of_unnamed_aggregates_exposes_their_flink_names() {
     let out = query(&format!(
         "{NUMBERS} CREATE VIEW v AS SELECT x % 2, COUNT(*) FROM n GROUP BY x % 2;
