@@ -269,11 +269,11 @@ mod tests {
         FormatOptions::from_options("ogg-json", &options).unwrap()
     }
 
-    /// The rows of `lines` read as ogg-json: (kind, id, v) each.
-    fn read_ogg_lines(
-        options: FormatOptions,
-        lines: &[&str],
-    ) -> Result<Vec<(RowKind, Option<i32>, Option<String>)>, String> {
+    /// A row read: its kind, `id` and `v`.
+    type Row = (RowKind, Option<i32>, Option<String>);
+
+    /// The rows of `lines` read as ogg-json.
+    fn read_ogg_lines(options: FormatOptions, lines: &[&str]) -> Result<Vec<Row>, String> {
         let mut d = RowDecoder::new(schema(), options).unwrap();
         for line in lines {
             d.decode_line(line.as_bytes(), &|| "test".into()).map_err(|e| e.to_string())?;

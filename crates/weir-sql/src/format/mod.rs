@@ -1,7 +1,7 @@
 //! Row formats between bytes and Arrow batches, with Flink's options and rendering.
 //!
 //! * [`FormatOptions::from_options`] reads a table's `'format'` (`json`, `csv`, `raw`,
-//!   `debezium-json`, `canal-json`, `avro`, `parquet`) and its keys, with Flink's names and
+//!   `debezium-json`, `canal-json`, `maxwell-json`, `ogg-json`, `avro`, `parquet`) and its keys, with Flink's names and
 //!   defaults, and Weir's bad-record policy (`scan.bad-records`, see [`BadRecordPolicy`]).
 //! * [`RowDecoder`] appends records (one per line or message) to typed column builders and
 //!   hands them over as a [`RecordBatch`] ([`RowDecoder::flush`]) or, with the kind of each row
@@ -221,7 +221,7 @@ impl Default for RawOptions {
     }
 }
 
-/// Options of the changelog formats (`debezium-json.*`, `canal-json.*`); their JSON options
+/// Options of the changelog formats (`debezium-json.*`, `canal-json.*`, …); their JSON options
 /// (`*.ignore-parse-errors`, `*.timestamp-format.standard`, …) are kept in [`JsonOptions`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CdcOptions {
