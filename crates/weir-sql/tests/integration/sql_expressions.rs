@@ -74,3 +74,15 @@ fn intervals_multiply_by_numbers_either_side() {
         ]
     );
 }
+
+#[test]
+fn a_multiset_prints_and_casts_as_flinks_map_of_element_to_count() {
+    // Flink 2.3 prints COLLECT's MULTISET as a java.util.HashMap of element to count, in the
+    // map's order (scenarios collect-multiset-cast-types, collect-multiset-strings-json).
+    let out = query(
+        "CREATE VIEW w AS SELECT * FROM (VALUES (1, 'b'), (1, 'a'), (1, 'b'), (2, 'x')) AS v(g, v);
+         SELECT g, COLLECT(v) AS m, CAST(COLLECT(v) AS STRING) AS s FROM w GROUP BY g;",
+    );
+    assert_eq!(out.columns, ["g", "m", "s"]);
+    assert_eq!(out.rows, ["+I[1, {a=1, b=2}, {a=1, b=2}]", "+I[2, {x=1}, {x=1}]"]);
+}
