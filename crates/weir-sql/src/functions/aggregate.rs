@@ -578,8 +578,9 @@ mod distinct_tests {
         }
         assert_eq!(first.evaluate().unwrap(), ScalarValue::Utf8(Some("b".into())));
         assert_eq!(last.evaluate().unwrap(), ScalarValue::Utf8(Some("a".into())), "b entered first");
-        let expected =
-            ScalarValue::new_list_nullable(&[ScalarValue::from("b"), ScalarValue::from("a")], &DataType::Utf8);
-        assert_eq!(collect.evaluate().unwrap(), ScalarValue::List(expected));
+        let expected = multiset_value(&[ScalarValue::from("b"), ScalarValue::from("a")], &DataType::Utf8).unwrap();
+        assert_eq!(collect.evaluate().unwrap(), expected);
+        let ScalarValue::List(list) = expected else { panic!("a list") };
+        assert_eq!(list.data_type(), &multiset_type(&DataType::Utf8), "a MULTISET, not an ARRAY");
     }
 }
