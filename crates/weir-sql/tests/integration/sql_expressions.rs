@@ -8,13 +8,16 @@ use weir_sql::session::{JobSettings, ResultSink, Session};
 struct Captured {
     columns: Vec<String>,
     rows: Vec<String>,
+    messages: Vec<String>,
 }
 
 impl ResultSink for Captured {
     fn row(&mut self, line: &str) {
         self.rows.push(line.to_string());
     }
-    fn message(&mut self, _: &str) {}
+    fn message(&mut self, text: &str) {
+        self.messages.push(text.to_string());
+    }
     fn columns(&mut self, names: &[String]) {
         self.columns = names.to_vec();
     }
@@ -81,8 +84,13 @@ fn a_multiset_prints_and_casts_as_flinks_map_of_element_to_count() {
     // map's order (scenarios collect-multiset-cast-types, collect-multiset-strings-json).
     let out = query(
         "CREATE VIEW w AS SELECT * FROM (VALUES (1, 'b'), (1, 'a'), (1, 'b'), (2, 'x')) AS v(g, v);
+         CREATE VIEW c AS SELECT g, COLLECT(v) AS m FROM w GROUP BY g;
+         DESCRIBE c;
          SELECT g, COLLECT(v) AS m, CAST(COLLECT(v) AS STRING) AS s FROM w GROUP BY g;",
     );
+    let described =
+        out.messages.iter().find(|m| m.contains("MULTISET")).unwrap_or_else(|| panic!("{:?}", out.messages));
+    assert!(described.contains("MULTISET<STRING>"), "{described}");
     assert_eq!(out.columns, ["g", "m", "s"]);
     assert_eq!(out.rows, ["+I[1, {a=1, b=2}, {a=1, b=2}]", "+I[2, {x=1}, {x=1}]"]);
 }
