@@ -519,7 +519,7 @@ impl Session {
                     w.column.value
                 ))
             })?;
-            if !matches!(column.ty.kind, crate::types::TypeKind::Timestamp(_) | crate::types::TypeKind::TimestampLtz(_))
+            if !matches!(column.ty.kind, crate::types::TypeKind::Timestamp(p) | crate::types::TypeKind::TimestampLtz(p) if p <= 3)
             {
                 return Err(SqlError::validation(format!(
                     "Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) \

@@ -14,6 +14,7 @@
 //! | `TIMESTAMP_LTZ(p)` | `Timestamp(unit of p, "UTC")` |
 //! | `INTERVAL …` | `Interval(MonthDayNano)` |
 //! | `ARRAY<T>` `MAP<K, V>` `ROW<…>` | `List` `Map` `Struct` |
+//! | `MULTISET<T>` | `List` whose element field is named `multiset_element` |
 
 use std::fmt;
 use std::sync::Arc;
@@ -105,8 +106,9 @@ impl FlinkType {
             TypeKind::Timestamp(p) => DataType::Timestamp(time_unit(*p), None),
             TypeKind::TimestampLtz(p) => DataType::Timestamp(time_unit(*p), Some(Arc::from("UTC"))),
             TypeKind::IntervalYearMonth | TypeKind::IntervalDayTime => DataType::Interval(IntervalUnit::MonthDayNano),
-            TypeKind::Array(t) | TypeKind::Multiset(t) => {
-                DataType::List(Arc::new(Field::new("element", t.to_arrow(), t.nullable)))
+            TypeKind::Array(t) => DataType::List(Arc::new(Field::new("element", t.to_arrow(), t.nullable))),
+            TypeKind::Multiset(t) => {
+                DataType::List(Arc::new(Field::new(crate::format::MULTISET_ELEMENT, t.to_arrow(), t.nullable)))
             }
             TypeKind::Map(k, v) => {
                 let entries = Field::new(
@@ -158,6 +160,9 @@ impl FlinkType {
             }
             DataType::Interval(IntervalUnit::YearMonth) => TypeKind::IntervalYearMonth,
             DataType::Interval(_) | DataType::Duration(_) => TypeKind::IntervalDayTime,
+            DataType::List(f) | DataType::LargeList(f) if f.name() == crate::format::MULTISET_ELEMENT => {
+                TypeKind::Multiset(Box::new(FlinkType::from_arrow(f.data_type(), f.is_nullable())?))
+            }
             DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
                 TypeKind::Array(Box::new(FlinkType::from_arrow(f.data_type(), f.is_nullable())?))
             }

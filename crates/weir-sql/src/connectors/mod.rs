@@ -72,11 +72,11 @@ pub fn validate_table(table: &TableDef) -> Result<()> {
 }
 
 /// Whether reading `table` gives an updating changelog rather than inserts only: an
-/// `upsert-kafka` table, or one in a changelog format (`debezium-json`, `canal-json`).
+/// `upsert-kafka` table, or one in a changelog format (`debezium-json`, `canal-json`, `maxwell-json`, `ogg-json`).
 pub fn reads_changelog(table: &TableDef) -> bool {
     let format = table.option("format").or_else(|| table.option("value.format"));
     table.option("connector") == Some("upsert-kafka")
-        || format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json" | "maxwell-json"))
+        || format.is_some_and(|f| matches!(f, "debezium-json" | "canal-json" | "maxwell-json" | "ogg-json"))
 }
 
 /// The stream of `table`'s rows (all columns, with its watermarks).

@@ -1,4 +1,4 @@
-//! Flink's changelog formats over JSON: `debezium-json`, `canal-json` and `maxwell-json`. A message becomes
+//! Flink's changelog formats over JSON: `debezium-json`, `canal-json`, `maxwell-json` and `ogg-json`. A message becomes
 //! one or more changelog rows (`+I`, `-U`/`+U` from an update's before and after, `-D`), read
 //! into the same column builders as `json`; a changelog is written back as Flink writes it
 //! (updates as a delete of the old row and an insert of the new one).
@@ -162,6 +162,40 @@ pub(crate) fn read_maxwell(text: &str, filter: &CanalFilter, t: &mut Target<'_>)
     }
 }
 
+/// Reads one Oracle GoldenGate message (`op_type` `I`, `U` or `D`, the row under `before`
+/// and/or `after` as in Debezium); returns the number of rows appended. Any other `op_type`,
+/// truncate (`T`) among them, is an error, as in Flink.
+pub(crate) fn read_ogg(text: &str, t: &mut Target<'_>) -> Result<usize, String> {
+    let top = object_fields(text)?;
+    let op = field(&top, "op_type").and_then(string_value);
+    let (before, after) = (field(&top, "before"), field(&top, "after"));
+    let no_before = |kind: &str| {
+        format!(
+            "The \"before\" field of {kind} message is null, if you are using Ogg Postgres Connector, please check \
+             the Postgres table has been set REPLICA IDENTITY to FULL level."
+        )
+    };
+    match op.as_deref() {
+        Some("I") => {
+            t.push(RowKind::Insert, after.ok_or("the \"after\" field of an INSERT message is null")?)?;
+            Ok(1)
+        }
+        Some("U") => {
+            let before = before.ok_or_else(|| no_before("UPDATE"))?;
+            let after = after.ok_or("the \"after\" field of an UPDATE message is null")?;
+            t.push(RowKind::UpdateBefore, before)?;
+            t.push(RowKind::UpdateAfter, after)?;
+            Ok(2)
+        }
+        Some("D") => {
+            t.push(RowKind::Delete, before.ok_or_else(|| no_before("DELETE"))?)?;
+            Ok(1)
+        }
+        Some(other) => Err(format!("Unknown \"op_type\" value \"{other}\"")),
+        None => Err("Unknown \"op_type\" value \"null\"".into()),
+    }
+}
+
 fn push_all(t: &mut Target<'_>, kind: RowKind, rows: &[&str]) -> Result<usize, String> {
     for row in rows {
         t.push(kind, row)?;
@@ -207,9 +241,116 @@ pub(crate) fn maxwell_envelope(kind: RowKind) -> (&'static str, &'static str) {
     }
 }
 
+/// See [`debezium_envelope`]: Flink writes `before`, `after` and `op_type` (`I` or `D`).
+pub(crate) fn ogg_envelope(kind: RowKind) -> (&'static str, &'static str) {
+    match kind {
+        RowKind::Insert | RowKind::UpdateAfter => ("{\"before\":null,\"after\":", ",\"op_type\":\"I\"}\n"),
+        RowKind::UpdateBefore | RowKind::Delete => ("{\"before\":", ",\"after\":null,\"op_type\":\"D\"}\n"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Array, Int32Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+
     use super::merge_objects;
+    use crate::changelog::RowKind;
+    use crate::format::{FormatOptions, RowDecoder, RowEncoder};
+
+    fn schema() -> arrow::datatypes::SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("id", DataType::Int32, true), Field::new("v", DataType::Utf8, true)]))
+    }
+
+    fn ogg(options: &[(&str, &str)]) -> FormatOptions {
+        let options: Vec<_> = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        FormatOptions::from_options("ogg-json", &options).unwrap()
+    }
+
+    /// A row read: its kind, `id` and `v`.
+    type Row = (RowKind, Option<i32>, Option<String>);
+
+    /// The rows of `lines` read as ogg-json.
+    fn read_ogg_lines(options: FormatOptions, lines: &[&str]) -> Result<Vec<Row>, String> {
+        let mut d = RowDecoder::new(schema(), options).unwrap();
+        for line in lines {
+            d.decode_line(line.as_bytes(), &|| "test".into()).map_err(|e| e.to_string())?;
+        }
+        let Some(changes) = d.flush_changes().unwrap() else { return Ok(vec![]) };
+        let ids = changes.rows.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+        let vs = changes.rows.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+        Ok((0..changes.len())
+            .map(|i| {
+                let kind = changes.kinds.as_ref().map_or(RowKind::Insert, |k| RowKind::from_code(k.value(i)));
+                (kind, ids.is_valid(i).then(|| ids.value(i)), vs.is_valid(i).then(|| vs.value(i).to_string()))
+            })
+            .collect())
+    }
+
+    #[test]
+    fn ogg_op_types_become_changelog_rows() {
+        let rows = read_ogg_lines(
+            ogg(&[]),
+            &[
+                r#"{"table":"S.T","op_type":"I","after":{"id":1,"v":"a"}}"#,
+                r#"{"table":"S.T","op_type":"U","before":{"id":1,"v":"a"},"after":{"id":1,"v":"b"}}"#,
+                r#"{"op_type":"D","before":{"id":1,"v":"b"},"after":null}"#,
+            ],
+        )
+        .unwrap();
+        let row = |k, id, v: &str| (k, Some(id), Some(v.to_string()));
+        assert_eq!(
+            rows,
+            vec![
+                row(RowKind::Insert, 1, "a"),
+                row(RowKind::UpdateBefore, 1, "a"),
+                row(RowKind::UpdateAfter, 1, "b"),
+                row(RowKind::Delete, 1, "b"),
+            ]
+        );
+    }
+
+    #[test]
+    fn ogg_truncates_unknown_op_types_and_missing_before_are_errors() {
+        for (line, says) in [
+            (r#"{"op_type":"T","after":{"id":1}}"#, "Unknown \"op_type\" value \"T\""),
+            (r#"{"after":{"id":1}}"#, "Unknown \"op_type\" value \"null\""),
+            (r#"{"op_type":"U","after":{"id":1}}"#, "The \"before\" field of UPDATE message is null"),
+            (r#"{"op_type":"D","before":null}"#, "The \"before\" field of DELETE message is null"),
+            (r#"{"op_type":"I"}"#, "the \"after\" field of an INSERT message is null"),
+            (r#"{"op_type":"I","after":{"id":"x"}}"#, "Failed to deserialize"),
+            ("{\"op_type\":", "Failed to deserialize"),
+        ] {
+            let error = read_ogg_lines(ogg(&[]), &[line]).unwrap_err();
+            assert!(error.contains(says), "{line}: {error}");
+        }
+        // 'ogg-json.ignore-parse-errors' skips them all.
+        let rows = read_ogg_lines(
+            ogg(&[("ogg-json.ignore-parse-errors", "true")]),
+            &[r#"{"op_type":"T"}"#, r#"{"op_type":"D"}"#, r#"{"op_type":"I","after":{"id":2,"v":"z"}}"#],
+        )
+        .unwrap();
+        assert_eq!(rows, vec![(RowKind::Insert, Some(2), Some("z".to_string()))]);
+    }
+
+    #[test]
+    fn ogg_writes_updates_as_deletes_and_inserts() {
+        let batch = arrow::record_batch::RecordBatch::try_new(
+            schema(),
+            vec![Arc::new(Int32Array::from(vec![1, 1])), Arc::new(StringArray::from(vec![Some("a"), None]))],
+        )
+        .unwrap();
+        let kinds = arrow::array::Int8Array::from(vec![RowKind::UpdateBefore as i8, RowKind::UpdateAfter as i8]);
+        let mut out = Vec::new();
+        RowEncoder::new(schema(), ogg(&[])).unwrap().encode(&batch, Some(&kinds), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"before\":{\"id\":1,\"v\":\"a\"},\"after\":null,\"op_type\":\"D\"}\n\
+             {\"before\":null,\"after\":{\"id\":1,\"v\":null},\"op_type\":\"I\"}\n"
+        );
+    }
 
     #[test]
     fn merged_objects_keep_both_sides() {

@@ -321,7 +321,7 @@ impl<'o> CsvWriter<'o> {
                 write_timestamp(v[i], *unit, ' ', Fraction::Trim, out);
                 true
             }
-            Typed::List(offsets, child) => {
+            Typed::List(offsets, child) | Typed::Multiset(offsets, child) => {
                 let mut parts = Vec::new();
                 for k in offsets[i]..offsets[i + 1] {
                     parts.push(self.element(child, k));

@@ -499,6 +499,43 @@ fn read_value(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
                 col.mark_valid();
                 Ok(())
             }
+            // A MULTISET as Flink's json format writes it: an object of element to count.
+            Values::List { offsets, child, field } if field.name() == super::multiset::MULTISET_ELEMENT => {
+                cur.i += 1;
+                cur.ws();
+                if cur.peek() == Some(b'}') {
+                    cur.i += 1;
+                } else {
+                    loop {
+                        cur.ws();
+                        if cur.peek() != Some(b'"') {
+                            return cur.syntax("a field name");
+                        }
+                        let element = cur.string()?;
+                        cur.eat(b':', "':'")?;
+                        cur.ws();
+                        let count = cur.number()?;
+                        let count: u32 = count.parse().map_err(|_| {
+                            Fail::Convert(format!("a MULTISET element's count must be a positive INT, not {count}"))
+                        })?;
+                        for _ in 0..count {
+                            scalar(child, In::Str(&element), ctx)?;
+                        }
+                        cur.ws();
+                        match cur.peek() {
+                            Some(b',') => cur.i += 1,
+                            Some(b'}') => {
+                                cur.i += 1;
+                                break;
+                            }
+                            _ => return cur.syntax("',' or '}'"),
+                        }
+                    }
+                }
+                offsets.push(child.len() as i32);
+                col.mark_valid();
+                Ok(())
+            }
             Values::Map { offsets, keys, values, .. } => {
                 cur.i += 1;
                 cur.ws();
@@ -929,6 +966,25 @@ impl JsonWriter<'_> {
                     write_json_string(name, out);
                     out.push(b':');
                     self.value(f, i, out);
+                }
+                out.push(b'}');
+            }
+            Typed::Multiset(offsets, child) => {
+                // As Flink's json format writes a MULTISET: an object of element to count.
+                let text = |k: usize| {
+                    let mut s = String::new();
+                    render_col(child, k, &mut s);
+                    s
+                };
+                out.push(b'{');
+                let entries = super::multiset::entries(child, offsets[i]..offsets[i + 1], text);
+                for (n, (k, count)) in entries.into_iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    write_json_string(&text(k), out);
+                    out.push(b':');
+                    out.extend_from_slice(count.to_string().as_bytes());
                 }
                 out.push(b'}');
             }

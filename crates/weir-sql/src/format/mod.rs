@@ -1,7 +1,7 @@
 //! Row formats between bytes and Arrow batches, with Flink's options and rendering.
 //!
 //! * [`FormatOptions::from_options`] reads a table's `'format'` (`json`, `csv`, `raw`,
-//!   `debezium-json`, `canal-json`, `avro`, `parquet`) and its keys, with Flink's names and
+//!   `debezium-json`, `canal-json`, `maxwell-json`, `ogg-json`, `avro`, `parquet`) and its keys, with Flink's names and
 //!   defaults, and Weir's bad-record policy (`scan.bad-records`, see [`BadRecordPolicy`]).
 //! * [`RowDecoder`] appends records (one per line or message) to typed column builders and
 //!   hands them over as a [`RecordBatch`] ([`RowDecoder::flush`]) or, with the kind of each row
@@ -35,6 +35,7 @@ mod bulk;
 mod cdc;
 mod csv;
 mod json;
+mod multiset;
 pub mod parquet;
 mod render;
 mod stream;
@@ -52,6 +53,8 @@ use crate::stream::Changes;
 pub use avro::{avro_schema_json, AvroCodec, AvroOptions, ConfluentOptions};
 use builder::{ColumnBuilder, Values};
 pub use bulk::{BulkEncoder, BulkPart};
+pub(crate) use multiset::entries_in as multiset_entries;
+pub use multiset::{is_multiset, MULTISET_ELEMENT};
 pub use parquet::ParquetOptions;
 pub use render::{java_double, java_float, print_row, render_value, render_value_in};
 pub use stream::{decode_files, FileRecord};
@@ -71,6 +74,8 @@ pub enum FormatKind {
     CanalJson,
     /// `'format' = 'maxwell-json'`: Maxwell change events (`+I`, `-U`/`+U`, `-D`).
     MaxwellJson,
+    /// `'format' = 'ogg-json'`: Oracle GoldenGate change events (`+I`, `-U`/`+U`, `-D`).
+    OggJson,
     /// `'format' = 'avro'`: one record per message in Avro's binary encoding, or Avro object
     /// container files; the schema is derived from the table's columns.
     Avro,
@@ -91,6 +96,7 @@ impl FormatKind {
             FormatKind::DebeziumJson => "debezium-json",
             FormatKind::CanalJson => "canal-json",
             FormatKind::MaxwellJson => "maxwell-json",
+            FormatKind::OggJson => "ogg-json",
             FormatKind::Avro => "avro",
             FormatKind::Parquet => "parquet",
             FormatKind::AvroConfluent => "avro-confluent",
@@ -117,7 +123,7 @@ impl FormatKind {
 
     /// Whether records of the format are changelog rows (a source in it is updating).
     pub fn is_changelog(self) -> bool {
-        matches!(self, FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson)
+        matches!(self, FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson | FormatKind::OggJson)
     }
 }
 
@@ -218,7 +224,7 @@ impl Default for RawOptions {
     }
 }
 
-/// Options of the changelog formats (`debezium-json.*`, `canal-json.*`); their JSON options
+/// Options of the changelog formats (`debezium-json.*`, `canal-json.*`, …); their JSON options
 /// (`*.ignore-parse-errors`, `*.timestamp-format.standard`, …) are kept in [`JsonOptions`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CdcOptions {
@@ -314,9 +320,28 @@ const MAXWELL_KEYS: &[&str] = &[
     "maxwell-json.table.include",
 ];
 
+const OGG_KEYS: &[&str] = &[
+    "ogg-json.ignore-parse-errors",
+    "ogg-json.timestamp-format.standard",
+    "ogg-json.map-null-key.mode",
+    "ogg-json.map-null-key.literal",
+    "ogg-json.encode.decimal-as-plain-number",
+    "ogg-json.encode.ignore-null-fields",
+];
+
 /// The prefixes of format keys: a key with one of them belongs to a format, not to the connector.
-const FORMAT_PREFIXES: [&str; 9] =
-    ["json.", "csv.", "raw.", "debezium-json.", "canal-json.", "maxwell-json.", "avro.", "parquet.", "avro-confluent."];
+const FORMAT_PREFIXES: [&str; 10] = [
+    "json.",
+    "csv.",
+    "raw.",
+    "debezium-json.",
+    "canal-json.",
+    "maxwell-json.",
+    "ogg-json.",
+    "avro.",
+    "parquet.",
+    "avro-confluent.",
+];
 
 /// Whether `key` is read by the formats (a format's own key, or Weir's `scan.bad-records*`),
 /// so a connector's option check leaves it to [`FormatOptions::from_options`].
@@ -353,13 +378,14 @@ impl FormatOptions {
             "debezium-json" => FormatKind::DebeziumJson,
             "canal-json" => FormatKind::CanalJson,
             "maxwell-json" => FormatKind::MaxwellJson,
+            "ogg-json" => FormatKind::OggJson,
             "avro" => FormatKind::Avro,
             "parquet" => FormatKind::Parquet,
             "avro-confluent" => FormatKind::AvroConfluent,
             other => {
                 return Err(SqlError::option(format!(
                     "Unsupported format '{other}'; supported formats: 'json', 'csv', 'raw', 'debezium-json', \
-                     'canal-json', 'maxwell-json', 'avro', 'parquet', 'avro-confluent'"
+                     'canal-json', 'maxwell-json', 'ogg-json', 'avro', 'parquet', 'avro-confluent'"
                 )))
             }
         };
@@ -371,6 +397,7 @@ impl FormatOptions {
             FormatKind::DebeziumJson => DEBEZIUM_KEYS,
             FormatKind::CanalJson => CANAL_KEYS,
             FormatKind::MaxwellJson => MAXWELL_KEYS,
+            FormatKind::OggJson => OGG_KEYS,
             FormatKind::Avro => AVRO_KEYS,
             FormatKind::Parquet => parquet::PARQUET_KEYS,
             FormatKind::AvroConfluent => avro::confluent::CONFLUENT_KEYS,
@@ -394,7 +421,7 @@ impl FormatOptions {
             let b = || parse_bool(key, value);
             // The changelog formats take the JSON options under their own prefix.
             let json_key = match kind {
-                FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
+                FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson | FormatKind::OggJson => {
                     format!("json.{}", &key[kind.name().len() + 1..])
                 }
                 _ => key.clone(),
@@ -505,9 +532,11 @@ impl FormatOptions {
 
     fn ignore_parse_errors(&self) -> bool {
         match self.kind {
-            FormatKind::Json | FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
-                self.json.ignore_parse_errors
-            }
+            FormatKind::Json
+            | FormatKind::DebeziumJson
+            | FormatKind::CanalJson
+            | FormatKind::MaxwellJson
+            | FormatKind::OggJson => self.json.ignore_parse_errors,
             FormatKind::Csv => self.csv.ignore_parse_errors,
             FormatKind::Raw | FormatKind::Avro | FormatKind::Parquet | FormatKind::AvroConfluent => false,
         }
@@ -764,7 +793,7 @@ impl RowDecoder {
                         json::Fail::Syntax(m) | json::Fail::Convert(m) => m,
                     })
             }
-            FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
+            FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson | FormatKind::OggJson => {
                 if blank(text) {
                     return Ok(());
                 }
@@ -787,6 +816,7 @@ impl RowDecoder {
                 match self.options.kind {
                     FormatKind::DebeziumJson => cdc::read_debezium(text, self.options.cdc.schema_include, &mut target),
                     FormatKind::MaxwellJson => cdc::read_maxwell(text, &self.canal, &mut target),
+                    FormatKind::OggJson => cdc::read_ogg(text, &mut target),
                     _ => cdc::read_canal(text, &self.canal, &mut target),
                 }
             }
@@ -1137,13 +1167,14 @@ impl RowEncoder {
                     out.push(b'\n');
                 }
             }
-            FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson => {
+            FormatKind::DebeziumJson | FormatKind::CanalJson | FormatKind::MaxwellJson | FormatKind::OggJson => {
                 let mut w = json::JsonWriter { opts: &self.options.json, scratch: String::new() };
                 for i in 0..rows {
                     let kind = kind_at(kinds, i);
                     let (open, close) = match self.options.kind {
                         FormatKind::DebeziumJson => cdc::debezium_envelope(kind),
                         FormatKind::MaxwellJson => cdc::maxwell_envelope(kind),
+                        FormatKind::OggJson => cdc::ogg_envelope(kind),
                         _ => cdc::canal_envelope(kind),
                     };
                     out.extend_from_slice(open.as_bytes());

@@ -56,6 +56,8 @@ pub(crate) enum Typed<'a> {
     Ts(&'a [i64], TimeUnit, bool),
     Interval(&'a [IntervalMonthDayNano]),
     List(Vec<usize>, Box<Col<'a>>),
+    /// A MULTISET: a list whose element field says so (see [`super::multiset`]).
+    Multiset(Vec<usize>, Box<Col<'a>>),
     Struct(Vec<(&'a str, Col<'a>)>),
     Map(Vec<usize>, Box<Col<'a>>, Box<Col<'a>>),
     /// Anything else, shown by Arrow's own formatter.
@@ -111,10 +113,14 @@ impl<'a> Col<'a> {
             DataType::Interval(IntervalUnit::MonthDayNano) => {
                 Typed::Interval(array.as_primitive::<IntervalMonthDayNanoType>().values())
             }
-            DataType::List(_) => {
+            DataType::List(element) => {
                 let l = array.as_list::<i32>();
                 let offsets = l.offsets().iter().map(|o| *o as usize).collect();
-                Typed::List(offsets, Box::new(Col::new(l.values().as_ref())))
+                let child = Box::new(Col::new(l.values().as_ref()));
+                match element.name() == super::multiset::MULTISET_ELEMENT {
+                    true => Typed::Multiset(offsets, child),
+                    false => Typed::List(offsets, child),
+                }
             }
             DataType::LargeList(_) => {
                 let l = array.as_list::<i64>();
@@ -429,7 +435,8 @@ pub fn print_row(batch: &RecordBatch, row: usize, kind: RowKind, out: &mut Strin
 /// * TIMESTAMP(p) `yyyy-MM-dd HH:mm:ss.SSS` with as many fraction digits as the Arrow unit holds
 ///   (3 for milliseconds, 6, 9; none for seconds); TIMESTAMP_LTZ the same, in UTC (the print
 ///   connector's LTZ does not depend on the session zone in Flink either);
-/// * ARRAY `[1, 2]`; MAP `{k1=v1, k2=v2}`; ROW `(1, abc)`; nested NULLs `null`.
+/// * ARRAY `[1, 2]`; MAP `{k1=v1, k2=v2}`; MULTISET as Flink's map of element to count
+///   (`{a=1, b=2}`, in Flink's order); ROW `(1, abc)`; nested NULLs `null`.
 pub fn render_value(array: &dyn Array, row: usize, out: &mut String) {
     render_value_in(array, row, LocalTimeZone::Utc, out);
 }
@@ -509,6 +516,24 @@ pub(crate) fn render_col_in(c: &Col<'_>, i: usize, zone: LocalTimeZone, out: &mu
                 render_col_in(child, k, zone, out);
             }
             out.push(']');
+        }
+        Typed::Multiset(offsets, child) => {
+            let text = |k: usize| {
+                let mut s = String::new();
+                render_col_in(child, k, zone, &mut s);
+                s
+            };
+            out.push('{');
+            for (n, (k, count)) in
+                super::multiset::entries(child, offsets[i]..offsets[i + 1], text).into_iter().enumerate()
+            {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                render_col_in(child, k, zone, out);
+                let _ = write!(out, "={count}");
+            }
+            out.push('}');
         }
         Typed::Struct(fields) => {
             out.push('(');

@@ -19,6 +19,8 @@ use datafusion_common::{plan_err, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, Signature, Volatility};
 
+use crate::format::MULTISET_ELEMENT;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Which {
     ListAgg,
@@ -54,7 +56,8 @@ pub fn listagg() -> Arc<AggregateUDF> {
 }
 
 /// `COLLECT(expr)`: the MULTISET of the non-NULL values (empty, never NULL, when there are none).
-/// A MULTISET is held as a list (as a `MULTISET<T>` column is), its elements in arrival order.
+/// A MULTISET is held as a list (as a `MULTISET<T>` column is), its elements in arrival order,
+/// its element field named [`MULTISET_ELEMENT`] so that it shows as Flink shows a MULTISET.
 pub fn collect() -> Arc<AggregateUDF> {
     Arc::new(AggregateUDF::new_from_impl(FlinkAggregate::new(Which::Collect)))
 }
@@ -119,7 +122,7 @@ impl AggregateUDFImpl for FlinkAggregate {
         match self.which {
             Which::ListAgg | Which::JsonArrayAgg | Which::JsonObjectAgg => Ok(DataType::Utf8),
             Which::Collect => match arg_types.first() {
-                Some(t) => Ok(DataType::List(Arc::new(Field::new_list_field(t.clone(), true)))),
+                Some(t) => Ok(multiset_type(t)),
                 None => plan_err!("COLLECT expects one argument"),
             },
             _ => match arg_types.first() {
@@ -136,9 +139,7 @@ impl AggregateUDFImpl for FlinkAggregate {
 
     fn default_value(&self, data_type: &DataType) -> Result<ScalarValue> {
         match (self.which, data_type) {
-            (Which::Collect, DataType::List(item)) => {
-                Ok(ScalarValue::List(ScalarValue::new_list_nullable(&[], item.data_type())))
-            }
+            (Which::Collect, DataType::List(item)) => multiset_value(&[], item.data_type()),
             (Which::JsonArrayAgg, _) => Ok(ScalarValue::Utf8(Some("[]".into()))),
             (Which::JsonObjectAgg, _) => Ok(ScalarValue::Utf8(Some("{}".into()))),
             _ => ScalarValue::try_from(data_type),
@@ -163,6 +164,22 @@ impl AggregateUDFImpl for FlinkAggregate {
         }
         Ok(fields)
     }
+}
+
+/// COLLECT's result type: a MULTISET of `element`.
+fn multiset_type(element: &DataType) -> DataType {
+    DataType::List(Arc::new(Field::new(MULTISET_ELEMENT, element.clone(), true)))
+}
+
+/// A MULTISET of `values` (of type `element`).
+fn multiset_value(values: &[ScalarValue], element: &DataType) -> Result<ScalarValue> {
+    let items = match values.is_empty() {
+        true => arrow::array::new_empty_array(element),
+        false => ScalarValue::iter_to_array(values.iter().cloned())?,
+    };
+    let offsets = arrow::buffer::OffsetBuffer::from_lengths([items.len()]);
+    let field = Arc::new(Field::new(MULTISET_ELEMENT, element.clone(), true));
+    Ok(ScalarValue::List(Arc::new(arrow::array::ListArray::try_new(field, offsets, items, None)?)))
 }
 
 /// The type of the values an accumulator keeps: COLLECT's elements, else the result's type.
@@ -363,7 +380,7 @@ impl Accumulator for BagAccumulator {
             Which::First => self.values.first(),
             Which::Last => self.values.last(),
             Which::Collect => {
-                return Ok(ScalarValue::List(ScalarValue::new_list_nullable(&self.values, &self.data_type)));
+                return multiset_value(&self.values, &self.data_type);
             }
             Which::JsonArrayAgg | Which::JsonObjectAgg => return json_result(self.which, &self.values),
             Which::ListAgg => {
@@ -561,8 +578,9 @@ mod distinct_tests {
         }
         assert_eq!(first.evaluate().unwrap(), ScalarValue::Utf8(Some("b".into())));
         assert_eq!(last.evaluate().unwrap(), ScalarValue::Utf8(Some("a".into())), "b entered first");
-        let expected =
-            ScalarValue::new_list_nullable(&[ScalarValue::from("b"), ScalarValue::from("a")], &DataType::Utf8);
-        assert_eq!(collect.evaluate().unwrap(), ScalarValue::List(expected));
+        let expected = multiset_value(&[ScalarValue::from("b"), ScalarValue::from("a")], &DataType::Utf8).unwrap();
+        assert_eq!(collect.evaluate().unwrap(), expected);
+        let ScalarValue::List(list) = expected else { panic!("a list") };
+        assert_eq!(list.data_type(), &multiset_type(&DataType::Utf8), "a MULTISET, not an ARRAY");
     }
 }

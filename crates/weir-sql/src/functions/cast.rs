@@ -497,6 +497,7 @@ fn nested_text(f: &FlinkScalar, input: &ArrayRef) -> Result<StringArray> {
             }
         }
         _ => {
+            let multiset = crate::format::is_multiset(input.data_type());
             let list = arrow::compute::cast(
                 input,
                 &LargeList(Arc::new(arrow::datatypes::Field::new_list_field(list_element(input.data_type()), true))),
@@ -510,8 +511,27 @@ fn nested_text(f: &FlinkScalar, input: &ArrayRef) -> Result<StringArray> {
                     continue;
                 }
                 line.clear();
+                let range = offsets[i] as usize..offsets[i + 1] as usize;
+                if multiset {
+                    // Flink's MULTISET is a map of element to count: `{a=1, b=2}`, in its order.
+                    let key = |k: usize| if elements.is_null(k) { "NULL" } else { elements.value(k) }.to_string();
+                    line.push('{');
+                    for (n, (k, count)) in
+                        crate::format::multiset_entries(list.values(), range, key).into_iter().enumerate()
+                    {
+                        if n > 0 {
+                            line.push_str(", ");
+                        }
+                        push(&mut line, &elements, k);
+                        line.push('=');
+                        line.push_str(&count.to_string());
+                    }
+                    line.push('}');
+                    out.append_value(&line);
+                    continue;
+                }
                 line.push('[');
-                for (n, k) in (offsets[i] as usize..offsets[i + 1] as usize).enumerate() {
+                for (n, k) in range.enumerate() {
                     if n > 0 {
                         line.push_str(", ");
                     }

@@ -206,6 +206,15 @@ impl<'a> PlanContext<'a> {
     /// TVFs are replaced by stand-in relations first.
     pub fn plan_query(&self, query: &Query) -> Result<LogicalPlan> {
         let mut query = query.clone();
+        super::naming::expand_wildcards_beside_items(&mut query, |probe| {
+            let plan = self.plan_query(probe).ok()?;
+            Some(
+                plan.schema()
+                    .iter()
+                    .map(|(q, f)| (q.map(|q| q.to_vec()).unwrap_or_default(), f.name().clone()))
+                    .collect(),
+            )
+        });
         super::naming::name_unnamed_items(&mut query);
         super::naming::distinct_call_names(&mut query);
         super::literals::int_values(&mut query);

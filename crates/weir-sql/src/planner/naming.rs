@@ -33,6 +33,53 @@ pub fn name_unnamed_items(query: &mut Query) {
     let _ = query.visit(&mut Names { outermost: true });
 }
 
+/// Writes out the `*` items of the outermost select list of `query` as the columns they
+/// stand for, where other items stand beside them (`SELECT *, id FROM t` becomes `SELECT t.id,
+/// t.name, id FROM t`), so that [`name_unnamed_items`] can make the result's names unique as
+/// Flink does (`id, name, id0`). `columns` plans a query and gives its columns (qualifier
+/// parts, name), or `None` when it cannot: the `*` is then left as it is.
+pub fn expand_wildcards_beside_items(
+    query: &mut Query,
+    columns: impl Fn(&Query) -> Option<Vec<(Vec<String>, String)>>,
+) {
+    let is_wildcard = |item: &SelectItem| matches!(item, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..));
+    let SetExpr::Select(select) = query.body.as_ref() else { return };
+    if !select.projection.iter().any(is_wildcard) || select.projection.iter().all(is_wildcard) {
+        return;
+    }
+    let mut expanded = Vec::with_capacity(select.projection.len());
+    for item in &select.projection {
+        if !is_wildcard(item) {
+            expanded.push(item.clone());
+            continue;
+        }
+        // The columns of this `*` alone: the same select with it as its only item, without
+        // the grouping, ordering and limits the other items may need.
+        let mut probe = query.clone();
+        let SetExpr::Select(probe_select) = probe.body.as_mut() else { unreachable!("cloned from a select") };
+        probe_select.projection = vec![item.clone()];
+        probe_select.group_by = sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]);
+        probe_select.having = None;
+        probe_select.qualify = None;
+        probe_select.distinct = None;
+        probe_select.sort_by.clear();
+        probe.order_by = None;
+        probe.limit_clause = None;
+        probe.fetch = None;
+        let Some(columns) = columns(&probe) else { return };
+        expanded.extend(columns.into_iter().map(|(qualifier, name)| {
+            let column = Ident::new(name);
+            SelectItem::UnnamedExpr(match qualifier.is_empty() {
+                true => Expr::Identifier(column),
+                false => Expr::CompoundIdentifier(qualifier.into_iter().map(Ident::new).chain([column]).collect()),
+            })
+        }));
+    }
+    if let SetExpr::Select(select) = query.body.as_mut() {
+        select.projection = expanded;
+    }
+}
+
 /// The first name the outermost select list of `query` repeats (`id` in `SELECT id, name,
 /// id`), `*` items aside: a view's columns must be named apart.
 pub fn repeated_name(query: &Query) -> Option<String> {
@@ -238,6 +285,31 @@ mod tests {
             named("SELECT name, name FROM (SELECT name, name, a + 1 FROM t)"),
             "SELECT name, name AS name0 FROM (SELECT name, name, a + 1 AS EXPR$2 FROM t)"
         );
+    }
+
+    #[test]
+    fn stars_beside_other_items_are_written_out_so_repeated_names_get_a_counter() {
+        let expanded = |sql: &str| {
+            let mut statements = Parser::parse_sql(&GenericDialect {}, sql).expect("parses");
+            let sqlparser::ast::Statement::Query(query) = &mut statements[0] else { panic!("a query") };
+            // Every `*` over `t (id, name)`; `s.*` cannot be planned.
+            expand_wildcards_beside_items(query, |probe| {
+                let text = probe.to_string();
+                assert!(!text.contains("GROUP BY") && !text.contains("ORDER BY") && !text.contains("LIMIT"), "{text}");
+                (!text.contains("s.*")).then(|| vec![(vec!["t".into()], "id".into()), (vec![], "name".into())])
+            });
+            name_unnamed_items(query);
+            query.to_string()
+        };
+        assert_eq!(expanded("SELECT *, id FROM t"), "SELECT t.id, name, id AS id0 FROM t");
+        assert_eq!(expanded("SELECT id, * FROM t"), "SELECT id, t.id AS id0, name FROM t");
+        assert_eq!(
+            expanded("SELECT id, COUNT(*) AS n, t.* FROM t GROUP BY id ORDER BY n LIMIT 2"),
+            "SELECT id, COUNT(*) AS n, t.id AS id0, name FROM t GROUP BY id ORDER BY n LIMIT 2"
+        );
+        // A lone `*` is left to the planner, and so is one that cannot be planned alone.
+        assert_eq!(expanded("SELECT * FROM t"), "SELECT * FROM t");
+        assert_eq!(expanded("SELECT s.*, id FROM t, s"), "SELECT s.*, id FROM t, s");
     }
 
     #[test]

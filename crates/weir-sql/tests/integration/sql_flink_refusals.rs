@@ -244,3 +244,21 @@ fn filesystem_metadata_keys_are_flinks_and_each_feeds_one_column() {
     );
     assert!(e.contains("The column `a` and `b` in the table are both from the same metadata key 'file.size'."), "{e}");
 }
+
+#[test]
+fn a_watermark_needs_a_timestamp_of_precision_three_at_most() {
+    for ty in ["TIMESTAMP(6)", "TIMESTAMP", "TIMESTAMP_LTZ(9)"] {
+        let e = refusal(&format!(
+            "CREATE TABLE w (id INT, ts {ty}, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+             WITH ('connector' = 'datagen');"
+        ));
+        let shown = if ty == "TIMESTAMP" { "TIMESTAMP(6)" } else { ty };
+        assert!(
+            e.contains(&format!(
+                "Invalid data type of time field for watermark definition. The field must be of type TIMESTAMP(p) \
+                 or TIMESTAMP_LTZ(p), the supported precision 'p' is from 0 to 3, but the time field type is {shown}"
+            )),
+            "{ty}: {e}"
+        );
+    }
+}
