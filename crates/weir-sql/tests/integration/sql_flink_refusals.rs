@@ -262,3 +262,15 @@ fn a_watermark_needs_a_timestamp_of_precision_three_at_most() {
         );
     }
 }
+
+#[test]
+fn over_windows_refuse_a_frame_for_lag_a_descending_order_and_following_rows_as_flink_does() {
+    let e = refusal("SELECT LAG(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM s;");
+    assert!(e.contains("ROW/RANGE not allowed with RANK, DENSE_RANK or ROW_NUMBER functions"), "{e}");
+    let e = refusal("SELECT SUM(v) OVER (PARTITION BY k ORDER BY ts DESC) FROM s;");
+    assert!(e.contains("The window can only be ordered in ASCENDING mode"), "{e}");
+    let e = refusal("SELECT SUM(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM s;");
+    assert!(e.contains("OVER RANGE FOLLOWING windows are not supported yet."), "{e}");
+    let e = refusal("SELECT SUM(v) OVER (PARTITION BY k ORDER BY v ROWS 2 PRECEDING) FROM s;");
+    assert!(e.contains("Non-time attribute sort is not supported"), "{e}");
+}

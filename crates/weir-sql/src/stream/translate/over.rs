@@ -356,6 +356,12 @@ impl Translator<'_> {
             }
         }
         let (_, _, params) = functions[0];
+        // LAG takes no frame in Flink (Calcite's words).
+        let lag_name = lag.name().to_string();
+        if functions.iter().any(|(_, f, _)| f.name() == lag_name) && params.window_frame.units == WindowFrameUnits::Rows
+        {
+            return Err(SqlError::validation("ROW/RANGE not allowed with RANK, DENSE_RANK or ROW_NUMBER functions"));
+        }
         if functions.iter().any(|(_, _, p)| {
             p.partition_by != params.partition_by
                 || p.order_by != params.order_by
@@ -372,12 +378,15 @@ impl Translator<'_> {
         } else {
             let Some((time, asc)) = rowtime_order(window, &params.order_by) else {
                 return Err(SqlError::unsupported(
-                    "OVER windows' ordering in stream mode must be defined on a time attribute (a rowtime column \
-                     with a WATERMARK); ordering by other columns is not supported",
+                    "Non-time attribute sort is not supported for OVER windows: their ordering in stream mode \
+                     must be defined on a time attribute (a rowtime column with a WATERMARK)",
                 ));
             };
             if !asc {
-                return Err(SqlError::unsupported("OVER windows in stream mode must be ordered ascending by time"));
+                return Err(SqlError::unsupported(
+                    "The window can only be ordered in ASCENDING mode (OVER windows in stream mode are ordered \
+                     ascending by time).",
+                ));
             }
             Some(time)
         };
@@ -537,7 +546,8 @@ impl Translator<'_> {
 fn over_frame(frame: &datafusion_expr::WindowFrame) -> Result<OverFrame> {
     if !matches!(frame.end_bound, WindowFrameBound::CurrentRow) {
         return Err(SqlError::unsupported(format!(
-            "OVER windows must end at CURRENT ROW; {} frames with FOLLOWING rows are not supported",
+            "OVER RANGE FOLLOWING windows are not supported yet. (OVER windows must end at CURRENT ROW; {} \
+             frames with FOLLOWING rows are not supported)",
             frame.units
         )));
     }
