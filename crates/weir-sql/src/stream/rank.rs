@@ -286,6 +286,13 @@ fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out
     } else {
         unmatched(old, new, with_rank)
     };
+    if with_rank {
+        // Position by position, as Flink sends a shown rank's changes: the row that left a
+        // rank and the row that took it are `-U`/`+U` of that rank, earliest rank first; a
+        // rank that emptied or filled is `-D` or `+I`.
+        by_rank(removed, added, out);
+        return;
+    }
     // A row that only moved is an update of its rank (the changes of one partition are
     // few: at most the range's rows).
     let mut taken = vec![false; added.len()];
@@ -307,6 +314,39 @@ fn diff(old: &[(Arc<[u8]>, u64)], new: &[(Arc<[u8]>, u64)], with_rank: bool, out
     for ((row, rank), taken) in added.into_iter().zip(taken) {
         if !taken {
             out.push((row, rank, RowKind::Insert));
+        }
+    }
+}
+
+/// Merges the rows that left their ranks and the rows that took ranks into Flink's changes
+/// of a shown rank, earliest rank first: a pair `-U` old / `+U` new where both have a row at
+/// a rank, `-D` or `+I` where only one has.
+fn by_rank(mut removed: Vec<Ranked>, mut added: Vec<Ranked>, out: &mut Vec<RankedChange>) {
+    removed.sort_by_key(|r| r.1);
+    added.sort_by_key(|a| a.1);
+    let (mut removed, mut added) = (removed.into_iter().peekable(), added.into_iter().peekable());
+    loop {
+        let (r, a) = (removed.peek().map(|r| r.1), added.peek().map(|a| a.1));
+        match (r, a) {
+            (None, None) => return,
+            (Some(r), Some(a)) if r == a => {
+                let (old, rank) = removed.next().expect("peeked");
+                let (new, _) = added.next().expect("peeked");
+                out.push((old, rank, RowKind::UpdateBefore));
+                out.push((new, rank, RowKind::UpdateAfter));
+            }
+            (Some(r), Some(a)) if r < a => {
+                let (old, rank) = removed.next().expect("peeked");
+                out.push((old, rank, RowKind::Delete));
+            }
+            (Some(_), None) => {
+                let (old, rank) = removed.next().expect("peeked");
+                out.push((old, rank, RowKind::Delete));
+            }
+            _ => {
+                let (new, rank) = added.next().expect("peeked");
+                out.push((new, rank, RowKind::Insert));
+            }
         }
     }
 }
@@ -525,6 +565,11 @@ impl RankOperator {
         let mut bytes: Vec<u8> = Vec::new();
         let mut spans: Vec<(usize, usize, RowKind)> = Vec::with_capacity(candidates.len());
         let mut scratch = Vec::new();
+        // A shown rank changes its row (`-U`/`+U`, as Flink); otherwise a row leaves, one enters.
+        let (leaves, enters) = match self.encoders.with_rank {
+            true => (RowKind::UpdateBefore, RowKind::UpdateAfter),
+            false => (RowKind::Delete, RowKind::Insert),
+        };
         for (c, &i) in candidates.iter().enumerate() {
             let (key, sort_key, row) = (keys.row(i as usize).data(), sort.row(i as usize).data(), rows.row(c).data());
             let mut push = |data: &[u8], kind: RowKind| {
@@ -536,8 +581,8 @@ impl RankOperator {
                 // Equal rows: nothing to show.
                 Offered::Replaced(old) if old == row => {}
                 Offered::Replaced(old) => {
-                    push(old, RowKind::Delete);
-                    push(row, RowKind::Insert);
+                    push(old, leaves);
+                    push(row, enters);
                 }
                 Offered::Kept => {}
             }
@@ -759,10 +804,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (b'c', 2, RowKind::Delete),
                 (b'b', 1, RowKind::UpdateBefore),
-                (b'b', 2, RowKind::UpdateAfter),
-                (b'a', 1, RowKind::Insert)
+                (b'a', 1, RowKind::UpdateAfter),
+                (b'c', 2, RowKind::UpdateBefore),
+                (b'b', 2, RowKind::UpdateAfter)
             ]
         );
     }
@@ -928,11 +973,11 @@ mod restore_tests {
         let mut reference = Harness::new(operator(), &clock);
         reference.feed(rows(&s, &first.iter().map(|r| (I, r.as_slice())).collect::<Vec<_>>()));
         let snapshot = reference.snapshot();
-        // Retract each partition's top row: the third row comes in.
+        // Retract each partition's top row: the second moves up, the third takes rank 2 (Flink's -U/+U per rank).
         let next = [(UB, [0i64, 35]), (UA, [0, 1]), (UB, [1, 36]), (I, [7, 7]), (UB, [4, 39])];
         let next = rows(&s, &next.iter().map(|(k, r)| (*k, r.as_slice())).collect::<Vec<_>>());
         let expected = sorted(reference.feed(next.clone()));
-        assert!(expected.iter().any(|l| l.starts_with("+I[0, 25, 2]")), "{expected:?}");
+        assert!(expected.iter().any(|l| l.starts_with("+U[0, 25, 2]")), "{expected:?}");
         for parallelism in [1, 2, 3] {
             let mut restored = restore_all(operator, &clock, &snapshot, parallelism);
             assert_eq!(sorted(feed_keyed(&mut restored, &[0], next.clone())), expected, "p{parallelism}");
