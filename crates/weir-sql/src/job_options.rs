@@ -46,6 +46,8 @@ pub const INTERVAL_JOIN_MIN_CLEANUP: &str = "table.exec.interval-join.min-cleanu
 /// How long a source split may go without rows before it stops holding the watermark back
 /// (`0`: never, Flink's default).
 pub const SOURCE_IDLE_TIMEOUT: &str = "table.exec.source.idle-timeout";
+/// How often sources send watermarks; 0 sends one whenever a row advances it.
+pub const AUTO_WATERMARK_INTERVAL: &str = "pipeline.auto-watermark-interval";
 /// `table.exec.mini-batch.enabled`.
 pub const MINI_BATCH_ENABLED: &str = "table.exec.mini-batch.enabled";
 /// `table.exec.mini-batch.allow-latency`.
@@ -91,7 +93,12 @@ pub fn parse_duration_ms(text: &str) -> std::result::Result<i64, String> {
 pub fn check(key: &str, value: &str) -> Result<()> {
     let bad = |why: String| Err(SqlError::option(format!("'{key}': {why}")));
     match key {
-        CHECKPOINT_INTERVAL | STATE_TTL | MINI_BATCH_LATENCY | SOURCE_IDLE_TIMEOUT | INTERVAL_JOIN_MIN_CLEANUP => {
+        CHECKPOINT_INTERVAL
+        | STATE_TTL
+        | MINI_BATCH_LATENCY
+        | SOURCE_IDLE_TIMEOUT
+        | INTERVAL_JOIN_MIN_CLEANUP
+        | AUTO_WATERMARK_INTERVAL => {
             if let Err(e) = parse_duration_ms(value) {
                 return bad(e);
             }

@@ -33,6 +33,11 @@ pub struct JobSettings {
     pub source_idle_timeout_ms: Option<i64>,
     /// `table.exec.interval-join.min-cleanup-interval` in milliseconds (0 by default).
     pub interval_join_min_cleanup_ms: i64,
+    /// `pipeline.auto-watermark-interval` is 0: a table's watermark goes out whenever a row
+    /// advances it, as Flink's assigner sends it then, so `CURRENT_WATERMARK` shows each row
+    /// the watermark of the rows before it. Otherwise it goes out after each batch (and
+    /// before a row at or behind it, so lateness is judged as Flink judges it either way).
+    pub watermark_every_row: bool,
     /// The session time zone (`table.local-time-zone`; UTC by default, where Flink takes the
     /// JVM's zone): how TIMESTAMP_LTZ values are shown and read as wall clocks.
     pub local_time_zone: LocalTimeZone,
@@ -46,6 +51,7 @@ impl Default for JobSettings {
             state_ttl_ms: None,
             source_idle_timeout_ms: None,
             interval_join_min_cleanup_ms: 0,
+            watermark_every_row: false,
             local_time_zone: LocalTimeZone::Utc,
         }
     }
@@ -331,6 +337,9 @@ impl Session {
                         if k == crate::job_options::INTERVAL_JOIN_MIN_CLEANUP {
                             self.settings.interval_join_min_cleanup_ms = 0;
                         }
+                        if k == crate::job_options::AUTO_WATERMARK_INTERVAL {
+                            self.settings.watermark_every_row = false;
+                        }
                         if k == "table.local-time-zone" {
                             self.settings.local_time_zone = LocalTimeZone::default();
                         }
@@ -340,6 +349,7 @@ impl Session {
                         self.settings.state_ttl_ms = None;
                         self.settings.source_idle_timeout_ms = None;
                         self.settings.interval_join_min_cleanup_ms = 0;
+                        self.settings.watermark_every_row = false;
                         self.settings.local_time_zone = LocalTimeZone::default();
                     }
                 }
@@ -368,6 +378,10 @@ impl Session {
         if key == crate::job_options::INTERVAL_JOIN_MIN_CLEANUP {
             let ms = crate::job_options::parse_duration_ms(value).map_err(SqlError::option)?;
             self.settings.interval_join_min_cleanup_ms = ms.max(0);
+        }
+        if key == crate::job_options::AUTO_WATERMARK_INTERVAL {
+            let ms = crate::job_options::parse_duration_ms(value).map_err(SqlError::option)?;
+            self.settings.watermark_every_row = ms == 0;
         }
         if key == "parallelism.default" {
             self.settings.parallelism = value.parse::<usize>().ok().filter(|p| *p > 0).ok_or_else(|| {

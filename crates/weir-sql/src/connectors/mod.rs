@@ -123,8 +123,10 @@ pub fn open_source(
         Some((rowtime, expr)) => {
             let split_column = per_split.then(|| table.columns.len() - 1);
             let idle_timeout = settings.source_idle_timeout_ms;
+            let every_row = settings.watermark_every_row;
             let assigner = full.transform("WatermarkAssigner", move |_| {
-                let operator = WatermarkOperator::new(rowtime, expr.clone()).idle_timeout(idle_timeout);
+                let operator =
+                    WatermarkOperator::new(rowtime, expr.clone()).idle_timeout(idle_timeout).every_row(every_row);
                 Ok(match (split_column, &board) {
                     (Some(column), Some(board)) => operator.per_split(column).split_board(board.clone()),
                     _ => operator,

@@ -58,6 +58,8 @@ pub struct WatermarkOperator {
     board_seen: u64,
     /// Splits finished, to be removed once the rows of the batch at hand are processed.
     finishing: Vec<i64>,
+    /// Whether the watermark goes out whenever a row advances it (see [`Self::every_row`]).
+    every_row: bool,
 }
 
 /// A change in the splits a source reader reads.
@@ -134,7 +136,16 @@ impl WatermarkOperator {
             subtask: 0,
             board_seen: 0,
             finishing: Vec::new(),
+            every_row: false,
         }
+    }
+
+    /// Sends the watermark before each row when the rows before it advanced it (Flink with
+    /// `pipeline.auto-watermark-interval` = 0): each row downstream then sees the watermark
+    /// of the rows before it (`CURRENT_WATERMARK`). Batches are cut at every advance.
+    pub fn every_row(mut self, every_row: bool) -> Self {
+        self.every_row = every_row;
+        self
     }
 
     /// Watermarks kept per split, whose id (a BIGINT) each row carries in column `column`;
@@ -314,7 +325,8 @@ impl Operator for WatermarkOperator {
             let mut from = 0;
             for i in 0..n {
                 self.enter(ids.as_ref().map_or(0, |ids| ids.value(i)), now);
-                if times.is_valid(i) && times.value(i) <= self.current && self.current > self.emitted {
+                let behind = times.is_valid(i) && times.value(i) <= self.current;
+                if (behind || self.every_row) && self.current > self.emitted {
                     if i > from {
                         let part = changes.take(&UInt32Array::from_iter_values(from as u32..i as u32))?;
                         out.emit(StreamRecord { value: part, timestamp: record.timestamp });
@@ -494,6 +506,23 @@ mod tests {
         assert_eq!(
             run.feed(&[(13_000, 2), (11_000, 1)]),
             vec![Event::Rows(vec![13_000]), Event::Mark(12_000), Event::Rows(vec![11_000])]
+        );
+    }
+
+    #[test]
+    fn every_row_sends_the_watermark_before_each_row_the_rows_before_it_advanced() {
+        let mut run = Run::new(None);
+        run.op = WatermarkOperator::new(0, Arc::new(Column::new("ts", 0))).per_split(1).every_row(true);
+        assert_eq!(
+            run.feed(&[(10_000, 1), (11_000, 1), (11_000, 1), (5_000, 1), (12_000, 1)]),
+            vec![
+                Event::Rows(vec![10_000]),
+                Event::Mark(10_000),
+                Event::Rows(vec![11_000]),
+                Event::Mark(11_000),
+                Event::Rows(vec![11_000, 5_000, 12_000]),
+                Event::Mark(12_000),
+            ]
         );
     }
 
