@@ -9,7 +9,12 @@
 //!
 //! Late rows are dropped as Flink drops them: for an unbounded frame a row at or behind the
 //! watermark when it arrives; for a bounded frame a row at or behind the last time its
-//! partition has processed.
+//! partition has processed. A `RANGE` frame with a bounded `PRECEDING` also has Flink's
+//! cleanup: each row that arrives sets its partition's cleanup time to its time plus 1.5
+//! times the range plus 1 ms, unless the cleanup time is already past its time plus the
+//! range; when the watermark reaches a cleanup time still current, the partition is
+//! forgotten (a late row after that starts it afresh, over an empty frame), and a cleanup
+//! time no longer current only moves the partition's last time up to it.
 //!
 //! Checkpoints hold the rows waiting for the watermark (with their partition keys), the
 //! watermark, and per partition its last time and either its accumulators' states
@@ -17,6 +22,7 @@
 //! adds them to fresh sliding accumulators, which then hold exactly what the old ones
 //! held).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, UInt32Array};
@@ -64,6 +70,8 @@ struct OverPartition {
     retained_times: Vec<i64>,
     /// The last time processed: rows at or before it are late.
     last_time: i64,
+    /// When the partition is forgotten (bounded `RANGE` frames only, see the module docs).
+    cleanup_at: Option<i64>,
 }
 
 /// Aggregates each row over its frame within its partition.
@@ -76,6 +84,8 @@ pub struct OverAggOperator {
     pending: Vec<RecordBatch>,
     watermark: i64,
     partitions: KeyMap<OverPartition>,
+    /// The cleanup times set, current or not, with their partitions' keys.
+    cleanups: BTreeSet<(i64, Box<[u8]>)>,
     restore: PendingRestore,
 }
 
@@ -92,6 +102,7 @@ impl OverAggOperator {
             pending: Vec::new(),
             watermark: i64::MIN,
             partitions: KeyMap::default(),
+            cleanups: BTreeSet::new(),
             restore: PendingRestore::default(),
         }
     }
@@ -105,7 +116,13 @@ impl OverAggOperator {
                 Ok(if bounded { c.function.create_sliding_accumulator()? } else { c.function.create_accumulator()? })
             })
             .collect::<Result<_, _>>()?;
-        Ok(OverPartition { accumulators, retained: Vec::new(), retained_times: Vec::new(), last_time: i64::MIN })
+        Ok(OverPartition {
+            accumulators,
+            retained: Vec::new(),
+            retained_times: Vec::new(),
+            last_time: i64::MIN,
+            cleanup_at: None,
+        })
     }
 
     fn snapshot_pending(&self) -> Result<Vec<RecordBatch>, BoxError> {
@@ -127,17 +144,25 @@ impl OverAggOperator {
         let mut columns: Vec<(String, ArrayRef)> = Vec::new();
         if self.frame.is_bounded() {
             // One row per row still in a frame: its partition, time and arguments.
-            let mut times = Vec::new();
+            let (mut times, mut cleanups) = (Vec::new(), Vec::new());
             let mut parts: Vec<Vec<ArrayRef>> = Vec::new();
             for (key, p) in &self.partitions {
                 for &t in &p.retained_times {
                     keys.push(key);
                     last.push(p.last_time);
                     times.push(t);
+                    cleanups.push(p.cleanup_at.unwrap_or(i64::MIN));
                 }
-                parts.push(p.retained.clone());
+                // A partition set up by a row still waiting has no rows in its frame yet.
+                if !p.retained_times.is_empty() {
+                    parts.push(p.retained.clone());
+                }
+            }
+            if keys.is_empty() {
+                return Ok(None);
             }
             columns.push(("time".into(), Arc::new(Int64Array::from(times))));
+            columns.push(("cleanup_at".into(), Arc::new(Int64Array::from(cleanups))));
             for a in 0..parts[0].len() {
                 let arrays: Vec<&dyn Array> = parts.iter().map(|p| p[a].as_ref()).collect();
                 columns.push((format!("a{a}"), arrow::compute::concat(&arrays)?));
@@ -176,6 +201,10 @@ impl OverAggOperator {
             let last = keyed_state::i64_column(&b, "last_time")?;
             if self.frame.is_bounded() {
                 let times = keyed_state::i64_column(&b, "time")?;
+                // Checkpoints taken before cleanup times were kept have none.
+                let cleanups =
+                    b.column_by_name("cleanup_at").is_some().then(|| keyed_state::i64_column(&b, "cleanup_at"));
+                let cleanups = cleanups.transpose()?;
                 let args: Vec<ArrayRef> = (0..).map_while(|a| b.column_by_name(&format!("a{a}")).cloned()).collect();
                 // A partition's rows are consecutive, oldest first.
                 let mut from = 0;
@@ -186,6 +215,10 @@ impl OverAggOperator {
                     p.retained = args.iter().map(|a| a.slice(from, to - from)).collect();
                     p.retained_times = (from..to).map(|i| times.value(i)).collect();
                     p.last_time = last.value(from);
+                    p.cleanup_at = cleanups.map(|c| c.value(from)).filter(|c| *c != i64::MIN);
+                    if let Some(c) = p.cleanup_at {
+                        self.cleanups.insert((c, key.into()));
+                    }
                     let mut at = 0;
                     for (c, acc) in p.accumulators.iter_mut().enumerate() {
                         let n = self.calls[c].function.expressions().len();
@@ -225,14 +258,71 @@ impl OverAggOperator {
             arrow::compute::filter_record_batch(&changes.rows, &keep)?
         };
         if rows.num_rows() > 0 {
+            self.set_cleanups(&rows)?;
             self.pending.push(rows);
         }
         Ok(())
     }
 
+    /// Sets the cleanup times of the partitions of `rows` (a bounded `RANGE` frame's only),
+    /// as each row's arrival sets it in Flink.
+    fn set_cleanups(&mut self, rows: &RecordBatch) -> Result<(), BoxError> {
+        let OverFrame::Range(Some(range)) = self.frame else { return Ok(()) };
+        let keys = self.keys.encode(rows)?;
+        let times = millis(rows.column(self.time))?;
+        for i in 0..rows.num_rows() {
+            let t = times.value(i);
+            let key = keys.row(i);
+            if !self.partitions.contains_key(key.as_ref()) {
+                let fresh = self.new_partition()?;
+                self.partitions.insert(key.as_ref().into(), fresh);
+            }
+            let p = self.partitions.get_mut(key.as_ref()).expect("present");
+            if t <= p.last_time {
+                continue; // Late: dropped when it fires, as Flink drops it on arrival.
+            }
+            if p.cleanup_at.is_none_or(|c| c < t.saturating_add(range).saturating_add(1)) {
+                let at = t.saturating_add(range + range / 2).saturating_add(1);
+                p.cleanup_at = Some(at);
+                self.cleanups.insert((at, key.as_ref().into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The cleanup times at or before `up_to`, taken out, by partition (each ascending).
+    fn due_cleanups(&mut self, up_to: i64) -> KeyMap<Vec<i64>> {
+        let mut due: KeyMap<Vec<i64>> = KeyMap::default();
+        while let Some((at, _)) = self.cleanups.first() {
+            if *at > up_to {
+                break;
+            }
+            let (at, key) = self.cleanups.pop_first().expect("present");
+            due.entry(key).or_default().push(at);
+        }
+        due
+    }
+
+    /// A cleanup time `at` of partition `key` reached: forgets the partition when `at` is
+    /// still its cleanup time, else moves its last time up to `at`.
+    fn clean_up(&mut self, key: &[u8], at: i64) {
+        let Some(p) = self.partitions.get_mut(key) else { return };
+        if p.cleanup_at.is_some_and(|c| c <= at) {
+            self.partitions.remove(key);
+        } else {
+            p.last_time = p.last_time.max(at);
+        }
+    }
+
     /// Processes every held row at or before `up_to`.
     fn fire(&mut self, up_to: i64, out: &mut Emitter<Changes>) -> Result<(), BoxError> {
+        let mut due = self.due_cleanups(up_to);
         if self.pending.is_empty() {
+            for (key, ats) in due {
+                for at in ats {
+                    self.clean_up(&key, at);
+                }
+            }
             return Ok(());
         }
         let input = self.pending[0].schema();
@@ -269,29 +359,50 @@ impl OverAggOperator {
         while from < order.len() {
             let key = keys.row(order[from] as usize);
             let to = from + order[from..].iter().take_while(|&&i| keys.row(i as usize) == key).count();
-            let rows: Vec<u32> = order[from..to]
-                .iter()
-                .copied()
-                .filter(|&i| match self.partitions.get(key.as_ref()) {
-                    Some(p) if self.frame.is_bounded() => times.value(i as usize) > p.last_time,
-                    _ => true,
-                })
-                .collect();
+            // The partition's rows in time order, up to each cleanup time reached, then that
+            // cleanup, as Flink's timers fire in time order.
+            let cleanups = due.remove(key.as_ref()).unwrap_or_default();
+            let mut at = from;
+            for cleanup in cleanups.into_iter().map(Some).chain([None]) {
+                let end = match cleanup {
+                    Some(c) => at + order[at..to].iter().take_while(|&&i| times.value(i as usize) <= c).count(),
+                    None => to,
+                };
+                let rows: Vec<u32> = order[at..end]
+                    .iter()
+                    .copied()
+                    .filter(|&i| match self.partitions.get(key.as_ref()) {
+                        Some(p) if self.frame.is_bounded() => times.value(i as usize) > p.last_time,
+                        _ => true,
+                    })
+                    .collect();
+                at = end;
+                if !rows.is_empty() {
+                    if !self.partitions.contains_key(key.as_ref()) {
+                        let fresh = self.new_partition()?;
+                        self.partitions.insert(key.as_ref().into(), fresh);
+                    }
+                    let partition = self.partitions.get_mut(key.as_ref()).expect("present");
+                    let indices = UInt32Array::from(rows.clone());
+                    let new_args = arguments.iter().map(|a| arrow::compute::take(a, &indices, None)).collect::<Result<
+                        Vec<_>,
+                        _,
+                    >>(
+                    )?;
+                    let new_times: Vec<i64> = rows.iter().map(|&i| times.value(i as usize)).collect();
+                    process_partition(partition, &self.calls, self.frame, new_args, &new_times, &mut results)?;
+                    emitted.extend(rows);
+                }
+                if let Some(c) = cleanup {
+                    self.clean_up(key.as_ref(), c);
+                }
+            }
             from = to;
-            if rows.is_empty() {
-                continue;
+        }
+        for (key, ats) in due {
+            for at in ats {
+                self.clean_up(&key, at);
             }
-            if !self.partitions.contains_key(key.as_ref()) {
-                let fresh = self.new_partition()?;
-                self.partitions.insert(key.as_ref().into(), fresh);
-            }
-            let partition = self.partitions.get_mut(key.as_ref()).expect("present");
-            let indices = UInt32Array::from(rows.clone());
-            let new_args =
-                arguments.iter().map(|a| arrow::compute::take(a, &indices, None)).collect::<Result<Vec<_>, _>>()?;
-            let new_times: Vec<i64> = rows.iter().map(|&i| times.value(i as usize)).collect();
-            process_partition(partition, &self.calls, self.frame, new_args, &new_times, &mut results)?;
-            emitted.extend(rows);
         }
         if emitted.is_empty() {
             return Ok(());
@@ -476,6 +587,7 @@ mod tests {
             retained: Vec::new(),
             retained_times: Vec::new(),
             last_time: i64::MIN,
+            cleanup_at: None,
         };
         let mut results = vec![Vec::new()];
         for rows in batches {
@@ -590,5 +702,33 @@ mod restore_tests {
                 assert_eq!(sorted(got), expected, "{frame:?} at parallelism {parallelism}");
             }
         }
+    }
+
+    #[test]
+    fn a_range_partition_is_forgotten_at_its_cleanup_time_as_in_flink() {
+        let clock = ManualClock::new(0);
+        // RANGE 2 s: a row at 1 s sets the cleanup at 1 s + 3 s + 1 ms.
+        let mut h = Harness::new(operator(OverFrame::Range(Some(2_000))), &clock);
+        h.feed(batch(&[(1, 1_000, 5)]));
+        assert_eq!(h.watermark(1_000).len(), 1);
+        // Not yet forgotten: a row behind the last time is late.
+        h.feed(batch(&[(1, 900, 4)]));
+        assert!(h.watermark(4_000).is_empty());
+        // Forgotten at 4001: a late row at 2 s starts afresh, over an empty frame.
+        assert!(h.watermark(4_001).is_empty());
+        h.feed(batch(&[(1, 2_000, 3)]));
+        let fired = h.watermark(4_002);
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert!(fired[0].ends_with(", 3, 3, 3]"), "{fired:?}");
+        // A cleanup time no longer current only moves the last time up to it: a row at 1 s
+        // sets 4001 again, a row at 3 s moves it to 7001; at 4001 the row at 3.5 s is late.
+        let mut h = Harness::new(operator(OverFrame::Range(Some(2_000))), &clock);
+        h.feed(batch(&[(1, 1_000, 1), (1, 3_000, 2)]));
+        assert_eq!(h.watermark(4_001).len(), 2);
+        h.feed(batch(&[(1, 3_500, 4)]));
+        assert!(h.watermark(5_000).is_empty());
+        h.feed(batch(&[(1, 4_500, 8)]));
+        let fired = h.watermark(5_000);
+        assert!(fired.len() == 1 && fired[0].ends_with(", 8, 10, 8]"), "{fired:?}");
     }
 }
