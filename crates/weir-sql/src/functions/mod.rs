@@ -41,6 +41,7 @@
 //! (see [`LocalTimeZone`]).
 
 pub mod aggregate;
+mod array;
 pub mod cast;
 mod charset;
 pub mod collection;
@@ -53,6 +54,7 @@ pub mod math;
 pub mod proctime;
 mod rounding;
 mod string;
+mod text;
 pub mod time_zone;
 
 use std::sync::Arc;
@@ -80,6 +82,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.push(proctime::as_of_marker());
     v.extend(cast::udfs(cfg));
     v.extend(collection::udfs());
+    v.extend(array::udfs());
     v.extend(charset::udfs());
     v
 }
@@ -143,6 +146,12 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "replace",
     "array_position",
     "array_remove",
+    "array_contains",
+    "array_slice",
+    "array_concat",
+    "array_append",
+    "array_prepend",
+    "array_sort",
     "map",
     "row",
     "encode",
@@ -223,6 +232,8 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "json_value",
         "json_query",
         "json_exists",
+        "json_quote",
+        "json_unquote",
         "json_arrayagg",
         "json_objectagg",
         "date_format",
@@ -266,8 +277,15 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "array_distinct",
         "array_position",
         "array_remove",
+        "array_slice",
+        "array_concat",
+        "array_append",
+        "array_prepend",
+        "array_sort",
         "split",
         "map",
+        "map_from_arrays",
+        "map_union",
         "row",
         "regexp_replace",
         "overlay",
