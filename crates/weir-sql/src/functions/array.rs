@@ -307,7 +307,7 @@ mod tests {
     fn sort_takes_booleans_and_places_nulls_as_flink() {
         let a = ints_list(&[Some(vec![None, Some(5), None, Some(-7)])]);
         let t = |v: bool| Arc::new(arrow::array::BooleanArray::from(vec![v])) as ArrayRef;
-        assert_eq!(call("array_sort", &[a.clone()]), vec![Some(vec![None, None, Some(-7), Some(5)])]);
+        assert_eq!(call("array_sort", std::slice::from_ref(&a)), vec![Some(vec![None, None, Some(-7), Some(5)])]);
         assert_eq!(call("array_sort", &[a.clone(), t(false)]), vec![Some(vec![Some(5), Some(-7), None, None])]);
         assert_eq!(call("array_sort", &[a, t(true), t(false)]), vec![Some(vec![Some(-7), Some(5), None, None])]);
     }

@@ -510,23 +510,21 @@ mod tests {
     /// A map array as `k=v` lists per row (None: NULL map).
     fn show_maps(a: &ArrayRef) -> Vec<Option<String>> {
         let m = a.as_map();
+        let text = |c: &ArrayRef, j: usize| {
+            let c = arrow::compute::cast(c, &DataType::Utf8).unwrap();
+            let c = c.as_string::<i32>();
+            if c.is_valid(j) {
+                c.value(j).to_string()
+            } else {
+                "null".to_string()
+            }
+        };
         (0..m.len())
             .map(|i| {
                 m.is_valid(i).then(|| {
                     let e = m.value(i);
-                    let k = arrow::compute::cast(e.column(0), &DataType::Utf8).unwrap();
-                    let v = arrow::compute::cast(e.column(1), &DataType::Utf8).unwrap();
                     (0..e.len())
-                        .map(|j| {
-                            format!(
-                                "{}={}",
-                                k.as_string::<i32>().value(j),
-                                v.as_string::<i32>()
-                                    .is_valid(j)
-                                    .then(|| v.as_string::<i32>().value(j))
-                                    .unwrap_or("null")
-                            )
-                        })
+                        .map(|j| format!("{}={}", text(e.column(0), j), text(e.column(1), j)))
                         .collect::<Vec<_>>()
                         .join(",")
                 })
@@ -554,7 +552,8 @@ mod tests {
 
     #[test]
     fn map_union_lets_the_later_map_win() {
-        let build = |rows: &[Option<&[(&str, Option<i32>)]>]| -> ArrayRef {
+        type Entries<'a> = Option<&'a [(&'a str, Option<i32>)]>;
+        let build = |rows: &[Entries<'_>]| -> ArrayRef {
             let mut map = MapBuilder::new(None, StringBuilder::new(), Int32Builder::new());
             for r in rows {
                 if let Some(r) = r {

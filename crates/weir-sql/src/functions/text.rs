@@ -453,7 +453,7 @@ fn group(int: &str, comma: bool) -> String {
     }
     let mut s = String::with_capacity(int.len() + int.len() / 3);
     for (k, c) in int.chars().enumerate() {
-        if k > 0 && (int.len() - k) % 3 == 0 {
+        if k > 0 && (int.len() - k).is_multiple_of(3) {
             s.push(',');
         }
         s.push(c);
@@ -612,7 +612,7 @@ mod tests {
     fn printf_formats_as_java() {
         use Arg::*;
         assert_eq!(f("%s|%d", &[Text("a"), Int(42, 32)]), "a|42");
-        assert_eq!(f("%05d %.2f", &[Int(42, 32), Float(3.14159)]), "00042 3.14");
+        assert_eq!(f("%05d %.2f", &[Int(42, 32), Float(3.14659)]), "00042 3.15");
         assert_eq!(f("%05d %.2f", &[Int(-7, 32), Float(-0.5)]), "-0007 -0.50");
         assert_eq!(f("%05d %.2f", &[Null, Null]), " null nu");
         assert_eq!(f("%s|%d", &[Null, Null]), "null|null");
