@@ -29,6 +29,10 @@
 //! | `replace` | empty search string → input unchanged | Java's `String.replace`: `REPLACE('ab', '', '#')` = `'#a#b#'` |
 //! | `encode`, `decode` | base64 / hex text | a string's bytes in a Java charset and back (`ENCODE(s, 'UTF-16LE')`) |
 //! | `overlay` | SQL standard | start outside the string → unchanged; tail dropped when start + len passes the end |
+//! | `array_contains` (alias of array_has) | NULL needle → NULL | NULL-safe: TRUE iff the array holds a NULL |
+//! | `array_slice` | 3 arguments or more | `ARRAY_SLICE(arr, start)` runs to the end |
+//! | `array_concat`, `array_append`, `array_prepend` | a NULL array is empty; `array_prepend(x, arr)` | NULL for a NULL array; `ARRAY_PREPEND(arr, x)` |
+//! | `array_sort` | `'ASC'`/`'DESC'`, `'NULLS FIRST'` strings | BOOLEAN `ascending`, `nullsFirst` (default: = ascending) |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
 //! `concat_ws` (skips NULLs, NULL separator → NULL), `repeat`, `reverse`, `upper`,
