@@ -573,15 +573,50 @@ pub(crate) fn json_quote(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// `JSON_UNQUOTE(s)`: the string a quoted JSON string literal stands for; any other text (an
-/// object, a number, invalid JSON) unchanged.
+/// `JSON_UNQUOTE(s)`: the string a quoted JSON string literal stands for (escapes undone,
+/// `\uXXXX` read as UTF-16 units, an unpaired surrogate as U+FFFD); `None` — the input is
+/// returned unchanged — for any other text: an object, a number, invalid JSON.
 pub(crate) fn json_unquote(s: &str) -> Option<String> {
-    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
-        if let Ok(v) = serde_json::from_str::<String>(s) {
-            return Some(v);
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut units: Vec<u16> = Vec::new();
+    let flush = |units: &mut Vec<u16>, out: &mut String| {
+        out.extend(char::decode_utf16(units.drain(..)).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    };
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            if c == '"' || (c as u32) < 0x20 {
+                return None;
+            }
+            flush(&mut units, &mut out);
+            out.push(c);
+            continue;
         }
+        let unescaped = match chars.next()? {
+            'u' => {
+                let hex: String = chars.by_ref().take(4).collect();
+                if hex.len() != 4 || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
+                units.push(u16::from_str_radix(&hex, 16).ok()?);
+                continue;
+            }
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            _ => return None,
+        };
+        flush(&mut units, &mut out);
+        out.push(unescaped);
     }
-    None
+    flush(&mut units, &mut out);
+    Some(out)
 }
 
 fn flink_is_json(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -804,6 +839,9 @@ mod tests {
         assert_eq!(json_unquote("{bad json"), None);
         assert_eq!(json_unquote("42"), None);
         assert_eq!(json_unquote(r#""bad \x""#), None);
+        assert_eq!(json_unquote(r#""\ud83d\ude00 \u00E9""#).as_deref(), Some("😀 é"));
+        assert_eq!(json_unquote(r#""a"b""#), None);
+        assert_eq!(json_unquote(r#"""#), None);
     }
 
     fn exists(doc: &str, path: &str, on_error: &str) -> Option<bool> {

@@ -23,14 +23,15 @@ pub(crate) fn functions() -> Vec<FlinkScalar> {
         // URL_ENCODE(str): java.net.URLEncoder with UTF-8 (`application/x-www-form-urlencoded`):
         // letters, digits and `.-*_` kept, space → `+`, every other byte → `%XX`.
         func("url_encode", (1, 1), &[S], ret_utf8, url_encode),
-        // URL_DECODE(str): java.net.URLDecoder with UTF-8; a malformed `%` escape gives the
-        // input unchanged (Flink catches the decoder's exception).
+        // URL_DECODE(str): java.net.URLDecoder with UTF-8; NULL for a malformed `%` escape
+        // (Flink catches the decoder's exception).
         func("url_decode", (1, 1), &[S], ret_utf8, url_decode),
-        // PRINTF(format, args...): java.util.Formatter (`%s %d %x %o %f %e %b %c %%`, flags,
-        // width, precision, `n$`); NULL format → NULL, a NULL argument prints `null`.
+        // PRINTF(format, args...): java.util.Formatter (`%s %d %x %o %f %e %g %b %c %%`, flags,
+        // width, precision, `n$`); NULL format → NULL, a NULL argument prints `null`; where
+        // Java throws (a DECIMAL for `%f` or `%d`, a missing argument) NULL, as Flink.
         func("printf", (1, usize::MAX), &[S, Kind::Any], ret_utf8, printf),
-        // UNHEX(str): the bytes the hexadecimal digits spell (an odd count: the first digit is
-        // a byte alone); NULL when a character is not a hex digit.
+        // UNHEX(str): the bytes the hexadecimal digits spell (an odd count: the first digit
+        // gives a zero byte, as Flink's does); NULL when a character is not a hex digit.
         func("unhex", (1, 1), &[S], |_| Ok(DataType::Binary), unhex),
     ]
 }
@@ -119,21 +120,25 @@ fn url_decode(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> 
     str_rows_buf(rows, |i, buf| {
         let Some(s) = get(s, i) else { return Ok(false) };
         match url_decode_str(s) {
-            Some(d) => buf.push_str(&d),
-            None => buf.push_str(s),
+            Some(d) => {
+                buf.push_str(&d);
+                Ok(true)
+            }
+            None => Ok(false),
         }
-        Ok(true)
     })
 }
 
-/// The bytes spelled by the hex digits of `s` (an odd count: the first digit alone makes the
-/// first byte); `None` if a character is not a hex digit.
+/// The bytes spelled by the hex digits of `s` (an odd count: the first digit, checked, makes
+/// a zero byte — what Flink 2.3 answers: `UNHEX('5')` = x'00', `UNHEX('A4142')` = x'004142');
+/// `None` if a character is not a hex digit.
 pub(crate) fn unhex_bytes(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len().div_ceil(2));
     let mut i = 0;
     if b.len() % 2 == 1 {
-        out.push(hex_digit(b[0])?);
+        hex_digit(b[0])?;
+        out.push(0);
         i = 1;
     }
     while i < b.len() {
@@ -162,8 +167,9 @@ pub(crate) enum Arg<'a> {
     Int(i64, u32),
     Float(f64),
     Bool(bool),
-    /// Anything else, as its SQL text (DECIMALs keep theirs: BigDecimal).
+    /// Anything else, as its SQL text.
     Text(&'a str),
+    /// A DECIMAL as its text: Flink passes a `DecimalData`, which only `%s` (and `%b`) format.
     Decimal(&'a str),
 }
 
@@ -223,8 +229,7 @@ fn printf(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
         let Some(f) = get(fmt, i) else { return Ok(false) };
         args.clear();
         args.extend(cols.iter().map(|c| c.get(i)));
-        java_format(f, &args, buf)?;
-        Ok(true)
+        Ok(java_format(f, &args, buf).is_ok())
     })
 }
 
@@ -363,10 +368,6 @@ pub(crate) fn java_format(fmt: &str, args: &[Arg<'_>], out: &mut String) -> Resu
             (b'd', Arg::Int(v, _)) => {
                 integer(&mut body, &v.unsigned_abs().to_string(), *v < 0, flags, width);
             }
-            (b'd', Arg::Decimal(s)) if !s.contains('.') => {
-                let neg = s.starts_with('-');
-                integer(&mut body, s.trim_start_matches('-'), neg, flags, width);
-            }
             (b'x' | b'o', Arg::Int(v, bits)) => {
                 let u = if *bits == 64 { *v as u64 } else { (*v as u64) & ((1u64 << bits) - 1) };
                 let digits = if conv.eq_ignore_ascii_case(&b'x') { format!("{u:x}") } else { format!("{u:o}") };
@@ -379,12 +380,8 @@ pub(crate) fn java_format(fmt: &str, args: &[Arg<'_>], out: &mut String) -> Resu
                 }
                 body.push_str(&digits);
             }
-            (b'f' | b'e' | b'g', Arg::Float(_) | Arg::Decimal(_)) => {
-                let v = match arg {
-                    Arg::Float(v) => *v,
-                    Arg::Decimal(s) => s.parse::<f64>().unwrap_or(0.0),
-                    _ => 0.0,
-                };
+            (b'f' | b'e' | b'g', Arg::Float(v)) => {
+                let v = *v;
                 if !v.is_finite() {
                     body.push_str(if v.is_nan() {
                         "NaN"
@@ -603,7 +600,9 @@ mod tests {
     #[test]
     fn unhex_reads_pairs_and_refuses_non_hex() {
         assert_eq!(unhex_bytes("41ff").as_deref(), Some(&[0x41, 0xff][..]));
-        assert_eq!(unhex_bytes("123").as_deref(), Some(&[0x01, 0x23][..]));
+        assert_eq!(unhex_bytes("A4142").as_deref(), Some(&[0x00, 0x41, 0x42][..]));
+        assert_eq!(unhex_bytes("5").as_deref(), Some(&[0x00][..]));
+        assert_eq!(unhex_bytes("G41"), None);
         assert_eq!(unhex_bytes("").as_deref(), Some(&[][..]));
         assert_eq!(unhex_bytes("4g"), None);
     }
@@ -629,6 +628,29 @@ mod tests {
         assert_eq!(f("%b %S", &[Null, Text("x")]), "false X");
         assert_eq!(f("%s", &[Float(2.5)]), "2.5");
         assert!(java_format("%d", &[Float(1.0)], &mut String::new()).is_err());
+        assert!(java_format("%.1f", &[Decimal("0.25")], &mut String::new()).is_err());
+        assert_eq!(f("%s", &[Decimal("1.50")]), "1.50");
+        assert_eq!(f("%.1f %.2f %.0f %.1f", &[Float(0.05), Float(1.005), Float(2.5), Float(0.25)]), "0.1 1.01 3 0.3");
+        assert_eq!(
+            f(
+                "%e|%g|%,d|%+d|%-6s|%S|%b|%o|%c|%08.3f|%(d",
+                &[
+                    Float(12345.678),
+                    Float(0.0001234),
+                    Int(1234567, 32),
+                    Int(5, 32),
+                    Text("ab"),
+                    Text("xy"),
+                    Null,
+                    Int(8, 32),
+                    Int(65, 32),
+                    Float(-2.0005),
+                    Int(-42, 32)
+                ]
+            ),
+            "1.234568e+04|0.000123400|1,234,567|+5|ab    |XY|false|10|A|-002.001|(42)"
+        );
+        assert_eq!(f("%x", &[Int(-1, 8)]), "ff");
         assert!(java_format("%s %s", &[Text("a")], &mut String::new()).is_err());
     }
 }
