@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, BinaryBuilder, StringArray};
-use arrow::datatypes::{DataType, Float32Type, Float64Type};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, TimeUnit};
 use datafusion_common::{exec_err, Result};
 
 use super::common::{bool_rows, func, get, ret_bool, ret_utf8, str_rows_buf, strs, FlinkScalar, Kind};
@@ -166,6 +166,8 @@ pub(crate) enum Arg<'a> {
     /// An integer with its Java width in bits (8 Byte, 16 Short, 32 Integer, 64 Long).
     Int(i64, u32),
     Float(f64),
+    /// A FLOAT (`%s` writes it as Java's Float.toString).
+    Float32(f32),
     Bool(bool),
     /// Anything else, as its SQL text.
     Text(&'a str),
@@ -198,6 +200,31 @@ impl Column {
                 Column::Int(arrow::compute::cast(a, &Int64)?, bits)
             }
             Float32 | Float64 => Column::Float(a.clone()),
+            // Flink hands the formatter its internal values: a DATE is its day number, a TIME
+            // its millisecond of the day (Integers), a TIMESTAMP a TimestampData whose text is
+            // Java's LocalDateTime.toString.
+            Date32 | Date64 | Time32(_) | Time64(_) => {
+                let as_int = match t {
+                    Date64 => arrow::compute::cast(&arrow::compute::cast(a, &Date32)?, &Int32)?,
+                    Time64(_) => {
+                        arrow::compute::cast(&arrow::compute::cast(a, &Time32(TimeUnit::Millisecond))?, &Int32)?
+                    }
+                    Time32(TimeUnit::Second) => {
+                        arrow::compute::cast(&arrow::compute::cast(a, &Time32(TimeUnit::Millisecond))?, &Int32)?
+                    }
+                    _ => arrow::compute::cast(a, &Int32)?,
+                };
+                Column::Int(arrow::compute::cast(&as_int, &Int64)?, 32)
+            }
+            Timestamp(_, _) => {
+                let nanos = arrow::compute::cast(a, &Timestamp(TimeUnit::Nanosecond, None))?;
+                let nanos = nanos.as_primitive::<arrow::datatypes::TimestampNanosecondType>();
+                let text: StringArray = nanos
+                    .iter()
+                    .map(|v| v.map(|n| local_date_time_text(chrono::DateTime::from_timestamp_nanos(n).naive_utc())))
+                    .collect();
+                Column::Text(text)
+            }
             Boolean => Column::Bool(a.clone()),
             Decimal128(_, _) | Decimal256(_, _) => Column::Decimal(to_text(a)?),
             _ => Column::Text(to_text(a)?),
@@ -209,16 +236,37 @@ impl Column {
             Column::Int(a, bits) if a.is_valid(i) => {
                 Arg::Int(a.as_primitive::<arrow::datatypes::Int64Type>().value(i), *bits)
             }
-            Column::Float(a) if a.is_valid(i) => Arg::Float(match a.data_type() {
-                DataType::Float32 => a.as_primitive::<Float32Type>().value(i) as f64,
-                _ => a.as_primitive::<Float64Type>().value(i),
-            }),
+            Column::Float(a) if a.is_valid(i) => match a.data_type() {
+                DataType::Float32 => Arg::Float32(a.as_primitive::<Float32Type>().value(i)),
+                _ => Arg::Float(a.as_primitive::<Float64Type>().value(i)),
+            },
             Column::Bool(a) if a.is_valid(i) => Arg::Bool(a.as_boolean().value(i)),
             Column::Text(a) if a.is_valid(i) => Arg::Text(a.value(i)),
             Column::Decimal(a) if a.is_valid(i) => Arg::Decimal(a.value(i)),
             _ => Arg::Null,
         }
     }
+}
+
+/// `dt` as Java's `LocalDateTime.toString`: `2024-01-02T03:04`, seconds when not zero (or a
+/// fraction is), the fraction in groups of three digits.
+fn local_date_time_text(dt: chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    let mut s = dt.format("%Y-%m-%dT%H:%M").to_string();
+    let nanos = dt.nanosecond();
+    if dt.second() != 0 || nanos != 0 {
+        let _ = write!(s, ":{:02}", dt.second());
+    }
+    if nanos != 0 {
+        if nanos.is_multiple_of(1_000_000) {
+            let _ = write!(s, ".{:03}", nanos / 1_000_000);
+        } else if nanos.is_multiple_of(1_000) {
+            let _ = write!(s, ".{:06}", nanos / 1_000);
+        } else {
+            let _ = write!(s, ".{nanos:09}");
+        }
+    }
+    s
 }
 
 fn printf(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -354,6 +402,7 @@ pub(crate) fn java_format(fmt: &str, args: &[Arg<'_>], out: &mut String) -> Resu
                         let _ = write!(body, "{v}");
                     }
                     Arg::Float(v) => java_double(*v, &mut body),
+                    Arg::Float32(v) => crate::format::java_float(*v, &mut body),
                     Arg::Bool(v) => body.push_str(if *v { "true" } else { "false" }),
                     Arg::Text(s) | Arg::Decimal(s) => body.push_str(s),
                     Arg::Null => {}
@@ -380,8 +429,12 @@ pub(crate) fn java_format(fmt: &str, args: &[Arg<'_>], out: &mut String) -> Resu
                 }
                 body.push_str(&digits);
             }
-            (b'f' | b'e' | b'g', Arg::Float(v)) => {
-                let v = *v;
+            (b'f' | b'e' | b'g', Arg::Float(_) | Arg::Float32(_)) => {
+                let v = match arg {
+                    Arg::Float32(v) => *v as f64,
+                    Arg::Float(v) => *v,
+                    _ => 0.0,
+                };
                 if !v.is_finite() {
                     body.push_str(if v.is_nan() {
                         "NaN"
@@ -651,6 +704,17 @@ mod tests {
             "1.234568e+04|0.000123400|1,234,567|+5|ab    |XY|false|10|A|-002.001|(42)"
         );
         assert_eq!(f("%x", &[Int(-1, 8)]), "ff");
+        assert_eq!(f("%x|%d", &[Int(-2, 16), Int(-2, 16)]), "fffe|-2");
+        assert_eq!(f("%s|%.3f", &[Float32(0.1), Float32(0.1)]), "0.1|0.100");
+        assert_eq!(
+            f("%g|%g|%.3g", &[Float(1234567.0), Float(100000.0), Float(0.00001234)]),
+            "1.23457e+06|100000|1.23e-05"
+        );
+        assert_eq!(f("%s|%B", &[Bool(true), Text("x")]), "true|TRUE");
+        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        assert_eq!(local_date_time_text(at("2024-01-02 03:04:05.678")), "2024-01-02T03:04:05.678");
+        assert_eq!(local_date_time_text(at("2024-01-02 03:04:00")), "2024-01-02T03:04");
+        assert_eq!(local_date_time_text(at("2024-01-02 03:04:00.000001")), "2024-01-02T03:04:00.000001");
         assert!(java_format("%s %s", &[Text("a")], &mut String::new()).is_err());
     }
 }
