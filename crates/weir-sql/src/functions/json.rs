@@ -312,11 +312,12 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         }),
         func("json_unquote", (1, 1), s, ret_utf8, |_, a, n| {
             let v = strs(&a[0]);
+            let mut units = Vec::new();
             str_rows_buf(n, |i, buf| {
                 let Some(v) = get(v, i) else { return Ok(false) };
-                match json_unquote(v) {
-                    Some(u) => buf.push_str(&u),
-                    None => buf.push_str(v),
+                if json_unquote_into(v, buf, &mut units).is_none() {
+                    buf.clear();
+                    buf.push_str(v);
                 }
                 Ok(true)
             })
@@ -573,13 +574,13 @@ pub(crate) fn json_quote(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// `JSON_UNQUOTE(s)`: the string a quoted JSON string literal stands for (escapes undone,
-/// `\uXXXX` read as UTF-16 units, an unpaired surrogate as U+FFFD); `None` — the input is
-/// returned unchanged — for any other text: an object, a number, invalid JSON.
-pub(crate) fn json_unquote(s: &str) -> Option<String> {
+/// `JSON_UNQUOTE(s)` appended to `out`: the string a quoted JSON string literal stands for
+/// (escapes undone, `\uXXXX` read as UTF-16 units, an unpaired surrogate as U+FFFD); `None`
+/// (`out` possibly holding part of it) for any other text — an object, a number, invalid
+/// JSON — which JSON_UNQUOTE returns unchanged.
+pub(crate) fn json_unquote_into(s: &str, out: &mut String, units: &mut Vec<u16>) -> Option<()> {
     let inner = s.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::with_capacity(inner.len());
-    let mut units: Vec<u16> = Vec::new();
+    units.clear();
     let flush = |units: &mut Vec<u16>, out: &mut String| {
         out.extend(char::decode_utf16(units.drain(..)).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
     };
@@ -589,7 +590,7 @@ pub(crate) fn json_unquote(s: &str) -> Option<String> {
             if c == '"' || (c as u32) < 0x20 {
                 return None;
             }
-            flush(&mut units, &mut out);
+            flush(units, out);
             out.push(c);
             continue;
         }
@@ -612,11 +613,18 @@ pub(crate) fn json_unquote(s: &str) -> Option<String> {
             't' => '\t',
             _ => return None,
         };
-        flush(&mut units, &mut out);
+        flush(units, out);
         out.push(unescaped);
     }
-    flush(&mut units, &mut out);
-    Some(out)
+    flush(units, out);
+    Some(())
+}
+
+/// [`json_unquote_into`] into a new string.
+#[cfg(test)]
+fn json_unquote(s: &str) -> Option<String> {
+    let mut out = String::new();
+    json_unquote_into(s, &mut out, &mut Vec::new()).map(|()| out)
 }
 
 fn flink_is_json(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {

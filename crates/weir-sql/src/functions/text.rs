@@ -81,12 +81,11 @@ fn hex_digit(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
-/// `s` decoded as Java's `URLDecoder.decode(s, UTF_8)`; `None` where Java throws (a `%` not
-/// followed by two hex digits). Bytes that are not UTF-8 become U+FFFD, as Java's decoder.
-pub(crate) fn url_decode_str(s: &str) -> Option<String> {
+/// Appends `s` decoded as Java's `URLDecoder.decode(s, UTF_8)` to `out`; `None` where Java
+/// throws (a `%` not followed by two hex digits). Bytes that are not UTF-8 become U+FFFD, as
+/// Java's decoder.
+pub(crate) fn url_decode_into(s: &str, out: &mut String, bytes: &mut Vec<u8>) -> Option<()> {
     let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut bytes = Vec::new();
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -102,7 +101,7 @@ pub(crate) fn url_decode_str(s: &str) -> Option<String> {
                     bytes.push(hi << 4 | lo);
                     i += 3;
                 }
-                out.push_str(&String::from_utf8_lossy(&bytes));
+                out.push_str(&String::from_utf8_lossy(bytes));
             }
             _ => {
                 // Copy the run up to the next special byte (always a char boundary).
@@ -112,21 +111,13 @@ pub(crate) fn url_decode_str(s: &str) -> Option<String> {
             }
         }
     }
-    Some(out)
+    Some(())
 }
 
 fn url_decode(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     let s = strs(&a[0]);
-    str_rows_buf(rows, |i, buf| {
-        let Some(s) = get(s, i) else { return Ok(false) };
-        match url_decode_str(s) {
-            Some(d) => {
-                buf.push_str(&d);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    })
+    let mut bytes = Vec::new();
+    str_rows_buf(rows, |i, buf| Ok(get(s, i).and_then(|s| url_decode_into(s, buf, &mut bytes)).is_some()))
 }
 
 /// The bytes spelled by the hex digits of `s` (an odd count: the first digit, checked, makes
@@ -644,10 +635,15 @@ mod tests {
         let mut s = String::new();
         url_encode_into("a b&c=d/é~*-._", &mut s);
         assert_eq!(s, "a+b%26c%3Dd%2F%C3%A9%7E*-._");
-        assert_eq!(url_decode_str("a+b%20c%C3%A9").as_deref(), Some("a b cé"));
-        assert_eq!(url_decode_str("100%25%2Bsure%7E").as_deref(), Some("100%+sure~"));
-        assert_eq!(url_decode_str("bad%2"), None);
-        assert_eq!(url_decode_str("bad%zz"), None);
+        let decode = |s: &str| {
+            let mut out = String::new();
+            url_decode_into(s, &mut out, &mut Vec::new()).map(|()| out)
+        };
+        assert_eq!(decode("a+b%20c%C3%A9").as_deref(), Some("a b cé"));
+        assert_eq!(decode("100%25%2Bsure%7E").as_deref(), Some("100%+sure~"));
+        assert_eq!(decode("%E6%97%A5%ff+x").as_deref(), Some("日\u{fffd} x"));
+        assert_eq!(decode("bad%2"), None);
+        assert_eq!(decode("bad%zz"), None);
     }
 
     #[test]
