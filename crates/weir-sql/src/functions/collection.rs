@@ -26,13 +26,23 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         func("row", (1, usize::MAX), &[Kind::Any], row_type, row).udf(),
         // MAP[k1, v1, k2, v2, …] (read as MAP(…)): a map; a later equal key wins.
         func("map", (2, usize::MAX), &[Kind::Any], map_type, map).udf(),
+        // MAP_FROM_ARRAYS(keys, values): the map pairing the arrays' elements (a later equal
+        // key wins); NULL if an array is NULL; arrays of different lengths fail.
+        func("map_from_arrays", (2, 2), &[Kind::Any], map_from_arrays_type, map_from_arrays).udf(),
+        // MAP_UNION(map1, map2, …): the maps merged, a later map's value winning for a shared
+        // key; NULL if any map is NULL.
+        func("map_union", (1, usize::MAX), &[Kind::Any], map_union_type, map_union).udf(),
         // CARDINALITY(array | map | multiset): the number of elements, an INT as in Flink
         // (DataFusion's is a BIGINT UNSIGNED, which an array subscript does not take).
         func("cardinality", (1, 1), &[Kind::Any], |_| Ok(DataType::Int32), cardinality).udf(),
         // ELEMENT(array): the only element; NULL for an empty array; more than one fails.
         func("element", (1, 1), &[Kind::Any], |t| element_type(&t[0]), element).udf(),
-        // ARRAY_POSITION(array, x): 1-based position of the first element equal to x; 0 if none.
+        // ARRAY_POSITION(array, x): 1-based position of the first element equal to x; 0 if none;
+        // NULL if x is NULL.
         func("array_position", (2, 2), &[Kind::Any], |_| Ok(DataType::Int32), array_position).udf(),
+        // ARRAY_CONTAINS(array, x): whether an element equals x, NULL-safely (a NULL x finds a
+        // NULL element); NULL for a NULL array.
+        func("array_contains", (2, 2), &[Kind::Any], |_| Ok(DataType::Boolean), array_contains).udf(),
         // SPLIT(str, delimiter): the parts between delimiters (commons-lang's
         // splitByWholeSeparatorPreserveAllTokens: '' → [], an empty delimiter splits characters).
         func(
@@ -147,7 +157,7 @@ fn unnest_rows(f: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef
     Ok(Arc::new(ListArray::try_new(item, offsets, Arc::new(rows), input.nulls().cloned())?))
 }
 
-fn element_type(t: &DataType) -> Result<DataType> {
+pub(crate) fn element_type(t: &DataType) -> Result<DataType> {
     match t {
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => Ok(f.data_type().clone()),
         DataType::Null => Ok(DataType::Null),
@@ -156,7 +166,7 @@ fn element_type(t: &DataType) -> Result<DataType> {
 }
 
 /// The argument as a `List` array (a NULL literal is a list of NULLs).
-fn as_list(a: &ArrayRef) -> Result<ListArray> {
+pub(crate) fn as_list(a: &ArrayRef) -> Result<ListArray> {
     Ok(match a.data_type() {
         DataType::List(_) => a.as_list::<i32>().clone(),
         DataType::Null => {
@@ -208,7 +218,8 @@ fn array_position(_: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<Array
     let needle = arrow::compute::cast(&a[1], list.values().data_type())?;
     let mut out = Vec::with_capacity(list.len());
     for i in 0..list.len() {
-        if list.is_null(i) {
+        // A NULL needle gives NULL (Flink), not the position of a NULL element.
+        if list.is_null(i) || needle.is_null(i) {
             out.push(None);
             continue;
         }
@@ -218,6 +229,23 @@ fn array_position(_: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<Array
         out.push(Some(equal.iter().position(|e| e == Some(true)).map_or(0, |p| p as i32 + 1)));
     }
     Ok(Arc::new(Int32Array::from(out)))
+}
+
+fn array_contains(_: &FlinkScalar, a: &[ArrayRef], _rows: usize) -> Result<ArrayRef> {
+    let list = as_list(&a[0])?;
+    let needle = arrow::compute::cast(&a[1], list.values().data_type())?;
+    let mut out = Vec::with_capacity(list.len());
+    for i in 0..list.len() {
+        if list.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        // Null-safe: a NULL needle finds a NULL element.
+        let one = arrow::array::Scalar::new(needle.slice(i, 1));
+        let equal = arrow::compute::kernels::cmp::not_distinct(&list.value(i), &one)?;
+        out.push(Some(equal.true_count() > 0));
+    }
+    Ok(Arc::new(arrow::array::BooleanArray::from(out)))
 }
 
 fn split(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -315,6 +343,136 @@ fn map(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
     )?))
 }
 
+fn map_of(keys: DataType, values: DataType) -> DataType {
+    let entries = Fields::from(vec![Field::new("key", keys, false), Field::new("value", values, true)]);
+    DataType::Map(Arc::new(Field::new("entries", DataType::Struct(entries), false)), false)
+}
+
+fn map_from_arrays_type(t: &[DataType]) -> Result<DataType> {
+    Ok(map_of(element_type(&t[0])?, element_type(&t[1])?))
+}
+
+/// Builds a map array: per row `None` (NULL) or its entries as (key index, value index) into
+/// `keys` / `values`, a repeated key keeping its first place and its last value.
+fn build_map(
+    map_type: &DataType,
+    keys: &ArrayRef,
+    values: &ArrayRef,
+    rows: impl Iterator<Item = Result<Option<Vec<(usize, usize)>>>>,
+) -> Result<ArrayRef> {
+    let DataType::Map(entries_field, _) = map_type else { return exec_err!("expected a MAP type, not {map_type}") };
+    let DataType::Struct(entry_fields) = entries_field.data_type().clone() else {
+        return exec_err!("expected map entries, not {}", entries_field.data_type());
+    };
+    let (mut key_at, mut value_at) = (Vec::new(), Vec::new());
+    let mut offsets = vec![0i32];
+    let mut valid = Vec::new();
+    for row in rows {
+        let start = key_at.len();
+        let row = row?;
+        valid.push(row.is_some());
+        for (k, v) in row.unwrap_or_default() {
+            if keys.is_null(k) {
+                return exec_err!(
+                    "a NULL map key is not supported (Flink keeps it as an entry; Weir's maps, Arrow maps, cannot hold a NULL key). Filter or COALESCE the key first."
+                );
+            }
+            let key = keys.slice(k, 1);
+            let same = (start..key_at.len()).find(|&e| {
+                let one = arrow::array::Scalar::new(keys.slice(key_at[e], 1));
+                arrow::compute::kernels::cmp::eq(&key, &one).is_ok_and(|m| m.value(0))
+            });
+            match same {
+                Some(e) => value_at[e] = v,
+                None => {
+                    key_at.push(k);
+                    value_at.push(v);
+                }
+            }
+        }
+        offsets.push(key_at.len() as i32);
+    }
+    let take = |a: &ArrayRef, at: Vec<usize>| {
+        arrow::compute::take(
+            a.as_ref(),
+            &arrow::array::UInt64Array::from_iter_values(at.into_iter().map(|i| i as u64)),
+            None,
+        )
+    };
+    let key_col = arrow::compute::cast(&take(keys, key_at)?, entry_fields[0].data_type())?;
+    let value_col = arrow::compute::cast(&take(values, value_at)?, entry_fields[1].data_type())?;
+    let entries = StructArray::try_new(entry_fields, vec![key_col, value_col], None)?;
+    Ok(Arc::new(arrow::array::MapArray::try_new(
+        entries_field.clone(),
+        OffsetBuffer::new(offsets.into()),
+        entries,
+        Some(valid.into()),
+        false,
+    )?))
+}
+
+fn map_from_arrays(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (ks, vs) = (as_list(&a[0])?, as_list(&a[1])?);
+    let t = map_from_arrays_type(&[a[0].data_type().clone(), a[1].data_type().clone()])?;
+    let per_row = (0..rows).map(|i| {
+        if ks.is_null(i) || vs.is_null(i) {
+            return Ok(None);
+        }
+        let (k, v) = (ks.value_offsets()[i] as usize, vs.value_offsets()[i] as usize);
+        let (nk, nv) = (ks.value_length(i) as usize, vs.value_length(i) as usize);
+        if nk != nv {
+            return exec_err!(
+                "Invalid function MAP_FROM_ARRAYS call: the length of the keys array {nk} is not equal to the length of the values array {nv}"
+            );
+        }
+        Ok(Some((0..nk).map(|j| (k + j, v + j)).collect()))
+    });
+    build_map(&t, ks.values(), vs.values(), per_row)
+}
+
+fn map_union_type(t: &[DataType]) -> Result<DataType> {
+    for x in t {
+        if !matches!(x, DataType::Map(_, _) | DataType::Null) {
+            return exec_err!("MAP_UNION expects MAP arguments, not {x}");
+        }
+    }
+    match t.iter().find(|x| matches!(x, DataType::Map(_, _))) {
+        Some(m) => Ok(m.clone()),
+        None => Ok(DataType::Null),
+    }
+}
+
+fn map_union(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let types: Vec<DataType> = a.iter().map(|c| c.data_type().clone()).collect();
+    let t = map_union_type(&types)?;
+    if t == DataType::Null {
+        return Ok(arrow::array::new_null_array(&DataType::Null, rows));
+    }
+    let maps = a.iter().map(|m| arrow::compute::cast(m, &t)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let maps: Vec<&arrow::array::MapArray> = maps.iter().map(|m| m.as_map()).collect();
+    // All maps' entries side by side: map `m`'s entry `e` is at `base[m] + e`.
+    let key_refs: Vec<&dyn Array> = maps.iter().map(|m| m.keys().as_ref()).collect();
+    let value_refs: Vec<&dyn Array> = maps.iter().map(|m| m.values().as_ref()).collect();
+    let keys = arrow::compute::concat(&key_refs)?;
+    let values = arrow::compute::concat(&value_refs)?;
+    let mut base = vec![0usize];
+    for m in &maps {
+        base.push(base.last().copied().unwrap_or(0) + m.keys().len());
+    }
+    let per_row = (0..rows).map(|i| {
+        if maps.iter().any(|m| m.is_null(i)) {
+            return Ok(None);
+        }
+        let mut entries = Vec::new();
+        for (m, map) in maps.iter().enumerate() {
+            let (from, to) = (map.value_offsets()[i] as usize, map.value_offsets()[i + 1] as usize);
+            entries.extend((from..to).map(|e| (base[m] + e, base[m] + e)));
+        }
+        Ok(Some(entries))
+    });
+    build_map(&t, &keys, &values, per_row)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,5 +505,72 @@ mod tests {
         assert_eq!(count(Arc::new(map.finish())), [Some(2), None, Some(0)]);
 
         assert_eq!(count(Arc::new(arrow::array::NullArray::new(2))), [None, None]);
+    }
+
+    /// A map array as `k=v` lists per row (None: NULL map).
+    fn show_maps(a: &ArrayRef) -> Vec<Option<String>> {
+        let m = a.as_map();
+        let text = |c: &ArrayRef, j: usize| {
+            let c = arrow::compute::cast(c, &DataType::Utf8).unwrap();
+            let c = c.as_string::<i32>();
+            if c.is_valid(j) {
+                c.value(j).to_string()
+            } else {
+                "null".to_string()
+            }
+        };
+        (0..m.len())
+            .map(|i| {
+                m.is_valid(i).then(|| {
+                    let e = m.value(i);
+                    (0..e.len())
+                        .map(|j| format!("{}={}", text(e.column(0), j), text(e.column(1), j)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn map_from_arrays_pairs_elements_and_the_last_key_wins() {
+        let mut ks = ListBuilder::new(StringBuilder::new());
+        ks.append_value([Some("x"), Some("y")]);
+        ks.append_value([Some("d"), Some("d")]);
+        ks.append_null();
+        ks.append_value([Some("k")]);
+        let mut vs = ListBuilder::new(Int32Builder::new());
+        vs.append_value([Some(1), Some(2)]);
+        vs.append_value([Some(1), Some(2)]);
+        vs.append_value([Some(1)]);
+        vs.append_value([None]);
+        let f = func("map_from_arrays", (2, 2), &[Kind::Any], map_from_arrays_type, map_from_arrays);
+        let out = map_from_arrays(&f, &[Arc::new(ks.finish()), Arc::new(vs.finish())], 4).unwrap();
+        let want = [Some("x=1,y=2"), Some("d=2"), None, Some("k=null")].map(|s| s.map(String::from));
+        assert_eq!(show_maps(&out), want);
+    }
+
+    #[test]
+    fn map_union_lets_the_later_map_win() {
+        type Entries<'a> = Option<&'a [(&'a str, Option<i32>)]>;
+        let build = |rows: &[Entries<'_>]| -> ArrayRef {
+            let mut map = MapBuilder::new(None, StringBuilder::new(), Int32Builder::new());
+            for r in rows {
+                if let Some(r) = r {
+                    for (k, v) in *r {
+                        map.keys().append_value(k);
+                        map.values().append_option(*v);
+                    }
+                }
+                map.append(r.is_some()).unwrap();
+            }
+            Arc::new(map.finish())
+        };
+        let a = build(&[Some(&[("a", Some(1)), ("b", Some(2))]), None, Some(&[("n", None)])]);
+        let b = build(&[Some(&[("b", Some(20)), ("c", Some(30))]), Some(&[("q", Some(1))]), Some(&[("n", Some(5))])]);
+        let f = func("map_union", (1, usize::MAX), &[Kind::Any], map_union_type, map_union);
+        let out = map_union(&f, &[a, b], 3).unwrap();
+        let want = [Some("a=1,b=20,c=30"), None, Some("n=5")].map(|s| s.map(String::from));
+        assert_eq!(show_maps(&out), want);
     }
 }

@@ -167,6 +167,24 @@ fn format_tokens(
                 _ => out.push_str(MONTHS[dt.month0() as usize]),
             },
             'd' => push_num(out, dt.day() as i64, n),
+            // Quarter (DateTimeFormatter): 2, 02, Q2, 2nd quarter.
+            'Q' | 'q' if mode == Mode::Dtf => {
+                let q = dt.month0() / 3 + 1;
+                match n {
+                    1 | 2 => push_num(out, q as i64, n),
+                    3 => {
+                        out.push('Q');
+                        push_num(out, q as i64, 1)
+                    }
+                    _ => out.push_str(["1st quarter", "2nd quarter", "3rd quarter", "4th quarter"][q as usize - 1]),
+                }
+            }
+            // Week of month in Flink's (US) locale: weeks start on Sunday, the first week is
+            // the one holding day 1.
+            'W' => {
+                let first = dt.with_day(1).map_or(0, |f| f.weekday().num_days_from_sunday());
+                push_num(out, ((dt.day0() + first) / 7 + 1) as i64, n)
+            }
             'D' => push_num(out, dt.ordinal() as i64, n),
             'E' => {
                 let d = DAYS[dt.weekday().num_days_from_monday() as usize];
@@ -1187,10 +1205,14 @@ mod tests {
             (t, "SSS", Mode::Sdf, "012"),
             (t, "'T'HH''mm", Mode::Dtf, "T07'08"),
             (at(-5, 1, 1, 0, 0, 0, 0), "G yyyy yy", Mode::Dtf, "BC -005 95"),
+            (at(2024, 5, 1, 10, 0, 0, 0), "QQ W", Mode::Dtf, "02 1"),
+            (t, "'Q'Q q QQQ QQQQ", Mode::Dtf, "Q1 1 Q1 1st quarter"),
+            (at(2024, 11, 30, 0, 0, 0, 0), "QQQQ W", Mode::Dtf, "4th quarter 5"),
+            (at(2024, 6, 2, 0, 0, 0, 0), "W", Mode::Dtf, "2"),
         ] {
             assert_eq!(format_java(&dt, pattern, mode, 0).unwrap(), want, "{pattern}");
         }
-        assert!(format_java(&t, "yyyy-qq", Mode::Dtf, 0).is_err());
+        assert!(format_java(&t, "yyyy-ee", Mode::Dtf, 0).is_err());
         let (mut a, mut b) = (String::new(), String::new());
         push_num(&mut a, 7, 3);
         push_num(&mut b, 12_345, 2);

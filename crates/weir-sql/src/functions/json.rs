@@ -6,6 +6,7 @@
 //! Paths: `$`, `.key`, `['key']`, `["key"]`, `[n]`, `[*]`, `.*`, with an optional `lax`/`strict` prefix.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef};
@@ -13,7 +14,7 @@ use datafusion_common::Result;
 use datafusion_expr::ScalarUDF;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::common::{bool_rows, func, get, ret_bool, ret_utf8, str_rows, strs, FlinkScalar, Kind};
+use super::common::{bool_rows, func, get, ret_bool, ret_utf8, str_rows, str_rows_buf, strs, FlinkScalar, Kind};
 
 /// An order-preserving JSON value.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,7 +273,7 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         // JSON_VALUE with clauses (see crate::parser's json_syntax): the scalar converted to
         // the RETURNING type; a missing or non-scalar item, invalid JSON or a failed
         // conversion follow ON ERROR (Flink 2.3 reads a missing path as an error, not as
-        // empty); a JSON null is NULL.
+        // empty), and so does a JSON null.
         func("flink_json_value", (7, 7), &[Kind::Any], json_value_type, flink_json_value),
         // JSON_QUERY with clauses: the wrapper ('WITHOUT', 'CONDITIONAL', 'UNCONDITIONAL') and
         // the ON EMPTY / ON ERROR behaviours ('NULL', 'ERROR', 'EMPTY ARRAY', 'EMPTY OBJECT').
@@ -300,6 +301,27 @@ pub(crate) fn udfs() -> Vec<Arc<ScalarUDF>> {
         func("flink_json_object", (1, usize::MAX), &[Kind::Any], ret_utf8, flink_json_object),
         func("flink_json_array", (1, usize::MAX), &[Kind::Any], ret_utf8, flink_json_array),
         // JSON_STRING(x): x as JSON text (numbers as numbers, strings quoted); NULL for NULL.
+        // JSON_QUOTE(s) / JSON_UNQUOTE(s): see [`json_quote`] and [`json_unquote`].
+        func("json_quote", (1, 1), s, ret_utf8, |_, a, n| {
+            let v = strs(&a[0]);
+            str_rows_buf(n, |i, buf| {
+                let Some(v) = get(v, i) else { return Ok(false) };
+                json_quote(v, buf);
+                Ok(true)
+            })
+        }),
+        func("json_unquote", (1, 1), s, ret_utf8, |_, a, n| {
+            let v = strs(&a[0]);
+            let mut units = Vec::new();
+            str_rows_buf(n, |i, buf| {
+                let Some(v) = get(v, i) else { return Ok(false) };
+                if json_unquote_into(v, buf, &mut units).is_none() {
+                    buf.clear();
+                    buf.push_str(v);
+                }
+                Ok(true)
+            })
+        }),
         func("json_string", (1, 1), &[Kind::Any], ret_utf8, |_, a, n| str_rows(n, |i| Ok(value_json(&a[0], i, false)))),
     ]
     .into_iter()
@@ -381,11 +403,8 @@ fn flink_json_value(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<Arra
             fallback.push(None);
             continue;
         };
+        // A JSON null at the path follows ON ERROR, as a missing item does (Flink 2.3).
         match item(d, p) {
-            Item::Null => {
-                texts.push(None);
-                fallback.push(None);
-            }
             Item::Value(v) if v.scalar_text().is_some() => {
                 texts.push(v.scalar_text());
                 fallback.push(None);
@@ -501,20 +520,111 @@ fn flink_json_exists(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<Arr
     let (doc, path, mode) = (strs(&a[0]), strs(&a[1]), strs(&a[2]));
     bool_rows(rows, |i| {
         let (Some(d), Some(p)) = (get(doc, i), get(path, i)) else { return Ok(None) };
+        let on_error = || match get(mode, i).unwrap_or("FALSE") {
+            "TRUE" => Ok(Some(true)),
+            "UNKNOWN" => Ok(None),
+            "ERROR" => exec_err_json("JSON_EXISTS: invalid JSON or no item at a strict path"),
+            _ => Ok(Some(false)),
+        };
         let (Ok(json), Some(segs)) = (serde_json::from_str::<Json>(d), parse_path(p)) else {
-            return match get(mode, i).unwrap_or("FALSE") {
-                "TRUE" => Ok(Some(true)),
-                "UNKNOWN" => Ok(None),
-                "ERROR" => exec_err_json("JSON_EXISTS: invalid JSON"),
-                _ => Ok(Some(false)),
-            };
+            return on_error();
         };
         Ok(Some(match eval(&json, &segs) {
+            // In strict mode a step that finds nothing (a missing member, a member of a
+            // non-object, an index outside the array) is an error, not FALSE.
+            Found::Missing if is_strict(p) => return on_error(),
             Found::Missing => false,
             Found::One(v) => *v != Json::Null,
             Found::Many(v) => !v.is_empty(),
         }))
     })
+}
+
+/// Whether a JSON path is in strict mode (`strict $.a`); lax is the default.
+fn is_strict(path: &str) -> bool {
+    path.trim_start().strip_prefix("strict").is_some_and(|r| r.starts_with(char::is_whitespace) || r.starts_with('$'))
+}
+
+/// `JSON_QUOTE(s)`: `s` as a JSON string literal the way Flink writes it: `"`, `\`, `/` and
+/// `\b \f \n \r \t` escaped, every character outside ASCII as `\uXXXX` (lowercase hex; a
+/// character beyond the BMP as its code point, then its low surrogate, as Flink's loop over
+/// UTF-16 units does), other ASCII kept.
+pub(crate) fn json_quote(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_ascii() => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+                let mut units = [0u16; 2];
+                if let [_, low] = c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{:04x}", low);
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// `JSON_UNQUOTE(s)` appended to `out`: the string a quoted JSON string literal stands for
+/// (escapes undone, `\uXXXX` read as UTF-16 units, an unpaired surrogate as U+FFFD); `None`
+/// (`out` possibly holding part of it) for any other text — an object, a number, invalid
+/// JSON — which JSON_UNQUOTE returns unchanged.
+pub(crate) fn json_unquote_into(s: &str, out: &mut String, units: &mut Vec<u16>) -> Option<()> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    units.clear();
+    let flush = |units: &mut Vec<u16>, out: &mut String| {
+        out.extend(char::decode_utf16(units.drain(..)).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    };
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            if c == '"' || (c as u32) < 0x20 {
+                return None;
+            }
+            flush(units, out);
+            out.push(c);
+            continue;
+        }
+        let unescaped = match chars.next()? {
+            'u' => {
+                let hex: String = chars.by_ref().take(4).collect();
+                if hex.len() != 4 || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
+                units.push(u16::from_str_radix(&hex, 16).ok()?);
+                continue;
+            }
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            _ => return None,
+        };
+        flush(units, out);
+        out.push(unescaped);
+    }
+    flush(units, out);
+    Some(())
+}
+
+/// [`json_unquote_into`] into a new string.
+#[cfg(test)]
+fn json_unquote(s: &str) -> Option<String> {
+    let mut out = String::new();
+    json_unquote_into(s, &mut out, &mut Vec::new()).map(|()| out)
 }
 
 fn flink_is_json(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -720,5 +830,45 @@ mod tests {
             Arc::new(StringArray::from(vec!["x"])) as ArrayRef,
         )]));
         assert_eq!(value_json(&row, 0, false).as_deref(), Some(r#"{"s":"x"}"#));
+    }
+
+    #[test]
+    fn json_quote_escapes_as_flink() {
+        let q = |s: &str| {
+            let mut out = String::new();
+            json_quote(s, &mut out);
+            out
+        };
+        assert_eq!(q("plain"), r#""plain""#);
+        assert_eq!(q("quo\"te\\back"), r#""quo\"te\\back""#);
+        assert_eq!(q("tab\tnew\nline é/"), r#""tab\tnew\nline \u00e9\/""#);
+        assert_eq!(q("😀"), r#""\u1f600\ude00""#);
+        assert_eq!(json_unquote(r#""tab\tnew\nline \u00e9\/""#).as_deref(), Some("tab\tnew\nline é/"));
+        assert_eq!(json_unquote("{bad json"), None);
+        assert_eq!(json_unquote("42"), None);
+        assert_eq!(json_unquote(r#""bad \x""#), None);
+        assert_eq!(json_unquote(r#""\ud83d\ude00 \u00E9""#).as_deref(), Some("😀 é"));
+        assert_eq!(json_unquote(r#""a"b""#), None);
+        assert_eq!(json_unquote(r#"""#), None);
+    }
+
+    fn exists(doc: &str, path: &str, on_error: &str) -> Option<bool> {
+        let arr = |s: &str| Arc::new(arrow::array::StringArray::from(vec![s])) as ArrayRef;
+        let f = func("flink_json_exists", (3, 3), &[Kind::Str], ret_bool, flink_json_exists);
+        let out = flink_json_exists(&f, &[arr(doc), arr(path), arr(on_error)], 1).unwrap();
+        let out = out.as_any().downcast_ref::<arrow::array::BooleanArray>().unwrap();
+        out.is_valid(0).then(|| out.value(0))
+    }
+
+    #[test]
+    fn json_exists_strict_missing_is_an_error() {
+        assert_eq!(exists(r#"{"b":1}"#, "strict $.a", "TRUE"), Some(true));
+        assert_eq!(exists(r#"{"b":1}"#, "strict $.a", "UNKNOWN"), None);
+        assert_eq!(exists(r#"{"b":1}"#, "strict $.a", "FALSE"), Some(false));
+        assert_eq!(exists("[1]", "strict $.a", "TRUE"), Some(true));
+        assert_eq!(exists(r#"{"b":1}"#, "strict $.b", "TRUE"), Some(true));
+        assert_eq!(exists(r#"{"b":1}"#, "lax $.a", "TRUE"), Some(false));
+        assert_eq!(exists(r#"{"b":1}"#, "$.a", "TRUE"), Some(false));
+        assert!(is_strict("  strict $") && !is_strict("lax $") && !is_strict("$.strict"));
     }
 }

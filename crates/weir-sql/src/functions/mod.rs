@@ -29,6 +29,10 @@
 //! | `replace` | empty search string → input unchanged | Java's `String.replace`: `REPLACE('ab', '', '#')` = `'#a#b#'` |
 //! | `encode`, `decode` | base64 / hex text | a string's bytes in a Java charset and back (`ENCODE(s, 'UTF-16LE')`) |
 //! | `overlay` | SQL standard | start outside the string → unchanged; tail dropped when start + len passes the end |
+//! | `array_contains` (alias of array_has) | NULL needle → NULL | NULL-safe: TRUE iff the array holds a NULL |
+//! | `array_slice` | 3 arguments or more | `ARRAY_SLICE(arr, start)` runs to the end |
+//! | `array_concat`, `array_append`, `array_prepend` | a NULL array is empty; `array_prepend(x, arr)` | NULL for a NULL array; `ARRAY_PREPEND(arr, x)` |
+//! | `array_sort` | `'ASC'`/`'DESC'`, `'NULLS FIRST'` strings | BOOLEAN `ascending`, `nullsFirst` (default: = ascending) |
 //!
 //! Kept from DataFusion because they already match Flink: `char_length`/`character_length`,
 //! `concat_ws` (skips NULLs, NULL separator → NULL), `repeat`, `reverse`, `upper`,
@@ -41,6 +45,7 @@
 //! (see [`LocalTimeZone`]).
 
 pub mod aggregate;
+mod array;
 pub mod cast;
 mod charset;
 pub mod collection;
@@ -53,6 +58,7 @@ pub mod math;
 pub mod proctime;
 mod rounding;
 mod string;
+mod text;
 pub mod time_zone;
 
 use std::sync::Arc;
@@ -80,6 +86,7 @@ pub fn flink_scalar_functions_with(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     v.push(proctime::as_of_marker());
     v.extend(cast::udfs(cfg));
     v.extend(collection::udfs());
+    v.extend(array::udfs());
     v.extend(charset::udfs());
     v
 }
@@ -143,6 +150,12 @@ pub const REPLACED_DATAFUSION_FUNCTIONS: &[&str] = &[
     "replace",
     "array_position",
     "array_remove",
+    "array_contains",
+    "array_slice",
+    "array_concat",
+    "array_append",
+    "array_prepend",
+    "array_sort",
     "map",
     "row",
     "encode",
@@ -223,6 +236,8 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "json_value",
         "json_query",
         "json_exists",
+        "json_quote",
+        "json_unquote",
         "json_arrayagg",
         "json_objectagg",
         "date_format",
@@ -266,8 +281,15 @@ pub fn flink_function_names() -> Vec<&'static str> {
         "array_distinct",
         "array_position",
         "array_remove",
+        "array_slice",
+        "array_concat",
+        "array_append",
+        "array_prepend",
+        "array_sort",
         "split",
         "map",
+        "map_from_arrays",
+        "map_union",
         "row",
         "regexp_replace",
         "overlay",

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Int32Array};
+use arrow::array::{Array, ArrayRef, Int32Array, ListBuilder, StringBuilder};
 use arrow::datatypes::DataType;
 use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
@@ -25,13 +25,19 @@ fn i32_rows(rows: usize, mut f: impl FnMut(usize) -> Result<Option<i32>>) -> Res
 
 /// All string functions.
 pub(crate) fn functions() -> Vec<FlinkScalar> {
-    vec![
+    let mut v = vec![
         // REGEXP_EXTRACT(str, regex [, idx]): group idx (default 0 = whole match, as Flink's
         // SqlFunctionUtils) of the first match; NULL if no match, bad regex or bad group.
         func("regexp_extract", (2, 3), &[S, S, I], ret_utf8, regexp_extract),
         // REGEXP_REPLACE(str, regex, replacement): every match replaced by the replacement taken
         // literally (Flink quotes it: no group references); NULL for an invalid regex.
         func("regexp_replace", (3, 3), &[S], ret_utf8, regexp_replace),
+        // REGEXP_SUBSTR(str, regex): the first match; NULL if none or the regex is invalid.
+        func("regexp_substr", (2, 2), &[S], ret_utf8, regexp_substr),
+        // REGEXP_EXTRACT_ALL(str, regex [, idx]): group idx (default 1) of every match as an
+        // ARRAY<STRING> ([] when nothing matches); NULL when the regex is invalid or has fewer
+        // than idx groups (so a regex without a group gives NULL by default).
+        func("regexp_extract_all", (2, 3), &[S, S, I], ret_string_list, regexp_extract_all),
         // REPLACE(str, search, replacement): every occurrence replaced, as Java's
         // String.replace: an empty search string inserts the replacement before every
         // character and at the end (DataFusion's returns str unchanged).
@@ -86,7 +92,9 @@ pub(crate) fn functions() -> Vec<FlinkScalar> {
         }),
         // PARSE_URL(url, part [, key]): a part of a URL (HOST, PATH, QUERY, REF, PROTOCOL, FILE, AUTHORITY, USERINFO).
         func("parse_url", (2, 3), &[S], ret_utf8, parse_url_fn),
-    ]
+    ];
+    v.extend(super::text::functions());
+    v
 }
 
 /// Scalar UDFs of this module.
@@ -112,6 +120,46 @@ fn regexp_extract(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayR
         }
         Ok(cache.group(r, s, idx as usize))
     })
+}
+
+fn regexp_substr(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, r) = (strs(&a[0]), strs(&a[1]));
+    let mut cache = RegexCache::default();
+    str_rows_ref(rows, |i| {
+        let (Some(s), Some(r)) = (get(s, i), get(r, i)) else { return Ok(None) };
+        Ok(cache.group(r, s, 0))
+    })
+}
+
+fn ret_string_list(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::List(Arc::new(arrow::datatypes::Field::new("element", DataType::Utf8, true))))
+}
+
+fn regexp_extract_all(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let (s, r) = (strs(&a[0]), strs(&a[1]));
+    let idx = a.get(2).map(ints);
+    let mut cache = RegexCache::default();
+    let mut out = ListBuilder::new(StringBuilder::new());
+    for i in 0..rows {
+        let idx = match idx {
+            Some(ix) => get(ix, i),
+            None => Some(1),
+        };
+        let (Some(s), Some(r), Some(idx)) = (get(s, i), get(r, i), idx) else {
+            out.append_null();
+            continue;
+        };
+        match cache.get(r) {
+            Some(re) if idx >= 0 && (idx as usize) < re.captures_len() => {
+                for c in re.captures_iter(s) {
+                    out.values().append_option(c.get(idx as usize).map(|m| m.as_str()));
+                }
+                out.append(true);
+            }
+            _ => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn regexp_replace(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
@@ -637,5 +685,26 @@ mod tests {
             .expect("replaced");
         let out = strs(&out);
         assert_eq!((0..3).map(|i| out.value(i)).collect::<Vec<_>>(), vec!["#a#b#c#", "#", "ab"]);
+    }
+
+    #[test]
+    fn regexp_extract_all_takes_group_one_by_default() {
+        let f = functions().into_iter().find(|f| f.static_name() == "regexp_extract_all").expect("function");
+        let col = |v: Vec<Option<&str>>| Arc::new(arrow::array::StringArray::from(v)) as ArrayRef;
+        let texts = col(vec![Some("order-1 order-22"), Some("none"), None, Some("a1b2")]);
+        let show = |out: ArrayRef| {
+            let l = out.as_any().downcast_ref::<arrow::array::ListArray>().expect("list");
+            (0..l.len())
+                .map(|i| l.is_valid(i).then(|| strs(&l.value(i)).iter().map(|v| v.map(str::to_string)).collect()))
+                .collect::<Vec<Option<Vec<Option<String>>>>>()
+        };
+        let s = |v: &str| Some(v.to_string());
+        let out = regexp_extract_all(&f, &[texts.clone(), col(vec![Some(r"order-(\d+)"); 4])], 4).unwrap();
+        assert_eq!(show(out), vec![Some(vec![s("1"), s("22")]), Some(vec![]), None, Some(vec![])]);
+        let out = regexp_extract_all(&f, &[texts.clone(), col(vec![Some(r"\d+"); 4])], 4).unwrap();
+        assert_eq!(show(out), vec![None, None, None, None], "no group 1");
+        let zero = Arc::new(arrow::array::Int64Array::from(vec![0; 4])) as ArrayRef;
+        let out = regexp_extract_all(&f, &[texts, col(vec![Some(r"\d"); 4]), zero], 4).unwrap();
+        assert_eq!(show(out), vec![Some(vec![s("1"), s("2"), s("2")]), Some(vec![]), None, Some(vec![s("1"), s("2")])]);
     }
 }
