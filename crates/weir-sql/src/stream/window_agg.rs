@@ -804,11 +804,13 @@ mod restore_tests {
     use crate::changelog::RowKind::Insert as I;
     use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
 
-    fn ts(name: &str) -> Field {
+    /// A nullable millisecond timestamp field.
+    pub(super) fn ts(name: &str) -> Field {
         Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, None), true)
     }
 
-    fn input() -> SchemaRef {
+    /// `(k, v, window_start, window_end)`.
+    pub(super) fn input() -> SchemaRef {
         Arc::new(Schema::new(vec![
             Field::new("k", DataType::Int64, true),
             Field::new("v", DataType::Int64, true),
@@ -930,26 +932,14 @@ mod restore_tests {
 
 #[cfg(test)]
 mod retraction_tests {
-    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use arrow::datatypes::{DataType, Field, Schema};
     use datafusion_physical_expr::aggregate::AggregateExprBuilder;
     use weir_runtime::ManualClock;
 
+    use super::restore_tests::{input, ts};
     use super::*;
     use crate::changelog::RowKind::{self, Delete as D, Insert as I, UpdateAfter as UA, UpdateBefore as UB};
     use crate::stream::operator_harness::{columns, feed_keyed, restore_all, rows, sorted, Harness};
-
-    fn ts(name: &str) -> Field {
-        Field::new(name, DataType::Timestamp(TimeUnit::Millisecond, None), true)
-    }
-
-    fn input() -> SchemaRef {
-        Arc::new(Schema::new(vec![
-            Field::new("k", DataType::Int64, true),
-            Field::new("v", DataType::Int64, true),
-            ts("window_start"),
-            ts("window_end"),
-        ]))
-    }
 
     /// `SUM(v), COUNT(v), MAX(v) … GROUP BY k, window_start` over an updating input.
     fn operator() -> WindowAggOperator {
