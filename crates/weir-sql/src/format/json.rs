@@ -50,6 +50,29 @@ impl<'a> Cur<'a> {
         self.b.get(self.i).copied()
     }
 
+    /// Past an opening `[` or `{`: the comma-separated items up to `close` (consumed), each
+    /// read by `item` (white space around them skipped).
+    fn items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.ws();
+        if self.peek() == Some(close) {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            item(self)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(c) if c == close => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return self.syntax(if close == b']' { "',' or ']'" } else { "',' or '}'" }),
+            }
+        }
+    }
+
     fn syntax<T>(&self, what: &str) -> R<T> {
         let found = match self.peek() {
             Some(c) => format!("'{}'", c as char),
@@ -467,24 +490,7 @@ fn read_value(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
         Some(b'[') => match &mut col.values {
             Values::List { offsets, child, .. } => {
                 cur.i += 1;
-                cur.ws();
-                if cur.peek() == Some(b']') {
-                    cur.i += 1;
-                } else {
-                    loop {
-                        cur.ws();
-                        read_value(cur, child, ctx)?;
-                        cur.ws();
-                        match cur.peek() {
-                            Some(b',') => cur.i += 1,
-                            Some(b']') => {
-                                cur.i += 1;
-                                break;
-                            }
-                            _ => return cur.syntax("',' or ']'"),
-                        }
-                    }
-                }
+                cur.items(b']', |cur| read_value(cur, child, ctx))?;
                 offsets.push(child.len() as i32);
                 col.mark_valid();
                 Ok(())
@@ -502,67 +508,38 @@ fn read_value(cur: &mut Cur<'_>, col: &mut ColumnBuilder, ctx: &Ctx) -> R<()> {
             // A MULTISET as Flink's json format writes it: an object of element to count.
             Values::List { offsets, child, field } if field.name() == super::multiset::MULTISET_ELEMENT => {
                 cur.i += 1;
-                cur.ws();
-                if cur.peek() == Some(b'}') {
-                    cur.i += 1;
-                } else {
-                    loop {
-                        cur.ws();
-                        if cur.peek() != Some(b'"') {
-                            return cur.syntax("a field name");
-                        }
-                        let element = cur.string()?;
-                        cur.eat(b':', "':'")?;
-                        cur.ws();
-                        let count = cur.number()?;
-                        let count: u32 = count.parse().map_err(|_| {
-                            Fail::Convert(format!("a MULTISET element's count must be a positive INT, not {count}"))
-                        })?;
-                        for _ in 0..count {
-                            scalar(child, In::Str(&element), ctx)?;
-                        }
-                        cur.ws();
-                        match cur.peek() {
-                            Some(b',') => cur.i += 1,
-                            Some(b'}') => {
-                                cur.i += 1;
-                                break;
-                            }
-                            _ => return cur.syntax("',' or '}'"),
-                        }
+                cur.items(b'}', |cur| {
+                    if cur.peek() != Some(b'"') {
+                        return cur.syntax("a field name");
                     }
-                }
+                    let element = cur.string()?;
+                    cur.eat(b':', "':'")?;
+                    cur.ws();
+                    let count = cur.number()?;
+                    let count: u32 = count.parse().map_err(|_| {
+                        Fail::Convert(format!("a MULTISET element's count must be a positive INT, not {count}"))
+                    })?;
+                    for _ in 0..count {
+                        scalar(child, In::Str(&element), ctx)?;
+                    }
+                    Ok(())
+                })?;
                 offsets.push(child.len() as i32);
                 col.mark_valid();
                 Ok(())
             }
             Values::Map { offsets, keys, values, .. } => {
                 cur.i += 1;
-                cur.ws();
-                if cur.peek() == Some(b'}') {
-                    cur.i += 1;
-                } else {
-                    loop {
-                        cur.ws();
-                        if cur.peek() != Some(b'"') {
-                            return cur.syntax("a field name");
-                        }
-                        let k = cur.string()?;
-                        scalar(keys, In::Str(&k), ctx)?;
-                        cur.eat(b':', "':'")?;
-                        cur.ws();
-                        read_value(cur, values, ctx)?;
-                        cur.ws();
-                        match cur.peek() {
-                            Some(b',') => cur.i += 1,
-                            Some(b'}') => {
-                                cur.i += 1;
-                                break;
-                            }
-                            _ => return cur.syntax("',' or '}'"),
-                        }
+                cur.items(b'}', |cur| {
+                    if cur.peek() != Some(b'"') {
+                        return cur.syntax("a field name");
                     }
-                }
+                    let k = cur.string()?;
+                    scalar(keys, In::Str(&k), ctx)?;
+                    cur.eat(b':', "':'")?;
+                    cur.ws();
+                    read_value(cur, values, ctx)
+                })?;
                 offsets.push(keys.len() as i32);
                 col.mark_valid();
                 Ok(())
