@@ -91,18 +91,7 @@ impl Cursor<'_> {
             return Ok(vec![SchemaItem::PrimaryKey(columns)]);
         }
         // A scratch table takes a primary key written on the column.
-        let mut scratch = CreateTable {
-            name: sqlparser::ast::ObjectName(vec![]),
-            temporary: false,
-            if_not_exists: false,
-            columns: vec![],
-            watermark: None,
-            primary_key: vec![],
-            partitioned_by: vec![],
-            comment: None,
-            options: vec![],
-            like: None,
-        };
+        let mut scratch = CreateTable::named(sqlparser::ast::ObjectName(vec![]));
         let column = self.column(&mut scratch)?;
         let position = if self.eat_word("FIRST") {
             ColumnPosition::First

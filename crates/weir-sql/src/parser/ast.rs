@@ -326,6 +326,24 @@ pub struct CreateTable {
     pub like: Option<LikeClause>,
 }
 
+impl CreateTable {
+    /// `CREATE TABLE name` with nothing else written yet.
+    pub fn named(name: ObjectName) -> Self {
+        CreateTable {
+            name,
+            temporary: false,
+            if_not_exists: false,
+            columns: vec![],
+            watermark: None,
+            primary_key: vec![],
+            partitioned_by: vec![],
+            comment: None,
+            options: vec![],
+            like: None,
+        }
+    }
+}
+
 /// One column of `CREATE TABLE`.
 #[derive(Debug, Clone)]
 pub struct ColumnDef {

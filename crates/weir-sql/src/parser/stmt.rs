@@ -229,18 +229,7 @@ impl Cursor<'_> {
     fn create_table(&mut self, temporary: bool) -> Result<CreateTable, SqlError> {
         let if_not_exists = self.if_not_exists();
         let name = self.object_name("a table name", "after CREATE TABLE")?;
-        let mut table = CreateTable {
-            name,
-            temporary,
-            if_not_exists,
-            columns: vec![],
-            watermark: None,
-            primary_key: vec![],
-            partitioned_by: vec![],
-            comment: None,
-            options: vec![],
-            like: None,
-        };
+        let mut table = CreateTable { temporary, if_not_exists, ..CreateTable::named(name) };
         if self.eat(&Token::LParen) {
             self.table_elements(&mut table)?;
         } else if !self.is_word("WITH") && !self.is_word("LIKE") {
