@@ -21,6 +21,7 @@ pub mod rank;
 pub mod record_codec;
 pub mod regular_join;
 pub mod session_window;
+pub mod session_window_agg;
 pub mod sorted_rows;
 pub mod temporal_join;
 pub mod temporal_sort;

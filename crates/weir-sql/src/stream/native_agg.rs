@@ -130,6 +130,31 @@ impl NativeInput {
 }
 
 impl Slot {
+    /// Adds the rows `other` accumulated (DataFusion's `merge_batch` of one state): two
+    /// session windows that touch become one.
+    pub fn merge(&mut self, other: &Slot, kind: NativeKind) {
+        match kind {
+            NativeKind::Count => self.n += other.n,
+            _ if !other.seen => {}
+            NativeKind::Sum => {
+                self.v = self.v.wrapping_add(other.v);
+                self.seen = true;
+            }
+            NativeKind::Min | NativeKind::Max => {
+                let better = if kind == NativeKind::Min { other.v < self.v } else { other.v > self.v };
+                if !self.seen || better {
+                    self.v = other.v;
+                    self.seen = true;
+                }
+            }
+            NativeKind::Avg => {
+                self.n += other.n;
+                self.v = (f64::from_bits(self.v as u64) + f64::from_bits(other.v as u64)).to_bits() as i64;
+                self.seen = true;
+            }
+        }
+    }
+
     /// The aggregate's value (`evaluate`).
     pub fn value(&self, kind: NativeKind) -> NativeValue {
         match kind {
@@ -301,6 +326,34 @@ mod tests {
         // i64::MAX + … wraps, as DataFusion's SUM does.
         assert_eq!(slots[2].value(NativeKind::Sum), Some(i64::MAX.wrapping_add(13)));
         assert_eq!(slots[3].value(NativeKind::Min), Some(3), "MIN of the rows with i > 2");
+    }
+
+    /// Rows split between two slots and merged give what one slot of all the rows gives,
+    /// whichever side is empty.
+    #[test]
+    fn merged_slots_equal_one_slot_of_all_rows() {
+        let calls = calls();
+        let kinds = NativeKind::of_all(&calls, &schema()).expect("all native");
+        let b = batch(&[
+            (Some(4), Some(1.5)),
+            (None, Some(2.0)),
+            (Some(-9), None),
+            (Some(3), Some(0.25)),
+            (Some(8), Some(1.0)),
+        ]);
+        for split in 0..=b.num_rows() {
+            for (c, call) in calls.iter().enumerate() {
+                let input = NativeInput::new(kinds[c], call, &b).unwrap();
+                let (mut all, mut left, mut right) = (Slot::default(), Slot::default(), Slot::default());
+                for i in 0..b.num_rows() {
+                    input.update(&mut all, i);
+                    input.update(if i < split { &mut left } else { &mut right }, i);
+                }
+                left.merge(&right, kinds[c]);
+                assert_eq!(left.scalar(kinds[c]), all.scalar(kinds[c]), "call {c}, split at {split}");
+                assert_eq!(left.state(kinds[c]), all.state(kinds[c]), "call {c}, split at {split}");
+            }
+        }
     }
 
     #[test]

@@ -95,6 +95,12 @@ pub struct Translator<'e> {
     stateful: std::cell::Cell<usize>,
     /// Why operators of the plan cannot be checkpointed (empty: all can).
     not_checkpointable: std::cell::RefCell<Vec<String>>,
+    /// Set while translating the input of an aggregation that can aggregate its `SESSION`
+    /// windows itself ([`fusable_session_aggregate`]): the session TVF directly below then
+    /// leaves its windows to it, in [`Translator::pending_session`].
+    fuse_session: std::cell::Cell<bool>,
+    /// A `SESSION` TVF left to the aggregation above it.
+    pending_session: std::cell::RefCell<Option<PendingSession>>,
     /// Aggregations translated so far: one computed twice alike in a plan (a subquery
     /// repeated, as in Nexmark q5) is computed once and its stream read by both.
     aggregates: std::cell::RefCell<Vec<(datafusion_expr::Aggregate, Stream)>>,
@@ -149,6 +155,8 @@ impl<'e> Translator<'e> {
             env,
             clock: env.clock(),
             defer_proctime_windows: std::cell::Cell::new(false),
+            fuse_session: std::cell::Cell::new(false),
+            pending_session: std::cell::RefCell::new(None),
             changes_per_row: std::cell::Cell::new(false),
             ranked_updating_input: std::cell::Cell::new(None),
             parallelism,
@@ -225,6 +233,10 @@ impl<'e> Translator<'e> {
             }
             _ => self.defer_proctime_windows.replace(false),
         };
+        let fuse = match plan {
+            LogicalPlan::SubqueryAlias(_) => self.fuse_session.get(),
+            _ => self.fuse_session.replace(false),
+        };
         match plan {
             LogicalPlan::TableScan(scan) => {
                 let source = scan
@@ -278,7 +290,12 @@ impl<'e> Translator<'e> {
                     },
                     TableKind::View(view) => self.translate(view)?,
                     TableKind::Window(tvf) => {
-                        let input = self.translate(&tvf.input)?;
+                        // Narrowed where the input is read, if it is a table's scan.
+                        let scan_narrowed = kept.as_ref().and_then(|(kept, _)| narrowed_scan(&tvf.input, kept));
+                        let input = match &scan_narrowed {
+                            Some(plan) => self.translate(plan)?,
+                            None => self.translate(&tvf.input)?,
+                        };
                         let updating = input.updating;
                         let time = input
                             .schema
@@ -306,9 +323,52 @@ impl<'e> Translator<'e> {
                             )));
                         }
                         let (input, time, tvf_schema) = match &kept {
-                            Some((kept, _)) => self.narrow_window_input(input, time, tvf, kept)?,
+                            Some((kept, _)) => {
+                                self.narrow_window_input(input, time, tvf, kept, scan_narrowed.is_some())?
+                            }
                             None => (input, time, tvf.schema.clone()),
                         };
+                        if let (true, false, false, WindowKind::Session { gap, partition_by }) =
+                            (fuse, input.updating, tvf.proctime, &tvf.kind)
+                        {
+                            // Left to the aggregation above (see `fuse_session`).
+                            let n = tvf.schema.fields().len() - 3;
+                            let input_index = |i: usize| match &kept {
+                                Some((kept, _)) => kept.iter().position(|&k| k == i),
+                                None => Some(i),
+                            };
+                            let columns = match &scan.projection {
+                                Some(indices) => indices.clone(),
+                                None => (0..n + 3).collect(),
+                            }
+                            .into_iter()
+                            .map(|i| match i.checked_sub(n) {
+                                Some(0) => Some(SessionColumn::Start),
+                                Some(1) => Some(SessionColumn::End),
+                                Some(_) => Some(SessionColumn::Time),
+                                None => input_index(i).map(SessionColumn::Input),
+                            })
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| SqlError::validation("a session window's column is not read"))?;
+                            let data = input.data.clone();
+                            self.pending_session.replace(Some(PendingSession {
+                                input,
+                                time,
+                                gap: *gap,
+                                partition_by: partition_by.clone(),
+                                zone: tvf.zone,
+                                kind: tvf.kind.clone(),
+                                columns,
+                            }));
+                            return Ok(Stream {
+                                data,
+                                schema: scan.projected_schema.clone(),
+                                updating: false,
+                                window: None,
+                                rowtime: None,
+                                origin: format!("WindowTableFunction({})", tvf.call),
+                            });
+                        }
                         let schema = tvf_schema.clone();
                         let kind = tvf.kind.clone();
                         let zone = tvf.zone;
@@ -614,8 +674,15 @@ impl<'e> Translator<'e> {
         time: usize,
         tvf: &crate::planner::WindowTvf,
         kept: &[usize],
+        scan_narrowed: bool,
     ) -> Result<(Stream, usize, arrow::datatypes::SchemaRef)> {
-        let n = input.schema.fields().len();
+        let n = tvf.schema.fields().len() - 3;
+        let with_window: Vec<usize> = kept.iter().copied().chain(n..n + 3).collect();
+        let schema = Arc::new(tvf.schema.project(&with_window).map_err(|e| SqlError::validation(e.to_string()))?);
+        if scan_narrowed {
+            // `input` reads `kept` already, and `time` is its own index.
+            return Ok((input, time, schema));
+        }
         let fields: Vec<_> = kept
             .iter()
             .map(|&i| {
@@ -630,8 +697,6 @@ impl<'e> Translator<'e> {
             .map(|&i| Expr::Column(datafusion_common::Column::from(input.schema.qualified_field(i))))
             .collect();
         let input = self.calc(input, None, Some(&exprs), Some(Arc::new(narrowed)))?;
-        let with_window: Vec<usize> = kept.iter().copied().chain(n..n + 3).collect();
-        let schema = Arc::new(tvf.schema.project(&with_window).map_err(|e| SqlError::validation(e.to_string()))?);
         let time = kept.iter().position(|&k| k == time).expect("the time column is kept");
         Ok((input, time, schema))
     }
@@ -755,24 +820,109 @@ impl<'e> Translator<'e> {
         Ok(self.stateful(data, "session-window", &description, None))
     }
 
-    fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
-        self.defer_proctime_windows.set(true);
-        // An order-sensitive aggregate over an updating input sees every change the group
-        // aggregations below it make, row by row, as in Flink.
-        let per_row = self.changes_per_row.get();
-        let ordered = a.aggr_expr.iter().any(|e| match strip_alias(e) {
-            Expr::AggregateFunction(af) => super::aggregate::order_sensitive(af.func.name()),
-            _ => false,
-        });
-        self.changes_per_row.set(per_row || ordered);
-        let input = self.translate(&a.input);
-        self.changes_per_row.set(per_row);
-        self.defer_proctime_windows.set(false);
-        let input = input?;
-        let in_schema = &input.schema;
-        let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
-        let calls = a
+    /// `GROUP BY` over `SESSION` windows as one operator (see [`super::session_window_agg`]):
+    /// the TVF left its windows in `session`; `in_schema` is the aggregation's input as
+    /// planned (the TVF's columns the scan read).
+    fn session_aggregate(
+        &self,
+        a: &datafusion_expr::logical_plan::Aggregate,
+        in_schema: &DFSchemaRef,
+        session: PendingSession,
+    ) -> Result<Stream> {
+        let PendingSession { input, time, gap, partition_by, zone, kind, columns } = session;
+        let internal = |what: &str| SqlError::validation(format!("session window aggregation: {what}"));
+        let column_of = |c: &datafusion_common::Column| -> Result<SessionColumn> {
+            let j = in_schema.index_of_column(c).map_err(crate::planner::plan_error)?;
+            columns.get(j).copied().ok_or_else(|| internal("a column beyond the window's"))
+        };
+        let input_column = |i: usize| Expr::Column(datafusion_common::Column::from(input.schema.qualified_field(i)));
+        let mut keys = Vec::new();
+        let mut group_columns = Vec::new();
+        for e in &a.group_expr {
+            let Expr::Column(c) = strip_alias(e) else { return Err(internal("a key that is not a column")) };
+            group_columns.push(match column_of(c)? {
+                SessionColumn::Start => GroupColumn::Start,
+                SessionColumn::End => GroupColumn::End,
+                SessionColumn::Time => GroupColumn::Time,
+                SessionColumn::Input(i) => {
+                    keys.push(physical(&input_column(i), &input.schema, &self.props)?);
+                    GroupColumn::Key(keys.len() - 1)
+                }
+            });
+        }
+        // The calls over the TVF's input: its columns where the plan reads the TVF's.
+        let aggr_expr = a
             .aggr_expr
+            .iter()
+            .map(|e| {
+                use datafusion_common::tree_node::{Transformed, TreeNode};
+                let name = e.schema_name().to_string();
+                let rewritten = strip_alias(e)
+                    .clone()
+                    .transform(|x| match x {
+                        Expr::Column(c) => match column_of(&c) {
+                            Ok(SessionColumn::Input(i)) => Ok(Transformed::yes(input_column(i))),
+                            _ => datafusion_common::plan_err!("an aggregate of a window column"),
+                        },
+                        other => Ok(Transformed::no(other)),
+                    })
+                    .map_err(crate::planner::plan_error)?
+                    .data;
+                Ok(rewritten.alias(name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let calls = self.agg_calls(&aggr_expr, &input.schema)?;
+        let arrow_in: SchemaRef = Arc::new(input.schema.as_arrow().clone());
+        let kinds = super::native_agg::NativeKind::of_all(&calls, &arrow_in)
+            .ok_or_else(|| internal("an aggregate it cannot compute in place"))?;
+        let calls: Vec<_> = kinds.into_iter().zip(calls).collect();
+        let out_schema: SchemaRef = Arc::new(a.schema.as_arrow().clone());
+        let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
+        let data = self.exchange(&input, keys.clone(), parallelism);
+        let description = format!(
+            "SessionWindowAggregate(groupBy=[{}], window=[SESSION(gap={gap}, partitionBy=[{}])], select=[{}])",
+            a.group_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "),
+            partition_by.join(", "),
+            a.aggr_expr.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+        );
+        let operator_columns = group_columns.clone();
+        let data = data
+            .transform("SessionWindowAggregate", move |_| {
+                Ok(super::session_window_agg::SessionWindowAggOperator::new(
+                    KeyEncoder::new(keys.clone(), &arrow_in)?,
+                    time,
+                    gap,
+                    operator_columns.clone(),
+                    calls.clone(),
+                    out_schema.clone(),
+                )
+                .in_time_zone(zone))
+            })
+            .set_parallelism(parallelism);
+        let data = self.stateful(data, "session-window-aggregate", &description, None);
+        let position =
+            |g: GroupColumn| group_columns.iter().position(|c| std::mem::discriminant(c) == std::mem::discriminant(&g));
+        Ok(Stream {
+            data,
+            schema: a.schema.clone(),
+            updating: false,
+            window: Some(WindowProps {
+                start: position(GroupColumn::Start),
+                end: position(GroupColumn::End),
+                time: position(GroupColumn::Time),
+                kind,
+                proctime: false,
+                zone,
+            }),
+            rowtime: position(GroupColumn::Time),
+            origin: "WindowAggregate".into(),
+        })
+    }
+
+    /// The calls of aggregate expressions `aggr_expr` over rows of `in_schema`.
+    fn agg_calls(&self, aggr_expr: &[Expr], in_schema: &DFSchemaRef) -> Result<Vec<AggCall>> {
+        let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
+        aggr_expr
             .iter()
             .map(|e| {
                 let name = e.schema_name().to_string();
@@ -810,7 +960,32 @@ impl<'e> Translator<'e> {
                     other => Err(SqlError::unsupported(format!("Unsupported aggregate expression '{other}'"))),
                 }
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()
+    }
+
+    fn aggregate(&self, a: &datafusion_expr::logical_plan::Aggregate) -> Result<Stream> {
+        self.defer_proctime_windows.set(true);
+        // An order-sensitive aggregate over an updating input sees every change the group
+        // aggregations below it make, row by row, as in Flink.
+        let per_row = self.changes_per_row.get();
+        let ordered = a.aggr_expr.iter().any(|e| match strip_alias(e) {
+            Expr::AggregateFunction(af) => super::aggregate::order_sensitive(af.func.name()),
+            _ => false,
+        });
+        self.changes_per_row.set(per_row || ordered);
+        self.fuse_session.set(fusable_session_aggregate(a));
+        let input = self.translate(&a.input);
+        self.fuse_session.set(false);
+        let pending = self.pending_session.take();
+        self.changes_per_row.set(per_row);
+        self.defer_proctime_windows.set(false);
+        let input = input?;
+        if let Some(session) = pending {
+            return self.session_aggregate(a, &input.schema, session);
+        }
+        let in_schema = &input.schema;
+        let arrow_in: SchemaRef = Arc::new(in_schema.as_arrow().clone());
+        let calls = self.agg_calls(&a.aggr_expr, in_schema)?;
         let out_schema: SchemaRef = Arc::new(a.schema.as_arrow().clone());
 
         // Which group expressions are the window's bounds?
@@ -950,6 +1125,100 @@ impl<'e> Translator<'e> {
     }
 }
 
+/// A `SESSION` TVF whose windows the aggregation above it computes itself.
+pub(crate) struct PendingSession {
+    /// The TVF's input (only the columns read), insert-only.
+    input: Stream,
+    /// Its time column.
+    time: usize,
+    /// The session gap in milliseconds.
+    gap: i64,
+    partition_by: Vec<String>,
+    zone: Option<crate::functions::LocalTimeZone>,
+    kind: WindowKind,
+    /// Where each column of the TVF's scan comes from.
+    columns: Vec<SessionColumn>,
+}
+
+/// A column of a `SESSION` TVF's scan: one of its input's, or a window column.
+#[derive(Debug, Clone, Copy)]
+enum SessionColumn {
+    Input(usize),
+    Start,
+    End,
+    Time,
+}
+
+/// Whether the aggregation `a` can compute its `SESSION` windows itself, keeping
+/// accumulators instead of rows ([`super::session_window_agg`]): it groups a `SESSION` TVF
+/// over event time, read directly (only aliased), by its window bounds and exactly its
+/// `PARTITION BY` columns, and its aggregates are `COUNT`, or `SUM`/`MIN`/`MAX` of `BIGINT`
+/// or `AVG` of `DOUBLE`, none `DISTINCT` or ordered, over the TVF's input columns. Whether
+/// the TVF's input is insert-only, which it also needs, the TVF checks.
+fn fusable_session_aggregate(a: &datafusion_expr::logical_plan::Aggregate) -> bool {
+    use arrow::datatypes::DataType;
+    use datafusion_expr::ExprSchemable;
+    let mut plan = a.input.as_ref();
+    while let LogicalPlan::SubqueryAlias(alias) = plan {
+        plan = alias.input.as_ref();
+    }
+    let LogicalPlan::TableScan(scan) = plan else { return false };
+    let Some(source) = scan.source.downcast_ref::<StreamTableSource>() else { return false };
+    let TableKind::Window(tvf) = &source.kind else { return false };
+    let WindowKind::Session { partition_by, .. } = &tvf.kind else { return false };
+    if tvf.proctime || !scan.filters.is_empty() {
+        return false;
+    }
+    let n = tvf.schema.fields().len() - 3;
+    let read: Vec<usize> = scan.projection.clone().unwrap_or_else(|| (0..n + 3).collect());
+    let in_schema = a.input.schema();
+    // The TVF's column (its index) a column of the aggregation's input is.
+    let tvf_column =
+        |c: &datafusion_common::Column| in_schema.index_of_column(c).ok().and_then(|j| read.get(j).copied());
+    let mut keys = Vec::new();
+    let mut bounds = Vec::new();
+    for e in &a.group_expr {
+        let Expr::Column(c) = strip_alias(e) else { return false };
+        match tvf_column(c) {
+            Some(i) if i >= n => bounds.push(i - n),
+            Some(i) => keys.push(tvf.schema.field(i).name().as_str()),
+            None => return false,
+        }
+    }
+    let mut partition: Vec<&str> = partition_by.iter().map(String::as_str).collect();
+    for list in [&mut keys, &mut partition] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    if keys != partition || !bounds.contains(&0) || !bounds.contains(&1) {
+        return false;
+    }
+    a.aggr_expr.iter().enumerate().all(|(k, e)| {
+        let Expr::AggregateFunction(af) = strip_alias(e) else { return false };
+        let p = &af.params;
+        if p.distinct || !p.order_by.is_empty() || p.args.len() != 1 {
+            return false;
+        }
+        let reads_window = p
+            .args
+            .iter()
+            .chain(p.filter.as_deref())
+            .any(|x| x.column_refs().into_iter().any(|c| tvf_column(c).is_none_or(|i| i >= n)));
+        let (Ok(arg), Some(out)) = (p.args[0].get_type(in_schema), a.schema.fields().get(a.group_expr.len() + k))
+        else {
+            return false;
+        };
+        let out = out.data_type();
+        let native = match af.func.name().to_lowercase().as_str() {
+            "count" => *out == DataType::Int64,
+            "sum" | "min" | "max" => arg == DataType::Int64 && *out == DataType::Int64,
+            "avg" => arg == DataType::Float64 && *out == DataType::Float64,
+            _ => false,
+        };
+        native && !reads_window
+    })
+}
+
 /// Whether a `GROUP BY` over a `SESSION` window is a window aggregation: as in Flink, only
 /// when its keys besides the window columns are exactly the `PARTITION BY` keys; any other
 /// grouping is a group aggregation (an updating result) over the session TVF's rows.
@@ -1008,20 +1277,64 @@ fn read_columns(
 }
 
 /// The input columns of a window TVF that a scan reading `indices` of its output needs —
-/// those read and the time column — when fewer than all; `None` otherwise, and for session
-/// windows (partitioned by columns of their own) and scans with filters.
+/// those read, those its filters read, the time column and a session's `PARTITION BY`
+/// columns — when fewer than all; `None` otherwise.
 fn narrowed_columns(
     indices: &[usize],
     tvf: &crate::planner::WindowTvf,
     scan: &datafusion_expr::TableScan,
 ) -> Option<Vec<usize>> {
-    if matches!(tvf.kind, WindowKind::Session { .. }) || !scan.filters.is_empty() {
-        return None;
-    }
     let n = tvf.schema.fields().len() - 3;
     let time = tvf.schema.index_of(&tvf.time_column).ok()?;
     let mut kept: Vec<usize> = indices.iter().copied().filter(|&i| i < n).chain([time]).collect();
+    if let WindowKind::Session { partition_by, .. } = &tvf.kind {
+        for k in partition_by {
+            kept.push(tvf.schema.index_of(k).ok()?);
+        }
+    }
+    for filter in &scan.filters {
+        for c in filter.column_refs() {
+            let i = tvf.schema.index_of(&c.name).ok()?;
+            if i < n {
+                kept.push(i);
+            }
+        }
+    }
     kept.sort_unstable();
     kept.dedup();
     (kept.len() < n).then_some(kept)
+}
+
+/// `plan` — a table scan, maybe under a projection of all its columns in order — reading
+/// only its columns `kept` (sorted): a window TVF's input narrowed where it is read, so
+/// that the source leaves the other columns undecoded. `None` for any other plan.
+fn narrowed_scan(plan: &LogicalPlan, kept: &[usize]) -> Option<LogicalPlan> {
+    let scan = match plan {
+        LogicalPlan::TableScan(scan) => scan,
+        LogicalPlan::Projection(p) => {
+            let all_in_order = p.expr.len() == p.input.schema().fields().len()
+                && p.expr.iter().enumerate().all(|(i, e)| match e {
+                    Expr::Column(c) => p.input.schema().index_of_column(c).ok() == Some(i),
+                    _ => false,
+                });
+            match p.input.as_ref() {
+                LogicalPlan::TableScan(scan) if all_in_order => scan,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    if !scan.filters.is_empty() || scan.fetch.is_some() {
+        return None;
+    }
+    let read: Vec<usize> = match &scan.projection {
+        Some(p) => p.clone(),
+        None => (0..scan.source.schema().fields().len()).collect(),
+    };
+    let projection = kept.iter().map(|&k| read.get(k).copied()).collect::<Option<Vec<_>>>()?;
+    datafusion_expr::logical_plan::TableScanBuilder::new(scan.table_name.clone(), scan.source.clone())
+        .with_projection(Some(projection))
+        .build()
+        .ok()
+        .map(LogicalPlan::TableScan)
 }
