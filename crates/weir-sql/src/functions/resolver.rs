@@ -208,7 +208,7 @@ mod tests {
         let cutover = NaiveDate::from_num_days_from_ce_opt((GREGORIAN_CUTOVER_DAY + EPOCH_DAYS_FROM_CE) as i32);
         assert_eq!(cutover, NaiveDate::from_ymd_opt(1582, 10, 15));
         assert_eq!(julian_days(1582, 10, 5), Some(GREGORIAN_CUTOVER_DAY));
-        assert_eq!(julian_days(1970, 1, 14), Some(0));
+        assert_eq!(julian_days(1969, 12, 19), Some(0));
     }
 
     /// Flink 2.3's TO_TIMESTAMP(s, 'yyyy-MM-dd HH:mm:ss').
