@@ -212,6 +212,15 @@ impl datafusion_expr::planner::TypePlanner for FlinkTypePlanner {
             SqlType::Time(p, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
                 Some(Arc::new(Field::new("", time_type(p.unwrap_or(0)), true)))
             }
+            // A composite cast target (see `crate::parser::composite_cast`).
+            SqlType::Custom(name, text) if name.to_string() == crate::parser::composite_cast::FLINK_TYPE => {
+                let [text] = text.as_slice() else {
+                    return datafusion_common::plan_err!("malformed composite type {t}");
+                };
+                let ty =
+                    crate::parser::parse_type(text).map_err(|e| datafusion_common::DataFusionError::Plan(e.message))?;
+                Some(Arc::new(Field::new("", ty.to_arrow(), true)))
+            }
             _ => None,
         })
     }

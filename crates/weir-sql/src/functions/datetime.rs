@@ -5,20 +5,22 @@
 //! FROM_UNIXTIME, UNIX_TIMESTAMP, TO_DATE with a format). They share the common letters; they
 //! differ in `S` (fraction digits vs. milliseconds), `u` (year vs. ISO day of week) and in
 //! strictness (SimpleDateFormat ignores trailing text). Both are modelled by [`Mode`].
-//! Supported letters: G y u M L d D E a H k K h m s S n z Z X x; others are an error when
-//! formatting and a parse failure when parsing. Two-digit years parse as 20xx.
+//! Supported letters: G y Y u M L Q q d D w W F E e c a H k K h m s S n z Z X x; others are an error when
+//! formatting and a parse failure when parsing. How parsed fields become a date-time (ranges,
+//! roll-over, two-digit years, the Julian calendar) is in [`super::resolver`].
 
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int32Array, Int64Array, TimestampMillisecondArray};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
-use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
+use chrono::{DateTime, Datelike, Months, NaiveDate, NaiveDateTime, TimeDelta, Timelike};
 use datafusion_common::{exec_err, Result};
 use datafusion_expr::ScalarUDF;
 
 use super::common::{
     func, get, i64_rows, ints, ret_i64, ret_utf8, str_rows, str_rows_buf, strs, FlinkScalar, FunctionConfig, Kind,
 };
+use super::resolver::{as_calendar_shows, sql_value_of, Fields};
 use super::time_zone::LocalTimeZone;
 
 /// Which Java formatter a pattern is interpreted by.
@@ -143,6 +145,13 @@ fn format_tokens(
     offset: i32,
     out: &mut String,
 ) -> Result<()> {
+    let shown;
+    let dt = if mode == Mode::Sdf {
+        shown = as_calendar_shows(*dt);
+        &shown
+    } else {
+        dt
+    };
     for tok in toks {
         let (ch, n) = match tok {
             Tok::Lit(l) => {
@@ -154,12 +163,23 @@ fn format_tokens(
         match ch {
             'G' => out.push_str(if dt.year() > 0 { "AD" } else { "BC" }),
             'y' | 'Y' | 'u' if ch != 'u' || mode == Mode::Dtf => {
+                let year = if ch == 'Y' { us_week_of_year(dt.date()).0 } else { dt.year() };
                 if n == 2 {
-                    push_num(out, dt.year().rem_euclid(100) as i64, 2)
+                    push_num(out, year.rem_euclid(100) as i64, 2)
                 } else {
-                    push_num(out, dt.year() as i64, n)
+                    push_num(out, year as i64, n)
                 }
             }
+            'w' => push_num(out, us_week_of_year(dt.date()).1 as i64, n),
+            // Day of the week in the month: the aligned day (1-7 from day 1) for
+            // DateTimeFormatter, the occurrence of this weekday (days 1-7 are 1) for SimpleDateFormat.
+            'F' if mode == Mode::Dtf => push_num(out, (dt.day0() % 7 + 1) as i64, n),
+            'F' => push_num(out, (dt.day0() / 7 + 1) as i64, n),
+            // Localized day of the week (DateTimeFormatter only): 1 = Sunday in the US locale, or its name.
+            'e' | 'c' if mode == Mode::Dtf => match n {
+                1 | 2 => push_num(out, dt.weekday().number_from_sunday() as i64, n),
+                _ => day_name(out, dt, n),
+            },
             'u' => push_num(out, dt.weekday().number_from_monday() as i64, n),
             'M' | 'L' => match n {
                 1 | 2 => push_num(out, dt.month() as i64, n),
@@ -186,10 +206,8 @@ fn format_tokens(
                 push_num(out, ((dt.day0() + first) / 7 + 1) as i64, n)
             }
             'D' => push_num(out, dt.ordinal() as i64, n),
-            'E' => {
-                let d = DAYS[dt.weekday().num_days_from_monday() as usize];
-                out.push_str(if n <= 3 { &d[..3] } else { d })
-            }
+            'E' if mode == Mode::Sdf => day_name(out, dt, n.min(4)),
+            'E' => day_name(out, dt, n.max(3)),
             'a' => out.push_str(if dt.hour() < 12 { "AM" } else { "PM" }),
             'H' => push_num(out, dt.hour() as i64, n),
             'k' => push_num(out, if dt.hour() == 0 { 24 } else { dt.hour() as i64 }, n),
@@ -224,6 +242,27 @@ fn format_tokens(
     Ok(())
 }
 
+/// The day's name: short (`n` = 3: `Thu`), full (4: `Thursday`) or narrow (5: `T`).
+fn day_name(out: &mut String, dt: &NaiveDateTime, n: usize) {
+    let d = DAYS[dt.weekday().num_days_from_monday() as usize];
+    out.push_str(match n {
+        ..=3 => &d[..3],
+        4 => d,
+        _ => &d[..1],
+    })
+}
+
+/// The week-based year and week of the year in Flink's (US) locale: weeks start on Sunday and
+/// week 1 is the one holding January 1, so 2020-12-31 is in week 1 of 2021.
+fn us_week_of_year(d: NaiveDate) -> (i32, u32) {
+    let saturday = d + TimeDelta::days(6 - i64::from(d.weekday().num_days_from_sunday()));
+    if saturday.year() > d.year() {
+        return (saturday.year(), 1);
+    }
+    let jan1 = d.with_ordinal(1).map_or(0, |j| j.weekday().num_days_from_sunday());
+    (d.year(), (d.ordinal0() + jan1) / 7 + 1)
+}
+
 /// The last pattern of a column of patterns and its tokens (patterns are nearly always
 /// one literal, so a batch splits it once).
 #[derive(Default)]
@@ -250,8 +289,8 @@ pub fn parse_java(s: &str, pattern: &str, mode: Mode) -> Option<(NaiveDateTime, 
     let toks = tokenize(pattern);
     let b = s.as_bytes();
     let mut pos = 0usize;
-    let (mut year, mut month, mut day, mut doy) = (1970i64, 1i64, 1i64, None);
-    let (mut h24, mut h12, mut pm, mut minute, mut second, mut nanos) = (None, None, None, 0i64, 0i64, 0i64);
+    let mut f = Fields::default();
+    let (mut h24, mut h12, mut pm) = (None, None, None);
     let mut offset = None;
     for (k, tok) in toks.iter().enumerate() {
         match tok {
@@ -288,18 +327,24 @@ pub fn parse_java(s: &str, pattern: &str, mode: Mode) -> Option<(NaiveDateTime, 
                 let v: i64 = text.parse().ok()?;
                 pos += take;
                 match c {
-                    'y' | 'u' => year = if n == 2 && take == 2 { 2000 + v } else { v },
-                    'M' => month = v,
-                    'd' => day = v,
-                    'D' => doy = Some(v),
+                    // A two-digit year: 20xx for DateTimeFormatter, a window around today for
+                    // SimpleDateFormat (`y` or `yy` with exactly two digits).
+                    'y' | 'u' if mode == Mode::Dtf && n == 2 && take == 2 => f.year = 2000 + v,
+                    'y' | 'u' => {
+                        f.year = v;
+                        f.two_digit_year = n <= 2 && take == 2;
+                    }
+                    'M' => f.month = v,
+                    'd' => f.day = v,
+                    'D' => f.day_of_year = Some(v),
                     'H' => h24 = Some(v),
                     'k' => h24 = Some(if v == 24 { 0 } else { v }),
                     'K' | 'h' => h12 = Some(v % 12),
-                    'm' => minute = v,
-                    's' => second = v,
-                    'S' if mode == Mode::Sdf => nanos = v * 1_000_000,
-                    'S' => nanos = v * 10i64.pow(9 - take.min(9) as u32),
-                    _ => nanos = v,
+                    'm' => f.minute = v,
+                    's' => f.second = v,
+                    'S' if mode == Mode::Sdf => f.nanos = v * 1_000_000,
+                    'S' => f.nanos = v * 10i64.pow(9 - take.min(9) as u32),
+                    _ => f.nanos = v,
                 }
             }
             Tok::Field(c, n) => {
@@ -316,7 +361,7 @@ pub fn parse_java(s: &str, pattern: &str, mode: Mode) -> Option<(NaiveDateTime, 
                                 None
                             }
                         })?;
-                        month = i as i64 + 1;
+                        f.month = i as i64 + 1;
                         pos += w;
                     }
                     'E' => {
@@ -355,18 +400,17 @@ pub fn parse_java(s: &str, pattern: &str, mode: Mode) -> Option<(NaiveDateTime, 
     if mode == Mode::Dtf && pos != s.len() {
         return None;
     }
-    let hour = match (h24, h12, pm) {
+    f.hour = match (h24, h12, pm) {
         (Some(h), _, _) => h,
         (None, Some(h), Some(true)) => h + 12,
         (None, Some(h), _) => h,
         _ => 0,
     };
-    let date = match doy {
-        Some(d) => NaiveDate::from_yo_opt(year as i32, d as u32)?,
-        None => NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?,
+    let dt = match mode {
+        Mode::Dtf => f.resolve_smart()?,
+        Mode::Sdf => f.resolve_lenient(chrono::Utc::now().naive_utc())?,
     };
-    let time = NaiveTime::from_hms_nano_opt(hour as u32, minute as u32, second as u32, nanos as u32)?;
-    Some((date.and_time(time), offset))
+    Some((dt, offset))
 }
 
 /// Parses a zone offset: `Z`, `UTC`, `GMT`, `UT`, optionally followed by `+hh[:mm]`, or `+hh[:]mm`.
@@ -418,17 +462,17 @@ pub fn parse_default_timestamp(s: &str) -> Option<NaiveDateTime> {
             .expect("valid regex")
     });
     let c = re.captures(s)?;
-    let n = |i: usize| c.get(i).map_or(Some(0), |m| m.as_str().parse::<u32>().ok());
-    let date = NaiveDate::from_ymd_opt(n(1)? as i32, n(2)?, n(3)?)?;
-    let frac = c.get(7).map_or(0, |m| {
+    let n = |i: usize| c.get(i).map_or(Some(0), |m| m.as_str().parse::<i64>().ok());
+    let nanos = c.get(7).map_or(0, |m| {
         let t = m.as_str();
         if t.is_empty() {
             0
         } else {
-            t.parse::<u32>().unwrap_or(0) * 10u32.pow(9 - t.len() as u32)
+            t.parse::<i64>().unwrap_or(0) * 10i64.pow(9 - t.len() as u32)
         }
     });
-    Some(date.and_time(NaiveTime::from_hms_nano_opt(n(4)?, n(5)?, n(6)?, frac)?))
+    let (year, month, day, hour, minute, second) = (n(1)?, n(2)?, n(3)?, n(4)?, n(5)?, n(6)?);
+    Fields { year, month, day, hour, minute, second, nanos, ..Fields::default() }.resolve_smart()
 }
 
 /// Flink `DateTimeUtils.parseDate(String)`: lenient `y[-m[-d]]`, anything after the first space ignored.
@@ -520,13 +564,24 @@ fn opt_str(a: &[ArrayRef], k: usize, i: usize) -> Option<Option<&str>> {
 
 const DEFAULT_FMT: &str = "yyyy-MM-dd HH:mm:ss";
 
+/// DATE_FORMAT's result type, STRING; Flink has no form taking a DATE.
+fn date_format_type(t: &[DataType]) -> Result<DataType> {
+    match t.first() {
+        Some(DataType::Date32 | DataType::Date64) => datafusion_common::plan_err!(
+            "Cannot apply 'DATE_FORMAT' to arguments of type 'DATE_FORMAT(<DATE>, <CHARACTER>)'. Supported form(s): \
+             'DATE_FORMAT(<TIMESTAMP>, <CHARACTER>)' 'DATE_FORMAT(<CHARACTER>, <CHARACTER>)'"
+        ),
+        _ => Ok(DataType::Utf8),
+    }
+}
+
 /// Temporal functions bound to a session configuration.
 pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     use Kind::*;
     let ts3 = |_: &[DataType]| Ok(DataType::Timestamp(TimeUnit::Millisecond, None));
     let mut v = vec![
         // DATE_FORMAT(ts | str, fmt): format a TIMESTAMP (DateTimeFormatter) or a 'yyyy-MM-dd HH:mm:ss' string (SimpleDateFormat).
-        func("date_format", (2, 2), &[StrOrTime, Str], ret_utf8, date_format),
+        func("date_format", (2, 2), &[StrOrTime, Str], date_format_type, date_format),
         // TO_TIMESTAMP(str [, fmt]): TIMESTAMP(3); default format 'yyyy-MM-dd HH:mm:ss[.fff]'; NULL when unparsable.
         func("to_timestamp", (1, 2), &[Str], ts3, to_timestamp),
         // TO_TIMESTAMP_LTZ(n [, precision]): epoch seconds (0) or millis (3, default) → TIMESTAMP_LTZ(3).
@@ -571,8 +626,8 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     }
     // FLOOR(t TO unit) / CEIL(t TO unit) of a TIMESTAMP or DATE (the planner turns the syntax into these).
     let same = |t: &[DataType]| Ok(t[0].clone());
-    v.push(func("flink_floor", (2, 2), &[Any, Str], same, floor_ceil));
-    v.push(func("flink_ceil", (2, 2), &[Any, Str], same, floor_ceil));
+    v.push(func("flink_floor", (2, 2), &[Any, Str], same, super::floor_ceil::floor_ceil));
+    v.push(func("flink_ceil", (2, 2), &[Any, Str], same, super::floor_ceil::floor_ceil));
     // CURRENT_WATERMARK(rowtime): the watermark of the operator evaluating it, NULL before the first;
     // the streaming planner replaces the call by a column the operator fills (see `stream::calc`).
     v.push(
@@ -599,84 +654,6 @@ pub(crate) fn udfs(cfg: FunctionConfig) -> Vec<Arc<ScalarUDF>> {
     // TIME, TIMESTAMP or TIMESTAMP_LTZ (see `field`).
     v.push(func(EXTRACT, (2, 2), &[Str, Any], ret_i64, extract_unit));
     v.into_iter().map(|f| f.with_cfg(cfg).udf()).collect()
-}
-
-/// `FLOOR(t TO unit)` / `CEIL(t TO unit)` on the wall clock of a TIMESTAMP or DATE: whole
-/// seconds to days by epoch arithmetic, weeks from Sunday, months, quarters and years by the
-/// calendar (checked against Flink 2.3).
-fn floor_ceil(f: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-    let ceil = f_name(f) == "flink_ceil";
-    if matches!(a[0].data_type(), DataType::Timestamp(_, Some(_))) {
-        return exec_err!("FLOOR and CEIL of a TIMESTAMP_LTZ are not supported; cast it to TIMESTAMP first");
-    }
-    let units = strs(&a[1]);
-    let input = match a[0].data_type() {
-        DataType::Date32 | DataType::Date64 => {
-            arrow::compute::cast(&a[0], &DataType::Timestamp(TimeUnit::Millisecond, None))?
-        }
-        _ => a[0].clone(),
-    };
-    let col = TsCol::new(&input)?;
-    let per_ms = match col.unit {
-        TimeUnit::Second | TimeUnit::Millisecond => 1,
-        TimeUnit::Microsecond => 1_000,
-        TimeUnit::Nanosecond => 1_000_000,
-    };
-    let mut out = Vec::with_capacity(rows);
-    for i in 0..rows {
-        let (Some(v), Some(unit)) = (get(&col.raw, i), get(units, i)) else {
-            out.push(None);
-            continue;
-        };
-        let v = if col.unit == TimeUnit::Second { v * 1000 } else { v };
-        let (ms, rest) = (v.div_euclid(per_ms), v.rem_euclid(per_ms));
-        let fixed = |size: i64| {
-            let down = ms.div_euclid(size) * size;
-            if ceil && (down != ms || rest != 0) {
-                down + size
-            } else {
-                down
-            }
-        };
-        let day = 86_400_000;
-        let r = match unit.to_ascii_uppercase().as_str() {
-            "MILLISECOND" => Some(if ceil && rest != 0 { ms + 1 } else { ms }),
-            "SECOND" => Some(fixed(1_000)),
-            "MINUTE" => Some(fixed(60_000)),
-            "HOUR" => Some(fixed(3_600_000)),
-            "DAY" => Some(fixed(day)),
-            "WEEK" if ceil => return exec_err!("CEIL(… TO WEEK) is not supported"),
-            "WEEK" => {
-                // 1970-01-01 was a Thursday; weeks start on Sunday.
-                let days = ms.div_euclid(day);
-                Some((days - (days + 4).rem_euclid(7)) * day)
-            }
-            u @ ("MONTH" | "QUARTER" | "YEAR") => {
-                let months = match u {
-                    "MONTH" => 1,
-                    "QUARTER" => 3,
-                    _ => 12,
-                };
-                from_millis(ms).and_then(|dt| {
-                    let m0 = dt.year() as i64 * 12 + dt.month0() as i64;
-                    let start_m = m0.div_euclid(months) * months;
-                    let start =
-                        NaiveDate::from_ymd_opt(start_m.div_euclid(12) as i32, start_m.rem_euclid(12) as u32 + 1, 1)?;
-                    let down = millis_of(&start.and_time(NaiveTime::MIN));
-                    if ceil && (down != ms || rest != 0) {
-                        add_months(start.and_time(NaiveTime::MIN), months).map(|d| millis_of(&d))
-                    } else {
-                        Some(down)
-                    }
-                })
-            }
-            _ => return exec_err!("FLOOR/CEIL: unsupported time unit '{unit}'"),
-        };
-        out.push(r.map(|ms| if col.unit == TimeUnit::Second { ms / 1000 } else { ms * per_ms }));
-    }
-    let arr =
-        arrow::compute::cast(&(Arc::new(Int64Array::from(out)) as ArrayRef), &DataType::Timestamp(col.unit, None))?;
-    Ok(arrow::compute::cast(&arr, a[0].data_type())?)
 }
 
 /// The current time, as the return type of the function asks: an instant, or the session zone's
@@ -754,7 +731,7 @@ fn to_timestamp(_: &FlinkScalar, a: &[ArrayRef], rows: usize) -> Result<ArrayRef
                 Some(Some(fmt)) => match parse_java(s, fmt, Mode::Dtf) {
                     Some((dt, _)) => dt,
                     // Flink falls back to java.sql.Timestamp/Date.valueOf.
-                    None => parse_default_timestamp(s.trim())?,
+                    None => sql_value_of(s.trim())?,
                 },
             };
             Some(millis_of(&dt).div_euclid(1))
@@ -1212,7 +1189,31 @@ mod tests {
         ] {
             assert_eq!(format_java(&dt, pattern, mode, 0).unwrap(), want, "{pattern}");
         }
-        assert!(format_java(&t, "yyyy-ee", Mode::Dtf, 0).is_err());
+    }
+
+    /// Rows from Flink 2.3's DATE_FORMAT of a TIMESTAMP (DateTimeFormatter) and of a string
+    /// (SimpleDateFormat) around year ends.
+    #[test]
+    fn week_and_day_of_week_letters_follow_flink() {
+        let at = |y, mo, d, h| NaiveDate::from_ymd_opt(y, mo, d).unwrap().and_hms_opt(h, 0, 0).unwrap();
+        for (dt, pattern, mode, want) in [
+            (at(2020, 12, 31, 0), "w ww Y YYYY YY W", Mode::Dtf, "1 01 2021 2021 21 5"),
+            (at(2020, 12, 31, 0), "F e ee eee eeee c ccc cccc u", Mode::Dtf, "3 5 05 Thu Thursday 5 Thu Thursday 2020"),
+            (at(2020, 12, 31, 0), "E EEE EEEE EEEEE a k kk K KK h", Mode::Dtf, "Thu Thu Thursday T AM 24 24 0 00 12"),
+            (at(2020, 12, 31, 0), "w ww Y YYYY YY W", Mode::Sdf, "1 01 2021 2021 21 5"),
+            (at(2020, 12, 31, 0), "F u uu E EEE EEEE EEEEE", Mode::Sdf, "5 4 04 Thu Thu Thursday Thursday"),
+            (at(2021, 1, 3, 23), "w Y F e", Mode::Dtf, "2 2021 3 1"),
+            (at(2021, 1, 3, 23), "w Y F u", Mode::Sdf, "2 2021 1 7"),
+            (at(2024, 12, 29, 11), "w Y W F", Mode::Dtf, "1 2025 5 1"),
+            (at(2024, 12, 29, 11), "w Y W F", Mode::Sdf, "1 2025 5 5"),
+            (at(2026, 6, 15, 12), "w Y W F e", Mode::Dtf, "25 2026 3 1 2"),
+            (at(2026, 5, 31, 0), "w W F", Mode::Sdf, "23 6 5"),
+            (at(2022, 1, 1, 6), "w Y e a K", Mode::Dtf, "1 2022 7 AM 6"),
+        ] {
+            assert_eq!(format_java(&dt, pattern, mode, 0).unwrap(), want, "{pattern}");
+        }
+        assert!(format_java(&at(2020, 12, 31, 0), "yyyy-ee", Mode::Sdf, 0).is_err());
+        assert!(format_java(&at(2020, 12, 31, 0), "c", Mode::Sdf, 0).is_err());
         let (mut a, mut b) = (String::new(), String::new());
         push_num(&mut a, 7, 3);
         push_num(&mut b, 12_345, 2);

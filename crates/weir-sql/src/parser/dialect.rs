@@ -106,6 +106,8 @@ impl Dialect for FlinkDialect {
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         if window_tvf::at_window_tvf(parser) {
             Some(window_tvf::parse_window_tvf(parser))
+        } else if super::composite_cast::at_composite_cast(parser) {
+            Some(super::composite_cast::parse_composite_cast(parser))
         } else if super::json_syntax::at_json_call(parser) {
             Some(super::json_syntax::parse_json_call(parser))
         } else if is_word(&parser.peek_nth_token_ref(0).token, "MAP")

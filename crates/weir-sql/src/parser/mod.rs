@@ -21,6 +21,8 @@
 //!   `ESCAPE` character becomes a backslash and a literal backslash is doubled;
 //! * Flink's map constructor `MAP['a', 1, 'b', 2]` is the call `MAP('a', 1, 'b', 2)` (keys
 //!   and values alternate); `ARRAY[…]` is sqlparser's `Expr::Array`;
+//! * `CAST(x AS MAP<K, V>)` and casts to the other composite types in Flink's syntax carry
+//!   the type as `FLINK_TYPE('…')` (see [`composite_cast`]);
 //! * Flink's `LATERAL TABLE(f(x))` becomes `TableFactor::Function { lateral: true, name: f,
 //!   args: [x] }` (sqlparser alone would read it as a function named `TABLE`).
 //!
@@ -31,10 +33,12 @@
 
 mod alter_table;
 pub mod ast;
+pub mod composite_cast;
 mod cursor;
 pub mod dialect;
 mod json_syntax;
 mod namespace;
+mod reserved;
 mod stmt;
 pub mod types;
 pub mod window_tvf;
@@ -143,6 +147,7 @@ fn parse_piece(src: &Source<'_>, tokens: &[TokenWithSpan], piece: &Piece) -> Res
     let text = src.slice(start, tokens[piece.last].span.end).to_string();
     let mut cursor = Cursor::new(src, tokens[piece.first..piece.end].to_vec(), piece.end_at);
     let mut node = cursor.parse_whole_statement()?;
+    reserved::check_statement(&node)?;
     normalize_statement(&mut node);
     Ok(Located { node, start: position(start), text })
 }

@@ -134,7 +134,9 @@ impl Cursor<'_> {
         if !matches!(self.peek().token, Token::Word(_)) {
             return Err(self.expected(what, context));
         }
-        self.sql(|p| p.parse_identifier())
+        let name = self.sql(|p| p.parse_identifier())?;
+        super::reserved::check_name(&name)?;
+        Ok(name)
     }
 
     /// `(a, b, …)`.
