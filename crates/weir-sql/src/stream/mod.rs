@@ -23,6 +23,7 @@ pub mod regular_join;
 pub mod session_window;
 pub mod sorted_rows;
 pub mod temporal_join;
+pub mod match_recognize;
 pub mod temporal_sort;
 pub mod top_one;
 pub mod translate;
