@@ -31,10 +31,7 @@ pub(super) fn rewrite_within(tokens: &mut Vec<TokenWithSpan>) {
         let span = tokens[i].span;
         let word = |w: &str| TokenWithSpan { token: Token::make_word(w, None), span };
         let space = TokenWithSpan { token: Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), span };
-        tokens.splice(
-            i..=i,
-            [word("DEFINE"), space.clone(), word(WITHIN_SYMBOL), space.clone(), word("AS")],
-        );
+        tokens.splice(i..=i, [word("DEFINE"), space.clone(), word(WITHIN_SYMBOL), space.clone(), word("AS")]);
         // The `DEFINE` after the interval (at this nesting depth) continues the list.
         let mut depth = 0i32;
         for t in tokens[i + 5..].iter_mut() {

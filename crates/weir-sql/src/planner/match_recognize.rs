@@ -29,8 +29,7 @@ use datafusion_common::{DFSchema, DFSchemaRef};
 use datafusion_expr::{ExprSchemable, LogicalPlan};
 use sqlparser::ast::{
     AfterMatchSkip, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, MatchRecognizePattern,
-    MatchRecognizeSymbol, Query, RepetitionQuantifier, RowsPerMatch, SetExpr, TableFactor, Value, VisitMut,
-    VisitorMut,
+    MatchRecognizeSymbol, Query, RepetitionQuantifier, RowsPerMatch, SetExpr, TableFactor, Value, VisitMut, VisitorMut,
 };
 
 use super::context::PlanContext;
@@ -204,7 +203,10 @@ pub fn replace_match_recognize(context: &PlanContext<'_>, query: &mut Query) -> 
     }
 }
 
-fn plan(context: &PlanContext<'_>, factor: &TableFactor) -> Result<(MatchRecognize, Option<sqlparser::ast::TableAlias>)> {
+fn plan(
+    context: &PlanContext<'_>,
+    factor: &TableFactor,
+) -> Result<(MatchRecognize, Option<sqlparser::ast::TableAlias>)> {
     let TableFactor::MatchRecognize {
         table,
         partition_by,
@@ -302,8 +304,7 @@ fn plan(context: &PlanContext<'_>, factor: &TableFactor) -> Result<(MatchRecogni
         Some(AfterMatchSkip::ToLast(v)) => SkipStrategy::ToLast(variable(&variables, v)?),
     };
 
-    let mut fields: Vec<Field> =
-        partition_by.iter().map(|&c| in_schema.field(c).clone().with_nullable(true)).collect();
+    let mut fields: Vec<Field> = partition_by.iter().map(|&c| in_schema.field(c).clone().with_nullable(true)).collect();
     let mut compiled = Vec::new();
     let mut rowtime = None;
     for m in measures {
@@ -488,7 +489,13 @@ fn compile(
                     _ => Err(SqlError::validation(format!("The offset of {name} must be a number literal"))),
                 }
             };
-            let first = || exprs.first().copied().flatten().ok_or_else(|| SqlError::validation(format!("{name} needs an argument")));
+            let first = || {
+                exprs
+                    .first()
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| SqlError::validation(format!("{name} needs an argument")))
+            };
             Ok(Some(match name {
                 "PREV" | "LAST" | "FIRST" => {
                     let (variable, column) = self.column(first()?)?;
@@ -545,9 +552,9 @@ fn compile(
                     };
                     self.call(&name, &args)
                 }
-                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => self
-                    .column(expr)
-                    .map(|(variable, column)| Some(MatchRef::Last { variable, column, offset: 0 })),
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                    self.column(expr).map(|(variable, column)| Some(MatchRef::Last { variable, column, offset: 0 }))
+                }
                 _ => Ok(None),
             };
             match r {
@@ -586,15 +593,15 @@ fn compile(
             Field::new(format!("__mr{i}"), data_type, true)
         })
         .collect();
-    let schema: DFSchemaRef = Arc::new(
-        DFSchema::from_unqualified_fields(fields.into(), HashMap::new()).map_err(super::plan_error)?,
-    );
+    let schema: DFSchemaRef =
+        Arc::new(DFSchema::from_unqualified_fields(fields.into(), HashMap::new()).map_err(super::plan_error)?);
     let planner = datafusion_sql::planner::SqlToRel::new_with_options(context, super::parser_options());
     let logical = planner
         .sql_to_expr(rewritten, &schema, &mut datafusion_sql::planner::PlannerContext::new())
         .map_err(super::plan_error)?;
     // Type coercion, as for a projection over the placeholders.
-    let empty = LogicalPlan::EmptyRelation(datafusion_expr::EmptyRelation { produce_one_row: true, schema: schema.clone() });
+    let empty =
+        LogicalPlan::EmptyRelation(datafusion_expr::EmptyRelation { produce_one_row: true, schema: schema.clone() });
     let projection = datafusion_expr::Projection::try_new(vec![logical], Arc::new(empty)).map_err(super::plan_error)?;
     let analyzed = datafusion_optimizer::analyzer::Analyzer::new()
         .execute_and_check(LogicalPlan::Projection(projection), context.options(), |_, _| {})
@@ -627,7 +634,14 @@ mod tests {
         let q: Vec<(u32, Option<u32>, bool)> = p.iter().map(|e| (e.min, e.max, e.greedy)).collect();
         assert_eq!(
             q,
-            [(1, Some(1), true), (1, None, false), (0, None, true), (2, Some(3), true), (1, Some(2), false), (1, Some(1), true)]
+            [
+                (1, Some(1), true),
+                (1, None, false),
+                (0, None, true),
+                (2, Some(3), true),
+                (1, Some(2), false),
+                (1, Some(1), true)
+            ]
         );
         assert!(pattern_of("A B?? C").is_err());
         assert!(pattern_of("A (B | C)").is_err());

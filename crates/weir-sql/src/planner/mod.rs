@@ -37,8 +37,8 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{same_plan, unknown_relation, unknown_relation_at, PlanContext, StreamTableSource, TableKind};
-pub use syntax_planner::FlinkSyntaxPlanner;
 pub use match_recognize::MatchRecognize;
+pub use syntax_planner::FlinkSyntaxPlanner;
 pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
 

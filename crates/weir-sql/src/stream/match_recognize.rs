@@ -128,7 +128,8 @@ pub struct MatchRecognizeOperator {
 impl MatchRecognizeOperator {
     /// Matching `spec` per key of `keys` (the `PARTITION BY` columns).
     pub fn new(spec: Arc<MatchSpec>, keys: KeyEncoder) -> Result<Self, BoxError> {
-        let rows = RowConverter::new(spec.input.fields().iter().map(|f| SortField::new(f.data_type().clone())).collect())?;
+        let rows =
+            RowConverter::new(spec.input.fields().iter().map(|f| SortField::new(f.data_type().clone())).collect())?;
         Ok(MatchRecognizeOperator {
             spec,
             keys,
@@ -286,7 +287,11 @@ impl Step<'_> {
 
 /// Emits the waiting matches no earlier-starting partial match holds back, pruning after
 /// each as its skip strategy says.
-fn emit_ready(spec: &MatchSpec, partition: &mut Partition, emitted: &mut Vec<Vec<ScalarValue>>) -> Result<(), BoxError> {
+fn emit_ready(
+    spec: &MatchSpec,
+    partition: &mut Partition,
+    emitted: &mut Vec<Vec<ScalarValue>>,
+) -> Result<(), BoxError> {
     loop {
         let Some((i, first)) =
             partition.waiting.iter().enumerate().map(|(i, m)| (i, m[0].0)).min_by_key(|&(i, start)| (start, i))

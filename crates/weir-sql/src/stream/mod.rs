@@ -12,6 +12,7 @@ pub mod interval_join;
 pub mod join;
 pub mod keyed_state;
 pub mod lookup_join;
+pub mod match_recognize;
 pub mod native_agg;
 #[cfg(test)]
 pub(crate) mod operator_harness;
@@ -23,7 +24,6 @@ pub mod regular_join;
 pub mod session_window;
 pub mod sorted_rows;
 pub mod temporal_join;
-pub mod match_recognize;
 pub mod temporal_sort;
 pub mod top_one;
 pub mod translate;

@@ -113,9 +113,7 @@ fn unnest_of_a_non_collection_or_with_a_wrong_column_list_is_refused_where_it_is
 #[test]
 fn match_recognize_forms_flink_refuses_are_refused_with_its_message_at_the_line() {
     let query = |measures: &str, rest: &str| {
-        format!(
-            "SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY customer ORDER BY ts MEASURES {measures} {rest});"
-        )
+        format!("SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY customer ORDER BY ts MEASURES {measures} {rest});")
     };
     let cases = [
         (
@@ -123,11 +121,23 @@ fn match_recognize_forms_flink_refuses_are_refused_with_its_message_at_the_line(
             "Greedy quantifiers are not allowed as the last element of a Pattern yet. Finish your pattern with \
              either a simple variable or reluctant quantifier.",
         ),
-        (query("A.id AS a", "ALL ROWS PER MATCH PATTERN (A B) DEFINE A AS A.amount > 0"), "All rows per match mode is not supported yet."),
-        (query("A.id AS a", "PATTERN (A (B | C) D) DEFINE A AS A.amount > 0"), "Currently, CEP doesn't support branching patterns."),
+        (
+            query("A.id AS a", "ALL ROWS PER MATCH PATTERN (A B) DEFINE A AS A.amount > 0"),
+            "All rows per match mode is not supported yet.",
+        ),
+        (
+            query("A.id AS a", "PATTERN (A (B | C) D) DEFINE A AS A.amount > 0"),
+            "Currently, CEP doesn't support branching patterns.",
+        ),
         (query("A.id AS a", "PATTERN (A (B C)+ D) DEFINE A AS A.amount > 0"), "Group patterns are not supported yet."),
-        (query("A.id AS a", "PATTERN (PERMUTE(A, B) C) DEFINE A AS A.amount > 0"), "Currently, CEP doesn't support PERMUTE patterns."),
-        (query("A.id AS a", "PATTERN (A B?? C) DEFINE A AS A.amount > 0"), "Reluctant optional variables are not supported yet."),
+        (
+            query("A.id AS a", "PATTERN (PERMUTE(A, B) C) DEFINE A AS A.amount > 0"),
+            "Currently, CEP doesn't support PERMUTE patterns.",
+        ),
+        (
+            query("A.id AS a", "PATTERN (A B?? C) DEFINE A AS A.amount > 0"),
+            "Reluctant optional variables are not supported yet.",
+        ),
         (
             query("A.id AS a", "PATTERN (A B) DEFINE A AS A.amount > PREV(A.amount)"),
             "Flink does not support physical offsets within partition.",

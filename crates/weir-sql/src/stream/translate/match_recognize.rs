@@ -58,7 +58,9 @@ impl Translator<'_> {
         let parallelism = if keys.is_empty() { 1 } else { self.parallelism };
         let data = self
             .exchange(&input, keys.clone(), parallelism)
-            .transform("Match", move |_| MatchRecognizeOperator::new(spec.clone(), KeyEncoder::new(keys.clone(), &arrow_in)?))
+            .transform("Match", move |_| {
+                MatchRecognizeOperator::new(spec.clone(), KeyEncoder::new(keys.clone(), &arrow_in)?)
+            })
             .set_parallelism(parallelism);
         let data = self.stateful(data, "match", &format!("Match({name})"), None);
         let schema = datafusion_common::DFSchema::try_from_qualified_schema(name.clone(), m.schema.as_ref())
