@@ -91,6 +91,9 @@ struct MatchRow {
     values: Vec<ScalarValue>,
 }
 
+/// A row waiting for the watermark: its partition key and the row, both encoded.
+type HeldRow = (Box<[u8]>, Box<[u8]>);
+
 /// Rows taken by a match: (row id, variable).
 type Taken = Vec<(u64, u16)>;
 
@@ -119,7 +122,7 @@ pub struct MatchRecognizeOperator {
     keys: KeyEncoder,
     rows: RowConverter,
     /// Time → (partition key, row) of the rows waiting for the watermark.
-    held: BTreeMap<i64, Vec<(Box<[u8]>, Box<[u8]>)>>,
+    held: BTreeMap<i64, Vec<HeldRow>>,
     partitions: HashMap<Box<[u8]>, Partition>,
     watermark: i64,
     restore: PendingRestore,
@@ -163,11 +166,11 @@ impl MatchRecognizeOperator {
         let due = std::mem::replace(&mut self.held, later);
         let mut emitted: Vec<Vec<ScalarValue>> = Vec::new();
         if !due.is_empty() {
-            let ordered: Vec<(i64, Box<[u8]>, Box<[u8]>)> =
-                due.into_iter().flat_map(|(t, rows)| rows.into_iter().map(move |(k, r)| (t, k, r))).collect();
+            let ordered: Vec<(i64, HeldRow)> =
+                due.into_iter().flat_map(|(t, rows)| rows.into_iter().map(move |held| (t, held))).collect();
             let parser = self.rows.parser();
-            let columns = self.rows.convert_rows(ordered.iter().map(|r| parser.parse(&r.2)))?;
-            for (i, (time, key, encoded)) in ordered.into_iter().enumerate() {
+            let columns = self.rows.convert_rows(ordered.iter().map(|r| parser.parse(&r.1 .1)))?;
+            for (i, (time, (key, encoded))) in ordered.into_iter().enumerate() {
                 let values =
                     columns.iter().map(|c| ScalarValue::try_from_array(c, i)).collect::<Result<Vec<_>, _>>()?;
                 let partition = self.partitions.entry(key).or_default();
@@ -444,7 +447,7 @@ impl Operator for MatchRecognizeOperator {
         if !state.stores_state() {
             return Ok(());
         }
-        let entries: Vec<(i64, &(Box<[u8]>, Box<[u8]>))> =
+        let entries: Vec<(i64, &HeldRow)> =
             self.held.iter().flat_map(|(time, rows)| rows.iter().map(move |row| (*time, row))).collect();
         let held = if entries.is_empty() {
             Vec::new()
