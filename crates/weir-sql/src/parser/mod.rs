@@ -37,6 +37,7 @@ pub mod composite_cast;
 mod cursor;
 pub mod dialect;
 mod json_syntax;
+pub mod match_within;
 mod namespace;
 mod reserved;
 mod stmt;
@@ -145,7 +146,9 @@ fn split(tokens: &[TokenWithSpan]) -> Vec<Piece> {
 fn parse_piece(src: &Source<'_>, tokens: &[TokenWithSpan], piece: &Piece) -> Result<Located<Statement>, SqlError> {
     let start = tokens[piece.first].span.start;
     let text = src.slice(start, tokens[piece.last].span.end).to_string();
-    let mut cursor = Cursor::new(src, tokens[piece.first..piece.end].to_vec(), piece.end_at);
+    let mut statement = tokens[piece.first..piece.end].to_vec();
+    match_within::rewrite_within(&mut statement);
+    let mut cursor = Cursor::new(src, statement, piece.end_at);
     let mut node = cursor.parse_whole_statement()?;
     reserved::check_statement(&node)?;
     normalize_statement(&mut node);

@@ -28,6 +28,8 @@ pub enum TableKind {
     Window(Arc<WindowTvf>),
     /// A table read `FOR SYSTEM_TIME AS OF` the other side of a join.
     Versioned(Arc<super::VersionedTable>),
+    /// A `MATCH_RECOGNIZE` over another relation.
+    Match(Arc<super::MatchRecognize>),
 }
 
 /// A relation as the logical plan holds it; the streaming planner finds out from it which
@@ -97,6 +99,7 @@ fn same_source(a: &dyn TableSource, b: &dyn TableSource) -> bool {
         (TableKind::View(x), TableKind::View(y)) => Arc::ptr_eq(x, y) || same_plan(x, y),
         (TableKind::Window(x), TableKind::Window(y)) => Arc::ptr_eq(x, y) || x.same_as(y),
         (TableKind::Versioned(x), TableKind::Versioned(y)) => Arc::ptr_eq(x, y) || x.same_as(y),
+        (TableKind::Match(x), TableKind::Match(y)) => Arc::ptr_eq(x, y),
         _ => false,
     }
 }
@@ -113,6 +116,8 @@ pub struct PlanContext<'a> {
     pub(crate) windows: RefCell<HashMap<String, Arc<WindowTvf>>>,
     /// Versioned tables of the query being planned, by their stand-in table name.
     pub(crate) versioned: RefCell<HashMap<String, Arc<super::VersionedTable>>>,
+    /// `MATCH_RECOGNIZE`s of the query being planned, by their stand-in table name.
+    pub(crate) matches: RefCell<HashMap<String, Arc<super::MatchRecognize>>>,
     /// The session settings functions see (time zone).
     functions: FunctionConfig,
 }
@@ -189,6 +194,7 @@ impl<'a> PlanContext<'a> {
             expr_planners,
             windows: RefCell::new(HashMap::new()),
             versioned: RefCell::new(HashMap::new()),
+            matches: RefCell::new(HashMap::new()),
             functions,
         }
     }
@@ -236,6 +242,7 @@ impl<'a> PlanContext<'a> {
     pub(crate) fn plan_rewritten(&self, mut query: Query) -> Result<LogicalPlan> {
         tvf::replace_window_tvfs(self, &mut query)?;
         super::temporal::replace_versioned_tables(self, &mut query)?;
+        super::match_recognize::replace_match_recognize(self, &mut query)?;
         // After the relations above are in place: an UNNEST's argument is planned against them.
         super::unnest::rewrite_unnest(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
@@ -259,6 +266,13 @@ impl<'a> PlanContext<'a> {
                 name.to_string(),
                 TableKind::Window(w.clone()),
                 w.schema.clone(),
+            )));
+        }
+        if let Some(m) = self.matches.borrow().get(name) {
+            return Some(Arc::new(StreamTableSource::new(
+                name.to_string(),
+                TableKind::Match(m.clone()),
+                m.schema.clone(),
             )));
         }
         if let Some(v) = self.versioned.borrow().get(name) {

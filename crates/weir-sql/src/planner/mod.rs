@@ -9,6 +9,7 @@ pub mod group_window;
 pub mod limit;
 pub mod literals;
 pub mod map_access;
+pub mod match_recognize;
 pub mod naming;
 pub mod row_in;
 pub mod scalar_subquery;
@@ -36,6 +37,7 @@ use datafusion_sql::planner::{ParserOptions, SqlToRel};
 use sqlparser::ast::{Query, Statement};
 
 pub use context::{same_plan, unknown_relation, unknown_relation_at, PlanContext, StreamTableSource, TableKind};
+pub use match_recognize::MatchRecognize;
 pub use syntax_planner::FlinkSyntaxPlanner;
 pub use temporal::VersionedTable;
 pub use tvf::{WindowKind, WindowTvf};
@@ -448,7 +450,13 @@ fn flink_type_names(text: &str) -> String {
 
 /// Plans a statement that DataFusion knows (a query) with the given context.
 pub(crate) fn to_logical_plan(context: &PlanContext<'_>, query: Query) -> Result<LogicalPlan> {
-    let options = ParserOptions {
+    let planner = SqlToRel::new_with_options(context, parser_options());
+    planner.sql_statement_to_plan(Statement::Query(Box::new(query))).map_err(plan_error)
+}
+
+/// DataFusion's SQL planner options for Flink's SQL.
+pub(crate) fn parser_options() -> ParserOptions {
+    ParserOptions {
         parse_float_as_decimal: true,
         enable_ident_normalization: false,
         support_varchar_with_length: true,
@@ -457,7 +465,5 @@ pub(crate) fn to_logical_plan(context: &PlanContext<'_>, query: Query) -> Result
         map_string_types_to_utf8view: false,
         // Flink's default null collation: NULL sorts lowest (first ascending, last descending).
         default_null_ordering: datafusion_sql::planner::NullOrdering::NullsMin,
-    };
-    let planner = SqlToRel::new_with_options(context, options);
-    planner.sql_statement_to_plan(Statement::Query(Box::new(query))).map_err(plan_error)
+    }
 }

@@ -47,6 +47,8 @@ pub fn is_proctime(plan: &LogicalPlan, index: usize) -> bool {
                     Some(view) => is_proctime(view, index),
                     None => v.table.columns.get(index).is_some_and(is_proctime_column),
                 },
+                // `MATCH_ROWTIME()` is a rowtime attribute; partition columns keep nothing.
+                TableKind::Match(_) => false,
                 TableKind::Window(tvf) => {
                     let n = tvf.input.schema().fields().len();
                     if index < n {
@@ -96,6 +98,10 @@ pub fn rowtime_names(plan: &LogicalPlan, names: &mut Vec<String>) {
                 TableKind::Table(def) => names.extend(def.watermark.iter().map(|(c, _)| c.clone())),
                 TableKind::Versioned(v) => names.extend(v.table.watermark.iter().map(|(c, _)| c.clone())),
                 TableKind::View(view) => rowtime_names(view, names),
+                TableKind::Match(m) => {
+                    names.extend(m.rowtime.map(|i| m.schema.field(i).name().clone()));
+                    rowtime_names(&m.input, names);
+                }
                 TableKind::Window(tvf) => {
                     names.push(tvf.time_column.clone());
                     names.push("window_time".into());

@@ -12,6 +12,7 @@ pub mod interval_join;
 pub mod join;
 pub mod keyed_state;
 pub mod lookup_join;
+pub mod match_recognize;
 pub mod native_agg;
 #[cfg(test)]
 pub(crate) mod operator_harness;

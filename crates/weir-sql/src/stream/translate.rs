@@ -27,6 +27,7 @@ use crate::planner::{StreamTableSource, TableKind, WindowKind};
 mod grouping_sets;
 mod join;
 mod lookup;
+mod match_recognize;
 mod over;
 
 /// Where the window columns of a windowed stream are.
@@ -289,6 +290,7 @@ impl<'e> Translator<'e> {
                         None => self.table(&scan.table_name, &v.table)?,
                     },
                     TableKind::View(view) => self.translate(view)?,
+                    TableKind::Match(m) => self.match_recognize(m, &scan.table_name)?,
                     TableKind::Window(tvf) => {
                         // Narrowed where the input is read, if it is a table's scan.
                         let scan_narrowed = kept.as_ref().and_then(|(kept, _)| narrowed_scan(&tvf.input, kept));

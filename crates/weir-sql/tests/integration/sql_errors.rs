@@ -111,11 +111,45 @@ fn unnest_of_a_non_collection_or_with_a_wrong_column_list_is_refused_where_it_is
 }
 
 #[test]
-fn match_recognize_is_refused_in_one_line_naming_it() {
-    let e = error(
-        "SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY customer ORDER BY ts MEASURES A.id AS a \
-         ONE ROW PER MATCH PATTERN (A B) DEFINE A AS A.amount > 0);",
-    );
-    assert!(e.contains("line 4") && e.contains("MATCH_RECOGNIZE (pattern recognition) is not supported yet"), "{e}");
-    assert!(!e.contains("Ident {"), "no syntax tree dump: {e}");
+fn match_recognize_forms_flink_refuses_are_refused_with_its_message_at_the_line() {
+    let query = |measures: &str, rest: &str| {
+        format!("SELECT * FROM orders MATCH_RECOGNIZE (PARTITION BY customer ORDER BY ts MEASURES {measures} {rest});")
+    };
+    let cases = [
+        (
+            query("A.id AS a", "PATTERN (A B*) DEFINE A AS A.amount > 0"),
+            "Greedy quantifiers are not allowed as the last element of a Pattern yet. Finish your pattern with \
+             either a simple variable or reluctant quantifier.",
+        ),
+        (
+            query("A.id AS a", "ALL ROWS PER MATCH PATTERN (A B) DEFINE A AS A.amount > 0"),
+            "All rows per match mode is not supported yet.",
+        ),
+        (
+            query("A.id AS a", "PATTERN (A (B | C) D) DEFINE A AS A.amount > 0"),
+            "Currently, CEP doesn't support branching patterns.",
+        ),
+        (query("A.id AS a", "PATTERN (A (B C)+ D) DEFINE A AS A.amount > 0"), "Group patterns are not supported yet."),
+        (
+            query("A.id AS a", "PATTERN (PERMUTE(A, B) C) DEFINE A AS A.amount > 0"),
+            "Currently, CEP doesn't support PERMUTE patterns.",
+        ),
+        (
+            query("A.id AS a", "PATTERN (A B?? C) DEFINE A AS A.amount > 0"),
+            "Reluctant optional variables are not supported yet.",
+        ),
+        (
+            query("A.id AS a", "PATTERN (A B) DEFINE A AS A.amount > PREV(A.amount)"),
+            "Flink does not support physical offsets within partition.",
+        ),
+    ];
+    for (sql, message) in cases {
+        let e = error(&sql);
+        assert!(e.contains("line 4") && e.contains(message), "{sql}: {e}");
+        assert!(!e.contains("Ident {"), "no syntax tree dump: {e}");
+    }
+    let e = error("SELECT * FROM orders MATCH_RECOGNIZE (ORDER BY amount MEASURES A.id AS a PATTERN (A B) DEFINE A AS A.amount > 0);");
+    assert!(e.contains("You must specify either rowtime or proctime for order by as the first one."), "{e}");
+    let e = error("SELECT * FROM orders MATCH_RECOGNIZE (ORDER BY ts DESC MEASURES A.id AS a PATTERN (A B) DEFINE A AS A.amount > 0);");
+    assert!(e.contains("Primary sort order of a streaming table must be ascending on time."), "{e}");
 }

@@ -1,0 +1,16 @@
+-- A greedy B* (the next variable may take a row only when B cannot), AFTER MATCH SKIP TO NEXT ROW: overlapping matches, one per start row
+SET 'pipeline.auto-watermark-interval' = '0';
+CREATE TABLE ticker (symbol STRING, price INT, tax INT, rowtime TIMESTAMP(3),
+  WATERMARK FOR rowtime AS rowtime - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = '${DATA}/ticker.jsonl', 'format' = 'json');
+CREATE TABLE `out` (symbol STRING, a INT, b_first INT, b_last INT, c INT, nb BIGINT)
+WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'json');
+
+INSERT INTO `out`
+SELECT * FROM ticker MATCH_RECOGNIZE (
+  PARTITION BY symbol ORDER BY rowtime
+  MEASURES A.price AS a, FIRST(B.price) AS b_first, LAST(B.price) AS b_last, C.price AS c, COUNT(B.price) AS nb
+  AFTER MATCH SKIP TO NEXT ROW
+  PATTERN (A B* C)
+  DEFINE B AS B.price < 20, C AS C.price > 16
+) MR;
