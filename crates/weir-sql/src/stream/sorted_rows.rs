@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// A row with its sort key.
-type Keyed = (Box<[u8]>, Arc<[u8]>);
+pub type Keyed = (Box<[u8]>, Arc<[u8]>);
 
 /// The rows of one sort key in tie order.
 type Ties = VecDeque<Arc<[u8]>>;
@@ -45,8 +45,9 @@ impl SortedRows {
     }
 
     /// Adds `row` with `key` after the rows of an equal key, or before them when
-    /// `newest_first`.
-    pub fn insert(&mut self, key: &[u8], row: &[u8], newest_first: bool) {
+    /// `newest_first`. Returns the row's position while the rows are few
+    /// ([`SortedRows::few`]).
+    pub fn insert(&mut self, key: &[u8], row: &[u8], newest_first: bool) -> Option<usize> {
         match self {
             SortedRows::Few(v) => {
                 let at = if newest_first {
@@ -61,7 +62,9 @@ impl SortedRows {
                         many.entry(k).or_default().push_back(r);
                     }
                     *self = SortedRows::Many(many);
+                    return None;
                 }
+                Some(at)
             }
             SortedRows::Many(m) => {
                 let peers = match m.get_mut(key) {
@@ -73,6 +76,7 @@ impl SortedRows {
                 } else {
                     peers.push_back(row.into());
                 }
+                None
             }
         }
     }
@@ -119,6 +123,14 @@ impl SortedRows {
                     }
                 }
             }
+        }
+    }
+
+    /// The rows in rank order, with their sort keys, while they are few (at most [`FEW`]).
+    pub fn few(&self) -> Option<&[Keyed]> {
+        match self {
+            SortedRows::Few(v) => Some(v),
+            SortedRows::Many(_) => None,
         }
     }
 
