@@ -62,8 +62,7 @@ pub struct RankRange {
 pub type RankedChange = (Arc<[u8]>, u64, RowKind);
 
 /// The most row data [`RankEncoders::outputs`] puts into one output batch: about the size of
-/// an input batch. (Output buffers of many megabytes were fresh memory for the allocator
-/// each time, and the kernel's zeroing of their pages took a fifth of Nexmark q19.)
+/// an input batch, however many changes one input batch ranks out.
 pub const OUTPUT_BATCH_BYTES: usize = 1 << 20;
 
 /// The rows of one partition in rank order, and the ranked rows last emitted for it.
