@@ -246,6 +246,13 @@ impl<'a> PlanContext<'a> {
         // After the relations above are in place: an UNNEST's argument is planned against them.
         super::unnest::rewrite_unnest(self, &mut query)?;
         let plan = super::to_logical_plan(self, query)?;
+        self.flink_passes(plan)
+    }
+
+    /// The rewrites every plan DataFusion makes gets, for Flink's meaning: map lookups,
+    /// literal types, UNNEST, bag set operations, LIMIT, scalar subqueries, SIMILAR TO, string
+    /// comparisons, common types and Flink's CASTs.
+    pub(crate) fn flink_passes(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
         let plan = super::map_access::map_lookups(plan)?;
         let plan = super::literals::int_literals(plan)?;
         let plan = super::unnest::decorrelate_unnest(plan)?;

@@ -603,9 +603,11 @@ fn compile(
     let empty =
         LogicalPlan::EmptyRelation(datafusion_expr::EmptyRelation { produce_one_row: true, schema: schema.clone() });
     let projection = datafusion_expr::Projection::try_new(vec![logical], Arc::new(empty)).map_err(super::plan_error)?;
-    let analyzed = datafusion_optimizer::analyzer::Analyzer::new()
-        .execute_and_check(LogicalPlan::Projection(projection), context.options(), |_, _| {})
-        .map_err(super::plan_error)?;
+    // Flink's rewrites (CASTs, decimal division, literal types) and simplification, as every
+    // other expression gets them.
+    let plan = context.flink_passes(LogicalPlan::Projection(projection))?;
+    let plan = super::flink_result_types(super::flink_decimal_division(plan)?)?;
+    let analyzed = super::simplify(plan, context.options())?;
     let LogicalPlan::Projection(p) = analyzed else {
         return Err(SqlError::unsupported("cannot type-check a MATCH_RECOGNIZE expression"));
     };

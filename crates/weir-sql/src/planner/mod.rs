@@ -345,6 +345,15 @@ pub fn optimize(plan: LogicalPlan, options: &ConfigOptions) -> Result<LogicalPla
     Optimizer::with_rules(rules).optimize(plan, &context, |_, _| {}).map_err(plan_error)
 }
 
+/// Type coercion and expression simplification only, for a plan whose shape must stay as it
+/// is (an expression planned as a projection, see [`match_recognize`]).
+pub(crate) fn simplify(plan: LogicalPlan, options: &ConfigOptions) -> Result<LogicalPlan> {
+    let plan = Analyzer::new().execute_and_check(plan, options, |_, _| {}).map_err(plan_error)?;
+    let rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> =
+        vec![Arc::new(datafusion_optimizer::simplify_expressions::SimplifyExpressions::new())];
+    Optimizer::with_rules(rules).optimize(plan, &OptimizerContext::new(), |_, _| {}).map_err(plan_error)
+}
+
 /// A DataFusion planning error in the user's terms: at the position of the offending
 /// expression when DataFusion knows it, with Flink's type names.
 pub(crate) fn plan_error(e: datafusion_common::DataFusionError) -> SqlError {
