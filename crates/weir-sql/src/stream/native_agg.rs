@@ -42,13 +42,19 @@ impl NativeKind {
             return None;
         }
         let arg = args[0].data_type(input).ok()?;
-        let out = f.field().data_type().clone();
-        let kind = match f.fun().name().to_lowercase().as_str() {
-            "count" if out == DataType::Int64 => NativeKind::Count,
-            "sum" if arg == DataType::Int64 && out == DataType::Int64 => NativeKind::Sum,
-            "min" if arg == DataType::Int64 && out == DataType::Int64 => NativeKind::Min,
-            "max" if arg == DataType::Int64 && out == DataType::Int64 => NativeKind::Max,
-            "avg" if arg == DataType::Float64 && out == DataType::Float64 => NativeKind::Avg,
+        NativeKind::for_call(f.fun().name(), &arg, f.field().data_type())
+    }
+
+    /// The kind computing the aggregate function `name` of one argument of type `arg` with a
+    /// result of type `out` (neither `DISTINCT` nor ordered), if it is one of them.
+    pub fn for_call(name: &str, arg: &DataType, out: &DataType) -> Option<NativeKind> {
+        let (bigint, double) = (&DataType::Int64, &DataType::Float64);
+        let kind = match name.to_lowercase().as_str() {
+            "count" if out == bigint => NativeKind::Count,
+            "sum" if arg == bigint && out == bigint => NativeKind::Sum,
+            "min" if arg == bigint && out == bigint => NativeKind::Min,
+            "max" if arg == bigint && out == bigint => NativeKind::Max,
+            "avg" if arg == double && out == double => NativeKind::Avg,
             _ => return None,
         };
         Some(kind)

@@ -191,7 +191,7 @@ impl SessionWindowAggOperator {
             } else {
                 let mut merged =
                     std::mem::replace(&mut sessions[first], Session { start: 0, end: 0, slots: Box::default() });
-                let before = (merged.start, merged.end);
+                let before = (merged.end, merged.start);
                 for other in sessions.drain(first + 1..last) {
                     merged.start = merged.start.min(other.start);
                     merged.end = merged.end.max(other.end);
@@ -204,9 +204,10 @@ impl SessionWindowAggOperator {
                 for (input, slot) in inputs.iter().zip(merged.slots.iter_mut()) {
                     input.update(slot, i);
                 }
+                // Bounds only grow: a new timer when they did (a merge always grows them).
                 let bounds = (merged.end, merged.start);
                 sessions[first] = merged;
-                (bounds != (before.1, before.0) || last - first > 1).then_some(bounds)
+                (bounds != before).then_some(bounds)
             };
             if let Some((end, start)) = timer {
                 self.timers.push(Reverse((end, start, state.seq, slot)));

@@ -1158,7 +1158,6 @@ enum SessionColumn {
 /// or `AVG` of `DOUBLE`, none `DISTINCT` or ordered, over the TVF's input columns. Whether
 /// the TVF's input is insert-only, which it also needs, the TVF checks.
 fn fusable_session_aggregate(a: &datafusion_expr::logical_plan::Aggregate) -> bool {
-    use arrow::datatypes::DataType;
     use datafusion_expr::ExprSchemable;
     let mut plan = a.input.as_ref();
     while let LogicalPlan::SubqueryAlias(alias) = plan {
@@ -1210,14 +1209,7 @@ fn fusable_session_aggregate(a: &datafusion_expr::logical_plan::Aggregate) -> bo
         else {
             return false;
         };
-        let out = out.data_type();
-        let native = match af.func.name().to_lowercase().as_str() {
-            "count" => *out == DataType::Int64,
-            "sum" | "min" | "max" => arg == DataType::Int64 && *out == DataType::Int64,
-            "avg" => arg == DataType::Float64 && *out == DataType::Float64,
-            _ => false,
-        };
-        native && !reads_window
+        super::native_agg::NativeKind::for_call(af.func.name(), &arg, out.data_type()).is_some() && !reads_window
     })
 }
 
